@@ -1,0 +1,22 @@
+"""GET /customers/{source_id}: a customer's profile and points."""
+
+from typing import Annotated
+
+from aws_lambda_powertools.event_handler.openapi.params import Path
+from aws_lambda_powertools.event_handler.router import Router
+
+from shared.api.context import tenant_id
+from shared.api.http import http_handler
+from shared.domain import customers
+from shared.models.common import SourceId
+from shared.models.customers import CustomerResponse
+
+router = Router()
+
+
+@router.get("/customers/<source_id>", summary="Get a customer with its points")
+def get_customer(source_id: Annotated[SourceId, Path()]) -> CustomerResponse:
+    return CustomerResponse.from_record(customers.get_customer(tenant_id(router), source_id))
+
+
+lambda_handler = http_handler(router)

@@ -1,0 +1,39 @@
+"""PUT /customers/{source_id}: create or update a customer profile."""
+
+from typing import Annotated
+
+from aws_lambda_powertools.event_handler import Response, content_types
+from aws_lambda_powertools.event_handler.openapi.params import Path
+from aws_lambda_powertools.event_handler.router import Router
+
+from shared.api.context import tenant_id
+from shared.api.http import http_handler
+from shared.api.idempotency import idempotency_key
+from shared.domain import customers
+from shared.models.common import SourceId
+from shared.models.customers import CustomerResponse, CustomerUpsert
+from shared.observability import MetricUnit, metrics
+
+router = Router()
+
+
+@router.put(
+    "/customers/<source_id>",
+    summary="Create or update a customer",
+    responses={200: {"description": "Updated"}, 201: {"description": "Created"}},
+    middlewares=[idempotency_key],
+)
+def upsert_customer(
+    source_id: Annotated[SourceId, Path()], body: CustomerUpsert
+) -> Response[CustomerResponse]:
+    result = customers.upsert_customer(tenant_id(router), source_id, body)
+    if result.created:
+        metrics.add_metric(name="CustomerCreated", unit=MetricUnit.Count, value=1)
+    return Response(
+        status_code=201 if result.created else 200,
+        content_type=content_types.APPLICATION_JSON,
+        body=CustomerResponse.from_record(result.customer),
+    )
+
+
+lambda_handler = http_handler(router)

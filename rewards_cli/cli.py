@@ -1,0 +1,196 @@
+"""``rewards``: the operator's and developer's command.
+
+  rewards create-app --name NAME      create an application (tenant); prints its credentials once
+  rewards invoke LogicalId -e FILE    run one function in process on an event file (like sam local invoke)
+  rewards dev                         the API on http://127.0.0.1:3000 over an embedded DynamoDB
+  rewards openapi [--check]           write openapi.json from the code, or fail if it is stale
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import signal
+import sys
+import threading
+from pathlib import Path
+from typing import Any
+
+from rewards_cli.environment import DEFAULT_LOCAL_TABLE, configure
+from rewards_cli.template import PROJECT_ROOT, load
+
+LOCAL_STATE_DIR = PROJECT_ROOT / ".local"
+
+
+def _create_app(args: argparse.Namespace) -> int:
+    configure(os.environ.get("TABLE_NAME", DEFAULT_LOCAL_TABLE), os.environ.get("DYNAMODB_ENDPOINT_URL"))
+    from shared.domain.applications import create_application
+    from shared.errors import DomainError
+
+    try:
+        created = create_application(args.name)
+    except DomainError as error:
+        print(json.dumps({"error": error.message, "details": error.details}), file=sys.stderr)
+        return 1
+    print(json.dumps({"app_id": created.app_id, "api_key": created.api_key, "secret_key": created.secret_key}))
+    return 0
+
+
+def _invoke(args: argparse.Namespace) -> int:
+    configure(os.environ.get("TABLE_NAME", DEFAULT_LOCAL_TABLE), os.environ.get("DYNAMODB_ENDPOINT_URL"))
+    from rewards_cli.lambdas import FunctionPool
+
+    template = load()
+    if args.logical_id not in template.functions:
+        print(f"unknown function {args.logical_id}; one of: {', '.join(template.functions)}", file=sys.stderr)
+        return 2
+    event = json.loads(Path(args.event).read_text())
+    result = FunctionPool().invoke(template.functions[args.logical_id], event)
+    print(json.dumps(result, indent=2))
+    return 0
+
+
+def _openapi(args: argparse.Namespace) -> int:
+    configure(DEFAULT_LOCAL_TABLE, None)
+    from rewards_cli.openapi import SPEC_PATH, build_spec, render
+
+    text = render(build_spec())
+    if args.check:
+        if not SPEC_PATH.exists() or SPEC_PATH.read_text() != text:
+            print("openapi.json is stale: run `make openapi`", file=sys.stderr)
+            return 1
+        return 0
+    SPEC_PATH.write_text(text)
+    print(f"wrote {SPEC_PATH.relative_to(PROJECT_ROOT)}")
+    return 0
+
+
+def _demo_application() -> dict[str, str]:
+    """The demo application: pinned by LOCAL_API_KEY/LOCAL_SECRET_KEY, else reused from .local/."""
+    from shared.domain.applications import create_application, find_application_for_key
+
+    saved_file = LOCAL_STATE_DIR / "demo-app.json"
+    pinned_key, pinned_secret = os.environ.get("LOCAL_API_KEY"), os.environ.get("LOCAL_SECRET_KEY")
+    if pinned_key and pinned_secret:
+        wanted = {"api_key": pinned_key, "secret_key": pinned_secret}
+    elif saved_file.exists():
+        wanted = json.loads(saved_file.read_text())
+    else:
+        wanted = {}
+    if wanted and (app_id := find_application_for_key(wanted["api_key"])):
+        return {"app_id": app_id, "api_key": wanted["api_key"], "secret_key": wanted["secret_key"]}
+    created = create_application("demo", wanted.get("api_key"), wanted.get("secret_key"))
+    credentials = {"app_id": created.app_id, "api_key": created.api_key, "secret_key": created.secret_key}
+    LOCAL_STATE_DIR.mkdir(exist_ok=True)
+    saved_file.write_text(json.dumps(credentials))
+    return credentials
+
+
+_RATE = re.compile(r"rate\((\d+) (minute|minutes|hour|hours)\)")
+
+
+def _schedule_seconds(expression: str) -> int | None:
+    found = _RATE.fullmatch(expression)
+    if not found:
+        return None
+    return int(found.group(1)) * (60 if found.group(2).startswith("minute") else 3600)
+
+
+def _run_schedules(stop: threading.Event, pool: Any) -> None:
+    """Fire each scheduled function on its rate, like its EventBridge rule."""
+    from rewards_cli.apigw import scheduled_event
+
+    for function in load().functions.values():
+        for expression in function.schedules:
+            period = _schedule_seconds(expression)
+            if period is None:
+                continue
+
+            def loop(function: Any = function, period: int = period) -> None:
+                while not stop.wait(period):
+                    try:
+                        pool.invoke(function, scheduled_event(function.logical_id))
+                    except Exception as error:  # noqa: BLE001 - keep the schedule alive, as EventBridge would
+                        print(f"{function.logical_id} failed: {error!r}", file=sys.stderr)
+
+            threading.Thread(target=loop, daemon=True, name=f"schedule-{function.logical_id}").start()
+
+
+def _dev(args: argparse.Namespace) -> int:
+    table_name = os.environ.get("TABLE_NAME", DEFAULT_LOCAL_TABLE)
+    endpoint = os.environ.get("DYNAMODB_ENDPOINT_URL")
+    store = None
+    if not endpoint:
+        from rewards_cli.embedded_dynamodb import EmbeddedDynamoDB
+
+        store = EmbeddedDynamoDB(args.host, args.ddb_port, Path(args.state_file))
+        store.start()
+        endpoint = store.endpoint_url
+        store.ensure_table(table_name)
+    configure(table_name, endpoint)
+
+    from rewards_cli.gateway import LocalGateway
+    from rewards_cli.lambdas import FunctionPool
+    from rewards_cli.server import make_server
+
+    demo = _demo_application()
+    pool = FunctionPool()
+    server = make_server(args.host, args.port, LocalGateway(load(), pool))
+    stop = threading.Event()
+    _run_schedules(stop, pool)
+    print(f"Rewards API on http://{args.host}:{args.port}  (Swagger UI: /swagger, spec: /openapi.json)")
+    print(f"Demo application: {json.dumps(demo)}")
+    print(f"  curl -u {demo['api_key']}:{demo['secret_key']} http://{args.host}:{args.port}/customers/KMN@123")
+    print("More applications against this stack:")
+    print(f"DYNAMODB_ENDPOINT_URL={endpoint}")
+    print(f"TABLE_NAME={table_name}")
+    sys.stdout.flush()
+
+    def shutdown(*_: Any) -> None:
+        stop.set()
+        threading.Thread(target=server.shutdown, daemon=True).start()
+
+    signal.signal(signal.SIGTERM, shutdown)
+    signal.signal(signal.SIGINT, shutdown)
+    try:
+        server.serve_forever()
+    finally:
+        server.server_close()
+        if store is not None:
+            store.stop()
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="rewards", description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    create = commands.add_parser("create-app", help="create an application and print its credentials once")
+    create.add_argument("--name", required=True)
+    create.set_defaults(run=_create_app)
+
+    invoke = commands.add_parser("invoke", help="run one function in process on an event file")
+    invoke.add_argument("logical_id")
+    invoke.add_argument("-e", "--event", required=True)
+    invoke.set_defaults(run=_invoke)
+
+    dev = commands.add_parser("dev", help="serve the API locally over an embedded DynamoDB")
+    dev.add_argument("--host", default="127.0.0.1")
+    dev.add_argument("--port", type=int, default=int(os.environ.get("PORT", "3000")))
+    dev.add_argument("--ddb-port", type=int, default=int(os.environ.get("DDB_PORT", "8000")))
+    dev.add_argument("--state-file", default=str(LOCAL_STATE_DIR / "dynamodb.json"))
+    dev.set_defaults(run=_dev)
+
+    openapi = commands.add_parser("openapi", help="write openapi.json, or --check that it is current")
+    openapi.add_argument("--check", action="store_true")
+    openapi.set_defaults(run=_openapi)
+
+    args = parser.parse_args(argv)
+    result: int = args.run(args)
+    return result
+
+
+if __name__ == "__main__":
+    sys.exit(main())

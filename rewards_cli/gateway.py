@@ -1,0 +1,127 @@
+"""API Gateway in process: route by template.yaml, run the REQUEST authorizer (with its result cache
+keyed on the identity header, as deployed), then the route's function; the gateway's own answers use
+the template's GatewayResponses, so local and deployed bodies are the same."""
+
+from __future__ import annotations
+
+import json
+import re
+import threading
+import time
+import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import unquote
+
+from rewards_cli import apigw
+from rewards_cli.lambdas import FunctionPool
+from rewards_cli.template import Template
+
+_JSON = "application/json"
+
+
+@dataclass(slots=True)
+class HttpResponse:
+    status: int
+    headers: list[tuple[str, str]] = field(default_factory=list)
+    body: bytes = b""
+
+    def json(self) -> Any:
+        return json.loads(self.body)
+
+    def header(self, name: str) -> str | None:
+        return next((v for k, v in self.headers if k.lower() == name.lower()), None)
+
+
+class LocalGateway:
+    def __init__(self, template: Template, pool: FunctionPool | None = None) -> None:
+        self.template = template
+        self.pool = pool or FunctionPool()
+        self._auth_cache: dict[str, tuple[float, Mapping[str, Any]]] = {}
+        self._auth_lock = threading.Lock()
+
+    def handle(
+        self,
+        method: str,
+        path: str,
+        query: Mapping[str, list[str]] | None = None,
+        headers: Mapping[str, list[str]] | None = None,
+        body: str | None = None,
+    ) -> HttpResponse:
+        request_id = str(uuid.uuid4())
+        context = {"requestId": request_id, "httpMethod": method, "path": path}
+        found = self.template.find_route(method, path)
+        if found is None:
+            return self.gateway_response("MISSING_AUTHENTICATION_TOKEN", context)
+        function, route, raw_parameters = found
+        event = apigw.proxy_event(
+            method=method,
+            resource=route.path,
+            path=path,
+            path_parameters={k: unquote(v) for k, v in raw_parameters.items()},
+            query=query,
+            headers=headers,
+            body=body,
+            request_id=request_id,
+        )
+        identity = event["headers"].get(self.template.authorizer.identity_header) or next(
+            (v for k, v in event["headers"].items() if k.lower() == self.template.authorizer.identity_header.lower()),
+            None,
+        )
+        if not identity:
+            return self.gateway_response("UNAUTHORIZED", context)
+        policy = self._authorize(identity, event)
+        if policy is None:
+            return self.gateway_response("DEFAULT_5XX", context, status=500)
+        if not apigw.policy_allows(policy, apigw.method_arn(method, path)):
+            return self.gateway_response("ACCESS_DENIED", context)
+        event["requestContext"]["authorizer"] = {
+            **(policy.get("context") or {}),
+            "principalId": policy.get("principalId"),
+            "integrationLatency": 0,
+        }
+        try:
+            result = self.pool.invoke(function, event)
+        except Exception:  # noqa: BLE001 - a crashed function is the gateway's 502, as deployed
+            return self.gateway_response("DEFAULT_5XX", context, status=502)
+        return self._from_proxy_result(result)
+
+    def _authorize(self, identity: str, event: dict[str, Any]) -> Mapping[str, Any] | None:
+        now = time.monotonic()
+        with self._auth_lock:
+            cached = self._auth_cache.get(identity)
+        if cached and cached[0] > now:
+            return cached[1]
+        authorizer = self.template.functions[self.template.authorizer.function_id]
+        try:
+            policy = self.pool.invoke(authorizer, apigw.authorizer_event(event))
+        except Exception:  # noqa: BLE001 - an authorizer failure is the gateway's 500
+            return None
+        with self._auth_lock:
+            self._auth_cache[identity] = (now + self.template.authorizer.ttl_seconds, policy)
+        return policy
+
+    def gateway_response(self, kind: str, context: Mapping[str, str], status: int | None = None) -> HttpResponse:
+        spec = self.template.gateway_responses.get(kind) or self.template.gateway_responses["DEFAULT_5XX"]
+        body = spec["ResponseTemplates"][_JSON]
+        variables = {
+            "$context.requestId": context["requestId"],
+            "$context.httpMethod": context["httpMethod"],
+            "$context.path": context["path"],
+            "$context.error.messageString": json.dumps(kind.replace("_", " ").lower()),
+        }
+        body = re.sub(r"\$context\.[\w.]+", lambda m: variables.get(m.group(0), m.group(0)), body)
+        headers = [("Content-Type", _JSON)]
+        for name, value in spec.get("ResponseParameters", {}).get("Headers", {}).items():
+            literal = value[1:-1] if value.startswith("'") else variables.get(f"${value}", "")
+            headers.append((name, literal))
+        return HttpResponse(status or int(spec.get("StatusCode", 500)), headers, body.encode())
+
+    @staticmethod
+    def _from_proxy_result(result: Mapping[str, Any]) -> HttpResponse:
+        headers = list((result.get("headers") or {}).items())
+        for name, values in (result.get("multiValueHeaders") or {}).items():
+            headers.extend((name, value) for value in values)
+        body = result.get("body") or ""
+        return HttpResponse(int(result["statusCode"]), headers, body.encode())

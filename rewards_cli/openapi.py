@@ -1,0 +1,52 @@
+"""The OpenAPI 3.1 document, generated from the functions' own routers (found through template.yaml)."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+from typing import Any
+
+from aws_lambda_powertools.event_handler.openapi.models import HTTPBase
+from aws_lambda_powertools.event_handler.router import Router
+
+from rewards_cli.template import PROJECT_ROOT, load
+from shared.api.http import API_TITLE, API_VERSION, create_app
+
+SPEC_PATH = PROJECT_ROOT / "openapi.json"
+
+
+def _router(module_path: Any, name: str) -> Router:
+    spec = importlib.util.spec_from_file_location(f"openapi_{name}", module_path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    router: Router = module.router
+    return router
+
+
+def build_spec() -> dict[str, Any]:
+    routers = [_router(f.module_path, f.logical_id) for f in load().api_functions]
+    document = create_app(*routers).get_openapi_json_schema(
+        title=API_TITLE,
+        version=API_VERSION,
+        description="Loyalty and rewards engine. Every operation uses HTTP Basic auth: "
+        "username = API key, password = secret key of an application.",
+        security_schemes={"basicAuth": HTTPBase(scheme="basic")},
+        security=[{"basicAuth": []}],
+    )
+    parsed: dict[str, Any] = json.loads(document)
+    return parsed
+
+
+def render(spec: dict[str, Any]) -> str:
+    return json.dumps(spec, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+
+
+SWAGGER_HTML = """<!doctype html>
+<html><head><meta charset="utf-8"><title>Rewards engine API</title>
+<link rel="stylesheet" href="https://cdn.jsdelivr.net/npm/swagger-ui-dist@5/swagger-ui.css"></head>
+<body><div id="swagger"></div>
+<script src="https://cdn.jsdelivr.net/npm/swagger-ui-dist@5/swagger-ui-bundle.js"></script>
+<script>SwaggerUIBundle({url: "/openapi.json", dom_id: "#swagger"});</script>
+</body></html>
+"""

@@ -1,0 +1,62 @@
+"""The local HTTP server: every request goes through the in-process gateway (authorizer, then function)."""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+from rewards_cli.gateway import HttpResponse, LocalGateway
+from rewards_cli.openapi import SWAGGER_HTML, build_spec
+
+MAX_BODY_BYTES = 10 * 1024 * 1024  # API Gateway's payload limit
+
+
+def make_server(host: str, port: int, gateway: LocalGateway) -> ThreadingHTTPServer:
+    spec = json.dumps(build_spec()).encode()
+
+    class Handler(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
+        def _serve(self) -> None:
+            url = urlsplit(self.path)
+            if self.command == "GET" and url.path == "/openapi.json":
+                self._send(HttpResponse(200, [("Content-Type", "application/json")], spec))
+                return
+            if self.command == "GET" and url.path in ("/swagger", "/swagger/"):
+                self._send(HttpResponse(200, [("Content-Type", "text/html")], SWAGGER_HTML.encode()))
+                return
+            length = int(self.headers.get("Content-Length") or 0)
+            if length > MAX_BODY_BYTES:
+                context = {"requestId": "local", "httpMethod": self.command, "path": url.path}
+                self._send(gateway.gateway_response("REQUEST_TOO_LARGE", context), close=True)
+                return
+            raw = self.rfile.read(length) if length else b""
+            headers: dict[str, list[str]] = defaultdict(list)
+            for name, value in self.headers.items():
+                headers[name].append(value)
+            query = parse_qs(url.query, keep_blank_values=True) if url.query else None
+            body = raw.decode("utf-8", errors="replace") if raw else None
+            self._send(gateway.handle(self.command, url.path, query, headers, body))
+
+        def _send(self, response: HttpResponse, close: bool = False) -> None:
+            self.send_response(response.status)
+            for name, value in response.headers:
+                self.send_header(name, value)
+            self.send_header("Content-Length", str(len(response.body)))
+            if close:
+                self.send_header("Connection", "close")
+                self.close_connection = True
+            self.end_headers()
+            self.wfile.write(response.body)
+
+        do_GET = do_PUT = do_POST = do_PATCH = do_DELETE = do_HEAD = do_OPTIONS = _serve  # noqa: N815
+
+        def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - BaseHTTPRequestHandler's name
+            pass
+
+    server = ThreadingHTTPServer((host, port), Handler)
+    server.daemon_threads = True
+    return server

@@ -1,0 +1,173 @@
+"""template.yaml as the single source of truth for the local runner and the tests: its functions,
+routes, environment, authorizer, gateway responses and the table definition."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+TEMPLATE_PATH = PROJECT_ROOT / "template.yaml"
+
+
+class _CloudFormationLoader(yaml.SafeLoader):
+    """Reads CloudFormation short-form tags (``!Ref X``) as ``{"Ref": X}`` / ``{"Fn::X": ...}``."""
+
+
+def _intrinsic(loader: yaml.SafeLoader, suffix: str, node: yaml.Node) -> dict[str, Any]:
+    name = "Ref" if suffix == "Ref" else f"Fn::{suffix}"
+    value: Any
+    if isinstance(node, yaml.ScalarNode):
+        value = loader.construct_scalar(node)
+        if suffix == "GetAtt" and isinstance(value, str):
+            value = value.split(".", 1)
+    elif isinstance(node, yaml.SequenceNode):
+        value = loader.construct_sequence(node, deep=True)
+    else:
+        value = loader.construct_mapping(node, deep=True)  # type: ignore[arg-type]
+    return {name: value}
+
+
+_CloudFormationLoader.add_multi_constructor("!", _intrinsic)
+
+
+@dataclass(frozen=True, slots=True)
+class Route:
+    method: str
+    path: str
+    pattern: re.Pattern[str]
+
+    def match(self, method: str, path: str) -> dict[str, str] | None:
+        if method.upper() != self.method:
+            return None
+        found = self.pattern.fullmatch(path)
+        return found.groupdict() if found else None
+
+
+@dataclass(frozen=True, slots=True)
+class Function:
+    logical_id: str
+    code_dir: Path
+    handler: str
+    environment: dict[str, Any]
+    routes: list[Route] = field(default_factory=list)
+    schedules: list[str] = field(default_factory=list)
+
+    @property
+    def module_path(self) -> Path:
+        return self.code_dir / f"{self.handler.rsplit('.', 1)[0]}.py"
+
+    @property
+    def handler_name(self) -> str:
+        return self.handler.rsplit(".", 1)[1]
+
+
+@dataclass(frozen=True, slots=True)
+class Authorizer:
+    function_id: str
+    identity_header: str
+    ttl_seconds: int
+
+
+@dataclass(frozen=True, slots=True)
+class Template:
+    functions: dict[str, Function]
+    authorizer: Authorizer
+    gateway_responses: dict[str, dict[str, Any]]
+    table_properties: dict[str, Any]
+
+    @property
+    def api_functions(self) -> list[Function]:
+        return [f for f in self.functions.values() if f.routes]
+
+    def find_route(self, method: str, path: str) -> tuple[Function, Route, dict[str, str]] | None:
+        for function in self.api_functions:
+            for route in function.routes:
+                params = route.match(method, path)
+                if params is not None:
+                    return function, route, params
+        return None
+
+
+def _route(method: str, path: str) -> Route:
+    regex = re.sub(r"\\\{(\w+)\\\}", r"(?P<\1>[^/]+)", re.escape(path))
+    return Route(method.upper(), path, re.compile(regex))
+
+
+@cache
+def load(path: Path = TEMPLATE_PATH) -> Template:
+    document = yaml.load(path.read_text(), Loader=_CloudFormationLoader)  # noqa: S506 - SafeLoader subclass
+    resources: dict[str, Any] = document["Resources"]
+    defaults = document.get("Globals", {}).get("Function", {})
+    functions: dict[str, Function] = {}
+    for logical_id, resource in resources.items():
+        if resource["Type"] != "AWS::Serverless::Function":
+            continue
+        props = resource["Properties"]
+        routes, schedules = [], []
+        for event in props.get("Events", {}).values():
+            if event["Type"] == "Api":
+                routes.append(_route(event["Properties"]["Method"], event["Properties"]["Path"]))
+            elif event["Type"] == "Schedule":
+                schedules.append(event["Properties"]["Schedule"])
+        environment = {
+            **defaults.get("Environment", {}).get("Variables", {}),
+            **props.get("Environment", {}).get("Variables", {}),
+        }
+        functions[logical_id] = Function(
+            logical_id=logical_id,
+            code_dir=PROJECT_ROOT / props["CodeUri"],
+            handler=props.get("Handler", defaults.get("Handler")),
+            environment=environment,
+            routes=routes,
+            schedules=schedules,
+        )
+    api = next(r for r in resources.values() if r["Type"] == "AWS::Serverless::Api")["Properties"]
+    authorizer_name = api["Auth"]["DefaultAuthorizer"]
+    authorizer = api["Auth"]["Authorizers"][authorizer_name]
+    table = next(r for r in resources.values() if r["Type"] == "AWS::DynamoDB::Table")
+    return Template(
+        functions=functions,
+        authorizer=Authorizer(
+            function_id=authorizer["FunctionArn"]["Fn::GetAtt"][0],
+            identity_header=authorizer["Identity"]["Headers"][0],
+            ttl_seconds=int(authorizer["Identity"].get("ReauthorizeEvery", 300)),
+        ),
+        gateway_responses=api.get("GatewayResponses", {}),
+        table_properties=table["Properties"],
+    )
+
+
+def create_table_arguments(table_name: str) -> dict[str, Any]:
+    """``CreateTable`` arguments from the template's own table definition, so tests and the local
+    runner use exactly the key schema and indexes that are deployed."""
+    props = load().table_properties
+    arguments: dict[str, Any] = {
+        "TableName": table_name,
+        "AttributeDefinitions": props["AttributeDefinitions"],
+        "KeySchema": props["KeySchema"],
+        "BillingMode": props["BillingMode"],
+    }
+    if props.get("GlobalSecondaryIndexes"):
+        arguments["GlobalSecondaryIndexes"] = props["GlobalSecondaryIndexes"]
+    return arguments
+
+
+def ttl_attribute() -> str:
+    return str(load().table_properties["TimeToLiveSpecification"]["AttributeName"])
+
+
+def resolve_environment(function: Function, table_name: str) -> dict[str, str]:
+    """The function's environment with references to the table replaced by the local table's name."""
+    resolved = {}
+    for name, value in function.environment.items():
+        if isinstance(value, dict) and value.get("Ref") == "Table":
+            resolved[name] = table_name
+        else:
+            resolved[name] = str(value)
+    return resolved

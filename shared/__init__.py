@@ -1,0 +1,1 @@
+"""The domain layer shared by every function (deployed as one Lambda layer)."""

@@ -1,0 +1,92 @@
+"""The one error body (SPEC §2) and the mapping of every failure to it."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response, content_types
+from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
+from aws_lambda_powertools.utilities.idempotency.exceptions import (
+    IdempotencyAlreadyInProgressError,
+    IdempotencyValidationError,
+)
+
+from shared.errors import Conflict, DomainError, InternalError, NotFound, ServiceUnavailable, ValidationFailed
+from shared.observability import logger
+
+_MAX_REPORTED_ERRORS = 5
+
+
+def error_body(status: int, key: str, message: str, details: str, request_id: str) -> dict[str, Any]:
+    return {"code": status, "key": key, "message": message, "details": details, "request_id": request_id}
+
+
+def _render(app: APIGatewayRestResolver, error: DomainError, headers: dict[str, str] | None = None) -> Response:
+    request_id = app.current_event.request_context.request_id or ""
+    return Response(
+        status_code=error.status,
+        content_type=content_types.APPLICATION_JSON,
+        body=error_body(error.status, error.key, error.message, error.details, request_id),
+        headers=headers,
+    )
+
+
+def describe_validation_errors(errors: Sequence[Any]) -> str:
+    """``details`` naming each offending field, seed 004 style: ``selling_price is required``."""
+    described = [_describe(error) for error in errors[:_MAX_REPORTED_ERRORS]]
+    return "; ".join(dict.fromkeys(described))
+
+
+def _describe(error: dict[str, Any]) -> str:
+    location = [str(part) for part in error.get("loc", ())]
+    source = location[0] if location else "body"
+    path = ".".join(location[1:]) or ("body" if source == "body" else source)
+    if source in ("query", "header") and len(location) > 1:
+        path = location[1]
+    kind = error.get("type", "")
+    if kind == "missing":
+        return f"{path} is required"
+    if kind == "extra_forbidden":
+        return f"{path} is not a known field"
+    if kind == "json_invalid":
+        return "body is not valid JSON"
+    message = str(error.get("msg", "is invalid"))
+    return f"{path}: {message[:1].lower()}{message[1:]}"
+
+
+def register_error_handlers(app: APIGatewayRestResolver) -> None:
+    @app.exception_handler(RequestValidationError)
+    def _invalid_request(error: RequestValidationError) -> Response:
+        return _render(app, ValidationFailed(describe_validation_errors(error.errors())))
+
+    @app.exception_handler(ServiceUnavailable)
+    def _unavailable(error: ServiceUnavailable) -> Response:
+        logger.warning("store unavailable after retries", exc_info=error.__cause__)
+        return _render(app, error, headers={"Retry-After": str(error.retry_after_seconds)})
+
+    @app.exception_handler(DomainError)
+    def _domain_error(error: DomainError) -> Response:
+        return _render(app, error)
+
+    @app.exception_handler(IdempotencyAlreadyInProgressError)
+    def _in_progress(_: IdempotencyAlreadyInProgressError) -> Response:
+        conflict = Conflict("Request in progress", "a request with this Idempotency-Key is still being processed")
+        return _render(app, conflict, headers={"Retry-After": "1"})
+
+    @app.exception_handler(IdempotencyValidationError)
+    def _key_reused(_: IdempotencyValidationError) -> Response:
+        return _render(
+            app,
+            Conflict("Idempotency-Key reused", "Idempotency-Key was already used with a different request"),
+        )
+
+    @app.exception_handler(Exception)
+    def _unexpected(error: Exception) -> Response:
+        logger.exception("unhandled error")
+        return _render(app, InternalError())
+
+    @app.not_found
+    def _no_route(_: Exception) -> Response:
+        event = app.current_event
+        return _render(app, NotFound(f"No route for {event.http_method} {event.path}"))

@@ -1,0 +1,42 @@
+"""Field types and shapes shared by the API models."""
+
+from __future__ import annotations
+
+from typing import Annotated, Generic, Literal, TypeVar
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+
+# A merchant's own customer id: printable, no control characters, bounded so keys stay small.
+SourceId = Annotated[str, StringConstraints(min_length=1, max_length=128, pattern=r"^[^\x00-\x1f\x7f]+$")]
+ShortText = Annotated[str, StringConstraints(min_length=1, max_length=200)]
+Label = Annotated[str, StringConstraints(min_length=1, max_length=64, pattern=r"^[^\x00-\x1f\x7f]+$")]
+PageLimit = Annotated[int, Field(ge=1, le=100)]
+DEFAULT_PAGE_LIMIT = 20
+
+
+class RequestModel(BaseModel):
+    """Request bodies reject unknown fields, so a misspelt field is a clear 400 rather than silently ignored."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+class ResponseModel(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+
+T = TypeVar("T")
+
+
+class ListResponse(ResponseModel, Generic[T]):
+    object: Literal["list"] = "list"
+    data: list[T]
+    has_more: bool
+    next_cursor: str | None
+
+
+class ErrorResponse(ResponseModel):
+    code: int
+    key: str
+    message: str
+    details: str
+    request_id: str

@@ -1,0 +1,81 @@
+"""API models of customers: the upsert body and the profile response."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Literal
+
+from pydantic import AwareDatetime, Field, StringConstraints, field_serializer
+
+from shared.models.common import Label, RequestModel, ResponseModel, ShortText, SourceId
+from shared.storage.customers import CustomerRecord
+
+Email = Annotated[str, StringConstraints(max_length=254, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")]
+Phone = Annotated[str, StringConstraints(min_length=3, max_length=32, pattern=r"^\+?[0-9][0-9 ()\-.]*$")]
+AttributeName = Annotated[str, StringConstraints(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.\-]+$")]
+AttributeValue = str | int | float | bool | list[str] | None
+
+
+class CustomerUpsert(RequestModel):
+    """Fields given replace the stored ones, fields absent are kept, and ``null`` removes a field."""
+
+    name: ShortText | None = None
+    email: Email | None = None
+    phone: Phone | None = None
+    tags: Annotated[list[Label], Field(max_length=100)] | None = None
+    enrolled_at: AwareDatetime | None = Field(default=None, description="ISO 8601 with a time zone")
+    tier: Label | None = None
+    brand: Label | None = None
+    attributes: Annotated[dict[AttributeName, AttributeValue], Field(max_length=50)] | None = None
+    referred_by: SourceId | None = Field(
+        default=None, description="source_id of the customer who referred this one; set once"
+    )
+
+    @field_serializer("enrolled_at")
+    def _iso(self, value: datetime | None) -> str | None:
+        return value.isoformat().replace("+00:00", "Z") if value else None
+
+
+class Points(ResponseModel):
+    balance: int
+    earned: int
+    redeemed: int
+
+
+class CustomerResponse(ResponseModel):
+    object: Literal["customer"] = "customer"
+    id: str = Field(description="The engine's customer id (cust_…)")
+    source_id: str
+    name: str | None
+    email: str | None
+    phone: str | None
+    tags: list[str]
+    enrolled_at: str | None
+    tier: str | None
+    brand: str | None
+    attributes: dict[str, AttributeValue]
+    referred_by: str | None
+    points: Points
+    created_at: str
+    updated_at: str
+
+    @classmethod
+    def from_record(cls, record: CustomerRecord) -> CustomerResponse:
+        return cls(
+            id=record.customer_id,
+            source_id=record.source_id,
+            name=record.name,
+            email=record.email,
+            phone=record.phone,
+            tags=record.tags,
+            enrolled_at=record.enrolled_at,
+            tier=record.tier,
+            brand=record.brand,
+            attributes=record.attributes,
+            referred_by=record.referred_by,
+            points=Points(
+                balance=record.points_balance, earned=record.points_earned, redeemed=record.points_redeemed
+            ),
+            created_at=record.created_at,
+            updated_at=record.updated_at,
+        )

@@ -1,0 +1,298 @@
+"""The one DynamoDB client of the process and the few calls the repositories make through it.
+
+Repositories speak plain Python values; this module converts to and from DynamoDB's typed JSON and
+turns the store's failures into exceptions the rest of the code can name without knowing botocore:
+``ConditionFailed``/``TransactionCancelled`` for lost conditions, ``ServiceUnavailable`` for
+throttling, timeouts and other faults that survived the SDK's retries.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from decimal import Decimal
+from functools import cache
+from typing import TYPE_CHECKING, Any
+
+import boto3
+from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
+from botocore.config import Config
+from botocore.exceptions import BotoCoreError, ClientError
+
+from shared.errors import ServiceUnavailable
+from shared.settings import get_settings
+
+if TYPE_CHECKING:
+    from mypy_boto3_dynamodb.client import DynamoDBClient
+
+Item = dict[str, Any]
+
+_RETRYABLE_CODES = frozenset(
+    {
+        "ProvisionedThroughputExceededException",
+        "ThrottlingException",
+        "RequestLimitExceeded",
+        "TransactionConflictException",
+        "TransactionInProgressException",
+        "InternalServerError",
+        "ServiceUnavailable",
+    }
+)
+_serializer = TypeSerializer()
+_deserializer = TypeDeserializer()
+
+
+class ConditionFailed(Exception):
+    """A conditional write lost its condition; ``item`` is the item as stored, when DynamoDB returned it."""
+
+    def __init__(self, item: Item | None) -> None:
+        super().__init__("condition failed")
+        self.item = item
+
+
+class TransactionCancelled(Exception):
+    """A transaction lost a condition; ``reasons`` holds one code per action (``None`` where it held)."""
+
+    def __init__(self, reasons: list[str | None]) -> None:
+        super().__init__(f"transaction cancelled: {reasons}")
+        self.reasons = reasons
+
+
+@cache
+def client() -> DynamoDBClient:
+    """One session and one client per process: each new one costs ~50 ms of cold start."""
+    settings = get_settings()
+    session = boto3.session.Session()
+    return session.client(
+        "dynamodb",
+        region_name=settings.region,
+        endpoint_url=settings.dynamodb_endpoint_url,
+        config=Config(
+            retries={"mode": "standard", "max_attempts": 3},
+            connect_timeout=2,
+            read_timeout=5,
+            tcp_keepalive=True,
+        ),
+    )
+
+
+def table_name() -> str:
+    return get_settings().table_name
+
+
+def to_attribute(value: Any) -> dict[str, Any]:
+    return _serializer.serialize(_to_storable(value))
+
+
+def to_item(values: Mapping[str, Any]) -> dict[str, Any]:
+    return {name: to_attribute(value) for name, value in values.items() if value is not None}
+
+
+def from_item(item: Mapping[str, Any]) -> Item:
+    return {name: _from_storable(_deserializer.deserialize(value)) for name, value in item.items()}
+
+
+def _to_storable(value: Any) -> Any:
+    """DynamoDB numbers are decimals: floats go through their shortest repr so 0.1 stays 0.1."""
+    if isinstance(value, float):
+        return Decimal(repr(value))
+    if isinstance(value, Mapping):
+        return {k: _to_storable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_to_storable(v) for v in value]
+    return value
+
+
+def _from_storable(value: Any) -> Any:
+    if isinstance(value, Decimal):
+        return int(value) if value == value.to_integral_value() else float(value)
+    if isinstance(value, dict):
+        return {k: _from_storable(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_from_storable(v) for v in value]
+    if isinstance(value, set):
+        return sorted(_from_storable(v) for v in value)
+    return value
+
+
+@contextmanager
+def translated_errors() -> Iterator[None]:
+    try:
+        yield
+    except ClientError as error:
+        code = error.response.get("Error", {}).get("Code", "")
+        if code == "ConditionalCheckFailedException":
+            raw = error.response.get("Item")
+            raise ConditionFailed(from_item(raw) if raw else None) from error
+        if code == "TransactionCanceledException":
+            reasons = error.response.get("CancellationReasons", [])
+            codes = [None if r.get("Code") in (None, "None") else r.get("Code") for r in reasons]
+            if any(c in _RETRYABLE_CODES for c in codes):
+                raise ServiceUnavailable from error
+            raise TransactionCancelled(codes) from error
+        if code in _RETRYABLE_CODES:
+            raise ServiceUnavailable from error
+        raise
+    except BotoCoreError as error:
+        # Connection errors and read timeouts after the SDK's retries: the write may or may not have
+        # landed, so the client is told to retry, and every write is conditional or idempotent.
+        raise ServiceUnavailable from error
+
+
+def get_item(key: Mapping[str, str], *, consistent: bool = True) -> Item | None:
+    with translated_errors():
+        response = client().get_item(TableName=table_name(), Key=to_item(key), ConsistentRead=consistent)
+    raw = response.get("Item")
+    return from_item(raw) if raw else None
+
+
+@dataclass(slots=True)
+class Expression:
+    """An update or condition expression with its placeholders."""
+
+    text: str
+    names: dict[str, str] = field(default_factory=dict)
+    values: dict[str, Any] = field(default_factory=dict)
+
+
+def _expression_args(*expressions: Expression | None) -> dict[str, Any]:
+    names: dict[str, str] = {}
+    values: dict[str, Any] = {}
+    for expression in expressions:
+        if expression is not None:
+            names.update(expression.names)
+            values.update(expression.values)
+    args: dict[str, Any] = {}
+    if names:
+        args["ExpressionAttributeNames"] = names
+    if values:
+        args["ExpressionAttributeValues"] = to_item(values) | {
+            k: {"NULL": True} for k, v in values.items() if v is None
+        }
+    return args
+
+
+def put_item(item: Mapping[str, Any], *, condition: Expression | None = None) -> None:
+    args = _expression_args(condition)
+    if condition is not None:
+        args["ConditionExpression"] = condition.text
+        args["ReturnValuesOnConditionCheckFailure"] = "ALL_OLD"
+    with translated_errors():
+        client().put_item(TableName=table_name(), Item=to_item(item), **args)
+
+
+def update_item(
+    key: Mapping[str, str], update: Expression, *, condition: Expression | None = None
+) -> Item:
+    """Apply ``update`` and return the item as it is afterwards."""
+    args = _expression_args(update, condition)
+    if condition is not None:
+        args["ConditionExpression"] = condition.text
+        args["ReturnValuesOnConditionCheckFailure"] = "ALL_OLD"
+    with translated_errors():
+        response = client().update_item(
+            TableName=table_name(),
+            Key=to_item(key),
+            UpdateExpression=update.text,
+            ReturnValues="ALL_NEW",
+            **args,
+        )
+    return from_item(response.get("Attributes", {}))
+
+
+@dataclass(frozen=True, slots=True)
+class Page:
+    items: list[Item]
+    last_key: Item | None
+
+
+def query(
+    key_condition: Expression,
+    *,
+    index: str | None = None,
+    limit: int | None = None,
+    start_key: Mapping[str, Any] | None = None,
+    newest_first: bool = False,
+    consistent: bool = False,
+) -> Page:
+    args = _expression_args(key_condition)
+    if index is not None:
+        args["IndexName"] = index
+    if limit is not None:
+        args["Limit"] = limit
+    if start_key:
+        args["ExclusiveStartKey"] = to_item(start_key)
+    with translated_errors():
+        response = client().query(
+            TableName=table_name(),
+            KeyConditionExpression=key_condition.text,
+            ScanIndexForward=not newest_first,
+            ConsistentRead=consistent,
+            **args,
+        )
+    last = response.get("LastEvaluatedKey")
+    return Page([from_item(i) for i in response.get("Items", [])], from_item(last) if last else None)
+
+
+@dataclass(frozen=True, slots=True)
+class Put:
+    item: Mapping[str, Any]
+    condition: Expression | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Update:
+    key: Mapping[str, str]
+    update: Expression
+    condition: Expression | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Check:
+    key: Mapping[str, str]
+    condition: Expression
+
+
+@dataclass(frozen=True, slots=True)
+class Delete:
+    key: Mapping[str, str]
+    condition: Expression | None = None
+
+
+TransactAction = Put | Update | Check | Delete
+
+
+def transact_write(actions: Sequence[TransactAction], *, token: str | None = None) -> None:
+    """All or nothing; a lost condition raises ``TransactionCancelled`` with one reason per action."""
+    with translated_errors():
+        client().transact_write_items(
+            TransactItems=[_transact_item(action) for action in actions],
+            **({"ClientRequestToken": token} if token else {}),
+        )
+
+
+def _transact_item(action: TransactAction) -> dict[str, Any]:
+    body: dict[str, Any] = {"TableName": table_name()}
+    condition: Expression | None
+    match action:
+        case Put(item=item, condition=condition):
+            body["Item"] = to_item(item)
+            kind = "Put"
+        case Update(key=key, update=update, condition=condition):
+            body["Key"] = to_item(key)
+            body["UpdateExpression"] = update.text
+            body.update(_expression_args(update, condition))
+            kind = "Update"
+        case Check(key=key, condition=condition):
+            body["Key"] = to_item(key)
+            kind = "ConditionCheck"
+        case Delete(key=key, condition=condition):
+            body["Key"] = to_item(key)
+            kind = "Delete"
+    if condition is not None:
+        body["ConditionExpression"] = condition.text
+        if kind != "Update":
+            body.update(_expression_args(condition))
+        body["ReturnValuesOnConditionCheckFailure"] = "ALL_OLD"
+    return {kind: body}
