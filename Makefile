@@ -1,0 +1,73 @@
+# Every target installs what it needs: on a fresh machine `make dev` and `make test` are all it takes.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+# The Lambda runtime is python3.13: develop, test and compile bytecode with the same version.
+PY313 ?= $(firstword $(wildcard $(HOME)/.pyenv/versions/3.13*/bin/python3.13 /usr/local/bin/python3.13 /usr/bin/python3.13))
+VENV := .venv
+BIN := $(VENV)/bin
+SAM_VENV := .venv-sam
+SAM := $(SAM_VENV)/bin/sam
+SAM_CLI_VERSION := 1.170.0
+export SAM_CLI_TELEMETRY := 0
+PYTEST_ARGS ?=
+
+.PHONY: help install dev test test-fast lint format openapi build bench fuzz clean
+
+help:
+	@echo "make dev      the API on http://127.0.0.1:3000 over an embedded DynamoDB (PORT, DDB_PORT to change)"
+	@echo "make test     unit, integration and end-to-end tests (CI profile of fuzzing included)"
+	@echo "make lint     ruff, mypy, cfn-lint, sam validate --lint, OpenAPI freshness"
+	@echo "make build    sam build, with checked-hash bytecode for every module"
+	@echo "make bench    cold start, DynamoDB round trips, CPU per request, ingest throughput"
+	@echo "make fuzz     schemathesis against the OpenAPI spec, >= 300 cases per operation"
+
+$(BIN)/.installed: pyproject.toml shared/requirements.txt
+	@test -n "$(PY313)" || { echo "python3.13 is required (the Lambda runtime's version)"; exit 1; }
+	$(PY313) -m venv $(VENV)
+	$(BIN)/pip install --quiet --disable-pip-version-check --upgrade pip
+	$(BIN)/pip install --quiet --disable-pip-version-check -e '.[dev]'
+	touch $@
+
+# The SAM CLI lives in its own virtual environment so that its pins never constrain the project's.
+$(SAM_VENV)/.installed:
+	python3 -m venv $(SAM_VENV)
+	$(SAM_VENV)/bin/pip install --quiet --disable-pip-version-check aws-sam-cli==$(SAM_CLI_VERSION)
+	touch $@
+
+install: $(BIN)/.installed
+
+dev: install
+	$(BIN)/rewards dev
+
+test: install
+	$(BIN)/pytest $(PYTEST_ARGS)
+
+lint: install $(SAM_VENV)/.installed
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy shared functions rewards_cli tests bench
+	$(BIN)/cfn-lint template.yaml
+	$(SAM) validate --lint --template template.yaml
+	$(BIN)/rewards openapi --check
+
+format: install
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+openapi: install
+	$(BIN)/rewards openapi
+
+# sam's python builder needs python3.13 on PATH; the layer builds through shared/Makefile.
+build: install $(SAM_VENV)/.installed
+	PATH="$(dir $(PY313)):$$PATH" PYTHON=$(PY313) $(SAM) build --template template.yaml
+	$(PY313) -m compileall -q -f -j 0 --invalidation-mode checked-hash .aws-sam/build
+
+bench: build
+	$(BIN)/python bench/run.py
+
+fuzz: install
+	FUZZ_EXAMPLES=300 $(BIN)/pytest tests/fuzz -p no:randomly $(PYTEST_ARGS)
+
+clean:
+	rm -rf .aws-sam .venv-bench .pytest_cache .mypy_cache .ruff_cache .hypothesis

@@ -1,0 +1,76 @@
+"""Fixtures shared by every test layer. The environment is set before any module reads settings."""
+
+from __future__ import annotations
+
+import os
+
+os.environ.update(
+    {
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+        "AWS_SESSION_TOKEN": "testing",
+        "AWS_REGION": "us-east-1",
+        "AWS_DEFAULT_REGION": "us-east-1",
+        "TABLE_NAME": "rewards-test",
+        "POWERTOOLS_SERVICE_NAME": "rewards",
+        "POWERTOOLS_METRICS_NAMESPACE": "RewardsEngine",
+        "POWERTOOLS_TRACE_DISABLED": "true",
+        "POWERTOOLS_METRICS_DISABLED": "true",
+        "POWERTOOLS_LOG_LEVEL": "WARNING",
+    }
+)
+os.environ.pop("DYNAMODB_ENDPOINT_URL", None)
+
+# moto must be imported before the first boto3 client is created, so that every client is mocked.
+from collections.abc import Iterator  # noqa: E402
+
+import boto3  # noqa: E402
+import pytest  # noqa: E402
+from moto import mock_aws  # noqa: E402
+
+from rewards_cli.gateway import LocalGateway  # noqa: E402
+from rewards_cli.template import create_table_arguments, load  # noqa: E402
+from tests.support.api import ApiClient, Credentials  # noqa: E402
+from tests.support.moto_atomic import atomic_moto_dispatch  # noqa: E402
+
+TABLE_NAME = os.environ["TABLE_NAME"]
+
+
+@pytest.fixture
+def table() -> Iterator[str]:
+    """A fresh table with the exact key schema and indexes of template.yaml, every call atomic."""
+    with atomic_moto_dispatch(), mock_aws():
+        boto3.client("dynamodb").create_table(**create_table_arguments(TABLE_NAME))
+        yield TABLE_NAME
+
+
+def make_application(name: str = "shop") -> Credentials:
+    from shared.domain.applications import create_application
+
+    created = create_application(name)
+    return Credentials(created.app_id, created.api_key, created.secret_key)
+
+
+@pytest.fixture
+def credentials(table: str) -> Credentials:
+    return make_application("shop-a")
+
+
+@pytest.fixture
+def other_credentials(table: str) -> Credentials:
+    return make_application("shop-b")
+
+
+@pytest.fixture
+def gateway(table: str) -> LocalGateway:
+    return LocalGateway(load())
+
+
+@pytest.fixture
+def api(gateway: LocalGateway, credentials: Credentials) -> ApiClient:
+    return ApiClient(gateway, credentials)
+
+
+@pytest.fixture
+def other_api(gateway: LocalGateway, other_credentials: Credentials) -> ApiClient:
+    return ApiClient(gateway, other_credentials)

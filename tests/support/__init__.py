@@ -1,0 +1,1 @@
+"""Test helpers: the in-process API client, atomic moto, event builders."""
