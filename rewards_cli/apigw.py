@@ -3,7 +3,7 @@ apigateway aws-proxy` and `sam local generate-event cloudwatch scheduled-event` 
 
 from __future__ import annotations
 
-import fnmatch
+import re
 import time
 import uuid
 from collections.abc import Mapping
@@ -16,7 +16,9 @@ API_ID = "local"
 STAGE = "v1"
 
 
-def _single_and_multi(values: Mapping[str, list[str]] | None) -> tuple[dict[str, str] | None, dict[str, list[str]] | None]:
+def _single_and_multi(
+    values: Mapping[str, list[str]] | None,
+) -> tuple[dict[str, str] | None, dict[str, list[str]] | None]:
     if not values:
         return None, None
     return {k: v[-1] for k, v in values.items()}, {k: list(v) for k, v in values.items()}
@@ -87,13 +89,20 @@ def authorizer_event(proxy: Mapping[str, Any]) -> dict[str, Any]:
     return event
 
 
+def _resource_matches(pattern: str, arn: str) -> bool:
+    """IAM wildcards: ``*`` any run of characters (``/`` included), ``?`` one character, nothing else
+    special (fnmatch would read ``[...]`` as a character class, and a literal path may hold brackets)."""
+    regex = "".join(".*" if c == "*" else "." if c == "?" else re.escape(c) for c in pattern)
+    return re.fullmatch(regex, arn, re.DOTALL) is not None
+
+
 def policy_allows(policy: Mapping[str, Any], arn: str) -> bool:
     """Evaluate an authorizer's IAM policy the way API Gateway does: an explicit Deny wins."""
     allowed = False
     for statement in policy.get("policyDocument", {}).get("Statement", []):
         resources = statement.get("Resource", [])
         resources = [resources] if isinstance(resources, str) else resources
-        if any(fnmatch.fnmatchcase(arn, pattern) for pattern in resources):
+        if any(_resource_matches(pattern, arn) for pattern in resources):
             if statement.get("Effect") == "Deny":
                 return False
             allowed = allowed or statement.get("Effect") == "Allow"

@@ -1,14 +1,15 @@
 """``rewards``: the operator's and developer's command.
 
-  rewards create-app --name NAME      create an application (tenant); prints its credentials once
-  rewards invoke LogicalId -e FILE    run one function in process on an event file (like sam local invoke)
-  rewards dev                         the API on http://127.0.0.1:3000 over an embedded DynamoDB
-  rewards openapi [--check]           write openapi.json from the code, or fail if it is stale
+rewards create-app --name NAME      create an application (tenant); prints its credentials once
+rewards invoke LogicalId -e FILE    run one function in process on an event file (like sam local invoke)
+rewards dev                         the API on http://127.0.0.1:3000 over an embedded DynamoDB
+rewards openapi [--check]           write openapi.json from the code, or fail if it is stale
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import re
@@ -47,7 +48,10 @@ def _invoke(args: argparse.Namespace) -> int:
         print(f"unknown function {args.logical_id}; one of: {', '.join(template.functions)}", file=sys.stderr)
         return 2
     event = json.loads(Path(args.event).read_text())
-    result = FunctionPool().invoke(template.functions[args.logical_id], event)
+    # Like `sam local invoke`: the function's own output (its logs) goes to stderr, so that stdout is
+    # only the result and can be piped into jq.
+    with contextlib.redirect_stdout(sys.stderr):
+        result = FunctionPool().invoke(template.functions[args.logical_id], event)
     print(json.dumps(result, indent=2))
     return 0
 
@@ -67,11 +71,13 @@ def _openapi(args: argparse.Namespace) -> int:
     return 0
 
 
-def _demo_application() -> dict[str, str]:
-    """The demo application: pinned by LOCAL_API_KEY/LOCAL_SECRET_KEY, else reused from .local/."""
+def _demo_application(state_dir: Path) -> dict[str, str]:
+    """The demo application: pinned by LOCAL_API_KEY/LOCAL_SECRET_KEY, else reused from the
+    ``demo-app.json`` kept next to the store's state file (``.local/`` by default), so that a runner on
+    another state file never overwrites the credentials of the default one."""
     from shared.domain.applications import create_application, find_application_for_key
 
-    saved_file = LOCAL_STATE_DIR / "demo-app.json"
+    saved_file = state_dir / "demo-app.json"
     pinned_key, pinned_secret = os.environ.get("LOCAL_API_KEY"), os.environ.get("LOCAL_SECRET_KEY")
     if pinned_key and pinned_secret:
         wanted = {"api_key": pinned_key, "secret_key": pinned_secret}
@@ -83,7 +89,7 @@ def _demo_application() -> dict[str, str]:
         return {"app_id": app_id, "api_key": wanted["api_key"], "secret_key": wanted["secret_key"]}
     created = create_application("demo", wanted.get("api_key"), wanted.get("secret_key"))
     credentials = {"app_id": created.app_id, "api_key": created.api_key, "secret_key": created.secret_key}
-    LOCAL_STATE_DIR.mkdir(exist_ok=True)
+    state_dir.mkdir(parents=True, exist_ok=True)
     saved_file.write_text(json.dumps(credentials))
     return credentials
 
@@ -112,7 +118,7 @@ def _run_schedules(stop: threading.Event, pool: Any) -> None:
                 while not stop.wait(period):
                     try:
                         pool.invoke(function, scheduled_event(function.logical_id))
-                    except Exception as error:  # noqa: BLE001 - keep the schedule alive, as EventBridge would
+                    except Exception as error:
                         print(f"{function.logical_id} failed: {error!r}", file=sys.stderr)
 
             threading.Thread(target=loop, daemon=True, name=f"schedule-{function.logical_id}").start()
@@ -135,7 +141,7 @@ def _dev(args: argparse.Namespace) -> int:
     from rewards_cli.lambdas import FunctionPool
     from rewards_cli.server import make_server
 
-    demo = _demo_application()
+    demo = _demo_application(Path(args.state_file).parent)
     pool = FunctionPool()
     server = make_server(args.host, args.port, LocalGateway(load(), pool))
     stop = threading.Event()

@@ -40,7 +40,7 @@ class _SerializedApp:
             return list(self._app(environ, start_response))
 
 
-class _QuietRequestHandler(MotoRequestHandler):  # type: ignore[misc]
+class _QuietRequestHandler(MotoRequestHandler):
     def log_request(self, *args: Any, **kwargs: Any) -> None:
         pass
 
@@ -51,15 +51,15 @@ class EmbeddedDynamoDB:
         self._app = _SerializedApp(DomainDispatcherApplication(create_backend_app))
         self._server: BaseWSGIServer | None = None
         self._stop = threading.Event()
+        # stop() saves while the autosave thread may be saving: both write the same temporary file.
+        self._save_lock = threading.Lock()
 
     @property
     def endpoint_url(self) -> str:
         return f"http://{self.host}:{self.port}"
 
     def start(self) -> None:
-        self._server = make_server(
-            self.host, self.port, self._app, threaded=True, request_handler=_QuietRequestHandler
-        )
+        self._server = make_server(self.host, self.port, self._app, threaded=True, request_handler=_QuietRequestHandler)
         threading.Thread(target=self._server.serve_forever, daemon=True, name="dynamodb").start()
         threading.Thread(target=self._autosave, daemon=True, name="dynamodb-autosave").start()
 
@@ -95,6 +95,10 @@ class EmbeddedDynamoDB:
 
     def save(self) -> None:
         """Write every table's items to the state file (atomically: a crash never leaves half a file)."""
+        with self._save_lock:
+            self._save()
+
+    def _save(self) -> None:
         with self._app.lock:
             self._app.dirty = False
         client = self._client()

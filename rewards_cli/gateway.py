@@ -83,7 +83,7 @@ class LocalGateway:
         }
         try:
             result = self.pool.invoke(function, event)
-        except Exception:  # noqa: BLE001 - a crashed function is the gateway's 502, as deployed
+        except Exception:
             return self.gateway_response("DEFAULT_5XX", context, status=502)
         return self._from_proxy_result(result)
 
@@ -95,8 +95,8 @@ class LocalGateway:
             return cached[1]
         authorizer = self.template.functions[self.template.authorizer.function_id]
         try:
-            policy = self.pool.invoke(authorizer, apigw.authorizer_event(event))
-        except Exception:  # noqa: BLE001 - an authorizer failure is the gateway's 500
+            policy: Mapping[str, Any] = self.pool.invoke(authorizer, apigw.authorizer_event(event))
+        except Exception:
             return None
         with self._auth_lock:
             self._auth_cache[identity] = (now + self.template.authorizer.ttl_seconds, policy)

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import importlib.util
 import itertools
+import sys
 import threading
 import time
 import uuid
@@ -52,8 +53,10 @@ class FunctionPool:
     def _load(self, function: Function) -> ModuleType:
         name = f"lambda_{function.logical_id}_{next(_instance_numbers)}"
         spec = importlib.util.spec_from_file_location(name, function.module_path)
-        assert spec is not None and spec.loader is not None, function.module_path
+        assert spec is not None, function.module_path
+        assert spec.loader is not None, function.module_path
         module = importlib.util.module_from_spec(spec)
+        sys.modules[name] = module  # as an import would: pydantic resolves generics through it
         spec.loader.exec_module(module)
         return module
 

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import importlib.util
 import json
+import sys
 from typing import Any
 
+from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.event_handler.openapi.models import HTTPBase
-from aws_lambda_powertools.event_handler.router import Router
 
 from rewards_cli.template import PROJECT_ROOT, load
 from shared.api.http import API_TITLE, API_VERSION, create_app
@@ -17,8 +18,10 @@ SPEC_PATH = PROJECT_ROOT / "openapi.json"
 
 def _router(module_path: Any, name: str) -> Router:
     spec = importlib.util.spec_from_file_location(f"openapi_{name}", module_path)
-    assert spec is not None and spec.loader is not None
+    assert spec is not None
+    assert spec.loader is not None
     module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # as an import would: pydantic resolves generics through it
     spec.loader.exec_module(module)
     router: Router = module.router
     return router

@@ -86,12 +86,15 @@ class Template:
         return [f for f in self.functions.values() if f.routes]
 
     def find_route(self, method: str, path: str) -> tuple[Function, Route, dict[str, str]] | None:
-        for function in self.api_functions:
-            for route in function.routes:
-                params = route.match(method, path)
-                if params is not None:
-                    return function, route, params
-        return None
+        """Like API Gateway, a literal path segment wins over a path parameter
+        (``/campaigns/reward-progress`` before ``/campaigns/{campaign_id}``)."""
+        candidates = [
+            (function, route, params)
+            for function in self.api_functions
+            for route in function.routes
+            if (params := route.match(method, path)) is not None
+        ]
+        return min(candidates, key=lambda found: len(found[2]), default=None)
 
 
 def _route(method: str, path: str) -> Route:

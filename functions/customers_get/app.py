@@ -3,15 +3,14 @@
 from typing import Annotated
 
 from aws_lambda_powertools.event_handler.openapi.params import Path
-from aws_lambda_powertools.event_handler.router import Router
 
 from shared.api.context import tenant_id
-from shared.api.http import http_handler
+from shared.api.http import http_handler, new_router
 from shared.domain import customers
 from shared.models.common import SourceId
 from shared.models.customers import CustomerResponse
 
-router = Router()
+router = new_router()
 
 
 @router.get("/customers/<source_id>", summary="Get a customer with its points")

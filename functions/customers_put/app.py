@@ -4,17 +4,16 @@ from typing import Annotated
 
 from aws_lambda_powertools.event_handler import Response, content_types
 from aws_lambda_powertools.event_handler.openapi.params import Path
-from aws_lambda_powertools.event_handler.router import Router
 
 from shared.api.context import tenant_id
-from shared.api.http import http_handler
+from shared.api.http import http_handler, new_router
 from shared.api.idempotency import idempotency_key
 from shared.domain import customers
 from shared.models.common import SourceId
 from shared.models.customers import CustomerResponse, CustomerUpsert
 from shared.observability import MetricUnit, metrics
 
-router = Router()
+router = new_router()
 
 
 @router.put(
@@ -23,9 +22,7 @@ router = Router()
     responses={200: {"description": "Updated"}, 201: {"description": "Created"}},
     middlewares=[idempotency_key],
 )
-def upsert_customer(
-    source_id: Annotated[SourceId, Path()], body: CustomerUpsert
-) -> Response[CustomerResponse]:
+def upsert_customer(source_id: Annotated[SourceId, Path()], body: CustomerUpsert) -> Response[CustomerResponse]:
     result = customers.upsert_customer(tenant_id(router), source_id, body)
     if result.created:
         metrics.add_metric(name="CustomerCreated", unit=MetricUnit.Count, value=1)

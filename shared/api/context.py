@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from aws_lambda_powertools.event_handler.api_gateway import ApiGatewayResolver
+from aws_lambda_powertools.event_handler.api_gateway import BaseRouter
 
 from shared.errors import Unauthorized
 
 AUTHORIZER_APP_ID = "app_id"
 
 
-def tenant_id(app: ApiGatewayResolver) -> str:
+def tenant_id(app: BaseRouter) -> str:
     """The app id from the authorizer context. Never from the path or body: that is what keeps tenants apart."""
     context = app.current_event.request_context.authorizer.get_context()  # type: ignore[attr-defined]
     app_id = context.get(AUTHORIZER_APP_ID)

@@ -22,7 +22,7 @@ def error_body(status: int, key: str, message: str, details: str, request_id: st
     return {"code": status, "key": key, "message": message, "details": details, "request_id": request_id}
 
 
-def _render(app: APIGatewayRestResolver, error: DomainError, headers: dict[str, str] | None = None) -> Response:
+def _render(app: APIGatewayRestResolver, error: DomainError, headers: dict[str, str] | None = None) -> Response[Any]:
     request_id = app.current_event.request_context.request_id or ""
     return Response(
         status_code=error.status,
@@ -57,36 +57,36 @@ def _describe(error: dict[str, Any]) -> str:
 
 def register_error_handlers(app: APIGatewayRestResolver) -> None:
     @app.exception_handler(RequestValidationError)
-    def _invalid_request(error: RequestValidationError) -> Response:
+    def _invalid_request(error: RequestValidationError) -> Response[Any]:
         return _render(app, ValidationFailed(describe_validation_errors(error.errors())))
 
     @app.exception_handler(ServiceUnavailable)
-    def _unavailable(error: ServiceUnavailable) -> Response:
+    def _unavailable(error: ServiceUnavailable) -> Response[Any]:
         logger.warning("store unavailable after retries", exc_info=error.__cause__)
         return _render(app, error, headers={"Retry-After": str(error.retry_after_seconds)})
 
     @app.exception_handler(DomainError)
-    def _domain_error(error: DomainError) -> Response:
+    def _domain_error(error: DomainError) -> Response[Any]:
         return _render(app, error)
 
     @app.exception_handler(IdempotencyAlreadyInProgressError)
-    def _in_progress(_: IdempotencyAlreadyInProgressError) -> Response:
+    def _in_progress(_: IdempotencyAlreadyInProgressError) -> Response[Any]:
         conflict = Conflict("Request in progress", "a request with this Idempotency-Key is still being processed")
         return _render(app, conflict, headers={"Retry-After": "1"})
 
     @app.exception_handler(IdempotencyValidationError)
-    def _key_reused(_: IdempotencyValidationError) -> Response:
+    def _key_reused(_: IdempotencyValidationError) -> Response[Any]:
         return _render(
             app,
             Conflict("Idempotency-Key reused", "Idempotency-Key was already used with a different request"),
         )
 
     @app.exception_handler(Exception)
-    def _unexpected(error: Exception) -> Response:
+    def _unexpected(error: Exception) -> Response[Any]:
         logger.exception("unhandled error")
         return _render(app, InternalError())
 
     @app.not_found
-    def _no_route(_: Exception) -> Response:
+    def _no_route(_: Exception) -> Response[Any]:
         event = app.current_event
         return _render(app, NotFound(f"No route for {event.http_method} {event.path}"))

@@ -6,15 +6,19 @@ the OpenAPI document is built from the same routers, so the spec can never drift
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from typing import Any
+from urllib.parse import unquote
 
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver
-from aws_lambda_powertools.event_handler.router import Router
+from aws_lambda_powertools.event_handler.api_gateway import Router
+from aws_lambda_powertools.event_handler.openapi.types import OpenAPIResponse
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from shared.api.errors import register_error_handlers
+from shared.models.common import ErrorResponse
 from shared.observability import logger, metrics, tracer
 
 REQUEST_ID_HEADER = "x-request-id"
@@ -35,11 +39,57 @@ def _read_body_as_json(event: dict[str, Any]) -> None:
     event["multiValueHeaders"] = multi | {"Content-Type": ["application/json"]}
 
 
+# Every route can answer with the one error body (SPEC §2); the spec says so, so clients and contract
+# tests know every status they may meet. (The 422 Powertools documents is never sent: bad input is a 400.)
+_RETRY_AFTER = {"Retry-After": {"description": "Seconds to wait before retrying", "schema": {"type": "integer"}}}
+_ERROR_RESPONSES: dict[int, tuple[str, dict[str, Any]]] = {
+    400: ("Bad request: malformed JSON, or a field, parameter or header that breaks a rule", {}),
+    401: ("Missing or invalid credentials", {}),
+    404: ("Resource not found (also another application's resource)", {}),
+    409: ("Conflict with the current state, or an Idempotency-Key reused or still in progress", _RETRY_AFTER),
+    413: ("Body too large", {}),
+    429: ("Too many requests", _RETRY_AFTER),
+    500: ("Unexpected error; quote the request_id", {}),
+    503: ("The store is busy or timed out; safe to retry after Retry-After seconds", _RETRY_AFTER),
+}
+
+
+def _document_error_responses(app: APIGatewayRestResolver) -> None:
+    for route in app._static_routes + app._dynamic_routes:  # no public hook for default responses
+        # Powertools documents its default success response only when a route declares none of its own.
+        documented: dict[int, OpenAPIResponse] = dict(
+            route.responses or {route.status_code: {"description": route.response_description or "Success"}}
+        )
+        for status, (description, headers) in _ERROR_RESPONSES.items():
+            response: OpenAPIResponse = {
+                "description": description,
+                "content": {"application/json": {"model": ErrorResponse}},
+            }
+            if headers:
+                response["headers"] = headers
+            documented.setdefault(status, response)
+        route.responses = documented
+
+
+class _Resolver(APIGatewayRestResolver):
+    def _convert_matches_into_route_keys(self, match: re.Match[str]) -> dict[str, str]:
+        """A REST API's ``path`` arrives still percent-encoded, and Powertools reads path parameters from
+        it: decode them, as API Gateway decodes ``pathParameters``, so ``/customers/KMN%40123`` is
+        customer ``KMN@123`` and an encoded control character meets the parameter's validation."""
+        return {name: unquote(value) for name, value in match.groupdict().items()}
+
+
+def new_router() -> Router:
+    """The router a function declares its route on."""
+    return Router()  # type: ignore[no-untyped-call]  # Powertools leaves __init__ unannotated
+
+
 def create_app(*routers: Router) -> APIGatewayRestResolver:
-    app = APIGatewayRestResolver(enable_validation=True)
+    app = _Resolver(enable_validation=True)
     register_error_handlers(app)
     for router in routers:
         app.include_router(router)
+    _document_error_responses(app)
     return app
 
 

@@ -30,7 +30,7 @@ REPLAYED_HEADER = "Idempotent-Replayed"
 _MAX_KEY_LENGTH = 255
 
 
-def _mark_replayed(response: Any, _: DataRecord) -> Any:
+def _mark_replayed(response: Any, _: DataRecord) -> Any:  # IdempotentHookFunction
     response["headers"] = {**response.get("headers", {}), REPLAYED_HEADER: "true"}
     return response
 
@@ -47,22 +47,22 @@ _config = IdempotencyConfig(
     payload_validation_jmespath="request",
     raise_on_no_idempotency_key=True,
     expires_after_seconds=get_settings().idempotency_ttl_seconds,
-    response_hook=_mark_replayed,
+    response_hook=_mark_replayed,  # type: ignore[arg-type]  # its Protocol names the parameters
 )
 
 
 class _FailedResponse(Exception):
     """Carries a 5xx response out of the idempotent section, so that no record of it is kept."""
 
-    def __init__(self, response: Response) -> None:
+    def __init__(self, response: Response[Any]) -> None:
         super().__init__(response.status_code)
         self.response = response
 
 
-@idempotent_function(
-    data_keyword_argument="attempt", persistence_store=_persistence, config=_config, key_prefix="http"
-)
-def _run_once(app: APIGatewayRestResolver, next_middleware: NextMiddleware, *, attempt: dict[str, Any]) -> dict[str, Any]:
+@idempotent_function(data_keyword_argument="attempt", persistence_store=_persistence, config=_config, key_prefix="http")
+def _run_once(
+    app: APIGatewayRestResolver, next_middleware: NextMiddleware, *, attempt: dict[str, Any]
+) -> dict[str, Any]:
     del attempt  # hashed by the decorator; the request itself is read from the resolver
     response = next_middleware(app)
     if response.status_code >= 500:
@@ -70,7 +70,7 @@ def _run_once(app: APIGatewayRestResolver, next_middleware: NextMiddleware, *, a
     return {"status_code": response.status_code, "body": response.body, "headers": dict(response.headers)}
 
 
-def idempotency_key(app: APIGatewayRestResolver, next_middleware: NextMiddleware) -> Response:
+def idempotency_key(app: APIGatewayRestResolver, next_middleware: NextMiddleware) -> Response[Any]:
     event = app.current_event
     key = event.headers.get(HEADER)
     if key is None:

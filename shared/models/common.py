@@ -4,14 +4,12 @@ from __future__ import annotations
 
 from typing import Annotated, Generic, Literal, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import BaseModel, ConfigDict, StringConstraints
 
 # A merchant's own customer id: printable, no control characters, bounded so keys stay small.
 SourceId = Annotated[str, StringConstraints(min_length=1, max_length=128, pattern=r"^[^\x00-\x1f\x7f]+$")]
 ShortText = Annotated[str, StringConstraints(min_length=1, max_length=200)]
 Label = Annotated[str, StringConstraints(min_length=1, max_length=64, pattern=r"^[^\x00-\x1f\x7f]+$")]
-PageLimit = Annotated[int, Field(ge=1, le=100)]
-DEFAULT_PAGE_LIMIT = 20
 
 
 class RequestModel(BaseModel):

@@ -73,9 +73,7 @@ class CustomerResponse(ResponseModel):
             brand=record.brand,
             attributes=record.attributes,
             referred_by=record.referred_by,
-            points=Points(
-                balance=record.points_balance, earned=record.points_earned, redeemed=record.points_redeemed
-            ),
+            points=Points(balance=record.points_balance, earned=record.points_earned, redeemed=record.points_redeemed),
             created_at=record.created_at,
             updated_at=record.updated_at,
         )

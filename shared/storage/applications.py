@@ -14,8 +14,13 @@ def create(app_id: str, name: str, api_key: str, secret_hash: str, created_at: s
         [
             Put(
                 keys.application(app_id)
-                | {"type": "application", "app_id": app_id, "name": name, "api_key": api_key,
-                   "created_at": created_at},
+                | {
+                    "type": "application",
+                    "app_id": app_id,
+                    "name": name,
+                    "api_key": api_key,
+                    "created_at": created_at,
+                },
                 condition=_NEW,
             ),
             Put(
@@ -33,4 +38,3 @@ def find_credentials(api_key: str) -> tuple[str, str] | None:
     if item is None or item.get("status") != "active":
         return None
     return item["app_id"], item["secret_hash"]
-

@@ -66,17 +66,19 @@ def get(app_id: str, source_id: str) -> CustomerRecord | None:
     return CustomerRecord.from_item(item) if item else None
 
 
-def creation_values(source_id: str, new_customer_id: str, now: str) -> tuple[list[str], dict[str, Any]]:
-    """The SET clauses that make a profile exist without touching one that does: shared by every writer
-    that may be first to see a customer (the profile upsert and event ingestion)."""
+def creation_values(
+    source_id: str, new_customer_id: str, now: str, credit: int = 0
+) -> tuple[list[str], dict[str, Any]]:
+    """The SET clauses that make a profile exist without touching one that does, crediting ``credit``
+    points: shared by every writer that may be first to see a customer (upsert, event ingestion)."""
     clauses = [
         "#type = :customer_type",
         "source_id = :source_id",
         "customer_id = if_not_exists(customer_id, :new_customer_id)",
         "created_at = if_not_exists(created_at, :now)",
         "updated_at = :now",
-        "points_balance = if_not_exists(points_balance, :zero)",
-        "points_earned = if_not_exists(points_earned, :zero)",
+        "points_balance = if_not_exists(points_balance, :zero) + :credit",
+        "points_earned = if_not_exists(points_earned, :zero) + :credit",
         "points_redeemed = if_not_exists(points_redeemed, :zero)",
     ]
     values = {
@@ -85,8 +87,28 @@ def creation_values(source_id: str, new_customer_id: str, now: str) -> tuple[lis
         ":new_customer_id": new_customer_id,
         ":now": now,
         ":zero": 0,
+        ":credit": credit,
     }
     return clauses, values
+
+
+def touch(source_id: str, new_customer_id: str, now: str, credit: int = 0) -> Expression:
+    clauses, values = creation_values(source_id, new_customer_id, now, credit)
+    return Expression("SET " + ", ".join(clauses), {"#type": "type"}, values)
+
+
+def balance_is(expected: int) -> Expression:
+    """The balance a ledger entry's ``balance_after`` was computed from is still the stored one."""
+    return Expression(
+        "attribute_not_exists(PK) OR points_balance = :expected_balance",
+        values={":expected_balance": expected},
+    )
+
+
+def ensure(app_id: str, source_id: str, new_customer_id: str, now: str) -> CustomerRecord:
+    return CustomerRecord.from_item(
+        dynamodb.update_item(keys.customer(app_id, source_id), touch(source_id, new_customer_id, now))
+    )
 
 
 def upsert(

@@ -77,12 +77,19 @@ def client() -> DynamoDBClient:
     )
 
 
+def _api() -> Any:
+    """The client for this module's own calls: values are built by ``to_item``, so the stubs' per-call
+    TypedDicts would only restate that."""
+    return client()
+
+
 def table_name() -> str:
     return get_settings().table_name
 
 
 def to_attribute(value: Any) -> dict[str, Any]:
-    return _serializer.serialize(_to_storable(value))
+    serialized: Any = _serializer.serialize(_to_storable(value))
+    return dict(serialized)
 
 
 def to_item(values: Mapping[str, Any]) -> dict[str, Any]:
@@ -123,7 +130,7 @@ def translated_errors() -> Iterator[None]:
     except ClientError as error:
         code = error.response.get("Error", {}).get("Code", "")
         if code == "ConditionalCheckFailedException":
-            raw = error.response.get("Item")
+            raw: Any = error.response.get("Item")
             raise ConditionFailed(from_item(raw) if raw else None) from error
         if code == "TransactionCanceledException":
             reasons = error.response.get("CancellationReasons", [])
@@ -142,9 +149,27 @@ def translated_errors() -> Iterator[None]:
 
 def get_item(key: Mapping[str, str], *, consistent: bool = True) -> Item | None:
     with translated_errors():
-        response = client().get_item(TableName=table_name(), Key=to_item(key), ConsistentRead=consistent)
+        response = _api().get_item(TableName=table_name(), Key=to_item(key), ConsistentRead=consistent)
     raw = response.get("Item")
     return from_item(raw) if raw else None
+
+
+def batch_get(item_keys: Sequence[Mapping[str, str]]) -> list[Item]:
+    """Strongly consistent reads of up to 100 keys in one round trip (more only for unprocessed keys)."""
+    found: list[Item] = []
+    pending: list[dict[str, Any]] = [to_item(dict(key)) for key in dict.fromkeys(_frozen(k) for k in item_keys)]
+    while pending:
+        request = {table_name(): {"Keys": pending[:100], "ConsistentRead": True}}
+        with translated_errors():
+            response = _api().batch_get_item(RequestItems=request)
+        found.extend(from_item(item) for item in response.get("Responses", {}).get(table_name(), []))
+        unprocessed = response.get("UnprocessedKeys", {}).get(table_name(), {}).get("Keys", [])
+        pending = list(unprocessed) + pending[100:]
+    return found
+
+
+def _frozen(key: Mapping[str, str]) -> Any:
+    return tuple(sorted(key.items()))
 
 
 @dataclass(slots=True)
@@ -179,19 +204,17 @@ def put_item(item: Mapping[str, Any], *, condition: Expression | None = None) ->
         args["ConditionExpression"] = condition.text
         args["ReturnValuesOnConditionCheckFailure"] = "ALL_OLD"
     with translated_errors():
-        client().put_item(TableName=table_name(), Item=to_item(item), **args)
+        _api().put_item(TableName=table_name(), Item=to_item(item), **args)
 
 
-def update_item(
-    key: Mapping[str, str], update: Expression, *, condition: Expression | None = None
-) -> Item:
+def update_item(key: Mapping[str, str], update: Expression, *, condition: Expression | None = None) -> Item:
     """Apply ``update`` and return the item as it is afterwards."""
     args = _expression_args(update, condition)
     if condition is not None:
         args["ConditionExpression"] = condition.text
         args["ReturnValuesOnConditionCheckFailure"] = "ALL_OLD"
     with translated_errors():
-        response = client().update_item(
+        response = _api().update_item(
             TableName=table_name(),
             Key=to_item(key),
             UpdateExpression=update.text,
@@ -224,7 +247,7 @@ def query(
     if start_key:
         args["ExclusiveStartKey"] = to_item(start_key)
     with translated_errors():
-        response = client().query(
+        response = _api().query(
             TableName=table_name(),
             KeyConditionExpression=key_condition.text,
             ScanIndexForward=not newest_first,
@@ -266,7 +289,7 @@ TransactAction = Put | Update | Check | Delete
 def transact_write(actions: Sequence[TransactAction], *, token: str | None = None) -> None:
     """All or nothing; a lost condition raises ``TransactionCancelled`` with one reason per action."""
     with translated_errors():
-        client().transact_write_items(
+        _api().transact_write_items(
             TransactItems=[_transact_item(action) for action in actions],
             **({"ClientRequestToken": token} if token else {}),
         )

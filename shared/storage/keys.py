@@ -7,6 +7,8 @@ because the authorizer must find the application from an API key before it knows
 
 from __future__ import annotations
 
+import zlib
+
 PK = "PK"
 SK = "SK"
 TTL_ATTRIBUTE = "expires_at"
@@ -30,3 +32,79 @@ def customer_partition(app_id: str, source_id: str) -> str:
 
 def customer(app_id: str, source_id: str) -> dict[str, str]:
     return {PK: customer_partition(app_id, source_id), SK: "PROFILE"}
+
+
+# Campaigns of one application share a partition: the progress API reads them all in one query.
+def campaigns_partition(app_id: str) -> str:
+    return f"{tenant_prefix(app_id)}CAMPAIGNS"
+
+
+def campaign(app_id: str, campaign_id: str) -> dict[str, str]:
+    return {PK: campaigns_partition(app_id), SK: campaign_id}
+
+
+# Per event name: the event definition (its stable even_ id) and a copy of every rule with an action
+# on that event, so that ingestion finds the rules an event touches in one query.
+def event_partition(app_id: str, event_name: str) -> str:
+    return f"{tenant_prefix(app_id)}EVENT#{event_name}"
+
+
+EVENT_DEFINITION_SK = "DEFINITION"
+RULE_SK_PREFIX = "RULE#"
+
+
+def event_definition(app_id: str, event_name: str) -> dict[str, str]:
+    return {PK: event_partition(app_id, event_name), SK: EVENT_DEFINITION_SK}
+
+
+def rule_entry(app_id: str, event_name: str, campaign_id: str, rule_id: str) -> dict[str, str]:
+    return {PK: event_partition(app_id, event_name), SK: f"{RULE_SK_PREFIX}{campaign_id}#{rule_id}"}
+
+
+# In the customer's partition, sorted so that PROFILE and every PROGRESS# item are one key range
+# ("PROFILE" < "PROGRESS#..." < "PROGRESS$"), apart from the ledger (TXN#) and the markers.
+PROFILE_SK = "PROFILE"
+PROGRESS_SK_PREFIX = "PROGRESS#"
+PROGRESS_RANGE_END = "PROGRESS$"
+TRANSACTION_SK_PREFIX = "TXN#"
+
+
+def progress(app_id: str, source_id: str, campaign_id: str, rule_id: str) -> dict[str, str]:
+    return {PK: customer_partition(app_id, source_id), SK: f"{PROGRESS_SK_PREFIX}{campaign_id}#{rule_id}"}
+
+
+def delivery(app_id: str, source_id: str, delivery_id: str) -> dict[str, str]:
+    """Marks an event delivery (its Idempotency-Key) as applied, written in the same transaction."""
+    return {PK: customer_partition(app_id, source_id), SK: f"DELIVERY#{delivery_id}"}
+
+
+def referee(app_id: str, referrer_source_id: str, rule_id: str, action_index: int, referee_id: str) -> dict[str, str]:
+    """A referred customer counted once for one action of one referrer rule."""
+    return {
+        PK: customer_partition(app_id, referrer_source_id),
+        SK: f"REFEREE#{rule_id}#{action_index}#{referee_id}",
+    }
+
+
+def ledger_entry(app_id: str, source_id: str, created_ms: int, txn_id: str) -> dict[str, str]:
+    return {
+        PK: customer_partition(app_id, source_id),
+        SK: f"{TRANSACTION_SK_PREFIX}{created_ms:013d}#{txn_id}",
+    }
+
+
+# Open AWT windows are indexed by due time on the DueWindows GSI, spread over shards so that a burst
+# of windows ending in the same minute never lands on one index partition.
+DUE_INDEX = "DueWindows"
+DUE_PK = "DuePK"
+DUE_SK = "DueSK"
+DUE_SHARDS = 32
+
+
+def due_shard_partition(shard: int) -> str:
+    return f"DUE#{shard:02d}"
+
+
+def due_entry(end_time: int, item_key: dict[str, str]) -> dict[str, str]:
+    shard = zlib.crc32(f"{item_key[PK]}|{item_key[SK]}".encode()) % DUE_SHARDS
+    return {DUE_PK: due_shard_partition(shard), DUE_SK: f"{end_time:012d}#{item_key[PK]}|{item_key[SK]}"}

@@ -1,0 +1,25 @@
+"""POST /campaigns: create a campaign with its rules (ids assigned by the engine)."""
+
+from aws_lambda_powertools.event_handler import Response, content_types
+
+from shared.api.context import tenant_id
+from shared.api.http import http_handler, new_router
+from shared.api.idempotency import idempotency_key
+from shared.domain import campaigns
+from shared.models.campaigns import CampaignCreate, CampaignResponse
+
+router = new_router()
+
+
+@router.post(
+    "/campaigns",
+    summary="Create a campaign",
+    responses={201: {"description": "Created"}},
+    middlewares=[idempotency_key],
+)
+def create_campaign(body: CampaignCreate) -> Response[CampaignResponse]:
+    campaign = campaigns.create_campaign(tenant_id(router), body)
+    return Response(201, content_types.APPLICATION_JSON, CampaignResponse.from_spec(campaign))
+
+
+lambda_handler = http_handler(router)

@@ -1,0 +1,17 @@
+"""DELETE /campaigns/{campaign_id}: archives (progress and ledger are kept)."""
+
+from shared.api.context import tenant_id
+from shared.api.http import http_handler, new_router
+from shared.api.params import CampaignIdPath
+from shared.domain import campaigns
+from shared.models.campaigns import CampaignResponse
+
+router = new_router()
+
+
+@router.delete("/campaigns/<campaign_id>", summary="Archive a campaign")
+def archive_campaign(campaign_id: CampaignIdPath) -> CampaignResponse:
+    return CampaignResponse.from_spec(campaigns.archive_campaign(tenant_id(router), campaign_id))
+
+
+lambda_handler = http_handler(router)

@@ -1,0 +1,17 @@
+"""GET /campaigns/{campaign_id}."""
+
+from shared.api.context import tenant_id
+from shared.api.http import http_handler, new_router
+from shared.api.params import CampaignIdPath
+from shared.domain import campaigns
+from shared.models.campaigns import CampaignResponse
+
+router = new_router()
+
+
+@router.get("/campaigns/<campaign_id>", summary="Get a campaign")
+def get_campaign(campaign_id: CampaignIdPath) -> CampaignResponse:
+    return CampaignResponse.from_spec(campaigns.get_campaign(tenant_id(router), campaign_id))
+
+
+lambda_handler = http_handler(router)

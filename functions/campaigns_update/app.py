@@ -1,0 +1,17 @@
+"""PATCH /campaigns/{campaign_id}: name, status and dates (rules are immutable)."""
+
+from shared.api.context import tenant_id
+from shared.api.http import http_handler, new_router
+from shared.api.params import CampaignIdPath
+from shared.domain import campaigns
+from shared.models.campaigns import CampaignPatch, CampaignResponse
+
+router = new_router()
+
+
+@router.patch("/campaigns/<campaign_id>", summary="Change a campaign's name, status or dates")
+def update_campaign(campaign_id: CampaignIdPath, body: CampaignPatch) -> CampaignResponse:
+    return CampaignResponse.from_spec(campaigns.update_campaign(tenant_id(router), campaign_id, body))
+
+
+lambda_handler = http_handler(router)

@@ -1,0 +1,25 @@
+"""GET /customers/{source_id}/transactions: the points ledger, newest first."""
+
+from shared.api.context import tenant_id
+from shared.api.http import http_handler, new_router
+from shared.api.params import DEFAULT_PAGE_LIMIT, PageCursor, PageLimit, SourceIdPath
+from shared.domain import ledger
+from shared.models.common import ListResponse
+from shared.models.ledger import TransactionResponse
+
+router = new_router()
+
+
+@router.get("/customers/<source_id>/transactions", summary="A customer's points ledger")
+def list_transactions(
+    source_id: SourceIdPath, limit: PageLimit = DEFAULT_PAGE_LIMIT, cursor: PageCursor = None
+) -> ListResponse[TransactionResponse]:
+    entries, next_cursor = ledger.list_transactions(tenant_id(router), source_id, limit, cursor)
+    return ListResponse[TransactionResponse](
+        data=[TransactionResponse.from_entry(e) for e in entries],
+        has_more=next_cursor is not None,
+        next_cursor=next_cursor,
+    )
+
+
+lambda_handler = http_handler(router)

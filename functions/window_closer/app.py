@@ -1,0 +1,21 @@
+"""Scheduled every minute (EventBridge): closes AWT windows whose end has passed without completion."""
+
+from dataclasses import asdict
+from typing import Any
+
+from aws_lambda_powertools.utilities.parser import event_parser
+from aws_lambda_powertools.utilities.parser.models import EventBridgeModel
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from shared.domain.windows import close_due_windows
+from shared.observability import MetricUnit, logger, metrics
+
+
+@logger.inject_lambda_context
+@metrics.log_metrics
+@event_parser(model=EventBridgeModel)
+def lambda_handler(event: EventBridgeModel, context: LambdaContext) -> dict[str, Any]:
+    report = close_due_windows(context.get_remaining_time_in_millis)
+    metrics.add_metric(name="WindowsClosed", unit=MetricUnit.Count, value=report.closed)
+    logger.info("windows closed", extra={"schedule_time": event.time.isoformat(), **asdict(report)})
+    return asdict(report)

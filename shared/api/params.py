@@ -1,0 +1,15 @@
+"""Query and path parameters shared by routes."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from aws_lambda_powertools.event_handler.openapi.params import Path, Query
+
+from shared.models.common import SourceId
+
+PageLimit = Annotated[int, Query(ge=1, le=100, description="Items per page (1 to 100)")]
+PageCursor = Annotated[str | None, Query(max_length=512, description="next_cursor of the previous page")]
+SourceIdPath = Annotated[SourceId, Path(description="The merchant's own customer id")]
+CampaignIdPath = Annotated[str, Path(min_length=1, max_length=64, description="camp_… id")]
+DEFAULT_PAGE_LIMIT = 20

@@ -1,0 +1,90 @@
+"""Campaign configuration: create, read, list, change name/status/dates, archive."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import Any
+
+from shared import clock
+from shared.domain.rules import CampaignSpec
+from shared.errors import Conflict, NotFound, ValidationFailed
+from shared.ids import new_id
+from shared.models.campaigns import CampaignCreate, CampaignPatch
+from shared.storage import campaigns
+from shared.storage.campaigns import CampaignChanged
+
+# One transaction writes the campaign and a copy of each rule per event name: DynamoDB allows 100 items.
+MAX_RULE_ENTRIES = 99
+GRANTABLE_REWARDS = frozenset({"points"})
+
+
+class CampaignNotFound(NotFound):
+    def __init__(self, campaign_id: str) -> None:
+        super().__init__(f"Cannot find campaign with id {campaign_id}")
+
+
+def create_campaign(app_id: str, request: CampaignCreate) -> CampaignSpec:
+    for index, rule in enumerate(request.rules):
+        if rule.reward.type not in GRANTABLE_REWARDS:
+            raise ValidationFailed(
+                f"rules.{index}.reward.type: only points rewards can be granted for now "
+                "(coupon and reward grants arrive with the coupons and rewards catalog)"
+            )
+    event_names = list(dict.fromkeys(a.event_name for rule in request.rules for a in rule.actions))
+    ids: dict[str, Any] = {
+        "campaign_id": new_id("camp"),
+        "rule_ids": [new_id("valr") for _ in request.rules],
+        "created_at": clock.now_iso(),
+    }
+    draft = request.to_spec(ids | {"event_ids": dict.fromkeys(event_names, "")})
+    if campaigns.rule_entry_count(draft) > MAX_RULE_ENTRIES:
+        raise ValidationFailed(f"rules: at most {MAX_RULE_ENTRIES} (rule, event name) pairs per campaign")
+    ids["event_ids"] = campaigns.ensure_event_ids(app_id, event_names, {n: new_id("even") for n in event_names})
+    campaign = request.to_spec(ids)
+    campaigns.create(app_id, campaign)
+    return campaign
+
+
+def get_campaign(app_id: str, campaign_id: str) -> CampaignSpec:
+    campaign = campaigns.get(app_id, campaign_id)
+    if campaign is None:
+        raise CampaignNotFound(campaign_id)
+    return campaign
+
+
+def list_campaigns(app_id: str, limit: int, cursor: str | None) -> tuple[list[CampaignSpec], str | None]:
+    return campaigns.page(app_id, limit, cursor)
+
+
+def update_campaign(app_id: str, campaign_id: str, patch: CampaignPatch) -> CampaignSpec:
+    before = get_campaign(app_id, campaign_id)
+    given = patch.model_fields_set
+    if before.status == "archived" and patch.status not in (None, "archived"):
+        raise Conflict("Campaign archived", "status: an archived campaign cannot be changed back")
+    if "campaign_name" in given and patch.campaign_name is None:
+        raise ValidationFailed("campaign_name: cannot be removed")
+    if "status" in given and patch.status is None:
+        raise ValidationFailed("status: cannot be removed")
+    after = replace(
+        before,
+        campaign_name=patch.campaign_name or before.campaign_name,
+        status=patch.status or before.status,
+        starts_at=int(patch.starts_at.timestamp())
+        if patch.starts_at
+        else (None if "starts_at" in given else before.starts_at),
+        ends_at=int(patch.ends_at.timestamp()) if patch.ends_at else (None if "ends_at" in given else before.ends_at),
+        updated_at=clock.now_iso(),
+    )
+    if after.starts_at is not None and after.ends_at is not None and after.ends_at <= after.starts_at:
+        raise ValidationFailed("ends_at: must be after starts_at")
+    if after == replace(before, updated_at=after.updated_at):
+        return before
+    try:
+        campaigns.update(app_id, before, after)
+    except CampaignChanged as error:
+        raise Conflict("Campaign changed", "the campaign was changed by another request; retry") from error
+    return after
+
+
+def archive_campaign(app_id: str, campaign_id: str) -> CampaignSpec:
+    return update_campaign(app_id, campaign_id, CampaignPatch(status="archived"))

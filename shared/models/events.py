@@ -1,0 +1,91 @@
+"""API models of event ingestion."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Annotated, Literal
+
+from pydantic import Field, StringConstraints
+
+from shared.models.campaigns import EventName, PropertyName
+from shared.models.common import RequestModel, ResponseModel, SourceId
+from shared.models.progress import ActionProgress
+
+if TYPE_CHECKING:
+    from shared.domain.events import EventOutcome
+
+PropertyValue = (
+    Annotated[str, StringConstraints(max_length=1000)]
+    | int
+    | float
+    | bool
+    | None
+    | Annotated[list[str | int | float | bool], Field(max_length=100)]
+)
+
+
+class EventIn(RequestModel):
+    source_id: SourceId
+    event_name: EventName
+    timestamp: Annotated[int, Field(ge=0, le=32503680000)] | None = Field(
+        default=None, description="Epoch seconds; defaults to now; at most 5 minutes in the future"
+    )
+    properties: Annotated[dict[PropertyName, PropertyValue], Field(max_length=50)] = {}
+
+
+class RuleProgressChange(ResponseModel):
+    campaign_id: str
+    rule_id: str
+    rule_name: str
+    source_id: str = Field(description="Whose progress changed (the referrer's, for referrer rules)")
+    status: Literal["active", "completed", "expired"]
+    actions: list[ActionProgress]
+
+
+class RewardGranted(ResponseModel):
+    type: Literal["points"]
+    points: int
+    source_id: str
+    campaign_id: str
+    rule_id: str
+    transaction_id: str
+
+
+class EventResponse(ResponseModel):
+    object: Literal["event"] = "event"
+    source_id: str
+    event_name: str
+    timestamp: int
+    customer_created: bool
+    progress: list[RuleProgressChange]
+    rewards: list[RewardGranted]
+
+    @classmethod
+    def from_outcome(cls, outcome: EventOutcome) -> EventResponse:
+        return cls(
+            source_id=outcome.source_id,
+            event_name=outcome.event_name,
+            timestamp=outcome.timestamp,
+            customer_created=outcome.customer_created,
+            progress=[
+                RuleProgressChange(
+                    campaign_id=c.campaign_id,
+                    rule_id=c.rule_id,
+                    rule_name=c.rule_name,
+                    source_id=c.source_id,
+                    status=c.status,
+                    actions=[ActionProgress.from_view(a) for a in c.actions],
+                )
+                for c in outcome.changes
+            ],
+            rewards=[
+                RewardGranted(
+                    type="points",
+                    points=g.points,
+                    source_id=g.source_id,
+                    campaign_id=g.campaign_id,
+                    rule_id=g.rule_id,
+                    transaction_id=g.transaction_id,
+                )
+                for g in outcome.grants
+            ],
+        )

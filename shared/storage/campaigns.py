@@ -1,0 +1,191 @@
+"""Campaigns, their event definitions and the per-event-name copies of their rules."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from typing import Any
+
+from shared.domain.rules import ActionSpec, CampaignSpec, Condition, RewardSpec, RuleSpec
+from shared.storage import dynamodb, keys, pagination
+from shared.storage.dynamodb import Expression, Item, Put, TransactionCancelled, Update
+
+_NEW = Expression("attribute_not_exists(PK)")
+# Summary fields copied onto every rule entry, so ingestion knows whether the campaign accepts an event.
+_CAMPAIGN_FIELDS = ("campaign_id", "campaign_name", "campaign_type", "status", "starts_at", "ends_at")
+
+
+class CampaignChanged(Exception):
+    """Another writer changed the campaign between read and write."""
+
+
+def _rule_to_map(rule: RuleSpec) -> dict[str, Any]:
+    return asdict(rule)
+
+
+def _rule_from_map(data: dict[str, Any]) -> RuleSpec:
+    return RuleSpec(
+        rule_id=data["rule_id"],
+        rule_name=data["rule_name"],
+        action_type=data["action_type"],
+        actions=tuple(
+            ActionSpec(
+                event_id=a["event_id"],
+                event_name=a["event_name"],
+                target=a["target"],
+                measure=a.get("measure", "count"),
+                property=a.get("property"),
+                conditions=tuple(Condition(**c) for c in a.get("conditions") or ()),
+            )
+            for a in data["actions"]
+        ),
+        reward=RewardSpec(**{k: v for k, v in data["reward"].items() if v is not None}),
+        time_duration=data.get("time_duration"),
+        beneficiary=data.get("beneficiary"),
+    )
+
+
+def _summary(campaign: CampaignSpec) -> dict[str, Any]:
+    return {name: getattr(campaign, name) for name in _CAMPAIGN_FIELDS}
+
+
+def _to_item(app_id: str, campaign: CampaignSpec) -> Item:
+    return {
+        **keys.campaign(app_id, campaign.campaign_id),
+        "type": "campaign",
+        **_summary(campaign),
+        "rules": [_rule_to_map(rule) for rule in campaign.rules],
+        "created_at": campaign.created_at,
+        "updated_at": campaign.updated_at,
+    }
+
+
+def _from_item(item: Item, rules: tuple[RuleSpec, ...] | None = None) -> CampaignSpec:
+    return CampaignSpec(
+        campaign_id=item["campaign_id"],
+        campaign_name=item["campaign_name"],
+        campaign_type=item["campaign_type"],
+        status=item["status"],
+        starts_at=item.get("starts_at"),
+        ends_at=item.get("ends_at"),
+        rules=rules if rules is not None else tuple(_rule_from_map(r) for r in item["rules"]),
+        created_at=item.get("created_at", ""),
+        updated_at=item.get("updated_at", ""),
+    )
+
+
+def _rule_entries(campaign: CampaignSpec) -> list[tuple[str, RuleSpec]]:
+    """(event name, rule) for every distinct event name a rule has an action on."""
+    return [
+        (event_name, rule)
+        for rule in campaign.rules
+        for event_name in dict.fromkeys(action.event_name for action in rule.actions)
+    ]
+
+
+def rule_entry_count(campaign: CampaignSpec) -> int:
+    return len(_rule_entries(campaign))
+
+
+def ensure_event_ids(app_id: str, event_names: list[str], new_ids: dict[str, str]) -> dict[str, str]:
+    """The stable even_ id of each event name, creating the ones that do not exist yet."""
+    found: dict[str, str] = {}
+    for name in event_names:
+        item = dynamodb.update_item(
+            keys.event_definition(app_id, name),
+            Expression(
+                "SET #type = :type, event_name = :name, event_id = if_not_exists(event_id, :new_id)",
+                {"#type": "type"},
+                {":type": "event_definition", ":name": name, ":new_id": new_ids[name]},
+            ),
+        )
+        found[name] = item["event_id"]
+    return found
+
+
+def create(app_id: str, campaign: CampaignSpec) -> None:
+    actions: list[Put | Update] = [Put(_to_item(app_id, campaign), condition=_NEW)]
+    for event_name, rule in _rule_entries(campaign):
+        actions.append(
+            Put(
+                {
+                    **keys.rule_entry(app_id, event_name, campaign.campaign_id, rule.rule_id),
+                    "type": "rule_entry",
+                    **_summary(campaign),
+                    "rule": _rule_to_map(rule),
+                }
+            )
+        )
+    dynamodb.transact_write(actions)
+
+
+def get(app_id: str, campaign_id: str) -> CampaignSpec | None:
+    item = dynamodb.get_item(keys.campaign(app_id, campaign_id))
+    return _from_item(item) if item else None
+
+
+def page(app_id: str, limit: int, cursor: str | None) -> tuple[list[CampaignSpec], str | None]:
+    items, next_cursor = pagination.page(keys.campaigns_partition(app_id), "camp_", limit, cursor)
+    return [_from_item(item) for item in items], next_cursor
+
+
+def all_campaigns(app_id: str) -> list[CampaignSpec]:
+    """Every campaign of the application: one query (more only past 1 MB of campaigns)."""
+    partition = keys.campaigns_partition(app_id)
+    campaigns: list[CampaignSpec] = []
+    start: Item | None = None
+    while True:
+        result = dynamodb.query(Expression("PK = :pk", values={":pk": partition}), start_key=start)
+        campaigns.extend(_from_item(item) for item in result.items)
+        if result.last_key is None:
+            return campaigns
+        start = result.last_key
+
+
+def rules_for_event(app_id: str, event_name: str) -> list[tuple[CampaignSpec, RuleSpec]]:
+    """Every rule with an action on ``event_name``, with its campaign's summary: one query."""
+    result = dynamodb.query(
+        Expression(
+            "PK = :pk AND begins_with(SK, :prefix)",
+            values={":pk": keys.event_partition(app_id, event_name), ":prefix": keys.RULE_SK_PREFIX},
+        )
+    )
+    found = []
+    for item in result.items:
+        rule = _rule_from_map(item["rule"])
+        found.append((_from_item(item, rules=(rule,)), rule))
+    return found
+
+
+def update(app_id: str, before: CampaignSpec, after: CampaignSpec) -> None:
+    """Name, status and dates, on the campaign and on every copy of its rules, all or nothing;
+    ``before.updated_at`` guards against a concurrent change."""
+    changes = {name: getattr(after, name) for name in ("campaign_name", "status", "starts_at", "ends_at")}
+    names = {f"#{name}": name for name in changes}
+    values = {f":{name}": value for name, value in changes.items() if value is not None}
+    set_parts = [f"#{name} = :{name}" for name, value in changes.items() if value is not None]
+    remove = [f"#{name}" for name, value in changes.items() if value is None]
+
+    def expression(extra_set: list[str], extra_values: dict[str, Any]) -> Expression:
+        text = "SET " + ", ".join(extra_set + set_parts) + (" REMOVE " + ", ".join(remove) if remove else "")
+        return Expression(text, names, {**values, **extra_values})
+
+    actions: list[Put | Update] = [
+        Update(
+            keys.campaign(app_id, before.campaign_id),
+            expression(["updated_at = :updated_at"], {":updated_at": after.updated_at}),
+            condition=Expression("updated_at = :before", values={":before": before.updated_at}),
+        )
+    ]
+    entry_update = expression([], {})
+    actions.extend(
+        Update(
+            keys.rule_entry(app_id, event_name, before.campaign_id, rule.rule_id),
+            entry_update,
+            condition=Expression("attribute_exists(PK)"),
+        )
+        for event_name, rule in _rule_entries(before)
+    )
+    try:
+        dynamodb.transact_write(actions)
+    except TransactionCancelled as error:
+        raise CampaignChanged from error

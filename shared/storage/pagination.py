@@ -1,0 +1,50 @@
+"""Pages of one partition with opaque cursors. A cursor carries only the sort key of the last item
+returned: the partition is always rebuilt from the caller's own application, so a cursor can never lead
+into another tenant's data. One more item than asked is read, so ``next_cursor`` is null exactly when
+there is nothing more."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+
+from shared.errors import ValidationFailed
+from shared.storage import dynamodb, keys
+from shared.storage.dynamodb import Expression, Item
+
+
+def _encode(sort_key: str) -> str:
+    return base64.urlsafe_b64encode(json.dumps({"sk": sort_key}).encode()).decode().rstrip("=")
+
+
+def _decode(cursor: str, sort_key_prefix: str) -> str:
+    try:
+        sort_key = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))["sk"]
+    except (binascii.Error, ValueError, KeyError, TypeError) as error:
+        raise ValidationFailed("cursor: is not a cursor this API returned") from error
+    if not isinstance(sort_key, str) or not sort_key.startswith(sort_key_prefix):
+        raise ValidationFailed("cursor: is not a cursor this API returned")
+    return sort_key
+
+
+def page(
+    partition: str,
+    sort_key_prefix: str,
+    limit: int,
+    cursor: str | None,
+    *,
+    newest_first: bool = False,
+    consistent: bool = False,
+) -> tuple[list[Item], str | None]:
+    start = {keys.PK: partition, keys.SK: _decode(cursor, sort_key_prefix)} if cursor else None
+    result = dynamodb.query(
+        Expression("PK = :pk AND begins_with(SK, :prefix)", values={":pk": partition, ":prefix": sort_key_prefix}),
+        limit=limit + 1,
+        start_key=start,
+        newest_first=newest_first,
+        consistent=consistent,
+    )
+    items = result.items[:limit]
+    has_more = len(result.items) > limit
+    return items, _encode(items[-1][keys.SK]) if has_more else None

@@ -1,0 +1,71 @@
+"""Builders of campaign payloads (SPEC §10) and helpers shared by the campaign engine's tests."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rewards_cli.apigw import scheduled_event
+from rewards_cli.lambdas import FunctionPool
+from rewards_cli.template import load
+
+TWO_DAYS = 172800
+
+
+def rta_seed_campaign() -> dict[str, Any]:
+    """The seed's RTA example, as SPEC §10 writes it."""
+    return {
+        "campaign_name": "Real time action campaign",
+        "campaign_type": "loyalty",
+        "rules": [
+            {
+                "rule_name": "Rule 1",
+                "action_type": "RTA",
+                "actions": [
+                    {"event_name": "money_deposited", "measure": "sum", "property": "amount", "target": 1000},
+                    {"event_name": "order_success", "target": 1},
+                ],
+                "reward": {"type": "points", "points": 100},
+            },
+            {
+                "rule_name": "Rule 2",
+                "action_type": "RTA",
+                "actions": [{"event_name": "complete_KYC_Verification", "target": 1}],
+                "reward": {"type": "points", "points": 100},
+            },
+        ],
+    }
+
+
+def awt_rule(points: int = 50, duration: int = TWO_DAYS) -> dict[str, Any]:
+    """The seed's AWT example: an order of at least $200 within 2 days of signup."""
+    return {
+        "rule_name": "Order within 2 days of signup",
+        "action_type": "AWT",
+        "time_duration": duration,
+        "actions": [
+            {"event_name": "signup", "target": 1},
+            {
+                "event_name": "order_success",
+                "target": 1,
+                "conditions": [{"property": "amount", "operator": "gte", "value": 200}],
+            },
+        ],
+        "reward": {"type": "points", "points": points},
+    }
+
+
+def awt_seed_campaign(points: int = 50, duration: int = TWO_DAYS) -> dict[str, Any]:
+    return {"campaign_name": "Action with time", "campaign_type": "loyalty", "rules": [awt_rule(points, duration)]}
+
+
+def event(source_id: str, name: str, timestamp: int | None = None, **properties: Any) -> dict[str, Any]:
+    body: dict[str, Any] = {"source_id": source_id, "event_name": name, "properties": properties}
+    if timestamp is not None:
+        body["timestamp"] = timestamp
+    return body
+
+
+def run_window_closer(pool: FunctionPool | None = None) -> dict[str, Any]:
+    function = load().functions["WindowCloserFunction"]
+    result: dict[str, Any] = (pool or FunctionPool()).invoke(function, scheduled_event("WindowCloser"))
+    return result
