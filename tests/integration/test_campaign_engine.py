@@ -54,10 +54,24 @@ def test_seed_rta_example(api: ApiClient) -> None:
                     "rule_name": "Rule 1",
                     "action_type": "RTA",
                     "actions": [
-                        {"event_id": event_ids["money_deposited"], "event_name": "money_deposited", "progress": 50,
-                         "trigger": False, "status": "active", "current": 500, "target": 1000},
-                        {"event_id": event_ids["order_success"], "event_name": "order_success", "progress": 100,
-                         "trigger": False, "status": "completed", "current": 1, "target": 1},
+                        {
+                            "event_id": event_ids["money_deposited"],
+                            "event_name": "money_deposited",
+                            "progress": 50,
+                            "trigger": False,
+                            "status": "active",
+                            "current": 500,
+                            "target": 1000,
+                        },
+                        {
+                            "event_id": event_ids["order_success"],
+                            "event_name": "order_success",
+                            "progress": 100,
+                            "trigger": False,
+                            "status": "completed",
+                            "current": 1,
+                            "target": 1,
+                        },
                     ],
                 },
                 {
@@ -65,9 +79,15 @@ def test_seed_rta_example(api: ApiClient) -> None:
                     "rule_name": "Rule 2",
                     "action_type": "RTA",
                     "actions": [
-                        {"event_id": event_ids["complete_KYC_Verification"],
-                         "event_name": "complete_KYC_Verification", "progress": 0, "trigger": False,
-                         "status": "active", "current": 0, "target": 1},
+                        {
+                            "event_id": event_ids["complete_KYC_Verification"],
+                            "event_name": "complete_KYC_Verification",
+                            "progress": 0,
+                            "trigger": False,
+                            "status": "active",
+                            "current": 0,
+                            "target": 1,
+                        },
                     ],
                 },
             ],
@@ -102,11 +122,29 @@ def test_seed_awt_example_and_the_window_closer(api: ApiClient, frozen_now: dict
     x, y = a_rule["actions"]
     ids = {a["event_name"]: a["event_id"] for a in campaign["rules"][0]["actions"]}
     assert a_rule["action_type"] == "AWT"
-    assert x == {"event_id": ids["signup"], "event_name": "signup", "progress": 100, "trigger": True,
-                 "status": "completed", "current": 1, "target": 1, "start_time": SIGNUP_TIME}
-    assert y == {"event_id": ids["order_success"], "event_name": "order_success", "progress": 100, "trigger": True,
-                 "status": "completed", "current": 1, "target": 1, "start_time": SIGNUP_TIME,
-                 "end_time": SIGNUP_TIME + TWO_DAYS, "time_duration": TWO_DAYS, "time_left": TWO_DAYS - 16}
+    assert x == {
+        "event_id": ids["signup"],
+        "event_name": "signup",
+        "progress": 100,
+        "trigger": True,
+        "status": "completed",
+        "current": 1,
+        "target": 1,
+        "start_time": SIGNUP_TIME,
+    }
+    assert y == {
+        "event_id": ids["order_success"],
+        "event_name": "order_success",
+        "progress": 100,
+        "trigger": True,
+        "status": "completed",
+        "current": 1,
+        "target": 1,
+        "start_time": SIGNUP_TIME,
+        "end_time": SIGNUP_TIME + TWO_DAYS,
+        "time_duration": TWO_DAYS,
+        "time_left": TWO_DAYS - 16,
+    }
 
     # customer B: signup, an order after the window
     api.post("/events", event("B", "signup", SIGNUP_TIME))
