@@ -106,7 +106,8 @@ def test_completing_a_rule_credits_its_points_once(api: ApiClient) -> None:
     assert [(r["points"], r["source_id"]) for r in rewards] == [(100, "c1")]
     # further matching events change nothing: the rule is frozen once completed
     again = api.post("/events", event("c1", "money_deposited", amount=1000)).json()
-    assert again["rewards"] == [] and again["progress"] == []
+    assert again["rewards"] == []
+    assert again["progress"] == []
     assert api.get("/customers/c1").json()["points"] == {"balance": 100, "earned": 100, "redeemed": 0}
     ledger = api.get("/customers/c1/transactions").json()
     assert [(t["points"], t["balance_after"], t["reason"]) for t in ledger["data"]] == [(100, 100, "rule_completion")]
@@ -150,7 +151,8 @@ def test_seed_awt_example_and_the_window_closer(api: ApiClient, frozen_now: dict
     api.post("/events", event("B", "signup", SIGNUP_TIME))
     frozen_now["t"] = SIGNUP_TIME + TWO_DAYS + 60
     late = api.post("/events", event("B", "order_success", SIGNUP_TIME + TWO_DAYS + 30, amount=250))
-    assert late.status == 200 and late.json()["rewards"] == []
+    assert late.status == 200
+    assert late.json()["rewards"] == []
     (b_rule,) = progress_of(api, "B")[0]["rules"]
     b_y = b_rule["actions"][1]
     assert (b_y["time_left"], b_y["trigger"], b_y["status"], b_y["current"]) == (0, False, "active", 0)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from typing import Any
 
 from hypothesis import given
@@ -67,7 +68,7 @@ def test_rta_progress_is_monotone_capped_and_completes_iff_every_target_is_reach
     sequence: list[tuple[str, Any, int]],
 ) -> None:
     states = _run(RULE1, sequence)
-    for before, after in zip(states, states[1:], strict=False):
+    for before, after in itertools.pairwise(states):
         assert all(a >= b for a, b in zip(after.counts, before.counts, strict=True))
         if before.status == "completed":
             assert after is before  # frozen: the reward is granted once
