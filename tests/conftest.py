@@ -22,16 +22,16 @@ os.environ.update(
 os.environ.pop("DYNAMODB_ENDPOINT_URL", None)
 
 # moto must be imported before the first boto3 client is created, so that every client is mocked.
-from collections.abc import Iterator  # noqa: E402
+from collections.abc import Iterator
 
-import boto3  # noqa: E402
-import pytest  # noqa: E402
-from moto import mock_aws  # noqa: E402
+import boto3
+import pytest
+from moto import mock_aws
 
-from rewards_cli.gateway import LocalGateway  # noqa: E402
-from rewards_cli.template import create_table_arguments, load  # noqa: E402
-from tests.support.api import ApiClient, Credentials  # noqa: E402
-from tests.support.moto_atomic import atomic_moto_dispatch  # noqa: E402
+from rewards_cli.gateway import LocalGateway
+from rewards_cli.template import create_table_arguments, load
+from tests.support.api import ApiClient, Credentials
+from tests.support.moto_atomic import atomic_moto_dispatch
 
 TABLE_NAME = os.environ["TABLE_NAME"]
 

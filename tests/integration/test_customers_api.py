@@ -11,13 +11,20 @@ def test_put_creates_then_get_returns_the_profile_with_points(api: ApiClient) ->
     # Given a new customer
     created = api.put(
         "/customers/KMN@123",
-        {"name": "Krish", "email": "k@example.com", "tags": ["cohortA"], "enrolled_at": "2022-01-05T10:00:00Z",
-         "tier": "SILVER", "attributes": {"city": "Pune", "age": 31}},
+        {
+            "name": "Krish",
+            "email": "k@example.com",
+            "tags": ["cohortA"],
+            "enrolled_at": "2022-01-05T10:00:00Z",
+            "tier": "SILVER",
+            "attributes": {"city": "Pune", "age": 31},
+        },
     )
     # Then it is created with an engine id and empty points
     assert created.status == 201, created.body
     body = created.json()
-    assert body["id"].startswith("cust_") and len(body["id"]) == 26
+    assert body["id"].startswith("cust_")
+    assert len(body["id"]) == 26
     assert body["points"] == {"balance": 0, "earned": 0, "redeemed": 0}
     # And GET returns the same profile
     fetched = api.get("/customers/KMN@123")

@@ -55,7 +55,7 @@ class ApiClient:
         raw_body: str | None = None,
         query: Mapping[str, str] | None = None,
         headers: Mapping[str, str] | None = None,
-        authorization: str | None | object = _DEFAULT,
+        authorization: str | object | None = _DEFAULT,
     ) -> HttpResponse:
         all_headers = {"Content-Type": "application/json"}
         auth = self.credentials.authorization if authorization is _DEFAULT else authorization
