@@ -1,0 +1,326 @@
+"""The local runner end to end: `rewards dev` as a real process on loopback ports, spoken to over real
+HTTP, with `rewards create-app` and `rewards invoke` run against the store it prints."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+import pytest
+
+from rewards_cli.openapi import SPEC_PATH
+from rewards_cli.template import PROJECT_ROOT
+from tests.e2e.runner import LOOPBACK, HttpClient, LocalRunner, basic, run_rewards
+from tests.support.api import UNAUTHORIZED_BODY
+
+pytestmark = pytest.mark.e2e
+
+# The credentials of events/authorizer.json, so that `rewards invoke AuthorizerFunction` is allowed here.
+DEMO_API_KEY, DEMO_SECRET_KEY = "ak_demo", "sk_demo"
+WWW_AUTHENTICATE = 'Basic realm="rewards", charset="UTF-8"'
+
+
+@pytest.fixture(scope="module")
+def runner(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalRunner]:
+    """One runner for the module, demo credentials pinned, on a state file of its own."""
+    state_file = tmp_path_factory.mktemp("runner") / "dynamodb.json"
+    with LocalRunner(state_file, env={"LOCAL_API_KEY": DEMO_API_KEY, "LOCAL_SECRET_KEY": DEMO_SECRET_KEY}) as runner:
+        yield runner
+        assert runner.running, f"the runner died during the tests:\n{runner.output}"
+        assert runner.stop() == 0, runner.output
+
+
+@pytest.fixture(autouse=True)
+def _show_runner_output(request: pytest.FixtureRequest) -> Iterator[None]:
+    """Whatever the runner printed during a test, shown with that test's report when it fails."""
+    runner: LocalRunner | None = request.getfixturevalue("runner") if "runner" in request.fixturenames else None
+    mark = runner.line_count if runner else 0
+    yield
+    if runner is not None:
+        print(f"runner output during the test:\n{runner.output_since(mark)}")
+
+
+@pytest.fixture
+def http(runner: LocalRunner) -> HttpClient:
+    return runner.client()
+
+
+@pytest.fixture
+def demo_auth(runner: LocalRunner) -> str:
+    return runner.demo_authorization
+
+
+def _unique(name: str) -> str:
+    """A source_id of this test's own, since the module shares one store."""
+    return f"{name}-{uuid.uuid4().hex[:12]}"
+
+
+# ---------------------------------------------------------------------------------------- the runner
+
+
+def _listening_addresses(port: int) -> set[str]:
+    """Local addresses with a socket listening on ``port``, from /proc/net/tcp and tcp6 (Linux)."""
+    addresses = set()
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        path = Path(table)
+        if not path.exists():
+            continue
+        for line in path.read_text().splitlines()[1:]:
+            local, _, state = line.split()[1:4]
+            address, hex_port = local.rsplit(":", 1)
+            if int(hex_port, 16) == port and state == "0A":  # 0A: LISTEN
+                addresses.add(address)
+    return addresses
+
+
+def test_it_prints_loopback_urls_and_listens_on_loopback_only(runner: LocalRunner) -> None:
+    assert runner.base_url == f"http://{LOOPBACK}:{runner.api_port}"
+    assert runner.store_env == {
+        "DYNAMODB_ENDPOINT_URL": f"http://{LOOPBACK}:{runner.ddb_port}",
+        "TABLE_NAME": runner.table_name,
+    }
+    if not Path("/proc/net/tcp").exists():
+        pytest.skip("no /proc/net/tcp to read listening sockets from")
+    for port in (runner.api_port, runner.ddb_port):
+        assert _listening_addresses(port) == {"0100007F"}, f"port {port} listens beyond 127.0.0.1"
+
+
+def test_the_demo_application_has_the_pinned_credentials(runner: LocalRunner) -> None:
+    demo = runner.demo
+    assert (demo["api_key"], demo["secret_key"]) == (DEMO_API_KEY, DEMO_SECRET_KEY)
+    assert demo["app_id"].startswith("app_")
+    assert len(demo["app_id"]) == 25
+
+
+# ------------------------------------------------------------------------------------------ 401s
+
+
+@pytest.mark.parametrize(
+    "authorization",
+    [
+        pytest.param(basic(DEMO_API_KEY, "sk_wrong"), id="wrong secret"),
+        pytest.param(basic("ak_unknown", DEMO_SECRET_KEY), id="unknown key"),
+        pytest.param("Bearer eyJhbGciOiJIUzI1NiJ9.e30.x", id="bearer"),
+        pytest.param(None, id="no header"),
+        pytest.param("Basic !!notbase64!!", id="malformed"),
+        pytest.param(basic(DEMO_API_KEY, ""), id="empty secret"),
+        pytest.param(f"Basic {DEMO_API_KEY}:{DEMO_SECRET_KEY}", id="not encoded"),
+    ],
+)
+@pytest.mark.parametrize("method", ["GET", "PUT"])
+def test_every_bad_credential_gets_the_same_401_body(http: HttpClient, authorization: str | None, method: str) -> None:
+    body = {"name": "x"} if method == "PUT" else None
+    response = http.request(method, "/customers/KMN@123", json_body=body, authorization=authorization)
+
+    assert response.status == 401
+    request_id = response.headers["x-request-id"]
+    assert request_id
+    assert response.json() == {**UNAUTHORIZED_BODY, "request_id": request_id}
+    assert response.headers["WWW-Authenticate"] == WWW_AUTHENTICATE
+    assert response.headers["Content-Type"] == "application/json"
+
+
+def test_a_lowercase_scheme_is_accepted(http: HttpClient) -> None:
+    authorization = basic(DEMO_API_KEY, DEMO_SECRET_KEY).replace("Basic ", "basic ")
+    assert http.request("GET", "/customers/nobody", authorization=authorization).status == 404
+
+
+# ------------------------------------------------------------------------------------- customers
+
+
+def test_put_then_get_a_customer(http: HttpClient, demo_auth: str) -> None:
+    source_id = _unique("KMN@123")
+    profile = {"name": "Krish", "email": "k@example.com", "tags": ["cohortA"], "tier": "SILVER",
+               "enrolled_at": "2022-01-05T10:00:00Z", "attributes": {"city": "Pune", "age": 31}}  # fmt: skip
+
+    created = http.request("PUT", f"/customers/{source_id}", json_body=profile, authorization=demo_auth)
+    fetched = http.request("GET", f"/customers/{source_id}", authorization=demo_auth)
+    updated = http.request("PUT", f"/customers/{source_id}", json_body={"tier": "GOLD"}, authorization=demo_auth)
+
+    assert created.status == 201, created.body
+    customer = created.json()
+    assert customer["id"].startswith("cust_")
+    assert customer["source_id"] == source_id
+    assert customer["points"] == {"balance": 0, "earned": 0, "redeemed": 0}
+    assert fetched.status == 200
+    assert fetched.json() == customer
+    assert fetched.headers["x-request-id"] != created.headers["x-request-id"]
+    assert updated.status == 200
+    assert (updated.json()["id"], updated.json()["name"], updated.json()["tier"]) == (customer["id"], "Krish", "GOLD")
+
+
+def test_an_encoded_source_id_is_decoded_like_api_gateway_does(http: HttpClient, demo_auth: str) -> None:
+    source_id = "with space/and slash"
+    path = f"/customers/{quote(source_id, safe='')}"
+    created = http.request("PUT", path, json_body={"name": "S"}, authorization=demo_auth)
+    assert created.status == 201, created.body
+    assert created.json()["source_id"] == source_id
+    assert http.request("GET", path, authorization=demo_auth).json()["id"] == created.json()["id"]
+
+
+def test_an_unknown_customer_gets_the_seed_404_body(http: HttpClient, demo_auth: str) -> None:
+    response = http.request("GET", "/customers/KMN@404", authorization=demo_auth)
+
+    assert response.status == 404
+    assert response.json() == {
+        "code": 404,
+        "key": "not_found",
+        "message": "Resource not found",
+        "details": "Cannot find customer with source id KMN@404",
+        "request_id": response.headers["x-request-id"],
+    }
+
+
+@pytest.mark.parametrize(
+    ("raw", "details"),
+    [
+        ("{not json", "body is not valid JSON"),
+        ('{"name": 5}', "name: input should be a valid string"),
+        ('{"tags": "vip"}', "tags: input should be a valid list"),
+        ('{"attributes": []}', "attributes: input should be a valid dictionary"),
+        ('{"enrolled_at": "yesterday"}', "enrolled_at: input should be a valid datetime"),
+        ('{"nickname": "K"}', "nickname is not a known field"),
+        ("[1, 2]", "body: input should be a valid dictionary"),
+    ],
+)
+def test_bad_input_is_a_400_naming_the_field(http: HttpClient, demo_auth: str, raw: str, details: str) -> None:
+    path = f"/customers/{_unique('bad')}"
+    response = http.request("PUT", path, raw_body=raw, authorization=demo_auth)
+
+    assert response.status == 400
+    body = response.json()
+    assert body["key"] == "validation_failed"
+    assert body["details"].startswith(details), body["details"]
+    assert body["request_id"] == response.headers["x-request-id"]
+    assert b"Traceback" not in response.body
+    assert http.request("GET", path, authorization=demo_auth).status == 404, "nothing was written"
+
+
+def test_a_json_body_sent_as_a_form_is_still_read_as_json(http: HttpClient, demo_auth: str) -> None:
+    """`curl -d '{...}'` says application/x-www-form-urlencoded."""
+    response = http.request(
+        "PUT",
+        "/customers/curl-user",
+        raw_body='{"name": "Curl"}',
+        authorization=demo_auth,
+        headers={"Content-Type": "application/x-www-form-urlencoded"},
+    )
+    assert response.status in (200, 201), response.body
+    assert response.json()["name"] == "Curl"
+
+
+def test_an_unknown_route_is_the_gateways_404(http: HttpClient, demo_auth: str) -> None:
+    response = http.request("GET", "/no/such/route", authorization=demo_auth)
+    assert response.status == 404
+    assert response.json()["key"] == "not_found"
+
+
+# ------------------------------------------------------------------------------ a second application
+
+
+def test_create_app_makes_a_second_application_that_cannot_see_the_first(
+    runner: LocalRunner, http: HttpClient, demo_auth: str
+) -> None:
+    mine = http.request("PUT", "/customers/shared-id", json_body={"name": "First"}, authorization=demo_auth)
+    assert mine.status == 201, mine.body
+
+    created = run_rewards("create-app", "--name", "second", env=runner.store_env)
+
+    assert created.returncode == 0, created.stderr
+    second: dict[str, Any] = json.loads(created.stdout)
+    assert second["app_id"].startswith("app_")
+    assert second["app_id"] != runner.demo["app_id"]
+    second_auth = basic(second["api_key"], second["secret_key"])
+    assert http.request("GET", "/customers/shared-id", authorization=second_auth).status == 404
+    own = http.request("PUT", "/customers/shared-id", json_body={"name": "Second"}, authorization=second_auth)
+    assert own.status == 201
+    first = http.request("GET", "/customers/shared-id", authorization=demo_auth).json()
+    assert first["name"] == "First"
+    assert first["id"] != own.json()["id"]
+    # a wrong secret for the new key is still the one 401
+    wrong = http.request("GET", "/customers/shared-id", authorization=basic(second["api_key"], "sk_wrong"))
+    assert wrong.status == 401
+
+
+# ---------------------------------------------------------------------------------- docs, no auth
+
+
+def test_openapi_json_and_swagger_need_no_credentials(http: HttpClient) -> None:
+    spec = http.request("GET", "/openapi.json")
+    swagger = http.request("GET", "/swagger")
+
+    assert spec.status == 200
+    assert spec.headers["Content-Type"] == "application/json"
+    assert spec.json() == json.loads(SPEC_PATH.read_text())
+    assert swagger.status == 200
+    assert swagger.headers["Content-Type"].startswith("text/html")
+    assert b"SwaggerUIBundle" in swagger.body
+    assert b"/openapi.json" in swagger.body
+
+
+# ---------------------------------------------------------------------------------- rewards invoke
+
+
+def test_rewards_invoke_runs_the_sample_events_against_the_runners_store(runner: LocalRunner) -> None:
+    put = run_rewards("invoke", "CustomersPutFunction", "-e", "events/customers_put.json", env=runner.store_env)
+    authorizer = run_rewards("invoke", "AuthorizerFunction", "-e", "events/authorizer.json", env=runner.store_env)
+
+    assert put.returncode == 0, put.stderr
+    result = json.loads(put.stdout)  # stdout is the result alone; the function's logs go to stderr
+    assert result["statusCode"] in (200, 201)
+    assert json.loads(result["body"])["source_id"] == "KMN@123"
+    assert authorizer.returncode == 0, authorizer.stderr
+    policy = json.loads(authorizer.stdout)
+    assert policy["principalId"] == runner.demo["app_id"], "events/authorizer.json carries the pinned credentials"
+    assert policy["context"] == {"app_id": runner.demo["app_id"]}
+    assert {s["Effect"] for s in policy["policyDocument"]["Statement"]} == {"Allow"}
+
+
+# ------------------------------------------------------------------------------------------ restart
+
+
+@pytest.mark.parametrize("pinned", [True, False], ids=["pinned credentials", "saved credentials"])
+def test_a_restart_on_the_same_state_file_keeps_customers_and_the_demo_application(
+    tmp_path: Path, pinned: bool
+) -> None:
+    state_file = tmp_path / "state" / "dynamodb.json"
+    state_file.parent.mkdir()
+    env = {"LOCAL_API_KEY": "ak_restart", "LOCAL_SECRET_KEY": "sk_restart"} if pinned else {}
+    developer_demo = PROJECT_ROOT / ".local" / "demo-app.json"
+    before = developer_demo.read_bytes() if developer_demo.exists() else None
+
+    first = LocalRunner(state_file, env=env)
+    try:
+        first.start()
+        demo = first.demo
+        created = first.client().request(
+            "PUT", "/customers/kept", json_body={"name": "Kept"}, authorization=first.demo_authorization
+        )
+        assert created.status == 201, created.body
+        assert first.stop() == 0, f"SIGTERM must stop the runner cleanly:\n{first.output}"
+        assert state_file.exists()
+
+        second = LocalRunner(state_file, env=env)
+        try:
+            second.start()
+            assert second.demo == demo, "the same demo application, with the same credentials"
+            fetched = second.client().request("GET", "/customers/kept", authorization=second.demo_authorization)
+            assert fetched.status == 200, fetched.body
+            assert fetched.json() == created.json()
+        finally:
+            print(second.output)
+            second.stop()
+    finally:
+        print(first.output)
+        first.kill()
+
+    if pinned:
+        assert (demo["api_key"], demo["secret_key"]) == ("ak_restart", "sk_restart")
+    else:
+        assert json.loads((state_file.parent / "demo-app.json").read_text()) == demo
+    after = developer_demo.read_bytes() if developer_demo.exists() else None
+    assert after == before, "a runner on another state file must not touch .local/demo-app.json"
