@@ -66,6 +66,17 @@ REQUEST_AUTHORIZER_KEYS = {
     "stageVariables",
     "requestContext",
 }
+REQUEST_AUTHORIZER_CONTEXT_KEYS = {
+    "path",
+    "accountId",
+    "resourceId",
+    "stage",
+    "requestId",
+    "identity",
+    "resourcePath",
+    "httpMethod",
+    "apiId",
+}
 SCHEDULED_EVENT_KEYS = {"id", "detail-type", "source", "account", "time", "region", "resources", "detail"}
 _METHOD_ARN = re.compile(r"arn:aws:execute-api:[a-z0-9-]+:\d{12}:\w+/(?P<stage>\w+)/(?P<method>[A-Z]+)(?P<path>/.*)")
 
@@ -172,6 +183,7 @@ def _check_proxy_event(function: Function, event: dict[str, Any]) -> None:
 
 def _check_authorizer_event(event: dict[str, Any]) -> None:
     assert set(event) == REQUEST_AUTHORIZER_KEYS
+    assert set(event["requestContext"]) >= REQUEST_AUTHORIZER_CONTEXT_KEYS
     assert event["type"] == "REQUEST"
     arn = _METHOD_ARN.fullmatch(event["methodArn"])
     assert arn is not None, event["methodArn"]
