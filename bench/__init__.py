@@ -1,0 +1,1 @@
+"""`make bench`: measurements of the built artifact and of the API (see bench/run.py). Not tests."""

@@ -1,0 +1,386 @@
+"""`make bench`: measurements of the built artifact and of the API, not tests (nothing here fails a build).
+
+    .venv/bin/python bench/run.py [--samples N] [--only bytecode,coldstart,inprocess,throughput] [--strict]
+
+Everything is discovered from template.yaml (functions, routes, schedules), so a new endpoint is picked
+up as soon as it is declared; the requests sent come from bench/scenarios.py.
+
+  bytecode    every module of .aws-sam/build ships valid checked-hash bytecode (bench/bytecode.py)
+  (a)         cold start per function vs the floor (bench/coldstart.py, bench/floor_app.py)
+  (b) (c)     DynamoDB round trips and warm CPU per request, in process under moto (bench/inprocess.py)
+  (d)         ingestion throughput through the local runner vs raw PutItem (bench/throughput.py)
+
+Prints a table, then the headline figures as JSON; writes everything to bench/results/bench.json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import json
+import os
+import platform
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bench import bytecode, coldstart
+from bench.common import BUILD_DIR, RESULTS_DIR, ROOT, write_json
+
+PARTS = ("bytecode", "coldstart", "inprocess", "throughput")
+CPU_TARGET = 3.0
+PART_TIMEOUT_SECONDS = 420
+
+
+def _git(*args: str) -> str:
+    done = subprocess.run(["git", *args], cwd=ROOT, capture_output=True, text=True, check=False)
+    return done.stdout.strip()
+
+
+def _meta() -> dict[str, Any]:
+    return {
+        "when": datetime.datetime.now(tz=datetime.UTC).isoformat(timespec="seconds"),
+        "commit": _git("rev-parse", "--short", "HEAD"),
+        "dirty": bool(_git("status", "--porcelain", "--untracked-files=no")),
+        "python": platform.python_version(),
+        "machine": platform.machine(),
+        "cpus": os.cpu_count(),
+        "load_average_before": [round(x, 2) for x in os.getloadavg()],
+    }
+
+
+def _run_part(module: str) -> dict[str, Any]:
+    """A part in a process of its own (its own environment, moto or server), its stdout discarded
+    (the functions' logs and metrics go there); it writes its figures to a file."""
+    with tempfile.TemporaryDirectory(prefix="bench-") as tmp:
+        out = Path(tmp) / "result.json"
+        started = time.monotonic()
+        try:
+            done = subprocess.run(
+                [sys.executable, "-m", module, str(out)],
+                cwd=ROOT,
+                stdout=subprocess.DEVNULL,
+                timeout=PART_TIMEOUT_SECONDS,
+                check=False,
+            )
+        except subprocess.TimeoutExpired:
+            return {"error": f"{module} did not finish within {PART_TIMEOUT_SECONDS} s"}
+        if done.returncode != 0 or not out.exists():
+            return {"error": f"{module} exited with {done.returncode} (its stderr is above)"}
+        result: dict[str, Any] = json.loads(out.read_text())
+        result["elapsed_seconds"] = round(time.monotonic() - started, 1)
+        return result
+
+
+# ------------------------------------------------------------------------------------------ report
+
+
+def _fmt(value: Any, digits: int = 1) -> str:
+    if value is None:
+        return "-"
+    if isinstance(value, float):
+        return f"{value:.{digits}f}"
+    return str(value)
+
+
+def _verdict(ok: bool | None) -> str:
+    return "-" if ok is None else ("yes" if ok else "NO")
+
+
+def _table(headers: list[str], rows: list[list[str]]) -> list[str]:
+    widths = [
+        max(len(headers[i]), *(len(r[i]) for r in rows)) if rows else len(headers[i]) for i in range(len(headers))
+    ]
+    lines = ["  ".join(h.ljust(w) for h, w in zip(headers, widths, strict=True)).rstrip()]
+    lines.append("  ".join("-" * w for w in widths))
+    lines.extend("  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)).rstrip() for r in rows)
+    return lines
+
+
+def _report_bytecode(result: dict[str, Any]) -> list[str]:
+    if "error" in result:
+        return [f"Bytecode: {result['error']}"]
+    line = (
+        f"Bytecode: {result['checked_hash']}/{result['modules']} modules of {result['root']} ship valid "
+        f"checked-hash {result['python']} .pyc (flags=3, source hash matches)"
+    )
+    return [line, *(f"  ! {p}" for p in result["problems"][:10])]
+
+
+def _report_coldstart(result: dict[str, Any]) -> list[str]:
+    if "error" in result:
+        return ["(a) Cold start: " + result["error"]]
+    lines = [
+        f"(a) Cold start: import of the handler module from .aws-sam/build, median of {result['samples']} fresh "
+        "processes (ms; tracing disabled)",
+        f"    floor {result['floor_ms']} ms = {result['floor']}",
+        "    init = import + first DynamoDB client where the import did not create one (the floor creates its own)",
+    ]
+    rows = []
+    notes: list[str] = []
+    for row in result["functions"]:
+        if row["function"] == coldstart.FLOOR:
+            continue
+        if "error" in row:
+            rows.append([row["function"], "-", "-", "-", "-", "-", "-", "FAILED: " + row["error"][:70]])
+            continue
+        ratio = row["ratio"]
+        beyond = ", ".join(f"{name} {ms:g}" for name, ms in (row.get("beyond_floor_importtime_ms") or [])[:3])
+        rows.append(
+            [
+                row["function"],
+                _fmt(row["import_ms"]),
+                _fmt(row["init_ms"]),
+                row["client"],
+                _fmt(row["import_ratio"], 2),
+                _fmt(ratio, 2),
+                _verdict(ratio <= result["target_ratio"]),
+                beyond,
+            ]
+        )
+        if row.get("ours_compiled_from_source"):
+            notes.append(f"{row['function']}: compiled from source: {row['ours_compiled_from_source'][:3]}")
+    headers = ["function", "import", "init", "client", "import/floor", "init/floor", f"<={result['target_ratio']}"]
+    lines.extend("    " + line for line in _table([*headers, "most beyond floor"], rows))
+    measured = [r for r in result["functions"] if "ours" in r and r["function"] != coldstart.FLOOR]
+    if measured:
+        clean = all(r["ours"] == r["ours_checked_hash"] and not r["ours_compiled_from_source"] for r in measured)
+        counts = sorted(r["ours"] for r in measured)
+        lines.append(
+            f"    our modules (functions + shared): {counts[0]} to {counts[-1]} per function, taken from the artifact; "
+            + ("all from checked-hash .pyc, none compiled" if clean else "NOT ALL FROM CHECKED-HASH .pyc (see JSON)")
+        )
+    missing = sorted({m for r in result["functions"] for m in r.get("missing_from_layer") or []})
+    if missing:
+        lines.append(
+            f"    ! imported by the functions but absent from the layer and the Lambda runtime: {', '.join(missing)}"
+            " (deployed, their init fails with ModuleNotFoundError)"
+        )
+    if result["venv"]["stopgaps"]:
+        lines.append(f"    ! measured with {', '.join(result['venv']['stopgaps'])} added to .venv-bench as a stopgap")
+    lines.append(
+        "    most beyond floor: -X importtime self ms of modules the floor does not load (indicative, one run)"
+    )
+    lines.extend("    ! " + note for note in notes)
+    return lines
+
+
+def _ops(operations: dict[str, int]) -> str:
+    return " ".join(f"{op}" if n == 1 else f"{op}x{n}" for op, n in operations.items()) or "-"
+
+
+def _report_inprocess(result: dict[str, Any]) -> list[str]:
+    if "error" in result:
+        return ["(b)(c): " + result["error"]]
+    rows_b, rows_c, notes = [], [], []
+    for row in result["rows"]:
+        case = row.get("case") or "-"
+        if "round_trips" not in row:
+            why = row.get("scenario", "?").upper() + ": " + str(row.get("error"))
+            rows_b.append([row["route"], case, "-", "-", "-", why[:90]])
+            notes.append(f"{row['route']}: {row.get('scenario')}: {row.get('error')}")
+            continue
+        trips = row["round_trips"]
+        status = _fmt(trips["status"])
+        if trips["status"] is not None and trips["status"] >= 400:
+            status += " !"
+            notes.append(
+                f"{row['route']} [{case}] answered {trips['status']}: {json.dumps(trips.get('response'))[:200]}"
+            )
+        function_role = "scheduled" if row["kind"] == "schedule" else "function"
+        operations = _ops(trips["operations"].get(function_role, {}))
+        if trips["function_init"]:
+            operations += f" (+{trips['function_init']} at init)"
+        rows_b.append(
+            [row["route"], case, status, _fmt(trips["authorizer"] or "-"), _fmt(trips["function"]), operations]
+        )
+        cpu = row.get("cpu")
+        if cpu:
+            ratio = cpu.get("ratio")
+            rows_c.append(
+                [
+                    row["route"],
+                    case,
+                    _fmt(cpu["app_ms"], 2),
+                    _fmt(cpu["sdk_ms"], 2),
+                    _fmt(cpu["bare_ms"], 2),
+                    _fmt(ratio, 1),
+                    _verdict(None if ratio is None else ratio <= CPU_TARGET),
+                    _fmt(cpu.get("ratio_with_sdk"), 1),
+                    _fmt(cpu["dynamodb_excluded_ms"], 1),
+                    str(cpu["requests"]),
+                ]
+            )
+        if row.get("error"):
+            notes.append(f"{row['route']} [{case}]: {row['error']}")
+    lines = ["(b) DynamoDB round trips per request (botocore before-send; moto; authorizer on a cold cache)"]
+    lines.extend(
+        "    " + line
+        for line in _table(["route", "case", "status", "authorizer", "function", "function's calls"], rows_b)
+    )
+    authorizer = result.get("authorizer", {})
+    lines += [
+        "",
+        "(c) Warm CPU per request outside DynamoDB (process_time of the function's invocation, median, ms)",
+        "    app = ours + Powertools + pydantic; sdk = botocore's client side of the DynamoDB calls;",
+        "    bare = APIGatewayRestResolver(enable_validation=True), same route and signature, same event;",
+        "    ratio = app / bare; moto = DynamoDB's own CPU (moto), excluded from both",
+    ]
+    headers = ["route", "case", "app", "sdk", "bare", "ratio", f"<={CPU_TARGET:g}", "(app+sdk)/bare", "moto", "n"]
+    lines.extend("    " + line for line in _table(headers, rows_c))
+    if "app_ms" in authorizer:
+        lines.append(
+            f"    authorizer (cold cache, behind {authorizer['behind']}): app {authorizer['app_ms']:.2f} ms, "
+            f"sdk {authorizer['sdk_ms']:.2f} ms; round trips per request: {authorizer['round_trips_per_request']:g} "
+            f"({', '.join(f'{op} {n:g}' for op, n in authorizer['operations_per_request'].items())})"
+        )
+    if result.get("moto_cpu_per_call_ms"):
+        costs = ", ".join(f"{op} {ms:g}" for op, ms in result["moto_cpu_per_call_ms"].items())
+        lines.append(f"    moto's CPU per call (ms, small tables): {costs}")
+    lines.extend("    ! " + note for note in notes)
+    if result.get("missing_scenarios"):
+        lines.append(
+            f"    !!! NO SCENARIO for: {', '.join(result['missing_scenarios'])} (add one to bench/scenarios.py)"
+        )
+    return lines
+
+
+def _report_throughput(result: dict[str, Any]) -> list[str]:
+    if "error" in result:
+        return [f"(d) Throughput: {result['error']}"]
+    label = result["route"] + (" (STAND-IN for POST /events, which template.yaml lacks)" if result["stand_in"] else "")
+    ingest, raw = result["ingest"], result["put_item"]
+    bounds = result["bounds"]
+    ratio = result["ratio"]
+    return [
+        f"(d) Ingestion throughput through the local runner ({result['concurrency']} keep-alive connections, "
+        f"at most {bounds['max_requests']} requests or {bounds['max_seconds']:g} s each)",
+        f"    {label} [{result['case']}]: {ingest['per_second']} req/s over {ingest['requests']} requests "
+        f"(p50 {ingest['p50_ms']} ms, p95 {ingest['p95_ms']} ms; by quarter {ingest['per_second_by_quarter']}; "
+        f"statuses {ingest['statuses']})",
+        f"    raw PutItem ({result['request_bytes']}-byte body) against the same embedded store: "
+        f"{raw['per_second']} req/s (p50 {raw['p50_ms']} ms, p95 {raw['p95_ms']} ms; "
+        f"by quarter {raw['per_second_by_quarter']})",
+        f"    ratio {ratio} (target >= {result['target_ratio']}): {_verdict(None if ratio is None else ratio >= 0.5)}",
+    ]
+
+
+def _summary(results: dict[str, Any]) -> dict[str, Any]:
+    """The headline figures of the table, as JSON."""
+    summary: dict[str, Any] = {}
+    cold = results.get("coldstart", {})
+    if "functions" in cold:
+        summary["cold_start"] = {
+            "floor_ms": cold["floor_ms"],
+            "functions": {
+                r["function"]: {"import_ms": r.get("import_ms"), "init_ms": r.get("init_ms"), "ratio": r.get("ratio")}
+                for r in cold["functions"]
+                if r["function"] != coldstart.FLOOR
+            },
+        }
+    inprocess = results.get("inprocess", {})
+    if "rows" in inprocess:
+        summary["round_trips"] = {
+            f"{r['route']} [{r.get('case')}]": (
+                {"authorizer": r["round_trips"]["authorizer"], "function": r["round_trips"]["function"]}
+                if "round_trips" in r
+                else r.get("scenario")
+            )
+            for r in inprocess["rows"]
+        }
+        summary["warm_cpu"] = {
+            f"{r['route']} [{r.get('case')}]": {
+                "app_ms": r["cpu"]["app_ms"],
+                "sdk_ms": r["cpu"]["sdk_ms"],
+                "bare_ms": r["cpu"]["bare_ms"],
+                "ratio": r["cpu"]["ratio"],
+            }
+            for r in inprocess["rows"]
+            if "cpu" in r
+        }
+        summary["missing_scenarios"] = inprocess.get("missing_scenarios", [])
+    throughput = results.get("throughput", {})
+    if "ratio" in throughput:
+        summary["throughput"] = {
+            "route": throughput["route"],
+            "stand_in": throughput["stand_in"],
+            "ingest_per_second": throughput["ingest"]["per_second"],
+            "put_item_per_second": throughput["put_item"]["per_second"],
+            "ratio": throughput["ratio"],
+        }
+    return summary
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--samples", type=int, default=int(os.environ.get("BENCH_SAMPLES", "9")))
+    parser.add_argument("--only", default=",".join(PARTS), help=f"comma-separated subset of {','.join(PARTS)}")
+    parser.add_argument("--output", type=Path, default=RESULTS_DIR / "bench.json")
+    parser.add_argument("--strict", action="store_true", help="exit 1 if a route has no scenario or a part failed")
+    args = parser.parse_args(argv)
+    parts = [p.strip() for p in args.only.split(",") if p.strip()]
+    if unknown := set(parts) - set(PARTS):
+        parser.error(f"unknown part(s): {', '.join(sorted(unknown))}")
+    if args.samples < 5:
+        print(f"bench: --samples {args.samples} < 5: cold-start medians will be noisy", file=sys.stderr)
+    if not (BUILD_DIR / "template.yaml").exists() and {"bytecode", "coldstart"} & set(parts):
+        print(f"{BUILD_DIR} is missing: run `make build` (or `make bench`)", file=sys.stderr)
+        return 2
+
+    started = time.monotonic()
+    results: dict[str, Any] = {"meta": _meta()}
+    if "bytecode" in parts:
+        report = bytecode.check(BUILD_DIR)
+        results["bytecode"] = {
+            "root": str(BUILD_DIR.relative_to(ROOT)),
+            "python": report.python,
+            "modules": report.modules,
+            "checked_hash": report.checked_hash,
+            "problems": report.problems,
+            "stray_bytecode": report.stray_bytecode,
+        }
+    if "coldstart" in parts:
+        try:
+            results["coldstart"] = coldstart.measure(args.samples)
+        except Exception as error:
+            results["coldstart"] = {"error": f"{type(error).__name__}: {error}"}
+    if "inprocess" in parts:
+        results["inprocess"] = _run_part("bench.inprocess")
+    if "throughput" in parts:
+        results["throughput"] = _run_part("bench.throughput")
+    results["meta"]["load_average_after"] = [round(x, 2) for x in os.getloadavg()]
+    results["meta"]["elapsed_seconds"] = round(time.monotonic() - started, 1)
+    results = {"summary": _summary(results), **results}
+    write_json(args.output, results)
+
+    meta = results["meta"]
+    lines = [
+        f"Rewards engine bench: commit {meta['commit']}{' (uncommitted changes)' if meta['dirty'] else ''}, "
+        f"Python {meta['python']} {meta['machine']}, {meta['cpus']} CPUs, load {meta['load_average_before'][0]} "
+        f"-> {meta['load_average_after'][0]}, {meta['elapsed_seconds']} s",
+        "",
+    ]
+    reporters = {
+        "bytecode": _report_bytecode,
+        "coldstart": _report_coldstart,
+        "inprocess": _report_inprocess,
+        "throughput": _report_throughput,
+    }
+    for part in PARTS:
+        if part in results:
+            lines.extend([*reporters[part](results[part]), ""])
+    print("\n".join(lines))
+    print(json.dumps(results["summary"], indent=1))
+    print(f"\nAll figures: {args.output.relative_to(ROOT) if args.output.is_relative_to(ROOT) else args.output}")
+    failed = [p for p in parts if "error" in results.get(p, {})]
+    missing = results.get("inprocess", {}).get("missing_scenarios")
+    return 1 if args.strict and (failed or missing) else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

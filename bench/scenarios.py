@@ -1,0 +1,449 @@
+"""The standard scenario: for every route of template.yaml, the requests the benchmark sends.
+
+One entry per route, keyed by the template's method and path::
+
+    @route("POST", "/events")
+    def _ingest_event(world: World) -> list[Case]:
+        campaign = existing_campaign(world)          # setup through the API, never measured
+        return [Case("matches a rule", lambda: Request(body={...}))]
+
+``Case.build`` is called once per request sent (fresh ids where a case needs them) and may set state up
+through ``world.send`` first: only the request it returns is measured. A route with no entry falls back
+to its OpenAPI example (``json_schema_extra={"examples": [...]}`` on the body model, examples on the
+parameters) when every path parameter is one the world knows how to fill (``PATH_FIXTURES``); failing
+that it is reported as "no scenario", loudly, and the rest of the run goes on.
+
+Scheduled functions are keyed by logical id with ``@schedule``; without an entry they get one idle sweep.
+Each route and each scheduled function runs in a world of its own (a fresh application), so the state one
+scenario leaves behind never changes what another one measures.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import time
+import uuid
+from abc import ABC, abstractmethod
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import quote
+
+CONTENT_TYPE = {"Content-Type": "application/json"}
+
+
+class SetupFailed(Exception):
+    """A scenario could not set its state up: the route is reported with this message, not measured."""
+
+
+@dataclass(frozen=True, slots=True)
+class Reply:
+    status: int
+    body: Any
+
+
+@dataclass(frozen=True, slots=True)
+class Request:
+    path_params: Mapping[str, str] = field(default_factory=dict)
+    query: Mapping[str, str] = field(default_factory=dict)
+    headers: Mapping[str, str] = field(default_factory=dict)
+    body: Any = None  # None: no body; anything else is sent as JSON
+
+    def path(self, template_path: str) -> str:
+        path = template_path
+        for name, value in self.path_params.items():
+            path = path.replace("{" + name + "}", quote(value, safe=""))
+        if "{" in path:
+            raise SetupFailed(f"{template_path}: no value for a path parameter in {dict(self.path_params)}")
+        return path
+
+    def json_body(self) -> str | None:
+        return None if self.body is None else json.dumps(self.body)
+
+
+@dataclass(frozen=True, slots=True)
+class Case:
+    label: str
+    build: Callable[[], Request] = Request
+
+
+class World(ABC):
+    """One application (tenant) and the API it calls: in process (moto) or over HTTP (the local runner)."""
+
+    def __init__(self) -> None:
+        self._counter = itertools.count(1)
+        self._run = uuid.uuid4().hex[:8]
+        self._fixtures: dict[str, Any] = {}
+
+    @abstractmethod
+    def send(
+        self,
+        method: str,
+        path: str,
+        *,
+        body: Any = None,
+        query: Mapping[str, str] | None = None,
+        headers: Mapping[str, str] | None = None,
+    ) -> Reply:
+        """Send one authenticated request (JSON body unless None) and return the parsed answer."""
+
+    def unique(self, prefix: str) -> str:
+        return f"{prefix}-{self._run}-{next(self._counter)}"
+
+    def expect(self, reply: Reply, *statuses: int, what: str) -> Any:
+        if reply.status not in statuses:
+            raise SetupFailed(f"{what}: status {reply.status}, {json.dumps(reply.body)[:300]}")
+        return reply.body
+
+    def fixture(self, name: str, create: Callable[[], Any]) -> Any:
+        """Created once per world, on first use."""
+        if name not in self._fixtures:
+            self._fixtures[name] = create()
+        return self._fixtures[name]
+
+
+ScenarioFactory = Callable[[World], list[Case]]
+_ROUTES: dict[tuple[str, str], ScenarioFactory] = {}
+_SCHEDULES: dict[str, ScenarioFactory] = {}
+
+
+def route(method: str, path: str) -> Callable[[ScenarioFactory], ScenarioFactory]:
+    def register(factory: ScenarioFactory) -> ScenarioFactory:
+        _ROUTES[(method.upper(), path)] = factory
+        return factory
+
+    return register
+
+
+def schedule(logical_id: str) -> Callable[[ScenarioFactory], ScenarioFactory]:
+    def register(factory: ScenarioFactory) -> ScenarioFactory:
+        _SCHEDULES[logical_id] = factory
+        return factory
+
+    return register
+
+
+def registered_routes() -> set[tuple[str, str]]:
+    return set(_ROUTES)
+
+
+# ------------------------------------------------------------------------------------------ fixtures
+
+CUSTOMER_BODY: dict[str, Any] = {
+    "name": "Kim Bench",
+    "email": "kim@example.com",
+    "phone": "+44 20 7946 0000",
+    "tags": ["vip", "newsletter"],
+    "tier": "gold",
+    "attributes": {"city": "Leeds", "age": 34, "subscribed": True},
+}
+
+# The seed's RTA campaign: a sum rule (deposits) and a count rule (orders), and a one-step rule.
+RTA_CAMPAIGN: dict[str, Any] = {
+    "campaign_name": "Bench RTA campaign",
+    "campaign_type": "loyalty",
+    "rules": [
+        {
+            "rule_name": "Deposit 1000 and order",
+            "action_type": "RTA",
+            "actions": [
+                {"event_name": "money_deposited", "measure": "sum", "property": "amount", "target": 1_000_000},
+                {"event_name": "order_success", "target": 1_000_000},
+            ],
+            "reward": {"type": "points", "points": 100},
+        },
+        {
+            "rule_name": "KYC",
+            "action_type": "RTA",
+            "actions": [{"event_name": "complete_KYC_Verification", "target": 1}],
+            "reward": {"type": "points", "points": 100},
+        },
+    ],
+}
+
+AWT_WINDOW_SECONDS = 3600
+# The seed's AWT campaign: an order of at least 200 within the window that a signup opens.
+AWT_CAMPAIGN: dict[str, Any] = {
+    "campaign_name": "Bench AWT campaign",
+    "campaign_type": "loyalty",
+    "rules": [
+        {
+            "rule_name": "Order within an hour of signup",
+            "action_type": "AWT",
+            "time_duration": AWT_WINDOW_SECONDS,
+            "actions": [
+                {"event_name": "signup", "target": 1},
+                {
+                    "event_name": "order_success",
+                    "target": 1,
+                    "conditions": [{"property": "amount", "operator": "gte", "value": 200}],
+                },
+            ],
+            "reward": {"type": "points", "points": 50},
+        }
+    ],
+}
+
+
+def new_customer(world: World) -> str:
+    source_id = world.unique("cust")
+    world.expect(
+        world.send("PUT", f"/customers/{quote(source_id, safe='')}", body=CUSTOMER_BODY, headers=CONTENT_TYPE),
+        200,
+        201,
+        what="PUT /customers (setup)",
+    )
+    return source_id
+
+
+def existing_customer(world: World) -> str:
+    source_id: str = world.fixture("customer", lambda: new_customer(world))
+    return source_id
+
+
+def new_campaign(world: World, body: Mapping[str, Any] = RTA_CAMPAIGN) -> str:
+    created = world.expect(
+        world.send("POST", "/campaigns", body=body, headers=CONTENT_TYPE), 200, 201, what="POST /campaigns (setup)"
+    )
+    campaign_id: str = created["id"] if "id" in created else created["campaign_id"]
+    return campaign_id
+
+
+def existing_campaign(world: World) -> str:
+    campaign_id: str = world.fixture("campaign", lambda: new_campaign(world))
+    return campaign_id
+
+
+# Path parameters the OpenAPI fallback knows how to fill, by name.
+PATH_FIXTURES: dict[str, Callable[[World], str]] = {
+    "source_id": existing_customer,
+    "campaign_id": existing_campaign,
+}
+
+
+def _event(source_id: str, name: str, timestamp: int | None = None, **properties: Any) -> dict[str, Any]:
+    body: dict[str, Any] = {"source_id": source_id, "event_name": name, "properties": properties}
+    if timestamp is not None:
+        body["timestamp"] = timestamp
+    return body
+
+
+# ------------------------------------------------------------------------------------------ registry
+
+
+@route("PUT", "/customers/{source_id}")
+def _put_customer(world: World) -> list[Case]:
+    existing = existing_customer(world)
+    return [
+        Case("create", lambda: Request({"source_id": world.unique("cust")}, headers=CONTENT_TYPE, body=CUSTOMER_BODY)),
+        Case(
+            "update",
+            lambda: Request({"source_id": existing}, headers=CONTENT_TYPE, body={**CUSTOMER_BODY, "tier": "silver"}),
+        ),
+        Case(
+            "create, Idempotency-Key",
+            lambda: Request(
+                {"source_id": world.unique("cust")},
+                headers={**CONTENT_TYPE, "Idempotency-Key": world.unique("key")},
+                body=CUSTOMER_BODY,
+            ),
+        ),
+    ]
+
+
+@route("GET", "/customers/{source_id}")
+def _get_customer(world: World) -> list[Case]:
+    existing = existing_customer(world)
+    return [Case("existing", lambda: Request({"source_id": existing}))]
+
+
+@route("GET", "/customers/{source_id}/transactions")
+def _list_transactions(world: World) -> list[Case]:
+    existing = existing_customer(world)
+    new_campaign(world)
+    # A completed KYC rule credits points: one ledger entry to list.
+    world.expect(
+        world.send("POST", "/events", body=_event(existing, "complete_KYC_Verification"), headers=CONTENT_TYPE),
+        200,
+        201,
+        what="POST /events (setup)",
+    )
+    return [Case("one entry", lambda: Request({"source_id": existing}, query={"limit": "20"}))]
+
+
+@route("POST", "/campaigns")
+def _create_campaign(world: World) -> list[Case]:
+    return [Case("RTA, 2 rules", lambda: Request(headers=CONTENT_TYPE, body=RTA_CAMPAIGN))]
+
+
+@route("GET", "/campaigns")
+def _list_campaigns(world: World) -> list[Case]:
+    for _ in range(3):
+        new_campaign(world)
+    return [Case("3 campaigns", lambda: Request(query={"limit": "20"}))]
+
+
+@route("GET", "/campaigns/{campaign_id}")
+def _get_campaign(world: World) -> list[Case]:
+    campaign_id = existing_campaign(world)
+    return [Case("existing", lambda: Request({"campaign_id": campaign_id}))]
+
+
+@route("PATCH", "/campaigns/{campaign_id}")
+def _update_campaign(world: World) -> list[Case]:
+    campaign_id = existing_campaign(world)
+    return [
+        Case(
+            "rename",
+            lambda: Request({"campaign_id": campaign_id}, headers=CONTENT_TYPE, body={"campaign_name": "Renamed"}),
+        )
+    ]
+
+
+@route("DELETE", "/campaigns/{campaign_id}")
+def _archive_campaign(world: World) -> list[Case]:
+    return [Case("archive", lambda: Request({"campaign_id": new_campaign(world)}))]
+
+
+@route("GET", "/campaigns/reward-progress")
+def _reward_progress(world: World) -> list[Case]:
+    existing = existing_customer(world)
+    new_campaign(world)
+    new_campaign(world, AWT_CAMPAIGN)
+    for event in (_event(existing, "money_deposited", amount=150), _event(existing, "signup")):
+        world.expect(
+            world.send("POST", "/events", body=event, headers=CONTENT_TYPE), 200, 201, what="POST /events (setup)"
+        )
+    return [Case("2 campaigns, 3 rules", lambda: Request(query={"source_id": existing}))]
+
+
+@route("POST", "/events")
+def _ingest_event(world: World) -> list[Case]:
+    new_campaign(world)
+    new_campaign(world, AWT_CAMPAIGN)
+    existing = existing_customer(world)
+    return [
+        # The first case is the ingestion throughput's request (bench/throughput.py).
+        Case(
+            "new customer, advances a rule",
+            lambda: Request(headers=CONTENT_TYPE, body=_event(world.unique("cust"), "order_success", amount=120)),
+        ),
+        Case(
+            "existing customer, advances a sum rule",
+            lambda: Request(headers=CONTENT_TYPE, body=_event(existing, "money_deposited", amount=10)),
+        ),
+        Case(
+            "existing customer, no rule",
+            lambda: Request(headers=CONTENT_TYPE, body=_event(existing, "page_viewed", page="/home")),
+        ),
+        Case(
+            "new customer, Idempotency-Key",
+            lambda: Request(
+                headers={**CONTENT_TYPE, "Idempotency-Key": world.unique("key")},
+                body=_event(world.unique("cust"), "order_success", amount=120),
+            ),
+        ),
+    ]
+
+
+DUE_WINDOWS_PER_SWEEP = 5
+
+
+@schedule("WindowCloserFunction")
+def _close_windows(world: World) -> list[Case]:
+    new_campaign(world, AWT_CAMPAIGN)
+
+    def open_due_windows() -> Request:
+        # Signups older than the window: each opens a window that is already due.
+        past = int(time.time()) - AWT_WINDOW_SECONDS - 60
+        for _ in range(DUE_WINDOWS_PER_SWEEP):
+            world.expect(
+                world.send("POST", "/events", body=_event(world.unique("cust"), "signup", past), headers=CONTENT_TYPE),
+                200,
+                201,
+                what="POST /events (setup)",
+            )
+        return Request()
+
+    return [Case("idle sweep"), Case(f"{DUE_WINDOWS_PER_SWEEP} due windows", open_due_windows)]
+
+
+# ------------------------------------------------------------------------------------------ lookup
+
+
+@dataclass(frozen=True, slots=True)
+class Scenario:
+    source: str  # "registry", "openapi example", "idle sweep" or "none"
+    cases: list[Case]
+    missing: str | None = None  # why there is no scenario
+
+
+def route_scenario(world: World, method: str, path: str, openapi: Mapping[str, Any] | None) -> Scenario:
+    factory = _ROUTES.get((method.upper(), path))
+    if factory is not None:
+        return Scenario("registry", factory(world))
+    operation = ((openapi or {}).get("paths", {}).get(path) or {}).get(method.lower())
+    if operation is None:
+        return Scenario("none", [], "no entry in bench/scenarios.py and no OpenAPI operation")
+    cases, missing = _from_openapi(world, operation, openapi or {})
+    if cases is None:
+        return Scenario("none", [], f"no entry in bench/scenarios.py; OpenAPI fallback: {missing}")
+    return Scenario("openapi example", cases)
+
+
+def schedule_scenario(world: World, logical_id: str) -> Scenario:
+    factory = _SCHEDULES.get(logical_id)
+    if factory is not None:
+        return Scenario("registry", factory(world))
+    return Scenario("idle sweep", [Case("idle sweep")])
+
+
+def _example(schema: Mapping[str, Any], openapi: Mapping[str, Any]) -> Any:
+    if "$ref" in schema:
+        name = schema["$ref"].rsplit("/", 1)[-1]
+        schema = openapi.get("components", {}).get("schemas", {}).get(name, {})
+    if "example" in schema:
+        return schema["example"]
+    if schema.get("examples"):
+        return schema["examples"][0]
+    if "default" in schema:
+        return schema["default"]
+    raise LookupError
+
+
+def _from_openapi(
+    world: World, operation: Mapping[str, Any], openapi: Mapping[str, Any]
+) -> tuple[list[Case] | None, str]:
+    path_params: dict[str, str] = {}
+    query: dict[str, str] = {}
+    for parameter in operation.get("parameters", []):
+        name, where = parameter["name"], parameter["in"]
+        if where == "path":
+            if name not in PATH_FIXTURES:
+                return None, f"path parameter {name} is not in PATH_FIXTURES"
+            path_params[name] = PATH_FIXTURES[name](world)
+        elif parameter.get("required"):
+            try:
+                value = (
+                    parameter["example"] if "example" in parameter else _example(parameter.get("schema", {}), openapi)
+                )
+            except LookupError:
+                return None, f"required {where} parameter {name} has no example"
+            if where == "query":
+                query[name] = str(value)
+    body: Any = None
+    request_body = operation.get("requestBody")
+    if request_body:
+        content = request_body.get("content", {}).get("application/json", {})
+        try:
+            if "example" in content:
+                body = content["example"]
+            elif content.get("examples"):
+                body = next(iter(content["examples"].values()))["value"]
+            else:
+                body = _example(content.get("schema", {}), openapi)
+        except LookupError:
+            return None, "the request body has no example"
+    request = Request(path_params, query, CONTENT_TYPE if body is not None else {}, body)
+    return [Case("OpenAPI example", lambda: request)], ""
