@@ -9,11 +9,13 @@ from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response
 from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
 from aws_lambda_powertools.utilities.idempotency.exceptions import (
     IdempotencyAlreadyInProgressError,
+    IdempotencyPersistenceLayerError,
     IdempotencyValidationError,
 )
 
 from shared.errors import Conflict, DomainError, InternalError, NotFound, ServiceUnavailable, ValidationFailed
 from shared.observability import logger
+from shared.storage import dynamodb
 
 _MAX_REPORTED_ERRORS = 5
 
@@ -85,6 +87,16 @@ def register_error_handlers(app: APIGatewayRestResolver) -> None:
     def _unexpected(error: Exception) -> Response[Any]:
         logger.exception("unhandled error")
         return _render(app, InternalError())
+
+    @app.exception_handler(IdempotencyPersistenceLayerError)
+    def _idempotency_store_failed(error: IdempotencyPersistenceLayerError) -> Response[Any]:
+        # Powertools wraps the store's ClientError: a throttled idempotency record is a 503 like any other.
+        if not dynamodb.is_transient(error):
+            logger.exception("idempotency store failed")
+            return _render(app, InternalError())
+        logger.warning("idempotency store unavailable after retries", exc_info=error)
+        unavailable = ServiceUnavailable()
+        return _render(app, unavailable, headers={"Retry-After": str(unavailable.retry_after_seconds)})
 
     @app.not_found
     def _no_route(_: Exception) -> Response[Any]:

@@ -147,6 +147,20 @@ def translated_errors() -> Iterator[None]:
         raise ServiceUnavailable from error
 
 
+def is_transient(error: BaseException) -> bool:
+    """Whether ``error``, or an exception it was raised from, is a store fault that outlived the SDK's
+    retries (throttling, a timeout, a lost connection): for code that calls the client without
+    ``translated_errors``, such as Powertools' idempotency layer."""
+    current: BaseException | None = error
+    while current is not None:
+        if isinstance(current, BotoCoreError | ServiceUnavailable):
+            return True
+        if isinstance(current, ClientError) and current.response.get("Error", {}).get("Code") in _RETRYABLE_CODES:
+            return True
+        current = current.__cause__ or current.__context__
+    return False
+
+
 def get_item(key: Mapping[str, str], *, consistent: bool = True) -> Item | None:
     with translated_errors():
         response = _api().get_item(TableName=table_name(), Key=to_item(key), ConsistentRead=consistent)

@@ -1,0 +1,321 @@
+"""DynamoDB faults under real requests (tests/support/faults.py): throttling (nothing applied) and lost
+responses (applied, then the caller sees a timeout), absorbed by the SDK's retries or surviving them.
+
+Invariants:
+- a fault that survives the SDK's retries is a 503 ``rate_limited`` with ``Retry-After`` and the one
+  error body, never a 500 or a stack trace, on every operation of the route table;
+- a client that retries the same request with the same ``Idempotency-Key`` on every 5xx ends with
+  exactly the state one fault-free success leaves, wherever the fault strikes.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+
+from rewards_cli.gateway import HttpResponse
+from tests.support.api import ApiClient
+from tests.support.faults import DynamoCall, FaultInjector, FaultKind, FaultPlan, at, injecting_faults, randomly
+from tests.support.stateful import Operation, create_path_objects, new_credentials, operations, send
+
+MAX_CLIENT_ATTEMPTS = 20
+KINDS: list[FaultKind] = ["throttle", "lost_response"]
+ERROR_FIELDS = {"code", "key", "message", "details", "request_id"}
+# Ids, times and request ids differ between runs and tenants; what they point at is compared instead.
+_VOLATILE = {"id", "created_at", "updated_at", "timestamp", "request_id", "next_cursor", "time_left"}
+
+
+@pytest.fixture
+def faults(table: str) -> Iterator[FaultInjector]:
+    with injecting_faults() as injector:
+        yield injector
+
+
+def is_tenant_data(call: DynamoCall) -> bool:
+    """Everything but the authorizer's credential lookup (tested on its own below)."""
+    return not (call.partition_key or "").startswith("APIKEY#")
+
+
+def is_idempotency_record(call: DynamoCall) -> bool:
+    """Powertools' idempotency records: items outside the tenant's and the credentials' keys."""
+    return call.partition_key is not None and not call.partition_key.startswith(("APP#", "APIKEY#"))
+
+
+def is_business_call(call: DynamoCall) -> bool:
+    return is_tenant_data(call) and not is_idempotency_record(call)
+
+
+def is_idempotency_claim(call: DynamoCall) -> bool:
+    return call.operation == "PutItem" and is_idempotency_record(call)
+
+
+def normalized(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {
+            k: normalized(v)
+            for k, v in value.items()
+            if k not in _VOLATILE and not (k.endswith("_id") and k != "source_id")
+        }
+    if isinstance(value, list):
+        return [normalized(v) for v in value]
+    return value
+
+
+def assert_store_outage_answer(response: HttpResponse) -> None:
+    text = response.body.decode()
+    assert response.status == 503, f"{response.status}: {text}"
+    body = response.json()
+    assert set(body) == ERROR_FIELDS, body
+    assert body["key"] == "rate_limited", body
+    assert body["request_id"] == response.header("x-request-id"), body
+    assert response.header("Retry-After"), "a 503 without Retry-After"
+    assert "Traceback" not in text, text
+    assert "botocore" not in text, text
+
+
+def retrying(request: Callable[[], HttpResponse]) -> list[HttpResponse]:
+    """A client that sends the same request again (same Idempotency-Key) on every 5xx."""
+    responses = [request()]
+    while responses[-1].status >= 500 and len(responses) < MAX_CLIENT_ATTEMPTS:
+        responses.append(request())
+    return responses
+
+
+# ------------------------------------------------------------------ scenarios
+
+
+@dataclass(frozen=True)
+class Scenario:
+    """A request retried through faults, the fault-free setup before it, and the state it leaves."""
+
+    name: str
+    prepare: Callable[[ApiClient], None]
+    request: Callable[[ApiClient], HttpResponse]
+    state: Callable[[ApiClient], Any]
+
+
+def _upsert(api: ApiClient) -> HttpResponse:
+    body = {"name": "Krish", "tags": ["vip"], "attributes": {"city": "Pune"}, "email": "k@example.com"}
+    return api.put("/customers/KMN@123", body, headers={"Idempotency-Key": "upsert-1"})
+
+
+def _customer_state(api: ApiClient) -> Any:
+    response = api.get("/customers/KMN@123")
+    return response.status, normalized(response.json())
+
+
+COUNTING_CAMPAIGN = {
+    "campaign_name": "Orders",
+    "rules": [
+        {"rule_name": "Three orders", "action_type": "RTA",
+         "actions": [{"event_name": "order_success", "target": 3}], "reward": {"type": "points", "points": 300}},
+        {"rule_name": "First order", "action_type": "RTA",
+         "actions": [{"event_name": "order_success", "target": 1}], "reward": {"type": "points", "points": 50}},
+    ],
+}  # fmt: skip
+
+
+def _create_campaign(api: ApiClient) -> None:
+    assert api.post("/campaigns", COUNTING_CAMPAIGN).status == 201
+
+
+def _ingest(api: ApiClient) -> HttpResponse:
+    event = {"source_id": "KMN@123", "event_name": "order_success", "properties": {"amount": 250}}
+    return api.post("/events", event, headers={"Idempotency-Key": "event-1"})
+
+
+def _event_state(api: ApiClient) -> Any:
+    """Counted once: the progress (1 of 3, not 2), the points and the ledger."""
+    return [
+        (r.status, normalized(r.json()))
+        for r in (
+            api.get("/customers/KMN@123"),
+            api.get("/campaigns/reward-progress?source_id=KMN@123"),
+            api.get("/customers/KMN@123/transactions"),
+        )
+    ]
+
+
+SCENARIOS = [
+    Scenario("customer upsert", lambda api: None, _upsert, _customer_state),
+    Scenario("event ingestion", _create_campaign, _ingest, _event_state),
+]
+
+
+@dataclass
+class Run:
+    responses: list[HttpResponse]
+    state: Any
+    calls: list[DynamoCall]
+
+
+class Runner:
+    """Runs a scenario for a fresh application (tenant) of the one table, under a fault plan."""
+
+    def __init__(self, gateway_api: ApiClient, faults: FaultInjector) -> None:
+        self.gateway = gateway_api.gateway
+        self.faults = faults
+
+    def run(self, scenario: Scenario, plan: FaultPlan | None) -> Run:
+        api = ApiClient(self.gateway, new_credentials(scenario.name))
+        scenario.prepare(api)
+        scenario.state(api)  # also caches the authorizer's policy for these credentials
+        self.faults.reset_records()
+        self.faults.inject(plan)
+        try:
+            responses = retrying(lambda: scenario.request(api))
+        finally:
+            self.faults.inject(None)
+        calls = list(self.faults.calls)
+        return Run(responses, scenario.state(api), calls)
+
+
+@pytest.fixture
+def runner(api: ApiClient, faults: FaultInjector) -> Runner:
+    return Runner(api, faults)
+
+
+def describe(run: Run) -> str:
+    return " -> ".join(f"{r.status} {r.json().get('key', '')}".strip() for r in run.responses)
+
+
+def check_run(run: Run, reference: Run, situation: str) -> list[str]:
+    problems = []
+    for response in run.responses:
+        if response.status >= 500:
+            try:
+                assert_store_outage_answer(response)
+            except AssertionError as error:
+                problems.append(f"{situation}: {error}")
+    if run.state != reference.state:
+        problems.append(
+            f"{situation}: responses {describe(run)}; the state is not that of one success:\n"
+            f"  got      {json.dumps(run.state)[:600]}\n  expected {json.dumps(reference.state)[:600]}"
+        )
+    return problems
+
+
+# ------------------------------------------------------------------ tests
+
+
+@pytest.mark.parametrize("scenario", SCENARIOS, ids=lambda s: s.name)
+@pytest.mark.parametrize("kind", KINDS)
+@pytest.mark.parametrize("attempts", [1, None], ids=["sdk-absorbs", "survives-sdk"])
+def test_one_fault_at_any_call_ends_in_exactly_one_success(
+    runner: Runner, scenario: Scenario, kind: FaultKind, attempts: int | None
+) -> None:
+    # Given the calls a fault-free request makes, and the state it leaves
+    reference = runner.run(scenario, None)
+    assert reference.responses[-1].status < 300, describe(reference)
+    # When the n-th of those calls fails (and each time the client retries on a 5xx)
+    problems = []
+    for number, call in enumerate(reference.calls, start=1):
+        if kind == "lost_response" and is_idempotency_claim(call):
+            continue  # a known gap: test_a_lost_response_to_the_idempotency_claim_does_not_block_the_retry
+        run = runner.run(scenario, FaultPlan(kind, at(number), attempts=attempts))
+        assert run.calls[number - 1].operation == call.operation, "the calls of a request are not deterministic"
+        # Then every 5xx is the 503 answer and the state is exactly that of one success
+        problems += check_run(run, reference, f"call {number} ({call.operation} {call.partition_key})")
+    assert not problems, "\n".join(problems)
+
+
+@pytest.mark.parametrize("scenario", SCENARIOS, ids=lambda s: s.name)
+@pytest.mark.parametrize("kind", KINDS)
+@pytest.mark.parametrize("seed", range(3))
+def test_a_client_retrying_through_random_faults_ends_in_exactly_one_success(
+    runner: Runner, scenario: Scenario, kind: FaultKind, seed: int
+) -> None:
+    # Given the state a fault-free request leaves
+    reference = runner.run(scenario, None)
+    # When a quarter of the engine's own calls fail beyond the SDK's retries, and the client retries on
+    # every 5xx (faults on the idempotency records are swept one at a time above; two at once leave the
+    # claim behind, a known gap tested below)
+    plan = FaultPlan(kind, randomly(0.25, seed, first=True), where=is_business_call)
+    run = runner.run(scenario, plan)
+    # Then it gets through, and the state is that of one success
+    assert runner.faults.injections, "no fault was injected"
+    assert run.responses[-1].status < 500, f"still failing after {MAX_CLIENT_ATTEMPTS} attempts: {describe(run)}"
+    problems = check_run(run, reference, f"seed {seed}, {kind}")
+    assert not problems, "\n".join(problems)
+
+
+@pytest.mark.parametrize("operation", operations(), ids=lambda o: o.label)
+@pytest.mark.parametrize("kind", KINDS)
+def test_every_operation_answers_a_store_outage_with_503(
+    api: ApiClient, faults: FaultInjector, operation: Operation, kind: FaultKind
+) -> None:
+    # Given the objects the route needs, and the authorizer's policy cached
+    values = create_path_objects(api, operation)
+    api.get("/customers/warm-up")
+    # When every call to the table fails, whatever the SDK retries
+    faults.inject(FaultPlan(kind, where=is_tenant_data))
+    response = send(api, operation, values)
+    faults.inject(None)
+    # Then the client is told to retry later; a request that never reached the table is not a 5xx
+    if faults.injections:
+        assert_store_outage_answer(response)
+    else:
+        assert response.status < 500, response.body
+
+
+def test_a_store_outage_during_an_upsert_is_a_503(api: ApiClient, faults: FaultInjector) -> None:
+    """Regression: a surviving throttle on the idempotency record was a 500 (Powertools wraps the store's
+    error in IdempotencyPersistenceLayerError)."""
+    api.get("/customers/warm-up")
+    faults.inject(FaultPlan("throttle", at(1)))
+    response = _upsert(api)
+    assert faults.injections[0].call.operation == "PutItem"
+    assert_store_outage_answer(response)
+    faults.inject(None)
+    assert _upsert(api).status == 201
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="Known gap: the SDK's retry of the idempotency claim (a conditional PutItem) after a lost "
+    "response meets the claim its first attempt wrote, so the request answers 409 'in progress' to itself "
+    "and every retry does so until the claim's in-progress expiry (the function's timeout).",
+)
+@pytest.mark.parametrize("attempts", [1, None], ids=["sdk-absorbs", "survives-sdk"])
+def test_a_lost_response_to_the_idempotency_claim_does_not_block_the_retry(
+    runner: Runner, attempts: int | None
+) -> None:
+    scenario = SCENARIOS[0]
+    reference = runner.run(scenario, None)
+    number = next(n for n, call in enumerate(reference.calls, start=1) if is_idempotency_claim(call))
+    run = runner.run(scenario, FaultPlan("lost_response", at(number), attempts=attempts))
+    assert run.responses[-1].status < 300, describe(run)
+    assert run.state == reference.state
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="Known gap: when a request fails (503) and the release of its idempotency claim fails too, the "
+    "claim stays in progress and every retry gets 409 'in progress' until the claim's in-progress expiry.",
+)
+def test_a_failed_release_of_the_idempotency_claim_does_not_block_the_retry(runner: Runner) -> None:
+    scenario = SCENARIOS[0]
+    reference = runner.run(scenario, None)
+    business = next(n for n, call in enumerate(reference.calls, start=1) if is_business_call(call))
+    # the failed business call, then the claim's release (the next call)
+    run = runner.run(scenario, FaultPlan("throttle", at(business, business + 1)))
+    assert [i.call.operation for i in runner.faults.injections][-1] == "DeleteItem"
+    assert run.responses[-1].status < 300, describe(run)
+    assert run.state == reference.state
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="Known gap: when the authorizer's credential lookup is throttled beyond the SDK's retries the "
+    "authorizer fails and the gateway answers 500 (DEFAULT_5XX); template.yaml has no AUTHORIZER_FAILURE "
+    "response that would make it a 503 with Retry-After.",
+)
+def test_a_throttled_credential_lookup_is_a_503(api: ApiClient, faults: FaultInjector) -> None:
+    faults.inject(FaultPlan("throttle", where=lambda call: not is_tenant_data(call)))
+    response = api.get("/customers/KMN@123")
+    assert faults.injections, "the credential lookup was not attempted"
+    assert_store_outage_answer(response)

@@ -1,0 +1,217 @@
+"""Building state through the API, for tests that are generated from the route table and for model-based
+(stateful) tests.
+
+- ``FACTORIES``: one factory per path parameter name, which creates an object of that kind through the
+  API and returns the value to put in the path. Tests that walk every route (auth and tenant matrix,
+  fault sweep, fuzzing) create the objects a route needs through it; a route whose parameter has no
+  factory fails those tests with ``MissingFactory``, so a new endpoint is never silently skipped.
+- ``EXAMPLE_BODIES``: a valid request body for operations whose body ``{}`` would not pass validation.
+- ``ApiStateMachine``: a hypothesis ``RuleBasedStateMachine`` that gives every example a fresh moto
+  table (the template's schema, atomic dispatch), the in-process gateway and applications ``a`` and
+  ``b``; subclasses add an in-memory model, rules and invariants (customers now; events, ledger and
+  coupons later).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass
+from itertools import count
+from typing import Any, ClassVar
+from urllib.parse import quote
+
+import boto3
+from hypothesis import HealthCheck, settings
+from hypothesis.stateful import RuleBasedStateMachine
+from moto import mock_aws
+
+from rewards_cli.gateway import HttpResponse, LocalGateway
+from rewards_cli.lambdas import FunctionPool
+from rewards_cli.template import create_table_arguments, load
+from shared.settings import get_settings
+from tests.support.api import ApiClient, Credentials
+from tests.support.moto_atomic import atomic_moto_dispatch
+
+_PARAMETER = re.compile(r"\{(\w+)\}")
+_serial = count(1)
+
+
+# ------------------------------------------------------------------ the route table
+
+
+@dataclass(frozen=True, slots=True)
+class Operation:
+    """One API operation of template.yaml."""
+
+    function_id: str
+    method: str
+    path: str
+
+    @property
+    def label(self) -> str:
+        return f"{self.method} {self.path}"
+
+    @property
+    def parameters(self) -> list[str]:
+        return _PARAMETER.findall(self.path)
+
+    def fill(self, values: Mapping[str, str]) -> str:
+        """The path with each ``{name}`` replaced by ``values[name]``, percent-encoded."""
+        return _PARAMETER.sub(lambda m: quote(values[m.group(1)], safe=""), self.path)
+
+
+def operations() -> list[Operation]:
+    """Every API operation, in template order."""
+    return [
+        Operation(function.logical_id, route.method, route.path)
+        for function in load().api_functions
+        for route in function.routes
+    ]
+
+
+# ------------------------------------------------------------------ factories
+
+
+class MissingFactory(AssertionError):
+    def __init__(self, parameter: str, operation: str) -> None:
+        super().__init__(
+            f"{operation}: no factory for path parameter {{{parameter}}}. Add one to FACTORIES in "
+            "tests/support/stateful.py (it creates such an object through the API and returns its id), "
+            "so that the route-table tests (auth and tenant matrix, faults, fuzzing) cover this route."
+        )
+
+
+def _expect_created(response: HttpResponse, what: str) -> Any:
+    assert response.status in (200, 201), f"factory could not create {what}: {response.status} {response.body!r}"
+    return response.json()
+
+
+def create_customer(api: ApiClient) -> str:
+    source_id = f"cust-{next(_serial)}@shop"
+    _expect_created(
+        api.put(f"/customers/{quote(source_id, safe='')}", {"name": "Factory customer", "tags": ["factory"]}),
+        "a customer",
+    )
+    return source_id
+
+
+# SPEC §10's RTA example.
+CAMPAIGN_BODY: dict[str, Any] = {
+    "campaign_name": "Real time action campaign",
+    "campaign_type": "loyalty",
+    "rules": [
+        {
+            "rule_name": "Rule 1",
+            "action_type": "RTA",
+            "actions": [
+                {"event_name": "money_deposited", "measure": "sum", "property": "amount", "target": 1000},
+                {"event_name": "order_success", "target": 1},
+            ],
+            "reward": {"type": "points", "points": 100},
+        },
+        {
+            "rule_name": "Rule 2",
+            "action_type": "RTA",
+            "actions": [{"event_name": "complete_KYC_Verification", "target": 1}],
+            "reward": {"type": "points", "points": 100},
+        },
+    ],
+}
+
+
+def create_campaign(api: ApiClient) -> str:
+    campaign_id: str = _expect_created(api.post("/campaigns", CAMPAIGN_BODY), "a campaign")["campaign_id"]
+    return campaign_id
+
+
+Factory = Callable[[ApiClient], str]
+FACTORIES: dict[str, Factory] = {
+    "source_id": create_customer,
+    "campaign_id": create_campaign,
+}
+
+# Request bodies that pass validation, for operations where ``{}`` does not; keyed by operation label.
+EXAMPLE_BODIES: dict[str, Any] = {
+    "POST /campaigns": CAMPAIGN_BODY,
+    "POST /events": {"source_id": "KMN@123", "event_name": "money_deposited", "properties": {"amount": 500}},
+}
+
+
+def create_path_objects(api: ApiClient, operation: Operation) -> dict[str, str]:
+    """One new object per path parameter of ``operation``, created as ``api``'s application."""
+    values = {}
+    for parameter in operation.parameters:
+        factory = FACTORIES.get(parameter)
+        if factory is None:
+            raise MissingFactory(parameter, operation.label)
+        values[parameter] = factory(api)
+    return values
+
+
+def example_body(operation: Operation) -> Any:
+    """A body for ``operation`` (None for methods without one)."""
+    if operation.method in ("GET", "DELETE", "HEAD", "OPTIONS"):
+        return None
+    return EXAMPLE_BODIES.get(operation.label, {})
+
+
+def send(api: ApiClient, operation: Operation, values: Mapping[str, str], **kwargs: Any) -> HttpResponse:
+    body = example_body(operation)
+    if body is None:
+        return api.request(operation.method, operation.fill(values), **kwargs)
+    return api.request(operation.method, operation.fill(values), json_body=body, **kwargs)
+
+
+# ------------------------------------------------------------------ environment
+
+
+def new_credentials(name: str) -> Credentials:
+    from shared.domain.applications import create_application
+
+    created = create_application(name)
+    return Credentials(created.app_id, created.api_key, created.secret_key)
+
+
+# One pool for every example of every machine: loading the functions' modules is the slow part of a
+# gateway, and their state (clients, resolvers) does not depend on which moto backend is current.
+_POOL = FunctionPool()
+
+
+@contextmanager
+def fresh_table() -> Iterator[None]:
+    with atomic_moto_dispatch(), mock_aws():
+        boto3.client("dynamodb").create_table(**create_table_arguments(get_settings().table_name))
+        yield
+
+
+def stateful_settings(max_examples: int = 25, steps: int = 20) -> settings:
+    """CI-sized by default; ``STATEFUL_EXAMPLES`` and ``STATEFUL_STEPS`` scale a run up."""
+    return settings(
+        max_examples=int(os.environ.get("STATEFUL_EXAMPLES", max_examples)),
+        stateful_step_count=int(os.environ.get("STATEFUL_STEPS", steps)),
+        deadline=None,
+        suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
+    )
+
+
+class ApiStateMachine(RuleBasedStateMachine):
+    """Per example: a fresh table, a gateway over it, and one API client per name in ``APPLICATIONS``."""
+
+    APPLICATIONS: ClassVar[tuple[str, ...]] = ("a", "b")
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._resources = ExitStack()
+        try:
+            self._resources.enter_context(fresh_table())
+            self.gateway = LocalGateway(load(), pool=_POOL)
+            self.clients = {name: ApiClient(self.gateway, new_credentials(name)) for name in self.APPLICATIONS}
+        except BaseException:
+            self._resources.close()
+            raise
+
+    def teardown(self) -> None:
+        self._resources.close()
