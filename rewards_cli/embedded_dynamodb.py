@@ -18,7 +18,10 @@ import boto3
 from moto.moto_server.werkzeug_app import DomainDispatcherApplication, MotoRequestHandler, create_backend_app
 from werkzeug.serving import BaseWSGIServer, make_server
 
+from rewards_cli import moto_speedup
 from rewards_cli.template import create_table_arguments, ttl_attribute
+
+moto_speedup.install()
 
 _READ_ONLY_TARGETS = ("GetItem", "Query", "Scan", "BatchGetItem", "TransactGetItems", "Describe", "List")
 WsgiApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]

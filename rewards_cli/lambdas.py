@@ -11,15 +11,58 @@ import sys
 import threading
 import time
 import uuid
+from abc import ABCMeta
 from collections import defaultdict
 from dataclasses import dataclass, field
 from types import ModuleType
 from typing import Any
 
+from aws_lambda_powertools.event_handler.api_gateway import BaseRouter
+
 from rewards_cli.apigw import ACCOUNT_ID, REGION
 from rewards_cli.template import Function
 
 _instance_numbers = itertools.count(1)
+
+
+class _PerThread:
+    """A class attribute whose value is per thread."""
+
+    def __init__(self) -> None:
+        self._local = threading.local()
+
+    def __get__(self, instance: object, owner: type | None = None) -> Any:
+        return getattr(self._local, "value", None)
+
+    def __set__(self, instance: object, value: Any) -> None:
+        self._local.value = value
+
+
+class _PerThreadAttributes(ABCMeta):
+    """Routes ``Class.attribute = value`` to a ``_PerThread`` attribute when the class has one."""
+
+    def __setattr__(cls, name: str, value: Any) -> None:
+        for klass in cls.__mro__:
+            attribute = klass.__dict__.get(name)
+            if isinstance(attribute, _PerThread):
+                attribute.__set__(None, value)
+                return
+        super().__setattr__(name, value)
+
+
+def _isolate_request_state() -> None:
+    """Powertools keeps the request being handled on the ``BaseRouter`` class (``BaseRouter.current_event
+    = ...``): one per process, which is right in Lambda, where an instance handles one request at a
+    time. Here requests run on threads, so that state is made per thread; otherwise a request would read
+    another's event, and with it another's tenant and Idempotency-Key."""
+    if isinstance(BaseRouter.__dict__.get("current_event"), _PerThread):
+        return
+    for name in ("current_event", "lambda_context"):
+        type.__setattr__(BaseRouter, name, _PerThread())
+    BaseRouter.__class__ = _PerThreadAttributes  # type: ignore[method-assign,assignment]
+
+
+_isolate_request_state()
 
 
 @dataclass

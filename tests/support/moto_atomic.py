@@ -10,6 +10,10 @@ from typing import Any
 
 from moto.core.botocore_stubber import BotocoreStubber
 
+from rewards_cli import moto_speedup
+
+moto_speedup.install()
+
 _dispatch_lock = threading.RLock()
 
 
