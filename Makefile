@@ -41,7 +41,7 @@ dev: install
 	$(BIN)/rewards dev
 
 test: install
-	$(BIN)/pytest $(PYTEST_ARGS)
+	$(BIN)/pytest -n auto $(PYTEST_ARGS)
 
 lint: install $(SAM_VENV)/.installed
 	$(BIN)/ruff check .

@@ -73,7 +73,7 @@ class LocalGateway:
             return self.gateway_response("UNAUTHORIZED", context)
         policy = self._authorize(identity, event)
         if policy is None:
-            return self.gateway_response("DEFAULT_5XX", context, status=500)
+            return self.gateway_response("AUTHORIZER_FAILURE", context)
         if not apigw.policy_allows(policy, apigw.method_arn(method, path)):
             return self.gateway_response("ACCESS_DENIED", context)
         event["requestContext"]["authorizer"] = {
@@ -84,7 +84,7 @@ class LocalGateway:
         try:
             result = self.pool.invoke(function, event)
         except Exception:
-            return self.gateway_response("DEFAULT_5XX", context, status=502)
+            return self.gateway_response("DEFAULT_5XX", context)
         return self._from_proxy_result(result)
 
     def _authorize(self, identity: str, event: dict[str, Any]) -> Mapping[str, Any] | None:
@@ -102,7 +102,7 @@ class LocalGateway:
             self._auth_cache[identity] = (now + self.template.authorizer.ttl_seconds, policy)
         return policy
 
-    def gateway_response(self, kind: str, context: Mapping[str, str], status: int | None = None) -> HttpResponse:
+    def gateway_response(self, kind: str, context: Mapping[str, str]) -> HttpResponse:
         spec = self.template.gateway_responses.get(kind) or self.template.gateway_responses["DEFAULT_5XX"]
         body = spec["ResponseTemplates"][_JSON]
         variables = {
@@ -116,7 +116,7 @@ class LocalGateway:
         for name, value in spec.get("ResponseParameters", {}).get("Headers", {}).items():
             literal = value[1:-1] if value.startswith("'") else variables.get(f"${value}", "")
             headers.append((name, literal))
-        return HttpResponse(status or int(spec.get("StatusCode", 500)), headers, body.encode())
+        return HttpResponse(int(spec.get("StatusCode", 500)), headers, body.encode())
 
     @staticmethod
     def _from_proxy_result(result: Mapping[str, Any]) -> HttpResponse:

@@ -308,12 +308,6 @@ def test_a_failed_release_of_the_idempotency_claim_does_not_block_the_retry(runn
     assert run.state == reference.state
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="Known gap: when the authorizer's credential lookup is throttled beyond the SDK's retries the "
-    "authorizer fails and the gateway answers 500 (DEFAULT_5XX); template.yaml has no AUTHORIZER_FAILURE "
-    "response that would make it a 503 with Retry-After.",
-)
 def test_a_throttled_credential_lookup_is_a_503(api: ApiClient, faults: FaultInjector) -> None:
     faults.inject(FaultPlan("throttle", where=lambda call: not is_tenant_data(call)))
     response = api.get("/customers/KMN@123")
