@@ -235,36 +235,7 @@ class CampaignResponse(ResponseModel):
             status=spec.status,
             starts_at=_iso(spec.starts_at),
             ends_at=_iso(spec.ends_at),
-            rules=[
-                RuleOut(
-                    rule_id=rule.rule_id,
-                    rule_name=rule.rule_name,
-                    action_type=rule.action_type,
-                    actions=[
-                        ActionOut(
-                            event_id=a.event_id,
-                            event_name=a.event_name,
-                            target=a.target,
-                            measure=a.measure,
-                            property=a.property,
-                            conditions=[
-                                ConditionOut(property=c.property, operator=c.operator, value=c.value)
-                                for c in a.conditions
-                            ],
-                        )
-                        for a in rule.actions
-                    ],
-                    reward=RewardOut(
-                        type=rule.reward.type,
-                        points=rule.reward.points,
-                        coupon_id=rule.reward.coupon_id,
-                        reward_id=rule.reward.reward_id,
-                    ),
-                    time_duration=rule.time_duration,
-                    beneficiary=rule.beneficiary,
-                )
-                for rule in spec.rules
-            ],
+            rules=[RuleOut.model_validate(rule) for rule in spec.rules],
             created_at=spec.created_at,
             updated_at=spec.updated_at,
         )

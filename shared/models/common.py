@@ -19,7 +19,9 @@ class RequestModel(BaseModel):
 
 
 class ResponseModel(BaseModel):
-    model_config = ConfigDict(extra="ignore")
+    """Response bodies; ``from_attributes`` lets them be read straight from the domain's dataclasses."""
+
+    model_config = ConfigDict(extra="ignore", from_attributes=True)
 
 
 T = TypeVar("T")

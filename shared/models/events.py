@@ -42,7 +42,7 @@ class RuleProgressChange(ResponseModel):
 
 
 class RewardGranted(ResponseModel):
-    type: Literal["points"]
+    type: Literal["points"] = "points"
     points: int
     source_id: str
     campaign_id: str
@@ -66,26 +66,6 @@ class EventResponse(ResponseModel):
             event_name=outcome.event_name,
             timestamp=outcome.timestamp,
             customer_created=outcome.customer_created,
-            progress=[
-                RuleProgressChange(
-                    campaign_id=c.campaign_id,
-                    rule_id=c.rule_id,
-                    rule_name=c.rule_name,
-                    source_id=c.source_id,
-                    status=c.status,
-                    actions=[ActionProgress.from_view(a) for a in c.actions],
-                )
-                for c in outcome.changes
-            ],
-            rewards=[
-                RewardGranted(
-                    type="points",
-                    points=g.points,
-                    source_id=g.source_id,
-                    campaign_id=g.campaign_id,
-                    rule_id=g.rule_id,
-                    transaction_id=g.transaction_id,
-                )
-                for g in outcome.grants
-            ],
+            progress=[RuleProgressChange.model_validate(change) for change in outcome.changes],
+            rewards=[RewardGranted.model_validate(grant) for grant in outcome.grants],
         )

@@ -7,7 +7,6 @@ from typing import Any, Literal
 from pydantic import model_serializer
 
 from shared.domain.progress import CampaignProgressView
-from shared.domain.rules import ActionView
 from shared.models.common import ResponseModel
 
 _AWT_FIELDS = ("start_time", "end_time", "time_duration", "time_left", "expired")
@@ -31,23 +30,6 @@ class ActionProgress(ResponseModel):
     def _omit_absent_awt_fields(self, handler: Any) -> dict[str, Any]:
         data: dict[str, Any] = handler(self)
         return {k: v for k, v in data.items() if not (k in _AWT_FIELDS and v is None)}
-
-    @classmethod
-    def from_view(cls, view: ActionView) -> ActionProgress:
-        return cls(
-            event_id=view.event_id,
-            event_name=view.event_name,
-            progress=view.progress,
-            trigger=view.trigger,
-            status=view.status,
-            current=view.current,
-            target=view.target,
-            start_time=view.start_time,
-            end_time=view.end_time,
-            time_duration=view.time_duration,
-            time_left=view.time_left,
-            expired=view.expired,
-        )
 
 
 class RuleProgressOut(ResponseModel):
@@ -74,7 +56,7 @@ class CampaignProgress(ResponseModel):
                     rule_id=r.rule.rule_id,
                     rule_name=r.rule.rule_name,
                     action_type=r.rule.action_type,
-                    actions=[ActionProgress.from_view(a) for a in r.actions],
+                    actions=[ActionProgress.model_validate(a) for a in r.actions],
                 )
                 for r in view.rules
             ],

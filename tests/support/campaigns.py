@@ -2,38 +2,21 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from rewards_cli.apigw import scheduled_event
 from rewards_cli.lambdas import FunctionPool
-from rewards_cli.template import load
+from rewards_cli.template import PROJECT_ROOT, load
 
 TWO_DAYS = 172800
 
 
 def rta_seed_campaign() -> dict[str, Any]:
-    """The seed's RTA example, as SPEC §10 writes it."""
-    return {
-        "campaign_name": "Real time action campaign",
-        "campaign_type": "loyalty",
-        "rules": [
-            {
-                "rule_name": "Rule 1",
-                "action_type": "RTA",
-                "actions": [
-                    {"event_name": "money_deposited", "measure": "sum", "property": "amount", "target": 1000},
-                    {"event_name": "order_success", "target": 1},
-                ],
-                "reward": {"type": "points", "points": 100},
-            },
-            {
-                "rule_name": "Rule 2",
-                "action_type": "RTA",
-                "actions": [{"event_name": "complete_KYC_Verification", "target": 1}],
-                "reward": {"type": "points", "points": 100},
-            },
-        ],
-    }
+    """The seed's RTA example as SPEC §10 writes it: the body of events/campaigns_create.json."""
+    sample = json.loads((PROJECT_ROOT / "events" / "campaigns_create.json").read_text())
+    body: dict[str, Any] = json.loads(sample["body"])
+    return body
 
 
 def awt_rule(points: int = 50, duration: int = TWO_DAYS) -> dict[str, Any]:

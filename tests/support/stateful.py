@@ -24,7 +24,7 @@ from typing import Any, ClassVar
 from urllib.parse import quote
 
 import boto3
-from hypothesis import HealthCheck, settings
+from hypothesis import HealthCheck, Phase, settings
 from hypothesis.stateful import RuleBasedStateMachine
 from moto import mock_aws
 
@@ -33,6 +33,7 @@ from rewards_cli.lambdas import FunctionPool
 from rewards_cli.template import create_table_arguments, load
 from shared.settings import get_settings
 from tests.support.api import ApiClient, Credentials
+from tests.support.campaigns import rta_seed_campaign
 from tests.support.moto_atomic import atomic_moto_dispatch
 
 _PARAMETER = re.compile(r"\{(\w+)\}")
@@ -98,28 +99,7 @@ def create_customer(api: ApiClient) -> str:
     return source_id
 
 
-# SPEC §10's RTA example.
-CAMPAIGN_BODY: dict[str, Any] = {
-    "campaign_name": "Real time action campaign",
-    "campaign_type": "loyalty",
-    "rules": [
-        {
-            "rule_name": "Rule 1",
-            "action_type": "RTA",
-            "actions": [
-                {"event_name": "money_deposited", "measure": "sum", "property": "amount", "target": 1000},
-                {"event_name": "order_success", "target": 1},
-            ],
-            "reward": {"type": "points", "points": 100},
-        },
-        {
-            "rule_name": "Rule 2",
-            "action_type": "RTA",
-            "actions": [{"event_name": "complete_KYC_Verification", "target": 1}],
-            "reward": {"type": "points", "points": 100},
-        },
-    ],
-}
+CAMPAIGN_BODY = rta_seed_campaign()
 
 
 def create_campaign(api: ApiClient) -> str:
@@ -188,11 +168,17 @@ def fresh_table() -> Iterator[None]:
 
 
 def stateful_settings(max_examples: int = 25, steps: int = 20) -> settings:
-    """CI-sized by default; ``STATEFUL_EXAMPLES`` and ``STATEFUL_STEPS`` scale a run up."""
+    """CI-sized by default; ``STATEFUL_EXAMPLES`` and ``STATEFUL_STEPS`` scale a run up. Shrinking a
+    failure replays hundreds of examples, each with its own table (it can take minutes), so it is off
+    unless ``STATEFUL_SHRINK=1``: a failure then shows its whole (at most ``steps`` long) sequence."""
+    phases = list(Phase)
+    if os.environ.get("STATEFUL_SHRINK") != "1":
+        phases.remove(Phase.shrink)
     return settings(
         max_examples=int(os.environ.get("STATEFUL_EXAMPLES", max_examples)),
         stateful_step_count=int(os.environ.get("STATEFUL_STEPS", steps)),
         deadline=None,
+        phases=phases,
         suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
     )
 
