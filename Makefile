@@ -72,7 +72,7 @@ bench: build
 	$(BIN)/python bench/run.py $(BENCH_ARGS)
 
 fuzz: install
-	FUZZ_EXAMPLES=300 $(BIN)/pytest tests/fuzz -p no:randomly $(PYTEST_ARGS)
+	FUZZ_EXAMPLES=300 $(BIN)/pytest -n auto tests/fuzz -p no:randomly $(PYTEST_ARGS)
 
 clean:
 	rm -rf .aws-sam .venv-bench .pytest_cache .mypy_cache .ruff_cache .hypothesis

@@ -25,13 +25,15 @@ import schemathesis
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from schemathesis.core.failures import Failure, FailureGroup
+from schemathesis.core.parameters import ParameterLocation
 from schemathesis.specs.openapi.checks import positive_data_acceptance, unsupported_method
 
 from rewards_cli.gateway import LocalGateway
 from rewards_cli.openapi import build_spec
 from tests.conftest import TABLE_NAME
 from tests.fuzz.wsgi import SPEC_PATH, GatewayWsgiApp
-from tests.support.api import Credentials
+from tests.support.api import ApiClient, Credentials
+from tests.support.stateful import FACTORIES
 
 EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "15"))
 ERROR_KEYS = {"bad_request", "unauthorized", "not_found", "conflict", "validation_failed", "rate_limited",
@@ -146,15 +148,38 @@ def served(gateway: LocalGateway) -> Iterator[GatewayWsgiApp]:
         yield app
 
 
+@pytest.fixture
+def existing(api: ApiClient) -> dict[str, list[str]]:
+    """Objects of the fuzzing application, per path parameter name (made by the factories of
+    tests/support/stateful.py), so that operations on an existing object are fuzzed too, not just 404s."""
+    return {name: [factory(api) for _ in range(2)] for name, factory in FACTORIES.items()}
+
+
+def use_existing_objects(case: schemathesis.Case[Any], existing: dict[str, list[str]], data: st.DataObject) -> None:
+    """Replace generated path parameters (unless the case is about invalid ones) by existing ids, often."""
+    if not case.path_parameters or (case.meta is not None and case.meta.is_negative_at(ParameterLocation.PATH)):
+        return
+    for name in case.path_parameters:
+        choice = data.draw(st.sampled_from([None, *existing.get(name, [])]), label=f"existing {name}")
+        if choice is not None:
+            case.path_parameters[name] = choice
+
+
 @schema.parametrize()
+@schema.given(data=st.data())
 @settings(
     max_examples=EXAMPLES,
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
 def test_every_operation_conforms_and_never_fails(
-    case: schemathesis.Case[Any], served: GatewayWsgiApp, credentials: Credentials
+    case: schemathesis.Case[Any],
+    data: st.DataObject,
+    served: GatewayWsgiApp,
+    credentials: Credentials,
+    existing: dict[str, list[str]],
 ) -> None:
+    use_existing_objects(case, existing, data)
     try:
         _call_and_validate(case, credentials)
     except FailureGroup as group:

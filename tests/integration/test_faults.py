@@ -192,11 +192,22 @@ def check_run(run: Run, reference: Run, situation: str) -> list[str]:
             except AssertionError as error:
                 problems.append(f"{situation}: {error}")
     if run.state != reference.state:
+        where, got, expected = first_difference(run.state, reference.state)
         problems.append(
-            f"{situation}: responses {describe(run)}; the state is not that of one success:\n"
-            f"  got      {json.dumps(run.state)[:600]}\n  expected {json.dumps(reference.state)[:600]}"
+            f"{situation}: responses {describe(run)}; the state is not that of one success: "
+            f"at {where or 'the top'}, got {json.dumps(got)[:300]}, expected {json.dumps(expected)[:300]}"
         )
     return problems
+
+
+def first_difference(got: Any, expected: Any, where: str = "") -> tuple[str, Any, Any]:
+    if isinstance(got, dict) and isinstance(expected, dict) and got.keys() == expected.keys():
+        key = next(k for k in got if got[k] != expected[k])
+        return first_difference(got[key], expected[key], f"{where}.{key}")
+    if isinstance(got, list | tuple) and isinstance(expected, list | tuple) and len(got) == len(expected):
+        index = next(i for i, (g, e) in enumerate(zip(got, expected, strict=True)) if g != e)
+        return first_difference(got[index], expected[index], f"{where}[{index}]")
+    return where, got, expected
 
 
 # ------------------------------------------------------------------ tests
