@@ -30,6 +30,7 @@ from schemathesis.specs.openapi.checks import positive_data_acceptance, unsuppor
 
 from rewards_cli.gateway import LocalGateway
 from rewards_cli.openapi import build_spec
+from rewards_cli.template import load
 from tests.conftest import TABLE_NAME
 from tests.fuzz.wsgi import SPEC_PATH, GatewayWsgiApp
 from tests.support.api import ApiClient, Credentials
@@ -41,12 +42,14 @@ ERROR_KEYS = {"bad_request", "unauthorized", "not_found", "conflict", "validatio
 ERROR_FIELDS = {"code", "key", "message", "details", "request_id"}
 # What a body must never carry: a stack trace, the SDK's name, the table's name, key attribute names
 # or key prefixes (checked unless the request itself carried the same text, which a body may echo).
+KEY_ATTRIBUTES = load().table_properties["AttributeDefinitions"]
 LEAKS = {
     "stack trace": re.compile(r"Traceback|File \"[^\"]+\", line \d+"),
     "SDK name": re.compile(r"botocore|boto3"),
     "table name": re.compile(re.escape(TABLE_NAME)),
-    "key attribute": re.compile(r"\b(?:PK|SK|GSI1PK|GSI1SK)\b"),
-    "key prefix": re.compile(r"\bAPP#|\bAPIKEY#|#CUST#"),
+    # every key attribute of the table (PK, SK, and the indexes' keys), as template.yaml declares them
+    "key attribute": re.compile(rf"\b(?:{'|'.join(d['AttributeName'] for d in KEY_ATTRIBUTES)})\b"),
+    "key prefix": re.compile(r"\bAPP#|\bAPIKEY#|#CUST#|\bidempotency#"),
 }
 MUTATING = {"POST", "PUT", "PATCH", "DELETE"}
 pytestmark = pytest.mark.filterwarnings("ignore:No application metrics to publish")
