@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any, Literal, Self
 
-from pydantic import AwareDatetime, Field, StringConstraints, model_validator
+from pydantic import Field, StringConstraints, model_validator
 
 from shared.clock import iso_from_epoch_ms
 from shared.domain.rules import (
@@ -21,7 +21,7 @@ from shared.domain.rules import (
     RewardSpec,
     RuleSpec,
 )
-from shared.models.common import RequestModel, ResponseModel, ShortText
+from shared.models.common import IsoDateTime, RequestModel, ResponseModel, ShortText
 
 EventName = Annotated[str, StringConstraints(min_length=1, max_length=100, pattern=r"^[A-Za-z0-9_.:\-]+$")]
 PropertyName = Annotated[str, StringConstraints(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.\-]+$")]
@@ -111,8 +111,8 @@ class CampaignCreate(RequestModel):
     campaign_name: ShortText
     campaign_type: CampaignType = "loyalty"
     status: Literal["active", "paused"] = "active"
-    starts_at: AwareDatetime | None = None
-    ends_at: AwareDatetime | None = None
+    starts_at: IsoDateTime | None = None
+    ends_at: IsoDateTime | None = None
     rules: Annotated[list[RuleIn], Field(min_length=1, max_length=20)]
 
     @model_validator(mode="after")
@@ -174,8 +174,8 @@ class CampaignPatch(RequestModel):
 
     campaign_name: ShortText | None = None
     status: CampaignStatus | None = None
-    starts_at: AwareDatetime | None = None
-    ends_at: AwareDatetime | None = None
+    starts_at: IsoDateTime | None = None
+    ends_at: IsoDateTime | None = None
 
 
 class ConditionOut(ResponseModel):

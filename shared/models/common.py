@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Generic, Literal, TypeVar
 
-from pydantic import BaseModel, ConfigDict, StringConstraints
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints
 
 # A merchant's own customer id: printable, no control characters, bounded so keys stay small.
 SourceId = Annotated[str, StringConstraints(min_length=1, max_length=128, pattern=r"^[^\x00-\x1f\x7f]+$")]
@@ -13,9 +13,15 @@ Label = Annotated[str, StringConstraints(min_length=1, max_length=64, pattern=r"
 
 
 class RequestModel(BaseModel):
-    """Request bodies reject unknown fields, so a misspelt field is a clear 400 rather than silently ignored."""
+    """Request bodies reject unknown fields, so a misspelt field is a clear 400 rather than silently
+    ignored, and are strict: ``true`` or ``"5"`` is not a number (JSON has the types; a client sending
+    the wrong one has a bug worth reporting)."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+
+# An ISO 8601 string with a time zone (the one place a JSON string becomes another type).
+IsoDateTime = Annotated[AwareDatetime, Field(strict=False, description="ISO 8601 with a time zone")]
 
 
 class ResponseModel(BaseModel):

@@ -5,9 +5,9 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Literal
 
-from pydantic import AwareDatetime, Field, StringConstraints, field_serializer
+from pydantic import Field, StringConstraints, field_serializer
 
-from shared.models.common import Label, RequestModel, ResponseModel, ShortText, SourceId
+from shared.models.common import IsoDateTime, Label, RequestModel, ResponseModel, ShortText, SourceId
 from shared.storage.customers import CustomerRecord
 
 Email = Annotated[str, StringConstraints(max_length=254, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")]
@@ -23,7 +23,7 @@ class CustomerUpsert(RequestModel):
     email: Email | None = None
     phone: Phone | None = None
     tags: Annotated[list[Label], Field(max_length=100)] | None = None
-    enrolled_at: AwareDatetime | None = Field(default=None, description="ISO 8601 with a time zone")
+    enrolled_at: IsoDateTime | None = None
     tier: Label | None = None
     brand: Label | None = None
     attributes: Annotated[dict[AttributeName, AttributeValue], Field(max_length=50)] | None = None

@@ -164,3 +164,19 @@ def test_progress_filters_combine(api: ApiClient) -> None:
     missing = api.get("/campaigns/reward-progress")
     assert missing.status == 404
     assert missing.json()["key"] == "not_found"
+
+
+@pytest.mark.parametrize(
+    ("path", "body", "detail"),
+    [
+        ("/events", {"source_id": "c1", "event_name": "x", "timestamp": True}, "timestamp: input should be"),
+        ("/events", {"source_id": "c1", "event_name": "x", "timestamp": "1708664771"}, "timestamp: input should be"),
+        ("/campaigns", _broken(["rules", 0, "actions", 1, "target"], "1"), "rules.0.actions.1.target: input should be"),
+        ("/campaigns", _broken(["rules", 0, "reward", "points"], True), "rules.0.reward.points: input should be"),
+    ],
+)
+def test_numbers_must_be_json_numbers(api: ApiClient, path: str, body: dict[str, Any], detail: str) -> None:
+    """Regression (found by fuzzing): pydantic's lax mode took ``true`` and ``"5"`` for numbers."""
+    response = api.post(path, body)
+    assert response.status == 400, response.body
+    assert response.json()["details"].startswith(detail), response.json()["details"]
