@@ -80,6 +80,7 @@ class Template:
     authorizer: Authorizer
     gateway_responses: dict[str, dict[str, Any]]
     table_properties: dict[str, Any]
+    parameter_defaults: dict[str, str]
 
     @property
     def api_functions(self) -> list[Function]:
@@ -143,6 +144,9 @@ def load(path: Path = TEMPLATE_PATH) -> Template:
         ),
         gateway_responses=api.get("GatewayResponses", {}),
         table_properties=table["Properties"],
+        parameter_defaults={
+            name: str(spec["Default"]) for name, spec in document.get("Parameters", {}).items() if "Default" in spec
+        },
     )
 
 
@@ -166,11 +170,10 @@ def ttl_attribute() -> str:
 
 
 def resolve_environment(function: Function, table_name: str) -> dict[str, str]:
-    """The function's environment with references to the table replaced by the local table's name."""
-    resolved = {}
-    for name, value in function.environment.items():
-        if isinstance(value, dict) and value.get("Ref") == "Table":
-            resolved[name] = table_name
-        else:
-            resolved[name] = str(value)
-    return resolved
+    """The function's environment, with the table's reference as the local table's name and parameters'
+    references as their defaults."""
+    references = {"Table": table_name, **load().parameter_defaults}
+    return {
+        name: references[value["Ref"]] if isinstance(value, dict) and "Ref" in value else str(value)
+        for name, value in function.environment.items()
+    }

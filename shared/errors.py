@@ -10,6 +10,7 @@ class DomainError(Exception):
 
     status: ClassVar[int] = 400
     key: ClassVar[str] = "bad_request"
+    retry_after_seconds: ClassVar[int | None] = None  # sent as Retry-After when set
 
     def __init__(self, message: str, details: str | None = None) -> None:
         super().__init__(message)
@@ -63,7 +64,7 @@ class ServiceUnavailable(DomainError):
 
     status = 503
     key = "rate_limited"
-    retry_after_seconds: ClassVar[int] = 1
+    retry_after_seconds = 1
 
     def __init__(self) -> None:
         super().__init__("Service temporarily unavailable", "please retry the request")

@@ -14,6 +14,7 @@ class Settings:
     dynamodb_endpoint_url: str | None
     idempotency_ttl_seconds: int
     max_event_future_seconds: int
+    powertools_tracer_enabled: bool
 
 
 @cache
@@ -25,4 +26,5 @@ def get_settings() -> Settings:
         dynamodb_endpoint_url=os.environ.get("DYNAMODB_ENDPOINT_URL") or None,
         idempotency_ttl_seconds=int(os.environ.get("IDEMPOTENCY_TTL_SECONDS", "86400")),
         max_event_future_seconds=int(os.environ.get("MAX_EVENT_FUTURE_SECONDS", "300")),
+        powertools_tracer_enabled=os.environ.get("POWERTOOLS_TRACER_ENABLED", "false").lower() == "true",
     )

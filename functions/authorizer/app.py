@@ -16,12 +16,13 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from shared.api.context import AUTHORIZER_APP_ID
 from shared.domain.applications import authenticate
-from shared.observability import logger
+from shared.observability import logger, traced
 
 _ANONYMOUS = "anonymous"
 
 
 @logger.inject_lambda_context
+@traced
 @event_source(data_class=APIGatewayAuthorizerRequestEvent)
 def lambda_handler(event: APIGatewayAuthorizerRequestEvent, context: LambdaContext) -> dict[str, Any]:
     arn = event.parsed_arn

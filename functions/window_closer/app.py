@@ -8,11 +8,12 @@ from aws_lambda_powertools.utilities.parser.models import EventBridgeModel
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from shared.domain.windows import close_due_windows
-from shared.observability import MetricUnit, logger, metrics
+from shared.observability import MetricUnit, logger, metrics, traced
 
 
 @logger.inject_lambda_context
 @metrics.log_metrics
+@traced
 @event_parser(model=EventBridgeModel)
 def lambda_handler(event: EventBridgeModel, context: LambdaContext) -> dict[str, Any]:
     report = close_due_windows(context.get_remaining_time_in_millis)

@@ -7,15 +7,9 @@ from typing import Any
 
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response, content_types
 from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
-from aws_lambda_powertools.utilities.idempotency.exceptions import (
-    IdempotencyAlreadyInProgressError,
-    IdempotencyPersistenceLayerError,
-    IdempotencyValidationError,
-)
 
-from shared.errors import Conflict, DomainError, InternalError, NotFound, ServiceUnavailable, ValidationFailed
+from shared.errors import DomainError, InternalError, NotFound, ServiceUnavailable, ValidationFailed
 from shared.observability import logger
-from shared.storage import dynamodb
 
 _MAX_REPORTED_ERRORS = 5
 
@@ -24,13 +18,14 @@ def error_body(status: int, key: str, message: str, details: str, request_id: st
     return {"code": status, "key": key, "message": message, "details": details, "request_id": request_id}
 
 
-def _render(app: APIGatewayRestResolver, error: DomainError, headers: dict[str, str] | None = None) -> Response[Any]:
+def _render(app: APIGatewayRestResolver, error: DomainError) -> Response[Any]:
     request_id = app.current_event.request_context.request_id or ""
+    retry_after = error.retry_after_seconds
     return Response(
         status_code=error.status,
         content_type=content_types.APPLICATION_JSON,
         body=error_body(error.status, error.key, error.message, error.details, request_id),
-        headers=headers,
+        headers={"Retry-After": str(retry_after)} if retry_after is not None else None,
     )
 
 
@@ -62,41 +57,16 @@ def register_error_handlers(app: APIGatewayRestResolver) -> None:
     def _invalid_request(error: RequestValidationError) -> Response[Any]:
         return _render(app, ValidationFailed(describe_validation_errors(error.errors())))
 
-    @app.exception_handler(ServiceUnavailable)
-    def _unavailable(error: ServiceUnavailable) -> Response[Any]:
-        logger.warning("store unavailable after retries", exc_info=error.__cause__)
-        return _render(app, error, headers={"Retry-After": str(error.retry_after_seconds)})
-
     @app.exception_handler(DomainError)
     def _domain_error(error: DomainError) -> Response[Any]:
+        if isinstance(error, ServiceUnavailable):
+            logger.warning("store unavailable after retries", exc_info=error.__cause__)
         return _render(app, error)
-
-    @app.exception_handler(IdempotencyAlreadyInProgressError)
-    def _in_progress(_: IdempotencyAlreadyInProgressError) -> Response[Any]:
-        conflict = Conflict("Request in progress", "a request with this Idempotency-Key is still being processed")
-        return _render(app, conflict, headers={"Retry-After": "1"})
-
-    @app.exception_handler(IdempotencyValidationError)
-    def _key_reused(_: IdempotencyValidationError) -> Response[Any]:
-        return _render(
-            app,
-            Conflict("Idempotency-Key reused", "Idempotency-Key was already used with a different request"),
-        )
 
     @app.exception_handler(Exception)
     def _unexpected(error: Exception) -> Response[Any]:
         logger.exception("unhandled error")
         return _render(app, InternalError())
-
-    @app.exception_handler(IdempotencyPersistenceLayerError)
-    def _idempotency_store_failed(error: IdempotencyPersistenceLayerError) -> Response[Any]:
-        # Powertools wraps the store's ClientError: a throttled idempotency record is a 503 like any other.
-        if not dynamodb.is_transient(error):
-            logger.exception("idempotency store failed")
-            return _render(app, InternalError())
-        logger.warning("idempotency store unavailable after retries", exc_info=error)
-        unavailable = ServiceUnavailable()
-        return _render(app, unavailable, headers={"Retry-After": str(unavailable.retry_after_seconds)})
 
     @app.not_found
     def _no_route(_: Exception) -> Response[Any]:

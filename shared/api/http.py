@@ -19,7 +19,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from shared.api.errors import register_error_handlers
 from shared.models.common import ErrorResponse
-from shared.observability import logger, metrics, tracer
+from shared.observability import logger, metrics, traced
 
 REQUEST_ID_HEADER = "x-request-id"
 API_TITLE = "Rewards engine API"
@@ -98,7 +98,7 @@ def http_handler(router: Router) -> LambdaHandler:
 
     @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)
     @metrics.log_metrics
-    @tracer.capture_lambda_handler(capture_response=False)
+    @traced
     def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
         _read_body_as_json(event)
         response = app.resolve(event, context)

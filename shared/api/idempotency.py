@@ -18,10 +18,15 @@ from aws_lambda_powertools.utilities.idempotency import (
     IdempotencyConfig,
     idempotent_function,
 )
+from aws_lambda_powertools.utilities.idempotency.exceptions import (
+    IdempotencyAlreadyInProgressError,
+    IdempotencyPersistenceLayerError,
+    IdempotencyValidationError,
+)
 from aws_lambda_powertools.utilities.idempotency.persistence.datarecord import DataRecord
 
 from shared.api.context import tenant_id
-from shared.errors import ValidationFailed
+from shared.errors import Conflict, ServiceUnavailable, ValidationFailed
 from shared.settings import get_settings
 from shared.storage import dynamodb, keys
 
@@ -49,6 +54,18 @@ _config = IdempotencyConfig(
     expires_after_seconds=get_settings().idempotency_ttl_seconds,
     response_hook=_mark_replayed,  # type: ignore[arg-type]  # its Protocol names the parameters
 )
+
+
+class RequestInProgress(Conflict):
+    retry_after_seconds = 1
+
+    def __init__(self) -> None:
+        super().__init__("Request in progress", f"a request with this {HEADER} is still being processed")
+
+
+class KeyReused(Conflict):
+    def __init__(self) -> None:
+        super().__init__(f"{HEADER} reused", f"{HEADER} was already used with a different request")
 
 
 class _FailedResponse(Exception):
@@ -91,6 +108,15 @@ def idempotency_key(app: APIGatewayRestResolver, next_middleware: NextMiddleware
         stored = _run_once(app, next_middleware, attempt=attempt)
     except _FailedResponse as failed:
         return failed.response
+    except IdempotencyAlreadyInProgressError as error:
+        raise RequestInProgress from error
+    except IdempotencyValidationError as error:
+        raise KeyReused from error
+    except IdempotencyPersistenceLayerError as error:
+        # Powertools wraps the store's own error: a throttled idempotency record is a 503 like any other.
+        if dynamodb.is_transient(error):
+            raise ServiceUnavailable from error
+        raise
     return Response(
         status_code=stored["status_code"],
         body=stored["body"],
