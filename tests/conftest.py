@@ -26,6 +26,7 @@ from collections.abc import Iterator
 
 import boto3
 import pytest
+from hypothesis import settings as hypothesis_settings
 from moto import mock_aws
 
 from rewards_cli.gateway import LocalGateway
@@ -34,6 +35,12 @@ from tests.support.api import ApiClient, Credentials
 from tests.support.moto_atomic import atomic_moto_dispatch
 
 TABLE_NAME = os.environ["TABLE_NAME"]
+
+# CI replays the same generated examples on every run, so a red CI always means a change broke
+# something (exploring new examples is `make fuzz`'s and a developer's run's job).
+hypothesis_settings.register_profile("ci", derandomize=True, print_blob=True)
+if os.environ.get("CI"):
+    hypothesis_settings.load_profile("ci")
 
 
 @pytest.fixture
