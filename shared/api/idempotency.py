@@ -9,7 +9,11 @@ failed changed nothing (every write is conditional or transactional) and may sim
 from __future__ import annotations
 
 import json
-from typing import Any
+import secrets
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import TYPE_CHECKING, Any, cast
 
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response
 from aws_lambda_powertools.event_handler.middlewares import NextMiddleware
@@ -30,6 +34,9 @@ from shared.errors import Conflict, ServiceUnavailable, ValidationFailed
 from shared.settings import get_settings
 from shared.storage import dynamodb, keys
 
+if TYPE_CHECKING:
+    from mypy_boto3_dynamodb.client import DynamoDBClient
+
 HEADER = "Idempotency-Key"
 REPLAYED_HEADER = "Idempotent-Replayed"
 _MAX_KEY_LENGTH = 255
@@ -40,12 +47,57 @@ def _mark_replayed(response: Any, _: DataRecord) -> Any:  # IdempotentHookFuncti
     return response
 
 
-_persistence = DynamoDBPersistenceLayer(
+class _ClaimTokens:
+    """The client the idempotency layer writes through. When the response to a claim's PutItem is lost,
+    the SDK's retry meets the claim its own first attempt wrote, and Powertools would answer this very
+    request 409 'in progress' until the claim expires. So each claim carries a random token of its
+    request, and its condition also accepts an item holding that token: the retry of the same claim
+    succeeds, a concurrent duplicate (another token) still does not."""
+
+    def __init__(self, client: Any) -> None:
+        self._client = client
+        self._local = threading.local()
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._client, name)
+
+    @contextmanager
+    def claiming(self) -> Iterator[None]:
+        self._local.token = secrets.token_hex(16)
+        try:
+            yield
+        finally:
+            self._local.token = None
+
+    def put_item(self, **request: Any) -> Any:
+        token = getattr(self._local, "token", None)
+        if token is not None:
+            request["Item"] = {**request["Item"], "claim_token": {"S": token}}
+            request["ConditionExpression"] = f"({request['ConditionExpression']}) OR #claim_token = :claim_token"
+            request["ExpressionAttributeNames"] = {**request["ExpressionAttributeNames"], "#claim_token": "claim_token"}
+            request["ExpressionAttributeValues"] = {
+                **request["ExpressionAttributeValues"],
+                ":claim_token": {"S": token},
+            }
+        return self._client.put_item(**request)
+
+
+class _RetrySafeClaims(DynamoDBPersistenceLayer):
+    def __init__(self, tokens: _ClaimTokens, **options: Any) -> None:
+        super().__init__(boto3_client=cast("DynamoDBClient", tokens), **options)  # it duck-types the client
+        self._tokens = tokens
+
+    def _put_record(self, data_record: DataRecord) -> None:
+        with self._tokens.claiming():
+            super()._put_record(data_record)
+
+
+_persistence = _RetrySafeClaims(
+    _ClaimTokens(dynamodb.client()),
     table_name=get_settings().table_name,
     key_attr=keys.PK,
     sort_key_attr=keys.SK,
     expiry_attr=keys.TTL_ATTRIBUTE,
-    boto3_client=dynamodb.client(),
 )
 _config = IdempotencyConfig(
     event_key_jmespath="[app_id, key]",
