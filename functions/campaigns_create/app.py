@@ -4,7 +4,8 @@ from aws_lambda_powertools.event_handler import Response, content_types
 
 from shared.api.context import tenant_id
 from shared.api.http import http_handler, new_router
-from shared.api.idempotency import idempotency_key
+from shared.api.idempotency import idempotent
+from shared.api.params import IdempotencyKeyHeader
 from shared.domain import campaigns
 from shared.models.campaigns import CampaignCreate, CampaignResponse
 
@@ -15,9 +16,10 @@ router = new_router()
     "/campaigns",
     summary="Create a campaign",
     responses={201: {"description": "Created"}},
-    middlewares=[idempotency_key],
+    middlewares=[idempotent],
 )
-def create_campaign(body: CampaignCreate) -> Response[CampaignResponse]:
+def create_campaign(body: CampaignCreate, idempotency_key: IdempotencyKeyHeader = None) -> Response[CampaignResponse]:
+    del idempotency_key  # declared for validation and the spec; the idempotency middleware uses it
     campaign = campaigns.create_campaign(tenant_id(router), body)
     return Response(201, content_types.APPLICATION_JSON, CampaignResponse.from_spec(campaign))
 

@@ -1,15 +1,12 @@
 """PUT /customers/{source_id}: create or update a customer profile."""
 
-from typing import Annotated
-
 from aws_lambda_powertools.event_handler import Response, content_types
-from aws_lambda_powertools.event_handler.openapi.params import Path
 
 from shared.api.context import tenant_id
 from shared.api.http import http_handler, new_router
-from shared.api.idempotency import idempotency_key
+from shared.api.idempotency import idempotent
+from shared.api.params import IdempotencyKeyHeader, SourceIdPath
 from shared.domain import customers
-from shared.models.common import SourceId
 from shared.models.customers import CustomerResponse, CustomerUpsert
 from shared.observability import MetricUnit, metrics
 
@@ -20,9 +17,12 @@ router = new_router()
     "/customers/<source_id>",
     summary="Create or update a customer",
     responses={200: {"description": "Updated"}, 201: {"description": "Created"}},
-    middlewares=[idempotency_key],
+    middlewares=[idempotent],
 )
-def upsert_customer(source_id: Annotated[SourceId, Path()], body: CustomerUpsert) -> Response[CustomerResponse]:
+def upsert_customer(
+    source_id: SourceIdPath, body: CustomerUpsert, idempotency_key: IdempotencyKeyHeader = None
+) -> Response[CustomerResponse]:
+    del idempotency_key  # declared for validation and the spec; the idempotency middleware uses it
     result = customers.upsert_customer(tenant_id(router), source_id, body)
     if result.created:
         metrics.add_metric(name="CustomerCreated", unit=MetricUnit.Count, value=1)

@@ -1,4 +1,4 @@
-"""``Idempotency-Key`` for mutating routes: a route declares ``middlewares=[idempotency_key]``.
+"""``Idempotency-Key`` for mutating routes: a route declares ``middlewares=[idempotent]``.
 
 Built on Powertools Idempotency. The key hashed is ``[app_id, Idempotency-Key]``, so one application can
 never replay or block another's request; the payload checked is the method, path and parsed body, so
@@ -139,7 +139,7 @@ def _run_once(
     return {"status_code": response.status_code, "body": response.body, "headers": dict(response.headers)}
 
 
-def idempotency_key(app: APIGatewayRestResolver, next_middleware: NextMiddleware) -> Response[Any]:
+def idempotent(app: APIGatewayRestResolver, next_middleware: NextMiddleware) -> Response[Any]:
     event = app.current_event
     key = event.headers.get(HEADER)
     if key is None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from aws_lambda_powertools.event_handler.openapi.params import Path, Query
+from aws_lambda_powertools.event_handler.openapi.params import Header, Path, Query
 
 from shared.models.common import SourceId
 
@@ -13,3 +13,11 @@ PageCursor = Annotated[str | None, Query(max_length=512, description="next_curso
 SourceIdPath = Annotated[SourceId, Path(description="The merchant's own customer id")]
 CampaignIdPath = Annotated[str, Path(min_length=1, max_length=64, description="camp_… id")]
 DEFAULT_PAGE_LIMIT = 20
+IdempotencyKeyHeader = Annotated[
+    str | None,
+    Header(
+        max_length=255,
+        description="Makes a retry safe: the same key with the same request returns the first response "
+        "and changes nothing again; with another request it is a 409. Remembered 24 hours.",
+    ),
+]
