@@ -44,6 +44,15 @@ if os.environ.get("CI"):
 
 
 @pytest.fixture
+def restored_environ() -> Iterator[None]:
+    """`rewards` commands configure os.environ for the functions; give the next tests theirs back."""
+    saved = dict(os.environ)
+    yield
+    os.environ.clear()
+    os.environ.update(saved)
+
+
+@pytest.fixture
 def table() -> Iterator[str]:
     """A fresh table with the exact key schema and indexes of template.yaml, every call atomic."""
     with atomic_moto_dispatch(), mock_aws():

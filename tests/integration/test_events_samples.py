@@ -5,9 +5,7 @@ from __future__ import annotations
 
 import base64
 import json
-import os
 import re
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote
@@ -114,15 +112,6 @@ def kind_of(function: Function) -> str:
 
 def invoke(logical_id: str, event: dict[str, Any]) -> Any:
     return FunctionPool().invoke(TEMPLATE.functions[logical_id], event)
-
-
-@pytest.fixture
-def restored_environ() -> Iterator[None]:
-    """`rewards` commands configure os.environ for the functions; give the next tests theirs back."""
-    saved = dict(os.environ)
-    yield
-    os.environ.clear()
-    os.environ.update(saved)
 
 
 # ------------------------------------------------------------------------------------------- naming

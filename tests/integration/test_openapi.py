@@ -4,9 +4,7 @@ covering exactly the routes of template.yaml."""
 from __future__ import annotations
 
 import json
-import os
 import re
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -22,14 +20,6 @@ HTTP_METHODS = {"get", "put", "post", "patch", "delete", "head", "options"}
 def committed() -> dict[str, Any]:
     spec: dict[str, Any] = json.loads(SPEC_PATH.read_text())
     return spec
-
-
-@pytest.fixture
-def restored_environ() -> Iterator[None]:
-    saved = dict(os.environ)
-    yield
-    os.environ.clear()
-    os.environ.update(saved)
 
 
 def _template_routes() -> set[tuple[str, str]]:
