@@ -11,7 +11,7 @@ from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.event_handler.openapi.models import HTTPBase
 
 from rewards_cli.template import PROJECT_ROOT, load
-from shared.api.http import API_TITLE, API_VERSION, create_app
+from shared.api.http import API_TITLE, API_VERSION, create_app, document_error_responses
 
 SPEC_PATH = PROJECT_ROOT / "openapi.json"
 
@@ -29,7 +29,9 @@ def _router(module_path: Any, name: str) -> Router:
 
 def build_spec() -> dict[str, Any]:
     routers = [_router(f.module_path, f.logical_id) for f in load().api_functions]
-    document = create_app(*routers).get_openapi_json_schema(
+    app = create_app(*routers)
+    document_error_responses(app)
+    document = app.get_openapi_json_schema(
         title=API_TITLE,
         version=API_VERSION,
         description="Loyalty and rewards engine. Every operation uses HTTP Basic auth: "

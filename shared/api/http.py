@@ -54,7 +54,8 @@ _ERROR_RESPONSES: dict[int, tuple[str, dict[str, Any]]] = {
 }
 
 
-def _document_error_responses(app: APIGatewayRestResolver) -> None:
+def document_error_responses(app: APIGatewayRestResolver) -> None:
+    """For the OpenAPI document only (run when it is built, not at a function's cold start)."""
     for route in app._static_routes + app._dynamic_routes:  # no public hook for default responses
         # Powertools documents its default success response only when a route declares none of its own.
         documented: dict[int, OpenAPIResponse] = dict(
@@ -89,7 +90,6 @@ def create_app(*routers: Router) -> APIGatewayRestResolver:
     register_error_handlers(app)
     for router in routers:
         app.include_router(router)
-    _document_error_responses(app)
     return app
 
 
