@@ -11,13 +11,15 @@ from collections.abc import Callable
 from typing import Any
 from urllib.parse import unquote
 
-from aws_lambda_powertools.event_handler import APIGatewayRestResolver
+from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response
 from aws_lambda_powertools.event_handler.api_gateway import Router
+from aws_lambda_powertools.event_handler.middlewares import NextMiddleware
 from aws_lambda_powertools.event_handler.openapi.types import OpenAPIResponse
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from shared.api.errors import register_error_handlers
+from shared.errors import ValidationFailed
 from shared.models.common import ErrorResponse
 from shared.observability import logger, metrics, traced
 
@@ -72,6 +74,17 @@ def document_error_responses(app: APIGatewayRestResolver) -> None:
         route.responses = documented
 
 
+def _reject_unknown_query_parameters(app: APIGatewayRestResolver, next_middleware: NextMiddleware) -> Response[Any]:
+    """A misspelt query parameter (``?limt=5``) is a 400 naming it, as an unknown body field is, rather
+    than silently ignored."""
+    route = app.context.get("_route")  # set by Powertools for the route being served
+    declared = {parameter.alias for parameter in route.dependant.query_params} if route else set()
+    unknown = sorted(set(app.current_event.query_string_parameters or {}) - declared)
+    if unknown:
+        raise ValidationFailed("; ".join(f"{name} is not a known query parameter" for name in unknown))
+    return next_middleware(app)
+
+
 class _Resolver(APIGatewayRestResolver):
     def _convert_matches_into_route_keys(self, match: re.Match[str]) -> dict[str, str]:
         """A REST API's ``path`` arrives still percent-encoded, and Powertools reads path parameters from
@@ -88,6 +101,7 @@ def new_router() -> Router:
 def create_app(*routers: Router) -> APIGatewayRestResolver:
     app = _Resolver(enable_validation=True)
     register_error_handlers(app)
+    app.use([_reject_unknown_query_parameters])
     for router in routers:
         app.include_router(router)
     return app

@@ -64,17 +64,7 @@ class KnownFinding:
     matches: Callable[[schemathesis.Case[Any], Failure], bool]
 
 
-def _undeclared_query_parameter(case: schemathesis.Case[Any], failure: Failure) -> bool:
-    declared = {parameter.name for parameter in case.operation.query}
-    return failure.code == "ST201" and bool(set(case.query or {}) - declared)
-
-
-KNOWN_FINDINGS = [
-    KnownFinding(
-        "undeclared query parameters (a misspelt ?limt=5) are ignored, while unknown body fields are a 400",
-        _undeclared_query_parameter,
-    ),
-]
+KNOWN_FINDINGS: list[KnownFinding] = []
 
 
 APP = GatewayWsgiApp(build_spec())

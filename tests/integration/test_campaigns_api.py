@@ -180,3 +180,10 @@ def test_numbers_must_be_json_numbers(api: ApiClient, path: str, body: dict[str,
     response = api.post(path, body)
     assert response.status == 400, response.body
     assert response.json()["details"].startswith(detail), response.json()["details"]
+
+
+def test_unknown_query_parameters_are_400s_naming_them(api: ApiClient) -> None:
+    response = api.get("/campaigns", query={"limt": "5"})
+    assert response.status == 400
+    assert response.json()["details"] == "limt is not a known query parameter"
+    assert api.get("/campaigns", query={"limit": "5"}).status == 200
