@@ -42,7 +42,7 @@ def _read_body_as_json(event: dict[str, Any]) -> None:
 
 
 # Every route can answer with the one error body (SPEC §2); the spec says so, so clients and contract
-# tests know every status they may meet. (The 422 Powertools documents is never sent: bad input is a 400.)
+# tests know every status they may meet. (The 422 Powertools documents is dropped from the spec: bad input is a 400.)
 _RETRY_AFTER = {"Retry-After": {"description": "Seconds to wait before retrying", "schema": {"type": "integer"}}}
 _ERROR_RESPONSES: dict[int, tuple[str, dict[str, Any]]] = {
     400: ("Bad request: malformed JSON, or a field, parameter or header that breaks a rule", {}),
