@@ -3,7 +3,6 @@ for it. The runner is always stopped (SIGTERM, then SIGKILL) and its output is k
 
 from __future__ import annotations
 
-import base64
 import contextlib
 import ctypes
 import json
@@ -25,6 +24,7 @@ from types import TracebackType
 from typing import Any, Self
 
 from rewards_cli.template import PROJECT_ROOT
+from tests.support.api import basic
 
 LOOPBACK = "127.0.0.1"
 READY_TIMEOUT_SECONDS = 60.0
@@ -74,10 +74,6 @@ def run_rewards(*args: str, env: Mapping[str, str]) -> subprocess.CompletedProce
         timeout=COMMAND_TIMEOUT_SECONDS,
         check=False,
     )
-
-
-def basic(api_key: str, secret_key: str) -> str:
-    return "Basic " + base64.b64encode(f"{api_key}:{secret_key}".encode()).decode()
 
 
 @dataclass(frozen=True)

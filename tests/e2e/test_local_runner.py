@@ -14,8 +14,8 @@ import pytest
 
 from rewards_cli.openapi import SPEC_PATH
 from rewards_cli.template import PROJECT_ROOT
-from tests.e2e.runner import LOOPBACK, HttpClient, LocalRunner, basic, run_rewards
-from tests.support.api import UNAUTHORIZED_BODY
+from tests.e2e.runner import LOOPBACK, HttpClient, LocalRunner, run_rewards
+from tests.support.api import UNAUTHORIZED_BODY, basic
 
 pytestmark = pytest.mark.e2e
 
