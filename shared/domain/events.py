@@ -25,7 +25,7 @@ from shared.models.events import EventIn
 from shared.settings import get_settings
 from shared.storage import campaigns, customers, keys, progress
 from shared.storage.ledger import LedgerEntry
-from shared.storage.progress import EventWrite, RuleKey, Snapshot, WriteConflict
+from shared.storage.progress import EventWrite, ProfileTouch, RuleKey, Snapshot, WriteConflict
 
 MAX_ATTEMPTS = 30
 
@@ -95,18 +95,6 @@ def ingest_event(app_id: str, event: EventIn, delivery_id: str | None = None) ->
     raise ServiceUnavailable
 
 
-@dataclass(slots=True)
-class _Credits:
-    """Points credited per customer in this event, with the balance they start from."""
-
-    start: dict[str, int] = field(default_factory=dict)
-    added: dict[str, int] = field(default_factory=dict)
-
-    def credit(self, source_id: str, points: int) -> int:
-        self.added[source_id] = self.added.get(source_id, 0) + points
-        return self.start[source_id] + self.added[source_id]
-
-
 def _apply(
     app_id: str,
     event: EventIn,
@@ -122,9 +110,7 @@ def _apply(
     referrer = mine.profile.referred_by if mine.profile else None
     now_iso = clock.now_iso()
     write = EventWrite(app_id, now_iso)
-    credits = _Credits(start={source_id: mine.profile.points_balance if mine.profile else 0})
-    new_customer_id = new_id("cust")
-    write.profiles[source_id] = (new_customer_id, 0, credits.start[source_id])
+    write.profiles[source_id] = ProfileTouch(new_id("cust"), mine.profile.points_balance if mine.profile else 0)
     changes: list[ProgressChange] = []
     grants: list[PointsGrant] = []
 
@@ -141,7 +127,7 @@ def _apply(
             )
         )
         if after.status == "completed" and before.status != "completed" and rule.reward.points:
-            grants.append(_grant(write, credits, campaign, rule, owner, event.event_name))
+            grants.append(_grant(write, campaign, rule, owner, event.event_name))
 
     referrer_rules: list[tuple[CampaignSpec, RuleSpec]] = []
     for campaign, rule in touched:
@@ -156,10 +142,7 @@ def _apply(
         if after is not before:
             record(campaign, rule, source_id, before, after)
     if referrer is not None and referrer_rules:
-        _count_for_referrer(app_id, event, timestamp, referrer, referrer_rules, write, credits, record)
-    for owner, added in credits.added.items():
-        new_id_for_owner, _, balance = write.profiles[owner]
-        write.profiles[owner] = (new_id_for_owner, added, balance)
+        _count_for_referrer(app_id, event, timestamp, referrer, referrer_rules, write, record)
     outcome = EventOutcome(source_id, event.event_name, timestamp, mine.profile is None, changes, grants)
     if delivery_id is not None and (changes or grants):
         retention = progress.DELIVERY_RETENTION_SECONDS
@@ -175,7 +158,6 @@ def _count_for_referrer(
     referrer: str,
     referrer_rules: list[tuple[CampaignSpec, RuleSpec]],
     write: EventWrite,
-    credits: _Credits,
     record: Any,
 ) -> None:
     """A referred customer's event counts once per action of each referrer rule, for the referrer."""
@@ -191,8 +173,7 @@ def _count_for_referrer(
         for index in indexes
     ]
     theirs: Snapshot = progress.load(app_id, referrer, list(matched), marker_keys)
-    credits.start[referrer] = theirs.profile.points_balance if theirs.profile else 0
-    write.profiles[referrer] = (new_id("cust"), 0, credits.start[referrer])
+    write.profiles[referrer] = ProfileTouch(new_id("cust"), theirs.profile.points_balance if theirs.profile else 0)
     for campaign, rule in referrer_rules:
         rule_key = (campaign.campaign_id, rule.rule_id)
         before = theirs.progress.get(rule_key) or RuleProgress.empty(rule)
@@ -211,14 +192,13 @@ def _count_for_referrer(
 
 def _grant(
     write: EventWrite,
-    credits: _Credits,
     campaign: CampaignSpec,
     rule: RuleSpec,
     owner: str,
     event_name: str,
 ) -> PointsGrant:
     points = rule.reward.points or 0
-    balance_after = credits.credit(owner, points)
+    balance_after = write.credit(owner, points)
     created_ms = time.time_ns() // 1_000_000
     entry = LedgerEntry(
         txn_id=new_id("txn"),

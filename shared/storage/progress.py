@@ -111,16 +111,32 @@ def customer_view(app_id: str, source_id: str) -> tuple[CustomerRecord | None, d
 
 
 @dataclass(slots=True)
+class ProfileTouch:
+    """A customer the event writes to: created if new; credited ``credit`` points, conditioned on the
+    balance read (``balance``) still being the stored one, so that ledger entries' ``balance_after`` is exact."""
+
+    new_customer_id: str
+    balance: int
+    credit: int = 0
+
+
+@dataclass(slots=True)
 class EventWrite:
     """Everything one event changes, collected by the domain and written in one transaction."""
 
     app_id: str
     now_iso: str
-    profiles: dict[str, tuple[str, int, int]] = field(default_factory=dict)  # source_id -> (new id, credit, balance)
+    profiles: dict[str, ProfileTouch] = field(default_factory=dict)
     progress: list[tuple[str, RuleKey, RuleProgress]] = field(default_factory=list)
     markers: list[Mapping[str, str]] = field(default_factory=list)
     entries: list[LedgerEntry] = field(default_factory=list)
     delivery: tuple[str, str, dict[str, Any], int] | None = None  # (source_id, id, outcome, expires_at)
+
+    def credit(self, source_id: str, points: int) -> int:
+        """Credit ``points`` to a customer already touched; the balance after this credit."""
+        touch = self.profiles[source_id]
+        touch.credit += points
+        return touch.balance + touch.credit
 
     def actions(self) -> list[TransactAction]:
         actions: list[TransactAction] = []
@@ -137,12 +153,12 @@ class EventWrite:
                     condition=Expression("attribute_not_exists(PK)"),
                 )
             )
-        for source_id, (new_customer_id, credit, balance) in self.profiles.items():
+        for source_id, touch in self.profiles.items():
             actions.append(
                 Update(
                     keys.customer(self.app_id, source_id),
-                    customers.touch(source_id, new_customer_id, self.now_iso, credit),
-                    condition=customers.balance_is(balance) if credit else None,
+                    customers.touch(source_id, touch.new_customer_id, self.now_iso, touch.credit),
+                    condition=customers.balance_is(touch.balance) if touch.credit else None,
                 )
             )
         for source_id, rule_key, progress in self.progress:
