@@ -20,10 +20,12 @@ from shared import clock
 from shared.domain import rules
 from shared.domain.rules import ActionView, CampaignSpec, RuleProgress, RuleSpec
 from shared.errors import ServiceUnavailable, ValidationFailed
-from shared.ids import new_id
+from shared.ids import new_id, new_referral_code
 from shared.models.events import EventIn
 from shared.settings import get_settings
-from shared.storage import campaigns, customers, keys, progress
+from shared.domain import customers
+from shared.storage import campaigns, keys, progress
+from shared.storage.customers import CustomerRecord
 from shared.storage.ledger import LedgerEntry
 from shared.storage.progress import EventWrite, ProfileTouch, RuleKey, Snapshot, WriteConflict
 
@@ -83,9 +85,8 @@ def ingest_event(app_id: str, event: EventIn, delivery_id: str | None = None) ->
         raise ValidationFailed(f"timestamp: must not be more than {limit} seconds in the future")
     touched = [(c, r) for c, r in campaigns.rules_for_event(app_id, event.event_name) if c.accepts(timestamp)]
     if not touched:
-        new_customer_id = new_id("cust")
-        profile = customers.ensure(app_id, event.source_id, new_customer_id, clock.now_iso())
-        return EventOutcome(event.source_id, event.event_name, timestamp, profile.customer_id == new_customer_id)
+        _, created = customers.ensure_customer(app_id, event.source_id)
+        return EventOutcome(event.source_id, event.event_name, timestamp, created)
     for attempt in range(MAX_ATTEMPTS):
         try:
             return _apply(app_id, event, timestamp, touched, delivery_id)
@@ -110,7 +111,7 @@ def _apply(
     referrer = mine.profile.referred_by if mine.profile else None
     now_iso = clock.now_iso()
     write = EventWrite(app_id, now_iso)
-    write.profiles[source_id] = ProfileTouch(new_id("cust"), mine.profile.points_balance if mine.profile else 0)
+    write.profiles[source_id] = _touch(mine.profile)
     changes: list[ProgressChange] = []
     grants: list[PointsGrant] = []
 
@@ -173,7 +174,7 @@ def _count_for_referrer(
         for index in indexes
     ]
     theirs: Snapshot = progress.load(app_id, referrer, list(matched), marker_keys)
-    write.profiles[referrer] = ProfileTouch(new_id("cust"), theirs.profile.points_balance if theirs.profile else 0)
+    write.profiles[referrer] = _touch(theirs.profile)
     for campaign, rule in referrer_rules:
         rule_key = (campaign.campaign_id, rule.rule_id)
         before = theirs.progress.get(rule_key) or RuleProgress.empty(rule)
@@ -188,6 +189,13 @@ def _count_for_referrer(
                 after = counted
         if after is not before:
             record(campaign, rule, referrer, before, after)
+
+
+def _touch(profile: CustomerRecord | None) -> ProfileTouch:
+    """A profile the event writes; one not there when read is created with its referral code."""
+    if profile is None:
+        return ProfileTouch(new_id("cust"), 0, referral_code=new_referral_code())
+    return ProfileTouch(new_id("cust"), profile.points_balance)
 
 
 def _grant(

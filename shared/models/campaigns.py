@@ -20,10 +20,18 @@ from shared.domain.rules import (
     Operator,
     RewardSpec,
     RuleSpec,
+    exact,
 )
 from shared.models.common import IsoDateTime, RequestModel, ResponseModel, ShortText
 
-EventName = Annotated[str, StringConstraints(min_length=1, max_length=100, pattern=r"^[A-Za-z0-9_.:\-]+$")]
+# Event names as event pipelines send them (Segment's ``Order Completed``, ``page``): printable, spaces
+# and punctuation included, not blank, no control characters (C0, DEL, C1).
+EventName = Annotated[
+    str,
+    StringConstraints(
+        min_length=1, max_length=128, pattern=r"^[^\x00-\x1f\x7f-\x9f]*[^\x00-\x20\x7f-\x9f][^\x00-\x1f\x7f-\x9f]*$"
+    ),
+]
 PropertyName = Annotated[str, StringConstraints(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.\-]+$")]
 ConditionScalar = Annotated[str, StringConstraints(max_length=200)] | int | float | bool
 ConditionValue = ConditionScalar | Annotated[list[ConditionScalar], Field(max_length=100)]
@@ -137,7 +145,7 @@ class CampaignCreate(RequestModel):
                     ActionSpec(
                         event_id=ids["event_ids"][action.event_name],
                         event_name=action.event_name,
-                        target=int(action.target) if float(action.target).is_integer() else action.target,
+                        target=exact(action.target),
                         measure=action.measure,
                         property=action.property,
                         conditions=tuple(Condition(c.property, c.operator, c.value) for c in action.conditions),

@@ -113,7 +113,11 @@ def _to_storable(value: Any) -> Any:
 
 def _from_storable(value: Any) -> Any:
     if isinstance(value, Decimal):
-        return int(value) if value == value.to_integral_value() else float(value)
+        if value == value.to_integral_value():
+            return int(value)
+        # A float only when it is exactly the stored number (an exact sum may need more digits).
+        as_float = float(value)
+        return as_float if Decimal(repr(as_float)) == value else value
     if isinstance(value, dict):
         return {k: _from_storable(v) for k, v in value.items()}
     if isinstance(value, list):

@@ -7,7 +7,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from shared.domain.rules import RuleProgress
+from shared.domain.rules import RuleProgress, exact
 from shared.storage import customers, dynamodb, keys, ledger
 from shared.storage.customers import CustomerRecord
 from shared.storage.dynamodb import Expression, Item, Put, TransactAction, TransactionCancelled, Update
@@ -41,7 +41,7 @@ def _progress_item(app_id: str, source_id: str, rule_key: RuleKey, progress: Rul
 
 def progress_from_item(item: Item) -> RuleProgress:
     return RuleProgress(
-        counts=tuple(item["counts"]),
+        counts=tuple(exact(count) for count in item["counts"]),
         triggered=tuple(item["triggered"]),
         status=item["status"],
         start_time=item.get("start_time"),
@@ -118,6 +118,7 @@ class ProfileTouch:
     new_customer_id: str
     balance: int
     credit: int = 0
+    referral_code: str | None = None  # given when no profile was read: the event creates it, with this code
 
 
 @dataclass(slots=True)
@@ -154,11 +155,16 @@ class EventWrite:
                 )
             )
         for source_id, touch in self.profiles.items():
+            if touch.referral_code is not None:
+                condition: Expression | None = Expression("attribute_not_exists(PK)")
+                actions.append(customers.code_claim(self.app_id, touch.referral_code, source_id))
+            else:
+                condition = customers.balance_is(touch.balance) if touch.credit else None
             actions.append(
                 Update(
                     keys.customer(self.app_id, source_id),
-                    customers.touch(source_id, touch.new_customer_id, self.now_iso, touch.credit),
-                    condition=customers.balance_is(touch.balance) if touch.credit else None,
+                    customers.touch(source_id, touch.new_customer_id, self.now_iso, touch.credit, touch.referral_code),
+                    condition=condition,
                 )
             )
         for source_id, rule_key, progress in self.progress:
