@@ -254,7 +254,7 @@ def test_a_campaign_refuses_blank_and_control_character_event_names(api: ApiClie
 
 def test_decimal_amounts_sum_exactly_end_to_end(api: ApiClient) -> None:
     """Seven decimal places, through JSON, the table and back (1,000 amounts: tests/unit/test_exact_sums.py)."""
-    rng = random.Random(1)
+    rng = random.Random(0)
     amounts = [Decimal(rng.randint(1, 10**9)) / 10**7 for _ in range(100)]
     total = sum(amounts, Decimal(0))
     assert round(total, 6) != total  # the seventh place counts

@@ -117,6 +117,8 @@ FACTORIES: dict[str, Factory] = {
 EXAMPLE_BODIES: dict[str, Any] = {
     "POST /campaigns": CAMPAIGN_BODY,
     "POST /events": {"source_id": "KMN@123", "event_name": "money_deposited", "properties": {"amount": 500}},
+    "POST /customers": {"source_id": "KMN@123", "metadata": {"name": "Krish", "plan": "pro"}, "referral_code": None},
+    "POST /events/invoke": {"event_name": "Order Completed", "source_id": "KMN@123", "metadata": {"revenue": 40.5}},
 }
 
 
