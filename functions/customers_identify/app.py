@@ -21,7 +21,9 @@ router = new_router()
     responses={200: {"description": "Updated"}, 201: {"description": "Created"}},
     middlewares=[idempotent],
 )
-def identify_customer(body: CustomerIdentify, idempotency_key: IdempotencyKeyHeader = None) -> Response[CustomerResponse]:
+def identify_customer(
+    body: CustomerIdentify, idempotency_key: IdempotencyKeyHeader = None
+) -> Response[CustomerResponse]:
     del idempotency_key  # declared for validation and the spec; the idempotency middleware uses it
     profile, attributes = body.profile_changes()
     result = customers.upsert_customer(tenant_id(router), body.source_id, profile, attributes)

@@ -124,7 +124,9 @@ def _merged(stored: Mapping[str, Any], changes: Mapping[str, Any]) -> dict[str, 
             f"({len(merged)} with these; send null for a key to remove it)"
         )
     if len(json.dumps(merged, default=str).encode()) > MAX_ATTRIBUTES_BYTES:
-        raise ValidationFailed(f"metadata: a customer's custom attributes take at most {MAX_ATTRIBUTES_BYTES} bytes as JSON")
+        raise ValidationFailed(
+            f"metadata: a customer's custom attributes take at most {MAX_ATTRIBUTES_BYTES} bytes as JSON"
+        )
     return merged
 
 

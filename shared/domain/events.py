@@ -17,13 +17,12 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from shared import clock
-from shared.domain import rules
+from shared.domain import customers, rules
 from shared.domain.rules import ActionView, CampaignSpec, RuleProgress, RuleSpec
 from shared.errors import ServiceUnavailable, ValidationFailed
 from shared.ids import new_id, new_referral_code
 from shared.models.events import EventIn
 from shared.settings import get_settings
-from shared.domain import customers
 from shared.storage import campaigns, keys, progress
 from shared.storage.customers import CustomerRecord
 from shared.storage.ledger import LedgerEntry

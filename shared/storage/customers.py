@@ -205,7 +205,9 @@ def update(
     key = keys.customer(app_id, current.source_id)
     try:
         if referral_code is None:
-            return CustomerRecord.from_item(dynamodb.update_item(key, Expression(text, names, values), condition=condition))
+            return CustomerRecord.from_item(
+                dynamodb.update_item(key, Expression(text, names, values), condition=condition)
+            )
         dynamodb.transact_write(
             [
                 Update(key, Expression(text, names, values), condition=condition),

@@ -4,9 +4,11 @@ linked by its referrer's code in POST /customers and PUT /customers/{source_id}.
 from __future__ import annotations
 
 import re
+from functools import partial
 
 import pytest
 
+from rewards_cli.gateway import HttpResponse
 from shared.domain import customers as customers_domain
 from shared.ids import REFERRAL_CODE_ALPHABET
 from tests.integration.test_referrals import referral_campaign
@@ -53,7 +55,9 @@ def test_a_referee_identified_with_a_referrers_code_makes_the_referrers_rule_pro
     assert carol.json()["referred_by"] == "alice"
 
     api.post("/events/invoke", {"event_name": "order_success", "source_id": "bob", "metadata": {"amount": 300}})
-    done = api.post("/events/invoke", {"event_name": "order_success", "source_id": "carol", "metadata": {"amount": 250}})
+    done = api.post(
+        "/events/invoke", {"event_name": "order_success", "source_id": "carol", "metadata": {"amount": 250}}
+    )
     assert sorted((r["source_id"], r["points"]) for r in done.json()["rewards"]) == [("alice", 500), ("carol", 50)]
     assert api.get("/customers/alice").json()["points"]["balance"] == 500
 
@@ -122,9 +126,10 @@ def test_a_code_already_taken_is_never_shared(api: ApiClient, monkeypatch: pytes
 
 
 def test_concurrent_first_identifies_create_one_customer_with_one_code(api: ApiClient) -> None:
-    answers = fire_together(
-        [lambda i=i: api.post("/customers", {"source_id": "same", "metadata": {f"k{i}": i}}) for i in range(6)]
-    )
+    def identify(index: int) -> HttpResponse:
+        return api.post("/customers", {"source_id": "same", "metadata": {f"k{index}": index}})
+
+    answers = fire_together([partial(identify, i) for i in range(6)])
     assert sorted(a.status for a in answers) == [200] * 5 + [201]
     customer = api.get("/customers/same").json()
     assert len({a.json()["id"] for a in answers}) == 1

@@ -20,7 +20,9 @@ def order_completed_campaign(target: float = 100, points: int = 250) -> dict[str
             {
                 "rule_name": "Revenue 100",
                 "action_type": "RTA",
-                "actions": [{"event_name": "Order Completed", "measure": "sum", "property": "revenue", "target": target}],
+                "actions": [
+                    {"event_name": "Order Completed", "measure": "sum", "property": "revenue", "target": target}
+                ],
                 "reward": {"type": "points", "points": points},
             }
         ],
@@ -43,7 +45,9 @@ def test_check_auth_answers_200_with_a_small_body(api: ApiClient) -> None:
 
 @pytest.mark.parametrize("secret_suffix", ["x", None])
 def test_check_auth_with_bad_credentials_is_the_gateways_one_401(api: ApiClient, secret_suffix: str | None) -> None:
-    authorization = basic(api.credentials.api_key, api.credentials.secret_key + secret_suffix) if secret_suffix else None
+    authorization = (
+        basic(api.credentials.api_key, api.credentials.secret_key + secret_suffix) if secret_suffix else None
+    )
     response = api.get("/events/segment/check-auth", authorization=authorization)
     assert response.status == 401
     assert response.json() == {**UNAUTHORIZED_BODY, "request_id": response.header("x-request-id")}
@@ -97,7 +101,10 @@ def test_identify_with_only_the_required_field_creates_the_customer(api: ApiClie
         ({"metadata": {}}, "source_id is required"),
         ({"source_id": "c1", "metadata": {"email": "nope"}}, "metadata.email: string should match pattern"),
         ({"source_id": "c1", "metadata": {"bad key!": 1}}, "metadata.bad key!: custom attribute names"),
-        ({"source_id": "c1", "metadata": {"a": {"b": {"c": {"d": {"e": {}}}}}}}, "metadata: value error, a.b.c.d.e: nested"),
+        (
+            {"source_id": "c1", "metadata": {"a": {"b": {"c": {"d": {"e": {}}}}}}},
+            "metadata: value error, a.b.c.d.e: nested",
+        ),
         ({"source_id": "c1", "metadata": {"a": [[[[[1]]]]]}}, "metadata: value error, a.0.0.0.0: nested"),
         ({"source_id": "c1", "metadata": {"n": 1e200}}, "metadata: value error, n: a number DynamoDB cannot store"),
         ({"source_id": "c1", "metadata": {"n": 10**40}}, "metadata: value error, n: at most 38 digits"),
@@ -225,7 +232,9 @@ def test_bad_invoke_is_a_400_naming_the_field(api: ApiClient, body: dict[str, An
 # ------------------------------------------------------------------------------------ event names
 
 
-@pytest.mark.parametrize("name", ["Order Completed", "Signed Up", "page", "Product Viewed (v2) #1: 50% off!", "x" * 128])
+@pytest.mark.parametrize(
+    "name", ["Order Completed", "Signed Up", "page", "Product Viewed (v2) #1: 50% off!", "x" * 128]
+)
 def test_pipeline_event_names_work_in_campaigns_and_events_with_a_stable_id(api: ApiClient, name: str) -> None:
     campaign = {**order_completed_campaign(), "rules": [{**order_completed_campaign()["rules"][0]}]}
     campaign["rules"][0]["actions"] = [{"event_name": name, "target": 2}]
@@ -254,7 +263,7 @@ def test_a_campaign_refuses_blank_and_control_character_event_names(api: ApiClie
 
 def test_decimal_amounts_sum_exactly_end_to_end(api: ApiClient) -> None:
     """Seven decimal places, through JSON, the table and back (1,000 amounts: tests/unit/test_exact_sums.py)."""
-    rng = random.Random(0)
+    rng = random.Random(0)  # noqa: S311 - reproducible amounts, not crypto
     amounts = [Decimal(rng.randint(1, 10**9)) / 10**7 for _ in range(100)]
     total = sum(amounts, Decimal(0))
     assert round(total, 6) != total  # the seventh place counts

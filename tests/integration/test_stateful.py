@@ -166,7 +166,9 @@ class CustomersMachine(ApiStateMachine):
         assert response.status == (200 if customer else 201), response.body
         answer = response.json()
         if customer is None:
-            customer = self.customers[app][source_id] = Customer(answer["id"], answer["created_at"], answer["referral_code"])
+            customer = self.customers[app][source_id] = Customer(
+                answer["id"], answer["created_at"], answer["referral_code"]
+            )
         for name, value in body.items():
             if name == "referred_by":
                 customer.referred_by = value or customer.referred_by
