@@ -8,7 +8,6 @@ found with one key read); either way the link is set once and never to the custo
 
 from __future__ import annotations
 
-import json
 import random
 import time
 from collections.abc import Iterator, Mapping
@@ -18,14 +17,12 @@ from typing import Any
 from shared import clock
 from shared.errors import Conflict, CustomerNotFound, ServiceUnavailable, ValidationFailed
 from shared.ids import new_id, new_referral_code
-from shared.models.customers import CustomerUpsert
+from shared.models.customers import MAX_ATTRIBUTES, MAX_ATTRIBUTES_BYTES, CustomerUpsert
+from shared.models.limits import encoded_size
 from shared.storage import customers
 from shared.storage.customers import PROFILE_FIELDS, CustomerChanged, CustomerRecord
 
 MAX_ATTEMPTS = 20
-MAX_ATTRIBUTES = 50
-# The attributes of one profile as JSON: far below DynamoDB's 400 KB item limit, whatever is merged in.
-MAX_ATTRIBUTES_BYTES = 32 * 1024
 
 
 @dataclass(frozen=True, slots=True)
@@ -123,9 +120,9 @@ def _merged(stored: Mapping[str, Any], changes: Mapping[str, Any]) -> dict[str, 
             f"metadata: a customer keeps at most {MAX_ATTRIBUTES} custom attributes "
             f"({len(merged)} with these; send null for a key to remove it)"
         )
-    if len(json.dumps(merged, default=str).encode()) > MAX_ATTRIBUTES_BYTES:
+    if encoded_size(merged) > MAX_ATTRIBUTES_BYTES:
         raise ValidationFailed(
-            f"metadata: a customer's custom attributes take at most {MAX_ATTRIBUTES_BYTES} bytes as JSON"
+            f"metadata: a customer's custom attributes take at most {MAX_ATTRIBUTES_BYTES} bytes (as UTF-8 JSON)"
         )
     return merged
 

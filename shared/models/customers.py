@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 import re
 from datetime import datetime
 from typing import Annotated, Any, Literal
@@ -12,68 +11,74 @@ from pydantic import AfterValidator, Field, StringConstraints, ValidationError, 
 from shared.errors import ValidationFailed
 from shared.ids import normalize_referral_code
 from shared.models.common import IsoDateTime, Label, RequestModel, ResponseModel, ShortText, SourceId
+from shared.models.limits import ByteBudget, NotBlank, Printable, number_problem, text_problem
 from shared.storage.customers import CustomerRecord
 
-Email = Annotated[str, StringConstraints(max_length=254, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")]
+Email = Annotated[str, StringConstraints(max_length=254, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$"), Printable]
 Phone = Annotated[str, StringConstraints(min_length=3, max_length=32, pattern=r"^\+?[0-9][0-9 ()\-.]*$")]
 _ATTRIBUTE_NAME_PATTERN = r"^[A-Za-z0-9_.\-]{1,64}$"
 _ATTRIBUTE_NAME = re.compile(_ATTRIBUTE_NAME_PATTERN)
 AttributeName = Annotated[str, StringConstraints(min_length=1, max_length=64, pattern=_ATTRIBUTE_NAME_PATTERN)]
-
-# Custom attributes (and Rehook's ``metadata``) may nest objects and arrays, as Segment traits do
-# (``address: {city, ...}``). They are stored as given, as DynamoDB maps and lists, within these limits
-# (each a 400 naming the field): depth 5, arrays of 100, nested keys of 64 printable characters,
-# strings of 1,000 characters, numbers DynamoDB can store (38 digits, magnitude 1e-130 to 1e126).
-MAX_DEPTH = 5
-MAX_ARRAY = 100
-MAX_STRING = 1000
-MAX_KEY = 64
-_INTEGER_LIMIT = 10**38
-_CONTROL = frozenset(chr(c) for c in [*range(0x20), *range(0x7F, 0xA0)])
-
-
-def _check_json(value: Any, path: str, depth: int) -> None:
-    if isinstance(value, dict):
-        if depth >= MAX_DEPTH:
-            raise ValueError(f"{path}: nested deeper than {MAX_DEPTH} levels")
-        for key, item in value.items():
-            _check_key(key, path)
-            _check_json(item, f"{path}.{key}", depth + 1)
-    elif isinstance(value, list):
-        if depth >= MAX_DEPTH:
-            raise ValueError(f"{path}: nested deeper than {MAX_DEPTH} levels")
-        if len(value) > MAX_ARRAY:
-            raise ValueError(f"{path}: at most {MAX_ARRAY} items")
-        for index, item in enumerate(value):
-            _check_json(item, f"{path}.{index}", depth + 1)
-    elif isinstance(value, str):
-        if len(value) > MAX_STRING:
-            raise ValueError(f"{path}: at most {MAX_STRING} characters")
-    elif isinstance(value, float):
-        if not math.isfinite(value) or (value != 0 and not 1e-130 <= abs(value) < 1e126):
-            raise ValueError(f"{path}: a number DynamoDB cannot store")
-    elif isinstance(value, int) and not isinstance(value, bool) and abs(value) >= _INTEGER_LIMIT:
-        raise ValueError(f"{path}: at most 38 digits")
+# Budgets that keep a customer's item far below DynamoDB's 400 KB whatever is sent (README, "Input limits").
+MAX_TAGS = 100
+MAX_ATTRIBUTES = 50
+MAX_ATTRIBUTE_TEXT = 1000
+MAX_ATTRIBUTE_LIST_ITEMS = 50
+MAX_ATTRIBUTE_LIST_TEXT = 200
+MAX_ATTRIBUTES_BYTES = 16 * 1024
+# Values may nest objects and arrays, as Segment's traits do (``address: {city, ...}``): they are stored as
+# given, as DynamoDB maps and lists, within 5 levels (``a.b.c.d.e`` is the deepest path). Text in an
+# object is AttributeText, text in an array AttributeListText; keys are 1 to 64 printable characters.
+MAX_ATTRIBUTE_DEPTH = 5
+MAX_KEY_LENGTH = 64
 
 
-def _check_key(key: str, path: str) -> None:
-    if not key or len(key) > MAX_KEY or _CONTROL.intersection(key):
-        raise ValueError(f"{path}: keys are 1 to {MAX_KEY} printable characters")
+def _value_problem(value: Any, depth: int, in_array: bool) -> tuple[list[str], str] | None:
+    """The path within ``value`` and the rule it breaks, or None."""
+    if isinstance(value, list | dict):
+        return _container_problem(value, depth)
+    problem: str | None = None
+    if isinstance(value, str):
+        limit = MAX_ATTRIBUTE_LIST_TEXT if in_array else MAX_ATTRIBUTE_TEXT
+        too_long = f"must have at most {limit} characters" if len(value) > limit else None
+        problem = too_long or text_problem(value, multiline=not in_array)
+    elif isinstance(value, int | float) and not isinstance(value, bool):
+        problem = number_problem(value)
+    elif not (isinstance(value, bool) or value is None):
+        problem = "must be text, a number, a boolean, null, an array or an object"
+    return ([], problem) if problem else None
 
 
-def nested_values(values: dict[str, Any]) -> dict[str, Any]:
-    for key, value in values.items():
-        _check_key(key, key[:MAX_KEY].encode("unicode_escape").decode())
-        _check_json(value, key, 1)
-    return values
+def _container_problem(value: list[Any] | dict[str, Any], depth: int) -> tuple[list[str], str] | None:
+    if depth >= MAX_ATTRIBUTE_DEPTH:
+        return [], f"must not nest deeper than {MAX_ATTRIBUTE_DEPTH} levels"
+    if len(value) > MAX_ATTRIBUTE_LIST_ITEMS:
+        return [], f"must have at most {MAX_ATTRIBUTE_LIST_ITEMS} entries"
+    entries = enumerate(value) if isinstance(value, list) else value.items()
+    for key, item in entries:
+        if isinstance(key, str) and (not key.strip() or len(key) > MAX_KEY_LENGTH or text_problem(key)):
+            return [], f"keys must be 1 to {MAX_KEY_LENGTH} printable characters"
+        found = _value_problem(item, depth + 1, in_array=isinstance(value, list))
+        if found:
+            return [str(key), *found[0]], found[1]
+    return None
 
 
-# A JSON object of up to 50 keys whose values may nest (Rehook's ``metadata``).
-JsonObject = Annotated[dict[str, Any], Field(max_length=50), AfterValidator(nested_values)]
+def _attribute_value(value: Any) -> Any:
+    found = _value_problem(value, 1, in_array=False)
+    if found:
+        path, problem = found
+        raise ValueError(f"{'.'.join(path)}: {problem}" if path else problem)
+    return value
 
 
-Attributes = Annotated[dict[AttributeName, Any], Field(max_length=50), AfterValidator(nested_values)]
-AttributeValue = Any
+AttributeValue = Annotated[Any, AfterValidator(_attribute_value)]
+Attributes = Annotated[
+    dict[AttributeName, AttributeValue], Field(max_length=MAX_ATTRIBUTES), ByteBudget(MAX_ATTRIBUTES_BYTES)
+]
+
+# A JSON object whose values may nest (Rehook's ``metadata``): its keys are printable names.
+MetadataKey = Annotated[str, StringConstraints(min_length=1, max_length=MAX_KEY_LENGTH), Printable, NotBlank]
 
 
 def _referral_code(typed: str) -> str:
@@ -97,7 +102,7 @@ class CustomerUpsert(RequestModel):
     name: ShortText | None = None
     email: Email | None = None
     phone: Phone | None = None
-    tags: Annotated[list[Label], Field(max_length=100)] | None = None
+    tags: Annotated[list[Label], Field(max_length=MAX_TAGS)] | None = None
     enrolled_at: IsoDateTime | None = None
     tier: Label | None = None
     brand: Label | None = None
@@ -133,7 +138,7 @@ class CustomerResponse(ResponseModel):
     enrolled_at: str | None
     tier: str | None
     brand: str | None
-    attributes: dict[str, AttributeValue]
+    attributes: dict[str, Any]
     referred_by: str | None
     referral_code: str | None = Field(description="This customer's own code, which referees give to be linked to it")
     points: Points
@@ -182,7 +187,10 @@ class CustomerIdentify(RequestModel):
     """``POST /customers`` as Rehook's integrations send it (Segment's identify)."""
 
     source_id: SourceId
-    metadata: JsonObject | None = Field(
+    metadata: (
+        Annotated[dict[MetadataKey, AttributeValue], Field(max_length=MAX_ATTRIBUTES), ByteBudget(MAX_ATTRIBUTES_BYTES)]
+        | None
+    ) = Field(
         default=None,
         description="Profile fields (name, first_name/firstName and last_name/lastName, email, phone, tags, tier, "
         "brand, enrolled_at) go to the profile; every other key is merged into the custom attributes "

@@ -8,21 +8,26 @@ from pydantic import Field, StringConstraints, TypeAdapter, ValidationError
 
 from shared.models.campaigns import EventName, PropertyName
 from shared.models.common import RequestModel, ResponseModel, SourceId
-from shared.models.customers import JsonObject
+from shared.models.customers import AttributeValue, MetadataKey
+from shared.models.limits import ByteBudget
 from shared.models.progress import ActionProgress
 
 if TYPE_CHECKING:
     from shared.domain.events import EventOutcome
 
+MAX_PROPERTIES = 50
+MAX_PROPERTY_TEXT = 1000
+MAX_PROPERTY_LIST_ITEMS = 100
+MAX_PROPERTIES_BYTES = 64 * 1024
+PropertyText = Annotated[str, StringConstraints(max_length=MAX_PROPERTY_TEXT)]
 PropertyValue = (
-    Annotated[str, StringConstraints(max_length=1000)]
+    PropertyText
     | int
     | float
     | bool
     | None
-    | Annotated[list[str | int | float | bool], Field(max_length=100)]
+    | Annotated[list[PropertyText | int | float | bool], Field(max_length=MAX_PROPERTY_LIST_ITEMS)]
 )
-
 
 Timestamp = Annotated[int, Field(ge=0, le=32503680000)]
 _TIMESTAMP_DESCRIPTION = "Epoch seconds; defaults to now; at most 5 minutes in the future"
@@ -32,7 +37,9 @@ class EventIn(RequestModel):
     source_id: SourceId
     event_name: EventName
     timestamp: Timestamp | None = Field(default=None, description=_TIMESTAMP_DESCRIPTION)
-    properties: Annotated[dict[PropertyName, PropertyValue], Field(max_length=50)] = {}
+    properties: Annotated[
+        dict[PropertyName, PropertyValue], Field(max_length=MAX_PROPERTIES), ByteBudget(MAX_PROPERTIES_BYTES)
+    ] = {}
 
 
 _RULE_PROPERTY = TypeAdapter(tuple[PropertyName, PropertyValue], config={"strict": True})
@@ -51,7 +58,10 @@ class EventInvoke(RequestModel):
 
     event_name: EventName
     source_id: SourceId
-    metadata: JsonObject | None = Field(
+    metadata: (
+        Annotated[dict[MetadataKey, AttributeValue], Field(max_length=MAX_PROPERTIES), ByteBudget(MAX_PROPERTIES_BYTES)]
+        | None
+    ) = Field(
         default=None,
         description="The event's properties; they may nest objects and arrays (Segment's products), which "
         "rules do not compare: conditions and sums read its top-level values",

@@ -103,13 +103,22 @@ def test_identify_with_only_the_required_field_creates_the_customer(api: ApiClie
         ({"source_id": "c1", "metadata": {"bad key!": 1}}, "metadata.bad key!: custom attribute names"),
         (
             {"source_id": "c1", "metadata": {"a": {"b": {"c": {"d": {"e": {}}}}}}},
-            "metadata: value error, a.b.c.d.e: nested",
+            "metadata.a: value error, b.c.d.e: must not nest deeper than 5 levels",
         ),
-        ({"source_id": "c1", "metadata": {"a": [[[[[1]]]]]}}, "metadata: value error, a.0.0.0.0: nested"),
-        ({"source_id": "c1", "metadata": {"n": 1e200}}, "metadata: value error, n: a number DynamoDB cannot store"),
-        ({"source_id": "c1", "metadata": {"n": 10**40}}, "metadata: value error, n: at most 38 digits"),
-        ({"source_id": "c1", "metadata": {"s": "x" * 1001}}, "metadata: value error, s: at most 1000 characters"),
-        ({"source_id": "c1", "metadata": {"k": {"a\u0007": 1}}}, "metadata: value error, k: keys are 1 to 64"),
+        (
+            {"source_id": "c1", "metadata": {"a": [[[[[1]]]]]}},
+            "metadata.a: value error, 0.0.0.0: must not nest deeper than 5 levels",
+        ),
+        ({"source_id": "c1", "metadata": {"n": 1e200}}, "metadata.n: must be less than 1e126 in magnitude"),
+        ({"source_id": "c1", "metadata": {"n": 10**38 + 1}}, "metadata.n: must have at most 38 significant digits"),
+        (
+            {"source_id": "c1", "metadata": {"s": "x" * 1001}},
+            "metadata.s: value error, must have at most 1000 characters",
+        ),
+        (
+            {"source_id": "c1", "metadata": {"k": {"a\u0007": 1}}},
+            "metadata.k: value error, keys must be 1 to 64 printable characters",
+        ),
         ({"source_id": "c1", "referral_code": "not a code!"}, "referral_code: value error, not a referral code"),
         ({"source_id": "c1", "nickname": "K"}, "nickname is not a known field"),
     ],
@@ -124,7 +133,7 @@ def test_bad_identify_is_a_400_naming_the_field_and_writes_nothing(
 
 
 def test_metadata_nests_five_levels_deep(api: ApiClient) -> None:
-    deepest = {"a": {"b": {"c": {"d": {"e": 1}}}}, "list": [[[[1, "x"]]]]}
+    deepest = {"a": {"b": {"c": {"d": {"e": 1}}}}, "list": [[[[1, "x"]]]], "big": 10**40, "tiny": 1e-130}
     response = api.post("/customers", {"source_id": "c1", "metadata": deepest})
     assert response.status == 201, response.body
     assert api.get("/customers/c1").json()["attributes"] == deepest
@@ -139,7 +148,7 @@ def test_attributes_of_one_customer_are_bounded_across_identifies(api: ApiClient
     assert more.json()["details"].startswith("metadata: a customer keeps at most 50 custom attributes")
     big = api.post("/customers", {"source_id": "c1", "metadata": {f"k{i}": "x" * 1000 for i in range(40)}})
     assert big.status == 400
-    assert "at most 32768 bytes" in big.json()["details"]
+    assert "at most 16384 bytes" in big.json()["details"]
     assert api.get("/customers/c1").json()["attributes"]["k0"] == "changed"
 
 
@@ -214,8 +223,8 @@ def test_invoke_is_counted_once_per_idempotency_key(api: ApiClient) -> None:
     ("body", "detail"),
     [
         (track("u1", ""), "event_name: string should have at least 1 character"),
-        (track("u1", "   "), "event_name: string should match pattern"),
-        (track("u1", "Order\nCompleted"), "event_name: string should match pattern"),
+        (track("u1", "   "), "event_name: value error, must not be blank"),
+        (track("u1", "Order\nCompleted"), "event_name: value error, must not contain a control character"),
         (track("u1", "x" * 129), "event_name: string should have at most 128 characters"),
         ({"event_name": "page", "metadata": {}}, "source_id is required"),
         ({**track("u1", "page"), "timestamp": "yesterday"}, "timestamp: input should be a valid integer"),
