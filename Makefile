@@ -12,7 +12,7 @@ SAM_CLI_VERSION := 1.170.0
 export SAM_CLI_TELEMETRY := 0
 PYTEST_ARGS ?=
 
-.PHONY: help install dev test test-fast lint format openapi build bench fuzz clean
+.PHONY: help install dev test test-fast lint format openapi client build bench fuzz clean
 
 help:
 	@echo "make dev      the API on http://127.0.0.1:3000 over an embedded DynamoDB (PORT, DDB_PORT to change)"
@@ -20,6 +20,7 @@ help:
 	@echo "make lint     ruff, mypy, cfn-lint, sam validate --lint, OpenAPI freshness"
 	@echo "make build    sam build, with checked-hash bytecode for every module"
 	@echo "make bench    cold start, DynamoDB round trips, CPU per request, ingest throughput"
+	@echo "make client   a typed Python client generated from openapi.json (openapi-python-client)"
 	@echo "make fuzz     schemathesis against the OpenAPI spec, >= 300 cases per operation"
 
 $(BIN)/.installed: pyproject.toml shared/requirements.txt
@@ -57,6 +58,11 @@ format: install
 
 openapi: install
 	$(BIN)/rewards openapi
+
+# A typed Python client generated from the committed contract (README: The API contract).
+CLIENT_DIR ?= .local/rewards-client
+client: install
+	PATH="$(abspath $(BIN)):$$PATH" $(BIN)/openapi-python-client generate --path openapi.json --output-path $(CLIENT_DIR) --overwrite
 
 # sam's python builder needs python3.13 on PATH; the layer builds through shared/Makefile.
 # Every module (functions, layer, third-party) is then recompiled to checked-hash bytecode by python3.13

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from typing import Generic, Literal, TypeVar
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 # The field types live with their limits in shared/models/limits.py; these are the names models import.
 from shared.models.limits import IsoDateTime, Label, ShortText, SourceId
 
-__all__ = ["ErrorResponse", "IsoDateTime", "Label", "ListResponse", "RequestModel", "ResponseModel", "ShortText",
-           "SourceId"]  # fmt: skip
+__all__ = ["ErrorKey", "ErrorResponse", "IsoDateTime", "Label", "ListResponse", "RequestModel", "ResponseModel",
+           "ShortText", "SourceId"]  # fmt: skip
 
 
 class RequestModel(BaseModel):
@@ -37,9 +37,17 @@ class ListResponse(ResponseModel, Generic[T]):
     next_cursor: str | None
 
 
+# SPEC §2: the only keys an error body carries (every domain error's key is one of them: a test checks).
+ErrorKey = Literal[
+    "bad_request", "unauthorized", "not_found", "conflict", "validation_failed", "rate_limited", "internal_error"
+]
+
+
 class ErrorResponse(ResponseModel):
-    code: int
-    key: str
+    """The one error body of every 4xx and 5xx; ``request_id`` is also the ``x-request-id`` header."""
+
+    code: int = Field(description="The HTTP status")
+    key: ErrorKey
     message: str
     details: str
     request_id: str
