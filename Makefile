@@ -9,6 +9,9 @@ BIN := $(VENV)/bin
 SAM_VENV := .venv-sam
 SAM := $(SAM_VENV)/bin/sam
 SAM_CLI_VERSION := 1.170.0
+# The IaC scanner, in its own virtual environment too (its pins are many and strict).
+CHECKOV_VENV := .venv-checkov
+CHECKOV_VERSION := 3.3.30
 export SAM_CLI_TELEMETRY := 0
 PYTEST_ARGS ?=
 
@@ -17,7 +20,7 @@ PYTEST_ARGS ?=
 help:
 	@echo "make dev      the API on http://127.0.0.1:3000 over an embedded DynamoDB (PORT, DDB_PORT to change)"
 	@echo "make test     unit, integration and end-to-end tests (CI profile of fuzzing included)"
-	@echo "make lint     ruff, mypy, cfn-lint, sam validate --lint, OpenAPI freshness"
+	@echo "make lint     ruff, mypy, cfn-lint, sam validate --lint, checkov, OpenAPI freshness"
 	@echo "make build    sam build, with checked-hash bytecode for every module"
 	@echo "make bench    cold start, DynamoDB round trips, CPU per request, ingest throughput"
 	@echo "make fuzz     schemathesis against the OpenAPI spec, >= 300 cases per operation"
@@ -35,6 +38,11 @@ $(SAM_VENV)/.installed:
 	$(SAM_VENV)/bin/pip install --quiet --disable-pip-version-check aws-sam-cli==$(SAM_CLI_VERSION)
 	touch $@
 
+$(CHECKOV_VENV)/.installed:
+	python3 -m venv $(CHECKOV_VENV)
+	$(CHECKOV_VENV)/bin/pip install --quiet --disable-pip-version-check checkov==$(CHECKOV_VERSION)
+	touch $@
+
 install: $(BIN)/.installed
 
 dev: install
@@ -43,12 +51,13 @@ dev: install
 test: install
 	$(BIN)/pytest -n auto $(PYTEST_ARGS)
 
-lint: install $(SAM_VENV)/.installed
+lint: install $(SAM_VENV)/.installed $(CHECKOV_VENV)/.installed
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy shared functions rewards_cli tests bench
 	$(BIN)/cfn-lint template.yaml
 	$(SAM) validate --lint --template template.yaml
+	$(CHECKOV_VENV)/bin/checkov --file template.yaml --framework cloudformation --compact --quiet --skip-download
 	$(BIN)/rewards openapi --check
 
 format: install

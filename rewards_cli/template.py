@@ -103,6 +103,13 @@ def _route(method: str, path: str) -> Route:
     return Route(method.upper(), path, re.compile(regex))
 
 
+def _function_of(arn: dict[str, Any]) -> str:
+    """The function's logical id in ``!GetAtt F.Arn`` or ``!Ref F.Alias`` (its published alias)."""
+    if "Ref" in arn:
+        return str(arn["Ref"]).split(".", 1)[0]
+    return str(arn["Fn::GetAtt"][0])
+
+
 @cache
 def load(path: Path = TEMPLATE_PATH) -> Template:
     document = yaml.load(path.read_text(), Loader=_CloudFormationLoader)  # noqa: S506 - SafeLoader subclass
@@ -138,7 +145,7 @@ def load(path: Path = TEMPLATE_PATH) -> Template:
     return Template(
         functions=functions,
         authorizer=Authorizer(
-            function_id=authorizer["FunctionArn"]["Fn::GetAtt"][0],
+            function_id=_function_of(authorizer["FunctionArn"]),
             identity_header=authorizer["Identity"]["Headers"][0],
             ttl_seconds=int(authorizer["Identity"].get("ReauthorizeEvery", 300)),
         ),
