@@ -16,6 +16,10 @@ from aws_lambda_powertools.metrics import MetricUnit
 
 from shared.settings import get_settings
 
+# Every function imports this module: its settings are validated here, at cold start, so a function
+# with an incomplete environment fails its init with a message naming the variable.
+get_settings()
+
 logger = Logger()
 metrics = Metrics()
 

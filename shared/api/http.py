@@ -18,6 +18,7 @@ from aws_lambda_powertools.event_handler.openapi.types import OpenAPIResponse
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from shared.api.context import AUTHORIZER_APP_ID
 from shared.api.errors import register_error_handlers
 from shared.errors import ValidationFailed
 from shared.models.common import ErrorResponse
@@ -107,13 +108,23 @@ def create_app(*routers: Router) -> APIGatewayRestResolver:
     return app
 
 
+def _caller_app_id(event: dict[str, Any]) -> str | None:
+    """For the logs only (every line says which application it belongs to); the handlers' tenant comes
+    from ``tenant_id``, which validates it."""
+    authorizer = (event.get("requestContext") or {}).get("authorizer") or {}
+    app_id = authorizer.get(AUTHORIZER_APP_ID)
+    return app_id if isinstance(app_id, str) else None
+
+
 def http_handler(router: Router) -> LambdaHandler:
     app = create_app(router)
 
-    @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)
+    # clear_state: keys appended for one request (its app id) never carry over to the next.
+    @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST, clear_state=True)
     @metrics.log_metrics
     @traced
     def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+        logger.append_keys(app_id=_caller_app_id(event))
         _read_body_as_json(event)
         response = app.resolve(event, context)
         request_id = (event.get("requestContext") or {}).get("requestId", "")
