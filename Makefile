@@ -15,11 +15,12 @@ CHECKOV_VERSION := 3.3.30
 export SAM_CLI_TELEMETRY := 0
 PYTEST_ARGS ?=
 
-.PHONY: help install dev test test-fast lint format openapi build bench fuzz clean
+.PHONY: help install dev test test-fast e2e lint format openapi build bench fuzz clean
 
 help:
 	@echo "make dev      the API on http://127.0.0.1:3000 over an embedded DynamoDB (PORT, DDB_PORT to change)"
 	@echo "make test     unit, integration and end-to-end tests (CI profile of fuzzing included)"
+	@echo "make e2e      end-to-end tests: a local runner, or a deployed stage given E2E_BASE_URL, E2E_API_KEY, E2E_SECRET_KEY"
 	@echo "make lint     ruff, mypy, cfn-lint, sam validate --lint, checkov, OpenAPI freshness"
 	@echo "make build    sam build, with checked-hash bytecode for every module"
 	@echo "make bench    cold start, DynamoDB round trips, CPU per request, ingest throughput"
@@ -50,6 +51,11 @@ dev: install
 
 test: install
 	$(BIN)/pytest -n auto $(PYTEST_ARGS)
+
+# Against a deployed stage: make e2e E2E_BASE_URL=https://<api>.execute-api.<region>.amazonaws.com/v1 \
+#   E2E_API_KEY=ak_... E2E_SECRET_KEY=sk_...  (tests that need the local runner itself are skipped)
+e2e: install
+	$(BIN)/pytest tests/e2e -p no:randomly $(PYTEST_ARGS)
 
 lint: install $(SAM_VENV)/.installed $(CHECKOV_VENV)/.installed
 	$(BIN)/ruff check .
