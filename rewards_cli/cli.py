@@ -101,7 +101,8 @@ def _disable_app(args: argparse.Namespace) -> int:
 
 
 def _set_limits(args: argparse.Namespace) -> int:
-    if args.default == (args.rate is not None or args.burst is not None):
+    both = args.rate is not None and args.burst is not None
+    if args.default == both or (not both and (args.rate is not None or args.burst is not None)):
         return _fail("give --rate and --burst, or --default")
     stack = _store(args)
     from shared.domain.applications import set_rate_limits
