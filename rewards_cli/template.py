@@ -57,6 +57,7 @@ class Function:
     environment: dict[str, Any]
     routes: list[Route] = field(default_factory=list)
     schedules: list[str] = field(default_factory=list)
+    memory_mb: int = 128  # Lambda's default
 
     @property
     def module_path(self) -> Path:
@@ -148,6 +149,7 @@ def load(path: Path = TEMPLATE_PATH) -> Template:
             environment=environment,
             routes=routes,
             schedules=schedules,
+            memory_mb=int(props.get("MemorySize", defaults.get("MemorySize", 128))),
         )
     api = next(r for r in resources.values() if r["Type"] == "AWS::Serverless::Api")["Properties"]
     authorizer_name = api["Auth"]["DefaultAuthorizer"]
