@@ -21,7 +21,6 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from shared.api.context import AUTHORIZER_APP_ID
 from shared.api.errors import register_error_handlers
 from shared.errors import ValidationFailed
-from shared.models.common import ErrorResponse
 from shared.observability import logger, metrics, traced
 
 REQUEST_ID_HEADER = "x-request-id"
@@ -59,6 +58,8 @@ _ERROR_RESPONSES: dict[int, tuple[str, dict[str, Any]]] = {
 
 def document_error_responses(app: APIGatewayRestResolver) -> None:
     """For the OpenAPI document only (run when it is built, not at a function's cold start)."""
+    from shared.models.common import ErrorResponse
+
     for route in app._static_routes + app._dynamic_routes:  # no public hook for default responses
         # Powertools documents its default success response only when a route declares none of its own.
         documented: dict[int, OpenAPIResponse] = dict(
