@@ -9,7 +9,6 @@ The Powertools machinery lives in ``shared.api.idempotency_store``, loaded by th
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response
@@ -42,10 +41,7 @@ def idempotent(app: APIGatewayRestResolver, next_middleware: NextMiddleware) -> 
         return next_middleware(app)
     if not 0 < len(key) <= _MAX_KEY_LENGTH or not key.isprintable():
         raise ValidationFailed(f"{HEADER}: must be 1 to {_MAX_KEY_LENGTH} printable characters")
-    try:
-        body: Any = json.loads(event.body) if event.body else None
-    except ValueError:
-        body = event.body
+    body = event.json_body  # the one parser: a refused body is its 400, and no record is claimed for it
     from shared.api import idempotency_store as store  # the first keyed request loads it (module docstring)
 
     store.config.register_lambda_context(app.lambda_context)
