@@ -67,6 +67,13 @@ def register_key(stack: Stack, app_id: str, api_key: str, apigateway: Any) -> st
     return key_id
 
 
+def ensure_key(stack: Stack, app_id: str, api_key: str, apigateway: Any) -> None:
+    """Give an application created before the stack had usage plans (or without ``--stack``) its key."""
+    keys = apigateway.get_api_keys(nameQuery=app_id, includeValues=False)["items"]
+    if not any(key["name"] == app_id for key in keys):
+        register_key(stack, app_id, api_key, apigateway)
+
+
 def _plans_of_key(stack: Stack, key_id: str, apigateway: Any) -> list[str]:
     plans = apigateway.get_usage_plans(keyId=key_id)["items"]
     return [str(plan["id"]) for plan in plans if any(s["apiId"] == stack.api_id for s in plan.get("apiStages", []))]

@@ -24,7 +24,7 @@ import threading
 from pathlib import Path
 from typing import Any
 
-from rewards_cli.aws_stack import Stack, StackError, describe, disable_key, move_key, register_key
+from rewards_cli.aws_stack import Stack, StackError, describe, disable_key, ensure_key, move_key, register_key
 from rewards_cli.environment import DEFAULT_LOCAL_TABLE, configure
 from rewards_cli.template import PROJECT_ROOT, RateLimits, load
 
@@ -107,7 +107,7 @@ def _set_limits(args: argparse.Namespace) -> int:
     stack = _store(args)
     from shared.domain.applications import set_rate_limits
 
-    set_rate_limits(args.app_id, args.rate, args.burst)
+    api_key = set_rate_limits(args.app_id, args.rate, args.burst)
     output: dict[str, Any] = {"app_id": args.app_id, "rate": args.rate, "burst": args.burst}
     if args.default:
         defaults = load().default_limits
@@ -115,7 +115,9 @@ def _set_limits(args: argparse.Namespace) -> int:
         output["burst"] = defaults.burst if defaults else None
     if stack is not None:
         limits = None if args.default else RateLimits(args.rate, args.burst)
-        output["usage_plan_id"] = move_key(stack, args.app_id, limits, _apigateway())
+        apigateway = _apigateway()
+        ensure_key(stack, args.app_id, api_key, apigateway)
+        output["usage_plan_id"] = move_key(stack, args.app_id, limits, apigateway)
     print(json.dumps(output))
     return 0
 

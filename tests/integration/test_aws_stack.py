@@ -8,7 +8,7 @@ from typing import Any
 import boto3
 import pytest
 
-from rewards_cli.aws_stack import Stack, StackError, describe, disable_key, move_key, register_key
+from rewards_cli.aws_stack import Stack, StackError, describe, disable_key, ensure_key, move_key, register_key
 from rewards_cli.template import RateLimits
 
 API_KEY = "ak_0123456789abcdef0123456789abcdef"
@@ -62,6 +62,15 @@ def test_set_limits_moves_the_key_to_its_own_plan_and_back(apigateway: Any, stac
     assert plans_while_own[0]["name"] == "shop-app_1"
     assert back == stack.default_plan_id
     assert [p["id"] for p in _plans_of(apigateway, key_id)] == [stack.default_plan_id]
+
+
+def test_an_application_without_a_key_gets_one_before_it_moves(apigateway: Any, stack: Stack) -> None:
+    ensure_key(stack, "app_old", API_KEY, apigateway)
+    ensure_key(stack, "app_old", API_KEY, apigateway)  # the second call finds it
+
+    keys = [k for k in apigateway.get_api_keys(includeValues=True)["items"] if k["name"] == "app_old"]
+    assert [k["value"] for k in keys] == [API_KEY]
+    assert [p["id"] for p in _plans_of(apigateway, keys[0]["id"])] == [stack.default_plan_id]
 
 
 def test_disable_key_disables_the_applications_key(apigateway: Any, stack: Stack) -> None:
