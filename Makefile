@@ -9,15 +9,19 @@ BIN := $(VENV)/bin
 SAM_VENV := .venv-sam
 SAM := $(SAM_VENV)/bin/sam
 SAM_CLI_VERSION := 1.170.0
+# The IaC scanner, in its own virtual environment too (its pins are many and strict).
+CHECKOV_VENV := .venv-checkov
+CHECKOV_VERSION := 3.3.30
 export SAM_CLI_TELEMETRY := 0
 PYTEST_ARGS ?=
 
-.PHONY: help install dev test test-fast lint format openapi client build bench fuzz clean
+.PHONY: help install dev test test-fast e2e lint format openapi client build bench fuzz clean
 
 help:
 	@echo "make dev      the API on http://127.0.0.1:3000 over an embedded DynamoDB (PORT, DDB_PORT to change)"
 	@echo "make test     unit, integration and end-to-end tests (CI profile of fuzzing included)"
-	@echo "make lint     ruff, mypy, cfn-lint, sam validate --lint, OpenAPI freshness"
+	@echo "make e2e      end-to-end tests: a local runner, or a deployed stage given E2E_BASE_URL, E2E_API_KEY, E2E_SECRET_KEY"
+	@echo "make lint     ruff, mypy, cfn-lint, sam validate --lint, checkov, OpenAPI freshness"
 	@echo "make build    sam build, with checked-hash bytecode for every module"
 	@echo "make bench    cold start, DynamoDB round trips, CPU per request, ingest throughput"
 	@echo "make client   a typed Python client generated from openapi.json (openapi-python-client)"
@@ -36,6 +40,11 @@ $(SAM_VENV)/.installed:
 	$(SAM_VENV)/bin/pip install --quiet --disable-pip-version-check aws-sam-cli==$(SAM_CLI_VERSION)
 	touch $@
 
+$(CHECKOV_VENV)/.installed:
+	python3 -m venv $(CHECKOV_VENV)
+	$(CHECKOV_VENV)/bin/pip install --quiet --disable-pip-version-check checkov==$(CHECKOV_VERSION)
+	touch $@
+
 install: $(BIN)/.installed
 
 dev: install
@@ -44,12 +53,18 @@ dev: install
 test: install
 	$(BIN)/pytest -n auto $(PYTEST_ARGS)
 
-lint: install $(SAM_VENV)/.installed
+# Against a deployed stage: make e2e E2E_BASE_URL=https://<api>.execute-api.<region>.amazonaws.com/v1 \
+#   E2E_API_KEY=ak_... E2E_SECRET_KEY=sk_...  (tests that need the local runner itself are skipped)
+e2e: install
+	$(BIN)/pytest tests/e2e -p no:randomly $(PYTEST_ARGS)
+
+lint: install $(SAM_VENV)/.installed $(CHECKOV_VENV)/.installed
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy shared functions rewards_cli tests bench
 	$(BIN)/cfn-lint template.yaml
 	$(SAM) validate --lint --template template.yaml
+	$(CHECKOV_VENV)/bin/checkov --file template.yaml --framework cloudformation --compact --quiet --skip-download
 	$(BIN)/rewards openapi --check
 
 format: install

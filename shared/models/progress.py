@@ -1,7 +1,5 @@
 """The reward progress response, exactly in seed 000's fields (AWT fields only where the seed has them)."""
 
-from __future__ import annotations
-
 from typing import Any, Literal
 
 from pydantic import Field
@@ -56,7 +54,7 @@ class CampaignProgress(ResponseModel):
     rules: list[RuleProgressOut]
 
     @classmethod
-    def from_view(cls, view: CampaignProgressView) -> CampaignProgress:
+    def from_view(cls, view: CampaignProgressView) -> "CampaignProgress":
         return cls(
             campaign_id=view.campaign.campaign_id,
             campaign_name=view.campaign.campaign_name,

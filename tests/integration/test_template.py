@@ -220,7 +220,8 @@ def test_the_authorizer_is_a_cached_request_authorizer_on_the_authorization_head
     auth = API["Properties"]["Auth"]
     authorizer = auth["Authorizers"][auth["DefaultAuthorizer"]]
     assert authorizer["FunctionPayloadType"] == "REQUEST"
-    assert authorizer["FunctionArn"] == {"Fn::GetAtt": ["AuthorizerFunction", "Arn"]}
+    # Its alias: the published version SnapStart restores (when on), never $LATEST.
+    assert authorizer["FunctionArn"] == {"Ref": "AuthorizerFunction.Alias"}
     assert authorizer["Identity"]["Headers"] == ["Authorization"]
     assert 0 < authorizer["Identity"]["ReauthorizeEvery"] <= 3600
 
@@ -240,7 +241,7 @@ def _render(template: str, request_id: str) -> Any:
     return json.loads(rendered)
 
 
-@pytest.mark.parametrize("kind", ["UNAUTHORIZED", "ACCESS_DENIED"])
+@pytest.mark.parametrize("kind", ["UNAUTHORIZED", "ACCESS_DENIED", "INVALID_API_KEY"])
 def test_the_gateway_answers_401_with_the_one_unauthorized_body(kind: str) -> None:
     response = API["Properties"]["GatewayResponses"][kind]
     assert response["StatusCode"] == "401"
