@@ -194,8 +194,9 @@ def _legacy_request(operation: str, body: dict[str, Any]) -> dict[str, str]:
     }
 
 
-def _legacy_table(name: str, items: list[Any]) -> TableSnapshot:
-    """A table of the former state file: defined as the runner defined it (template.yaml)."""
+def template_table(name: str, items: list[Any]) -> TableSnapshot:
+    """A table defined as the runner defines it (template.yaml), holding ``items``: how a state file of
+    the former format is read, and how tests and the bench build a large store without a request per item."""
     ttl = {"TableName": name, "TimeToLiveSpecification": {"AttributeName": ttl_attribute(), "Enabled": True}}
     definition = [
         _legacy_request("CreateTable", create_table_arguments(name)),
@@ -233,7 +234,7 @@ class EmbeddedDynamoDB:
         threading.Thread(target=self._compact_when_due, daemon=True, name="dynamodb-compaction").start()
 
     def _load(self) -> int:
-        snapshot = read_snapshot(self.paths, _legacy_table)
+        snapshot = read_snapshot(self.paths, template_table)
         journal_from = snapshot.journal_from if snapshot else 0
         if snapshot is not None:
             self._snapshot_bytes = self.paths.state_file.stat().st_size
