@@ -181,7 +181,11 @@ def _dev(args: argparse.Namespace) -> int:
     server.wait_idle(STOP_DEADLINE_SECONDS / 2)
     if store is not None:
         store.stop()
-    return 0
+    # Everything is saved and closed: skip the interpreter's teardown of every loaded function module,
+    # which took seconds on a busy machine.
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(0)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import Any
 
 import boto3
-from moto.core import DEFAULT_ACCOUNT_ID
+from moto.core.models import DEFAULT_ACCOUNT_ID
 from moto.moto_server.werkzeug_app import DomainDispatcherApplication, MotoRequestHandler, create_backend_app
 from werkzeug.serving import BaseWSGIServer
 from werkzeug.test import EnvironBuilder
@@ -154,17 +154,13 @@ class _JournaledApp:
 
     def replay_definition(self, request: dict[str, str]) -> None:
         """Apply a journaled table request through moto (at start-up, before serving)."""
-        builder = EnvironBuilder(
-            path="/",
-            method="POST",
-            headers={
-                "X-Amz-Target": request["target"],
-                "Authorization": request["authorization"],
-                "Content-Type": "application/x-amz-json-1.0",
-                "Host": "localhost",
-            },
-            data=request["body"].encode(),
-        )
+        headers = {
+            "X-Amz-Target": request["target"],
+            "Authorization": request["authorization"],
+            "Content-Type": "application/x-amz-json-1.0",
+            "Host": "localhost",
+        }
+        builder = EnvironBuilder(path="/", method="POST", headers=list(headers.items()), data=request["body"].encode())
         response = _Response()
 
         def capture(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Callable[[bytes], None]:
@@ -181,7 +177,7 @@ class _PooledWSGIServer(PooledServerMixin, BaseWSGIServer):
     multithread = True
 
 
-class _RequestHandler(MotoRequestHandler, KeepAliveHandlerMixin):
+class _RequestHandler(MotoRequestHandler, KeepAliveHandlerMixin):  # type: ignore[misc]  # both declare `server`
     def log_request(self, *args: Any, **kwargs: Any) -> None:
         pass
 

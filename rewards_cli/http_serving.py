@@ -70,14 +70,19 @@ class PooledServerMixin(BaseServer):
     def wait_idle(self, timeout: float) -> bool:
         """Wait for the workers to finish their connections; False if some are still busy at ``timeout``."""
         finished = threading.Event()
-        threading.Thread(target=lambda: (self._pool.shutdown(wait=True), finished.set()), daemon=True).start()
+
+        def wait() -> None:
+            self._pool.shutdown(wait=True)
+            finished.set()
+
+        threading.Thread(target=wait, daemon=True, name="stop-wait").start()
         return finished.wait(timeout)
 
 
 class KeepAliveHandlerMixin(BaseHTTPRequestHandler):
     """Serves a connection's requests one after another, giving the worker up when idle (see module doc)."""
 
-    server: PooledServerMixin  # type: ignore[assignment]
+    server: PooledServerMixin
     # Headers and body are written separately: Nagle's algorithm and delayed ACKs would add 40 ms.
     disable_nagle_algorithm = True
 
@@ -99,4 +104,3 @@ class KeepAliveHandlerMixin(BaseHTTPRequestHandler):
             if readable:
                 return True
         return False
-

@@ -83,20 +83,8 @@ class ChangeSet:
 
     def rollback(self) -> None:
         """Put back every touched item's prior image and drop the stream records written meanwhile."""
-        for table, (hash_key, range_key), prior in self._priors.values():
-            if range_key is None:
-                if prior is None:
-                    table.items.pop(hash_key, None)
-                else:
-                    table.items[hash_key] = prior
-                continue
-            partition = table.items.get(hash_key)
-            if prior is not None:
-                table.items[hash_key][range_key] = prior
-            elif partition is not None:
-                partition.pop(range_key, None)
-                if not partition:
-                    del table.items[hash_key]
+        for table, key, prior in self._priors.values():
+            _set_item(table, key, prior)
         for shard, length in self._stream_lengths.values():
             del shard.items[length:]
         self._priors.clear()
@@ -176,7 +164,8 @@ def check_supported() -> None:
     low, high = SUPPORTED_MOTO
     if not low <= installed < high:
         raise RuntimeError(f"rewards_cli/moto_adapter.py supports moto {low} to {high}, found {version('moto')}")
-    if not (getattr(backend_module, "copy", None) is copy or isinstance(backend_module.copy, _NoTableCopies)):
+    imported = getattr(backend_module, "copy", None)
+    if not (imported is copy or isinstance(imported, _NoTableCopies)):
         raise RuntimeError("moto.dynamodb.models no longer imports `copy`: its transaction rollback changed")
     for owner, names in (
         (DynamoDBBackend, ("transact_write_items", "update_item", "get_table")),
@@ -266,6 +255,23 @@ def current_image(table: Table, key: Key) -> ItemImage | None:
     return attributes
 
 
+def _set_item(table: Table, key: Key, item: Item | None) -> None:
+    """Put ``item`` in the table at ``key``, or remove what is there (``None``)."""
+    items: Any = table.items  # {hash: item}, or {hash: {range: item}} with a range key
+    hash_key, range_key = key
+    if range_key is None:
+        if item is None:
+            items.pop(hash_key, None)
+        else:
+            items[hash_key] = item
+    elif item is not None:
+        items[hash_key][range_key] = item
+    elif (partition := items.get(hash_key)) is not None:
+        partition.pop(range_key, None)
+        if not partition:
+            del items[hash_key]
+
+
 def load_items(table: Table, images: Iterable[ItemImage]) -> int:
     """Put saved images into the table as they are (no request, no condition, no stream record)."""
     count = 0
@@ -273,11 +279,7 @@ def load_items(table: Table, images: Iterable[ItemImage]) -> int:
         key = _key_of(table, attributes)
         if key is None:
             raise ValueError(f"a saved item of {table.name} has no key: {sorted(attributes)}")
-        item = Item(key[0], key[1], attributes)
-        if key[1] is None:
-            table.items[key[0]] = item
-        else:
-            table.items[key[0]][key[1]] = item
+        _set_item(table, key, Item(key[0], key[1], attributes))
         count += 1
     return count
 
@@ -287,11 +289,4 @@ def apply_image(table: Table, key: ItemImage, attributes: ItemImage | None) -> N
     found = _key_of(table, key)
     if found is None:
         raise ValueError(f"a journaled key of {table.name} is malformed: {key}")
-    if attributes is not None:
-        load_items(table, [attributes])
-    elif found[1] is None:
-        table.items.pop(found[0], None)
-    elif (partition := table.items.get(found[0])) is not None:
-        partition.pop(found[1], None)
-        if not partition:
-            del table.items[found[0]]
+    _set_item(table, found, None if attributes is None else Item(found[0], found[1], attributes))

@@ -26,7 +26,7 @@ import os
 import re
 import threading
 import zlib
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -223,7 +223,7 @@ class Snapshot:
 _TABLE_MARK, _END_MARK = "__table__", "__end__"
 
 
-def write_snapshot(paths: StorePaths, journal_from: int, tables: list[tuple[TableSnapshot, Iterable[str]]]) -> None:
+def write_snapshot(paths: StorePaths, journal_from: int, tables: Sequence[tuple[TableSnapshot, Iterable[str]]]) -> None:
     """Write a snapshot (each table's items given as JSON lines), then put it in place of the old one."""
     temporary = paths.temporary_snapshot
     header = {

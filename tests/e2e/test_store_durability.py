@@ -130,9 +130,11 @@ def test_a_restart_after_a_snapshot_compacted_the_journal_keeps_everything(
     runner.start()
     client = _store_client(runner)
     client.update_item(
-        TableName=TABLE, Key={"PK": {"S": "FILLER#7"}, "SK": {"S": "F"}}, UpdateExpression="SET n = :n",
+        TableName=TABLE,
+        Key={"PK": {"S": "FILLER#7"}, "SK": {"S": "F"}},
+        UpdateExpression="SET n = :n",
         ExpressionAttributeValues={":n": {"N": "700"}},
-    )  # fmt: skip
+    )
     client.delete_item(TableName=TABLE, Key={"PK": {"S": "FILLER#8"}, "SK": {"S": "F"}})
     items_before = _all_items(runner)
     assert len([item for item in items_before if item["PK"]["S"].startswith("FILLER#")]) == 1999

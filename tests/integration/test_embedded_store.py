@@ -77,9 +77,11 @@ def test_a_snapshot_taken_under_writes_then_a_restart_gives_back_every_acknowled
     def write(writer: int) -> None:
         for number in range(OPERATIONS):
             client.update_item(
-                TableName=TABLE, Key=_key(f"COUNTER#{number % 5}"), UpdateExpression="ADD n :one",
+                TableName=TABLE,
+                Key=_key(f"COUNTER#{number % 5}"),
+                UpdateExpression="ADD n :one",
                 ExpressionAttributeValues={":one": {"N": "1"}},
-            )  # fmt: skip
+            )
             client.put_item(TableName=TABLE, Item={**_key(f"NEW#{writer}#{number}"), "w": {"N": str(writer)}})
             client.delete_item(TableName=TABLE, Key=_key(f"FILLER#{writer * OPERATIONS + number}"))
 
@@ -120,10 +122,12 @@ def test_a_failed_request_leaves_nothing_in_memory_or_in_the_journal(state_file:
 
         with pytest.raises(ClientError):  # the second item is rejected: the first must not stay written
             client.batch_write_item(
-                RequestItems={TABLE: [
-                    {"PutRequest": {"Item": {**_key("B"), "v": {"S": "2"}}}},
-                    {"PutRequest": {"Item": {**_key("C"), "v": {"N": "not a number"}}}},
-                ]}  # fmt: skip
+                RequestItems={
+                    TABLE: [
+                        {"PutRequest": {"Item": {**_key("B"), "v": {"S": "2"}}}},
+                        {"PutRequest": {"Item": {**_key("C"), "v": {"N": "not a number"}}}},
+                    ]
+                }
             )
         with pytest.raises(ClientError):
             client.put_item(

@@ -5,7 +5,6 @@ the table's stream holds committed writes only. These fail loudly when a moto up
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
 from importlib.metadata import version
 from typing import Any
 
@@ -28,13 +27,16 @@ def _key(pk: str, sk: str = "A") -> dict[str, Any]:
 
 
 @pytest.fixture
-def streamed(table: str) -> Iterator[Any]:
+def streamed(table: str) -> Any:
     """A table with a NEW_AND_OLD_IMAGES stream and filler items, inside the suite's atomic moto."""
     client = boto3.client("dynamodb")
     client.create_table(
         TableName=STREAM_TABLE,
         KeySchema=[{"AttributeName": "PK", "KeyType": "HASH"}, {"AttributeName": "SK", "KeyType": "RANGE"}],
-        AttributeDefinitions=[{"AttributeName": "PK", "AttributeType": "S"}, {"AttributeName": "SK", "AttributeType": "S"}],
+        AttributeDefinitions=[
+            {"AttributeName": "PK", "AttributeType": "S"},
+            {"AttributeName": "SK", "AttributeType": "S"},
+        ],
         BillingMode="PAY_PER_REQUEST",
         StreamSpecification={"StreamEnabled": True, "StreamViewType": "NEW_AND_OLD_IMAGES"},
     )
@@ -88,15 +90,27 @@ def test_a_cancelled_transaction_restores_the_touched_items_and_writes_no_stream
     with pytest.raises(ClientError) as cancelled:
         client.transact_write_items(
             TransactItems=[
-                {"Update": {"TableName": STREAM_TABLE, "Key": _key("COUNTER"), "UpdateExpression": "ADD n :one SET #l = list_append(#l, :x)",
-                            "ExpressionAttributeNames": {"#l": "list"},
-                            "ExpressionAttributeValues": {":one": {"N": "1"}, ":x": {"L": [{"S": "b"}]}}}},
+                {
+                    "Update": {
+                        "TableName": STREAM_TABLE,
+                        "Key": _key("COUNTER"),
+                        "UpdateExpression": "ADD n :one SET #l = list_append(#l, :x)",
+                        "ExpressionAttributeNames": {"#l": "list"},
+                        "ExpressionAttributeValues": {":one": {"N": "1"}, ":x": {"L": [{"S": "b"}]}},
+                    }
+                },
                 {"Put": {"TableName": STREAM_TABLE, "Item": {**_key("NEW"), "v": {"S": "never"}}}},
                 {"Delete": {"TableName": STREAM_TABLE, "Key": _key("DOOMED")}},
-                {"Update": {"TableName": STREAM_TABLE, "Key": _key("FILLER#7"), "UpdateExpression": "SET n = :x",
-                            "ConditionExpression": "n = :wrong",
-                            "ExpressionAttributeValues": {":x": {"N": "70"}, ":wrong": {"N": "-1"}}}},
-            ]  # fmt: skip
+                {
+                    "Update": {
+                        "TableName": STREAM_TABLE,
+                        "Key": _key("FILLER#7"),
+                        "UpdateExpression": "SET n = :x",
+                        "ConditionExpression": "n = :wrong",
+                        "ExpressionAttributeValues": {":x": {"N": "70"}, ":wrong": {"N": "-1"}},
+                    }
+                },
+            ]
         )
 
     reasons = [reason["Code"] for reason in cancelled.value.response["CancellationReasons"]]
@@ -111,10 +125,16 @@ def test_a_committed_transaction_writes_one_stream_record_per_item(streamed: Any
 
     client.transact_write_items(
         TransactItems=[
-            {"Update": {"TableName": STREAM_TABLE, "Key": _key("CREATED"), "UpdateExpression": "SET v = :v",
-                        "ExpressionAttributeValues": {":v": {"S": "x"}}}},
+            {
+                "Update": {
+                    "TableName": STREAM_TABLE,
+                    "Key": _key("CREATED"),
+                    "UpdateExpression": "SET v = :v",
+                    "ExpressionAttributeValues": {":v": {"S": "x"}},
+                }
+            },
             {"Put": {"TableName": STREAM_TABLE, "Item": {**_key("FILLER#1"), "n": {"N": "100"}}}},
-        ]  # fmt: skip
+        ]
     )
 
     records = _stream_records(client)[records_before:]
@@ -152,28 +172,46 @@ def test_concurrent_transactions_commit_or_roll_back_exactly(streamed: Any) -> N
     before = {item["PK"]["S"]: item for item in _all_items(client)}
     records_before = len(_stream_records(client))
 
-    def claim(number: int) -> bool:
+    def claim(number: int) -> str:
         try:
             client.transact_write_items(
                 TransactItems=[
-                    {"Update": {"TableName": STREAM_TABLE, "Key": _key("STOCK"), "UpdateExpression": "ADD #left :minus",
-                                "ConditionExpression": "#left > :zero", "ExpressionAttributeNames": {"#left": "left"},
-                                "ExpressionAttributeValues": {":minus": {"N": "-1"}, ":zero": {"N": "0"}}}},
-                    {"Put": {"TableName": STREAM_TABLE, "Item": {**_key(f"CLAIM#{number}"), "by": {"N": str(number)}},
-                             "ConditionExpression": "attribute_not_exists(PK)"}},
-                    {"Update": {"TableName": STREAM_TABLE, "Key": _key(f"FILLER#{number}"), "UpdateExpression": "ADD n :one",
-                                "ExpressionAttributeValues": {":one": {"N": "1"}}}},
-                ]  # fmt: skip
+                    {
+                        "Update": {
+                            "TableName": STREAM_TABLE,
+                            "Key": _key("STOCK"),
+                            "UpdateExpression": "ADD #left :minus",
+                            "ConditionExpression": "#left > :zero",
+                            "ExpressionAttributeNames": {"#left": "left"},
+                            "ExpressionAttributeValues": {":minus": {"N": "-1"}, ":zero": {"N": "0"}},
+                        }
+                    },
+                    {
+                        "Put": {
+                            "TableName": STREAM_TABLE,
+                            "Item": {**_key(f"CLAIM#{number}"), "by": {"N": str(number)}},
+                            "ConditionExpression": "attribute_not_exists(PK)",
+                        }
+                    },
+                    {
+                        "Update": {
+                            "TableName": STREAM_TABLE,
+                            "Key": _key(f"FILLER#{number}"),
+                            "UpdateExpression": "ADD n :one",
+                            "ExpressionAttributeValues": {":one": {"N": "1"}},
+                        }
+                    },
+                ]
             )
         except ClientError as error:
-            assert error.response["Error"]["Code"] == "TransactionCanceledException"
-            return False
-        return True
+            return str(error.response["Error"]["Code"])
+        return "committed"
 
-    won = fire_together([lambda n=n: claim(n) for n in range(contenders)])  # type: ignore[misc]
+    outcomes = fire_together([lambda n=n: claim(n) for n in range(contenders)])  # type: ignore[misc]
 
-    winners = {n for n, ok in enumerate(won) if ok}
+    winners = {n for n, outcome in enumerate(outcomes) if outcome == "committed"}
     assert len(winners) == stock
+    assert {outcome for outcome in outcomes if outcome != "committed"} == {"TransactionCanceledException"}
     after = {item["PK"]["S"]: item for item in _all_items(client)}
     assert after["STOCK"]["left"] == {"N": "0"}
     assert {pk for pk in after if pk.startswith("CLAIM#")} == {f"CLAIM#{n}" for n in winners}

@@ -16,7 +16,7 @@ SYSTEM_PATH = "/usr/bin:/bin"
 
 
 def _make_python(path: str, home: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(  # noqa: S603 - our own Makefile
+    return subprocess.run(
         ["make", "-s", "--no-print-directory", "python"],  # noqa: S607 - make from PATH, as a developer runs it
         cwd=PROJECT_ROOT,
         env={"PATH": path, "HOME": str(home)},

@@ -26,7 +26,9 @@ def paths(tmp_path: Path) -> StorePaths:
 
 
 def _records(count: int) -> list[dict[str, object]]:
-    return [{"items": [["acct", "us-east-1", "t", {"PK": {"S": f"K{n}"}}, {"PK": {"S": f"K{n}"}}]]} for n in range(count)]
+    return [
+        {"items": [["acct", "us-east-1", "t", {"PK": {"S": f"K{n}"}}, {"PK": {"S": f"K{n}"}}]]} for n in range(count)
+    ]
 
 
 def _journal(paths: StorePaths, records: list[dict[str, object]], fsync: str = "always") -> Path:
@@ -128,8 +130,7 @@ def test_segments_are_listed_in_order(paths: StorePaths) -> None:
 
 
 def test_a_second_store_on_the_same_files_is_refused(paths: StorePaths) -> None:
-    with exclusive(paths):
-        with pytest.raises(StoreFilesError, match="another store"), exclusive(paths):
-            pass
+    with exclusive(paths), pytest.raises(StoreFilesError, match="another store"), exclusive(paths):
+        pass
     with exclusive(paths):  # released with the first
         pass
