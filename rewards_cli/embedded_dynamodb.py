@@ -21,7 +21,6 @@ import io
 import json
 import sys
 import threading
-import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -278,6 +277,9 @@ class EmbeddedDynamoDB:
             if self._app.journal is not None:
                 self._app.journal.close()
                 self._app.journal = None
+        # A snapshot being written finishes before the files are released to another store.
+        if self._compact_lock.acquire(timeout=STOP_WAIT_SECONDS):
+            self._compact_lock.release()
         self._files.close()
 
     # ------------------------------------------------------------------------------------ snapshots
@@ -343,11 +345,3 @@ class EmbeddedDynamoDB:
         client.update_time_to_live(
             TableName=table_name, TimeToLiveSpecification={"AttributeName": ttl_attribute(), "Enabled": True}
         )
-
-    def wait_for_compaction(self, timeout: float) -> None:
-        """For tests and the bench: block until no snapshot is being written."""
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self._compact_lock.acquire(timeout=0.1):
-                self._compact_lock.release()
-                return

@@ -9,6 +9,10 @@ What it changes, and why:
   prior image remembered on first touch (a ``ChangeSet``), and a cancelled transaction puts back those
   images only: O(items touched). Stream records written by the cancelled transaction are dropped too,
   as the table copy used to drop them: a cancelled transaction announces nothing.
+- **Query reads its partition.** moto's ``Table.query`` lists and sorts every item of the table, then
+  keeps those of the partition asked for: a Query cost grew with the table (seconds at 200,000 items).
+  While a Query runs, ``all_items`` gives it that partition only, unsorted; a query of an index gets
+  every item unsorted (a query sorts what matches by its keys itself).
 - **UpdateItem all or nothing.** moto applies an update expression in place and may raise half-way
   (an item grown past 400 KB); the prior image is put back then, as real DynamoDB rejects it whole.
 - **What a request changed.** The embedded store opens a ``ChangeSet`` around each request to journal
@@ -24,6 +28,8 @@ rewards_cli/embedded_dynamodb.py), so a ChangeSet only ever sees its own thread'
 from __future__ import annotations
 
 import copy
+import functools
+import inspect
 import threading
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
@@ -167,9 +173,11 @@ def check_supported() -> None:
     imported = getattr(backend_module, "copy", None)
     if not (imported is copy or isinstance(imported, _NoTableCopies)):
         raise RuntimeError("moto.dynamodb.models no longer imports `copy`: its transaction rollback changed")
+    if not {"hash_key", "index_name"} <= set(inspect.signature(Table.query).parameters):
+        raise RuntimeError("moto's Table.query no longer takes hash_key and index_name")
     for owner, names in (
         (DynamoDBBackend, ("transact_write_items", "update_item", "get_table")),
-        (Table, ("put_item", "delete_item", "get_item")),
+        (Table, ("put_item", "delete_item", "get_item", "query", "all_items")),
     ):
         missing = [name for name in names if not callable(getattr(owner, name, None))]
         if missing:
@@ -185,6 +193,9 @@ def install() -> None:
     update_item = DynamoDBBackend.update_item
     put_item = Table.put_item
     delete_item = Table.delete_item
+    query = Table.query
+    all_items = Table.all_items
+    query_signature = inspect.signature(query)
 
     def atomic_transact_write_items(self: DynamoDBBackend, transact_items: list[dict[str, Any]]) -> None:
         _all_or_nothing(lambda: transact_write_items(self, transact_items))
@@ -216,11 +227,38 @@ def install() -> None:
         _note(self, (hash_key, range_key))
         return delete_item(self, hash_key, range_key)
 
+    @functools.wraps(query)  # keeps its signature visible to check_supported
+    def scoped_query(self: Table, *args: Any, **kw: Any) -> Any:
+        arguments = query_signature.bind(self, *args, **kw).arguments
+        _local.query_scope = (self, None if arguments.get("index_name") else arguments.get("hash_key"))
+        try:
+            return query(self, *args, **kw)
+        finally:
+            _local.query_scope = None
+
+    def scoped_all_items(self: Table) -> list[Item]:
+        scope = getattr(_local, "query_scope", None)
+        if scope is None or scope[0] is not self:
+            return all_items(self)
+        items: Any = self.items  # {hash: item}, or {hash: {range: item}} with a range key
+        if scope[1] is None:
+            if self.range_key_attr is None:
+                return list(items.values())
+            return [item for partition in items.values() for item in partition.values()]
+        partition = items.get(scope[1])
+        if partition is None:
+            return []
+        if self.range_key_attr is None:
+            return [partition]
+        return list(partition.values())  # the query sorts them by range key
+
     atomic_transact_write_items._rewards_adapter = True  # type: ignore[attr-defined]
     DynamoDBBackend.transact_write_items = atomic_transact_write_items  # type: ignore[method-assign]
     DynamoDBBackend.update_item = atomic_update_item  # type: ignore[method-assign]
     Table.put_item = noting_put_item  # type: ignore[method-assign]
     Table.delete_item = noting_delete_item  # type: ignore[method-assign]
+    Table.query = scoped_query  # type: ignore[method-assign]
+    Table.all_items = scoped_all_items  # type: ignore[method-assign]
     setattr(backend_module, "copy", _NoTableCopies())  # noqa: B010 - replaces its module reference
 
 

@@ -13,6 +13,7 @@ import pytest
 from botocore.exceptions import ClientError
 from moto.core.botocore_stubber import BotocoreStubber
 from moto.dynamodb.models import DynamoDBBackend
+from moto.dynamodb.models.dynamo_type import DynamoType
 from moto.dynamodb.models.table import Table
 
 from rewards_cli import moto_adapter
@@ -249,3 +250,77 @@ def test_a_thread_records_only_its_own_writes(streamed: Any) -> None:
         other.start()
         other.join()
     assert mine.changes() == []
+
+
+def _query(client: Any, partition: str, **more: Any) -> list[str]:
+    response = client.query(
+        TableName=STREAM_TABLE,
+        KeyConditionExpression="PK = :pk",
+        ExpressionAttributeValues={":pk": {"S": partition}},
+        **more,
+    )
+    return [item["SK"]["S"] for item in response["Items"]]
+
+
+def test_a_query_reads_its_partition_only_and_answers_as_before(streamed: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    client = streamed
+    for sort_key in ("c", "a", "e", "b", "d"):
+        client.put_item(TableName=STREAM_TABLE, Item=_key("WANTED", sort_key))
+    comparisons = 0
+    compare = DynamoType.__lt__
+
+    def counting(self: DynamoType, other: DynamoType) -> bool:
+        nonlocal comparisons
+        comparisons += 1
+        return compare(self, other)
+
+    monkeypatch.setattr(DynamoType, "__lt__", counting)
+    ascending = _query(client, "WANTED")
+    monkeypatch.setattr(DynamoType, "__lt__", compare)
+
+    descending = _query(client, "WANTED", ScanIndexForward=False)
+    first_page = client.query(
+        TableName=STREAM_TABLE,
+        KeyConditionExpression="PK = :pk",
+        ExpressionAttributeValues={":pk": {"S": "WANTED"}},
+        Limit=2,
+    )
+    second_page = _query(client, "WANTED", Limit=2, ExclusiveStartKey=first_page["LastEvaluatedKey"])
+
+    assert ascending == ["a", "b", "c", "d", "e"]
+    assert descending == ["e", "d", "c", "b", "a"]
+    assert ([item["SK"]["S"] for item in first_page["Items"]], second_page) == (["a", "b"], ["c", "d"])
+    assert _query(client, "NOWHERE") == []
+    # Sorting the whole table (FILLER_ITEMS other partitions) would take hundreds of comparisons.
+    assert comparisons <= 10, f"{comparisons} comparisons: one query sorted more than its 5 items"
+
+
+def test_a_query_of_an_index_still_finds_and_orders_across_partitions(table: str) -> None:
+    client = boto3.client("dynamodb")
+    index_table = "adapter-index"
+    client.create_table(
+        TableName=index_table,
+        KeySchema=[{"AttributeName": "PK", "KeyType": "HASH"}, {"AttributeName": "SK", "KeyType": "RANGE"}],
+        AttributeDefinitions=[{"AttributeName": name, "AttributeType": "S"} for name in ("PK", "SK", "G", "GS")],
+        BillingMode="PAY_PER_REQUEST",
+        GlobalSecondaryIndexes=[
+            {
+                "IndexName": "ByG",
+                "KeySchema": [{"AttributeName": "G", "KeyType": "HASH"}, {"AttributeName": "GS", "KeyType": "RANGE"}],
+                "Projection": {"ProjectionType": "ALL"},
+            }
+        ],
+    )
+    for number, order in enumerate(("3", "1", "2")):
+        item = {**_key(f"P{number}"), "G": {"S": "due"}, "GS": {"S": order}}
+        client.put_item(TableName=index_table, Item=item)
+    client.put_item(TableName=index_table, Item={**_key("OTHER"), "G": {"S": "later"}, "GS": {"S": "0"}})
+
+    found = client.query(
+        TableName=index_table,
+        IndexName="ByG",
+        KeyConditionExpression="G = :g",
+        ExpressionAttributeValues={":g": {"S": "due"}},
+    )["Items"]
+
+    assert [(item["PK"]["S"], item["GS"]["S"]) for item in found] == [("P1", "1"), ("P2", "2"), ("P0", "3")]
