@@ -193,9 +193,6 @@ def install() -> None:
     update_item = DynamoDBBackend.update_item
     put_item = Table.put_item
     delete_item = Table.delete_item
-    query = Table.query
-    all_items = Table.all_items
-    query_signature = inspect.signature(query)
 
     def atomic_transact_write_items(self: DynamoDBBackend, transact_items: list[dict[str, Any]]) -> None:
         _all_or_nothing(lambda: transact_write_items(self, transact_items))
@@ -227,6 +224,20 @@ def install() -> None:
         _note(self, (hash_key, range_key))
         return delete_item(self, hash_key, range_key)
 
+    atomic_transact_write_items._rewards_adapter = True  # type: ignore[attr-defined]
+    DynamoDBBackend.transact_write_items = atomic_transact_write_items  # type: ignore[method-assign]
+    DynamoDBBackend.update_item = atomic_update_item  # type: ignore[method-assign]
+    Table.put_item = noting_put_item  # type: ignore[method-assign]
+    Table.delete_item = noting_delete_item  # type: ignore[method-assign]
+    setattr(backend_module, "copy", _NoTableCopies())  # noqa: B010 - replaces its module reference
+    _install_partition_queries()
+
+
+def _install_partition_queries() -> None:
+    query = Table.query
+    all_items = Table.all_items
+    query_signature = inspect.signature(query)
+
     @functools.wraps(query)  # keeps its signature visible to check_supported
     def scoped_query(self: Table, *args: Any, **kw: Any) -> Any:
         arguments = query_signature.bind(self, *args, **kw).arguments
@@ -252,14 +263,8 @@ def install() -> None:
             return [partition]
         return list(partition.values())  # the query sorts them by range key
 
-    atomic_transact_write_items._rewards_adapter = True  # type: ignore[attr-defined]
-    DynamoDBBackend.transact_write_items = atomic_transact_write_items  # type: ignore[method-assign]
-    DynamoDBBackend.update_item = atomic_update_item  # type: ignore[method-assign]
-    Table.put_item = noting_put_item  # type: ignore[method-assign]
-    Table.delete_item = noting_delete_item  # type: ignore[method-assign]
     Table.query = scoped_query  # type: ignore[method-assign]
     Table.all_items = scoped_all_items  # type: ignore[method-assign]
-    setattr(backend_module, "copy", _NoTableCopies())  # noqa: B010 - replaces its module reference
 
 
 # ------------------------------------------------------------------------------------ the store's view
