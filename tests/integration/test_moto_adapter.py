@@ -13,7 +13,7 @@ import pytest
 from botocore.exceptions import ClientError
 from moto.core.botocore_stubber import BotocoreStubber
 from moto.dynamodb.models import DynamoDBBackend
-from moto.dynamodb.models.dynamo_type import DynamoType
+from moto.dynamodb.models.dynamo_type import DynamoType, Item
 from moto.dynamodb.models.table import Table
 
 from rewards_cli import moto_adapter
@@ -324,3 +324,31 @@ def test_a_query_of_an_index_still_finds_and_orders_across_partitions(table: str
     )["Items"]
 
     assert [(item["PK"]["S"], item["GS"]["S"]) for item in found] == [("P1", "1"), ("P2", "2"), ("P0", "3")]
+
+
+def test_loaded_items_are_the_items_moto_would_have_built(streamed: Any) -> None:
+    client = streamed
+    image = {
+        **_key("LOADED"),
+        "n": {"N": "1"},
+        "m": {"M": {"l": {"L": [{"S": "x"}, {"NULL": True}]}}},
+        "b": {"B": "AAE="},
+    }
+    table = moto_adapter.find_table("123456789012", "us-east-1", STREAM_TABLE)
+    assert table is not None
+
+    assert moto_adapter.load_items(table, [image]) == 1
+
+    loaded = table.get_item(DynamoType(image["PK"]), DynamoType(image["SK"]))
+    built_by_moto = Item(DynamoType(image["PK"]), DynamoType(image["SK"]), image)
+    assert loaded is not None
+    assert loaded == built_by_moto
+    assert loaded.size() == built_by_moto.size()
+    assert loaded.to_json() == built_by_moto.to_json()
+    client.update_item(
+        TableName=STREAM_TABLE,
+        Key=_key("LOADED"),
+        UpdateExpression="ADD n :one",
+        ExpressionAttributeValues={":one": {"N": "1"}},
+    )
+    assert client.get_item(TableName=STREAM_TABLE, Key=_key("LOADED"))["Item"]["n"] == {"N": "2"}
