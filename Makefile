@@ -32,6 +32,7 @@ help:
 	@echo "make build    sam build, with checked-hash bytecode for every module"
 	@echo "make bench    cold start, DynamoDB round trips, CPU per request, ingest throughput"
 	@echo "make fuzz     schemathesis against the OpenAPI spec, >= 300 cases per operation"
+	@echo "make python   the python3.13 found (PATH first, then pyenv, uv, Homebrew, /usr/local, /usr/bin)"
 
 $(BIN)/.installed: pyproject.toml shared/requirements.txt
 	@test -n "$(PY313)" || { echo "$(PY313_HINT)"; exit 1; }
