@@ -43,7 +43,8 @@ from moto.dynamodb.models import DynamoDBBackend, dynamodb_backends
 from moto.dynamodb.models.dynamo_type import DynamoType, Item, LimitedSizeDict
 from moto.dynamodb.models.table import StreamShard, Table
 
-# The moto versions whose internals this module was read from and tested against.
+# The moto versions whose internals this module was read from (5.2.5) and tested against: from, up to
+# excluded (pyproject.toml pins the same range).
 SUPPORTED_MOTO = ((5, 2), (5, 3))
 
 ItemImage = dict[str, Any]  # an item in DynamoDB JSON: {"PK": {"S": "..."}, ...}
