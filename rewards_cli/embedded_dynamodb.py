@@ -17,6 +17,7 @@
 from __future__ import annotations
 
 import contextlib
+import gc
 import io
 import json
 import sys
@@ -220,6 +221,9 @@ class EmbeddedDynamoDB:
         """Load the files (snapshot, then journal), open a new journal segment, then serve."""
         self._files.enter_context(exclusive(self.paths))
         next_segment = self._load()
+        # The loaded items are millions of long-lived objects: out of the collector's way, so that a
+        # full collection (which walks every tracked object) does not grow with the table.
+        gc.freeze()
         self._app.journal = Journal(self.paths, next_segment, self.fsync)
         self._app.journal.bytes_since_snapshot = self._replayed_bytes
         self._server = _PooledWSGIServer(self.host, self.port, self._app, handler=_RequestHandler)
