@@ -146,8 +146,14 @@ def increment(action: ActionSpec, event_name: str, properties: Mapping[str, Any]
     return int(value) if float(value).is_integer() else float(value)
 
 
+# An action stops counting once it reaches its target (at most 1e12), so what lies past the target is only
+# shown; capping it keeps every count a number DynamoDB stores exactly (10**125 + 5 has 126 significant
+# digits: storing it failed the whole event).
+PROGRESS_CEILING = 10**15
+
+
 def _add(current: Number, amount: Number) -> Number:
-    total = current + amount
+    total = min(current + amount, PROGRESS_CEILING)
     return int(total) if float(total).is_integer() else round(total, 6)
 
 
