@@ -1,6 +1,6 @@
 """`make bench`: measurements of the built artifact and of the API, not tests (nothing here fails a build).
 
-    .venv/bin/python bench/run.py [--samples N] [--only bytecode,coldstart,inprocess,throughput] [--strict]
+    .venv/bin/python bench/run.py [--samples N] [--only bytecode,coldstart,inprocess,throughput,scale] [--strict]
 
 Everything is discovered from template.yaml (functions, routes, schedules), so a new endpoint is picked
 up as soon as it is declared; the requests sent come from bench/scenarios.py.
@@ -9,6 +9,8 @@ up as soon as it is declared; the requests sent come from bench/scenarios.py.
   (a)         cold start per function vs the floor (bench/coldstart.py, bench/floor_app.py)
   (b) (c)     DynamoDB round trips and warm CPU per request, in process under moto (bench/inprocess.py)
   (d)         ingestion throughput through the local runner vs raw PutItem (bench/throughput.py)
+  (e)         scale: an event matching 1 to 500 rules, progress with 10 to 1,000 campaigns, the window
+              closer through 100,000 due windows in bounded runs (bench/scale.py)
 
 Prints a table, then the headline figures as JSON; writes everything to bench/results/bench.json.
 """
@@ -32,7 +34,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from bench import bytecode, coldstart
 from bench.common import BUILD_DIR, RESULTS_DIR, ROOT, write_json
 
-PARTS = ("bytecode", "coldstart", "inprocess", "throughput")
+PARTS = ("bytecode", "coldstart", "inprocess", "throughput", "scale")
 CPU_TARGET = 3.0
 PART_TIMEOUT_SECONDS = 420
 
@@ -270,6 +272,53 @@ def _report_throughput(result: dict[str, Any]) -> list[str]:
     ]
 
 
+def _report_scale(result: dict[str, Any]) -> list[str]:
+    if "error" in result:
+        return [f"(e) Scale: {result['error']}"]
+    model = ", ".join(f"{op} {ms:g}" for op, ms in result["model_latency_ms"].items())
+    lines = [
+        "(e) Scale, in process over moto (median; CPU outside moto = app + SDK; modelled latency = that CPU +",
+        f"    the round trips in sequence at {model} ms)",
+    ]
+    headers = ["request", "status", "round trips", "calls", "CPU ms", "in moto ms", "modelled ms"]
+    rows = [
+        [
+            f"POST /events, {row['rules']} matching rules ({row['rules_completed']} completed)",
+            _fmt(row["status"]),
+            _fmt(row["round_trips"]),
+            _ops(row["operations"]),
+            _fmt(row["cpu_ms"]),
+            _fmt(row["wall_in_moto_ms"]),
+            _fmt(row["modelled_latency_ms"]),
+        ]
+        for row in result["ingestion"]
+    ]
+    rows += [
+        [
+            f"{row['what']}, {row['campaigns']} campaigns",
+            _fmt(row["status"]),
+            _fmt(row["round_trips"]),
+            _ops(row["operations"]),
+            _fmt(row["cpu_ms"]),
+            _fmt(row["wall_in_moto_ms"]),
+            _fmt(row["modelled_latency_ms"]),
+        ]
+        for row in result["campaigns"]
+    ]
+    lines.extend("    " + line for line in _table(headers, rows))
+    closer = result["closer"]
+    lines.append(
+        f"    window closer: {closer['windows']} due windows, runs of at most {closer['run_budget_seconds']:g} s "
+        f"(modelled store): {len(closer['runs'])} runs, {closer['closed']} closed, {closer['left_open']} left open"
+    )
+    lines.extend(
+        f"      run {n}: {run['seconds']:g} s, closed {run['closed']}, read {run['windows_read']}, "
+        f"backlog left {run['backlog_left']}, CPU {run['cpu_seconds']:g} s, calls {_ops(run['calls'])}"
+        for n, run in enumerate(closer["runs"], 1)
+    )
+    return lines
+
+
 def _summary(results: dict[str, Any]) -> dict[str, Any]:
     """The headline figures of the table, as JSON."""
     summary: dict[str, Any] = {}
@@ -313,6 +362,24 @@ def _summary(results: dict[str, Any]) -> dict[str, Any]:
             "put_item_per_second": throughput["put_item"]["per_second"],
             "ratio": throughput["ratio"],
         }
+    scale = results.get("scale", {})
+    if "ingestion" in scale:
+        summary["scale"] = {
+            "ingestion": {
+                f"{r['rules']} rules": {k: r[k] for k in ("round_trips", "cpu_ms", "modelled_latency_ms")}
+                for r in scale["ingestion"]
+            },
+            "campaigns": {
+                f"{r['what']}, {r['campaigns']} campaigns": {
+                    k: r[k] for k in ("round_trips", "cpu_ms", "modelled_latency_ms")
+                }
+                for r in scale["campaigns"]
+            },
+            "closer": {
+                "runs": len(scale["closer"]["runs"]),
+                "seconds_per_run": [r["seconds"] for r in scale["closer"]["runs"]],
+            },
+        }
     return summary
 
 
@@ -353,6 +420,8 @@ def main(argv: list[str] | None = None) -> int:
         results["inprocess"] = _run_part("bench.inprocess")
     if "throughput" in parts:
         results["throughput"] = _run_part("bench.throughput")
+    if "scale" in parts:
+        results["scale"] = _run_part("bench.scale")
     results["meta"]["load_average_after"] = [round(x, 2) for x in os.getloadavg()]
     results["meta"]["elapsed_seconds"] = round(time.monotonic() - started, 1)
     results = {"summary": _summary(results), **results}
@@ -370,6 +439,7 @@ def main(argv: list[str] | None = None) -> int:
         "coldstart": _report_coldstart,
         "inprocess": _report_inprocess,
         "throughput": _report_throughput,
+        "scale": _report_scale,
     }
     for part in PARTS:
         if part in results:

@@ -4,13 +4,17 @@ Built on Powertools Idempotency. The key hashed is ``[app_id, Idempotency-Key]``
 never replay or block another's request; the payload checked is the method, path and parsed body, so
 the same key with another request is a 409. Only successful responses are stored: a request that
 failed changed nothing (every write is conditional or transactional) and may simply be retried.
+A large response (an event that changed hundreds of rules) is stored compressed, so that its record
+stays within DynamoDB's 400 KB item limit.
 """
 
 from __future__ import annotations
 
+import base64
 import json
 import secrets
 import threading
+import zlib
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any, cast
@@ -40,6 +44,7 @@ if TYPE_CHECKING:
 HEADER = "Idempotency-Key"
 REPLAYED_HEADER = "Idempotent-Replayed"
 _MAX_KEY_LENGTH = 255
+COMPRESS_FROM_BYTES = 32 * 1024
 
 
 def _mark_replayed(response: Any, _: DataRecord) -> Any:  # IdempotentHookFunction
@@ -136,7 +141,16 @@ def _run_once(
     response = next_middleware(app)
     if response.status_code >= 500:
         raise _FailedResponse(response)
-    return {"status_code": response.status_code, "body": response.body, "headers": dict(response.headers)}
+    stored = {"status_code": response.status_code, "body": response.body, "headers": dict(response.headers)}
+    if isinstance(response.body, str) and len(response.body) >= COMPRESS_FROM_BYTES:
+        stored |= {"body": base64.b64encode(zlib.compress(response.body.encode())).decode(), "encoding": "zlib"}
+    return stored
+
+
+def _stored_body(stored: dict[str, Any]) -> Any:
+    if stored.get("encoding") == "zlib":
+        return zlib.decompress(base64.b64decode(stored["body"])).decode()
+    return stored["body"]
 
 
 def idempotent(app: APIGatewayRestResolver, next_middleware: NextMiddleware) -> Response[Any]:
@@ -171,7 +185,7 @@ def idempotent(app: APIGatewayRestResolver, next_middleware: NextMiddleware) -> 
         raise
     return Response(
         status_code=stored["status_code"],
-        body=stored["body"],
+        body=_stored_body(stored),
         headers=stored["headers"],
         content_type=stored["headers"].get("Content-Type", "application/json"),
     )
