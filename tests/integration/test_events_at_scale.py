@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 
 from rewards_cli.gateway import HttpResponse
+from shared.api.idempotency import COMPRESS_FROM_BYTES
 from shared.domain.campaigns import MAX_ACTIVE_RULES_PER_EVENT_NAME
 from tests.support.api import ApiClient
 from tests.support.campaigns import event
@@ -87,8 +88,10 @@ def test_500_rules_on_one_event_credit_500_exactly_once(api: ApiClient) -> None:
     entries = assert_ledger_is_the_balance(api, "big-spender", 500)
     assert len({entry["rule_id"] for entry in entries}) == 500
 
+    assert len(first.body) > COMPRESS_FROM_BYTES  # replayed below from a compressed record
     again = api.post("/events", body, headers={"Idempotency-Key": "order-1"})
     assert (again.status, again.json()) == (200, answer)
+    assert again.header("Idempotent-Replayed") == "true"
     unkeyed = api.post("/events", body).json()
     assert (unkeyed["progress"], unkeyed["rewards"]) == ([], [])
     assert_ledger_is_the_balance(api, "big-spender", 500)
