@@ -281,30 +281,23 @@ def _report_scale(result: dict[str, Any]) -> list[str]:
         f"    the round trips in sequence at {model} ms)",
     ]
     headers = ["request", "status", "round trips", "calls", "CPU ms", "in moto ms", "modelled ms"]
+
+    def row(label: str, figures: dict[str, Any]) -> list[str]:
+        return [
+            label,
+            _fmt(figures["status"]),
+            _fmt(figures["round_trips"]),
+            _ops(figures["operations"]),
+            _fmt(figures["cpu_ms"]),
+            _fmt(figures["wall_in_moto_ms"]),
+            _fmt(figures["modelled_latency_ms"]),
+        ]
+
     rows = [
-        [
-            f"POST /events, {row['rules']} matching rules ({row['rules_completed']} completed)",
-            _fmt(row["status"]),
-            _fmt(row["round_trips"]),
-            _ops(row["operations"]),
-            _fmt(row["cpu_ms"]),
-            _fmt(row["wall_in_moto_ms"]),
-            _fmt(row["modelled_latency_ms"]),
-        ]
-        for row in result["ingestion"]
+        row(f"POST /events, {r['rules']} matching rules ({r['rules_completed']} completed)", r)
+        for r in result["ingestion"]
     ]
-    rows += [
-        [
-            f"{row['what']}, {row['campaigns']} campaigns",
-            _fmt(row["status"]),
-            _fmt(row["round_trips"]),
-            _ops(row["operations"]),
-            _fmt(row["cpu_ms"]),
-            _fmt(row["wall_in_moto_ms"]),
-            _fmt(row["modelled_latency_ms"]),
-        ]
-        for row in result["campaigns"]
-    ]
+    rows += [row(f"{r['what']}, {r['campaigns']} campaigns", r) for r in result["campaigns"]]
     lines.extend("    " + line for line in _table(headers, rows))
     closer = result["closer"]
     lines.append(
