@@ -33,6 +33,14 @@ class ValidationFailed(DomainError):
         super().__init__("Invalid payload", details)
 
 
+class PayloadTooLarge(DomainError):
+    status = 413
+    key = "bad_request"
+
+    def __init__(self, details: str) -> None:
+        super().__init__("Payload too large", details)
+
+
 class Unauthorized(DomainError):
     status = 401
     key = "unauthorized"

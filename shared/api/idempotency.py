@@ -11,7 +11,6 @@ stays within DynamoDB's 400 KB item limit.
 from __future__ import annotations
 
 import base64
-import json
 import secrets
 import threading
 import zlib
@@ -160,10 +159,7 @@ def idempotent(app: APIGatewayRestResolver, next_middleware: NextMiddleware) -> 
         return next_middleware(app)
     if not 0 < len(key) <= _MAX_KEY_LENGTH or not key.isprintable():
         raise ValidationFailed(f"{HEADER}: must be 1 to {_MAX_KEY_LENGTH} printable characters")
-    try:
-        body: Any = json.loads(event.body) if event.body else None
-    except ValueError:
-        body = event.body
+    body = event.json_body  # the one parser: a refused body is its 400, and no record is claimed for it
     _config.register_lambda_context(app.lambda_context)
     attempt = {
         "app_id": tenant_id(app),
