@@ -9,7 +9,7 @@ from shared.api.http import http_handler, new_router
 from shared.api.idempotency import idempotent
 from shared.api.params import IdempotencyKeyHeader
 from shared.domain import coupons
-from shared.models.coupons import AppliedCouponOut, ApplyResponse, CouponApplyIn
+from shared.models.coupons import AppliedCouponOut, ApplyResponse, CouponApplyIn, SeveralAppliedResponse
 from shared.observability import MetricUnit, metrics
 
 router = new_router()
@@ -29,25 +29,26 @@ ApplyType = Annotated[
 )
 def apply_coupons(
     body: CouponApplyIn, apply_type: ApplyType = None, idempotency_key: IdempotencyKeyHeader = None
-) -> ApplyResponse:
+) -> ApplyResponse | SeveralAppliedResponse:
     del idempotency_key  # declared for validation and the spec; the idempotency middleware uses it
     applied = coupons.apply_coupons(tenant_id(router), body, apply_type, request_id(router))
     metric = "CouponsRedeemed" if apply_type == "redeem" else "CouponsReverted"
     metrics.add_metric(name=metric, unit=MetricUnit.Count, value=len(applied))
     first = applied[0]
-    return ApplyResponse(
-        status=first.status,
-        couponId=first.coupon_id,
-        orderId=first.order_id,
-        request_id=first.request_id,
-        coupon_code=first.coupon_code,
-        coupons=[
-            AppliedCouponOut(status=a.status, couponId=a.coupon_id, coupon_code=a.coupon_code, request_id=a.request_id)
-            for a in applied
-        ]
-        if len(applied) > 1
-        else None,
-    )
+    seed_fields = {
+        "status": first.status,
+        "couponId": first.coupon_id,
+        "orderId": first.order_id,
+        "request_id": first.request_id,
+        "coupon_code": first.coupon_code,
+    }
+    if len(applied) == 1:
+        return ApplyResponse.model_validate(seed_fields)
+    coupons_applied = [
+        AppliedCouponOut(status=a.status, couponId=a.coupon_id, coupon_code=a.coupon_code, request_id=a.request_id)
+        for a in applied
+    ]
+    return SeveralAppliedResponse.model_validate({**seed_fields, "coupons": coupons_applied})
 
 
 lambda_handler = http_handler(router)
