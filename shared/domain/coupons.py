@@ -154,6 +154,8 @@ def import_codes(app_id: str, coupon_id: str, request: CodesImport) -> tuple[Poo
 # ---------------------------------------------------------------------------- validate, redeem, revert
 
 MAX_APPLY_ATTEMPTS = 8
+# The redemption record names at most this many nullified metadata keys (it must stay well under 400 KB).
+MAX_NULLIFIED_LISTED = 100
 ApplyType = Literal["redeem", "revert"]
 
 
@@ -394,7 +396,7 @@ def _redeem(
             order_status=order.status,
             discount=as_number(share),
             order=_order_summary(order, check.kept),
-            nullified_metadata=list(check.kept.nullified),
+            nullified_metadata=list(check.kept.nullified[:MAX_NULLIFIED_LISTED]),
             request_id=request_id,
             created_at=now_iso,
             created_ms=created_ms,
