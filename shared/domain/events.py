@@ -30,7 +30,8 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from shared import clock
-from shared.domain import rules
+from shared.domain import coupons, rules
+from shared.domain.coupons import CouponGranted
 from shared.domain.rules import ActionView, CampaignSpec, RuleProgress, RuleSpec
 from shared.errors import ServiceUnavailable, ValidationFailed
 from shared.ids import new_id
@@ -69,7 +70,13 @@ class PointsGrant:
     transaction_id: str
 
 
-GrantRecord = PointsGrant  # each grant kind adds its record type here (and to the API's RewardGranted)
+GrantRecord = PointsGrant | CouponGranted  # each grant kind adds its record type here (and to the API's RewardGranted)
+
+
+def _grant_from_record(record: dict[str, Any]) -> GrantRecord:
+    if "coupon_id" in record:
+        return CouponGranted(**record)
+    return PointsGrant(**record)
 
 
 @dataclass(frozen=True, slots=True)
@@ -136,8 +143,19 @@ def _grant_points(context: GrantContext) -> Grant | None:
     return Grant(record, postings=(posting,))
 
 
+def _grant_coupon(context: GrantContext) -> Grant | None:
+    """A pool code issued to the beneficiary (or the fixed code made theirs), in the completion's write."""
+    coupon_id = context.rule.reward.coupon_id
+    if coupon_id is None:
+        return None
+    record, items = coupons.grant_for_rule(
+        context.app_id, coupon_id, context.beneficiary, context.campaign.campaign_id, context.rule.rule_id
+    )
+    return Grant(record, items=items)
+
+
 # The extension point for reward types: one writer per ``reward.type`` (coupon and reward plug in here).
-GRANT_WRITERS: dict[str, GrantWriter] = {"points": _grant_points}
+GRANT_WRITERS: dict[str, GrantWriter] = {"points": _grant_points, "coupon": _grant_coupon}
 
 
 # ------------------------------------------------------------------------------------------ ingestion
@@ -213,7 +231,7 @@ class _Ingestion:
             self.timestamp,
             self.customer_created,
             [_change_from_record(r["change"]) for r in ordered],
-            [PointsGrant(**g) for r in ordered for g in r["grants"]],
+            [_grant_from_record(g) for r in ordered for g in r["grants"]],
         )
 
     def _applies(self, rule: RuleSpec) -> bool:
