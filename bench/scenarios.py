@@ -506,7 +506,7 @@ def _import_codes(world: World) -> list[Case]:
 
         return build
 
-    return [Case("10 codes", codes(10)), Case("1,000 codes", codes(1000))]
+    return [Case("10 codes", codes(10)), Case("500 codes", codes(500))]
 
 
 def _apply_cases(world: World, path_type: str) -> list[Case]:

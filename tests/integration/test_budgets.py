@@ -163,7 +163,7 @@ def test_the_largest_coupon_redemption_fits_with_room_to_spare(api: ApiClient) -
             "quantity": 1.0,
             "shipping": 0.0,
             "metadata": item_metadata,
-        },  # fmt: skip
+        },
     )[:MAX_ITEMS_PER_ORDER]
     body = order_body(coupon_id, "BIG", source_id="s" * MAX_SOURCE_ID_LENGTH, order_id="o" * 128)
     body["order"]["metadata"] = {**metadata, **{f"x{n}": 1 for n in range(50 - len(metadata))}}
