@@ -347,6 +347,84 @@ def _ingest_event(world: World) -> list[Case]:
     ]
 
 
+# --- Rehook compatibility ---
+# The bodies Rehook's Segment destination sends (identify's traits, track's properties).
+IDENTIFY_TRAITS: dict[str, Any] = {
+    "firstName": "Kim",
+    "lastName": "Bench",
+    "email": "kim@example.com",
+    "plan": "pro",
+    "address": {"city": "Leeds", "country": "GB"},
+}
+ORDER_COMPLETED_CAMPAIGN: dict[str, Any] = {
+    "campaign_name": "Bench Order Completed",
+    "rules": [
+        {
+            "rule_name": "Revenue",
+            "action_type": "RTA",
+            "actions": [
+                {"event_name": "Order Completed", "measure": "sum", "property": "revenue", "target": 1_000_000}
+            ],
+            "reward": {"type": "points", "points": 100},
+        }
+    ],
+}
+
+
+@route("GET", "/events/segment/check-auth")
+def _check_segment_auth(world: World) -> list[Case]:
+    return [Case("valid credentials")]
+
+
+@route("POST", "/customers")
+def _identify_customer(world: World) -> list[Case]:
+    existing = existing_customer(world)
+    referrer = world.fixture("referrer", lambda: new_customer(world))
+    code = world.expect(world.send("GET", f"/customers/{quote(referrer, safe='')}"), 200, what="GET (setup)")[
+        "referral_code"
+    ]
+    return [
+        Case(
+            "create",
+            lambda: Request(
+                headers=CONTENT_TYPE, body={"source_id": world.unique("cust"), "metadata": IDENTIFY_TRAITS}
+            ),
+        ),
+        Case(
+            "update", lambda: Request(headers=CONTENT_TYPE, body={"source_id": existing, "metadata": {"plan": "team"}})
+        ),
+        Case(
+            "create with a referral code",
+            lambda: Request(
+                headers=CONTENT_TYPE,
+                body={"source_id": world.unique("cust"), "metadata": IDENTIFY_TRAITS, "referral_code": code},
+            ),
+        ),
+    ]
+
+
+@route("POST", "/events/invoke")
+def _invoke_event(world: World) -> list[Case]:
+    new_campaign(world, ORDER_COMPLETED_CAMPAIGN)
+    existing = existing_customer(world)
+    order = {"revenue": 40.5, "currency": "USD", "products": [{"sku": "45790-32", "price": 19.99}]}
+    return [
+        Case(
+            "existing customer, advances a sum rule",
+            lambda: Request(
+                headers=CONTENT_TYPE, body={"event_name": "Order Completed", "source_id": existing, "metadata": order}
+            ),
+        ),
+        Case(
+            "new customer, no rule",
+            lambda: Request(
+                headers=CONTENT_TYPE,
+                body={"event_name": "Product Viewed", "source_id": world.unique("cust"), "metadata": {"sku": "A"}},
+            ),
+        ),
+    ]
+
+
 DUE_WINDOWS_PER_SWEEP = 5
 
 

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Annotated, Any, Literal
 
-from pydantic import Field, StringConstraints
+from pydantic import Field, StringConstraints, TypeAdapter, ValidationError
 
 from shared.models.campaigns import EventName, PropertyName
 from shared.models.common import RequestModel, ResponseModel, SourceId
+from shared.models.customers import AttributeValue, MetadataKey
 from shared.models.limits import ByteBudget
 from shared.models.progress import ActionProgress
 
@@ -28,16 +29,52 @@ PropertyValue = (
     | Annotated[list[PropertyText | int | float | bool], Field(max_length=MAX_PROPERTY_LIST_ITEMS)]
 )
 
+Timestamp = Annotated[int, Field(ge=0, le=32503680000)]
+_TIMESTAMP_DESCRIPTION = "Epoch seconds; defaults to now; at most 5 minutes in the future"
+
 
 class EventIn(RequestModel):
     source_id: SourceId
     event_name: EventName
-    timestamp: Annotated[int, Field(ge=0, le=32503680000)] | None = Field(
-        default=None, description="Epoch seconds; defaults to now; at most 5 minutes in the future"
-    )
+    timestamp: Timestamp | None = Field(default=None, description=_TIMESTAMP_DESCRIPTION)
     properties: Annotated[
         dict[PropertyName, PropertyValue], Field(max_length=MAX_PROPERTIES), ByteBudget(MAX_PROPERTIES_BYTES)
     ] = {}
+
+
+_RULE_PROPERTY = TypeAdapter(tuple[PropertyName, PropertyValue], config={"strict": True})
+
+
+def _comparable(name: str, value: Any) -> bool:
+    try:
+        _RULE_PROPERTY.validate_python((name, value))
+    except ValidationError:
+        return False
+    return True
+
+
+class EventInvoke(RequestModel):
+    """``POST /events/invoke`` as Rehook's integrations send it (Segment's track, page and screen)."""
+
+    event_name: EventName
+    source_id: SourceId
+    metadata: (
+        Annotated[dict[MetadataKey, AttributeValue], Field(max_length=MAX_PROPERTIES), ByteBudget(MAX_PROPERTIES_BYTES)]
+        | None
+    ) = Field(
+        default=None,
+        description="The event's properties; they may nest objects and arrays (Segment's products), which "
+        "rules do not compare: conditions and sums read its top-level values",
+    )
+    timestamp: Timestamp | None = Field(default=None, description=_TIMESTAMP_DESCRIPTION)
+
+    def to_event(self) -> EventIn:
+        """The same event as ``POST /events`` takes: ``metadata`` as ``properties``, keeping the values a
+        rule can compare (top-level numbers, strings, booleans and lists of them)."""
+        properties = {k: v for k, v in (self.metadata or {}).items() if _comparable(k, v)}
+        return EventIn(
+            source_id=self.source_id, event_name=self.event_name, timestamp=self.timestamp, properties=properties
+        )
 
 
 class RuleProgressChange(ResponseModel):
@@ -93,3 +130,11 @@ class EventResponse(ResponseModel):
             progress=[RuleProgressChange.model_validate(change) for change in outcome.changes],
             rewards=[_granted(grant) for grant in outcome.grants],
         )
+
+
+class AuthCheck(ResponseModel):
+    """``GET /events/segment/check-auth``: the credentials are valid (the gateway answered 401 otherwise)."""
+
+    object: Literal["auth_check"] = "auth_check"
+    authenticated: Literal[True] = True
+    app_id: str

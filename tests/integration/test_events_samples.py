@@ -283,7 +283,8 @@ def test_the_coupon_samples_redeem_and_revert(table: str) -> None:
     """Seed 004's full payload (events/coupons_apply.json) against its coupon KS and customer krish123."""
     from shared import clock
     from shared.domain.coupon_rules import CouponSpec, Discount
-    from shared.storage import coupons, customers
+    from shared.domain.customers import ensure_customer
+    from shared.storage import coupons
 
     apply_event = load_event("CouponsApplyFunction")
     detail = json.loads(apply_event["body"])["coupon_details"][0]
@@ -291,7 +292,7 @@ def test_the_coupon_samples_redeem_and_revert(table: str) -> None:
     coupons.create(
         DEMO_APP_ID, CouponSpec(detail["coupon_id"], detail["coupon_code"], Discount("amount", 10), "active", now, now)
     )
-    customers.ensure(DEMO_APP_ID, "krish123", "cust_demoEventsCustomer000", now)
+    ensure_customer(DEMO_APP_ID, "krish123")
     revert_event = copy.deepcopy(apply_event)
     revert_event["queryStringParameters"] = {"type": "revert"}
     revert_event["multiValueQueryStringParameters"] = {"type": ["revert"]}

@@ -133,6 +133,8 @@ EXAMPLE_BODIES: dict[str, Any] = {
     "POST /events": {"source_id": "KMN@123", "event_name": "money_deposited", "properties": {"amount": 500}},
     "POST /coupons": POOL_COUPON_BODY,
     "POST /coupons/{coupon_id}/codes": POOL_CODES_BODY,
+    "POST /customers": {"source_id": "KMN@123", "metadata": {"name": "Krish", "plan": "pro"}, "referral_code": None},
+    "POST /events/invoke": {"event_name": "Order Completed", "source_id": "KMN@123", "metadata": {"revenue": 40.5}},
 }
 
 
