@@ -4,6 +4,7 @@ rewards create-app --name NAME      create an application (tenant); prints its c
 rewards invoke LogicalId -e FILE    run one function in process on an event file (like sam local invoke)
 rewards dev                         the API on http://127.0.0.1:3000 over an embedded DynamoDB
 rewards openapi [--check]           write openapi.json from the code, or fail if it is stale
+rewards webhooks listen --port N    a local webhook receiver: prints arrivals, verifies signatures
 """
 
 from __future__ import annotations
@@ -139,6 +140,7 @@ def _dev(args: argparse.Namespace) -> int:
 
     from rewards_cli.gateway import LocalGateway
     from rewards_cli.lambdas import FunctionPool
+    from rewards_cli.outbox import LocalOutbox
     from rewards_cli.server import make_server
 
     demo = _demo_application(Path(args.state_file).parent)
@@ -146,6 +148,10 @@ def _dev(args: argparse.Namespace) -> int:
     server = make_server(args.host, args.port, LocalGateway(load(), pool))
     stop = threading.Event()
     _run_schedules(stop, pool)
+    # Committed writes -> publisher -> webhook deliveries, as the stream and queue mappings do in AWS.
+    outbox = LocalOutbox(load(), pool, table_name, endpoint)
+    outbox.create_resources(from_now=True)
+    outbox.start()
     print(f"Rewards API on http://{args.host}:{args.port}  (Swagger UI: /swagger, spec: /openapi.json)")
     print(f"Demo application: {json.dumps(demo)}")
     print(f"  curl -u {demo['api_key']}:{demo['secret_key']} http://{args.host}:{args.port}/customers/KMN@123")
@@ -163,9 +169,20 @@ def _dev(args: argparse.Namespace) -> int:
     try:
         server.serve_forever()
     finally:
+        outbox.stop()
         server.server_close()
         if store is not None:
             store.stop()
+    return 0
+
+
+def _listen(args: argparse.Namespace) -> int:
+    from rewards_cli.webhook_listener import WebhookListener
+
+    listener = WebhookListener(args.port, args.secret, args.status, sys.stdout)
+    print(f"Listening on {listener.url}  (register it with POST /webhooks; Ctrl-C to stop)", flush=True)
+    with contextlib.suppress(KeyboardInterrupt):
+        listener.serve_forever()
     return 0
 
 
@@ -192,6 +209,13 @@ def main(argv: list[str] | None = None) -> int:
     openapi = commands.add_parser("openapi", help="write openapi.json, or --check that it is current")
     openapi.add_argument("--check", action="store_true")
     openapi.set_defaults(run=_openapi)
+
+    webhooks = commands.add_parser("webhooks", help="webhook tools").add_subparsers(dest="action", required=True)
+    listen = webhooks.add_parser("listen", help="receive webhooks locally, print them and verify signatures")
+    listen.add_argument("--port", type=int, default=4000)
+    listen.add_argument("--secret", default=os.environ.get("WEBHOOK_SECRET"), help="the webhook's whsec_ secret")
+    listen.add_argument("--status", type=int, default=200, help="status to answer (e.g. 500 to see retries)")
+    listen.set_defaults(run=_listen)
 
     args = parser.parse_args(argv)
     result: int = args.run(args)

@@ -3,6 +3,7 @@ routes, environment, authorizer, gateway responses and the table definition."""
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass, field
 from functools import cache
@@ -57,6 +58,9 @@ class Function:
     environment: dict[str, Any]
     routes: list[Route] = field(default_factory=list)
     schedules: list[str] = field(default_factory=list)
+    # The table's stream feeds it: the event source mapping's filter patterns (parsed JSON).
+    stream_filters: list[dict[str, Any]] | None = None
+    queue: str | None = None  # logical id of the SQS queue that feeds it
 
     @property
     def module_path(self) -> Path:
@@ -81,6 +85,7 @@ class Template:
     gateway_responses: dict[str, dict[str, Any]]
     table_properties: dict[str, Any]
     parameter_defaults: dict[str, str]
+    resource_types: dict[str, str] = field(default_factory=dict)
 
     @property
     def api_functions(self) -> list[Function]:
@@ -114,11 +119,18 @@ def load(path: Path = TEMPLATE_PATH) -> Template:
             continue
         props = resource["Properties"]
         routes, schedules = [], []
+        stream_filters: list[dict[str, Any]] | None = None
+        queue: str | None = None
         for event in props.get("Events", {}).values():
             if event["Type"] == "Api":
                 routes.append(_route(event["Properties"]["Method"], event["Properties"]["Path"]))
             elif event["Type"] == "Schedule":
                 schedules.append(event["Properties"]["Schedule"])
+            elif event["Type"] == "DynamoDB":
+                filters = event["Properties"].get("FilterCriteria", {}).get("Filters", [])
+                stream_filters = [json.loads(f["Pattern"]) for f in filters]
+            elif event["Type"] == "SQS":
+                queue = event["Properties"]["Queue"]["Fn::GetAtt"][0]
         environment = {
             **defaults.get("Environment", {}).get("Variables", {}),
             **props.get("Environment", {}).get("Variables", {}),
@@ -130,6 +142,8 @@ def load(path: Path = TEMPLATE_PATH) -> Template:
             environment=environment,
             routes=routes,
             schedules=schedules,
+            stream_filters=stream_filters,
+            queue=queue,
         )
     api = next(r for r in resources.values() if r["Type"] == "AWS::Serverless::Api")["Properties"]
     authorizer_name = api["Auth"]["DefaultAuthorizer"]
@@ -147,6 +161,7 @@ def load(path: Path = TEMPLATE_PATH) -> Template:
         parameter_defaults={
             name: str(spec["Default"]) for name, spec in document.get("Parameters", {}).items() if "Default" in spec
         },
+        resource_types={logical_id: resource["Type"] for logical_id, resource in resources.items()},
     )
 
 
@@ -162,7 +177,24 @@ def create_table_arguments(table_name: str) -> dict[str, Any]:
     }
     if props.get("GlobalSecondaryIndexes"):
         arguments["GlobalSecondaryIndexes"] = props["GlobalSecondaryIndexes"]
+    if props.get("StreamSpecification"):
+        arguments["StreamSpecification"] = {"StreamEnabled": True, **props["StreamSpecification"]}
     return arguments
+
+
+LOCAL_ACCOUNT_URL = "https://sqs.us-east-1.amazonaws.com/123456789012"
+
+
+def local_resource_names(table_name: str) -> dict[str, str]:
+    """What ``!Ref`` of each bus and queue of the template is locally: names derived from the table's,
+    so that runners on different tables never share a queue."""
+    names: dict[str, str] = {}
+    for logical_id, kind in load().resource_types.items():
+        if kind == "AWS::SQS::Queue":
+            names[logical_id] = f"{LOCAL_ACCOUNT_URL}/{table_name}-{logical_id}"
+        elif kind == "AWS::Events::EventBus":
+            names[logical_id] = f"{table_name}-{logical_id}"
+    return names
 
 
 def ttl_attribute() -> str:
@@ -172,7 +204,7 @@ def ttl_attribute() -> str:
 def resolve_environment(function: Function, table_name: str) -> dict[str, str]:
     """The function's environment, with the table's reference as the local table's name and parameters'
     references as their defaults."""
-    references = {"Table": table_name, **load().parameter_defaults}
+    references = {"Table": table_name, **load().parameter_defaults, **local_resource_names(table_name)}
     return {
         name: references[value["Ref"]] if isinstance(value, dict) and "Ref" in value else str(value)
         for name, value in function.environment.items()

@@ -21,3 +21,5 @@ IdempotencyKeyHeader = Annotated[
         "and changes nothing again; with another request it is a 409. Remembered 24 hours.",
     ),
 ]
+WebhookIdPath = Annotated[str, Path(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_]+$", description="whk_… id")]
+DeliveryIdPath = Annotated[str, Path(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_]+$", description="dlv_… id")]

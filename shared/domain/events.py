@@ -126,8 +126,13 @@ def _apply(
                 rules.view(rule, after, clock.now_epoch()),
             )
         )
-        if after.status == "completed" and before.status != "completed" and rule.reward.points:
-            grants.append(_grant(write, campaign, rule, owner, event.event_name))
+        if after.status == "completed" and before.status != "completed":
+            reward = {k: v for k, v in asdict(rule.reward).items() if v is not None}
+            if rule.reward.points:
+                grant = _grant(write, campaign, rule, owner, event.event_name)
+                grants.append(grant)
+                reward["transaction_id"] = grant.transaction_id
+            write.rewards[(owner, (campaign.campaign_id, rule.rule_id))] = reward
 
     referrer_rules: list[tuple[CampaignSpec, RuleSpec]] = []
     for campaign, rule in touched:

@@ -108,3 +108,34 @@ def due_shard_partition(shard: int) -> str:
 def due_entry(end_time: int, item_key: dict[str, str]) -> dict[str, str]:
     shard = zlib.crc32(f"{item_key[PK]}|{item_key[SK]}".encode()) % DUE_SHARDS
     return {DUE_PK: due_shard_partition(shard), DUE_SK: f"{end_time:012d}#{item_key[PK]}|{item_key[SK]}"}
+
+
+# --- domain events and webhooks ---
+# An application's webhooks share one partition (the publisher reads them all in one query per batch);
+# each webhook's delivery log is a partition of its own, sorted by time-ordered delivery ids.
+WEBHOOK_SK_PREFIX = "WEBHOOK#"
+WEBHOOK_DELIVERY_SK_PREFIX = "DLV#"
+
+
+def webhooks_partition(app_id: str) -> str:
+    return f"{tenant_prefix(app_id)}WEBHOOKS"
+
+
+def webhook(app_id: str, webhook_id: str) -> dict[str, str]:
+    return {PK: webhooks_partition(app_id), SK: f"{WEBHOOK_SK_PREFIX}{webhook_id}"}
+
+
+def webhook_deliveries_partition(app_id: str, webhook_id: str) -> str:
+    return f"{tenant_prefix(app_id)}WEBHOOK#{webhook_id}"
+
+
+def webhook_delivery(app_id: str, webhook_id: str, delivery_id: str) -> dict[str, str]:
+    return {PK: webhook_deliveries_partition(app_id, webhook_id), SK: f"{WEBHOOK_DELIVERY_SK_PREFIX}{delivery_id}"}
+
+
+def app_id_of(partition_key: str) -> str | None:
+    """The application a tenant item belongs to (``APP#<app_id>#...``), for the stream's publisher."""
+    if not partition_key.startswith("APP#"):
+        return None
+    app_id, separator, _ = partition_key[len("APP#") :].partition("#")
+    return app_id if separator else None

@@ -17,7 +17,9 @@ RuleKey = tuple[str, str]  # (campaign_id, rule_id)
 DELIVERY_RETENTION_SECONDS = 7 * 24 * 3600
 
 
-def _progress_item(app_id: str, source_id: str, rule_key: RuleKey, progress: RuleProgress, now: str) -> Item:
+def _progress_item(
+    app_id: str, source_id: str, rule_key: RuleKey, progress: RuleProgress, now: str, reward: Item | None = None
+) -> Item:
     key = keys.progress(app_id, source_id, *rule_key)
     item: Item = {
         **key,
@@ -33,6 +35,8 @@ def _progress_item(app_id: str, source_id: str, rule_key: RuleKey, progress: Rul
         "completed_at": progress.completed_at,
         "version": progress.version + 1,
         "updated_at": now,
+        # What the completion granted, on the item that records it: the stream's rule.completed says so.
+        "reward": reward,
     }
     if progress.status == "active" and progress.end_time is not None:
         item |= keys.due_entry(progress.end_time, key)
@@ -130,6 +134,7 @@ class EventWrite:
     progress: list[tuple[str, RuleKey, RuleProgress]] = field(default_factory=list)
     markers: list[Mapping[str, str]] = field(default_factory=list)
     entries: list[LedgerEntry] = field(default_factory=list)
+    rewards: dict[tuple[str, RuleKey], Item] = field(default_factory=dict)  # granted on completion
     delivery: tuple[str, str, dict[str, Any], int] | None = None  # (source_id, id, outcome, expires_at)
 
     def credit(self, source_id: str, points: int) -> int:
@@ -162,7 +167,8 @@ class EventWrite:
                 )
             )
         for source_id, rule_key, progress in self.progress:
-            item = _progress_item(self.app_id, source_id, rule_key, progress, self.now_iso)
+            reward = self.rewards.get((source_id, rule_key))
+            item = _progress_item(self.app_id, source_id, rule_key, progress, self.now_iso, reward)
             condition = (
                 Expression("attribute_not_exists(PK)")
                 if progress.version == 0
