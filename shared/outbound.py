@@ -123,8 +123,9 @@ class _PinnedHttp(http.client.HTTPConnection):
         self.sock = socket.create_connection((self._address, self.port), self.timeout)
 
 
-def post(target: Target, body: bytes, headers: dict[str, str], timeout: float = DELIVERY_TIMEOUT_SECONDS) -> int:
+def post(target: Target, body: bytes, headers: dict[str, str], timeout: float | None = None) -> int:
     """POST ``body``; the response's status code. Raises OSError (timeouts included) when none came."""
+    timeout = timeout or DELIVERY_TIMEOUT_SECONDS
     connection = _PinnedHttps(target, timeout) if target.scheme == "https" else _PinnedHttp(target, timeout)
     try:
         connection.request("POST", target.path, body=body, headers=headers)

@@ -35,6 +35,7 @@ from rewards_cli.template import create_table_arguments, load, local_resource_na
 from rewards_cli.webhook_listener import WebhookListener
 from tests.support.api import ApiClient, Credentials
 from tests.support.moto_atomic import atomic_moto_dispatch
+from tests.support.outbox import BusTap
 
 TABLE_NAME = os.environ["TABLE_NAME"]
 
@@ -121,3 +122,9 @@ def receiver() -> Iterator[WebhookListener]:
     listener = WebhookListener().start()
     yield listener
     listener.stop()
+
+
+@pytest.fixture
+def bus(outbox: LocalOutbox) -> BusTap:
+    """What the engine puts on its EventBridge bus (``bus.read()`` drains the outbox first)."""
+    return BusTap(outbox)
