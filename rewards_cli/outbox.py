@@ -44,6 +44,21 @@ def matches(pattern: Mapping[str, Any], value: Any) -> bool:
     return True
 
 
+def create_message_resources(table_name: str, endpoint_url: str | None = None) -> None:
+    """The template's event bus and queues, under their local names (see ``local_resource_names``)."""
+    session: Any = boto3.session.Session()
+    sqs = session.client("sqs", endpoint_url=endpoint_url, region_name=REGION)
+    events = session.client("events", endpoint_url=endpoint_url, region_name=REGION)
+    buses = {bus["Name"] for bus in events.list_event_buses()["EventBuses"]}
+    for name in local_resource_names(table_name).values():
+        if name.startswith("https://"):
+            sqs.create_queue(
+                QueueName=name.rsplit("/", 1)[1], Attributes={"VisibilityTimeout": LOCAL_QUEUE_VISIBILITY_SECONDS}
+            )
+        elif name not in buses:
+            events.create_event_bus(Name=name)
+
+
 class LocalOutbox:
     def __init__(
         self, template: Template, pool: FunctionPool, table_name: str, endpoint_url: str | None = None
@@ -68,16 +83,7 @@ class LocalOutbox:
     def create_resources(self, *, from_now: bool = True) -> None:
         """The bus and queues of the template, and a position in the table's stream (its end, when
         ``from_now``: items a restarted runner loads back are not announced again)."""
-        sqs, events = self.client("sqs"), self.client("events")
-        buses = {bus["Name"] for bus in events.list_event_buses()["EventBuses"]}
-        for name in self._resources.values():
-            if name.startswith("https://"):
-                sqs.create_queue(
-                    QueueName=name.rsplit("/", 1)[1],
-                    Attributes={"VisibilityTimeout": LOCAL_QUEUE_VISIBILITY_SECONDS},
-                )
-            elif name not in buses:
-                events.create_event_bus(Name=name)
+        create_message_resources(self.table_name, self._endpoint)
         streams = self.client("dynamodbstreams")
         stream_arn = self.client("dynamodb").describe_table(TableName=self.table_name)["Table"]["LatestStreamArn"]
         for shard in streams.describe_stream(StreamArn=stream_arn)["StreamDescription"]["Shards"]:

@@ -20,6 +20,7 @@ class Arrival:
     body: bytes
     verified: bool | None  # None without a secret to check against
     answered: int
+    received_at: float  # time.monotonic()
 
     def envelope(self) -> dict[str, Any]:
         parsed: dict[str, Any] = json.loads(self.body)
@@ -41,7 +42,8 @@ class WebhookListener:
                 signature = self.headers.get(SIGNATURE_HEADER) or ""
                 secret = listener.secret
                 verified = verify(secret, signature, body, int(time.time())) if secret else None
-                arrival = Arrival(self.headers.get(EVENT_ID_HEADER) or "", signature, body, verified, listener.status)
+                event_id = self.headers.get(EVENT_ID_HEADER) or ""
+                arrival = Arrival(event_id, signature, body, verified, listener.status, time.monotonic())
                 with listener._lock:
                     listener.arrivals.append(arrival)
                 listener._print(arrival)

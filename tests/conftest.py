@@ -30,7 +30,7 @@ from hypothesis import settings as hypothesis_settings
 from moto import mock_aws
 
 from rewards_cli.gateway import LocalGateway
-from rewards_cli.outbox import LocalOutbox
+from rewards_cli.outbox import LocalOutbox, create_message_resources
 from rewards_cli.template import create_table_arguments, load, local_resource_names
 from rewards_cli.webhook_listener import WebhookListener
 from tests.support.api import ApiClient, Credentials
@@ -73,6 +73,7 @@ def table() -> Iterator[str]:
     """A fresh table with the exact key schema and indexes of template.yaml, every call atomic."""
     with atomic_moto_dispatch(), mock_aws():
         boto3.client("dynamodb").create_table(**create_table_arguments(TABLE_NAME))
+        create_message_resources(TABLE_NAME)
         yield TABLE_NAME
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Any, Generic, Literal, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, create_model
 
 EventType = Literal[
     "customer.created",
@@ -141,3 +141,15 @@ class Envelope(BaseModel, Generic[D]):
     created_at: str = Field(description="ISO 8601 UTC time of the change")
     app_id: str
     data: D
+
+
+def _envelope_model(kind: str) -> type[BaseModel]:
+    name = "".join(part.capitalize() for part in kind.replace(".", "_").split("_")) + "Event"
+    base: Any = Envelope[DATA_MODELS[kind]]  # type: ignore[valid-type]
+    constant: Any = Literal[kind]
+    model: type[BaseModel] = create_model(name, __base__=base, type=(constant, Field(description="The event type")))
+    return model
+
+
+# One envelope model per event type (its ``type`` a constant), for the OpenAPI document.
+ENVELOPES: dict[str, type[BaseModel]] = {kind: _envelope_model(kind) for kind in EVENT_TYPES}

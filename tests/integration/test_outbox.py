@@ -43,7 +43,8 @@ def test_a_new_customer_is_announced_once_and_an_update_not_at_all(api: ApiClien
         "customer.created",
     )
     assert announced.envelope["app_id"] == api.credentials.app_id
-    assert announced.id.startswith("evt_") and len(announced.id) == 25
+    assert announced.id.startswith("evt_")
+    assert len(announced.id) == 25
     assert announced.data == {
         "source_id": "KMN@123",
         "customer_id": created.json()["id"],
@@ -240,11 +241,16 @@ def test_the_stream_filter_lets_through_exactly_the_records_that_announce_someth
     assert len(records) > 2 * len(announcing)
 
 
-def test_every_event_type_names_its_data_in_the_catalogue() -> None:
-    from shared.models.domain_events import DATA_MODELS, DESCRIPTIONS, EVENT_TYPES
+def test_every_event_type_is_in_the_catalogue_and_the_openapi_webhooks() -> None:
+    from rewards_cli.openapi import SPEC_PATH
+    from shared.models.domain_events import DATA_MODELS, DESCRIPTIONS, ENVELOPES, EVENT_TYPES
 
-    assert set(DATA_MODELS) == set(DESCRIPTIONS) == set(EVENT_TYPES)
+    assert set(DATA_MODELS) == set(DESCRIPTIONS) == set(ENVELOPES) == set(EVENT_TYPES)
     assert len(EVENT_TYPES) == 9
+    documented = json.loads(SPEC_PATH.read_text())["webhooks"]
+    assert set(documented) == set(EVENT_TYPES)
+    operation_ids = {documented[kind]["post"]["operationId"] for kind in EVENT_TYPES}
+    assert len(operation_ids) == 9
 
 
 def test_the_bus_carries_the_envelope_as_detail(api: ApiClient, bus: BusTap) -> None:

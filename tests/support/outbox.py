@@ -11,6 +11,7 @@ import boto3
 
 from rewards_cli.outbox import LocalOutbox
 from shared.messaging import EVENT_SOURCE
+from shared.models.domain_events import ENVELOPES
 from shared.settings import get_settings
 
 
@@ -55,6 +56,8 @@ class BusTap:
         while messages := sqs.receive_message(QueueUrl=self._queue, MaxNumberOfMessages=10).get("Messages", []):
             for message in messages:
                 body = json.loads(message["Body"])
+                # Every announced event is exactly what the catalogue (and openapi.json) documents.
+                ENVELOPES[body["detail"]["type"]].model_validate(body["detail"])
                 new.append(Announced(body["detail-type"], body["source"], body["detail"]))
                 sqs.delete_message(QueueUrl=self._queue, ReceiptHandle=message["ReceiptHandle"])
         self.seen.extend(new)
