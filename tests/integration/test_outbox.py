@@ -258,3 +258,18 @@ def test_the_bus_carries_the_envelope_as_detail(api: ApiClient, bus: BusTap) -> 
     (announced,) = bus.read()
     assert set(announced.envelope) == {"id", "type", "created_at", "app_id", "data"}
     json.dumps(announced.envelope)
+
+
+def test_no_request_path_calls_the_bus_or_the_queue(api: ApiClient, bus: BusTap) -> None:
+    """Announcing costs the API nothing: only the stream's publisher puts events or queues deliveries."""
+    with injecting_faults() as recorded:
+        api.post("/webhooks", {"url": "https://93.184.215.14/hooks", "events": ["*"]})
+        api.post("/campaigns", rta_seed_campaign())
+        api.put("/customers/KMN@123", {"name": "Krish"})
+        api.post("/events", event("KMN@123", KYC), headers={"Idempotency-Key": "k-1"})
+        api.get("/webhooks")
+    operations = {call.operation for call in recorded.calls}
+
+    assert "TransactWriteItems" in operations  # the recorder sees the API's calls
+    assert not operations & {"PutEvents", "SendMessage", "SendMessageBatch"}
+    assert bus.types() == ["customer.created", "points.credited", "rule.completed"]
