@@ -8,6 +8,7 @@ from pydantic import Field, StringConstraints
 
 from shared.models.common import RequestModel, ResponseModel
 from shared.models.domain_events import EventType
+from shared.models.limits import Description
 from shared.storage.webhooks import DeliveryRecord, DeliveryStatus, WebhookRecord
 
 WebhookUrl = Annotated[str, StringConstraints(min_length=1, max_length=2048, pattern=r"^[^\x00-\x20\x7f]+$")]
@@ -19,7 +20,7 @@ class WebhookCreate(RequestModel):
     events: Annotated[list[Subscription], Field(min_length=1, max_length=10)] = Field(
         description='Event types to receive, or ["*"] for all'
     )
-    description: Annotated[str, StringConstraints(max_length=500, pattern=r"^[^\x00-\x1f\x7f]*$")] | None = None
+    description: Description | None = None
 
 
 class WebhookResponse(ResponseModel):
