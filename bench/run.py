@@ -9,6 +9,7 @@ up as soon as it is declared; the requests sent come from bench/scenarios.py.
   (a)         cold start per function vs the floor (bench/coldstart.py, bench/floor_app.py)
   (b) (c)     DynamoDB round trips and warm CPU per request, in process under moto (bench/inprocess.py)
   (d)         ingestion throughput through the local runner vs raw PutItem (bench/throughput.py)
+  (e)         the outbox publisher's AWS calls and CPU per domain event (bench/outbox.py)
 
 Prints a table, then the headline figures as JSON; writes everything to bench/results/bench.json.
 """
@@ -32,7 +33,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from bench import bytecode, coldstart
 from bench.common import BUILD_DIR, RESULTS_DIR, ROOT, write_json
 
-PARTS = ("bytecode", "coldstart", "inprocess", "throughput")
+PARTS = ("bytecode", "coldstart", "inprocess", "throughput", "outbox")
 CPU_TARGET = 3.0
 PART_TIMEOUT_SECONDS = 420
 
@@ -270,6 +271,19 @@ def _report_throughput(result: dict[str, Any]) -> list[str]:
     ]
 
 
+def _report_outbox(result: dict[str, Any]) -> list[str]:
+    if "error" in result:
+        return [f"(e) Outbox publisher: {result['error']}"]
+    lines = ["(e) Outbox publisher, per domain event (stream batches of 100, moto; CPU includes moto's serving)"]
+    for run in result["runs"]:
+        lines.append(
+            f"    {run['webhooks']} webhook(s): {run['events']} events from {run['records']} records in "
+            f"{run['batches']} batches: {run['calls_per_event']} AWS calls/event {run['calls']}, "
+            f"{run['cpu_ms_per_event_including_moto']} ms CPU/event, batch failures {run['batch_failures']}"
+        )
+    return lines
+
+
 def _summary(results: dict[str, Any]) -> dict[str, Any]:
     """The headline figures of the table, as JSON."""
     summary: dict[str, Any] = {}
@@ -313,6 +327,15 @@ def _summary(results: dict[str, Any]) -> dict[str, Any]:
             "put_item_per_second": throughput["put_item"]["per_second"],
             "ratio": throughput["ratio"],
         }
+    outbox = results.get("outbox", {})
+    if "runs" in outbox:
+        summary["outbox_per_event"] = {
+            f"{run['webhooks']} webhook(s)": {
+                "aws_calls": run["calls_per_event"],
+                "cpu_ms_including_moto": run["cpu_ms_per_event_including_moto"],
+            }
+            for run in outbox["runs"]
+        }
     return summary
 
 
@@ -353,6 +376,8 @@ def main(argv: list[str] | None = None) -> int:
         results["inprocess"] = _run_part("bench.inprocess")
     if "throughput" in parts:
         results["throughput"] = _run_part("bench.throughput")
+    if "outbox" in parts:
+        results["outbox"] = _run_part("bench.outbox")
     results["meta"]["load_average_after"] = [round(x, 2) for x in os.getloadavg()]
     results["meta"]["elapsed_seconds"] = round(time.monotonic() - started, 1)
     results = {"summary": _summary(results), **results}
@@ -370,6 +395,7 @@ def main(argv: list[str] | None = None) -> int:
         "coldstart": _report_coldstart,
         "inprocess": _report_inprocess,
         "throughput": _report_throughput,
+        "outbox": _report_outbox,
     }
     for part in PARTS:
         if part in results:

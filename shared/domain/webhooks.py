@@ -158,9 +158,10 @@ def _message(app_id: str, delivery: DeliveryRecord) -> dict[str, Any]:
     }
 
 
-def fan_out(app_id: str, events: Sequence[DomainEvent], subscribed: Sequence[WebhookRecord]) -> int:
-    """Record and queue one delivery per (event, subscribed webhook) not recorded before; how many.
-    A delivery seen again (the publisher retried) is queued again only if no attempt was made yet."""
+def fan_out(app_id: str, events: Sequence[DomainEvent], subscribed: Sequence[WebhookRecord]) -> list[dict[str, Any]]:
+    """Record one delivery per (event, subscribed webhook); the queue messages to send for them. A
+    delivery recorded before (the publisher saw the change again) is sent again only if no attempt was
+    made yet: its first message may not have gone out."""
     messages = []
     created_at = clock.now_iso()
     expires_at = clock.now_epoch() + DELIVERY_RETENTION_SECONDS
@@ -184,8 +185,7 @@ def fan_out(app_id: str, events: Sequence[DomainEvent], subscribed: Sequence[Web
                 stored = webhooks.get_delivery(app_id, webhook.webhook_id, delivery.delivery_id)
                 if stored is not None and stored.attempts == 0 and stored.status == "pending":
                     messages.append(_message(app_id, stored))
-    messaging.enqueue(messages)
-    return len(messages)
+    return messages
 
 
 @dataclass(frozen=True, slots=True)

@@ -161,7 +161,8 @@ def test_a_retried_request_is_announced_once(api: ApiClient, bus: BusTap) -> Non
     retried = api.post("/events", event("KMN@123", KYC), headers=headers)
     again = api.post("/events", event("KMN@123", KYC), headers=headers)
 
-    assert first.status == 503
+    assert faults.injections, "the response was lost at least once"
+    assert first.status in (200, 503)  # the engine's own retry may already find its marker
     assert (retried.status, again.status) == (200, 200)
     assert bus.types() == ["points.credited", "rule.completed"]
     assert api.get("/customers/KMN@123").json()["points"]["balance"] == 100
