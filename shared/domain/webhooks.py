@@ -15,10 +15,9 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import json
 import secrets
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
@@ -69,11 +68,6 @@ def verify(secret: str, header: str, body: bytes, now: int, tolerance: int = SIG
 
 def _target(url: str) -> outbound.Target:
     return outbound.check(url, allow_local=get_settings().webhook_allow_local_targets)
-
-
-@dataclass(frozen=True, slots=True)
-class Registered:
-    webhook: WebhookRecord
 
 
 def register(app_id: str, url: str, events: Sequence[str], description: str | None) -> WebhookRecord:
@@ -204,35 +198,37 @@ def deliver(message: dict[str, Any]) -> AttemptResult:
     """One attempt of one delivery, from its queue message."""
     app_id, webhook_id = message["app_id"], message["webhook_id"]
     webhook, delivery = webhooks.load_attempt(app_id, webhook_id, message["delivery_id"])
-    if webhook is None or delivery is None or delivery.status != "pending":
-        return _DONE  # deleted webhook, expired log, or already finished: nothing to send
-    if delivery.sequence != message["sequence"]:
-        return _DONE  # superseded by a manual retry, which queued its own message
+    # A deleted webhook, an expired log or a finished delivery: nothing to send; a message of an older
+    # sequence was superseded by a manual retry, which queued its own.
+    if webhook is None or delivery is None or delivery.status != "pending" or delivery.sequence != message["sequence"]:
+        return _DONE
     now = clock.now_epoch()
     if delivery.next_retry_at is not None and delivery.next_retry_at > now:
         return AttemptResult(delivery.next_retry_at - now)  # came back early: wait out the schedule
-    status_code, error = _post(webhook, delivery, now)
     attempts = delivery.attempts + 1
+    final = attempts >= MAX_ATTEMPTS
+    delay = None if final else retry_delay(attempts, get_settings().webhook_retry_base_seconds)
+    attempted_at = clock.now_iso()
+    retry_at = now + delay if delay is not None else None
+    if not webhooks.claim_attempt(app_id, delivery, attempted_at=attempted_at, next_retry_at=retry_at):
+        return _DONE  # a duplicate message claimed this attempt first
+    status_code, error = _post(webhook, delivery, now)
     delivered = status_code is not None and 200 <= status_code < 300
-    settings = get_settings()
-    final = not delivered and attempts >= MAX_ATTEMPTS
-    delay = None if delivered or final else retry_delay(attempts, settings.webhook_retry_base_seconds)
-    recorded = webhooks.record_attempt(
+    webhooks.record_result(
         app_id,
-        delivery,
+        replace(delivery, last_attempt_at=attempted_at),
         status="succeeded" if delivered else "failed" if final else "pending",
-        attempted_at=clock.now_iso(),
         status_code=status_code,
         error=error,
-        next_retry_at=now + delay if delay is not None else None,
+        next_retry_at=None if delivered else retry_at,
         history_limit=HISTORY_LIMIT,
     )
-    if not recorded:
-        return _DONE  # a duplicate message made this attempt first
+    if delivered:
+        return AttemptResult(None, delivered=True)
     if final:
         messaging.dead_letter(message)
         return AttemptResult(None, dead_lettered=True)
-    return AttemptResult(delay, delivered=delivered)
+    return AttemptResult(delay)
 
 
 def _post(webhook: WebhookRecord, delivery: DeliveryRecord, now: int) -> tuple[int | None, str | None]:
@@ -255,8 +251,3 @@ def _post(webhook: WebhookRecord, delivery: DeliveryRecord, now: int) -> tuple[i
         return None, "timed out"
     except OSError as error:
         return None, f"connection failed: {type(error).__name__}"
-
-
-def envelope(delivery: DeliveryRecord) -> dict[str, Any]:
-    parsed: dict[str, Any] = json.loads(delivery.body)
-    return parsed

@@ -156,46 +156,60 @@ def load_attempt(app_id: str, webhook_id: str, delivery_id: str) -> tuple[Webhoo
     return webhook, delivery
 
 
-def record_attempt(
-    app_id: str,
-    delivery: DeliveryRecord,
-    *,
-    status: DeliveryStatus,
-    attempted_at: str,
-    status_code: int | None,
-    error: str | None,
-    next_retry_at: int | None,
-    history_limit: int,
-) -> bool:
-    """Count one attempt, only if nobody counted it first (same sequence, same attempts seen)."""
-    entry = {"attempt": delivery.attempts + 1, "at": attempted_at, "status_code": status_code, "error": error}
-    history = [*delivery.history, {k: v for k, v in entry.items() if v is not None}][-history_limit:]
+def claim_attempt(app_id: str, delivery: DeliveryRecord, *, attempted_at: str, next_retry_at: int | None) -> bool:
+    """Count the next attempt before making it, only if nobody claimed it first (same sequence, same
+    attempts seen, still pending): duplicate queue messages never make two attempts at once. The next
+    retry time is set as if the attempt fails, so a crash in between keeps the schedule."""
     try:
         dynamodb.update_item(
             keys.webhook_delivery(app_id, delivery.webhook_id, delivery.delivery_id),
             Expression(
-                "SET #status = :status, attempts = :attempts, last_attempt_at = :at, history = :history, "
-                "last_status_code = :code, last_error = :error, next_retry_at = :next",
-                {"#status": "status"},
-                {
-                    ":status": status,
-                    ":attempts": delivery.attempts + 1,
-                    ":at": attempted_at,
-                    ":history": history,
-                    ":code": status_code,
-                    ":error": error,
-                    ":next": next_retry_at,
-                },
+                "SET attempts = :attempts, last_attempt_at = :at, next_retry_at = :next",
+                values={":attempts": delivery.attempts + 1, ":at": attempted_at, ":next": next_retry_at},
             ),
             condition=Expression(
-                "attempts = :seen AND #sequence = :sequence",
-                {"#sequence": "sequence"},
-                {":seen": delivery.attempts, ":sequence": delivery.sequence},
+                "attempts = :seen AND #sequence = :sequence AND #status = :pending",
+                {"#sequence": "sequence", "#status": "status"},
+                {":seen": delivery.attempts, ":sequence": delivery.sequence, ":pending": "pending"},
             ),
         )
     except ConditionFailed:
         return False
     return True
+
+
+def record_result(
+    app_id: str,
+    delivery: DeliveryRecord,
+    *,
+    status: DeliveryStatus,
+    status_code: int | None,
+    error: str | None,
+    next_retry_at: int | None,
+    history_limit: int,
+) -> None:
+    """The outcome of the attempt ``claim_attempt`` counted (``delivery`` as it was before the claim);
+    nothing if a manual retry re-armed the delivery meanwhile."""
+    attempt = delivery.attempts + 1
+    entry = {"attempt": attempt, "at": delivery.last_attempt_at, "status_code": status_code, "error": error}
+    history = [*delivery.history, {k: v for k, v in entry.items() if v is not None}][-history_limit:]
+    try:
+        dynamodb.update_item(
+            keys.webhook_delivery(app_id, delivery.webhook_id, delivery.delivery_id),
+            Expression(
+                "SET #status = :status, history = :history, last_status_code = :code, last_error = :error, "
+                "next_retry_at = :next",
+                {"#status": "status"},
+                {":status": status, ":history": history, ":code": status_code, ":error": error, ":next": next_retry_at},
+            ),
+            condition=Expression(
+                "attempts = :attempt AND #sequence = :sequence",
+                {"#sequence": "sequence"},
+                {":attempt": attempt, ":sequence": delivery.sequence},
+            ),
+        )
+    except ConditionFailed:
+        return
 
 
 def rearm(app_id: str, webhook_id: str, delivery_id: str, now: int) -> DeliveryRecord | None:

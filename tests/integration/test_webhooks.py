@@ -357,3 +357,23 @@ def test_an_application_receives_only_its_own_events(
     assert other_api.delete(f"/webhooks/{mine['webhook_id']}").status == 404
     assert [w["webhook_id"] for w in other_api.get("/webhooks").json()["data"]] == [theirs["webhook_id"]]
     assert api.get(f"/webhooks/{mine['webhook_id']}").status == 200
+
+
+def test_a_duplicate_queue_message_makes_no_second_attempt(
+    api: ApiClient, outbox: LocalOutbox, receiver: WebhookListener
+) -> None:
+    """SQS delivers at least once: two copies of a message, handled at the same time, POST once."""
+    from shared import messaging
+
+    created = register(api, receiver.url, ["points.credited"])
+    complete_a_rule(api)
+    outbox.pump_stream()  # recorded and queued, not yet attempted
+    (delivery,) = deliveries(api, created["webhook_id"])
+    duplicate = {"app_id": api.credentials.app_id, "webhook_id": created["webhook_id"]}
+    messaging.enqueue([duplicate | {"delivery_id": delivery["delivery_id"], "sequence": 0}] * 2)
+
+    outbox.drain()
+
+    assert len(receiver.arrivals) == 1
+    (done,) = deliveries(api, created["webhook_id"])
+    assert (done["status"], done["attempts"]) == ("succeeded", 1)
