@@ -155,6 +155,7 @@ def _dev(args: argparse.Namespace) -> int:
     print(f"Rewards API on http://{args.host}:{args.port}  (Swagger UI: /swagger, spec: /openapi.json)")
     print(f"Demo application: {json.dumps(demo)}")
     print(f"  curl -u {demo['api_key']}:{demo['secret_key']} http://{args.host}:{args.port}/customers/KMN@123")
+    print("Webhooks are delivered from this runner: try `rewards webhooks listen --port 4000` (README: Domain events)")
     print("More applications against this stack:")
     print(f"DYNAMODB_ENDPOINT_URL={endpoint}")
     print(f"TABLE_NAME={table_name}")

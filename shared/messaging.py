@@ -18,7 +18,8 @@ from shared.errors import ServiceUnavailable
 from shared.settings import get_settings
 
 EVENT_SOURCE = "rewards.engine"
-PUT_EVENTS_BATCH = 10  # EventBridge's PutEvents limit
+PUT_EVENTS_BATCH = 10  # EventBridge's PutEvents limits: entries per call, and bytes per call
+PUT_EVENTS_MAX_BYTES = 256 * 1024
 SEND_MESSAGE_BATCH = 10  # SQS's SendMessageBatch limit
 MAX_VISIBILITY_SECONDS = 12 * 3600  # SQS's limit on one message's visibility timeout
 
@@ -40,25 +41,40 @@ def _call(service: Literal["events", "sqs"], operation: str, **arguments: Any) -
         raise ServiceUnavailable from error
 
 
+def _put_events_chunks(entries: Sequence[tuple[str, str]]) -> list[range]:
+    """Consecutive index ranges of at most 10 entries and at most 256 KB each (PutEvents' limits)."""
+    chunks: list[range] = []
+    start, size = 0, 0
+    for index, (detail_type, detail) in enumerate(entries):
+        entry_size = len(EVENT_SOURCE) + len(detail_type.encode()) + len(detail.encode())
+        if index > start and (index - start == PUT_EVENTS_BATCH or size + entry_size > PUT_EVENTS_MAX_BYTES):
+            chunks.append(range(start, index))
+            start, size = index, 0
+        size += entry_size
+    if start < len(entries):
+        chunks.append(range(start, len(entries)))
+    return chunks
+
+
 def put_events(entries: Sequence[tuple[str, str]]) -> set[int]:
     """Put (detail-type, detail JSON) entries on the bus; the indexes of those EventBridge refused."""
     failed: set[int] = set()
     bus = get_settings().event_bus_name
-    for start in range(0, len(entries), PUT_EVENTS_BATCH):
-        chunk = entries[start : start + PUT_EVENTS_BATCH]
+    for chunk in _put_events_chunks(entries):
         try:
             response = _call(
                 "events",
                 "put_events",
                 Entries=[
-                    {"Source": EVENT_SOURCE, "DetailType": detail_type, "Detail": detail, "EventBusName": bus}
-                    for detail_type, detail in chunk
+                    {"Source": EVENT_SOURCE, "DetailType": entries[i][0], "Detail": entries[i][1], "EventBusName": bus}
+                    for i in chunk
                 ],
             )
         except ServiceUnavailable:
-            failed.update(range(start, start + len(chunk)))
+            failed.update(chunk)
             continue
-        failed.update(start + i for i, result in enumerate(response.get("Entries", [])) if result.get("ErrorCode"))
+        results = response.get("Entries", [])
+        failed.update(index for index, result in zip(chunk, results, strict=False) if result.get("ErrorCode"))
     return failed
 
 

@@ -70,3 +70,16 @@ def test_delivery_ids_sort_by_the_time_of_their_event(stamp: str) -> None:
     assert first < second
     assert len(first) == len("dlv_") + 21
     assert webhooks.delivery_id(earlier, "whk_1") != webhooks.delivery_id(earlier, "whk_2")
+
+
+def test_events_are_put_in_calls_within_eventbridges_limits() -> None:
+    from shared.messaging import PUT_EVENTS_MAX_BYTES, _put_events_chunks
+
+    small = [("points.credited", "{}")] * 23
+    assert [len(c) for c in _put_events_chunks(small)] == [10, 10, 3]
+    large = [("customer.created", "x" * 100_000)] * 5
+    chunks = _put_events_chunks(large)
+    assert [len(c) for c in chunks] == [2, 2, 1]
+    assert all(sum(len(large[i][1]) for i in c) <= PUT_EVENTS_MAX_BYTES for c in chunks)
+    assert [i for c in chunks for i in c] == list(range(5))
+    assert _put_events_chunks([]) == []
