@@ -81,7 +81,10 @@ def create(app_id: str, webhook: WebhookRecord, limit: int) -> None:
             ]
         )
     except TransactionCancelled as error:
-        raise TooManyWebhooks from error
+        if error.reasons[:1] == ["ConditionalCheckFailed"]:
+            raise TooManyWebhooks from error
+        # Only the webhook's own put lost: this very write landed on an attempt whose response was
+        # lost (its id is new), and the counter moved with it then.
 
 
 def get(app_id: str, webhook_id: str) -> WebhookRecord | None:

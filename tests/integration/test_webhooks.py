@@ -377,3 +377,15 @@ def test_a_duplicate_queue_message_makes_no_second_attempt(
     assert len(receiver.arrivals) == 1
     (done,) = deliveries(api, created["webhook_id"])
     assert (done["status"], done["attempts"]) == ("succeeded", 1)
+
+
+def test_a_registration_whose_response_was_lost_is_not_refused(api: ApiClient) -> None:
+    from tests.support.faults import FaultPlan, injecting_faults
+
+    with injecting_faults() as faults:
+        faults.inject(FaultPlan("lost_response", attempts=1, where=lambda c: c.operation == "TransactWriteItems"))
+        created = api.post("/webhooks", {"url": "https://93.184.215.14/hooks", "events": ["*"]})
+
+    assert faults.injections
+    assert created.status == 201, created.body
+    assert [w["webhook_id"] for w in api.get("/webhooks").json()["data"]] == [created.json()["webhook_id"]]
