@@ -575,7 +575,7 @@ def _fresh_table() -> Iterator[None]:
     from rewards_cli.template import create_table_arguments
 
     with mock_aws():
-        boto3.client("dynamodb").create_table(**create_table_arguments(TABLE_NAME))
+        boto3.client("dynamodb").create_table(**create_table_arguments(TABLE_NAME, stream=False))
         create_message_resources(TABLE_NAME)
         yield
 

@@ -23,7 +23,7 @@ import boto3
 
 from rewards_cli.apigw import ACCOUNT_ID, REGION
 from rewards_cli.lambdas import FunctionPool
-from rewards_cli.template import Template, local_resource_names
+from rewards_cli.template import Template, load, local_resource_names
 
 STREAM_BATCH_SIZE = 100
 QUEUE_BATCH_SIZE = 10
@@ -84,8 +84,13 @@ class LocalOutbox:
         """The bus and queues of the template, and a position in the table's stream (its end, when
         ``from_now``: items a restarted runner loads back are not announced again)."""
         create_message_resources(self.table_name, self._endpoint)
-        streams = self.client("dynamodbstreams")
-        stream_arn = self.client("dynamodb").describe_table(TableName=self.table_name)["Table"]["LatestStreamArn"]
+        streams, table = self.client("dynamodbstreams"), self.client("dynamodb")
+        description = table.describe_table(TableName=self.table_name)["Table"]
+        if "LatestStreamArn" not in description:  # a table created without its stream (tests)
+            specification = {"StreamEnabled": True, **load().table_properties["StreamSpecification"]}
+            table.update_table(TableName=self.table_name, StreamSpecification=specification)
+            description = table.describe_table(TableName=self.table_name)["Table"]
+        stream_arn = description["LatestStreamArn"]
         for shard in streams.describe_stream(StreamArn=stream_arn)["StreamDescription"]["Shards"]:
             self._iterators[shard["ShardId"]] = streams.get_shard_iterator(
                 StreamArn=stream_arn,

@@ -165,9 +165,11 @@ def load(path: Path = TEMPLATE_PATH) -> Template:
     )
 
 
-def create_table_arguments(table_name: str) -> dict[str, Any]:
+def create_table_arguments(table_name: str, *, stream: bool = True) -> dict[str, Any]:
     """``CreateTable`` arguments from the template's own table definition, so tests and the local
-    runner use exactly the key schema and indexes that are deployed."""
+    runner use exactly the key schema and indexes that are deployed. ``stream=False`` leaves the stream
+    off (moto copies it on every transaction's backup: tests that read no stream skip that cost; the
+    outbox turns it on when it starts)."""
     props = load().table_properties
     arguments: dict[str, Any] = {
         "TableName": table_name,
@@ -177,7 +179,7 @@ def create_table_arguments(table_name: str) -> dict[str, Any]:
     }
     if props.get("GlobalSecondaryIndexes"):
         arguments["GlobalSecondaryIndexes"] = props["GlobalSecondaryIndexes"]
-    if props.get("StreamSpecification"):
+    if stream and props.get("StreamSpecification"):
         arguments["StreamSpecification"] = {"StreamEnabled": True, **props["StreamSpecification"]}
     return arguments
 

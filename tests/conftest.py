@@ -72,7 +72,7 @@ def restored_environ() -> Iterator[None]:
 def table() -> Iterator[str]:
     """A fresh table with the exact key schema and indexes of template.yaml, every call atomic."""
     with atomic_moto_dispatch(), mock_aws():
-        boto3.client("dynamodb").create_table(**create_table_arguments(TABLE_NAME))
+        boto3.client("dynamodb").create_table(**create_table_arguments(TABLE_NAME, stream=False))
         create_message_resources(TABLE_NAME)
         yield TABLE_NAME
 

@@ -15,7 +15,7 @@ router = new_router()
     summary="Delete a webhook",
     operation_id="deleteWebhook",
     tags=["Webhooks"],
-    responses={204: {"description": "Deleted"}},
+    responses={204: {"description": "Deleted", "content": {}}},
 )
 def delete_webhook(webhook_id: WebhookIdPath) -> Response[None]:
     webhooks.delete(tenant_id(router), webhook_id)

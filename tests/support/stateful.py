@@ -199,7 +199,7 @@ _POOL = FunctionPool()
 @contextmanager
 def fresh_table() -> Iterator[None]:
     with atomic_moto_dispatch(), mock_aws():
-        boto3.client("dynamodb").create_table(**create_table_arguments(get_settings().table_name))
+        boto3.client("dynamodb").create_table(**create_table_arguments(get_settings().table_name, stream=False))
         create_message_resources(get_settings().table_name)
         yield
 
