@@ -20,6 +20,7 @@ from typing import Any, Literal
 
 from shared.models.domain_events import (
     DATA_MODELS,
+    CouponUsed,
     CustomerCreated,
     EventData,
     PointsMoved,
@@ -144,13 +145,36 @@ def _progress(change: ItemChange, new: Mapping[str, Any]) -> list[DomainEvent]:
     return [_event(change, "window.expired", new["updated_at"], data, *identity)]
 
 
+def _coupon_redemption(change: ItemChange, new: Mapping[str, Any]) -> list[DomainEvent]:
+    """A redemption record is put when an order redeems a coupon (again, after a revert) and updated to
+    ``reverted`` when the use is given back: each status change is one use or one revert."""
+    status = new.get("status")
+    if status == (change.old or {}).get("status"):
+        return []
+    data = CouponUsed(
+        coupon_id=new["coupon_id"],
+        coupon_code=new["coupon_code"],
+        order_id=new["order_id"],
+        source_id=new.get("source_id"),
+        discount=new.get("discount"),
+    )
+    where = (new["coupon_id"], new["order_id"])
+    if status == "completed":
+        # The same order may redeem, revert and redeem again: each redeem request is its own change.
+        return [_event(change, "coupon.redeemed", new["created_at"], data, *where, new["request_id"])]
+    if status == "reverted":
+        return [_event(change, "coupon.reverted", new["reverted_at"], data, *where, new["revert_request_id"])]
+    return []
+
+
 Translator = Callable[[ItemChange, Mapping[str, Any]], list[DomainEvent]]
-# Stored item type -> its translator. Coupons (coupon.redeemed/reverted) and the rewards catalog
-# (reward.redeemed/redemption_cancelled) each add one entry here when their redemption items exist.
+# Stored item type -> its translator. The rewards catalog (reward.redeemed/redemption_cancelled) adds one
+# entry here when its redemption items exist.
 TRANSLATORS: dict[str, Translator] = {
     "customer": _customer,
     "ledger_entry": _ledger_entry,
     "progress": _progress,
+    "coupon_redemption": _coupon_redemption,
 }
 
 

@@ -16,6 +16,7 @@ from shared.messaging import EVENT_SOURCE
 from shared.storage.stream import item_change
 from tests.support.api import ApiClient
 from tests.support.campaigns import awt_seed_campaign, event, rta_seed_campaign, run_window_closer
+from tests.support.coupons import create_coupon, customer, order_body, simple_coupon
 from tests.support.faults import FaultPlan, injecting_faults
 from tests.support.outbox import BusTap
 
@@ -274,3 +275,28 @@ def test_no_request_path_calls_the_bus_or_the_queue(api: ApiClient, bus: BusTap)
     assert "TransactWriteItems" in operations  # the recorder sees the API's calls
     assert not operations & {"PutEvents", "SendMessage", "SendMessageBatch"}
     assert bus.types() == ["customer.created", "points.credited", "rule.completed"]
+
+
+def test_a_coupon_use_and_its_revert_are_announced_once_each(api: ApiClient, bus: BusTap) -> None:
+    coupon = create_coupon(api, simple_coupon("ONCE10", usage_limit=1))
+    customer(api, "krish123")
+    body = order_body(coupon["coupon_id"], "ONCE10", order_id="ord-1")
+    bus.read()
+
+    assert api.post("/coupons/apply?type=redeem", body).status == 200
+    assert api.post("/coupons/apply?type=redeem", body).status == 200  # the same order again: its first answer
+    refused = api.post("/coupons/apply?type=redeem", order_body(coupon["coupon_id"], "ONCE10", order_id="ord-2"))
+    assert refused.status == 400  # the one use is taken: nothing changed, nothing announced
+    (redeemed,) = bus.read()
+    assert api.post("/coupons/apply?type=revert", body).status == 200
+    assert api.post("/coupons/apply?type=revert", body).status == 200  # a second revert changes nothing
+    (reverted,) = bus.read()
+    assert api.post("/coupons/apply?type=redeem", body).status == 200
+    (redeemed_again,) = bus.read()
+
+    assert [e.type for e in (redeemed, reverted, redeemed_again)] == ["coupon.redeemed", "coupon.reverted",
+                                                                      "coupon.redeemed"]  # fmt: skip
+    assert redeemed.data == {"coupon_id": coupon["coupon_id"], "coupon_code": "ONCE10", "order_id": "ord-1",
+                             "source_id": "krish123", "discount": 10}  # fmt: skip
+    assert reverted.data == redeemed.data
+    assert len({redeemed.id, reverted.id, redeemed_again.id}) == 3, "each use and revert is its own change"
