@@ -21,3 +21,5 @@ IdempotencyKeyHeader = Annotated[
         "and changes nothing again; with another request it is a 409. Remembered 24 hours.",
     ),
 ]
+RewardIdPath = Annotated[str, Path(min_length=1, max_length=64, description="rew_… id")]
+RedemptionIdPath = Annotated[str, Path(min_length=1, max_length=64, description="red_… id")]

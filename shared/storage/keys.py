@@ -108,3 +108,23 @@ def due_shard_partition(shard: int) -> str:
 def due_entry(end_time: int, item_key: dict[str, str]) -> dict[str, str]:
     shard = zlib.crc32(f"{item_key[PK]}|{item_key[SK]}".encode()) % DUE_SHARDS
     return {DUE_PK: due_shard_partition(shard), DUE_SK: f"{end_time:012d}#{item_key[PK]}|{item_key[SK]}"}
+
+
+# --- rewards catalog ---
+# Rewards of one application share a partition: a member's eligibility reads the whole catalog in one
+# query. A redemption lives in its customer's partition; its red_ id starts with its creation time
+# (ids.new_sortable_id), so the partition lists a customer's redemptions newest first by key alone.
+REWARD_ID_PREFIX = "rew_"
+REDEMPTION_SK_PREFIX = "REDEMPTION#"
+
+
+def rewards_partition(app_id: str) -> str:
+    return f"{tenant_prefix(app_id)}REWARDS"
+
+
+def reward(app_id: str, reward_id: str) -> dict[str, str]:
+    return {PK: rewards_partition(app_id), SK: reward_id}
+
+
+def redemption(app_id: str, source_id: str, redemption_id: str) -> dict[str, str]:
+    return {PK: customer_partition(app_id, source_id), SK: f"{REDEMPTION_SK_PREFIX}{redemption_id}"}

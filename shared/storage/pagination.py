@@ -8,6 +8,7 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+from typing import Any
 
 from shared.errors import ValidationFailed
 from shared.storage import dynamodb, keys
@@ -36,15 +37,25 @@ def page(
     *,
     newest_first: bool = False,
     consistent: bool = False,
+    filter_expression: Expression | None = None,
 ) -> tuple[list[Item], str | None]:
-    start = {keys.PK: partition, keys.SK: _decode(cursor, sort_key_prefix)} if cursor else None
-    result = dynamodb.query(
-        Expression("PK = :pk AND begins_with(SK, :prefix)", values={":pk": partition, ":prefix": sort_key_prefix}),
-        limit=limit + 1,
-        start_key=start,
-        newest_first=newest_first,
-        consistent=consistent,
-    )
-    items = result.items[:limit]
-    has_more = len(result.items) > limit
+    """With ``filter_expression``, DynamoDB reads ``limit + 1`` items and then drops the ones that do not
+    match, so the query goes on from where it stopped until a full page matched or the partition ends."""
+    start: dict[str, Any] | None = {keys.PK: partition, keys.SK: _decode(cursor, sort_key_prefix)} if cursor else None
+    found: list[Item] = []
+    while True:
+        result = dynamodb.query(
+            Expression("PK = :pk AND begins_with(SK, :prefix)", values={":pk": partition, ":prefix": sort_key_prefix}),
+            limit=limit + 1,
+            start_key=start,
+            newest_first=newest_first,
+            consistent=consistent,
+            filter_expression=filter_expression,
+        )
+        found.extend(result.items)
+        if len(found) > limit or result.last_key is None:
+            break
+        start = result.last_key
+    items = found[:limit]
+    has_more = len(found) > limit
     return items, _encode(items[-1][keys.SK]) if has_more else None

@@ -1,0 +1,273 @@
+"""Redeeming rewards with points, and cancelling a redemption, each in one transaction.
+
+Redeem: read the profile and the reward together (one round trip), decide, then write in one
+transaction the debit and its ledger entry (only if the balance is still the one read, and covers the
+cost), the reward's count and stock (only if the reward is still the active version read, and one is
+left), the redemption, and what it issues. A lost condition means another request got there first: read
+again and decide again, so every refusal is decided on current data and a refusal changes nothing.
+
+Cancel: the redemption goes from completed to cancelled once, in the same transaction as the refund
+(a credit naming the redemption), the stock given back and the issued code voided.
+"""
+
+from __future__ import annotations
+
+import random
+import time
+from collections.abc import Callable
+from dataclasses import replace
+from datetime import date, datetime
+from decimal import ROUND_DOWN, Decimal, localcontext
+from typing import Any
+
+from shared import clock
+from shared.domain.customers import get_customer
+from shared.domain.rewards import Reward, RewardNotFound, from_record, member_of, view_for
+from shared.errors import Conflict, CustomerNotFound, NotFound, ServiceUnavailable, ValidationFailed
+from shared.ids import new_id, new_sortable_id
+from shared.models.redemptions import RedeemRequest
+from shared.models.rewards import TransactionAttribute
+from shared.storage import dynamodb, ledger, redemptions, rewards
+from shared.storage.dynamodb import TransactAction, TransactionCancelled
+from shared.storage.ledger import LedgerEntry
+from shared.storage.redemptions import RedemptionRecord
+
+MAX_ATTEMPTS = 30
+CENT = Decimal("0.01")
+MAX_COIN_VALUE = Decimal(1_000_000_000)
+
+
+class RewardUnavailable(Conflict):
+    """The reward cannot be redeemed now by this member; ``details`` says why."""
+
+    def __init__(self, message: str, details: str) -> None:
+        super().__init__(message, details)
+
+
+class RedemptionNotFound(NotFound):
+    def __init__(self, redemption_id: str) -> None:
+        super().__init__(f"Cannot find redemption with id {redemption_id}")
+
+
+class _Contended(Exception):
+    """Another request changed what this one read: read again."""
+
+
+def _retrying[T](attempt: Callable[[], T]) -> T:
+    for number in range(MAX_ATTEMPTS):
+        try:
+            result: T = attempt()
+        except _Contended:
+            time.sleep(random.uniform(0, min(0.2, 0.005 * 2**number)))  # noqa: S311 - jitter, not crypto
+            continue
+        return result
+    raise ServiceUnavailable
+
+
+# ------------------------------------------------------------------------------------------ redeem
+
+
+def redeem(app_id: str, source_id: str, reward_id: str, request: RedeemRequest) -> RedemptionRecord:
+    if not reward_id.startswith("rew_"):
+        raise RewardNotFound(reward_id)
+    return _retrying(lambda: _redeem_once(app_id, source_id, reward_id, request))
+
+
+def _redeem_once(app_id: str, source_id: str, reward_id: str, request: RedeemRequest) -> RedemptionRecord:
+    snapshot = redemptions.load(app_id, source_id, reward_id=reward_id)
+    if snapshot.profile is None:
+        raise CustomerNotFound(source_id)
+    if snapshot.reward is None:
+        raise RewardNotFound(reward_id)
+    reward = from_record(snapshot.reward)
+    attributes = checked_attributes(reward.definition.custom_transaction_attributes or [], request)
+    cost, amount = _price(reward, request)
+    now_ms = clock.now_epoch_ms()
+    view = view_for(reward, member_of(snapshot.profile), now_ms, None)
+    if view.unavailable:
+        raise RewardUnavailable("Reward unavailable", "; ".join(view.unavailable))
+    if not view.eligible:
+        gaps = "; ".join(f"{f.condition}: {f.gap}" for f in view.failed_conditions)
+        raise RewardUnavailable("Not eligible", f"no eligibility rule of the reward holds for this member: {gaps}")
+    balance = snapshot.profile.points_balance
+    if balance < cost:
+        raise RewardUnavailable(
+            "Insufficient points", f"{cost - balance} more points needed: the balance is {balance}, the cost {cost}"
+        )
+    redemption_id = new_sortable_id("red", now_ms)
+    created_at = clock.iso_from_epoch_ms(now_ms)
+    actions: list[TransactAction] = []
+    transaction_id = None
+    if cost > 0:
+        entry = LedgerEntry(
+            txn_id=new_id("txn"),
+            source_id=source_id,
+            points=-cost,
+            balance_after=balance - cost,
+            reason="reward_redemption",
+            created_at=created_at,
+            created_ms=now_ms,
+            reward_id=reward.reward_id,
+            description=f"Redeemed {reward.definition.name}",
+            redemption_id=redemption_id,
+            attributes=attributes or None,
+        )
+        actions += ledger.debit(app_id, entry, balance)
+        transaction_id = entry.txn_id
+    record = RedemptionRecord(
+        redemption_id=redemption_id,
+        source_id=source_id,
+        reward_id=reward.reward_id,
+        reward_type=reward.definition.type,
+        reward_name=reward.definition.name,
+        points=cost,
+        status="completed",
+        created_at=created_at,
+        transaction_id=transaction_id,
+        product_id=reward.definition.parameters.product.id if reward.definition.parameters.product else None,
+        amount=str(amount) if amount is not None else None,
+        custom_transaction_attributes=attributes,
+    )
+    record = _issue(app_id, reward, record, actions)
+    actions += [rewards.take_one(app_id, reward.record), redemptions.put(app_id, record)]
+    _write(actions)
+    return record
+
+
+def _issue(app_id: str, reward: Reward, record: RedemptionRecord, actions: list[TransactAction]) -> RedemptionRecord:
+    """What a CAMPAIGN or COIN redemption issues, added to ``actions``; the record says what it is."""
+    del app_id, actions
+    if reward.definition.type != "MATERIAL":
+        raise RewardUnavailable("Reward unavailable", f"{reward.definition.type} rewards need the coupons module")
+    return record
+
+
+def _write(actions: list[TransactAction]) -> None:
+    try:
+        dynamodb.transact_write(actions)
+    except TransactionCancelled as error:
+        raise _Contended from error
+
+
+def _price(reward: Reward, request: RedeemRequest) -> tuple[int, Decimal | None]:
+    """The points a redemption debits and, for a COIN reward, the value it gives (rounded down to cents)."""
+    coin = reward.definition.parameters.coin
+    if coin is None:
+        if request.points is not None:
+            raise ValidationFailed("points: only COIN rewards take points; this reward costs a fixed amount")
+        return reward.definition.points_cost(), None
+    if request.points is None:
+        raise ValidationFailed("points is required to redeem a COIN reward")
+    value = coin_value(request.points, coin.exchange_ratio, coin.points_ratio)
+    if value <= 0:
+        raise ValidationFailed(f"points: {request.points} points are worth less than {CENT} at this reward's ratio")
+    if value > MAX_COIN_VALUE:
+        raise ValidationFailed(
+            f"points: {request.points} points are worth more than {MAX_COIN_VALUE}, the most one coupon holds"
+        )
+    return request.points, value
+
+
+def coin_value(points: int, exchange_ratio: float, points_ratio: float) -> Decimal:
+    """``points * exchange_ratio / points_ratio``, rounded down to cents, in exact decimal arithmetic."""
+    with localcontext(prec=60):  # ratios are bounded (1e-6 to 1e12): 60 digits hold every value exactly enough
+        exact = Decimal(points) * Decimal(repr(exchange_ratio)) / Decimal(repr(points_ratio))
+        return exact.quantize(CENT, rounding=ROUND_DOWN)
+
+
+def checked_attributes(declared: list[TransactionAttribute], request: RedeemRequest) -> dict[str, Any]:
+    """The custom transaction attributes the ledger entry carries: declared ones only, mandatory ones
+    present, each of its declared type."""
+    given = request.custom_transaction_attributes or {}
+    by_id = {attribute.attribute_id: attribute for attribute in declared}
+    problems = [
+        f"custom_transaction_attributes.{name} is not an attribute of this reward"
+        for name in given
+        if name not in by_id
+    ]
+    problems += [
+        f"custom_transaction_attributes.{a.attribute_id} is required ({a.attribute_name})"
+        for a in declared
+        if a.is_attribute_mandatory and a.attribute_id not in given
+    ]
+    for name, value in given.items():
+        attribute = by_id.get(name)
+        if attribute is not None and not _of_type(value, attribute.attribute_type):
+            problems.append(f"custom_transaction_attributes.{name} must be {_TYPE_NAMES[attribute.attribute_type]}")
+    if problems:
+        raise ValidationFailed("; ".join(problems[:5]))
+    return dict(given)
+
+
+_TYPE_NAMES = {"Text": "a text", "Number": "a number", "Boolean": "true or false", "Date": "an ISO date"}
+
+
+def _of_type(value: Any, attribute_type: str) -> bool:
+    if attribute_type == "Text":
+        return isinstance(value, str)
+    if attribute_type == "Number":
+        return isinstance(value, int | float) and not isinstance(value, bool)
+    if attribute_type == "Boolean":
+        return isinstance(value, bool)
+    if not isinstance(value, str):
+        return False
+    try:
+        (date.fromisoformat if len(value) == 10 else datetime.fromisoformat)(value)
+    except ValueError:
+        return False
+    return True
+
+
+# ------------------------------------------------------------------------------------------ cancel
+
+
+def cancel(app_id: str, source_id: str, redemption_id: str) -> RedemptionRecord:
+    if not redemption_id.startswith("red_"):
+        raise RedemptionNotFound(redemption_id)
+    return _retrying(lambda: _cancel_once(app_id, source_id, redemption_id))
+
+
+def _cancel_once(app_id: str, source_id: str, redemption_id: str) -> RedemptionRecord:
+    snapshot = redemptions.load(app_id, source_id, redemption_id=redemption_id)
+    if snapshot.profile is None:
+        raise CustomerNotFound(source_id)
+    record = snapshot.redemption
+    if record is None:
+        raise RedemptionNotFound(redemption_id)
+    if record.status == "cancelled":
+        raise Conflict(
+            "Redemption already cancelled", f"redemption {redemption_id} was cancelled at {record.cancelled_at}"
+        )
+    reward = rewards.get(app_id, record.reward_id)
+    if reward is None:  # rewards are disabled, never deleted
+        raise RewardNotFound(record.reward_id)
+    now_ms = clock.now_epoch_ms()
+    now_iso = clock.iso_from_epoch_ms(now_ms)
+    actions: list[TransactAction] = []
+    refund_id = None
+    if record.transaction_id is not None and record.points > 0:
+        balance = snapshot.profile.points_balance
+        entry = LedgerEntry(
+            txn_id=new_id("txn"),
+            source_id=source_id,
+            points=record.points,
+            balance_after=balance + record.points,
+            reason="redemption_cancelled",
+            created_at=now_iso,
+            created_ms=now_ms,
+            reward_id=record.reward_id,
+            description=f"Cancelled redemption {redemption_id} of {record.reward_name}",
+            redemption_id=redemption_id,
+        )
+        actions += ledger.refund(app_id, entry, balance)
+        refund_id = entry.txn_id
+    actions += [rewards.give_back(app_id, reward), redemptions.cancel(app_id, record, now_iso, refund_id)]
+    _write(actions)
+    return replace(record, status="cancelled", cancelled_at=now_iso, refund_transaction_id=refund_id)
+
+
+def list_redemptions(
+    app_id: str, source_id: str, limit: int, cursor: str | None
+) -> tuple[list[RedemptionRecord], str | None]:
+    get_customer(app_id, source_id)  # the seed's 404 for an unknown customer
+    return redemptions.page(app_id, source_id, limit, cursor)
