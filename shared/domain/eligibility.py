@@ -318,16 +318,19 @@ def _date_spans(operator: Operator, value: Any) -> tuple[Span, ...]:
 def parse_date(text: str) -> Span:
     """``M/D/YYYY`` or an ISO date: that whole UTC day; an ISO date-time with zone: that instant."""
     stripped = text.strip()
+    us = _US_DATE.match(stripped)
     try:
-        us = _US_DATE.match(stripped)
         if us:
             month, day, year = (int(part) for part in us.groups())
-            return _day_span(date(year, month, day), stripped)
-        if len(stripped) == 10:
-            return _day_span(date.fromisoformat(stripped), stripped)
-        moment = datetime.fromisoformat(stripped)
+            moment: date | datetime = date(year, month, day)
+        elif len(stripped) == 10:
+            moment = date.fromisoformat(stripped)
+        else:
+            moment = datetime.fromisoformat(stripped)
     except ValueError as error:
         raise InvalidCondition(f"{text!r} is not a date (M/D/YYYY, an ISO date or an ISO date-time)") from error
+    if not isinstance(moment, datetime):
+        return _day_span(moment, stripped)
     if moment.tzinfo is None:
         raise InvalidCondition(f"{text!r}: a date-time needs a time zone (e.g. Z)")
     if not _FIRST_YEAR <= moment.astimezone(UTC).year <= _LAST_YEAR:

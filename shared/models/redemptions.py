@@ -21,10 +21,6 @@ class RedeemRequest(RequestModel):
         default=None, description="Values of the reward's custom transaction attributes, by attribute_id"
     )
 
-    model_config = {
-        "json_schema_extra": {"examples": [{"custom_transaction_attributes": {"source_of_redemption": "mobile app"}}]}
-    }
-
 
 class Issued(ResponseModel):
     """What the redemption gave: a product, a pool code, or a single-use coupon worth ``amount``."""

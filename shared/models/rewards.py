@@ -238,7 +238,11 @@ class RewardSettings(RequestModel):
     @field_validator("start_time", "end_time")
     @classmethod
     def _renderable(cls, value: datetime | None) -> datetime | None:
-        if value is not None and not 1970 <= value.astimezone(UTC).year <= 9998:
+        try:
+            year = value.astimezone(UTC).year if value is not None else 1970
+        except OverflowError:
+            year = 0
+        if not 1970 <= year <= 9998:
             raise ValueError("must be between 1970 and 9998 in UTC")
         return value
 
@@ -289,22 +293,7 @@ class RewardDefinition(RewardSettings):
 
 
 class RewardCreate(RewardDefinition):
-    model_config = {
-        "extra": "forbid",
-        "strict": True,
-        "json_schema_extra": {
-            "examples": [
-                {
-                    "name": "Headphones - Reward",
-                    "type": "MATERIAL",
-                    "parameters": {"product": {"id": "prod_3ttSkdxGuAfcv3"}},
-                    "stock": 70,
-                    "points_to_be_redeemed": 500,
-                    "attributes": {"image_url": "", "description": "Free Headphones, series 265-ER352"},
-                }
-            ]
-        },
-    }
+    """POST /rewards: name, type and parameters are required; every other field of SPEC §6 may be given."""
 
 
 class RewardPatch(RewardSettings):

@@ -147,7 +147,7 @@ def update(
     """New settings, if the reward is still the version read. A new ``stock`` keeps ``stock_left`` equal
     to ``stock - redeemed`` in the same write, and is refused (``RewardChanged`` with the current item)
     if more than that were redeemed already."""
-    names = {f"#{name}": name for name in ("brand", "stock", "definition", "active", "version", "redeemed")}
+    names = {f"#{name}": name for name in ("brand", "stock", "definition", "active", "version")}
     values: dict[str, Any] = {
         ":definition": dict(definition),
         ":active": active,
@@ -168,6 +168,7 @@ def update(
     else:
         sets += ["#stock = :stock", "stock_left = :stock - #redeemed"]
         values[":stock"] = stock
+        names["#redeemed"] = "redeemed"
         condition += " AND #redeemed <= :stock"
     text = "SET " + ", ".join(sets) + (" REMOVE " + ", ".join(removes) if removes else "")
     try:
