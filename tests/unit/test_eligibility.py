@@ -68,13 +68,41 @@ OPERATOR_TABLE: list[tuple[str, str, Any, Member, bool, str | None]] = [
     ("Between", "Enrolment Date", "2021-11-01/2023-02-28", member(enrolled="2022-06-01T00:00:00Z"), True, None),
     ("Between", "Enrolment Date", ["2021-11-01", "2023-02-28"], member(enrolled="2023-02-28T12:00:00Z"), True, None),
     ("Equals", "Enrolment Date", "2/28/2023", member(enrolled="2023-02-28T23:00:00+00:00"), True, None),
-    ("Equals", "Enrolment Date", "2/28/2023", member(enrolled="2023-03-01T00:00:00Z"), False, "enrolled 1 day after the window"),
+    (
+        "Equals",
+        "Enrolment Date",
+        "2/28/2023",
+        member(enrolled="2023-03-01T00:00:00Z"),
+        False,
+        "enrolled 1 day after the window",
+    ),
     ("Not equals", "Enrolment Date", "2/28/2023", member(enrolled="2023-03-01T00:00:00Z"), True, None),
-    ("Not equals", "Enrolment Date", "2/28/2023", member(enrolled="2023-02-28T00:00:00Z"), False, "enrolled on the excluded date"),
+    (
+        "Not equals",
+        "Enrolment Date",
+        "2/28/2023",
+        member(enrolled="2023-02-28T00:00:00Z"),
+        False,
+        "enrolled on the excluded date",
+    ),
     ("Greater than", "Enrolment Date", "2023-02-28", member(enrolled="2023-03-01T00:00:00Z"), True, None),
-    ("Greater than", "Enrolment Date", "2023-02-28", member(enrolled="2023-02-28T23:59:59Z"), False, "enrolled 1 day before the window"),
+    (
+        "Greater than",
+        "Enrolment Date",
+        "2023-02-28",
+        member(enrolled="2023-02-28T23:59:59Z"),
+        False,
+        "enrolled 1 day before the window",
+    ),
     ("Less than", "Enrolment Date", "2023-02-28", member(enrolled="2023-02-27T23:59:59Z"), True, None),
-    ("Less than", "Enrolment Date", "2023-02-28", member(enrolled="2023-02-28T00:00:00Z"), False, "enrolled 1 day after the window"),
+    (
+        "Less than",
+        "Enrolment Date",
+        "2023-02-28",
+        member(enrolled="2023-02-28T00:00:00Z"),
+        False,
+        "enrolled 1 day after the window",
+    ),
     ("Greater than", "Enrolment Date", "2023-02-28T12:00:00Z", member(enrolled="2023-02-28T12:00:01Z"), True, None),
     # User Tags
     ("Contain all of", "User Tags", ["cohortA"], member(tags=("cohortA", "vip")), True, None),
@@ -122,10 +150,24 @@ OPERATOR_TABLE: list[tuple[str, str, Any, Member, bool, str | None]] = [
     ("Between", "attributes.age", [18, 30], member(age=30), True, None),
     ("Between", "attributes.age", [18, 30], member(age=31), False, "1 too many"),
     ("Contain all of", "attributes.interests", ["golf", "tennis"], member(interests=["golf", "tennis"]), True, None),
-    ("Contain all of", "attributes.interests", ["golf", "tennis"], member(interests=["golf"]), False, "interests lacks all of tennis"),
+    (
+        "Contain all of",
+        "attributes.interests",
+        ["golf", "tennis"],
+        member(interests=["golf"]),
+        False,
+        "interests lacks all of tennis",
+    ),
     ("Contain any of", "attributes.city", ["Leeds", "York"], member(city="York"), True, None),
-    ("Contain any of", "attributes.city", ["Leeds", "York"], member(city="Hull"), False, "city lacks one of Leeds, York"),
-]  # fmt: skip
+    (
+        "Contain any of",
+        "attributes.city",
+        ["Leeds", "York"],
+        member(city="Hull"),
+        False,
+        "city lacks one of Leeds, York",
+    ),
+]
 
 
 @pytest.mark.parametrize(
