@@ -149,7 +149,7 @@ def ledger_sum(api: ApiClient, source_id: str) -> int:
         page = api.get(
             f"{customer_path(source_id)}/transactions", query={"limit": "100", **({"cursor": cursor} if cursor else {})}
         ).json()
-        total += sum(entry["points"] for entry in page["data"])
+        total += sum(int(entry["points"]) for entry in page["data"])
         cursor = page["next_cursor"]
         if cursor is None:
             return total
