@@ -87,11 +87,14 @@ def test_redeeming_debits_the_ledger_with_the_attributes_and_takes_one_from_stoc
         ({"member_eligibility_rules": [{**SEED_001_RULES[1], "include_in_api_response": True}]}, None, 409,
          "member_eligibility_rules.0.conditions.0: missing tags cohortC, cohortD"),
         ({}, {}, 400, "custom_transaction_attributes.source_of_redemption is required (Source Of Redemption)"),
-        ({}, {"custom_transaction_attributes": {"source_of_redemption": 5}}, 400, "source_of_redemption must be a text"),
+        ({}, {"custom_transaction_attributes": {"source_of_redemption": 5}}, 400,
+         "source_of_redemption must be a text"),
         ({}, {"custom_transaction_attributes": {"source_of_redemption": "x", "store_number": "12"}}, 400,
          "store_number must be a number"),
-        ({}, {"custom_transaction_attributes": {"source_of_redemption": "x", "gift": "yes"}}, 400, "gift must be true or false"),
-        ({}, {"custom_transaction_attributes": {"source_of_redemption": "x", "visit": "soon"}}, 400, "visit must be an ISO date"),
+        ({}, {"custom_transaction_attributes": {"source_of_redemption": "x", "gift": "yes"}}, 400,
+         "gift must be true or false"),
+        ({}, {"custom_transaction_attributes": {"source_of_redemption": "x", "visit": "soon"}}, 400,
+         "visit must be an ISO date"),
         ({}, {"custom_transaction_attributes": {"source_of_redemption": "x", "colour": "red"}}, 400,
          "custom_transaction_attributes.colour is not an attribute of this reward"),
         ({}, {**ATTRIBUTES, "points": 10}, 400, "points: only COIN rewards take points"),
@@ -130,8 +133,8 @@ def test_the_same_idempotency_key_redeems_once(api: ApiClient, kim: str) -> None
     assert again.json() == first.json()
     assert again.header("Idempotent-Replayed") == "true"
     assert balance(api, kim) == 700
-    other_body = redeem(api, kim, reward_id, {**ATTRIBUTES, "custom_transaction_attributes": {"source_of_redemption": "web"}},
-                        headers={"Idempotency-Key": "order-1"})  # fmt: skip
+    other = {"custom_transaction_attributes": {"source_of_redemption": "web"}}
+    other_body = redeem(api, kim, reward_id, other, headers={"Idempotency-Key": "order-1"})
     assert other_body.status == 409
     assert balance(api, kim) == 700
 
