@@ -21,8 +21,7 @@ router = new_router()
 def cancel_redemption(
     source_id: SourceIdPath, redemption_id: RedemptionIdPath, idempotency_key: IdempotencyKeyHeader = None
 ) -> RedemptionResponse:
-    del idempotency_key  # declared for validation and the spec; the idempotency middleware uses it
-    record = redemptions.cancel(tenant_id(router), source_id, redemption_id)
+    record = redemptions.cancel(tenant_id(router), source_id, redemption_id, request_key=idempotency_key)
     metrics.add_metric(name="RedemptionCancelled", unit=MetricUnit.Count, value=1)
     return RedemptionResponse.from_record(record)
 

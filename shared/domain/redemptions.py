@@ -12,10 +12,11 @@ Cancel: the redemption goes from completed to cancelled once, in the same transa
 
 from __future__ import annotations
 
+import hashlib
 import random
 import time
 from collections.abc import Callable
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 from decimal import ROUND_DOWN, Decimal, localcontext
 from typing import Any
@@ -67,14 +68,38 @@ def _retrying[T](attempt: Callable[[], T]) -> T:
 # ------------------------------------------------------------------------------------------ redeem
 
 
-def redeem(app_id: str, source_id: str, reward_id: str, request: RedeemRequest) -> RedemptionRecord:
+@dataclass(frozen=True, slots=True)
+class _Ids:
+    """Chosen once per request, so that an attempt that finds its own earlier write (its response was
+    lost and the SDK retried) answers it rather than redeeming again."""
+
+    redemption_id: str
+    transaction_id: str
+
+
+def redeem(
+    app_id: str, source_id: str, reward_id: str, request: RedeemRequest, request_key: str | None = None
+) -> RedemptionRecord:
+    """``request_key`` (the Idempotency-Key): a retry of a request whose response was lost, even after the
+    SDK's retries, finds the redemption that request made instead of redeeming again."""
     if not reward_id.startswith("rew_"):
         raise RewardNotFound(reward_id)
-    return _retrying(lambda: _redeem_once(app_id, source_id, reward_id, request))
+    ids = _Ids(new_sortable_id("red"), new_id("txn"))
+    return _retrying(lambda: _redeem_once(app_id, source_id, reward_id, request, ids, request_key))
 
 
-def _redeem_once(app_id: str, source_id: str, reward_id: str, request: RedeemRequest) -> RedemptionRecord:
-    snapshot = redemptions.load(app_id, source_id, reward_id=reward_id)
+def _redeem_once(
+    app_id: str, source_id: str, reward_id: str, request: RedeemRequest, ids: _Ids, request_key: str | None
+) -> RedemptionRecord:
+    snapshot = redemptions.load(
+        app_id, source_id, reward_id=reward_id, redemption_id=ids.redemption_id, request_key=request_key
+    )
+    if snapshot.redemption is not None:
+        return snapshot.redemption
+    if snapshot.requested is not None:
+        earlier = redemptions.get(app_id, source_id, snapshot.requested)
+        if earlier is not None and earlier.reward_id == reward_id:
+            return earlier
     if snapshot.profile is None:
         raise CustomerNotFound(source_id)
     if snapshot.reward is None:
@@ -94,13 +119,13 @@ def _redeem_once(app_id: str, source_id: str, reward_id: str, request: RedeemReq
         raise RewardUnavailable(
             "Insufficient points", f"{cost - balance} more points needed: the balance is {balance}, the cost {cost}"
         )
-    redemption_id = new_sortable_id("red", now_ms)
+    redemption_id = ids.redemption_id
     created_at = clock.iso_from_epoch_ms(now_ms)
     actions: list[TransactAction] = []
     transaction_id = None
     if cost > 0:
         entry = LedgerEntry(
-            txn_id=new_id("txn"),
+            txn_id=ids.transaction_id,
             source_id=source_id,
             points=-cost,
             balance_after=balance - cost,
@@ -130,6 +155,8 @@ def _redeem_once(app_id: str, source_id: str, reward_id: str, request: RedeemReq
     )
     record = _issue(app_id, reward, record, actions)
     actions += [rewards.take_one(app_id, reward.record), redemptions.put(app_id, record)]
+    if request_key is not None:
+        actions.append(redemptions.mark_request(app_id, source_id, request_key, redemption_id, now_ms // 1000))
     _write(actions)
     return record
 
@@ -221,19 +248,31 @@ def _of_type(value: Any, attribute_type: str) -> bool:
 # ------------------------------------------------------------------------------------------ cancel
 
 
-def cancel(app_id: str, source_id: str, redemption_id: str) -> RedemptionRecord:
+def cancel(app_id: str, source_id: str, redemption_id: str, request_key: str | None = None) -> RedemptionRecord:
+    """``request_key`` (the Idempotency-Key): a retry of a cancel whose response was lost answers the
+    cancellation it made, not a 409."""
     if not redemption_id.startswith("red_"):
         raise RedemptionNotFound(redemption_id)
-    return _retrying(lambda: _cancel_once(app_id, source_id, redemption_id))
+    refund_id = new_id("txn")
+    cancel_request = _request_token(request_key) if request_key is not None else refund_id
+    return _retrying(lambda: _cancel_once(app_id, source_id, redemption_id, refund_id, cancel_request))
 
 
-def _cancel_once(app_id: str, source_id: str, redemption_id: str) -> RedemptionRecord:
+def _request_token(request_key: str) -> str:
+    return "key:" + hashlib.sha256(request_key.encode()).hexdigest()[:32]
+
+
+def _cancel_once(
+    app_id: str, source_id: str, redemption_id: str, refund_id: str, cancel_request: str
+) -> RedemptionRecord:
     snapshot = redemptions.load(app_id, source_id, redemption_id=redemption_id)
     if snapshot.profile is None:
         raise CustomerNotFound(source_id)
     record = snapshot.redemption
     if record is None:
         raise RedemptionNotFound(redemption_id)
+    if record.status == "cancelled" and record.cancel_request == cancel_request:
+        return record  # this request's own earlier attempt landed (its response was lost)
     if record.status == "cancelled":
         raise Conflict(
             "Redemption already cancelled", f"redemption {redemption_id} was cancelled at {record.cancelled_at}"
@@ -244,11 +283,11 @@ def _cancel_once(app_id: str, source_id: str, redemption_id: str) -> RedemptionR
     now_ms = clock.now_epoch_ms()
     now_iso = clock.iso_from_epoch_ms(now_ms)
     actions: list[TransactAction] = []
-    refund_id = None
-    if record.transaction_id is not None and record.points > 0:
+    refunded = record.transaction_id is not None and record.points > 0
+    if refunded:
         balance = snapshot.profile.points_balance
         entry = LedgerEntry(
-            txn_id=new_id("txn"),
+            txn_id=refund_id,
             source_id=source_id,
             points=record.points,
             balance_after=balance + record.points,
@@ -256,14 +295,23 @@ def _cancel_once(app_id: str, source_id: str, redemption_id: str) -> RedemptionR
             created_at=now_iso,
             created_ms=now_ms,
             reward_id=record.reward_id,
-            description=f"Cancelled redemption {redemption_id} of {record.reward_name}",
+            description=f"Cancelled redemption of {record.reward_name}",
             redemption_id=redemption_id,
         )
         actions += ledger.refund(app_id, entry, balance)
-        refund_id = entry.txn_id
-    actions += [rewards.give_back(app_id, reward), redemptions.cancel(app_id, record, now_iso, refund_id)]
+    refund_transaction_id = refund_id if refunded else None
+    actions += [
+        rewards.give_back(app_id, reward),
+        redemptions.cancel(app_id, record, now_iso, refund_transaction_id, cancel_request=cancel_request),
+    ]
     _write(actions)
-    return replace(record, status="cancelled", cancelled_at=now_iso, refund_transaction_id=refund_id)
+    return replace(
+        record,
+        status="cancelled",
+        cancelled_at=now_iso,
+        refund_transaction_id=refund_transaction_id,
+        cancel_request=cancel_request,
+    )
 
 
 def list_redemptions(

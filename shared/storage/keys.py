@@ -7,6 +7,7 @@ because the authorizer must find the application from an API key before it knows
 
 from __future__ import annotations
 
+import hashlib
 import zlib
 
 PK = "PK"
@@ -128,3 +129,10 @@ def reward(app_id: str, reward_id: str) -> dict[str, str]:
 
 def redemption(app_id: str, source_id: str, redemption_id: str) -> dict[str, str]:
     return {PK: customer_partition(app_id, source_id), SK: f"{REDEMPTION_SK_PREFIX}{redemption_id}"}
+
+
+def redemption_request(app_id: str, source_id: str, request_key: str) -> dict[str, str]:
+    """Marks a redeem request (its Idempotency-Key, hashed) as applied, written in the same transaction as
+    the redemption: the client's retry after a lost response finds the redemption it made."""
+    digest = hashlib.sha256(request_key.encode()).hexdigest()[:32]
+    return {PK: customer_partition(app_id, source_id), SK: f"REDEEM_REQUEST#{digest}"}

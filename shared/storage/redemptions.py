@@ -33,6 +33,7 @@ class RedemptionRecord:
     granted_by: dict[str, str] | None = None  # {campaign_id, rule_id} when a campaign rule granted it
     cancelled_at: str | None = None
     refund_transaction_id: str | None = None
+    cancel_request: str | None = None  # the cancelling request's own id: its retry knows its write landed
 
     @classmethod
     def from_item(cls, item: Item) -> RedemptionRecord:
@@ -58,14 +59,16 @@ def get(app_id: str, source_id: str, redemption_id: str) -> RedemptionRecord | N
     return RedemptionRecord.from_item(item) if item else None
 
 
-def cancel(app_id: str, record: RedemptionRecord, now: str, refund_transaction_id: str | None) -> Update:
+def cancel(
+    app_id: str, record: RedemptionRecord, now: str, refund_transaction_id: str | None, *, cancel_request: str
+) -> Update:
     """Completed to cancelled, exactly once."""
     return Update(
         keys.redemption(app_id, record.source_id, record.redemption_id),
         Expression(
-            "SET #status = :cancelled, cancelled_at = :now, refund_transaction_id = :refund",
+            "SET #status = :cancelled, cancelled_at = :now, refund_transaction_id = :refund, cancel_request = :request",
             {"#status": "status"},
-            {":cancelled": "cancelled", ":now": now, ":refund": refund_transaction_id},
+            {":cancelled": "cancelled", ":now": now, ":refund": refund_transaction_id, ":request": cancel_request},
         ),
         condition=Expression("#status = :completed", {"#status": "status"}, {":completed": "completed"}),
     )
@@ -84,6 +87,9 @@ def page(app_id: str, source_id: str, limit: int, cursor: str | None) -> tuple[l
     return [RedemptionRecord.from_item(item) for item in items], next_cursor
 
 
+REQUEST_RETENTION_SECONDS = 7 * 24 * 3600
+
+
 @dataclass(frozen=True, slots=True)
 class RedeemSnapshot:
     """What a redemption is decided on, read in one round trip."""
@@ -91,18 +97,27 @@ class RedeemSnapshot:
     profile: CustomerRecord | None
     reward: RewardRecord | None
     redemption: RedemptionRecord | None = None
+    requested: str | None = None  # the redemption an earlier attempt of this request made
 
 
 def load(
-    app_id: str, source_id: str, *, reward_id: str | None = None, redemption_id: str | None = None
+    app_id: str,
+    source_id: str,
+    *,
+    reward_id: str | None = None,
+    redemption_id: str | None = None,
+    request_key: str | None = None,
 ) -> RedeemSnapshot:
-    """The customer's profile with the reward and/or one of the customer's redemptions: one round trip."""
+    """The customer's profile with the reward, one of the customer's redemptions and the marker of a
+    redeem request, as asked: one round trip."""
     wanted = [keys.customer(app_id, source_id)]
     if reward_id is not None:
         wanted.append(keys.reward(app_id, reward_id))
     if redemption_id is not None:
         wanted.append(keys.redemption(app_id, source_id, redemption_id))
-    profile = reward = redemption = None
+    if request_key is not None:
+        wanted.append(keys.redemption_request(app_id, source_id, request_key))
+    profile = reward = redemption = requested = None
     for item in dynamodb.batch_get(wanted):
         kind = item.get("type")
         if kind == "customer":
@@ -111,4 +126,19 @@ def load(
             reward = RewardRecord.from_item(item)
         elif kind == "redemption":
             redemption = RedemptionRecord.from_item(item)
-    return RedeemSnapshot(profile, reward, redemption)
+        elif kind == "redemption_request":
+            requested = item["redemption_id"]
+    return RedeemSnapshot(profile, reward, redemption, requested)
+
+
+def mark_request(app_id: str, source_id: str, request_key: str, redemption_id: str, now: int) -> Put:
+    """Written with the redemption: this request (its Idempotency-Key) made ``redemption_id``."""
+    return Put(
+        {
+            **keys.redemption_request(app_id, source_id, request_key),
+            "type": "redemption_request",
+            "redemption_id": redemption_id,
+            keys.TTL_ATTRIBUTE: now + REQUEST_RETENTION_SECONDS,
+        },
+        condition=Expression("attribute_not_exists(PK)"),
+    )
