@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import base64
-import binascii
 import hashlib
 import hmac
 import secrets
@@ -23,14 +22,16 @@ class BasicCredentials:
 
 def parse_basic_header(header: str | None) -> BasicCredentials | None:
     """The credentials of an ``Authorization: Basic base64(key:secret)`` header, or None if it is anything else."""
-    if not header or len(header) > _MAX_HEADER_LENGTH:
+    if not isinstance(header, str) or not header or len(header) > _MAX_HEADER_LENGTH:
         return None
     scheme, _, encoded = header.strip().partition(" ")
-    if scheme.lower() != "basic" or not encoded:
+    encoded = encoded.strip()
+    # Any bytes may arrive (``Basic été``); b64decode raises ValueError, not binascii.Error, for non-ASCII.
+    if scheme.lower() != "basic" or not encoded or not encoded.isascii():
         return None
     try:
-        decoded = base64.b64decode(encoded.strip(), validate=True).decode("utf-8")
-    except (binascii.Error, UnicodeDecodeError):
+        decoded = base64.b64decode(encoded, validate=True).decode("utf-8")
+    except ValueError:  # binascii.Error and UnicodeDecodeError are ValueErrors
         return None
     api_key, separator, secret_key = decoded.partition(":")
     if not separator or not api_key or not secret_key:

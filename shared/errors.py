@@ -33,6 +33,14 @@ class ValidationFailed(DomainError):
         super().__init__("Invalid payload", details)
 
 
+class PayloadTooLarge(DomainError):
+    status = 413
+    key = "bad_request"
+
+    def __init__(self, details: str) -> None:
+        super().__init__("Payload too large", details)
+
+
 class Unauthorized(DomainError):
     status = 401
     key = "unauthorized"
@@ -66,8 +74,8 @@ class ServiceUnavailable(DomainError):
     key = "rate_limited"
     retry_after_seconds = 1
 
-    def __init__(self) -> None:
-        super().__init__("Service temporarily unavailable", "please retry the request")
+    def __init__(self, details: str = "please retry the request") -> None:
+        super().__init__("Service temporarily unavailable", details)
 
 
 class InternalError(DomainError):

@@ -18,6 +18,7 @@ from aws_lambda_powertools.event_handler.openapi.types import OpenAPIResponse
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from shared.api.body import parse_body
 from shared.api.errors import register_error_handlers
 from shared.errors import ValidationFailed
 from shared.models.common import ErrorResponse
@@ -99,7 +100,7 @@ def new_router() -> Router:
 
 
 def create_app(*routers: Router) -> APIGatewayRestResolver:
-    app = _Resolver(enable_validation=True)
+    app = _Resolver(enable_validation=True, json_body_deserializer=parse_body)
     register_error_handlers(app)
     app.use([_reject_unknown_query_parameters])
     for router in routers:

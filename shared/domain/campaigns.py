@@ -15,6 +15,10 @@ from shared.storage.campaigns import CampaignChanged
 
 # One transaction writes the campaign and a copy of each rule per event name: DynamoDB allows 100 items.
 MAX_RULE_ENTRIES = 99
+# An event is evaluated against every active rule on its name; past this many, one event's work (a
+# transaction per ~30 changed rules) would risk the function's timeout. Checked when a campaign is
+# created or activated; two campaigns created at the same instant may pass it together.
+MAX_ACTIVE_RULES_PER_EVENT_NAME = 2000
 GRANTABLE_REWARDS = frozenset({"points"})
 
 
@@ -39,6 +43,8 @@ def create_campaign(app_id: str, request: CampaignCreate) -> CampaignSpec:
     draft = request.to_spec(ids | {"event_ids": dict.fromkeys(event_names, "")})
     if campaigns.rule_entry_count(draft) > MAX_RULE_ENTRIES:
         raise ValidationFailed(f"rules: at most {MAX_RULE_ENTRIES} (rule, event name) pairs per campaign")
+    if draft.status == "active":
+        _check_active_rules(app_id, draft)
     ids["event_ids"] = campaigns.ensure_event_ids(app_id, event_names, {n: new_id("even") for n in event_names})
     campaign = request.to_spec(ids)
     campaigns.create(app_id, campaign)
@@ -79,11 +85,24 @@ def update_campaign(app_id: str, campaign_id: str, patch: CampaignPatch) -> Camp
         raise ValidationFailed("ends_at: must be after starts_at")
     if after == replace(before, updated_at=after.updated_at):
         return before
+    if after.status == "active" and before.status != "active":
+        _check_active_rules(app_id, after)
     try:
         campaigns.update(app_id, before, after)
     except CampaignChanged as error:
         raise Conflict("Campaign changed", "the campaign was changed by another request; retry") from error
     return after
+
+
+def _check_active_rules(app_id: str, campaign: CampaignSpec) -> None:
+    """A campaign becoming active keeps every event name within ``MAX_ACTIVE_RULES_PER_EVENT_NAME``."""
+    for event_name, adding in campaigns.rules_per_event_name(campaign).items():
+        active = sum(1 for c, _ in campaigns.rules_for_event(app_id, event_name) if c.status == "active")
+        if active + adding > MAX_ACTIVE_RULES_PER_EVENT_NAME:
+            raise ValidationFailed(
+                f"rules: event {event_name} already has {active} rules in active campaigns; at most "
+                f"{MAX_ACTIVE_RULES_PER_EVENT_NAME} per event name (pause or archive campaigns first)"
+            )
 
 
 def archive_campaign(app_id: str, campaign_id: str) -> CampaignSpec:

@@ -1,18 +1,31 @@
 """Event ingestion: find the rules an event touches (one query by event name), advance the customer's
-progress, grant each completed rule's reward exactly once, in one transaction.
+progress, grant each completed rule's reward exactly once.
+
+Any number of rules. An event's work is written rule by rule, several whole rules per transaction
+(DynamoDB's cap is 100 items; see ``storage.progress.EventWrite``), each rule exactly once on its own:
+its progress, the marker saying this delivery was applied to it, and its grant go in together. A
+delivery is identified by its ``Idempotency-Key``, or without one by an id of this request (so that
+the SDK's retry of a write whose response was lost, or a re-read after a race, never counts twice).
+A retry after a crash, a throttle or a lost response re-reads, meets the markers of the rules already
+applied (their part of the answer is kept in the marker) and writes only the missing ones; the answer
+always says everything the delivery changed.
 
 Exactly once. Every progress item carries a version and is written only if unchanged since it was
-read, so concurrent events of one customer serialise by retrying; referrer rules count a referee once
-through a marker written with ``attribute_not_exists``; points are credited in the same transaction
-as the completion, with the ledger entry, only if the balance is still the one read. A delivery with
-an ``Idempotency-Key`` also writes a delivery marker holding its outcome: a retry after a lost
-response finds it and answers the same outcome without counting again.
+read; referrer rules count a referee once through a marker written with ``attribute_not_exists``;
+points are credited in the same transaction as the completion, with the ledger entry, only if the
+customer's ledger head (balance, entry count) is still the one read, so the balance equals the
+ledger's sum after every transaction. A transaction that loses a race re-reads what it touched and
+is planned again; only consecutive losses count toward giving up (a 503 the client may retry).
+
+Grants. A completed rule's reward is written by the grant writer of its type (``GRANT_WRITERS``),
+in the same transaction as the completion: see ``Grant``.
 """
 
 from __future__ import annotations
 
 import random
 import time
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -23,11 +36,18 @@ from shared.errors import ServiceUnavailable, ValidationFailed
 from shared.ids import new_id
 from shared.models.events import EventIn
 from shared.settings import get_settings
-from shared.storage import campaigns, customers, keys, progress
-from shared.storage.ledger import LedgerEntry
-from shared.storage.progress import EventWrite, ProfileTouch, RuleKey, Snapshot, WriteConflict
+from shared.storage import campaigns, customers, progress
+from shared.storage.dynamodb import TransactAction
+from shared.storage.ledger import LedgerHead, Posting
+from shared.storage.progress import EventWrite, RefereeMark, RuleKey, RuleWrite, Snapshot, Wanted, WriteConflict
 
+# Consecutive lost races before answering 503; every won race starts the count again.
 MAX_ATTEMPTS = 30
+# Store faults that outlived the SDK's retries, retried here (safely: writes are marked) before a 503.
+MAX_FAULTS = 2
+# A delivery without an Idempotency-Key can only meet its markers within its own request.
+REQUEST_MARKER_RETENTION_SECONDS = 3600
+DELIVERY_RETENTION_SECONDS = 7 * 24 * 3600
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,6 +69,9 @@ class PointsGrant:
     transaction_id: str
 
 
+GrantRecord = PointsGrant  # each grant kind adds its record type here (and to the API's RewardGranted)
+
+
 @dataclass(frozen=True, slots=True)
 class EventOutcome:
     source_id: str
@@ -56,23 +79,68 @@ class EventOutcome:
     timestamp: int
     customer_created: bool
     changes: list[ProgressChange] = field(default_factory=list)
-    grants: list[PointsGrant] = field(default_factory=list)
+    grants: list[GrantRecord] = field(default_factory=list)
 
-    def to_record(self) -> dict[str, Any]:
-        return asdict(self)
 
-    @classmethod
-    def from_record(cls, record: dict[str, Any]) -> EventOutcome:
-        return cls(
-            source_id=record["source_id"],
-            event_name=record["event_name"],
-            timestamp=record["timestamp"],
-            customer_created=record["customer_created"],
-            changes=[
-                ProgressChange(**{**c, "actions": [ActionView(**a) for a in c["actions"]]}) for c in record["changes"]
-            ],
-            grants=[PointsGrant(**g) for g in record["grants"]],
-        )
+# ------------------------------------------------------------------------------------------ grants
+
+
+@dataclass(frozen=True, slots=True)
+class GrantContext:
+    """A rule the event just completed, and whom it rewards."""
+
+    app_id: str
+    campaign: CampaignSpec
+    rule: RuleSpec
+    beneficiary: str
+    event_name: str
+
+
+@dataclass(frozen=True, slots=True)
+class Grant:
+    """What completing a rule gives, written in the same transaction as the completion.
+
+    - ``record``: the grant as the event's answer shows it;
+    - ``postings``: ledger entries for the beneficiary (storage places them: balance after, sequence);
+    - ``items``: any other writes of the grant, built by the grant kind's storage module (a coupon code
+      taken from a pool and issued to the customer, a reward issued). Each must be conditional where
+      it consumes something (a code still free, stock left): a failed condition cancels the rule's
+      transaction and the rule is planned again after a re-read, so the writer is simply called
+      again and may draw new ids each time. An item may appear in only one rule of a transaction.
+    """
+
+    record: GrantRecord
+    postings: tuple[Posting, ...] = ()
+    items: tuple[TransactAction, ...] = ()
+
+
+GrantWriter = Callable[[GrantContext], Grant | None]
+
+
+def _grant_points(context: GrantContext) -> Grant | None:
+    points = context.rule.reward.points or 0
+    if not points:
+        return None
+    posting = Posting(
+        txn_id=new_id("txn"),
+        points=points,
+        reason="rule_completion",
+        campaign_id=context.campaign.campaign_id,
+        rule_id=context.rule.rule_id,
+        event_name=context.event_name,
+        description=f"{context.campaign.campaign_name}: {context.rule.rule_name}",
+    )
+    record = PointsGrant(
+        points, context.beneficiary, context.campaign.campaign_id, context.rule.rule_id, posting.txn_id
+    )
+    return Grant(record, postings=(posting,))
+
+
+# The extension point for reward types: one writer per ``reward.type`` (coupon and reward plug in here).
+GRANT_WRITERS: dict[str, GrantWriter] = {"points": _grant_points}
+
+
+# ------------------------------------------------------------------------------------------ ingestion
 
 
 def ingest_event(app_id: str, event: EventIn, delivery_id: str | None = None) -> EventOutcome:
@@ -81,137 +149,201 @@ def ingest_event(app_id: str, event: EventIn, delivery_id: str | None = None) ->
     timestamp = event.timestamp if event.timestamp is not None else now
     if timestamp > now + limit:
         raise ValidationFailed(f"timestamp: must not be more than {limit} seconds in the future")
-    touched = [(c, r) for c, r in campaigns.rules_for_event(app_id, event.event_name) if c.accepts(timestamp)]
+    listed = campaigns.rules_for_event(app_id, event.event_name)
+    touched = [(c, r) for c, r in listed if c.accepts(timestamp)]
     if not touched:
         new_customer_id = new_id("cust")
         profile = customers.ensure(app_id, event.source_id, new_customer_id, clock.now_iso())
         return EventOutcome(event.source_id, event.event_name, timestamp, profile.customer_id == new_customer_id)
-    for attempt in range(MAX_ATTEMPTS):
-        try:
-            return _apply(app_id, event, timestamp, touched, delivery_id)
-        except WriteConflict:
-            # Another event of this customer (or this very delivery) won the race: re-read and retry.
-            time.sleep(random.uniform(0, min(0.2, 0.005 * 2**attempt)))  # noqa: S311 - jitter, not crypto
-    raise ServiceUnavailable
+    # Markers of rules listed but not accepted now (paused since) still belong to a retry's answer.
+    listed_keys = [(c.campaign_id, r.rule_id) for c, r in listed]
+    return _Ingestion(app_id, event, timestamp, delivery_id).run(touched, listed_keys)
 
 
-def _apply(
-    app_id: str,
-    event: EventIn,
-    timestamp: int,
-    touched: list[tuple[CampaignSpec, RuleSpec]],
-    delivery_id: str | None,
-) -> EventOutcome:
-    source_id = event.source_id
-    own_keys = [(c.campaign_id, r.rule_id) for c, r in touched]
-    mine = progress.load(app_id, source_id, own_keys, delivery_id=delivery_id)
-    if mine.delivery is not None:
-        return EventOutcome.from_record(mine.delivery["outcome"])
-    referrer = mine.profile.referred_by if mine.profile else None
-    now_iso = clock.now_iso()
-    write = EventWrite(app_id, now_iso)
-    write.profiles[source_id] = ProfileTouch(new_id("cust"), mine.profile.points_balance if mine.profile else 0)
-    changes: list[ProgressChange] = []
-    grants: list[PointsGrant] = []
+class _Ingestion:
+    def __init__(self, app_id: str, event: EventIn, timestamp: int, delivery_id: str | None) -> None:
+        self.app_id = app_id
+        self.event = event
+        self.source_id = event.source_id
+        self.timestamp = timestamp
+        self.delivery_id = delivery_id or new_id("dlv")
+        retention = DELIVERY_RETENTION_SECONDS if delivery_id else REQUEST_MARKER_RETENTION_SECONDS
+        self.marker_expires_at = clock.now_epoch() + retention
+        self.keyed = delivery_id is not None
+        self.new_customer_ids: dict[str, str] = {}
+        self.heads: dict[str, LedgerHead] = {}
+        self.customer_created = False
+        self.referrer: str | None = None
 
-    def record(campaign: CampaignSpec, rule: RuleSpec, owner: str, before: RuleProgress, after: RuleProgress) -> None:
-        write.progress.append((owner, (campaign.campaign_id, rule.rule_id), after))
-        changes.append(
-            ProgressChange(
-                campaign.campaign_id,
-                rule.rule_id,
-                rule.rule_name,
-                owner,
-                after.status,
-                rules.view(rule, after, clock.now_epoch()),
-            )
+    def run(self, touched: list[tuple[CampaignSpec, RuleSpec]], listed_keys: list[RuleKey]) -> EventOutcome:
+        snapshot = progress.load(
+            self.app_id,
+            Wanted(
+                profiles=[self.source_id],
+                progress=[
+                    (self.source_id, (c.campaign_id, r.rule_id)) for c, r in touched if r.beneficiary != "referrer"
+                ],
+                source_id=self.source_id,
+                delivery_id=self.delivery_id if self.keyed else None,
+                applied=listed_keys,
+            ),
         )
-        if after.status == "completed" and before.status != "completed" and rule.reward.points:
-            grants.append(_grant(write, campaign, rule, owner, event.event_name))
+        profile = snapshot.profiles.get(self.source_id)
+        self.customer_created = profile is None or any(r["customer_created"] for r in snapshot.applied.values())
+        self.referrer = profile.referred_by if profile else None
+        steps = [(c, r) for c, r in touched if self._applies(r)]
+        referrer_rules = [(c, r) for c, r in steps if r.beneficiary == "referrer"]
+        if self.referrer is not None and referrer_rules:
+            wanted = Wanted(
+                profiles=[self.referrer],
+                progress=[(self.referrer, (c.campaign_id, r.rule_id)) for c, r in referrer_rules],
+                referees=[mark for c, r in referrer_rules for mark in self._marks(r)],
+            )
+            snapshot.merge(progress.load(self.app_id, wanted), wanted)
+        for owner in {self.source_id, self.referrer} - {None}:
+            assert owner is not None
+            found = snapshot.profiles.get(owner)
+            self.heads[owner] = found.ledger_head if found else LedgerHead()
+            self.new_customer_ids[owner] = new_id("cust")
+        records = self._write_all(steps, snapshot)
+        ordered = [records[key] for key in listed_keys if key in records]
+        return EventOutcome(
+            self.source_id,
+            self.event.event_name,
+            self.timestamp,
+            self.customer_created,
+            [_change_from_record(r["change"]) for r in ordered],
+            [PointsGrant(**g) for r in ordered for g in r["grants"]],
+        )
 
-    referrer_rules: list[tuple[CampaignSpec, RuleSpec]] = []
-    for campaign, rule in touched:
+    def _applies(self, rule: RuleSpec) -> bool:
         if rule.beneficiary == "referrer":
-            if referrer is not None:
-                referrer_rules.append((campaign, rule))
-            continue
-        if rule.beneficiary == "referee" and referrer is None:
-            continue
-        before = mine.progress.get((campaign.campaign_id, rule.rule_id)) or RuleProgress.empty(rule)
-        after = rules.advance(rule, before, event.event_name, event.properties, timestamp)
-        if after is not before:
-            record(campaign, rule, source_id, before, after)
-    if referrer is not None and referrer_rules:
-        _count_for_referrer(app_id, event, timestamp, referrer, referrer_rules, write, record)
-    outcome = EventOutcome(source_id, event.event_name, timestamp, mine.profile is None, changes, grants)
-    if delivery_id is not None and (changes or grants):
-        retention = progress.DELIVERY_RETENTION_SECONDS
-        write.delivery = (source_id, delivery_id, outcome.to_record(), clock.now_epoch() + retention)
-    progress.write(write)
-    return outcome
+            return self.referrer is not None
+        return rule.beneficiary != "referee" or self.referrer is not None
 
-
-def _count_for_referrer(
-    app_id: str,
-    event: EventIn,
-    timestamp: int,
-    referrer: str,
-    referrer_rules: list[tuple[CampaignSpec, RuleSpec]],
-    write: EventWrite,
-    record: Any,
-) -> None:
-    """A referred customer's event counts once per action of each referrer rule, for the referrer."""
-    matched: dict[RuleKey, list[int]] = {
-        (c.campaign_id, r.rule_id): [
-            i for i, a in enumerate(r.actions) if rules.increment(a, event.event_name, event.properties) is not None
+    def _marks(self, rule: RuleSpec) -> list[RefereeMark]:
+        """One mark per action of a referrer rule the event matches: the referee counts once for each."""
+        assert self.referrer is not None
+        return [
+            (self.referrer, rule.rule_id, index, self.source_id)
+            for index, action in enumerate(rule.actions)
+            if rules.increment(action, self.event.event_name, self.event.properties) is not None
         ]
-        for c, r in referrer_rules
-    }
-    marker_keys = [
-        keys.referee(app_id, referrer, rule_id, index, event.source_id)
-        for (_, rule_id), indexes in matched.items()
-        for index in indexes
-    ]
-    theirs: Snapshot = progress.load(app_id, referrer, list(matched), marker_keys)
-    write.profiles[referrer] = ProfileTouch(new_id("cust"), theirs.profile.points_balance if theirs.profile else 0)
-    for campaign, rule in referrer_rules:
-        rule_key = (campaign.campaign_id, rule.rule_id)
-        before = theirs.progress.get(rule_key) or RuleProgress.empty(rule)
-        after = before
-        for index in matched[rule_key]:
-            marker = keys.referee(app_id, referrer, rule.rule_id, index, event.source_id)
-            if marker[keys.SK] in theirs.markers:
+
+    def _write_all(self, steps: list[tuple[CampaignSpec, RuleSpec]], snapshot: Snapshot) -> dict[RuleKey, Any]:
+        """Write every rule's change in as few transactions as fit; the answer's record of each rule."""
+        records: dict[RuleKey, Any] = {}
+        pending = list(steps)
+        lost = faults = 0
+        wrote_any = False
+        while pending:
+            write = EventWrite(
+                self.app_id,
+                self.source_id,
+                self.delivery_id,
+                self.marker_expires_at,
+                time.time_ns() // 1_000_000,
+                dict(self.heads),
+                self.new_customer_ids,
+            )
+            planned = 0
+            for campaign, rule in pending:
+                rule_key = (campaign.campaign_id, rule.rule_id)
+                if rule_key in snapshot.applied:
+                    records[rule_key] = snapshot.applied[rule_key]
+                else:
+                    rule_write = self._plan(campaign, rule, snapshot)
+                    if rule_write is not None and not write.add(rule_write):
+                        break
+                planned += 1
+            if not write.rules:
+                pending = pending[planned:]
                 continue
-            counted = rules.count_referee(rule, after, index, timestamp)
-            if counted is not after:
-                write.markers.append(marker)
-                after = counted
-        if after is not before:
-            record(campaign, rule, referrer, before, after)
+            try:
+                self.heads = progress.write(write)
+            except (WriteConflict, ServiceUnavailable) as error:
+                # Another event of this customer (or this very delivery) got there first, or the store
+                # failed after the SDK's retries (the write may have landed): re-read and plan again.
+                lost += 1
+                faults += isinstance(error, ServiceUnavailable)
+                if lost >= MAX_ATTEMPTS or faults > MAX_FAULTS:
+                    raise self._unavailable(wrote_any) from error
+                wanted = write.wanted()
+                snapshot.merge(progress.load(self.app_id, wanted), wanted)
+                for owner in wanted.profiles:
+                    found = snapshot.profiles.get(owner)
+                    self.heads[owner] = found.ledger_head if found else LedgerHead()
+                time.sleep(random.uniform(0, min(0.2, 0.005 * 2**lost)))  # noqa: S311 - jitter, not crypto
+                continue
+            lost = faults = 0
+            wrote_any = True
+            for rule_write in write.rules:
+                records[rule_write.rule_key] = rule_write.record
+                snapshot.applied[rule_write.rule_key] = rule_write.record
+            pending = pending[planned:]
+        if not wrote_any and self.source_id not in snapshot.profiles:
+            customers.ensure(self.app_id, self.source_id, self.new_customer_ids[self.source_id], clock.now_iso())
+        return records
+
+    def _unavailable(self, wrote_any: bool) -> ServiceUnavailable:
+        if wrote_any and not self.keyed:
+            # Without a key, a plain retry would be a new event and count again what was applied.
+            return ServiceUnavailable(
+                "part of this event was applied; to apply the rest exactly once, retry with the header "
+                f"Idempotency-Key: {self.delivery_id}"
+            )
+        return ServiceUnavailable()
+
+    def _plan(self, campaign: CampaignSpec, rule: RuleSpec, snapshot: Snapshot) -> RuleWrite | None:
+        """The rule's write for this event, or None when the event changes nothing of it."""
+        rule_key = (campaign.campaign_id, rule.rule_id)
+        marks: list[RefereeMark] = []
+        if rule.beneficiary == "referrer":
+            assert self.referrer is not None
+            owner = self.referrer
+            before = snapshot.progress.get((owner, rule_key)) or RuleProgress.empty(rule)
+            after = before
+            for mark in self._marks(rule):
+                if snapshot.counted(self.app_id, mark):
+                    continue
+                counted = rules.count_referee(rule, after, mark[2], self.timestamp)
+                if counted is not after:
+                    marks.append(mark)
+                    after = counted
+        else:
+            owner = self.source_id
+            before = snapshot.progress.get((owner, rule_key)) or RuleProgress.empty(rule)
+            after = rules.advance(rule, before, self.event.event_name, self.event.properties, self.timestamp)
+        if after is before:
+            return None
+        change = ProgressChange(
+            campaign.campaign_id,
+            rule.rule_id,
+            rule.rule_name,
+            owner,
+            after.status,
+            rules.view(rule, after, clock.now_epoch()),
+        )
+        grant = None
+        if after.status == "completed" and before.status != "completed":
+            writer = GRANT_WRITERS.get(rule.reward.type)
+            if writer is not None:
+                grant = writer(GrantContext(self.app_id, campaign, rule, owner, self.event.event_name))
+        record = {
+            "change": asdict(change),
+            "grants": [asdict(grant.record)] if grant else [],
+            "customer_created": self.customer_created,
+        }
+        return RuleWrite(
+            owner,
+            rule_key,
+            after,
+            record,
+            referees=tuple(marks),
+            postings=grant.postings if grant else (),
+            items=grant.items if grant else (),
+        )
 
 
-def _grant(
-    write: EventWrite,
-    campaign: CampaignSpec,
-    rule: RuleSpec,
-    owner: str,
-    event_name: str,
-) -> PointsGrant:
-    points = rule.reward.points or 0
-    balance_after = write.credit(owner, points)
-    created_ms = time.time_ns() // 1_000_000
-    entry = LedgerEntry(
-        txn_id=new_id("txn"),
-        source_id=owner,
-        points=points,
-        balance_after=balance_after,
-        reason="rule_completion",
-        created_at=clock.iso_from_epoch_ms(created_ms),
-        created_ms=created_ms,
-        campaign_id=campaign.campaign_id,
-        rule_id=rule.rule_id,
-        event_name=event_name,
-        description=f"{campaign.campaign_name}: {rule.rule_name}",
-    )
-    write.entries.append(entry)
-    return PointsGrant(points, owner, campaign.campaign_id, rule.rule_id, entry.txn_id)
+def _change_from_record(record: dict[str, Any]) -> ProgressChange:
+    return ProgressChange(**{**record, "actions": [ActionView(**a) for a in record["actions"]]})

@@ -28,9 +28,9 @@ from shared.errors import Conflict, CustomerNotFound, NotFound, ServiceUnavailab
 from shared.ids import new_id, new_sortable_id
 from shared.models.redemptions import RedeemRequest
 from shared.models.rewards import TransactionAttribute
-from shared.storage import dynamodb, ledger, redemptions, rewards
+from shared.storage import dynamodb, points, redemptions, rewards
 from shared.storage.dynamodb import TransactAction, TransactionCancelled
-from shared.storage.ledger import LedgerEntry
+from shared.storage.ledger import Posting
 from shared.storage.redemptions import RedemptionRecord
 
 MAX_ATTEMPTS = 30
@@ -124,21 +124,18 @@ def _redeem_once(
     actions: list[TransactAction] = []
     transaction_id = None
     if cost > 0:
-        entry = LedgerEntry(
+        posting = Posting(
             txn_id=ids.transaction_id,
-            source_id=source_id,
             points=-cost,
-            balance_after=balance - cost,
             reason="reward_redemption",
-            created_at=created_at,
-            created_ms=now_ms,
             reward_id=reward.reward_id,
             description=f"Redeemed {reward.definition.name}",
             redemption_id=redemption_id,
             attributes=attributes or None,
         )
-        actions += ledger.debit(app_id, entry, balance)
-        transaction_id = entry.txn_id
+        _, moved = points.debit(app_id, source_id, posting, snapshot.profile.ledger_head, now_ms, created_at)
+        actions += moved
+        transaction_id = ids.transaction_id
     record = RedemptionRecord(
         redemption_id=redemption_id,
         source_id=source_id,
@@ -285,20 +282,16 @@ def _cancel_once(
     actions: list[TransactAction] = []
     refunded = record.transaction_id is not None and record.points > 0
     if refunded:
-        balance = snapshot.profile.points_balance
-        entry = LedgerEntry(
+        posting = Posting(
             txn_id=refund_id,
-            source_id=source_id,
             points=record.points,
-            balance_after=balance + record.points,
             reason="redemption_cancelled",
-            created_at=now_iso,
-            created_ms=now_ms,
             reward_id=record.reward_id,
             description=f"Cancelled redemption of {record.reward_name}",
             redemption_id=redemption_id,
         )
-        actions += ledger.refund(app_id, entry, balance)
+        _, moved = points.refund(app_id, source_id, posting, snapshot.profile.ledger_head, now_ms, now_iso)
+        actions += moved
     refund_transaction_id = refund_id if refunded else None
     actions += [
         rewards.give_back(app_id, reward),

@@ -22,11 +22,20 @@ from shared.domain.rules import (
     RuleSpec,
 )
 from shared.models.common import IsoDateTime, RequestModel, ResponseModel, ShortText
+from shared.models.limits import ByteBudget
 
 EventName = Annotated[str, StringConstraints(min_length=1, max_length=100, pattern=r"^[A-Za-z0-9_.:\-]+$")]
 PropertyName = Annotated[str, StringConstraints(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.\-]+$")]
-ConditionScalar = Annotated[str, StringConstraints(max_length=200)] | int | float | bool
-ConditionValue = ConditionScalar | Annotated[list[ConditionScalar], Field(max_length=100)]
+MAX_CONDITION_TEXT = 200
+MAX_CONDITION_VALUES = 100
+MAX_CONDITIONS = 10
+MAX_ACTIONS = 10
+MAX_RULES = 20
+# All of a campaign's rules together; with the fields around them the campaign item stays far below
+# DynamoDB's 400 KB, and so do the per-event copies of its rules (README, "Input limits").
+MAX_RULES_BYTES = 64 * 1024
+ConditionScalar = Annotated[str, StringConstraints(max_length=MAX_CONDITION_TEXT)] | int | float | bool
+ConditionValue = ConditionScalar | Annotated[list[ConditionScalar], Field(max_length=MAX_CONDITION_VALUES)]
 MAX_TIME_DURATION = 366 * 24 * 3600
 
 
@@ -54,7 +63,7 @@ class ActionIn(RequestModel):
     target: Annotated[float, Field(gt=0, le=1e12)]
     measure: Measure = "count"
     property: PropertyName | None = Field(default=None, description="The summed property when measure is sum")
-    conditions: Annotated[list[ConditionIn], Field(max_length=10)] = []
+    conditions: Annotated[list[ConditionIn], Field(max_length=MAX_CONDITIONS)] = []
 
     @model_validator(mode="after")
     def _property_when_summing(self) -> Self:
@@ -84,7 +93,7 @@ class RewardIn(RequestModel):
 class RuleIn(RequestModel):
     rule_name: ShortText
     action_type: ActionType
-    actions: Annotated[list[ActionIn], Field(min_length=1, max_length=10)]
+    actions: Annotated[list[ActionIn], Field(min_length=1, max_length=MAX_ACTIONS)]
     reward: RewardIn
     time_duration: Annotated[int, Field(gt=0, le=MAX_TIME_DURATION)] | None = Field(
         default=None, description="AWT only: seconds after event X within which event Y must happen"
@@ -113,7 +122,7 @@ class CampaignCreate(RequestModel):
     status: Literal["active", "paused"] = "active"
     starts_at: IsoDateTime | None = None
     ends_at: IsoDateTime | None = None
-    rules: Annotated[list[RuleIn], Field(min_length=1, max_length=20)]
+    rules: Annotated[list[RuleIn], Field(min_length=1, max_length=MAX_RULES), ByteBudget(MAX_RULES_BYTES)]
 
     @model_validator(mode="after")
     def _consistent(self) -> Self:

@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Generic, Literal, TypeVar
+from typing import Generic, Literal, TypeVar
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import BaseModel, ConfigDict
 
-# A merchant's own customer id: printable, no control characters, bounded so keys stay small.
-SourceId = Annotated[str, StringConstraints(min_length=1, max_length=128, pattern=r"^[^\x00-\x1f\x7f]+$")]
-ShortText = Annotated[str, StringConstraints(min_length=1, max_length=200)]
-Label = Annotated[str, StringConstraints(min_length=1, max_length=64, pattern=r"^[^\x00-\x1f\x7f]+$")]
+# The field types live with their limits in shared/models/limits.py; these are the names models import.
+from shared.models.limits import IsoDateTime, Label, ShortText, SourceId
+
+__all__ = ["ErrorResponse", "IsoDateTime", "Label", "ListResponse", "RequestModel", "ResponseModel", "ShortText",
+           "SourceId"]  # fmt: skip
 
 
 class RequestModel(BaseModel):
@@ -18,10 +19,6 @@ class RequestModel(BaseModel):
     the wrong one has a bug worth reporting)."""
 
     model_config = ConfigDict(extra="forbid", strict=True)
-
-
-# An ISO 8601 string with a time zone (the one place a JSON string becomes another type).
-IsoDateTime = Annotated[AwareDatetime, Field(strict=False, description="ISO 8601 with a time zone")]
 
 
 class ResponseModel(BaseModel):

@@ -8,12 +8,26 @@ from typing import Annotated, Literal
 from pydantic import Field, StringConstraints, field_serializer
 
 from shared.models.common import IsoDateTime, Label, RequestModel, ResponseModel, ShortText, SourceId
+from shared.models.limits import ByteBudget, MultilinePrintable, Printable
 from shared.storage.customers import CustomerRecord
 
-Email = Annotated[str, StringConstraints(max_length=254, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")]
+Email = Annotated[str, StringConstraints(max_length=254, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$"), Printable]
 Phone = Annotated[str, StringConstraints(min_length=3, max_length=32, pattern=r"^\+?[0-9][0-9 ()\-.]*$")]
 AttributeName = Annotated[str, StringConstraints(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.\-]+$")]
-AttributeValue = str | int | float | bool | list[str] | None
+# Budgets that keep a customer's item far below DynamoDB's 400 KB whatever is sent (README, "Input limits").
+MAX_TAGS = 100
+MAX_ATTRIBUTES = 50
+MAX_ATTRIBUTE_TEXT = 1000
+MAX_ATTRIBUTE_LIST_ITEMS = 50
+MAX_ATTRIBUTE_LIST_TEXT = 200
+MAX_ATTRIBUTES_BYTES = 16 * 1024
+AttributeText = Annotated[str, StringConstraints(max_length=MAX_ATTRIBUTE_TEXT), MultilinePrintable]
+AttributeListText = Annotated[str, StringConstraints(max_length=MAX_ATTRIBUTE_LIST_TEXT), Printable]
+AttributeList = Annotated[list[AttributeListText], Field(max_length=MAX_ATTRIBUTE_LIST_ITEMS)]
+AttributeValue = AttributeText | int | float | bool | AttributeList | None
+Attributes = Annotated[
+    dict[AttributeName, AttributeValue], Field(max_length=MAX_ATTRIBUTES), ByteBudget(MAX_ATTRIBUTES_BYTES)
+]
 
 
 class CustomerUpsert(RequestModel):
@@ -22,11 +36,11 @@ class CustomerUpsert(RequestModel):
     name: ShortText | None = None
     email: Email | None = None
     phone: Phone | None = None
-    tags: Annotated[list[Label], Field(max_length=100)] | None = None
+    tags: Annotated[list[Label], Field(max_length=MAX_TAGS)] | None = None
     enrolled_at: IsoDateTime | None = None
     tier: Label | None = None
     brand: Label | None = None
-    attributes: Annotated[dict[AttributeName, AttributeValue], Field(max_length=50)] | None = None
+    attributes: Attributes | None = None
     referred_by: SourceId | None = Field(
         default=None, description="source_id of the customer who referred this one; set once"
     )
@@ -53,7 +67,7 @@ class CustomerResponse(ResponseModel):
     enrolled_at: str | None
     tier: str | None
     brand: str | None
-    attributes: dict[str, AttributeValue]
+    attributes: dict[str, str | int | float | bool | list[str] | None]
     referred_by: str | None
     points: Points
     created_at: str

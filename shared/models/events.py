@@ -8,18 +8,24 @@ from pydantic import Field, StringConstraints
 
 from shared.models.campaigns import EventName, PropertyName
 from shared.models.common import RequestModel, ResponseModel, SourceId
+from shared.models.limits import ByteBudget
 from shared.models.progress import ActionProgress
 
 if TYPE_CHECKING:
     from shared.domain.events import EventOutcome
 
+MAX_PROPERTIES = 50
+MAX_PROPERTY_TEXT = 1000
+MAX_PROPERTY_LIST_ITEMS = 100
+MAX_PROPERTIES_BYTES = 64 * 1024
+PropertyText = Annotated[str, StringConstraints(max_length=MAX_PROPERTY_TEXT)]
 PropertyValue = (
-    Annotated[str, StringConstraints(max_length=1000)]
+    PropertyText
     | int
     | float
     | bool
     | None
-    | Annotated[list[str | int | float | bool], Field(max_length=100)]
+    | Annotated[list[PropertyText | int | float | bool], Field(max_length=MAX_PROPERTY_LIST_ITEMS)]
 )
 
 
@@ -29,7 +35,9 @@ class EventIn(RequestModel):
     timestamp: Annotated[int, Field(ge=0, le=32503680000)] | None = Field(
         default=None, description="Epoch seconds; defaults to now; at most 5 minutes in the future"
     )
-    properties: Annotated[dict[PropertyName, PropertyValue], Field(max_length=50)] = {}
+    properties: Annotated[
+        dict[PropertyName, PropertyValue], Field(max_length=MAX_PROPERTIES), ByteBudget(MAX_PROPERTIES_BYTES)
+    ] = {}
 
 
 class RuleProgressChange(ResponseModel):

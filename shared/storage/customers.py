@@ -8,6 +8,7 @@ from typing import Any
 
 from shared.storage import dynamodb, keys
 from shared.storage.dynamodb import ConditionFailed, Expression, Item
+from shared.storage.ledger import LedgerHead
 
 PROFILE_FIELDS = ("name", "email", "phone", "tags", "enrolled_at", "tier", "brand", "attributes")
 
@@ -30,6 +31,12 @@ class CustomerRecord:
     points_balance: int = 0
     points_earned: int = 0
     points_redeemed: int = 0
+    ledger_sequence: int = 0
+    ledger_ms: int = 0
+
+    @property
+    def ledger_head(self) -> LedgerHead:
+        return LedgerHead(self.points_balance, self.ledger_sequence, self.ledger_ms)
 
     @classmethod
     def from_item(cls, item: Item) -> CustomerRecord:
@@ -50,6 +57,8 @@ class CustomerRecord:
             points_balance=item.get("points_balance", 0),
             points_earned=item.get("points_earned", 0),
             points_redeemed=item.get("points_redeemed", 0),
+            ledger_sequence=item.get("ledger_seq", 0),
+            ledger_ms=item.get("ledger_ms", 0),
         )
 
 
@@ -92,16 +101,29 @@ def creation_values(
     return clauses, values
 
 
-def touch(source_id: str, new_customer_id: str, now: str, credit: int = 0) -> Expression:
+def touch(
+    source_id: str, new_customer_id: str, now: str, credit: int = 0, head: LedgerHead | None = None
+) -> Expression:
+    """Create or touch the profile, crediting ``credit`` points; ``head``: the ledger head once this
+    write's entries are in (condition it with ``ledger_head_is`` on the head read)."""
     clauses, values = creation_values(source_id, new_customer_id, now, credit)
+    if head is not None:
+        clauses += ["ledger_seq = :ledger_seq", "ledger_ms = :ledger_ms"]
+        values |= {":ledger_seq": head.sequence, ":ledger_ms": head.last_ms}
     return Expression("SET " + ", ".join(clauses), {"#type": "type"}, values)
 
 
-def balance_is(expected: int) -> Expression:
-    """The balance a ledger entry's ``balance_after`` was computed from is still the stored one."""
+def ledger_head_is(expected: LedgerHead) -> Expression:
+    """The head a write's ledger entries were placed after (``balance_after``, sequence) is still the
+    stored one: no other entry was written meanwhile."""
+    if expected.sequence == 0:
+        return Expression(
+            "attribute_not_exists(PK) OR (points_balance = :expected_balance AND attribute_not_exists(ledger_seq))",
+            values={":expected_balance": expected.balance},
+        )
     return Expression(
-        "attribute_not_exists(PK) OR points_balance = :expected_balance",
-        values={":expected_balance": expected},
+        "points_balance = :expected_balance AND ledger_seq = :expected_sequence",
+        values={":expected_balance": expected.balance, ":expected_sequence": expected.sequence},
     )
 
 

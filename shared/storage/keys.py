@@ -74,9 +74,10 @@ def progress(app_id: str, source_id: str, campaign_id: str, rule_id: str) -> dic
     return {PK: customer_partition(app_id, source_id), SK: f"{PROGRESS_SK_PREFIX}{campaign_id}#{rule_id}"}
 
 
-def delivery(app_id: str, source_id: str, delivery_id: str) -> dict[str, str]:
-    """Marks an event delivery (its Idempotency-Key) as applied, written in the same transaction."""
-    return {PK: customer_partition(app_id, source_id), SK: f"DELIVERY#{delivery_id}"}
+def rule_applied(app_id: str, source_id: str, delivery_id: str, campaign_id: str, rule_id: str) -> dict[str, str]:
+    """Marks one event delivery (its Idempotency-Key, or the request's own id) as applied to one rule,
+    written in the same transaction as that rule's progress; ids never hold ``#``, so the key is unique."""
+    return {PK: customer_partition(app_id, source_id), SK: f"DELIVERY#{delivery_id}#{campaign_id}#{rule_id}"}
 
 
 def referee(app_id: str, referrer_source_id: str, rule_id: str, action_index: int, referee_id: str) -> dict[str, str]:
@@ -87,10 +88,14 @@ def referee(app_id: str, referrer_source_id: str, rule_id: str, action_index: in
     }
 
 
-def ledger_entry(app_id: str, source_id: str, created_ms: int, txn_id: str) -> dict[str, str]:
+def ledger_entry(app_id: str, source_id: str, position_ms: int, sequence: int) -> dict[str, str]:
+    """Strictly increasing per customer: ``position_ms`` never goes back (the time of the customer's last
+    entry when the clock is behind it) and ``sequence`` counts the customer's entries, both taken from
+    the profile in the entry's transaction. Entries written before the sequence existed
+    (``TXN#<ms>#txn_<id>``) share the prefix and sort by their time among these."""
     return {
         PK: customer_partition(app_id, source_id),
-        SK: f"{TRANSACTION_SK_PREFIX}{created_ms:013d}#{txn_id}",
+        SK: f"{TRANSACTION_SK_PREFIX}{position_ms:013d}#{sequence:010d}",
     }
 
 

@@ -1,5 +1,7 @@
 """The points ledger: one immutable entry per credit or debit, in the customer's partition, newest last
-by sort key. Entries are written in the same transaction as the balance they change."""
+by sort key. Entries are written in the same transaction as the balance they change, and that
+transaction moves the customer's ledger head (balance, entry count, last entry's time) on the profile
+only if it is still the head read, so ``balance_after`` is exact and sort keys strictly increase."""
 
 from __future__ import annotations
 
@@ -7,9 +9,39 @@ from dataclasses import asdict, dataclass
 from typing import Any, Literal
 
 from shared.storage import keys, pagination
-from shared.storage.dynamodb import Expression, Item, Put, TransactAction, Update
+from shared.storage.dynamodb import Expression, Item, Put
 
 Reason = Literal["rule_completion", "reward_redemption", "redemption_cancelled", "adjustment"]
+
+
+@dataclass(frozen=True, slots=True)
+class LedgerHead:
+    """Where a customer's ledger stands, as the profile holds it: the balance, the number of entries
+    written since sequences exist, and the time of the last one (a new entry never goes before it)."""
+
+    balance: int = 0
+    sequence: int = 0
+    last_ms: int = 0
+
+    def after(self, points: int, now_ms: int) -> LedgerHead:
+        """The head once one more entry of ``points`` is written at ``now_ms``."""
+        return LedgerHead(self.balance + points, self.sequence + 1, max(now_ms, self.last_ms))
+
+
+@dataclass(frozen=True, slots=True)
+class Posting:
+    """An entry to write, before its place in the ledger (balance after, sequence, time) is known."""
+
+    txn_id: str
+    points: int
+    reason: Reason
+    campaign_id: str | None = None
+    rule_id: str | None = None
+    event_name: str | None = None
+    reward_id: str | None = None
+    description: str | None = None
+    redemption_id: str | None = None
+    attributes: dict[str, Any] | None = None  # a redemption's custom transaction attributes
 
 
 @dataclass(frozen=True, slots=True)
@@ -26,60 +58,41 @@ class LedgerEntry:
     event_name: str | None = None
     reward_id: str | None = None
     description: str | None = None
+    sequence: int | None = None  # None on entries written before sequences existed
     redemption_id: str | None = None
-    attributes: dict[str, Any] | None = None  # a redemption's custom transaction attributes
+    attributes: dict[str, Any] | None = None
+
+
+def entry(source_id: str, posting: Posting, head: LedgerHead, created_at: str) -> LedgerEntry:
+    """``posting`` as the entry that moved the ledger to ``head``."""
+    return LedgerEntry(
+        txn_id=posting.txn_id,
+        source_id=source_id,
+        points=posting.points,
+        balance_after=head.balance,
+        reason=posting.reason,
+        created_at=created_at,
+        created_ms=head.last_ms,
+        campaign_id=posting.campaign_id,
+        rule_id=posting.rule_id,
+        event_name=posting.event_name,
+        reward_id=posting.reward_id,
+        description=posting.description,
+        sequence=head.sequence,
+        redemption_id=posting.redemption_id,
+        attributes=posting.attributes,
+    )
 
 
 def put(app_id: str, entry: LedgerEntry) -> Put:
     return Put(
         {
-            **keys.ledger_entry(app_id, entry.source_id, entry.created_ms, entry.txn_id),
+            **keys.ledger_entry(app_id, entry.source_id, entry.created_ms, entry.sequence or 0),
             "type": "ledger_entry",
             **asdict(entry),
         },
         condition=Expression("attribute_not_exists(PK)"),
     )
-
-
-# The one place points leave a balance (and come back when a redemption is cancelled): both are parts of
-# the caller's transaction, conditioned on the balance read, so that ``balance_after`` is exact and a
-# balance never goes below zero.
-
-
-def debit(app_id: str, entry: LedgerEntry, balance_read: int) -> list[TransactAction]:
-    """``-entry.points`` taken from the balance the caller read (``entry.points`` is negative)."""
-    taken = -entry.points
-    return [
-        Update(
-            keys.customer(app_id, entry.source_id),
-            Expression(
-                "SET points_balance = points_balance - :taken, points_redeemed = points_redeemed + :taken, "
-                "updated_at = :now",
-                values={":taken": taken, ":now": entry.created_at},
-            ),
-            condition=Expression(
-                "points_balance = :balance_read AND points_balance >= :taken",
-                values={":balance_read": balance_read, ":taken": taken},
-            ),
-        ),
-        put(app_id, entry),
-    ]
-
-
-def refund(app_id: str, entry: LedgerEntry, balance_read: int) -> list[TransactAction]:
-    """``entry.points`` given back for a cancelled redemption: no longer counted as redeemed."""
-    return [
-        Update(
-            keys.customer(app_id, entry.source_id),
-            Expression(
-                "SET points_balance = points_balance + :given, points_redeemed = points_redeemed - :given, "
-                "updated_at = :now",
-                values={":given": entry.points, ":now": entry.created_at},
-            ),
-            condition=Expression("points_balance = :balance_read", values={":balance_read": balance_read}),
-        ),
-        put(app_id, entry),
-    ]
 
 
 def _from_item(item: Item) -> LedgerEntry:

@@ -1,5 +1,11 @@
-"""Customers' rule progress, the markers that make counting exactly-once, and the one transaction that
-applies an event: progress, points, ledger entries and markers together or not at all."""
+"""Customers' rule progress, the markers that make counting exactly-once, and the transactions that
+apply an event: several per event when it touches many rules, each one all or nothing.
+
+An event's work is cut into ``EventWrite`` transactions of whole rules (``RuleWrite``): a rule's
+progress, the marker saying this delivery was applied to it, the referees it counted, and what
+completing it grants (ledger entries, other grant kinds' items), with the profile updates those need.
+Each rule is therefore applied exactly once on its own, whatever happens to the others: a retry meets
+the markers of the rules already applied and writes only the missing ones."""
 
 from __future__ import annotations
 
@@ -7,14 +13,14 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from shared import clock
 from shared.domain.rules import RuleProgress
 from shared.storage import customers, dynamodb, keys, ledger
 from shared.storage.customers import CustomerRecord
 from shared.storage.dynamodb import Expression, Item, Put, TransactAction, TransactionCancelled, Update
-from shared.storage.ledger import LedgerEntry
+from shared.storage.ledger import LedgerEntry, LedgerHead, Posting
 
 RuleKey = tuple[str, str]  # (campaign_id, rule_id)
-DELIVERY_RETENTION_SECONDS = 7 * 24 * 3600
 
 
 def _progress_item(app_id: str, source_id: str, rule_key: RuleKey, progress: RuleProgress, now: str) -> Item:
@@ -51,149 +57,263 @@ def progress_from_item(item: Item) -> RuleProgress:
     )
 
 
+ProgressKey = tuple[str, RuleKey]  # (owner's source_id, rule)
+RefereeMark = tuple[str, str, int, str]  # (referrer, rule_id, action index, referee)
+# DynamoDB's cap on one transaction; and beyond this many rules the customer's progress is read as one
+# key range (one query per MB) rather than item by item (one BatchGetItem per 100 keys).
+MAX_TRANSACTION_ITEMS = 100
+RANGE_READ_FROM = 50
+
+
 @dataclass(frozen=True, slots=True)
+class Wanted:
+    """What an event reads before it writes: profiles, progress per (owner, rule), the referee marks
+    present, and the rules a delivery was already applied to (markers in ``source_id``'s partition)."""
+
+    profiles: Sequence[str] = ()
+    progress: Sequence[ProgressKey] = ()
+    referees: Sequence[RefereeMark] = ()
+    source_id: str = ""
+    delivery_id: str | None = None
+    applied: Sequence[RuleKey] = ()
+
+
+@dataclass(slots=True)
 class Snapshot:
-    """What one customer's partition holds for an event: profile, progress per rule, markers present."""
+    """What was read for an event; ``merge`` lays a newer read over it (after a conflict)."""
 
-    profile: CustomerRecord | None
-    progress: dict[RuleKey, RuleProgress]
-    markers: frozenset[str]
-    delivery: Item | None = None
+    profiles: dict[str, CustomerRecord] = field(default_factory=dict)
+    progress: dict[ProgressKey, RuleProgress] = field(default_factory=dict)
+    referee_keys: set[tuple[str, str]] = field(default_factory=set)
+    applied: dict[RuleKey, Item] = field(default_factory=dict)
+
+    def counted(self, app_id: str, mark: RefereeMark) -> bool:
+        """Whether the referee was already counted for that action of that referrer rule."""
+        key = keys.referee(app_id, *mark)
+        return (key[keys.PK], key[keys.SK]) in self.referee_keys
+
+    def merge(self, newer: Snapshot, wanted: Wanted) -> None:
+        for source_id in wanted.profiles:
+            self.profiles.pop(source_id, None)
+        for key in wanted.progress:
+            self.progress.pop(key, None)
+        self.profiles |= newer.profiles
+        self.progress |= newer.progress
+        self.referee_keys |= newer.referee_keys
+        self.applied |= newer.applied
 
 
-def load(
-    app_id: str,
-    source_id: str,
-    rule_keys: Sequence[RuleKey],
-    marker_keys: Sequence[Mapping[str, str]] = (),
-    delivery_id: str | None = None,
-) -> Snapshot:
-    """One round trip: the profile, the given rules' progress, the given markers and the delivery."""
-    wanted = [keys.customer(app_id, source_id)]
-    wanted += [keys.progress(app_id, source_id, *rule_key) for rule_key in rule_keys]
-    wanted += [dict(marker) for marker in marker_keys]
-    if delivery_id is not None:
-        wanted.append(keys.delivery(app_id, source_id, delivery_id))
-    profile, progress, markers, delivery = None, {}, set(), None
-    for item in dynamodb.batch_get(wanted):
+def load(app_id: str, wanted: Wanted) -> Snapshot:
+    """Strongly consistent: one BatchGetItem per 100 keys, or for an owner with many rules one query of
+    the profile and progress range plus the other keys."""
+    snapshot = Snapshot()
+    by_owner: dict[str, list[RuleKey]] = {}
+    for owner, rule_key in wanted.progress:
+        by_owner.setdefault(owner, []).append(rule_key)
+    ranged = {owner for owner, rule_keys in by_owner.items() if len(rule_keys) >= RANGE_READ_FROM}
+    for owner in ranged:
+        profile, found = customer_view(app_id, owner)
+        if profile is not None and owner in wanted.profiles:
+            snapshot.profiles[owner] = profile
+        snapshot.progress |= {(owner, rule_key): state for rule_key, state in found.items()}
+    item_keys = [keys.customer(app_id, source_id) for source_id in wanted.profiles if source_id not in ranged]
+    item_keys += [keys.progress(app_id, owner, *rule_key) for owner, rule_key in wanted.progress if owner not in ranged]
+    item_keys += [keys.referee(app_id, *mark) for mark in wanted.referees]
+    if wanted.delivery_id is not None:
+        item_keys += [
+            keys.rule_applied(app_id, wanted.source_id, wanted.delivery_id, *rule_key) for rule_key in wanted.applied
+        ]
+    for item in dynamodb.batch_get(item_keys) if item_keys else []:
         kind = item.get("type")
         if kind == "customer":
-            profile = CustomerRecord.from_item(item)
+            snapshot.profiles[item["source_id"]] = CustomerRecord.from_item(item)
         elif kind == "progress":
-            progress[(item["campaign_id"], item["rule_id"])] = progress_from_item(item)
-        elif kind == "delivery":
-            delivery = item
-        else:
-            markers.add(item[keys.SK])
-    return Snapshot(profile, progress, frozenset(markers), delivery)
+            snapshot.progress[(item["source_id"], (item["campaign_id"], item["rule_id"]))] = progress_from_item(item)
+        elif kind == "rule_applied":
+            snapshot.applied[(item["campaign_id"], item["rule_id"])] = item["record"]
+        elif kind == "referee_marker":
+            snapshot.referee_keys.add((item[keys.PK], item[keys.SK]))
+    return snapshot
 
 
 def customer_view(app_id: str, source_id: str) -> tuple[CustomerRecord | None, dict[RuleKey, RuleProgress]]:
     """The profile and every rule's progress: one query over the key range PROFILE..PROGRESS$."""
-    result = dynamodb.query(
-        Expression(
-            "PK = :pk AND SK BETWEEN :first AND :last",
-            values={
-                ":pk": keys.customer_partition(app_id, source_id),
-                ":first": keys.PROFILE_SK,
-                ":last": keys.PROGRESS_RANGE_END,
-            },
-        ),
-        consistent=True,
-    )
+    partition = keys.customer_partition(app_id, source_id)
     profile, progress = None, {}
-    for item in result.items:
-        if item.get("type") == "customer":
-            profile = CustomerRecord.from_item(item)
-        elif item.get("type") == "progress":
-            progress[(item["campaign_id"], item["rule_id"])] = progress_from_item(item)
-    return profile, progress
+    start: Item | None = None
+    while True:
+        result = dynamodb.query(
+            Expression(
+                "PK = :pk AND SK BETWEEN :first AND :last",
+                values={":pk": partition, ":first": keys.PROFILE_SK, ":last": keys.PROGRESS_RANGE_END},
+            ),
+            consistent=True,
+            start_key=start,
+        )
+        for item in result.items:
+            if item.get("type") == "customer":
+                profile = CustomerRecord.from_item(item)
+            elif item.get("type") == "progress":
+                progress[(item["campaign_id"], item["rule_id"])] = progress_from_item(item)
+        if result.last_key is None:
+            return profile, progress
+        start = result.last_key
 
 
-@dataclass(slots=True)
-class ProfileTouch:
-    """A customer the event writes to: created if new; credited ``credit`` points, conditioned on the
-    balance read (``balance``) still being the stored one, so that ledger entries' ``balance_after`` is exact."""
+@dataclass(frozen=True, slots=True)
+class RuleWrite:
+    """One rule's share of an event, applied exactly once on its own.
 
-    new_customer_id: str
-    balance: int
-    credit: int = 0
+    - ``progress``: the rule's progress after the event, written only if the stored version is still
+      ``progress.version`` (the one read);
+    - ``record``: what the event's answer says about this rule, kept in the delivery's marker for this
+      rule (written only if absent), so that a retry answers it again without applying it again;
+    - ``referees``: referee marks this rule counted (referrer rules), each written only if absent;
+    - ``postings``: ledger entries for ``owner`` (points); the profile's balance and ledger head move in
+      the same transaction, only if unchanged since read;
+    - ``items``: what other grant kinds write with the completion (a coupon code issued, a reward
+      issued). They are written in the same transaction as the marker, so a grant writer may draw new
+      ids freely: if the transaction is cancelled nothing of it exists and the rule is planned again.
+      Each item may appear once per transaction (DynamoDB's rule): ``EventWrite`` starts a new
+      transaction rather than repeat a key.
+    """
+
+    owner: str
+    rule_key: RuleKey
+    progress: RuleProgress
+    record: dict[str, Any]
+    referees: tuple[RefereeMark, ...] = ()
+    postings: tuple[Posting, ...] = ()
+    items: tuple[TransactAction, ...] = ()
+
+    @property
+    def item_count(self) -> int:
+        return 2 + len(self.referees) + len(self.postings) + len(self.items)
+
+
+def _action_key(action: TransactAction) -> tuple[Any, ...]:
+    key = action.item if isinstance(action, Put) else action.key
+    return (key[keys.PK], key[keys.SK])
 
 
 @dataclass(slots=True)
 class EventWrite:
-    """Everything one event changes, collected by the domain and written in one transaction."""
+    """One transaction of an event: whole rules (``RuleWrite``), the source customer's profile (created
+    if new) and each beneficiary's ledger head; at most ``MAX_TRANSACTION_ITEMS`` items, each once."""
 
     app_id: str
-    now_iso: str
-    profiles: dict[str, ProfileTouch] = field(default_factory=dict)
-    progress: list[tuple[str, RuleKey, RuleProgress]] = field(default_factory=list)
-    markers: list[Mapping[str, str]] = field(default_factory=list)
-    entries: list[LedgerEntry] = field(default_factory=list)
-    delivery: tuple[str, str, dict[str, Any], int] | None = None  # (source_id, id, outcome, expires_at)
+    source_id: str
+    delivery_id: str
+    marker_expires_at: int
+    now_ms: int
+    heads: Mapping[str, LedgerHead]  # the ledger head read, per customer this write may credit
+    new_customer_ids: Mapping[str, str]  # per customer: its cust_ id should this write create it
+    rules: list[RuleWrite] = field(default_factory=list)
+    _extra_keys: set[tuple[Any, ...]] = field(default_factory=set)
 
-    def credit(self, source_id: str, points: int) -> int:
-        """Credit ``points`` to a customer already touched; the balance after this credit."""
-        touch = self.profiles[source_id]
-        touch.credit += points
-        return touch.balance + touch.credit
+    def _owners(self, extra: RuleWrite | None = None) -> set[str]:
+        return {self.source_id, *(rule.owner for rule in self.rules), *([extra.owner] if extra else [])}
+
+    def add(self, rule: RuleWrite) -> bool:
+        """Add ``rule`` if it fits in this transaction; False (and nothing added) when it does not."""
+        item_count = sum(r.item_count for r in self.rules) + rule.item_count + len(self._owners(rule))
+        extra_keys = {_action_key(action) for action in rule.items}
+        if self.rules and (item_count > MAX_TRANSACTION_ITEMS or extra_keys & self._extra_keys):
+            return False
+        if len(extra_keys) != len(rule.items):
+            raise ValueError("a rule's grant items must be distinct items")
+        self.rules.append(rule)
+        self._extra_keys |= extra_keys
+        return True
+
+    def entries(self) -> tuple[dict[str, LedgerHead], list[LedgerEntry]]:
+        """The ledger heads once this write is in, and its entries, in order."""
+        heads = dict(self.heads)
+        entries: list[LedgerEntry] = []
+        for rule in self.rules:
+            for posting in rule.postings:
+                head = heads[rule.owner].after(posting.points, self.now_ms)
+                heads[rule.owner] = head
+                entries.append(ledger.entry(rule.owner, posting, head, clock.iso_from_epoch_ms(head.last_ms)))
+        return heads, entries
 
     def actions(self) -> list[TransactAction]:
+        now_iso = clock.iso_from_epoch_ms(self.now_ms)
+        heads, entries = self.entries()
         actions: list[TransactAction] = []
-        if self.delivery is not None:
-            source_id, delivery_id, outcome, expires_at = self.delivery
+        for owner in sorted(self._owners()):
+            credit = sum(entry.points for entry in entries if entry.source_id == owner)
+            moved = heads.get(owner) != self.heads.get(owner)
+            actions.append(
+                Update(
+                    keys.customer(self.app_id, owner),
+                    customers.touch(
+                        owner, self.new_customer_ids[owner], now_iso, credit, heads[owner] if moved else None
+                    ),
+                    condition=customers.ledger_head_is(self.heads[owner]) if moved else None,
+                )
+            )
+        for rule in self.rules:
+            actions.append(_progress_put(self.app_id, rule.owner, rule.rule_key, rule.progress, now_iso))
             actions.append(
                 Put(
                     {
-                        **keys.delivery(self.app_id, source_id, delivery_id),
-                        "type": "delivery",
-                        "outcome": outcome,
-                        keys.TTL_ATTRIBUTE: expires_at,
+                        **keys.rule_applied(self.app_id, self.source_id, self.delivery_id, *rule.rule_key),
+                        "type": "rule_applied",
+                        "campaign_id": rule.rule_key[0],
+                        "rule_id": rule.rule_key[1],
+                        "record": rule.record,
+                        keys.TTL_ATTRIBUTE: self.marker_expires_at,
                     },
-                    condition=Expression("attribute_not_exists(PK)"),
+                    condition=_ABSENT,
                 )
             )
-        for source_id, touch in self.profiles.items():
-            actions.append(
-                Update(
-                    keys.customer(self.app_id, source_id),
-                    customers.touch(source_id, touch.new_customer_id, self.now_iso, touch.credit),
-                    condition=customers.balance_is(touch.balance) if touch.credit else None,
+            actions.extend(
+                Put(
+                    {**keys.referee(self.app_id, *mark), "type": "referee_marker", "created_at": now_iso},
+                    condition=_ABSENT,
                 )
+                for mark in rule.referees
             )
-        for source_id, rule_key, progress in self.progress:
-            item = _progress_item(self.app_id, source_id, rule_key, progress, self.now_iso)
-            condition = (
-                Expression("attribute_not_exists(PK)")
-                if progress.version == 0
-                else Expression("version = :expected_version", values={":expected_version": progress.version})
-            )
-            actions.append(Put(item, condition=condition))
-        actions.extend(
-            Put(
-                {**marker, "type": "referee_marker", "created_at": self.now_iso},
-                condition=Expression("attribute_not_exists(PK)"),
-            )
-            for marker in self.markers
-        )
-        actions.extend(ledger.put(self.app_id, entry) for entry in self.entries)
+            actions.extend(rule.items)
+        actions.extend(ledger.put(self.app_id, entry) for entry in entries)
         return actions
+
+    def wanted(self) -> Wanted:
+        """What to read again after this write lost a race."""
+        return Wanted(
+            profiles=sorted(self._owners()),
+            progress=[(rule.owner, rule.rule_key) for rule in self.rules],
+            referees=[mark for rule in self.rules for mark in rule.referees],
+            source_id=self.source_id,
+            delivery_id=self.delivery_id,
+            applied=[rule.rule_key for rule in self.rules],
+        )
+
+
+_ABSENT = Expression("attribute_not_exists(PK)")
+
+
+def _progress_put(app_id: str, owner: str, rule_key: RuleKey, progress: RuleProgress, now_iso: str) -> Put:
+    condition = (
+        _ABSENT
+        if progress.version == 0
+        else Expression("version = :expected_version", values={":expected_version": progress.version})
+    )
+    return Put(_progress_item(app_id, owner, rule_key, progress, now_iso), condition=condition)
 
 
 class WriteConflict(Exception):
-    """A concurrent writer got there first; ``redelivered`` when it was this very delivery."""
-
-    def __init__(self, redelivered: bool) -> None:
-        super().__init__("redelivered" if redelivered else "conflict")
-        self.redelivered = redelivered
+    """A concurrent writer (another event of the customer, or this very delivery) got there first."""
 
 
-def write(event_write: EventWrite) -> None:
+def write(event_write: EventWrite) -> dict[str, LedgerHead]:
+    """Apply one transaction of an event; the ledger heads after it."""
     try:
         dynamodb.transact_write(event_write.actions())
     except TransactionCancelled as error:
-        redelivered = event_write.delivery is not None and error.reasons[:1] == ["ConditionalCheckFailed"]
-        raise WriteConflict(redelivered) from error
+        raise WriteConflict from error
+    return event_write.entries()[0]
 
 
 def expire_window(item_key: Mapping[str, str], now: int, now_iso: str) -> bool:

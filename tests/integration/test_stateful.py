@@ -31,9 +31,11 @@ KEYS = ["key-1", "key-2"]
 EMPTY: dict[str, Any] = {"tags": [], "attributes": {}}
 PROFILE_FIELDS = ("name", "email", "phone", "tags", "enrolled_at", "tier", "brand", "attributes")
 
+# Text the text rules accept (README, "Input limits"): refused text is covered by test_hostile_input.py.
+readable = st.characters(codec="utf-8", exclude_categories=["Cc", "Cs", "Co", "Cn", "Zl", "Zp"])
 labels = st.sampled_from(["GOLD", "SILVER", "brand-1", "cohortA", "vip", "ünï"])
 field_values: dict[str, st.SearchStrategy[Any]] = {
-    "name": st.text(st.characters(codec="utf-8"), min_size=1, max_size=20),
+    "name": st.text(readable, min_size=1, max_size=20).filter(str.strip),
     "email": st.sampled_from(["k@example.com", "ana.maria@shop.co.in"]),
     "phone": st.sampled_from(["+91 98765 43210", "555-0100"]),
     "tags": st.lists(labels, max_size=3),
@@ -43,10 +45,10 @@ field_values: dict[str, st.SearchStrategy[Any]] = {
     "attributes": st.dictionaries(
         st.sampled_from(["city", "age", "plan.v2"]),
         st.one_of(
-            st.text(max_size=10),
+            st.text(readable | st.sampled_from("\n\t"), max_size=10),
             st.integers(-(10**9), 10**9),
             st.booleans(),
-            st.lists(st.text(max_size=5), max_size=3),
+            st.lists(st.text(readable, max_size=5), max_size=3),
             st.none(),
         ),
         max_size=3,

@@ -5,6 +5,8 @@ the network would:
 - ``throttle``: the request is refused (``ProvisionedThroughputExceededException``); nothing is applied.
 - ``lost_response``: the request IS applied, then the caller sees a read timeout, as when the
   response is lost on the way back.
+- ``crash``: the request IS applied, then the function dies (``Crash``, which no code handles, as when
+  the process is killed right after the write): nothing after it runs.
 
 Faults are per attempt, below botocore's retry loop, so the SDK's own retries really happen: a plan
 with ``attempts=1`` fails one attempt and the SDK recovers; with ``attempts=None`` every attempt fails
@@ -30,10 +32,14 @@ from botocore.exceptions import ReadTimeoutError
 from botocore.retries import quota, standard
 from moto.core.botocore_stubber import BotocoreStubber
 
-FaultKind = Literal["throttle", "lost_response"]
+FaultKind = Literal["throttle", "lost_response", "crash"]
 THROTTLE_CODE = "ProvisionedThroughputExceededException"
 WRITE_OPERATIONS = frozenset({"PutItem", "UpdateItem", "DeleteItem", "TransactWriteItems", "BatchWriteItem"})
 _ATTEMPT = re.compile(r"attempt=(\d+)")
+
+
+class Crash(Exception):
+    """The function died right after a write landed."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -183,6 +189,8 @@ def injecting_faults() -> Iterator[FaultInjector]:
         result = original(self, request)
         if kind == "lost_response":
             raise ReadTimeoutError(endpoint_url=request.url)
+        if kind == "crash":
+            raise Crash(request.url)
         return result
 
     def no_backoff(self: Any, context: Any) -> float:

@@ -8,6 +8,8 @@ import re
 from typing import Any
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from shared.auth import BasicCredentials, hash_secret, new_api_key, new_secret_key, parse_basic_header, secret_matches
 
@@ -139,3 +141,25 @@ def test_unknown_key_never_matches_but_still_compares(monkeypatch: pytest.Monkey
     # even the secret whose hash stands in for the unknown key does not match a missing key
     assert not secret_matches("", None)
     assert len(compared) == 2
+
+
+@pytest.mark.parametrize(
+    "header",
+    [
+        pytest.param("Basic été", id="non-ascii credentials (was a 503: b64decode raised ValueError)"),
+        pytest.param("Basic \udcff\udcfe", id="undecodable bytes as surrogate escapes"),
+        pytest.param("Basic \x00\x01\x7f", id="control characters"),
+        pytest.param("Basic 🎉🎉==", id="emoji"),
+        pytest.param("été", id="non-ascii scheme"),
+        pytest.param("Basic\u00a0YWtfMTpza18y", id="no-break space as separator"),
+    ],
+)
+def test_any_bytes_are_no_credentials(header: str) -> None:
+    assert parse_basic_header(header) is None
+
+
+@given(st.text(max_size=600))
+def test_parsing_never_raises_whatever_the_header(header: str) -> None:
+    for candidate in (header, f"Basic {header}", f"basic  {header} "):
+        result = parse_basic_header(candidate)
+        assert result is None or (result.api_key and result.secret_key)

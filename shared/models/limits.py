@@ -1,0 +1,175 @@
+"""The engine's input limits, written once: field types every request model builds on.
+
+Every rule here is documented in the README ("Input limits") and answered with a 400 naming the field:
+- text: no control characters, surrogates, private-use or unassigned code points in human-readable
+  text (they are invisible, break logs and renderers, or change meaning with the next Unicode
+  version); names are never blank;
+- numbers: what DynamoDB can store (38 significant digits, magnitude 1e-130 to below 1e126), so a
+  value the API accepts can always be written and read back;
+- dates: normalised to UTC and kept within years 1970 to 9999, which every layer can store as epoch
+  seconds and render as ISO 8601;
+- maps: a bounded number of entries and a byte budget, so that no item can outgrow DynamoDB's 400 KB.
+
+A new model uses these types and validators (``ShortText``, ``Label``, ``Description``, ``Printable``,
+``IsoDateTime``, ``ByteBudget``) rather than bare ``str``/``datetime``/``dict``.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from datetime import UTC, datetime
+from decimal import Decimal
+from typing import Annotated, Any
+
+from pydantic import AfterValidator, AwareDatetime, Field, StringConstraints
+from pydantic_core import PydanticSerializationError, to_json
+
+# --- text ---
+
+# Unicode categories refused in any human-readable text: control (Cc), surrogate (Cs), private use (Co),
+# unassigned (Cn). Single-line text also refuses the line and paragraph separators (Zl, Zp).
+_REFUSED_CATEGORIES = {"Cc": "a control character", "Cs": "a surrogate", "Co": "a private-use character",
+                       "Cn": "an unassigned code point"}  # fmt: skip
+_LINE_BREAKS = {"Zl": "a line separator", "Zp": "a paragraph separator"}
+_MULTILINE_ALLOWED = frozenset("\n\t")
+
+
+def text_problem(value: str, *, multiline: bool = False) -> str | None:
+    """Why ``value`` is not acceptable human-readable text, or None. ``multiline`` allows newlines and tabs."""
+    if value.isprintable():  # the common case, at C speed
+        return None
+    refused = _REFUSED_CATEGORIES if multiline else _REFUSED_CATEGORIES | _LINE_BREAKS
+    for char in value:
+        category = unicodedata.category(char)
+        if category in refused and not (multiline and char in _MULTILINE_ALLOWED):
+            return f"must not contain {refused[category]} (U+{ord(char):04X})"
+    return None
+
+
+def _single_line(value: str) -> str:
+    problem = text_problem(value)
+    if problem:
+        raise ValueError(problem)
+    return value
+
+
+def _multiline(value: str) -> str:
+    problem = text_problem(value, multiline=True)
+    if problem:
+        raise ValueError(problem)
+    return value
+
+
+def _not_blank(value: str) -> str:
+    if value and not value.strip():
+        raise ValueError("must not be blank")
+    return value
+
+
+# Validators to attach to a ``str`` type (``Annotated[str, StringConstraints(...), Printable]``): the text
+# rules for one line (names, labels, emails) or for several (descriptions, messages), and "not blank".
+Printable = AfterValidator(_single_line)
+MultilinePrintable = AfterValidator(_multiline)
+NotBlank = AfterValidator(_not_blank)
+
+MAX_NAME_LENGTH = 200
+MAX_LABEL_LENGTH = 64
+MAX_SOURCE_ID_LENGTH = 128
+MAX_DESCRIPTION_LENGTH = 2000
+
+# A name of something (a customer, a campaign, a rule): up to 200 characters.
+ShortText = Annotated[str, StringConstraints(min_length=1, max_length=MAX_NAME_LENGTH), Printable, NotBlank]
+# A short label a merchant filters by (a tag, a tier, a brand): up to 64 characters.
+Label = Annotated[str, StringConstraints(min_length=1, max_length=MAX_LABEL_LENGTH), Printable, NotBlank]
+# A merchant's own customer id: printable, bounded so keys stay small.
+SourceId = Annotated[str, StringConstraints(min_length=1, max_length=MAX_SOURCE_ID_LENGTH), Printable, NotBlank]
+# Free text shown to people (a description, a terms text): newlines and tabs allowed.
+Description = Annotated[str, StringConstraints(max_length=MAX_DESCRIPTION_LENGTH), MultilinePrintable]
+
+# --- numbers ---
+
+MAX_SIGNIFICANT_DIGITS = 38
+MAX_EXPONENT = 125  # the largest storable magnitude is 9.99…e125
+MIN_EXPONENT = -130
+
+
+def number_problem(value: int | float | Decimal) -> str | None:
+    """Why DynamoDB could not store ``value`` exactly, or None."""
+    number = Decimal(repr(value)) if isinstance(value, float) else Decimal(value)
+    if not number.is_finite():
+        return "must be a finite number"
+    if number.is_zero():
+        return None
+    digits = number.as_tuple().digits
+    significant = len(digits)
+    while digits[significant - 1] == 0:  # trailing zeros of an integer are not significant
+        significant -= 1
+    if significant > MAX_SIGNIFICANT_DIGITS:
+        return f"must have at most {MAX_SIGNIFICANT_DIGITS} significant digits"
+    if number.adjusted() > MAX_EXPONENT:
+        return f"must be less than 1e{MAX_EXPONENT + 1} in magnitude"
+    if number.adjusted() < MIN_EXPONENT:
+        return f"must be 0 or at least 1e{MIN_EXPONENT} in magnitude"
+    return None
+
+
+def _storable(value: int | float) -> int | float:
+    problem = number_problem(value)
+    if problem:
+        raise ValueError(problem)
+    return value
+
+
+StorableInt = Annotated[int, AfterValidator(_storable)]
+StorableFloat = Annotated[float, AfterValidator(_storable)]
+StorableNumber = Annotated[int | float, AfterValidator(_storable)]
+
+# --- dates ---
+
+EARLIEST_DATETIME = datetime(1970, 1, 1, tzinfo=UTC)
+LATEST_DATETIME = datetime(9999, 12, 31, 23, 59, 59, tzinfo=UTC)
+EARLIEST_EPOCH = int(EARLIEST_DATETIME.timestamp())
+LATEST_EPOCH = int(LATEST_DATETIME.timestamp())
+_RANGE = "1970-01-01T00:00:00Z to 9999-12-31T23:59:59Z"
+
+
+def _utc_in_range(value: datetime) -> datetime:
+    try:
+        utc = value.astimezone(UTC)
+    except OverflowError:  # its UTC value leaves years 1 to 9999 (an extreme offset)
+        raise ValueError(f"must be between {_RANGE} once converted to UTC") from None
+    if not EARLIEST_DATETIME <= utc <= LATEST_DATETIME:
+        raise ValueError(f"must be between {_RANGE} once converted to UTC")
+    return utc
+
+
+# An ISO 8601 string with a time zone (the one place a JSON string becomes another type), normalised to
+# UTC and within the range every layer can store and render.
+IsoDateTime = Annotated[
+    AwareDatetime,
+    Field(strict=False, description=f"ISO 8601 with a time zone, {_RANGE} once converted to UTC"),
+    AfterValidator(_utc_in_range),
+]
+
+# --- byte budgets ---
+
+
+def encoded_size(value: Any) -> int:
+    """Bytes of ``value`` (plain data or models) as compact UTF-8 JSON: the measure of every byte budget
+    (a DynamoDB item of the same data is within a few bytes per attribute of it)."""
+    try:
+        return len(to_json(value))
+    except PydanticSerializationError:  # a lone surrogate: not storable at all
+        raise ValueError("must be valid Unicode text") from None
+
+
+def ByteBudget(max_bytes: int) -> Any:  # named like a type: it is used as a type's metadata, like Field(...)
+    """``Annotated[dict[...] | list[...], Field(max_length=...), ByteBudget(16_384)]``: at most that many
+    bytes in total, for containers of variable-size entries."""
+
+    def check(value: Any) -> Any:
+        if encoded_size(value) > max_bytes:
+            raise ValueError(f"must be at most {max_bytes} bytes in total (as UTF-8 JSON)")
+        return value
+
+    return AfterValidator(check)

@@ -1,0 +1,122 @@
+"""The size budgets keep every item far below DynamoDB's 400 KB item limit: the largest customer and the
+largest campaign a client can send are created through the API, and the items stored are measured
+with DynamoDB's own size rules."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import boto3
+from pydantic import TypeAdapter
+
+from shared.models.campaigns import (
+    MAX_ACTIONS,
+    MAX_CONDITION_TEXT,
+    MAX_CONDITION_VALUES,
+    MAX_CONDITIONS,
+    MAX_RULES,
+    MAX_RULES_BYTES,
+    RuleIn,
+)
+from shared.models.customers import MAX_ATTRIBUTE_TEXT, MAX_ATTRIBUTES, MAX_ATTRIBUTES_BYTES, MAX_TAGS
+from shared.models.limits import MAX_LABEL_LENGTH, MAX_NAME_LENGTH, MAX_SOURCE_ID_LENGTH, encoded_size
+from tests.conftest import TABLE_NAME
+from tests.support.api import ApiClient
+
+WIDE = "😀"  # four bytes in UTF-8: the widest character per character limit
+CUSTOMER_ITEM_LIMIT = 50_000
+CAMPAIGN_ITEM_LIMIT = 100_000
+DYNAMODB_ITEM_LIMIT = 400 * 1024
+
+
+def _value_size(value: dict[str, Any]) -> int:
+    """DynamoDB's size of an attribute value (AWS docs: "Item sizes and formats")."""
+    kind, data = next(iter(value.items()))
+    if kind == "S":
+        return len(data.encode("utf-8"))
+    if kind == "N":
+        return len(data.strip("-").replace(".", "").strip("0")) // 2 + 2
+    if kind in ("BOOL", "NULL"):
+        return 1
+    if kind == "L":
+        return 3 + sum(1 + _value_size(item) for item in data)
+    if kind == "M":
+        return 3 + sum(1 + len(name.encode("utf-8")) + _value_size(item) for name, item in data.items())
+    raise AssertionError(f"unexpected attribute type {kind}")
+
+
+def item_size(item: dict[str, Any]) -> int:
+    return sum(len(name.encode("utf-8")) + _value_size(value) for name, value in item.items())
+
+
+def stored_items() -> list[dict[str, Any]]:
+    return boto3.client("dynamodb").scan(TableName=TABLE_NAME)["Items"]
+
+
+def _fill_attributes() -> dict[str, Any]:
+    """As many wide attribute texts as the byte budget allows."""
+    attributes: dict[str, Any] = {}
+    for index in range(MAX_ATTRIBUTES):
+        candidate = {**attributes, f"attribute_{index:02d}": WIDE * (MAX_ATTRIBUTE_TEXT // 8)}
+        if encoded_size(candidate) > MAX_ATTRIBUTES_BYTES:
+            break
+        attributes = candidate
+    return attributes
+
+
+def test_the_largest_customer_fits_with_room_to_spare(api: ApiClient) -> None:
+    source_id = "s" * MAX_SOURCE_ID_LENGTH
+    body = {
+        "name": WIDE * MAX_NAME_LENGTH,
+        "email": "a" * 240 + "@example.com",
+        "phone": "+" + "1" * 31,
+        "tags": [WIDE * (MAX_LABEL_LENGTH - 2) + f"{i:02d}" for i in range(MAX_TAGS)],
+        "tier": WIDE * MAX_LABEL_LENGTH,
+        "brand": WIDE * MAX_LABEL_LENGTH,
+        "enrolled_at": "2026-01-01T00:00:00Z",
+        "attributes": _fill_attributes(),
+    }
+    for _ in range(2):  # a second full update replaces, it never grows the item
+        response = api.put(f"/customers/{source_id}", body)
+        assert response.status in (200, 201), response.body
+    sizes = [item_size(item) for item in stored_items() if "CUST#" in item["PK"]["S"]]
+    assert sizes
+    assert max(sizes) < CUSTOMER_ITEM_LIMIT < DYNAMODB_ITEM_LIMIT
+
+
+_RULES = TypeAdapter(list[RuleIn])
+
+
+def _largest_campaign() -> dict[str, Any]:
+    """Rules filled with wide condition values, one condition at a time while the rules budget allows."""
+    values = [WIDE * (MAX_CONDITION_TEXT // 20)] * MAX_CONDITION_VALUES
+    rules: list[dict[str, Any]] = [
+        {
+            "rule_name": WIDE * MAX_NAME_LENGTH,
+            "action_type": "RTA",
+            "actions": [{"event_name": f"event_{index}", "target": 1, "conditions": []} for _ in range(MAX_ACTIONS)],
+            "reward": {"type": "points", "points": 1},
+        }
+        for index in range(MAX_RULES)
+    ]
+    for _ in range(MAX_CONDITIONS):
+        for rule in rules:
+            for action in rule["actions"]:
+                action["conditions"].append({"property": "sku", "operator": "in", "value": list(values)})
+                if encoded_size(_RULES.validate_python(rules)) > MAX_RULES_BYTES:  # measured as the model sees them
+                    action["conditions"].pop()
+                    return {"campaign_name": WIDE * MAX_NAME_LENGTH, "rules": rules}
+    return {"campaign_name": WIDE * MAX_NAME_LENGTH, "rules": rules}
+
+
+def test_the_largest_campaign_fits_with_room_to_spare(api: ApiClient) -> None:
+    payload = _largest_campaign()
+    response = api.post("/campaigns", payload)
+    assert response.status == 201, response.body[:500]
+    campaign_id = response.json()["campaign_id"]
+    patched = api.patch(f"/campaigns/{campaign_id}", {"campaign_name": WIDE * MAX_NAME_LENGTH, "status": "paused"})
+    assert patched.status == 200, patched.body[:500]
+    sizes = [
+        item_size(item) for item in stored_items() if "CAMPAIGNS" in item["PK"]["S"] or "EVENT#" in item["PK"]["S"]
+    ]
+    assert max(sizes) < CAMPAIGN_ITEM_LIMIT < DYNAMODB_ITEM_LIMIT

@@ -1,0 +1,206 @@
+"""Every class of hostile input measured against ``make dev`` (issue 13), as a hostile client sends it:
+a 4xx with the one error body naming the field, nothing stored, and the application's lists and
+objects readable afterwards."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+
+from rewards_cli.openapi import build_spec
+from shared.api.body import MAX_BODY_BYTES, MAX_DEPTH
+from shared.models.campaigns import MAX_RULES_BYTES
+from shared.models.customers import MAX_ATTRIBUTES_BYTES
+from tests.support.api import UNAUTHORIZED_BODY, ApiClient
+from tests.support.campaigns import event, rta_seed_campaign
+
+BODY_OPERATIONS = [
+    (method.upper(), path.replace("{campaign_id}", "camp_x").replace("{source_id}", "c1"))
+    for path, item in build_spec()["paths"].items()
+    for method, operation in item.items()
+    if "requestBody" in operation
+]
+ALL_OPERATIONS = [
+    (method.upper(), path.replace("{campaign_id}", "camp_x").replace("{source_id}", "c1"))
+    for path, item in build_spec()["paths"].items()
+    for method in item
+]
+
+
+def refused(response: Any, status: int = 400) -> str:
+    """The ``details`` of the one error body, after checking it is one."""
+    assert response.status == status, (response.status, response.body)
+    body = response.json()
+    assert set(body) == {"code", "key", "message", "details", "request_id"}
+    assert body["code"] == status
+    assert body["key"] in ("validation_failed", "bad_request")
+    details: str = body["details"]
+    return details
+
+
+def readable(api: ApiClient) -> None:
+    """The application's lists and objects still answer."""
+    assert api.get("/campaigns").status == 200
+    assert api.get("/campaigns/reward-progress", query={"source_id": "c1"}).status in (200, 404)
+
+
+# ---------------------------------------------------------------------------- the one body parser
+
+
+@pytest.mark.parametrize(("method", "path"), BODY_OPERATIONS)
+@pytest.mark.parametrize(
+    ("raw", "details"),
+    [
+        pytest.param("[" * 10_000 + "]" * 10_000, f"body: nested deeper than {MAX_DEPTH} levels", id="deep-10000"),
+        pytest.param('{"a":' * 40 + "1" + "}" * 40, f"nested deeper than {MAX_DEPTH} levels", id="deep-40"),
+        pytest.param('{"n": ' + "7" * 4301 + "}", "n: integer longer than", id="integer-4301-digits"),
+        pytest.param('{"n": NaN}', "n: NaN is not JSON", id="nan"),
+        pytest.param('{"n": -Infinity}', "n: -Infinity is not JSON", id="minus-infinity"),
+        pytest.param('{"n": 1e308}', "n: must be less than 1e126", id="1e308"),
+        pytest.param('{"n": 1234567890123456789012345678901234567890}', "n: must have at most 38", id="40-digits"),
+        pytest.param('{"s": "\\ud800"}', "s: must not contain a lone surrogate", id="lone-surrogate"),
+        pytest.param("{", "body is not valid JSON", id="truncated"),
+    ],
+)
+def test_every_body_goes_through_the_one_parser(api: ApiClient, method: str, path: str, raw: str, details: str) -> None:
+    assert details in refused(api.request(method, path, raw_body=raw))
+    readable(api)
+
+
+@pytest.mark.parametrize(("method", "path"), BODY_OPERATIONS)
+def test_a_body_over_the_size_limit_is_a_413(api: ApiClient, method: str, path: str) -> None:
+    raw = json.dumps({"name": "x" * MAX_BODY_BYTES})
+    assert refused(api.request(method, path, raw_body=raw), 413) == f"body: at most {MAX_BODY_BYTES} bytes"
+
+
+def test_nan_in_event_properties_is_refused_not_silently_accepted(api: ApiClient) -> None:
+    raw = '{"source_id": "c1", "event_name": "purchase", "properties": {"amount": NaN}}'
+    assert (
+        refused(api.request("POST", "/events", raw_body=raw))
+        == "properties.amount: NaN is not JSON; numbers must be finite"
+    )
+    assert api.get("/customers/c1").status == 404
+
+
+def test_a_summed_property_dynamodb_cannot_store_is_refused(api: ApiClient) -> None:
+    assert api.post("/campaigns", rta_seed_campaign()).status == 201
+    body = event("c1", "order_success", amount=1e126)
+    assert "properties.amount: must be less than 1e126" in refused(api.post("/events", body))
+    readable(api)
+
+
+def test_a_condition_with_minus_infinity_is_refused_and_progress_stays_readable(api: ApiClient) -> None:
+    payload = rta_seed_campaign()
+    raw = json.dumps(payload).replace('"actions": [', '"actions": [{"event_name": "x", "target": 1, "conditions": '
+                                      '[{"property": "p", "operator": "gt", "value": -Infinity}]}, ', 1)  # fmt: skip
+    assert "rules.0.actions.0.conditions.0.value: -Infinity is not JSON" in refused(
+        api.request("POST", "/campaigns", raw_body=raw)
+    )
+    assert api.get("/campaigns").json()["data"] == []
+    assert api.post("/events", event("c1", "order_success", amount=5)).status == 200
+    assert api.get("/campaigns/reward-progress", query={"source_id": "c1"}).status == 200
+
+
+# -------------------------------------------------------------------------------------------- dates
+
+EXTREME_DATES = [
+    "9999-12-31T23:59:59-23:59",
+    "0001-01-01T00:00:00+23:59",
+    "1969-12-31T23:59:59Z",
+    "10000-01-01T00:00:00Z",
+]
+
+
+@pytest.mark.parametrize("date", EXTREME_DATES)
+@pytest.mark.parametrize("field", ["starts_at", "ends_at"])
+def test_a_campaign_date_out_of_range_is_refused_on_create(api: ApiClient, field: str, date: str) -> None:
+    details = refused(api.post("/campaigns", {**rta_seed_campaign(), field: date}))
+    assert details.startswith(f"{field}: ")
+    assert api.get("/campaigns").json()["data"] == []
+
+
+@pytest.mark.parametrize("date", EXTREME_DATES)
+@pytest.mark.parametrize("field", ["starts_at", "ends_at"])
+def test_a_campaign_date_out_of_range_is_refused_on_patch_and_changes_nothing(
+    api: ApiClient, field: str, date: str
+) -> None:
+    created = api.post("/campaigns", rta_seed_campaign()).json()
+    details = refused(api.patch(f"/campaigns/{created['campaign_id']}", {field: date}))
+    assert details.startswith(f"{field}: ")
+    assert api.get(f"/campaigns/{created['campaign_id']}").json() == created
+    assert api.get("/campaigns").json()["data"] == [created]
+
+
+def test_dates_are_stored_in_utc_and_the_last_storable_second_renders(api: ApiClient) -> None:
+    payload = {**rta_seed_campaign(), "starts_at": "2026-03-01T10:00:00+05:30", "ends_at": "9999-12-31T23:59:59Z"}
+    created = api.post("/campaigns", payload)
+    assert created.status == 201, created.body
+    assert created.json()["starts_at"] == "2026-03-01T04:30:00.000Z"
+    assert created.json()["ends_at"] == "9999-12-31T23:59:59.000Z"
+    assert api.get("/campaigns").json()["data"] == [created.json()]
+
+
+def test_an_enrolment_date_out_of_range_is_refused(api: ApiClient) -> None:
+    details = refused(api.put("/customers/c1", {"enrolled_at": "9999-12-31T23:59:59-23:59"}))
+    assert details.startswith("enrolled_at: ")
+    assert api.get("/customers/c1").status == 404
+
+
+# ---------------------------------------------------------------------------------------- budgets
+
+
+def test_one_huge_attribute_value_is_refused_naming_it(api: ApiClient) -> None:
+    assert api.put("/customers/c1", {"name": "Krish"}).status == 201
+    details = refused(api.put("/customers/c1", {"attributes": {"bio": "x" * 500_000}}))
+    assert details.startswith("attributes.bio")
+    assert api.put("/customers/c1", {"attributes": {"bio": "short"}}).status == 200
+
+
+def test_many_attributes_within_their_own_limit_are_refused_by_the_total_budget(api: ApiClient) -> None:
+    attributes = {f"a{i}": "x" * 900 for i in range(45)}
+    details = refused(api.put("/customers/c1", {"attributes": attributes}))
+    assert details == f"attributes: value error, must be at most {MAX_ATTRIBUTES_BYTES} bytes in total (as UTF-8 JSON)"
+    small = api.put("/customers/c1", {"name": "Krish", "attributes": {"a": "b"}})
+    assert small.status == 201, small.body
+
+
+def test_a_campaign_over_the_rules_budget_is_refused(api: ApiClient) -> None:
+    condition = {"property": "sku", "operator": "in", "value": ["s" * 200] * 100}
+    action = {"event_name": "order_success", "target": 1, "conditions": [condition] * 3}
+    rule = {"rule_name": "r", "action_type": "RTA", "actions": [action], "reward": {"type": "points", "points": 1}}
+    details = refused(api.post("/campaigns", {"campaign_name": "big", "rules": [rule] * 2}))
+    assert details == f"rules: value error, must be at most {MAX_RULES_BYTES} bytes in total (as UTF-8 JSON)"
+
+
+# ------------------------------------------------------------------------------------------- text
+
+
+@pytest.mark.parametrize("bad", ["a\x00b", "a\nb", "a\x7fb", "a\uffffb", "a\ue000b", "   "])
+def test_control_characters_and_blank_names_are_refused_everywhere(api: ApiClient, bad: str) -> None:
+    assert refused(api.put("/customers/c1", {"name": bad})).startswith("name: ")
+    assert refused(api.put("/customers/c1", {"tags": ["vip", bad]})).startswith("tags.1: ")
+    assert refused(api.put("/customers/c1", {"tier": bad})).startswith("tier: ")
+    assert refused(api.post("/campaigns", {**rta_seed_campaign(), "campaign_name": bad})).startswith("campaign_name: ")
+    payload = rta_seed_campaign()
+    payload["rules"][0]["rule_name"] = bad
+    assert refused(api.post("/campaigns", payload)).startswith("rules.0.rule_name: ")
+    created = api.post("/campaigns", rta_seed_campaign()).json()
+    assert refused(api.patch(f"/campaigns/{created['campaign_id']}", {"campaign_name": bad})).startswith(
+        "campaign_name: "
+    )
+    assert api.get("/customers/c1").status == 404
+
+
+# ------------------------------------------------------------------------------------------- auth
+
+
+@pytest.mark.parametrize(("method", "path"), ALL_OPERATIONS)
+@pytest.mark.parametrize(
+    "authorization", ["Basic été", "Basic \x00\x01", "Basic ÿÿÿÿ", "été", "Basic YWs6c2s=\x7f", "Basic " + "é" * 600]
+)
+def test_any_malformed_authorization_is_the_one_401(api: ApiClient, method: str, path: str, authorization: str) -> None:
+    response = api.request(method, path, json_body={}, authorization=authorization)
+    assert response.status == 401, response.body
+    assert {k: v for k, v in response.json().items() if k != "request_id"} == UNAUTHORIZED_BODY
