@@ -23,3 +23,4 @@ IdempotencyKeyHeader = Annotated[
 ]
 RewardIdPath = Annotated[str, Path(min_length=1, max_length=64, description="rew_… id")]
 RedemptionIdPath = Annotated[str, Path(min_length=1, max_length=64, description="red_… id")]
+CouponIdPath = Annotated[str, Path(min_length=1, max_length=64, description="coupm_… id")]

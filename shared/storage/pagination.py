@@ -8,6 +8,7 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+from collections.abc import Mapping
 from typing import Any
 
 from shared.errors import ValidationFailed
@@ -37,25 +38,35 @@ def page(
     *,
     newest_first: bool = False,
     consistent: bool = False,
-    filter_expression: Expression | None = None,
+    filter_equals: Mapping[str, Any] | None = None,
 ) -> tuple[list[Item], str | None]:
-    """With ``filter_expression``, DynamoDB reads ``limit + 1`` items and then drops the ones that do not
-    match, so the query goes on from where it stopped until a full page matched or the partition ends."""
-    start: dict[str, Any] | None = {keys.PK: partition, keys.SK: _decode(cursor, sort_key_prefix)} if cursor else None
+    """``filter_equals``: only items whose attributes have these values. DynamoDB filters after reading,
+    so a filtered page may take several reads of the partition (each at most ``limit + 1`` items)."""
+    start: Item | None = {keys.PK: partition, keys.SK: _decode(cursor, sort_key_prefix)} if cursor else None
+    key_condition = Expression(
+        "PK = :pk AND begins_with(SK, :prefix)", values={":pk": partition, ":prefix": sort_key_prefix}
+    )
+    filtered = None
+    if filter_equals:
+        filtered = Expression(
+            " AND ".join(f"#f{i} = :f{i}" for i in range(len(filter_equals))),
+            {f"#f{i}": name for i, name in enumerate(filter_equals)},
+            {f":f{i}": value for i, value in enumerate(filter_equals.values())},
+        )
     found: list[Item] = []
     while True:
         result = dynamodb.query(
-            Expression("PK = :pk AND begins_with(SK, :prefix)", values={":pk": partition, ":prefix": sort_key_prefix}),
+            key_condition,
             limit=limit + 1,
             start_key=start,
             newest_first=newest_first,
             consistent=consistent,
-            filter_expression=filter_expression,
+            filter_expression=filtered,
         )
         found.extend(result.items)
-        if len(found) > limit or result.last_key is None:
-            break
         start = result.last_key
+        if len(found) > limit or start is None:
+            break
     items = found[:limit]
     has_more = len(found) > limit
     return items, _encode(items[-1][keys.SK]) if has_more else None

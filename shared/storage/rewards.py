@@ -105,18 +105,12 @@ def page(
 ) -> tuple[list[RewardRecord], str | None]:
     """In id order (creation order is not kept: ids are random); each filter applied by the store."""
     wanted = {"reward_type": reward_type, "brand": brand, "active": active}
-    given = {name: value for name, value in wanted.items() if value is not None}
-    filter_expression = (
-        Expression(
-            " AND ".join(f"#{name} = :{name}" for name in given),
-            {f"#{name}": name for name in given},
-            {f":{name}": value for name, value in given.items()},
-        )
-        if given
-        else None
-    )
     items, next_cursor = pagination.page(
-        keys.rewards_partition(app_id), keys.REWARD_ID_PREFIX, limit, cursor, filter_expression=filter_expression
+        keys.rewards_partition(app_id),
+        keys.REWARD_ID_PREFIX,
+        limit,
+        cursor,
+        filter_equals={name: value for name, value in wanted.items() if value is not None},
     )
     return [RewardRecord.from_item(item) for item in items], next_cursor
 

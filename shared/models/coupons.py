@@ -1,0 +1,317 @@
+"""API models of coupons (SPEC §8, §10; seed 004): definitions, pool imports, the apply/validate body,
+and the answers."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any, Literal, Self
+
+from pydantic import Field, StringConstraints, model_validator
+
+from shared.clock import iso_from_epoch_ms
+from shared.domain.coupon_rules import (
+    ITEM_FIELDS,
+    MONEY_FIELDS,
+    ORDER_TEXT_FIELDS,
+    CouponCondition,
+    CouponOperator,
+    CouponSpec,
+    CouponStatus,
+    Discount,
+    DiscountType,
+    ItemConditions,
+    MetadataType,
+    RedeemableBy,
+)
+from shared.models.common import IsoDateTime, RequestModel, ResponseModel, ShortText, SourceId
+from shared.storage.coupons import CouponRecord
+
+# Printable ASCII without spaces: what a shopper can type at checkout.
+CouponCode = Annotated[str, StringConstraints(min_length=1, max_length=64, pattern=r"^[!-~]+$")]
+CouponId = Annotated[str, StringConstraints(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_\-]+$")]
+MetadataKey = Annotated[str, StringConstraints(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.\-]+$")]
+Money = Annotated[float, Field(ge=0, le=1e12)]
+ConditionScalar = Annotated[str, StringConstraints(max_length=200, pattern=r"^[^\x00-\x1f\x7f]*$")] | int | float | bool
+ConditionValue = ConditionScalar | Annotated[list[ConditionScalar], Field(max_length=100)]
+MetadataValue = Annotated[str, StringConstraints(max_length=1000)] | int | float | bool | None
+Metadata = Annotated[dict[MetadataKey, MetadataValue], Field(max_length=50)]
+MAX_CODES_PER_IMPORT = 10_000
+MAX_COUPONS_PER_ORDER = 10
+
+
+def _epoch(value: datetime | None) -> int | None:
+    return int(value.timestamp()) if value else None
+
+
+def iso(epoch: int | None) -> str | None:
+    return iso_from_epoch_ms(epoch * 1000) if epoch is not None else None
+
+
+# ------------------------------------------------------------------------------------ definitions
+
+
+class DiscountIn(RequestModel):
+    type: DiscountType
+    value: Annotated[float, Field(gt=0, le=1e12)] | None = Field(
+        default=None, description="Amount off, or percent off (up to 100); not used by free_shipping"
+    )
+    max_discount: Money | None = Field(default=None, description="Cap of a percent discount")
+
+    @model_validator(mode="after")
+    def _fits_type(self) -> Self:
+        if self.type == "free_shipping":
+            if self.value is not None or self.max_discount is not None:
+                raise ValueError("a free_shipping discount takes no value or max_discount")
+        elif self.value is None:
+            raise ValueError(f"value is required for a {self.type} discount")
+        if self.type == "percent" and (self.value or 0) > 100:
+            raise ValueError("value: a percent discount is at most 100")
+        if self.type == "amount" and self.max_discount is not None:
+            raise ValueError("max_discount only caps percent discounts")
+        return self
+
+
+class ConditionIn(RequestModel):
+    field: Annotated[str, StringConstraints(min_length=1, max_length=80)]
+    operator: CouponOperator
+    value: ConditionValue
+
+    @model_validator(mode="after")
+    def _value_fits_operator(self) -> Self:
+        is_list = isinstance(self.value, list)
+        if self.operator in ("in", "not_in") and not is_list:
+            raise ValueError(f"value must be a list for operator {self.operator}")
+        if self.operator not in ("in", "not_in") and is_list:
+            raise ValueError(f"value must not be a list for operator {self.operator}")
+        if self.operator in ("gt", "gte", "lt", "lte") and (
+            isinstance(self.value, bool) or not isinstance(self.value, int | float)
+        ):
+            raise ValueError(f"value must be a number for operator {self.operator}")
+        return self
+
+    def to_spec(self) -> CouponCondition:
+        return CouponCondition(self.field, self.operator, self.value)
+
+
+def _check_fields(conditions: list[ConditionIn], allowed: tuple[str, ...], where: str) -> None:
+    for index, condition in enumerate(conditions):
+        name = condition.field
+        if name.startswith("metadata.") and len(name) > len("metadata."):
+            continue
+        if name not in allowed:
+            raise ValueError(f"{where}.{index}.field: must be one of {', '.join(allowed)} or metadata.<key>")
+
+
+class ItemConditionsIn(RequestModel):
+    match: Annotated[list[ConditionIn], Field(max_length=10)] = Field(
+        default=[], description="The items the coupon applies to: every condition holds"
+    )
+    min_quantity: Annotated[float, Field(gt=0, le=1e9)] | None = None
+    min_amount: Annotated[float, Field(gt=0, le=1e12)] | None = Field(
+        default=None, description="Minimum selling_price x quantity of the matching items"
+    )
+
+    @model_validator(mode="after")
+    def _known_fields(self) -> Self:
+        _check_fields(self.match, ITEM_FIELDS, "match")
+        return self
+
+
+class ConditionsIn(RequestModel):
+    order: Annotated[list[ConditionIn], Field(max_length=20)] = []
+    items: ItemConditionsIn | None = None
+
+    @model_validator(mode="after")
+    def _known_fields(self) -> Self:
+        _check_fields(self.order, (*MONEY_FIELDS, *ORDER_TEXT_FIELDS), "order")
+        return self
+
+
+class CouponCreate(RequestModel):
+    """A fixed ``coupon_code``, or no code: a pool of unique codes imported with ``POST /coupons/{id}/codes``."""
+
+    coupon_code: CouponCode | None = Field(default=None, description="Fixed code; omit for a pool of codes")
+    name: ShortText | None = None
+    discount: DiscountIn
+    status: CouponStatus = "active"
+    starts_at: IsoDateTime | None = None
+    ends_at: IsoDateTime | None = None
+    usage_limit: Annotated[int, Field(ge=1, le=10**12)] | None = Field(default=None, description="null: unlimited")
+    usage_limit_per_customer: Annotated[int, Field(ge=1, le=10**9)] | None = None
+    assigned_to: SourceId | None = Field(default=None, description="Only this customer may redeem it")
+    redeemable_by: RedeemableBy = Field(
+        default="anyone", description="holders: only customers the coupon was given to (grants, rewards)"
+    )
+    metadata_schema: Annotated[dict[MetadataKey, MetadataType], Field(max_length=50)] = {}
+    conditions: ConditionsIn = ConditionsIn()
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Self:
+        if self.starts_at and self.ends_at and self.ends_at <= self.starts_at:
+            raise ValueError("ends_at must be after starts_at")
+        return self
+
+    def to_spec(self, coupon_id: str, now_iso: str) -> CouponSpec:
+        items = self.conditions.items
+        return CouponSpec(
+            coupon_id=coupon_id,
+            coupon_code=self.coupon_code,
+            name=self.name,
+            discount=Discount(self.discount.type, self.discount.value, self.discount.max_discount),
+            status=self.status,
+            starts_at=_epoch(self.starts_at),
+            ends_at=_epoch(self.ends_at),
+            usage_limit=self.usage_limit,
+            usage_limit_per_customer=self.usage_limit_per_customer,
+            assigned_to=self.assigned_to,
+            redeemable_by=self.redeemable_by,
+            order_conditions=tuple(c.to_spec() for c in self.conditions.order),
+            item_conditions=None
+            if items is None
+            else ItemConditions(tuple(c.to_spec() for c in items.match), items.min_quantity, items.min_amount),
+            metadata_schema=dict(self.metadata_schema),
+            created_at=now_iso,
+            updated_at=now_iso,
+        )
+
+
+class CouponPatch(RequestModel):
+    """What may change on a live coupon; ``null`` removes a date or a limit. Its code, discount and
+    conditions are fixed: redemptions were judged by them (create a new coupon instead)."""
+
+    name: ShortText | None = None
+    status: CouponStatus | None = None
+    starts_at: IsoDateTime | None = None
+    ends_at: IsoDateTime | None = None
+    usage_limit: Annotated[int, Field(ge=1, le=10**12)] | None = Field(
+        default=None, description="Never below the uses already consumed"
+    )
+    usage_limit_per_customer: Annotated[int, Field(ge=1, le=10**9)] | None = None
+
+
+class CodesImport(RequestModel):
+    codes: Annotated[list[CouponCode], Field(min_length=1, max_length=MAX_CODES_PER_IMPORT)]
+
+    @model_validator(mode="after")
+    def _unique(self) -> Self:
+        seen: set[str] = set()
+        repeated: dict[str, None] = {}
+        for code in self.codes:
+            if code.upper() in seen:
+                repeated[code] = None
+            seen.add(code.upper())
+        if repeated:
+            raise ValueError(
+                f"codes: duplicate codes in the request (codes match case-insensitively): {code_names(list(repeated))}"
+            )
+        return self
+
+
+def code_names(codes: list[str], shown: int = 20) -> str:
+    """Codes named in an error, at most ``shown`` of them."""
+    more = f" and {len(codes) - shown} more" if len(codes) > shown else ""
+    return ", ".join(codes[:shown]) + more
+
+
+# -------------------------------------------------------------------------------------- responses
+
+
+class DiscountOut(ResponseModel):
+    type: DiscountType
+    value: float | int | None = None
+    max_discount: float | int | None = None
+
+
+class ConditionOut(ResponseModel):
+    field: str
+    operator: CouponOperator
+    value: Any
+
+
+class ItemConditionsOut(ResponseModel):
+    match: list[ConditionOut]
+    min_quantity: float | int | None = None
+    min_amount: float | int | None = None
+
+
+class ConditionsOut(ResponseModel):
+    order: list[ConditionOut]
+    items: ItemConditionsOut | None = None
+
+
+class PoolCounts(ResponseModel):
+    total: int = Field(description="Codes imported")
+    issued: int = Field(description="Codes handed out to customers by the engine")
+    redeemed: int = Field(description="Uses of the coupon now (a revert gives one back)")
+    available: int = Field(description="Codes the engine can still hand out")
+
+    @classmethod
+    def of(cls, record: CouponRecord) -> PoolCounts:
+        return cls(
+            total=record.codes_total,
+            issued=record.codes_issued,
+            redeemed=record.uses,
+            available=max(record.codes_total - record.codes_issued, 0),
+        )
+
+
+class CouponResponse(ResponseModel):
+    object: Literal["coupon"] = "coupon"
+    coupon_id: str
+    coupon_code: str | None = Field(description="The fixed code; null for a pool coupon")
+    name: str | None
+    discount: DiscountOut
+    status: CouponStatus
+    starts_at: str | None
+    ends_at: str | None
+    usage_limit: int | None
+    usage_limit_per_customer: int | None
+    assigned_to: str | None
+    redeemable_by: RedeemableBy
+    metadata_schema: dict[str, MetadataType]
+    conditions: ConditionsOut
+    redeemed: int = Field(description="Uses of the coupon now")
+    codes: PoolCounts | None = Field(description="Pool coupons: counts of the pool (the codes are never listed)")
+    created_at: str
+    updated_at: str
+
+    @classmethod
+    def from_record(cls, record: CouponRecord) -> CouponResponse:
+        spec: CouponSpec = record.spec
+        items = spec.item_conditions
+        return cls(
+            coupon_id=spec.coupon_id,
+            coupon_code=spec.coupon_code,
+            name=spec.name,
+            discount=DiscountOut.model_validate(spec.discount),
+            status=spec.status,
+            starts_at=iso(spec.starts_at),
+            ends_at=iso(spec.ends_at),
+            usage_limit=spec.usage_limit,
+            usage_limit_per_customer=spec.usage_limit_per_customer,
+            assigned_to=spec.assigned_to,
+            redeemable_by=spec.redeemable_by,
+            metadata_schema=dict(spec.metadata_schema),
+            conditions=ConditionsOut(
+                order=[ConditionOut.model_validate(c) for c in spec.order_conditions],
+                items=None
+                if items is None
+                else ItemConditionsOut(
+                    match=[ConditionOut.model_validate(c) for c in items.match],
+                    min_quantity=items.min_quantity,
+                    min_amount=items.min_amount,
+                ),
+            ),
+            redeemed=record.uses,
+            codes=PoolCounts.of(record) if spec.is_pool else None,
+            created_at=spec.created_at,
+            updated_at=spec.updated_at,
+        )
+
+
+class CodesImportResponse(ResponseModel):
+    object: Literal["coupon_code_import"] = "coupon_code_import"
+    coupon_id: str
+    created: int = Field(description="Codes added by this call")
+    already_in_pool: int = Field(description="Codes of this call the pool already had (skipped)")
+    codes: PoolCounts
