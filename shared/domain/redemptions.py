@@ -23,12 +23,13 @@ from typing import Any
 
 from shared import clock
 from shared.domain.customers import get_customer
-from shared.domain.rewards import Reward, RewardNotFound, from_record, member_of, view_for
+from shared.domain.rewards import MemberReward, Reward, RewardNotFound, from_record, member_of, view_for
 from shared.errors import Conflict, CustomerNotFound, NotFound, ServiceUnavailable, ValidationFailed
 from shared.ids import new_id, new_sortable_id
 from shared.models.redemptions import RedeemRequest
 from shared.models.rewards import TransactionAttribute
-from shared.storage import dynamodb, points, redemptions, rewards
+from shared.storage import coupons, dynamodb, points, redemptions, rewards
+from shared.storage.coupons import CouponGrant, CouponRecord
 from shared.storage.dynamodb import TransactAction, TransactionCancelled
 from shared.storage.ledger import Posting
 from shared.storage.redemptions import RedemptionRecord
@@ -92,14 +93,16 @@ def _redeem_once(
     app_id: str, source_id: str, reward_id: str, request: RedeemRequest, ids: _Ids, request_key: str | None
 ) -> RedemptionRecord:
     snapshot = redemptions.load(
-        app_id, source_id, reward_id=reward_id, redemption_id=ids.redemption_id, request_key=request_key
+        app_id,
+        source_id,
+        reward_id=reward_id,
+        redemption_id=ids.redemption_id,
+        request_key=request_key,
+        coupon_id=_COUPON_OF_REWARD.get((app_id, reward_id)),
     )
-    if snapshot.redemption is not None:
-        return snapshot.redemption
-    if snapshot.requested is not None:
-        earlier = redemptions.get(app_id, source_id, snapshot.requested)
-        if earlier is not None and earlier.reward_id == reward_id:
-            return earlier
+    earlier = _earlier_attempt(app_id, source_id, reward_id, snapshot)
+    if earlier is not None:
+        return earlier
     if snapshot.profile is None:
         raise CustomerNotFound(source_id)
     if snapshot.reward is None:
@@ -108,17 +111,8 @@ def _redeem_once(
     attributes = checked_attributes(reward.definition.custom_transaction_attributes or [], request)
     cost, amount = _price(reward, request)
     now_ms = clock.now_epoch_ms()
-    view = view_for(reward, member_of(snapshot.profile), now_ms, None)
-    if view.unavailable:
-        raise RewardUnavailable("Reward unavailable", "; ".join(view.unavailable))
-    if not view.eligible:
-        gaps = "; ".join(f"{f.condition}: {f.gap}" for f in view.failed_conditions)
-        raise RewardUnavailable("Not eligible", f"no eligibility rule of the reward holds for this member: {gaps}")
-    balance = snapshot.profile.points_balance
-    if balance < cost:
-        raise RewardUnavailable(
-            "Insufficient points", f"{cost - balance} more points needed: the balance is {balance}, the cost {cost}"
-        )
+    coupon = _campaign_coupon(app_id, reward, snapshot.coupon)
+    _refuse_unless_redeemable(view_for(reward, member_of(snapshot.profile), now_ms, codes_left(coupon)), cost)
     redemption_id = ids.redemption_id
     created_at = clock.iso_from_epoch_ms(now_ms)
     actions: list[TransactAction] = []
@@ -150,27 +144,106 @@ def _redeem_once(
         amount=str(amount) if amount is not None else None,
         custom_transaction_attributes=attributes,
     )
-    record = _issue(app_id, reward, record, actions)
+    issued = _issue(app_id, reward, coupon, source_id, amount, now_ms)
+    if issued is not None:
+        record = replace(
+            record,
+            coupon_id=issued.grant.coupon_id,
+            code=issued.grant.coupon_code,
+            coupon_grant=issued.grant.to_record(),
+        )
     actions += [rewards.take_one(app_id, reward.record), redemptions.put(app_id, record)]
     if request_key is not None:
         actions.append(redemptions.mark_request(app_id, source_id, request_key, redemption_id, now_ms // 1000))
-    _write(actions)
+    _commit(app_id, actions, issued)
     return record
 
 
-def _issue(app_id: str, reward: Reward, record: RedemptionRecord, actions: list[TransactAction]) -> RedemptionRecord:
-    """What a CAMPAIGN or COIN redemption issues, added to ``actions``; the record says what it is."""
-    del app_id, actions
-    if reward.definition.type != "MATERIAL":
-        raise RewardUnavailable("Reward unavailable", f"{reward.definition.type} rewards need the coupons module")
-    return record
+def _earlier_attempt(
+    app_id: str, source_id: str, reward_id: str, snapshot: redemptions.RedeemSnapshot
+) -> RedemptionRecord | None:
+    """The redemption this request already made: by an attempt whose response was lost (the SDK retried),
+    or by an earlier request with the same Idempotency-Key."""
+    if snapshot.redemption is not None:
+        return snapshot.redemption
+    if snapshot.requested is not None:
+        earlier = redemptions.get(app_id, source_id, snapshot.requested)
+        if earlier is not None and earlier.reward_id == reward_id:
+            return earlier
+    return None
 
 
-def _write(actions: list[TransactAction]) -> None:
+def _refuse_unless_redeemable(view: MemberReward, cost: int) -> None:
+    if view.unavailable:
+        raise RewardUnavailable("Reward unavailable", "; ".join(view.unavailable))
+    if not view.eligible:
+        gaps = "; ".join(f"{f.condition}: {f.gap}" for f in view.failed_conditions)
+        raise RewardUnavailable("Not eligible", f"no eligibility rule of the reward holds for this member: {gaps}")
+    if view.points_balance < cost:
+        raise RewardUnavailable(
+            "Insufficient points",
+            f"{cost - view.points_balance} more points needed: the balance is {view.points_balance}, the cost {cost}",
+        )
+
+
+def _commit(app_id: str, actions: list[TransactAction], issued: coupons.IssuedCoupon | None) -> None:
+    """The redemption's one transaction, with what it issues last; a lost condition is contention (or, from
+    the issue alone, the coupons module's to explain), so the redemption is decided again."""
+    issued_at = len(actions)
     try:
-        dynamodb.transact_write(actions)
+        dynamodb.transact_write([*actions, *(issued.actions if issued is not None else ())])
     except TransactionCancelled as error:
+        issue_reasons = error.reasons[issued_at:]
+        if issued is not None and any(issue_reasons) and not any(error.reasons[:issued_at]):
+            try:
+                coupons.explain_issue_failure(app_id, issued, issue_reasons)
+            except coupons.IssueRaced as raced:
+                raise _Contended from raced
         raise _Contended from error
+
+
+# A CAMPAIGN reward's coupon never changes (PATCH refuses it): a warm function reads the coupon with the
+# reward and the profile, in the redemption's first round trip.
+_COUPON_OF_REWARD: dict[tuple[str, str], str] = {}
+
+
+def _campaign_coupon(app_id: str, reward: Reward, read: CouponRecord | None) -> CouponRecord | None:
+    campaign = reward.definition.parameters.campaign
+    if campaign is None:
+        return None
+    _COUPON_OF_REWARD[(app_id, reward.reward_id)] = campaign.id
+    coupon = read if read is not None and read.coupon_id == campaign.id else coupons.get(app_id, campaign.id)
+    if coupon is None:
+        raise RewardUnavailable("Reward unavailable", f"the reward's coupon {campaign.id} no longer exists")
+    return coupon
+
+
+def codes_left(coupon: CouponRecord | None) -> int | None:
+    """Unissued codes of a pool coupon (None: not a pool, nothing runs out)."""
+    if coupon is None or coupon.spec.coupon_code is not None:
+        return None
+    return coupon.codes_total - coupon.codes_issued
+
+
+def _issue(
+    app_id: str, reward: Reward, coupon: CouponRecord | None, source_id: str, amount: Decimal | None, now_ms: int
+) -> coupons.IssuedCoupon | None:
+    """What a CAMPAIGN (one code of the coupon's pool) or COIN (a single-use coupon worth ``amount``)
+    redemption gives, as actions for the redemption's transaction."""
+    now_iso = clock.iso_from_epoch_ms(now_ms)
+    if coupon is not None:
+        try:
+            return coupons.issue_coupon(app_id, coupon, source_id, now_ms // 1000, now_iso)
+        except coupons.PoolExhausted as error:
+            raise RewardUnavailable("Reward unavailable", "the reward's coupon pool is exhausted") from error
+        except coupons.CouponUnavailable as error:
+            raise RewardUnavailable("Reward unavailable", f"the reward's coupon is {error.reason}") from error
+        except coupons.IssueRaced as error:
+            raise _Contended from error
+    if amount is not None:
+        name = f"{reward.definition.name}: {amount}"
+        return coupons.create_customer_coupon(app_id, new_id("coupm"), source_id, float(amount), name[:200], now_iso)
+    return None
 
 
 def _price(reward: Reward, request: RedeemRequest) -> tuple[int, Decimal | None]:
@@ -297,7 +370,22 @@ def _cancel_once(
         rewards.give_back(app_id, reward),
         redemptions.cancel(app_id, record, now_iso, refund_transaction_id, cancel_request=cancel_request),
     ]
-    _write(actions)
+    voids_at = len(actions)
+    if record.coupon_grant is not None:
+        actions += coupons.void_coupon(app_id, CouponGrant.from_record(record.coupon_grant), now_iso)
+    try:
+        dynamodb.transact_write(actions)
+    except TransactionCancelled as error:
+        if any(error.reasons[voids_at:]) and not any(error.reasons[:voids_at]):
+            try:
+                coupons.explain_void_failure(error.reasons[voids_at:])
+            except coupons.CouponAlreadyUsed as used:
+                raise Conflict(
+                    "Coupon already used",
+                    f"the code {record.code} of redemption {redemption_id} was used in an order; "
+                    "revert the order first",
+                ) from used
+        raise _Contended from error
     return replace(
         record,
         status="cancelled",

@@ -7,7 +7,7 @@ rules by the eligibility engine, before anything is written: a bad condition is 
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from pydantic import ValidationError
@@ -17,7 +17,8 @@ from shared.domain import eligibility
 from shared.errors import Conflict, CustomerNotFound, NotFound, ValidationFailed
 from shared.ids import new_id
 from shared.models.rewards import RewardCreate, RewardDefinition, RewardPatch
-from shared.storage import customers, rewards
+from shared.storage import rewards
+from shared.storage.coupons import CouponRecord
 from shared.storage.customers import CustomerRecord
 from shared.storage.rewards import RewardChanged, RewardRecord
 
@@ -31,12 +32,20 @@ class RewardNotFound(NotFound):
 
 
 @dataclass(frozen=True, slots=True)
+class PoolCounts:
+    total: int
+    issued: int
+    redeemed: int
+
+
+@dataclass(frozen=True, slots=True)
 class Reward:
     """A reward as the domain uses it: the stored record, its checked settings and its parsed rules."""
 
     record: RewardRecord
     definition: RewardDefinition
     rules: tuple[eligibility.Rule, ...]
+    pool: PoolCounts | None = None  # CAMPAIGN: its coupon's pool (coupons_info), when read
 
     @property
     def reward_id(self) -> str:
@@ -84,6 +93,9 @@ def _checked(definition: RewardDefinition) -> dict[str, Any]:
 
 def create_reward(app_id: str, request: RewardCreate) -> Reward:
     stored = _checked(request)
+    campaign = request.parameters.campaign
+    if campaign is not None and not rewards.read_coupons(app_id, [campaign.id]):
+        raise ValidationFailed(f"parameters.campaign.id: there is no coupon {campaign.id} in this application")
     record = RewardRecord(
         reward_id=new_id("rew"),
         reward_type=request.type,
@@ -98,10 +110,14 @@ def create_reward(app_id: str, request: RewardCreate) -> Reward:
         definition=stored,
     )
     rewards.create(app_id, record)
-    return from_record(record)
+    return with_pools(app_id, [from_record(record)])[0]
 
 
 def get_reward(app_id: str, reward_id: str) -> Reward:
+    return with_pools(app_id, [_get(app_id, reward_id)])[0]
+
+
+def _get(app_id: str, reward_id: str) -> Reward:
     record = rewards.get(app_id, reward_id) if reward_id.startswith("rew_") else None
     if record is None:
         raise RewardNotFound(reward_id)
@@ -118,7 +134,7 @@ def list_rewards(
     active: bool | None,
 ) -> tuple[list[Reward], str | None]:
     found, next_cursor = rewards.page(app_id, limit, cursor, reward_type=reward_type, brand=brand, active=active)
-    return [from_record(record) for record in found], next_cursor
+    return with_pools(app_id, [from_record(record) for record in found]), next_cursor
 
 
 def catalog(app_id: str) -> list[Reward]:
@@ -138,7 +154,7 @@ def update_reward(app_id: str, reward_id: str, patch: RewardPatch) -> Reward:
             raise ValidationFailed(f"{name}: cannot be removed")
     changes = patch.model_dump(mode="json", exclude_unset=True)
     for _ in range(MAX_ATTEMPTS):
-        before = get_reward(app_id, reward_id)
+        before = _get(app_id, reward_id)
         merged = {**before.record.definition, **changes}
         try:
             return _save(app_id, before, {k: v for k, v in merged.items() if v is not None})
@@ -150,9 +166,9 @@ def update_reward(app_id: str, reward_id: str, patch: RewardPatch) -> Reward:
 def disable_reward(app_id: str, reward_id: str) -> Reward:
     """DELETE: the reward stays (its redemptions name it) but can no longer be redeemed or seen as eligible."""
     for _ in range(MAX_ATTEMPTS):
-        before = get_reward(app_id, reward_id)
+        before = _get(app_id, reward_id)
         if not before.record.active:
-            return before
+            return with_pools(app_id, [before])[0]
         try:
             return _save(app_id, before, {**before.record.definition, "is_active": False})
         except _Stale:
@@ -174,6 +190,9 @@ def _save(app_id: str, before: Reward, merged: dict[str, Any]) -> Reward:
         raise ValidationFailed(_describe(error)) from error
     if definition.type != before.definition.type:
         raise ValidationFailed("type: a reward's type cannot change; create a new reward")
+    was, now = before.definition.parameters.campaign, definition.parameters.campaign
+    if was is not None and now is not None and was.id != now.id:
+        raise ValidationFailed("parameters.campaign.id: a reward's coupon cannot change (its codes were issued)")
     stored = _checked(definition)
     try:
         record = rewards.update(
@@ -192,7 +211,7 @@ def _save(app_id: str, before: Reward, merged: dict[str, Any]) -> Reward:
                 f"stock: {current.redeemed} already redeemed; stock cannot be less than that"
             ) from changed
         raise _Stale from changed
-    return from_record(record)
+    return with_pools(app_id, [from_record(record)])[0]
 
 
 # ------------------------------------------------------------------------------------------ a member's view
@@ -262,15 +281,45 @@ def view_for(reward: Reward, member: eligibility.Member, now_ms: int, codes_left
     )
 
 
+def coupon_ids(found: list[Reward]) -> list[str]:
+    return list(dict.fromkeys(r.definition.parameters.campaign.id for r in found if r.definition.parameters.campaign))
+
+
+def _codes_left(reward: Reward, pools: dict[str, CouponRecord]) -> int | None:
+    """Unissued codes of a CAMPAIGN reward's pool coupon (None: nothing that runs out)."""
+    campaign = reward.definition.parameters.campaign
+    coupon = pools.get(campaign.id) if campaign else None
+    if campaign is None or (coupon is not None and coupon.spec.coupon_code is not None):
+        return None
+    return coupon.codes_total - coupon.codes_issued if coupon is not None else 0
+
+
 def member_rewards(app_id: str, source_id: str) -> list[MemberReward]:
-    """Every reward of the catalog as this member sees it: two round trips (the catalog, then the profile)."""
+    """Every reward of the catalog as this member sees it: two round trips (the catalog, then the profile
+    with the coupons of CAMPAIGN rewards, for their pools)."""
     found = catalog(app_id)
-    profile = customers.get(app_id, source_id)
+    profile, pools = rewards.profile_and_coupons(app_id, source_id, coupon_ids(found))
     if profile is None:
         raise CustomerNotFound(source_id)
     member = member_of(profile)
     now_ms = clock.now_epoch_ms()
-    return [view_for(reward, member, now_ms, None) for reward in found]
+    return [view_for(reward, member, now_ms, _codes_left(reward, pools)) for reward in _with_pools(found, pools)]
+
+
+def _with_pools(found: list[Reward], pools: dict[str, CouponRecord]) -> list[Reward]:
+    def counted(reward: Reward) -> Reward:
+        campaign = reward.definition.parameters.campaign
+        coupon = pools.get(campaign.id) if campaign else None
+        if coupon is None:
+            return reward
+        return replace(reward, pool=PoolCounts(coupon.codes_total, coupon.codes_issued, coupon.uses))
+
+    return [counted(reward) for reward in found]
+
+
+def with_pools(app_id: str, found: list[Reward]) -> list[Reward]:
+    """``found`` with the pool counts of the CAMPAIGN rewards among them: one round trip if any."""
+    return _with_pools(found, rewards.read_coupons(app_id, coupon_ids(found)))
 
 
 # ------------------------------------------------------------------------------------------ Capillary (SPEC §7)
@@ -298,9 +347,10 @@ def brand_reward(
         return None
     reward = from_record(record)
     now_ms = clock.now_epoch_ms()
+    left = _codes_left(reward, rewards.read_coupons(app_id, coupon_ids([reward])))
     if profile is None:
-        valid = user_id is None and not unavailable_reasons(reward, now_ms, None)
+        valid = user_id is None and not unavailable_reasons(reward, now_ms, left)
     else:
-        view = view_for(reward, member_of(profile), now_ms, None)
+        view = view_for(reward, member_of(profile), now_ms, left)
         valid = view.eligible and view.affordable
     return BrandReward(reward, now_ms, language, valid)

@@ -18,7 +18,7 @@ from pydantic import BeforeValidator, Field, StringConstraints, field_serializer
 from shared.clock import iso_from_epoch_ms
 
 if TYPE_CHECKING:
-    from shared.domain.rewards import MemberReward, Reward
+    from shared.domain.rewards import MemberReward, PoolCounts, Reward
 
 from shared.models.common import IsoDateTime, Label, RequestModel, ResponseModel, ShortText
 
@@ -301,6 +301,12 @@ class RewardPatch(RewardSettings):
     ``type`` cannot change (redemptions of the old type would no longer make sense)."""
 
 
+def _coupons_info(counts: PoolCounts | None) -> CouponsInfo | None:
+    if counts is None:
+        return None
+    return CouponsInfo(total_coupons=counts.total, issued_coupons=counts.issued, redeemed_coupons=counts.redeemed)
+
+
 _LISTS = (
     "member_eligibility_rules",
     "custom_transaction_attributes",
@@ -363,7 +369,7 @@ class RewardResponse(ResponseModel):
     updated_at: str | None
 
     @classmethod
-    def from_reward(cls, reward: Reward, coupons_info: CouponsInfo | None = None) -> RewardResponse:
+    def from_reward(cls, reward: Reward) -> RewardResponse:
         # Top-level fields all present (null when unset); inside them, only what was set (as the seeds show).
         given = reward.definition.model_dump(mode="json", exclude_none=True)
         settings = {name: given.get(name) for name in reward.definition.model_dump(mode="json")}
@@ -380,7 +386,7 @@ class RewardResponse(ResponseModel):
                 "redeemed": record.redeemed,
                 "is_active": record.active,
                 "show_on_guest_dashboard": bool(settings.get("show_on_guest_dashboard")),
-                "coupons_info": coupons_info,
+                "coupons_info": _coupons_info(reward.pool),
                 "created_at": record.created_at,
                 "updated_at": record.updated_at,
             }

@@ -6,7 +6,8 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
-from shared.storage import dynamodb, keys, pagination
+from shared.storage import coupons, dynamodb, keys, pagination
+from shared.storage.coupons import CouponRecord
 from shared.storage.customers import CustomerRecord
 from shared.storage.dynamodb import Expression, Item, Put, Update
 from shared.storage.rewards import RewardRecord
@@ -29,6 +30,7 @@ class RedemptionRecord:
     coupon_id: str | None = None
     code: str | None = None
     amount: str | None = None  # COIN: the coupon's value, in currency units with cents ("12.34")
+    coupon_grant: dict[str, str] | None = None  # what the coupons module gave, to void it on cancel
     custom_transaction_attributes: dict[str, Any] = field(default_factory=dict)
     granted_by: dict[str, str] | None = None  # {campaign_id, rule_id} when a campaign rule granted it
     cancelled_at: str | None = None
@@ -98,6 +100,7 @@ class RedeemSnapshot:
     reward: RewardRecord | None
     redemption: RedemptionRecord | None = None
     requested: str | None = None  # the redemption an earlier attempt of this request made
+    coupon: CouponRecord | None = None
 
 
 def load(
@@ -107,6 +110,7 @@ def load(
     reward_id: str | None = None,
     redemption_id: str | None = None,
     request_key: str | None = None,
+    coupon_id: str | None = None,
 ) -> RedeemSnapshot:
     """The customer's profile with the reward, one of the customer's redemptions and the marker of a
     redeem request, as asked: one round trip."""
@@ -117,7 +121,9 @@ def load(
         wanted.append(keys.redemption(app_id, source_id, redemption_id))
     if request_key is not None:
         wanted.append(keys.redemption_request(app_id, source_id, request_key))
-    profile = reward = redemption = requested = None
+    if coupon_id is not None:
+        wanted.append(keys.coupon(app_id, coupon_id))
+    profile = reward = redemption = requested = coupon = None
     for item in dynamodb.batch_get(wanted):
         kind = item.get("type")
         if kind == "customer":
@@ -128,7 +134,9 @@ def load(
             redemption = RedemptionRecord.from_item(item)
         elif kind == "redemption_request":
             requested = item["redemption_id"]
-    return RedeemSnapshot(profile, reward, redemption, requested)
+        elif kind == "coupon":
+            coupon = coupons.record_from_item(item)
+    return RedeemSnapshot(profile, reward, redemption, requested, coupon)
 
 
 def mark_request(app_id: str, source_id: str, request_key: str, redemption_id: str, now: int) -> Put:

@@ -14,7 +14,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from shared.storage import dynamodb, keys, pagination
+from shared.storage import coupons, dynamodb, keys, pagination
+from shared.storage.coupons import CouponRecord
 from shared.storage.customers import CustomerRecord
 from shared.storage.dynamodb import ConditionFailed, Expression, Item, Update
 
@@ -81,6 +82,29 @@ def create(app_id: str, record: RewardRecord) -> None:
 def get(app_id: str, reward_id: str) -> RewardRecord | None:
     item = dynamodb.get_item(keys.reward(app_id, reward_id))
     return RewardRecord.from_item(item) if item else None
+
+
+def coupon_keys(app_id: str, coupon_ids: list[str]) -> list[dict[str, str]]:
+    return [keys.coupon(app_id, coupon_id) for coupon_id in coupon_ids]
+
+
+def coupons_of(items: list[Item]) -> dict[str, CouponRecord]:
+    """The coupon definitions among ``items`` (read with the keys of ``coupon_keys``), by id."""
+    return {item["coupon_id"]: coupons.record_from_item(item) for item in items if item.get("type") == "coupon"}
+
+
+def read_coupons(app_id: str, coupon_ids: list[str]) -> dict[str, CouponRecord]:
+    """The definitions (with their pool counts) of CAMPAIGN rewards' coupons: one round trip."""
+    return coupons_of(dynamodb.batch_get(coupon_keys(app_id, coupon_ids))) if coupon_ids else {}
+
+
+def profile_and_coupons(
+    app_id: str, source_id: str, coupon_ids: list[str]
+) -> tuple[CustomerRecord | None, dict[str, CouponRecord]]:
+    """A customer's profile and the given coupon definitions: one round trip."""
+    found = dynamodb.batch_get([keys.customer(app_id, source_id), *coupon_keys(app_id, coupon_ids)])
+    profile = next((CustomerRecord.from_item(i) for i in found if i.get("type") == "customer"), None)
+    return profile, coupons_of(found)
 
 
 def get_with_profile(app_id: str, reward_id: str, source_id: str) -> tuple[RewardRecord | None, CustomerRecord | None]:
