@@ -268,12 +268,13 @@ def page(
     return [record_from_item(item, uses.get(item["coupon_id"], 0)) for item in items], next_cursor
 
 
-def _set_and_remove(values: Mapping[str, Any]) -> tuple[str, dict[str, str], dict[str, Any]]:
+def _changes(values: Mapping[str, Any], extra_sets: Sequence[str] = ()) -> tuple[str, dict[str, str], dict[str, Any]]:
+    """``SET`` the values given, ``REMOVE`` the ones that are None, plus ``extra_sets`` clauses."""
     names = {f"#{name}": name for name in values}
-    sets = [f"#{name} = :{name}" for name, value in values.items() if value is not None]
+    sets = [f"#{name} = :{name}" for name, value in values.items() if value is not None] + list(extra_sets)
     removes = [f"#{name}" for name, value in values.items() if value is None]
-    text = ("SET " + ", ".join(sets) if sets else "") + (" REMOVE " + ", ".join(removes) if removes else "")
-    return text.strip(), names, {f":{name}": value for name, value in values.items() if value is not None}
+    text = "SET " + ", ".join(sets) + (" REMOVE " + ", ".join(removes) if removes else "")
+    return text, names, {f":{name}": value for name, value in values.items() if value is not None}
 
 
 def update(app_id: str, before: CouponRecord, after: CouponSpec) -> None:
@@ -282,10 +283,10 @@ def update(app_id: str, before: CouponRecord, after: CouponSpec) -> None:
     under it. Switching between unlimited and limited moves the uses between the shards and the definition
     in the same transaction. ``CouponChanged`` when a concurrent change made the write impossible."""
     values = {name: getattr(after, name) for name in MUTABLE_FIELDS}
-    text, names, expression_values = _set_and_remove(values)
     coupon_key = keys.coupon(app_id, before.coupon_id)
     was_limited, limited = before.spec.usage_limit is not None, after.usage_limit is not None
     if not limited or was_limited:
+        text, names, expression_values = _changes(values)
         condition = _EXISTS
         if limited:
             condition = Expression(
@@ -298,25 +299,26 @@ def update(app_id: str, before: CouponRecord, after: CouponSpec) -> None:
                 for shard in _shard_keys(app_id, before.coupon_id)
             ]
     else:
-        actions = _close_shards(app_id, before, after, text, names, expression_values)
+        actions = _close_shards(app_id, before, values)
     try:
         dynamodb.transact_write(actions)
     except TransactionCancelled as error:
         raise CouponChanged from error
 
 
-def _close_shards(
-    app_id: str, before: CouponRecord, after: CouponSpec, text: str, names: dict[str, str], values: dict[str, Any]
-) -> list[TransactAction]:
+def _close_shards(app_id: str, before: CouponRecord, values: Mapping[str, Any]) -> list[TransactAction]:
     """Unlimited -> limited: the shards' uses move onto the definition, each shard closed on the count read."""
     shard_keys = _shard_keys(app_id, before.coupon_id)
     read = {item[keys.PK]: int(item.get("uses", 0)) for item in dynamodb.batch_get(shard_keys)}
     moved = sum(read.values())
-    limit = after.usage_limit or 0
+    limit = values["usage_limit"]
+    text, names, expression_values = _changes(
+        values, ["redeemed = redeemed + :moved", "generation = if_not_exists(generation, :zero) + :one"]
+    )
     actions: list[TransactAction] = [
         Update(
             keys.coupon(app_id, before.coupon_id),
-            Expression(text + ", redeemed = redeemed + :moved", names, {**values, ":moved": moved}),
+            Expression(text, names, {**expression_values, ":moved": moved, ":zero": 0, ":one": 1}),
             condition=Expression("attribute_exists(PK) AND redeemed <= :room", values={":room": limit - moved}),
         )
     ]
@@ -644,3 +646,346 @@ def explain_void_failure(reasons: Sequence[str | None]) -> NoReturn:
 
 def random_shard() -> int:
     return random.randrange(keys.COUPON_USAGE_SHARDS)  # noqa: S311 - spreading load, not crypto
+
+
+# ------------------------------------------------------------------------------ apply (seed 004)
+
+
+@dataclass(frozen=True, slots=True)
+class RedemptionRecord:
+    """One coupon redeemed on one order (and maybe reverted): keyed by (coupon, order)."""
+
+    coupon_id: str
+    order_id: str
+    source_id: str
+    coupon_code: str
+    status: Literal["completed", "reverted"]
+    order_status: str
+    discount: float
+    order: dict[str, Any]  # the order's amounts and the metadata the coupon's schema kept
+    nullified_metadata: list[str]
+    request_id: str
+    created_at: str
+    created_ms: int
+    updated_at: str
+    counted_on_shard: int | None = None  # None: counted on the definition
+    generation: int = 0  # the definition's shard generation when counted on a shard
+    revert_request_id: str | None = None
+    reverted_at: str | None = None
+
+    @classmethod
+    def from_item(cls, item: Item) -> RedemptionRecord:
+        return cls(**{name: item.get(name) for name in cls.__dataclass_fields__})  # type: ignore[arg-type]
+
+
+@dataclass(frozen=True, slots=True)
+class CouponState:
+    """What one entry of ``coupon_details`` reads: the definition, the code's registry item, the
+    customer's uses of the coupon, the customer's copy of the code, and the redemption on this order."""
+
+    coupon: CouponRecord | None
+    code: Item | None
+    held: Item | None
+    held_code: Item | None
+    redemption: RedemptionRecord | None
+    generation: int = 0
+
+    @property
+    def uses_by_customer(self) -> int:
+        return int((self.held or {}).get("uses", 0))
+
+    @property
+    def granted_to_customer(self) -> int:
+        return int((self.held or {}).get("granted", 0))
+
+
+@dataclass(frozen=True, slots=True)
+class ApplySnapshot:
+    customer_exists: bool
+    coupons: list[CouponState]
+
+
+def load_for_apply(app_id: str, source_id: str, order_id: str, details: Sequence[tuple[str, str]]) -> ApplySnapshot:
+    """Everything validate, redeem and revert read, for every coupon of the order: one round trip."""
+    profile = keys.customer(app_id, source_id)
+    wanted: list[dict[str, str]] = [profile]
+    for coupon_id, code in details:
+        code_key = normalize(code)
+        wanted += [
+            keys.coupon(app_id, coupon_id),
+            keys.coupon_code(app_id, code_key),
+            keys.customer_coupon(app_id, source_id, coupon_id),
+            keys.customer_coupon_code(app_id, source_id, coupon_id, code_key),
+            keys.coupon_redemption(app_id, coupon_id, order_id),
+        ]
+    found = {(item[keys.PK], item[keys.SK]): item for item in dynamodb.batch_get(wanted)}
+
+    def at(key: Mapping[str, str]) -> Item | None:
+        return found.get((key[keys.PK], key[keys.SK]))
+
+    states = []
+    for coupon_id, code in details:
+        code_key = normalize(code)
+        definition = at(keys.coupon(app_id, coupon_id))
+        redemption = at(keys.coupon_redemption(app_id, coupon_id, order_id))
+        states.append(
+            CouponState(
+                coupon=record_from_item(definition) if definition else None,
+                code=at(keys.coupon_code(app_id, code_key)),
+                held=at(keys.customer_coupon(app_id, source_id, coupon_id)),
+                held_code=at(keys.customer_coupon_code(app_id, source_id, coupon_id, code_key)),
+                redemption=RedemptionRecord.from_item(redemption) if redemption else None,
+                generation=int((definition or {}).get("generation", 0)),
+            )
+        )
+    return ApplySnapshot(at(profile) is not None, states)
+
+
+def _redemption_item(app_id: str, record: RedemptionRecord) -> Item:
+    return {
+        **keys.coupon_redemption(app_id, record.coupon_id, record.order_id),
+        **keys.coupon_redemptions_entry(app_id, record.coupon_id, record.created_ms, record.order_id),
+        "type": "coupon_redemption",
+        **asdict(record),
+    }
+
+
+def redeem_actions(app_id: str, state: CouponState, record: RedemptionRecord, now_iso: str) -> list[TransactAction]:
+    """The writes of one coupon's redemption; every limit is a condition DynamoDB checks, so concurrent
+    redemptions can never exceed it:
+    - the redemption record, new (or replacing a reverted one): the same order is redeemed once;
+    - the use, counted on the definition under ``redeemed < usage_limit`` (a limited coupon) or added to
+      one usage shard (an unlimited coupon: no hot item);
+    - the customer's uses of the coupon, under their limit (and within their grants, for a coupon
+      redeemable by holders only);
+    - a pool code, from the state read (available, or issued to this customer) to redeemed."""
+    assert state.coupon is not None  # the domain refuses unknown coupons before this
+    spec = state.coupon.spec
+    coupon_id, source_id = spec.coupon_id, record.source_id
+    status = {"#status": "status"}
+    actions: list[TransactAction] = [
+        Put(
+            _redemption_item(app_id, record),
+            condition=Expression("attribute_not_exists(PK) OR #status = :reverted", status, {":reverted": "reverted"}),
+        )
+    ]
+    if record.counted_on_shard is None:
+        actions.append(
+            Update(
+                keys.coupon(app_id, coupon_id),
+                Expression("ADD redeemed :one", values={":one": 1}),
+                condition=Expression("#status = :active AND redeemed < usage_limit", status, {":active": "active"}),
+            )
+        )
+    else:
+        actions.append(
+            Update(
+                keys.coupon_usage_shard(app_id, coupon_id, record.counted_on_shard),
+                Expression(
+                    "SET #type = :type, coupon_id = :coupon_id ADD uses :one",
+                    {"#type": "type"},
+                    {":type": "coupon_usage_shard", ":coupon_id": coupon_id, ":one": 1},
+                ),
+                condition=Expression("attribute_not_exists(closed)"),
+            )
+        )
+    held_conditions, held_values = [], {}
+    if spec.usage_limit_per_customer is not None:
+        held_conditions.append("(attribute_not_exists(uses) OR uses < :per_customer)")
+        held_values[":per_customer"] = spec.usage_limit_per_customer
+    if spec.redeemable_by == "holders" and spec.coupon_code is not None:
+        held_conditions.append("granted > uses")
+    actions.append(
+        Update(
+            keys.customer_coupon(app_id, source_id, coupon_id),
+            Expression(
+                "SET #type = :type, coupon_id = :coupon_id, source_id = :source_id, updated_at = :now, "
+                "granted = if_not_exists(granted, :zero) ADD uses :one",
+                {"#type": "type"},
+                {
+                    ":type": "customer_coupon",
+                    ":coupon_id": coupon_id,
+                    ":source_id": source_id,
+                    ":now": now_iso,
+                    ":zero": 0,
+                    ":one": 1,
+                },
+            ),
+            condition=Expression(" AND ".join(held_conditions), values=held_values) if held_conditions else None,
+        )
+    )
+    if spec.is_pool and state.code is not None:
+        code_key = normalize(record.coupon_code)
+        read_status = state.code.get("status")
+        condition = Expression(
+            "#status = :read AND coupon_id = :coupon_id", status, {":read": read_status, ":coupon_id": coupon_id}
+        )
+        if read_status == "issued":
+            condition = Expression(
+                condition.text + " AND holder = :source_id", status, {**condition.values, ":source_id": source_id}
+            )
+        actions.append(
+            Update(
+                keys.coupon_code(app_id, code_key),
+                Expression(
+                    "SET #status = :redeemed, order_id = :order_id, redeemed_by = :source_id, redeemed_at = :now",
+                    status,
+                    {":redeemed": "redeemed", ":order_id": record.order_id, ":source_id": source_id, ":now": now_iso},
+                ),
+                condition=condition,
+            )
+        )
+        if state.held_code is not None:
+            actions.append(_held_code_status(app_id, source_id, coupon_id, code_key, "redeemed", now_iso))
+    return actions
+
+
+def _held_code_status(
+    app_id: str, source_id: str, coupon_id: str, code_key: str, new_status: str, now_iso: str
+) -> Update:
+    return Update(
+        keys.customer_coupon_code(app_id, source_id, coupon_id, code_key),
+        Expression(
+            "SET #status = :new_status, updated_at = :now",
+            {"#status": "status"},
+            {":new_status": new_status, ":now": now_iso},
+        ),
+        condition=_EXISTS,
+    )
+
+
+def revert_actions(
+    app_id: str, state: CouponState, order_status: str, request_id: str, now_iso: str
+) -> list[TransactAction]:
+    """The writes that give one redemption's use back: the record to reverted (once: conditioned on it
+    being completed), the use off the counter it was counted on (the definition, when the coupon has
+    moved its shards' uses there since), the customer's use, and a pool code back to its holder or pool."""
+    record, coupon = state.redemption, state.coupon
+    assert record is not None  # the domain checks both first
+    assert coupon is not None
+    coupon_id, source_id = record.coupon_id, record.source_id
+    status = {"#status": "status"}
+    actions: list[TransactAction] = [
+        Update(
+            keys.coupon_redemption(app_id, coupon_id, record.order_id),
+            Expression(
+                "SET #status = :reverted, order_status = :order_status, revert_request_id = :request_id, "
+                "reverted_at = :now, updated_at = :now",
+                status,
+                {":reverted": "reverted", ":order_status": order_status, ":request_id": request_id, ":now": now_iso},
+            ),
+            condition=Expression("#status = :completed", status, {":completed": "completed"}),
+        )
+    ]
+    # Counted on a shard of the current generation: the use is still there (a switch to a limit moves the
+    # shards' uses onto the definition and starts a new generation).
+    if record.counted_on_shard is not None and record.generation == state.generation:
+        actions.append(
+            Update(
+                keys.coupon_usage_shard(app_id, coupon_id, record.counted_on_shard or 0),
+                Expression("ADD uses :minus_one", values={":minus_one": -1}),
+                condition=Expression("attribute_not_exists(closed) AND uses >= :one", values={":one": 1}),
+            )
+        )
+    else:
+        actions.append(
+            Update(
+                keys.coupon(app_id, coupon_id),
+                Expression("ADD redeemed :minus_one", values={":minus_one": -1}),
+                condition=Expression(
+                    "redeemed >= :one AND (attribute_not_exists(generation) OR generation = :generation)",
+                    values={":one": 1, ":generation": state.generation},
+                ),
+            )
+        )
+    actions.append(
+        Update(
+            keys.customer_coupon(app_id, source_id, coupon_id),
+            Expression("SET updated_at = :now ADD uses :minus_one", values={":now": now_iso, ":minus_one": -1}),
+            condition=Expression("uses >= :one", values={":one": 1}),
+        )
+    )
+    if coupon.spec.is_pool:
+        code_key = normalize(record.coupon_code)
+        code = state.code or {}
+        back_to = "issued" if code.get("holder") else "available"
+        actions.append(
+            Update(
+                keys.coupon_code(app_id, code_key),
+                Expression(
+                    "SET #status = :back_to REMOVE order_id, redeemed_by, redeemed_at", status, {":back_to": back_to}
+                ),
+                condition=Expression(
+                    "#status = :redeemed AND order_id = :order_id",
+                    status,
+                    {":redeemed": "redeemed", ":order_id": record.order_id},
+                ),
+            )
+        )
+        if code.get("holder") == source_id and state.held_code is not None:
+            actions.append(_held_code_status(app_id, source_id, coupon_id, code_key, "issued", now_iso))
+    return actions
+
+
+class ApplyRaced(Exception):
+    """A concurrent request changed what a redeem or revert read (a count, a code, this very order)."""
+
+
+def write_all(actions: Sequence[TransactAction]) -> None:
+    """The writes of one redeem or revert, all or nothing."""
+    try:
+        dynamodb.transact_write(actions)
+    except TransactionCancelled as error:
+        raise ApplyRaced from error
+
+
+def update_order_status(app_id: str, record: RedemptionRecord, order_status: str, now_iso: str) -> None:
+    """A redeem repeated with the order's new status (pending -> completed) stores it; nothing is consumed."""
+    dynamodb.update_item(
+        keys.coupon_redemption(app_id, record.coupon_id, record.order_id),
+        Expression(
+            "SET order_status = :order_status, updated_at = :now",
+            values={":order_status": order_status, ":now": now_iso},
+        ),
+        condition=_EXISTS,
+    )
+
+
+def redemptions_page(
+    app_id: str, coupon_id: str, limit: int, cursor: str | None
+) -> tuple[list[RedemptionRecord], str | None]:
+    """Newest first, from the sparse index; the cursor carries only the index's sort key."""
+    partition = keys.coupon_redemptions_partition(app_id, coupon_id)
+    start: Item | None = None
+    if cursor:
+        sort_key = pagination.sort_key_of(cursor, "")
+        order_id = sort_key.partition("#")[2]
+        start = {
+            **keys.coupon_redemption(app_id, coupon_id, order_id),
+            keys.COUPON_REDEMPTIONS_PK: partition,
+            keys.COUPON_REDEMPTIONS_SK: sort_key,
+        }
+    result = dynamodb.query(
+        Expression(f"{keys.COUPON_REDEMPTIONS_PK} = :pk", values={":pk": partition}),
+        index=keys.COUPON_REDEMPTIONS_INDEX,
+        limit=limit + 1,
+        start_key=start,
+        newest_first=True,
+    )
+    items = result.items[:limit]
+    has_more = len(result.items) > limit
+    next_cursor = pagination.cursor_for(items[-1][keys.COUPON_REDEMPTIONS_SK]) if has_more else None
+    return [RedemptionRecord.from_item(item) for item in items], next_cursor
+
+
+def customer_coupons_page(
+    app_id: str, source_id: str, limit: int, cursor: str | None
+) -> tuple[list[Item], dict[str, CouponRecord], str | None]:
+    """The customer's coupon items (uses and grants per coupon, and each code they hold), with the
+    definitions they refer to: two round trips."""
+    items, next_cursor = pagination.page(
+        keys.customer_partition(app_id, source_id), keys.CUSTOMER_COUPON_SK_PREFIX, limit, cursor, consistent=True
+    )
+    coupon_ids = list(dict.fromkeys(item["coupon_id"] for item in items))
+    definitions = dynamodb.batch_get([keys.coupon(app_id, coupon_id) for coupon_id in coupon_ids]) if coupon_ids else []
+    return items, {item["coupon_id"]: record_from_item(item) for item in definitions}, next_cursor

@@ -30,6 +30,16 @@ def _decode(cursor: str, sort_key_prefix: str) -> str:
     return sort_key
 
 
+def cursor_for(sort_key: str) -> str:
+    """The opaque cursor of a page that ends at ``sort_key`` (for pages read from an index)."""
+    return _encode(sort_key)
+
+
+def sort_key_of(cursor: str, sort_key_prefix: str) -> str:
+    """The sort key a cursor carries; a 400 when it is not one this API returned."""
+    return _decode(cursor, sort_key_prefix)
+
+
 def page(
     partition: str,
     sort_key_prefix: str,
