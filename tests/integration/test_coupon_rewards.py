@@ -11,6 +11,7 @@ import pytest
 
 from tests.support.api import ApiClient
 from tests.support.concurrency import Request, send_together
+from tests.support.coupons import order_body
 from tests.support.rewards import (
     SEED_002_COIN,
     balance,
@@ -161,3 +162,45 @@ def test_concurrent_campaign_redemptions_never_issue_one_code_twice(api: ApiClie
     assert statuses == {201: 5, 409: 7}, statuses
     codes = [r.json()["issued"]["code"] for r in responses if r.status == 201]
     assert sorted(codes) == [f"CODE{i:02d}" for i in range(5)]
+
+
+def test_a_coin_coupon_takes_its_value_off_an_order_once(api: ApiClient, kim: str) -> None:
+    reward_id = create_reward(api, SEED_002_COIN)
+    issued = redeem(api, kim, reward_id, {"points": 1000}).json()["issued"]  # worth 25.00
+    order = order_body(issued["coupon_id"], issued["code"], source_id=kim)
+    applied = api.post("/coupons/apply?type=redeem", order)
+    assert applied.status == 200, applied.body
+    assert api.get(f"/coupons/{issued['coupon_id']}/redemptions").json()["data"][0]["discount"] == 25
+    again = api.post("/coupons/apply?type=redeem", order_body(issued["coupon_id"], issued["code"], source_id=kim,
+                                                                order_id="other-order"))  # fmt: skip
+    assert again.status >= 400
+    # someone else cannot use it
+    api.put(customer_path("lee"), {})
+    other = api.post("/coupons/apply?type=redeem", order_body(issued["coupon_id"], issued["code"], source_id="lee",
+                                                                order_id="lee-order"))  # fmt: skip
+    assert other.status >= 400
+
+
+@pytest.mark.parametrize("kind", ["CAMPAIGN", "COIN"])
+def test_cancel_after_the_code_was_used_in_an_order_is_a_409_that_changes_nothing(
+    api: ApiClient, kim: str, kind: str
+) -> None:
+    if kind == "CAMPAIGN":
+        reward_id = create_reward(api, {**seed_002_campaign(pool_coupon(api)), "points_to_be_redeemed": 300})
+        redemption = redeem(api, kim, reward_id).json()
+    else:
+        reward_id = create_reward(api, SEED_002_COIN)
+        redemption = redeem(api, kim, reward_id, {"points": 300}).json()
+    issued = redemption["issued"]
+    order = order_body(issued["coupon_id"], issued["code"], source_id=kim)
+    assert api.post("/coupons/apply?type=redeem", order).status == 200
+    cancel_path = f"{customer_path(kim)}/rewards/redemptions/{redemption['id']}/cancel"
+    refused = api.post(cancel_path)
+    assert refused.status == 409, refused.body
+    assert refused.json()["message"] == "Coupon already used"
+    assert balance(api, kim) == 1700
+    assert api.get(f"{customer_path(kim)}/rewards/redemptions").json()["data"][0]["status"] == "completed"
+    # once the order is reverted, the cancel goes through
+    assert api.post("/coupons/apply?type=revert", order).status == 200
+    assert api.post(cancel_path).status == 200
+    assert balance(api, kim) == 2000
