@@ -69,7 +69,24 @@ class PointsGrant:
     transaction_id: str
 
 
-GrantRecord = PointsGrant  # each grant kind adds its record type here (and to the API's RewardGranted)
+@dataclass(frozen=True, slots=True)
+class RewardGrant:
+    """A catalog reward a completed rule gave (see ``shared.domain.redemptions.grant_reward``)."""
+
+    reward_id: str
+    source_id: str
+    campaign_id: str
+    rule_id: str
+    redemption_id: str | None
+    coupon_code: str | None = None
+    not_issued: str | None = None
+
+
+GrantRecord = PointsGrant | RewardGrant  # each grant kind adds its record type here (and to the API's RewardGranted)
+
+
+def _grant_from_record(record: dict[str, Any]) -> GrantRecord:
+    return RewardGrant(**record) if "reward_id" in record else PointsGrant(**record)
 
 
 @dataclass(frozen=True, slots=True)
@@ -136,8 +153,21 @@ def _grant_points(context: GrantContext) -> Grant | None:
     return Grant(record, postings=(posting,))
 
 
+def _grant_reward(context: GrantContext) -> Grant | None:
+    # Imported here: only functions that grant a catalog reward pay for loading the rewards modules.
+    from shared.domain import redemptions
+
+    reward_id = context.rule.reward.reward_id
+    if reward_id is None:
+        return None
+    granted, items = redemptions.grant_reward(
+        context.app_id, reward_id, context.beneficiary, context.campaign.campaign_id, context.rule.rule_id
+    )
+    return Grant(RewardGrant(**asdict(granted)), items=items)
+
+
 # The extension point for reward types: one writer per ``reward.type`` (coupon and reward plug in here).
-GRANT_WRITERS: dict[str, GrantWriter] = {"points": _grant_points}
+GRANT_WRITERS: dict[str, GrantWriter] = {"points": _grant_points, "reward": _grant_reward}
 
 
 # ------------------------------------------------------------------------------------------ ingestion
@@ -213,7 +243,7 @@ class _Ingestion:
             self.timestamp,
             self.customer_created,
             [_change_from_record(r["change"]) for r in ordered],
-            [PointsGrant(**g) for r in ordered for g in r["grants"]],
+            [_grant_from_record(g) for r in ordered for g in r["grants"]],
         )
 
     def _applies(self, rule: RuleSpec) -> bool:

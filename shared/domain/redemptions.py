@@ -23,7 +23,15 @@ from typing import Any
 
 from shared import clock
 from shared.domain.customers import get_customer
-from shared.domain.rewards import MemberReward, Reward, RewardNotFound, from_record, member_of, view_for
+from shared.domain.rewards import (
+    MemberReward,
+    Reward,
+    RewardNotFound,
+    from_record,
+    member_of,
+    unavailable_reasons,
+    view_for,
+)
 from shared.errors import Conflict, CustomerNotFound, NotFound, ServiceUnavailable, ValidationFailed
 from shared.ids import new_id, new_sortable_id
 from shared.models.redemptions import RedeemRequest
@@ -400,3 +408,65 @@ def list_redemptions(
 ) -> tuple[list[RedemptionRecord], str | None]:
     get_customer(app_id, source_id)  # the seed's 404 for an unknown customer
     return redemptions.page(app_id, source_id, limit, cursor)
+
+
+# ------------------------------------------------------------------------------------------ campaign grants
+
+
+@dataclass(frozen=True, slots=True)
+class RewardGrant:
+    """A reward a completed campaign rule gave (``type: "reward"`` in the event's answer)."""
+
+    reward_id: str
+    source_id: str
+    campaign_id: str
+    rule_id: str
+    redemption_id: str | None  # the redemption recording it; None when nothing could be issued
+    coupon_code: str | None = None
+    not_issued: str | None = None  # why nothing was issued: inactive, outside the window, out of stock
+
+
+def grant_reward(
+    app_id: str, reward_id: str, source_id: str, campaign_id: str, rule_id: str
+) -> tuple[RewardGrant, tuple[TransactAction, ...]]:
+    """A reward issued to ``source_id`` by a completed rule, without a points debit: a redemption marked
+    ``granted_by`` the rule, the stock taken and the code issued, as actions for the completion's own
+    transaction (conditional, so a race re-plans the rule). The rule is the eligibility: the reward's
+    member rules are not asked. A reward that cannot be issued now is recorded as not issued."""
+    found = rewards.get(app_id, reward_id)
+
+    def not_issued(reason: str) -> tuple[RewardGrant, tuple[TransactAction, ...]]:
+        return RewardGrant(reward_id, source_id, campaign_id, rule_id, None, not_issued=reason), ()
+
+    if found is None:
+        return not_issued("the reward no longer exists")
+    reward = from_record(found)
+    now_ms = clock.now_epoch_ms()
+    try:
+        coupon = _campaign_coupon(app_id, reward, None)
+        reasons = unavailable_reasons(reward, now_ms, codes_left(coupon))
+        if reasons:
+            return not_issued("; ".join(reasons))
+        issued = _issue(app_id, reward, coupon, source_id, None, now_ms)
+    except RewardUnavailable as refused:
+        return not_issued(refused.details)
+    except _Contended as raced:
+        raise ServiceUnavailable from raced
+    record = RedemptionRecord(
+        redemption_id=new_sortable_id("red", now_ms),
+        source_id=source_id,
+        reward_id=reward_id,
+        reward_type=reward.definition.type,
+        reward_name=reward.definition.name,
+        points=0,
+        status="completed",
+        created_at=clock.iso_from_epoch_ms(now_ms),
+        product_id=reward.definition.parameters.product.id if reward.definition.parameters.product else None,
+        coupon_id=issued.grant.coupon_id if issued else None,
+        code=issued.grant.coupon_code if issued else None,
+        coupon_grant=issued.grant.to_record() if issued else None,
+        granted_by={"campaign_id": campaign_id, "rule_id": rule_id},
+    )
+    actions = (rewards.take_one(app_id, reward.record), redemptions.put(app_id, record))
+    grant = RewardGrant(reward_id, source_id, campaign_id, rule_id, record.redemption_id, record.code)
+    return grant, actions + (issued.actions if issued else ())

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from typing import TYPE_CHECKING, Annotated, Literal
 
 from pydantic import Field, StringConstraints
@@ -12,7 +13,7 @@ from shared.models.limits import ByteBudget
 from shared.models.progress import ActionProgress
 
 if TYPE_CHECKING:
-    from shared.domain.events import EventOutcome
+    from shared.domain.events import EventOutcome, GrantRecord
 
 MAX_PROPERTIES = 50
 MAX_PROPERTY_TEXT = 1000
@@ -50,12 +51,21 @@ class RuleProgressChange(ResponseModel):
 
 
 class RewardGranted(ResponseModel):
-    type: Literal["points"] = "points"
-    points: int
+    type: Literal["points", "reward"]
+    points: int | None = None
     source_id: str
     campaign_id: str
     rule_id: str
-    transaction_id: str
+    transaction_id: str | None = None
+    reward_id: str | None = Field(default=None, description="type reward: the catalog reward given")
+    redemption_id: str | None = Field(default=None, description="type reward: the red_ redemption recording it")
+    coupon_code: str | None = Field(default=None, description="type reward: the code issued, for a CAMPAIGN reward")
+    not_issued: str | None = Field(default=None, description="type reward: why nothing could be issued")
+
+    @classmethod
+    def from_grant(cls, grant: GrantRecord) -> RewardGranted:
+        kind = "reward" if hasattr(grant, "reward_id") else "points"
+        return cls.model_validate({**asdict(grant), "type": kind})
 
 
 class EventResponse(ResponseModel):
@@ -75,5 +85,5 @@ class EventResponse(ResponseModel):
             timestamp=outcome.timestamp,
             customer_created=outcome.customer_created,
             progress=[RuleProgressChange.model_validate(change) for change in outcome.changes],
-            rewards=[RewardGranted.model_validate(grant) for grant in outcome.grants],
+            rewards=[RewardGranted.from_grant(grant) for grant in outcome.grants],
         )
