@@ -91,8 +91,8 @@ def granting_body(reward_id: str) -> dict[str, Any]:
 
 
 def test_a_rule_can_only_grant_an_existing_non_coin_reward(api: ApiClient) -> None:
-    coin = create_reward(api, {"name": "Coin", "type": "COIN", "parameters": {"coin": {"exchange_ratio": 1,
-                                                                                      "points_ratio": 100}}})  # fmt: skip
+    ratio = {"exchange_ratio": 1, "points_ratio": 100}
+    coin = create_reward(api, {"name": "Coin", "type": "COIN", "parameters": {"coin": ratio}})
     missing = "rew_000000000000000000000"
     for reward_id, details in [
         (missing, f"rules.0.reward.reward_id: there is no reward {missing}"),
