@@ -10,10 +10,10 @@ answered as numbers and booleans.
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from typing import TYPE_CHECKING, Annotated, Any, Literal, Self
 
-from pydantic import BeforeValidator, Field, StringConstraints, field_serializer, field_validator, model_validator
+from pydantic import BeforeValidator, Field, StringConstraints, field_serializer, model_validator
 
 from shared.clock import iso_from_epoch_ms
 
@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     from shared.domain.rewards import MemberReward, PoolCounts, Reward
 
 from shared.models.common import IsoDateTime, Label, RequestModel, ResponseModel, ShortText
+from shared.models.limits import Printable, StorableNumber
 
 RewardType = Literal["MATERIAL", "CAMPAIGN", "COIN"]
 PaymentMode = Literal["POINTS", "FREE", "CASH", "POINTS_CASH", "CONV_RATIO"]
@@ -52,7 +53,7 @@ Html = Annotated[
     str, StringConstraints(min_length=1, max_length=10000, pattern=r"^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f]+$")
 ]
 Url = Annotated[str, StringConstraints(min_length=1, max_length=2048, pattern=r"^https?://[^\s\x00-\x1f\x7f]+$")]
-ExternalId = Annotated[str, StringConstraints(min_length=1, max_length=128, pattern=r"^[^\x00-\x1f\x7f]+$")]
+ExternalId = Annotated[str, StringConstraints(min_length=1, max_length=128), Printable]
 AttributeId = Annotated[str, StringConstraints(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.\-]+$")]
 Language = Annotated[str, StringConstraints(pattern=r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})?$")]
 Ratio = Annotated[float, Field(ge=1e-6, le=1e12, allow_inf_nan=False)]
@@ -93,14 +94,16 @@ class RewardAttributes(RequestModel):
 
 # ------------------------------------------------------------------------------------------ seed 001
 
+ConditionValue = Annotated[str, StringConstraints(max_length=200), Printable] | StorableNumber | bool
+
 
 class EligibilityCondition(RequestModel):
     """One condition; what operator, attribute and value may be is checked as a whole when the reward is
     saved, and a bad one is a 400 naming it (see shared/domain/eligibility.py)."""
 
-    operator: Annotated[str, StringConstraints(max_length=32)]
-    attribute: Annotated[str, StringConstraints(max_length=100)]
-    value: str | int | float | bool | list[str | int | float | bool] = Field(
+    operator: Annotated[str, StringConstraints(max_length=32), Printable]
+    attribute: Annotated[str, StringConstraints(max_length=100), Printable]
+    value: ConditionValue | list[ConditionValue] = Field(
         description="A date, a range (M/D/YYYY-M/D/YYYY), a number, a text or a list, as the operator needs"
     )
 
@@ -234,17 +237,6 @@ class RewardSettings(RequestModel):
     reward_revenue_meta: Annotated[list[RevenueMeta], Field(max_length=20)] | None = None
     reward_revenue_defaults: Annotated[list[RevenueDefault], Field(max_length=4)] | None = None
     payment_configs: Annotated[list[PaymentConfig], Field(max_length=10)] | None = None
-
-    @field_validator("start_time", "end_time")
-    @classmethod
-    def _renderable(cls, value: datetime | None) -> datetime | None:
-        try:
-            year = value.astimezone(UTC).year if value is not None else 1970
-        except OverflowError:
-            year = 0
-        if not 1970 <= year <= 9998:
-            raise ValueError("must be between 1970 and 9998 in UTC")
-        return value
 
     @field_serializer("start_time", "end_time")
     def _iso(self, value: datetime | None) -> str | None:
