@@ -31,6 +31,7 @@ from typing import Any
 
 from shared import clock
 from shared.domain import rules
+from shared.domain.grants import RewardGrant
 from shared.domain.rules import ActionView, CampaignSpec, RuleProgress, RuleSpec
 from shared.errors import ServiceUnavailable, ValidationFailed
 from shared.ids import new_id
@@ -67,19 +68,6 @@ class PointsGrant:
     campaign_id: str
     rule_id: str
     transaction_id: str
-
-
-@dataclass(frozen=True, slots=True)
-class RewardGrant:
-    """A catalog reward a completed rule gave (see ``shared.domain.redemptions.grant_reward``)."""
-
-    reward_id: str
-    source_id: str
-    campaign_id: str
-    rule_id: str
-    redemption_id: str | None
-    coupon_code: str | None = None
-    not_issued: str | None = None
 
 
 GrantRecord = PointsGrant | RewardGrant  # each grant kind adds its record type here (and to the API's RewardGranted)
@@ -163,7 +151,7 @@ def _grant_reward(context: GrantContext) -> Grant | None:
     granted, items = redemptions.grant_reward(
         context.app_id, reward_id, context.beneficiary, context.campaign.campaign_id, context.rule.rule_id
     )
-    return Grant(RewardGrant(**asdict(granted)), items=items)
+    return Grant(granted, items=items)
 
 
 # The extension point for reward types: one writer per ``reward.type`` (coupon and reward plug in here).

@@ -23,6 +23,7 @@ from typing import Any
 
 from shared import clock
 from shared.domain.customers import get_customer
+from shared.domain.grants import RewardGrant
 from shared.domain.rewards import (
     MemberReward,
     Reward,
@@ -411,19 +412,6 @@ def list_redemptions(
 
 
 # ------------------------------------------------------------------------------------------ campaign grants
-
-
-@dataclass(frozen=True, slots=True)
-class RewardGrant:
-    """A reward a completed campaign rule gave (``type: "reward"`` in the event's answer)."""
-
-    reward_id: str
-    source_id: str
-    campaign_id: str
-    rule_id: str
-    redemption_id: str | None  # the redemption recording it; None when nothing could be issued
-    coupon_code: str | None = None
-    not_issued: str | None = None  # why nothing was issued: inactive, outside the window, out of stock
 
 
 def grant_reward(

@@ -55,11 +55,11 @@ def test_invalid_campaigns_are_400s_naming_the_field(api: ApiClient, payload: di
     assert api.get("/campaigns").json()["data"] == []
 
 
-def test_only_points_rewards_can_be_granted_for_now(api: ApiClient) -> None:
+def test_coupon_grants_are_refused_until_the_coupons_module_grants_them(api: ApiClient) -> None:
     payload = _broken(["rules", 0, "reward"], {"type": "coupon", "coupon_id": "coupm_tfKRcTxedjr17FH3m267V"})
     response = api.post("/campaigns", payload)
     assert response.status == 400
-    assert response.json()["details"].startswith("rules.0.reward.type: only points rewards can be granted")
+    assert response.json()["details"].startswith("rules.0.reward.type: only points and reward grants are supported")
 
 
 def test_event_ids_are_stable_per_event_name_and_application(api: ApiClient, other_api: ApiClient) -> None:
