@@ -113,6 +113,7 @@ def install() -> None:
             _local.in_transaction = False
 
     transact_write_items._touched_items_only = True  # type: ignore[attr-defined]
+    transact_write_items.__wrapped__ = original  # type: ignore[attr-defined]
     backend.transact_write_items = transact_write_items  # type: ignore[method-assign]
     setattr(dynamodb_models, "copy", _NoTableCopies())  # noqa: B010 - replaces its module reference
     setattr(dynamodb_models, "get_filter_expression", _cached_filter_expression)  # noqa: B010 - same

@@ -27,3 +27,24 @@ def new_sortable_id(prefix: str, epoch_ms: int | None = None) -> str:
         encoded = _SORTABLE_ALPHABET[digit] + encoded
     random_part = "".join(secrets.choice(_ALPHABET) for _ in range(ID_LENGTH - _TIME_LENGTH))
     return f"{prefix}_{encoded}{random_part}"
+
+
+# Referral codes are typed by people: Crockford's base32 (no I, L, O, U), so a code read aloud or copied
+# by hand cannot be misread; 32**8 (about 10**12) codes keep collisions rare, and each one is claimed
+# under a unique key, so a collision is retried, never shared.
+REFERRAL_CODE_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+REFERRAL_CODE_LENGTH = 8
+_MISTYPED = str.maketrans({"O": "0", "I": "1", "L": "1"})
+
+
+def new_referral_code() -> str:
+    return "".join(secrets.choice(REFERRAL_CODE_ALPHABET) for _ in range(REFERRAL_CODE_LENGTH))
+
+
+def normalize_referral_code(typed: str) -> str | None:
+    """The code a person meant (any case, spaces or hyphens between groups, O for 0, I or L for 1), or
+    None when it cannot be one."""
+    code = typed.replace("-", "").replace(" ", "").upper().translate(_MISTYPED)
+    if len(code) != REFERRAL_CODE_LENGTH or any(c not in REFERRAL_CODE_ALPHABET for c in code):
+        return None
+    return code

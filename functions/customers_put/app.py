@@ -1,14 +1,14 @@
 """PUT /customers/{source_id}: create or update a customer profile."""
 
-from aws_lambda_powertools.event_handler import Response, content_types
+from aws_lambda_powertools.event_handler import Response
 
 from shared.api.context import tenant_id
+from shared.api.customers import upserted
 from shared.api.http import http_handler, new_router
 from shared.api.idempotency import idempotent
 from shared.api.params import IdempotencyKeyHeader, SourceIdPath
 from shared.domain import customers
 from shared.models.customers import CustomerResponse, CustomerUpsert
-from shared.observability import MetricUnit, metrics
 
 router = new_router()
 
@@ -23,14 +23,7 @@ def upsert_customer(
     source_id: SourceIdPath, body: CustomerUpsert, idempotency_key: IdempotencyKeyHeader = None
 ) -> Response[CustomerResponse]:
     del idempotency_key  # declared for validation and the spec; the idempotency middleware uses it
-    result = customers.upsert_customer(tenant_id(router), source_id, body)
-    if result.created:
-        metrics.add_metric(name="CustomerCreated", unit=MetricUnit.Count, value=1)
-    return Response(
-        status_code=201 if result.created else 200,
-        content_type=content_types.APPLICATION_JSON,
-        body=CustomerResponse.from_record(result.customer),
-    )
+    return upserted(customers.upsert_customer(tenant_id(router), source_id, body))
 
 
 lambda_handler = http_handler(router)

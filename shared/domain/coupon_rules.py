@@ -314,6 +314,8 @@ class FailedCondition:
 
 
 def _order_failure(condition: CouponCondition, actual: Any) -> FailedCondition:
+    if isinstance(actual, float) and actual.is_integer():
+        actual = int(actual)  # 150, as the client sent it, not 150.0
     name = display_name(condition.field)
     message = f"{name} {_WORDS[condition.operator]} {_shown(condition.field, condition.value)}"
     if actual is None:

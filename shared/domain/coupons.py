@@ -154,6 +154,8 @@ def import_codes(app_id: str, coupon_id: str, request: CodesImport) -> tuple[Poo
 # ---------------------------------------------------------------------------- validate, redeem, revert
 
 MAX_APPLY_ATTEMPTS = 8
+# The redemption record names at most this many nullified metadata keys (it must stay well under 400 KB).
+MAX_NULLIFIED_LISTED = 100
 ApplyType = Literal["redeem", "revert"]
 
 
@@ -394,7 +396,7 @@ def _redeem(
             order_status=order.status,
             discount=as_number(share),
             order=_order_summary(order, check.kept),
-            nullified_metadata=list(check.kept.nullified),
+            nullified_metadata=list(check.kept.nullified[:MAX_NULLIFIED_LISTED]),
             request_id=request_id,
             created_at=now_iso,
             created_ms=created_ms,
@@ -511,3 +513,45 @@ def list_customer_coupons(
             has_use_left = uses < min(allowed) if allowed else True
             held.append(CustomerCoupon(spec, spec.coupon_code, _state(spec, now, has_use_left, uses > 0), uses))
     return held, next_cursor
+
+
+# ------------------------------------------------------------------------------------------ grants
+
+
+@dataclass(frozen=True, slots=True)
+class CouponGranted:
+    """A coupon given by a completed campaign rule, as the event's answer shows it. ``refused`` says
+    why nothing was given (the pool ran out, the coupon was disabled or has expired): the rule still
+    completes, once, and the merchant sees why its reward could not be handed out."""
+
+    coupon_id: str
+    coupon_code: str | None
+    source_id: str
+    campaign_id: str
+    rule_id: str
+    refused: str | None = None
+
+
+def grant_for_rule(
+    app_id: str, coupon_id: str, source_id: str, campaign_id: str, rule_id: str
+) -> tuple[CouponGranted, tuple[TransactAction, ...]]:
+    """The coupon a completed rule gives ``source_id`` (a pool code, or the fixed code made theirs),
+    and the writes that give it, for the rule's own transaction: exactly once with the completion. A
+    concurrent issue of the same code cancels that transaction, and the rule is planned again."""
+    coupon = coupons.get_definition(app_id, coupon_id)
+    refused: str | None = None
+    if coupon is None:
+        refused = "coupon not found"
+    else:
+        try:
+            issued = coupons.issue_coupon(
+                app_id, coupon, source_id, clock.now_epoch(), clock.now_iso(), skip_used_codes=True
+            )
+        except coupons.PoolExhausted:
+            refused = "the coupon's pool has no code left"
+        except coupons.CouponUnavailable as error:
+            refused = f"the coupon is {error.reason}"
+        else:
+            granted = CouponGranted(coupon_id, issued.grant.coupon_code, source_id, campaign_id, rule_id)
+            return granted, issued.actions
+    return CouponGranted(coupon_id, None, source_id, campaign_id, rule_id, refused), ()

@@ -30,14 +30,16 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from shared import clock
-from shared.domain import rules
+from shared.domain import coupons, rules
+from shared.domain.coupons import CouponGranted
+from shared.domain.customers import ensure_customer
 from shared.domain.grants import RewardGrant
 from shared.domain.rules import ActionView, CampaignSpec, RuleProgress, RuleSpec
 from shared.errors import ServiceUnavailable, ValidationFailed
-from shared.ids import new_id
+from shared.ids import new_id, new_referral_code
 from shared.models.events import EventIn
 from shared.settings import get_settings
-from shared.storage import campaigns, customers, progress
+from shared.storage import campaigns, progress
 from shared.storage.dynamodb import TransactAction
 from shared.storage.ledger import LedgerHead, Posting
 from shared.storage.progress import EventWrite, RefereeMark, RuleKey, RuleWrite, Snapshot, Wanted, WriteConflict
@@ -70,11 +72,15 @@ class PointsGrant:
     transaction_id: str
 
 
-GrantRecord = PointsGrant | RewardGrant  # each grant kind adds its record type here (and to the API's RewardGranted)
+GrantRecord = PointsGrant | CouponGranted | RewardGrant  # each grant kind adds its record type here (and to the API)
 
 
 def _grant_from_record(record: dict[str, Any]) -> GrantRecord:
-    return RewardGrant(**record) if "reward_id" in record else PointsGrant(**record)
+    if "reward_id" in record:
+        return RewardGrant(**record)
+    if "coupon_id" in record:
+        return CouponGranted(**record)
+    return PointsGrant(**record)
 
 
 @dataclass(frozen=True, slots=True)
@@ -141,6 +147,17 @@ def _grant_points(context: GrantContext) -> Grant | None:
     return Grant(record, postings=(posting,))
 
 
+def _grant_coupon(context: GrantContext) -> Grant | None:
+    """A pool code issued to the beneficiary (or the fixed code made theirs), in the completion's write."""
+    coupon_id = context.rule.reward.coupon_id
+    if coupon_id is None:
+        return None
+    record, items = coupons.grant_for_rule(
+        context.app_id, coupon_id, context.beneficiary, context.campaign.campaign_id, context.rule.rule_id
+    )
+    return Grant(record, items=items)
+
+
 def _grant_reward(context: GrantContext) -> Grant | None:
     # Imported here: only functions that grant a catalog reward pay for loading the rewards modules.
     from shared.domain import redemptions
@@ -154,8 +171,8 @@ def _grant_reward(context: GrantContext) -> Grant | None:
     return Grant(granted, items=items)
 
 
-# The extension point for reward types: one writer per ``reward.type`` (coupon and reward plug in here).
-GRANT_WRITERS: dict[str, GrantWriter] = {"points": _grant_points, "reward": _grant_reward}
+# The extension point for reward types: one writer per ``reward.type``.
+GRANT_WRITERS: dict[str, GrantWriter] = {"points": _grant_points, "coupon": _grant_coupon, "reward": _grant_reward}
 
 
 # ------------------------------------------------------------------------------------------ ingestion
@@ -170,9 +187,8 @@ def ingest_event(app_id: str, event: EventIn, delivery_id: str | None = None) ->
     listed = campaigns.rules_for_event(app_id, event.event_name)
     touched = [(c, r) for c, r in listed if c.accepts(timestamp)]
     if not touched:
-        new_customer_id = new_id("cust")
-        profile = customers.ensure(app_id, event.source_id, new_customer_id, clock.now_iso())
-        return EventOutcome(event.source_id, event.event_name, timestamp, profile.customer_id == new_customer_id)
+        _, created = ensure_customer(app_id, event.source_id)
+        return EventOutcome(event.source_id, event.event_name, timestamp, created)
     # Markers of rules listed but not accepted now (paused since) still belong to a retry's answer.
     listed_keys = [(c.campaign_id, r.rule_id) for c, r in listed]
     return _Ingestion(app_id, event, timestamp, delivery_id).run(touched, listed_keys)
@@ -192,6 +208,7 @@ class _Ingestion:
         self.heads: dict[str, LedgerHead] = {}
         self.customer_created = False
         self.referrer: str | None = None
+        self.existing: set[str] = set()  # customers whose profile exists (others are created with a code)
 
     def run(self, touched: list[tuple[CampaignSpec, RuleSpec]], listed_keys: list[RuleKey]) -> EventOutcome:
         snapshot = progress.load(
@@ -218,6 +235,7 @@ class _Ingestion:
                 referees=[mark for c, r in referrer_rules for mark in self._marks(r)],
             )
             snapshot.merge(progress.load(self.app_id, wanted), wanted)
+        self.existing = set(snapshot.profiles)
         for owner in {self.source_id, self.referrer} - {None}:
             assert owner is not None
             found = snapshot.profiles.get(owner)
@@ -263,6 +281,7 @@ class _Ingestion:
                 time.time_ns() // 1_000_000,
                 dict(self.heads),
                 self.new_customer_ids,
+                {owner: new_referral_code() for owner in self.heads if owner not in self.existing},
             )
             planned = 0
             for campaign, rule in pending:
@@ -288,6 +307,7 @@ class _Ingestion:
                     raise self._unavailable(wrote_any) from error
                 wanted = write.wanted()
                 snapshot.merge(progress.load(self.app_id, wanted), wanted)
+                self.existing |= set(snapshot.profiles)
                 for owner in wanted.profiles:
                     found = snapshot.profiles.get(owner)
                     self.heads[owner] = found.ledger_head if found else LedgerHead()
@@ -295,12 +315,13 @@ class _Ingestion:
                 continue
             lost = faults = 0
             wrote_any = True
+            self.existing |= set(write.new_referral_codes)
             for rule_write in write.rules:
                 records[rule_write.rule_key] = rule_write.record
                 snapshot.applied[rule_write.rule_key] = rule_write.record
             pending = pending[planned:]
         if not wrote_any and self.source_id not in snapshot.profiles:
-            customers.ensure(self.app_id, self.source_id, self.new_customer_ids[self.source_id], clock.now_iso())
+            ensure_customer(self.app_id, self.source_id)
         return records
 
     def _unavailable(self, wrote_any: bool) -> ServiceUnavailable:

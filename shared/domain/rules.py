@@ -9,6 +9,9 @@ Design notes
 - AWT: the first action is the benchmark X and the second the trigger Y. X reaching its target opens
   the window ``[start, start + time_duration]`` at that event's time; Y counts only inside it, judged
   by event time; the rule completes when Y reaches its target inside the window.
+- Sums are exact: amounts and targets are Decimals (as DynamoDB stores numbers), so a thousand
+  ``40.1``s make exactly ``40100``, never ``40099.99999999``. A float from a JSON body becomes the
+  Decimal of its shortest repr, which is the number the client wrote.
 - Referrer rules count distinct referred customers (one each, however many events they send); that
   de-duplication is storage's job, this module only adds the 1.
 """
@@ -18,9 +21,10 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
+from decimal import Decimal
 from typing import Any, Literal
 
-Number = int | float
+Number = int | Decimal
 ActionType = Literal["RTA", "AWT"]
 Measure = Literal["count", "sum"]
 Operator = Literal["eq", "ne", "gt", "gte", "lt", "lte", "in", "not_in"]
@@ -117,7 +121,7 @@ _COMPARATORS: dict[str, Callable[[Any, Any], Any]] = {
 
 
 def _is_number(value: Any) -> bool:
-    return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
+    return isinstance(value, int | float | Decimal) and not isinstance(value, bool) and math.isfinite(value)
 
 
 def condition_holds(condition: Condition, properties: Mapping[str, Any]) -> bool:
@@ -143,12 +147,19 @@ def increment(action: ActionSpec, event_name: str, properties: Mapping[str, Any]
     value: Any = properties.get(action.property or "")
     if not _is_number(value) or value <= 0:
         return None
-    return int(value) if float(value).is_integer() else float(value)
+    return exact(value)
+
+
+def exact(value: int | float | Decimal) -> Number:
+    """The number as an int when whole, else as an exact Decimal (a float by its shortest repr)."""
+    number = Decimal(repr(value)) if isinstance(value, float) else value
+    if isinstance(number, Decimal) and number == number.to_integral_value():
+        return int(number)
+    return number
 
 
 def _add(current: Number, amount: Number) -> Number:
-    total = current + amount
-    return int(total) if float(total).is_integer() else round(total, 6)
+    return exact(current + amount)
 
 
 def advance(

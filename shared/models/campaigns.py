@@ -20,11 +20,14 @@ from shared.domain.rules import (
     Operator,
     RewardSpec,
     RuleSpec,
+    exact,
 )
 from shared.models.common import IsoDateTime, RequestModel, ResponseModel, ShortText
-from shared.models.limits import ByteBudget
+from shared.models.limits import ByteBudget, NotBlank, Printable
 
-EventName = Annotated[str, StringConstraints(min_length=1, max_length=100, pattern=r"^[A-Za-z0-9_.:\-]+$")]
+# Event names as event pipelines send them (Segment's ``Order Completed``, ``page``): 1 to 128 printable
+# characters, spaces and punctuation included; never blank, never a control character.
+EventName = Annotated[str, StringConstraints(min_length=1, max_length=128), Printable, NotBlank]
 PropertyName = Annotated[str, StringConstraints(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.\-]+$")]
 MAX_CONDITION_TEXT = 200
 MAX_CONDITION_VALUES = 100
@@ -146,7 +149,7 @@ class CampaignCreate(RequestModel):
                     ActionSpec(
                         event_id=ids["event_ids"][action.event_name],
                         event_name=action.event_name,
-                        target=int(action.target) if float(action.target).is_integer() else action.target,
+                        target=exact(action.target),
                         measure=action.measure,
                         property=action.property,
                         conditions=tuple(Condition(c.property, c.operator, c.value) for c in action.conditions),

@@ -36,17 +36,23 @@ from shared.domain.coupon_rules import (
     as_number,
 )
 from shared.models.common import IsoDateTime, RequestModel, ResponseModel, ShortText, SourceId
+from shared.models.limits import ByteBudget, NotBlank, Printable, StorableFloat, StorableInt
 from shared.storage.coupons import CouponRecord
 
 # Printable ASCII without spaces: what a shopper can type at checkout.
 CouponCode = Annotated[str, StringConstraints(min_length=1, max_length=64, pattern=r"^[!-~]+$")]
 CouponId = Annotated[str, StringConstraints(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_\-]+$")]
 MetadataKey = Annotated[str, StringConstraints(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.\-]+$")]
-Money = Annotated[float, Field(ge=0, le=1e12)]
-ConditionScalar = Annotated[str, StringConstraints(max_length=200, pattern=r"^[^\x00-\x1f\x7f]*$")] | int | float | bool
+Money = Annotated[StorableFloat, Field(ge=0, le=1e12)]
+ConditionScalar = Annotated[str, StringConstraints(max_length=200), Printable] | StorableInt | StorableFloat | bool
 ConditionValue = ConditionScalar | Annotated[list[ConditionScalar], Field(max_length=100)]
-MetadataValue = Annotated[str, StringConstraints(max_length=1000)] | int | float | bool | None
-Metadata = Annotated[dict[MetadataKey, MetadataValue], Field(max_length=50)]
+MetadataText = Annotated[str, StringConstraints(max_length=1000), Printable]
+MetadataValue = MetadataText | StorableInt | StorableFloat | bool | None
+MAX_METADATA_BYTES = 16 * 1024
+Metadata = Annotated[dict[MetadataKey, MetadataValue], Field(max_length=50), ByteBudget(MAX_METADATA_BYTES)]
+# What a redemption record may keep of an order's items (with the order's own fields, well under 400 KB).
+MAX_ITEMS_BYTES = 192 * 1024
+MAX_CONDITIONS_BYTES = 32 * 1024
 if TYPE_CHECKING:
     from shared.domain.coupons import CouponCheck, ValidationOutcome
 
@@ -68,7 +74,7 @@ def iso(epoch: int | None) -> str | None:
 
 class DiscountIn(RequestModel):
     type: DiscountType
-    value: Annotated[float, Field(gt=0, le=1e12)] | None = Field(
+    value: Annotated[StorableFloat, Field(gt=0, le=1e12)] | None = Field(
         default=None, description="Amount off, or percent off (up to 100); not used by free_shipping"
     )
     max_discount: Money | None = Field(default=None, description="Cap of a percent discount")
@@ -122,8 +128,8 @@ class ItemConditionsIn(RequestModel):
     match: Annotated[list[ConditionIn], Field(max_length=10)] = Field(
         default=[], description="The items the coupon applies to: every condition holds"
     )
-    min_quantity: Annotated[float, Field(gt=0, le=1e9)] | None = None
-    min_amount: Annotated[float, Field(gt=0, le=1e12)] | None = Field(
+    min_quantity: Annotated[StorableFloat, Field(gt=0, le=1e9)] | None = None
+    min_amount: Annotated[StorableFloat, Field(gt=0, le=1e12)] | None = Field(
         default=None, description="Minimum selling_price x quantity of the matching items"
     )
 
@@ -134,8 +140,8 @@ class ItemConditionsIn(RequestModel):
 
 
 class ConditionsIn(RequestModel):
-    order: Annotated[list[ConditionIn], Field(max_length=20)] = []
-    items: ItemConditionsIn | None = None
+    order: Annotated[list[ConditionIn], Field(max_length=20), ByteBudget(MAX_CONDITIONS_BYTES)] = []
+    items: Annotated[ItemConditionsIn | None, ByteBudget(MAX_CONDITIONS_BYTES)] = None
 
     @model_validator(mode="after")
     def _known_fields(self) -> Self:
@@ -335,8 +341,8 @@ class CodesImportResponse(ResponseModel):
 
 # ------------------------------------------------------------------------ apply and validate (seed 004)
 
-Text = Annotated[str, StringConstraints(max_length=200, pattern=r"^[^\x00-\x1f\x7f]*$")]
-OrderId = Annotated[str, StringConstraints(min_length=1, max_length=128, pattern=r"^[^\x00-\x1f\x7f]+$")]
+Text = Annotated[str, StringConstraints(max_length=200), Printable]
+OrderId = Annotated[str, StringConstraints(min_length=1, max_length=128), Printable, NotBlank]
 MAX_ITEMS_PER_ORDER = 500
 
 
@@ -350,13 +356,13 @@ def _require(data: Any, fields: tuple[str, ...]) -> None:
 
 
 class OrderItemIn(RequestModel):
-    product_id: Annotated[str, StringConstraints(min_length=1, max_length=128, pattern=r"^[^\x00-\x1f\x7f]+$")]
+    product_id: Annotated[str, StringConstraints(min_length=1, max_length=128), Printable, NotBlank]
     sku: Text | None = None
     name: Text | None = None
     brand: Text | None = None
     original_price: Money
     selling_price: Money
-    quantity: Annotated[float, Field(gt=0, le=1e9)] = 1
+    quantity: Annotated[StorableFloat, Field(gt=0, le=1e9)] = 1
     shipping: Money = Field(description="Mandatory (seed 004): send 0 when the item has no shipping charge")
     metadata: Metadata = {}
 
@@ -389,7 +395,9 @@ class OrderIn(RequestModel):
     tax: Money | None = None
     payment_mode: Text | None = None
     metadata: Metadata = {}
-    items: Annotated[list[OrderItemIn], Field(min_length=1, max_length=MAX_ITEMS_PER_ORDER)]
+    items: Annotated[
+        list[OrderItemIn], Field(min_length=1, max_length=MAX_ITEMS_PER_ORDER), ByteBudget(MAX_ITEMS_BYTES)
+    ]
 
     @model_validator(mode="before")
     @classmethod

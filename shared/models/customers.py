@@ -2,18 +2,23 @@
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import Field, StringConstraints, field_serializer
+from pydantic import AfterValidator, Field, StringConstraints, ValidationError, field_serializer
 
+from shared.errors import ValidationFailed
+from shared.ids import normalize_referral_code
 from shared.models.common import IsoDateTime, Label, RequestModel, ResponseModel, ShortText, SourceId
-from shared.models.limits import ByteBudget, MultilinePrintable, Printable
+from shared.models.limits import ByteBudget, NotBlank, Printable, number_problem, text_problem
 from shared.storage.customers import CustomerRecord
 
 Email = Annotated[str, StringConstraints(max_length=254, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$"), Printable]
 Phone = Annotated[str, StringConstraints(min_length=3, max_length=32, pattern=r"^\+?[0-9][0-9 ()\-.]*$")]
-AttributeName = Annotated[str, StringConstraints(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.\-]+$")]
+_ATTRIBUTE_NAME_PATTERN = r"^[A-Za-z0-9_.\-]{1,64}$"
+_ATTRIBUTE_NAME = re.compile(_ATTRIBUTE_NAME_PATTERN)
+AttributeName = Annotated[str, StringConstraints(min_length=1, max_length=64, pattern=_ATTRIBUTE_NAME_PATTERN)]
 # Budgets that keep a customer's item far below DynamoDB's 400 KB whatever is sent (README, "Input limits").
 MAX_TAGS = 100
 MAX_ATTRIBUTES = 50
@@ -21,12 +26,73 @@ MAX_ATTRIBUTE_TEXT = 1000
 MAX_ATTRIBUTE_LIST_ITEMS = 50
 MAX_ATTRIBUTE_LIST_TEXT = 200
 MAX_ATTRIBUTES_BYTES = 16 * 1024
-AttributeText = Annotated[str, StringConstraints(max_length=MAX_ATTRIBUTE_TEXT), MultilinePrintable]
-AttributeListText = Annotated[str, StringConstraints(max_length=MAX_ATTRIBUTE_LIST_TEXT), Printable]
-AttributeList = Annotated[list[AttributeListText], Field(max_length=MAX_ATTRIBUTE_LIST_ITEMS)]
-AttributeValue = AttributeText | int | float | bool | AttributeList | None
+# Values may nest objects and arrays, as Segment's traits do (``address: {city, ...}``): they are stored as
+# given, as DynamoDB maps and lists, within 5 levels (``a.b.c.d.e`` is the deepest path). Text in an
+# object is AttributeText, text in an array AttributeListText; keys are 1 to 64 printable characters.
+MAX_ATTRIBUTE_DEPTH = 5
+MAX_KEY_LENGTH = 64
+
+
+def _value_problem(value: Any, depth: int, in_array: bool) -> tuple[list[str], str] | None:
+    """The path within ``value`` and the rule it breaks, or None."""
+    if isinstance(value, list | dict):
+        return _container_problem(value, depth)
+    problem: str | None = None
+    if isinstance(value, str):
+        limit = MAX_ATTRIBUTE_LIST_TEXT if in_array else MAX_ATTRIBUTE_TEXT
+        too_long = f"must have at most {limit} characters" if len(value) > limit else None
+        problem = too_long or text_problem(value, multiline=not in_array)
+    elif isinstance(value, int | float) and not isinstance(value, bool):
+        problem = number_problem(value)
+    elif not (isinstance(value, bool) or value is None):
+        problem = "must be text, a number, a boolean, null, an array or an object"
+    return ([], problem) if problem else None
+
+
+def _container_problem(value: list[Any] | dict[str, Any], depth: int) -> tuple[list[str], str] | None:
+    if depth >= MAX_ATTRIBUTE_DEPTH:
+        return [], f"must not nest deeper than {MAX_ATTRIBUTE_DEPTH} levels"
+    if len(value) > MAX_ATTRIBUTE_LIST_ITEMS:
+        return [], f"must have at most {MAX_ATTRIBUTE_LIST_ITEMS} entries"
+    entries = enumerate(value) if isinstance(value, list) else value.items()
+    for key, item in entries:
+        if isinstance(key, str) and (not key.strip() or len(key) > MAX_KEY_LENGTH or text_problem(key)):
+            return [], f"keys must be 1 to {MAX_KEY_LENGTH} printable characters"
+        found = _value_problem(item, depth + 1, in_array=isinstance(value, list))
+        if found:
+            return [str(key), *found[0]], found[1]
+    return None
+
+
+def _attribute_value(value: Any) -> Any:
+    found = _value_problem(value, 1, in_array=False)
+    if found:
+        path, problem = found
+        raise ValueError(f"{'.'.join(path)}: {problem}" if path else problem)
+    return value
+
+
+AttributeValue = Annotated[Any, AfterValidator(_attribute_value)]
 Attributes = Annotated[
     dict[AttributeName, AttributeValue], Field(max_length=MAX_ATTRIBUTES), ByteBudget(MAX_ATTRIBUTES_BYTES)
+]
+
+# A JSON object whose values may nest (Rehook's ``metadata``): its keys are printable names.
+MetadataKey = Annotated[str, StringConstraints(min_length=1, max_length=MAX_KEY_LENGTH), Printable, NotBlank]
+
+
+def _referral_code(typed: str) -> str:
+    code = normalize_referral_code(typed)
+    if code is None:
+        raise ValueError("not a referral code (8 letters and digits, as shown on the referrer's profile)")
+    return code
+
+
+ReferralCodeIn = Annotated[
+    str,
+    StringConstraints(max_length=32),
+    AfterValidator(_referral_code),
+    Field(description="The referrer's referral code (case, spaces and hyphens do not matter)"),
 ]
 
 
@@ -43,6 +109,11 @@ class CustomerUpsert(RequestModel):
     attributes: Attributes | None = None
     referred_by: SourceId | None = Field(
         default=None, description="source_id of the customer who referred this one; set once"
+    )
+    referral_code: ReferralCodeIn | None = Field(
+        default=None,
+        description="The referrer's referral code: links this customer to its referrer as referred_by does "
+        "(set once); null or absent links nobody",
     )
 
     @field_serializer("enrolled_at")
@@ -67,8 +138,9 @@ class CustomerResponse(ResponseModel):
     enrolled_at: str | None
     tier: str | None
     brand: str | None
-    attributes: dict[str, str | int | float | bool | list[str] | None]
+    attributes: dict[str, Any]
     referred_by: str | None
+    referral_code: str | None = Field(description="This customer's own code, which referees give to be linked to it")
     points: Points
     created_at: str
     updated_at: str
@@ -87,7 +159,69 @@ class CustomerResponse(ResponseModel):
             brand=record.brand,
             attributes=record.attributes,
             referred_by=record.referred_by,
+            referral_code=record.referral_code,
             points=Points(balance=record.points_balance, earned=record.points_earned, redeemed=record.points_redeemed),
             created_at=record.created_at,
             updated_at=record.updated_at,
         )
+
+
+# Rehook's identify: profile fields found in ``metadata`` under these names (Segment's reserved traits
+# included) go to the profile; every other key is a custom attribute.
+_PROFILE_KEYS = {
+    "name": "name",
+    "email": "email",
+    "phone": "phone",
+    "tags": "tags",
+    "tier": "tier",
+    "brand": "brand",
+    "enrolled_at": "enrolled_at",
+    "enrolledAt": "enrolled_at",
+}
+_FIRST_NAMES = ("first_name", "firstName")
+_LAST_NAMES = ("last_name", "lastName")
+_CONSUMED = {*_PROFILE_KEYS, *_FIRST_NAMES, *_LAST_NAMES, "referral_code"}
+
+
+class CustomerIdentify(RequestModel):
+    """``POST /customers`` as Rehook's integrations send it (Segment's identify)."""
+
+    source_id: SourceId
+    metadata: (
+        Annotated[dict[MetadataKey, AttributeValue], Field(max_length=MAX_ATTRIBUTES), ByteBudget(MAX_ATTRIBUTES_BYTES)]
+        | None
+    ) = Field(
+        default=None,
+        description="Profile fields (name, first_name/firstName and last_name/lastName, email, phone, tags, tier, "
+        "brand, enrolled_at) go to the profile; every other key is merged into the custom attributes "
+        "(null removes one)",
+    )
+    referral_code: ReferralCodeIn | None = None
+
+    def profile_changes(self) -> tuple[CustomerUpsert, dict[str, Any]]:
+        """The profile fields as an upsert, and the attributes to merge."""
+        metadata = self.metadata or {}
+        fields: dict[str, Any] = {_PROFILE_KEYS[k]: v for k, v in metadata.items() if k in _PROFILE_KEYS}
+        names = [metadata.get(key) for key in (*_FIRST_NAMES, *_LAST_NAMES)]
+        if "name" not in fields and any(isinstance(n, str) and n.strip() for n in names):
+            fields["name"] = " ".join(n.strip() for n in names if isinstance(n, str) and n.strip())
+        code = self.referral_code
+        if code is None and isinstance(metadata.get("referral_code"), str):
+            fields["referral_code"] = metadata["referral_code"]
+        try:
+            upsert = CustomerUpsert.model_validate(fields)
+        except ValidationError as error:
+            problems = [
+                f"metadata.{'.'.join(str(p) for p in e['loc']) or 'body'}: {e['msg'][:1].lower()}{e['msg'][1:]}"
+                for e in error.errors()[:5]
+            ]
+            raise ValidationFailed("; ".join(problems)) from error
+        if code is not None:
+            upsert = upsert.model_copy(update={"referral_code": code})
+        attributes = {k: v for k, v in metadata.items() if k not in _CONSUMED}
+        for key in attributes:
+            if not _ATTRIBUTE_NAME.match(key):
+                raise ValidationFailed(
+                    f"metadata.{key}: custom attribute names are 1 to 64 letters, digits, '_', '.' or '-'"
+                )
+        return upsert, attributes

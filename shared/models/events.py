@@ -2,18 +2,18 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict
-from typing import TYPE_CHECKING, Annotated, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
-from pydantic import Field, StringConstraints
+from pydantic import Field, StringConstraints, TypeAdapter, ValidationError
 
 from shared.models.campaigns import EventName, PropertyName
 from shared.models.common import RequestModel, ResponseModel, SourceId
+from shared.models.customers import AttributeValue, MetadataKey
 from shared.models.limits import ByteBudget
 from shared.models.progress import ActionProgress
 
 if TYPE_CHECKING:
-    from shared.domain.events import EventOutcome, GrantRecord
+    from shared.domain.events import EventOutcome
 
 MAX_PROPERTIES = 50
 MAX_PROPERTY_TEXT = 1000
@@ -29,16 +29,52 @@ PropertyValue = (
     | Annotated[list[PropertyText | int | float | bool], Field(max_length=MAX_PROPERTY_LIST_ITEMS)]
 )
 
+Timestamp = Annotated[int, Field(ge=0, le=32503680000)]
+_TIMESTAMP_DESCRIPTION = "Epoch seconds; defaults to now; at most 5 minutes in the future"
+
 
 class EventIn(RequestModel):
     source_id: SourceId
     event_name: EventName
-    timestamp: Annotated[int, Field(ge=0, le=32503680000)] | None = Field(
-        default=None, description="Epoch seconds; defaults to now; at most 5 minutes in the future"
-    )
+    timestamp: Timestamp | None = Field(default=None, description=_TIMESTAMP_DESCRIPTION)
     properties: Annotated[
         dict[PropertyName, PropertyValue], Field(max_length=MAX_PROPERTIES), ByteBudget(MAX_PROPERTIES_BYTES)
     ] = {}
+
+
+_RULE_PROPERTY = TypeAdapter(tuple[PropertyName, PropertyValue], config={"strict": True})
+
+
+def _comparable(name: str, value: Any) -> bool:
+    try:
+        _RULE_PROPERTY.validate_python((name, value))
+    except ValidationError:
+        return False
+    return True
+
+
+class EventInvoke(RequestModel):
+    """``POST /events/invoke`` as Rehook's integrations send it (Segment's track, page and screen)."""
+
+    event_name: EventName
+    source_id: SourceId
+    metadata: (
+        Annotated[dict[MetadataKey, AttributeValue], Field(max_length=MAX_PROPERTIES), ByteBudget(MAX_PROPERTIES_BYTES)]
+        | None
+    ) = Field(
+        default=None,
+        description="The event's properties; they may nest objects and arrays (Segment's products), which "
+        "rules do not compare: conditions and sums read its top-level values",
+    )
+    timestamp: Timestamp | None = Field(default=None, description=_TIMESTAMP_DESCRIPTION)
+
+    def to_event(self) -> EventIn:
+        """The same event as ``POST /events`` takes: ``metadata`` as ``properties``, keeping the values a
+        rule can compare (top-level numbers, strings, booleans and lists of them)."""
+        properties = {k: v for k, v in (self.metadata or {}).items() if _comparable(k, v)}
+        return EventIn(
+            source_id=self.source_id, event_name=self.event_name, timestamp=self.timestamp, properties=properties
+        )
 
 
 class RuleProgressChange(ResponseModel):
@@ -51,21 +87,41 @@ class RuleProgressChange(ResponseModel):
 
 
 class RewardGranted(ResponseModel):
-    type: Literal["points", "reward"]
-    points: int | None = None
+    type: Literal["points"] = "points"
+    points: int
     source_id: str
     campaign_id: str
     rule_id: str
-    transaction_id: str | None = None
-    reward_id: str | None = Field(default=None, description="type reward: the catalog reward given")
-    redemption_id: str | None = Field(default=None, description="type reward: the red_ redemption recording it")
-    coupon_code: str | None = Field(default=None, description="type reward: the code issued, for a CAMPAIGN reward")
-    not_issued: str | None = Field(default=None, description="type reward: why nothing could be issued")
+    transaction_id: str
 
-    @classmethod
-    def from_grant(cls, grant: GrantRecord) -> RewardGranted:
-        kind = "reward" if hasattr(grant, "reward_id") else "points"
-        return cls.model_validate({**asdict(grant), "type": kind})
+
+class CouponRewardGranted(ResponseModel):
+    type: Literal["coupon"] = "coupon"
+    coupon_id: str
+    coupon_code: str | None = Field(description="The code given (a pool code, or the fixed code); null if refused")
+    source_id: str
+    campaign_id: str
+    rule_id: str
+    refused: str | None = Field(default=None, description="Why no coupon could be given (e.g. the pool is empty)")
+
+
+class CatalogRewardGranted(ResponseModel):
+    type: Literal["reward"] = "reward"
+    reward_id: str = Field(description="The catalog reward given")
+    redemption_id: str | None = Field(description="The red_ redemption recording it; null if not issued")
+    coupon_code: str | None = Field(default=None, description="The code issued, for a CAMPAIGN reward")
+    source_id: str
+    campaign_id: str
+    rule_id: str
+    not_issued: str | None = Field(default=None, description="Why nothing could be issued (e.g. out of stock)")
+
+
+def _granted(grant: Any) -> RewardGranted | CouponRewardGranted | CatalogRewardGranted:
+    if hasattr(grant, "reward_id"):
+        return CatalogRewardGranted.model_validate(grant)
+    if hasattr(grant, "coupon_id"):
+        return CouponRewardGranted.model_validate(grant)
+    return RewardGranted.model_validate(grant)
 
 
 class EventResponse(ResponseModel):
@@ -75,7 +131,7 @@ class EventResponse(ResponseModel):
     timestamp: int
     customer_created: bool
     progress: list[RuleProgressChange]
-    rewards: list[RewardGranted]
+    rewards: list[RewardGranted | CouponRewardGranted | CatalogRewardGranted]
 
     @classmethod
     def from_outcome(cls, outcome: EventOutcome) -> EventResponse:
@@ -85,5 +141,13 @@ class EventResponse(ResponseModel):
             timestamp=outcome.timestamp,
             customer_created=outcome.customer_created,
             progress=[RuleProgressChange.model_validate(change) for change in outcome.changes],
-            rewards=[RewardGranted.from_grant(grant) for grant in outcome.grants],
+            rewards=[_granted(grant) for grant in outcome.grants],
         )
+
+
+class AuthCheck(ResponseModel):
+    """``GET /events/segment/check-auth``: the credentials are valid (the gateway answered 401 otherwise)."""
+
+    object: Literal["auth_check"] = "auth_check"
+    authenticated: Literal[True] = True
+    app_id: str

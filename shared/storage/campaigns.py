@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import asdict
 from typing import Any
 
-from shared.domain.rules import ActionSpec, CampaignSpec, Condition, RewardSpec, RuleSpec
+from shared.domain.rules import ActionSpec, CampaignSpec, Condition, RewardSpec, RuleSpec, exact
 from shared.storage import dynamodb, keys, pagination
 from shared.storage.dynamodb import Expression, Item, Put, TransactionCancelled, Update
 
@@ -31,7 +31,7 @@ def _rule_from_map(data: dict[str, Any]) -> RuleSpec:
             ActionSpec(
                 event_id=a["event_id"],
                 event_name=a["event_name"],
-                target=a["target"],
+                target=exact(a["target"]),
                 measure=a.get("measure", "count"),
                 property=a.get("property"),
                 conditions=tuple(Condition(**c) for c in a.get("conditions") or ()),

@@ -254,6 +254,12 @@ def get(app_id: str, coupon_id: str) -> CouponRecord | None:
     return record_from_item(definition, _shard_uses(found).get(coupon_id, 0))
 
 
+def get_definition(app_id: str, coupon_id: str) -> CouponRecord | None:
+    """The definition alone (its shards' uses not read): what issuing and granting need."""
+    item = dynamodb.get_item(keys.coupon(app_id, coupon_id))
+    return record_from_item(item) if item else None
+
+
 def page(
     app_id: str, limit: int, cursor: str | None, status: str | None = None
 ) -> tuple[list[CouponRecord], str | None]:
@@ -469,7 +475,15 @@ def _customer_grant(app_id: str, source_id: str, coupon_id: str, now_iso: str) -
     )
 
 
-def issue_coupon(app_id: str, coupon: CouponRecord, source_id: str, now_epoch: int, now_iso: str) -> IssuedCoupon:
+def issue_coupon(
+    app_id: str,
+    coupon: CouponRecord,
+    source_id: str,
+    now_epoch: int,
+    now_iso: str,
+    *,
+    skip_used_codes: bool = False,
+) -> IssuedCoupon:
     """PUBLIC API (campaign grants, reward redemptions): give ``coupon`` to ``source_id`` inside the
     caller's atomic write. Add ``issued.actions`` to the transaction; if it is cancelled, pass the
     cancellation reasons of those actions to ``explain_issue_failure``.
@@ -481,6 +495,9 @@ def issue_coupon(app_id: str, coupon: CouponRecord, source_id: str, now_epoch: i
       ``redeemable_by: holders``, may now redeem it (once per grant, within the per-customer limit).
 
     Raises ``CouponUnavailable`` (disabled or expired) or ``PoolExhausted`` before anything is written.
+    ``skip_used_codes``: read the code first (one more round trip) and move past codes the shop redeemed
+    without the engine issuing them, for callers that cannot hand cancellation reasons to
+    ``explain_issue_failure``.
     """
     spec = coupon.spec
     if spec.status != "active":
@@ -495,10 +512,18 @@ def issue_coupon(app_id: str, coupon: CouponRecord, source_id: str, now_epoch: i
         )
         return IssuedCoupon(grant, (active, _customer_grant(app_id, source_id, coupon.coupon_id, now_iso)))
     seq = coupon.codes_issued
-    if seq >= coupon.codes_total:
-        raise PoolExhausted
-    code = _pool_code_at(app_id, coupon.coupon_id, seq)
-    code_key = normalize(code)
+    while True:
+        if seq >= coupon.codes_total:
+            raise PoolExhausted
+        code = _pool_code_at(app_id, coupon.coupon_id, seq)
+        code_key = normalize(code)
+        if not skip_used_codes:
+            break
+        state = dynamodb.get_item(keys.coupon_code(app_id, code_key))
+        if state is not None and state.get("status") == "available":
+            break
+        _skip_code(app_id, coupon.coupon_id, seq)
+        seq += 1
     grant = CouponGrant(coupon.coupon_id, code, source_id, "pool_code")
     actions = (
         Update(
@@ -561,20 +586,21 @@ def explain_issue_failure(app_id: str, issued: IssuedCoupon, reasons: Sequence[s
     actions' cancellation reasons. Always raises: ``IssueRaced`` when the caller should read the coupon
     again and retry (a concurrent issue, or a pool code redeemed directly by the shop, which is skipped
     here before the retry)."""
-    if (
-        issued.grant.kind == "pool_code"
-        and len(reasons) > 1
-        and reasons[1] == "ConditionalCheckFailed"
-        and reasons[0] is None
-    ):
+    code_failed = len(reasons) > 1 and reasons[1] == "ConditionalCheckFailed" and reasons[0] is None
+    if issued.grant.kind == "pool_code" and code_failed:
         # The code at this sequence number was redeemed or voided without being issued: move past it.
-        with contextlib.suppress(dynamodb.ConditionFailed):
-            dynamodb.update_item(
-                keys.coupon(app_id, issued.grant.coupon_id),
-                Expression("SET codes_issued = :next", values={":next": (issued.seq or 0) + 1}),
-                condition=Expression("codes_issued = :seq", values={":seq": issued.seq}),
-            )
+        _skip_code(app_id, issued.grant.coupon_id, issued.seq or 0)
     raise IssueRaced
+
+
+def _skip_code(app_id: str, coupon_id: str, seq: int) -> None:
+    """Move the pool's next code past ``seq``, unless another writer already did."""
+    with contextlib.suppress(dynamodb.ConditionFailed):
+        dynamodb.update_item(
+            keys.coupon(app_id, coupon_id),
+            Expression("SET codes_issued = :next", values={":next": seq + 1}),
+            condition=Expression("codes_issued = :seq", values={":seq": seq}),
+        )
 
 
 def create_customer_coupon(

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from shared.storage import dynamodb, keys
-from shared.storage.dynamodb import ConditionFailed, Expression, Item
+from shared.storage.dynamodb import Expression, Item, Put, TransactionCancelled, Update
 from shared.storage.ledger import LedgerHead
 
 PROFILE_FIELDS = ("name", "email", "phone", "tags", "enrolled_at", "tier", "brand", "attributes")
@@ -28,6 +28,8 @@ class CustomerRecord:
     brand: str | None = None
     attributes: dict[str, Any] = field(default_factory=dict)
     referred_by: str | None = None
+    referral_code: str | None = None
+    profile_version: int = 0
     points_balance: int = 0
     points_earned: int = 0
     points_redeemed: int = 0
@@ -54,6 +56,8 @@ class CustomerRecord:
             brand=item.get("brand"),
             attributes=item.get("attributes") or {},
             referred_by=item.get("referred_by"),
+            referral_code=item.get("referral_code"),
+            profile_version=item.get("profile_version", 0),
             points_balance=item.get("points_balance", 0),
             points_earned=item.get("points_earned", 0),
             points_redeemed=item.get("points_redeemed", 0),
@@ -62,12 +66,9 @@ class CustomerRecord:
         )
 
 
-class ReferrerAlreadySet(Exception):
-    """``referred_by`` is written once: changing it would let a referral be credited twice."""
-
-    def __init__(self, current: str | None) -> None:
-        super().__init__(current)
-        self.current = current
+class CustomerChanged(Exception):
+    """The profile changed (or was created, or the new referral code was taken) since it was read: read
+    again and retry."""
 
 
 def get(app_id: str, source_id: str) -> CustomerRecord | None:
@@ -75,11 +76,33 @@ def get(app_id: str, source_id: str) -> CustomerRecord | None:
     return CustomerRecord.from_item(item) if item else None
 
 
+def read(app_id: str, source_id: str, referral_code: str | None = None) -> tuple[CustomerRecord | None, str | None]:
+    """The profile and, when a referral code is given, the source_id of the customer owning it: one round trip."""
+    if referral_code is None:
+        return get(app_id, source_id), None
+    profile, owner = None, None
+    for item in dynamodb.batch_get([keys.customer(app_id, source_id), keys.referral_code(app_id, referral_code)]):
+        if item.get("type") == "customer":
+            profile = CustomerRecord.from_item(item)
+        else:
+            owner = item["source_id"]
+    return profile, owner
+
+
+def code_claim(app_id: str, code: str, source_id: str) -> Put:
+    """The referral code item, written in the transaction that gives ``source_id`` its code."""
+    return Put(
+        {**keys.referral_code(app_id, code), "type": "referral_code", "source_id": source_id},
+        condition=Expression("attribute_not_exists(PK)"),
+    )
+
+
 def creation_values(
-    source_id: str, new_customer_id: str, now: str, credit: int = 0
+    source_id: str, new_customer_id: str, now: str, credit: int = 0, referral_code: str | None = None
 ) -> tuple[list[str], dict[str, Any]]:
     """The SET clauses that make a profile exist without touching one that does, crediting ``credit``
-    points: shared by every writer that may be first to see a customer (upsert, event ingestion)."""
+    points: shared by every writer that may be first to see a customer (upsert, event ingestion). A
+    writer that read no profile gives ``referral_code`` and claims it in the same transaction."""
     clauses = [
         "#type = :customer_type",
         "source_id = :source_id",
@@ -98,15 +121,24 @@ def creation_values(
         ":zero": 0,
         ":credit": credit,
     }
+    if referral_code is not None:
+        clauses.append("referral_code = if_not_exists(referral_code, :referral_code)")
+        values[":referral_code"] = referral_code
     return clauses, values
 
 
 def touch(
-    source_id: str, new_customer_id: str, now: str, credit: int = 0, head: LedgerHead | None = None
+    source_id: str,
+    new_customer_id: str,
+    now: str,
+    credit: int = 0,
+    head: LedgerHead | None = None,
+    referral_code: str | None = None,
 ) -> Expression:
     """Create or touch the profile, crediting ``credit`` points; ``head``: the ledger head once this
-    write's entries are in (condition it with ``ledger_head_is`` on the head read)."""
-    clauses, values = creation_values(source_id, new_customer_id, now, credit)
+    write's entries are in (condition it with ``ledger_head_is`` on the head read); ``referral_code``:
+    the code of a profile this write creates (with ``code_claim`` in the same transaction)."""
+    clauses, values = creation_values(source_id, new_customer_id, now, credit, referral_code)
     if head is not None:
         clauses += ["ledger_seq = :ledger_seq", "ledger_ms = :ledger_ms"]
         values |= {":ledger_seq": head.sequence, ":ledger_ms": head.last_ms}
@@ -127,25 +159,54 @@ def ledger_head_is(expected: LedgerHead) -> Expression:
     )
 
 
-def ensure(app_id: str, source_id: str, new_customer_id: str, now: str) -> CustomerRecord:
-    return CustomerRecord.from_item(
-        dynamodb.update_item(keys.customer(app_id, source_id), touch(source_id, new_customer_id, now))
-    )
-
-
-def upsert(
+def create(
     app_id: str,
     source_id: str,
     new_customer_id: str,
+    referral_code: str,
+    now: str,
+    fields: Mapping[str, Any],
+    referred_by: str | None = None,
+) -> CustomerRecord:
+    """A new profile and its referral code item, together or not at all."""
+    item: Item = {
+        **keys.customer(app_id, source_id),
+        "type": "customer",
+        "source_id": source_id,
+        "customer_id": new_customer_id,
+        "created_at": now,
+        "updated_at": now,
+        "points_balance": 0,
+        "points_earned": 0,
+        "points_redeemed": 0,
+        "referral_code": referral_code,
+        "profile_version": 1,
+        "referred_by": referred_by,
+        **{name: value for name, value in fields.items() if value is not None},
+    }
+    try:
+        dynamodb.transact_write(
+            [Put(item, condition=Expression("attribute_not_exists(PK)")), code_claim(app_id, referral_code, source_id)]
+        )
+    except TransactionCancelled as error:
+        raise CustomerChanged from error
+    return CustomerRecord.from_item(item)
+
+
+def update(
+    app_id: str,
+    current: CustomerRecord,
     now: str,
     changes: Mapping[str, Any],
-    referred_by: str | None,
-    clear_referrer: bool,
+    referred_by: str | None = None,
+    referral_code: str | None = None,
 ) -> CustomerRecord:
-    """Create or update in one conditional write; fields absent from ``changes`` keep their value and
-    fields given as None are removed, so concurrent upserts of different fields all land."""
-    set_clauses, values = creation_values(source_id, new_customer_id, now)
+    """Set the given fields (None removes one) if the profile is still the version read; ``referral_code``
+    gives a profile created before codes existed its code, claimed in the same transaction."""
     names = {"#type": "type"}
+    values: dict[str, Any] = {":now": now, ":one": 1}
+    set_clauses = ["updated_at = :now", "profile_version = if_not_exists(profile_version, :zero) + :one"]
+    values[":zero"] = 0
     remove_clauses: list[str] = []
     for index, (name, value) in enumerate(changes.items()):
         names[f"#f{index}"] = name
@@ -154,18 +215,34 @@ def upsert(
         else:
             set_clauses.append(f"#f{index} = :f{index}")
             values[f":f{index}"] = value
-    condition = None
     if referred_by is not None:
         set_clauses.append("referred_by = :referred_by")
         values[":referred_by"] = referred_by
-        condition = Expression("attribute_not_exists(referred_by) OR referred_by = :referred_by")
-    elif clear_referrer:
-        condition = Expression("attribute_not_exists(referred_by)")
+    if referral_code is not None:
+        set_clauses.append("referral_code = :referral_code")
+        values[":referral_code"] = referral_code
     text = "SET " + ", ".join(set_clauses) + (" REMOVE " + ", ".join(remove_clauses) if remove_clauses else "")
+    condition = (
+        Expression("#type = :customer_type AND profile_version = :seen", values={":seen": current.profile_version})
+        if current.profile_version
+        else Expression("#type = :customer_type AND attribute_not_exists(profile_version)")
+    )
+    condition.values[":customer_type"] = "customer"
+    key = keys.customer(app_id, current.source_id)
     try:
-        item = dynamodb.update_item(
-            keys.customer(app_id, source_id), Expression(text, names, values), condition=condition
+        if referral_code is None:
+            return CustomerRecord.from_item(
+                dynamodb.update_item(key, Expression(text, names, values), condition=condition)
+            )
+        dynamodb.transact_write(
+            [
+                Update(key, Expression(text, names, values), condition=condition),
+                code_claim(app_id, referral_code, current.source_id),
+            ]
         )
-    except ConditionFailed as error:
-        raise ReferrerAlreadySet((error.item or {}).get("referred_by")) from error
-    return CustomerRecord.from_item(item)
+    except (dynamodb.ConditionFailed, TransactionCancelled) as error:
+        raise CustomerChanged from error
+    updated = get(app_id, current.source_id)
+    if updated is None:
+        raise CustomerChanged
+    return updated

@@ -40,6 +40,7 @@ _RETRYABLE_CODES = frozenset(
     }
 )
 _serializer = TypeSerializer()
+_LONGEST_EXACT_INTEGER = 10**38
 _deserializer = TypeDeserializer()
 
 
@@ -104,6 +105,9 @@ def _to_storable(value: Any) -> Any:
     """DynamoDB numbers are decimals: floats go through their shortest repr so 0.1 stays 0.1."""
     if isinstance(value, float):
         return Decimal(repr(value))
+    if isinstance(value, int) and not isinstance(value, bool) and abs(value) >= _LONGEST_EXACT_INTEGER:
+        # 10**40 has one significant digit, but as 41 digits the SDK's 38-digit context refuses it.
+        return Decimal(value).normalize()
     if isinstance(value, Mapping):
         return {k: _to_storable(v) for k, v in value.items()}
     if isinstance(value, list | tuple):
@@ -113,7 +117,11 @@ def _to_storable(value: Any) -> Any:
 
 def _from_storable(value: Any) -> Any:
     if isinstance(value, Decimal):
-        return int(value) if value == value.to_integral_value() else float(value)
+        if value == value.to_integral_value():
+            return int(value)
+        # A float only when it is exactly the stored number (an exact sum may need more digits).
+        as_float = float(value)
+        return as_float if Decimal(repr(as_float)) == value else value
     if isinstance(value, dict):
         return {k: _from_storable(v) for k, v in value.items()}
     if isinstance(value, list):

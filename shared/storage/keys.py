@@ -35,6 +35,13 @@ def customer(app_id: str, source_id: str) -> dict[str, str]:
     return {PK: customer_partition(app_id, source_id), SK: "PROFILE"}
 
 
+# --- referral codes ---
+# One item per referral code, claimed with attribute_not_exists in the transaction that creates its
+# customer: a code is unique per application and finding its owner is one key read.
+def referral_code(app_id: str, code: str) -> dict[str, str]:
+    return {PK: f"{tenant_prefix(app_id)}REFCODE#{code}", SK: "REFCODE"}
+
+
 # Campaigns of one application share a partition: the progress API reads them all in one query.
 def campaigns_partition(app_id: str) -> str:
     return f"{tenant_prefix(app_id)}CAMPAIGNS"

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from shared import clock
-from shared.domain.rules import RuleProgress
+from shared.domain.rules import RuleProgress, exact
 from shared.storage import customers, dynamodb, keys, ledger
 from shared.storage.customers import CustomerRecord
 from shared.storage.dynamodb import Expression, Item, Put, TransactAction, TransactionCancelled, Update
@@ -47,7 +47,7 @@ def _progress_item(app_id: str, source_id: str, rule_key: RuleKey, progress: Rul
 
 def progress_from_item(item: Item) -> RuleProgress:
     return RuleProgress(
-        counts=tuple(item["counts"]),
+        counts=tuple(exact(count) for count in item["counts"]),
         triggered=tuple(item["triggered"]),
         status=item["status"],
         start_time=item.get("start_time"),
@@ -208,6 +208,8 @@ class EventWrite:
     now_ms: int
     heads: Mapping[str, LedgerHead]  # the ledger head read, per customer this write may credit
     new_customer_ids: Mapping[str, str]  # per customer: its cust_ id should this write create it
+    # Customers no profile was read for: this write creates them, each with this referral code claimed.
+    new_referral_codes: Mapping[str, str] = field(default_factory=dict)
     rules: list[RuleWrite] = field(default_factory=list)
     _extra_keys: set[tuple[Any, ...]] = field(default_factory=set)
 
@@ -216,7 +218,9 @@ class EventWrite:
 
     def add(self, rule: RuleWrite) -> bool:
         """Add ``rule`` if it fits in this transaction; False (and nothing added) when it does not."""
-        item_count = sum(r.item_count for r in self.rules) + rule.item_count + len(self._owners(rule))
+        owners = self._owners(rule)
+        profile_items = len(owners) + len(owners & set(self.new_referral_codes))
+        item_count = sum(r.item_count for r in self.rules) + rule.item_count + profile_items
         extra_keys = {_action_key(action) for action in rule.items}
         if self.rules and (item_count > MAX_TRANSACTION_ITEMS or extra_keys & self._extra_keys):
             return False
@@ -244,13 +248,18 @@ class EventWrite:
         for owner in sorted(self._owners()):
             credit = sum(entry.points for entry in entries if entry.source_id == owner)
             moved = heads.get(owner) != self.heads.get(owner)
+            code = self.new_referral_codes.get(owner)
+            condition = customers.ledger_head_is(self.heads[owner]) if moved else None
+            if code is not None:  # new: no profile may have appeared since read (which implies the head)
+                condition = _ABSENT
+                actions.append(customers.code_claim(self.app_id, code, owner))
             actions.append(
                 Update(
                     keys.customer(self.app_id, owner),
                     customers.touch(
-                        owner, self.new_customer_ids[owner], now_iso, credit, heads[owner] if moved else None
+                        owner, self.new_customer_ids[owner], now_iso, credit, heads[owner] if moved else None, code
                     ),
-                    condition=customers.ledger_head_is(self.heads[owner]) if moved else None,
+                    condition=condition,
                 )
             )
         for rule in self.rules:

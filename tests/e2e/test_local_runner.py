@@ -324,3 +324,32 @@ def test_a_restart_on_the_same_state_file_keeps_customers_and_the_demo_applicati
         assert json.loads((state_file.parent / "demo-app.json").read_text()) == demo
     after = developer_demo.read_bytes() if developer_demo.exists() else None
     assert after == before, "a runner on another state file must not touch .local/demo-app.json"
+
+
+# ------------------------------------------------------------------------------------- coming from Rehook
+
+
+def test_a_rehook_integration_works_unchanged(http: HttpClient, demo_auth: str) -> None:
+    """The three calls of Rehook's Segment destination, over HTTP, as the README's curl shows them."""
+    wrong = basic(DEMO_API_KEY, DEMO_SECRET_KEY + "x")
+    assert http.request("GET", "/events/segment/check-auth", authorization=demo_auth).status == 200
+    assert http.request("GET", "/events/segment/check-auth", authorization=wrong).status == 401
+    campaign = {"campaign_name": "Spend 100", "rules": [{"rule_name": "Revenue 100", "action_type": "RTA",
+                "actions": [{"event_name": "Order Completed", "measure": "sum", "property": "revenue", "target": 100}],
+                "reward": {"type": "points", "points": 250}}]}  # fmt: skip
+    assert http.request("POST", "/campaigns", json_body=campaign, authorization=demo_auth).status == 201
+    referrer, referee = _unique("alice"), _unique("bob")
+    alice = http.request("POST", "/customers", json_body={"source_id": referrer, "metadata": {"firstName": "Alice"}},
+                         authorization=demo_auth)  # fmt: skip
+    assert alice.status == 201, alice.body
+    bob = http.request("POST", "/customers", authorization=demo_auth, json_body={
+        "source_id": referee, "metadata": {"email": "bob@example.com", "address": {"city": "Pune"}},
+        "referral_code": alice.json()["referral_code"]})  # fmt: skip
+    assert bob.status == 201, bob.body
+    assert (bob.json()["referred_by"], bob.json()["attributes"]) == (referrer, {"address": {"city": "Pune"}})
+    for revenue in (40.5, 40.5, 19):
+        answer = http.request("POST", "/events/invoke", authorization=demo_auth,
+                              json_body={"event_name": "Order Completed", "source_id": referee,
+                                         "metadata": {"revenue": revenue, "products": [{"sku": "A"}]}})  # fmt: skip
+        assert answer.status == 200, answer.body
+    assert [(r["source_id"], r["points"]) for r in answer.json()["rewards"]] == [(referee, 250)]

@@ -28,8 +28,18 @@ MAX_CLIENT_ATTEMPTS = 20
 KINDS: list[FaultKind] = ["throttle", "lost_response"]
 ERROR_FIELDS = {"code", "key", "message", "details", "request_id"}
 # Ids, times and request ids differ between runs and tenants; what they point at is compared instead.
-_VOLATILE = {"id", "created_at", "updated_at", "cancelled_at", "reverted_at", "timestamp", "request_id", "next_cursor",
-             "time_left"}  # fmt: skip
+_VOLATILE = {
+    "id",
+    "referral_code",
+    "created_at",
+    "updated_at",
+    "timestamp",
+    "request_id",
+    "next_cursor",
+    "time_left",
+    "reverted_at",
+    "cancelled_at",
+}
 
 
 @pytest.fixture

@@ -63,6 +63,7 @@ upserts = st.fixed_dictionaries({}, optional={name: st.none() | values for name,
 class Customer:
     id: str
     created_at: str
+    referral_code: str  # given at creation, then never changes
     fields: dict[str, Any] = field(default_factory=dict)
     referred_by: str | None = None
 
@@ -74,6 +75,7 @@ class Customer:
             "source_id": source_id,
             **{name: self.fields.get(name, EMPTY.get(name)) for name in PROFILE_FIELDS},
             "referred_by": self.referred_by,
+            "referral_code": self.referral_code,
             "points": {"balance": 0, "earned": 0, "redeemed": 0},
             "created_at": self.created_at,
         }
@@ -166,7 +168,9 @@ class CustomersMachine(ApiStateMachine):
         assert response.status == (200 if customer else 201), response.body
         answer = response.json()
         if customer is None:
-            customer = self.customers[app][source_id] = Customer(answer["id"], answer["created_at"])
+            customer = self.customers[app][source_id] = Customer(
+                answer["id"], answer["created_at"], answer["referral_code"]
+            )
         for name, value in body.items():
             if name == "referred_by":
                 customer.referred_by = value or customer.referred_by
@@ -198,6 +202,9 @@ class CustomersMachine(ApiStateMachine):
     def tenants_never_share_a_customer(self) -> None:
         ids = [c.id for customers in self.customers.values() for c in customers.values()]
         assert len(ids) == len(set(ids)), ids
+        for customers in self.customers.values():
+            codes = [c.referral_code for c in customers.values()]
+            assert len(codes) == len(set(codes)), codes
 
 
 def test_customers_and_idempotency_keys_follow_the_model() -> None:

@@ -168,6 +168,8 @@ EXAMPLE_BODIES: dict[str, Any] = {
     "POST /rewards": REWARD_BODY,
     "POST /coupons": POOL_COUPON_BODY,
     "POST /coupons/{coupon_id}/codes": POOL_CODES_BODY,
+    "POST /customers": {"source_id": "KMN@123", "metadata": {"name": "Krish", "plan": "pro"}, "referral_code": None},
+    "POST /events/invoke": {"event_name": "Order Completed", "source_id": "KMN@123", "metadata": {"revenue": 40.5}},
 }
 
 

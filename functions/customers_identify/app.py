@@ -1,0 +1,32 @@
+"""POST /customers: Rehook's identify, create or update a customer from its metadata."""
+
+from aws_lambda_powertools.event_handler import Response
+
+from shared.api.context import tenant_id
+from shared.api.customers import upserted
+from shared.api.http import http_handler, new_router
+from shared.api.idempotency import idempotent
+from shared.api.params import IdempotencyKeyHeader
+from shared.domain import customers
+from shared.models.customers import CustomerIdentify, CustomerResponse
+
+router = new_router()
+
+
+@router.post(
+    "/customers",
+    summary="Create or update a customer (Rehook's identify)",
+    operation_id="identifyCustomer",
+    tags=["Compatibility"],
+    responses={200: {"description": "Updated"}, 201: {"description": "Created"}},
+    middlewares=[idempotent],
+)
+def identify_customer(
+    body: CustomerIdentify, idempotency_key: IdempotencyKeyHeader = None
+) -> Response[CustomerResponse]:
+    del idempotency_key  # declared for validation and the spec; the idempotency middleware uses it
+    profile, attributes = body.profile_changes()
+    return upserted(customers.upsert_customer(tenant_id(router), body.source_id, profile, attributes))
+
+
+lambda_handler = http_handler(router)
