@@ -490,6 +490,150 @@ def _retry_delivery(world: World) -> list[Case]:
     return [Case("unknown delivery (404)", lambda: Request({"webhook_id": webhook_id, "delivery_id": "dlv_bench"}))]
 
 
+# --- rewards catalog ---
+CATALOG_SIZE = 20
+BENCH_REWARD: dict[str, Any] = {
+    "name": "Bench headphones",
+    "type": "MATERIAL",
+    "parameters": {"product": {"id": "prod_bench"}},
+    "stock": 1_000_000,
+    "points_to_be_redeemed": 0,
+    "brand": "1",
+    "member_eligibility_rules": [
+        {
+            "conditions": [
+                {"operator": "Contain any of", "attribute": "User Tags", "value": ["vip", "cohortA"]},
+                "AND",
+                {"operator": "Greater than", "attribute": "Points Balance", "value": -1},
+            ]
+        }
+    ],
+    "custom_transaction_attributes": [
+        {"attribute_id": "source_of_redemption", "attribute_name": "Source", "attribute_type": "Text"}
+    ],
+    "translations": {"fr": {"name": "Casque"}},
+}
+
+
+def new_reward(world: World, body: Mapping[str, Any] = BENCH_REWARD) -> str:
+    created = world.expect(
+        world.send("POST", "/rewards", body=body, headers=CONTENT_TYPE), 201, what="POST /rewards (setup)"
+    )
+    reward_id: str = created["id"]
+    return reward_id
+
+
+def existing_reward(world: World) -> str:
+    reward_id: str = world.fixture("reward", lambda: new_reward(world))
+    return reward_id
+
+
+def _redeem(world: World, source_id: str, reward_id: str) -> str:
+    path = f"/customers/{quote(source_id, safe='')}/rewards/{reward_id}/redeem"
+    redeemed = world.expect(world.send("POST", path, body={}, headers=CONTENT_TYPE), 201, what="redeem (setup)")
+    redemption_id: str = redeemed["id"]
+    return redemption_id
+
+
+@route("POST", "/rewards")
+def _create_reward(world: World) -> list[Case]:
+    return [Case("MATERIAL with a rule", lambda: Request(headers=CONTENT_TYPE, body=BENCH_REWARD))]
+
+
+@route("GET", "/rewards")
+def _list_rewards(world: World) -> list[Case]:
+    for _ in range(3):
+        new_reward(world)
+    return [
+        Case("3 rewards", lambda: Request(query={"limit": "20"})),
+        Case("filtered by type and brand", lambda: Request(query={"type": "MATERIAL", "brand": "1"})),
+    ]
+
+
+@route("GET", "/rewards/{reward_id}")
+def _get_reward(world: World) -> list[Case]:
+    reward_id = existing_reward(world)
+    return [Case("existing", lambda: Request({"reward_id": reward_id}))]
+
+
+@route("PATCH", "/rewards/{reward_id}")
+def _update_reward(world: World) -> list[Case]:
+    reward_id = existing_reward(world)
+    return [Case("rename", lambda: Request({"reward_id": reward_id}, headers=CONTENT_TYPE, body={"name": "Renamed"}))]
+
+
+@route("DELETE", "/rewards/{reward_id}")
+def _disable_reward(world: World) -> list[Case]:
+    return [Case("disable", lambda: Request({"reward_id": new_reward(world)}))]
+
+
+@route("GET", "/customers/{source_id}/rewards")
+def _customer_rewards(world: World) -> list[Case]:
+    existing = existing_customer(world)
+    for _ in range(CATALOG_SIZE):
+        new_reward(world)
+    return [
+        Case(f"{CATALOG_SIZE} rewards", lambda: Request({"source_id": existing})),
+        Case(f"{CATALOG_SIZE} rewards, explain", lambda: Request({"source_id": existing}, query={"explain": "true"})),
+    ]
+
+
+@route("POST", "/customers/{source_id}/rewards/{reward_id}/redeem")
+def _redeem_reward(world: World) -> list[Case]:
+    existing = existing_customer(world)
+    reward_id = existing_reward(world)
+    body = {"custom_transaction_attributes": {"source_of_redemption": "bench"}}
+    return [
+        Case(
+            "MATERIAL",
+            lambda: Request({"source_id": existing, "reward_id": reward_id}, headers=CONTENT_TYPE, body=body),
+        ),
+        Case(
+            "MATERIAL, Idempotency-Key",
+            lambda: Request(
+                {"source_id": existing, "reward_id": reward_id},
+                headers={**CONTENT_TYPE, "Idempotency-Key": world.unique("key")},
+                body=body,
+            ),
+        ),
+    ]
+
+
+@route("POST", "/customers/{source_id}/rewards/redemptions/{redemption_id}/cancel")
+def _cancel_redemption(world: World) -> list[Case]:
+    existing = existing_customer(world)
+    reward_id = existing_reward(world)
+    return [
+        Case(
+            "MATERIAL",
+            lambda: Request({"source_id": existing, "redemption_id": _redeem(world, existing, reward_id)}),
+        )
+    ]
+
+
+@route("GET", "/customers/{source_id}/rewards/redemptions")
+def _list_reward_redemptions(world: World) -> list[Case]:
+    existing = existing_customer(world)
+    reward_id = existing_reward(world)
+    for _ in range(3):
+        _redeem(world, existing, reward_id)
+    return [Case("3 redemptions", lambda: Request({"source_id": existing}))]
+
+
+@route("GET", "/rewards/core/v1/user/reward/{rewardId}/brand/{brandName}")
+def _brand_reward(world: World) -> list[Case]:
+    existing = existing_customer(world)
+    reward_id = existing_reward(world)
+    return [
+        Case("no user", lambda: Request({"rewardId": reward_id, "brandName": "1"})),
+        Case(
+            "user and language",
+            lambda: Request({"rewardId": reward_id, "brandName": "1"}, query={"userId": existing, "language": "fr"}),
+        ),
+        Case("6004", lambda: Request({"rewardId": reward_id, "brandName": "2"})),
+    ]
+
+
 DUE_WINDOWS_PER_SWEEP = 5
 
 

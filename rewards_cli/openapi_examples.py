@@ -142,6 +142,27 @@ _WHOLECART = {
     },
 }
 
+# SPEC §10: a CAMPAIGN reward with seed 001's eligibility rule and custom attribute and seed 003's fields.
+_FIVE_OFF = {
+    "name": "$5 OFF", "type": "CAMPAIGN", "code": "$5_OFF", "brand": "1", "tier": "SILVER",
+    "parameters": {"campaign": {"id": "coupm_tfKRcTxedjr17FH3m267V", "type": "DISCOUNT_COUPONS"}},
+    "payment_configs": [{"payment_mode": "POINTS", "points": 500}],
+    "member_eligibility_rules": [{"show_on_member_dashboard": True, "include_in_api_response": True,
+        "conditions": [{"operator": "Between", "attribute": "Enrolment Date", "value": "11/1/2021-2/28/2023"},
+                       "AND",
+                       {"operator": "Contain all of", "attribute": "User Tags", "value": ["cohortA"]}]}],
+    "custom_transaction_attributes": [{"attribute_id": "source_of_redemption",
+        "attribute_name": "Source Of Redemption", "attribute_type": "Text", "is_attribute_mandatory": False}],
+    "translations": {"fr": {"name": "5 $ de réduction", "description": "..."}},
+    "start_time": "2026-01-01T00:00:00Z", "end_time": "2027-01-01T00:00:00Z",
+}  # fmt: skip
+
+# Seed 002's three reward types.
+_SEED_002_MATERIAL = {"name": "Headphones", "type": "MATERIAL", "parameters": {"product": {"id": "prod_0a4e2d8f4d"}},
+                      "stock": 70, "attributes": {"description": "Wireless headphones"}}  # fmt: skip
+_SEED_002_COIN = {"name": "Pay with points", "type": "COIN",
+                  "parameters": {"coin": {"exchange_ratio": 50, "points_ratio": 2000}}}  # fmt: skip
+
 EXAMPLES: dict[str, list[Example]] = {
     "getRewardProgress": [
         Example("Real time actions (seed 000)", responses={200: [_RTA_PROGRESS], 404: _CUSTOMER_NOT_FOUND}),
@@ -180,6 +201,17 @@ EXAMPLES: dict[str, list[Example]] = {
         ),
     ],
     "validateCoupons": [Example("The seed 004 order", request=_APPLY_ORDER)],
+    "createReward": [
+        Example("A CAMPAIGN reward with eligibility rules (SPEC §10)", request=_FIVE_OFF),
+        Example("A MATERIAL reward (seed 002)", request=_SEED_002_MATERIAL),
+        Example("A COIN reward (seed 002)", request=_SEED_002_COIN),
+    ],
+    "getBrandReward": [
+        Example(
+            "Missing, disabled or another brand's (seed 003)",
+            responses={404: {"status": {"success": False, "code": 6004, "message": "Reward not found or disabled"}}},
+        ),
+    ],
     "upsertCustomer": [
         Example(
             "A profile", request={"name": "Krish", "email": "krish@example.com", "tags": ["cohortA"], "tier": "SILVER"}

@@ -18,6 +18,10 @@ _RENDERABLE_MS = (
 )
 
 
+def now_epoch_ms() -> int:
+    return time.time_ns() // 1_000_000
+
+
 def iso_from_epoch_ms(epoch_ms: int) -> str:
     """ISO 8601 UTC with milliseconds and a ``Z``, the seeds' format (``2021-02-09T13:58:20.194Z``)."""
     epoch_ms = min(max(int(epoch_ms), _RENDERABLE_MS[0]), _RENDERABLE_MS[1])
@@ -26,4 +30,4 @@ def iso_from_epoch_ms(epoch_ms: int) -> str:
 
 
 def now_iso() -> str:
-    return iso_from_epoch_ms(time.time_ns() // 1_000_000)
+    return iso_from_epoch_ms(now_epoch_ms())

@@ -21,6 +21,8 @@ IdempotencyKeyHeader = Annotated[
         "and changes nothing again; with another request it is a 409. Remembered 24 hours.",
     ),
 ]
+RewardIdPath = Annotated[str, Path(min_length=1, max_length=64, description="rew_… id")]
+RedemptionIdPath = Annotated[str, Path(min_length=1, max_length=64, description="red_… id")]
 CouponIdPath = Annotated[str, Path(min_length=1, max_length=64, description="coupm_… id")]
 WebhookIdPath = Annotated[str, Path(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_]+$", description="whk_… id")]
 DeliveryIdPath = Annotated[str, Path(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_]+$", description="dlv_… id")]

@@ -10,7 +10,7 @@ from shared.domain.rules import CampaignSpec
 from shared.errors import Conflict, NotFound, ValidationFailed
 from shared.ids import new_id
 from shared.models.campaigns import CampaignCreate, CampaignPatch
-from shared.storage import campaigns, coupons
+from shared.storage import campaigns, coupons, rewards
 from shared.storage.campaigns import CampaignChanged
 
 # One transaction writes the campaign and a copy of each rule per event name: DynamoDB allows 100 items.
@@ -19,7 +19,7 @@ MAX_RULE_ENTRIES = 99
 # transaction per ~30 changed rules) would risk the function's timeout. Checked when a campaign is
 # created or activated; two campaigns created at the same instant may pass it together.
 MAX_ACTIVE_RULES_PER_EVENT_NAME = 2000
-GRANTABLE_REWARDS = frozenset({"points", "coupon"})
+GRANTABLE_REWARDS = frozenset({"points", "coupon", "reward"})
 
 
 class CampaignNotFound(NotFound):
@@ -30,10 +30,9 @@ class CampaignNotFound(NotFound):
 def create_campaign(app_id: str, request: CampaignCreate) -> CampaignSpec:
     for index, rule in enumerate(request.rules):
         if rule.reward.type not in GRANTABLE_REWARDS:
-            raise ValidationFailed(
-                f"rules.{index}.reward.type: only points and coupon rewards can be granted for now "
-                "(reward grants arrive with the rewards catalog)"
-            )
+            raise ValidationFailed(f"rules.{index}.reward.type: only points, coupon and reward rewards can be granted")
+        if rule.reward.reward_id is not None:
+            _check_grantable_reward(app_id, f"rules.{index}.reward.reward_id", rule.reward.reward_id)
         coupon_id = rule.reward.coupon_id
         if rule.reward.type == "coupon" and coupon_id is not None and coupons.get_definition(app_id, coupon_id) is None:
             raise ValidationFailed(f"rules.{index}.reward.coupon_id: no coupon {coupon_id} in this application")
@@ -52,6 +51,15 @@ def create_campaign(app_id: str, request: CampaignCreate) -> CampaignSpec:
     campaign = request.to_spec(ids)
     campaigns.create(app_id, campaign)
     return campaign
+
+
+def _check_grantable_reward(app_id: str, field: str, reward_id: str) -> None:
+    """A rule may grant a catalog reward of this application that gives something without points."""
+    found = rewards.get(app_id, reward_id)
+    if found is None:
+        raise ValidationFailed(f"{field}: there is no reward {reward_id} in this application")
+    if found.reward_type == "COIN":
+        raise ValidationFailed(f"{field}: a COIN reward turns points into value; it cannot be granted")
 
 
 def get_campaign(app_id: str, campaign_id: str) -> CampaignSpec:

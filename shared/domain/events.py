@@ -33,6 +33,7 @@ from shared import clock
 from shared.domain import coupons, rules
 from shared.domain.coupons import CouponGranted
 from shared.domain.customers import ensure_customer
+from shared.domain.grants import RewardGrant
 from shared.domain.rules import ActionView, CampaignSpec, RuleProgress, RuleSpec
 from shared.errors import ServiceUnavailable, ValidationFailed
 from shared.ids import new_id, new_referral_code
@@ -72,9 +73,13 @@ class PointsGrant:
     type: Literal["points"] = "points"
 
 
-GrantRecord = PointsGrant | CouponGranted  # each grant kind adds its record type here (and to the API's RewardGranted)
+GrantRecord = PointsGrant | CouponGranted | RewardGrant  # each grant kind adds its record type here (and to the API)
 # How a grant's record kept in a rule's marker is read back for a retry's answer, by its ``type``.
-GRANT_RECORD_TYPES: dict[str, type[GrantRecord]] = {"points": PointsGrant, "coupon": CouponGranted}
+GRANT_RECORD_TYPES: dict[str, type[GrantRecord]] = {
+    "points": PointsGrant,
+    "coupon": CouponGranted,
+    "reward": RewardGrant,
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -153,8 +158,21 @@ def _grant_coupon(context: GrantContext) -> Grant | None:
     return Grant(record, items=items)
 
 
-# The extension point for reward types: one writer per ``reward.type`` (coupon and reward plug in here).
-GRANT_WRITERS: dict[str, GrantWriter] = {"points": _grant_points, "coupon": _grant_coupon}
+def _grant_reward(context: GrantContext) -> Grant | None:
+    # Imported here: only functions that grant a catalog reward pay for loading the rewards modules.
+    from shared.domain import redemptions
+
+    reward_id = context.rule.reward.reward_id
+    if reward_id is None:
+        return None
+    granted, items = redemptions.grant_reward(
+        context.app_id, reward_id, context.beneficiary, context.campaign.campaign_id, context.rule.rule_id
+    )
+    return Grant(granted, items=items)
+
+
+# The extension point for reward types: one writer per ``reward.type``.
+GRANT_WRITERS: dict[str, GrantWriter] = {"points": _grant_points, "coupon": _grant_coupon, "reward": _grant_reward}
 
 
 # ------------------------------------------------------------------------------------------ ingestion

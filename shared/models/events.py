@@ -103,7 +103,20 @@ class CouponRewardGranted(ResponseModel):
     refused: str | None = Field(default=None, description="Why no coupon could be given (e.g. the pool is empty)")
 
 
-def _granted(grant: Any) -> RewardGranted | CouponRewardGranted:
+class CatalogRewardGranted(ResponseModel):
+    type: Literal["reward"] = "reward"
+    reward_id: str = Field(description="The catalog reward given")
+    redemption_id: str | None = Field(description="The red_ redemption recording it; null if not issued")
+    coupon_code: str | None = Field(default=None, description="The code issued, for a CAMPAIGN reward")
+    source_id: str
+    campaign_id: str
+    rule_id: str
+    not_issued: str | None = Field(default=None, description="Why nothing could be issued (e.g. out of stock)")
+
+
+def _granted(grant: Any) -> RewardGranted | CouponRewardGranted | CatalogRewardGranted:
+    if hasattr(grant, "reward_id"):
+        return CatalogRewardGranted.model_validate(grant)
     if hasattr(grant, "coupon_id"):
         return CouponRewardGranted.model_validate(grant)
     return RewardGranted.model_validate(grant)
@@ -116,7 +129,7 @@ class EventResponse(ResponseModel):
     timestamp: int
     customer_created: bool
     progress: list[RuleProgressChange]
-    rewards: list[RewardGranted | CouponRewardGranted]
+    rewards: list[RewardGranted | CouponRewardGranted | CatalogRewardGranted]
 
     @classmethod
     def from_outcome(cls, outcome: "EventOutcome") -> "EventResponse":

@@ -1,6 +1,8 @@
 """API model of a points ledger entry."""
 
-from typing import Literal
+from typing import Any, Literal
+
+from pydantic import Field
 
 from shared.models.common import ResponseModel
 from shared.storage.ledger import LedgerEntry
@@ -12,12 +14,14 @@ class TransactionResponse(ResponseModel):
     source_id: str
     points: int
     balance_after: int
-    reason: Literal["rule_completion", "reward_redemption", "adjustment"]
+    reason: Literal["rule_completion", "reward_redemption", "redemption_cancelled", "adjustment"]
     campaign_id: str | None
     rule_id: str | None
     event_name: str | None
     reward_id: str | None
     description: str | None
+    redemption_id: str | None = Field(default=None, description="The red_ redemption that debited or refunded")
+    attributes: dict[str, Any] | None = Field(default=None, description="A redemption's custom transaction attributes")
     created_at: str
 
     @classmethod
@@ -33,5 +37,7 @@ class TransactionResponse(ResponseModel):
             event_name=entry.event_name,
             reward_id=entry.reward_id,
             description=entry.description,
+            redemption_id=entry.redemption_id,
+            attributes=entry.attributes,
             created_at=entry.created_at,
         )

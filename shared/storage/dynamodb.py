@@ -265,6 +265,7 @@ def query(
     consistent: bool = False,
     filter_expression: Expression | None = None,
 ) -> Page:
+    """One page; ``filter_expression`` drops items after they are read (``limit`` counts items read)."""
     args = _expression_args(key_condition, filter_expression)
     if filter_expression is not None:
         args["FilterExpression"] = filter_expression.text

@@ -7,6 +7,7 @@ because the authorizer must find the application from an API key before it knows
 
 from __future__ import annotations
 
+import hashlib
 import zlib
 
 PK = "PK"
@@ -120,6 +121,33 @@ def due_shard_partition(shard: int) -> str:
 def due_entry(end_time: int, item_key: dict[str, str]) -> dict[str, str]:
     shard = zlib.crc32(f"{item_key[PK]}|{item_key[SK]}".encode()) % DUE_SHARDS
     return {DUE_PK: due_shard_partition(shard), DUE_SK: f"{end_time:012d}#{item_key[PK]}|{item_key[SK]}"}
+
+
+# --- rewards catalog ---
+# Rewards of one application share a partition: a member's eligibility reads the whole catalog in one
+# query. A redemption lives in its customer's partition; its red_ id starts with its creation time
+# (ids.new_sortable_id), so the partition lists a customer's redemptions newest first by key alone.
+REWARD_ID_PREFIX = "rew_"
+REDEMPTION_SK_PREFIX = "REDEMPTION#"
+
+
+def rewards_partition(app_id: str) -> str:
+    return f"{tenant_prefix(app_id)}REWARDS"
+
+
+def reward(app_id: str, reward_id: str) -> dict[str, str]:
+    return {PK: rewards_partition(app_id), SK: reward_id}
+
+
+def redemption(app_id: str, source_id: str, redemption_id: str) -> dict[str, str]:
+    return {PK: customer_partition(app_id, source_id), SK: f"{REDEMPTION_SK_PREFIX}{redemption_id}"}
+
+
+def redemption_request(app_id: str, source_id: str, request_key: str) -> dict[str, str]:
+    """Marks a redeem request (its Idempotency-Key, hashed) as applied, written in the same transaction as
+    the redemption: the client's retry after a lost response finds the redemption it made."""
+    digest = hashlib.sha256(request_key.encode()).hexdigest()[:32]
+    return {PK: customer_partition(app_id, source_id), SK: f"REDEEM_REQUEST#{digest}"}
 
 
 # --- coupons ---

@@ -6,12 +6,12 @@ only if it is still the head read, so ``balance_after`` is exact and sort keys s
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
-from typing import Literal
+from typing import Any, Literal
 
 from shared.storage import keys, pagination
 from shared.storage.dynamodb import Expression, Item, Put
 
-Reason = Literal["rule_completion", "reward_redemption", "adjustment"]
+Reason = Literal["rule_completion", "reward_redemption", "redemption_cancelled", "adjustment"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,6 +40,8 @@ class Posting:
     event_name: str | None = None
     reward_id: str | None = None
     description: str | None = None
+    redemption_id: str | None = None
+    attributes: dict[str, Any] | None = None  # a redemption's custom transaction attributes
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,6 +59,8 @@ class LedgerEntry:
     reward_id: str | None = None
     description: str | None = None
     sequence: int | None = None  # None on entries written before sequences existed
+    redemption_id: str | None = None
+    attributes: dict[str, Any] | None = None
 
 
 def entry(source_id: str, posting: Posting, head: LedgerHead, created_at: str) -> LedgerEntry:
@@ -75,6 +79,8 @@ def entry(source_id: str, posting: Posting, head: LedgerHead, created_at: str) -
         reward_id=posting.reward_id,
         description=posting.description,
         sequence=head.sequence,
+        redemption_id=posting.redemption_id,
+        attributes=posting.attributes,
     )
 
 

@@ -55,11 +55,13 @@ def test_invalid_campaigns_are_400s_naming_the_field(api: ApiClient, payload: di
     assert api.get("/campaigns").json()["data"] == []
 
 
-def test_only_points_and_coupon_rewards_can_be_granted_for_now(api: ApiClient) -> None:
+def test_a_reward_grant_names_a_reward_of_the_application(api: ApiClient) -> None:
     payload = _broken(["rules", 0, "reward"], {"type": "reward", "reward_id": "rew_tfKRcTxedjr17FH3m267V"})
     response = api.post("/campaigns", payload)
     assert response.status == 400
-    assert response.json()["details"].startswith("rules.0.reward.type: only points and coupon rewards can be granted")
+    assert response.json()["details"] == (
+        "rules.0.reward.reward_id: there is no reward rew_tfKRcTxedjr17FH3m267V in this application"
+    )
 
 
 def test_a_coupon_reward_names_a_coupon_of_the_application(api: ApiClient, other_api: ApiClient) -> None:

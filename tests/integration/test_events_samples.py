@@ -18,6 +18,7 @@ from rewards_cli.apigw import policy_allows
 from rewards_cli.lambdas import FunctionPool
 from rewards_cli.template import PROJECT_ROOT, Function, load
 from shared.auth import parse_basic_header
+from tests.support.api import is_compatibility_path, is_not_found_answer
 
 EVENTS_DIR = PROJECT_ROOT / "events"
 DEMO_APP_ID = "app_demoEventsApplication"
@@ -254,7 +255,9 @@ def _check_proxy_result(event: dict[str, Any], result: dict[str, Any], seed_erro
     if result["statusCode"] == 204:
         return
     body = json.loads(result["body"])
-    if result["statusCode"] >= 400:
+    if result["statusCode"] == 404 and is_compatibility_path(event["path"]):
+        assert is_not_found_answer(event["path"], body), body
+    elif result["statusCode"] >= 400:
         assert set(body) == ERROR_KEYS
         assert (body["code"], body["request_id"]) == (result["statusCode"], request_id)
     assert "Traceback" not in result["body"]

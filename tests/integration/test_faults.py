@@ -21,6 +21,7 @@ from rewards_cli.gateway import HttpResponse
 from tests.support.api import ApiClient
 from tests.support.coupons import order_body
 from tests.support.faults import DynamoCall, FaultInjector, FaultKind, FaultPlan, at, injecting_faults, randomly
+from tests.support.rewards import give_points
 from tests.support.stateful import Operation, create_path_objects, new_credentials, operations, send
 
 MAX_CLIENT_ATTEMPTS = 20
@@ -37,6 +38,7 @@ _VOLATILE = {
     "next_cursor",
     "time_left",
     "reverted_at",
+    "cancelled_at",
 }
 
 
@@ -151,6 +153,53 @@ def _event_state(api: ApiClient) -> Any:
     ]
 
 
+MUG = {"name": "Mug", "type": "MATERIAL", "parameters": {"product": {"id": "prod_mug"}}, "stock": 5,
+       "points_to_be_redeemed": 100}  # fmt: skip
+
+
+# The ids a scenario's prepare step made, per application: the request itself must be one call to the API.
+_PREPARED: dict[str, str] = {}
+
+
+def _prepare_redemption(api: ApiClient) -> None:
+    created = api.post("/rewards", MUG)
+    assert created.status == 201
+    _PREPARED[f"{api.credentials.app_id}/reward"] = created.json()["id"]
+    give_points(api, "KMN@123", 300)
+
+
+def _redeem_reward(api: ApiClient) -> HttpResponse:
+    reward_id = _PREPARED[f"{api.credentials.app_id}/reward"]
+    return api.post(f"/customers/KMN@123/rewards/{reward_id}/redeem", {}, headers={"Idempotency-Key": "red-1"})
+
+
+def _prepare_cancel(api: ApiClient) -> None:
+    _prepare_redemption(api)
+    redeemed = _redeem_reward(api)
+    assert redeemed.status == 201
+    _PREPARED[f"{api.credentials.app_id}/redemption"] = redeemed.json()["id"]
+
+
+def _cancel(api: ApiClient) -> HttpResponse:
+    redemption_id = _PREPARED[f"{api.credentials.app_id}/redemption"]
+    return api.post(
+        f"/customers/KMN@123/rewards/redemptions/{redemption_id}/cancel", headers={"Idempotency-Key": "c-1"}
+    )
+
+
+def _redemption_state(api: ApiClient) -> Any:
+    """Redeemed (or cancelled) once: the points, the ledger, the stock and the redemptions."""
+    return [
+        (r.status, normalized(r.json()))
+        for r in (
+            api.get("/customers/KMN@123"),
+            api.get("/customers/KMN@123/transactions"),
+            api.get("/rewards"),
+            api.get("/customers/KMN@123/rewards/redemptions"),
+        )
+    ]
+
+
 _COUPON_OF_APPLICATION: dict[str, str] = {}
 
 
@@ -194,6 +243,8 @@ def _coupon_state(api: ApiClient) -> Any:
 SCENARIOS = [
     Scenario("customer upsert", lambda api: None, _upsert, _customer_state),
     Scenario("event ingestion", _create_campaign, _ingest, _event_state),
+    Scenario("reward redemption", _prepare_redemption, _redeem_reward, _redemption_state),
+    Scenario("redemption cancel", _prepare_cancel, _cancel, _redemption_state),
     Scenario("coupon redeem", _create_limited_pool_coupon, _redeem, _coupon_state),
     Scenario("coupon revert", _redeem_then_prepare_revert, _revert, _coupon_state),
 ]

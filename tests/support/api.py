@@ -92,3 +92,19 @@ class ApiClient:
 
 def query_string(params: Mapping[str, Any]) -> str:
     return urlencode({k: v for k, v in params.items() if v is not None})
+
+
+# The Capillary-compatible route (SPEC §7) answers "not found" in Capillary's envelope, not the error body.
+COMPATIBILITY_PATH_PREFIX = "/rewards/core/"
+CAPILLARY_NOT_FOUND = {"success": False, "code": 6004, "message": "Reward not found or disabled"}
+
+
+def is_compatibility_path(path: str) -> bool:
+    return path.startswith(COMPATIBILITY_PATH_PREFIX)
+
+
+def is_not_found_answer(path: str, body: Any) -> bool:
+    """The body of a 404 on ``path``: the one error body with key not_found, or Capillary's 6004 there."""
+    if is_compatibility_path(path):
+        return isinstance(body, dict) and body.get("status") == CAPILLARY_NOT_FOUND
+    return isinstance(body, dict) and body.get("key") == "not_found"

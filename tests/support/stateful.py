@@ -108,6 +108,35 @@ def create_campaign(api: ApiClient) -> str:
     return campaign_id
 
 
+FACTORY_BRAND = "factory-brand"
+# A free MATERIAL reward of the factory brand, with stock to spare: any customer may redeem it.
+REWARD_BODY: dict[str, Any] = {
+    "name": "Factory reward",
+    "type": "MATERIAL",
+    "parameters": {"product": {"id": "prod_factory"}},
+    "stock": 1000,
+    "brand": FACTORY_BRAND,
+}
+
+
+def create_reward(api: ApiClient) -> str:
+    reward_id: str = _expect_created(api.post("/rewards", REWARD_BODY), "a reward")["id"]
+    return reward_id
+
+
+def create_redemption(api: ApiClient) -> str:
+    """A redemption of a fresh reward by a fresh customer."""
+    source_id, reward_id = create_customer(api), create_reward(api)
+    redeemed = api.post(f"/customers/{quote(source_id, safe='')}/rewards/{reward_id}/redeem", {})
+    redemption_id: str = _expect_created(redeemed, "a redemption")["id"]
+    return redemption_id
+
+
+def factory_brand(api: ApiClient) -> str:
+    create_reward(api)
+    return FACTORY_BRAND
+
+
 POOL_COUPON_BODY = {"name": "Factory pool", "discount": {"type": "percent", "value": 10, "max_discount": 50}}
 POOL_CODES_BODY = {"codes": ["XVFDGT56RT", "KS"]}
 
@@ -157,6 +186,11 @@ Factory = Callable[[ApiClient], str]
 FACTORIES: dict[str, Factory] = {
     "source_id": create_customer,
     "campaign_id": create_campaign,
+    "reward_id": create_reward,
+    "redemption_id": create_redemption,
+    # the Capillary-compatible route's names (seed 003)
+    "rewardId": create_reward,
+    "brandName": factory_brand,
     "coupon_id": create_coupon,
     "webhook_id": create_webhook,
     "delivery_id": create_delivery,
@@ -166,6 +200,7 @@ FACTORIES: dict[str, Factory] = {
 EXAMPLE_BODIES: dict[str, Any] = {
     "POST /campaigns": CAMPAIGN_BODY,
     "POST /events": {"source_id": "KMN@123", "event_name": "money_deposited", "properties": {"amount": 500}},
+    "POST /rewards": REWARD_BODY,
     "POST /coupons": POOL_COUPON_BODY,
     "POST /coupons/{coupon_id}/codes": POOL_CODES_BODY,
     "POST /customers": {"source_id": "KMN@123", "metadata": {"name": "Krish", "plan": "pro"}, "referral_code": None},

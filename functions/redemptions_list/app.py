@@ -1,0 +1,33 @@
+"""GET /customers/{source_id}/rewards/redemptions: a customer's redemptions, newest first."""
+
+from shared.api.context import tenant_id
+from shared.api.http import http_handler, new_router
+from shared.api.params import DEFAULT_PAGE_LIMIT, PageCursor, PageLimit, SourceIdPath
+from shared.domain import redemptions
+from shared.models.common import ListResponse
+from shared.models.redemptions import RedemptionResponse
+
+router = new_router()
+
+
+@router.get(
+    "/customers/<source_id>/rewards/redemptions",
+    summary="A customer's redemptions",
+    description=(
+        "The customer's reward redemptions, newest first, paginated: reward, points, what was issued and the status."
+    ),
+    operation_id="listRedemptions",
+    tags=["Rewards"],
+)
+def list_redemptions(
+    source_id: SourceIdPath, limit: PageLimit = DEFAULT_PAGE_LIMIT, cursor: PageCursor = None
+) -> ListResponse[RedemptionResponse]:
+    found, next_cursor = redemptions.list_redemptions(tenant_id(router), source_id, limit, cursor)
+    return ListResponse[RedemptionResponse](
+        data=[RedemptionResponse.from_record(r) for r in found],
+        has_more=next_cursor is not None,
+        next_cursor=next_cursor,
+    )
+
+
+lambda_handler = http_handler(router)

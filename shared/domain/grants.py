@@ -1,0 +1,22 @@
+"""Records of what a completed campaign rule granted, shared by event ingestion (which answers them) and
+the modules that write the grants; kept free of imports so that ingestion loads no grant module it
+does not use."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+
+@dataclass(frozen=True, slots=True)
+class RewardGrant:
+    """A catalog reward a completed rule gave (``type: "reward"`` in the event's answer)."""
+
+    reward_id: str
+    source_id: str
+    campaign_id: str
+    rule_id: str
+    redemption_id: str | None  # the redemption recording it; None when nothing could be issued
+    coupon_code: str | None = None
+    not_issued: str | None = None  # why nothing was issued: inactive, outside the window, out of stock
+    type: Literal["reward"] = "reward"

@@ -1,0 +1,356 @@
+"""The rewards catalog: create, read, list, change and disable rewards, each checked whole.
+
+A reward's settings are validated by ``RewardDefinition`` (shapes and consistency) and its eligibility
+rules by the eligibility engine, before anything is written: a bad condition is a 400 naming it.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, replace
+from typing import Any
+
+from pydantic import ValidationError
+
+from shared import clock
+from shared.domain import eligibility
+from shared.errors import Conflict, CustomerNotFound, NotFound, ValidationFailed
+from shared.ids import new_id
+from shared.models.rewards import RewardCreate, RewardDefinition, RewardPatch
+from shared.storage import rewards
+from shared.storage.coupons import CouponRecord
+from shared.storage.customers import CustomerRecord
+from shared.storage.rewards import RewardChanged, RewardRecord
+
+# A reward is one item: its settings stay well under DynamoDB's 400 KB item limit.
+MAX_DEFINITION_BYTES = 300_000
+
+
+class RewardNotFound(NotFound):
+    def __init__(self, reward_id: str) -> None:
+        super().__init__(f"Cannot find reward with id {reward_id}")
+
+
+@dataclass(frozen=True, slots=True)
+class PoolCounts:
+    total: int
+    issued: int
+    redeemed: int
+
+
+@dataclass(frozen=True, slots=True)
+class Reward:
+    """A reward as the domain uses it: the stored record, its checked settings and its parsed rules."""
+
+    record: RewardRecord
+    definition: RewardDefinition
+    rules: tuple[eligibility.Rule, ...]
+    pool: PoolCounts | None = None  # CAMPAIGN: its coupon's pool (coupons_info), when read
+
+    @property
+    def reward_id(self) -> str:
+        return self.record.reward_id
+
+    def in_window(self, now_ms: int) -> bool:
+        start, end = self.definition.start_time, self.definition.end_time
+        return (start is None or start.timestamp() * 1000 <= now_ms) and (
+            end is None or now_ms < end.timestamp() * 1000
+        )
+
+    def started(self, now_ms: int) -> bool:
+        start = self.definition.start_time
+        return start is None or start.timestamp() * 1000 <= now_ms
+
+    def expired(self, now_ms: int) -> bool:
+        end = self.definition.end_time
+        return end is not None and end.timestamp() * 1000 <= now_ms
+
+    def in_stock(self) -> bool:
+        return self.record.stock_left is None or self.record.stock_left > 0
+
+
+def from_record(record: RewardRecord) -> Reward:
+    definition = RewardDefinition.model_validate(record.definition, strict=False)
+    return Reward(record, definition, eligibility.parse_rules(_rules_of(definition)))
+
+
+def _rules_of(definition: RewardDefinition) -> list[dict[str, Any]]:
+    return [rule.model_dump(mode="json") for rule in definition.member_eligibility_rules or []]
+
+
+def _checked(definition: RewardDefinition) -> dict[str, Any]:
+    """The settings to store, after the eligibility rules and the size budget are checked."""
+    try:
+        eligibility.parse_rules(_rules_of(definition))
+    except eligibility.InvalidCondition as error:
+        raise ValidationFailed(str(error)) from error
+    stored = definition.model_dump(mode="json", exclude_none=True)
+    size = len(json.dumps(stored))
+    if size > MAX_DEFINITION_BYTES:
+        raise ValidationFailed(f"body: the reward is {size} bytes of settings; at most {MAX_DEFINITION_BYTES}")
+    return stored
+
+
+def create_reward(app_id: str, request: RewardCreate) -> Reward:
+    stored = _checked(request)
+    campaign = request.parameters.campaign
+    if campaign is not None and not rewards.read_coupons(app_id, [campaign.id]):
+        raise ValidationFailed(f"parameters.campaign.id: there is no coupon {campaign.id} in this application")
+    record = RewardRecord(
+        reward_id=new_id("rew"),
+        reward_type=request.type,
+        active=request.is_active is not False,
+        brand=request.brand,
+        stock=request.stock,
+        stock_left=request.stock,
+        redeemed=0,
+        version=1,
+        created_at=clock.now_iso(),
+        updated_at=None,
+        definition=stored,
+    )
+    rewards.create(app_id, record)
+    return with_pools(app_id, [from_record(record)])[0]
+
+
+def get_reward(app_id: str, reward_id: str) -> Reward:
+    return with_pools(app_id, [_get(app_id, reward_id)])[0]
+
+
+def _get(app_id: str, reward_id: str) -> Reward:
+    record = rewards.get(app_id, reward_id) if reward_id.startswith("rew_") else None
+    if record is None:
+        raise RewardNotFound(reward_id)
+    return from_record(record)
+
+
+def list_rewards(
+    app_id: str,
+    limit: int,
+    cursor: str | None,
+    *,
+    reward_type: str | None,
+    brand: str | None,
+    active: bool | None,
+) -> tuple[list[Reward], str | None]:
+    found, next_cursor = rewards.page(app_id, limit, cursor, reward_type=reward_type, brand=brand, active=active)
+    return with_pools(app_id, [from_record(record) for record in found]), next_cursor
+
+
+def catalog(app_id: str) -> list[Reward]:
+    return [from_record(record) for record in rewards.catalog(app_id)]
+
+
+MAX_ATTEMPTS = 5
+
+
+class _Stale(Exception):
+    """The reward changed between read and write: read it again."""
+
+
+def update_reward(app_id: str, reward_id: str, patch: RewardPatch) -> Reward:
+    for name in ("name", "type", "parameters"):
+        if name in patch.model_fields_set and getattr(patch, name) is None:
+            raise ValidationFailed(f"{name}: cannot be removed")
+    changes = patch.model_dump(mode="json", exclude_unset=True)
+    for _ in range(MAX_ATTEMPTS):
+        before = _get(app_id, reward_id)
+        merged = {**before.record.definition, **changes}
+        try:
+            return _save(app_id, before, {k: v for k, v in merged.items() if v is not None})
+        except _Stale:
+            continue
+    raise Conflict("Reward changed", "the reward is being changed by other requests; retry")
+
+
+def disable_reward(app_id: str, reward_id: str) -> Reward:
+    """DELETE: the reward stays (its redemptions name it) but can no longer be redeemed or seen as eligible."""
+    for _ in range(MAX_ATTEMPTS):
+        before = _get(app_id, reward_id)
+        if not before.record.active:
+            return with_pools(app_id, [before])[0]
+        try:
+            return _save(app_id, before, {**before.record.definition, "is_active": False})
+        except _Stale:
+            continue
+    raise Conflict("Reward changed", "the reward is being changed by other requests; retry")
+
+
+def _describe(error: ValidationError) -> str:
+    return "; ".join(
+        f"{'.'.join(str(part) for part in e['loc']) or 'body'}: {e['msg'][:1].lower()}{e['msg'][1:]}"
+        for e in error.errors()[:5]
+    )
+
+
+def _save(app_id: str, before: Reward, merged: dict[str, Any]) -> Reward:
+    try:
+        definition = RewardDefinition.model_validate(merged, strict=False)
+    except ValidationError as error:
+        raise ValidationFailed(_describe(error)) from error
+    if definition.type != before.definition.type:
+        raise ValidationFailed("type: a reward's type cannot change; create a new reward")
+    was, now = before.definition.parameters.campaign, definition.parameters.campaign
+    if was is not None and now is not None and was.id != now.id:
+        raise ValidationFailed("parameters.campaign.id: a reward's coupon cannot change (its codes were issued)")
+    stored = _checked(definition)
+    try:
+        record = rewards.update(
+            app_id,
+            before.record,
+            stored,
+            active=definition.is_active is not False,
+            brand=definition.brand,
+            stock=definition.stock,
+            now=clock.now_iso(),
+        )
+    except RewardChanged as changed:
+        current = changed.current
+        if current is not None and current.version == before.record.version and definition.stock is not None:
+            raise ValidationFailed(
+                f"stock: {current.redeemed} already redeemed; stock cannot be less than that"
+            ) from changed
+        raise _Stale from changed
+    return with_pools(app_id, [from_record(record)])[0]
+
+
+# ------------------------------------------------------------------------------------------ a member's view
+
+
+def member_of(profile: CustomerRecord) -> eligibility.Member:
+    return eligibility.Member(
+        tags=frozenset(profile.tags),
+        tier=profile.tier,
+        points_balance=profile.points_balance,
+        enrolled_at_ms=eligibility.epoch_ms(profile.enrolled_at),
+        attributes=profile.attributes,
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class MemberReward:
+    """One reward as one member sees it now."""
+
+    reward: Reward
+    eligible: bool  # may get it now: available, and a rule holds
+    listed: bool  # eligible through a rule with include_in_api_response
+    points_cost: int
+    points_balance: int
+    unavailable: tuple[str, ...]  # why nobody can get it now (inactive, outside the window, out of stock)
+    failed_conditions: tuple[eligibility.ConditionFailure, ...]
+
+    @property
+    def affordable(self) -> bool:
+        return self.points_balance >= self.points_cost
+
+    @property
+    def points_missing(self) -> int:
+        return max(0, self.points_cost - self.points_balance)
+
+
+def unavailable_reasons(reward: Reward, now_ms: int, codes_left: int | None) -> tuple[str, ...]:
+    """Why no member can get ``reward`` now (``codes_left``: the unissued codes of a CAMPAIGN pool)."""
+    reasons = []
+    if not reward.record.active:
+        reasons.append("the reward is inactive")
+    if not reward.started(now_ms):
+        reasons.append(f"the reward starts at {reward.record.definition.get('start_time')}")
+    if reward.expired(now_ms):
+        reasons.append(f"the reward ended at {reward.record.definition.get('end_time')}")
+    if not reward.in_stock():
+        reasons.append("the reward is out of stock")
+    if codes_left is not None and codes_left <= 0:
+        reasons.append("the reward's coupon pool is exhausted")
+    return tuple(reasons)
+
+
+def view_for(reward: Reward, member: eligibility.Member, now_ms: int, codes_left: int | None) -> MemberReward:
+    outcomes = eligibility.evaluate_rules(reward.rules, member)
+    holding = [outcome for outcome in outcomes if outcome.holds]
+    rule_holds = not reward.rules or bool(holding)
+    unavailable = unavailable_reasons(reward, now_ms, codes_left)
+    eligible = rule_holds and not unavailable
+    return MemberReward(
+        reward=reward,
+        eligible=eligible,
+        listed=eligible and (not reward.rules or any(o.include_in_api_response for o in holding)),
+        points_cost=reward.definition.points_cost(),
+        points_balance=member.points_balance,
+        unavailable=unavailable,
+        failed_conditions=() if rule_holds else tuple(f for o in outcomes for f in o.failures),
+    )
+
+
+def coupon_ids(found: list[Reward]) -> list[str]:
+    return list(dict.fromkeys(r.definition.parameters.campaign.id for r in found if r.definition.parameters.campaign))
+
+
+def _codes_left(reward: Reward, pools: dict[str, CouponRecord]) -> int | None:
+    """Unissued codes of a CAMPAIGN reward's pool coupon (None: nothing that runs out)."""
+    campaign = reward.definition.parameters.campaign
+    coupon = pools.get(campaign.id) if campaign else None
+    if campaign is None or (coupon is not None and coupon.spec.coupon_code is not None):
+        return None
+    return coupon.codes_total - coupon.codes_issued if coupon is not None else 0
+
+
+def member_rewards(app_id: str, source_id: str) -> list[MemberReward]:
+    """Every reward of the catalog as this member sees it: two round trips (the catalog, then the profile
+    with the coupons of CAMPAIGN rewards, for their pools)."""
+    found = catalog(app_id)
+    profile, pools = rewards.profile_and_coupons(app_id, source_id, coupon_ids(found))
+    if profile is None:
+        raise CustomerNotFound(source_id)
+    member = member_of(profile)
+    now_ms = clock.now_epoch_ms()
+    return [view_for(reward, member, now_ms, _codes_left(reward, pools)) for reward in _with_pools(found, pools)]
+
+
+def _with_pools(found: list[Reward], pools: dict[str, CouponRecord]) -> list[Reward]:
+    def counted(reward: Reward) -> Reward:
+        campaign = reward.definition.parameters.campaign
+        coupon = pools.get(campaign.id) if campaign else None
+        if coupon is None:
+            return reward
+        return replace(reward, pool=PoolCounts(coupon.codes_total, coupon.codes_issued, coupon.uses))
+
+    return [counted(reward) for reward in found]
+
+
+def with_pools(app_id: str, found: list[Reward]) -> list[Reward]:
+    """``found`` with the pool counts of the CAMPAIGN rewards among them: one round trip if any."""
+    return _with_pools(found, rewards.read_coupons(app_id, coupon_ids(found)))
+
+
+# ------------------------------------------------------------------------------------------ Capillary (SPEC §7)
+
+
+@dataclass(frozen=True, slots=True)
+class BrandReward:
+    reward: Reward
+    now_ms: int
+    language: str | None
+    valid_for_user: bool  # the member may redeem it now (eligible, and the balance covers it)
+
+
+def brand_reward(
+    app_id: str, reward_id: str, brand: str, user_id: str | None, language: str | None
+) -> BrandReward | None:
+    """The reward if it exists, is active and is of ``brand``; None is Capillary's 6004. One round trip."""
+    if not reward_id.startswith("rew_"):
+        return None
+    if user_id is None:
+        record, profile = rewards.get(app_id, reward_id), None
+    else:
+        record, profile = rewards.get_with_profile(app_id, reward_id, user_id)
+    if record is None or not record.active or record.brand != brand:
+        return None
+    reward = from_record(record)
+    now_ms = clock.now_epoch_ms()
+    left = _codes_left(reward, rewards.read_coupons(app_id, coupon_ids([reward])))
+    if profile is None:
+        valid = user_id is None and not unavailable_reasons(reward, now_ms, left)
+    else:
+        view = view_for(reward, member_of(profile), now_ms, left)
+        valid = view.eligible and view.affordable
+    return BrandReward(reward, now_ms, language, valid)

@@ -1,0 +1,152 @@
+"""Redemptions of rewards: one item per redemption in its customer's partition, written in the same
+transaction as the debit, the stock and the code it issues; cancelled once by a conditional status change."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any, Literal
+
+from shared.storage import coupons, dynamodb, keys, pagination
+from shared.storage.coupons import CouponRecord
+from shared.storage.customers import CustomerRecord
+from shared.storage.dynamodb import Expression, Item, Put, Update
+from shared.storage.rewards import RewardRecord
+
+Status = Literal["completed", "cancelled"]
+
+
+@dataclass(frozen=True, slots=True)
+class RedemptionRecord:
+    redemption_id: str
+    source_id: str
+    reward_id: str
+    reward_type: str
+    reward_name: str
+    points: int
+    status: Status
+    created_at: str
+    transaction_id: str | None = None  # the debit; None for free rewards and campaign grants
+    product_id: str | None = None
+    coupon_id: str | None = None
+    code: str | None = None
+    amount: str | None = None  # COIN: the coupon's value, in currency units with cents ("12.34")
+    coupon_grant: dict[str, str] | None = None  # what the coupons module gave, to void it on cancel
+    custom_transaction_attributes: dict[str, Any] = field(default_factory=dict)
+    granted_by: dict[str, str] | None = None  # {campaign_id, rule_id} when a campaign rule granted it
+    cancelled_at: str | None = None
+    refund_transaction_id: str | None = None
+    cancel_request: str | None = None  # the cancelling request's own id: its retry knows its write landed
+
+    @classmethod
+    def from_item(cls, item: Item) -> RedemptionRecord:
+        names = cls.__dataclass_fields__
+        values = {name: item[name] for name in names if name in item}
+        values["amount"] = str(item["amount"]) if item.get("amount") is not None else None
+        return cls(**values)
+
+
+def put(app_id: str, record: RedemptionRecord) -> Put:
+    return Put(
+        {
+            **keys.redemption(app_id, record.source_id, record.redemption_id),
+            "type": "redemption",
+            **asdict(record),
+        },
+        condition=Expression("attribute_not_exists(PK)"),
+    )
+
+
+def get(app_id: str, source_id: str, redemption_id: str) -> RedemptionRecord | None:
+    item = dynamodb.get_item(keys.redemption(app_id, source_id, redemption_id))
+    return RedemptionRecord.from_item(item) if item else None
+
+
+def cancel(
+    app_id: str, record: RedemptionRecord, now: str, refund_transaction_id: str | None, *, cancel_request: str
+) -> Update:
+    """Completed to cancelled, exactly once."""
+    return Update(
+        keys.redemption(app_id, record.source_id, record.redemption_id),
+        Expression(
+            "SET #status = :cancelled, cancelled_at = :now, refund_transaction_id = :refund, cancel_request = :request",
+            {"#status": "status"},
+            {":cancelled": "cancelled", ":now": now, ":refund": refund_transaction_id, ":request": cancel_request},
+        ),
+        condition=Expression("#status = :completed", {"#status": "status"}, {":completed": "completed"}),
+    )
+
+
+def page(app_id: str, source_id: str, limit: int, cursor: str | None) -> tuple[list[RedemptionRecord], str | None]:
+    """Newest first: red_ ids begin with their creation time."""
+    items, next_cursor = pagination.page(
+        keys.customer_partition(app_id, source_id),
+        keys.REDEMPTION_SK_PREFIX,
+        limit,
+        cursor,
+        newest_first=True,
+        consistent=True,
+    )
+    return [RedemptionRecord.from_item(item) for item in items], next_cursor
+
+
+REQUEST_RETENTION_SECONDS = 7 * 24 * 3600
+
+
+@dataclass(frozen=True, slots=True)
+class RedeemSnapshot:
+    """What a redemption is decided on, read in one round trip."""
+
+    profile: CustomerRecord | None
+    reward: RewardRecord | None
+    redemption: RedemptionRecord | None = None
+    requested: str | None = None  # the redemption an earlier attempt of this request made
+    coupon: CouponRecord | None = None
+
+
+def load(
+    app_id: str,
+    source_id: str,
+    *,
+    reward_id: str | None = None,
+    redemption_id: str | None = None,
+    request_key: str | None = None,
+    coupon_id: str | None = None,
+) -> RedeemSnapshot:
+    """The customer's profile with the reward, one of the customer's redemptions and the marker of a
+    redeem request, as asked: one round trip."""
+    wanted = [keys.customer(app_id, source_id)]
+    if reward_id is not None:
+        wanted.append(keys.reward(app_id, reward_id))
+    if redemption_id is not None:
+        wanted.append(keys.redemption(app_id, source_id, redemption_id))
+    if request_key is not None:
+        wanted.append(keys.redemption_request(app_id, source_id, request_key))
+    if coupon_id is not None:
+        wanted.append(keys.coupon(app_id, coupon_id))
+    profile = reward = redemption = requested = coupon = None
+    for item in dynamodb.batch_get(wanted):
+        kind = item.get("type")
+        if kind == "customer":
+            profile = CustomerRecord.from_item(item)
+        elif kind == "reward":
+            reward = RewardRecord.from_item(item)
+        elif kind == "redemption":
+            redemption = RedemptionRecord.from_item(item)
+        elif kind == "redemption_request":
+            requested = item["redemption_id"]
+        elif kind == "coupon":
+            coupon = coupons.record_from_item(item)
+    return RedeemSnapshot(profile, reward, redemption, requested, coupon)
+
+
+def mark_request(app_id: str, source_id: str, request_key: str, redemption_id: str, now: int) -> Put:
+    """Written with the redemption: this request (its Idempotency-Key) made ``redemption_id``."""
+    return Put(
+        {
+            **keys.redemption_request(app_id, source_id, request_key),
+            "type": "redemption_request",
+            "redemption_id": redemption_id,
+            keys.TTL_ATTRIBUTE: now + REQUEST_RETENTION_SECONDS,
+        },
+        condition=Expression("attribute_not_exists(PK)"),
+    )

@@ -1,0 +1,206 @@
+"""CAMPAIGN and COIN rewards, on the coupons module: a redemption issues one code of the pool (never
+shown in the reward, only counted) or a single-use coupon worth the points; cancel voids it, and a code
+already used makes the cancel a 409."""
+
+from __future__ import annotations
+
+from collections import Counter
+from typing import Any
+
+import pytest
+
+from tests.support.api import ApiClient
+from tests.support.concurrency import Request, send_together
+from tests.support.coupons import order_body
+from tests.support.rewards import (
+    SEED_002_COIN,
+    balance,
+    create_reward,
+    customer_path,
+    give_points,
+    ledger_sum,
+    seed_001,
+    seed_002_campaign,
+)
+
+POOL = ["XVFDGT56RT", "XVFDGT90UT", "XVFDGT89GH"]
+
+
+def pool_coupon(api: ApiClient, codes: list[str] = POOL) -> str:
+    created = api.post("/coupons", {"name": "$5 OFF pool", "discount": {"type": "amount", "value": 5}})
+    assert created.status == 201, created.body
+    coupon_id: str = created.json()["coupon_id"]
+    assert api.post(f"/coupons/{coupon_id}/codes", {"codes": codes}).status in (200, 201)
+    return coupon_id
+
+
+def redeem(api: ApiClient, source_id: str, reward_id: str, body: dict[str, Any] | None = None) -> Any:
+    return api.post(f"{customer_path(source_id)}/rewards/{reward_id}/redeem", body or {})
+
+
+@pytest.fixture
+def kim(api: ApiClient) -> str:
+    api.put(customer_path("kim"), {"tags": ["cohortA"], "enrolled_at": "2022-05-01T00:00:00Z"})
+    give_points(api, "kim", 2000)
+    return "kim"
+
+
+def test_the_seed_001_reward_issues_one_pool_code_and_counts_it(api: ApiClient, kim: str) -> None:
+    coupon_id = pool_coupon(api)
+    reward = api.post("/rewards", seed_001({"campaign": {"id": coupon_id}})).json()
+    assert reward["coupons_info"] == {"total_coupons": 3, "issued_coupons": 0, "redeemed_coupons": 0}
+    assert "XVFDGT" not in str(reward)  # the pool's codes never appear
+    response = redeem(api, kim, reward["id"], {"custom_transaction_attributes": {"source_of_redemption": "web"}})
+    assert response.status == 201, response.body
+    issued = response.json()["issued"]
+    assert (issued["coupon_id"], issued["code"]) == (coupon_id, "XVFDGT56RT")
+    assert balance(api, kim) == 1500
+    after = api.get(f"/rewards/{reward['id']}").json()
+    assert after["coupons_info"] == {"total_coupons": 3, "issued_coupons": 1, "redeemed_coupons": 0}
+    assert "XVFDGT" not in str(api.get("/rewards").json())
+
+
+def test_the_seed_002_campaign_reward_and_an_exhausted_pool(api: ApiClient, kim: str) -> None:
+    coupon_id = pool_coupon(api, ["ONLY1"])
+    reward_id = create_reward(api, {**seed_002_campaign(coupon_id), "points_to_be_redeemed": 100})
+    assert redeem(api, kim, reward_id).json()["issued"]["code"] == "ONLY1"
+    before = balance(api, kim)
+    refused = redeem(api, kim, reward_id)
+    assert refused.status == 409
+    assert refused.json()["details"] == "the reward's coupon pool is exhausted"
+    assert balance(api, kim) == before
+    explained = api.get(f"{customer_path(kim)}/rewards?explain=true").json()["data"]
+    assert explained[0]["unavailable"] == ["the reward's coupon pool is exhausted"]
+
+
+def test_a_campaign_reward_needs_an_existing_coupon_that_never_changes(api: ApiClient) -> None:
+    missing = api.post("/rewards", seed_002_campaign("coupm_000000000000000000000"))
+    assert missing.status == 400
+    assert "parameters.campaign.id: there is no coupon" in missing.json()["details"]
+    reward_id = create_reward(api, seed_002_campaign(pool_coupon(api)))
+    other = pool_coupon(api, ["OTHER1"])
+    changed = api.patch(f"/rewards/{reward_id}", {"parameters": {"campaign": {"id": other}}})
+    assert changed.status == 400
+    assert "coupon cannot change" in changed.json()["details"]
+
+
+def test_cancel_voids_the_issued_code_and_gives_points_back(api: ApiClient, kim: str) -> None:
+    coupon_id = pool_coupon(api)
+    reward_id = create_reward(api, {**seed_002_campaign(coupon_id), "points_to_be_redeemed": 500})
+    redemption = redeem(api, kim, reward_id).json()
+    cancelled = api.post(f"{customer_path(kim)}/rewards/redemptions/{redemption['id']}/cancel")
+    assert cancelled.status == 200, cancelled.body
+    assert balance(api, kim) == 2000
+    assert balance(api, kim) == ledger_sum(api, kim)
+    # the voided code is never handed out again: the next redemption gets the next one
+    assert redeem(api, kim, reward_id).json()["issued"]["code"] == "XVFDGT90UT"
+
+
+def test_a_coin_redemption_issues_a_single_use_coupon_worth_the_points(api: ApiClient, kim: str) -> None:
+    reward_id = create_reward(api, SEED_002_COIN)  # 50 for 2000 points
+    response = redeem(api, kim, reward_id, {"points": 1999})
+    assert response.status == 201, response.body
+    redemption = response.json()
+    assert redemption["points"] == 1999
+    assert redemption["issued"]["amount"] == "49.97"  # 1999 * 50 / 2000 = 49.975, rounded down to cents
+    coupon = api.get(f"/coupons/{redemption['issued']['coupon_id']}").json()
+    assert coupon["discount"] == {"type": "amount", "value": 49.97, "max_discount": None} or coupon["discount"][
+        "value"
+    ] == pytest.approx(49.97)
+    assert coupon["usage_limit"] == 1
+    assert coupon["assigned_to"] == "kim"
+    assert coupon["coupon_code"] == redemption["issued"]["code"]
+    assert balance(api, kim) == 1
+
+
+@pytest.mark.parametrize(
+    ("body", "details"),
+    [
+        ({}, "points is required to redeem a COIN reward"),
+        ({"points": 2001}, "1 more points needed"),
+    ],
+)
+def test_coin_refusals_change_nothing(api: ApiClient, kim: str, body: dict[str, Any], details: str) -> None:
+    reward_id = create_reward(api, SEED_002_COIN)
+    response = redeem(api, kim, reward_id, body)
+    assert response.status in (400, 409)
+    assert details in response.json()["details"]
+    assert balance(api, kim) == 2000
+    assert api.get(f"{customer_path(kim)}/rewards/redemptions").json()["data"] == []
+
+
+def test_the_smallest_coin_redemption_is_one_cent(api: ApiClient, kim: str) -> None:
+    reward_id = create_reward(
+        api, {**SEED_002_COIN, "parameters": {"coin": {"exchange_ratio": 1, "points_ratio": 1000}}}
+    )
+    refused = redeem(api, kim, reward_id, {"points": 9})  # 0.009
+    assert refused.status == 400
+    assert refused.json()["details"] == "points: 9 points are worth less than 0.01 at this reward's ratio"
+    assert balance(api, kim) == 2000
+    assert redeem(api, kim, reward_id, {"points": 10}).json()["issued"]["amount"] == "0.01"
+    assert balance(api, kim) == 1990
+
+
+def test_cancelling_a_coin_redemption_takes_the_coupon_back(api: ApiClient, kim: str) -> None:
+    reward_id = create_reward(api, SEED_002_COIN)
+    redemption = redeem(api, kim, reward_id, {"points": 2000}).json()
+    cancelled = api.post(f"{customer_path(kim)}/rewards/redemptions/{redemption['id']}/cancel")
+    assert cancelled.status == 200, cancelled.body
+    assert balance(api, kim) == 2000
+
+
+def test_concurrent_campaign_redemptions_never_issue_one_code_twice(api: ApiClient) -> None:
+    coupon_id = pool_coupon(api, [f"CODE{i:02d}" for i in range(5)])
+    reward_id = create_reward(api, seed_002_campaign(coupon_id))
+    members = [f"m{i}" for i in range(12)]
+    for member in members:
+        api.put(customer_path(member), {})
+    responses = send_together(
+        api, [Request("POST", f"{customer_path(m)}/rewards/{reward_id}/redeem", {}) for m in members]
+    )
+    statuses = Counter(r.status for r in responses)
+    assert statuses == {201: 5, 409: 7}, statuses
+    codes = [r.json()["issued"]["code"] for r in responses if r.status == 201]
+    assert sorted(codes) == [f"CODE{i:02d}" for i in range(5)]
+
+
+def test_a_coin_coupon_takes_its_value_off_an_order_once(api: ApiClient, kim: str) -> None:
+    reward_id = create_reward(api, SEED_002_COIN)
+    issued = redeem(api, kim, reward_id, {"points": 1000}).json()["issued"]  # worth 25.00
+    order = order_body(issued["coupon_id"], issued["code"], source_id=kim)
+    applied = api.post("/coupons/apply?type=redeem", order)
+    assert applied.status == 200, applied.body
+    assert api.get(f"/coupons/{issued['coupon_id']}/redemptions").json()["data"][0]["discount"] == 25
+    again = api.post("/coupons/apply?type=redeem", order_body(issued["coupon_id"], issued["code"], source_id=kim,
+                                                                order_id="other-order"))  # fmt: skip
+    assert again.status >= 400
+    # someone else cannot use it
+    api.put(customer_path("lee"), {})
+    other = api.post("/coupons/apply?type=redeem", order_body(issued["coupon_id"], issued["code"], source_id="lee",
+                                                                order_id="lee-order"))  # fmt: skip
+    assert other.status >= 400
+
+
+@pytest.mark.parametrize("kind", ["CAMPAIGN", "COIN"])
+def test_cancel_after_the_code_was_used_in_an_order_is_a_409_that_changes_nothing(
+    api: ApiClient, kim: str, kind: str
+) -> None:
+    if kind == "CAMPAIGN":
+        reward_id = create_reward(api, {**seed_002_campaign(pool_coupon(api)), "points_to_be_redeemed": 300})
+        redemption = redeem(api, kim, reward_id).json()
+    else:
+        reward_id = create_reward(api, SEED_002_COIN)
+        redemption = redeem(api, kim, reward_id, {"points": 300}).json()
+    issued = redemption["issued"]
+    order = order_body(issued["coupon_id"], issued["code"], source_id=kim)
+    assert api.post("/coupons/apply?type=redeem", order).status == 200
+    cancel_path = f"{customer_path(kim)}/rewards/redemptions/{redemption['id']}/cancel"
+    refused = api.post(cancel_path)
+    assert refused.status == 409, refused.body
+    assert refused.json()["message"] == "Coupon already used"
+    assert balance(api, kim) == 1700
+    assert api.get(f"{customer_path(kim)}/rewards/redemptions").json()["data"][0]["status"] == "completed"
+    # once the order is reverted, the cancel goes through
+    assert api.post("/coupons/apply?type=revert", order).status == 200
+    assert api.post(cancel_path).status == 200
+    assert balance(api, kim) == 2000

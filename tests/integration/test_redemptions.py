@@ -1,0 +1,191 @@
+"""Redeeming rewards with points and cancelling redemptions through the API: the debit and its ledger
+entry with the custom transaction attributes, each refusal a clear 4xx that changes nothing,
+Idempotency-Key, and cancel giving points and stock back exactly once."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import pytest
+
+from tests.support.api import ApiClient
+from tests.support.rewards import SEED_001_RULES, balance, create_reward, customer_path, give_points, ledger_sum
+
+HEADPHONES: dict[str, Any] = {
+    "name": "Headphones",
+    "type": "MATERIAL",
+    "parameters": {"product": {"id": "prod_3ttSkdxGuAfcv3"}},
+    "stock": 2,
+    "points_to_be_redeemed": 500,
+    "custom_transaction_attributes": [
+        {"attribute_id": "source_of_redemption", "attribute_name": "Source Of Redemption", "attribute_type": "Text",
+         "is_attribute_mandatory": True},
+        {"attribute_id": "store_number", "attribute_name": "Store", "attribute_type": "Number"},
+        {"attribute_id": "gift", "attribute_name": "Gift", "attribute_type": "Boolean"},
+        {"attribute_id": "visit", "attribute_name": "Visit", "attribute_type": "Date"},
+    ],
+}  # fmt: skip
+ATTRIBUTES = {"custom_transaction_attributes": {"source_of_redemption": "mobile app", "store_number": 12}}
+
+
+def redeem(api: ApiClient, source_id: str, reward_id: str, body: Any = None, **kwargs: Any) -> Any:
+    return api.post(
+        f"{customer_path(source_id)}/rewards/{reward_id}/redeem", ATTRIBUTES if body is None else body, **kwargs
+    )
+
+
+def state(api: ApiClient, source_id: str, reward_id: str) -> dict[str, Any]:
+    """Everything a redemption changes, as the API shows it."""
+    return {
+        "customer": api.get(customer_path(source_id)).json()["points"],
+        "ledger": api.get(f"{customer_path(source_id)}/transactions").json()["data"],
+        "reward": api.get(f"/rewards/{reward_id}").json(),
+        "redemptions": api.get(f"{customer_path(source_id)}/rewards/redemptions").json()["data"],
+    }
+
+
+@pytest.fixture
+def kim(api: ApiClient) -> str:
+    api.put(customer_path("kim"), {"tags": ["cohortA"], "enrolled_at": "2022-05-01T00:00:00Z"})
+    give_points(api, "kim", 1200)
+    return "kim"
+
+
+def test_redeeming_debits_the_ledger_with_the_attributes_and_takes_one_from_stock(api: ApiClient, kim: str) -> None:
+    reward_id = create_reward(api, HEADPHONES)
+    response = redeem(api, kim, reward_id)
+    assert response.status == 201, response.body
+    redemption = response.json()
+    assert re.fullmatch(r"red_[A-Za-z0-9]{21}", redemption["id"])
+    assert (redemption["status"], redemption["points"], redemption["reward_id"]) == ("completed", 500, reward_id)
+    assert redemption["issued"] == {
+        "product_id": "prod_3ttSkdxGuAfcv3",
+        "coupon_id": None,
+        "code": None,
+        "amount": None,
+    }
+    debit = api.get(f"{customer_path(kim)}/transactions").json()["data"][0]
+    assert debit["id"] == redemption["transaction_id"]
+    assert (debit["points"], debit["balance_after"], debit["reason"]) == (-500, 700, "reward_redemption")
+    assert (debit["reward_id"], debit["redemption_id"]) == (reward_id, redemption["id"])
+    assert debit["attributes"] == {"source_of_redemption": "mobile app", "store_number": 12}
+    assert api.get(customer_path(kim)).json()["points"] == {"balance": 700, "earned": 1200, "redeemed": 500}
+    reward = api.get(f"/rewards/{reward_id}").json()
+    assert (reward["stock"], reward["redeemed"]) == (2, 1)
+    assert api.get(f"{customer_path(kim)}/rewards/redemptions").json()["data"] == [redemption]
+
+
+@pytest.mark.parametrize(
+    ("change", "body", "status", "details"),
+    [
+        ({"is_active": False}, None, 409, "the reward is inactive"),
+        ({"start_time": "2099-01-01T00:00:00Z"}, None, 409, "the reward starts at"),
+        ({"end_time": "2021-01-01T00:00:00Z"}, None, 409, "the reward ended at"),
+        ({"stock": 0}, None, 409, "the reward is out of stock"),
+        ({"points_to_be_redeemed": 1201}, None, 409, "1 more points needed: the balance is 1200, the cost 1201"),
+        ({"member_eligibility_rules": [{**SEED_001_RULES[1], "include_in_api_response": True}]}, None, 409,
+         "member_eligibility_rules.0.conditions.0: missing tags cohortC, cohortD"),
+        ({}, {}, 400, "custom_transaction_attributes.source_of_redemption is required (Source Of Redemption)"),
+        ({}, {"custom_transaction_attributes": {"source_of_redemption": 5}}, 400,
+         "source_of_redemption must be a text"),
+        ({}, {"custom_transaction_attributes": {"source_of_redemption": "x", "store_number": "12"}}, 400,
+         "store_number must be a number"),
+        ({}, {"custom_transaction_attributes": {"source_of_redemption": "x", "gift": "yes"}}, 400,
+         "gift must be true or false"),
+        ({}, {"custom_transaction_attributes": {"source_of_redemption": "x", "visit": "soon"}}, 400,
+         "visit must be an ISO date"),
+        ({}, {"custom_transaction_attributes": {"source_of_redemption": "x", "colour": "red"}}, 400,
+         "custom_transaction_attributes.colour is not an attribute of this reward"),
+        ({}, {**ATTRIBUTES, "points": 10}, 400, "points: only COIN rewards take points"),
+    ],
+)  # fmt: skip
+def test_each_refusal_is_a_clear_4xx_that_changes_nothing(
+    api: ApiClient, kim: str, change: dict[str, Any], body: Any, status: int, details: str
+) -> None:
+    reward_id = create_reward(api, {**HEADPHONES, **change})
+    before = state(api, kim, reward_id)
+    response = redeem(api, kim, reward_id, body)
+    assert response.status == status, response.body
+    assert details in response.json()["details"]
+    assert state(api, kim, reward_id) == before
+
+
+def test_the_cost_is_inclusive_a_balance_equal_to_it_redeems(api: ApiClient, kim: str) -> None:
+    reward_id = create_reward(api, {**HEADPHONES, "points_to_be_redeemed": 1200})
+    assert redeem(api, kim, reward_id).status == 201
+    assert balance(api, kim) == 0
+    assert redeem(api, kim, reward_id).status == 409
+
+
+def test_unknown_customer_and_reward_are_404(api: ApiClient, kim: str) -> None:
+    reward_id = create_reward(api, HEADPHONES)
+    assert redeem(api, "nobody", reward_id).json()["details"] == "Cannot find customer with source id nobody"
+    assert redeem(api, kim, "rew_000000000000000000000").status == 404
+    assert redeem(api, kim, "camp_00000").status == 404
+
+
+def test_the_same_idempotency_key_redeems_once(api: ApiClient, kim: str) -> None:
+    reward_id = create_reward(api, HEADPHONES)
+    first = redeem(api, kim, reward_id, headers={"Idempotency-Key": "order-1"})
+    again = redeem(api, kim, reward_id, headers={"Idempotency-Key": "order-1"})
+    assert (first.status, again.status) == (201, 201)
+    assert again.json() == first.json()
+    assert again.header("Idempotent-Replayed") == "true"
+    assert balance(api, kim) == 700
+    other = {"custom_transaction_attributes": {"source_of_redemption": "web"}}
+    other_body = redeem(api, kim, reward_id, other, headers={"Idempotency-Key": "order-1"})
+    assert other_body.status == 409
+    assert balance(api, kim) == 700
+
+
+def test_cancel_gives_points_and_stock_back_exactly_once(api: ApiClient, kim: str) -> None:
+    reward_id = create_reward(api, HEADPHONES)
+    redemption = redeem(api, kim, reward_id).json()
+    cancel_path = f"{customer_path(kim)}/rewards/redemptions/{redemption['id']}/cancel"
+    cancelled = api.post(cancel_path)
+    assert cancelled.status == 200, cancelled.body
+    body = cancelled.json()
+    assert body["status"] == "cancelled"
+    assert body["cancelled_at"] is not None
+    credit = api.get(f"{customer_path(kim)}/transactions").json()["data"][0]
+    assert credit["id"] == body["refund_transaction_id"]
+    assert (credit["points"], credit["balance_after"], credit["reason"]) == (500, 1200, "redemption_cancelled")
+    assert credit["redemption_id"] == redemption["id"]
+    assert api.get(customer_path(kim)).json()["points"] == {"balance": 1200, "earned": 1200, "redeemed": 0}
+    assert api.get(f"/rewards/{reward_id}").json()["redeemed"] == 0
+    assert balance(api, kim) == ledger_sum(api, kim)
+    # exactly once
+    again = api.post(cancel_path)
+    assert again.status == 409
+    assert again.json()["message"] == "Redemption already cancelled"
+    assert balance(api, kim) == 1200
+    assert api.get(f"{customer_path(kim)}/rewards/redemptions").json()["data"][0]["status"] == "cancelled"
+
+
+def test_cancel_returns_the_unit_of_stock(api: ApiClient, kim: str) -> None:
+    reward_id = create_reward(api, {**HEADPHONES, "stock": 1, "points_to_be_redeemed": 100})
+    first = redeem(api, kim, reward_id).json()
+    assert redeem(api, kim, reward_id).status == 409  # out of stock
+    api.post(f"{customer_path(kim)}/rewards/redemptions/{first['id']}/cancel")
+    assert redeem(api, kim, reward_id).status == 201  # the unit is back
+
+
+def test_cancel_of_an_unknown_or_other_customers_redemption_is_404(api: ApiClient, kim: str) -> None:
+    reward_id = create_reward(api, HEADPHONES)
+    redemption = redeem(api, kim, reward_id).json()
+    api.put(customer_path("lee"), {})
+    assert api.post(f"{customer_path('lee')}/rewards/redemptions/{redemption['id']}/cancel").status == 404
+    assert api.post(f"{customer_path(kim)}/rewards/redemptions/red_000000000000000000000/cancel").status == 404
+    assert balance(api, kim) == 700
+
+
+def test_redemptions_are_listed_newest_first_in_pages(api: ApiClient, kim: str) -> None:
+    reward_id = create_reward(api, {**HEADPHONES, "stock": None, "points_to_be_redeemed": 10})
+    made = [redeem(api, kim, reward_id).json()["id"] for _ in range(5)]
+    first = api.get(f"{customer_path(kim)}/rewards/redemptions", query={"limit": "3"}).json()
+    second = api.get(
+        f"{customer_path(kim)}/rewards/redemptions", query={"limit": "3", "cursor": first["next_cursor"]}
+    ).json()
+    assert [r["id"] for r in first["data"] + second["data"]] == made[::-1]
+    assert second["has_more"] is False

@@ -1,0 +1,307 @@
+"""The eligibility engine: every operator on every attribute, table-driven; AND/OR precedence; the seed's
+rules; inclusive date boundaries; the gap told for each failed condition; bad conditions refused with
+their path."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from shared.domain.eligibility import (
+    InvalidCondition,
+    Member,
+    epoch_ms,
+    evaluate,
+    evaluate_rules,
+    parse_condition,
+    parse_rules,
+)
+
+
+def member(
+    tags: tuple[str, ...] = (),
+    tier: str | None = None,
+    points: int = 0,
+    enrolled: str | None = None,
+    **attributes: Any,
+) -> Member:
+    return Member(frozenset(tags), tier, points, epoch_ms(enrolled), attributes)
+
+
+def condition(operator: str, attribute: str, value: Any) -> dict[str, Any]:
+    return {"operator": operator, "attribute": attribute, "value": value}
+
+
+# (operator, attribute, value, member, holds, gap when it does not)
+OPERATOR_TABLE: list[tuple[str, str, Any, Member, bool, str | None]] = [
+    # Enrolment Date, the seed's range: both ends included, whole days
+    ("Between", "Enrolment Date", "11/1/2021-2/28/2023", member(enrolled="2021-11-01T00:00:00Z"), True, None),
+    ("Between", "Enrolment Date", "11/1/2021-2/28/2023", member(enrolled="2023-02-28T23:59:59Z"), True, None),
+    (
+        "Between",
+        "Enrolment Date",
+        "11/1/2021-2/28/2023",
+        member(enrolled="2023-03-01T00:00:00Z"),
+        False,
+        "enrolled 1 day after the window",
+    ),
+    (
+        "Between",
+        "Enrolment Date",
+        "11/1/2021-2/28/2023",
+        member(enrolled="2023-03-03T10:00:00Z"),
+        False,
+        "enrolled 3 days after the window",
+    ),
+    (
+        "Between",
+        "Enrolment Date",
+        "11/1/2021-2/28/2023",
+        member(enrolled="2021-10-31T23:59:59Z"),
+        False,
+        "enrolled 1 day before the window",
+    ),
+    ("Between", "Enrolment Date", "11/1/2021-2/28/2023", member(), False, "no enrolment date on the profile"),
+    ("Between", "Enrolment Date", "2021-11-01/2023-02-28", member(enrolled="2022-06-01T00:00:00Z"), True, None),
+    ("Between", "Enrolment Date", ["2021-11-01", "2023-02-28"], member(enrolled="2023-02-28T12:00:00Z"), True, None),
+    ("Equals", "Enrolment Date", "2/28/2023", member(enrolled="2023-02-28T23:00:00+00:00"), True, None),
+    (
+        "Equals",
+        "Enrolment Date",
+        "2/28/2023",
+        member(enrolled="2023-03-01T00:00:00Z"),
+        False,
+        "enrolled 1 day after the window",
+    ),
+    ("Not equals", "Enrolment Date", "2/28/2023", member(enrolled="2023-03-01T00:00:00Z"), True, None),
+    (
+        "Not equals",
+        "Enrolment Date",
+        "2/28/2023",
+        member(enrolled="2023-02-28T00:00:00Z"),
+        False,
+        "enrolled on the excluded date",
+    ),
+    ("Greater than", "Enrolment Date", "2023-02-28", member(enrolled="2023-03-01T00:00:00Z"), True, None),
+    (
+        "Greater than",
+        "Enrolment Date",
+        "2023-02-28",
+        member(enrolled="2023-02-28T23:59:59Z"),
+        False,
+        "enrolled 1 day before the window",
+    ),
+    ("Less than", "Enrolment Date", "2023-02-28", member(enrolled="2023-02-27T23:59:59Z"), True, None),
+    (
+        "Less than",
+        "Enrolment Date",
+        "2023-02-28",
+        member(enrolled="2023-02-28T00:00:00Z"),
+        False,
+        "enrolled 1 day after the window",
+    ),
+    ("Greater than", "Enrolment Date", "2023-02-28T12:00:00Z", member(enrolled="2023-02-28T12:00:01Z"), True, None),
+    # User Tags
+    ("Contain all of", "User Tags", ["cohortA"], member(tags=("cohortA", "vip")), True, None),
+    ("Contain all of", "User Tags", ["cohortA"], member(tags=("vip",)), False, "missing tag cohortA"),
+    ("Contain all of", "User Tags", ["cohortC", "cohortD"], member(tags=("cohortC",)), False, "missing tag cohortD"),
+    ("Contain all of", "User Tags", ["cohortC", "cohortD"], member(), False, "missing tags cohortC, cohortD"),
+    ("Contain any of", "User Tags", ["a", "b"], member(tags=("b",)), True, None),
+    ("Contain any of", "User Tags", ["a", "b"], member(tags=("c",)), False, "missing a tag: one of a, b"),
+    # Tier
+    ("Equals", "Tier", "GOLD", member(tier="GOLD"), True, None),
+    ("Equals", "Tier", "GOLD", member(tier="SILVER"), False, "needs tier GOLD"),
+    ("Equals", "Tier", "GOLD", member(), False, "needs tier GOLD"),
+    ("Not equals", "Tier", "GOLD", member(tier="SILVER"), True, None),
+    ("Not equals", "Tier", "GOLD", member(), True, None),
+    ("Not equals", "Tier", "GOLD", member(tier="GOLD"), False, "tier GOLD is excluded"),
+    ("Contain any of", "Tier", ["GOLD", "SILVER"], member(tier="SILVER"), True, None),
+    ("Contain any of", "Tier", ["GOLD", "SILVER"], member(tier="BRONZE"), False, "needs tier one of GOLD, SILVER"),
+    # Points Balance: strict bounds need the next whole point
+    ("Greater than", "Points Balance", 500, member(points=501), True, None),
+    ("Greater than", "Points Balance", 500, member(points=500), False, "1 more points"),
+    ("Greater than", "Points Balance", 500, member(points=380), False, "121 more points"),
+    ("Less than", "Points Balance", 500, member(points=499), True, None),
+    ("Less than", "Points Balance", 500, member(points=500), False, "1 points too many"),
+    ("Equals", "Points Balance", 500, member(points=500), True, None),
+    ("Equals", "Points Balance", 500, member(points=380), False, "120 more points"),
+    ("Not equals", "Points Balance", 0, member(points=1), True, None),
+    ("Not equals", "Points Balance", 0, member(points=0), False, "balance is the excluded 0"),
+    ("Between", "Points Balance", [100, 200], member(points=100), True, None),
+    ("Between", "Points Balance", [100, 200], member(points=200), True, None),
+    ("Between", "Points Balance", [100, 200], member(points=99), False, "1 more points"),
+    ("Between", "Points Balance", [100, 200], member(points=201), False, "1 points too many"),
+    # custom attributes
+    ("Equals", "attributes.city", "Leeds", member(city="Leeds"), True, None),
+    ("Equals", "attributes.city", "Leeds", member(city="York"), False, "city is York, needs Leeds"),
+    ("Equals", "attributes.city", "Leeds", member(), False, "no city on the profile"),
+    ("Equals", "attributes.subscribed", True, member(subscribed=True), True, None),
+    ("Equals", "attributes.subscribed", 1, member(subscribed=True), False, "subscribed is true, needs 1"),
+    ("Not equals", "attributes.city", "Leeds", member(city="York"), True, None),
+    ("Not equals", "attributes.city", "Leeds", member(), True, None),
+    ("Not equals", "attributes.city", "Leeds", member(city="Leeds"), False, "city Leeds is excluded"),
+    ("Greater than", "attributes.age", 18, member(age=19), True, None),
+    ("Greater than", "attributes.age", 18, member(age=17), False, "2 more"),
+    ("Greater than", "attributes.age", 18, member(age="old"), False, "age is not a number"),
+    ("Less than", "attributes.age", 18, member(age=17.5), True, None),
+    ("Between", "attributes.age", [18, 30], member(age=30), True, None),
+    ("Between", "attributes.age", [18, 30], member(age=31), False, "1 too many"),
+    ("Contain all of", "attributes.interests", ["golf", "tennis"], member(interests=["golf", "tennis"]), True, None),
+    (
+        "Contain all of",
+        "attributes.interests",
+        ["golf", "tennis"],
+        member(interests=["golf"]),
+        False,
+        "interests lacks all of tennis",
+    ),
+    ("Contain any of", "attributes.city", ["Leeds", "York"], member(city="York"), True, None),
+    (
+        "Contain any of",
+        "attributes.city",
+        ["Leeds", "York"],
+        member(city="Hull"),
+        False,
+        "city lacks one of Leeds, York",
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("operator", "attribute", "value", "who", "holds", "gap"),
+    OPERATOR_TABLE,
+    ids=[f"{o}|{a}|{v}|{'holds' if h else g}" for o, a, v, _, h, g in OPERATOR_TABLE],
+)
+def test_every_operator(operator: str, attribute: str, value: Any, who: Member, holds: bool, gap: str | None) -> None:
+    result = evaluate(parse_condition(condition(operator, attribute, value)), who)
+    if holds:
+        assert result is None
+    else:
+        assert result is not None
+        assert result.gap == gap
+
+
+def test_every_operator_is_in_the_table() -> None:
+    from shared.domain.eligibility import OPERATORS
+
+    assert {row[0] for row in OPERATOR_TABLE} == set(OPERATORS)
+    assert {row[1] for row in OPERATOR_TABLE if not row[1].startswith("attributes.")} == {
+        "Enrolment Date",
+        "User Tags",
+        "Tier",
+        "Points Balance",
+    }
+
+
+# ------------------------------------------------------------------------------------------ AND / OR
+
+A_TRUE = condition("Contain all of", "User Tags", ["a"])
+B_TRUE = condition("Contain all of", "User Tags", ["b"])
+C_FALSE = condition("Contain all of", "User Tags", ["c"])
+HAS_A_AND_B = member(tags=("a", "b"))
+
+
+@pytest.mark.parametrize(
+    ("terms", "holds"),
+    [
+        ([A_TRUE, "AND", C_FALSE], False),
+        ([A_TRUE, "OR", C_FALSE], True),
+        ([C_FALSE, "AND", A_TRUE, "OR", B_TRUE], True),  # (c AND a) OR b
+        ([A_TRUE, "OR", B_TRUE, "AND", C_FALSE], True),  # a OR (b AND c): AND binds tighter
+        ([C_FALSE, "OR", B_TRUE, "AND", C_FALSE], False),  # c OR (b AND c)
+        ([C_FALSE, "and", A_TRUE, "or", B_TRUE], True),  # tokens in any case
+    ],
+)
+def test_and_binds_tighter_than_or(terms: list[Any], holds: bool) -> None:
+    (outcome,) = evaluate_rules(parse_rules([{"conditions": terms}]), HAS_A_AND_B)
+    assert outcome.holds is holds
+
+
+@given(st.lists(st.tuples(st.booleans(), st.sampled_from(["AND", "OR"])), min_size=1, max_size=8))
+def test_a_rule_is_python_boolean_precedence(parts: list[tuple[bool, str]]) -> None:
+    terms: list[Any] = []
+    text: list[str] = []
+    for index, (value, joiner) in enumerate(parts):
+        terms.append(A_TRUE if value else C_FALSE)
+        text.append(str(value))
+        if index < len(parts) - 1:
+            terms.append(joiner)
+            text.append(joiner.lower())
+    (outcome,) = evaluate_rules(parse_rules([{"conditions": terms}]), HAS_A_AND_B)
+    assert outcome.holds is eval(" ".join(text))  # noqa: S307 - the oracle: Python's own and/or precedence
+
+
+def test_rules_are_ored_and_a_failed_rule_reports_each_failed_condition() -> None:
+    # Given the seed 001 rules
+    rules = parse_rules(
+        [
+            {
+                "conditions": [
+                    condition("Between", "Enrolment Date", "11/1/2021-2/28/2023"),
+                    "AND",
+                    condition("Contain all of", "User Tags", ["cohortA"]),
+                ]
+            },
+            {"conditions": [condition("Contain all of", "User Tags", ["cohortC", "cohortD"])]},
+        ]
+    )
+    # A member with cohortA enrolled in the window: the first rule holds
+    first, second = evaluate_rules(rules, member(tags=("cohortA",), enrolled="2022-05-01T00:00:00Z"))
+    assert (first.holds, second.holds) == (True, False)
+    assert first.failures == ()
+    # One with cohortC only, enrolled 3 days late: neither holds, and each failed condition says why
+    first, second = evaluate_rules(rules, member(tags=("cohortC",), enrolled="2023-03-03T10:00:00Z"))
+    assert (first.holds, second.holds) == (False, False)
+    assert [(f.condition, f.gap) for f in first.failures] == [
+        ("member_eligibility_rules.0.conditions.0", "enrolled 3 days after the window"),
+        ("member_eligibility_rules.0.conditions.2", "missing tag cohortA"),
+    ]
+    assert first.failures[1].required == "all of tags cohortA"
+    assert first.failures[1].actual == "tags cohortC"
+    assert [(f.condition, f.gap) for f in second.failures] == [
+        ("member_eligibility_rules.1.conditions.0", "missing tag cohortD")
+    ]
+
+
+# ------------------------------------------------------------------------------------------ refusals
+
+
+@pytest.mark.parametrize(
+    ("terms", "message"),
+    [
+        ([condition("Around", "Tier", "GOLD")], "conditions.0: operator 'Around' is unknown"),
+        ([condition("Equals", "Shoe Size", 42)], "conditions.0: attribute 'Shoe Size' is unknown"),
+        ([condition("Between", "User Tags", ["a"])], "conditions.0: operator Between does not apply to User Tags"),
+        ([condition("Greater than", "Tier", "GOLD")], "conditions.0: operator Greater than does not apply to Tier"),
+        ([condition("Between", "Enrolment Date", "yesterday")], "conditions.0: value must be a range"),
+        ([condition("Between", "Enrolment Date", "2/30/2023-3/1/2023")], "conditions.0: '2/30/2023' is not a date"),
+        ([condition("Between", "Enrolment Date", "3/1/2023-2/1/2023")], "conditions.0: value: the range ends before"),
+        ([condition("Equals", "Enrolment Date", "2023-01-01T00:00:00")], "needs a time zone"),
+        ([condition("Equals", "Enrolment Date", "1/1/0001")], "the year must be between"),
+        ([condition("Contain all of", "User Tags", [])], "conditions.0: value must be a list of 1 to 100 texts"),
+        ([condition("Contain all of", "User Tags", "cohortA")], "conditions.0: value must be a list"),
+        ([condition("Greater than", "Points Balance", "500")], "conditions.0: value must be a number"),
+        ([condition("Greater than", "Points Balance", True)], "conditions.0: value must be a number"),
+        ([condition("Between", "Points Balance", [200, 100])], "low must not be greater than high"),
+        ([condition("Equals", "attributes.bad name", 1)], "attribute 'attributes.bad name' is unknown"),
+        ([A_TRUE, "AND"], "conditions: ends with AND"),
+        ([A_TRUE, A_TRUE], "conditions.1: AND or OR is expected"),
+        (["AND", A_TRUE], "conditions.0: a condition is expected here"),
+        ([A_TRUE, "XOR", A_TRUE], "conditions.1: 'XOR' is not AND or OR"),
+        ([], "a rule needs at least one condition"),
+        ([{"operator": "Equals", "attribute": "Tier"}], "conditions.0: value is required"),
+    ],
+)
+def test_a_bad_condition_is_refused_with_its_path(terms: list[Any], message: str) -> None:
+    with pytest.raises(InvalidCondition) as refused:
+        parse_rules([{"conditions": [A_TRUE, "OR", B_TRUE]}, {"conditions": terms}])
+    assert str(refused.value).startswith("member_eligibility_rules.1.conditions")
+    assert message in str(refused.value)
+
+
+def test_attribute_names_ignore_case_and_the_us_spelling() -> None:
+    assert parse_condition(condition("Equals", "enrollment date", "1/1/2022")).attribute == "Enrolment Date"
+    assert parse_condition(condition("Equals", "TIER", "GOLD")).attribute == "Tier"
