@@ -25,6 +25,7 @@ from shared.models.domain_events import (
     EventData,
     PointsMoved,
     RewardGranted,
+    RewardRedemption,
     RuleCompleted,
     WindowExpired,
 )
@@ -167,14 +168,33 @@ def _coupon_redemption(change: ItemChange, new: Mapping[str, Any]) -> list[Domai
     return []
 
 
+def _reward_redemption(change: ItemChange, new: Mapping[str, Any]) -> list[DomainEvent]:
+    """A catalog redemption is written once (by a redeem, or by a campaign rule granting the reward) and
+    cancelled at most once: the ``red_`` id identifies both changes."""
+    data = RewardRedemption(
+        source_id=new["source_id"],
+        redemption_id=new["redemption_id"],
+        reward_id=new["reward_id"],
+        points=new.get("points"),
+        coupon_code=new.get("code"),
+        transaction_id=new.get("transaction_id"),
+    )
+    if change.kind == "INSERT" and new.get("status") == "completed":
+        return [_event(change, "reward.redeemed", new["created_at"], data, new["redemption_id"])]
+    if new.get("status") == "cancelled" and (change.old or {}).get("status") == "completed":
+        cancelled = data.model_copy(update={"transaction_id": new.get("refund_transaction_id")})
+        return [_event(change, "reward.redemption_cancelled", new["cancelled_at"], cancelled, new["redemption_id"])]
+    return []
+
+
 Translator = Callable[[ItemChange, Mapping[str, Any]], list[DomainEvent]]
-# Stored item type -> its translator. The rewards catalog (reward.redeemed/redemption_cancelled) adds one
-# entry here when its redemption items exist.
+# Stored item type -> its translator.
 TRANSLATORS: dict[str, Translator] = {
     "customer": _customer,
     "ledger_entry": _ledger_entry,
     "progress": _progress,
     "coupon_redemption": _coupon_redemption,
+    "redemption": _reward_redemption,
 }
 
 

@@ -19,6 +19,7 @@ from tests.support.campaigns import awt_seed_campaign, event, rta_seed_campaign,
 from tests.support.coupons import create_coupon, customer, order_body, simple_coupon
 from tests.support.faults import FaultPlan, injecting_faults
 from tests.support.outbox import BusTap
+from tests.support.rewards import SEED_002_MATERIAL, create_reward, customer_path, give_points
 
 SIGNUP_TIME = 1_708_664_771
 KYC = "complete_KYC_Verification"
@@ -300,3 +301,27 @@ def test_a_coupon_use_and_its_revert_are_announced_once_each(api: ApiClient, bus
                              "source_id": "krish123", "discount": 10}  # fmt: skip
     assert reverted.data == redeemed.data
     assert len({redeemed.id, reverted.id, redeemed_again.id}) == 3, "each use and revert is its own change"
+
+
+def test_a_reward_redemption_and_its_cancellation_are_announced_once_each(api: ApiClient, bus: BusTap) -> None:
+    give_points(api, "kim", 1200)
+    reward_id = create_reward(api, {**SEED_002_MATERIAL, "points_to_be_redeemed": 500})
+    bus.read()
+
+    redeemed = api.post(f"{customer_path('kim')}/rewards/{reward_id}/redeem", {})
+    assert redeemed.status == 201, redeemed.body
+    redemption_id = redeemed.json()["id"]
+    cancel = f"{customer_path('kim')}/rewards/redemptions/{redemption_id}/cancel"
+    announced_redeem = [e for e in bus.read() if e.type.startswith("reward.")]
+    assert api.post(cancel).status == 200
+    assert api.post(cancel).status in (200, 409)  # cancelled once: a second cancel changes nothing
+    announced_cancel = [e for e in bus.read() if e.type.startswith("reward.")]
+
+    (redeemed_event,) = announced_redeem
+    (cancelled_event,) = announced_cancel
+    assert redeemed_event.type == "reward.redeemed"
+    assert redeemed_event.data["redemption_id"] == redemption_id
+    assert (redeemed_event.data["reward_id"], redeemed_event.data["points"]) == (reward_id, 500)
+    assert cancelled_event.type == "reward.redemption_cancelled"
+    assert cancelled_event.data["transaction_id"] != redeemed_event.data["transaction_id"]  # the refund credit
+    assert redeemed_event.id != cancelled_event.id
