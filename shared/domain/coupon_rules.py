@@ -23,10 +23,12 @@ Design notes
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any, Literal
+
+from shared.domain.rules import COMPARATORS
 
 DiscountType = Literal["amount", "percent", "free_shipping"]
 CouponOperator = Literal["eq", "ne", "gt", "gte", "lt", "lte", "in", "not_in"]
@@ -243,17 +245,6 @@ def with_kept_metadata(order: Order, kept: KeptMetadata) -> Order:
 
 # -------------------------------------------------------------------------------------- conditions
 
-_COMPARE: dict[str, Callable[[Any, Any], bool]] = {
-    "eq": lambda a, b: a == b,
-    "ne": lambda a, b: a != b,
-    "gt": lambda a, b: a > b,
-    "gte": lambda a, b: a >= b,
-    "lt": lambda a, b: a < b,
-    "lte": lambda a, b: a <= b,
-    "in": lambda a, b: a in b,
-    "not_in": lambda a, b: a not in b,
-}
-
 
 def _comparable(actual: Any, expected: Any) -> tuple[Any, Any] | None:
     """Numbers compare as decimals; text compares case-sensitively; None never matches an ordering."""
@@ -279,7 +270,7 @@ def holds(condition: CouponCondition, actual: Any) -> bool:
     if pair is None:
         return condition.operator in ("ne", "not_in")
     try:
-        return bool(_COMPARE[condition.operator](*pair))
+        return bool(COMPARATORS[condition.operator](*pair))
     except TypeError:
         return False
 

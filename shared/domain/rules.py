@@ -108,7 +108,8 @@ class RuleProgress:
         return cls(counts=tuple(0 for _ in rule.actions), triggered=tuple(False for _ in rule.actions))
 
 
-_COMPARATORS: dict[str, Callable[[Any, Any], Any]] = {
+# The condition operators of campaigns and coupons, by name.
+COMPARATORS: dict[str, Callable[[Any, Any], Any]] = {
     "eq": lambda a, b: a == b,
     "ne": lambda a, b: a != b,
     "gt": lambda a, b: a > b,
@@ -133,7 +134,7 @@ def condition_holds(condition: Condition, properties: Mapping[str, Any]) -> bool
     if condition.operator in ("gt", "gte", "lt", "lte") and not (_is_number(actual) and _is_number(expected)):
         return False
     try:
-        return bool(_COMPARATORS[condition.operator](actual, expected))
+        return bool(COMPARATORS[condition.operator](actual, expected))
     except TypeError:
         return False
 

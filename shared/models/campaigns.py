@@ -21,7 +21,7 @@ from shared.domain.rules import (
     exact,
 )
 from shared.models.common import IsoDateTime, RequestModel, ResponseModel, ShortText
-from shared.models.limits import ByteBudget, NotBlank, Printable
+from shared.models.limits import ByteBudget, NotBlank, Printable, check_value_fits_operator
 
 # Event names as event pipelines send them (Segment's ``Order Completed``, ``page``): 1 to 128 printable
 # characters, spaces and punctuation included; never blank, never a control character.
@@ -47,15 +47,7 @@ class ConditionIn(RequestModel):
 
     @model_validator(mode="after")
     def _value_fits_operator(self) -> Self:
-        is_list = isinstance(self.value, list)
-        if self.operator in ("in", "not_in") and not is_list:
-            raise ValueError(f"value must be a list for operator {self.operator}")
-        if self.operator not in ("in", "not_in") and is_list:
-            raise ValueError(f"value must not be a list for operator {self.operator}")
-        if self.operator in ("gt", "gte", "lt", "lte") and (
-            isinstance(self.value, bool) or not isinstance(self.value, int | float)
-        ):
-            raise ValueError(f"value must be a number for operator {self.operator}")
+        check_value_fits_operator(self.operator, self.value)
         return self
 
 

@@ -36,7 +36,7 @@ from shared.domain.coupon_rules import (
     as_number,
 )
 from shared.models.common import IsoDateTime, RequestModel, ResponseModel, ShortText, SourceId
-from shared.models.limits import ByteBudget, NotBlank, Printable, StorableFloat, StorableInt
+from shared.models.limits import ByteBudget, NotBlank, Printable, StorableFloat, StorableInt, check_value_fits_operator
 from shared.storage.coupons import CouponRecord
 
 # Printable ASCII without spaces: what a shopper can type at checkout.
@@ -100,15 +100,7 @@ class CouponConditionIn(RequestModel):
 
     @model_validator(mode="after")
     def _value_fits_operator(self) -> Self:
-        is_list = isinstance(self.value, list)
-        if self.operator in ("in", "not_in") and not is_list:
-            raise ValueError(f"value must be a list for operator {self.operator}")
-        if self.operator not in ("in", "not_in") and is_list:
-            raise ValueError(f"value must not be a list for operator {self.operator}")
-        if self.operator in ("gt", "gte", "lt", "lte") and (
-            isinstance(self.value, bool) or not isinstance(self.value, int | float)
-        ):
-            raise ValueError(f"value must be a number for operator {self.operator}")
+        check_value_fits_operator(self.operator, self.value)
         return self
 
     def to_spec(self) -> CouponCondition:

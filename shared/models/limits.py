@@ -173,3 +173,14 @@ def ByteBudget(max_bytes: int) -> Any:  # named like a type: it is used as a typ
         return value
 
     return AfterValidator(check)
+
+
+def check_value_fits_operator(operator: str, value: object) -> None:
+    """The one rule of condition values (campaigns' and coupons'): a list for in/not_in, a number to order."""
+    is_list = isinstance(value, list)
+    if operator in ("in", "not_in") and not is_list:
+        raise ValueError(f"value must be a list for operator {operator}")
+    if operator not in ("in", "not_in") and is_list:
+        raise ValueError(f"value must not be a list for operator {operator}")
+    if operator in ("gt", "gte", "lt", "lte") and (isinstance(value, bool) or not isinstance(value, int | float)):
+        raise ValueError(f"value must be a number for operator {operator}")
