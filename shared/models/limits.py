@@ -16,12 +16,13 @@ A new model uses these types and validators (``ShortText``, ``Label``, ``Descrip
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Annotated, Any
 
-from pydantic import AfterValidator, AwareDatetime, Field, StringConstraints
+from pydantic import AfterValidator, AwareDatetime, BeforeValidator, Field, StringConstraints
 from pydantic_core import PydanticSerializationError, to_json
 
 # --- text ---
@@ -143,11 +144,23 @@ def _utc_in_range(value: datetime) -> datetime:
     return utc
 
 
+def _not_epoch(value: Any) -> Any:
+    # pydantic's lax datetime reads a number, or a string of digits, as epoch seconds (milliseconds above
+    # 2e10): "20260101" would become 1970-08-23 and 253402300799 (9999-12-31) 1978-01-11. Refuse both.
+    is_number = isinstance(value, int | float) and not isinstance(value, bool)
+    if is_number or (isinstance(value, str) and _NUMERIC_TEXT.fullmatch(value)):
+        raise ValueError("must be an ISO 8601 date and time with a time zone (2026-01-31T09:00:00Z), not a number")
+    return value
+
+
+_NUMERIC_TEXT = re.compile(r"\s*[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?\s*")
+
 # An ISO 8601 string with a time zone (the one place a JSON string becomes another type), normalised to
 # UTC and within the range every layer can store and render.
 IsoDateTime = Annotated[
     AwareDatetime,
     Field(strict=False, description=f"ISO 8601 with a time zone, {_RANGE} once converted to UTC"),
+    BeforeValidator(_not_epoch),
     AfterValidator(_utc_in_range),
 ]
 

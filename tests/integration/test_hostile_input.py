@@ -136,6 +136,23 @@ def test_a_campaign_date_out_of_range_is_refused_on_patch_and_changes_nothing(
     assert api.get("/campaigns").json()["data"] == [created]
 
 
+# pydantic's lax datetime reads a number, or a string of digits, as epoch seconds, or as milliseconds above
+# 2e10: "20260101" became 1970-08-23 and 253402300799 (9999-12-31 in seconds) became 1978-01-11.
+NOT_ISO_DATES = [20260101, "20260101", 253402300799, "253402300799", 1.5]
+
+
+@pytest.mark.parametrize("date", NOT_ISO_DATES)
+def test_a_date_that_is_not_an_iso_string_is_refused_not_read_as_epoch(api: ApiClient, date: object) -> None:
+    assert refused(api.post("/campaigns", {**rta_seed_campaign(), "starts_at": date})).startswith("starts_at: ")
+    created = api.post("/campaigns", rta_seed_campaign()).json()
+    assert refused(api.patch(f"/campaigns/{created['campaign_id']}", {"ends_at": date})).startswith("ends_at: ")
+    assert api.get("/campaigns").json()["data"] == [created]
+    assert refused(api.put("/customers/c1", {"enrolled_at": date})).startswith("enrolled_at: ")
+    identify = {"source_id": "c1", "metadata": {"enrolled_at": date}}
+    assert refused(api.post("/customers", identify)).startswith("metadata.enrolled_at: ")
+    assert api.get("/customers/c1").status == 404
+
+
 def test_dates_are_stored_in_utc_and_the_last_storable_second_renders(api: ApiClient) -> None:
     payload = {**rta_seed_campaign(), "starts_at": "2026-03-01T10:00:00+05:30", "ends_at": "9999-12-31T23:59:59Z"}
     created = api.post("/campaigns", payload)
