@@ -3,7 +3,7 @@
 Every rule here is documented in the README ("Input limits") and answered with a 400 naming the field:
 - text: no control characters, surrogates, private-use or unassigned code points in human-readable
   text (they are invisible, break logs and renderers, or change meaning with the next Unicode
-  version); names are never blank;
+  version), nor U+FFFD (what bytes that were not UTF-8 became); names are never blank;
 - numbers: what DynamoDB can store (38 significant digits, magnitude 1e-130 to below 1e126), so a
   value the API accepts can always be written and read back;
 - dates: normalised to UTC and kept within years 1970 to 9999, which every layer can store as epoch
@@ -33,10 +33,16 @@ _REFUSED_CATEGORIES = {"Cc": "a control character", "Cs": "a surrogate", "Co": "
                        "Cn": "an unassigned code point"}  # fmt: skip
 _LINE_BREAKS = {"Zl": "a line separator", "Zp": "a paragraph separator"}
 _MULTILINE_ALLOWED = frozenset("\n\t")
+# API Gateway passes a body that is not valid UTF-8 with U+FFFD in place of each bad byte, so that
+# "M\xfcller" and "M\xe4ller" sent as Latin-1 would both become the one customer "M\ufffdller".
+_REPLACEMENT = "\ufffd"
+_REPLACEMENT_PROBLEM = "must not contain U+FFFD (the replacement character: the text was not valid UTF-8)"
 
 
 def text_problem(value: str, *, multiline: bool = False) -> str | None:
     """Why ``value`` is not acceptable human-readable text, or None. ``multiline`` allows newlines and tabs."""
+    if _REPLACEMENT in value:
+        return _REPLACEMENT_PROBLEM
     if value.isprintable():  # the common case, at C speed
         return None
     refused = _REFUSED_CATEGORIES if multiline else _REFUSED_CATEGORIES | _LINE_BREAKS

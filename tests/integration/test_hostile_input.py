@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 from dataclasses import replace
 from typing import Any
+from urllib.parse import quote
 
 import pytest
 
@@ -211,6 +212,25 @@ def test_control_characters_and_blank_names_are_refused_everywhere(api: ApiClien
         "campaign_name: "
     )
     assert api.get("/customers/c1").status == 404
+
+
+# API Gateway (and the local runner) pass a body that is not valid UTF-8 with U+FFFD in place of each bad
+# byte: "M\xfcller" and "M\xe4ller" sent as Latin-1 both arrive as "M\ufffdller", the same customer.
+MOJIBAKE = "M\ufffdller"
+
+
+def test_text_that_was_not_valid_utf8_is_refused_not_merged_into_one_customer(api: ApiClient) -> None:
+    identify = json.dumps({"source_id": MOJIBAKE, "metadata": {}}, ensure_ascii=False)
+    assert refused(api.request("POST", "/customers", raw_body=identify)).startswith("source_id: ")
+    invoke = json.dumps({"event_name": "Order Completed", "source_id": MOJIBAKE}, ensure_ascii=False)
+    assert refused(api.request("POST", "/events/invoke", raw_body=invoke)).startswith("source_id: ")
+    assert refused(api.post("/events", event(MOJIBAKE, "order_success"))).startswith("source_id: ")
+    assert refused(api.put("/customers/c1", {"name": MOJIBAKE})).startswith("name: ")
+    assert refused(api.post("/campaigns", {**rta_seed_campaign(), "campaign_name": MOJIBAKE})).startswith(
+        "campaign_name: "
+    )
+    assert api.get("/customers/c1").status == 404
+    assert refused(api.get(f"/customers/{quote(MOJIBAKE, safe='')}")).startswith("source_id: ")
 
 
 # ------------------------------------------------------------------------------------------- auth
