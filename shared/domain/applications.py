@@ -117,8 +117,10 @@ def set_rate_limits(app_id: str, rate_limit: float | None, burst_limit: int | No
     its API key."""
     if (rate_limit is None) != (burst_limit is None):
         raise ValidationFailed("rate and burst are set together (or neither, for the default plan)")
-    if rate_limit is not None and burst_limit is not None and not (
-        0 < rate_limit <= MAX_RATE_LIMIT and 1 <= burst_limit <= MAX_BURST_LIMIT
+    if (
+        rate_limit is not None
+        and burst_limit is not None
+        and not (0 < rate_limit <= MAX_RATE_LIMIT and 1 <= burst_limit <= MAX_BURST_LIMIT)
     ):
         raise ValidationFailed(f"rate must be above 0 and at most {MAX_RATE_LIMIT}, burst 1 to {MAX_BURST_LIMIT}")
     api_key = _api_key_of(app_id)
