@@ -17,6 +17,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import json
+import math
 import os
 import re
 import signal
@@ -55,6 +56,17 @@ def _apigateway() -> Any:
     import boto3
 
     return boto3.client("apigateway")
+
+
+def _finite_number(text: str) -> float:
+    # inf, nan and 1e308 hours (inf seconds) ended in a traceback; the commands check their own ranges.
+    value = float(text)  # argparse turns a ValueError into a usage error naming the option
+    if not math.isfinite(value) or abs(value) >= _NUMBER_CEILING:
+        raise argparse.ArgumentTypeError(f"must be a finite number below {_NUMBER_CEILING:.0e}: {text!r}")
+    return value
+
+
+_NUMBER_CEILING = 1e15
 
 
 def _fail(message: str, details: str | None = None) -> int:
@@ -332,7 +344,9 @@ def main(argv: list[str] | None = None) -> int:
 
     rotate = commands.add_parser("rotate-secret", help="issue a new secret; the old one works for a grace period")
     rotate.add_argument("--app-id", required=True)
-    rotate.add_argument("--grace-hours", type=float, default=24.0, help="how long the old secret still works (24)")
+    rotate.add_argument(
+        "--grace-hours", type=_finite_number, default=24.0, help="how long the old secret still works (24)"
+    )
     rotate.add_argument("--stack", help="a deployed stack (its table)")
     rotate.set_defaults(run=_operator_command(_rotate_secret))
 
@@ -343,7 +357,7 @@ def main(argv: list[str] | None = None) -> int:
 
     limits = commands.add_parser("set-limits", help="an application's own rate limit, or back to the default plan")
     limits.add_argument("--app-id", required=True)
-    limits.add_argument("--rate", type=float, help="requests per second, steady")
+    limits.add_argument("--rate", type=_finite_number, help="requests per second, steady")
     limits.add_argument("--burst", type=int, help="requests at once (token bucket size)")
     limits.add_argument("--default", action="store_true", help="back to the default usage plan")
     limits.add_argument("--stack", help="a deployed stack: moves its API key to a usage plan of its own")

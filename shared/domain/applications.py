@@ -41,6 +41,9 @@ def create_application(name: str, api_key: str | None = None, secret_key: str | 
 
 DEFAULT_GRACE_SECONDS = 24 * 3600
 MAX_GRACE_SECONDS = 30 * 24 * 3600
+# API Gateway's own account-level throttle (per region, by default): a usage plan cannot exceed it.
+MAX_RATE_LIMIT = 10_000
+MAX_BURST_LIMIT = 5_000
 
 
 @dataclass(frozen=True, slots=True)
@@ -114,8 +117,12 @@ def set_rate_limits(app_id: str, rate_limit: float | None, burst_limit: int | No
     its API key."""
     if (rate_limit is None) != (burst_limit is None):
         raise ValidationFailed("rate and burst are set together (or neither, for the default plan)")
-    if rate_limit is not None and burst_limit is not None and not (rate_limit > 0 and burst_limit >= 1):
-        raise ValidationFailed("rate must be > 0 and burst >= 1")
+    if (
+        rate_limit is not None
+        and burst_limit is not None
+        and not (0 < rate_limit <= MAX_RATE_LIMIT and 1 <= burst_limit <= MAX_BURST_LIMIT)
+    ):
+        raise ValidationFailed(f"rate must be above 0 and at most {MAX_RATE_LIMIT}, burst 1 to {MAX_BURST_LIMIT}")
     api_key = _api_key_of(app_id)
     applications.set_limits(api_key, rate_limit, burst_limit)
     return api_key

@@ -3,7 +3,7 @@
 Every rule here is documented in the README ("Input limits") and answered with a 400 naming the field:
 - text: no control characters, surrogates, private-use or unassigned code points in human-readable
   text (they are invisible, break logs and renderers, or change meaning with the next Unicode
-  version); names are never blank;
+  version), nor U+FFFD (what bytes that were not UTF-8 became); names are never blank;
 - numbers: what DynamoDB can store (38 significant digits, magnitude 1e-130 to below 1e126), so a
   value the API accepts can always be written and read back;
 - dates: normalised to UTC and kept within years 1970 to 9999, which every layer can store as epoch
@@ -16,12 +16,13 @@ A new model uses these types and validators (``ShortText``, ``Label``, ``Descrip
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Annotated, Any
 
-from pydantic import AfterValidator, AwareDatetime, Field, StringConstraints
+from pydantic import AfterValidator, AwareDatetime, BeforeValidator, Field, StringConstraints
 from pydantic_core import PydanticSerializationError, to_json
 
 # --- text ---
@@ -32,10 +33,16 @@ _REFUSED_CATEGORIES = {"Cc": "a control character", "Cs": "a surrogate", "Co": "
                        "Cn": "an unassigned code point"}  # fmt: skip
 _LINE_BREAKS = {"Zl": "a line separator", "Zp": "a paragraph separator"}
 _MULTILINE_ALLOWED = frozenset("\n\t")
+# API Gateway passes a body that is not valid UTF-8 with U+FFFD in place of each bad byte, so that
+# "M\xfcller" and "M\xe4ller" sent as Latin-1 would both become the one customer "M\ufffdller".
+_REPLACEMENT = "\ufffd"
+_REPLACEMENT_PROBLEM = "must not contain U+FFFD (the replacement character: the text was not valid UTF-8)"
 
 
 def text_problem(value: str, *, multiline: bool = False) -> str | None:
     """Why ``value`` is not acceptable human-readable text, or None. ``multiline`` allows newlines and tabs."""
+    if _REPLACEMENT in value:
+        return _REPLACEMENT_PROBLEM
     if value.isprintable():  # the common case, at C speed
         return None
     refused = _REFUSED_CATEGORIES if multiline else _REFUSED_CATEGORIES | _LINE_BREAKS
@@ -143,11 +150,23 @@ def _utc_in_range(value: datetime) -> datetime:
     return utc
 
 
+def _not_epoch(value: Any) -> Any:
+    # pydantic's lax datetime reads a number, or a string of digits, as epoch seconds (milliseconds above
+    # 2e10): "20260101" would become 1970-08-23 and 253402300799 (9999-12-31) 1978-01-11. Refuse both.
+    is_number = isinstance(value, int | float) and not isinstance(value, bool)
+    if is_number or (isinstance(value, str) and _NUMERIC_TEXT.fullmatch(value)):
+        raise ValueError("must be an ISO 8601 date and time with a time zone (2026-01-31T09:00:00Z), not a number")
+    return value
+
+
+_NUMERIC_TEXT = re.compile(r"\s*[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?\s*")
+
 # An ISO 8601 string with a time zone (the one place a JSON string becomes another type), normalised to
 # UTC and within the range every layer can store and render.
 IsoDateTime = Annotated[
     AwareDatetime,
     Field(strict=False, description=f"ISO 8601 with a time zone, {_RANGE} once converted to UTC"),
+    BeforeValidator(_not_epoch),
     AfterValidator(_utc_in_range),
 ]
 

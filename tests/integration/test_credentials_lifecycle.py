@@ -12,8 +12,8 @@ import pytest
 
 from rewards_cli import cli
 from rewards_cli.gateway import LocalGateway
-from rewards_cli.template import load
-from rewards_cli.usage_plans import UsagePlans, store_plan
+from rewards_cli.template import RateLimits, load
+from rewards_cli.usage_plans import KeyPlan, UsagePlans, store_plan
 from shared import clock
 from shared.domain.applications import (
     DEFAULT_GRACE_SECONDS,
@@ -215,3 +215,36 @@ def test_set_limits_wants_rate_and_burst_or_default(command: Any, credentials: C
         "give --rate and --burst, or --default",
         "rate and burst are set together (or neither, for the default plan)",
     )
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["set-limits", "--rate", "inf", "--burst", "5"],
+        ["set-limits", "--rate", "nan", "--burst", "5"],
+        ["set-limits", "--rate", "1e308", "--burst", "5"],
+        ["rotate-secret", "--grace-hours", "inf"],
+        ["rotate-secret", "--grace-hours", "nan"],
+        ["rotate-secret", "--grace-hours", "1e308"],
+    ],
+)
+def test_a_number_that_is_not_finite_is_a_usage_error_not_a_traceback(
+    credentials: Credentials, capsys: pytest.CaptureFixture[str], args: list[str]
+) -> None:
+    with pytest.raises(SystemExit) as exited:
+        cli.main([*args, "--app-id", credentials.app_id])
+    assert exited.value.code == 2
+    assert "must be a finite number" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    ("rate", "burst"),
+    [("10000.5", "5"), ("5", "5001"), ("5", "99999999999999999999"), ("1e14", "5")],
+)
+def test_limits_above_api_gateways_own_are_refused_and_nothing_changes(
+    command: Any, credentials: Credentials, rate: str, burst: str
+) -> None:
+    assert command("set-limits", "--app-id", credentials.app_id, "--rate", "5", "--burst", "10")[0] == 0
+    code, error = command("set-limits", "--app-id", credentials.app_id, "--rate", rate, "--burst", burst)
+    assert (code, error["details"]) == (1, "rate must be above 0 and at most 10000, burst 1 to 5000")
+    assert store_plan(credentials.api_key) == KeyPlan(RateLimits(5.0, 10))

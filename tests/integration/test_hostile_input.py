@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 from dataclasses import replace
 from typing import Any
+from urllib.parse import quote
 
 import pytest
 
@@ -136,6 +137,23 @@ def test_a_campaign_date_out_of_range_is_refused_on_patch_and_changes_nothing(
     assert api.get("/campaigns").json()["data"] == [created]
 
 
+# pydantic's lax datetime reads a number, or a string of digits, as epoch seconds, or as milliseconds above
+# 2e10: "20260101" became 1970-08-23 and 253402300799 (9999-12-31 in seconds) became 1978-01-11.
+NOT_ISO_DATES = [20260101, "20260101", 253402300799, "253402300799", 1.5]
+
+
+@pytest.mark.parametrize("date", NOT_ISO_DATES)
+def test_a_date_that_is_not_an_iso_string_is_refused_not_read_as_epoch(api: ApiClient, date: object) -> None:
+    assert refused(api.post("/campaigns", {**rta_seed_campaign(), "starts_at": date})).startswith("starts_at: ")
+    created = api.post("/campaigns", rta_seed_campaign()).json()
+    assert refused(api.patch(f"/campaigns/{created['campaign_id']}", {"ends_at": date})).startswith("ends_at: ")
+    assert api.get("/campaigns").json()["data"] == [created]
+    assert refused(api.put("/customers/c1", {"enrolled_at": date})).startswith("enrolled_at: ")
+    identify = {"source_id": "c1", "metadata": {"enrolled_at": date}}
+    assert refused(api.post("/customers", identify)).startswith("metadata.enrolled_at: ")
+    assert api.get("/customers/c1").status == 404
+
+
 def test_dates_are_stored_in_utc_and_the_last_storable_second_renders(api: ApiClient) -> None:
     payload = {**rta_seed_campaign(), "starts_at": "2026-03-01T10:00:00+05:30", "ends_at": "9999-12-31T23:59:59Z"}
     created = api.post("/campaigns", payload)
@@ -194,6 +212,25 @@ def test_control_characters_and_blank_names_are_refused_everywhere(api: ApiClien
         "campaign_name: "
     )
     assert api.get("/customers/c1").status == 404
+
+
+# API Gateway (and the local runner) pass a body that is not valid UTF-8 with U+FFFD in place of each bad
+# byte: "M\xfcller" and "M\xe4ller" sent as Latin-1 both arrive as "M\ufffdller", the same customer.
+MOJIBAKE = "M\ufffdller"
+
+
+def test_text_that_was_not_valid_utf8_is_refused_not_merged_into_one_customer(api: ApiClient) -> None:
+    identify = json.dumps({"source_id": MOJIBAKE, "metadata": {}}, ensure_ascii=False)
+    assert refused(api.request("POST", "/customers", raw_body=identify)).startswith("source_id: ")
+    invoke = json.dumps({"event_name": "Order Completed", "source_id": MOJIBAKE}, ensure_ascii=False)
+    assert refused(api.request("POST", "/events/invoke", raw_body=invoke)).startswith("source_id: ")
+    assert refused(api.post("/events", event(MOJIBAKE, "order_success"))).startswith("source_id: ")
+    assert refused(api.put("/customers/c1", {"name": MOJIBAKE})).startswith("name: ")
+    assert refused(api.post("/campaigns", {**rta_seed_campaign(), "campaign_name": MOJIBAKE})).startswith(
+        "campaign_name: "
+    )
+    assert api.get("/customers/c1").status == 404
+    assert refused(api.get(f"/customers/{quote(MOJIBAKE, safe='')}")).startswith("source_id: ")
 
 
 # ------------------------------------------------------------------------------------------- auth
