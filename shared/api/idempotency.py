@@ -54,8 +54,8 @@ def idempotent(app: APIGatewayRestResolver, next_middleware: NextMiddleware) -> 
     }
     try:
         stored = store.run_once(app, next_middleware, attempt=attempt)
-    except store.FailedResponse as failed:
-        return failed.response
+    except store.UnstoredResponse as unstored:
+        return unstored.response
     except store.IdempotencyAlreadyInProgressError as error:
         raise RequestInProgress from error
     except store.IdempotencyValidationError as error:

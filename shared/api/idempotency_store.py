@@ -9,6 +9,7 @@ build its persistence layer, measured at ~30 ms of CPU per cold start.
 from __future__ import annotations
 
 import base64
+import json
 import secrets
 import threading
 import zlib
@@ -39,12 +40,17 @@ if TYPE_CHECKING:
 REPLAYED_HEADER = "Idempotent-Replayed"
 # Larger answers are stored compressed (an event that changed hundreds of rules), within the 400 KB item limit.
 COMPRESS_FROM_BYTES = 32 * 1024
+# An answer still larger once compressed (an event matching well over a thousand rules) is not kept: its
+# record would exceed the item limit, and failing to save it would turn a success into a 500. Only event
+# ingestion answers that much, and its retry with the same key is exactly once by its own per-rule
+# delivery markers (shared/domain/events.py), which also rebuild the whole answer.
+MAX_STORED_BODY_BYTES = 300 * 1024
 
 __all__ = [
-    "FailedResponse",
     "IdempotencyAlreadyInProgressError",
     "IdempotencyPersistenceLayerError",
     "IdempotencyValidationError",
+    "UnstoredResponse",
     "config",
     "run_once",
     "stored_body",
@@ -117,8 +123,9 @@ config = IdempotencyConfig(
 )
 
 
-class FailedResponse(Exception):
-    """Carries a 5xx response out of the idempotent section, so that no record of it is kept."""
+class UnstoredResponse(Exception):
+    """Carries a response out of the idempotent section with no record kept: a 5xx (the request changed
+    nothing and may be retried), or an answer too large for the record (MAX_STORED_BODY_BYTES)."""
 
     def __init__(self, response: Response[Any]) -> None:
         super().__init__(response.status_code)
@@ -132,10 +139,14 @@ def run_once(
     del attempt  # hashed by the decorator; the request itself is read from the resolver
     response = next_middleware(app)
     if response.status_code >= 500:
-        raise FailedResponse(response)
+        raise UnstoredResponse(response)
     stored = {"status_code": response.status_code, "body": response.body, "headers": dict(response.headers)}
-    if isinstance(response.body, str) and len(response.body) >= COMPRESS_FROM_BYTES:
-        stored |= {"body": base64.b64encode(zlib.compress(response.body.encode())).decode(), "encoding": "zlib"}
+    # The route's answer is still a dict here (the resolver serialises it after the middlewares).
+    text = response.body if isinstance(response.body, str) else json.dumps(response.body, separators=(",", ":"))
+    if len(text) >= COMPRESS_FROM_BYTES:
+        stored |= {"body": base64.b64encode(zlib.compress(text.encode())).decode(), "encoding": "zlib"}
+        if len(stored["body"]) > MAX_STORED_BODY_BYTES:
+            raise UnstoredResponse(response)
     return stored
 
 

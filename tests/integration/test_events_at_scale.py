@@ -242,3 +242,26 @@ def test_entries_written_before_the_sequence_stay_readable_and_in_order(api: Api
     assert (balances[0], balances[-1]) == (10, 7)
     assert balances == sorted(set(balances), reverse=True)
     assert entries[-1]["id"] == "txn_legacy"
+
+
+def test_an_answer_too_large_for_the_idempotency_record_is_still_a_success_and_exactly_once(
+    api: ApiClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Found trying 2,000 rules: the answer did not fit in the idempotency record even compressed, and
+    the failed save turned an applied event into a 500. Such an answer is not kept; the event's own
+    delivery markers keep the retry exactly once and rebuild the same answer (the size limit is lowered
+    here so that 40 rules stand for 2,000)."""
+    from shared.api import idempotency_store
+
+    monkeypatch.setattr(idempotency_store, "COMPRESS_FROM_BYTES", 64)
+    monkeypatch.setattr(idempotency_store, "MAX_STORED_BODY_BYTES", 512)
+    create_rules(api, [rule(f"Rule {n}", points=1) for n in range(40)])
+    body = event("huge-answer", "order_success")
+
+    first = api.post("/events", body, headers={"Idempotency-Key": "order-huge"})
+    again = api.post("/events", body, headers={"Idempotency-Key": "order-huge"})
+
+    assert first.status == again.status == 200, (first.body, again.body)
+    assert again.header("Idempotent-Replayed") is None, "the answer was too large to keep"
+    assert (again.json()["progress"], again.json()["rewards"]) == (first.json()["progress"], first.json()["rewards"])
+    assert_ledger_is_the_balance(api, "huge-answer", 40)
