@@ -144,9 +144,10 @@ def run_once(
     # The route's answer is still a dict here (the resolver serialises it after the middlewares).
     text = response.body if isinstance(response.body, str) else json.dumps(response.body, separators=(",", ":"))
     if len(text) >= COMPRESS_FROM_BYTES:
-        stored |= {"body": base64.b64encode(zlib.compress(text.encode())).decode(), "encoding": "zlib"}
-        if len(stored["body"]) > MAX_STORED_BODY_BYTES:
+        compressed = base64.b64encode(zlib.compress(text.encode())).decode()
+        if len(compressed) > MAX_STORED_BODY_BYTES:
             raise UnstoredResponse(response)
+        stored |= {"body": compressed, "encoding": "zlib"}
     return stored
 
 
