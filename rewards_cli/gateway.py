@@ -16,7 +16,7 @@ from urllib.parse import unquote
 
 from rewards_cli import apigw
 from rewards_cli.lambdas import FunctionPool
-from rewards_cli.template import Template
+from rewards_cli.template import Function, Template
 
 _JSON = "application/json"
 
@@ -65,6 +65,8 @@ class LocalGateway:
             body=body,
             request_id=request_id,
         )
+        if route.public:
+            return self._invoke(function, event, context)
         identity = event["headers"].get(self.template.authorizer.identity_header) or next(
             (v for k, v in event["headers"].items() if k.lower() == self.template.authorizer.identity_header.lower()),
             None,
@@ -81,6 +83,9 @@ class LocalGateway:
             "principalId": policy.get("principalId"),
             "integrationLatency": 0,
         }
+        return self._invoke(function, event, context)
+
+    def _invoke(self, function: Function, event: dict[str, Any], context: Mapping[str, str]) -> HttpResponse:
         try:
             result = self.pool.invoke(function, event)
         except Exception:

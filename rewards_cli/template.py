@@ -41,6 +41,9 @@ class Route:
     method: str
     path: str
     pattern: re.Pattern[str]
+    # ``Auth: {Authorizer: NONE}`` on the event: the gateway serves it without the authorizer (the
+    # dashboard's static files, which a browser loads before anyone has signed in).
+    public: bool = False
 
     def match(self, method: str, path: str) -> dict[str, str] | None:
         if method.upper() != self.method:
@@ -98,9 +101,9 @@ class Template:
         return min(candidates, key=lambda found: len(found[2]), default=None)
 
 
-def _route(method: str, path: str) -> Route:
+def _route(method: str, path: str, public: bool = False) -> Route:
     regex = re.sub(r"\\\{(\w+)\\\}", r"(?P<\1>[^/]+)", re.escape(path))
-    return Route(method.upper(), path, re.compile(regex))
+    return Route(method.upper(), path, re.compile(regex), public)
 
 
 @cache
@@ -116,7 +119,9 @@ def load(path: Path = TEMPLATE_PATH) -> Template:
         routes, schedules = [], []
         for event in props.get("Events", {}).values():
             if event["Type"] == "Api":
-                routes.append(_route(event["Properties"]["Method"], event["Properties"]["Path"]))
+                api_event = event["Properties"]
+                public = api_event.get("Auth", {}).get("Authorizer") == "NONE"
+                routes.append(_route(api_event["Method"], api_event["Path"], public))
             elif event["Type"] == "Schedule":
                 schedules.append(event["Properties"]["Schedule"])
         environment = {

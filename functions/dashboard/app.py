@@ -1,0 +1,47 @@
+"""GET /dashboard and its files: the operator console, a static single-page app that signs in with the
+application's API key and secret and calls this same API (see README, "Dashboard")."""
+
+from pathlib import Path
+from typing import Annotated, Any
+
+from aws_lambda_powertools.event_handler import Response
+from aws_lambda_powertools.event_handler.openapi.params import Path as PathParam
+
+from shared.api.http import http_handler, new_router
+from shared.api.static import StaticFiles
+
+router = new_router()
+files = StaticFiles.from_folder(Path(__file__).parent / "static")
+_TEXT = {"schema": {"type": "string"}}
+_PAGE = {200: {"description": "The dashboard's page", "content": {"text/html": _TEXT}}}
+_FILE = {
+    200: {
+        "description": "A file of the dashboard",
+        "content": {"text/javascript": _TEXT, "text/css": _TEXT, "text/plain": _TEXT, "text/html": _TEXT},
+    }
+}
+
+
+@router.get(
+    "/dashboard",
+    summary="The operator dashboard (public page; it signs in with the API key and secret)",
+    operation_id="getDashboard",
+    tags=["Dashboard"],
+    responses=_PAGE,
+)
+def get_dashboard() -> Response[Any]:
+    return files.response("index.html")
+
+
+@router.get(
+    "/dashboard/<asset>",
+    summary="A script, style sheet or licence of the dashboard (public)",
+    operation_id="getDashboardAsset",
+    tags=["Dashboard"],
+    responses=_FILE,
+)
+def get_dashboard_asset(asset: Annotated[str, PathParam(min_length=1, max_length=64)]) -> Response[Any]:
+    return files.response(asset)
+
+
+lambda_handler = http_handler(router)
