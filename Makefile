@@ -15,12 +15,21 @@ PYTEST_ARGS ?=
 .PHONY: help install dev test test-fast lint format openapi build bench fuzz clean
 
 help:
-	@echo "make dev      the API on http://127.0.0.1:3000 over an embedded DynamoDB (PORT, DDB_PORT to change)"
-	@echo "make test     unit, integration and end-to-end tests (CI profile of fuzzing included)"
+	@echo "make dev      the API and the dashboard (/dashboard) on http://127.0.0.1:3000 over an embedded DynamoDB"
+	@echo "make test     unit, integration, end-to-end and browser tests (CI profile of fuzzing included)"
 	@echo "make lint     ruff, mypy, cfn-lint, sam validate --lint, OpenAPI freshness"
 	@echo "make build    sam build, with checked-hash bytecode for every module"
 	@echo "make bench    cold start, DynamoDB round trips, CPU per request, ingest throughput"
 	@echo "make fuzz     schemathesis against the OpenAPI spec, >= 300 cases per operation"
+
+# The browser tests drive Debian's Chromium through Playwright (no browser download from Playwright's CDN).
+CHROMIUM := /usr/bin/chromium
+SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
+
+$(CHROMIUM):
+	@command -v apt-get >/dev/null || { echo "the browser tests need Debian's chromium at $(CHROMIUM)"; exit 1; }
+	$(SUDO) apt-get update -qq
+	DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends chromium
 
 $(BIN)/.installed: pyproject.toml shared/requirements.txt
 	@test -n "$(PY313)" || { echo "python3.13 is required (the Lambda runtime's version)"; exit 1; }
@@ -40,8 +49,9 @@ install: $(BIN)/.installed
 dev: install
 	$(BIN)/rewards dev
 
-test: install
-	$(BIN)/pytest -n auto $(PYTEST_ARGS)
+# --dist loadgroup: the browser tests share one runner and one browser on one worker.
+test: install $(CHROMIUM)
+	$(BIN)/pytest -n auto --dist loadgroup $(PYTEST_ARGS)
 
 lint: install $(SAM_VENV)/.installed
 	$(BIN)/ruff check .

@@ -399,7 +399,7 @@ function CampaignForm({ api, onCreated }) {
       <div class="row">
         ${field(`rules.${r}.reward_type`, "Reward", { name: `rules.${r}.reward.type`, options: [["points", "Points"], ["coupon", "Coupon"], ["reward", "Reward from the catalog"]] })}
         ${field(`rules.${r}.reward_value`, rule.reward_type === "points" ? "Points" : rule.reward_type === "coupon" ? "Coupon id" : "Reward id", {
-          name: rule.reward_type === "points" ? `rules.${r}.reward.points` : `rules.${r}.reward.${rule.reward_type}_id`,
+          name: `rules.${r}.reward`, // claims the reward's own errors ("rules.0.reward: points is required …")
         })}
       </div>
       <div class="actions">
@@ -620,4 +620,6 @@ function App() {
   return credentials ? html`<${Shell} credentials=${credentials} onSignOut=${signOut} />` : html`<${SignIn} onSignedIn=${signIn} />`;
 }
 
-render(html`<${App} />`, document.getElementById("app"));
+const root = document.getElementById("app");
+root.replaceChildren(); // the "Loading…" placeholder of index.html
+render(html`<${App} />`, root);
