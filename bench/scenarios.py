@@ -376,6 +376,20 @@ def _check_segment_auth(world: World) -> list[Case]:
     return [Case("valid credentials")]
 
 
+# --- Dashboard: public static files (the world's credentials are sent and ignored); no table call.
+@route("GET", "/dashboard")
+def _dashboard_page(world: World) -> list[Case]:
+    return [Case("the page")]
+
+
+@route("GET", "/dashboard/{asset}")
+def _dashboard_asset(world: World) -> list[Case]:
+    return [
+        Case("the app script", lambda: Request(path_params={"asset": "app.js"})),
+        Case("the vendored library", lambda: Request(path_params={"asset": "preact-htm-3.1.1.mjs"})),
+    ]
+
+
 @route("POST", "/customers")
 def _identify_customer(world: World) -> list[Case]:
     existing = existing_customer(world)

@@ -6,15 +6,16 @@ from typing import Annotated, Any
 
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.openapi.params import Path as PathParam
+from aws_lambda_powertools.event_handler.openapi.types import OpenAPIResponse, OpenAPIResponseContentSchema
 
 from shared.api.http import http_handler, new_router
 from shared.api.static import StaticFiles
 
 router = new_router()
 files = StaticFiles.from_folder(Path(__file__).parent / "static")
-_TEXT = {"schema": {"type": "string"}}
-_PAGE = {200: {"description": "The dashboard's page", "content": {"text/html": _TEXT}}}
-_FILE = {
+_TEXT: OpenAPIResponseContentSchema = {"schema": {"type": "string"}}
+_PAGE: dict[int, OpenAPIResponse] = {200: {"description": "The dashboard's page", "content": {"text/html": _TEXT}}}
+_FILE: dict[int, OpenAPIResponse] = {
     200: {
         "description": "A file of the dashboard",
         "content": {"text/javascript": _TEXT, "text/css": _TEXT, "text/plain": _TEXT, "text/html": _TEXT},

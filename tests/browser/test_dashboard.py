@@ -150,7 +150,9 @@ def test_every_page_renders_without_a_javascript_error(
     errors.assert_none()
 
 
-def test_a_campaign_is_created_through_the_form_with_the_api_errors_next_to_their_fields(page: Page, runner: LocalRunner) -> None:
+def test_a_campaign_is_created_through_the_form_with_the_api_errors_next_to_their_fields(
+    page: Page, runner: LocalRunner
+) -> None:
     sign_in(page, runner)
     go_to(page, "Campaigns")
     # Given a form the API refuses: no campaign name, a zero target, a points reward without points
@@ -160,7 +162,9 @@ def test_a_campaign_is_created_through_the_form_with_the_api_errors_next_to_thei
     field(page, "rules.0.reward").fill("")
     page.get_by_role("button", name="Create campaign").click()
     # Then each of the API's errors is next to its field, which is marked invalid
-    expect(page.locator('[id="f-campaign_name-error"]')).to_contain_text("campaign_name: string should have at least 1 character")
+    expect(page.locator('[id="f-campaign_name-error"]')).to_contain_text(
+        "campaign_name: string should have at least 1 character"
+    )
     expect(field(page, "campaign_name")).to_have_attribute("aria-invalid", "true")
     expect(page.locator('[id="f-rules.0.actions.0.target-error"]')).to_contain_text("greater than 0")
     expect(page.locator('[id="f-rules.0.reward-error"]')).to_contain_text("points is required")
@@ -190,7 +194,11 @@ def test_events_move_the_progress_bars_of_a_customer_looked_up_by_source_id(
     suffix = uuid.uuid4().hex[:6]
     sign_in(page, runner)
     create_seed_campaign_through_the_form(page, unique("Progress"), suffix)
-    deposit, order, kyc = (f"Rule 1: money_deposited_{suffix}", f"Rule 1: order_success_{suffix}", f"Rule 2: complete_KYC_Verification_{suffix}")
+    deposit, order, kyc = (
+        f"Rule 1: money_deposited_{suffix}",
+        f"Rule 1: order_success_{suffix}",
+        f"Rule 2: complete_KYC_Verification_{suffix}",
+    )
     source_id = f"KMN@{suffix}"
     # When the customer deposits 500 of 1000 (through the API), and is looked up
     send_event(http, runner, source_id, f"money_deposited_{suffix}", amount=500)
@@ -263,7 +271,9 @@ def test_an_unknown_customer_shows_the_api_message(page: Page, runner: LocalRunn
     go_to(page, "Customers")
     page.get_by_label("Source ID").fill("nobody@nowhere")
     page.get_by_role("button", name="Look up").click()
-    expect(page.get_by_role("alert")).to_have_text("Resource not found: Cannot find customer with source id nobody@nowhere")
+    expect(page.get_by_role("alert")).to_have_text(
+        "Resource not found: Cannot find customer with source id nobody@nowhere"
+    )
 
 
 def test_settings_show_the_application_and_the_api_url_but_never_the_secret(page: Page, runner: LocalRunner) -> None:

@@ -502,6 +502,45 @@ function Progress({ campaigns }) {
   </div>`);
 }
 
+// Shown when the API has the route (the rewards catalog and coupons may not be deployed).
+function CustomerRewards({ api, sourceId, version }) {
+  const { data, error } = useApi(api, [`/customers/${enc(sourceId)}/rewards?explain=true`], [sourceId, version]);
+  if (error && error.body.key === "not_found" && /No route/.test(error.body.details || "")) return null;
+  const rewards = data ? data[0].data : [];
+  return html`<section class="card" aria-labelledby="customer-rewards">
+    <h2 id="customer-rewards">Rewards</h2>
+    <${ErrorBox} error=${error} />
+    ${data && rewards.length === 0 && html`<p>No rewards in the catalog.</p>`}
+    ${rewards.length > 0 && html`<div class="table-wrap"><table>
+      <thead><tr><th scope="col">Reward</th><th scope="col" class="num">Points cost</th><th scope="col">Eligible</th><th scope="col">Why</th></tr></thead>
+      <tbody>${rewards.map((m) => html`<tr>
+        <th scope="row">${m.reward.name}</th><td class="num">${fmtNumber(m.points_cost)}</td><td>${m.eligible ? "yes" : "no"}</td>
+        <td><ul class="reasons">
+          ${m.eligible && html`<li>Eligible now${m.affordable ? "" : `, but ${fmtNumber(m.points_missing)} points short`}</li>`}
+          ${m.unavailable.map((reason) => html`<li>${reason}</li>`)}
+          ${!m.affordable && !m.eligible && html`<li>${fmtNumber(m.points_missing)} more points needed (balance ${fmtNumber(m.points_balance)})</li>`}
+          ${m.failed_conditions.map((c) => html`<li>${c.attribute} ${c.operator} ${c.required}: has ${c.actual} (${c.gap})</li>`)}
+        </ul></td>
+      </tr>`)}</tbody>
+    </table></div>`}
+  </section>`;
+}
+
+function CustomerCoupons({ api, sourceId, version }) {
+  const { list, error, pages, missing } = useList(api, `/customers/${enc(sourceId)}/coupons`, [sourceId, version]);
+  if (missing) return null;
+  return html`<section class="card" aria-labelledby="customer-coupons">
+    <h2 id="customer-coupons">Coupons</h2>
+    <${ErrorBox} error=${error} />
+    ${list && html`<div class="table-wrap"><table>
+      <thead><tr><th scope="col">Code</th><th scope="col">Coupon</th><th scope="col">Discount</th><th scope="col">State</th><th scope="col" class="num">Uses</th><th scope="col">Valid until</th></tr></thead>
+      <tbody>${list.data.map((c) => html`<tr><th scope="row">${c.coupon_code}</th><td>${c.name || c.coupon_id}</td><td>${describeDiscount(c.discount)}</td><td>${c.state}</td><td class="num">${c.uses}</td><td>${fmtDate(c.ends_at)}</td></tr>`)}</tbody>
+    </table></div>
+    ${list.data.length === 0 && html`<p>No coupons.</p>`}
+    <${Pager} label="Customer coupon pages" ...${pages.controls(list)} />`}
+  </section>`;
+}
+
 function CustomerProfile({ api, sourceId }) {
   const [version, setVersion] = useState(0);
   const { data, error, loading } = useApi(
@@ -530,7 +569,9 @@ function CustomerProfile({ api, sourceId }) {
       </dl>
     </section>
     <section class="card" aria-labelledby="progress"><h2 id="progress">Reward progress</h2><${Progress} campaigns=${progress} /></section>
-    <${Ledger} api=${api} sourceId=${sourceId} version=${version} />`;
+    <${Ledger} api=${api} sourceId=${sourceId} version=${version} />
+    <${CustomerRewards} api=${api} sourceId=${sourceId} version=${version} />
+    <${CustomerCoupons} api=${api} sourceId=${sourceId} version=${version} />`;
 }
 
 function Customers({ api, arg }) {
@@ -548,6 +589,449 @@ function Customers({ api, arg }) {
       <p class="hint">The merchant's own customer id, e.g. KMN@123.</p>
     </form>
     ${arg ? html`<${CustomerProfile} api=${api} sourceId=${arg} key=${arg} />` : null}`;
+}
+
+// ------------------------------------------------------------------------------------------ forms
+
+// A flat form with the API's errors next to each field: { values, set, field, error, setError, known }.
+function useForm(initial) {
+  const [values, setValues] = useState(initial);
+  const [error, setError] = useState(null);
+  const known = new Set();
+  const errors = fieldErrors(error);
+  const set = (name, value) => setValues((previous) => ({ ...previous, [name]: value }));
+  const field = (name, label, extra = {}) =>
+    html`<${Field} name=${name} label=${label} value=${values[name] ?? ""} onInput=${(v) => set(name, v)} errors=${errors} known=${known} ...${extra} />`;
+  // Called after the fields have rendered: what none of them claimed.
+  const unplaced = () => error && (Object.keys(errors).length === 0 ? error.text : errorFor(errors, "_form", known));
+  return { values, setValues, set, field, error, setError, unplaced };
+}
+
+function FormAlert({ form, what }) {
+  if (!form.error) return null;
+  const rest = form.unplaced();
+  return html`<div class="alert" role="alert">${what} failed${rest ? `: ${rest}` : ": see the fields marked below."}</div>`;
+}
+
+const optional = (text) => (text === "" || text === undefined || text === null ? undefined : text);
+const optionalNumber = (text) => (optional(text) === undefined ? undefined : Number(text));
+const isoFromLocal = (text) => (optional(text) === undefined ? undefined : new Date(text).toISOString());
+
+// A list page's rows, with cursor pagination; null while the API has no such route (404 from the gateway).
+function useList(api, path, deps) {
+  const pages = usePages();
+  const joiner = path.includes("?") ? "&" : "?";
+  const loaded = useApi(api, [`${path}${joiner}limit=20${pages.cursor ? `&cursor=${enc(pages.cursor)}` : ""}`], [...deps, pages.cursor]);
+  const list = loaded.data && loaded.data[0];
+  return { ...loaded, list, pages, missing: loaded.error instanceof ApiError && loaded.error.body.key === "not_found" && /No route/.test(loaded.error.body.details || "") };
+}
+
+// ------------------------------------------------------------------------------------------ coupons
+
+const IMPORT_CHUNK = 500;
+
+// Codes from a CSV or text file: the first cell of every line, a header line ("code", "coupon_code")
+// skipped, duplicates dropped (codes match case-insensitively, as the API compares them).
+export function codesFromFile(text) {
+  const seen = new Set();
+  const codes = [];
+  for (const line of text.split(/\r?\n/)) {
+    const cell = line.split(/[,;\t]/)[0].trim().replace(/^"(.*)"$/, "$1").trim();
+    if (!cell || /^(coupon_)?codes?$/i.test(cell) || seen.has(cell.toUpperCase())) continue;
+    seen.add(cell.toUpperCase());
+    codes.push(cell);
+  }
+  return codes;
+}
+
+function describeDiscount(d) {
+  if (!d) return "—";
+  if (d.type === "percent") return `${d.value}%${d.max_discount ? ` (max ${d.max_discount})` : ""}`;
+  if (d.type === "free_shipping") return "free shipping";
+  return `${fmtNumber(d.value)} off`;
+}
+
+function CodeImport({ api, coupon, onDone }) {
+  const [progress, setProgress] = useState(null);
+  const [error, setError] = useState(null);
+  const importFile = async (event) => {
+    const file = event.target.files[0];
+    if (!file) return;
+    setError(null);
+    const codes = codesFromFile(await file.text());
+    const totals = { sent: 0, created: 0, already: 0, total: codes.length };
+    setProgress({ ...totals });
+    try {
+      for (let start = 0; start < codes.length; start += IMPORT_CHUNK) {
+        const chunk = codes.slice(start, start + IMPORT_CHUNK);
+        const result = await api("POST", `/coupons/${enc(coupon.coupon_id)}/codes`, { codes: chunk });
+        totals.sent += chunk.length;
+        totals.created += result.created;
+        totals.already += result.already_in_pool;
+        setProgress({ ...totals, counts: result.codes });
+      }
+      onDone();
+    } catch (failure) {
+      setError(failure);
+    }
+    event.target.value = "";
+  };
+  return html`<div>
+    <label for="code-file">Import codes from a CSV or text file</label>
+    <input id="code-file" type="file" accept=".csv,.txt,text/csv,text/plain" onChange=${importFile} aria-describedby="code-file-hint" />
+    <p class="hint" id="code-file-hint">One code per line (the first column of a CSV); sent ${IMPORT_CHUNK} at a time.</p>
+    ${progress && html`<div>
+      <progress max=${progress.total || 1} value=${progress.sent} aria-label="Import progress"></progress>
+      <p role="status" data-testid="import-status">Sent ${fmtNumber(progress.sent)} of ${fmtNumber(progress.total)} codes: ${fmtNumber(progress.created)} added, ${fmtNumber(progress.already)} already in the pool${progress.sent === progress.total ? ". Done." : "…"}</p>
+    </div>`}
+    <${ErrorBox} error=${error} />
+  </div>`;
+}
+
+function CouponDetail({ api, couponId }) {
+  const [version, setVersion] = useState(0);
+  const { data, error } = useApi(api, [`/coupons/${enc(couponId)}`], [couponId, version]);
+  const redemptions = useList(api, `/coupons/${enc(couponId)}/redemptions`, [couponId, version]);
+  if (error) return html`<${ErrorBox} error=${error} />`;
+  if (!data) return html`<p>Loading…</p>`;
+  const coupon = data[0];
+  return html`<section class="card" aria-labelledby="coupon-detail">
+    <h2 id="coupon-detail">${coupon.name || coupon.coupon_code || coupon.coupon_id}</h2>
+    <dl class="props">
+      <dt>Coupon id</dt><dd>${coupon.coupon_id}</dd>
+      <dt>Code</dt><dd>${coupon.coupon_code || "a pool of codes"}</dd>
+      <dt>Discount</dt><dd>${describeDiscount(coupon.discount)}</dd>
+      <dt>Status</dt><dd><${StatusBadge} status=${coupon.status} /></dd>
+      <dt>Redeemed</dt><dd>${fmtNumber(coupon.redeemed)}${coupon.usage_limit ? ` of ${fmtNumber(coupon.usage_limit)}` : ""}</dd>
+      ${coupon.codes && html`<dt>Pool</dt><dd data-testid="pool-counts">${fmtNumber(coupon.codes.total)} codes: ${fmtNumber(coupon.codes.issued)} issued, ${fmtNumber(coupon.codes.redeemed)} redeemed, ${fmtNumber(coupon.codes.available)} available</dd>`}
+      <dt>Valid</dt><dd>${fmtDate(coupon.starts_at)} to ${fmtDate(coupon.ends_at)}</dd>
+    </dl>
+    ${!coupon.coupon_code && html`<${CodeImport} api=${api} coupon=${coupon} onDone=${() => setVersion((v) => v + 1)} />`}
+    <h3>Redemptions</h3>
+    <${ErrorBox} error=${redemptions.error} />
+    ${redemptions.list && html`<div class="table-wrap"><table>
+      <thead><tr><th scope="col">When</th><th scope="col">Code</th><th scope="col">Order</th><th scope="col">Customer</th><th scope="col" class="num">Discount</th><th scope="col">Status</th></tr></thead>
+      <tbody>${redemptions.list.data.map((r) => html`<tr><td>${fmtDate(r.created_at)}</td><td>${r.coupon_code}</td><td>${r.order_id}</td><td>${r.source_id}</td><td class="num">${fmtNumber(r.discount)}</td><td>${r.status}</td></tr>`)}</tbody>
+    </table></div>
+    ${redemptions.list.data.length === 0 && html`<p>No redemptions yet.</p>`}
+    <${Pager} label="Redemption pages" ...${redemptions.pages.controls(redemptions.list)} />`}
+  </section>`;
+}
+
+const NEW_COUPON = { coupon_code: "", name: "", type: "amount", value: "", max_discount: "", starts_at: "", ends_at: "", usage_limit: "", usage_limit_per_customer: "" };
+
+function CouponForm({ api, onCreated }) {
+  const form = useForm(NEW_COUPON);
+  const v = form.values;
+  const submit = async (event) => {
+    event.preventDefault();
+    const body = {
+      coupon_code: optional(v.coupon_code),
+      name: optional(v.name),
+      discount: { type: v.type, value: optionalNumber(v.value), max_discount: optionalNumber(v.max_discount) },
+      starts_at: isoFromLocal(v.starts_at),
+      ends_at: isoFromLocal(v.ends_at),
+      usage_limit: optionalNumber(v.usage_limit),
+      usage_limit_per_customer: optionalNumber(v.usage_limit_per_customer),
+    };
+    try {
+      const created = await api("POST", "/coupons", body);
+      form.setError(null);
+      form.setValues(NEW_COUPON);
+      onCreated(created);
+    } catch (failure) {
+      form.setError(failure);
+    }
+  };
+  const fields = html`<div class="row">
+      ${form.field("coupon_code", "Code", { hint: "Leave empty for a pool of codes imported from a file" })}
+      ${form.field("name", "Name")}
+    </div>
+    <div class="row">
+      ${form.field("type", "Discount type", { name: "discount.type", options: [["amount", "Amount off"], ["percent", "Percent off"], ["free_shipping", "Free shipping"]] })}
+      ${v.type !== "free_shipping" && form.field("value", "Discount value", { name: "discount.value", type: "number", step: "any" })}
+      ${v.type === "percent" && form.field("max_discount", "Maximum discount", { name: "discount.max_discount", type: "number", step: "any" })}
+    </div>
+    <div class="row">
+      ${form.field("starts_at", "Starts", { type: "datetime-local" })}
+      ${form.field("ends_at", "Ends", { type: "datetime-local" })}
+      ${form.field("usage_limit", "Usage limit", { type: "number", min: "1", hint: "Empty: unlimited" })}
+      ${form.field("usage_limit_per_customer", "Usage limit per customer", { type: "number", min: "1" })}
+    </div>`;
+  return html`<form class="card" onSubmit=${submit} aria-labelledby="new-coupon" novalidate>
+    <h2 id="new-coupon">New coupon</h2>
+    <${FormAlert} form=${form} what="Creating the coupon" />
+    ${fields}
+    <div class="actions"><button type="submit">Create coupon</button></div>
+  </form>`;
+}
+
+function Coupons({ api, arg }) {
+  const [version, setVersion] = useState(0);
+  const { list, error, pages, missing } = useList(api, "/coupons", [version]);
+  const [notice, setNotice] = useState(null);
+  const [actionError, setActionError] = useState(null);
+  if (missing) return html`<${Unavailable} what="Coupons" />`;
+  const setStatus = async (coupon, status) => {
+    setActionError(null);
+    try {
+      await api("PATCH", `/coupons/${enc(coupon.coupon_id)}`, { status });
+      setVersion((n) => n + 1);
+    } catch (failure) {
+      setActionError(failure);
+    }
+  };
+  return html`
+    <${Notice}>${notice}<//>
+    <${ErrorBox} error=${error || actionError} />
+    <section class="card" aria-labelledby="coupon-list">
+      <h2 id="coupon-list">Coupons</h2>
+      ${list && html`<div class="table-wrap"><table>
+        <thead><tr><th scope="col">Coupon</th><th scope="col">Discount</th><th scope="col">Status</th><th scope="col" class="num">Redeemed</th><th scope="col">Codes</th><th scope="col">Actions</th></tr></thead>
+        <tbody>${list.data.map((c) => {
+          const label = c.name || c.coupon_code || c.coupon_id;
+          return html`<tr>
+            <th scope="row"><a href=${`#/coupons/${enc(c.coupon_id)}`}>${label}</a><br /><small>${c.coupon_id}</small></th>
+            <td>${describeDiscount(c.discount)}</td><td><${StatusBadge} status=${c.status} /></td><td class="num">${fmtNumber(c.redeemed)}</td>
+            <td>${c.codes ? `${fmtNumber(c.codes.available)} of ${fmtNumber(c.codes.total)} available` : c.coupon_code}</td>
+            <td>${c.status === "active"
+              ? html`<button class="secondary" onClick=${() => setStatus(c, "disabled")} aria-label=${`Disable ${label}`}>Disable</button>`
+              : html`<button class="secondary" onClick=${() => setStatus(c, "active")} aria-label=${`Enable ${label}`}>Enable</button>`}</td>
+          </tr>`;
+        })}</tbody>
+      </table></div>
+      ${list.data.length === 0 && html`<p>No coupons yet.</p>`}
+      <${Pager} label="Coupon pages" ...${pages.controls(list)} />`}
+    </section>
+    ${arg && html`<${CouponDetail} api=${api} couponId=${arg} key=${arg} />`}
+    <${CouponForm} api=${api} onCreated=${(c) => { setNotice(`Coupon ${c.name || c.coupon_code || c.coupon_id} created (${c.coupon_id})`); pages.reset(); setVersion((n) => n + 1); location.hash = `#/coupons/${enc(c.coupon_id)}`; }} />`;
+}
+
+// ------------------------------------------------------------------------------------------ rewards
+
+const NEW_REWARD = { name: "", type: "MATERIAL", points_to_be_redeemed: "", stock: "", product_id: "", coupon_definition: "", exchange_ratio: "", points_ratio: "", brand: "", description: "" };
+
+function rewardBody(v, creating) {
+  const parameters =
+    v.type === "MATERIAL" ? { product: { id: v.product_id } }
+    : v.type === "CAMPAIGN" ? { campaign: { id: v.coupon_definition } }
+    : { coin: { exchange_ratio: optionalNumber(v.exchange_ratio), points_ratio: optionalNumber(v.points_ratio) } };
+  const body = {
+    name: v.name,
+    parameters,
+    points_to_be_redeemed: v.type === "COIN" ? undefined : optionalNumber(v.points_to_be_redeemed) ?? (creating ? undefined : null),
+    stock: v.type === "MATERIAL" ? optionalNumber(v.stock) ?? (creating ? undefined : null) : undefined,
+    brand: optional(v.brand),
+    attributes: optional(v.description) ? { description: v.description } : undefined,
+  };
+  return creating ? { ...body, type: v.type } : body;
+}
+
+function RewardForm({ api, editing, onSaved, onCancel }) {
+  const initial = editing
+    ? {
+        ...NEW_REWARD,
+        name: editing.name,
+        type: editing.type,
+        points_to_be_redeemed: editing.points_to_be_redeemed ?? "",
+        stock: editing.stock ?? "",
+        product_id: editing.parameters.product ? editing.parameters.product.id : "",
+        coupon_definition: editing.parameters.campaign ? editing.parameters.campaign.id : "",
+        exchange_ratio: editing.parameters.coin ? editing.parameters.coin.exchange_ratio : "",
+        points_ratio: editing.parameters.coin ? editing.parameters.coin.points_ratio : "",
+        brand: editing.brand || "",
+        description: (editing.attributes && editing.attributes.description) || "",
+      }
+    : NEW_REWARD;
+  const form = useForm(initial);
+  const v = form.values;
+  const submit = async (event) => {
+    event.preventDefault();
+    try {
+      const saved = editing
+        ? await api("PATCH", `/rewards/${enc(editing.id)}`, rewardBody(v, false))
+        : await api("POST", "/rewards", rewardBody(v, true));
+      form.setError(null);
+      onSaved(saved, Boolean(editing));
+    } catch (failure) {
+      form.setError(failure);
+    }
+  };
+  const fields = html`<div class="row">
+      ${form.field("name", "Reward name", { required: true })}
+      ${form.field("type", "Reward type", { options: [["MATERIAL", "Material (a product)"], ["CAMPAIGN", "Coupon from a pool"], ["COIN", "Coins for points"]], disabled: Boolean(editing) })}
+      ${form.field("brand", "Brand")}
+    </div>
+    <div class="row">
+      ${v.type === "MATERIAL" && form.field("product_id", "Product id", { name: "parameters.product.id" })}
+      ${v.type === "CAMPAIGN" && form.field("coupon_definition", "Coupon id (pool)", { name: "parameters.campaign.id" })}
+      ${v.type === "COIN" && form.field("exchange_ratio", "Value given", { name: "parameters.coin.exchange_ratio", type: "number", step: "any" })}
+      ${v.type === "COIN" && form.field("points_ratio", "For points", { name: "parameters.coin.points_ratio", type: "number", step: "any" })}
+      ${v.type !== "COIN" && form.field("points_to_be_redeemed", "Points cost", { type: "number", min: "0" })}
+      ${v.type === "MATERIAL" && form.field("stock", "Stock", { type: "number", min: "0", hint: "Empty: unlimited" })}
+    </div>
+    ${form.field("description", "Description", { name: "attributes.description" })}`;
+  return html`<form class="card" onSubmit=${submit} aria-labelledby="reward-form" novalidate>
+    <h2 id="reward-form">${editing ? `Edit ${editing.name}` : "New reward"}</h2>
+    <${FormAlert} form=${form} what=${editing ? "Saving the reward" : "Creating the reward"} />
+    ${fields}
+    <div class="actions">
+      <button type="submit">${editing ? "Save reward" : "Create reward"}</button>
+      ${editing && html`<button type="button" class="secondary" onClick=${onCancel}>Cancel</button>`}
+    </div>
+  </form>`;
+}
+
+function Rewards({ api }) {
+  const [filters, setFilters] = useState({ type: "", active: "" });
+  const [version, setVersion] = useState(0);
+  const [editing, setEditing] = useState(null);
+  const [notice, setNotice] = useState(null);
+  const [actionError, setActionError] = useState(null);
+  const query = [filters.type && `type=${filters.type}`, filters.active && `active=${filters.active}`].filter(Boolean).join("&");
+  const { list, error, pages, missing } = useList(api, `/rewards${query ? `?${query}` : ""}`, [query, version]);
+  if (missing) return html`<${Unavailable} what="Rewards" />`;
+  const setActive = async (reward, active) => {
+    setActionError(null);
+    try {
+      await api("PATCH", `/rewards/${enc(reward.id)}`, { is_active: active });
+      setVersion((n) => n + 1);
+    } catch (failure) {
+      setActionError(failure);
+    }
+  };
+  const filter = (name) => (e) => { pages.reset(); setFilters({ ...filters, [name]: e.target.value }); };
+  return html`
+    <${Notice}>${notice}<//>
+    <${ErrorBox} error=${error || actionError} />
+    <section class="card" aria-labelledby="reward-list">
+      <h2 id="reward-list">Rewards catalog</h2>
+      <div class="row" role="group" aria-label="Filters">
+        <div><label for="filter-type">Type</label><select id="filter-type" value=${filters.type} onChange=${filter("type")}>
+          <option value="">All types</option><option value="MATERIAL">Material</option><option value="CAMPAIGN">Coupon from a pool</option><option value="COIN">Coins</option></select></div>
+        <div><label for="filter-active">Status</label><select id="filter-active" value=${filters.active} onChange=${filter("active")}>
+          <option value="">Active and disabled</option><option value="true">Active</option><option value="false">Disabled</option></select></div>
+      </div>
+      ${list && html`<div class="table-wrap"><table>
+        <thead><tr><th scope="col">Reward</th><th scope="col">Type</th><th scope="col" class="num">Points</th><th scope="col" class="num">Stock</th><th scope="col" class="num">Redeemed</th><th scope="col">Status</th><th scope="col">Actions</th></tr></thead>
+        <tbody>${list.data.map((r) => html`<tr>
+          <th scope="row">${r.name}<br /><small>${r.id}</small></th><td>${r.type}</td>
+          <td class="num">${fmtNumber(r.points_to_be_redeemed)}</td><td class="num">${r.stock === null ? "unlimited" : fmtNumber(r.stock)}</td><td class="num">${fmtNumber(r.redeemed)}</td>
+          <td><${StatusBadge} status=${r.is_active ? "active" : "disabled"} /></td>
+          <td><div class="actions">
+            <button class="secondary" onClick=${() => setEditing(r)} aria-label=${`Edit ${r.name}`}>Edit</button>
+            ${r.is_active
+              ? html`<button class="danger" onClick=${() => setActive(r, false)} aria-label=${`Disable ${r.name}`}>Disable</button>`
+              : html`<button class="secondary" onClick=${() => setActive(r, true)} aria-label=${`Enable ${r.name}`}>Enable</button>`}
+          </div></td>
+        </tr>`)}</tbody>
+      </table></div>
+      ${list.data.length === 0 && html`<p>No rewards match.</p>`}
+      <${Pager} label="Reward pages" ...${pages.controls(list)} />`}
+    </section>
+    <${RewardForm} api=${api} editing=${editing} key=${editing ? editing.id : "new"} onCancel=${() => setEditing(null)}
+      onSaved=${(r, edited) => { setNotice(`Reward ${r.name} ${edited ? "saved" : "created"} (${r.id})`); setEditing(null); setVersion((n) => n + 1); }} />`;
+}
+
+// ------------------------------------------------------------------------------------------ webhooks
+
+const EVENT_TYPES = ["*", "customer.created", "points.credited", "points.debited", "rule.completed", "coupon.redeemed", "coupon.reverted", "reward.redeemed", "reward.redemption_cancelled", "window.expired"];
+
+function Deliveries({ api, webhookId }) {
+  const [version, setVersion] = useState(0);
+  const [actionError, setActionError] = useState(null);
+  const { list, error, pages } = useList(api, `/webhooks/${enc(webhookId)}/deliveries`, [webhookId, version]);
+  const retry = async (delivery) => {
+    setActionError(null);
+    try {
+      await api("POST", `/webhooks/${enc(webhookId)}/deliveries/${enc(delivery.delivery_id)}/retry`);
+      setVersion((n) => n + 1);
+    } catch (failure) {
+      setActionError(failure);
+    }
+  };
+  return html`<section class="card" aria-labelledby="deliveries">
+    <h2 id="deliveries">Deliveries of ${webhookId}</h2>
+    <div class="actions"><button class="secondary" onClick=${() => setVersion((n) => n + 1)}>Refresh deliveries</button></div>
+    <${ErrorBox} error=${error || actionError} />
+    ${list && html`<div class="table-wrap"><table>
+      <thead><tr><th scope="col">Event</th><th scope="col">Status</th><th scope="col" class="num">Attempts</th><th scope="col">Last answer</th><th scope="col">Last attempt</th><th scope="col">Actions</th></tr></thead>
+      <tbody>${list.data.map((d) => html`<tr>
+        <td>${d.event_type}<br /><small>${d.event_id}</small></td><td>${d.status}</td><td class="num">${d.attempts}</td>
+        <td>${d.status_code ?? d.error ?? "—"}</td><td>${fmtDate(d.last_attempt_at)}</td>
+        <td>${d.status !== "delivered" && html`<button class="secondary" onClick=${() => retry(d)} aria-label=${`Retry ${d.delivery_id}`}>Retry</button>`}</td>
+      </tr>`)}</tbody>
+    </table></div>
+    ${list.data.length === 0 && html`<p>No deliveries yet.</p>`}
+    <${Pager} label="Delivery pages" ...${pages.controls(list)} />`}
+  </section>`;
+}
+
+function Webhooks({ api, arg }) {
+  const [version, setVersion] = useState(0);
+  const { list, error, pages, missing } = useList(api, "/webhooks", [version]);
+  const form = useForm({ url: "", description: "" });
+  const [events, setEvents] = useState(["*"]);
+  const [created, setCreated] = useState(null);
+  const [actionError, setActionError] = useState(null);
+  if (missing) return html`<${Unavailable} what="Webhooks" />`;
+  const submit = async (event) => {
+    event.preventDefault();
+    try {
+      const webhook = await api("POST", "/webhooks", { url: form.values.url, events, description: optional(form.values.description) });
+      form.setError(null);
+      form.setValues({ url: "", description: "" });
+      setCreated(webhook);
+      setVersion((n) => n + 1);
+    } catch (failure) {
+      form.setError(failure);
+    }
+  };
+  const remove = async (webhook) => {
+    setActionError(null);
+    try {
+      await api("DELETE", `/webhooks/${enc(webhook.webhook_id)}`);
+      setVersion((n) => n + 1);
+    } catch (failure) {
+      setActionError(failure);
+    }
+  };
+  const toggle = (type) => setEvents(events.includes(type) ? events.filter((t) => t !== type) : [...events, type]);
+  const fields = html`${form.field("url", "Endpoint URL", { type: "url", hint: "https, a public address" })}
+    ${form.field("description", "Description")}
+    <fieldset><legend>Events</legend>
+      ${EVENT_TYPES.map((type) => html`<label class="check"><input type="checkbox" checked=${events.includes(type)} onChange=${() => toggle(type)} /> ${type === "*" ? "every event (*)" : type}</label>`)}
+    </fieldset>`;
+  return html`
+    ${created && html`<div class="notice" role="status">
+      <p>Webhook ${created.webhook_id} registered. Its signing secret is shown only now: store it to verify the signatures.</p>
+      <p class="secret" data-testid="webhook-secret">${created.secret}</p>
+      <button class="secondary" onClick=${() => setCreated(null)}>I have stored the secret</button>
+    </div>`}
+    <${ErrorBox} error=${error || actionError} />
+    <section class="card" aria-labelledby="webhook-list">
+      <h2 id="webhook-list">Webhooks</h2>
+      ${list && html`<div class="table-wrap"><table>
+        <thead><tr><th scope="col">Endpoint</th><th scope="col">Events</th><th scope="col">Created</th><th scope="col">Actions</th></tr></thead>
+        <tbody>${list.data.map((w) => html`<tr>
+          <th scope="row">${w.url}<br /><small>${w.webhook_id}</small>${w.description ? html`<br />${w.description}` : ""}</th>
+          <td>${w.events.join(", ")}</td><td>${fmtDate(w.created_at)}</td>
+          <td><div class="actions">
+            <a href=${`#/webhooks/${enc(w.webhook_id)}`} aria-label=${`Deliveries of ${w.url}`}>Deliveries</a>
+            <button class="danger" onClick=${() => remove(w)} aria-label=${`Delete ${w.url}`}>Delete</button>
+          </div></td>
+        </tr>`)}</tbody>
+      </table></div>
+      ${list.data.length === 0 && html`<p>No webhooks yet.</p>`}
+      <${Pager} label="Webhook pages" ...${pages.controls(list)} />`}
+    </section>
+    ${arg && html`<${Deliveries} api=${api} webhookId=${arg} key=${arg} />`}
+    <form class="card" onSubmit=${submit} aria-labelledby="new-webhook" novalidate>
+      <h2 id="new-webhook">Register a webhook</h2>
+      <${FormAlert} form=${form} what="Registering the webhook" />
+      ${fields}
+      <div class="actions"><button type="submit">Register webhook</button></div>
+    </form>`;
 }
 
 // ------------------------------------------------------------------------------------------ settings
@@ -578,9 +1062,9 @@ const VIEWS = {
   overview: Overview,
   campaigns: Campaigns,
   customers: Customers,
-  rewards: () => html`<${Unavailable} what="Rewards" />`,
-  coupons: () => html`<${Unavailable} what="Coupons" />`,
-  webhooks: () => html`<${Unavailable} what="Webhooks" />`,
+  rewards: Rewards,
+  coupons: Coupons,
+  webhooks: Webhooks,
   settings: Settings,
 };
 
