@@ -9,17 +9,22 @@ BIN := $(VENV)/bin
 SAM_VENV := .venv-sam
 SAM := $(SAM_VENV)/bin/sam
 SAM_CLI_VERSION := 1.170.0
+# The IaC scanner, in its own virtual environment too (its pins are many and strict).
+CHECKOV_VENV := .venv-checkov
+CHECKOV_VERSION := 3.3.30
 export SAM_CLI_TELEMETRY := 0
 PYTEST_ARGS ?=
 
-.PHONY: help install dev test test-fast lint format openapi build bench fuzz clean
+.PHONY: help install dev test test-fast e2e lint format openapi client build bench fuzz clean
 
 help:
 	@echo "make dev      the API and the dashboard (/dashboard) on http://127.0.0.1:3000 over an embedded DynamoDB"
 	@echo "make test     unit, integration, end-to-end and browser tests (CI profile of fuzzing included)"
-	@echo "make lint     ruff, mypy, cfn-lint, sam validate --lint, OpenAPI freshness"
+	@echo "make e2e      end-to-end tests: a local runner, or a deployed stage given E2E_BASE_URL, E2E_API_KEY, E2E_SECRET_KEY"
+	@echo "make lint     ruff, mypy, cfn-lint, sam validate --lint, checkov, OpenAPI freshness"
 	@echo "make build    sam build, with checked-hash bytecode for every module"
 	@echo "make bench    cold start, DynamoDB round trips, CPU per request, ingest throughput"
+	@echo "make client   a typed Python client generated from openapi.json (openapi-python-client)"
 	@echo "make fuzz     schemathesis against the OpenAPI spec, >= 300 cases per operation"
 
 # The browser tests drive Debian's Chromium through Playwright (no browser download from Playwright's CDN).
@@ -44,6 +49,11 @@ $(SAM_VENV)/.installed:
 	$(SAM_VENV)/bin/pip install --quiet --disable-pip-version-check aws-sam-cli==$(SAM_CLI_VERSION)
 	touch $@
 
+$(CHECKOV_VENV)/.installed:
+	python3 -m venv $(CHECKOV_VENV)
+	$(CHECKOV_VENV)/bin/pip install --quiet --disable-pip-version-check checkov==$(CHECKOV_VERSION)
+	touch $@
+
 install: $(BIN)/.installed
 
 dev: install
@@ -53,12 +63,18 @@ dev: install
 test: install $(CHROMIUM)
 	$(BIN)/pytest -n auto --dist loadgroup $(PYTEST_ARGS)
 
-lint: install $(SAM_VENV)/.installed
+# Against a deployed stage: make e2e E2E_BASE_URL=https://<api>.execute-api.<region>.amazonaws.com/v1 \
+#   E2E_API_KEY=ak_... E2E_SECRET_KEY=sk_...  (tests that need the local runner itself are skipped)
+e2e: install
+	$(BIN)/pytest tests/e2e -p no:randomly $(PYTEST_ARGS)
+
+lint: install $(SAM_VENV)/.installed $(CHECKOV_VENV)/.installed
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy shared functions rewards_cli tests bench
 	$(BIN)/cfn-lint template.yaml
 	$(SAM) validate --lint --template template.yaml
+	$(CHECKOV_VENV)/bin/checkov --file template.yaml --framework cloudformation --compact --quiet --skip-download
 	$(BIN)/rewards openapi --check
 
 format: install
@@ -67,6 +83,11 @@ format: install
 
 openapi: install
 	$(BIN)/rewards openapi
+
+# A typed Python client generated from the committed contract (README: The API contract).
+CLIENT_DIR ?= .local/rewards-client
+client: install
+	PATH="$(abspath $(BIN)):$$PATH" $(BIN)/openapi-python-client generate --path openapi.json --output-path $(CLIENT_DIR) --overwrite
 
 # sam's python builder needs python3.13 on PATH; the layer builds through shared/Makefile.
 # Every module (functions, layer, third-party) is then recompiled to checked-hash bytecode by python3.13

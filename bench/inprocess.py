@@ -42,6 +42,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from bench import scenarios
+from bench.capacity import capacity_units
 from bench.common import TABLE_NAME, write_json
 from bench.scenarios import Case, Reply, Request, Scenario, SetupFailed, World
 
@@ -109,6 +110,8 @@ class Recorder:
     cold_caches: bool = False
     role: str | None = None
     calls: dict[str, Counter[str]] = field(default_factory=lambda: defaultdict(Counter))
+    # On-demand read and write units consumed, per role (bench/capacity.py).
+    capacity: dict[str, Counter[str]] = field(default_factory=lambda: defaultdict(Counter))
     dynamodb_cpu: float = 0.0
     dynamodb_cpu_by_operation: defaultdict[str, float] = field(default_factory=lambda: defaultdict(float))
     dynamodb_calls_by_operation: Counter[str] = field(default_factory=Counter)
@@ -129,6 +132,7 @@ class Recorder:
     @contextmanager
     def recording(self, *, capture_events: bool = False, cold_caches: bool = False) -> Iterator[Recorder]:
         self.calls = defaultdict(Counter)
+        self.capacity = defaultdict(Counter)
         self.invocations = []
         self.active, self.capture_events, self.cold_caches = True, capture_events, cold_caches
         try:
@@ -175,7 +179,14 @@ def _install_hooks(recorder: Recorder) -> None:
             return original_call(self, operation_name, api_params)
         started, dynamodb_before = time.thread_time(), recorder.thread_dynamodb_cpu()
         try:
-            return original_call(self, operation_name, api_params)
+            response = original_call(self, operation_name, api_params)
+            if recorder.active:
+                reads, writes = capacity_units(operation_name, api_params, response)
+                with recorder.lock:
+                    units = recorder.capacity[recorder.role or "outside any function"]
+                    units["read_units"] += reads  # type: ignore[assignment]  # Counter of floats
+                    units["write_units"] += writes  # type: ignore[assignment]
+            return response
         finally:
             spent = time.thread_time() - started - (recorder.thread_dynamodb_cpu() - dynamodb_before)
             with recorder.lock:
@@ -365,6 +376,7 @@ def _round_trips(
         "function_init": sum(calls.get("function init", Counter()).values()),
         "outside": sum(calls.get("outside any function", Counter()).values()),
         "operations": {role: _ops(calls, role) for role in sorted(calls)},
+        "capacity": {role: dict(sorted(units.items())) for role, units in sorted(recording.capacity.items())},
         "response": reply.body if reply.status >= 400 else None,
     }
 
@@ -511,6 +523,7 @@ def _measure_schedule(template: Template, pool: Any, recorder: Recorder, functio
                 "function_init": sum(calls.get("scheduled init", Counter()).values()),
                 "outside": sum(calls.get("outside any function", Counter()).values()),
                 "operations": {role: _ops(calls, role) for role in sorted(calls)},
+                "capacity": {role: dict(sorted(units.items())) for role, units in sorted(recording.capacity.items())},
                 "result": result,
             }
             row["cpu"] = _scheduled_cpu(pool, recorder, function, case)

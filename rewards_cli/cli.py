@@ -1,6 +1,11 @@
 """``rewards``: the operator's and developer's command.
 
 rewards create-app --name NAME      create an application (tenant); prints its credentials once
+rewards rotate-secret --app-id A    a new secret (printed once); the old one works for --grace-hours (24)
+rewards disable-app --app-id A      stop every request of the application
+rewards set-limits --app-id A       the application's own rate limit (--rate, --burst) or --default
+                                    (each: --stack NAME for a deployed stack, else TABLE_NAME and
+                                    DYNAMODB_ENDPOINT_URL, as `rewards dev` prints them)
 rewards invoke LogicalId -e FILE    run one function in process on an event file (like sam local invoke)
 rewards dev                         the API on http://127.0.0.1:3000 over an embedded DynamoDB
 rewards openapi [--check]           write openapi.json from the code, or fail if it is stale
@@ -19,24 +24,119 @@ import threading
 from pathlib import Path
 from typing import Any
 
+from rewards_cli.aws_stack import Stack, StackError, describe, disable_key, ensure_key, move_key, register_key
 from rewards_cli.environment import DEFAULT_LOCAL_TABLE, configure
-from rewards_cli.template import PROJECT_ROOT, load
+from rewards_cli.template import PROJECT_ROOT, RateLimits, load
 
 LOCAL_STATE_DIR = PROJECT_ROOT / ".local"
 
 
-def _create_app(args: argparse.Namespace) -> int:
-    configure(os.environ.get("TABLE_NAME", DEFAULT_LOCAL_TABLE), os.environ.get("DYNAMODB_ENDPOINT_URL"))
-    from shared.domain.applications import create_application
-    from shared.errors import DomainError
+def _store(args: argparse.Namespace) -> Stack | None:
+    """Point the domain at the store: the deployed stack's table (``--stack``), or TABLE_NAME and
+    DYNAMODB_ENDPOINT_URL from the environment (a `rewards dev` runner's)."""
+    stack = None
+    if args.stack:
+        import boto3
 
-    try:
-        created = create_application(args.name)
-    except DomainError as error:
-        print(json.dumps({"error": error.message, "details": error.details}), file=sys.stderr)
-        return 1
-    print(json.dumps({"app_id": created.app_id, "api_key": created.api_key, "secret_key": created.secret_key}))
+        stack = describe(args.stack, boto3.client("cloudformation"))
+        configure(stack.table_name, None)
+    else:
+        configure(os.environ.get("TABLE_NAME", DEFAULT_LOCAL_TABLE), os.environ.get("DYNAMODB_ENDPOINT_URL"))
+    return stack
+
+
+def _apigateway() -> Any:
+    import boto3
+
+    return boto3.client("apigateway")
+
+
+def _fail(message: str, details: str | None = None) -> int:
+    print(json.dumps({"error": message, "details": details or message}), file=sys.stderr)
+    return 1
+
+
+def _create_app(args: argparse.Namespace) -> int:
+    stack = _store(args)
+    from shared.domain.applications import create_application
+
+    created = create_application(args.name)
+    output = {"app_id": created.app_id, "api_key": created.api_key, "secret_key": created.secret_key}
+    if stack is not None:
+        register_key(stack, created.app_id, created.api_key, _apigateway())
+        output["usage_plan_id"] = stack.default_plan_id
+    print(json.dumps(output))
     return 0
+
+
+def _rotate_secret(args: argparse.Namespace) -> int:
+    _store(args)
+    from shared.domain.applications import rotate_secret
+
+    rotated = rotate_secret(args.app_id, round(args.grace_hours * 3600))
+    print(
+        json.dumps(
+            {
+                "app_id": rotated.app_id,
+                "api_key": rotated.api_key,
+                "secret_key": rotated.secret_key,
+                "previous_secret_valid_until": rotated.previous_valid_until,
+            }
+        )
+    )
+    return 0
+
+
+def _disable_app(args: argparse.Namespace) -> int:
+    stack = _store(args)
+    from shared.domain.applications import disable_application
+
+    disable_application(args.app_id)
+    if stack is not None:
+        disable_key(args.app_id, _apigateway())
+    ttl = load().authorizer.ttl_seconds
+    when = "now (its API Gateway key is disabled)" if stack else f"within {ttl} s (the authorizer's cache TTL)"
+    print(json.dumps({"app_id": args.app_id, "status": "disabled", "effective": when}))
+    return 0
+
+
+def _set_limits(args: argparse.Namespace) -> int:
+    both = args.rate is not None and args.burst is not None
+    if args.default == both or (not both and (args.rate is not None or args.burst is not None)):
+        return _fail("give --rate and --burst, or --default")
+    stack = _store(args)
+    from shared.domain.applications import set_rate_limits
+
+    api_key = set_rate_limits(args.app_id, args.rate, args.burst)
+    output: dict[str, Any] = {"app_id": args.app_id, "rate": args.rate, "burst": args.burst}
+    if args.default:
+        defaults = load().default_limits
+        output |= {"plan": "default", "rate": defaults.rate if defaults else None}
+        output["burst"] = defaults.burst if defaults else None
+    if stack is not None:
+        limits = None if args.default else RateLimits(args.rate, args.burst)
+        apigateway = _apigateway()
+        ensure_key(stack, args.app_id, api_key, apigateway)
+        output["usage_plan_id"] = move_key(stack, args.app_id, limits, apigateway)
+    print(json.dumps(output))
+    return 0
+
+
+def _operator_command(run: Any) -> Any:
+    """An operator command: a domain error or an unreachable stack is one JSON line on stderr, exit 1."""
+
+    def guarded(args: argparse.Namespace) -> int:
+        from shared.errors import DomainError
+
+        try:
+            result: int = run(args)
+        except DomainError as error:
+            return _fail(error.message, error.details)
+        except StackError as error:
+            return _fail(str(error))
+        return result
+
+    return guarded
 
 
 def _invoke(args: argparse.Namespace) -> int:
@@ -140,10 +240,15 @@ def _dev(args: argparse.Namespace) -> int:
     from rewards_cli.gateway import LocalGateway
     from rewards_cli.lambdas import FunctionPool
     from rewards_cli.server import make_server
+    from rewards_cli.usage_plans import UsagePlans, store_plan
 
     demo = _demo_application(Path(args.state_file).parent)
     pool = FunctionPool()
-    server = make_server(args.host, args.port, LocalGateway(load(), pool))
+    template = load()
+    usage_plans = None
+    if template.default_limits is not None:
+        usage_plans = UsagePlans(template.default_limits, store_plan)
+    server = make_server(args.host, args.port, LocalGateway(template, pool, usage_plans))
     stop = threading.Event()
     _run_schedules(stop, pool)
     print(f"Rewards API on http://{args.host}:{args.port}  (Swagger UI: /swagger, spec: /openapi.json)")
@@ -176,7 +281,27 @@ def main(argv: list[str] | None = None) -> int:
 
     create = commands.add_parser("create-app", help="create an application and print its credentials once")
     create.add_argument("--name", required=True)
-    create.set_defaults(run=_create_app)
+    create.add_argument("--stack", help="a deployed stack: its table, and an API key on its default usage plan")
+    create.set_defaults(run=_operator_command(_create_app))
+
+    rotate = commands.add_parser("rotate-secret", help="issue a new secret; the old one works for a grace period")
+    rotate.add_argument("--app-id", required=True)
+    rotate.add_argument("--grace-hours", type=float, default=24.0, help="how long the old secret still works (24)")
+    rotate.add_argument("--stack", help="a deployed stack (its table)")
+    rotate.set_defaults(run=_operator_command(_rotate_secret))
+
+    disable = commands.add_parser("disable-app", help="stop every request of an application")
+    disable.add_argument("--app-id", required=True)
+    disable.add_argument("--stack", help="a deployed stack: also disables its API key, effective at once")
+    disable.set_defaults(run=_operator_command(_disable_app))
+
+    limits = commands.add_parser("set-limits", help="an application's own rate limit, or back to the default plan")
+    limits.add_argument("--app-id", required=True)
+    limits.add_argument("--rate", type=float, help="requests per second, steady")
+    limits.add_argument("--burst", type=int, help="requests at once (token bucket size)")
+    limits.add_argument("--default", action="store_true", help="back to the default usage plan")
+    limits.add_argument("--stack", help="a deployed stack: moves its API key to a usage plan of its own")
+    limits.set_defaults(run=_operator_command(_set_limits))
 
     invoke = commands.add_parser("invoke", help="run one function in process on an event file")
     invoke.add_argument("logical_id")

@@ -17,6 +17,7 @@ from urllib.parse import unquote
 from rewards_cli import apigw
 from rewards_cli.lambdas import FunctionPool
 from rewards_cli.template import Function, Template
+from rewards_cli.usage_plans import Admission, UsagePlans
 
 _JSON = "application/json"
 
@@ -35,9 +36,14 @@ class HttpResponse:
 
 
 class LocalGateway:
-    def __init__(self, template: Template, pool: FunctionPool | None = None) -> None:
+    def __init__(
+        self, template: Template, pool: FunctionPool | None = None, usage_plans: UsagePlans | None = None
+    ) -> None:
+        """``usage_plans``: API keys and per-application throttling as deployed (``rewards dev``); without
+        it, as in the in-process tests and benchmarks, any allowed caller is admitted unthrottled."""
         self.template = template
         self.pool = pool or FunctionPool()
+        self.usage_plans = usage_plans
         self._auth_cache: dict[str, tuple[float, Mapping[str, Any]]] = {}
         self._auth_lock = threading.Lock()
 
@@ -65,19 +71,11 @@ class LocalGateway:
             body=body,
             request_id=request_id,
         )
-        if route.public:
+        if route.public:  # Auth: {Authorizer: NONE, ApiKeyRequired: false}: neither authorizer nor usage plan
             return self._invoke(function, event, context)
-        identity = event["headers"].get(self.template.authorizer.identity_header) or next(
-            (v for k, v in event["headers"].items() if k.lower() == self.template.authorizer.identity_header.lower()),
-            None,
-        )
-        if not identity:
-            return self.gateway_response("UNAUTHORIZED", context)
-        policy = self._authorize(identity, event)
-        if policy is None:
-            return self.gateway_response("AUTHORIZER_FAILURE", context)
-        if not apigw.policy_allows(policy, apigw.method_arn(method, path)):
-            return self.gateway_response("ACCESS_DENIED", context)
+        policy = self._authorized_policy(method, path, event)
+        if isinstance(policy, str):
+            return self.gateway_response(policy, context)
         event["requestContext"]["authorizer"] = {
             **(policy.get("context") or {}),
             "principalId": policy.get("principalId"),
@@ -91,6 +89,26 @@ class LocalGateway:
         except Exception:
             return self.gateway_response("DEFAULT_5XX", context)
         return self._from_proxy_result(result)
+
+    def _authorized_policy(self, method: str, path: str, event: dict[str, Any]) -> Mapping[str, Any] | str:
+        """The authorizer's policy for an admitted request, or the kind of gateway response refusing it:
+        the authorizer first, then the caller's API key and its usage plan's throttle, as API Gateway does."""
+        identity = event["headers"].get(self.template.authorizer.identity_header) or next(
+            (v for k, v in event["headers"].items() if k.lower() == self.template.authorizer.identity_header.lower()),
+            None,
+        )
+        if not identity:
+            return "UNAUTHORIZED"
+        policy = self._authorize(identity, event)
+        if policy is None:
+            return "AUTHORIZER_FAILURE"
+        if not apigw.policy_allows(policy, apigw.method_arn(method, path)):
+            return "ACCESS_DENIED"
+        if self.usage_plans is not None and self.template.api_key_required:
+            admission = self.usage_plans.admit(policy.get("usageIdentifierKey"))
+            if admission is not Admission.ADMITTED:
+                return str(admission.value)
+        return policy
 
     def _authorize(self, identity: str, event: dict[str, Any]) -> Mapping[str, Any] | None:
         now = time.monotonic()

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import importlib.util
 import json
+import re
 import sys
 from typing import Any
 
 from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.event_handler.openapi.models import HTTPBase
 
+from rewards_cli.openapi_examples import EXAMPLES
 from rewards_cli.template import PROJECT_ROOT, load
 from shared.api.http import API_TITLE, API_VERSION, create_app, document_error_responses
 
@@ -41,6 +43,8 @@ def build_spec() -> dict[str, Any]:
     )
     parsed: dict[str, Any] = json.loads(document)
     _drop_unsent_validation_responses(parsed)
+    _attach_examples(parsed)
+    _drop_unreferenced_schemas(parsed)
     _mark_public_routes(parsed)
     return parsed
 
@@ -56,16 +60,46 @@ def _mark_public_routes(spec: dict[str, Any]) -> None:
                 operation["responses"].pop("401", None)
 
 
+def _operations(spec: dict[str, Any]) -> list[dict[str, Any]]:
+    return [op for ops in spec.get("paths", {}).values() for op in ops.values() if isinstance(op, dict)]
+
+
 def _drop_unsent_validation_responses(spec: dict[str, Any]) -> None:
     """Powertools documents a 422 for validated routes; this API answers invalid input with a 400."""
-    for operations in spec.get("paths", {}).values():
-        for operation in operations.values():
-            operation.get("responses", {}).pop("422", None)
+    for operation in _operations(spec):
+        operation.get("responses", {}).pop("422", None)
+
+
+def _drop_unreferenced_schemas(spec: dict[str, Any]) -> None:
+    """Only the schemas that an operation or webhook reaches stay: Powertools adds its own validation-error
+    schemas (one referring to a schema it does not emit), which generators then warn about or reject."""
     schemas = spec.get("components", {}).get("schemas", {})
-    text = json.dumps(spec.get("paths", {}))
-    for name in ("HTTPValidationError", "ValidationError"):
-        if f"#/components/schemas/{name}" not in text:
-            schemas.pop(name, None)
+    prefix = "#/components/schemas/"
+    reachable: set[str] = set()
+    pending = [json.dumps({k: v for k, v in spec.items() if k != "components"})]
+    while pending:
+        for ref in re.findall(r'"\$ref": "' + re.escape(prefix) + r'([^"]+)"', pending.pop()):
+            if ref not in reachable and ref in schemas:
+                reachable.add(ref)
+                pending.append(json.dumps(schemas[ref]))
+    for name in set(schemas) - reachable:
+        del schemas[name]
+
+
+def _attach_examples(spec: dict[str, Any]) -> None:
+    by_id = {op.get("operationId"): op for op in _operations(spec)}
+    for operation_id, examples in EXAMPLES.items():
+        operation = by_id.get(operation_id)
+        if operation is None:
+            raise KeyError(f"examples name an operation that does not exist: {operation_id}")
+        for number, example in enumerate(examples, start=1):
+            name = f"example{number}"
+            if example.request is not None:
+                content = operation["requestBody"]["content"]["application/json"]
+                content.setdefault("examples", {})[name] = {"summary": example.summary, "value": example.request}
+            for status, body in example.responses.items():
+                content = operation["responses"][str(status)]["content"]["application/json"]
+                content.setdefault("examples", {})[name] = {"summary": example.summary, "value": body}
 
 
 def render(spec: dict[str, Any]) -> str:

@@ -60,6 +60,7 @@ class Function:
     environment: dict[str, Any]
     routes: list[Route] = field(default_factory=list)
     schedules: list[str] = field(default_factory=list)
+    memory_mb: int = 128  # Lambda's default
 
     @property
     def module_path(self) -> Path:
@@ -78,12 +79,23 @@ class Authorizer:
 
 
 @dataclass(frozen=True, slots=True)
+class RateLimits:
+    """A usage plan's throttle: steady requests per second and burst (token bucket size)."""
+
+    rate: float
+    burst: int
+
+
+@dataclass(frozen=True, slots=True)
 class Template:
     functions: dict[str, Function]
     authorizer: Authorizer
     gateway_responses: dict[str, dict[str, Any]]
     table_properties: dict[str, Any]
     parameter_defaults: dict[str, str]
+    # Every method needs the caller's API key (the authorizer's usageIdentifierKey) in a usage plan.
+    api_key_required: bool = False
+    default_limits: RateLimits | None = None
 
     @property
     def api_functions(self) -> list[Function]:
@@ -104,6 +116,13 @@ class Template:
 def _route(method: str, path: str, public: bool = False) -> Route:
     regex = re.sub(r"\\\{(\w+)\\\}", r"(?P<\1>[^/]+)", re.escape(path))
     return Route(method.upper(), path, re.compile(regex), public)
+
+
+def _function_of(arn: dict[str, Any]) -> str:
+    """The function's logical id in ``!GetAtt F.Arn`` or ``!Ref F.Alias`` (its published alias)."""
+    if "Ref" in arn:
+        return str(arn["Ref"]).split(".", 1)[0]
+    return str(arn["Fn::GetAtt"][0])
 
 
 @cache
@@ -135,24 +154,41 @@ def load(path: Path = TEMPLATE_PATH) -> Template:
             environment=environment,
             routes=routes,
             schedules=schedules,
+            memory_mb=int(props.get("MemorySize", defaults.get("MemorySize", 128))),
         )
     api = next(r for r in resources.values() if r["Type"] == "AWS::Serverless::Api")["Properties"]
     authorizer_name = api["Auth"]["DefaultAuthorizer"]
     authorizer = api["Auth"]["Authorizers"][authorizer_name]
     table = next(r for r in resources.values() if r["Type"] == "AWS::DynamoDB::Table")
+    parameter_defaults = {
+        name: str(spec["Default"]) for name, spec in document.get("Parameters", {}).items() if "Default" in spec
+    }
     return Template(
         functions=functions,
         authorizer=Authorizer(
-            function_id=authorizer["FunctionArn"]["Fn::GetAtt"][0],
+            function_id=_function_of(authorizer["FunctionArn"]),
             identity_header=authorizer["Identity"]["Headers"][0],
             ttl_seconds=int(authorizer["Identity"].get("ReauthorizeEvery", 300)),
         ),
         gateway_responses=api.get("GatewayResponses", {}),
         table_properties=table["Properties"],
-        parameter_defaults={
-            name: str(spec["Default"]) for name, spec in document.get("Parameters", {}).items() if "Default" in spec
-        },
+        parameter_defaults=parameter_defaults,
+        api_key_required=bool(api["Auth"].get("ApiKeyRequired", False)),
+        default_limits=_default_limits(resources, parameter_defaults),
     )
+
+
+def _default_limits(resources: dict[str, Any], parameters: dict[str, str]) -> RateLimits | None:
+    """The throttle of the template's one usage plan (its parameters' defaults), if it has one."""
+    plans = [r["Properties"] for r in resources.values() if r["Type"] == "AWS::ApiGateway::UsagePlan"]
+    if not plans or "Throttle" not in plans[0]:
+        return None
+
+    def value(setting: Any) -> str:
+        return parameters[setting["Ref"]] if isinstance(setting, dict) else str(setting)
+
+    throttle = plans[0]["Throttle"]
+    return RateLimits(rate=float(value(throttle["RateLimit"])), burst=int(value(throttle["BurstLimit"])))
 
 
 def create_table_arguments(table_name: str) -> dict[str, Any]:

@@ -14,7 +14,14 @@ from typing import Any, cast
 from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.metrics import MetricUnit
 
+from shared import snapstart
 from shared.settings import get_settings
+
+# Every function imports this module: its settings are validated here, at cold start, so a function
+# with an incomplete environment fails its init with a message naming the variable; and under SnapStart
+# the restore hook is registered here.
+get_settings()
+snapstart.register_hooks()
 
 logger = Logger()
 metrics = Metrics()

@@ -1,10 +1,20 @@
-"""Configuration, read from environment variables in one place."""
+"""Configuration, read from environment variables and validated in one place.
+
+A function reads its settings at cold start (``shared.observability`` does, and every function imports
+it): a missing or malformed variable fails the init with a message naming it, rather than a request
+later meeting a wrong table. Nothing has a silent default that could point at the wrong resources; the
+local runner and the tests set what they need (``rewards_cli.environment.configure``, tests/conftest.py).
+"""
 
 from __future__ import annotations
 
 import os
 from dataclasses import dataclass
 from functools import cache
+
+
+class SettingsError(RuntimeError):
+    """The environment is incomplete or malformed; the message names the variable and what it needs."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -17,14 +27,44 @@ class Settings:
     powertools_tracer_enabled: bool
 
 
+def _required(name: str, meaning: str) -> str:
+    value = os.environ.get(name, "").strip()
+    if not value:
+        raise SettingsError(f"{name} is not set: {meaning}")
+    return value
+
+
+def _positive_int(name: str, default: int) -> int:
+    raw = os.environ.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise SettingsError(f"{name} must be a whole number of seconds, got {raw!r}") from None
+    if value <= 0:
+        raise SettingsError(f"{name} must be positive, got {value}")
+    return value
+
+
+def _flag(name: str) -> bool:
+    raw = os.environ.get(name, "false").strip().lower()
+    if raw not in ("true", "false"):
+        raise SettingsError(f"{name} must be true or false, got {raw!r}")
+    return raw == "true"
+
+
 @cache
 def get_settings() -> Settings:
     """Settings of this process; cached because Lambda environment variables never change at run time."""
+    region = os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION")
+    if not region:
+        raise SettingsError("AWS_REGION is not set: Lambda sets it; elsewhere set AWS_REGION or AWS_DEFAULT_REGION")
     return Settings(
-        table_name=os.environ.get("TABLE_NAME", "rewards"),
-        region=os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION") or "us-east-1",
+        table_name=_required("TABLE_NAME", "the name of the DynamoDB table (template.yaml sets it in Globals)"),
+        region=region,
         dynamodb_endpoint_url=os.environ.get("DYNAMODB_ENDPOINT_URL") or None,
-        idempotency_ttl_seconds=int(os.environ.get("IDEMPOTENCY_TTL_SECONDS", "86400")),
-        max_event_future_seconds=int(os.environ.get("MAX_EVENT_FUTURE_SECONDS", "300")),
-        powertools_tracer_enabled=os.environ.get("POWERTOOLS_TRACER_ENABLED", "false").lower() == "true",
+        idempotency_ttl_seconds=_positive_int("IDEMPOTENCY_TTL_SECONDS", 86400),
+        max_event_future_seconds=_positive_int("MAX_EVENT_FUTURE_SECONDS", 300),
+        powertools_tracer_enabled=_flag("POWERTOOLS_TRACER_ENABLED"),
     )

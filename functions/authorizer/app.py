@@ -1,8 +1,9 @@
 """API Gateway REQUEST authorizer: HTTP Basic (API key : secret key) to an application id.
 
 Allowed callers get a policy for every route of the API (API Gateway caches it by the Authorization
-header and reuses it on other paths) and the app id in the context. Every failure is a Deny, which the
-gateway answers with the one 401 body (GatewayResponses in template.yaml).
+header and reuses it on other paths), the app id in the context, and their API key as the
+``usageIdentifierKey``: the usage plan of that key throttles them (per-application rate limits).
+Every failure is a Deny, which the gateway answers with the one 401 body (GatewayResponses in template.yaml).
 """
 
 from typing import Any
@@ -21,23 +22,26 @@ from shared.observability import logger, traced
 _ANONYMOUS = "anonymous"
 
 
-@logger.inject_lambda_context
+@logger.inject_lambda_context(correlation_id_path="requestContext.requestId", clear_state=True)
 @traced
 @event_source(data_class=APIGatewayAuthorizerRequestEvent)
 def lambda_handler(event: APIGatewayAuthorizerRequestEvent, context: LambdaContext) -> dict[str, Any]:
     arn = event.parsed_arn
-    app_id = authenticate(event.headers.get("Authorization"))
+    caller = authenticate(event.headers.get("Authorization"))
     policy = APIGatewayAuthorizerResponse(
-        principal_id=app_id or _ANONYMOUS,
-        context={AUTHORIZER_APP_ID: app_id} if app_id else None,
+        principal_id=caller.app_id if caller else _ANONYMOUS,
+        context={AUTHORIZER_APP_ID: caller.app_id} if caller else None,
         region=arn.region,
         aws_account_id=arn.aws_account_id,
         api_id=arn.api_id,
         stage=arn.stage,
+        usage_identifier_key=caller.api_key if caller else None,
     )
-    if app_id is None:
+    if caller is None:
         logger.info("authentication failed")
         policy.deny_all_routes()
     else:
+        logger.append_keys(app_id=caller.app_id)
+        logger.info("authenticated")
         policy.allow_all_routes()
     return policy.asdict()

@@ -15,6 +15,14 @@ router = new_router()
 @router.post(
     "/campaigns",
     summary="Create a campaign",
+    description=(
+        "Creates a campaign with its rules (SPEC §10 payload); ids are filled in. Rules are immutable "
+        "afterwards. Limits: up to 20 rules, 10 actions per rule, 10 conditions per action; the active rules "
+        "listening to one event name are capped (400 beyond). Idempotency-Key makes a retry return the first "
+        "answer."
+    ),
+    operation_id="createCampaign",
+    tags=["Campaigns"],
     responses={201: {"description": "Created"}},
     middlewares=[idempotent],
 )

@@ -9,7 +9,16 @@ from shared.models.campaigns import CampaignResponse
 router = new_router()
 
 
-@router.delete("/campaigns/<campaign_id>", summary="Archive a campaign")
+@router.delete(
+    "/campaigns/<campaign_id>",
+    summary="Archive a campaign",
+    description=(
+        "Archives the campaign: its rules stop counting events; progress already made stays readable. "
+        "Archiving twice answers the archived campaign."
+    ),
+    operation_id="archiveCampaign",
+    tags=["Campaigns"],
+)
 def archive_campaign(campaign_id: CampaignIdPath) -> CampaignResponse:
     return CampaignResponse.from_spec(campaigns.archive_campaign(tenant_id(router), campaign_id))
 

@@ -9,7 +9,13 @@ from shared.models.campaigns import CampaignResponse
 router = new_router()
 
 
-@router.get("/campaigns/<campaign_id>", summary="Get a campaign")
+@router.get(
+    "/campaigns/<campaign_id>",
+    summary="Get a campaign",
+    description=("One campaign with its rules. Another application's campaign is a 404."),
+    operation_id="getCampaign",
+    tags=["Campaigns"],
+)
 def get_campaign(campaign_id: CampaignIdPath) -> CampaignResponse:
     return CampaignResponse.from_spec(campaigns.get_campaign(tenant_id(router), campaign_id))
 

@@ -10,7 +10,16 @@ from shared.models.common import ListResponse
 router = new_router()
 
 
-@router.get("/campaigns", summary="List campaigns")
+@router.get(
+    "/campaigns",
+    summary="List campaigns",
+    description=(
+        "The application's campaigns, paginated with `limit` (1 to 100) and `cursor` (`next_cursor` of the "
+        "previous page)."
+    ),
+    operation_id="listCampaigns",
+    tags=["Campaigns"],
+)
 def list_campaigns(limit: PageLimit = DEFAULT_PAGE_LIMIT, cursor: PageCursor = None) -> ListResponse[CampaignResponse]:
     found, next_cursor = campaigns.list_campaigns(tenant_id(router), limit, cursor)
     return ListResponse[CampaignResponse](

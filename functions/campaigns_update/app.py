@@ -9,7 +9,16 @@ from shared.models.campaigns import CampaignPatch, CampaignResponse
 router = new_router()
 
 
-@router.patch("/campaigns/<campaign_id>", summary="Change a campaign's name, status or dates")
+@router.patch(
+    "/campaigns/<campaign_id>",
+    summary="Change a campaign's name, status or dates",
+    description=(
+        "Changes the name, status (active, paused, archived) or dates; rules cannot change. Dates must fall "
+        "between 1970 and 9999 in UTC."
+    ),
+    operation_id="updateCampaign",
+    tags=["Campaigns"],
+)
 def update_campaign(campaign_id: CampaignIdPath, body: CampaignPatch) -> CampaignResponse:
     return CampaignResponse.from_spec(campaigns.update_campaign(tenant_id(router), campaign_id, body))
 

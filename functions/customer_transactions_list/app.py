@@ -10,7 +10,16 @@ from shared.models.ledger import TransactionResponse
 router = new_router()
 
 
-@router.get("/customers/<source_id>/transactions", summary="A customer's points ledger")
+@router.get(
+    "/customers/<source_id>/transactions",
+    summary="A customer's points ledger",
+    description=(
+        "The customer's points ledger, newest first, paginated. Each entry says why the points moved and the "
+        "balance after it; the balance always equals the ledger's sum."
+    ),
+    operation_id="listCustomerTransactions",
+    tags=["Customers"],
+)
 def list_transactions(
     source_id: SourceIdPath, limit: PageLimit = DEFAULT_PAGE_LIMIT, cursor: PageCursor = None
 ) -> ListResponse[TransactionResponse]:

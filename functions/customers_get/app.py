@@ -13,7 +13,16 @@ from shared.models.customers import CustomerResponse
 router = new_router()
 
 
-@router.get("/customers/<source_id>", summary="Get a customer with its points")
+@router.get(
+    "/customers/<source_id>",
+    summary="Get a customer with its points",
+    description=(
+        "The profile, the engine's `cust_` id, the referral code and the points. An unknown source_id answers"
+        " the seed's 404 body."
+    ),
+    operation_id="getCustomer",
+    tags=["Customers"],
+)
 def get_customer(source_id: Annotated[SourceId, Path()]) -> CustomerResponse:
     return CustomerResponse.from_record(customers.get_customer(tenant_id(router), source_id))
 

@@ -16,6 +16,11 @@ router = new_router()
 @router.post(
     "/customers",
     summary="Create or update a customer (Rehook's identify)",
+    description=(
+        "Rehook's identify, as its Segment destination sends it: creates (201) or updates (200) the customer."
+        " Profile fields found in `metadata` (name, email, phone, tags, tier, brand, enrolled_at) go to the "
+        "profile, every other key into the custom attributes; `referral_code` links the referrer once."
+    ),
     operation_id="identifyCustomer",
     tags=["Compatibility"],
     responses={200: {"description": "Updated"}, 201: {"description": "Created"}},

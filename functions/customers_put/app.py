@@ -16,6 +16,13 @@ router = new_router()
 @router.put(
     "/customers/<source_id>",
     summary="Create or update a customer",
+    description=(
+        "Creates (201) or updates (200) a profile: given fields replace, absent fields stay, `null` removes. "
+        "`referred_by` or `referral_code` link a referrer once. Idempotency-Key makes a retry return the "
+        "first answer."
+    ),
+    operation_id="upsertCustomer",
+    tags=["Customers"],
     responses={200: {"description": "Updated"}, 201: {"description": "Created"}},
     middlewares=[idempotent],
 )

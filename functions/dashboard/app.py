@@ -26,6 +26,9 @@ _FILE: dict[int, OpenAPIResponse] = {
 @router.get(
     "/dashboard",
     summary="The operator dashboard (public page; it signs in with the API key and secret)",
+    description="The operator console's single page (HTML). Public: a browser loads it before signing in; "
+    "the page then calls this API with HTTP Basic (API key and secret), kept only in the tab's session storage. "
+    "Strict Content-Security-Policy (no inline script, frame-ancestors 'none'), Referrer-Policy no-referrer.",
     operation_id="getDashboard",
     tags=["Dashboard"],
     responses=_PAGE,
@@ -37,6 +40,9 @@ def get_dashboard() -> Response[Any]:
 @router.get(
     "/dashboard/<asset>",
     summary="A script, style sheet or licence of the dashboard (public)",
+    description="One file of the dashboard (its script, style sheet, the vendored Preact + htm module and its "
+    "licence), by name; only the files of the dashboard's own folder exist, anything else is a 404. Public, "
+    "with the same security headers as the page.",
     operation_id="getDashboardAsset",
     tags=["Dashboard"],
     responses=_FILE,

@@ -11,7 +11,18 @@ from shared.observability import MetricUnit, metrics
 router = new_router()
 
 
-@router.post("/events", summary="Ingest a customer event", middlewares=[idempotent])
+@router.post(
+    "/events",
+    summary="Ingest a customer event",
+    description=(
+        "Ingests one customer event: advances every matching active rule, grants each completed rule's reward"
+        " exactly once, and answers what changed. An unknown source_id creates the customer. A timestamp more"
+        " than 5 minutes in the future is a 400. The same Idempotency-Key is counted once."
+    ),
+    operation_id="ingestEvent",
+    tags=["Events"],
+    middlewares=[idempotent],
+)
 def ingest_event(body: EventIn, idempotency_key: IdempotencyKeyHeader = None) -> EventResponse:
     outcome = events.ingest_event(tenant_id(router), body, delivery_id=idempotency_key)
     if outcome.grants:

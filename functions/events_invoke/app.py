@@ -14,6 +14,11 @@ router = new_router()
 @router.post(
     "/events/invoke",
     summary="Ingest a customer event (Rehook's track)",
+    description=(
+        "Rehook's track: the same ingestion and answer as POST /events, with `metadata` as the event's "
+        "properties (nested values are kept but rules read top-level values only). The same Idempotency-Key "
+        "is counted once."
+    ),
     operation_id="invokeEvent",
     tags=["Compatibility"],
     middlewares=[idempotent],

@@ -12,7 +12,18 @@ from shared.models.progress import CampaignProgress
 router = new_router()
 
 
-@router.get("/campaigns/reward-progress", summary="Reward progress of a customer")
+@router.get(
+    "/campaigns/reward-progress",
+    summary="Reward progress of a customer",
+    description=(
+        "Exactly seed 000's answer: each campaign with its rules and each rule's actions (`progress` in "
+        "percent, `current`, `target`, `trigger`, `status`; AWT actions add `start_time`, `end_time`, "
+        "`time_duration`, `time_left` and `expired`). The filters combine. An unknown customer answers the "
+        "seed's 404 body."
+    ),
+    operation_id="getRewardProgress",
+    tags=["Campaigns"],
+)
 def reward_progress(
     source_id: Annotated[str | None, Query(max_length=128)] = None,
     campaign_id: Annotated[str | None, Query(max_length=64)] = None,

@@ -10,6 +10,10 @@ router = new_router()
 @router.get(
     "/events/segment/check-auth",
     summary="Check the credentials (Rehook's Segment destination)",
+    description=(
+        "Answers 200 when the Basic credentials are valid; the gateway's one 401 otherwise. Integrations call"
+        " it to test their credentials; it reads nothing."
+    ),
     operation_id="checkSegmentAuth",
     tags=["Compatibility"],
 )

@@ -18,5 +18,7 @@ from shared.observability import MetricUnit, logger, metrics, traced
 def lambda_handler(event: EventBridgeModel, context: LambdaContext) -> dict[str, Any]:
     report = close_due_windows(context.get_remaining_time_in_millis)
     metrics.add_metric(name="WindowsClosed", unit=MetricUnit.Count, value=report.closed)
+    # 1 when due windows were left for the next run: WindowCloserBacklogAlarm fires when it persists.
+    metrics.add_metric(name="WindowBacklogLeft", unit=MetricUnit.Count, value=int(report.backlog_left))
     logger.info("windows closed", extra={"schedule_time": event.time.isoformat(), **asdict(report)})
     return asdict(report)

@@ -19,9 +19,9 @@ from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from shared.api.body import parse_body
+from shared.api.context import AUTHORIZER_APP_ID
 from shared.api.errors import register_error_handlers
 from shared.errors import ValidationFailed
-from shared.models.common import ErrorResponse
 from shared.observability import logger, metrics, traced
 
 REQUEST_ID_HEADER = "x-request-id"
@@ -59,6 +59,8 @@ _ERROR_RESPONSES: dict[int, tuple[str, dict[str, Any]]] = {
 
 def document_error_responses(app: APIGatewayRestResolver) -> None:
     """For the OpenAPI document only (run when it is built, not at a function's cold start)."""
+    from shared.models.common import ErrorResponse
+
     for route in app._static_routes + app._dynamic_routes:  # no public hook for default responses
         # Powertools documents its default success response only when a route declares none of its own.
         documented: dict[int, OpenAPIResponse] = dict(
@@ -108,13 +110,23 @@ def create_app(*routers: Router) -> APIGatewayRestResolver:
     return app
 
 
+def _caller_app_id(event: dict[str, Any]) -> str | None:
+    """For the logs only (every line says which application it belongs to); the handlers' tenant comes
+    from ``tenant_id``, which validates it."""
+    authorizer = (event.get("requestContext") or {}).get("authorizer") or {}
+    app_id = authorizer.get(AUTHORIZER_APP_ID)
+    return app_id if isinstance(app_id, str) else None
+
+
 def http_handler(router: Router) -> LambdaHandler:
     app = create_app(router)
 
-    @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)
+    # clear_state: keys appended for one request (its app id) never carry over to the next.
+    @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST, clear_state=True)
     @metrics.log_metrics
     @traced
     def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+        logger.append_keys(app_id=_caller_app_id(event))
         _read_body_as_json(event)
         response = app.resolve(event, context)
         request_id = (event.get("requestContext") or {}).get("requestId", "")

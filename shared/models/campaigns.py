@@ -1,7 +1,5 @@
 """API models of campaigns (SPEC §10 payloads) and their conversion to and from the engine's specs."""
 
-from __future__ import annotations
-
 from datetime import datetime
 from typing import Annotated, Any, Literal, Self
 
@@ -239,7 +237,7 @@ class CampaignResponse(ResponseModel):
     updated_at: str
 
     @classmethod
-    def from_spec(cls, spec: CampaignSpec) -> CampaignResponse:
+    def from_spec(cls, spec: CampaignSpec) -> "CampaignResponse":
         return cls(
             campaign_id=spec.campaign_id,
             campaign_name=spec.campaign_name,

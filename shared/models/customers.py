@@ -1,7 +1,5 @@
 """API models of customers: the upsert body and the profile response."""
 
-from __future__ import annotations
-
 import re
 from datetime import datetime
 from typing import Annotated, Any, Literal
@@ -146,7 +144,7 @@ class CustomerResponse(ResponseModel):
     updated_at: str
 
     @classmethod
-    def from_record(cls, record: CustomerRecord) -> CustomerResponse:
+    def from_record(cls, record: CustomerRecord) -> "CustomerResponse":
         return cls(
             id=record.customer_id,
             source_id=record.source_id,

@@ -1,7 +1,5 @@
 """API models of event ingestion."""
 
-from __future__ import annotations
-
 from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from pydantic import Field, StringConstraints, TypeAdapter, ValidationError
@@ -105,7 +103,7 @@ class EventResponse(ResponseModel):
     rewards: list[RewardGranted]
 
     @classmethod
-    def from_outcome(cls, outcome: EventOutcome) -> EventResponse:
+    def from_outcome(cls, outcome: "EventOutcome") -> "EventResponse":
         return cls(
             source_id=outcome.source_id,
             event_name=outcome.event_name,

@@ -1,7 +1,5 @@
 """API model of a points ledger entry."""
 
-from __future__ import annotations
-
 from typing import Literal
 
 from shared.models.common import ResponseModel
@@ -23,7 +21,7 @@ class TransactionResponse(ResponseModel):
     created_at: str
 
     @classmethod
-    def from_entry(cls, entry: LedgerEntry) -> TransactionResponse:
+    def from_entry(cls, entry: LedgerEntry) -> "TransactionResponse":
         return cls(
             id=entry.txn_id,
             source_id=entry.source_id,

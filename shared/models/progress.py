@@ -1,35 +1,43 @@
 """The reward progress response, exactly in seed 000's fields (AWT fields only where the seed has them)."""
 
-from __future__ import annotations
-
 from typing import Any, Literal
 
-from pydantic import model_serializer
+from pydantic import Field
+from pydantic.json_schema import SkipJsonSchema
 
 from shared.domain.progress import CampaignProgressView
 from shared.models.common import ResponseModel
 
-_AWT_FIELDS = ("start_time", "end_time", "time_duration", "time_left", "expired")
+
+# The AWT fields appear only on AWT actions, as in the seed: absent (never null) elsewhere, so the schema
+# types them as plain values that a client may not find.
+def _absent(value: object) -> bool:
+    return value is None
+
+
+def _drop_default(schema: dict[str, Any]) -> None:
+    schema.pop("default", None)
+
+
+def _awt_only(description: str) -> Any:
+    return Field(
+        default=None, exclude_if=_absent, description=f"AWT only: {description}", json_schema_extra=_drop_default
+    )
 
 
 class ActionProgress(ResponseModel):
     event_id: str
     event_name: str
-    progress: int
+    progress: int = Field(description="Percent of current/target, capped at 100")
     trigger: bool
     status: Literal["active", "completed"]
     current: int | float
     target: int | float
-    start_time: int | None = None
-    end_time: int | None = None
-    time_duration: int | None = None
-    time_left: int | None = None
-    expired: bool | None = None
-
-    @model_serializer(mode="wrap")
-    def _omit_absent_awt_fields(self, handler: Any) -> dict[str, Any]:
-        data: dict[str, Any] = handler(self)
-        return {k: v for k, v in data.items() if not (k in _AWT_FIELDS and v is None)}
+    start_time: int | SkipJsonSchema[None] = _awt_only("epoch seconds when the window opened")
+    end_time: int | SkipJsonSchema[None] = _awt_only("epoch seconds when the window closes")
+    time_duration: int | SkipJsonSchema[None] = _awt_only("the window's length in seconds")
+    time_left: int | SkipJsonSchema[None] = _awt_only("max(0, end_time - now); 0 with trigger false: time ran out")
+    expired: bool | SkipJsonSchema[None] = _awt_only("true once the window closed without completion")
 
 
 class RuleProgressOut(ResponseModel):
@@ -46,7 +54,7 @@ class CampaignProgress(ResponseModel):
     rules: list[RuleProgressOut]
 
     @classmethod
-    def from_view(cls, view: CampaignProgressView) -> CampaignProgress:
+    def from_view(cls, view: CampaignProgressView) -> "CampaignProgress":
         return cls(
             campaign_id=view.campaign.campaign_id,
             campaign_name=view.campaign.campaign_name,

@@ -2,10 +2,29 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from shared.storage import dynamodb, keys
-from shared.storage.dynamodb import Expression, Put
+from shared.storage.dynamodb import ConditionFailed, Expression, Put, Update
 
 _NEW = Expression("attribute_not_exists(PK)")
+ACTIVE = "active"
+DISABLED = "disabled"
+
+
+@dataclass(frozen=True, slots=True)
+class StoredCredentials:
+    """The credentials item of one API key (what the authorizer reads, in one round trip)."""
+
+    app_id: str
+    api_key: str
+    secret_hash: str
+    # After a rotation: the secret before it, accepted until ``previous_valid_until`` (epoch seconds).
+    previous_secret_hash: str | None
+    previous_valid_until: int
+    # The application's own usage plan limits; None: the default plan's.
+    rate_limit: float | None
+    burst_limit: int | None
 
 
 def create(app_id: str, name: str, api_key: str, secret_hash: str, created_at: str) -> None:
@@ -19,22 +38,81 @@ def create(app_id: str, name: str, api_key: str, secret_hash: str, created_at: s
                     "app_id": app_id,
                     "name": name,
                     "api_key": api_key,
+                    "status": ACTIVE,
                     "created_at": created_at,
                 },
                 condition=_NEW,
             ),
             Put(
                 keys.api_key(api_key)
-                | {"type": "credentials", "app_id": app_id, "secret_hash": secret_hash, "status": "active"},
+                | {"type": "credentials", "app_id": app_id, "secret_hash": secret_hash, "status": ACTIVE},
                 condition=_NEW,
             ),
         ]
     )
 
 
-def find_credentials(api_key: str) -> tuple[str, str] | None:
-    """``(app_id, secret_hash)`` of an active API key; one round trip."""
+def find_credentials(api_key: str) -> StoredCredentials | None:
+    """The credentials of an active API key; one round trip."""
     item = dynamodb.get_item(keys.api_key(api_key), consistent=False)
-    if item is None or item.get("status") != "active":
+    if item is None or item.get("status") != ACTIVE:
         return None
-    return item["app_id"], item["secret_hash"]
+    rate, burst = item.get("rate_limit"), item.get("burst_limit")
+    return StoredCredentials(
+        app_id=item["app_id"],
+        api_key=api_key,
+        secret_hash=item["secret_hash"],
+        previous_secret_hash=item.get("previous_secret_hash"),
+        previous_valid_until=int(item.get("previous_valid_until", 0)),
+        rate_limit=float(rate) if rate is not None else None,
+        burst_limit=int(burst) if burst is not None else None,
+    )
+
+
+def api_key_of(app_id: str) -> str | None:
+    item = dynamodb.get_item(keys.application(app_id))
+    return None if item is None else str(item["api_key"])
+
+
+def rotate_secret(api_key: str, new_secret_hash: str, previous_valid_until: int) -> bool:
+    """Make ``new_secret_hash`` the secret and keep the current one until ``previous_valid_until``;
+    False if the key is not active (unknown or disabled)."""
+    try:
+        dynamodb.update_item(
+            keys.api_key(api_key),
+            Expression(
+                "SET previous_secret_hash = secret_hash, secret_hash = :new, previous_valid_until = :until",
+                values={":new": new_secret_hash, ":until": previous_valid_until},
+            ),
+            condition=Expression("#status = :active", {"#status": "status"}, {":active": ACTIVE}),
+        )
+    except ConditionFailed:
+        return False
+    return True
+
+
+def set_status(app_id: str, api_key: str, status: str, changed_at: str) -> None:
+    """The application's and its credentials' status, both or neither."""
+    change = Expression(
+        "SET #status = :status, status_changed_at = :at",
+        {"#status": "status"},
+        {":status": status, ":at": changed_at},
+    )
+    exists = Expression("attribute_exists(PK)")
+    dynamodb.transact_write(
+        [
+            Update(keys.application(app_id), change, exists),
+            Update(keys.api_key(api_key), change, exists),
+        ]
+    )
+
+
+def set_limits(api_key: str, rate_limit: float | None, burst_limit: int | None) -> None:
+    """The key's own limits, or (None) back to the default plan's."""
+    if rate_limit is None or burst_limit is None:
+        update = Expression("REMOVE rate_limit, burst_limit")
+    else:
+        update = Expression(
+            "SET rate_limit = :rate, burst_limit = :burst", values={":rate": rate_limit, ":burst": burst_limit}
+        )
+    dynamodb.update_item(keys.api_key(api_key), update, condition=Expression("attribute_exists(PK)"))

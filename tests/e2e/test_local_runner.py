@@ -1,11 +1,12 @@
 """The local runner end to end: `rewards dev` as a real process on loopback ports, spoken to over real
-HTTP, with `rewards create-app` and `rewards invoke` run against the store it prints."""
+HTTP, with `rewards create-app` and `rewards invoke` run against the store it prints. The tests that
+take only ``http`` and ``demo_auth`` also run against a deployed stage (tests/e2e/conftest.py)."""
 
 from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -14,44 +15,13 @@ import pytest
 
 from rewards_cli.openapi import SPEC_PATH
 from rewards_cli.template import PROJECT_ROOT
+from tests.e2e.conftest import DEMO_API_KEY, DEMO_SECRET_KEY, Stage
 from tests.e2e.runner import LOOPBACK, HttpClient, LocalRunner, run_rewards
 from tests.support.api import UNAUTHORIZED_BODY, basic
 
 pytestmark = pytest.mark.e2e
 
-# The credentials of events/authorizer.json, so that `rewards invoke AuthorizerFunction` is allowed here.
-DEMO_API_KEY, DEMO_SECRET_KEY = "ak_demo", "sk_demo"
 WWW_AUTHENTICATE = 'Basic realm="rewards", charset="UTF-8"'
-
-
-@pytest.fixture(scope="module")
-def runner(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalRunner]:
-    """One runner for the module, demo credentials pinned, on a state file of its own."""
-    state_file = tmp_path_factory.mktemp("runner") / "dynamodb.json"
-    with LocalRunner(state_file, env={"LOCAL_API_KEY": DEMO_API_KEY, "LOCAL_SECRET_KEY": DEMO_SECRET_KEY}) as runner:
-        yield runner
-        assert runner.running, f"the runner died during the tests:\n{runner.output}"
-        assert runner.stop() == 0, runner.output
-
-
-@pytest.fixture(autouse=True)
-def _show_runner_output(request: pytest.FixtureRequest) -> Iterator[None]:
-    """Whatever the runner printed during a test, shown with that test's report when it fails."""
-    runner: LocalRunner | None = request.getfixturevalue("runner") if "runner" in request.fixturenames else None
-    mark = runner.line_count if runner else 0
-    yield
-    if runner is not None:
-        print(f"runner output during the test:\n{runner.output_since(mark)}")
-
-
-@pytest.fixture
-def http(runner: LocalRunner) -> HttpClient:
-    return runner.client()
-
-
-@pytest.fixture
-def demo_auth(runner: LocalRunner) -> str:
-    return runner.demo_authorization
 
 
 def _unique(name: str) -> str:
@@ -99,22 +69,27 @@ def test_the_demo_application_has_the_pinned_credentials(runner: LocalRunner) ->
 # ------------------------------------------------------------------------------------------ 401s
 
 
+BadHeader = Callable[[Stage], str | None]
+
+
 @pytest.mark.parametrize(
-    "authorization",
+    "bad_header",
     [
-        pytest.param(basic(DEMO_API_KEY, "sk_wrong"), id="wrong secret"),
-        pytest.param(basic("ak_unknown", DEMO_SECRET_KEY), id="unknown key"),
-        pytest.param("Bearer eyJhbGciOiJIUzI1NiJ9.e30.x", id="bearer"),
-        pytest.param(None, id="no header"),
-        pytest.param("Basic !!notbase64!!", id="malformed"),
-        pytest.param(basic(DEMO_API_KEY, ""), id="empty secret"),
-        pytest.param(f"Basic {DEMO_API_KEY}:{DEMO_SECRET_KEY}", id="not encoded"),
+        pytest.param(lambda s: basic(s.api_key, "sk_wrong"), id="wrong secret"),
+        pytest.param(lambda s: basic("ak_unknown", s.secret_key), id="unknown key"),
+        pytest.param(lambda s: "Bearer eyJhbGciOiJIUzI1NiJ9.e30.x", id="bearer"),
+        pytest.param(lambda s: None, id="no header"),
+        pytest.param(lambda s: "Basic !!notbase64!!", id="malformed"),
+        pytest.param(lambda s: basic(s.api_key, ""), id="empty secret"),
+        pytest.param(lambda s: f"Basic {s.api_key}:{s.secret_key}", id="not encoded"),
     ],
 )
 @pytest.mark.parametrize("method", ["GET", "PUT"])
-def test_every_bad_credential_gets_the_same_401_body(http: HttpClient, authorization: str | None, method: str) -> None:
+def test_every_bad_credential_gets_the_same_401_body(
+    http: HttpClient, stage: Stage, bad_header: BadHeader, method: str
+) -> None:
     body = {"name": "x"} if method == "PUT" else None
-    response = http.request(method, "/customers/KMN@123", json_body=body, authorization=authorization)
+    response = http.request(method, "/customers/KMN@123", json_body=body, authorization=bad_header(stage))
 
     assert response.status == 401
     request_id = response.headers["x-request-id"]
@@ -124,8 +99,8 @@ def test_every_bad_credential_gets_the_same_401_body(http: HttpClient, authoriza
     assert response.headers["Content-Type"] == "application/json"
 
 
-def test_a_lowercase_scheme_is_accepted(http: HttpClient) -> None:
-    authorization = basic(DEMO_API_KEY, DEMO_SECRET_KEY).replace("Basic ", "basic ")
+def test_a_lowercase_scheme_is_accepted(http: HttpClient, demo_auth: str) -> None:
+    authorization = demo_auth.replace("Basic ", "basic ")
     assert http.request("GET", "/customers/nobody", authorization=authorization).status == 404
 
 
@@ -154,7 +129,7 @@ def test_put_then_get_a_customer(http: HttpClient, demo_auth: str) -> None:
 
 
 def test_an_encoded_source_id_is_decoded_like_api_gateway_does(http: HttpClient, demo_auth: str) -> None:
-    source_id = "with space/and slash"
+    source_id = _unique("with space/and slash")
     path = f"/customers/{quote(source_id, safe='')}"
     created = http.request("PUT", path, json_body={"name": "S"}, authorization=demo_auth)
     assert created.status == 201, created.body
@@ -204,7 +179,7 @@ def test_a_json_body_sent_as_a_form_is_still_read_as_json(http: HttpClient, demo
     """`curl -d '{...}'` says application/x-www-form-urlencoded."""
     response = http.request(
         "PUT",
-        "/customers/curl-user",
+        f"/customers/{_unique('curl-user')}",
         raw_body='{"name": "Curl"}',
         authorization=demo_auth,
         headers={"Content-Type": "application/x-www-form-urlencoded"},
@@ -249,7 +224,8 @@ def test_create_app_makes_a_second_application_that_cannot_see_the_first(
 # ---------------------------------------------------------------------------------- docs, no auth
 
 
-def test_openapi_json_and_swagger_need_no_credentials(http: HttpClient) -> None:
+def test_openapi_json_and_swagger_need_no_credentials(runner: LocalRunner, http: HttpClient) -> None:
+    """The runner serves the docs; a deployed stage does not."""
     spec = http.request("GET", "/openapi.json")
     swagger = http.request("GET", "/swagger")
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 import re
-from typing import Any
+from typing import Any, get_args
 
 import pytest
 
@@ -95,3 +95,104 @@ def test_every_operation_has_a_unique_operation_id(committed: dict[str, Any]) ->
         if method in HTTP_METHODS
     ]
     assert len(ids) == len(set(ids))
+
+
+def _operations(spec: dict[str, Any]) -> list[tuple[str, str, dict[str, Any]]]:
+    return [
+        (method, path, operation)
+        for path, item in spec["paths"].items()
+        for method, operation in item.items()
+        if method in HTTP_METHODS
+    ]
+
+
+# The resource groups a generated client's modules are named after.
+TAGS = {"Customers", "Campaigns", "Events", "Rewards", "Coupons", "Webhooks", "Compatibility", "Settings", "Stats",
+        "Dashboard"}  # fmt: skip
+
+
+def test_the_committed_spec_passes_two_independent_validators(committed: dict[str, Any]) -> None:
+    from openapi_pydantic import OpenAPI
+    from openapi_spec_validator import validate
+
+    validate(committed)  # the OpenAPI 3.1 JSON schema, with every $ref resolved
+    OpenAPI.model_validate(committed)  # an independent object model of the 3.1 specification
+
+
+def test_every_operation_is_named_for_people_and_grouped_by_resource(committed: dict[str, Any]) -> None:
+    for method, path, operation in _operations(committed):
+        where = f"{method.upper()} {path}"
+        # Powertools' automatic ids look like create_campaign_campaigns_post: a hand-chosen one is camelCase.
+        assert re.fullmatch(r"[a-z]+(?:[A-Z][a-z0-9]*)+", operation["operationId"]), f"{where}: set operation_id"
+        assert len(operation.get("tags", [])) == 1, f"{where}: set one tag"
+        assert operation["tags"][0] in TAGS, f"{where}: tag {operation['tags'][0]!r} is not a resource group"
+        assert operation.get("summary"), f"{where}: set a summary"
+        assert len(operation.get("description", "")) >= 40, f"{where}: say what a merchant needs to know"
+
+
+def test_every_response_body_is_typed(committed: dict[str, Any]) -> None:
+    """No bag of keys where the API answers fields: a generated client gets attributes, not a dict."""
+    schemas = committed["components"]["schemas"]
+    for name, schema in schemas.items():
+        if name.startswith(("ListResponse", "ErrorResponse")) or name.endswith(("Response", "Progress", "Out")):
+            assert schema.get("type") == "object", name
+            assert schema.get("properties"), f"{name} has no typed properties"
+            assert schema.get("additionalProperties") is not True, f"{name} is an untyped object"
+
+
+def test_reward_progress_actions_have_the_seed_fields_awt_ones_optional(committed: dict[str, Any]) -> None:
+    action = committed["components"]["schemas"]["ActionProgress"]
+    awt = {"start_time", "end_time", "time_duration", "time_left", "expired"}
+    assert {"event_id", "event_name", "progress", "trigger", "status", "current", "target"} <= set(action["required"])
+    assert awt <= set(action["properties"]), "AWT fields are documented"
+    assert not awt & set(action["required"]), "AWT fields appear only on AWT actions"
+    assert action["properties"]["time_left"]["type"] == "integer"
+
+
+def test_the_error_body_documents_every_key_the_engine_sends(committed: dict[str, Any]) -> None:
+    import shared.errors
+    from shared.models.common import ErrorKey
+
+    documented = set(committed["components"]["schemas"]["ErrorResponse"]["properties"]["key"]["enum"])
+    assert documented == set(get_args(ErrorKey))
+    sent = {error.key for error in vars(shared.errors).values() if isinstance(error, type) and hasattr(error, "key")}
+    assert sent <= documented, "a domain error sends a key the spec does not list"
+    gateway_keys = {
+        m.group(1)
+        for body in _gateway_bodies(load().gateway_responses)
+        if (m := re.search(r"\"key\": \"(\w+)\"", body))
+    }
+    assert gateway_keys, "the gateway's own answers carry the one error body"
+    assert gateway_keys <= documented
+
+
+def _gateway_bodies(value: Any) -> list[str]:
+    if isinstance(value, dict):
+        return [body for key, item in value.items() for body in
+                ([item] if key == "application/json" else _gateway_bodies(item))]  # fmt: skip
+    return []
+
+
+def test_every_example_is_valid_for_its_operation(committed: dict[str, Any]) -> None:
+    """The seeds' examples are checked against the schemas they illustrate, so neither can drift."""
+    from jsonschema import Draft202012Validator
+    from referencing import Registry, Resource
+    from referencing.jsonschema import DRAFT202012
+
+    registry = Registry().with_resource(
+        "urn:spec", Resource.from_contents(committed, default_specification=DRAFT202012)
+    )
+    checked = 0
+    for method, path, operation in _operations(committed):
+        contents = [operation.get("requestBody", {}).get("content", {})]
+        contents += [response.get("content", {}) for response in operation["responses"].values()]
+        for content in contents:
+            media = content.get("application/json", {})
+            for name, example in media.get("examples", {}).items():
+                schema = json.loads(json.dumps(media["schema"]).replace('"#/', '"urn:spec#/'))
+                errors = [
+                    e.message for e in Draft202012Validator(schema, registry=registry).iter_errors(example["value"])
+                ]
+                assert not errors, f"{method.upper()} {path} {name}: {errors}"
+                checked += 1
+    assert checked >= 8, "the seeds' examples are attached"

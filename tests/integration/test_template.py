@@ -183,7 +183,7 @@ def test_every_route_requires_the_authorizer_but_the_dashboard_files() -> None:
                 continue
             assert event["Properties"]["RestApiId"] == {"Ref": API_ID}
             if function_id in PUBLIC_FUNCTIONS:
-                assert event["Properties"]["Auth"] == {"Authorizer": "NONE"}, function_id
+                assert event["Properties"]["Auth"] == {"Authorizer": "NONE", "ApiKeyRequired": False}, function_id
                 assert event["Properties"]["Method"] == "get", f"{function_id}: a public route only reads"
             else:
                 assert "Auth" not in event["Properties"], f"{function_id} overrides the API's authorizer"
@@ -230,7 +230,8 @@ def test_the_authorizer_is_a_cached_request_authorizer_on_the_authorization_head
     auth = API["Properties"]["Auth"]
     authorizer = auth["Authorizers"][auth["DefaultAuthorizer"]]
     assert authorizer["FunctionPayloadType"] == "REQUEST"
-    assert authorizer["FunctionArn"] == {"Fn::GetAtt": ["AuthorizerFunction", "Arn"]}
+    # Its alias: the published version SnapStart restores (when on), never $LATEST.
+    assert authorizer["FunctionArn"] == {"Ref": "AuthorizerFunction.Alias"}
     assert authorizer["Identity"]["Headers"] == ["Authorization"]
     assert 0 < authorizer["Identity"]["ReauthorizeEvery"] <= 3600
 
@@ -250,7 +251,7 @@ def _render(template: str, request_id: str) -> Any:
     return json.loads(rendered)
 
 
-@pytest.mark.parametrize("kind", ["UNAUTHORIZED", "ACCESS_DENIED"])
+@pytest.mark.parametrize("kind", ["UNAUTHORIZED", "ACCESS_DENIED", "INVALID_API_KEY"])
 def test_the_gateway_answers_401_with_the_one_unauthorized_body(kind: str) -> None:
     response = API["Properties"]["GatewayResponses"][kind]
     assert response["StatusCode"] == "401"

@@ -1,0 +1,132 @@
+"""Examples of the OpenAPI document, per operation, taken from the seeds and SPEC §10.
+
+Each entry names the operation by its ``operationId`` and gives a request body and/or response bodies by
+status. The document builder attaches them; a test validates every example against its operation's schema,
+so an example can never drift from what the API accepts or answers.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Example:
+    summary: str
+    request: dict[str, Any] | None = None
+    responses: dict[int, Any] = field(default_factory=dict)
+
+
+# Seed 000: the real-time action campaign (50%, 100%, 0%).
+_RTA_PROGRESS = {
+    "campaign_id": "camp_1I7vOuIsPbyL4fB0Kck2K",
+    "campaign_name": "Real time action campaign",
+    "campaign_type": "loyalty",
+    "rules": [
+        {
+            "rule_id": "valr_P8lM0Vag8l2Z5CpnMhNo4",
+            "rule_name": "Rule 1",
+            "action_type": "RTA",
+            "actions": [
+                {"event_id": "even_zPE2bLkbUH80jc663ep6E", "event_name": "money_deposited", "progress": 50,
+                 "trigger": False, "status": "active", "current": 500, "target": 1000},
+                {"event_id": "even_BZswDL0TV4ZRuiuoy7RmP", "event_name": "order_success", "progress": 100,
+                 "trigger": False, "status": "completed", "current": 1, "target": 1},
+            ],
+        },
+        {
+            "rule_id": "valr_DgUrJ2lIFm1WsaqEMkHzZ",
+            "rule_name": "Rule 2",
+            "action_type": "RTA",
+            "actions": [
+                {"event_id": "even_zPE2bLkbUH80jc663ep6E", "event_name": "complete_KYC_Verification", "progress": 0,
+                 "trigger": False, "status": "active", "current": 0, "target": 1},
+            ],
+        },
+    ],
+}  # fmt: skip
+
+# Seed 000: the action-with-time campaign (Y's trigger is true: SPEC §5 reads the seed's false as a slip).
+_AWT_PROGRESS = {
+    "campaign_id": "camp_D01sluPJ3NBv82cpWQbs1",
+    "campaign_name": "Action with time",
+    "campaign_type": "loyalty",
+    "rules": [
+        {
+            "rule_id": "valr_2mvsVY2amxKjgZxuwQzKo",
+            "rule_name": "Place a min order worth of $200 within 2 days of signup and get a 20% coupon",
+            "action_type": "AWT",
+            "actions": [
+                {"event_id": "even_WoPKAqCWhTOkJ2UGLRLbS", "event_name": "signup", "progress": 100, "trigger": True,
+                 "status": "completed", "current": 1, "target": 1, "start_time": 1708664771},
+                {"event_id": "even_zPE2bLkbUH80jc663ep6E", "event_name": "order_success", "progress": 100,
+                 "trigger": True, "status": "completed", "current": 1, "target": 1, "start_time": 1708664771,
+                 "end_time": 1708837571, "time_duration": 172800, "time_left": 172784},
+            ],
+        }
+    ],
+}  # fmt: skip
+
+# Seed 000's error body for an unknown customer.
+_CUSTOMER_NOT_FOUND = {
+    "code": 404,
+    "key": "not_found",
+    "message": "Resource not found",
+    "details": "Cannot find customer with source id KMN@123",
+    "request_id": "9c0003f4-0443-9101-bb13-245b8ddd0070",
+}
+
+# SPEC §10: the seed's RTA example as a campaign to create.
+_RTA_CAMPAIGN = {
+    "campaign_name": "Real time action campaign",
+    "campaign_type": "loyalty",
+    "rules": [
+        {
+            "rule_name": "Rule 1",
+            "action_type": "RTA",
+            "actions": [
+                {"event_name": "money_deposited", "measure": "sum", "property": "amount", "target": 1000},
+                {"event_name": "order_success", "target": 1},
+            ],
+            "reward": {"type": "points", "points": 100},
+        },
+        {
+            "rule_name": "Rule 2",
+            "action_type": "RTA",
+            "actions": [{"event_name": "complete_KYC_Verification", "target": 1}],
+            "reward": {"type": "points", "points": 100},
+        },
+    ],
+}
+
+EXAMPLES: dict[str, list[Example]] = {
+    "getRewardProgress": [
+        Example("Real time actions (seed 000)", responses={200: [_RTA_PROGRESS], 404: _CUSTOMER_NOT_FOUND}),
+        Example("Actions with time (seed 000)", responses={200: [_AWT_PROGRESS]}),
+    ],
+    "createCampaign": [Example("The seed's real time action campaign (SPEC §10)", request=_RTA_CAMPAIGN)],
+    "ingestEvent": [
+        Example(
+            "A deposit of 500 (SPEC §10)",
+            request={
+                "source_id": "KMN@123",
+                "event_name": "money_deposited",
+                "timestamp": 1708664771,
+                "properties": {"amount": 500},
+            },
+        )
+    ],
+    "invokeEvent": [
+        Example(
+            "A Segment track call",
+            request={"event_name": "Order Completed", "source_id": "KMN@123", "metadata": {"revenue": 40.5}},
+        )
+    ],
+    "getCustomer": [Example("An unknown customer (seed 000's error body)", responses={404: _CUSTOMER_NOT_FOUND})],
+    "upsertCustomer": [
+        Example(
+            "A profile", request={"name": "Krish", "email": "krish@example.com", "tags": ["cohortA"], "tier": "SILVER"}
+        )
+    ],
+}

@@ -1,0 +1,131 @@
+"""The Powertools Idempotency machinery behind ``shared.api.idempotency``: its persistence layer on the
+single table, its configuration, and the idempotent section a keyed request runs in.
+
+Imported on the first request that carries an ``Idempotency-Key``, not at cold start: requests without
+the header (most reads of the API and many callers' writes) never load Powertools Idempotency nor
+build its persistence layer, measured at ~30 ms of CPU per cold start.
+"""
+
+from __future__ import annotations
+
+import secrets
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import TYPE_CHECKING, Any, cast
+
+from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response
+from aws_lambda_powertools.event_handler.middlewares import NextMiddleware
+from aws_lambda_powertools.utilities.idempotency import (
+    DynamoDBPersistenceLayer,
+    IdempotencyConfig,
+    idempotent_function,
+)
+from aws_lambda_powertools.utilities.idempotency.exceptions import (
+    IdempotencyAlreadyInProgressError,
+    IdempotencyPersistenceLayerError,
+    IdempotencyValidationError,
+)
+from aws_lambda_powertools.utilities.idempotency.persistence.datarecord import DataRecord
+
+from shared.settings import get_settings
+from shared.storage import dynamodb, keys
+
+if TYPE_CHECKING:
+    from mypy_boto3_dynamodb.client import DynamoDBClient
+
+REPLAYED_HEADER = "Idempotent-Replayed"
+
+__all__ = [
+    "FailedResponse",
+    "IdempotencyAlreadyInProgressError",
+    "IdempotencyPersistenceLayerError",
+    "IdempotencyValidationError",
+    "config",
+    "run_once",
+]
+
+
+def _mark_replayed(response: Any, _: DataRecord) -> Any:  # IdempotentHookFunction
+    response["headers"] = {**response.get("headers", {}), REPLAYED_HEADER: "true"}
+    return response
+
+
+class _ClaimTokens:
+    """The client the idempotency layer writes through. When the response to a claim's PutItem is lost,
+    the SDK's retry meets the claim its own first attempt wrote, and Powertools would answer this very
+    request 409 'in progress' until the claim expires. So each claim carries a random token of its
+    request, and its condition also accepts an item holding that token: the retry of the same claim
+    succeeds, a concurrent duplicate (another token) still does not."""
+
+    def __init__(self, client: Any) -> None:
+        self._client = client
+        self._local = threading.local()
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._client, name)
+
+    @contextmanager
+    def claiming(self) -> Iterator[None]:
+        self._local.token = secrets.token_hex(16)
+        try:
+            yield
+        finally:
+            self._local.token = None
+
+    def put_item(self, **request: Any) -> Any:
+        token = getattr(self._local, "token", None)
+        if token is not None:
+            request["Item"] = {**request["Item"], "claim_token": {"S": token}}
+            request["ConditionExpression"] = f"({request['ConditionExpression']}) OR #claim_token = :claim_token"
+            request["ExpressionAttributeNames"] = {**request["ExpressionAttributeNames"], "#claim_token": "claim_token"}
+            request["ExpressionAttributeValues"] = {
+                **request["ExpressionAttributeValues"],
+                ":claim_token": {"S": token},
+            }
+        return self._client.put_item(**request)
+
+
+class _RetrySafeClaims(DynamoDBPersistenceLayer):
+    def __init__(self, tokens: _ClaimTokens, **options: Any) -> None:
+        super().__init__(boto3_client=cast("DynamoDBClient", tokens), **options)  # it duck-types the client
+        self._tokens = tokens
+
+    def _put_record(self, data_record: DataRecord) -> None:
+        with self._tokens.claiming():
+            super()._put_record(data_record)
+
+
+_persistence = _RetrySafeClaims(
+    _ClaimTokens(dynamodb.client()),
+    table_name=get_settings().table_name,
+    key_attr=keys.PK,
+    sort_key_attr=keys.SK,
+    expiry_attr=keys.TTL_ATTRIBUTE,
+)
+config = IdempotencyConfig(
+    event_key_jmespath="[app_id, key]",
+    payload_validation_jmespath="request",
+    raise_on_no_idempotency_key=True,
+    expires_after_seconds=get_settings().idempotency_ttl_seconds,
+    response_hook=_mark_replayed,  # type: ignore[arg-type]  # its Protocol names the parameters
+)
+
+
+class FailedResponse(Exception):
+    """Carries a 5xx response out of the idempotent section, so that no record of it is kept."""
+
+    def __init__(self, response: Response[Any]) -> None:
+        super().__init__(response.status_code)
+        self.response = response
+
+
+@idempotent_function(data_keyword_argument="attempt", persistence_store=_persistence, config=config, key_prefix="http")
+def run_once(
+    app: APIGatewayRestResolver, next_middleware: NextMiddleware, *, attempt: dict[str, Any]
+) -> dict[str, Any]:
+    del attempt  # hashed by the decorator; the request itself is read from the resolver
+    response = next_middleware(app)
+    if response.status_code >= 500:
+        raise FailedResponse(response)
+    return {"status_code": response.status_code, "body": response.body, "headers": dict(response.headers)}
