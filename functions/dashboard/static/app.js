@@ -88,6 +88,7 @@ function useRoute() {
   useEffect(() => {
     const changed = () => setRoute(currentRoute());
     addEventListener("hashchange", changed);
+    changed(); // a hash change between the first render and this effect would be missed otherwise
     return () => removeEventListener("hashchange", changed);
   }, []);
   return route;
