@@ -2,8 +2,19 @@
 SHELL := /bin/bash
 .DEFAULT_GOAL := help
 
-# The Lambda runtime is python3.13: develop, test and compile bytecode with the same version.
-PY313 ?= $(firstword $(wildcard $(HOME)/.pyenv/versions/3.13*/bin/python3.13 /usr/local/bin/python3.13 /usr/bin/python3.13))
+# The Lambda runtime is python3.13: develop, test and compile bytecode with the same version. The first
+# that runs as 3.13 of: PATH (Homebrew, a distribution's package, an active pyenv), then pyenv's, uv's,
+# python.org's and the usual install folders (a pyenv shim on PATH fails to run when 3.13 is not active).
+PY313_CANDIDATES = $$(command -v python3.13) $(HOME)/.pyenv/versions/3.13*/bin/python3.13 \
+	$(HOME)/.local/share/uv/python/cpython-3.13*/bin/python3.13 /opt/homebrew/bin/python3.13 \
+	/Library/Frameworks/Python.framework/Versions/3.13/bin/python3.13 /usr/local/bin/python3.13 /usr/bin/python3.13
+ifndef PY313
+PY313 := $(shell for candidate in $(PY313_CANDIDATES); do \
+	"$$candidate" -c 'import sys; sys.exit(sys.version_info[:2] != (3, 13))' >/dev/null 2>&1 && { echo "$$candidate"; break; }; \
+	done)
+endif
+PY313_HINT := python3.13 (the Lambda runtime's version) was not found on PATH nor in pyenv, uv, Homebrew, /usr/local or /usr/bin: \
+	install it (brew install python@3.13, apt-get install python3.13, pyenv install 3.13 or uv python install 3.13) or run make PY313=/path/to/python3.13
 VENV := .venv
 BIN := $(VENV)/bin
 SAM_VENV := .venv-sam
@@ -15,7 +26,7 @@ CHECKOV_VERSION := 3.3.30
 export SAM_CLI_TELEMETRY := 0
 PYTEST_ARGS ?=
 
-.PHONY: help install dev test test-fast e2e lint format openapi client build bench fuzz clean
+.PHONY: help install dev test test-fast e2e lint format openapi client build bench fuzz clean python
 
 help:
 	@echo "make dev      the API and the dashboard (/dashboard) on http://127.0.0.1:3000 over an embedded DynamoDB"
@@ -26,6 +37,7 @@ help:
 	@echo "make bench    cold start, DynamoDB round trips, CPU per request, ingest throughput"
 	@echo "make client   a typed Python client generated from openapi.json (openapi-python-client)"
 	@echo "make fuzz     schemathesis against the OpenAPI spec, >= 300 cases per operation"
+	@echo "make python   the python3.13 found (PATH first, then pyenv, uv, Homebrew, /usr/local, /usr/bin)"
 
 # The browser tests drive Debian's Chromium through Playwright (no browser download from Playwright's CDN).
 CHROMIUM := /usr/bin/chromium
@@ -37,7 +49,7 @@ $(CHROMIUM):
 	DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends chromium
 
 $(BIN)/.installed: pyproject.toml shared/requirements.txt
-	@test -n "$(PY313)" || { echo "python3.13 is required (the Lambda runtime's version)"; exit 1; }
+	@test -n "$(PY313)" || { echo "$(PY313_HINT)"; exit 1; }
 	$(PY313) -m venv $(VENV)
 	$(BIN)/pip install --quiet --disable-pip-version-check --upgrade pip
 	$(BIN)/pip install --quiet --disable-pip-version-check -e '.[dev]'
@@ -55,6 +67,11 @@ $(CHECKOV_VENV)/.installed:
 	touch $@
 
 install: $(BIN)/.installed
+
+# The interpreter the virtualenv is (or would be) built with.
+python:
+	@test -n "$(PY313)" || { echo "$(PY313_HINT)"; exit 1; }
+	@echo "$(PY313)"
 
 dev: install
 	$(BIN)/rewards dev

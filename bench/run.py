@@ -1,6 +1,6 @@
 """`make bench`: measurements of the built artifact and of the API, not tests (nothing here fails a build).
 
-    .venv/bin/python bench/run.py [--samples N] [--only bytecode,coldstart,inprocess,throughput] [--strict]
+    .venv/bin/python bench/run.py [--samples N] [--only bytecode,coldstart,inprocess,throughput,store] [--strict]
 
 Everything is discovered from template.yaml (functions, routes, schedules), so a new endpoint is picked
 up as soon as it is declared; the requests sent come from bench/scenarios.py.
@@ -9,6 +9,7 @@ up as soon as it is declared; the requests sent come from bench/scenarios.py.
   (a)         cold start per function vs the floor (bench/coldstart.py, bench/floor_app.py)
   (b) (c)     DynamoDB round trips and warm CPU per request, in process under moto (bench/inprocess.py)
   (d)         ingestion throughput through the local runner vs raw PutItem (bench/throughput.py)
+  (e)         the local runner's store as its table grows: ingestion and restart time (bench/store.py)
 
 Prints a table, then the headline figures as JSON; writes everything to bench/results/bench.json.
 """
@@ -32,9 +33,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from bench import bytecode, coldstart
 from bench.common import BUILD_DIR, RESULTS_DIR, ROOT, write_json
 
-PARTS = ("bytecode", "coldstart", "inprocess", "throughput")
+PARTS = ("bytecode", "coldstart", "inprocess", "throughput", "store")
 CPU_TARGET = 3.0
 PART_TIMEOUT_SECONDS = 420
+# The store part starts the runner four times, on up to 200,000 items.
+STORE_TIMEOUT_SECONDS = 900
 
 
 def _git(*args: str) -> str:
@@ -54,7 +57,7 @@ def _meta() -> dict[str, Any]:
     }
 
 
-def _run_part(module: str) -> dict[str, Any]:
+def _run_part(module: str, timeout: float = PART_TIMEOUT_SECONDS) -> dict[str, Any]:
     """A part in a process of its own (its own environment, moto or server), its stdout discarded
     (the functions' logs and metrics go there); it writes its figures to a file."""
     with tempfile.TemporaryDirectory(prefix="bench-") as tmp:
@@ -65,11 +68,11 @@ def _run_part(module: str) -> dict[str, Any]:
                 [sys.executable, "-m", module, str(out)],
                 cwd=ROOT,
                 stdout=subprocess.DEVNULL,
-                timeout=PART_TIMEOUT_SECONDS,
+                timeout=timeout,
                 check=False,
             )
         except subprocess.TimeoutExpired:
-            return {"error": f"{module} did not finish within {PART_TIMEOUT_SECONDS} s"}
+            return {"error": f"{module} did not finish within {timeout:g} s"}
         if done.returncode != 0 or not out.exists():
             return {"error": f"{module} exited with {done.returncode} (its stderr is above)"}
         result: dict[str, Any] = json.loads(out.read_text())
@@ -270,6 +273,43 @@ def _report_throughput(result: dict[str, Any]) -> list[str]:
     ]
 
 
+def _report_store(result: dict[str, Any]) -> list[str]:
+    if "error" in result:
+        return [f"(e) Store: {result['error']}"]
+    lines = [
+        f"(e) The local runner's store as the table grows: {result['route']} through `rewards dev` (latency: "
+        f"one connection; throughput: {result['concurrency']} connections, {result['throughput_seconds']:g} s)",
+    ]
+    rows = []
+    for row in result["rows"]:
+        measured = "latency" in row
+        ratio, slower = row.get("p50_over_fresh"), row.get("fresh_throughput_over_this")
+        worst = max(r for r in (ratio, slower) if r is not None) if measured and ratio is not None else None
+        rows.append(
+            [
+                str(row["items"]),
+                _fmt(row["start_seconds"], 2),
+                _fmt(row["stop_seconds"], 2),
+                _fmt(row["latency"]["p50_ms"]) if measured else "-",
+                _fmt(row["latency"]["p95_ms"]) if measured else "-",
+                _fmt(row["ingest"]["per_second"]) if measured else "-",
+                _fmt(row["put_item"]["per_second"]) if measured else "-",
+                _fmt(row.get("ingest_over_put_item"), 2),
+                _verdict(None if row.get("ingest_over_put_item") is None else row["ingest_over_put_item"] >= 0.5),
+                _fmt(ratio, 2),
+                _fmt(slower, 2),
+                _verdict(None if worst is None else worst <= result["ratio_target"]),
+            ]
+        )
+    headers = ["items", "start s", "stop s", "p50 ms", "p95 ms", "ingest/s", "PutItem/s", "ingest/put", ">=0.5",
+               "p50/fresh", "fresh/s ÷ this", f"<={result['ratio_target']:g}"]  # fmt: skip
+    lines.extend("    " + line for line in _table(headers, rows))
+    lines.append(
+        "    start s: from launch to ready, loading that many items (the restart time); stop s: SIGTERM to exit"
+    )
+    return lines
+
+
 def _summary(results: dict[str, Any]) -> dict[str, Any]:
     """The headline figures of the table, as JSON."""
     summary: dict[str, Any] = {}
@@ -313,6 +353,24 @@ def _summary(results: dict[str, Any]) -> dict[str, Any]:
             "put_item_per_second": throughput["put_item"]["per_second"],
             "ratio": throughput["ratio"],
         }
+    store = results.get("store", {})
+    if "rows" in store:
+        summary["store"] = {
+            str(row["items"]): {
+                "start_seconds": row["start_seconds"],
+                **(
+                    {
+                        "p50_ms": row["latency"]["p50_ms"],
+                        "ingest_per_second": row["ingest"]["per_second"],
+                        "ingest_over_put_item": row["ingest_over_put_item"],
+                        "p50_over_fresh": row.get("p50_over_fresh"),
+                    }
+                    if "latency" in row
+                    else {}
+                ),
+            }
+            for row in store["rows"]
+        }
     return summary
 
 
@@ -353,6 +411,8 @@ def main(argv: list[str] | None = None) -> int:
         results["inprocess"] = _run_part("bench.inprocess")
     if "throughput" in parts:
         results["throughput"] = _run_part("bench.throughput")
+    if "store" in parts:
+        results["store"] = _run_part("bench.store", STORE_TIMEOUT_SECONDS)
     results["meta"]["load_average_after"] = [round(x, 2) for x in os.getloadavg()]
     results["meta"]["elapsed_seconds"] = round(time.monotonic() - started, 1)
     results = {"summary": _summary(results), **results}
@@ -370,6 +430,7 @@ def main(argv: list[str] | None = None) -> int:
         "coldstart": _report_coldstart,
         "inprocess": _report_inprocess,
         "throughput": _report_throughput,
+        "store": _report_store,
     }
     for part in PARTS:
         if part in results:

@@ -4,7 +4,7 @@
     python -m bench.throughput --serve READY.json   (the server process it starts)
 
 The server process is ``rewards dev`` minus its CLI: an ``EmbeddedDynamoDB`` (moto over HTTP, one
-request at a time, autosaving to a state file in a temporary directory) and ``rewards_cli.server.make_server``
+request at a time, journaling to files in a temporary directory) and ``rewards_cli.server.make_server``
 around a ``LocalGateway``, both on free loopback ports. This process is the load: ``CONCURRENCY``
 keep-alive HTTP/1.1 connections sending the ingestion case of bench/scenarios.py, then as many threads
 sending PutItem of a same-sized item through one boto3 client to the embedded store; each run stops at
@@ -139,8 +139,16 @@ def _exchange(
     return Reply(response.status, parsed)
 
 
-def _load(send_one: Callable[[Any], int], open_connection: Callable[[], Any], warmup: int) -> dict[str, Any]:
-    """``CONCURRENCY`` threads, each with its own connection, until MAX_REQUESTS or MAX_SECONDS."""
+def _load(
+    send_one: Callable[[Any], int],
+    open_connection: Callable[[], Any],
+    warmup: int,
+    *,
+    concurrency: int = CONCURRENCY,
+    max_requests: int = MAX_REQUESTS,
+    max_seconds: float = MAX_SECONDS,
+) -> dict[str, Any]:
+    """``concurrency`` threads, each with its own connection, until ``max_requests`` or ``max_seconds``."""
     counter = itertools.count()
     latencies: list[float] = []
     finished: list[float] = []
@@ -150,9 +158,9 @@ def _load(send_one: Callable[[Any], int], open_connection: Callable[[], Any], wa
 
     def start() -> None:  # run once, when every thread has warmed up, before any is released
         clock["started"] = time.perf_counter()
-        clock["deadline"] = time.monotonic() + MAX_SECONDS
+        clock["deadline"] = time.monotonic() + max_seconds
 
-    start_line = threading.Barrier(CONCURRENCY, action=start)
+    start_line = threading.Barrier(concurrency, action=start)
 
     def worker() -> None:
         connection = open_connection()
@@ -162,7 +170,7 @@ def _load(send_one: Callable[[Any], int], open_connection: Callable[[], Any], wa
         local: list[float] = []
         local_finished: list[float] = []
         local_statuses: Counter[str] = Counter()
-        while next(counter) < MAX_REQUESTS and time.monotonic() < clock["deadline"]:
+        while next(counter) < max_requests and time.monotonic() < clock["deadline"]:
             started = time.perf_counter()
             try:
                 status = str(send_one(connection))
@@ -177,7 +185,7 @@ def _load(send_one: Callable[[Any], int], open_connection: Callable[[], Any], wa
             finished.extend(local_finished)
             statuses.update(local_statuses)
 
-    threads = [threading.Thread(target=worker, daemon=True) for _ in range(CONCURRENCY)]
+    threads = [threading.Thread(target=worker, daemon=True) for _ in range(concurrency)]
     for thread in threads:
         thread.start()
     for thread in threads:

@@ -1,23 +1,30 @@
-"""The local HTTP server: every request goes through the in-process gateway (authorizer, then function)."""
+"""The local HTTP server: every request goes through the in-process gateway (authorizer, then function).
+Connections are served by a bounded pool of threads behind a deep listen backlog (rewards_cli/http_serving.py)."""
 
 from __future__ import annotations
 
 import json
 from collections import defaultdict
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import HTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 from rewards_cli.gateway import HttpResponse, LocalGateway
+from rewards_cli.http_serving import KeepAliveHandlerMixin, PooledServerMixin
 from rewards_cli.openapi import SWAGGER_HTML, build_spec
 
 MAX_BODY_BYTES = 10 * 1024 * 1024  # API Gateway's payload limit
+WORKERS = 32
 
 
-def make_server(host: str, port: int, gateway: LocalGateway) -> ThreadingHTTPServer:
+class ApiServer(PooledServerMixin, HTTPServer):
+    pass
+
+
+def make_server(host: str, port: int, gateway: LocalGateway) -> ApiServer:
     spec = json.dumps(build_spec()).encode()
 
-    class Handler(BaseHTTPRequestHandler):
+    class Handler(KeepAliveHandlerMixin):
         protocol_version = "HTTP/1.1"
 
         def _serve(self) -> None:
@@ -46,7 +53,8 @@ def make_server(host: str, port: int, gateway: LocalGateway) -> ThreadingHTTPSer
             for name, value in response.headers:
                 self.send_header(name, value)
             self.send_header("Content-Length", str(len(response.body)))
-            if close:
+            # Other connections are queued for a worker: this client reconnects for its next request.
+            if close or self.server.others_waiting:
                 self.send_header("Connection", "close")
                 self.close_connection = True
             self.end_headers()
@@ -57,6 +65,6 @@ def make_server(host: str, port: int, gateway: LocalGateway) -> ThreadingHTTPSer
         def log_message(self, format: str, *args: Any) -> None:
             pass
 
-    server = ThreadingHTTPServer((host, port), Handler)
-    server.daemon_threads = True
+    server = ApiServer((host, port), Handler)
+    server.start_pool(WORKERS, "api")
     return server

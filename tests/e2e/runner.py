@@ -157,6 +157,10 @@ class LocalRunner:
             if "Address already in use" not in output or attempt == attempts:
                 raise RuntimeError(f"`rewards dev` did not become ready:\n{output}")
 
+    def launch(self) -> None:
+        """Start it without waiting for it to be ready (to signal it during start-up)."""
+        self._spawn()
+
     def _spawn(self) -> None:
         self.api_port, self.ddb_port = free_port(), free_port()
         while self.ddb_port == self.api_port:
@@ -210,6 +214,21 @@ class LocalRunner:
                 process.wait(STOP_TIMEOUT_SECONDS)
             except subprocess.TimeoutExpired:
                 self.kill()
+        return self._finish()
+
+    def send_signal(self, signum: int) -> None:
+        assert self._process is not None, "the runner is not started"
+        self._process.send_signal(signum)
+
+    def wait_exit(self, timeout: float) -> int | None:
+        """Its exit code once it exits by itself within ``timeout``, else ``None`` (it is left running)."""
+        process = self._process
+        if process is None:
+            return None
+        try:
+            process.wait(timeout)
+        except subprocess.TimeoutExpired:
+            return None
         return self._finish()
 
     def kill(self) -> None:

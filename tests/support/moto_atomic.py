@@ -10,9 +10,9 @@ from typing import Any
 
 from moto.core.botocore_stubber import BotocoreStubber
 
-from rewards_cli import moto_speedup
+from rewards_cli import moto_adapter
 
-moto_speedup.install()
+moto_adapter.install()
 
 _dispatch_lock = threading.RLock()
 
