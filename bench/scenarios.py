@@ -376,6 +376,15 @@ def _check_segment_auth(world: World) -> list[Case]:
     return [Case("valid credentials")]
 
 
+# --- Stats: one query for every shard of a 30-day range, whatever the day's traffic.
+@route("GET", "/stats")
+def _get_stats(world: World) -> list[Case]:
+    return [
+        Case("the last 30 days (default)"),
+        Case("a 92-day range", lambda: Request(query={"from": "2026-01-01", "to": "2026-04-02"})),
+    ]
+
+
 # --- Dashboard: public static files (the world's credentials are sent and ignored); no table call.
 @route("GET", "/dashboard")
 def _dashboard_page(world: World) -> list[Case]:

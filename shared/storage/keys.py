@@ -120,3 +120,33 @@ def due_shard_partition(shard: int) -> str:
 def due_entry(end_time: int, item_key: dict[str, str]) -> dict[str, str]:
     shard = zlib.crc32(f"{item_key[PK]}|{item_key[SK]}".encode()) % DUE_SHARDS
     return {DUE_PK: due_shard_partition(shard), DUE_SK: f"{end_time:012d}#{item_key[PK]}|{item_key[SK]}"}
+
+
+# --- daily statistics (the dashboard's Overview) ---
+# Counters per application, day and shard. The stream consumer adds each announced change to one of
+# STATS_SHARDS items of its day (chosen by the event id), so a busy day's writes spread over that many
+# items instead of one hot item; GET /stats reads a range of days, every shard, in one query. A marker
+# per counted event (in the same transaction, expiring after the stream's retention) keeps a
+# redelivered stream record from counting twice; markers are sharded alike.
+STATS_SHARDS = 8
+
+
+def stats_partition(app_id: str) -> str:
+    return f"{tenant_prefix(app_id)}STATS"
+
+
+def stats_counter(app_id: str, day: str, shard: int) -> dict[str, str]:
+    return {PK: stats_partition(app_id), SK: f"DAY#{day}#SHARD#{shard:02d}"}
+
+
+def stats_day_range(first_day: str, last_day: str) -> tuple[str, str]:
+    """Sort key bounds covering every shard of the days from ``first_day`` to ``last_day`` inclusive."""
+    return f"DAY#{first_day}#", f"DAY#{last_day}#~"
+
+
+def stats_shard(event_id: str) -> int:
+    return zlib.crc32(event_id.encode()) % STATS_SHARDS
+
+
+def stats_counted(app_id: str, event_id: str) -> dict[str, str]:
+    return {PK: f"{tenant_prefix(app_id)}STATS#COUNTED#{stats_shard(event_id)}", SK: event_id}

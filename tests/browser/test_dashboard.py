@@ -283,3 +283,22 @@ def test_settings_show_the_application_and_the_api_url_but_never_the_secret(page
     expect(page.get_by_test_id("api-key")).to_have_text(runner.demo["api_key"])
     expect(page.get_by_test_id("api-base-url")).to_have_text(runner.base_url)
     expect(page.locator("main")).not_to_contain_text(runner.demo["secret_key"])
+
+
+def test_the_overview_charts_the_last_30_days_with_a_table_of_the_same_figures(
+    page: Page, runner: LocalRunner, http: HttpClient
+) -> None:
+    sign_in(page, runner)
+    expect(page.locator("figure.chart")).to_have_count(5)
+    table = page.get_by_role("table", name="Daily figures, last 30 days")
+    expect(table.locator("tbody tr")).to_have_count(30)
+    response = http.request("GET", "/stats", authorization=runner.demo_authorization)
+    assert response.status == 200, response.body
+    for day in response.json()["days"][-3:]:
+        row = table.get_by_role("row", name=day["date"])
+        expect(row.locator("td")).to_have_text(
+            [
+                f"{day[k]:,}"
+                for k in ("points_credited", "points_debited", "coupons_redeemed", "rewards_redeemed", "new_customers")
+            ]
+        )
