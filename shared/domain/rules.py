@@ -158,8 +158,14 @@ def exact(value: int | float | Decimal) -> Number:
     return number
 
 
+# An action stops counting once it reaches its target (at most 1e12), so what lies past the target is only
+# shown; capping it keeps every count a number DynamoDB stores exactly (10**125 + 5 has 126 significant
+# digits: storing it failed the whole event).
+PROGRESS_CEILING = 10**15
+
+
 def _add(current: Number, amount: Number) -> Number:
-    return exact(current + amount)
+    return exact(min(current + amount, PROGRESS_CEILING))
 
 
 def advance(

@@ -7,34 +7,43 @@ Checks: schemathesis' defaults (no 5xx, documented status codes, response schema
 negative data rejected, auth enforced, ...) plus the engine's own: every error is the one error body
 with the request id of its ``x-request-id`` header, and no body leaks a stack trace or internal names.
 
-``FUZZ_EXAMPLES`` sets the examples per operation (CI: a few; ``make fuzz``: 300).
+A second test sends hostile values (tests/fuzz/hostile.py) into every field of every operation, every
+parameter and the headers: never a 5xx, always the one error body, a hostile ``Authorization`` always
+the one 401, and after every mutating request the application's lists and objects still answer.
+
+``FUZZ_EXAMPLES`` sets the examples per operation and per test (CI: a few; ``make fuzz``: 300).
 """
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
 import re
 import warnings
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from random import Random
 from typing import Any
+from urllib.parse import quote
 
 import pytest
 import schemathesis
-from hypothesis import HealthCheck, settings
+from hypothesis import HealthCheck, event, note, settings
 from hypothesis import strategies as st
 from schemathesis.core.failures import Failure, FailureGroup
 from schemathesis.core.parameters import ParameterLocation
 from schemathesis.specs.openapi.checks import positive_data_acceptance, unsupported_method
+from werkzeug.test import Client
 
 from rewards_cli.gateway import LocalGateway
 from rewards_cli.openapi import build_spec
 from rewards_cli.template import load
 from tests.conftest import TABLE_NAME
+from tests.fuzz import hostile
 from tests.fuzz.wsgi import SPEC_PATH, GatewayWsgiApp
-from tests.support.api import ApiClient, Credentials
-from tests.support.stateful import FACTORIES
+from tests.support.api import UNAUTHORIZED_BODY, ApiClient, Credentials
+from tests.support.stateful import EXAMPLE_BODIES, FACTORIES
 
 EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "15"))
 ERROR_KEYS = {"bad_request", "unauthorized", "not_found", "conflict", "validation_failed", "rate_limited",
@@ -69,6 +78,9 @@ KNOWN_FINDINGS: list[KnownFinding] = []
 
 APP = GatewayWsgiApp(build_spec())
 schema = schemathesis.openapi.from_wsgi(SPEC_PATH, APP)
+# The document's examples (the seeds') are checked against their schemas by tests/integration/test_openapi.py;
+# here every case is generated, since schemathesis cannot mix its examples phase with our drawn data.
+schema.config.phases.examples.enabled = False
 
 
 @schema.hook
@@ -90,33 +102,39 @@ def _request_text(case: schemathesis.Case[Any]) -> str:
 
 
 def no_internal_names(ctx: Any, response: schemathesis.Response, case: schemathesis.Case[Any]) -> bool | None:
-    text = response.content.decode("utf-8", errors="replace")
-    sent = _request_text(case)
+    check_no_leaks(response.content, _request_text(case))
+    return None
+
+
+def check_no_leaks(content: bytes, sent: str) -> None:
+    text = content.decode("utf-8", errors="replace")
     for what, pattern in LEAKS.items():
         found = pattern.search(text)
         if found and found.group(0) not in sent:
             raise AssertionError(f"the response leaks a {what} ({found.group(0)!r}): {text[:500]}")
-    return None
 
 
 def one_error_body(ctx: Any, response: schemathesis.Response, case: schemathesis.Case[Any]) -> bool | None:
     request_ids = response.headers.get("x-request-id") or []
-    assert request_ids, f"no x-request-id header on a {response.status_code}"
-    assert request_ids[0], f"an empty x-request-id header on a {response.status_code}"
-    if response.status_code < 400:
-        return None
-    body = json.loads(response.content)
+    check_error_body(response.status_code, request_ids[0] if request_ids else None, response.content)
+    if response.status_code in (409, 429, 503) and json.loads(response.content)["key"] == "rate_limited":
+        assert response.headers.get("retry-after"), "rate_limited without Retry-After"
+    return None
+
+
+def check_error_body(status: int, request_id: str | None, content: bytes) -> None:
+    assert request_id, f"no or an empty x-request-id header on a {status}"
+    if status < 400:
+        return
+    body = json.loads(content)
     assert isinstance(body, dict), f"not the error body: {body}"
     assert set(body) == ERROR_FIELDS, f"not the error body: {body}"
-    assert body["code"] == response.status_code, body
+    assert body["code"] == status, body
     assert body["key"] in ERROR_KEYS, body
-    assert body["request_id"] == request_ids[0], (body, request_ids)
+    assert body["request_id"] == request_id, (body, request_id)
     for text in ("message", "details"):
         assert isinstance(body[text], str), body
         assert body[text], body
-    if response.status_code in (409, 429, 503) and body["key"] == "rate_limited":
-        assert response.headers.get("retry-after"), "rate_limited without Retry-After"
-    return None
 
 
 @pytest.fixture
@@ -177,3 +195,176 @@ def _call_and_validate(case: schemathesis.Case[Any], credentials: Credentials) -
         # with the error body, see template.yaml), never 405.
         excluded_checks=[positive_data_acceptance, unsupported_method],
     )
+
+
+# ------------------------------------------------------------------------------ hostile values
+
+_SPEC = build_spec()
+_EXAMPLE_SERIAL = itertools.count()
+
+
+def _operation_parameters(path: str, method: str) -> dict[str, list[str]]:
+    declared = _SPEC["paths"][path][method.lower()].get("parameters", [])
+    return {where: [p["name"] for p in declared if p["in"] == where] for where in ("query", "path", "header")}
+
+
+@dataclass(frozen=True)
+class HostileRequest:
+    method: str
+    path: str
+    query: str
+    headers: dict[str, str]
+    body: bytes | None
+    target: str  # the part replaced, for hypothesis' statistics and failure reports
+    expected_status: int | None  # a hostile Authorization is always exactly the one 401
+    sent_text: str
+
+
+def hostile_request(
+    rng: Random, case: schemathesis.Case[Any], authorization: str, existing: dict[str, list[str]]
+) -> HostileRequest:
+    """``case`` (or the operation's known-good example body, and existing objects in the path) with one
+    part replaced by a hostile value."""
+    method, label = case.method.upper(), f"{case.method.upper()} {case.path}"
+    declared = _operation_parameters(case.path, case.method)
+    headers = {"Authorization": authorization, "Content-Type": "application/json"}
+    path_values = {
+        name: quote(rng.choice(existing[name]) if existing.get(name) else str(value), safe="")
+        for name, value in (case.path_parameters or {}).items()
+    }
+    query = {name: str(value) for name, value in (case.query or {}).items()}
+    body: Any = None
+    if method in MUTATING and method != "DELETE":
+        generated = case.body if isinstance(case.body, dict | list) else {}
+        # mostly a body that passes validation, so that a hostile value reaches the deepest layer it can
+        body = EXAMPLE_BODIES.get(label, generated) if rng.random() < 0.75 else generated
+    parts = ["body"] * 4 if body is not None else []  # most of an operation's fields are in its body
+    parts += ["query"] * bool(declared["query"]) + ["path"] * bool(declared["path"])
+    part = rng.choice([*parts, "authorization", "header"])
+    raw_body = json.dumps(body).encode() if body is not None else None
+    expected_status = None
+    if part == "body":
+        target = hostile.body_target(rng, body, _body_fields(case.path, case.method))
+        if not target and rng.random() < 0.5:
+            raw_body = hostile.raw_body(rng)
+        else:
+            is_date = bool(target) and target[-1] in _DATE_FIELDS
+            literal = hostile.date_literal(rng) if is_date else hostile.json_literal(rng)
+            raw_body = hostile.place(body, target, literal).encode("utf-8", "surrogatepass")
+        where = "body." + ".".join(map(str, target))
+    elif part == "query":
+        name = rng.choice(declared["query"])
+        query[name] = hostile.query_value(rng)
+        where = f"query {name}"
+    elif part == "path":
+        name = rng.choice(declared["path"])
+        path_values[name] = hostile.path_segment(rng)
+        where = f"path {name}"
+    elif part == "authorization":
+        headers["Authorization"] = hostile.authorization(rng)
+        expected_status, where = 401, "header Authorization"
+    else:
+        name = rng.choice(["Idempotency-Key", "Content-Type", "X-Request-Id", "Accept", "X-Odd"])
+        headers[name] = hostile.header_value(rng)
+        where = f"header {name}"
+    path = case.path
+    for name, value in path_values.items():
+        path = path.replace(f"{{{name}}}", value)
+    encoded_query = "&".join(f"{quote(k)}={quote(v.encode('utf-8', 'surrogatepass'))}" for k, v in query.items())
+    return HostileRequest(
+        method=method,
+        path=path,
+        query=encoded_query,
+        headers=headers,
+        body=raw_body,
+        target=where,
+        expected_status=expected_status,
+        sent_text=" ".join(
+            [path, json.dumps(query), json.dumps(headers), (raw_body or b"").decode("utf-8", "replace")]
+        ),
+    )
+
+
+def _field_names(schema_node: Any, seen: set[str] | None = None) -> set[str]:
+    """Every property name a request body schema declares, at any depth (following ``$ref``s)."""
+    seen = set() if seen is None else seen
+    if isinstance(schema_node, list):
+        return set().union(*(_field_names(item, seen) for item in schema_node))
+    if not isinstance(schema_node, dict):
+        return set()
+    names = set(schema_node.get("properties", {}))
+    reference = schema_node.get("$ref")
+    if isinstance(reference, str) and reference not in seen:
+        seen.add(reference)
+        names |= _field_names(_SPEC["components"]["schemas"][reference.rsplit("/", 1)[-1]], seen)
+    return names.union(*(_field_names(value, seen) for value in schema_node.values()))
+
+
+_DATE_FIELDS = {
+    name
+    for component in _SPEC["components"]["schemas"].values()
+    for name, field in component.get("properties", {}).items()
+    if "date-time" in json.dumps(field)
+}
+
+
+def _body_fields(path: str, method: str) -> list[str]:
+    """Keys a body may gain: the fields the operation declares (so absent optional ones get hostile
+    values too), and one it does not."""
+    request_body = _SPEC["paths"][path][method.lower()].get("requestBody", {})
+    return sorted(_field_names(request_body) | {"not_a_field"})
+
+
+def _still_readable(client: Client, authorization: str, existing: dict[str, list[str]]) -> None:
+    """What the measured bugs broke for a whole application: its lists and its objects."""
+    customer = quote(existing["source_id"][0], safe="")
+    reads = ["/campaigns", f"/campaigns/reward-progress?source_id={customer}", f"/customers/{customer}"]
+    for path in reads:
+        response = client.get(path, headers={"Authorization": authorization})
+        assert response.status_code == 200, (
+            f"GET {path} after the hostile request: {response.status_code} {response.data!r}"
+        )
+
+
+@schema.parametrize()
+@schema.given(data=st.data())
+@settings(
+    max_examples=EXAMPLES,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow, HealthCheck.data_too_large],
+)
+def test_hostile_values_never_fail(
+    case: schemathesis.Case[Any],
+    data: st.DataObject,
+    served: GatewayWsgiApp,
+    credentials: Credentials,
+    existing: dict[str, list[str]],
+) -> None:
+    # Hypothesis draws a few favourite integers again and again (0, the maximum, ...): mixing in the
+    # example's serial number spreads the examples over fields and classes, and stays deterministic for a
+    # derandomized (CI) run. A failure reports its seed and request (``note``).
+    seed = f"{data.draw(st.integers(0, 2**64), label='seed')}-{next(_EXAMPLE_SERIAL)}"
+    note(f"seed {seed!r}")
+    request = hostile_request(Random(seed), case, credentials.authorization, existing)  # noqa: S311  # not crypto
+    event(request.target.split(".")[0] if request.target.startswith("body") else request.target)
+    note(f"hostile {request.target}: {request.method} {request.path}?{request.query[:200]}")
+    note(f"body: {(request.body or b'')[:300]!r}")
+    client = Client(served)
+    response = client.open(
+        request.path,
+        method=request.method,
+        query_string=request.query,
+        headers=request.headers,
+        data=request.body,
+    )
+    status = response.status_code
+    assert status < 500, (
+        f"{request.method} {request.path} with a hostile {request.target}: {status} {response.data[:500]!r}"
+    )
+    check_error_body(status, response.headers.get("x-request-id"), response.data)
+    check_no_leaks(response.data, request.sent_text)
+    if request.expected_status is not None:
+        assert status == request.expected_status, response.data
+        assert {k: v for k, v in json.loads(response.data).items() if k != "request_id"} == UNAUTHORIZED_BODY
+    if request.method in MUTATING and status < 300:  # a refused request changed nothing (test_hostile_input.py)
+        _still_readable(client, credentials.authorization, existing)

@@ -5,14 +5,17 @@ objects readable afterwards."""
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from typing import Any
 
 import pytest
 
 from rewards_cli.openapi import build_spec
 from shared.api.body import MAX_BODY_BYTES, MAX_DEPTH
+from shared.domain.rules import PROGRESS_CEILING
 from shared.models.campaigns import MAX_RULES_BYTES
 from shared.models.customers import MAX_ATTRIBUTES_BYTES
+from shared.storage import campaigns
 from tests.support.api import UNAUTHORIZED_BODY, ApiClient
 from tests.support.campaigns import event, rta_seed_campaign
 
@@ -204,3 +207,29 @@ def test_any_malformed_authorization_is_the_one_401(api: ApiClient, method: str,
     response = api.request(method, path, json_body={}, authorization=authorization)
     assert response.status == 401, response.body
     assert {k: v for k, v in response.json().items() if k != "request_id"} == UNAUTHORIZED_BODY
+
+
+def test_a_stored_date_that_cannot_render_never_fails_a_list(api: ApiClient) -> None:
+    """A campaign stored before dates were checked (year 10000 in UTC) used to make every list of the
+    application answer 500; it now renders at the end of the renderable range."""
+    created = api.post("/campaigns", rta_seed_campaign()).json()
+    app_id = api.credentials.app_id
+    before = campaigns.get(app_id, created["campaign_id"])
+    assert before is not None
+    campaigns.update(app_id, before, replace(before, starts_at=253402387140))  # 9999-12-31T23:59:59-23:59
+    listed = api.get("/campaigns")
+    assert listed.status == 200, listed.body
+    assert listed.json()["data"][0]["starts_at"] == "9999-12-31T23:59:59.999Z"
+    assert api.get(f"/campaigns/{created['campaign_id']}").status == 200
+    assert api.get("/campaigns/reward-progress", query={"source_id": "c1"}).status in (200, 404)
+
+
+def test_a_huge_summed_amount_after_a_small_one_is_stored(api: ApiClient) -> None:
+    """10**125 is storable, but 5 + 10**125 has 126 significant digits: the second event answered 500."""
+    assert api.post("/campaigns", rta_seed_campaign()).status == 201
+    assert api.post("/events", event("c1", "money_deposited", amount=5)).status == 200
+    response = api.post("/events", event("c1", "money_deposited", amount=10**125))
+    assert response.status == 200, response.body
+    action = response.json()["progress"][0]["actions"][0]
+    assert (action["current"], action["progress"]) == (PROGRESS_CEILING, 100)
+    assert api.get("/campaigns/reward-progress", query={"source_id": "c1"}).status == 200

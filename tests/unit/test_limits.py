@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 from pydantic import Field, TypeAdapter, ValidationError
 
 from shared.api.body import MAX_BODY_BYTES, MAX_DEPTH, MAX_INTEGER_LENGTH, parse_body
+from shared.clock import iso_from_epoch_ms
 from shared.errors import PayloadTooLarge, ValidationFailed
 from shared.models.limits import (
     LATEST_DATETIME,
@@ -258,3 +259,18 @@ def _parse_or_refusal(text: str) -> Any:
         return parse_body(text)
     except ValidationFailed as refused:
         return refused
+
+
+@pytest.mark.parametrize(
+    ("epoch_ms", "rendered"),
+    [
+        (1612879100194, "2021-02-09T13:58:20.194Z"),
+        (0, "1970-01-01T00:00:00.000Z"),
+        (-1, "1969-12-31T23:59:59.999Z"),
+        (253402300799000, "9999-12-31T23:59:59.000Z"),
+        (253402387140000, "9999-12-31T23:59:59.999Z"),  # year 10000: shown at the end, never a 500
+        (-(10**15), "0001-01-01T00:00:00.000Z"),
+    ],
+)
+def test_every_stored_time_renders(epoch_ms: int, rendered: str) -> None:
+    assert iso_from_epoch_ms(epoch_ms) == rendered
