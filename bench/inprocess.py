@@ -238,10 +238,11 @@ def _recording_pool(recorder: Recorder) -> Any:
 
 
 class InProcessWorld(World):
-    def __init__(self, gateway: LocalGateway, authorization: str) -> None:
+    def __init__(self, gateway: LocalGateway, authorization: str, app_id: str = "") -> None:
         super().__init__()
         self.gateway = gateway
         self.authorization = authorization
+        self.app_id = app_id
 
     def send(
         self,
@@ -297,7 +298,7 @@ def _new_world(template: Template, pool: Any, name: str) -> InProcessWorld:
     import base64
 
     token = base64.b64encode(f"{created.api_key}:{created.secret_key}".encode()).decode()
-    return InProcessWorld(LocalGateway(template, pool), f"Basic {token}")
+    return InProcessWorld(LocalGateway(template, pool), f"Basic {token}", created.app_id)
 
 
 # ------------------------------------------------------------------------------------------ bare baseline

@@ -1,6 +1,6 @@
 """`make bench`: measurements of the built artifact and of the API, not tests (nothing here fails a build).
 
-    .venv/bin/python bench/run.py [--samples N] [--only bytecode,coldstart,inprocess,throughput,store] [--strict]
+    .venv/bin/python bench/run.py [--samples N] [--only bytecode,coldstart,inprocess,throughput,store,scale] [--strict]
 
 Everything is discovered from template.yaml (functions, routes, schedules), so a new endpoint is picked
 up as soon as it is declared; the requests sent come from bench/scenarios.py.
@@ -10,6 +10,8 @@ up as soon as it is declared; the requests sent come from bench/scenarios.py.
   (b) (c)     DynamoDB round trips and warm CPU per request, in process under moto (bench/inprocess.py)
   (d)         ingestion throughput through the local runner vs raw PutItem (bench/throughput.py)
   (e)         the local runner's store as its table grows: ingestion and restart time (bench/store.py)
+  (f)         scale: an event matching 1 to 500 rules, progress with 10 to 1,000 campaigns, the window
+              closer through 100,000 due windows in bounded runs (bench/scale.py)
 
 Prints a table, then the headline figures as JSON; writes everything to bench/results/bench.json.
 """
@@ -33,7 +35,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from bench import bytecode, coldstart
 from bench.common import BUILD_DIR, RESULTS_DIR, ROOT, write_json
 
-PARTS = ("bytecode", "coldstart", "inprocess", "throughput", "store")
+PARTS = ("bytecode", "coldstart", "inprocess", "throughput", "store", "scale")
 CPU_TARGET = 3.0
 PART_TIMEOUT_SECONDS = 420
 # The store part starts the runner four times, on up to 200,000 items.
@@ -310,6 +312,46 @@ def _report_store(result: dict[str, Any]) -> list[str]:
     return lines
 
 
+def _report_scale(result: dict[str, Any]) -> list[str]:
+    if "error" in result:
+        return [f"(f) Scale: {result['error']}"]
+    model = ", ".join(f"{op} {ms:g}" for op, ms in result["model_latency_ms"].items())
+    lines = [
+        "(f) Scale, in process over moto (median; CPU outside moto = app + SDK; modelled latency = that CPU +",
+        f"    the round trips in sequence at {model} ms)",
+    ]
+    headers = ["request", "status", "round trips", "calls", "CPU ms", "in moto ms", "modelled ms"]
+
+    def row(label: str, figures: dict[str, Any]) -> list[str]:
+        return [
+            label,
+            _fmt(figures["status"]),
+            _fmt(figures["round_trips"]),
+            _ops(figures["operations"]),
+            _fmt(figures["cpu_ms"]),
+            _fmt(figures["wall_in_moto_ms"]),
+            _fmt(figures["modelled_latency_ms"]),
+        ]
+
+    rows = [
+        row(f"POST /events, {r['rules']} matching rules ({r['rules_completed']} completed)", r)
+        for r in result["ingestion"]
+    ]
+    rows += [row(f"{r['what']}, {r['campaigns']} campaigns", r) for r in result["campaigns"]]
+    lines.extend("    " + line for line in _table(headers, rows))
+    closer = result["closer"]
+    lines.append(
+        f"    window closer: {closer['windows']} due windows, runs of at most {closer['run_budget_seconds']:g} s "
+        f"(modelled store): {len(closer['runs'])} runs, {closer['closed']} closed, {closer['left_open']} left open"
+    )
+    lines.extend(
+        f"      run {n}: {run['seconds']:g} s, closed {run['closed']}, read {run['windows_read']}, "
+        f"backlog left {run['backlog_left']}, CPU {run['cpu_seconds']:g} s, calls {_ops(run['calls'])}"
+        for n, run in enumerate(closer["runs"], 1)
+    )
+    return lines
+
+
 def _summary(results: dict[str, Any]) -> dict[str, Any]:
     """The headline figures of the table, as JSON."""
     summary: dict[str, Any] = {}
@@ -371,6 +413,24 @@ def _summary(results: dict[str, Any]) -> dict[str, Any]:
             }
             for row in store["rows"]
         }
+    scale = results.get("scale", {})
+    if "ingestion" in scale:
+        summary["scale"] = {
+            "ingestion": {
+                f"{r['rules']} rules": {k: r[k] for k in ("round_trips", "cpu_ms", "modelled_latency_ms")}
+                for r in scale["ingestion"]
+            },
+            "campaigns": {
+                f"{r['what']}, {r['campaigns']} campaigns": {
+                    k: r[k] for k in ("round_trips", "cpu_ms", "modelled_latency_ms")
+                }
+                for r in scale["campaigns"]
+            },
+            "closer": {
+                "runs": len(scale["closer"]["runs"]),
+                "seconds_per_run": [r["seconds"] for r in scale["closer"]["runs"]],
+            },
+        }
     return summary
 
 
@@ -413,6 +473,8 @@ def main(argv: list[str] | None = None) -> int:
         results["throughput"] = _run_part("bench.throughput")
     if "store" in parts:
         results["store"] = _run_part("bench.store", STORE_TIMEOUT_SECONDS)
+    if "scale" in parts:
+        results["scale"] = _run_part("bench.scale")
     results["meta"]["load_average_after"] = [round(x, 2) for x in os.getloadavg()]
     results["meta"]["elapsed_seconds"] = round(time.monotonic() - started, 1)
     results = {"summary": _summary(results), **results}
@@ -431,6 +493,7 @@ def main(argv: list[str] | None = None) -> int:
         "inprocess": _report_inprocess,
         "throughput": _report_throughput,
         "store": _report_store,
+        "scale": _report_scale,
     }
     for part in PARTS:
         if part in results:

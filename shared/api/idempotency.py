@@ -5,6 +5,8 @@ never replay or block another's request; the payload checked is the method, path
 the same key with another request is a 409. Only successful responses are stored: a request that
 failed changed nothing (every write is conditional or transactional) and may simply be retried.
 The Powertools machinery lives in ``shared.api.idempotency_store``, loaded by the first keyed request.
+A large response (an event that changed hundreds of rules) is stored compressed, so that its record
+stays within DynamoDB's 400 KB item limit.
 """
 
 from __future__ import annotations
@@ -65,7 +67,7 @@ def idempotent(app: APIGatewayRestResolver, next_middleware: NextMiddleware) -> 
         raise
     return Response(
         status_code=stored["status_code"],
-        body=stored["body"],
+        body=store.stored_body(stored),
         headers=stored["headers"],
         content_type=stored["headers"].get("Content-Type", "application/json"),
     )

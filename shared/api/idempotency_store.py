@@ -8,8 +8,10 @@ build its persistence layer, measured at ~30 ms of CPU per cold start.
 
 from __future__ import annotations
 
+import base64
 import secrets
 import threading
+import zlib
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any, cast
@@ -35,6 +37,8 @@ if TYPE_CHECKING:
     from mypy_boto3_dynamodb.client import DynamoDBClient
 
 REPLAYED_HEADER = "Idempotent-Replayed"
+# Larger answers are stored compressed (an event that changed hundreds of rules), within the 400 KB item limit.
+COMPRESS_FROM_BYTES = 32 * 1024
 
 __all__ = [
     "FailedResponse",
@@ -43,6 +47,7 @@ __all__ = [
     "IdempotencyValidationError",
     "config",
     "run_once",
+    "stored_body",
 ]
 
 
@@ -128,4 +133,13 @@ def run_once(
     response = next_middleware(app)
     if response.status_code >= 500:
         raise FailedResponse(response)
-    return {"status_code": response.status_code, "body": response.body, "headers": dict(response.headers)}
+    stored = {"status_code": response.status_code, "body": response.body, "headers": dict(response.headers)}
+    if isinstance(response.body, str) and len(response.body) >= COMPRESS_FROM_BYTES:
+        stored |= {"body": base64.b64encode(zlib.compress(response.body.encode())).decode(), "encoding": "zlib"}
+    return stored
+
+
+def stored_body(stored: dict[str, Any]) -> Any:
+    if stored.get("encoding") == "zlib":
+        return zlib.decompress(base64.b64decode(stored["body"])).decode()
+    return stored["body"]

@@ -27,7 +27,7 @@ import random
 import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
-from typing import Any
+from typing import Any, Literal
 
 from shared import clock
 from shared.domain import rules
@@ -68,9 +68,12 @@ class PointsGrant:
     campaign_id: str
     rule_id: str
     transaction_id: str
+    type: Literal["points"] = "points"
 
 
 GrantRecord = PointsGrant  # each grant kind adds its record type here (and to the API's RewardGranted)
+# How a grant's record kept in a rule's marker is read back for a retry's answer, by its ``type``.
+GRANT_RECORD_TYPES: dict[str, type[GrantRecord]] = {"points": PointsGrant}
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,7 +104,8 @@ class GrantContext:
 class Grant:
     """What completing a rule gives, written in the same transaction as the completion.
 
-    - ``record``: the grant as the event's answer shows it;
+    - ``record``: the grant as the event's answer shows it (a dataclass with a ``type``, registered in
+      ``GRANT_RECORD_TYPES``: it is kept in the rule's marker and read back for a retry's answer);
     - ``postings``: ledger entries for the beneficiary (storage places them: balance after, sequence);
     - ``items``: any other writes of the grant, built by the grant kind's storage module (a coupon code
       taken from a pool and issued to the customer, a reward issued). Each must be conditional where
@@ -215,7 +219,7 @@ class _Ingestion:
             self.timestamp,
             self.customer_created,
             [_change_from_record(r["change"]) for r in ordered],
-            [PointsGrant(**g) for r in ordered for g in r["grants"]],
+            [GRANT_RECORD_TYPES[g.get("type", "points")](**g) for r in ordered for g in r["grants"]],
         )
 
     def _applies(self, rule: RuleSpec) -> bool:

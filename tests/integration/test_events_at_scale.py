@@ -11,9 +11,10 @@ from typing import Any
 import pytest
 
 from rewards_cli.gateway import HttpResponse
+from shared.api.idempotency_store import COMPRESS_FROM_BYTES
 from shared.domain.campaigns import MAX_ACTIVE_RULES_PER_EVENT_NAME
 from tests.support.api import ApiClient
-from tests.support.campaigns import event
+from tests.support.campaigns import event, ledger, send_until_done
 from tests.support.concurrency import Request, send_together
 from tests.support.faults import DynamoCall, FaultKind, FaultPlan, injecting_faults
 
@@ -40,18 +41,6 @@ def create_rules(api: ApiClient, rules: list[dict[str, Any]], status: str = "act
     return ids
 
 
-def ledger(api: ApiClient, source_id: str) -> list[dict[str, Any]]:
-    """Every entry, newest first, through the pages."""
-    entries: list[dict[str, Any]] = []
-    query = {"limit": "100"}
-    while True:
-        page = api.get(f"/customers/{source_id}/transactions", query=query).json()
-        entries += page["data"]
-        if not page["next_cursor"]:
-            return entries
-        query = {"limit": "100", "cursor": page["next_cursor"]}
-
-
 def assert_ledger_is_the_balance(api: ApiClient, source_id: str, expected_balance: int) -> list[dict[str, Any]]:
     points = api.get(f"/customers/{source_id}").json()["points"]
     entries = ledger(api, source_id)
@@ -61,17 +50,6 @@ def assert_ledger_is_the_balance(api: ApiClient, source_id: str, expected_balanc
         running += entry["points"]
         assert entry["balance_after"] == running
     return entries
-
-
-def send_until_done(api: ApiClient, body: dict[str, Any], key: str, first: HttpResponse | None = None) -> HttpResponse:
-    response = first or api.post("/events", body, headers={"Idempotency-Key": key})
-    for _ in range(100):
-        if response.status == 200:
-            return response
-        assert response.status == 409 or response.status >= 500, response.body
-        time.sleep(0.05)
-        response = api.post("/events", body, headers={"Idempotency-Key": key})
-    raise AssertionError(f"never succeeded: {response.status} {response.body!r}")
 
 
 def test_500_rules_on_one_event_credit_500_exactly_once(api: ApiClient) -> None:
@@ -87,8 +65,10 @@ def test_500_rules_on_one_event_credit_500_exactly_once(api: ApiClient) -> None:
     entries = assert_ledger_is_the_balance(api, "big-spender", 500)
     assert len({entry["rule_id"] for entry in entries}) == 500
 
+    assert len(first.body) > COMPRESS_FROM_BYTES  # replayed below from a compressed record
     again = api.post("/events", body, headers={"Idempotency-Key": "order-1"})
     assert (again.status, again.json()) == (200, answer)
+    assert again.header("Idempotent-Replayed") == "true"
     unkeyed = api.post("/events", body).json()
     assert (unkeyed["progress"], unkeyed["rewards"]) == ([], [])
     assert_ledger_is_the_balance(api, "big-spender", 500)
@@ -227,3 +207,38 @@ def test_active_rules_per_event_name_are_capped_at_create_and_activate(
 
 def test_the_cap_is_high() -> None:
     assert MAX_ACTIVE_RULES_PER_EVENT_NAME >= 1000
+
+
+def test_entries_written_before_the_sequence_stay_readable_and_in_order(api: ApiClient) -> None:
+    """A customer whose ledger predates sequences: its profile has no head, its entries are keyed
+    ``TXN#<ms>#<txn_id>``; new entries list before them, and the balance stays the ledger's sum."""
+    from shared.storage import dynamodb, keys
+
+    app_id = api.credentials.app_id
+    partition = keys.customer_partition(app_id, "old-timer")
+    api.put("/customers/old-timer", {"name": "Old timer"})
+    dynamodb.update_item(
+        keys.customer(app_id, "old-timer"),
+        dynamodb.Expression("SET points_balance = :p, points_earned = :p", values={":p": 7}),
+    )
+    dynamodb.put_item(
+        {
+            keys.PK: partition,
+            keys.SK: f"{keys.TRANSACTION_SK_PREFIX}{1_700_000_000_000:013d}#txn_legacy",
+            "type": "ledger_entry",
+            "txn_id": "txn_legacy",
+            "source_id": "old-timer",
+            "points": 7,
+            "balance_after": 7,
+            "reason": "adjustment",
+            "created_at": "2023-11-14T22:13:20.000Z",
+            "created_ms": 1_700_000_000_000,
+        }
+    )
+    create_rules(api, [rule("First", points=1), rule("Second", points=2)])
+    api.post("/events", event("old-timer", "order_success"))
+    entries = assert_ledger_is_the_balance(api, "old-timer", 10)
+    balances = [entry["balance_after"] for entry in entries]
+    assert (balances[0], balances[-1]) == (10, 7)
+    assert balances == sorted(set(balances), reverse=True)
+    assert entries[-1]["id"] == "txn_legacy"

@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import time
 from collections import Counter
 from typing import Any
 
 import pytest
 
-from rewards_cli.gateway import HttpResponse
 from tests.support.api import ApiClient
-from tests.support.campaigns import awt_seed_campaign, event, run_window_closer
+from tests.support.campaigns import awt_seed_campaign, event, run_window_closer, send_until_done
 from tests.support.concurrency import Request, fire_together, send_together
 from tests.support.faults import WRITE_OPERATIONS, FaultPlan, every_nth, injecting_faults
 
@@ -36,19 +34,6 @@ def counting_campaign(points_after: int) -> dict[str, Any]:
             },
         ],
     }
-
-
-def send_until_done(api: ApiClient, body: dict[str, Any], key: str, first: HttpResponse | None = None) -> HttpResponse:
-    """A well-behaved client: on 409 'in progress' or any 5xx it retries with the same Idempotency-Key."""
-    response = first or api.post("/events", body, headers={"Idempotency-Key": key})
-    for _ in range(100):
-        if response.status == 200:
-            return response
-        assert response.status == 409 or response.status >= 500, response.body
-        assert b"Traceback" not in response.body
-        time.sleep(0.05)
-        response = api.post("/events", body, headers={"Idempotency-Key": key})
-    raise AssertionError(f"never succeeded: {response.status} {response.body!r}")
 
 
 def counts_of(api: ApiClient, source_id: str) -> tuple[int, int]:

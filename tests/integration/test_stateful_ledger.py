@@ -22,6 +22,7 @@ from typing import Any, ClassVar, Literal
 from hypothesis import strategies as st
 from hypothesis.stateful import initialize, invariant, rule, run_state_machine_as_test
 
+from tests.support.campaigns import ledger
 from tests.support.stateful import ApiStateMachine, stateful_settings
 
 CUSTOMERS = ["c-1", "c-2", "c-3"]
@@ -152,22 +153,12 @@ class EventsLedgerMachine(ApiStateMachine):
             campaigns = self.api.get("/campaigns/reward-progress", query={"source_id": customer}).json()
             current = {r["rule_name"]: r["actions"][0]["current"] for c in campaigns for r in c["rules"]}
             assert current == expected.current
-            entries = self.ledger(customer)
+            entries = ledger(self.api, customer)
             assert points["balance"] == points["earned"] == expected.balance == sum(e["points"] for e in entries)
             running = 0
             for entry in reversed(entries):
                 running += entry["points"]
                 assert entry["balance_after"] == running
-
-    def ledger(self, customer: str) -> list[dict[str, Any]]:
-        entries: list[dict[str, Any]] = []
-        query = {"limit": "100"}
-        while True:
-            page = self.api.get(f"/customers/{customer}/transactions", query=query).json()
-            entries += page["data"]
-            if not page["next_cursor"]:
-                return entries
-            query = {"limit": "100", "cursor": page["next_cursor"]}
 
 
 class ManyRulesMachine(EventsLedgerMachine):

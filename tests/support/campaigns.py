@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import json
+import time
 from typing import Any
 
 from rewards_cli.apigw import scheduled_event
+from rewards_cli.gateway import HttpResponse
 from rewards_cli.lambdas import FunctionPool
 from rewards_cli.template import PROJECT_ROOT, load
+from tests.support.api import ApiClient
 
 TWO_DAYS = 172800
 
@@ -52,3 +55,28 @@ def run_window_closer(pool: FunctionPool | None = None) -> dict[str, Any]:
     function = load().functions["WindowCloserFunction"]
     result: dict[str, Any] = (pool or FunctionPool()).invoke(function, scheduled_event("WindowCloser"))
     return result
+
+
+def send_until_done(api: ApiClient, body: dict[str, Any], key: str, first: HttpResponse | None = None) -> HttpResponse:
+    """A well-behaved client: on 409 'in progress' or any 5xx it retries with the same Idempotency-Key."""
+    response = first or api.post("/events", body, headers={"Idempotency-Key": key})
+    for _ in range(100):
+        if response.status == 200:
+            return response
+        assert response.status == 409 or response.status >= 500, response.body
+        assert b"Traceback" not in response.body
+        time.sleep(0.05)
+        response = api.post("/events", body, headers={"Idempotency-Key": key})
+    raise AssertionError(f"never succeeded: {response.status} {response.body!r}")
+
+
+def ledger(api: ApiClient, source_id: str) -> list[dict[str, Any]]:
+    """Every entry of a customer's ledger, newest first, through its pages."""
+    entries: list[dict[str, Any]] = []
+    query = {"limit": "100"}
+    while True:
+        page = api.get(f"/customers/{source_id}/transactions", query=query).json()
+        entries += page["data"]
+        if not page["next_cursor"]:
+            return entries
+        query = {"limit": "100", "cursor": page["next_cursor"]}
