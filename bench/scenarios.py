@@ -470,6 +470,220 @@ def _close_windows(world: World) -> list[Case]:
     return [Case("idle sweep"), Case(f"{DUE_WINDOWS_PER_SWEEP} due windows", open_due_windows)]
 
 
+# ------------------------------------------------------------------------------------------ coupons
+
+# SPEC §10's coupon, and seed 004's order that qualifies for it (subtotal over 200, cart_qty over 10).
+SPEC_COUPON: dict[str, Any] = {
+    "discount": {"type": "amount", "value": 100},
+    "usage_limit_per_customer": 1_000_000,
+    "metadata_schema": {"cart_qty": "number", "brand": "string", "category": "string"},
+    "conditions": {
+        "order": [
+            {"field": "selling_price_subtotal", "operator": "gt", "value": 200},
+            {"field": "metadata.cart_qty", "operator": "gt", "value": 10},
+        ],
+        "items": {"match": [{"field": "metadata.brand", "operator": "eq", "value": "brand A"}], "min_quantity": 1},
+    },
+}
+
+
+def _order(coupon_id: str, code: str, source_id: str, order_id: str) -> dict[str, Any]:
+    item = {"product_id": "123", "original_price": 200, "selling_price": 200, "quantity": 1, "shipping": 0}
+    return {
+        "coupon_details": [{"coupon_id": coupon_id, "coupon_code": code}],
+        "source_id": source_id,
+        "order": {
+            "order_id": order_id,
+            "status": "pending",
+            "original_price_subtotal": 800,
+            "selling_price_subtotal": 800,
+            "shipping": 100,
+            "tax": 20,
+            "payment_mode": "UPI",
+            "metadata": {"cart_qty": "12"},
+            "items": [
+                {**item, "metadata": {"brand": "brand A", "category": "grocery"}},
+                {
+                    **item,
+                    "product_id": "654",
+                    "quantity": 2,
+                    "metadata": {"brand": "brand B", "category": "vegetables"},
+                },
+            ],
+        },
+    }
+
+
+def new_coupon(world: World, body: Mapping[str, Any]) -> str:
+    created = world.expect(
+        world.send("POST", "/coupons", body=body, headers=CONTENT_TYPE), 201, what="POST /coupons (setup)"
+    )
+    coupon_id: str = created["coupon_id"]
+    return coupon_id
+
+
+def fixed_coupon(world: World, **changes: Any) -> tuple[str, str]:
+    code = world.unique("CODE").upper()
+    return new_coupon(world, {**SPEC_COUPON, "coupon_code": code, **changes}), code
+
+
+def pool_coupon(world: World, codes: int) -> tuple[str, list[str]]:
+    coupon_id = new_coupon(world, SPEC_COUPON)
+    prefix = world.unique("P").upper()
+    pool = [f"{prefix}-{n}" for n in range(codes)]
+    for start in range(0, codes, 10_000):
+        world.expect(
+            world.send(
+                "POST",
+                f"/coupons/{coupon_id}/codes",
+                body={"codes": pool[start : start + 10_000]},
+                headers=CONTENT_TYPE,
+            ),
+            200,
+            what="POST /coupons/{coupon_id}/codes (setup)",
+        )
+    return coupon_id, pool
+
+
+def existing_coupon(world: World) -> str:
+    coupon_id: str = world.fixture("coupon", lambda: fixed_coupon(world)[0])
+    return coupon_id
+
+
+PATH_FIXTURES["coupon_id"] = existing_coupon
+
+
+@route("POST", "/coupons")
+def _create_coupon(world: World) -> list[Case]:
+    return [
+        Case(
+            "SPEC coupon, fixed code",
+            lambda: Request(headers=CONTENT_TYPE, body={**SPEC_COUPON, "coupon_code": world.unique("C").upper()}),
+        ),
+        Case("pool coupon", lambda: Request(headers=CONTENT_TYPE, body=SPEC_COUPON)),
+    ]
+
+
+@route("GET", "/coupons")
+def _list_coupons(world: World) -> list[Case]:
+    for _ in range(3):
+        fixed_coupon(world)
+    fixed_coupon(world, usage_limit=10)
+    return [
+        Case("4 coupons", lambda: Request(query={"limit": "20"})),
+        Case("4 coupons, status active", lambda: Request(query={"limit": "20", "status": "active"})),
+    ]
+
+
+@route("GET", "/coupons/{coupon_id}")
+def _get_coupon(world: World) -> list[Case]:
+    coupon_id = existing_coupon(world)
+    return [Case("fixed code", lambda: Request({"coupon_id": coupon_id}))]
+
+
+@route("PATCH", "/coupons/{coupon_id}")
+def _update_coupon(world: World) -> list[Case]:
+    coupon_id = existing_coupon(world)
+    return [
+        Case(
+            "rename", lambda: Request({"coupon_id": coupon_id}, headers=CONTENT_TYPE, body={"name": world.unique("n")})
+        ),
+        Case(
+            "limit an unlimited coupon (moves the shards' uses)",
+            lambda: Request({"coupon_id": fixed_coupon(world)[0]}, headers=CONTENT_TYPE, body={"usage_limit": 1000}),
+        ),
+    ]
+
+
+@route("POST", "/coupons/{coupon_id}/codes")
+def _import_codes(world: World) -> list[Case]:
+    def codes(count: int) -> Callable[[], Request]:
+        def build() -> Request:
+            coupon_id = new_coupon(world, SPEC_COUPON)
+            prefix = world.unique("I").upper()
+            return Request(
+                {"coupon_id": coupon_id}, headers=CONTENT_TYPE, body={"codes": [f"{prefix}-{n}" for n in range(count)]}
+            )
+
+        return build
+
+    return [Case("10 codes", codes(10)), Case("500 codes", codes(500))]
+
+
+def _apply_cases(world: World, path_type: str) -> list[Case]:
+    source_id = existing_customer(world)
+    fixed_id, fixed_code = fixed_coupon(world)
+    limited_id, limited_code = fixed_coupon(world, usage_limit=1_000_000)
+    pool_id, pool = world.fixture("pool", lambda: pool_coupon(world, 1000))
+    codes = iter(pool)
+
+    def redeem(coupon_id: str, code: Callable[[], str]) -> Callable[[], Request]:
+        def build() -> Request:
+            body = _order(coupon_id, code(), source_id, world.unique("order"))
+            if path_type == "revert":
+                world.expect(
+                    world.send("POST", "/coupons/apply", body=body, query={"type": "redeem"}, headers=CONTENT_TYPE),
+                    200,
+                    what="redeem (setup)",
+                )
+            return Request(query={"type": path_type}, headers=CONTENT_TYPE, body=body)
+
+        return build
+
+    return [
+        Case("fixed code, unlimited (a usage shard)", redeem(fixed_id, lambda: fixed_code)),
+        Case("fixed code, limited (the exact counter)", redeem(limited_id, lambda: limited_code)),
+        Case("pool code of 1,000", redeem(pool_id, lambda: next(codes))),
+    ]
+
+
+@route("POST", "/coupons/apply")
+def _apply(world: World) -> list[Case]:
+    return _apply_cases(world, "redeem") + _apply_cases(world, "revert")
+
+
+@route("POST", "/coupons/validate")
+def _validate(world: World) -> list[Case]:
+    source_id = existing_customer(world)
+    coupon_id, code = fixed_coupon(world)
+    refused = {**_order(coupon_id, code, source_id, "v-1")}
+    refused["order"] = {**refused["order"], "selling_price_subtotal": 150}
+    return [
+        Case(
+            "applies", lambda: Request(headers=CONTENT_TYPE, body=_order(coupon_id, code, source_id, world.unique("o")))
+        ),
+        Case("refused, with the gap", lambda: Request(headers=CONTENT_TYPE, body=refused)),
+    ]
+
+
+@route("GET", "/coupons/{coupon_id}/redemptions")
+def _list_redemptions(world: World) -> list[Case]:
+    source_id = existing_customer(world)
+    coupon_id, code = fixed_coupon(world)
+    for _ in range(3):
+        body = _order(coupon_id, code, source_id, world.unique("order"))
+        world.expect(
+            world.send("POST", "/coupons/apply", body=body, query={"type": "redeem"}, headers=CONTENT_TYPE),
+            200,
+            what="redeem (setup)",
+        )
+    return [Case("3 redemptions", lambda: Request({"coupon_id": coupon_id}, query={"limit": "20"}))]
+
+
+@route("GET", "/customers/{source_id}/coupons")
+def _list_customer_coupons(world: World) -> list[Case]:
+    source_id = new_customer(world)
+    for _ in range(3):
+        coupon_id, code = fixed_coupon(world)
+        body = _order(coupon_id, code, source_id, world.unique("order"))
+        world.expect(
+            world.send("POST", "/coupons/apply", body=body, query={"type": "redeem"}, headers=CONTENT_TYPE),
+            200,
+            what="redeem (setup)",
+        )
+    return [Case("3 coupons", lambda: Request({"source_id": source_id}, query={"limit": "20"}))]
+
+
 # ------------------------------------------------------------------------------------------ lookup
 
 

@@ -100,6 +100,48 @@ _RTA_CAMPAIGN = {
     ],
 }
 
+# Seed 004: the complete redeem/revert payload.
+_APPLY_ORDER = {
+    "coupon_details": [{"coupon_id": "coupm_tfKRcTxedjr17FH3m267V", "coupon_code": "KS"}],
+    "source_id": "krish123",
+    "order": {
+        "order_id": "1223456", "status": "pending", "original_price_subtotal": 800, "selling_price_subtotal": 800,
+        "shipping": 100, "tax": 20, "payment_mode": "UPI", "metadata": {"cart_qty": "4"},
+        "items": [
+            {"product_id": "123", "sku": "", "name": "", "original_price": 200, "selling_price": 200, "quantity": 1,
+             "shipping": 0, "metadata": {"brand": "brand A", "category": "grocery"}},
+            {"product_id": "654", "sku": "", "name": "", "brand": "wrangler", "original_price": 200,
+             "selling_price": 200, "quantity": 2, "shipping": 0,
+             "metadata": {"brand": "brand B", "category": "vegetables"}},
+        ],
+    },
+}  # fmt: skip
+
+
+def _applied(status: str, request_id: str) -> dict[str, str]:
+    """Seed 004's two success bodies differ only in status and request id."""
+    return {"status": status, "couponId": "coupm_9ZbJ2ryi4ia2eyz6I7sRc", "orderId": "122346",
+            "request_id": request_id, "coupon_code": "WHOLECART"}  # fmt: skip
+
+
+# SPEC §10: the coupon of seed 004's validation example.
+_WHOLECART = {
+    "coupon_code": "WHOLECART",
+    "discount": {"type": "amount", "value": 100},
+    "starts_at": "2026-01-01T00:00:00Z",
+    "ends_at": "2027-01-01T00:00:00Z",
+    "usage_limit": 1,
+    "usage_limit_per_customer": 1,
+    "metadata_schema": {"cart_qty": "number", "brand": "string", "category": "string"},
+    "conditions": {
+        "order": [
+            {"field": "selling_price_subtotal", "operator": "gt", "value": 200},
+            {"field": "metadata.cart_qty", "operator": "gt", "value": 10},
+        ],
+        "items": {"match": [{"field": "metadata.brand", "operator": "eq", "value": "brand A"}], "min_quantity": 1},
+    },
+}
+
 EXAMPLES: dict[str, list[Example]] = {
     "getRewardProgress": [
         Example("Real time actions (seed 000)", responses={200: [_RTA_PROGRESS], 404: _CUSTOMER_NOT_FOUND}),
@@ -124,6 +166,20 @@ EXAMPLES: dict[str, list[Example]] = {
         )
     ],
     "getCustomer": [Example("An unknown customer (seed 000's error body)", responses={404: _CUSTOMER_NOT_FOUND})],
+    "createCoupon": [Example("The WHOLECART coupon (SPEC §10)", request=_WHOLECART)],
+    "applyCoupons": [
+        Example(
+            "Redeem (seed 004)",
+            request=_APPLY_ORDER,
+            responses={200: _applied("completed", "d45e39f3-7506-9f63-9cdc-c364c93ff706")},
+        ),
+        Example(
+            "Revert (seed 004)",
+            request=_APPLY_ORDER,
+            responses={200: _applied("reverted", "501c3450-ef12-99a5-8e84-5aa1801c2411")},
+        ),
+    ],
+    "validateCoupons": [Example("The seed 004 order", request=_APPLY_ORDER)],
     "upsertCustomer": [
         Example(
             "A profile", request={"name": "Krish", "email": "krish@example.com", "tags": ["cohortA"], "tier": "SILVER"}

@@ -16,3 +16,9 @@ def tenant_id(app: BaseRouter) -> str:
     if not isinstance(app_id, str) or not app_id.startswith("app_"):
         raise Unauthorized
     return app_id
+
+
+def request_id(app: BaseRouter) -> str:
+    """API Gateway's id of this request (the ``x-request-id`` header of the answer)."""
+    context = app.current_event.raw_event.get("requestContext") or {}
+    return str(context.get("requestId") or "")

@@ -21,3 +21,4 @@ IdempotencyKeyHeader = Annotated[
         "and changes nothing again; with another request it is a 409. Remembered 24 hours.",
     ),
 ]
+CouponIdPath = Annotated[str, Path(min_length=1, max_length=64, description="coupm_… id")]

@@ -10,7 +10,7 @@ from shared.domain.rules import CampaignSpec
 from shared.errors import Conflict, NotFound, ValidationFailed
 from shared.ids import new_id
 from shared.models.campaigns import CampaignCreate, CampaignPatch
-from shared.storage import campaigns
+from shared.storage import campaigns, coupons
 from shared.storage.campaigns import CampaignChanged
 
 # One transaction writes the campaign and a copy of each rule per event name: DynamoDB allows 100 items.
@@ -19,7 +19,7 @@ MAX_RULE_ENTRIES = 99
 # transaction per ~30 changed rules) would risk the function's timeout. Checked when a campaign is
 # created or activated; two campaigns created at the same instant may pass it together.
 MAX_ACTIVE_RULES_PER_EVENT_NAME = 2000
-GRANTABLE_REWARDS = frozenset({"points"})
+GRANTABLE_REWARDS = frozenset({"points", "coupon"})
 
 
 class CampaignNotFound(NotFound):
@@ -31,9 +31,12 @@ def create_campaign(app_id: str, request: CampaignCreate) -> CampaignSpec:
     for index, rule in enumerate(request.rules):
         if rule.reward.type not in GRANTABLE_REWARDS:
             raise ValidationFailed(
-                f"rules.{index}.reward.type: only points rewards can be granted for now "
-                "(coupon and reward grants arrive with the coupons and rewards catalog)"
+                f"rules.{index}.reward.type: only points and coupon rewards can be granted for now "
+                "(reward grants arrive with the rewards catalog)"
             )
+        coupon_id = rule.reward.coupon_id
+        if rule.reward.type == "coupon" and coupon_id is not None and coupons.get_definition(app_id, coupon_id) is None:
+            raise ValidationFailed(f"rules.{index}.reward.coupon_id: no coupon {coupon_id} in this application")
     event_names = list(dict.fromkeys(a.event_name for rule in request.rules for a in rule.actions))
     ids: dict[str, Any] = {
         "campaign_id": new_id("camp"),

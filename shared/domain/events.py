@@ -30,7 +30,8 @@ from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
 from shared import clock
-from shared.domain import rules
+from shared.domain import coupons, rules
+from shared.domain.coupons import CouponGranted
 from shared.domain.customers import ensure_customer
 from shared.domain.rules import ActionView, CampaignSpec, RuleProgress, RuleSpec
 from shared.errors import ServiceUnavailable, ValidationFailed
@@ -71,9 +72,9 @@ class PointsGrant:
     type: Literal["points"] = "points"
 
 
-GrantRecord = PointsGrant  # each grant kind adds its record type here (and to the API's RewardGranted)
+GrantRecord = PointsGrant | CouponGranted  # each grant kind adds its record type here (and to the API's RewardGranted)
 # How a grant's record kept in a rule's marker is read back for a retry's answer, by its ``type``.
-GRANT_RECORD_TYPES: dict[str, type[GrantRecord]] = {"points": PointsGrant}
+GRANT_RECORD_TYPES: dict[str, type[GrantRecord]] = {"points": PointsGrant, "coupon": CouponGranted}
 
 
 @dataclass(frozen=True, slots=True)
@@ -141,8 +142,19 @@ def _grant_points(context: GrantContext) -> Grant | None:
     return Grant(record, postings=(posting,))
 
 
+def _grant_coupon(context: GrantContext) -> Grant | None:
+    """A pool code issued to the beneficiary (or the fixed code made theirs), in the completion's write."""
+    coupon_id = context.rule.reward.coupon_id
+    if coupon_id is None:
+        return None
+    record, items = coupons.grant_for_rule(
+        context.app_id, coupon_id, context.beneficiary, context.campaign.campaign_id, context.rule.rule_id
+    )
+    return Grant(record, items=items)
+
+
 # The extension point for reward types: one writer per ``reward.type`` (coupon and reward plug in here).
-GRANT_WRITERS: dict[str, GrantWriter] = {"points": _grant_points}
+GRANT_WRITERS: dict[str, GrantWriter] = {"points": _grant_points, "coupon": _grant_coupon}
 
 
 # ------------------------------------------------------------------------------------------ ingestion

@@ -93,6 +93,22 @@ class RewardGranted(ResponseModel):
     transaction_id: str
 
 
+class CouponRewardGranted(ResponseModel):
+    type: Literal["coupon"] = "coupon"
+    coupon_id: str
+    coupon_code: str | None = Field(description="The code given (a pool code, or the fixed code); null if refused")
+    source_id: str
+    campaign_id: str
+    rule_id: str
+    refused: str | None = Field(default=None, description="Why no coupon could be given (e.g. the pool is empty)")
+
+
+def _granted(grant: Any) -> RewardGranted | CouponRewardGranted:
+    if hasattr(grant, "coupon_id"):
+        return CouponRewardGranted.model_validate(grant)
+    return RewardGranted.model_validate(grant)
+
+
 class EventResponse(ResponseModel):
     object: Literal["event"] = "event"
     source_id: str
@@ -100,7 +116,7 @@ class EventResponse(ResponseModel):
     timestamp: int
     customer_created: bool
     progress: list[RuleProgressChange]
-    rewards: list[RewardGranted]
+    rewards: list[RewardGranted | CouponRewardGranted]
 
     @classmethod
     def from_outcome(cls, outcome: "EventOutcome") -> "EventResponse":
@@ -110,7 +126,7 @@ class EventResponse(ResponseModel):
             timestamp=outcome.timestamp,
             customer_created=outcome.customer_created,
             progress=[RuleProgressChange.model_validate(change) for change in outcome.changes],
-            rewards=[RewardGranted.model_validate(grant) for grant in outcome.grants],
+            rewards=[_granted(grant) for grant in outcome.grants],
         )
 
 

@@ -263,8 +263,11 @@ def query(
     start_key: Mapping[str, Any] | None = None,
     newest_first: bool = False,
     consistent: bool = False,
+    filter_expression: Expression | None = None,
 ) -> Page:
-    args = _expression_args(key_condition)
+    args = _expression_args(key_condition, filter_expression)
+    if filter_expression is not None:
+        args["FilterExpression"] = filter_expression.text
     if index is not None:
         args["IndexName"] = index
     if limit is not None:

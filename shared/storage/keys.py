@@ -150,3 +150,78 @@ def stats_shard(event_id: str) -> int:
 
 def stats_counted(app_id: str, event_id: str) -> dict[str, str]:
     return {PK: f"{tenant_prefix(app_id)}STATS#COUNTED#{stats_shard(event_id)}", SK: event_id}
+
+
+# --- coupons ---
+# Definitions of one application share a partition (listing reads it in pages); each code, fixed or
+# pooled, owns a registry item keyed by the code itself, which makes codes unique per application and
+# spreads the codes of a 100,000-code pool over as many partitions. Import pages (seq -> code) let the
+# engine hand out "the next unissued code" with one query. Redemptions are keyed by (coupon, order), so
+# the same order redeemed again meets its own record, and are listed per coupon through a sparse index.
+# Unlimited coupons count their uses on COUPON_USAGE_SHARDS items, never on one hot item; per-customer
+# counts and the coupons a customer holds live in the customer's partition.
+COUPON_USAGE_SHARDS = 10
+CUSTOMER_COUPON_SK_PREFIX = "COUPON#"
+COUPON_REDEMPTIONS_INDEX = "CouponRedemptions"
+COUPON_REDEMPTIONS_PK = "RedemptionsPK"
+COUPON_REDEMPTIONS_SK = "RedemptionsSK"
+
+
+def coupons_partition(app_id: str) -> str:
+    return f"{tenant_prefix(app_id)}COUPONS"
+
+
+def coupon(app_id: str, coupon_id: str) -> dict[str, str]:
+    return {PK: coupons_partition(app_id), SK: coupon_id}
+
+
+def coupon_usage_shard(app_id: str, coupon_id: str, shard: int) -> dict[str, str]:
+    return {PK: f"{tenant_prefix(app_id)}COUPONUSAGE#{coupon_id}#{shard:02d}", SK: "USAGE"}
+
+
+def coupon_code(app_id: str, normalized_code: str) -> dict[str, str]:
+    return {PK: f"{tenant_prefix(app_id)}CODE#{normalized_code}", SK: "CODE"}
+
+
+def coupon_pool_partition(app_id: str, coupon_id: str) -> str:
+    return f"{tenant_prefix(app_id)}POOL#{coupon_id}"
+
+
+POOL_PAGE_SK_PREFIX = "PAGE#"
+
+
+def coupon_pool_page(app_id: str, coupon_id: str, first_seq: int) -> dict[str, str]:
+    return {PK: coupon_pool_partition(app_id, coupon_id), SK: f"{POOL_PAGE_SK_PREFIX}{first_seq:012d}"}
+
+
+def coupon_pool_page_bound(seq: int) -> str:
+    """The sort key the page holding ``seq`` is the last one at or below."""
+    return f"{POOL_PAGE_SK_PREFIX}{seq:012d}"
+
+
+def customer_coupon(app_id: str, source_id: str, coupon_id: str) -> dict[str, str]:
+    """The customer's uses of (and grant of) one coupon: the per-customer limit is checked here."""
+    return {PK: customer_partition(app_id, source_id), SK: f"{CUSTOMER_COUPON_SK_PREFIX}{coupon_id}"}
+
+
+def customer_coupon_code(app_id: str, source_id: str, coupon_id: str, normalized_code: str) -> dict[str, str]:
+    """A pool code (or a coupon's own code) held by the customer, listed with their coupons."""
+    return {
+        PK: customer_partition(app_id, source_id),
+        SK: f"{CUSTOMER_COUPON_SK_PREFIX}{coupon_id}#CODE#{normalized_code}",
+    }
+
+
+def coupon_redemption(app_id: str, coupon_id: str, order_id: str) -> dict[str, str]:
+    return {PK: f"{tenant_prefix(app_id)}REDEMPTION#{coupon_id}#{order_id}", SK: "REDEMPTION"}
+
+
+def coupon_redemptions_entry(app_id: str, coupon_id: str, created_ms: int, order_id: str) -> dict[str, str]:
+    return {
+        COUPON_REDEMPTIONS_PK: f"{tenant_prefix(app_id)}REDEMPTIONS#{coupon_id}",
+        COUPON_REDEMPTIONS_SK: f"{created_ms:013d}#{order_id}",
+    }
+
+
+def coupon_redemptions_partition(app_id: str, coupon_id: str) -> str:
+    return f"{tenant_prefix(app_id)}REDEMPTIONS#{coupon_id}"

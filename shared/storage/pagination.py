@@ -8,6 +8,8 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+from collections.abc import Mapping
+from typing import Any
 
 from shared.errors import ValidationFailed
 from shared.storage import dynamodb, keys
@@ -28,6 +30,16 @@ def _decode(cursor: str, sort_key_prefix: str) -> str:
     return sort_key
 
 
+def cursor_for(sort_key: str) -> str:
+    """The opaque cursor of a page that ends at ``sort_key`` (for pages read from an index)."""
+    return _encode(sort_key)
+
+
+def sort_key_of(cursor: str, sort_key_prefix: str) -> str:
+    """The sort key a cursor carries; a 400 when it is not one this API returned."""
+    return _decode(cursor, sort_key_prefix)
+
+
 def page(
     partition: str,
     sort_key_prefix: str,
@@ -36,15 +48,35 @@ def page(
     *,
     newest_first: bool = False,
     consistent: bool = False,
+    filter_equals: Mapping[str, Any] | None = None,
 ) -> tuple[list[Item], str | None]:
-    start = {keys.PK: partition, keys.SK: _decode(cursor, sort_key_prefix)} if cursor else None
-    result = dynamodb.query(
-        Expression("PK = :pk AND begins_with(SK, :prefix)", values={":pk": partition, ":prefix": sort_key_prefix}),
-        limit=limit + 1,
-        start_key=start,
-        newest_first=newest_first,
-        consistent=consistent,
+    """``filter_equals``: only items whose attributes have these values. DynamoDB filters after reading,
+    so a filtered page may take several reads of the partition (each at most ``limit + 1`` items)."""
+    start: Item | None = {keys.PK: partition, keys.SK: _decode(cursor, sort_key_prefix)} if cursor else None
+    key_condition = Expression(
+        "PK = :pk AND begins_with(SK, :prefix)", values={":pk": partition, ":prefix": sort_key_prefix}
     )
-    items = result.items[:limit]
-    has_more = len(result.items) > limit
+    filtered = None
+    if filter_equals:
+        filtered = Expression(
+            " AND ".join(f"#f{i} = :f{i}" for i in range(len(filter_equals))),
+            {f"#f{i}": name for i, name in enumerate(filter_equals)},
+            {f":f{i}": value for i, value in enumerate(filter_equals.values())},
+        )
+    found: list[Item] = []
+    while True:
+        result = dynamodb.query(
+            key_condition,
+            limit=limit + 1,
+            start_key=start,
+            newest_first=newest_first,
+            consistent=consistent,
+            filter_expression=filtered,
+        )
+        found.extend(result.items)
+        start = result.last_key
+        if len(found) > limit or start is None:
+            break
+    items = found[:limit]
+    has_more = len(found) > limit
     return items, _encode(items[-1][keys.SK]) if has_more else None

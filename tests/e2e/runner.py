@@ -36,6 +36,9 @@ _NOT_INHERITED = ("DYNAMODB_ENDPOINT_URL", "LOCAL_API_KEY", "LOCAL_SECRET_KEY", 
 _PR_SET_PDEATHSIG = 1
 
 
+PLAN_REFRESH_SECONDS = 1.2  # the runner rereads an API key's plan every second, as API Gateway soon applies it
+
+
 def rewards_command() -> list[str]:
     """The `rewards` script of the virtualenv running the tests (``.venv/bin/rewards``)."""
     script = Path(sys.executable).with_name("rewards")

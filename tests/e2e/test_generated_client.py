@@ -137,6 +137,43 @@ def test_an_awt_action_reads_its_window_as_typed_fields(generated: ModuleType, c
     assert isinstance(benchmark.end_time, generated.types.Unset), "the benchmark action has no window end (seed 000)"
 
 
+def test_a_coupon_redeems_and_reverts_with_the_seed_bodies(generated: ModuleType, client: Any) -> None:
+    models = _module("models")
+    code, source_id = f"SAVE{uuid.uuid4().hex[:8].upper()}", f"krish-{uuid.uuid4().hex[:8]}"
+    _module("api.customers.upsert_customer").sync_detailed(
+        client=client, source_id=source_id, body=models.CustomerUpsert.from_dict({"name": "Krish"})
+    )
+    coupon = _module("api.coupons.create_coupon").sync(
+        client=client,
+        body=models.CouponCreate.from_dict({"coupon_code": code, "discount": {"type": "amount", "value": 10}}),
+    )
+    order = {"order_id": f"ord-{uuid.uuid4().hex[:8]}", "status": "completed", "original_price_subtotal": 100,
+             "selling_price_subtotal": 100,
+             "items": [{"product_id": "p1", "original_price": 100, "selling_price": 100, "quantity": 1,
+                        "shipping": 0}]}  # fmt: skip
+    body = models.CouponApplyIn.from_dict(
+        {
+            "coupon_details": [{"coupon_id": coupon.coupon_id, "coupon_code": code}],
+            "source_id": source_id,
+            "order": order,
+        }
+    )
+    apply = _module("api.coupons.apply_coupons").sync
+    kinds = models.ApplyCouponsType
+
+    redeemed = apply(client=client, body=body, type_=kinds.REDEEM)
+    reverted = apply(client=client, body=body, type_=kinds.REVERT)
+
+    assert isinstance(redeemed, models.ApplyResponse)
+    assert (redeemed.status.value, redeemed.coupon_id, redeemed.order_id, redeemed.coupon_code) == (
+        "completed",
+        coupon.coupon_id,
+        order["order_id"],
+        code,
+    )
+    assert (reverted.status.value, reverted.coupon_id) == ("reverted", coupon.coupon_id)
+
+
 def test_an_unknown_customer_reads_as_the_typed_error_body(generated: ModuleType, client: Any) -> None:
     models = _module("models")
     client.raise_on_unexpected_status = False

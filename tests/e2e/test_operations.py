@@ -9,12 +9,10 @@ from typing import Any
 
 import pytest
 
-from tests.e2e.runner import HttpClient, LocalRunner, run_rewards
+from tests.e2e.runner import PLAN_REFRESH_SECONDS, HttpClient, LocalRunner, run_rewards
 from tests.support.api import UNAUTHORIZED_BODY, basic
 
 pytestmark = pytest.mark.e2e
-
-PLAN_REFRESH_SECONDS = 1.2  # the runner rereads an API key's plan every second, as API Gateway soon applies it
 
 
 def _rewards(runner: LocalRunner, *args: str) -> dict[str, Any]:

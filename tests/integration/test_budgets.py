@@ -120,3 +120,58 @@ def test_the_largest_campaign_fits_with_room_to_spare(api: ApiClient) -> None:
         item_size(item) for item in stored_items() if "CAMPAIGNS" in item["PK"]["S"] or "EVENT#" in item["PK"]["S"]
     ]
     assert max(sizes) < CAMPAIGN_ITEM_LIMIT < DYNAMODB_ITEM_LIMIT
+
+
+def _fill(budget: int, make: Any) -> list[Any]:
+    """As many entries ``make(index)`` as fit in ``budget`` bytes of UTF-8 JSON."""
+    entries: list[Any] = []
+    while encoded_size([*entries, make(len(entries))]) <= budget:
+        entries.append(make(len(entries)))
+    return entries
+
+
+def test_the_largest_coupon_redemption_fits_with_room_to_spare(api: ApiClient) -> None:
+    from shared.models.coupons import MAX_ITEMS_BYTES, MAX_ITEMS_PER_ORDER, MAX_METADATA_BYTES
+    from tests.support.coupons import create_coupon, customer, order_body
+
+    keys = [f"k{n:02d}" for n in range(50)]
+    coupon_id = create_coupon(
+        api,
+        {
+            "coupon_code": "BIG",
+            "discount": {"type": "amount", "value": 1},
+            "metadata_schema": dict.fromkeys(keys, "string"),
+        },
+    )["coupon_id"]
+    customer(api, "s" * MAX_SOURCE_ID_LENGTH)
+    metadata: dict[str, Any] = {}
+    for key in keys:
+        candidate = {**metadata, key: WIDE * 120}
+        if encoded_size(candidate) > MAX_METADATA_BYTES:
+            break
+        metadata = candidate
+    item_metadata = dict.fromkeys(keys[:10], WIDE * 20)
+    items = _fill(
+        MAX_ITEMS_BYTES,  # measured as the model measures it: every field, prices as floats
+        lambda n: {
+            "product_id": f"p{n}",
+            "sku": None,
+            "name": None,
+            "brand": None,
+            "original_price": 1.0,
+            "selling_price": 1.0,
+            "quantity": 1.0,
+            "shipping": 0.0,
+            "metadata": item_metadata,
+        },
+    )[:MAX_ITEMS_PER_ORDER]
+    body = order_body(coupon_id, "BIG", source_id="s" * MAX_SOURCE_ID_LENGTH, order_id="o" * 128)
+    body["order"]["metadata"] = {**metadata, **{f"x{n}": 1 for n in range(50 - len(metadata))}}
+    body["order"]["items"] = items
+
+    response = api.post("/coupons/apply?type=redeem", body)
+
+    assert response.status == 200, response.body
+    sizes = [item_size(item) for item in stored_items() if "REDEMPTION#" in item["PK"]["S"]]
+    assert sizes
+    assert max(sizes) < 300_000 < DYNAMODB_ITEM_LIMIT

@@ -55,11 +55,22 @@ def test_invalid_campaigns_are_400s_naming_the_field(api: ApiClient, payload: di
     assert api.get("/campaigns").json()["data"] == []
 
 
-def test_only_points_rewards_can_be_granted_for_now(api: ApiClient) -> None:
-    payload = _broken(["rules", 0, "reward"], {"type": "coupon", "coupon_id": "coupm_tfKRcTxedjr17FH3m267V"})
+def test_only_points_and_coupon_rewards_can_be_granted_for_now(api: ApiClient) -> None:
+    payload = _broken(["rules", 0, "reward"], {"type": "reward", "reward_id": "rew_tfKRcTxedjr17FH3m267V"})
     response = api.post("/campaigns", payload)
     assert response.status == 400
-    assert response.json()["details"].startswith("rules.0.reward.type: only points rewards can be granted")
+    assert response.json()["details"].startswith("rules.0.reward.type: only points and coupon rewards can be granted")
+
+
+def test_a_coupon_reward_names_a_coupon_of_the_application(api: ApiClient, other_api: ApiClient) -> None:
+    theirs = other_api.post("/coupons", {"coupon_code": "THEIRS", "discount": {"type": "amount", "value": 5}})
+    payload = _broken(["rules", 1, "reward"], {"type": "coupon", "coupon_id": theirs.json()["coupon_id"]})
+    response = api.post("/campaigns", payload)
+    assert response.status == 400
+    assert (
+        response.json()["details"]
+        == f"rules.1.reward.coupon_id: no coupon {theirs.json()['coupon_id']} in this application"
+    )
 
 
 def test_event_ids_are_stable_per_event_name_and_application(api: ApiClient, other_api: ApiClient) -> None:

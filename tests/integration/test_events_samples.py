@@ -4,6 +4,7 @@ CLI generates, and each running to a well-formed answer in process, as `rewards 
 from __future__ import annotations
 
 import base64
+import copy
 import json
 import re
 from pathlib import Path
@@ -21,6 +22,12 @@ from shared.auth import parse_basic_header
 EVENTS_DIR = PROJECT_ROOT / "events"
 DEMO_APP_ID = "app_demoEventsApplication"
 WELL_FORMED_STATUSES = {200, 201, 202, 204, 404}
+# Samples whose answer on an empty table is a row of the seed's own error table (seed 004: an unknown
+# customer is a 400 "Invalid source_id"); test_the_coupon_samples_redeem_and_revert runs them on data.
+SEED_ERROR_ON_EMPTY_TABLE = {
+    "CouponsApplyFunction": "Invalid source_id",
+    "CouponsValidateFunction": "Invalid source_id",
+}
 ERROR_KEYS = {"code", "key", "message", "details", "request_id"}
 
 # The keys `sam local generate-event` prints for each kind of event.
@@ -208,8 +215,11 @@ def test_event_has_the_shape_the_sam_cli_generates(logical_id: str) -> None:
 # ------------------------------------------------------------------------------------------ running
 
 
-def _check_proxy_result(event: dict[str, Any], result: dict[str, Any]) -> None:
-    assert result["statusCode"] in WELL_FORMED_STATUSES, result
+def _check_proxy_result(event: dict[str, Any], result: dict[str, Any], seed_error: str | None = None) -> None:
+    if seed_error is not None:
+        assert (result["statusCode"], json.loads(result["body"])["details"]) == (400, seed_error), result
+    else:
+        assert result["statusCode"] in WELL_FORMED_STATUSES, result
     request_id = event["requestContext"]["requestId"]
     assert result["multiValueHeaders"]["x-request-id"] == [request_id]
     if result["statusCode"] == 204:
@@ -232,7 +242,7 @@ def test_event_runs_to_a_well_formed_answer(table: str, logical_id: str) -> None
     kind = kind_of(function)
     result = invoke(logical_id, event)
     if kind == "api":
-        _check_proxy_result(event, result)
+        _check_proxy_result(event, result, SEED_ERROR_ON_EMPTY_TABLE.get(logical_id))
     elif kind == "authorizer":
         assert result["policyDocument"]["Statement"], result
         assert not policy_allows(result, event["methodArn"]), "no application has the demo credentials yet"
@@ -275,6 +285,35 @@ def test_customer_events_put_then_get(table: str) -> None:
     assert profile == json.loads(again["body"])
     assert profile["id"] == json.loads(created["body"])["id"]
     assert (profile["source_id"], profile["name"], profile["tier"]) == ("KMN@123", "Krish", "SILVER")
+
+
+def test_the_coupon_samples_redeem_and_revert(table: str) -> None:
+    """Seed 004's full payload (events/coupons_apply.json) against its coupon KS and customer krish123."""
+    from shared import clock
+    from shared.domain.coupon_rules import CouponSpec, Discount
+    from shared.domain.customers import ensure_customer
+    from shared.storage import coupons
+
+    apply_event = load_event("CouponsApplyFunction")
+    detail = json.loads(apply_event["body"])["coupon_details"][0]
+    now = clock.now_iso()
+    coupons.create(
+        DEMO_APP_ID, CouponSpec(detail["coupon_id"], detail["coupon_code"], Discount("amount", 10), "active", now, now)
+    )
+    ensure_customer(DEMO_APP_ID, "krish123")
+    revert_event = copy.deepcopy(apply_event)
+    revert_event["queryStringParameters"] = {"type": "revert"}
+    revert_event["multiValueQueryStringParameters"] = {"type": ["revert"]}
+
+    validated = invoke("CouponsValidateFunction", load_event("CouponsValidateFunction"))
+    redeemed = invoke("CouponsApplyFunction", apply_event)
+    reverted = invoke("CouponsApplyFunction", revert_event)
+
+    assert json.loads(validated["body"])["valid"] is True
+    request_id = apply_event["requestContext"]["requestId"]
+    seed_answer = {"couponId": detail["coupon_id"], "orderId": "1223456", "request_id": request_id, "coupon_code": "KS"}
+    assert json.loads(redeemed["body"]) == {"status": "completed", **seed_answer}
+    assert json.loads(reverted["body"]) == {"status": "reverted", **seed_answer}
 
 
 def test_a_base64_body_as_generate_event_prints_it_works_too(table: str) -> None:

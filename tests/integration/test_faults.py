@@ -19,6 +19,7 @@ import pytest
 
 from rewards_cli.gateway import HttpResponse
 from tests.support.api import ApiClient
+from tests.support.coupons import order_body
 from tests.support.faults import DynamoCall, FaultInjector, FaultKind, FaultPlan, at, injecting_faults, randomly
 from tests.support.stateful import Operation, create_path_objects, new_credentials, operations, send
 
@@ -26,7 +27,17 @@ MAX_CLIENT_ATTEMPTS = 20
 KINDS: list[FaultKind] = ["throttle", "lost_response"]
 ERROR_FIELDS = {"code", "key", "message", "details", "request_id"}
 # Ids, times and request ids differ between runs and tenants; what they point at is compared instead.
-_VOLATILE = {"id", "referral_code", "created_at", "updated_at", "timestamp", "request_id", "next_cursor", "time_left"}
+_VOLATILE = {
+    "id",
+    "referral_code",
+    "created_at",
+    "updated_at",
+    "timestamp",
+    "request_id",
+    "next_cursor",
+    "time_left",
+    "reverted_at",
+}
 
 
 @pytest.fixture
@@ -140,9 +151,51 @@ def _event_state(api: ApiClient) -> Any:
     ]
 
 
+_COUPON_OF_APPLICATION: dict[str, str] = {}
+
+
+def _create_limited_pool_coupon(api: ApiClient) -> None:
+    """A customer and a pool coupon limited to 2 uses, with the codes the order uses."""
+    assert api.put("/customers/KMN@123", {"name": "Krish"}).status in (200, 201)
+    created = api.post("/coupons", {"discount": {"type": "amount", "value": 10}, "usage_limit": 2})
+    assert created.status == 201
+    coupon_id = created.json()["coupon_id"]
+    assert api.post(f"/coupons/{coupon_id}/codes", {"codes": ["POOL-A", "POOL-B"]}).status == 200
+    _COUPON_OF_APPLICATION[api.credentials.app_id] = coupon_id
+
+
+def _coupon_order(api: ApiClient) -> dict[str, Any]:
+    return order_body(_COUPON_OF_APPLICATION[api.credentials.app_id], "POOL-A", source_id="KMN@123")
+
+
+def _redeem(api: ApiClient) -> HttpResponse:
+    return api.post("/coupons/apply?type=redeem", _coupon_order(api), headers={"Idempotency-Key": "redeem-1"})
+
+
+def _redeem_then_prepare_revert(api: ApiClient) -> None:
+    _create_limited_pool_coupon(api)
+    assert api.post("/coupons/apply?type=redeem", _coupon_order(api)).status == 200
+
+
+def _revert(api: ApiClient) -> HttpResponse:
+    return api.post("/coupons/apply?type=revert", _coupon_order(api), headers={"Idempotency-Key": "revert-1"})
+
+
+def _coupon_state(api: ApiClient) -> Any:
+    """Consumed once: the coupon's counts, its redemption records and the customer's coupons."""
+    coupon_id = _COUPON_OF_APPLICATION[api.credentials.app_id]
+    return [
+        normalized(api.get(f"/coupons/{coupon_id}").json()),
+        normalized(api.get(f"/coupons/{coupon_id}/redemptions").json()),
+        normalized(api.get("/customers/KMN@123/coupons").json()),
+    ]
+
+
 SCENARIOS = [
     Scenario("customer upsert", lambda api: None, _upsert, _customer_state),
     Scenario("event ingestion", _create_campaign, _ingest, _event_state),
+    Scenario("coupon redeem", _create_limited_pool_coupon, _redeem, _coupon_state),
+    Scenario("coupon revert", _redeem_then_prepare_revert, _revert, _coupon_state),
 ]
 
 

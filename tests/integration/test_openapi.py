@@ -196,3 +196,10 @@ def test_every_example_is_valid_for_its_operation(committed: dict[str, Any]) -> 
                 assert not errors, f"{method.upper()} {path} {name}: {errors}"
                 checked += 1
     assert checked >= 8, "the seeds' examples are attached"
+
+
+def test_no_two_models_share_a_name(committed: dict[str, Any]) -> None:
+    """Two pydantic models of one name get module-qualified schema names, which generators reject as
+    duplicate models (the coupons' and the campaigns' ConditionIn once did)."""
+    qualified = [name for name in committed["components"]["schemas"] if "__" in name]
+    assert qualified == [], "rename one of the models so each schema has a plain, unique name"

@@ -111,16 +111,32 @@ def create_campaign(api: ApiClient) -> str:
     return campaign_id
 
 
+POOL_COUPON_BODY = {"name": "Factory pool", "discount": {"type": "percent", "value": 10, "max_discount": 50}}
+POOL_CODES_BODY = {"codes": ["XVFDGT56RT", "KS"]}
+
+
+def create_coupon(api: ApiClient) -> str:
+    """A pool coupon with two codes (so that every coupon route has something to act on)."""
+    coupon_id: str = _expect_created(api.post("/coupons", POOL_COUPON_BODY), "a coupon")["coupon_id"]
+    _expect_created(
+        api.post(f"/coupons/{coupon_id}/codes", {"codes": [f"F{next(_serial)}", f"G{next(_serial)}"]}), "codes"
+    )
+    return coupon_id
+
+
 Factory = Callable[[ApiClient], str]
 FACTORIES: dict[str, Factory] = {
     "source_id": create_customer,
     "campaign_id": create_campaign,
+    "coupon_id": create_coupon,
 }
 
 # Request bodies that pass validation, for operations where ``{}`` does not; keyed by operation label.
 EXAMPLE_BODIES: dict[str, Any] = {
     "POST /campaigns": CAMPAIGN_BODY,
     "POST /events": {"source_id": "KMN@123", "event_name": "money_deposited", "properties": {"amount": 500}},
+    "POST /coupons": POOL_COUPON_BODY,
+    "POST /coupons/{coupon_id}/codes": POOL_CODES_BODY,
     "POST /customers": {"source_id": "KMN@123", "metadata": {"name": "Krish", "plan": "pro"}, "referral_code": None},
     "POST /events/invoke": {"event_name": "Order Completed", "source_id": "KMN@123", "metadata": {"revenue": 40.5}},
 }

@@ -1,0 +1,32 @@
+"""GET /coupons/{coupon_id}/redemptions: a coupon's redemptions, newest first, paginated."""
+
+from shared.api.context import tenant_id
+from shared.api.http import http_handler, new_router
+from shared.api.params import DEFAULT_PAGE_LIMIT, CouponIdPath, PageCursor, PageLimit
+from shared.domain import coupons
+from shared.models.common import ListResponse
+from shared.models.coupons import RedemptionOut
+
+router = new_router()
+
+
+@router.get(
+    "/coupons/<coupon_id>/redemptions",
+    summary="List a coupon's redemptions",
+    description=(
+        "A coupon's redemptions, newest first, paginated: order, customer, discount, status (completed or "
+        "reverted) and the metadata kept."
+    ),
+    operation_id="listCouponRedemptions",
+    tags=["Coupons"],
+)
+def list_redemptions(
+    coupon_id: CouponIdPath, limit: PageLimit = DEFAULT_PAGE_LIMIT, cursor: PageCursor = None
+) -> ListResponse[RedemptionOut]:
+    found, next_cursor = coupons.list_redemptions(tenant_id(router), coupon_id, limit, cursor)
+    return ListResponse[RedemptionOut](
+        data=[RedemptionOut.model_validate(r) for r in found], has_more=next_cursor is not None, next_cursor=next_cursor
+    )
+
+
+lambda_handler = http_handler(router)

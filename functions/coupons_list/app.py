@@ -1,0 +1,40 @@
+"""GET /coupons: the application's coupons with their counts, paginated, optionally of one status."""
+
+from typing import Annotated
+
+from aws_lambda_powertools.event_handler.openapi.params import Query
+
+from shared.api.context import tenant_id
+from shared.api.http import http_handler, new_router
+from shared.api.params import DEFAULT_PAGE_LIMIT, PageCursor, PageLimit
+from shared.domain import coupons
+from shared.domain.coupon_rules import CouponStatus
+from shared.models.common import ListResponse
+from shared.models.coupons import CouponResponse
+
+router = new_router()
+
+
+@router.get(
+    "/coupons",
+    summary="List coupons",
+    description=(
+        "The application's coupons, paginated with `limit` and `cursor`, optionally only those of one "
+        "`status`. Each carries its usage and pool counts (total, issued, redeemed, available); the codes "
+        "themselves are never listed."
+    ),
+    operation_id="listCoupons",
+    tags=["Coupons"],
+)
+def list_coupons(
+    limit: PageLimit = DEFAULT_PAGE_LIMIT,
+    cursor: PageCursor = None,
+    status: Annotated[CouponStatus | None, Query(description="Only coupons of this status")] = None,
+) -> ListResponse[CouponResponse]:
+    found, next_cursor = coupons.list_coupons(tenant_id(router), limit, cursor, status)
+    return ListResponse[CouponResponse](
+        data=[CouponResponse.from_record(c) for c in found], has_more=next_cursor is not None, next_cursor=next_cursor
+    )
+
+
+lambda_handler = http_handler(router)

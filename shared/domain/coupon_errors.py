@@ -1,0 +1,78 @@
+"""Seed 004's error table, one class per row (message and details verbatim), and the coupon errors the
+seed leaves to us. Every row of the seed is a 400 with the one error body (SPEC §2); bad credentials are
+the gateway's one 401."""
+
+from __future__ import annotations
+
+from shared.errors import DomainError, ValidationFailed
+
+
+class InvalidSourceId(ValidationFailed):
+    """Seed: "Wrong source id is passed" (also: missing, or a customer the application does not have)."""
+
+    def __init__(self) -> None:
+        super().__init__("Invalid source_id")
+
+
+class MissingOrderField(ValidationFailed):
+    """Seed: "Mandatory fields are not passed in the order or item object" -> ``selling_price is required``."""
+
+    def __init__(self, field: str) -> None:
+        super().__init__(f"{field} is required")
+
+
+class CouponValidationFailed(DomainError):
+    """Seed: "coupon validation failed" -> ``selling_price should be greater than 200.00``."""
+
+    key = "validation_failed"
+
+    def __init__(self, details: str) -> None:
+        super().__init__("coupon validation failed", details)
+
+
+class InvalidCoupon(DomainError):
+    """Seed: "coupon_code or coupon_id is wrong" (unknown, or the code is not the coupon's)."""
+
+    key = "bad_request"
+
+    def __init__(self) -> None:
+        super().__init__("Invalid coupon code or coupon id", "coupon not found, invalid coupon code or coupon id")
+
+
+class CouponDetailsMissing(DomainError):
+    """Seed: "coupon_id or coupon_code missing in the request body"."""
+
+    key = "bad_request"
+
+    def __init__(self) -> None:
+        super().__init__("coupon_code or coupon_id is missing", "coupon id or coupon code is required")
+
+
+class InvalidQueryParam(DomainError):
+    """Seed: "query parameter is wrong"."""
+
+    key = "bad_request"
+
+    def __init__(self) -> None:
+        super().__init__("Invalid query param", "type should be redeem or revert")
+
+
+DISCOUNT_VALIDATION_FAILED = "Discount validation is failed, please check terms and condition in the coupon tray"
+
+
+class DiscountValidationFailed(DomainError):
+    """Seed: item-level ("selected items") validation not satisfied, or no item has the property."""
+
+    key = "validation_failed"
+
+    def __init__(self, details: str) -> None:
+        super().__init__(DISCOUNT_VALIDATION_FAILED, details)
+
+
+class RedemptionNotFound(DomainError):
+    """A revert of an order the coupon was never redeemed on (the seed has no row for it)."""
+
+    key = "bad_request"
+
+    def __init__(self, coupon_id: str, order_id: str) -> None:
+        super().__init__("Redemption not found", f"coupon {coupon_id} was not redeemed on order {order_id}")

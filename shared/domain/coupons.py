@@ -1,0 +1,558 @@
+"""Coupons: definitions, code pools, validation with the gap, redemption and revert (seed 004)."""
+
+from __future__ import annotations
+
+import random
+import time
+from dataclasses import dataclass, replace
+from datetime import datetime
+from decimal import Decimal
+from typing import Any, Literal
+
+from shared import clock
+from shared.domain.coupon_errors import (
+    CouponValidationFailed,
+    DiscountValidationFailed,
+    InvalidCoupon,
+    InvalidQueryParam,
+    InvalidSourceId,
+    RedemptionNotFound,
+)
+from shared.domain.coupon_rules import (
+    CouponSpec,
+    FailedCondition,
+    KeptMetadata,
+    Order,
+    Verdict,
+    as_number,
+    judge,
+    keep_metadata,
+    stack,
+    with_kept_metadata,
+)
+from shared.errors import Conflict, CustomerNotFound, NotFound, ServiceUnavailable, ValidationFailed
+from shared.ids import new_id
+from shared.models.coupons import CodesImport, CouponApplyIn, CouponCreate, CouponPatch, code_names, iso
+from shared.storage import coupons, customers
+from shared.storage.coupons import (
+    ApplyRaced,
+    ApplySnapshot,
+    CodeTaken,
+    CouponChanged,
+    CouponRecord,
+    CouponState,
+    PoolImport,
+    RedemptionRecord,
+)
+from shared.storage.dynamodb import TransactAction
+
+MAX_WRITE_ATTEMPTS = 5
+
+
+class CouponNotFound(NotFound):
+    def __init__(self, coupon_id: str) -> None:
+        super().__init__(f"Cannot find coupon with id {coupon_id}")
+
+
+class CouponCodeTaken(Conflict):
+    def __init__(self, codes: list[str]) -> None:
+        super().__init__(
+            "Coupon code already exists",
+            f"codes already used by another coupon (codes match case-insensitively): {code_names(codes)}",
+        )
+
+
+class CouponBusy(Conflict):
+    retry_after_seconds = 1
+
+    def __init__(self) -> None:
+        super().__init__("Coupon changed", "the coupon was changed by another request; retry")
+
+
+# ------------------------------------------------------------------------------------- definitions
+
+
+def create_coupon(app_id: str, request: CouponCreate) -> CouponRecord:
+    spec = request.to_spec(new_id("coupm"), clock.now_iso())
+    try:
+        coupons.create(app_id, spec)
+    except CodeTaken as error:
+        raise CouponCodeTaken(error.codes) from error
+    return CouponRecord(spec)
+
+
+def get_coupon(app_id: str, coupon_id: str) -> CouponRecord:
+    found = coupons.get(app_id, coupon_id)
+    if found is None:
+        raise CouponNotFound(coupon_id)
+    return found
+
+
+def list_coupons(
+    app_id: str, limit: int, cursor: str | None, status: str | None
+) -> tuple[list[CouponRecord], str | None]:
+    return coupons.page(app_id, limit, cursor, status)
+
+
+def update_coupon(app_id: str, coupon_id: str, patch: CouponPatch) -> CouponRecord:
+    given = patch.model_fields_set
+    for name in ("name", "status"):
+        if name in given and getattr(patch, name) is None:
+            raise ValidationFailed(f"{name}: cannot be removed")
+    for _ in range(MAX_WRITE_ATTEMPTS):
+        before = get_coupon(app_id, coupon_id)
+        spec = before.spec
+        after = _patched(spec, patch)
+        if after.starts_at is not None and after.ends_at is not None and after.ends_at <= after.starts_at:
+            raise ValidationFailed("ends_at: must be after starts_at")
+        if after.usage_limit is not None and after.usage_limit < before.uses:
+            raise Conflict(
+                "Usage limit below uses",
+                f"usage_limit: the coupon has been used {before.uses} times; the limit cannot be lower",
+            )
+        if after == replace(spec, updated_at=after.updated_at):
+            return before
+        try:
+            coupons.update(app_id, before, after)
+        except CouponChanged:
+            continue  # a redemption or another change landed between read and write: read again
+        return get_coupon(app_id, coupon_id)
+    raise CouponBusy
+
+
+def _patched(spec: CouponSpec, patch: CouponPatch) -> CouponSpec:
+    """``spec`` with the fields the patch gives (``null`` removes a date or a limit)."""
+    changes: dict[str, Any] = {"updated_at": clock.now_iso()}
+    for name in patch.model_fields_set:
+        value = getattr(patch, name)
+        changes[name] = int(value.timestamp()) if isinstance(value, datetime) else value
+    return replace(spec, **changes)
+
+
+# ------------------------------------------------------------------------------------------- pools
+
+
+def import_codes(app_id: str, coupon_id: str, request: CodesImport) -> tuple[PoolImport, CouponRecord]:
+    """Add codes to a pool coupon; a repeated import is a no-op; a code another coupon has is a 409."""
+    created = 0
+    for _ in range(MAX_WRITE_ATTEMPTS):
+        coupon = get_coupon(app_id, coupon_id)
+        if not coupon.spec.is_pool:
+            raise Conflict("Not a pool coupon", "codes: this coupon has a fixed coupon_code; create a pool coupon")
+        try:
+            result = coupons.import_codes(app_id, coupon, request.codes, clock.now_iso())
+        except CodeTaken as error:
+            raise CouponCodeTaken(error.codes) from error
+        except CouponChanged as error:
+            # A concurrent import of this pool: what this call wrote stays; the rest is retried.
+            created += error.created
+            continue
+        return PoolImport(created + result.created, result.already_in_pool - created), get_coupon(app_id, coupon_id)
+    raise CouponBusy
+
+
+# ---------------------------------------------------------------------------- validate, redeem, revert
+
+MAX_APPLY_ATTEMPTS = 8
+# The redemption record names at most this many nullified metadata keys (it must stay well under 400 KB).
+MAX_NULLIFIED_LISTED = 100
+ApplyType = Literal["redeem", "revert"]
+
+
+@dataclass(frozen=True, slots=True)
+class CouponCheck:
+    """One coupon of an order, judged: ``invalid`` (unknown id, or not its code), eligibility refusals
+    (status, dates, limits, holder), and the verdict of its conditions on the order."""
+
+    coupon_id: str
+    coupon_code: str
+    invalid: bool
+    refusals: tuple[FailedCondition, ...] = ()
+    verdict: Verdict | None = None
+    kept: KeptMetadata | None = None
+
+    @property
+    def applies(self) -> bool:
+        return not self.invalid and not self.refusals and self.verdict is not None and self.verdict.applies
+
+    def raise_refusal(self) -> None:
+        """Seed 004's answer for the first reason this coupon does not apply (nothing when it does)."""
+        if self.invalid:
+            raise InvalidCoupon
+        if self.refusals:
+            raise CouponValidationFailed("; ".join(r.message for r in self.refusals))
+        if self.verdict is not None and self.verdict.order_failures:
+            raise CouponValidationFailed("; ".join(f.message for f in self.verdict.order_failures))
+        if self.verdict is not None and self.verdict.item_failures:
+            raise DiscountValidationFailed("; ".join(f.message for f in self.verdict.item_failures))
+
+
+def _refusal(field: str, operator: str, required: Any, actual: Any, message: str, gap: str) -> FailedCondition:
+    return FailedCondition(field, operator, required, actual, message, gap)
+
+
+def _eligibility(state: CouponState, source_id: str, now: int) -> list[FailedCondition]:
+    assert state.coupon is not None  # checked by the caller
+    spec, record = state.coupon.spec, state.coupon
+    refusals: list[FailedCondition] = []
+    if spec.status != "active":
+        refusals.append(_refusal("status", "eq", "active", spec.status, "coupon is disabled", "the shop disabled it"))
+    if spec.starts_at is not None and now < spec.starts_at:
+        starts = iso(spec.starts_at)
+        refusals.append(
+            _refusal("starts_at", "lte", starts, iso(now), "coupon is not active yet", f"starts at {starts}")
+        )
+    if spec.ends_at is not None and now > spec.ends_at:
+        ended = iso(spec.ends_at)
+        refusals.append(_refusal("ends_at", "gte", ended, iso(now), "coupon has expired", f"ended at {ended}"))
+    if spec.assigned_to is not None and spec.assigned_to != source_id:
+        refusals.append(
+            _refusal(
+                "assigned_to", "eq", None, source_id, "coupon is assigned to another customer", "not for this customer"
+            )
+        )
+    uses, granted = state.uses_by_customer, state.granted_to_customer
+    if spec.redeemable_by == "holders" and spec.coupon_code is not None and granted <= uses:
+        message = "coupon was not given to this customer" if granted == 0 else "coupon already used as often as given"
+        refusals.append(_refusal("granted", "gt", uses, granted, message, "the customer holds no unused grant"))
+    limit = spec.usage_limit_per_customer
+    if limit is not None and uses >= limit:
+        refusals.append(
+            _refusal("usage_limit_per_customer", "lt", limit, uses, "usage limit per customer reached", "no uses left")
+        )
+    if spec.usage_limit is not None and record.redeemed >= spec.usage_limit:
+        refusals.append(
+            _refusal(
+                "usage_limit", "lt", spec.usage_limit, record.redeemed, "coupon usage limit reached", "no uses left"
+            )
+        )
+    code = state.code or {}
+    if spec.is_pool:
+        code_status = code.get("status")
+        if code_status == "redeemed":
+            refusals.append(
+                _refusal(
+                    "coupon_code", "eq", "available", "redeemed", "coupon_code was already redeemed", "use another code"
+                )
+            )
+        elif code_status == "voided":
+            refusals.append(
+                _refusal("coupon_code", "eq", "available", "voided", "coupon_code was voided", "use another code")
+            )
+        elif code_status == "issued" and code.get("holder") != source_id:
+            refusals.append(
+                _refusal(
+                    "coupon_code",
+                    "eq",
+                    "available",
+                    "issued",
+                    "coupon_code was issued to another customer",
+                    "not for this customer",
+                )
+            )
+    return refusals
+
+
+def _check(state: CouponState, coupon_id: str, code: str, source_id: str, order: Order, now: int) -> CouponCheck:
+    coupon, registered = state.coupon, state.code
+    if coupon is None or registered is None or registered.get("coupon_id") != coupon_id:
+        return CouponCheck(coupon_id, code, invalid=True)
+    kept = keep_metadata(order, coupon.spec.metadata_schema)
+    verdict = judge(coupon.spec, with_kept_metadata(order, kept))
+    return CouponCheck(
+        coupon_id, registered["coupon_code"], False, tuple(_eligibility(state, source_id, now)), verdict, kept
+    )
+
+
+def _checks(request: CouponApplyIn, snapshot: ApplySnapshot, order: Order) -> list[CouponCheck]:
+    now = clock.now_epoch()
+    return [
+        _check(state, detail.coupon_id, detail.coupon_code, request.source_id, order, now)
+        for detail, state in zip(request.coupon_details, snapshot.coupons, strict=True)
+    ]
+
+
+def _load(app_id: str, request: CouponApplyIn) -> ApplySnapshot:
+    coupon_ids = [detail.coupon_id for detail in request.coupon_details]
+    if len(set(coupon_ids)) < len(coupon_ids):
+        raise ValidationFailed("coupon_details: each coupon may appear once per order")
+    snapshot = coupons.load_for_apply(
+        app_id,
+        request.source_id,
+        request.order.order_id,
+        [(detail.coupon_id, detail.coupon_code) for detail in request.coupon_details],
+    )
+    if not snapshot.customer_exists:
+        raise InvalidSourceId
+    return snapshot
+
+
+@dataclass(frozen=True, slots=True)
+class CouponValidation:
+    check: CouponCheck
+    discount: Decimal
+
+
+@dataclass(frozen=True, slots=True)
+class ValidationOutcome:
+    source_id: str
+    order_id: str
+    coupons: list[CouponValidation]
+
+    @property
+    def valid(self) -> bool:
+        return all(c.check.applies for c in self.coupons)
+
+    @property
+    def discount(self) -> Decimal:
+        return sum((c.discount for c in self.coupons), Decimal(0))
+
+
+def validate_coupons(app_id: str, request: CouponApplyIn) -> ValidationOutcome:
+    """Whether each coupon applies to the order, its discount (stacked as redeem would stack them), and
+    every failed condition with the gap. Nothing is consumed: one read."""
+    order = request.order.to_domain()
+    checks = _checks(request, _load(app_id, request), order)
+    shares = stack([c.verdict.discount if c.applies and c.verdict else Decimal(0) for c in checks], order)
+    return ValidationOutcome(
+        request.source_id, order.order_id, [CouponValidation(c, s) for c, s in zip(checks, shares, strict=True)]
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class AppliedCoupon:
+    status: Literal["completed", "reverted"]
+    coupon_id: str
+    coupon_code: str
+    order_id: str
+    request_id: str
+
+
+def apply_coupons(app_id: str, request: CouponApplyIn, apply_type: str | None, request_id: str) -> list[AppliedCoupon]:
+    """``POST /coupons/apply?type=redeem|revert`` (seed 004): every coupon of the order redeemed (or
+    reverted) together in one transaction, or none. A redeem of a coupon already redeemed on this order
+    answers its first result and consumes nothing; a second revert changes nothing. Two round trips:
+    one read, one transaction (more only when a concurrent request changed what was read)."""
+    if apply_type not in ("redeem", "revert"):
+        raise InvalidQueryParam
+    order = request.order.to_domain()
+    for attempt in range(MAX_APPLY_ATTEMPTS):
+        snapshot = _load(app_id, request)
+        try:
+            if apply_type == "redeem":
+                return _redeem(app_id, request, order, snapshot, request_id)
+            return _revert(app_id, request, snapshot, request_id)
+        except (ApplyRaced, ServiceUnavailable):
+            # A concurrent redemption changed a count or this very order meanwhile: read again, and the
+            # answer (a limit reached, the first result) follows from what is stored now.
+            if attempt == MAX_APPLY_ATTEMPTS - 1:
+                raise ServiceUnavailable from None
+            time.sleep(random.uniform(0, min(0.2, 0.005 * 2**attempt)))  # noqa: S311 - jitter, not crypto
+    raise ServiceUnavailable
+
+
+def _first_result(record: RedemptionRecord) -> AppliedCoupon:
+    if record.status == "reverted":
+        return AppliedCoupon(
+            "reverted",
+            record.coupon_id,
+            record.coupon_code,
+            record.order_id,
+            record.revert_request_id or record.request_id,
+        )
+    return AppliedCoupon("completed", record.coupon_id, record.coupon_code, record.order_id, record.request_id)
+
+
+def _redeem(
+    app_id: str, request: CouponApplyIn, order: Order, snapshot: ApplySnapshot, request_id: str
+) -> list[AppliedCoupon]:
+    checks = _checks(request, snapshot, order)
+    done = [
+        state.redemption if state.redemption and state.redemption.status == "completed" else None
+        for state in snapshot.coupons
+    ]
+    for check, record in zip(checks, done, strict=True):
+        if record is None:
+            check.raise_refusal()
+    now_iso, created_ms = clock.now_iso(), time.time_ns() // 1_000_000
+    shares = stack([c.verdict.discount if c.verdict else Decimal(0) for c in checks], order)
+    actions: list[TransactAction] = []
+    results: list[AppliedCoupon] = []
+    for check, state, share, record in zip(checks, snapshot.coupons, shares, done, strict=True):
+        if record is not None:
+            if record.order_status != order.status:
+                coupons.update_order_status(app_id, record, order.status, now_iso)
+            results.append(_first_result(record))
+            continue
+        assert state.coupon is not None  # a valid check has its coupon
+        assert check.kept is not None
+        limited = state.coupon.spec.usage_limit is not None
+        new_record = RedemptionRecord(
+            coupon_id=check.coupon_id,
+            order_id=order.order_id,
+            source_id=request.source_id,
+            coupon_code=check.coupon_code,
+            status="completed",
+            order_status=order.status,
+            discount=as_number(share),
+            order=_order_summary(order, check.kept),
+            nullified_metadata=list(check.kept.nullified[:MAX_NULLIFIED_LISTED]),
+            request_id=request_id,
+            created_at=now_iso,
+            created_ms=created_ms,
+            updated_at=now_iso,
+            counted_on_shard=None if limited else coupons.random_shard(),
+            generation=state.generation,
+        )
+        actions += coupons.redeem_actions(app_id, state, new_record, now_iso)
+        results.append(_first_result(new_record))
+    if actions:
+        coupons.write_all(actions)
+    return results
+
+
+def _order_summary(order: Order, kept: KeptMetadata) -> dict[str, Any]:
+    """What the redemption record keeps of the order: its amounts and the metadata the schema kept."""
+    return {
+        "original_price_subtotal": order.original_price_subtotal,
+        "selling_price_subtotal": order.selling_price_subtotal,
+        "shipping": order.shipping,
+        "tax": order.tax,
+        "payment_mode": order.payment_mode,
+        "metadata": kept.order,
+        "items": [
+            {
+                "product_id": item.product_id,
+                "quantity": item.quantity,
+                "selling_price": item.selling_price,
+                "metadata": meta,
+            }
+            for item, meta in zip(order.items, kept.items, strict=True)
+        ],
+    }
+
+
+def _revert(app_id: str, request: CouponApplyIn, snapshot: ApplySnapshot, request_id: str) -> list[AppliedCoupon]:
+    order_id, now_iso = request.order.order_id, clock.now_iso()
+    for detail, state in zip(request.coupon_details, snapshot.coupons, strict=True):
+        registered = state.code or {}
+        if state.coupon is None or registered.get("coupon_id") != detail.coupon_id:
+            raise InvalidCoupon
+        if state.redemption is None:
+            raise RedemptionNotFound(detail.coupon_id, order_id)
+        if state.redemption.source_id != request.source_id:
+            raise InvalidSourceId
+    actions: list[TransactAction] = []
+    results: list[AppliedCoupon] = []
+    for state in snapshot.coupons:
+        record = state.redemption
+        assert record is not None  # checked above
+        if record.status == "reverted":
+            results.append(_first_result(record))
+            continue
+        actions += coupons.revert_actions(app_id, state, request.order.status, request_id, now_iso)
+        results.append(AppliedCoupon("reverted", record.coupon_id, record.coupon_code, order_id, request_id))
+    if actions:
+        coupons.write_all(actions)
+    return results
+
+
+# ------------------------------------------------------------------------------------------- lists
+
+
+def list_redemptions(
+    app_id: str, coupon_id: str, limit: int, cursor: str | None
+) -> tuple[list[RedemptionRecord], str | None]:
+    get_coupon(app_id, coupon_id)
+    return coupons.redemptions_page(app_id, coupon_id, limit, cursor)
+
+
+@dataclass(frozen=True, slots=True)
+class CustomerCoupon:
+    """A coupon as one customer holds it: a pool code issued to them, or a fixed-code coupon they were
+    given or have used."""
+
+    coupon: CouponSpec
+    coupon_code: str
+    state: Literal["available", "redeemed", "expired", "voided", "disabled"]
+    uses: int
+
+
+def _state(spec: CouponSpec, now: int, has_use_left: bool, used: bool) -> Any:
+    if not has_use_left:
+        return "redeemed" if used else "voided"
+    if spec.ends_at is not None and now > spec.ends_at:
+        return "expired"
+    return "available" if spec.status == "active" else "disabled"
+
+
+def list_customer_coupons(
+    app_id: str, source_id: str, limit: int, cursor: str | None
+) -> tuple[list[CustomerCoupon], str | None]:
+    """``GET /customers/{source_id}/coupons``: two round trips (the customer's coupon items, then the
+    definitions they refer to); the profile is read to answer an unknown customer with the seed's 404."""
+    if customers.get(app_id, source_id) is None:
+        raise CustomerNotFound(source_id)
+    items, definitions, next_cursor = coupons.customer_coupons_page(app_id, source_id, limit, cursor)
+    now = clock.now_epoch()
+    held: list[CustomerCoupon] = []
+    for item in items:
+        record = definitions.get(item["coupon_id"])
+        if record is None:
+            continue
+        spec = record.spec
+        if item["type"] == "customer_coupon_code":
+            status = item["status"]
+            has_use_left, used = status == "issued", status == "redeemed"
+            held.append(CustomerCoupon(spec, item["coupon_code"], _state(spec, now, has_use_left, used), int(used)))
+        elif spec.coupon_code is not None:
+            uses, granted = int(item.get("uses", 0)), int(item.get("granted", 0))
+            allowed = [granted] if spec.redeemable_by == "holders" else []
+            if spec.usage_limit_per_customer is not None:
+                allowed.append(spec.usage_limit_per_customer)
+            has_use_left = uses < min(allowed) if allowed else True
+            held.append(CustomerCoupon(spec, spec.coupon_code, _state(spec, now, has_use_left, uses > 0), uses))
+    return held, next_cursor
+
+
+# ------------------------------------------------------------------------------------------ grants
+
+
+@dataclass(frozen=True, slots=True)
+class CouponGranted:
+    """A coupon given by a completed campaign rule, as the event's answer shows it. ``refused`` says
+    why nothing was given (the pool ran out, the coupon was disabled or has expired): the rule still
+    completes, once, and the merchant sees why its reward could not be handed out."""
+
+    coupon_id: str
+    coupon_code: str | None
+    source_id: str
+    campaign_id: str
+    rule_id: str
+    refused: str | None = None
+    type: Literal["coupon"] = "coupon"
+
+
+def grant_for_rule(
+    app_id: str, coupon_id: str, source_id: str, campaign_id: str, rule_id: str
+) -> tuple[CouponGranted, tuple[TransactAction, ...]]:
+    """The coupon a completed rule gives ``source_id`` (a pool code, or the fixed code made theirs),
+    and the writes that give it, for the rule's own transaction: exactly once with the completion. A
+    concurrent issue of the same code cancels that transaction, and the rule is planned again."""
+    coupon = coupons.get_definition(app_id, coupon_id)
+    refused: str | None = None
+    if coupon is None:
+        refused = "coupon not found"
+    else:
+        try:
+            issued = coupons.issue_coupon(
+                app_id, coupon, source_id, clock.now_epoch(), clock.now_iso(), skip_used_codes=True
+            )
+        except coupons.PoolExhausted:
+            refused = "the coupon's pool has no code left"
+        except coupons.CouponUnavailable as error:
+            refused = f"the coupon is {error.reason}"
+        else:
+            granted = CouponGranted(coupon_id, issued.grant.coupon_code, source_id, campaign_id, rule_id)
+            return granted, issued.actions
+    return CouponGranted(coupon_id, None, source_id, campaign_id, rule_id, refused), ()

@@ -1,0 +1,412 @@
+"""POST /coupons/apply?type=redeem|revert exactly as seed 004, and POST /coupons/validate with the gap."""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+import pytest
+
+from rewards_cli.gateway import HttpResponse
+from tests.support.api import UNAUTHORIZED_BODY, ApiClient, basic
+from tests.support.coupons import create_coupon, customer, order_body, seed_apply_body, simple_coupon, spec_coupon
+
+REDEEM, REVERT = "/coupons/apply?type=redeem", "/coupons/apply?type=revert"
+
+
+def error_of(response: HttpResponse) -> tuple[int, str, str]:
+    body = response.json()
+    assert set(body) == {"code", "key", "message", "details", "request_id"}, body
+    assert body["request_id"] == response.header("x-request-id")
+    return response.status, body["message"], body["details"]
+
+
+@pytest.fixture
+def seed_coupon(api: ApiClient) -> str:
+    """The seed's coupon KS: a fixed code with no conditions, redeemed by customer krish123."""
+    customer(api)
+    coupon_id: str = create_coupon(api, simple_coupon("KS"))["coupon_id"]
+    return coupon_id
+
+
+def seed_body(coupon_id: str) -> dict[str, Any]:
+    body = seed_apply_body()
+    body["coupon_details"][0]["coupon_id"] = coupon_id
+    return body
+
+
+def test_the_seeds_full_payload_redeems_and_reverts_with_the_seeds_bodies(api: ApiClient, seed_coupon: str) -> None:
+    redeemed = api.post(REDEEM, seed_body(seed_coupon))
+    reverted = api.post(REVERT, seed_body(seed_coupon))
+
+    assert redeemed.status == 200, redeemed.body
+    assert redeemed.json() == {
+        "status": "completed",
+        "couponId": seed_coupon,
+        "orderId": "1223456",
+        "request_id": redeemed.header("x-request-id"),
+        "coupon_code": "KS",
+    }
+    assert reverted.status == 200, reverted.body
+    assert reverted.json() == {
+        "status": "reverted",
+        "couponId": seed_coupon,
+        "orderId": "1223456",
+        "request_id": reverted.header("x-request-id"),
+        "coupon_code": "KS",
+    }
+
+
+def without(body: dict[str, Any], *path: str | int) -> dict[str, Any]:
+    changed = copy.deepcopy(body)
+    target: Any = changed
+    for part in path[:-1]:
+        target = target[part]
+    del target[path[-1]]
+    return changed
+
+
+def with_value(body: dict[str, Any], value: Any, *path: str | int) -> dict[str, Any]:
+    changed = copy.deepcopy(body)
+    target: Any = changed
+    for part in path[:-1]:
+        target = target[part]
+    target[path[-1]] = value
+    return changed
+
+
+INVALID_PAYLOAD = "Invalid payload"
+INVALID_COUPON = ("Invalid coupon code or coupon id", "coupon not found, invalid coupon code or coupon id")
+DETAILS_MISSING = ("coupon_code or coupon_id is missing", "coupon id or coupon code is required")
+
+
+@pytest.mark.parametrize("path", [REDEEM, REVERT])
+def test_every_row_of_the_seeds_error_table(api: ApiClient, seed_coupon: str, path: str) -> None:
+    body = seed_body(seed_coupon)
+    cases: list[tuple[str, dict[str, Any], tuple[str, str]]] = [
+        ("wrong source id", with_value(body, "nobody", "source_id"), (INVALID_PAYLOAD, "Invalid source_id")),
+        ("no source id", without(body, "source_id"), (INVALID_PAYLOAD, "Invalid source_id")),
+        ("source id not text", with_value(body, 42, "source_id"), (INVALID_PAYLOAD, "Invalid source_id")),
+        (
+            "item field missing",
+            without(body, "order", "items", 0, "selling_price"),
+            (INVALID_PAYLOAD, "selling_price is required"),
+        ),
+        (
+            "item shipping missing",
+            without(body, "order", "items", 1, "shipping"),
+            (INVALID_PAYLOAD, "shipping is required"),
+        ),
+        ("order field missing", without(body, "order", "order_id"), (INVALID_PAYLOAD, "order_id is required")),
+        ("order status missing", without(body, "order", "status"), (INVALID_PAYLOAD, "status is required")),
+        ("order missing", without(body, "order"), (INVALID_PAYLOAD, "order is required")),
+        ("code of no coupon", with_value(body, "NOPE", "coupon_details", 0, "coupon_code"), INVALID_COUPON),
+        (
+            "unknown coupon id",
+            with_value(body, "coupm_000000000000000000000", "coupon_details", 0, "coupon_id"),
+            INVALID_COUPON,
+        ),
+        ("coupon_id missing", without(body, "coupon_details", 0, "coupon_id"), DETAILS_MISSING),
+        ("coupon_code missing", without(body, "coupon_details", 0, "coupon_code"), DETAILS_MISSING),
+        ("coupon_code empty", with_value(body, "", "coupon_details", 0, "coupon_code"), DETAILS_MISSING),
+        ("coupon_details missing", without(body, "coupon_details"), DETAILS_MISSING),
+        ("coupon_details empty", with_value(body, [], "coupon_details"), DETAILS_MISSING),
+    ]
+    for situation, case, (message, details) in cases:
+        response = api.post(path, case)
+        assert error_of(response) == (400, message, details), situation
+
+
+def test_a_code_of_another_coupon_does_not_match_the_id(api: ApiClient, seed_coupon: str) -> None:
+    other = create_coupon(api, simple_coupon("OTHER"))["coupon_id"]
+    body = seed_body(seed_coupon)
+
+    mismatched = api.post(REDEEM, with_value(body, other, "coupon_details", 0, "coupon_id"))
+
+    assert error_of(mismatched) == (400, *INVALID_COUPON)
+    assert (
+        api.post(REDEEM, with_value(body, "ks", "coupon_details", 0, "coupon_code")).status == 200
+    )  # case-insensitive
+
+
+@pytest.mark.parametrize("query", ["?type=burn", "?type=REDEEM", "", "?type="])
+def test_a_wrong_type_is_the_seeds_invalid_query_param(api: ApiClient, seed_coupon: str, query: str) -> None:
+    response = api.post(f"/coupons/apply{query}", seed_body(seed_coupon))
+
+    assert error_of(response) == (400, "Invalid query param", "type should be redeem or revert")
+
+
+def test_bad_credentials_get_the_one_401(api: ApiClient, seed_coupon: str) -> None:
+    response = api.post(REDEEM, seed_body(seed_coupon), authorization=basic(api.credentials.api_key, "wrong"))
+
+    assert response.status == 401
+    assert response.json() == {**UNAUTHORIZED_BODY, "request_id": response.header("x-request-id")}
+
+
+# ---------------------------------------------------------------------------- SPEC §10's coupon
+
+
+@pytest.fixture
+def wholecart(api: ApiClient) -> str:
+    customer(api)
+    coupon_id: str = create_coupon(api, spec_coupon())["coupon_id"]
+    return coupon_id
+
+
+def test_the_spec_coupon_refuses_a_150_order_and_accepts_a_qualifying_one(api: ApiClient, wholecart: str) -> None:
+    small = api.post(REDEEM, order_body(wholecart, "WHOLECART", subtotal=150, cart_qty="12"))
+    few = api.post(REDEEM, order_body(wholecart, "WHOLECART", subtotal=250, cart_qty="4"))
+    exactly_200 = api.post(REDEEM, order_body(wholecart, "WHOLECART", subtotal=200, cart_qty="12"))
+    good = api.post(REDEEM, order_body(wholecart, "WHOLECART", subtotal=250, cart_qty="12"))
+
+    assert error_of(small) == (400, "coupon validation failed", "selling_price should be greater than 200.00")
+    assert error_of(few) == (400, "coupon validation failed", "cart_qty should be greater than 10")
+    assert error_of(exactly_200)[2] == "selling_price should be greater than 200.00"  # gt: 200.00 itself is refused
+    assert good.status == 200, good.body
+    assert good.json()["status"] == "completed"
+
+
+def test_item_conditions_answer_the_seeds_discount_validation_message(api: ApiClient, wholecart: str) -> None:
+    body = order_body(wholecart, "WHOLECART", subtotal=250, cart_qty="12")
+    body["order"]["items"][0]["metadata"]["brand"] = "brand C"
+
+    response = api.post(REDEEM, body)
+
+    status, message, details = error_of(response)
+    assert (status, message) == (
+        400,
+        "Discount validation is failed, please check terms and condition in the coupon tray",
+    )
+    assert "brand A" in details
+
+
+def test_validate_names_every_failed_condition_and_the_gap(api: ApiClient, wholecart: str) -> None:
+    body = order_body(wholecart, "WHOLECART", subtotal=150, cart_qty="3")
+    body["order"]["items"][0]["metadata"]["brand"] = "brand C"
+
+    response = api.post("/coupons/validate", body)
+
+    assert response.status == 200, response.body
+    answer = response.json()
+    assert (answer["valid"], answer["discount"], answer["order_id"]) == (False, 0, "1223456")
+    (coupon,) = answer["coupons"]
+    assert (coupon["valid"], coupon["message"]) == (False, "coupon validation failed")
+    failures = {f["field"]: f for f in coupon["failures"]}
+    assert failures["selling_price_subtotal"] == {
+        "field": "selling_price_subtotal",
+        "operator": "gt",
+        "required": 200,
+        "actual": 150,
+        "message": "selling_price should be greater than 200.00",
+        "gap": "add 50.01 more to selling_price",
+    }
+    assert failures["metadata.cart_qty"]["gap"] == "cart_qty is 3, needs more than 10"
+    assert failures["items"]["gap"] == "add an item of brand A"
+    assert api.get(f"/coupons/{wholecart}").json()["redeemed"] == 0
+
+
+def test_validate_gives_the_discount_on_the_matching_items_and_consumes_nothing(api: ApiClient) -> None:
+    customer(api)
+    coupon_id = create_coupon(
+        api,
+        {
+            "coupon_code": "BRANDB20",
+            "discount": {"type": "percent", "value": 20, "max_discount": 70},
+            "metadata_schema": {"brand": "string"},
+            "conditions": {
+                "items": {
+                    "match": [{"field": "metadata.brand", "operator": "eq", "value": "brand B"}],
+                    "min_amount": 500,
+                }
+            },
+        },
+    )["coupon_id"]
+    body = order_body(coupon_id, "BRANDB20")
+
+    short = api.post("/coupons/validate", body).json()["coupons"][0]
+    body["order"]["items"][1]["quantity"] = 3
+    enough = api.post("/coupons/validate", body).json()
+
+    assert short["valid"] is False
+    assert short["failures"][0]["gap"] == "add 100.00 more of brand B"  # 2 x 200 of brand B, needs 500
+    assert enough["valid"] is True
+    assert enough["discount"] == 70  # 20% of 600 is 120, capped at 70
+    assert enough["coupons"][0]["failures"] == []
+    assert api.get(f"/coupons/{coupon_id}").json()["redeemed"] == 0
+
+
+# ---------------------------------------------------------------------------- redemption records
+
+
+def test_metadata_outside_the_schema_is_nullified_and_the_record_says_what_was_kept(
+    api: ApiClient, wholecart: str
+) -> None:
+    body = order_body(wholecart, "WHOLECART", subtotal=250, cart_qty="12")
+    body["order"]["metadata"]["color"] = "blue"
+    body["order"]["items"][1]["metadata"]["brand"] = 7  # a number where the schema says string
+
+    assert api.post(REDEEM, body).status == 200
+
+    (record,) = api.get(f"/coupons/{wholecart}/redemptions").json()["data"]
+    assert record["order"]["metadata"] == {"cart_qty": 12, "color": None}
+    assert record["order"]["items"][0]["metadata"] == {"brand": "brand A", "category": "grocery"}
+    assert record["order"]["items"][1]["metadata"] == {"brand": None, "category": "vegetables"}
+    assert record["nullified_metadata"] == ["order.metadata.color", "order.items.1.metadata.brand"]
+    assert (record["source_id"], record["order_id"], record["discount"]) == ("krish123", "1223456", 100)
+    assert (record["status"], record["order_status"]) == ("completed", "pending")
+
+
+def test_the_same_order_redeemed_again_answers_the_first_result_and_stores_the_new_order_status(
+    api: ApiClient, seed_coupon: str
+) -> None:
+    first = api.post(REDEEM, seed_body(seed_coupon))
+    again = api.post(REDEEM, with_value(seed_body(seed_coupon), "completed", "order", "status"))
+
+    assert again.json() == first.json()
+    assert again.json()["request_id"] == first.header("x-request-id") != again.header("x-request-id")
+    coupon = api.get(f"/coupons/{seed_coupon}").json()
+    assert coupon["redeemed"] == 1
+    (record,) = api.get(f"/coupons/{seed_coupon}/redemptions").json()["data"]
+    assert record["order_status"] == "completed"
+
+
+def test_a_revert_of_an_order_never_redeemed_is_a_400_and_a_second_revert_changes_nothing(
+    api: ApiClient, seed_coupon: str
+) -> None:
+    never = api.post(REVERT, seed_body(seed_coupon))
+    api.post(REDEEM, seed_body(seed_coupon))
+    first = api.post(REVERT, with_value(seed_body(seed_coupon), "reverted", "order", "status"))
+    second = api.post(REVERT, seed_body(seed_coupon))
+
+    assert error_of(never) == (400, "Redemption not found", f"coupon {seed_coupon} was not redeemed on order 1223456")
+    assert second.json() == first.json()
+    assert api.get(f"/coupons/{seed_coupon}").json()["redeemed"] == 0
+    (record,) = api.get(f"/coupons/{seed_coupon}/redemptions").json()["data"]
+    assert (record["status"], record["order_status"]) == ("reverted", "reverted")
+
+
+def test_a_revert_by_another_customer_is_refused(api: ApiClient, seed_coupon: str) -> None:
+    api.post(REDEEM, seed_body(seed_coupon))
+    customer(api, "someone-else")
+
+    response = api.post(REVERT, with_value(seed_body(seed_coupon), "someone-else", "source_id"))
+
+    assert error_of(response) == (400, INVALID_PAYLOAD, "Invalid source_id")
+    assert api.get(f"/coupons/{seed_coupon}").json()["redeemed"] == 1
+
+
+# ---------------------------------------------------------------------------- several coupons
+
+
+def test_several_coupons_are_redeemed_together_or_not_at_all(api: ApiClient) -> None:
+    customer(api)
+    first = create_coupon(api, simple_coupon("TEN"))["coupon_id"]
+    second = create_coupon(api, simple_coupon("ONCE", usage_limit=1))["coupon_id"]
+    pair = order_body(first, "TEN")
+    pair["coupon_details"].append({"coupon_id": second, "coupon_code": "ONCE"})
+
+    both = api.post(REDEEM, pair)
+    pair["order"]["order_id"] = "second-order"
+    refused = api.post(REDEEM, pair)
+
+    assert both.status == 200, both.body
+    assert [c["couponId"] for c in both.json()["coupons"]] == [first, second]
+    assert both.json()["couponId"] == first
+    assert error_of(refused) == (400, "coupon validation failed", "coupon usage limit reached")
+    assert api.get(f"/coupons/{first}").json()["redeemed"] == 1  # the first coupon was not consumed either
+    assert len(api.get(f"/coupons/{first}/redemptions").json()["data"]) == 1
+
+
+def test_stacked_discounts_never_exceed_the_order(api: ApiClient) -> None:
+    customer(api)
+    big = create_coupon(api, {"coupon_code": "BIG", "discount": {"type": "amount", "value": 700}})["coupon_id"]
+    more = create_coupon(api, {"coupon_code": "MORE", "discount": {"type": "amount", "value": 300}})["coupon_id"]
+    body = order_body(big, "BIG")
+    body["coupon_details"].append({"coupon_id": more, "coupon_code": "MORE"})
+
+    validated = api.post("/coupons/validate", body).json()
+    api.post(REDEEM, body)
+
+    assert [c["discount"] for c in validated["coupons"]] == [700, 200]  # 800 subtotal + 100 shipping
+    assert validated["discount"] == 900
+    assert api.get(f"/coupons/{more}/redemptions").json()["data"][0]["discount"] == 200
+
+
+def test_a_coupon_twice_on_one_order_is_refused(api: ApiClient, seed_coupon: str) -> None:
+    body = seed_body(seed_coupon)
+    body["coupon_details"].append(dict(body["coupon_details"][0]))
+
+    assert error_of(api.post(REDEEM, body)) == (
+        400,
+        INVALID_PAYLOAD,
+        "coupon_details: each coupon may appear once per order",
+    )
+
+
+# ---------------------------------------------------------------------------- limits and states
+
+
+def test_eligibility_refusals(api: ApiClient) -> None:
+    customer(api)
+    customer(api, "other")
+    disabled = create_coupon(api, simple_coupon("OFF", status="disabled"))["coupon_id"]
+    expired = create_coupon(api, simple_coupon("OLD", ends_at="2020-01-01T00:00:00Z"))["coupon_id"]
+    future = create_coupon(api, simple_coupon("SOON", starts_at="2099-01-01T00:00:00Z"))["coupon_id"]
+    assigned = create_coupon(api, simple_coupon("MINE", assigned_to="other"))["coupon_id"]
+    holders = create_coupon(api, simple_coupon("VIP", redeemable_by="holders"))["coupon_id"]
+    cases = [
+        (disabled, "OFF", "coupon is disabled"),
+        (expired, "OLD", "coupon has expired"),
+        (future, "SOON", "coupon is not active yet"),
+        (assigned, "MINE", "coupon is assigned to another customer"),
+        (holders, "VIP", "coupon was not given to this customer"),
+    ]
+    for coupon_id, code, details in cases:
+        response = api.post(REDEEM, order_body(coupon_id, code))
+        assert error_of(response) == (400, "coupon validation failed", details), code
+    assert api.post(REDEEM, order_body(assigned, "MINE", source_id="other")).status == 200
+
+
+def test_per_customer_limit_and_revert_gives_the_use_back(api: ApiClient) -> None:
+    customer(api)
+    coupon_id = create_coupon(api, simple_coupon("ONEEACH", usage_limit_per_customer=1))["coupon_id"]
+
+    first = api.post(REDEEM, order_body(coupon_id, "ONEEACH", order_id="o1"))
+    second = api.post(REDEEM, order_body(coupon_id, "ONEEACH", order_id="o2"))
+    api.post(REVERT, order_body(coupon_id, "ONEEACH", order_id="o1"))
+    third = api.post(REDEEM, order_body(coupon_id, "ONEEACH", order_id="o2"))
+
+    assert first.status == 200
+    assert error_of(second) == (400, "coupon validation failed", "usage limit per customer reached")
+    assert third.status == 200
+    assert api.get(f"/coupons/{coupon_id}").json()["redeemed"] == 1
+
+
+def test_a_pool_code_redeems_under_its_coupon_once(api: ApiClient) -> None:
+    customer(api)
+    customer(api, "other")
+    coupon_id = create_coupon(api, simple_coupon(None))["coupon_id"]
+    api.post(f"/coupons/{coupon_id}/codes", {"codes": ["POOL-1", "POOL-2"]})
+
+    first = api.post(REDEEM, order_body(coupon_id, "pool-1", order_id="o1"))
+    reused = api.post(REDEEM, order_body(coupon_id, "POOL-1", order_id="o2", source_id="other"))
+    api.post(REVERT, order_body(coupon_id, "POOL-1", order_id="o1"))
+    after_revert = api.post(REDEEM, order_body(coupon_id, "POOL-1", order_id="o2", source_id="other"))
+
+    assert first.status == 200
+    assert first.json()["coupon_code"] == "POOL-1"
+    assert error_of(reused) == (400, "coupon validation failed", "coupon_code was already redeemed")
+    assert after_revert.status == 200
+    assert api.get(f"/coupons/{coupon_id}").json()["codes"] == {"total": 2, "issued": 0, "redeemed": 1, "available": 2}
+
+
+def test_the_idempotency_key_replays_the_first_answer(api: ApiClient, seed_coupon: str) -> None:
+    headers = {"Idempotency-Key": "order-1223456"}
+    first = api.post(REDEEM, seed_body(seed_coupon), headers=headers)
+    replay = api.post(REDEEM, seed_body(seed_coupon), headers=headers)
+    other = api.post(REDEEM, with_value(seed_body(seed_coupon), "9", "order", "order_id"), headers=headers)
+
+    assert replay.json() == first.json()
+    assert replay.header("Idempotent-Replayed") == "true"
+    assert other.status == 409
+    assert api.get(f"/coupons/{seed_coupon}").json()["redeemed"] == 1

@@ -1,0 +1,172 @@
+"""The coupon engine's arithmetic (shared/domain/coupon_rules.py): conditions and their seed 004
+wording, the gap, discounts (capped, never more than their base), stacking, metadata kept by schema."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from shared.domain.coupon_rules import (
+    CouponCondition,
+    CouponSpec,
+    Discount,
+    ItemConditions,
+    Order,
+    OrderItem,
+    check_items,
+    discount_on,
+    judge,
+    keep_metadata,
+    money,
+    stack,
+)
+
+amounts = st.decimals(min_value=0, max_value=10**6, places=2, allow_nan=False, allow_infinity=False)
+
+
+def order(
+    subtotal: float = 800,
+    shipping: float = 100,
+    metadata: dict[str, Any] | None = None,
+    items: tuple[OrderItem, ...] = (),
+) -> Order:
+    return Order(
+        "o1",
+        "pending",
+        subtotal,
+        subtotal,
+        items or (OrderItem("p1", subtotal, subtotal),),
+        shipping,
+        0,
+        "UPI",
+        metadata or {},
+    )
+
+
+def spec(discount: Discount, *conditions: CouponCondition, items: ItemConditions | None = None) -> CouponSpec:
+    return CouponSpec("coupm_x", "CODE", discount, "active", "", "", order_conditions=conditions, item_conditions=items)
+
+
+# ------------------------------------------------------------------------------------- conditions
+
+
+@pytest.mark.parametrize(
+    ("condition", "subtotal", "message"),
+    [
+        (CouponCondition("selling_price_subtotal", "gt", 200), 200, "selling_price should be greater than 200.00"),
+        (CouponCondition("selling_price_subtotal", "gte", 200.5), 200.49, "selling_price should be at least 200.50"),
+        (CouponCondition("selling_price_subtotal", "lt", 100), 100, "selling_price should be less than 100.00"),
+        (CouponCondition("selling_price_subtotal", "lte", 100), 100.01, "selling_price should be at most 100.00"),
+    ],
+)
+def test_a_boundary_fails_with_the_seeds_wording(condition: CouponCondition, subtotal: float, message: str) -> None:
+    verdict = judge(spec(Discount("amount", 10), condition), order(subtotal))
+    (failure,) = verdict.order_failures
+    assert failure.message == message
+
+
+@pytest.mark.parametrize(
+    ("condition", "subtotal"),
+    [
+        (CouponCondition("selling_price_subtotal", "gt", 200), 200.01),
+        (CouponCondition("selling_price_subtotal", "gte", 200), 200),
+        (CouponCondition("selling_price_subtotal", "lte", 100), 100),
+    ],
+)
+def test_the_other_side_of_each_boundary_holds(condition: CouponCondition, subtotal: float) -> None:
+    assert judge(spec(Discount("amount", 10), condition), order(subtotal)).applies
+
+
+def test_metadata_conditions_read_numeric_text_and_name_the_key() -> None:
+    condition = CouponCondition("metadata.cart_qty", "gt", 10)
+    failed = judge(spec(Discount("amount", 1), condition), order(metadata={"cart_qty": "3"}))
+    passed = judge(spec(Discount("amount", 1), condition), order(metadata={"cart_qty": "11"}))
+    missing = judge(spec(Discount("amount", 1), condition), order())
+
+    (failure,) = failed.order_failures
+    assert (failure.message, failure.gap) == ("cart_qty should be greater than 10", "cart_qty is 3, needs more than 10")
+    assert passed.applies
+    assert missing.order_failures[0].gap == "cart_qty is missing, needs more than 10"
+
+
+def test_the_money_gap_is_what_is_missing() -> None:
+    verdict = judge(spec(Discount("amount", 1), CouponCondition("selling_price_subtotal", "gte", 200)), order(150))
+    assert verdict.order_failures[0].gap == "add 50.00 more to selling_price"
+
+
+def test_item_conditions_name_the_gap_in_quantity_and_amount() -> None:
+    items = (
+        OrderItem("a", 100, 100, 1, metadata={"brand": "brand A"}),
+        OrderItem("b", 50, 50, 2, metadata={"brand": "brand B"}),
+    )
+    brand_a = (CouponCondition("metadata.brand", "eq", "brand A"),)
+    check = check_items(ItemConditions(brand_a, min_quantity=3, min_amount=150), order(items=items))
+    none = check_items(ItemConditions((CouponCondition("metadata.brand", "eq", "brand C"),)), order(items=items))
+
+    assert check.matching == (0,)
+    assert [f.gap for f in check.failures] == ["add 2 more of brand A", "add 50.00 more of brand A"]
+    assert [f.message for f in none.failures] == ["no item matches brand C"]
+
+
+# -------------------------------------------------------------------------------------- discounts
+
+
+@given(base=amounts, value=amounts)
+def test_an_amount_is_never_more_than_its_base(base: Decimal, value: Decimal) -> None:
+    off = discount_on(Discount("amount", float(value)), base, order())
+    assert Decimal(0) <= off <= base
+    assert off == min(money(float(value)), base)
+
+
+@given(base=amounts, percent=st.integers(min_value=1, max_value=100), cap=st.none() | amounts)
+def test_a_percent_is_capped_and_never_more_than_its_base(base: Decimal, percent: int, cap: Decimal | None) -> None:
+    off = discount_on(Discount("percent", percent, None if cap is None else float(cap)), base, order())
+    assert Decimal(0) <= off <= base
+    if cap is not None:
+        assert off <= cap
+    assert off == off.quantize(Decimal("0.01"))
+
+
+def test_an_item_level_coupon_discounts_the_matching_items_only() -> None:
+    items = (OrderItem("a", 200, 200, 1, metadata={"brand": "A"}), OrderItem("b", 200, 200, 2, metadata={"brand": "B"}))
+    coupon = spec(Discount("percent", 50), items=ItemConditions((CouponCondition("metadata.brand", "eq", "B"),)))
+    assert judge(coupon, order(600, items=items)).discount == Decimal("200.00")
+
+
+def test_free_shipping_takes_the_order_and_items_shipping() -> None:
+    items = (OrderItem("a", 200, 200, 1, shipping=7.5),)
+    assert judge(spec(Discount("free_shipping")), order(200, shipping=20, items=items)).discount == Decimal("27.50")
+
+
+@given(st.lists(amounts, min_size=1, max_size=5), amounts, amounts)
+def test_stacked_discounts_never_exceed_the_order(
+    discounts: list[Decimal], subtotal: Decimal, shipping: Decimal
+) -> None:
+    the_order = order(float(subtotal), float(shipping))
+    shares = stack(discounts, the_order)
+    assert all(Decimal(0) <= share <= discount for share, discount in zip(shares, discounts, strict=True))
+    assert sum(shares) <= money(float(subtotal)) + money(float(shipping))
+    assert sum(shares) == min(sum(discounts), money(float(subtotal)) + money(float(shipping)))
+
+
+# --------------------------------------------------------------------------------------- metadata
+
+
+def test_metadata_outside_the_schema_or_of_another_type_is_nullified() -> None:
+    items = (OrderItem("a", 1, 1, metadata={"brand": "A", "size": "L"}), OrderItem("b", 1, 1, metadata={"brand": 5}))
+    the_order = order(metadata={"cart_qty": "4", "vip": "yes", "colour": "blue"}, items=items)
+
+    kept = keep_metadata(the_order, {"cart_qty": "number", "vip": "boolean", "brand": "string"})
+
+    assert kept.order == {"cart_qty": 4, "vip": None, "colour": None}
+    assert kept.items == ({"brand": "A", "size": None}, {"brand": None})
+    assert kept.nullified == (
+        "order.metadata.vip",
+        "order.metadata.colour",
+        "order.items.0.metadata.size",
+        "order.items.1.metadata.brand",
+    )
