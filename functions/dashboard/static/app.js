@@ -576,16 +576,17 @@ function CustomerProfile({ api, sourceId }) {
 }
 
 function Customers({ api, arg }) {
-  const [query, setQuery] = useState(arg || "");
-  useEffect(() => setQuery(arg || ""), [arg]);
+  // Read from the field on submit (not mirrored in state), so that typing right after the page opens
+  // is never overwritten; the field starts from the customer in the URL.
   const search = (event) => {
     event.preventDefault();
-    if (query.trim()) location.hash = `#/customers/${enc(query.trim())}`;
+    const query = event.currentTarget.elements.source_id.value.trim();
+    if (query) location.hash = `#/customers/${enc(query)}`;
   };
   return html`
     <form class="card" role="search" onSubmit=${search}>
       <label for="source-id">Source ID</label>
-      <div class="row"><div><input id="source-id" name="source_id" value=${query} onInput=${(e) => setQuery(e.target.value)} /></div>
+      <div class="row"><div><input id="source-id" name="source_id" defaultValue=${arg || ""} key=${arg || ""} /></div>
       <div><button type="submit">Look up</button></div></div>
       <p class="hint">The merchant's own customer id, e.g. KMN@123.</p>
     </form>
