@@ -4,12 +4,12 @@ nothing happened)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, date, datetime, timedelta
-from typing import Any
+from typing import Any, Protocol
 
 from shared.clock import now_epoch
-from shared.errors import ValidationFailed
+from shared.errors import ServiceUnavailable, ValidationFailed
 from shared.storage import stats as store
 from shared.storage.stats import FIGURES, DayFigures
 
@@ -73,3 +73,31 @@ def count(app_id: str, event_id: str, event_type: str, created_at: str, data: Ma
 def daily_stats(app_id: str, first: date | None, last: date | None) -> list[DayFigures]:
     first, last = date_range(first, last, datetime.now(tz=UTC).date())
     return every_day(first, last, store.read(app_id, first.isoformat(), last.isoformat()))
+
+
+class AnnouncedEvent(Protocol):
+    """A domain event as the stream consumer announces it (id, type, created_at, app_id, data)."""
+
+    @property
+    def id(self) -> str: ...
+    @property
+    def type(self) -> str: ...
+    @property
+    def created_at(self) -> str: ...
+    @property
+    def app_id(self) -> str: ...
+    @property
+    def data(self) -> Mapping[str, Any]: ...
+
+
+def count_announced(batch: Sequence[Sequence[AnnouncedEvent]]) -> int:
+    """The stream consumer's hook: count the events of a batch of stream records, in order. Returns how
+    many records were fully counted; a store fault stops there, and the stream's retry of the rest
+    counts nothing twice (the markers)."""
+    for index, events in enumerate(batch):
+        try:
+            for event in events:
+                count(event.app_id, event.id, event.type, event.created_at, event.data)
+        except ServiceUnavailable:
+            return index
+    return len(batch)

@@ -4,6 +4,8 @@ over the day's shards, read back as every day of the range with zeros where noth
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
@@ -105,3 +107,54 @@ def test_a_bad_range_is_a_400_naming_the_parameter(api: ApiClient, query: str, d
 def test_92_days_is_the_longest_range(api: ApiClient) -> None:
     days = figures_of(api, "?from=2026-01-01&to=2026-04-02")
     assert len(days) == 92
+
+
+@dataclass(frozen=True)
+class Announced:
+    """The shape of a domain event the stream consumer announces."""
+
+    id: str
+    type: str
+    created_at: str
+    app_id: str
+    data: Mapping[str, Any] = field(default_factory=dict)
+
+
+def test_the_stream_consumers_batch_is_counted_once_even_when_redelivered(
+    api: ApiClient, credentials: Credentials
+) -> None:
+    at = f"{TODAY.isoformat()}T08:00:00.000Z"
+    batch = [
+        [Announced("evt_b1", "customer.created", at, credentials.app_id)],
+        [],  # a record that announces nothing
+        [
+            Announced("evt_b2", "points.credited", at, credentials.app_id, {"points": 100}),
+            Announced("evt_b3", "rule.completed", at, credentials.app_id),
+        ],
+    ]
+    assert stats.count_announced(batch) == 3
+    assert stats.count_announced(batch) == 3  # the stream redelivers the whole batch
+    today = figures_of(api)[TODAY.isoformat()]
+    assert (today["new_customers"], today["points_credited"]) == (1, 100)
+
+
+def test_a_store_fault_stops_the_batch_at_the_record_to_retry(
+    api: ApiClient, credentials: Credentials, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from shared.errors import ServiceUnavailable
+    from shared.storage import stats as store
+
+    at = f"{TODAY.isoformat()}T08:00:00.000Z"
+    batch = [[Announced(f"evt_f{n}", "customer.created", at, credentials.app_id)] for n in range(3)]
+    real_add = store.add
+
+    def failing_second(app_id: str, event_id: str, *args: Any) -> bool:
+        if event_id == "evt_f1":
+            raise ServiceUnavailable("throttled")
+        return real_add(app_id, event_id, *args)
+
+    monkeypatch.setattr(store, "add", failing_second)
+    assert stats.count_announced(batch) == 1
+    monkeypatch.setattr(store, "add", real_add)
+    assert stats.count_announced(batch[1:]) == 2  # the stream's retry from the failed record
+    assert figures_of(api)[TODAY.isoformat()]["new_customers"] == 3
