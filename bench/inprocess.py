@@ -585,10 +585,12 @@ def _fresh_table() -> Iterator[None]:
     import boto3
     from moto import mock_aws
 
+    from rewards_cli.outbox import create_message_resources
     from rewards_cli.template import create_table_arguments
 
     with mock_aws():
-        boto3.client("dynamodb").create_table(**create_table_arguments(TABLE_NAME))
+        boto3.client("dynamodb").create_table(**create_table_arguments(TABLE_NAME, stream=False))
+        create_message_resources(TABLE_NAME)
         yield
 
 

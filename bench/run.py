@@ -12,6 +12,7 @@ up as soon as it is declared; the requests sent come from bench/scenarios.py.
   (e)         the local runner's store as its table grows: ingestion and restart time (bench/store.py)
   (f)         scale: an event matching 1 to 500 rules, progress with 10 to 1,000 campaigns, the window
               closer through 100,000 due windows in bounded runs (bench/scale.py)
+  (g)         the outbox publisher's AWS calls and CPU per domain event (bench/outbox.py)
 
 Prints a table, then the headline figures as JSON; writes everything to bench/results/bench.json.
 """
@@ -35,11 +36,19 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from bench import bytecode, coldstart
 from bench.common import BUILD_DIR, RESULTS_DIR, ROOT, write_json
 
-PARTS = ("bytecode", "coldstart", "inprocess", "throughput", "store", "scale")
+PARTS = ("bytecode", "coldstart", "inprocess", "throughput", "store", "scale", "outbox")
 CPU_TARGET = 3.0
 PART_TIMEOUT_SECONDS = 420
 # The store part starts the runner four times, on up to 200,000 items.
 STORE_TIMEOUT_SECONDS = 900
+# The parts that run in a process of their own: their module and time limit.
+SUBPROCESS_PARTS = {
+    "inprocess": ("bench.inprocess", PART_TIMEOUT_SECONDS),
+    "throughput": ("bench.throughput", PART_TIMEOUT_SECONDS),
+    "store": ("bench.store", STORE_TIMEOUT_SECONDS),
+    "scale": ("bench.scale", PART_TIMEOUT_SECONDS),
+    "outbox": ("bench.outbox", PART_TIMEOUT_SECONDS),
+}
 
 
 def _git(*args: str) -> str:
@@ -352,6 +361,19 @@ def _report_scale(result: dict[str, Any]) -> list[str]:
     return lines
 
 
+def _report_outbox(result: dict[str, Any]) -> list[str]:
+    if "error" in result:
+        return [f"(g) Outbox publisher: {result['error']}"]
+    lines = ["(g) Outbox publisher, per domain event (stream batches of 100, moto; CPU includes moto's serving)"]
+    for run in result["runs"]:
+        lines.append(
+            f"    {run['webhooks']} webhook(s): {run['events']} events from {run['records']} records in "
+            f"{run['batches']} batches: {run['calls_per_event']} AWS calls/event {run['calls']}, "
+            f"{run['cpu_ms_per_event_including_moto']} ms CPU/event, batch failures {run['batch_failures']}"
+        )
+    return lines
+
+
 def _summary(results: dict[str, Any]) -> dict[str, Any]:
     """The headline figures of the table, as JSON."""
     summary: dict[str, Any] = {}
@@ -431,6 +453,15 @@ def _summary(results: dict[str, Any]) -> dict[str, Any]:
                 "seconds_per_run": [r["seconds"] for r in scale["closer"]["runs"]],
             },
         }
+    outbox = results.get("outbox", {})
+    if "runs" in outbox:
+        summary["outbox_per_event"] = {
+            f"{run['webhooks']} webhook(s)": {
+                "aws_calls": run["calls_per_event"],
+                "cpu_ms_including_moto": run["cpu_ms_per_event_including_moto"],
+            }
+            for run in outbox["runs"]
+        }
     return summary
 
 
@@ -467,14 +498,9 @@ def main(argv: list[str] | None = None) -> int:
             results["coldstart"] = coldstart.measure(args.samples)
         except Exception as error:
             results["coldstart"] = {"error": f"{type(error).__name__}: {error}"}
-    if "inprocess" in parts:
-        results["inprocess"] = _run_part("bench.inprocess")
-    if "throughput" in parts:
-        results["throughput"] = _run_part("bench.throughput")
-    if "store" in parts:
-        results["store"] = _run_part("bench.store", STORE_TIMEOUT_SECONDS)
-    if "scale" in parts:
-        results["scale"] = _run_part("bench.scale")
+    for part, (module, timeout) in SUBPROCESS_PARTS.items():
+        if part in parts:
+            results[part] = _run_part(module, timeout)
     results["meta"]["load_average_after"] = [round(x, 2) for x in os.getloadavg()]
     results["meta"]["elapsed_seconds"] = round(time.monotonic() - started, 1)
     results = {"summary": _summary(results), **results}
@@ -494,6 +520,7 @@ def main(argv: list[str] | None = None) -> int:
         "throughput": _report_throughput,
         "store": _report_store,
         "scale": _report_scale,
+        "outbox": _report_outbox,
     }
     for part in PARTS:
         if part in results:

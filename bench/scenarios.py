@@ -215,10 +215,25 @@ def existing_campaign(world: World) -> str:
     return campaign_id
 
 
+def new_webhook(world: World) -> str:
+    body = {"url": f"https://93.184.215.14/hooks/{world.unique('hook')}", "events": ["*"]}
+    created = world.expect(
+        world.send("POST", "/webhooks", body=body, headers=CONTENT_TYPE), 201, what="POST /webhooks (setup)"
+    )
+    webhook_id: str = created["webhook_id"]
+    return webhook_id
+
+
+def existing_webhook(world: World) -> str:
+    webhook_id: str = world.fixture("webhook", lambda: new_webhook(world))
+    return webhook_id
+
+
 # Path parameters the OpenAPI fallback knows how to fill, by name.
 PATH_FIXTURES: dict[str, Callable[[World], str]] = {
     "source_id": existing_customer,
     "campaign_id": existing_campaign,
+    "webhook_id": existing_webhook,
 }
 
 
@@ -426,6 +441,22 @@ def _identify_customer(world: World) -> list[Case]:
     ]
 
 
+@route("POST", "/webhooks")
+def _create_webhook(world: World) -> list[Case]:
+    return [
+        Case(
+            "public https target",
+            lambda: Request(
+                headers=CONTENT_TYPE, body={"url": "https://93.184.215.14/hooks", "events": ["rule.completed"]}
+            ),
+        ),
+        Case(
+            "metadata address refused (400)",
+            lambda: Request(headers=CONTENT_TYPE, body={"url": "https://169.254.169.254/", "events": ["*"]}),
+        ),
+    ]
+
+
 @route("POST", "/events/invoke")
 def _invoke_event(world: World) -> list[Case]:
     new_campaign(world, ORDER_COMPLETED_CAMPAIGN)
@@ -446,6 +477,40 @@ def _invoke_event(world: World) -> list[Case]:
             ),
         ),
     ]
+
+
+@route("GET", "/webhooks")
+def _list_webhooks(world: World) -> list[Case]:
+    for _ in range(3):
+        new_webhook(world)
+    return [Case("three webhooks")]
+
+
+@route("GET", "/webhooks/{webhook_id}")
+def _get_webhook(world: World) -> list[Case]:
+    webhook_id = existing_webhook(world)
+    return [Case("existing", lambda: Request({"webhook_id": webhook_id}))]
+
+
+@route("DELETE", "/webhooks/{webhook_id}")
+def _delete_webhook(world: World) -> list[Case]:
+    # A webhook of its own per request; at most 20 exist at once, so each is created right before.
+    return [Case("existing", lambda: Request({"webhook_id": new_webhook(world)}))]
+
+
+@route("GET", "/webhooks/{webhook_id}/deliveries")
+def _list_deliveries(world: World) -> list[Case]:
+    webhook_id = existing_webhook(world)
+    # The bench has no stream publisher: the log is empty, which costs the same reads as a full page.
+    return [Case("empty log", lambda: Request({"webhook_id": webhook_id}))]
+
+
+@route("POST", "/webhooks/{webhook_id}/deliveries/{delivery_id}/retry")
+def _retry_delivery(world: World) -> list[Case]:
+    webhook_id = existing_webhook(world)
+    # Without a publisher no delivery exists: the 404 path makes the same reads and conditional write
+    # as a retry (a retry adds one SendMessage to the queue, not to DynamoDB).
+    return [Case("unknown delivery (404)", lambda: Request({"webhook_id": webhook_id, "delivery_id": "dlv_bench"}))]
 
 
 DUE_WINDOWS_PER_SWEEP = 5

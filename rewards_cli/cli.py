@@ -9,6 +9,7 @@ rewards set-limits --app-id A       the application's own rate limit (--rate, --
 rewards invoke LogicalId -e FILE    run one function in process on an event file (like sam local invoke)
 rewards dev                         the API on http://127.0.0.1:3000 over an embedded DynamoDB
 rewards openapi [--check]           write openapi.json from the code, or fail if it is stale
+rewards webhooks listen --port N    a local webhook receiver: prints arrivals, verifies signatures
 """
 
 from __future__ import annotations
@@ -22,11 +23,16 @@ import signal
 import sys
 import threading
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, NoReturn
 
 from rewards_cli.aws_stack import Stack, StackError, describe, disable_key, ensure_key, move_key, register_key
 from rewards_cli.environment import DEFAULT_LOCAL_TABLE, configure
 from rewards_cli.template import PROJECT_ROOT, RateLimits, load
+
+if TYPE_CHECKING:
+    from rewards_cli.embedded_dynamodb import EmbeddedDynamoDB
+    from rewards_cli.outbox import LocalOutbox
+    from rewards_cli.server import ApiServer
 
 LOCAL_STATE_DIR = PROJECT_ROOT / ".local"
 
@@ -254,6 +260,7 @@ def _dev(args: argparse.Namespace) -> int:
 
     from rewards_cli.gateway import LocalGateway
     from rewards_cli.lambdas import FunctionPool
+    from rewards_cli.outbox import LocalOutbox
     from rewards_cli.server import make_server
     from rewards_cli.usage_plans import UsagePlans, store_plan
 
@@ -266,6 +273,10 @@ def _dev(args: argparse.Namespace) -> int:
     server = make_server(args.host, args.port, LocalGateway(template, pool, usage_plans))
     stop = threading.Event()
     _run_schedules(stop, pool)
+    # Committed writes -> publisher -> webhook deliveries, as the stream and queue mappings do in AWS.
+    outbox = LocalOutbox(template, pool, table_name, endpoint)
+    outbox.create_resources(from_now=True)
+    outbox.start()
     threading.Thread(target=server.serve_forever, daemon=True, name="api").start()
     print(
         f"Rewards API on http://{args.host}:{args.port}  (Swagger UI: /swagger, spec: /openapi.json)",
@@ -274,6 +285,7 @@ def _dev(args: argparse.Namespace) -> int:
     )
     print(f"Demo application: {json.dumps(demo)}")
     print(f"  curl -u {demo['api_key']}:{demo['secret_key']} http://{args.host}:{args.port}/customers/KMN@123")
+    print("Webhooks are delivered from this runner: try `rewards webhooks listen --port 4000` (README: Domain events)")
     print("More applications against this stack:")
     print(f"DYNAMODB_ENDPOINT_URL={endpoint}")
     print(f"TABLE_NAME={table_name}")
@@ -281,6 +293,11 @@ def _dev(args: argparse.Namespace) -> int:
 
     received = signal.sigwait(STOP_SIGNALS)
     print(f"{signal.Signals(received).name}: stopping", flush=True)
+    return _stop(stop, server, outbox, store)
+
+
+def _stop(stop: threading.Event, server: ApiServer, outbox: LocalOutbox, store: EmbeddedDynamoDB | None) -> NoReturn:
+    """Stop serving, then save: a watchdog ends the process if any step hangs."""
     watchdog = threading.Timer(STOP_DEADLINE_SECONDS, os._exit, args=(1,))
     watchdog.daemon = True
     watchdog.start()
@@ -288,6 +305,7 @@ def _dev(args: argparse.Namespace) -> int:
     server.shutdown()
     server.server_close()
     server.wait_idle(STOP_DEADLINE_SECONDS / 2)
+    outbox.stop()
     if store is not None:
         store.stop()
     # Everything is saved and closed: skip the interpreter's teardown of every loaded function module,
@@ -295,6 +313,16 @@ def _dev(args: argparse.Namespace) -> int:
     sys.stdout.flush()
     sys.stderr.flush()
     os._exit(0)
+
+
+def _listen(args: argparse.Namespace) -> int:
+    from rewards_cli.webhook_listener import WebhookListener
+
+    listener = WebhookListener(args.port, args.secret, args.status, sys.stdout)
+    print(f"Listening on {listener.url}  (register it with POST /webhooks; Ctrl-C to stop)", flush=True)
+    with contextlib.suppress(KeyboardInterrupt):
+        listener.serve_forever()
+    return 0
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -347,6 +375,13 @@ def main(argv: list[str] | None = None) -> int:
     openapi = commands.add_parser("openapi", help="write openapi.json, or --check that it is current")
     openapi.add_argument("--check", action="store_true")
     openapi.set_defaults(run=_openapi)
+
+    webhooks = commands.add_parser("webhooks", help="webhook tools").add_subparsers(dest="action", required=True)
+    listen = webhooks.add_parser("listen", help="receive webhooks locally, print them and verify signatures")
+    listen.add_argument("--port", type=int, default=4000)
+    listen.add_argument("--secret", default=os.environ.get("WEBHOOK_SECRET"), help="the webhook's whsec_ secret")
+    listen.add_argument("--status", type=int, default=200, help="status to answer (e.g. 500 to see retries)")
+    listen.set_defaults(run=_listen)
 
     args = parser.parse_args(argv)
     result: int = args.run(args)

@@ -19,6 +19,9 @@ def configure(table_name: str, endpoint_url: str | None) -> None:
     os.environ["TABLE_NAME"] = table_name
     if endpoint_url:
         os.environ["DYNAMODB_ENDPOINT_URL"] = endpoint_url
+        # The bus, the webhook queues and the table's stream live in the same embedded store.
+        for service in ("SQS", "EVENTBRIDGE", "DYNAMODB_STREAMS"):
+            os.environ[f"AWS_ENDPOINT_URL_{service}"] = endpoint_url
         # The embedded store checks no signature, but botocore still wants some credentials.
         os.environ.setdefault("AWS_ACCESS_KEY_ID", "local")
         os.environ.setdefault("AWS_SECRET_ACCESS_KEY", "local")
@@ -27,3 +30,6 @@ def configure(table_name: str, endpoint_url: str | None) -> None:
     # X-Ray has no daemon here, and EMF metrics printed from many threads at once would interleave.
     os.environ.setdefault("POWERTOOLS_TRACE_DISABLED", "true")
     os.environ.setdefault("POWERTOOLS_METRICS_DISABLED", "true")
+    # Locally only: webhooks may target http://127.0.0.1 / localhost, and retries come within seconds.
+    os.environ.setdefault("WEBHOOK_ALLOW_LOCAL_TARGETS", "true")
+    os.environ.setdefault("WEBHOOK_RETRY_BASE_SECONDS", "2")

@@ -43,6 +43,7 @@ def build_spec() -> dict[str, Any]:
     )
     parsed: dict[str, Any] = json.loads(document)
     _drop_unsent_validation_responses(parsed)
+    _document_webhooks(parsed)
     _attach_examples(parsed)
     _drop_unreferenced_schemas(parsed)
     _mark_public_routes(parsed)
@@ -62,6 +63,55 @@ def _mark_public_routes(spec: dict[str, Any]) -> None:
 
 def _operations(spec: dict[str, Any]) -> list[dict[str, Any]]:
     return [op for ops in spec.get("paths", {}).values() for op in ops.values() if isinstance(op, dict)]
+
+
+def _document_webhooks(spec: dict[str, Any]) -> None:
+    """The domain events (OpenAPI 3.1 ``webhooks``): what a registered URL receives, per event type."""
+    from pydantic.json_schema import models_json_schema
+
+    from shared.domain.webhooks import EVENT_ID_HEADER, SIGNATURE_HEADER
+    from shared.models.domain_events import DESCRIPTIONS, ENVELOPES, EVENT_TYPES
+
+    _, schemas = models_json_schema(
+        [(model, "serialization") for model in ENVELOPES.values()],
+        ref_template="#/components/schemas/{model}",
+    )
+    spec.setdefault("components", {}).setdefault("schemas", {}).update(schemas.get("$defs", {}))
+    headers = [
+        {
+            "name": SIGNATURE_HEADER,
+            "in": "header",
+            "required": True,
+            "description": 't=<unix seconds>,v1=<hex HMAC-SHA256 of "<t>.<raw body>" with the webhook\'s secret>',
+            "schema": {"type": "string"},
+        },
+        {
+            "name": EVENT_ID_HEADER,
+            "in": "header",
+            "required": True,
+            "description": "The event's id (evt_…): the same on every retry and redelivery",
+            "schema": {"type": "string"},
+        },
+    ]
+    spec["webhooks"] = {
+        kind: {
+            "post": {
+                "operationId": "on" + "".join(part.capitalize() for part in kind.replace(".", "_").split("_")),
+                "summary": kind,
+                "description": DESCRIPTIONS[kind],
+                "tags": ["Webhooks"],
+                "parameters": headers,
+                "requestBody": {
+                    "required": True,
+                    "content": {
+                        "application/json": {"schema": {"$ref": f"#/components/schemas/{ENVELOPES[kind].__name__}"}}
+                    },
+                },
+                "responses": {"2XX": {"description": "Received. Anything else (or no answer within 10 s) is retried."}},
+            }
+        }
+        for kind in EVENT_TYPES
+    }
 
 
 def _drop_unsent_validation_responses(spec: dict[str, Any]) -> None:

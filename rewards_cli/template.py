@@ -3,6 +3,7 @@ routes, environment, authorizer, gateway responses and the table definition."""
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass, field
 from functools import cache
@@ -61,6 +62,9 @@ class Function:
     routes: list[Route] = field(default_factory=list)
     schedules: list[str] = field(default_factory=list)
     memory_mb: int = 128  # Lambda's default
+    # The table's stream feeds it: the event source mapping's filter patterns (parsed JSON).
+    stream_filters: list[dict[str, Any]] | None = None
+    queue: str | None = None  # logical id of the SQS queue that feeds it
 
     @property
     def module_path(self) -> Path:
@@ -96,6 +100,7 @@ class Template:
     # Every method needs the caller's API key (the authorizer's usageIdentifierKey) in a usage plan.
     api_key_required: bool = False
     default_limits: RateLimits | None = None
+    resource_types: dict[str, str] = field(default_factory=dict)
 
     @property
     def api_functions(self) -> list[Function]:
@@ -136,6 +141,8 @@ def load(path: Path = TEMPLATE_PATH) -> Template:
             continue
         props = resource["Properties"]
         routes, schedules = [], []
+        stream_filters: list[dict[str, Any]] | None = None
+        queue: str | None = None
         for event in props.get("Events", {}).values():
             if event["Type"] == "Api":
                 api_event = event["Properties"]
@@ -143,6 +150,11 @@ def load(path: Path = TEMPLATE_PATH) -> Template:
                 routes.append(_route(api_event["Method"], api_event["Path"], public))
             elif event["Type"] == "Schedule":
                 schedules.append(event["Properties"]["Schedule"])
+            elif event["Type"] == "DynamoDB":
+                filters = event["Properties"].get("FilterCriteria", {}).get("Filters", [])
+                stream_filters = [json.loads(f["Pattern"]) for f in filters]
+            elif event["Type"] == "SQS":
+                queue = event["Properties"]["Queue"]["Fn::GetAtt"][0]
         environment = {
             **defaults.get("Environment", {}).get("Variables", {}),
             **props.get("Environment", {}).get("Variables", {}),
@@ -155,6 +167,8 @@ def load(path: Path = TEMPLATE_PATH) -> Template:
             routes=routes,
             schedules=schedules,
             memory_mb=int(props.get("MemorySize", defaults.get("MemorySize", 128))),
+            stream_filters=stream_filters,
+            queue=queue,
         )
     api = next(r for r in resources.values() if r["Type"] == "AWS::Serverless::Api")["Properties"]
     authorizer_name = api["Auth"]["DefaultAuthorizer"]
@@ -175,6 +189,7 @@ def load(path: Path = TEMPLATE_PATH) -> Template:
         parameter_defaults=parameter_defaults,
         api_key_required=bool(api["Auth"].get("ApiKeyRequired", False)),
         default_limits=_default_limits(resources, parameter_defaults),
+        resource_types={logical_id: resource["Type"] for logical_id, resource in resources.items()},
     )
 
 
@@ -191,9 +206,11 @@ def _default_limits(resources: dict[str, Any], parameters: dict[str, str]) -> Ra
     return RateLimits(rate=float(value(throttle["RateLimit"])), burst=int(value(throttle["BurstLimit"])))
 
 
-def create_table_arguments(table_name: str) -> dict[str, Any]:
+def create_table_arguments(table_name: str, *, stream: bool = True) -> dict[str, Any]:
     """``CreateTable`` arguments from the template's own table definition, so tests and the local
-    runner use exactly the key schema and indexes that are deployed."""
+    runner use exactly the key schema and indexes that are deployed. ``stream=False`` leaves the stream
+    off (moto keeps every change of a stream in memory: tests that read none skip that cost; the outbox
+    turns it on when it starts)."""
     props = load().table_properties
     arguments: dict[str, Any] = {
         "TableName": table_name,
@@ -203,7 +220,24 @@ def create_table_arguments(table_name: str) -> dict[str, Any]:
     }
     if props.get("GlobalSecondaryIndexes"):
         arguments["GlobalSecondaryIndexes"] = props["GlobalSecondaryIndexes"]
+    if stream and props.get("StreamSpecification"):
+        arguments["StreamSpecification"] = {"StreamEnabled": True, **props["StreamSpecification"]}
     return arguments
+
+
+LOCAL_ACCOUNT_URL = "https://sqs.us-east-1.amazonaws.com/123456789012"
+
+
+def local_resource_names(table_name: str) -> dict[str, str]:
+    """What ``!Ref`` of each bus and queue of the template is locally: names derived from the table's,
+    so that runners on different tables never share a queue."""
+    names: dict[str, str] = {}
+    for logical_id, kind in load().resource_types.items():
+        if kind == "AWS::SQS::Queue":
+            names[logical_id] = f"{LOCAL_ACCOUNT_URL}/{table_name}-{logical_id}"
+        elif kind == "AWS::Events::EventBus":
+            names[logical_id] = f"{table_name}-{logical_id}"
+    return names
 
 
 def ttl_attribute() -> str:
@@ -213,7 +247,7 @@ def ttl_attribute() -> str:
 def resolve_environment(function: Function, table_name: str) -> dict[str, str]:
     """The function's environment, with the table's reference as the local table's name and parameters'
     references as their defaults."""
-    references = {"Table": table_name, **load().parameter_defaults}
+    references = {"Table": table_name, **load().parameter_defaults, **local_resource_names(table_name)}
     return {
         name: references[value["Ref"]] if isinstance(value, dict) and "Ref" in value else str(value)
         for name, value in function.environment.items()

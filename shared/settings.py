@@ -25,6 +25,13 @@ class Settings:
     idempotency_ttl_seconds: int
     max_event_future_seconds: int
     powertools_tracer_enabled: bool
+    # --- domain events and webhooks ---
+    event_bus_name: str
+    webhook_queue_url: str
+    webhook_dead_letter_queue_url: str
+    webhook_retry_base_seconds: int
+    # Only the local runner sets this: http://127.0.0.1 and localhost targets (never link-local or private).
+    webhook_allow_local_targets: bool
 
 
 def _required(name: str, meaning: str) -> str:
@@ -67,4 +74,9 @@ def get_settings() -> Settings:
         idempotency_ttl_seconds=_positive_int("IDEMPOTENCY_TTL_SECONDS", 86400),
         max_event_future_seconds=_positive_int("MAX_EVENT_FUTURE_SECONDS", 300),
         powertools_tracer_enabled=_flag("POWERTOOLS_TRACER_ENABLED"),
+        event_bus_name=os.environ.get("EVENT_BUS_NAME", "rewards"),
+        webhook_queue_url=os.environ.get("WEBHOOK_QUEUE_URL", ""),
+        webhook_dead_letter_queue_url=os.environ.get("WEBHOOK_DEAD_LETTER_QUEUE_URL", ""),
+        webhook_retry_base_seconds=_positive_int("WEBHOOK_RETRY_BASE_SECONDS", 60),
+        webhook_allow_local_targets=_flag("WEBHOOK_ALLOW_LOCAL_TARGETS"),
     )

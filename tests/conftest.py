@@ -30,11 +30,27 @@ from hypothesis import settings as hypothesis_settings
 from moto import mock_aws
 
 from rewards_cli.gateway import LocalGateway
-from rewards_cli.template import create_table_arguments, load
+from rewards_cli.outbox import LocalOutbox, create_message_resources
+from rewards_cli.template import create_table_arguments, load, local_resource_names
+from rewards_cli.webhook_listener import WebhookListener
 from tests.support.api import ApiClient, Credentials
 from tests.support.moto_atomic import atomic_moto_dispatch
+from tests.support.outbox import BusTap
 
 TABLE_NAME = os.environ["TABLE_NAME"]
+
+# The bus and webhook queues as the local runner names them; webhooks may target the tests' receiver
+# on 127.0.0.1 (the local runner's allowance; tests of the deployed rules switch it off).
+_LOCAL_RESOURCES = local_resource_names(os.environ["TABLE_NAME"])
+os.environ.update(
+    {
+        "EVENT_BUS_NAME": _LOCAL_RESOURCES["EventBus"],
+        "WEBHOOK_QUEUE_URL": _LOCAL_RESOURCES["WebhookDeliveryQueue"],
+        "WEBHOOK_DEAD_LETTER_QUEUE_URL": _LOCAL_RESOURCES["WebhookDeadLetterQueue"],
+        "WEBHOOK_ALLOW_LOCAL_TARGETS": "true",
+        "WEBHOOK_RETRY_BASE_SECONDS": "1",
+    }
+)
 
 # CI replays the same generated examples on every run, so a red CI always means a change broke
 # something (exploring new examples is `make fuzz`'s and a developer's run's job).
@@ -56,7 +72,8 @@ def restored_environ() -> Iterator[None]:
 def table() -> Iterator[str]:
     """A fresh table with the exact key schema and indexes of template.yaml, every call atomic."""
     with atomic_moto_dispatch(), mock_aws():
-        boto3.client("dynamodb").create_table(**create_table_arguments(TABLE_NAME))
+        boto3.client("dynamodb").create_table(**create_table_arguments(TABLE_NAME, stream=False))
+        create_message_resources(TABLE_NAME)
         yield TABLE_NAME
 
 
@@ -90,3 +107,25 @@ def api(gateway: LocalGateway, credentials: Credentials) -> ApiClient:
 @pytest.fixture
 def other_api(gateway: LocalGateway, other_credentials: Credentials) -> ApiClient:
     return ApiClient(gateway, other_credentials)
+
+
+@pytest.fixture
+def outbox(gateway: LocalGateway) -> LocalOutbox:
+    """The stream -> publisher -> queue -> deliverer path, drained on demand with ``outbox.drain()``."""
+    local = LocalOutbox(load(), gateway.pool, TABLE_NAME)
+    local.create_resources(from_now=True)
+    return local
+
+
+@pytest.fixture
+def receiver() -> Iterator[WebhookListener]:
+    """A merchant's webhook endpoint on 127.0.0.1 (answers 200 unless told otherwise)."""
+    listener = WebhookListener().start()
+    yield listener
+    listener.stop()
+
+
+@pytest.fixture
+def bus(outbox: LocalOutbox) -> BusTap:
+    """What the engine puts on its EventBridge bus (``bus.read()`` drains the outbox first)."""
+    return BusTap(outbox)

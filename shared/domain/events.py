@@ -345,11 +345,14 @@ class _Ingestion:
             after.status,
             rules.view(rule, after, clock.now_epoch()),
         )
-        grant = None
+        grant, reward = None, None
         if after.status == "completed" and before.status != "completed":
             writer = GRANT_WRITERS.get(rule.reward.type)
             if writer is not None:
                 grant = writer(GrantContext(self.app_id, campaign, rule, owner, self.event.event_name))
+            reward = {k: v for k, v in asdict(rule.reward).items() if v is not None}
+            if grant is not None and grant.postings:
+                reward["transaction_id"] = grant.postings[0].txn_id
         record = {
             "change": asdict(change),
             "grants": [asdict(grant.record)] if grant else [],
@@ -363,6 +366,7 @@ class _Ingestion:
             referees=tuple(marks),
             postings=grant.postings if grant else (),
             items=grant.items if grant else (),
+            reward=reward,
         )
 
 

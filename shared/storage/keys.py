@@ -225,3 +225,34 @@ def coupon_redemptions_entry(app_id: str, coupon_id: str, created_ms: int, order
 
 def coupon_redemptions_partition(app_id: str, coupon_id: str) -> str:
     return f"{tenant_prefix(app_id)}REDEMPTIONS#{coupon_id}"
+
+
+# --- domain events and webhooks ---
+# An application's webhooks share one partition (the publisher reads them all in one query per batch);
+# each webhook's delivery log is a partition of its own, sorted by time-ordered delivery ids.
+WEBHOOK_SK_PREFIX = "WEBHOOK#"
+WEBHOOK_DELIVERY_SK_PREFIX = "DLV#"
+
+
+def webhooks_partition(app_id: str) -> str:
+    return f"{tenant_prefix(app_id)}WEBHOOKS"
+
+
+def webhook(app_id: str, webhook_id: str) -> dict[str, str]:
+    return {PK: webhooks_partition(app_id), SK: f"{WEBHOOK_SK_PREFIX}{webhook_id}"}
+
+
+def webhook_deliveries_partition(app_id: str, webhook_id: str) -> str:
+    return f"{tenant_prefix(app_id)}WEBHOOK#{webhook_id}"
+
+
+def webhook_delivery(app_id: str, webhook_id: str, delivery_id: str) -> dict[str, str]:
+    return {PK: webhook_deliveries_partition(app_id, webhook_id), SK: f"{WEBHOOK_DELIVERY_SK_PREFIX}{delivery_id}"}
+
+
+def app_id_of(partition_key: str) -> str | None:
+    """The application a tenant item belongs to (``APP#<app_id>#...``), for the stream's publisher."""
+    if not partition_key.startswith("APP#"):
+        return None
+    app_id, separator, _ = partition_key[len("APP#") :].partition("#")
+    return app_id if separator else None

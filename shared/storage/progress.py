@@ -23,7 +23,9 @@ from shared.storage.ledger import LedgerEntry, LedgerHead, Posting
 RuleKey = tuple[str, str]  # (campaign_id, rule_id)
 
 
-def _progress_item(app_id: str, source_id: str, rule_key: RuleKey, progress: RuleProgress, now: str) -> Item:
+def _progress_item(
+    app_id: str, source_id: str, rule_key: RuleKey, progress: RuleProgress, now: str, reward: Item | None = None
+) -> Item:
     key = keys.progress(app_id, source_id, *rule_key)
     item: Item = {
         **key,
@@ -39,6 +41,8 @@ def _progress_item(app_id: str, source_id: str, rule_key: RuleKey, progress: Rul
         "completed_at": progress.completed_at,
         "version": progress.version + 1,
         "updated_at": now,
+        # What the completion granted, on the item that records it: the stream's rule.completed says so.
+        "reward": reward,
     }
     if progress.status == "active" and progress.end_time is not None:
         item |= keys.due_entry(progress.end_time, key)
@@ -185,6 +189,7 @@ class RuleWrite:
     referees: tuple[RefereeMark, ...] = ()
     postings: tuple[Posting, ...] = ()
     items: tuple[TransactAction, ...] = ()
+    reward: Item | None = None  # on completion: the reward granted, kept on the progress item
 
     @property
     def item_count(self) -> int:
@@ -263,7 +268,7 @@ class EventWrite:
                 )
             )
         for rule in self.rules:
-            actions.append(_progress_put(self.app_id, rule.owner, rule.rule_key, rule.progress, now_iso))
+            actions.append(_progress_put(self.app_id, rule, now_iso))
             actions.append(
                 Put(
                     {
@@ -303,13 +308,14 @@ class EventWrite:
 _ABSENT = Expression("attribute_not_exists(PK)")
 
 
-def _progress_put(app_id: str, owner: str, rule_key: RuleKey, progress: RuleProgress, now_iso: str) -> Put:
+def _progress_put(app_id: str, rule: RuleWrite, now_iso: str) -> Put:
+    progress = rule.progress
     condition = (
         _ABSENT
         if progress.version == 0
         else Expression("version = :expected_version", values={":expected_version": progress.version})
     )
-    return Put(_progress_item(app_id, owner, rule_key, progress, now_iso), condition=condition)
+    return Put(_progress_item(app_id, rule.owner, rule.rule_key, progress, now_iso, rule.reward), condition=condition)
 
 
 class WriteConflict(Exception):

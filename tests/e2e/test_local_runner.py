@@ -5,6 +5,7 @@ take only ``http`` and ``demo_auth`` also run against a deployed stage (tests/e2
 from __future__ import annotations
 
 import json
+import time
 import uuid
 from collections.abc import Callable
 from pathlib import Path
@@ -15,6 +16,7 @@ import pytest
 
 from rewards_cli.openapi import SPEC_PATH
 from rewards_cli.template import PROJECT_ROOT
+from rewards_cli.webhook_listener import WebhookListener
 from tests.e2e.conftest import DEMO_API_KEY, DEMO_SECRET_KEY, Stage
 from tests.e2e.runner import LOOPBACK, HttpClient, LocalRunner, run_rewards
 from tests.support.api import UNAUTHORIZED_BODY, basic
@@ -219,6 +221,77 @@ def test_create_app_makes_a_second_application_that_cannot_see_the_first(
     # a wrong secret for the new key is still the one 401
     wrong = http.request("GET", "/customers/shared-id", authorization=basic(second["api_key"], "sk_wrong"))
     assert wrong.status == 401
+
+
+# ---------------------------------------------------------------------------------- webhooks
+
+
+def _wait_until(condition: Any, seconds: float = 20.0) -> None:
+    deadline = time.monotonic() + seconds
+    while not condition():
+        assert time.monotonic() < deadline, "timed out waiting for the runner"
+        time.sleep(0.1)
+
+
+def test_a_completed_rule_reaches_a_local_webhook_signed_within_seconds(
+    runner: LocalRunner, http: HttpClient, demo_auth: str
+) -> None:
+    """The issue's walkthrough: a receiver on this machine, a rule completed, signed events within
+    seconds; a receiver answering 500 gets the same event id again; another application's webhook
+    gets nothing; the metadata address is refused."""
+    mine, theirs = WebhookListener().start(), WebhookListener().start()
+    try:
+        refused = http.request(
+            "POST", "/webhooks", json_body={"url": "http://169.254.169.254/", "events": ["*"]}, authorization=demo_auth
+        )
+        assert refused.status == 400
+        assert refused.json()["details"].startswith("url: ")
+        created = http.request(
+            "POST",
+            "/webhooks",
+            json_body={"url": mine.url, "events": ["rule.completed", "points.credited"]},
+            authorization=demo_auth,
+        )
+        assert created.status == 201, created.body
+        mine.secret = created.json()["secret"]
+        other = json.loads(run_rewards("create-app", "--name", "other", env=runner.store_env).stdout)
+        other_auth = basic(other["api_key"], other["secret_key"])
+        assert (
+            http.request(
+                "POST", "/webhooks", json_body={"url": theirs.url, "events": ["*"]}, authorization=other_auth
+            ).status
+            == 201
+        )
+        kyc = f"kyc-{uuid.uuid4().hex[:8]}"
+        campaign = {
+            "campaign_name": "KYC",
+            "rules": [
+                {"rule_name": "KYC", "action_type": "RTA", "actions": [{"event_name": kyc, "target": 1}],
+                 "reward": {"type": "points", "points": 100}}
+            ],
+        }  # fmt: skip
+        assert http.request("POST", "/campaigns", json_body=campaign, authorization=demo_auth).status == 201
+        mine.status = 500
+
+        started = time.monotonic()
+        sent = http.request(
+            "POST", "/events", json_body={"source_id": _unique("hook"), "event_name": kyc}, authorization=demo_auth
+        )
+        assert sent.status == 200, sent.body
+        _wait_until(lambda: len(mine.arrivals) >= 2)
+        assert time.monotonic() - started < 10
+        first = {a.envelope()["type"]: a.event_id for a in mine.arrivals[:2]}
+        assert sorted(first) == ["points.credited", "rule.completed"]
+        assert all(a.verified for a in mine.arrivals)
+        mine.status = 200
+        _wait_until(lambda: len(mine.arrivals) >= 4)  # the retries, within seconds locally
+        again = {a.envelope()["type"]: a.event_id for a in mine.arrivals[2:4]}
+        assert again == first
+        assert all(a.verified for a in mine.arrivals)
+        assert theirs.arrivals == []
+    finally:
+        mine.stop()
+        theirs.stop()
 
 
 # ---------------------------------------------------------------------------------- docs, no auth

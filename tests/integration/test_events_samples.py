@@ -83,6 +83,18 @@ REQUEST_AUTHORIZER_CONTEXT_KEYS = {
     "apiId",
 }
 SCHEDULED_EVENT_KEYS = {"id", "detail-type", "source", "account", "time", "region", "resources", "detail"}
+STREAM_RECORD_KEYS = {"eventID", "eventName", "eventVersion", "eventSource", "awsRegion", "dynamodb", "eventSourceARN"}
+SQS_RECORD_KEYS = {
+    "messageId",
+    "receiptHandle",
+    "body",
+    "attributes",
+    "messageAttributes",
+    "md5OfBody",
+    "eventSource",
+    "eventSourceARN",
+    "awsRegion",
+}
 _METHOD_ARN = re.compile(r"arn:aws:execute-api:[a-z0-9-]+:\d{12}:\w+/(?P<stage>\w+)/(?P<method>[A-Z]+)(?P<path>/.*)")
 
 TEMPLATE = load()
@@ -114,7 +126,11 @@ def kind_of(function: Function) -> str:
         return "api"
     if function.schedules:
         return "scheduled"
-    raise AssertionError(f"{function.logical_id}: neither an API, the authorizer nor a scheduled function")
+    if function.stream_filters is not None:
+        return "stream"
+    if function.queue is not None:
+        return "queue"
+    raise AssertionError(f"{function.logical_id}: not an API, the authorizer, a scheduled or an event source function")
 
 
 def invoke(logical_id: str, event: dict[str, Any]) -> Any:
@@ -199,17 +215,34 @@ def _check_scheduled_event(event: dict[str, Any]) -> None:
     assert all(r.startswith("arn:aws:events:") and ":rule/" in r for r in event["resources"])
 
 
+def _check_stream_event(event: dict[str, Any]) -> None:
+    assert event["Records"]
+    for record in event["Records"]:
+        assert set(record) == STREAM_RECORD_KEYS
+        assert record["eventSource"] == "aws:dynamodb"
+        assert {"Keys", "SequenceNumber", "StreamViewType"} <= set(record["dynamodb"])
+
+
+def _check_queue_event(event: dict[str, Any]) -> None:
+    assert event["Records"]
+    for record in event["Records"]:
+        assert set(record) == SQS_RECORD_KEYS
+        assert record["eventSource"] == "aws:sqs"
+        json.loads(record["body"])
+
+
 @pytest.mark.parametrize("logical_id", FUNCTION_IDS)
 def test_event_has_the_shape_the_sam_cli_generates(logical_id: str) -> None:
     function = TEMPLATE.functions[logical_id]
     event = load_event(logical_id)
-    kind = kind_of(function)
-    if kind == "api":
-        _check_proxy_event(function, event)
-    elif kind == "authorizer":
-        _check_authorizer_event(event)
-    else:
-        _check_scheduled_event(event)
+    checks = {
+        "api": lambda: _check_proxy_event(function, event),
+        "authorizer": lambda: _check_authorizer_event(event),
+        "scheduled": lambda: _check_scheduled_event(event),
+        "stream": lambda: _check_stream_event(event),
+        "queue": lambda: _check_queue_event(event),
+    }
+    checks[kind_of(function)]()
 
 
 # ------------------------------------------------------------------------------------------ running
@@ -246,6 +279,8 @@ def test_event_runs_to_a_well_formed_answer(table: str, logical_id: str) -> None
     elif kind == "authorizer":
         assert result["policyDocument"]["Statement"], result
         assert not policy_allows(result, event["methodArn"]), "no application has the demo credentials yet"
+    elif kind in ("stream", "queue"):
+        assert set(result) == {"batchItemFailures"}, result
     else:
         json.dumps(result)
 

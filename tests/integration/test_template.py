@@ -61,6 +61,19 @@ def _refers_to_table(resource: Any) -> bool:
     return isinstance(sub, str) and re.fullmatch(rf"\$\{{{TABLE_ID}\.Arn\}}(/index/[\w*-]+)?", sub) is not None
 
 
+# The only non-DynamoDB actions a function may have, each on a resource of the stack of this type.
+MESSAGING_ACTIONS = {
+    "events:PutEvents": "AWS::Events::EventBus",
+    "sqs:SendMessage": "AWS::SQS::Queue",
+    "sqs:ChangeMessageVisibility": "AWS::SQS::Queue",
+}
+
+
+def _is_own(resource: Any, kind: str) -> bool:
+    attribute = resource.get("Fn::GetAtt") if isinstance(resource, dict) else None
+    return attribute is not None and attribute[1] == "Arn" and RESOURCES[attribute[0]]["Type"] == kind
+
+
 def _api_methods(function_id: str) -> set[str]:
     events = FUNCTIONS[function_id]["Properties"].get("Events", {}).values()
     return {e["Properties"]["Method"].upper() for e in events if e["Type"] == "Api"}
@@ -112,14 +125,20 @@ def test_each_function_has_its_own_least_privilege_statements(function_id: str) 
         assert statement["Effect"] == "Allow"
         actions = _actions(statement)
         assert actions, statement
+        service = {action.split(":", 1)[0] for action in actions}
+        assert len(service) == 1, f"{function_id}: one service per statement, so each names its own resources"
         for action in actions:
-            assert action.startswith("dynamodb:"), f"{function_id}: {action} is not a DynamoDB action"
+            assert action.startswith("dynamodb:") or action in MESSAGING_ACTIONS, f"{function_id}: {action}"
             assert "*" not in action, f"{function_id}: wildcard action {action}"
             assert action != "dynamodb:Scan", f"{function_id} may scan the table"
         assert len(set(actions)) == len(actions), f"{function_id}: repeated actions {actions}"
         resources = statement["Resource"]
         for resource in resources if isinstance(resources, list) else [resources]:
-            assert _refers_to_table(resource), f"{function_id}: {resource} is not the table or one of its indexes"
+            if service == {"dynamodb"}:
+                assert _refers_to_table(resource), f"{function_id}: {resource} is not the table or one of its indexes"
+            else:
+                kind = MESSAGING_ACTIONS[actions[0]]
+                assert _is_own(resource, kind), f"{function_id}: {resource} is not one of this stack's {kind}"
 
 
 def test_no_function_uses_a_broad_policy_template() -> None:
@@ -279,3 +298,43 @@ def test_every_gateway_response_is_the_one_error_body(kind: str) -> None:
     if "StatusCode" in response:
         assert body["code"] == int(response["StatusCode"])
     assert response["ResponseParameters"]["Headers"]["x-request-id"] == "context.requestId"
+
+
+# ------------------------------------------------------------------------- domain events and webhooks
+
+
+def test_the_table_streams_new_and_old_images_to_the_publisher() -> None:
+    assert TABLE["Properties"]["StreamSpecification"] == {"StreamViewType": "NEW_AND_OLD_IMAGES"}
+    (source,) = FUNCTIONS["OutboxPublisherFunction"]["Properties"]["Events"].values()
+    properties = source["Properties"]
+    assert source["Type"] == "DynamoDB"
+    assert properties["Stream"] == {"Fn::GetAtt": [TABLE_ID, "StreamArn"]}
+    assert properties["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
+    assert properties["BisectBatchOnFunctionError"] is True
+    assert properties["DestinationConfig"]["OnFailure"]["Destination"] == {
+        "Fn::GetAtt": ["PublisherFailureQueue", "Arn"]
+    }
+    assert 1 <= properties["BatchSize"] <= 1000
+
+
+def test_only_the_publisher_puts_events_on_the_bus() -> None:
+    putting = [f for f in FUNCTION_IDS if any("events:PutEvents" in _actions(s) for s in _statements(f))]
+    assert putting == ["OutboxPublisherFunction"]
+
+
+def test_the_delivery_queue_outlives_the_retry_schedule() -> None:
+    from shared.domain import webhooks
+
+    queue = RESOURCES["WebhookDeliveryQueue"]["Properties"]
+    schedule = sum(webhooks.retry_delay(n, 60) for n in range(1, webhooks.MAX_ATTEMPTS))
+    assert queue["MessageRetentionPeriod"] > schedule >= 24 * 3600
+    assert queue["RedrivePolicy"]["maxReceiveCount"] > webhooks.MAX_ATTEMPTS
+    deliverer = FUNCTIONS["WebhookDelivererFunction"]["Properties"]
+    assert queue["VisibilityTimeout"] >= 6 * deliverer["Timeout"]
+    (source,) = deliverer["Events"].values()
+    assert source["Properties"]["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
+
+
+def test_no_deployed_function_may_call_local_webhook_targets() -> None:
+    """Loopback targets are the local runner's allowance only (rewards_cli/environment.py)."""
+    assert "WEBHOOK_ALLOW_LOCAL_TARGETS" not in TEMPLATE_PATH.read_text()

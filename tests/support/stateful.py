@@ -30,6 +30,7 @@ from moto import mock_aws
 
 from rewards_cli.gateway import HttpResponse, LocalGateway
 from rewards_cli.lambdas import FunctionPool
+from rewards_cli.outbox import create_message_resources
 from rewards_cli.template import create_table_arguments, load
 from shared.settings import get_settings
 from tests.support.api import ApiClient, Credentials
@@ -124,11 +125,45 @@ def create_coupon(api: ApiClient) -> str:
     return coupon_id
 
 
+# The last webhook each application's factory made: a delivery is made under it, so that a route with
+# both ids ({webhook_id}/deliveries/{delivery_id}) gets a pair that belongs together.
+_FACTORY_WEBHOOKS: dict[str, str] = {}
+
+
+def create_webhook(api: ApiClient) -> str:
+    body = {"url": f"https://93.184.215.14/hooks/{next(_serial)}", "events": ["*"]}
+    webhook_id: str = _expect_created(api.post("/webhooks", body), "a webhook")["webhook_id"]
+    _FACTORY_WEBHOOKS[api.credentials.app_id] = webhook_id
+    return webhook_id
+
+
+def create_delivery(api: ApiClient) -> str:
+    """A delivery as the publisher records it (the stream's publisher is no API route)."""
+    from shared.domain import webhooks
+    from shared.domain.outbox import DomainEvent
+    from shared.storage import webhooks as store
+
+    webhook_id = _FACTORY_WEBHOOKS.get(api.credentials.app_id) or create_webhook(api)
+    app_id, serial = api.credentials.app_id, next(_serial)
+    event = DomainEvent(f"evt_factory{serial:014d}", "customer.created", "2026-01-01T00:00:00.000Z", app_id, {})
+    delivery_id = webhooks.delivery_id(event, webhook_id)
+    created = store.add_delivery(
+        app_id,
+        store.DeliveryRecord(
+            delivery_id, webhook_id, event.id, event.type, event.body().decode(), event.created_at, 2_000_000_000
+        ),
+    )
+    assert created, "factory could not create a delivery"
+    return delivery_id
+
+
 Factory = Callable[[ApiClient], str]
 FACTORIES: dict[str, Factory] = {
     "source_id": create_customer,
     "campaign_id": create_campaign,
     "coupon_id": create_coupon,
+    "webhook_id": create_webhook,
+    "delivery_id": create_delivery,
 }
 
 # Request bodies that pass validation, for operations where ``{}`` does not; keyed by operation label.
@@ -139,6 +174,7 @@ EXAMPLE_BODIES: dict[str, Any] = {
     "POST /coupons/{coupon_id}/codes": POOL_CODES_BODY,
     "POST /customers": {"source_id": "KMN@123", "metadata": {"name": "Krish", "plan": "pro"}, "referral_code": None},
     "POST /events/invoke": {"event_name": "Order Completed", "source_id": "KMN@123", "metadata": {"revenue": 40.5}},
+    "POST /webhooks": {"url": "https://93.184.215.14/hooks", "events": ["*"]},
 }
 
 
@@ -185,7 +221,8 @@ _POOL = FunctionPool()
 @contextmanager
 def fresh_table() -> Iterator[None]:
     with atomic_moto_dispatch(), mock_aws():
-        boto3.client("dynamodb").create_table(**create_table_arguments(get_settings().table_name))
+        boto3.client("dynamodb").create_table(**create_table_arguments(get_settings().table_name, stream=False))
+        create_message_resources(get_settings().table_name)
         yield
 
 

@@ -1,0 +1,33 @@
+"""GET /webhooks/{webhook_id}/deliveries: recent deliveries, newest first, with their attempts."""
+
+from shared.api.context import tenant_id
+from shared.api.http import http_handler, new_router
+from shared.api.params import DEFAULT_PAGE_LIMIT, PageCursor, PageLimit, WebhookIdPath
+from shared.domain import webhooks
+from shared.models.common import ListResponse
+from shared.models.webhooks import DeliveryResponse
+
+router = new_router()
+
+
+@router.get(
+    "/webhooks/<webhook_id>/deliveries",
+    summary="List a webhook's deliveries",
+    description=(
+        "Recent deliveries to this webhook, newest first: event id and type, status (pending, succeeded, "
+        "failed), attempts, the last status code or error and the next retry time. Non-2xx answers are "
+        "retried with exponential backoff for about 26 hours, then marked failed."
+    ),
+    operation_id="listWebhookDeliveries",
+    tags=["Webhooks"],
+)
+def list_deliveries(
+    webhook_id: WebhookIdPath, limit: PageLimit = DEFAULT_PAGE_LIMIT, cursor: PageCursor = None
+) -> ListResponse[DeliveryResponse]:
+    found, next_cursor = webhooks.list_deliveries(tenant_id(router), webhook_id, limit, cursor)
+    return ListResponse[DeliveryResponse](
+        data=[DeliveryResponse.from_record(d) for d in found], has_more=next_cursor is not None, next_cursor=next_cursor
+    )
+
+
+lambda_handler = http_handler(router)

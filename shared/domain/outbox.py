@@ -1,0 +1,186 @@
+"""The outbox: committed items, as the table's stream reports them, become domain events.
+
+Only the stream announces (never a request path), so an event exists if and only if its change
+committed: a cancelled transaction leaves no stream record, and a retried one that finds its own
+marker writes nothing twice. Each event's id is a hash of what identifies the change (a ledger entry's
+txn id, a customer's cust id, a rule completed by a customer, a window by its end), never of a sort
+key's format: a redelivered stream record, or the same change seen again, carries the same id.
+
+One translator per stored item type: an aggregate that should announce something adds one function
+and one line in ``TRANSLATORS`` (and one stream filter pattern in template.yaml).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from shared.models.domain_events import (
+    DATA_MODELS,
+    CouponUsed,
+    CustomerCreated,
+    EventData,
+    PointsMoved,
+    RewardGranted,
+    RuleCompleted,
+    WindowExpired,
+)
+
+ChangeKind = Literal["INSERT", "MODIFY", "REMOVE"]
+_ID_ALPHABET = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+_ID_LENGTH = 21
+
+
+@dataclass(frozen=True, slots=True)
+class ItemChange:
+    """One committed write: the item before (``old``) and after (``new``), as plain values."""
+
+    app_id: str
+    kind: ChangeKind
+    old: Mapping[str, Any] | None
+    new: Mapping[str, Any] | None
+
+
+@dataclass(frozen=True, slots=True)
+class DomainEvent:
+    id: str
+    type: str
+    created_at: str
+    app_id: str
+    data: dict[str, Any]
+
+    def envelope(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "type": self.type,
+            "created_at": self.created_at,
+            "app_id": self.app_id,
+            "data": self.data,
+        }
+
+    def body(self) -> bytes:
+        """The exact bytes sent (and signed): compact JSON, the envelope's field order."""
+        return json.dumps(self.envelope(), separators=(",", ":"), ensure_ascii=False).encode()
+
+
+def event_id(app_id: str, event_type: str, *identity: object) -> str:
+    """``evt_`` plus 21 characters of SHA-256 over the tenant, the type and the change's identity."""
+    digest = hashlib.sha256("|".join([app_id, event_type, *map(str, identity)]).encode()).digest()
+    number = int.from_bytes(digest, "big")
+    characters = []
+    for _ in range(_ID_LENGTH):
+        number, index = divmod(number, len(_ID_ALPHABET))
+        characters.append(_ID_ALPHABET[index])
+    return "evt_" + "".join(characters)
+
+
+def _event(change: ItemChange, event_type: str, created_at: str, data: EventData, *identity: object) -> DomainEvent:
+    assert isinstance(data, DATA_MODELS[event_type])
+    return DomainEvent(
+        id=event_id(change.app_id, event_type, *identity),
+        type=event_type,
+        created_at=created_at,
+        app_id=change.app_id,
+        data=data.model_dump(mode="json", exclude_none=True),
+    )
+
+
+def _customer(change: ItemChange, new: Mapping[str, Any]) -> list[DomainEvent]:
+    if change.kind != "INSERT":
+        return []
+    fields = {name: new.get(name) for name in CustomerCreated.model_fields}
+    data = CustomerCreated.model_validate(
+        fields | {"tags": new.get("tags") or None, "attributes": new.get("attributes") or None}
+    )
+    return [_event(change, "customer.created", new["created_at"], data, new["customer_id"])]
+
+
+def _ledger_entry(change: ItemChange, new: Mapping[str, Any]) -> list[DomainEvent]:
+    if change.kind != "INSERT" or not new.get("points"):
+        return []
+    event_type = "points.credited" if new["points"] > 0 else "points.debited"
+    data = PointsMoved(
+        source_id=new["source_id"],
+        transaction_id=new["txn_id"],
+        points=new["points"],
+        balance_after=new["balance_after"],
+        reason=new["reason"],
+        campaign_id=new.get("campaign_id"),
+        rule_id=new.get("rule_id"),
+        event_name=new.get("event_name"),
+        reward_id=new.get("reward_id"),
+        description=new.get("description"),
+    )
+    return [_event(change, event_type, new["created_at"], data, new["txn_id"])]
+
+
+def _progress(change: ItemChange, new: Mapping[str, Any]) -> list[DomainEvent]:
+    before = (change.old or {}).get("status")
+    status = new.get("status")
+    if status == before or status not in ("completed", "expired"):
+        return []
+    source_id, campaign_id, rule_id = new["source_id"], new["campaign_id"], new["rule_id"]
+    if status == "completed":
+        granted = new.get("reward")
+        data: EventData = RuleCompleted(
+            source_id=source_id,
+            campaign_id=campaign_id,
+            rule_id=rule_id,
+            completed_at=new["completed_at"],
+            reward=RewardGranted.model_validate(granted) if granted else None,
+        )
+        # A customer completes a rule once: that is the change's identity.
+        return [_event(change, "rule.completed", new["updated_at"], data, source_id, campaign_id, rule_id)]
+    data = WindowExpired(
+        source_id=source_id,
+        campaign_id=campaign_id,
+        rule_id=rule_id,
+        start_time=new["start_time"],
+        end_time=new["end_time"],
+    )
+    identity = (source_id, campaign_id, rule_id, new["start_time"], new["end_time"])
+    return [_event(change, "window.expired", new["updated_at"], data, *identity)]
+
+
+def _coupon_redemption(change: ItemChange, new: Mapping[str, Any]) -> list[DomainEvent]:
+    """A redemption record is put when an order redeems a coupon (again, after a revert) and updated to
+    ``reverted`` when the use is given back: each status change is one use or one revert."""
+    status = new.get("status")
+    if status == (change.old or {}).get("status"):
+        return []
+    data = CouponUsed(
+        coupon_id=new["coupon_id"],
+        coupon_code=new["coupon_code"],
+        order_id=new["order_id"],
+        source_id=new.get("source_id"),
+        discount=new.get("discount"),
+    )
+    where = (new["coupon_id"], new["order_id"])
+    if status == "completed":
+        # The same order may redeem, revert and redeem again: each redeem request is its own change.
+        return [_event(change, "coupon.redeemed", new["created_at"], data, *where, new["request_id"])]
+    if status == "reverted":
+        return [_event(change, "coupon.reverted", new["reverted_at"], data, *where, new["revert_request_id"])]
+    return []
+
+
+Translator = Callable[[ItemChange, Mapping[str, Any]], list[DomainEvent]]
+# Stored item type -> its translator. The rewards catalog (reward.redeemed/redemption_cancelled) adds one
+# entry here when its redemption items exist.
+TRANSLATORS: dict[str, Translator] = {
+    "customer": _customer,
+    "ledger_entry": _ledger_entry,
+    "progress": _progress,
+    "coupon_redemption": _coupon_redemption,
+}
+
+
+def events_of(change: ItemChange) -> list[DomainEvent]:
+    """The events one committed write announces (none for most writes)."""
+    if change.new is None:
+        return []
+    translator = TRANSLATORS.get(str(change.new.get("type")))
+    return translator(change, change.new) if translator else []

@@ -1,0 +1,247 @@
+"""Webhooks of an application and their delivery logs.
+
+A webhook item holds the signing secret (HMAC needs the secret itself, so it cannot be stored as a
+hash; the table is encrypted at rest and the API never returns it after creation). A counter item in
+the same partition caps webhooks per application, so that the publisher's one query per batch stays
+small. A delivery is one (event, webhook) pair: its id is derived from both, so a stream record the
+publisher sees twice creates it once; attempts are claimed by a conditional update on ``sequence`` and
+``attempts``, so a duplicate queue message or a manual retry can never make two attempts at once.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Literal
+
+from shared.storage import dynamodb, keys, pagination
+from shared.storage.dynamodb import ConditionFailed, Delete, Expression, Item, Put, TransactionCancelled, Update
+
+DeliveryStatus = Literal["pending", "succeeded", "failed"]
+_COUNTER_SK = "COUNT"
+
+
+@dataclass(frozen=True, slots=True)
+class WebhookRecord:
+    webhook_id: str
+    url: str
+    events: list[str]
+    secret: str
+    created_at: str
+    description: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class DeliveryRecord:
+    delivery_id: str
+    webhook_id: str
+    event_id: str
+    event_type: str
+    body: str  # the exact JSON sent and signed, the same on every attempt
+    created_at: str
+    expires_at: int
+    status: DeliveryStatus = "pending"
+    attempts: int = 0
+    sequence: int = 0
+    next_retry_at: int | None = None
+    last_status_code: int | None = None
+    last_error: str | None = None
+    last_attempt_at: str | None = None
+    history: list[dict[str, object]] = field(default_factory=list)
+
+
+class TooManyWebhooks(Exception):
+    pass
+
+
+def _webhook_from_item(item: Item) -> WebhookRecord:
+    return WebhookRecord(**{name: item.get(name) for name in WebhookRecord.__dataclass_fields__})  # type: ignore[arg-type]
+
+
+def _delivery_from_item(item: Item) -> DeliveryRecord:
+    values = {name: item.get(name) for name in DeliveryRecord.__dataclass_fields__ if name in item}
+    return DeliveryRecord(**values)  # type: ignore[arg-type]
+
+
+def create(app_id: str, webhook: WebhookRecord, limit: int) -> None:
+    counter = {keys.PK: keys.webhooks_partition(app_id), keys.SK: _COUNTER_SK}
+    try:
+        dynamodb.transact_write(
+            [
+                Update(
+                    counter,
+                    Expression("ADD webhook_count :one", values={":one": 1}),
+                    condition=Expression(
+                        "attribute_not_exists(webhook_count) OR webhook_count < :limit", values={":limit": limit}
+                    ),
+                ),
+                Put(
+                    {**keys.webhook(app_id, webhook.webhook_id), "type": "webhook", **asdict(webhook)},
+                    condition=Expression("attribute_not_exists(PK)"),
+                ),
+            ]
+        )
+    except TransactionCancelled as error:
+        if error.reasons[:1] == ["ConditionalCheckFailed"]:
+            raise TooManyWebhooks from error
+        # Only the webhook's own put lost: this very write landed on an attempt whose response was
+        # lost (its id is new), and the counter moved with it then.
+
+
+def get(app_id: str, webhook_id: str) -> WebhookRecord | None:
+    item = dynamodb.get_item(keys.webhook(app_id, webhook_id))
+    return _webhook_from_item(item) if item else None
+
+
+def delete(app_id: str, webhook_id: str) -> bool:
+    counter = {keys.PK: keys.webhooks_partition(app_id), keys.SK: _COUNTER_SK}
+    try:
+        dynamodb.transact_write(
+            [
+                Delete(keys.webhook(app_id, webhook_id), condition=Expression("attribute_exists(PK)")),
+                Update(counter, Expression("ADD webhook_count :minus_one", values={":minus_one": -1})),
+            ]
+        )
+    except TransactionCancelled:
+        return False
+    return True
+
+
+def page(app_id: str, limit: int, cursor: str | None) -> tuple[list[WebhookRecord], str | None]:
+    items, next_cursor = pagination.page(keys.webhooks_partition(app_id), keys.WEBHOOK_SK_PREFIX, limit, cursor)
+    return [_webhook_from_item(item) for item in items], next_cursor
+
+
+def all_webhooks(app_id: str) -> list[WebhookRecord]:
+    """Every webhook of the application: one query (their number is capped)."""
+    result = dynamodb.query(
+        Expression(
+            "PK = :pk AND begins_with(SK, :prefix)",
+            values={":pk": keys.webhooks_partition(app_id), ":prefix": keys.WEBHOOK_SK_PREFIX},
+        ),
+        consistent=True,
+    )
+    return [_webhook_from_item(item) for item in result.items]
+
+
+def _delivery_item(app_id: str, delivery: DeliveryRecord) -> Item:
+    return {
+        **keys.webhook_delivery(app_id, delivery.webhook_id, delivery.delivery_id),
+        "type": "webhook_delivery",
+        **asdict(delivery),
+        keys.TTL_ATTRIBUTE: delivery.expires_at,
+    }
+
+
+def add_delivery(app_id: str, delivery: DeliveryRecord) -> bool:
+    """False when this (event, webhook) delivery exists already (the publisher saw the change again)."""
+    try:
+        dynamodb.put_item(_delivery_item(app_id, delivery), condition=Expression("attribute_not_exists(PK)"))
+    except ConditionFailed:
+        return False
+    return True
+
+
+def get_delivery(app_id: str, webhook_id: str, delivery_id: str) -> DeliveryRecord | None:
+    item = dynamodb.get_item(keys.webhook_delivery(app_id, webhook_id, delivery_id))
+    return _delivery_from_item(item) if item else None
+
+
+def load_attempt(app_id: str, webhook_id: str, delivery_id: str) -> tuple[WebhookRecord | None, DeliveryRecord | None]:
+    """The webhook and the delivery, in one round trip."""
+    webhook, delivery = None, None
+    for item in dynamodb.batch_get(
+        [keys.webhook(app_id, webhook_id), keys.webhook_delivery(app_id, webhook_id, delivery_id)]
+    ):
+        if item.get("type") == "webhook":
+            webhook = _webhook_from_item(item)
+        else:
+            delivery = _delivery_from_item(item)
+    return webhook, delivery
+
+
+def claim_attempt(app_id: str, delivery: DeliveryRecord, *, attempted_at: str, next_retry_at: int | None) -> bool:
+    """Count the next attempt before making it, only if nobody claimed it first (same sequence, same
+    attempts seen, still pending): duplicate queue messages never make two attempts at once. The next
+    retry time is set as if the attempt fails, so a crash in between keeps the schedule."""
+    try:
+        dynamodb.update_item(
+            keys.webhook_delivery(app_id, delivery.webhook_id, delivery.delivery_id),
+            Expression(
+                "SET attempts = :attempts, last_attempt_at = :at, next_retry_at = :next",
+                values={":attempts": delivery.attempts + 1, ":at": attempted_at, ":next": next_retry_at},
+            ),
+            condition=Expression(
+                "attempts = :seen AND #sequence = :sequence AND #status = :pending",
+                {"#sequence": "sequence", "#status": "status"},
+                {":seen": delivery.attempts, ":sequence": delivery.sequence, ":pending": "pending"},
+            ),
+        )
+    except ConditionFailed:
+        return False
+    return True
+
+
+def record_result(
+    app_id: str,
+    delivery: DeliveryRecord,
+    *,
+    status: DeliveryStatus,
+    status_code: int | None,
+    error: str | None,
+    next_retry_at: int | None,
+    history_limit: int,
+) -> None:
+    """The outcome of the attempt ``claim_attempt`` counted (``delivery`` as it was before the claim);
+    nothing if a manual retry re-armed the delivery meanwhile."""
+    attempt = delivery.attempts + 1
+    entry = {"attempt": attempt, "at": delivery.last_attempt_at, "status_code": status_code, "error": error}
+    history = [*delivery.history, {k: v for k, v in entry.items() if v is not None}][-history_limit:]
+    try:
+        dynamodb.update_item(
+            keys.webhook_delivery(app_id, delivery.webhook_id, delivery.delivery_id),
+            Expression(
+                "SET #status = :status, history = :history, last_status_code = :code, last_error = :error, "
+                "next_retry_at = :next",
+                {"#status": "status"},
+                {":status": status, ":history": history, ":code": status_code, ":error": error, ":next": next_retry_at},
+            ),
+            condition=Expression(
+                "attempts = :attempt AND #sequence = :sequence",
+                {"#sequence": "sequence"},
+                {":attempt": attempt, ":sequence": delivery.sequence},
+            ),
+        )
+    except ConditionFailed:
+        return
+
+
+def rearm(app_id: str, webhook_id: str, delivery_id: str, now: int) -> DeliveryRecord | None:
+    """A manual retry: pending again under a new sequence (any message of the old one is dropped)."""
+    try:
+        item = dynamodb.update_item(
+            keys.webhook_delivery(app_id, webhook_id, delivery_id),
+            Expression(
+                "SET #status = :pending, #sequence = #sequence + :one, next_retry_at = :now",
+                {"#status": "status", "#sequence": "sequence"},
+                {":pending": "pending", ":one": 1, ":now": now},
+            ),
+            condition=Expression("attribute_exists(PK)"),
+        )
+    except ConditionFailed:
+        return None
+    return _delivery_from_item(item)
+
+
+def page_deliveries(
+    app_id: str, webhook_id: str, limit: int, cursor: str | None
+) -> tuple[list[DeliveryRecord], str | None]:
+    """Newest first (delivery ids sort by the time of their event)."""
+    items, next_cursor = pagination.page(
+        keys.webhook_deliveries_partition(app_id, webhook_id),
+        keys.WEBHOOK_DELIVERY_SK_PREFIX,
+        limit,
+        cursor,
+        newest_first=True,
+        consistent=True,
+    )
+    return [_delivery_from_item(item) for item in items], next_cursor

@@ -1,0 +1,68 @@
+"""Which committed item changes announce which events (pure: no store)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from shared.domain.outbox import ItemChange, event_id, events_of
+
+APP = "app_a"
+ENTRY: dict[str, Any] = {
+    "type": "ledger_entry",
+    "txn_id": "txn_1",
+    "source_id": "KMN@123",
+    "points": -250,
+    "balance_after": 750,
+    "reason": "reward_redemption",
+    "reward_id": "rew_1",
+    "created_at": "2026-01-01T00:00:00.000Z",
+}
+PROGRESS: dict[str, Any] = {
+    "type": "progress",
+    "source_id": "KMN@123",
+    "campaign_id": "camp_1",
+    "rule_id": "valr_1",
+    "status": "active",
+    "start_time": 100,
+    "end_time": 200,
+    "updated_at": "2026-01-01T00:00:00.000Z",
+}
+
+
+def test_a_debit_is_announced_as_points_debited() -> None:
+    (debited,) = events_of(ItemChange(APP, "INSERT", None, ENTRY))
+    assert (debited.type, debited.id) == ("points.debited", event_id(APP, "points.debited", "txn_1"))
+    assert debited.data["points"] == -250
+    assert debited.data["reward_id"] == "rew_1"
+    assert "campaign_id" not in debited.data
+
+
+def test_a_ledger_entry_is_announced_only_when_inserted() -> None:
+    assert events_of(ItemChange(APP, "MODIFY", ENTRY, ENTRY)) == []
+    assert events_of(ItemChange(APP, "REMOVE", ENTRY, None)) == []
+
+
+def test_a_window_is_announced_expired_only_on_the_transition() -> None:
+    expired = PROGRESS | {"status": "expired"}
+    (announced,) = events_of(ItemChange(APP, "MODIFY", PROGRESS, expired))
+    assert announced.type == "window.expired"
+    assert events_of(ItemChange(APP, "MODIFY", expired, expired | {"version": 9})) == []
+    assert events_of(ItemChange(APP, "MODIFY", PROGRESS, PROGRESS | {"counts": [1, 0]})) == []
+
+
+def test_a_completion_is_announced_once_whether_inserted_or_modified() -> None:
+    completed = PROGRESS | {
+        "status": "completed",
+        "completed_at": 150,
+        "reward": {"type": "coupon", "coupon_id": "coupm_1"},
+    }
+    (inserted,) = events_of(ItemChange(APP, "INSERT", None, completed))
+    (modified,) = events_of(ItemChange(APP, "MODIFY", PROGRESS, completed))
+    assert inserted == modified
+    assert inserted.data["reward"] == {"type": "coupon", "coupon_id": "coupm_1"}
+    assert events_of(ItemChange(APP, "MODIFY", completed, completed)) == []
+
+
+def test_items_without_a_translator_announce_nothing() -> None:
+    assert events_of(ItemChange(APP, "INSERT", None, {"type": "webhook_delivery"})) == []
+    assert events_of(ItemChange(APP, "INSERT", None, {"type": "referee_marker"})) == []
