@@ -1,8 +1,9 @@
 """The dashboard in a real browser: `rewards dev` as a subprocess (tests/e2e/runner.py), Debian's Chromium
 driven by Playwright, and every page checked for JavaScript errors (a CSP violation is one).
 
-All browser tests run on one xdist worker (``xdist_group``; `make test` uses ``--dist loadgroup``), so that
-one runner and one browser serve them all. Screenshots go to tests/browser/screenshots/ (git-ignored).
+All browser tests run on one xdist worker (each module's ``pytestmark`` names the group ``browser``;
+`make test` uses ``--dist loadgroup``), so that one runner and one browser serve them all.
+Screenshots go to tests/browser/screenshots/ (git-ignored).
 """
 
 from __future__ import annotations
@@ -33,7 +34,6 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
         if Path(str(item.fspath)).parent == Path(__file__).parent:
             item.add_marker(pytest.mark.browser)
-            item.add_marker(pytest.mark.xdist_group("browser"))
 
 
 @pytest.fixture(scope="session")

@@ -19,6 +19,8 @@ from tests.e2e.runner import HttpClient, LocalRunner
 NAVIGATION = ["Overview", "Campaigns", "Customers", "Rewards", "Coupons", "Webhooks", "Settings"]
 CREDENTIALS_KEY = "rewards.dashboard.credentials"
 
+pytestmark = pytest.mark.xdist_group("browser")
+
 
 def unique(prefix: str) -> str:
     return f"{prefix}_{uuid.uuid4().hex[:8]}"

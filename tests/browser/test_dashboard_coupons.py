@@ -6,10 +6,13 @@ from __future__ import annotations
 import uuid
 from pathlib import Path
 
+import pytest
 from playwright.sync_api import Page, expect
 
 from tests.browser.test_dashboard import field, go_to, sign_in
 from tests.e2e.runner import LocalRunner
+
+pytestmark = pytest.mark.xdist_group("browser")
 
 
 def test_a_pool_of_1000_codes_is_imported_from_a_csv_file(page: Page, runner: LocalRunner, tmp_path: Path) -> None:
