@@ -29,8 +29,8 @@ PYTEST_ARGS ?=
 .PHONY: help install dev test test-fast e2e lint format openapi client build bench fuzz clean python
 
 help:
-	@echo "make dev      the API on http://127.0.0.1:3000 over an embedded DynamoDB (PORT, DDB_PORT to change)"
-	@echo "make test     unit, integration and end-to-end tests (CI profile of fuzzing included)"
+	@echo "make dev      the API and the dashboard (/dashboard) on http://127.0.0.1:3000 over an embedded DynamoDB"
+	@echo "make test     unit, integration, end-to-end and browser tests (CI profile of fuzzing included)"
 	@echo "make e2e      end-to-end tests: a local runner, or a deployed stage given E2E_BASE_URL, E2E_API_KEY, E2E_SECRET_KEY"
 	@echo "make lint     ruff, mypy, cfn-lint, sam validate --lint, checkov, OpenAPI freshness"
 	@echo "make build    sam build, with checked-hash bytecode for every module"
@@ -38,6 +38,15 @@ help:
 	@echo "make client   a typed Python client generated from openapi.json (openapi-python-client)"
 	@echo "make fuzz     schemathesis against the OpenAPI spec, >= 300 cases per operation"
 	@echo "make python   the python3.13 found (PATH first, then pyenv, uv, Homebrew, /usr/local, /usr/bin)"
+
+# The browser tests drive Debian's Chromium through Playwright (no browser download from Playwright's CDN).
+CHROMIUM := /usr/bin/chromium
+SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
+
+$(CHROMIUM):
+	@command -v apt-get >/dev/null || { echo "the browser tests need Debian's chromium at $(CHROMIUM)"; exit 1; }
+	$(SUDO) apt-get update -qq
+	DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends chromium
 
 $(BIN)/.installed: pyproject.toml shared/requirements.txt
 	@test -n "$(PY313)" || { echo "$(PY313_HINT)"; exit 1; }
@@ -67,8 +76,9 @@ python:
 dev: install
 	$(BIN)/rewards dev
 
-test: install
-	$(BIN)/pytest -n auto $(PYTEST_ARGS)
+# --dist loadgroup: the browser tests share one runner and one browser on one worker.
+test: install $(CHROMIUM)
+	$(BIN)/pytest -n auto --dist loadgroup $(PYTEST_ARGS)
 
 # Against a deployed stage: make e2e E2E_BASE_URL=https://<api>.execute-api.<region>.amazonaws.com/v1 \
 #   E2E_API_KEY=ak_... E2E_SECRET_KEY=sk_...  (tests that need the local runner itself are skipped)

@@ -391,6 +391,29 @@ def _check_segment_auth(world: World) -> list[Case]:
     return [Case("valid credentials")]
 
 
+# --- Stats: one query for every shard of a 30-day range, whatever the day's traffic.
+@route("GET", "/stats")
+def _get_stats(world: World) -> list[Case]:
+    return [
+        Case("the last 30 days (default)"),
+        Case("a 92-day range", lambda: Request(query={"from": "2026-01-01", "to": "2026-04-02"})),
+    ]
+
+
+# --- Dashboard: public static files (the world's credentials are sent and ignored); no table call.
+@route("GET", "/dashboard")
+def _dashboard_page(world: World) -> list[Case]:
+    return [Case("the page")]
+
+
+@route("GET", "/dashboard/{asset}")
+def _dashboard_asset(world: World) -> list[Case]:
+    return [
+        Case("the app script", lambda: Request(path_params={"asset": "app.js"})),
+        Case("the vendored library", lambda: Request(path_params={"asset": "preact-htm-3.1.1.mjs"})),
+    ]
+
+
 @route("POST", "/customers")
 def _identify_customer(world: World) -> list[Case]:
     existing = existing_customer(world)

@@ -290,7 +290,11 @@ def _dev(args: argparse.Namespace) -> int:
     outbox.create_resources(from_now=True)
     outbox.start()
     threading.Thread(target=server.serve_forever, daemon=True, name="api").start()
-    print(f"Rewards API on http://{args.host}:{args.port}  (Swagger UI: /swagger, spec: /openapi.json)")
+    print(
+        f"Rewards API on http://{args.host}:{args.port}  (Swagger UI: /swagger, spec: /openapi.json)",
+        f"Dashboard on http://{args.host}:{args.port}/dashboard  (sign in with the demo application's keys)",
+        sep="\n",
+    )
     print(f"Demo application: {json.dumps(demo)}")
     print(f"  curl -u {demo['api_key']}:{demo['secret_key']} http://{args.host}:{args.port}/customers/KMN@123")
     print("Webhooks are delivered from this runner: try `rewards webhooks listen --port 4000` (README: Domain events)")

@@ -16,7 +16,7 @@ from urllib.parse import unquote
 
 from rewards_cli import apigw
 from rewards_cli.lambdas import FunctionPool
-from rewards_cli.template import Template
+from rewards_cli.template import Function, Template
 from rewards_cli.usage_plans import Admission, UsagePlans
 
 _JSON = "application/json"
@@ -71,6 +71,8 @@ class LocalGateway:
             body=body,
             request_id=request_id,
         )
+        if route.public:  # Auth: {Authorizer: NONE, ApiKeyRequired: false}: neither authorizer nor usage plan
+            return self._invoke(function, event, context)
         policy = self._authorized_policy(method, path, event)
         if isinstance(policy, str):
             return self.gateway_response(policy, context)
@@ -79,6 +81,9 @@ class LocalGateway:
             "principalId": policy.get("principalId"),
             "integrationLatency": 0,
         }
+        return self._invoke(function, event, context)
+
+    def _invoke(self, function: Function, event: dict[str, Any], context: Mapping[str, str]) -> HttpResponse:
         try:
             result = self.pool.invoke(function, event)
         except Exception:

@@ -46,7 +46,19 @@ def build_spec() -> dict[str, Any]:
     _document_webhooks(parsed)
     _attach_examples(parsed)
     _drop_unreferenced_schemas(parsed)
+    _mark_public_routes(parsed)
     return parsed
+
+
+def _mark_public_routes(spec: dict[str, Any]) -> None:
+    """Routes the template serves without the authorizer (the dashboard's files) need no credentials,
+    so they never answer 401."""
+    for function in load().api_functions:
+        for route in function.routes:
+            if route.public:
+                operation = spec["paths"][route.path][route.method.lower()]
+                operation["security"] = []
+                operation["responses"].pop("401", None)
 
 
 def _operations(spec: dict[str, Any]) -> list[dict[str, Any]]:

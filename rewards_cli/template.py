@@ -42,6 +42,9 @@ class Route:
     method: str
     path: str
     pattern: re.Pattern[str]
+    # ``Auth: {Authorizer: NONE}`` on the event: the gateway serves it without the authorizer (the
+    # dashboard's static files, which a browser loads before anyone has signed in).
+    public: bool = False
 
     def match(self, method: str, path: str) -> dict[str, str] | None:
         if method.upper() != self.method:
@@ -115,9 +118,9 @@ class Template:
         return min(candidates, key=lambda found: len(found[2]), default=None)
 
 
-def _route(method: str, path: str) -> Route:
+def _route(method: str, path: str, public: bool = False) -> Route:
     regex = re.sub(r"\\\{(\w+)\\\}", r"(?P<\1>[^/]+)", re.escape(path))
-    return Route(method.upper(), path, re.compile(regex))
+    return Route(method.upper(), path, re.compile(regex), public)
 
 
 def _function_of(arn: dict[str, Any]) -> str:
@@ -142,7 +145,9 @@ def load(path: Path = TEMPLATE_PATH) -> Template:
         queue: str | None = None
         for event in props.get("Events", {}).values():
             if event["Type"] == "Api":
-                routes.append(_route(event["Properties"]["Method"], event["Properties"]["Path"]))
+                api_event = event["Properties"]
+                public = api_event.get("Auth", {}).get("Authorizer") == "NONE"
+                routes.append(_route(api_event["Method"], api_event["Path"], public))
             elif event["Type"] == "Schedule":
                 schedules.append(event["Properties"]["Schedule"])
             elif event["Type"] == "DynamoDB":

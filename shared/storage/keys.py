@@ -150,6 +150,36 @@ def redemption_request(app_id: str, source_id: str, request_key: str) -> dict[st
     return {PK: customer_partition(app_id, source_id), SK: f"REDEEM_REQUEST#{digest}"}
 
 
+# --- daily statistics (the dashboard's Overview) ---
+# Counters per application, day and shard. The stream consumer adds each announced change to one of
+# STATS_SHARDS items of its day (chosen by the event id), so a busy day's writes spread over that many
+# items instead of one hot item; GET /stats reads a range of days, every shard, in one query. A marker
+# per counted event (in the same transaction, expiring after the stream's retention) keeps a
+# redelivered stream record from counting twice; markers are sharded alike.
+STATS_SHARDS = 8
+
+
+def stats_partition(app_id: str) -> str:
+    return f"{tenant_prefix(app_id)}STATS"
+
+
+def stats_counter(app_id: str, day: str, shard: int) -> dict[str, str]:
+    return {PK: stats_partition(app_id), SK: f"DAY#{day}#SHARD#{shard:02d}"}
+
+
+def stats_day_range(first_day: str, last_day: str) -> tuple[str, str]:
+    """Sort key bounds covering every shard of the days from ``first_day`` to ``last_day`` inclusive."""
+    return f"DAY#{first_day}#", f"DAY#{last_day}#~"
+
+
+def stats_shard(event_id: str) -> int:
+    return zlib.crc32(event_id.encode()) % STATS_SHARDS
+
+
+def stats_counted(app_id: str, event_id: str) -> dict[str, str]:
+    return {PK: f"{tenant_prefix(app_id)}STATS#COUNTED#{stats_shard(event_id)}", SK: event_id}
+
+
 # --- coupons ---
 # Definitions of one application share a partition (listing reads it in pages); each code, fixed or
 # pooled, owns a registry item keyed by the code itself, which makes codes unique per application and

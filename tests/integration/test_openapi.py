@@ -51,15 +51,26 @@ def test_rewards_openapi_check_fails_on_a_stale_spec(
     assert "stale" in capsys.readouterr().err
 
 
-def test_it_is_openapi_31_with_http_basic_on_every_operation(committed: dict[str, Any]) -> None:
+def _public_routes() -> set[tuple[str, str]]:
+    return {(route.method.lower(), route.path) for f in load().api_functions for route in f.routes if route.public}
+
+
+def test_it_is_openapi_31_with_http_basic_on_every_operation_but_the_public_ones(committed: dict[str, Any]) -> None:
     assert re.fullmatch(r"3\.1\.\d+", committed["openapi"])
     assert committed["info"]["title"]
     assert committed["info"]["version"]
     assert committed["components"]["securitySchemes"] == {"basicAuth": {"type": "http", "scheme": "basic"}}
     assert committed["security"] == [{"basicAuth": []}]
+    public = _public_routes()
+    assert public == {("get", "/dashboard"), ("get", "/dashboard/{asset}")}, "only the dashboard's files are public"
     for path, item in committed["paths"].items():
         for method, operation in item.items():
-            if method in HTTP_METHODS:
+            if method not in HTTP_METHODS:
+                continue
+            if (method, path) in public:
+                assert operation["security"] == [], (method, path)
+                assert "401" not in operation["responses"], (method, path)
+            else:
                 assert operation.get("security", [{"basicAuth": []}]) == [{"basicAuth": []}], (method, path)
 
 

@@ -1,0 +1,1111 @@
+// The operator dashboard: a single page on Preact + htm (vendored, see preact-htm-3.1.1.LICENSE.txt).
+// It calls this same API with HTTP Basic (the application's API key and secret), which it keeps only in
+// this tab's sessionStorage. No inline script anywhere: the page's CSP forbids it.
+import { html, render, useState, useEffect, useCallback } from "./preact-htm-3.1.1.mjs";
+
+// Deployed, the dashboard is at <API URL>/<stage>/dashboard and the API at <API URL>/<stage>.
+export const API_BASE = location.pathname.replace(/\/dashboard(\/.*)?$/, "");
+const CREDENTIALS = "rewards.dashboard.credentials";
+
+export class ApiError extends Error {
+  constructor(status, body) {
+    super((body && body.message) || `HTTP ${status}`);
+    this.status = status;
+    this.body = body || {};
+  }
+  get text() {
+    const { message, details } = this.body;
+    return details && details !== message ? `${message || "Error"}: ${details}` : message || this.message;
+  }
+}
+
+function basic(apiKey, secretKey) {
+  const bytes = new TextEncoder().encode(`${apiKey}:${secretKey}`);
+  return "Basic " + btoa(String.fromCharCode(...bytes));
+}
+
+function loadCredentials() {
+  try {
+    return JSON.parse(sessionStorage.getItem(CREDENTIALS) || "null");
+  } catch {
+    return null;
+  }
+}
+
+// credentials: "omit" keeps the browser from ever showing its own Basic prompt on a 401 (the Fetch
+// standard prompts only for requests that include credentials); our Authorization header is still sent.
+async function request(credentials, method, path, body) {
+  const headers = { Authorization: basic(credentials.api_key, credentials.secret_key) };
+  if (body !== undefined) headers["Content-Type"] = "application/json";
+  const response = await fetch(API_BASE + path, {
+    method,
+    headers,
+    body: body === undefined ? undefined : JSON.stringify(body),
+    credentials: "omit",
+    cache: "no-store",
+  });
+  const text = await response.text();
+  let data = null;
+  try {
+    data = text ? JSON.parse(text) : null;
+  } catch {
+    data = { message: text.slice(0, 200) };
+  }
+  if (!response.ok) throw new ApiError(response.status, data);
+  return data;
+}
+
+const enc = encodeURIComponent;
+const fmtDate = (value) => (value ? new Date(typeof value === "number" ? value * 1000 : value).toLocaleString() : "—");
+const fmtNumber = (value) => (value === null || value === undefined ? "—" : Number(value).toLocaleString());
+
+function duration(seconds) {
+  if (seconds === null || seconds === undefined) return "";
+  const s = Math.max(0, Math.floor(seconds));
+  const d = Math.floor(s / 86400), h = Math.floor((s % 86400) / 3600), m = Math.floor((s % 3600) / 60);
+  return [d && `${d} d`, h && `${h} h`, `${m} min`].filter(Boolean).join(" ");
+}
+
+// ------------------------------------------------------------------------------------------ routing
+
+export const PAGES = [
+  ["overview", "Overview"],
+  ["campaigns", "Campaigns"],
+  ["customers", "Customers"],
+  ["rewards", "Rewards"],
+  ["coupons", "Coupons"],
+  ["webhooks", "Webhooks"],
+  ["settings", "Settings"],
+];
+
+function currentRoute() {
+  const [page, ...rest] = location.hash.replace(/^#\/?/, "").split("/");
+  return { page: PAGES.some(([id]) => id === page) ? page : "overview", arg: rest.map(decodeURIComponent).join("/") };
+}
+
+function useRoute() {
+  const [route, setRoute] = useState(currentRoute());
+  useEffect(() => {
+    const changed = () => setRoute(currentRoute());
+    addEventListener("hashchange", changed);
+    changed(); // a hash change between the first render and this effect would be missed otherwise
+    return () => removeEventListener("hashchange", changed);
+  }, []);
+  return route;
+}
+
+// A loader for one or more API reads: { data, error, loading, reload }.
+function useApi(api, paths, deps) {
+  const [state, setState] = useState({ loading: true });
+  const [tick, setTick] = useState(0);
+  useEffect(() => {
+    let live = true;
+    setState((previous) => ({ ...previous, loading: true }));
+    Promise.all(paths.map((path) => (path ? api("GET", path) : Promise.resolve(null))))
+      .then((data) => live && setState({ data, loading: false }))
+      .catch((error) => live && setState({ error, loading: false }));
+    return () => {
+      live = false;
+    };
+  }, [...deps, tick]);
+  return { ...state, reload: () => setTick((t) => t + 1) };
+}
+
+// ------------------------------------------------------------------------------------------ widgets
+
+function ErrorBox({ error }) {
+  if (!error) return null;
+  return html`<div class="alert" role="alert">${error instanceof ApiError ? error.text : String(error.message || error)}</div>`;
+}
+
+function Notice({ children }) {
+  return children ? html`<div class="notice" role="status">${children}</div>` : null;
+}
+
+// Errors the API names by field ("rules.0.actions.0.target: …", "campaign_name is required") are shown
+// next to the field whose name is that path, or the nearest enclosing one; the rest above the form.
+export function fieldErrors(error) {
+  if (!(error instanceof ApiError) || error.status !== 400 || !error.body.details) return {};
+  const found = {};
+  for (const part of String(error.body.details).split("; ")) {
+    const match = part.match(/^([\w.]+?)(?::\s+|\s+(?=is |must |are ))(.*)$/);
+    const path = match ? match[1] : "_form";
+    (found[path] = found[path] || []).push(part);
+  }
+  return found;
+}
+
+function errorFor(errors, name, known) {
+  const messages = [];
+  for (const [path, list] of Object.entries(errors)) {
+    let target = path;
+    while (target && !known.has(target)) target = target.includes(".") ? target.slice(0, target.lastIndexOf(".")) : "";
+    if ((target || "_form") === name) messages.push(...list);
+  }
+  return messages.length ? messages.join("; ") : null;
+}
+
+function Field({ name, label, value, onInput, errors, known, type = "text", hint, options, required, ...rest }) {
+  known.add(name);
+  const id = `f-${name}`;
+  const message = errorFor(errors, name, known);
+  const described = [hint && `${id}-hint`, message && `${id}-error`].filter(Boolean).join(" ") || undefined;
+  const common = { id, name, "aria-invalid": message ? "true" : undefined, "aria-describedby": described, required, ...rest };
+  const control = options
+    ? html`<select ...${common} value=${value} onChange=${(e) => onInput(e.target.value)}>
+        ${options.map(([v, text]) => html`<option value=${v}>${text}</option>`)}
+      </select>`
+    : html`<input ...${common} type=${type} value=${value} onInput=${(e) => onInput(e.target.value)} />`;
+  return html`<div>
+    <label for=${id}>${label}</label>${control}
+    ${hint && html`<p class="hint" id=${`${id}-hint`}>${hint}</p>`}
+    ${message && html`<p class="field-error" id=${`${id}-error`}>${message}</p>`}
+  </div>`;
+}
+
+function Pager({ page, onNext, onPrevious, label }) {
+  return html`<div class="actions" role="group" aria-label=${label}>
+    <button class="secondary" disabled=${!page.previous} onClick=${onPrevious}>Previous page</button>
+    <button class="secondary" disabled=${!page.next} onClick=${onNext}>Next page</button>
+  </div>`;
+}
+
+// Cursor pagination: a stack of the cursors of the pages before this one.
+function usePages() {
+  const [cursors, setCursors] = useState([null]);
+  const cursor = cursors[cursors.length - 1];
+  return {
+    cursor,
+    reset: () => setCursors([null]),
+    controls: (list) => ({
+      page: { previous: cursors.length > 1, next: Boolean(list && list.has_more && list.next_cursor) },
+      onNext: () => setCursors([...cursors, list.next_cursor]),
+      onPrevious: () => setCursors(cursors.slice(0, -1)),
+    }),
+  };
+}
+
+export function ProgressBar({ label, percent, detail }) {
+  const value = Math.max(0, Math.min(100, Number(percent) || 0));
+  return html`<div class="progress">
+    <div class="label"><span>${label}</span><span>${value}%${detail ? ` · ${detail}` : ""}</span></div>
+    <div class="bar" role="progressbar" aria-label=${label} aria-valuemin="0" aria-valuemax="100" aria-valuenow=${value}
+      aria-valuetext=${`${value}%${detail ? `, ${detail}` : ""}`}>
+      <span style=${{ width: `${value}%` }}></span>
+    </div>
+  </div>`;
+}
+
+function StatusBadge({ status }) {
+  return html`<span class=${`status ${status}`}>${status}</span>`;
+}
+
+// ------------------------------------------------------------------------------------------ sign in
+
+function SignIn({ onSignedIn }) {
+  const [apiKey, setApiKey] = useState("");
+  const [secretKey, setSecretKey] = useState("");
+  const [error, setError] = useState(null);
+  const [busy, setBusy] = useState(false);
+  const submit = async (event) => {
+    event.preventDefault();
+    setBusy(true);
+    setError(null);
+    const credentials = { api_key: apiKey.trim(), secret_key: secretKey.trim() };
+    try {
+      const { app_id } = await request(credentials, "GET", "/events/segment/check-auth");
+      onSignedIn({ ...credentials, app_id });
+    } catch (failure) {
+      setError(failure);
+    } finally {
+      setBusy(false);
+    }
+  };
+  return html`<main id="main"><form class="card signin" onSubmit=${submit} aria-labelledby="signin-title">
+    <h1 id="signin-title">Rewards engine dashboard</h1>
+    <p class="hint">Sign in with your application's API key and secret key.</p>
+    <label for="api-key">API key</label>
+    <input id="api-key" name="api_key" autocomplete="username" required value=${apiKey} onInput=${(e) => setApiKey(e.target.value)} />
+    <label for="secret-key">Secret key</label>
+    <input id="secret-key" name="secret_key" type="password" autocomplete="current-password" required value=${secretKey}
+      onInput=${(e) => setSecretKey(e.target.value)} />
+    <${ErrorBox} error=${error} />
+    <div class="actions"><button type="submit" disabled=${busy}>Sign in</button></div>
+  </form></main>`;
+}
+
+// ------------------------------------------------------------------------------------------ overview
+
+const STAT_SERIES = [
+  ["points_credited", "Points credited"],
+  ["points_debited", "Points debited"],
+  ["coupons_redeemed", "Coupons redeemed"],
+  ["rewards_redeemed", "Rewards redeemed"],
+  ["new_customers", "New customers"],
+];
+
+const isoDay = (date) => date.toISOString().slice(0, 10);
+
+function BarChart({ title, days, values }) {
+  const width = 600, height = 160, pad = 24;
+  const max = Math.max(1, ...values);
+  const step = (width - pad) / Math.max(1, values.length);
+  return html`<figure class="card chart" aria-hidden="true">
+    <figcaption><strong>${title}</strong> · total ${fmtNumber(values.reduce((a, b) => a + b, 0))}</figcaption>
+    <svg viewBox=${`0 0 ${width} ${height}`} role="presentation" focusable="false">
+      <line class="axis" x1=${pad} y1=${height - pad} x2=${width} y2=${height - pad} />
+      <text x="0" y="12">${fmtNumber(max)}</text>
+      ${values.map((value, i) => {
+        const h = ((height - 2 * pad) * value) / max;
+        return html`<rect class="bar-pos" x=${pad + i * step + 1} y=${height - pad - h} width=${Math.max(1, step - 2)} height=${h}>
+          <title>${days[i]}: ${value}</title></rect>`;
+      })}
+      <text x=${pad} y=${height - 6}>${days[0]}</text>
+      <text x=${width - 64} y=${height - 6}>${days[days.length - 1]}</text>
+    </svg>
+  </figure>`;
+}
+
+function Overview({ api }) {
+  const to = new Date();
+  const from = new Date(to.getTime() - 29 * 86400000);
+  const { data, error, loading, reload } = useApi(api, [`/stats?from=${isoDay(from)}&to=${isoDay(to)}`], []);
+  if (loading && !data) return html`<p>Loading statistics…</p>`;
+  if (error)
+    return html`<${ErrorBox} error=${error} />
+      ${error.status === 404 && html`<p>Daily statistics are not available on this deployment.</p>`}`;
+  const rows = data[0].days || data[0].data || [];
+  const days = rows.map((row) => row.date);
+  return html`<div class="actions"><button class="secondary" onClick=${reload}>Refresh</button></div>
+    <div class="charts">${STAT_SERIES.map(([key, title]) => html`<${BarChart} title=${title} days=${days} values=${rows.map((r) => Number(r[key] || 0))} />`)}</div>
+    <div class="table-wrap sr-only">
+      <table>
+        <caption>Daily figures, last 30 days</caption>
+        <thead><tr><th scope="col">Day</th>${STAT_SERIES.map(([, t]) => html`<th scope="col" class="num">${t}</th>`)}</tr></thead>
+        <tbody>${rows.map((row) => html`<tr><th scope="row">${row.date}</th>${STAT_SERIES.map(([k]) => html`<td class="num">${fmtNumber(row[k] || 0)}</td>`)}</tr>`)}</tbody>
+      </table>
+    </div>`;
+}
+
+// ------------------------------------------------------------------------------------------ campaigns
+
+const newCondition = () => ({ property: "", operator: "eq", value: "" });
+const newAction = () => ({ event_name: "", measure: "count", property: "", target: "1", conditions: [] });
+const newRule = () => ({ rule_name: "", action_type: "RTA", time_duration: "", beneficiary: "", reward_type: "points", reward_value: "100", actions: [newAction()] });
+
+// A condition's value as typed: JSON when it parses (numbers, true, ["a","b"]), else the text itself.
+function parseValue(text) {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return text;
+  }
+}
+
+export function campaignBody(form) {
+  return {
+    campaign_name: form.campaign_name,
+    campaign_type: form.campaign_type,
+    rules: form.rules.map((rule) => ({
+      rule_name: rule.rule_name,
+      action_type: rule.action_type,
+      ...(rule.action_type === "AWT" ? { time_duration: rule.time_duration === "" ? null : Number(rule.time_duration) } : {}),
+      ...(rule.beneficiary ? { beneficiary: rule.beneficiary } : {}),
+      actions: rule.actions.map((action) => ({
+        event_name: action.event_name,
+        measure: action.measure,
+        ...(action.measure === "sum" || action.property ? { property: action.property || null } : {}),
+        target: action.target === "" ? null : Number(action.target),
+        ...(action.conditions.length
+          ? { conditions: action.conditions.map((c) => ({ property: c.property, operator: c.operator, value: parseValue(c.value) })) }
+          : {}),
+      })),
+      reward:
+        rule.reward_type === "points"
+          ? { type: "points", points: rule.reward_value === "" ? null : Number(rule.reward_value) }
+          : { type: rule.reward_type, [`${rule.reward_type}_id`]: rule.reward_value },
+    })),
+  };
+}
+
+function CampaignForm({ api, onCreated }) {
+  const [form, setForm] = useState({ campaign_name: "", campaign_type: "loyalty", rules: [newRule()] });
+  const [error, setError] = useState(null);
+  const [busy, setBusy] = useState(false);
+  const known = new Set();
+  const errors = fieldErrors(error);
+  const set = (path, value) =>
+    setForm((previous) => {
+      const copy = structuredClone(previous);
+      const keys = path.split(".");
+      let node = copy;
+      for (const key of keys.slice(0, -1)) node = node[key];
+      node[keys[keys.length - 1]] = value;
+      return copy;
+    });
+  const field = (path, label, extra = {}) =>
+    html`<${Field} name=${extra.name || path} label=${label} value=${path.split(".").reduce((n, k) => n[k], form)}
+      onInput=${(v) => set(path, v)} errors=${errors} known=${known} ...${extra} />`;
+  const submit = async (event) => {
+    event.preventDefault();
+    setBusy(true);
+    try {
+      const created = await api("POST", "/campaigns", campaignBody(form));
+      setError(null);
+      setForm({ campaign_name: "", campaign_type: "loyalty", rules: [newRule()] });
+      onCreated(created);
+    } catch (failure) {
+      setError(failure);
+    } finally {
+      setBusy(false);
+    }
+  };
+  const body = html`
+    <h2 id="new-campaign">New campaign</h2>
+    <div class="row">
+      ${field("campaign_name", "Campaign name", { required: true })}
+      ${field("campaign_type", "Campaign type", { options: [["loyalty", "Loyalty"], ["referral", "Referral"]] })}
+    </div>
+    ${form.rules.map((rule, r) => html`<fieldset id=${`f-rules.${r}`}>
+      <legend>Rule ${r + 1}</legend>
+      <div class="row">
+        ${field(`rules.${r}.rule_name`, "Rule name", { required: true })}
+        ${field(`rules.${r}.action_type`, "Action type", { options: [["RTA", "RTA: real-time actions"], ["AWT", "AWT: actions within a time window"]] })}
+        ${rule.action_type === "AWT" &&
+        field(`rules.${r}.time_duration`, "Time window (seconds)", { type: "number", min: "1", hint: "Counted from the first action; 172800 = 2 days" })}
+        ${form.campaign_type === "referral" &&
+        field(`rules.${r}.beneficiary`, "Beneficiary", { options: [["", "—"], ["referrer", "Referrer"], ["referee", "Referee"]] })}
+      </div>
+      ${rule.actions.map((action, a) => html`<fieldset id=${`f-rules.${r}.actions.${a}`}>
+        <legend>Action ${a + 1} of rule ${r + 1}</legend>
+        <div class="row">
+          ${field(`rules.${r}.actions.${a}.event_name`, "Event name", { required: true })}
+          ${field(`rules.${r}.actions.${a}.measure`, "Measure", { options: [["count", "Count of events"], ["sum", "Sum of a property"]] })}
+          ${field(`rules.${r}.actions.${a}.property`, "Property (for sum)")}
+          ${field(`rules.${r}.actions.${a}.target`, "Target", { type: "number", step: "any" })}
+        </div>
+        ${action.conditions.map((condition, c) => html`<div class="row" role="group" aria-label=${`Condition ${c + 1}`}>
+          ${field(`rules.${r}.actions.${a}.conditions.${c}.property`, `Condition ${c + 1} property`)}
+          ${field(`rules.${r}.actions.${a}.conditions.${c}.operator`, "Operator", {
+            options: ["eq", "ne", "gt", "gte", "lt", "lte", "in", "not_in"].map((o) => [o, o]),
+          })}
+          ${field(`rules.${r}.actions.${a}.conditions.${c}.value`, "Value", { hint: 'JSON for numbers and lists: 200, ["a","b"]' })}
+          <div><button type="button" class="danger" onClick=${() => set(`rules.${r}.actions.${a}.conditions`, action.conditions.filter((_, i) => i !== c))}>Remove condition ${c + 1}</button></div>
+        </div>`)}
+        <div class="actions">
+          <button type="button" class="secondary" onClick=${() => set(`rules.${r}.actions.${a}.conditions`, [...action.conditions, newCondition()])}>Add condition</button>
+          ${rule.actions.length > 1 && html`<button type="button" class="danger" onClick=${() => set(`rules.${r}.actions`, rule.actions.filter((_, i) => i !== a))}>Remove action ${a + 1}</button>`}
+        </div>
+      </fieldset>`)}
+      <div class="row">
+        ${field(`rules.${r}.reward_type`, "Reward", { name: `rules.${r}.reward.type`, options: [["points", "Points"], ["coupon", "Coupon"], ["reward", "Reward from the catalog"]] })}
+        ${field(`rules.${r}.reward_value`, rule.reward_type === "points" ? "Points" : rule.reward_type === "coupon" ? "Coupon id" : "Reward id", {
+          name: `rules.${r}.reward`, // claims the reward's own errors ("rules.0.reward: points is required …")
+        })}
+      </div>
+      <div class="actions">
+        <button type="button" class="secondary" onClick=${() => set(`rules.${r}.actions`, [...rule.actions, newAction()])}>Add action</button>
+        ${form.rules.length > 1 && html`<button type="button" class="danger" onClick=${() => set("rules", form.rules.filter((_, i) => i !== r))}>Remove rule ${r + 1}</button>`}
+      </div>
+    </fieldset>`)}
+    <div class="actions">
+      <button type="button" class="secondary" onClick=${() => set("rules", [...form.rules, newRule()])}>Add rule</button>
+      <button type="submit" disabled=${busy}>Create campaign</button>
+    </div>`;
+  // Rendered after the fields, so that every field has claimed its own errors; the rest go on top.
+  const unplaced = error && (Object.keys(errors).length === 0 ? error.text : errorFor(errors, "_form", known));
+  return html`<form class="card" onSubmit=${submit} aria-labelledby="new-campaign" novalidate>
+    ${error && html`<div class="alert" role="alert">The campaign was not created${unplaced ? `: ${unplaced}` : ": see the fields marked below."}</div>`}
+    ${body}
+  </form>`;
+}
+
+function Campaigns({ api }) {
+  const pages = usePages();
+  const { data, error, reload } = useApi(api, [`/campaigns?limit=20${pages.cursor ? `&cursor=${enc(pages.cursor)}` : ""}`], [pages.cursor]);
+  const [notice, setNotice] = useState(null);
+  const [actionError, setActionError] = useState(null);
+  const act = async (campaign, method, body, done) => {
+    setActionError(null);
+    try {
+      await api(method, `/campaigns/${enc(campaign.campaign_id)}`, body);
+      setNotice(`${campaign.campaign_name}: ${done}`);
+      reload();
+    } catch (failure) {
+      setActionError(failure);
+    }
+  };
+  const list = data && data[0];
+  return html`
+    <${Notice}>${notice}<//>
+    <${ErrorBox} error=${error || actionError} />
+    <section class="card" aria-labelledby="campaign-list">
+      <h2 id="campaign-list">Campaigns</h2>
+      <div class="table-wrap"><table>
+        <thead><tr><th scope="col">Name</th><th scope="col">Type</th><th scope="col">Status</th><th scope="col">Rules</th><th scope="col">Created</th><th scope="col">Actions</th></tr></thead>
+        <tbody>${list && list.data.map((c) => html`<tr>
+          <th scope="row">${c.campaign_name}<br /><small>${c.campaign_id}</small></th>
+          <td>${c.campaign_type}</td><td><${StatusBadge} status=${c.status} /></td>
+          <td>${c.rules.map((rule) => html`<div>${rule.rule_name} (${rule.action_type})</div>`)}</td>
+          <td>${fmtDate(c.created_at)}</td>
+          <td><div class="actions">
+            ${c.status === "active" && html`<button class="secondary" onClick=${() => act(c, "PATCH", { status: "paused" }, "paused")} aria-label=${`Pause ${c.campaign_name}`}>Pause</button>`}
+            ${c.status === "paused" && html`<button class="secondary" onClick=${() => act(c, "PATCH", { status: "active" }, "activated")} aria-label=${`Activate ${c.campaign_name}`}>Activate</button>`}
+            ${c.status !== "archived" && html`<button class="danger" onClick=${() => act(c, "DELETE", undefined, "archived")} aria-label=${`Archive ${c.campaign_name}`}>Archive</button>`}
+          </div></td>
+        </tr>`)}</tbody>
+      </table></div>
+      ${list && list.data.length === 0 && html`<p>No campaigns yet.</p>`}
+      ${list && html`<${Pager} label="Campaign pages" ...${pages.controls(list)} />`}
+    </section>
+    <${CampaignForm} api=${api} onCreated=${(c) => { setNotice(`Campaign ${c.campaign_name} created (${c.campaign_id})`); pages.reset(); reload(); }} />`;
+}
+
+// ------------------------------------------------------------------------------------------ customers
+
+function Ledger({ api, sourceId, version }) {
+  const pages = usePages();
+  const path = `/customers/${enc(sourceId)}/transactions?limit=10${pages.cursor ? `&cursor=${enc(pages.cursor)}` : ""}`;
+  const { data, error } = useApi(api, [path], [sourceId, pages.cursor, version]);
+  const list = data && data[0];
+  return html`<section class="card" aria-labelledby="ledger">
+    <h2 id="ledger">Points ledger</h2>
+    <${ErrorBox} error=${error} />
+    ${list && html`<div class="table-wrap"><table>
+      <thead><tr><th scope="col">When</th><th scope="col" class="num">Points</th><th scope="col" class="num">Balance after</th><th scope="col">Reason</th><th scope="col">Source</th></tr></thead>
+      <tbody>${list.data.map((t) => html`<tr>
+        <td>${fmtDate(t.created_at)}</td><td class="num">${t.points > 0 ? `+${t.points}` : t.points}</td><td class="num">${fmtNumber(t.balance_after)}</td>
+        <td>${t.reason}${t.description ? ` · ${t.description}` : ""}</td>
+        <td>${[t.event_name, t.campaign_id, t.rule_id, t.reward_id].filter(Boolean).join(" · ")}</td>
+      </tr>`)}</tbody></table></div>
+      ${list.data.length === 0 && html`<p>No points have moved yet.</p>`}
+      <${Pager} label="Ledger pages" ...${pages.controls(list)} />`}
+  </section>`;
+}
+
+function Progress({ campaigns }) {
+  if (!campaigns.length) return html`<p>No active campaign rules.</p>`;
+  return campaigns.map((campaign) => html`<div>
+    <h3>${campaign.campaign_name}</h3>
+    ${campaign.rules.map((rule) => html`<div>
+      <h4>${rule.rule_name} <small>(${rule.action_type})</small></h4>
+      ${rule.actions.map((action) => {
+        const parts = [`${fmtNumber(action.current)} of ${fmtNumber(action.target)}`];
+        if (action.status === "completed") parts.push("completed");
+        if (rule.action_type === "AWT") {
+          if (action.expired) parts.push("window expired");
+          else if (action.time_left !== undefined && action.time_left !== null) parts.push(`${duration(action.time_left)} left`);
+          else parts.push(`window of ${duration(action.time_duration)} not started`);
+        }
+        return html`<${ProgressBar} label=${`${rule.rule_name}: ${action.event_name}`} percent=${action.progress} detail=${parts.join(", ")} />`;
+      })}
+    </div>`)}
+  </div>`);
+}
+
+// Shown when the API has the route (the rewards catalog and coupons may not be deployed).
+function CustomerRewards({ api, sourceId, version }) {
+  const { data, error } = useApi(api, [`/customers/${enc(sourceId)}/rewards?explain=true`], [sourceId, version]);
+  if (error && error.body.key === "not_found" && /No route/.test(error.body.details || "")) return null;
+  const rewards = data ? data[0].data : [];
+  return html`<section class="card" aria-labelledby="customer-rewards">
+    <h2 id="customer-rewards">Rewards</h2>
+    <${ErrorBox} error=${error} />
+    ${data && rewards.length === 0 && html`<p>No rewards in the catalog.</p>`}
+    ${rewards.length > 0 && html`<div class="table-wrap"><table>
+      <thead><tr><th scope="col">Reward</th><th scope="col" class="num">Points cost</th><th scope="col">Eligible</th><th scope="col">Why</th></tr></thead>
+      <tbody>${rewards.map((m) => html`<tr>
+        <th scope="row">${m.reward.name}</th><td class="num">${fmtNumber(m.points_cost)}</td><td>${m.eligible ? "yes" : "no"}</td>
+        <td><ul class="reasons">
+          ${m.eligible && html`<li>Eligible now${m.affordable ? "" : `, but ${fmtNumber(m.points_missing)} points short`}</li>`}
+          ${m.unavailable.map((reason) => html`<li>${reason}</li>`)}
+          ${!m.affordable && !m.eligible && html`<li>${fmtNumber(m.points_missing)} more points needed (balance ${fmtNumber(m.points_balance)})</li>`}
+          ${m.failed_conditions.map((c) => html`<li>${c.attribute} ${c.operator} ${c.required}: has ${c.actual} (${c.gap})</li>`)}
+        </ul></td>
+      </tr>`)}</tbody>
+    </table></div>`}
+  </section>`;
+}
+
+function CustomerCoupons({ api, sourceId, version }) {
+  const { list, error, pages, missing } = useList(api, `/customers/${enc(sourceId)}/coupons`, [sourceId, version]);
+  if (missing) return null;
+  return html`<section class="card" aria-labelledby="customer-coupons">
+    <h2 id="customer-coupons">Coupons</h2>
+    <${ErrorBox} error=${error} />
+    ${list && html`<div class="table-wrap"><table>
+      <thead><tr><th scope="col">Code</th><th scope="col">Coupon</th><th scope="col">Discount</th><th scope="col">State</th><th scope="col" class="num">Uses</th><th scope="col">Valid until</th></tr></thead>
+      <tbody>${list.data.map((c) => html`<tr><th scope="row">${c.coupon_code}</th><td>${c.name || c.coupon_id}</td><td>${describeDiscount(c.discount)}</td><td>${c.state}</td><td class="num">${c.uses}</td><td>${fmtDate(c.ends_at)}</td></tr>`)}</tbody>
+    </table></div>
+    ${list.data.length === 0 && html`<p>No coupons.</p>`}
+    <${Pager} label="Customer coupon pages" ...${pages.controls(list)} />`}
+  </section>`;
+}
+
+function CustomerProfile({ api, sourceId }) {
+  const [version, setVersion] = useState(0);
+  const { data, error, loading } = useApi(
+    api,
+    [`/customers/${enc(sourceId)}`, `/campaigns/reward-progress?source_id=${enc(sourceId)}`],
+    [sourceId, version],
+  );
+  if (loading && !data) return html`<p>Loading ${sourceId}…</p>`;
+  if (error) return html`<${ErrorBox} error=${error} />`;
+  const [customer, progress] = data;
+  return html`
+    <div class="actions"><button class="secondary" onClick=${() => setVersion((v) => v + 1)}>Refresh</button></div>
+    <section class="card" aria-labelledby="profile">
+      <h2 id="profile">${customer.name || customer.source_id}</h2>
+      <dl class="props">
+        <dt>Source ID</dt><dd>${customer.source_id}</dd>
+        <dt>Customer id</dt><dd>${customer.id}</dd>
+        <dt>Points balance</dt><dd><strong data-testid="balance">${fmtNumber(customer.points.balance)}</strong> (earned ${fmtNumber(customer.points.earned)}, redeemed ${fmtNumber(customer.points.redeemed)})</dd>
+        <dt>Email</dt><dd>${customer.email || "—"}</dd>
+        <dt>Phone</dt><dd>${customer.phone || "—"}</dd>
+        <dt>Tier</dt><dd>${customer.tier || "—"}</dd>
+        <dt>Tags</dt><dd>${customer.tags.join(", ") || "—"}</dd>
+        <dt>Referral code</dt><dd>${customer.referral_code || "—"}</dd>
+        <dt>Referred by</dt><dd>${customer.referred_by || "—"}</dd>
+        <dt>Enrolled</dt><dd>${fmtDate(customer.enrolled_at || customer.created_at)}</dd>
+      </dl>
+    </section>
+    <section class="card" aria-labelledby="progress"><h2 id="progress">Reward progress</h2><${Progress} campaigns=${progress} /></section>
+    <${Ledger} api=${api} sourceId=${sourceId} version=${version} />
+    <${CustomerRewards} api=${api} sourceId=${sourceId} version=${version} />
+    <${CustomerCoupons} api=${api} sourceId=${sourceId} version=${version} />`;
+}
+
+function Customers({ api, arg }) {
+  // Read from the field on submit (not mirrored in state), so that typing right after the page opens
+  // is never overwritten; the field starts from the customer in the URL.
+  const search = (event) => {
+    event.preventDefault();
+    const query = event.currentTarget.elements.source_id.value.trim();
+    if (query) location.hash = `#/customers/${enc(query)}`;
+  };
+  return html`
+    <form class="card" role="search" onSubmit=${search}>
+      <label for="source-id">Source ID</label>
+      <div class="row"><div><input id="source-id" name="source_id" defaultValue=${arg || ""} key=${arg || ""} /></div>
+      <div><button type="submit">Look up</button></div></div>
+      <p class="hint">The merchant's own customer id, e.g. KMN@123.</p>
+    </form>
+    ${arg ? html`<${CustomerProfile} api=${api} sourceId=${arg} key=${arg} />` : null}`;
+}
+
+// ------------------------------------------------------------------------------------------ forms
+
+// A flat form with the API's errors next to each field: { values, set, field, error, setError, known }.
+function useForm(initial) {
+  const [values, setValues] = useState(initial);
+  const [error, setError] = useState(null);
+  const known = new Set();
+  const errors = fieldErrors(error);
+  const set = (name, value) => setValues((previous) => ({ ...previous, [name]: value }));
+  const field = (name, label, extra = {}) =>
+    html`<${Field} name=${name} label=${label} value=${values[name] ?? ""} onInput=${(v) => set(name, v)} errors=${errors} known=${known} ...${extra} />`;
+  // Called after the fields have rendered: what none of them claimed.
+  const unplaced = () => error && (Object.keys(errors).length === 0 ? error.text : errorFor(errors, "_form", known));
+  return { values, setValues, set, field, error, setError, unplaced };
+}
+
+function FormAlert({ form, what }) {
+  if (!form.error) return null;
+  const rest = form.unplaced();
+  return html`<div class="alert" role="alert">${what} failed${rest ? `: ${rest}` : ": see the fields marked below."}</div>`;
+}
+
+const optional = (text) => (text === "" || text === undefined || text === null ? undefined : text);
+const optionalNumber = (text) => (optional(text) === undefined ? undefined : Number(text));
+const isoFromLocal = (text) => (optional(text) === undefined ? undefined : new Date(text).toISOString());
+
+// A list page's rows, with cursor pagination; null while the API has no such route (404 from the gateway).
+function useList(api, path, deps) {
+  const pages = usePages();
+  const joiner = path.includes("?") ? "&" : "?";
+  const loaded = useApi(api, [`${path}${joiner}limit=20${pages.cursor ? `&cursor=${enc(pages.cursor)}` : ""}`], [...deps, pages.cursor]);
+  const list = loaded.data && loaded.data[0];
+  return { ...loaded, list, pages, missing: loaded.error instanceof ApiError && loaded.error.body.key === "not_found" && /No route/.test(loaded.error.body.details || "") };
+}
+
+// ------------------------------------------------------------------------------------------ coupons
+
+const IMPORT_CHUNK = 500;
+
+// Codes from a CSV or text file: the first cell of every line, a header line ("code", "coupon_code")
+// skipped, duplicates dropped (codes match case-insensitively, as the API compares them).
+export function codesFromFile(text) {
+  const seen = new Set();
+  const codes = [];
+  for (const line of text.split(/\r?\n/)) {
+    const cell = line.split(/[,;\t]/)[0].trim().replace(/^"(.*)"$/, "$1").trim();
+    if (!cell || /^(coupon_)?codes?$/i.test(cell) || seen.has(cell.toUpperCase())) continue;
+    seen.add(cell.toUpperCase());
+    codes.push(cell);
+  }
+  return codes;
+}
+
+function describeDiscount(d) {
+  if (!d) return "—";
+  if (d.type === "percent") return `${d.value}%${d.max_discount ? ` (max ${d.max_discount})` : ""}`;
+  if (d.type === "free_shipping") return "free shipping";
+  return `${fmtNumber(d.value)} off`;
+}
+
+function CodeImport({ api, coupon, onDone }) {
+  const [progress, setProgress] = useState(null);
+  const [error, setError] = useState(null);
+  const importFile = async (event) => {
+    const file = event.target.files[0];
+    if (!file) return;
+    setError(null);
+    const codes = codesFromFile(await file.text());
+    const totals = { sent: 0, created: 0, already: 0, total: codes.length };
+    setProgress({ ...totals });
+    try {
+      for (let start = 0; start < codes.length; start += IMPORT_CHUNK) {
+        const chunk = codes.slice(start, start + IMPORT_CHUNK);
+        const result = await api("POST", `/coupons/${enc(coupon.coupon_id)}/codes`, { codes: chunk });
+        totals.sent += chunk.length;
+        totals.created += result.created;
+        totals.already += result.already_in_pool;
+        setProgress({ ...totals, counts: result.codes });
+      }
+      onDone();
+    } catch (failure) {
+      setError(failure);
+    }
+    event.target.value = "";
+  };
+  return html`<div>
+    <label for="code-file">Import codes from a CSV or text file</label>
+    <input id="code-file" type="file" accept=".csv,.txt,text/csv,text/plain" onChange=${importFile} aria-describedby="code-file-hint" />
+    <p class="hint" id="code-file-hint">One code per line (the first column of a CSV); sent ${IMPORT_CHUNK} at a time.</p>
+    ${progress && html`<div>
+      <progress max=${progress.total || 1} value=${progress.sent} aria-label="Import progress"></progress>
+      <p role="status" data-testid="import-status">Sent ${fmtNumber(progress.sent)} of ${fmtNumber(progress.total)} codes: ${fmtNumber(progress.created)} added, ${fmtNumber(progress.already)} already in the pool${progress.sent === progress.total ? ". Done." : "…"}</p>
+    </div>`}
+    <${ErrorBox} error=${error} />
+  </div>`;
+}
+
+function CouponDetail({ api, couponId }) {
+  const [version, setVersion] = useState(0);
+  const { data, error } = useApi(api, [`/coupons/${enc(couponId)}`], [couponId, version]);
+  const redemptions = useList(api, `/coupons/${enc(couponId)}/redemptions`, [couponId, version]);
+  if (error) return html`<${ErrorBox} error=${error} />`;
+  if (!data) return html`<p>Loading…</p>`;
+  const coupon = data[0];
+  return html`<section class="card" aria-labelledby="coupon-detail">
+    <h2 id="coupon-detail">${coupon.name || coupon.coupon_code || coupon.coupon_id}</h2>
+    <dl class="props">
+      <dt>Coupon id</dt><dd>${coupon.coupon_id}</dd>
+      <dt>Code</dt><dd>${coupon.coupon_code || "a pool of codes"}</dd>
+      <dt>Discount</dt><dd>${describeDiscount(coupon.discount)}</dd>
+      <dt>Status</dt><dd><${StatusBadge} status=${coupon.status} /></dd>
+      <dt>Redeemed</dt><dd>${fmtNumber(coupon.redeemed)}${coupon.usage_limit ? ` of ${fmtNumber(coupon.usage_limit)}` : ""}</dd>
+      ${coupon.codes && html`<dt>Pool</dt><dd data-testid="pool-counts">${fmtNumber(coupon.codes.total)} codes: ${fmtNumber(coupon.codes.issued)} issued, ${fmtNumber(coupon.codes.redeemed)} redeemed, ${fmtNumber(coupon.codes.available)} available</dd>`}
+      <dt>Valid</dt><dd>${fmtDate(coupon.starts_at)} to ${fmtDate(coupon.ends_at)}</dd>
+    </dl>
+    ${!coupon.coupon_code && html`<${CodeImport} api=${api} coupon=${coupon} onDone=${() => setVersion((v) => v + 1)} />`}
+    <h3>Redemptions</h3>
+    <${ErrorBox} error=${redemptions.error} />
+    ${redemptions.list && html`<div class="table-wrap"><table>
+      <thead><tr><th scope="col">When</th><th scope="col">Code</th><th scope="col">Order</th><th scope="col">Customer</th><th scope="col" class="num">Discount</th><th scope="col">Status</th></tr></thead>
+      <tbody>${redemptions.list.data.map((r) => html`<tr><td>${fmtDate(r.created_at)}</td><td>${r.coupon_code}</td><td>${r.order_id}</td><td>${r.source_id}</td><td class="num">${fmtNumber(r.discount)}</td><td>${r.status}</td></tr>`)}</tbody>
+    </table></div>
+    ${redemptions.list.data.length === 0 && html`<p>No redemptions yet.</p>`}
+    <${Pager} label="Redemption pages" ...${redemptions.pages.controls(redemptions.list)} />`}
+  </section>`;
+}
+
+const NEW_COUPON = { coupon_code: "", name: "", type: "amount", value: "", max_discount: "", starts_at: "", ends_at: "", usage_limit: "", usage_limit_per_customer: "" };
+
+function CouponForm({ api, onCreated }) {
+  const form = useForm(NEW_COUPON);
+  const v = form.values;
+  const submit = async (event) => {
+    event.preventDefault();
+    const body = {
+      coupon_code: optional(v.coupon_code),
+      name: optional(v.name),
+      discount: { type: v.type, value: optionalNumber(v.value), max_discount: optionalNumber(v.max_discount) },
+      starts_at: isoFromLocal(v.starts_at),
+      ends_at: isoFromLocal(v.ends_at),
+      usage_limit: optionalNumber(v.usage_limit),
+      usage_limit_per_customer: optionalNumber(v.usage_limit_per_customer),
+    };
+    try {
+      const created = await api("POST", "/coupons", body);
+      form.setError(null);
+      form.setValues(NEW_COUPON);
+      onCreated(created);
+    } catch (failure) {
+      form.setError(failure);
+    }
+  };
+  const fields = html`<div class="row">
+      ${form.field("coupon_code", "Code", { hint: "Leave empty for a pool of codes imported from a file" })}
+      ${form.field("name", "Name")}
+    </div>
+    <div class="row">
+      ${form.field("type", "Discount type", { name: "discount.type", options: [["amount", "Amount off"], ["percent", "Percent off"], ["free_shipping", "Free shipping"]] })}
+      ${v.type !== "free_shipping" && form.field("value", "Discount value", { name: "discount.value", type: "number", step: "any" })}
+      ${v.type === "percent" && form.field("max_discount", "Maximum discount", { name: "discount.max_discount", type: "number", step: "any" })}
+    </div>
+    <div class="row">
+      ${form.field("starts_at", "Starts", { type: "datetime-local" })}
+      ${form.field("ends_at", "Ends", { type: "datetime-local" })}
+      ${form.field("usage_limit", "Usage limit", { type: "number", min: "1", hint: "Empty: unlimited" })}
+      ${form.field("usage_limit_per_customer", "Usage limit per customer", { type: "number", min: "1" })}
+    </div>`;
+  return html`<form class="card" onSubmit=${submit} aria-labelledby="new-coupon" novalidate>
+    <h2 id="new-coupon">New coupon</h2>
+    <${FormAlert} form=${form} what="Creating the coupon" />
+    ${fields}
+    <div class="actions"><button type="submit">Create coupon</button></div>
+  </form>`;
+}
+
+function Coupons({ api, arg }) {
+  const [version, setVersion] = useState(0);
+  const { list, error, pages, missing } = useList(api, "/coupons", [version]);
+  const [notice, setNotice] = useState(null);
+  const [actionError, setActionError] = useState(null);
+  if (missing) return html`<${Unavailable} what="Coupons" />`;
+  const setStatus = async (coupon, status) => {
+    setActionError(null);
+    try {
+      await api("PATCH", `/coupons/${enc(coupon.coupon_id)}`, { status });
+      setVersion((n) => n + 1);
+    } catch (failure) {
+      setActionError(failure);
+    }
+  };
+  return html`
+    <${Notice}>${notice}<//>
+    <${ErrorBox} error=${error || actionError} />
+    <section class="card" aria-labelledby="coupon-list">
+      <h2 id="coupon-list">Coupons</h2>
+      ${list && html`<div class="table-wrap"><table>
+        <thead><tr><th scope="col">Coupon</th><th scope="col">Discount</th><th scope="col">Status</th><th scope="col" class="num">Redeemed</th><th scope="col">Codes</th><th scope="col">Actions</th></tr></thead>
+        <tbody>${list.data.map((c) => {
+          const label = c.name || c.coupon_code || c.coupon_id;
+          return html`<tr>
+            <th scope="row"><a href=${`#/coupons/${enc(c.coupon_id)}`}>${label}</a><br /><small>${c.coupon_id}</small></th>
+            <td>${describeDiscount(c.discount)}</td><td><${StatusBadge} status=${c.status} /></td><td class="num">${fmtNumber(c.redeemed)}</td>
+            <td>${c.codes ? `${fmtNumber(c.codes.available)} of ${fmtNumber(c.codes.total)} available` : c.coupon_code}</td>
+            <td>${c.status === "active"
+              ? html`<button class="secondary" onClick=${() => setStatus(c, "disabled")} aria-label=${`Disable ${label}`}>Disable</button>`
+              : html`<button class="secondary" onClick=${() => setStatus(c, "active")} aria-label=${`Enable ${label}`}>Enable</button>`}</td>
+          </tr>`;
+        })}</tbody>
+      </table></div>
+      ${list.data.length === 0 && html`<p>No coupons yet.</p>`}
+      <${Pager} label="Coupon pages" ...${pages.controls(list)} />`}
+    </section>
+    ${arg && html`<${CouponDetail} api=${api} couponId=${arg} key=${arg} />`}
+    <${CouponForm} api=${api} onCreated=${(c) => { setNotice(`Coupon ${c.name || c.coupon_code || c.coupon_id} created (${c.coupon_id})`); pages.reset(); setVersion((n) => n + 1); location.hash = `#/coupons/${enc(c.coupon_id)}`; }} />`;
+}
+
+// ------------------------------------------------------------------------------------------ rewards
+
+const NEW_REWARD = { name: "", type: "MATERIAL", points_to_be_redeemed: "", stock: "", product_id: "", coupon_definition: "", exchange_ratio: "", points_ratio: "", brand: "", description: "" };
+
+function rewardBody(v, creating) {
+  const parameters =
+    v.type === "MATERIAL" ? { product: { id: v.product_id } }
+    : v.type === "CAMPAIGN" ? { campaign: { id: v.coupon_definition } }
+    : { coin: { exchange_ratio: optionalNumber(v.exchange_ratio), points_ratio: optionalNumber(v.points_ratio) } };
+  const body = {
+    name: v.name,
+    parameters,
+    points_to_be_redeemed: v.type === "COIN" ? undefined : optionalNumber(v.points_to_be_redeemed) ?? (creating ? undefined : null),
+    stock: v.type === "MATERIAL" ? optionalNumber(v.stock) ?? (creating ? undefined : null) : undefined,
+    brand: optional(v.brand),
+    attributes: optional(v.description) ? { description: v.description } : undefined,
+  };
+  return creating ? { ...body, type: v.type } : body;
+}
+
+function RewardForm({ api, editing, onSaved, onCancel }) {
+  const initial = editing
+    ? {
+        ...NEW_REWARD,
+        name: editing.name,
+        type: editing.type,
+        points_to_be_redeemed: editing.points_to_be_redeemed ?? "",
+        stock: editing.stock ?? "",
+        product_id: editing.parameters.product ? editing.parameters.product.id : "",
+        coupon_definition: editing.parameters.campaign ? editing.parameters.campaign.id : "",
+        exchange_ratio: editing.parameters.coin ? editing.parameters.coin.exchange_ratio : "",
+        points_ratio: editing.parameters.coin ? editing.parameters.coin.points_ratio : "",
+        brand: editing.brand || "",
+        description: (editing.attributes && editing.attributes.description) || "",
+      }
+    : NEW_REWARD;
+  const form = useForm(initial);
+  const v = form.values;
+  const submit = async (event) => {
+    event.preventDefault();
+    try {
+      const saved = editing
+        ? await api("PATCH", `/rewards/${enc(editing.id)}`, rewardBody(v, false))
+        : await api("POST", "/rewards", rewardBody(v, true));
+      form.setError(null);
+      onSaved(saved, Boolean(editing));
+    } catch (failure) {
+      form.setError(failure);
+    }
+  };
+  const fields = html`<div class="row">
+      ${form.field("name", "Reward name", { required: true })}
+      ${form.field("type", "Reward type", { options: [["MATERIAL", "Material (a product)"], ["CAMPAIGN", "Coupon from a pool"], ["COIN", "Coins for points"]], disabled: Boolean(editing) })}
+      ${form.field("brand", "Brand")}
+    </div>
+    <div class="row">
+      ${v.type === "MATERIAL" && form.field("product_id", "Product id", { name: "parameters.product.id" })}
+      ${v.type === "CAMPAIGN" && form.field("coupon_definition", "Coupon id (pool)", { name: "parameters.campaign.id" })}
+      ${v.type === "COIN" && form.field("exchange_ratio", "Value given", { name: "parameters.coin.exchange_ratio", type: "number", step: "any" })}
+      ${v.type === "COIN" && form.field("points_ratio", "For points", { name: "parameters.coin.points_ratio", type: "number", step: "any" })}
+      ${v.type !== "COIN" && form.field("points_to_be_redeemed", "Points cost", { type: "number", min: "0" })}
+      ${v.type === "MATERIAL" && form.field("stock", "Stock", { type: "number", min: "0", hint: "Empty: unlimited" })}
+    </div>
+    ${form.field("description", "Description", { name: "attributes.description" })}`;
+  return html`<form class="card" onSubmit=${submit} aria-labelledby="reward-form" novalidate>
+    <h2 id="reward-form">${editing ? `Edit ${editing.name}` : "New reward"}</h2>
+    <${FormAlert} form=${form} what=${editing ? "Saving the reward" : "Creating the reward"} />
+    ${fields}
+    <div class="actions">
+      <button type="submit">${editing ? "Save reward" : "Create reward"}</button>
+      ${editing && html`<button type="button" class="secondary" onClick=${onCancel}>Cancel</button>`}
+    </div>
+  </form>`;
+}
+
+function Rewards({ api }) {
+  const [filters, setFilters] = useState({ type: "", active: "" });
+  const [version, setVersion] = useState(0);
+  const [editing, setEditing] = useState(null);
+  const [notice, setNotice] = useState(null);
+  const [actionError, setActionError] = useState(null);
+  const query = [filters.type && `type=${filters.type}`, filters.active && `active=${filters.active}`].filter(Boolean).join("&");
+  const { list, error, pages, missing } = useList(api, `/rewards${query ? `?${query}` : ""}`, [query, version]);
+  if (missing) return html`<${Unavailable} what="Rewards" />`;
+  const setActive = async (reward, active) => {
+    setActionError(null);
+    try {
+      await api("PATCH", `/rewards/${enc(reward.id)}`, { is_active: active });
+      setVersion((n) => n + 1);
+    } catch (failure) {
+      setActionError(failure);
+    }
+  };
+  const filter = (name) => (e) => { pages.reset(); setFilters({ ...filters, [name]: e.target.value }); };
+  return html`
+    <${Notice}>${notice}<//>
+    <${ErrorBox} error=${error || actionError} />
+    <section class="card" aria-labelledby="reward-list">
+      <h2 id="reward-list">Rewards catalog</h2>
+      <div class="row" role="group" aria-label="Filters">
+        <div><label for="filter-type">Type</label><select id="filter-type" value=${filters.type} onChange=${filter("type")}>
+          <option value="">All types</option><option value="MATERIAL">Material</option><option value="CAMPAIGN">Coupon from a pool</option><option value="COIN">Coins</option></select></div>
+        <div><label for="filter-active">Status</label><select id="filter-active" value=${filters.active} onChange=${filter("active")}>
+          <option value="">Active and disabled</option><option value="true">Active</option><option value="false">Disabled</option></select></div>
+      </div>
+      ${list && html`<div class="table-wrap"><table>
+        <thead><tr><th scope="col">Reward</th><th scope="col">Type</th><th scope="col" class="num">Points</th><th scope="col" class="num">Stock</th><th scope="col" class="num">Redeemed</th><th scope="col">Status</th><th scope="col">Actions</th></tr></thead>
+        <tbody>${list.data.map((r) => html`<tr>
+          <th scope="row">${r.name}<br /><small>${r.id}</small></th><td>${r.type}</td>
+          <td class="num">${fmtNumber(r.points_to_be_redeemed)}</td><td class="num">${r.stock === null ? "unlimited" : fmtNumber(r.stock)}</td><td class="num">${fmtNumber(r.redeemed)}</td>
+          <td><${StatusBadge} status=${r.is_active ? "active" : "disabled"} /></td>
+          <td><div class="actions">
+            <button class="secondary" onClick=${() => setEditing(r)} aria-label=${`Edit ${r.name}`}>Edit</button>
+            ${r.is_active
+              ? html`<button class="danger" onClick=${() => setActive(r, false)} aria-label=${`Disable ${r.name}`}>Disable</button>`
+              : html`<button class="secondary" onClick=${() => setActive(r, true)} aria-label=${`Enable ${r.name}`}>Enable</button>`}
+          </div></td>
+        </tr>`)}</tbody>
+      </table></div>
+      ${list.data.length === 0 && html`<p>No rewards match.</p>`}
+      <${Pager} label="Reward pages" ...${pages.controls(list)} />`}
+    </section>
+    <${RewardForm} api=${api} editing=${editing} key=${editing ? editing.id : "new"} onCancel=${() => setEditing(null)}
+      onSaved=${(r, edited) => { setNotice(`Reward ${r.name} ${edited ? "saved" : "created"} (${r.id})`); setEditing(null); setVersion((n) => n + 1); }} />`;
+}
+
+// ------------------------------------------------------------------------------------------ webhooks
+
+const EVENT_TYPES = ["*", "customer.created", "points.credited", "points.debited", "rule.completed", "coupon.redeemed", "coupon.reverted", "reward.redeemed", "reward.redemption_cancelled", "window.expired"];
+
+function Deliveries({ api, webhookId }) {
+  const [version, setVersion] = useState(0);
+  const [actionError, setActionError] = useState(null);
+  const { list, error, pages } = useList(api, `/webhooks/${enc(webhookId)}/deliveries`, [webhookId, version]);
+  const retry = async (delivery) => {
+    setActionError(null);
+    try {
+      await api("POST", `/webhooks/${enc(webhookId)}/deliveries/${enc(delivery.delivery_id)}/retry`);
+      setVersion((n) => n + 1);
+    } catch (failure) {
+      setActionError(failure);
+    }
+  };
+  return html`<section class="card" aria-labelledby="deliveries">
+    <h2 id="deliveries">Deliveries of ${webhookId}</h2>
+    <div class="actions"><button class="secondary" onClick=${() => setVersion((n) => n + 1)}>Refresh deliveries</button></div>
+    <${ErrorBox} error=${error || actionError} />
+    ${list && html`<div class="table-wrap"><table>
+      <thead><tr><th scope="col">Event</th><th scope="col">Status</th><th scope="col" class="num">Attempts</th><th scope="col">Last answer</th><th scope="col">Last attempt</th><th scope="col">Actions</th></tr></thead>
+      <tbody>${list.data.map((d) => html`<tr>
+        <td>${d.event_type}<br /><small>${d.event_id}</small></td><td>${d.status}</td><td class="num">${d.attempts}</td>
+        <td>${d.status_code ?? d.error ?? "—"}</td><td>${fmtDate(d.last_attempt_at)}</td>
+        <td>${d.status !== "delivered" && html`<button class="secondary" onClick=${() => retry(d)} aria-label=${`Retry ${d.delivery_id}`}>Retry</button>`}</td>
+      </tr>`)}</tbody>
+    </table></div>
+    ${list.data.length === 0 && html`<p>No deliveries yet.</p>`}
+    <${Pager} label="Delivery pages" ...${pages.controls(list)} />`}
+  </section>`;
+}
+
+function Webhooks({ api, arg }) {
+  const [version, setVersion] = useState(0);
+  const { list, error, pages, missing } = useList(api, "/webhooks", [version]);
+  const form = useForm({ url: "", description: "" });
+  const [events, setEvents] = useState(["*"]);
+  const [created, setCreated] = useState(null);
+  const [actionError, setActionError] = useState(null);
+  if (missing) return html`<${Unavailable} what="Webhooks" />`;
+  const submit = async (event) => {
+    event.preventDefault();
+    try {
+      const webhook = await api("POST", "/webhooks", { url: form.values.url, events, description: optional(form.values.description) });
+      form.setError(null);
+      form.setValues({ url: "", description: "" });
+      setCreated(webhook);
+      setVersion((n) => n + 1);
+    } catch (failure) {
+      form.setError(failure);
+    }
+  };
+  const remove = async (webhook) => {
+    setActionError(null);
+    try {
+      await api("DELETE", `/webhooks/${enc(webhook.webhook_id)}`);
+      setVersion((n) => n + 1);
+    } catch (failure) {
+      setActionError(failure);
+    }
+  };
+  const toggle = (type) => setEvents(events.includes(type) ? events.filter((t) => t !== type) : [...events, type]);
+  const fields = html`${form.field("url", "Endpoint URL", { type: "url", hint: "https, a public address" })}
+    ${form.field("description", "Description")}
+    <fieldset><legend>Events</legend>
+      ${EVENT_TYPES.map((type) => html`<label class="check"><input type="checkbox" checked=${events.includes(type)} onChange=${() => toggle(type)} /> ${type === "*" ? "every event (*)" : type}</label>`)}
+    </fieldset>`;
+  return html`
+    ${created && html`<div class="notice" role="status">
+      <p>Webhook ${created.webhook_id} registered. Its signing secret is shown only now: store it to verify the signatures.</p>
+      <p class="secret" data-testid="webhook-secret">${created.secret}</p>
+      <button class="secondary" onClick=${() => setCreated(null)}>I have stored the secret</button>
+    </div>`}
+    <${ErrorBox} error=${error || actionError} />
+    <section class="card" aria-labelledby="webhook-list">
+      <h2 id="webhook-list">Webhooks</h2>
+      ${list && html`<div class="table-wrap"><table>
+        <thead><tr><th scope="col">Endpoint</th><th scope="col">Events</th><th scope="col">Created</th><th scope="col">Actions</th></tr></thead>
+        <tbody>${list.data.map((w) => html`<tr>
+          <th scope="row">${w.url}<br /><small>${w.webhook_id}</small>${w.description ? html`<br />${w.description}` : ""}</th>
+          <td>${w.events.join(", ")}</td><td>${fmtDate(w.created_at)}</td>
+          <td><div class="actions">
+            <a href=${`#/webhooks/${enc(w.webhook_id)}`} aria-label=${`Deliveries of ${w.url}`}>Deliveries</a>
+            <button class="danger" onClick=${() => remove(w)} aria-label=${`Delete ${w.url}`}>Delete</button>
+          </div></td>
+        </tr>`)}</tbody>
+      </table></div>
+      ${list.data.length === 0 && html`<p>No webhooks yet.</p>`}
+      <${Pager} label="Webhook pages" ...${pages.controls(list)} />`}
+    </section>
+    ${arg && html`<${Deliveries} api=${api} webhookId=${arg} key=${arg} />`}
+    <form class="card" onSubmit=${submit} aria-labelledby="new-webhook" novalidate>
+      <h2 id="new-webhook">Register a webhook</h2>
+      <${FormAlert} form=${form} what="Registering the webhook" />
+      ${fields}
+      <div class="actions"><button type="submit">Register webhook</button></div>
+    </form>`;
+}
+
+// ------------------------------------------------------------------------------------------ settings
+
+function Settings({ credentials }) {
+  const apiUrl = location.origin + API_BASE;
+  return html`<section class="card" aria-labelledby="settings-title">
+    <h2 id="settings-title">Application</h2>
+    <dl class="props">
+      <dt>Application id</dt><dd data-testid="app-id">${credentials.app_id}</dd>
+      <dt>API key</dt><dd data-testid="api-key">${credentials.api_key}</dd>
+      <dt>Secret key</dt><dd>Never shown again: it was printed once when the application was created (<code>rewards create-app</code>).</dd>
+      <dt>API base URL</dt><dd data-testid="api-base-url">${apiUrl}</dd>
+      <dt>OpenAPI</dt><dd>${apiUrl}/openapi.json (local runner)</dd>
+    </dl>
+    <h3>Try it</h3>
+    <pre class="secret">curl -u ${credentials.api_key}:$SECRET_KEY ${apiUrl}/campaigns</pre>
+  </section>`;
+}
+
+function Unavailable({ what }) {
+  return html`<section class="card"><p>${what} are not available on this deployment yet.</p></section>`;
+}
+
+// ------------------------------------------------------------------------------------------ the shell
+
+const VIEWS = {
+  overview: Overview,
+  campaigns: Campaigns,
+  customers: Customers,
+  rewards: Rewards,
+  coupons: Coupons,
+  webhooks: Webhooks,
+  settings: Settings,
+};
+
+function Shell({ credentials, onSignOut }) {
+  const route = useRoute();
+  const api = useCallback((method, path, body) => request(credentials, method, path, body), [credentials]);
+  const title = PAGES.find(([id]) => id === route.page)[1];
+  useEffect(() => {
+    document.title = `${title} · Rewards engine dashboard`;
+  }, [title]);
+  const View = VIEWS[route.page];
+  return html`
+    <a class="skip" href="#main">Skip to content</a>
+    <header class="top">
+      <span class="brand">Rewards engine</span>
+      <nav aria-label="Dashboard"><ul>
+        ${PAGES.map(([id, label]) => html`<li><a href=${`#/${id}`} aria-current=${route.page === id ? "page" : undefined}>${label}</a></li>`)}
+      </ul></nav>
+      <button type="button" onClick=${onSignOut}>Sign out</button>
+    </header>
+    <main id="main" tabindex="-1">
+      <h1>${title}</h1>
+      <${View} api=${api} arg=${route.arg} credentials=${credentials} key=${route.page} />
+    </main>`;
+}
+
+function App() {
+  const [credentials, setCredentials] = useState(loadCredentials());
+  const signIn = (value) => {
+    sessionStorage.setItem(CREDENTIALS, JSON.stringify(value));
+    setCredentials(value);
+  };
+  const signOut = () => {
+    sessionStorage.removeItem(CREDENTIALS);
+    setCredentials(null);
+  };
+  return credentials ? html`<${Shell} credentials=${credentials} onSignOut=${signOut} />` : html`<${SignIn} onSignedIn=${signIn} />`;
+}
+
+const root = document.getElementById("app");
+root.replaceChildren(); // the "Loading…" placeholder of index.html
+render(html`<${App} />`, root);

@@ -1,0 +1,57 @@
+"""Daily statistics counters: sharded per day, each event counted once (see keys.py)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from shared.storage import dynamodb, keys
+from shared.storage.dynamodb import Expression, Put, TransactionCancelled, Update
+
+_NEW = Expression("attribute_not_exists(PK)")
+FIGURES = ("points_credited", "points_debited", "coupons_redeemed", "rewards_redeemed", "new_customers")
+
+
+@dataclass(frozen=True, slots=True)
+class DayFigures:
+    """One day's figures: one shard's as stored, or the day's total."""
+
+    day: str
+    figures: dict[str, int] = field(default_factory=dict)
+
+
+def add(app_id: str, event_id: str, day: str, increments: Mapping[str, int], expires_at: int) -> bool:
+    """Add one event's increments to its day; False when that event was counted before (a redelivery)."""
+    if not increments:
+        return False
+    names = {f"#f{i}": name for i, name in enumerate(increments)}
+    values = {f":v{i}": value for i, value in enumerate(increments.values())}
+    update = Expression("ADD " + ", ".join(f"#f{i} :v{i}" for i in range(len(increments))), names, values)
+    marker = {**keys.stats_counted(app_id, event_id), "type": "stats_counted", keys.TTL_ATTRIBUTE: expires_at}
+    counter = keys.stats_counter(app_id, day, keys.stats_shard(event_id))
+    try:
+        dynamodb.transact_write([Put(marker, _NEW), Update(counter, update)])
+    except TransactionCancelled as error:
+        if error.reasons[0] == "ConditionalCheckFailed":
+            return False
+        raise
+    return True
+
+
+def read(app_id: str, first_day: str, last_day: str) -> list[DayFigures]:
+    """Every shard of every day in the range (days with no counter have no item)."""
+    low, high = keys.stats_day_range(first_day, last_day)
+    condition = Expression(
+        "PK = :pk AND SK BETWEEN :low AND :high",
+        values={":pk": keys.stats_partition(app_id), ":low": low, ":high": high},
+    )
+    found: list[DayFigures] = []
+    start = None
+    while True:
+        page = dynamodb.query(condition, start_key=start)
+        found += [
+            DayFigures(str(item["SK"]).split("#")[1], {n: int(item.get(n, 0)) for n in FIGURES}) for item in page.items
+        ]
+        if page.last_key is None:
+            return found
+        start = page.last_key
