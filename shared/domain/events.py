@@ -30,18 +30,21 @@ from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
 from shared import clock
-from shared.domain import coupons, rules
+from shared.domain import coupons, points, rules
 from shared.domain.coupons import CouponGranted
 from shared.domain.customers import ensure_customer
 from shared.domain.grants import RewardGrant
+from shared.domain.points import lot_times
 from shared.domain.rules import ActionView, CampaignSpec, RuleProgress, RuleSpec
 from shared.errors import ServiceUnavailable, ValidationFailed
 from shared.ids import new_id, new_referral_code
 from shared.models.events import EventIn
 from shared.settings import get_settings
 from shared.storage import campaigns, progress
+from shared.storage.customers import PointsState
 from shared.storage.dynamodb import TransactAction
-from shared.storage.ledger import LedgerHead, Posting
+from shared.storage.ledger import Posting
+from shared.storage.points import PolicyRecord
 from shared.storage.progress import EventWrite, RefereeMark, RuleKey, RuleWrite, Snapshot, Wanted, WriteConflict
 
 # Consecutive lost races before answering 503; every won race starts the count again.
@@ -104,6 +107,8 @@ class GrantContext:
     rule: RuleSpec
     beneficiary: str
     event_name: str
+    event_ms: int  # the event's time: a points credit activates and expires counted from it
+    points_policy: Callable[[], PolicyRecord]  # the application's, read when first needed
 
 
 @dataclass(frozen=True, slots=True)
@@ -129,13 +134,18 @@ GrantWriter = Callable[[GrantContext], Grant | None]
 
 
 def _grant_points(context: GrantContext) -> Grant | None:
-    points = context.rule.reward.points or 0
+    reward = context.rule.reward
+    points = reward.points or 0
     if not points:
         return None
+    times = lot_times(context.points_policy(), context.event_ms, reward.expire_after_days, reward.pending_days)
     posting = Posting(
         txn_id=new_id("txn"),
         points=points,
         reason="rule_completion",
+        operation="credit",
+        activates_ms=times.activates_ms,
+        expires_ms=times.expires_ms,
         campaign_id=context.campaign.campaign_id,
         rule_id=context.rule.rule_id,
         event_name=context.event_name,
@@ -205,7 +215,8 @@ class _Ingestion:
         self.marker_expires_at = clock.now_epoch() + retention
         self.keyed = delivery_id is not None
         self.new_customer_ids: dict[str, str] = {}
-        self.heads: dict[str, LedgerHead] = {}
+        self.points: dict[str, PointsState] = {}
+        self._policy: PolicyRecord | None = None
         self.customer_created = False
         self.referrer: str | None = None
         self.existing: set[str] = set()  # customers whose profile exists (others are created with a code)
@@ -239,7 +250,7 @@ class _Ingestion:
         for owner in {self.source_id, self.referrer} - {None}:
             assert owner is not None
             found = snapshot.profiles.get(owner)
-            self.heads[owner] = found.ledger_head if found else LedgerHead()
+            self.points[owner] = found.points_state if found else PointsState.empty()
             self.new_customer_ids[owner] = new_id("cust")
         records = self._write_all(steps, snapshot)
         ordered = [records[key] for key in listed_keys if key in records]
@@ -251,6 +262,12 @@ class _Ingestion:
             [_change_from_record(r["change"]) for r in ordered],
             [GRANT_RECORD_TYPES[g.get("type", "points")](**g) for r in ordered for g in r["grants"]],
         )
+
+    def _points_policy(self) -> PolicyRecord:
+        """Read once per event, when a rule first credits points (other events pay nothing for it)."""
+        if self._policy is None:
+            self._policy = points.policy(self.app_id)
+        return self._policy
 
     def _applies(self, rule: RuleSpec) -> bool:
         if rule.beneficiary == "referrer":
@@ -279,9 +296,9 @@ class _Ingestion:
                 self.delivery_id,
                 self.marker_expires_at,
                 time.time_ns() // 1_000_000,
-                dict(self.heads),
+                dict(self.points),
                 self.new_customer_ids,
-                {owner: new_referral_code() for owner in self.heads if owner not in self.existing},
+                {owner: new_referral_code() for owner in self.points if owner not in self.existing},
             )
             planned = 0
             for campaign, rule in pending:
@@ -297,7 +314,7 @@ class _Ingestion:
                 pending = pending[planned:]
                 continue
             try:
-                self.heads = progress.write(write)
+                self.points = progress.write(write)
             except (WriteConflict, ServiceUnavailable) as error:
                 # Another event of this customer (or this very delivery) got there first, or the store
                 # failed after the SDK's retries (the write may have landed): re-read and plan again.
@@ -310,7 +327,7 @@ class _Ingestion:
                 self.existing |= set(snapshot.profiles)
                 for owner in wanted.profiles:
                     found = snapshot.profiles.get(owner)
-                    self.heads[owner] = found.ledger_head if found else LedgerHead()
+                    self.points[owner] = found.points_state if found else PointsState.empty()
                 time.sleep(random.uniform(0, min(0.2, 0.005 * 2**lost)))  # noqa: S311 - jitter, not crypto
                 continue
             lost = faults = 0
@@ -367,7 +384,17 @@ class _Ingestion:
         if after.status == "completed" and before.status != "completed":
             writer = GRANT_WRITERS.get(rule.reward.type)
             if writer is not None:
-                grant = writer(GrantContext(self.app_id, campaign, rule, owner, self.event.event_name))
+                grant = writer(
+                    GrantContext(
+                        self.app_id,
+                        campaign,
+                        rule,
+                        owner,
+                        self.event.event_name,
+                        self.timestamp * 1000,
+                        self._points_policy,
+                    )
+                )
             reward = {k: v for k, v in asdict(rule.reward).items() if v is not None}
             if grant is not None and grant.postings:
                 reward["transaction_id"] = grant.postings[0].txn_id

@@ -125,20 +125,29 @@ def _redeem_once(
     redemption_id = ids.redemption_id
     created_at = clock.iso_from_epoch_ms(now_ms)
     actions: list[TransactAction] = []
-    transaction_id = None
+    transaction_id = debit_lots = None
     if cost > 0:
         posting = Posting(
             txn_id=ids.transaction_id,
             points=-cost,
             reason="reward_redemption",
+            operation="debit",
             reward_id=reward.reward_id,
             description=f"Redeemed {reward.definition.name}",
             redemption_id=redemption_id,
             attributes=attributes or None,
         )
-        _, moved = points.debit(app_id, source_id, posting, snapshot.profile.ledger_head, now_ms, created_at)
+        try:
+            placed, moved = points.post(app_id, snapshot.profile, [posting], now_ms)
+        except points.InsufficientPoints as short:  # points expired between the check and now
+            raise RewardUnavailable(
+                "Insufficient points",
+                f"{short.needed - short.balance} more points needed: the balance is {short.balance}, "
+                f"the cost {short.needed}",
+            ) from short
         actions += moved
         transaction_id = ids.transaction_id
+        debit_lots = next(e.lots for e in placed.entries if e.txn_id == transaction_id)
     record = RedemptionRecord(
         redemption_id=redemption_id,
         source_id=source_id,
@@ -149,6 +158,7 @@ def _redeem_once(
         status="completed",
         created_at=created_at,
         transaction_id=transaction_id,
+        points_lots=debit_lots,
         product_id=reward.definition.parameters.product.id if reward.definition.parameters.product else None,
         amount=str(amount) if amount is not None else None,
         custom_transaction_attributes=attributes,
@@ -368,11 +378,13 @@ def _cancel_once(
             txn_id=refund_id,
             points=record.points,
             reason="redemption_cancelled",
+            operation="refund",
             reward_id=record.reward_id,
             description=f"Cancelled redemption of {record.reward_name}",
             redemption_id=redemption_id,
+            refund_lots=points.refund_lots(record.points_lots, record.points),
         )
-        _, moved = points.refund(app_id, source_id, posting, snapshot.profile.ledger_head, now_ms, now_iso)
+        _, moved = points.post(app_id, snapshot.profile, [posting], now_ms)
         actions += moved
     refund_transaction_id = refund_id if refunded else None
     actions += [

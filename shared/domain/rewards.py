@@ -221,7 +221,7 @@ def member_of(profile: CustomerRecord) -> eligibility.Member:
     return eligibility.Member(
         tags=frozenset(profile.tags),
         tier=profile.tier,
-        points_balance=profile.points_balance,
+        points_balance=profile.wallet.as_of(clock.now_epoch_ms()).balance,  # expired points never count
         enrolled_at_ms=eligibility.epoch_ms(profile.enrolled_at),
         attributes=profile.attributes,
     )

@@ -57,6 +57,9 @@ class RewardSpec:
     points: int | None = None
     coupon_id: str | None = None
     reward_id: str | None = None
+    # points: this rule's own points policy (None: the application's)
+    expire_after_days: int | None = None
+    pending_days: int | None = None
 
 
 @dataclass(frozen=True, slots=True)

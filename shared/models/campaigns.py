@@ -22,6 +22,7 @@ from shared.domain.rules import (
 )
 from shared.models.common import IsoDateTime, RequestModel, ResponseModel, ShortText
 from shared.models.limits import ByteBudget, NotBlank, Printable, check_value_fits_operator
+from shared.models.points import ExpireAfterDays, PendingDays
 
 # Event names as event pipelines send them (Segment's ``Order Completed``, ``page``): 1 to 128 printable
 # characters, spaces and punctuation included; never blank, never a control character.
@@ -74,12 +75,22 @@ class RewardIn(RequestModel):
     points: Annotated[int, Field(gt=0, le=10_000_000)] | None = None
     coupon_id: Annotated[str, StringConstraints(pattern=r"^coupm_[A-Za-z0-9]{21}$")] | None = None
     reward_id: Annotated[str, StringConstraints(pattern=r"^rew_[A-Za-z0-9]{21}$")] | None = None
+    expire_after_days: ExpireAfterDays | None = Field(
+        default=None,
+        description="Points rewards: days after the event until these points expire (default: the policy's)",
+    )
+    pending_days: PendingDays | None = Field(
+        default=None,
+        description="Points rewards: days after the event until these points can be spent (default: the policy's)",
+    )
 
     @model_validator(mode="after")
     def _fields_of_type(self) -> Self:
         wanted = {"points": "points", "coupon": "coupon_id", "reward": "reward_id"}[self.type]
         if getattr(self, wanted) is None:
             raise ValueError(f"{wanted} is required when type is {self.type}")
+        if self.type != "points" and (self.expire_after_days is not None or self.pending_days is not None):
+            raise ValueError("expire_after_days and pending_days apply only when type is points")
         return self
 
 
@@ -151,6 +162,8 @@ class CampaignCreate(RequestModel):
                     points=rule.reward.points,
                     coupon_id=rule.reward.coupon_id,
                     reward_id=rule.reward.reward_id,
+                    expire_after_days=rule.reward.expire_after_days,
+                    pending_days=rule.reward.pending_days,
                 ),
                 time_duration=rule.time_duration,
                 beneficiary=rule.beneficiary,
@@ -200,6 +213,8 @@ class RewardOut(ResponseModel):
     points: int | None = None
     coupon_id: str | None = None
     reward_id: str | None = None
+    expire_after_days: int | None = None
+    pending_days: int | None = None
 
 
 class RuleOut(ResponseModel):

@@ -6,10 +6,12 @@ from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, Field, StringConstraints, ValidationError, field_serializer
 
+from shared.clock import now_epoch_ms
 from shared.errors import ValidationFailed
 from shared.ids import normalize_referral_code
 from shared.models.common import IsoDateTime, Label, RequestModel, ResponseModel, ShortText, SourceId
 from shared.models.limits import ByteBudget, NotBlank, Printable, number_problem, text_problem
+from shared.models.points import EXPIRING_SHOWN, Points
 from shared.storage.customers import CustomerRecord
 
 Email = Annotated[str, StringConstraints(max_length=254, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$"), Printable]
@@ -119,12 +121,6 @@ class CustomerUpsert(RequestModel):
         return value.isoformat().replace("+00:00", "Z") if value else None
 
 
-class Points(ResponseModel):
-    balance: int
-    earned: int
-    redeemed: int
-
-
 class CustomerResponse(ResponseModel):
     object: Literal["customer"] = "customer"
     id: str = Field(description="The engine's customer id (cust_…)")
@@ -158,7 +154,7 @@ class CustomerResponse(ResponseModel):
             attributes=record.attributes,
             referred_by=record.referred_by,
             referral_code=record.referral_code,
-            points=Points(balance=record.points_balance, earned=record.points_earned, redeemed=record.points_redeemed),
+            points=Points.from_wallet(record.wallet.as_of(now_epoch_ms()), EXPIRING_SHOWN),
             created_at=record.created_at,
             updated_at=record.updated_at,
         )

@@ -4,17 +4,40 @@ from typing import Any, Literal
 
 from pydantic import Field
 
+from shared.clock import iso_from_epoch_ms
+from shared.lots import DAY_MS, NEVER, LotKey
 from shared.models.common import ResponseModel
 from shared.storage.ledger import LedgerEntry
+
+Reason = Literal[
+    "rule_completion", "reward_redemption", "redemption_cancelled", "adjustment", "reversal", "expiry", "activation"
+]
+
+
+class LotShare(ResponseModel):
+    points: int = Field(description="Added to this lot (positive) or taken from it (negative)")
+    expires_at: str | None = Field(description="When the lot's points expire (the end of a UTC day); null: never")
+    activates_at: str | None = Field(description="When a pending lot's points become spendable; null: already active")
+
+    @classmethod
+    def of(cls, encoded: str, points: int) -> "LotShare":
+        key = LotKey.decode(encoded)
+        return cls(
+            points=points,
+            expires_at=iso_from_epoch_ms(key.expires_day * DAY_MS) if key.expires_day != NEVER else None,
+            activates_at=iso_from_epoch_ms(key.activates_day * DAY_MS) if key.pending else None,
+        )
 
 
 class TransactionResponse(ResponseModel):
     object: Literal["transaction"] = "transaction"
     id: str
     source_id: str
-    points: int
+    points: int = Field(description="The change of the spendable balance")
     balance_after: int
-    reason: Literal["rule_completion", "reward_redemption", "redemption_cancelled", "adjustment"]
+    pending_points: int = Field(description="The change of the pending points (a pending credit, an activation)")
+    pending_after: int
+    reason: Reason
     campaign_id: str | None
     rule_id: str | None
     event_name: str | None
@@ -22,6 +45,11 @@ class TransactionResponse(ResponseModel):
     description: str | None
     redemption_id: str | None = Field(default=None, description="The red_ redemption that debited or refunded")
     attributes: dict[str, Any] | None = Field(default=None, description="A redemption's custom transaction attributes")
+    lots: list[LotShare] = Field(description="The lots this entry added to or took from, soonest expiry first")
+    shortfall: int = Field(
+        description="A reversal: what the balance could not give back (return policy within_balance)"
+    )
+    reverses: str | None = Field(description="A reversal: the txn_ id of the credit it takes back")
     created_at: str
 
     @classmethod
@@ -39,5 +67,15 @@ class TransactionResponse(ResponseModel):
             description=entry.description,
             redemption_id=entry.redemption_id,
             attributes=entry.attributes,
+            pending_points=entry.pending_points,
+            pending_after=entry.pending_after,
+            lots=[LotShare.of(k, p) for k, p in sorted((entry.lots or {}).items(), key=_by_expiry)],
+            shortfall=entry.shortfall,
+            reverses=entry.reverses,
             created_at=entry.created_at,
         )
+
+
+def _by_expiry(lot: tuple[str, int]) -> tuple[int, int]:
+    key = LotKey.decode(lot[0])
+    return (key.expires_day == NEVER, key.expires_day)

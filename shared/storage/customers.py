@@ -6,11 +6,24 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from shared.lots import DAY_MS, LotKey, Wallet
 from shared.storage import dynamodb, keys
 from shared.storage.dynamodb import Expression, Item, Put, TransactionCancelled, Update
 from shared.storage.ledger import LedgerHead
 
 PROFILE_FIELDS = ("name", "email", "phone", "tags", "enrolled_at", "tier", "brand", "attributes")
+
+
+@dataclass(frozen=True, slots=True)
+class PointsState:
+    """A profile's points: its wallet and its ledger head (as read, or once a write's entries are in)."""
+
+    wallet: Wallet
+    head: LedgerHead
+
+    @classmethod
+    def empty(cls) -> PointsState:
+        return cls(Wallet(), LedgerHead())
 
 
 @dataclass(slots=True)
@@ -35,10 +48,36 @@ class CustomerRecord:
     points_redeemed: int = 0
     ledger_sequence: int = 0
     ledger_ms: int = 0
+    points_pending: int = 0
+    points_expired: int = 0
+    points_debt: int = 0
+    lots: dict[str, int] = field(default_factory=dict)  # LotKey.encode() -> points
 
     @property
     def ledger_head(self) -> LedgerHead:
         return LedgerHead(self.points_balance, self.ledger_sequence, self.ledger_ms)
+
+    @property
+    def points_state(self) -> PointsState:
+        return PointsState(self.wallet, self.ledger_head)
+
+    @property
+    def wallet(self) -> Wallet:
+        """The points as lots. A profile credited before lots existed holds its balance as one
+        never-expiring active lot."""
+        lots = {LotKey.decode(text): points for text, points in self.lots.items()}
+        unlotted = self.points_balance + self.points_debt - sum(p for k, p in lots.items() if not k.pending)
+        if unlotted > 0:
+            lots[LotKey(0)] = lots.get(LotKey(0), 0) + unlotted
+        return Wallet(
+            lots=lots,
+            balance=self.points_balance,
+            pending=self.points_pending,
+            earned=self.points_earned,
+            redeemed=self.points_redeemed,
+            expired=self.points_expired,
+            debt=self.points_debt,
+        )
 
     @classmethod
     def from_item(cls, item: Item) -> CustomerRecord:
@@ -63,6 +102,10 @@ class CustomerRecord:
             points_redeemed=item.get("points_redeemed", 0),
             ledger_sequence=item.get("ledger_seq", 0),
             ledger_ms=item.get("ledger_ms", 0),
+            points_pending=item.get("points_pending", 0),
+            points_expired=item.get("points_expired", 0),
+            points_debt=item.get("points_debt", 0),
+            lots=item.get("lots") or {},
         )
 
 
@@ -98,19 +141,19 @@ def code_claim(app_id: str, code: str, source_id: str) -> Put:
 
 
 def creation_values(
-    source_id: str, new_customer_id: str, now: str, credit: int = 0, referral_code: str | None = None
+    source_id: str, new_customer_id: str, now: str, referral_code: str | None = None
 ) -> tuple[list[str], dict[str, Any]]:
-    """The SET clauses that make a profile exist without touching one that does, crediting ``credit``
-    points: shared by every writer that may be first to see a customer (upsert, event ingestion). A
-    writer that read no profile gives ``referral_code`` and claims it in the same transaction."""
+    """The SET clauses that make a profile exist without touching one that does: shared by every writer
+    that may be first to see a customer (upsert, event ingestion). A writer that read no profile gives
+    ``referral_code`` and claims it in the same transaction."""
     clauses = [
         "#type = :customer_type",
         "source_id = :source_id",
         "customer_id = if_not_exists(customer_id, :new_customer_id)",
         "created_at = if_not_exists(created_at, :now)",
         "updated_at = :now",
-        "points_balance = if_not_exists(points_balance, :zero) + :credit",
-        "points_earned = if_not_exists(points_earned, :zero) + :credit",
+        "points_balance = if_not_exists(points_balance, :zero)",
+        "points_earned = if_not_exists(points_earned, :zero)",
         "points_redeemed = if_not_exists(points_redeemed, :zero)",
     ]
     values = {
@@ -119,7 +162,6 @@ def creation_values(
         ":new_customer_id": new_customer_id,
         ":now": now,
         ":zero": 0,
-        ":credit": credit,
     }
     if referral_code is not None:
         clauses.append("referral_code = if_not_exists(referral_code, :referral_code)")
@@ -127,22 +169,62 @@ def creation_values(
     return clauses, values
 
 
+def points_update(app_id: str, source_id: str, after: PointsState) -> tuple[list[str], list[str], dict[str, Any]]:
+    """SET and REMOVE clauses (and values) that store ``after`` on the profile: counters, lots, ledger
+    head and the profile's place on the points-due index (where the scheduled job finds it). Written
+    whole: every writer of points conditions on the ledger head it read (``ledger_head_is``)."""
+    wallet, head = after.wallet, after.head
+    set_clauses = [
+        "points_balance = :points_balance",
+        "points_pending = :points_pending",
+        "points_earned = :points_earned",
+        "points_redeemed = :points_redeemed",
+        "points_expired = :points_expired",
+        "points_debt = :points_debt",
+        "lots = :lots",
+        "ledger_seq = :ledger_seq",
+        "ledger_ms = :ledger_ms",
+    ]
+    values: dict[str, Any] = {
+        ":points_balance": wallet.balance,
+        ":points_pending": wallet.pending,
+        ":points_earned": wallet.earned,
+        ":points_redeemed": wallet.redeemed,
+        ":points_expired": wallet.expired,
+        ":points_debt": wallet.debt,
+        ":lots": {key.encode(): points for key, points in wallet.lots.items()},
+        ":ledger_seq": head.sequence,
+        ":ledger_ms": head.last_ms,
+    }
+    due_day = wallet.next_due_day()
+    if due_day is None:
+        return set_clauses, [keys.DUE_PK, keys.DUE_SK], values
+    due = keys.points_due_entry(due_day * DAY_MS // 1000, keys.customer(app_id, source_id))
+    set_clauses += [f"{keys.DUE_PK} = :due_pk", f"{keys.DUE_SK} = :due_sk"]
+    values |= {":due_pk": due[keys.DUE_PK], ":due_sk": due[keys.DUE_SK]}
+    return set_clauses, [], values
+
+
 def touch(
+    app_id: str,
     source_id: str,
     new_customer_id: str,
     now: str,
-    credit: int = 0,
-    head: LedgerHead | None = None,
+    points: PointsState | None = None,
     referral_code: str | None = None,
 ) -> Expression:
-    """Create or touch the profile, crediting ``credit`` points; ``head``: the ledger head once this
-    write's entries are in (condition it with ``ledger_head_is`` on the head read); ``referral_code``:
-    the code of a profile this write creates (with ``code_claim`` in the same transaction)."""
-    clauses, values = creation_values(source_id, new_customer_id, now, credit, referral_code)
-    if head is not None:
-        clauses += ["ledger_seq = :ledger_seq", "ledger_ms = :ledger_ms"]
-        values |= {":ledger_seq": head.sequence, ":ledger_ms": head.last_ms}
-    return Expression("SET " + ", ".join(clauses), {"#type": "type"}, values)
+    """Create or touch the profile; ``points``: its points once this write's entries are in (condition
+    it with ``ledger_head_is`` on the head read); ``referral_code``: the code of a profile this write
+    creates (with ``code_claim`` in the same transaction)."""
+    clauses, values = creation_values(source_id, new_customer_id, now, referral_code)
+    remove: list[str] = []
+    if points is not None:
+        clauses = [c for c in clauses if not c.startswith("points_")]
+        points_set, remove, points_values = points_update(app_id, source_id, points)
+        clauses += points_set
+        values |= points_values
+    text = "SET " + ", ".join(clauses) + (" REMOVE " + ", ".join(remove) if remove else "")
+    return Expression(text, {"#type": "type"}, values)
 
 
 def ledger_head_is(expected: LedgerHead) -> Expression:

@@ -123,6 +123,36 @@ def due_entry(end_time: int, item_key: dict[str, str]) -> dict[str, str]:
     return {DUE_PK: due_shard_partition(shard), DUE_SK: f"{end_time:012d}#{item_key[PK]}|{item_key[SK]}"}
 
 
+# A customer whose points will activate or expire is on the same index, in its own shards, by the day
+# that happens (the profile carries the entry and every points write moves it): the scheduled points
+# job reads only customers with something due.
+POINTS_DUE_SHARDS = 16
+
+
+def points_due_shard_partition(shard: int) -> str:
+    return f"POINTSDUE#{shard:02d}"
+
+
+def points_due_entry(due_at: int, profile_key: dict[str, str]) -> dict[str, str]:
+    shard = zlib.crc32(f"{profile_key[PK]}|{profile_key[SK]}".encode()) % POINTS_DUE_SHARDS
+    return {DUE_PK: points_due_shard_partition(shard), DUE_SK: f"{due_at:012d}#{profile_key[PK]}"}
+
+
+# A ledger entry found by its txn_id, in its customer's partition (the ledger's own keys are ordered by
+# time): a credit a reversal may take back (and what was reversed of it), or an adjustment or reversal
+# whose request may be retried. One key read finds it.
+TRANSACTION_RECORD_SK_PREFIX = "TXNID#"
+
+
+def transaction_record(app_id: str, source_id: str, txn_id: str) -> dict[str, str]:
+    return {PK: customer_partition(app_id, source_id), SK: f"{TRANSACTION_RECORD_SK_PREFIX}{txn_id}"}
+
+
+# The application's points policy sits beside the application item.
+def points_policy(app_id: str) -> dict[str, str]:
+    return {PK: application(app_id)[PK], SK: "SETTINGS#POINTS"}
+
+
 # --- rewards catalog ---
 # Rewards of one application share a partition: a member's eligibility reads the whole catalog in one
 # query. A redemption lives in its customer's partition; its red_ id starts with its creation time
@@ -284,3 +314,12 @@ def app_id_of(partition_key: str) -> str | None:
         return None
     app_id, separator, _ = partition_key[len("APP#") :].partition("#")
     return app_id if separator else None
+
+
+def customer_of(partition_key: str) -> tuple[str, str] | None:
+    """``(app_id, source_id)`` of a customer partition, for the points job reading the points-due index."""
+    app_id = app_id_of(partition_key)
+    prefix = f"{tenant_prefix(app_id)}CUST#" if app_id else None
+    if prefix is None or not partition_key.startswith(prefix):
+        return None
+    return app_id, partition_key[len(prefix) :]  # type: ignore[return-value]

@@ -5,13 +5,20 @@ only if it is still the head read, so ``balance_after`` is exact and sort keys s
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
+from shared.lots import LotKey, Movement, ReturnPolicy
 from shared.storage import keys, pagination
 from shared.storage.dynamodb import Expression, Item, Put
 
-Reason = Literal["rule_completion", "reward_redemption", "redemption_cancelled", "adjustment"]
+Reason = Literal[
+    "rule_completion", "reward_redemption", "redemption_cancelled", "adjustment", "reversal", "expiry", "activation"
+]
+REASONS: tuple[Reason, ...] = Reason.__args__  # type: ignore[attr-defined]
+# What a posting does to the customer's lots (see shared/lots.py).
+Operation = Literal["credit", "debit", "refund", "reversal"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,11 +37,14 @@ class LedgerHead:
 
 @dataclass(frozen=True, slots=True)
 class Posting:
-    """An entry to write, before its place in the ledger (balance after, sequence, time) is known."""
+    """An entry to write, before its place in the ledger (balance after, sequence, time) is known.
+    ``points``: what is asked (positive for a credit or refund, negative for a debit or reversal); what
+    the entry records is what the lots gave (a reversal may fall short)."""
 
     txn_id: str
     points: int
     reason: Reason
+    operation: Operation
     campaign_id: str | None = None
     rule_id: str | None = None
     event_name: str | None = None
@@ -42,6 +52,18 @@ class Posting:
     description: str | None = None
     redemption_id: str | None = None
     attributes: dict[str, Any] | None = None  # a redemption's custom transaction attributes
+    # credits: when the points activate and expire, from the event's time and the points policy (None:
+    # at once, never); rounded up to a day boundary when placed
+    activates_ms: int | None = None
+    expires_ms: int | None = None
+    # refunds: the lots the refunded debit took from
+    refund_lots: Mapping[LotKey, int] = field(default_factory=dict)
+    # debits: what the points count as ("earned" for a correction that takes back what was earned)
+    counted_as: Literal["redeemed", "earned"] = "redeemed"
+    # reversals: the credit taken back, its lot, and the application's return policy
+    reverses: str | None = None
+    own_lot: LotKey | None = None
+    return_policy: ReturnPolicy = "within_balance"
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,14 +83,26 @@ class LedgerEntry:
     sequence: int | None = None  # None on entries written before sequences existed
     redemption_id: str | None = None
     attributes: dict[str, Any] | None = None
+    pending_points: int = 0  # the change of the pending points (a pending credit, an activation)
+    pending_after: int = 0
+    lots: dict[str, int] | None = None  # the lots added to (+) or taken from (-), by ``LotKey.encode()``
+    shortfall: int = 0  # a reversal: what the balance could not give back (return policy within_balance)
+    reverses: str | None = None  # a reversal: the credit's txn_id
 
 
-def entry(source_id: str, posting: Posting, head: LedgerHead, created_at: str) -> LedgerEntry:
-    """``posting`` as the entry that moved the ledger to ``head``."""
+def entry(
+    source_id: str,
+    posting: Posting,
+    head: LedgerHead,
+    created_at: str,
+    movement: Movement | None = None,
+    pending_after: int = 0,
+) -> LedgerEntry:
+    """``posting`` as the entry that moved the ledger to ``head``; ``movement``: what the lots gave."""
     return LedgerEntry(
         txn_id=posting.txn_id,
         source_id=source_id,
-        points=posting.points,
+        points=movement.points if movement else posting.points,
         balance_after=head.balance,
         reason=posting.reason,
         created_at=created_at,
@@ -81,6 +115,11 @@ def entry(source_id: str, posting: Posting, head: LedgerHead, created_at: str) -
         sequence=head.sequence,
         redemption_id=posting.redemption_id,
         attributes=posting.attributes,
+        pending_points=movement.pending_points if movement else 0,
+        pending_after=pending_after,
+        lots={key.encode(): points for key, points in movement.lots.items()} if movement else None,
+        shortfall=movement.shortfall if movement else 0,
+        reverses=posting.reverses,
     )
 
 
@@ -95,13 +134,15 @@ def put(app_id: str, entry: LedgerEntry) -> Put:
     )
 
 
-def _from_item(item: Item) -> LedgerEntry:
+def from_item(item: Item) -> LedgerEntry:
     fields = LedgerEntry.__dataclass_fields__
-    return LedgerEntry(**{name: item.get(name) for name in fields})  # type: ignore[arg-type]
+    return LedgerEntry(**{name: item[name] for name in fields if name in item})
 
 
-def page(app_id: str, source_id: str, limit: int, cursor: str | None) -> tuple[list[LedgerEntry], str | None]:
-    """Newest first."""
+def page(
+    app_id: str, source_id: str, limit: int, cursor: str | None, reason: Reason | None = None
+) -> tuple[list[LedgerEntry], str | None]:
+    """Newest first; ``reason``: only entries of that reason."""
     items, next_cursor = pagination.page(
         keys.customer_partition(app_id, source_id),
         keys.TRANSACTION_SK_PREFIX,
@@ -109,5 +150,6 @@ def page(app_id: str, source_id: str, limit: int, cursor: str | None) -> tuple[l
         cursor,
         newest_first=True,
         consistent=True,
+        filter_equals={"reason": reason} if reason else None,
     )
-    return [_from_item(item) for item in items], next_cursor
+    return [from_item(item) for item in items], next_cursor

@@ -15,10 +15,11 @@ from typing import Any
 
 from shared import clock
 from shared.domain.rules import RuleProgress, exact
-from shared.storage import customers, dynamodb, keys, ledger
-from shared.storage.customers import CustomerRecord
+from shared.storage import customers, dynamodb, keys, ledger, points
+from shared.storage.customers import CustomerRecord, PointsState
 from shared.storage.dynamodb import Expression, Item, Put, TransactAction, TransactionCancelled, Update
-from shared.storage.ledger import LedgerEntry, LedgerHead, Posting
+from shared.storage.ledger import Posting
+from shared.storage.points import SETTLEMENT_ENTRIES, Placed
 
 RuleKey = tuple[str, str]  # (campaign_id, rule_id)
 
@@ -193,7 +194,8 @@ class RuleWrite:
 
     @property
     def item_count(self) -> int:
-        return 2 + len(self.referees) + len(self.postings) + len(self.items)
+        # each posting: its ledger entry and its transaction record
+        return 2 + len(self.referees) + 2 * len(self.postings) + len(self.items)
 
 
 def _action_key(action: TransactAction) -> tuple[Any, ...]:
@@ -211,7 +213,7 @@ class EventWrite:
     delivery_id: str
     marker_expires_at: int
     now_ms: int
-    heads: Mapping[str, LedgerHead]  # the ledger head read, per customer this write may credit
+    points: Mapping[str, PointsState]  # the points read, per customer this write may credit
     new_customer_ids: Mapping[str, str]  # per customer: its cust_ id should this write create it
     # Customers no profile was read for: this write creates them, each with this referral code claimed.
     new_referral_codes: Mapping[str, str] = field(default_factory=dict)
@@ -224,7 +226,8 @@ class EventWrite:
     def add(self, rule: RuleWrite) -> bool:
         """Add ``rule`` if it fits in this transaction; False (and nothing added) when it does not."""
         owners = self._owners(rule)
-        profile_items = len(owners) + len(owners & set(self.new_referral_codes))
+        credited = {r.owner for r in [*self.rules, rule] if r.postings}
+        profile_items = len(owners) + len(owners & set(self.new_referral_codes)) + SETTLEMENT_ENTRIES * len(credited)
         item_count = sum(r.item_count for r in self.rules) + rule.item_count + profile_items
         extra_keys = {_action_key(action) for action in rule.items}
         if self.rules and (item_count > MAX_TRANSACTION_ITEMS or extra_keys & self._extra_keys):
@@ -235,26 +238,25 @@ class EventWrite:
         self._extra_keys |= extra_keys
         return True
 
-    def entries(self) -> tuple[dict[str, LedgerHead], list[LedgerEntry]]:
-        """The ledger heads once this write is in, and its entries, in order."""
-        heads = dict(self.heads)
-        entries: list[LedgerEntry] = []
+    def placements(self) -> dict[str, Placed]:
+        """Per customer credited: its points once this write is in, and its entries in order."""
+        postings: dict[str, list[Posting]] = {}
         for rule in self.rules:
-            for posting in rule.postings:
-                head = heads[rule.owner].after(posting.points, self.now_ms)
-                heads[rule.owner] = head
-                entries.append(ledger.entry(rule.owner, posting, head, clock.iso_from_epoch_ms(head.last_ms)))
-        return heads, entries
+            postings.setdefault(rule.owner, []).extend(rule.postings)
+        return {
+            owner: points.place(self.app_id, owner, self.points[owner], owned, self.now_ms)
+            for owner, owned in postings.items()
+            if owned
+        }
 
-    def actions(self) -> list[TransactAction]:
+    def actions(self, placements: Mapping[str, Placed]) -> list[TransactAction]:
+        """The transaction, with ``placements`` (``placements()``) of the customers it credits."""
         now_iso = clock.iso_from_epoch_ms(self.now_ms)
-        heads, entries = self.entries()
         actions: list[TransactAction] = []
         for owner in sorted(self._owners()):
-            credit = sum(entry.points for entry in entries if entry.source_id == owner)
-            moved = heads.get(owner) != self.heads.get(owner)
+            placed = placements.get(owner)
             code = self.new_referral_codes.get(owner)
-            condition = customers.ledger_head_is(self.heads[owner]) if moved else None
+            condition = customers.ledger_head_is(self.points[owner].head) if placed else None
             if code is not None:  # new: no profile may have appeared since read (which implies the head)
                 condition = _ABSENT
                 actions.append(customers.code_claim(self.app_id, code, owner))
@@ -262,7 +264,12 @@ class EventWrite:
                 Update(
                     keys.customer(self.app_id, owner),
                     customers.touch(
-                        owner, self.new_customer_ids[owner], now_iso, credit, heads[owner] if moved else None, code
+                        self.app_id,
+                        owner,
+                        self.new_customer_ids[owner],
+                        now_iso,
+                        placed.after if placed else None,
+                        code,
                     ),
                     condition=condition,
                 )
@@ -290,7 +297,9 @@ class EventWrite:
                 for mark in rule.referees
             )
             actions.extend(rule.items)
-        actions.extend(ledger.put(self.app_id, entry) for entry in entries)
+        for placed in placements.values():
+            actions.extend(ledger.put(self.app_id, entry) for entry in placed.entries)
+            actions.extend(placed.records)
         return actions
 
     def wanted(self) -> Wanted:
@@ -322,13 +331,14 @@ class WriteConflict(Exception):
     """A concurrent writer (another event of the customer, or this very delivery) got there first."""
 
 
-def write(event_write: EventWrite) -> dict[str, LedgerHead]:
-    """Apply one transaction of an event; the ledger heads after it."""
+def write(event_write: EventWrite) -> dict[str, PointsState]:
+    """Apply one transaction of an event; the points after it, per customer this write may credit."""
+    placed = event_write.placements()
     try:
-        dynamodb.transact_write(event_write.actions())
+        dynamodb.transact_write(event_write.actions(placed))
     except TransactionCancelled as error:
         raise WriteConflict from error
-    return event_write.entries()[0]
+    return {owner: placed[owner].after if owner in placed else state for owner, state in event_write.points.items()}
 
 
 def expire_window(item_key: Mapping[str, str], now: int, now_iso: str) -> bool:

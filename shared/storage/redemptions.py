@@ -26,6 +26,7 @@ class RedemptionRecord:
     status: Status
     created_at: str
     transaction_id: str | None = None  # the debit; None for free rewards and campaign grants
+    points_lots: dict[str, int] | None = None  # the lots the debit took from (LotKey.encode() -> -points)
     product_id: str | None = None
     coupon_id: str | None = None
     code: str | None = None

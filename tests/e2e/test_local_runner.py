@@ -122,7 +122,7 @@ def test_put_then_get_a_customer(http: HttpClient, demo_auth: str) -> None:
     customer = created.json()
     assert customer["id"].startswith("cust_")
     assert customer["source_id"] == source_id
-    assert customer["points"] == {"balance": 0, "earned": 0, "redeemed": 0}
+    assert customer["points"] == {"balance": 0, "earned": 0, "redeemed": 0, "pending": 0, "expired": 0, "expiring": []}
     assert fetched.status == 200
     assert fetched.json() == customer
     assert fetched.headers["x-request-id"] != created.headers["x-request-id"]

@@ -94,7 +94,14 @@ def test_seed_rta_example(api: ApiClient) -> None:
         }
     ]
     # no reward yet: rule 1 is half done
-    assert api.get("/customers/KMN@123").json()["points"] == {"balance": 0, "earned": 0, "redeemed": 0}
+    assert api.get("/customers/KMN@123").json()["points"] == {
+        "balance": 0,
+        "earned": 0,
+        "redeemed": 0,
+        "pending": 0,
+        "expired": 0,
+        "expiring": [],
+    }
 
 
 def test_completing_a_rule_credits_its_points_once(api: ApiClient) -> None:
@@ -108,7 +115,14 @@ def test_completing_a_rule_credits_its_points_once(api: ApiClient) -> None:
     again = api.post("/events", event("c1", "money_deposited", amount=1000)).json()
     assert again["rewards"] == []
     assert again["progress"] == []
-    assert api.get("/customers/c1").json()["points"] == {"balance": 100, "earned": 100, "redeemed": 0}
+    assert api.get("/customers/c1").json()["points"] == {
+        "balance": 100,
+        "earned": 100,
+        "redeemed": 0,
+        "pending": 0,
+        "expired": 0,
+        "expiring": [],
+    }
     ledger = api.get("/customers/c1/transactions").json()
     assert [(t["points"], t["balance_after"], t["reason"]) for t in ledger["data"]] == [(100, 100, "rule_completion")]
     assert ledger["data"][0]["id"] == rewards[0]["transaction_id"]

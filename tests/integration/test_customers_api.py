@@ -25,7 +25,7 @@ def test_put_creates_then_get_returns_the_profile_with_points(api: ApiClient) ->
     body = created.json()
     assert body["id"].startswith("cust_")
     assert len(body["id"]) == 26
-    assert body["points"] == {"balance": 0, "earned": 0, "redeemed": 0}
+    assert body["points"] == {"balance": 0, "earned": 0, "redeemed": 0, "pending": 0, "expired": 0, "expiring": []}
     # And GET returns the same profile
     fetched = api.get("/customers/KMN@123")
     assert fetched.status == 200

@@ -70,7 +70,14 @@ def test_redeeming_debits_the_ledger_with_the_attributes_and_takes_one_from_stoc
     assert (debit["points"], debit["balance_after"], debit["reason"]) == (-500, 700, "reward_redemption")
     assert (debit["reward_id"], debit["redemption_id"]) == (reward_id, redemption["id"])
     assert debit["attributes"] == {"source_of_redemption": "mobile app", "store_number": 12}
-    assert api.get(customer_path(kim)).json()["points"] == {"balance": 700, "earned": 1200, "redeemed": 500}
+    assert api.get(customer_path(kim)).json()["points"] == {
+        "balance": 700,
+        "earned": 1200,
+        "redeemed": 500,
+        "pending": 0,
+        "expired": 0,
+        "expiring": [],
+    }
     reward = api.get(f"/rewards/{reward_id}").json()
     assert (reward["stock"], reward["redeemed"]) == (2, 1)
     assert api.get(f"{customer_path(kim)}/rewards/redemptions").json()["data"] == [redemption]
@@ -152,7 +159,14 @@ def test_cancel_gives_points_and_stock_back_exactly_once(api: ApiClient, kim: st
     assert credit["id"] == body["refund_transaction_id"]
     assert (credit["points"], credit["balance_after"], credit["reason"]) == (500, 1200, "redemption_cancelled")
     assert credit["redemption_id"] == redemption["id"]
-    assert api.get(customer_path(kim)).json()["points"] == {"balance": 1200, "earned": 1200, "redeemed": 0}
+    assert api.get(customer_path(kim)).json()["points"] == {
+        "balance": 1200,
+        "earned": 1200,
+        "redeemed": 0,
+        "pending": 0,
+        "expired": 0,
+        "expiring": [],
+    }
     assert api.get(f"/rewards/{reward_id}").json()["redeemed"] == 0
     assert balance(api, kim) == ledger_sum(api, kim)
     # exactly once

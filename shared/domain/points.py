@@ -1,0 +1,245 @@
+"""Points that behave like money with a shelf life: the application's points policy, a customer's points
+as they stand now, customer-service adjustments, reversals of a credit, and the scheduled job that
+records activations and expiries. The arithmetic is ``shared/lots.py``; every write goes through
+``storage.points`` (one transaction, conditioned on the ledger head read).
+
+- Reads are right before any job runs: ``current`` settles the stored lots in memory, so expired
+  points never count and pending points count as active from their day.
+- An adjustment or reversal is written with a record keyed by its txn_id (``attribute_not_exists``):
+  a retry of a request whose write landed finds it and answers it, never applying it twice; the
+  route's Idempotency-Key makes a client's own retry a replay.
+- A reversal takes back at most what its credit gave, over any number of partial reversals: the
+  credit's record counts what was reversed, under a condition on the count read.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from shared import clock
+from shared.domain.customers import retries
+from shared.errors import Conflict, CustomerNotFound, NotFound, ServiceUnavailable, ValidationFailed
+from shared.ids import new_id
+from shared.lots import DAY_MS, Wallet
+from shared.models.points import PointsPolicyIn
+from shared.storage import dynamodb, keys, points
+from shared.storage.customers import CustomerRecord
+from shared.storage.dynamodb import TransactionCancelled
+from shared.storage.ledger import LedgerEntry, Posting
+from shared.storage.points import PolicyRecord
+
+BATCH_SIZE = 100
+
+
+class InsufficientBalance(Conflict):
+    def __init__(self, balance: int, needed: int) -> None:
+        super().__init__(
+            "Insufficient points",
+            f"points: the balance is {balance}, so at most {balance} can be debited, not {needed}",
+        )
+
+
+class TransactionNotFound(NotFound):
+    def __init__(self, txn_id: str) -> None:
+        super().__init__(f"Cannot find transaction with id {txn_id}")
+
+
+class NotReversible(Conflict):
+    """The transaction is not a credit, or nothing of it is left to take back."""
+
+
+# ------------------------------------------------------------------------------------------ reading
+
+
+def current(profile: CustomerRecord, now_ms: int | None = None) -> Wallet:
+    """The customer's points as they stand at ``now_ms``: activations and expiries applied."""
+    return profile.wallet.as_of(clock.now_epoch_ms() if now_ms is None else now_ms)
+
+
+# ------------------------------------------------------------------------------------------ policy
+
+
+def policy(app_id: str) -> PolicyRecord:
+    return points.get_policy(app_id)
+
+
+def set_policy(app_id: str, new: PointsPolicyIn) -> PolicyRecord:
+    """Replace the policy; it applies to credits made from now on."""
+    stored = PolicyRecord(new.expire_after_days, new.pending_days, new.return_policy, clock.now_iso())
+    points.put_policy(app_id, stored)
+    return stored
+
+
+@dataclass(frozen=True, slots=True)
+class LotTimes:
+    activates_ms: int | None
+    expires_ms: int | None
+
+
+def lot_times(
+    policy: PolicyRecord, event_ms: int, expire_after_days: int | None = None, pending_days: int | None = None
+) -> LotTimes:
+    """When a credit earned at ``event_ms`` activates and expires: a rule's own days override the policy's."""
+    expire = expire_after_days if expire_after_days is not None else policy.expire_after_days
+    pending = pending_days if pending_days is not None else policy.pending_days
+    return LotTimes(
+        event_ms + pending * DAY_MS if pending else None,
+        event_ms + expire * DAY_MS if expire is not None else None,
+    )
+
+
+# ------------------------------------------------------------------------------------------ writes
+
+
+def adjust(app_id: str, source_id: str, amount: int, reason: str) -> LedgerEntry:
+    """Customer service credits (following the policy) or debits (at most the balance) ``amount`` points."""
+    txn_id = new_id("txn")
+    now_ms = clock.now_epoch_ms()
+    if amount > 0:
+        times = lot_times(policy(app_id), now_ms)
+        posting = Posting(
+            txn_id=txn_id,
+            points=amount,
+            reason="adjustment",
+            operation="credit",
+            description=reason,
+            activates_ms=times.activates_ms,
+            expires_ms=times.expires_ms,
+        )
+    else:
+        posting = Posting(
+            txn_id=txn_id,
+            points=amount,
+            reason="adjustment",
+            operation="debit",
+            description=reason,
+            counted_as="earned",
+        )
+    return _write_once(app_id, source_id, posting, lambda profile, records: None)
+
+
+def reverse(app_id: str, source_id: str, txn_id: str, amount: int | None) -> LedgerEntry:
+    """Take back ``amount`` (default: all that is left) of the credit ``txn_id``, by the return policy."""
+    return_policy = policy(app_id).return_policy
+    reversal_id = new_id("txn")
+    requested: dict[str, int] = {}
+
+    def check(profile: CustomerRecord, records: dict[str, points.TransactionRecord]) -> list[dynamodb.Update]:
+        credit = records.get(txn_id)
+        if credit is None:
+            raise TransactionNotFound(txn_id)
+        if credit.lot is None:
+            raise NotReversible("Not a credit", f"transaction {txn_id} is not a credit: only credits can be reversed")
+        left = credit.points - credit.reversed
+        if left <= 0:
+            raise NotReversible(
+                "Already reversed", f"transaction {txn_id} was reversed in full ({credit.points} points)"
+            )
+        wanted = left if amount is None else amount
+        if wanted > left:
+            raise ValidationFailed(
+                f"points: {wanted} is more than is left to reverse of transaction {txn_id} "
+                f"({left} of {credit.points} points)"
+            )
+        requested["points"] = wanted
+        return [points.count_reversal(app_id, source_id, credit, wanted)]
+
+    def posting(records: dict[str, points.TransactionRecord]) -> Posting:
+        credit = records[txn_id]
+        return Posting(
+            txn_id=reversal_id,
+            points=-requested["points"],
+            reason="reversal",
+            operation="reversal",
+            description=f"Reversal of {txn_id}",
+            reverses=txn_id,
+            own_lot=credit.lot,
+            return_policy=return_policy,
+        )
+
+    return _write_once(app_id, source_id, posting, check, also_read=[txn_id])
+
+
+def _write_once(
+    app_id: str,
+    source_id: str,
+    posting: Posting | Callable[[dict[str, points.TransactionRecord]], Posting],
+    check: Callable[[CustomerRecord, dict[str, points.TransactionRecord]], list[dynamodb.Update] | None],
+    also_read: list[str] | None = None,
+) -> LedgerEntry:
+    """Read, decide, write in one transaction; read again when another write got there first."""
+    txn_id = posting.txn_id if isinstance(posting, Posting) else None
+    for _ in retries():
+        own = [txn_id] if txn_id else []
+        profile, records = points.read(app_id, source_id, [*own, *(also_read or [])])
+        if txn_id and txn_id in records and records[txn_id].entry is not None:
+            return records[txn_id].entry  # type: ignore[return-value]  # this request's earlier attempt landed
+        if profile is None:
+            raise CustomerNotFound(source_id)
+        extra = check(profile, records) or []
+        this = posting if isinstance(posting, Posting) else posting(records)
+        txn_id = this.txn_id
+        now_ms = clock.now_epoch_ms()
+        try:
+            placed, actions = points.post(app_id, profile, [this], now_ms)
+        except points.InsufficientPoints as short:
+            raise InsufficientBalance(short.balance, short.needed) from short
+        try:
+            dynamodb.transact_write([*actions, *extra])
+        except (TransactionCancelled, ServiceUnavailable):
+            continue
+        return next(entry for entry in placed.entries if entry.txn_id == txn_id)
+    raise ServiceUnavailable
+
+
+# ------------------------------------------------------------------------------------------ the job
+
+
+@dataclass(frozen=True, slots=True)
+class SettleReport:
+    customers_settled: int
+    entries_written: int
+    customers_read: int
+    backlog_left: bool
+
+
+def settle_due(time_left_ms: Callable[[], int], safety_ms: int = 5_000) -> SettleReport:
+    """Record the activations and expiries due by now, customer by customer through the points-due
+    index (never a scan), each in one transaction conditioned on the ledger head: two runs at once, or
+    a run racing a customer's own write, record each once."""
+    now_ms = clock.now_epoch_ms()
+    deadline = time.monotonic() + max(0, time_left_ms() - safety_ms) / 1000
+    settled = written = read = 0
+    for shard in range(keys.POINTS_DUE_SHARDS):
+        position = None
+        while time.monotonic() < deadline:
+            due, position = points.due_customers(shard, now_ms // 1000, BATCH_SIZE, position)
+            read += len(due)
+            for app_id, source_id in due:
+                entries = _settle_one(app_id, source_id, now_ms)
+                settled += entries > 0
+                written += entries
+            if position is None:
+                break
+        else:
+            return SettleReport(settled, written, read, backlog_left=True)
+    return SettleReport(settled, written, read, backlog_left=False)
+
+
+def _settle_one(app_id: str, source_id: str, now_ms: int) -> int:
+    """Entries written for one customer (0: nothing was due any more)."""
+    for _ in retries():
+        profile = points.read(app_id, source_id, [])[0]
+        if profile is None:
+            return 0
+        placed, actions = points.post(app_id, profile, [], now_ms)
+        if not placed.moved:
+            return 0
+        try:
+            dynamodb.transact_write(actions)
+        except TransactionCancelled:
+            continue
+        return len(placed.entries)
+    raise ServiceUnavailable

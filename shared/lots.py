@@ -1,0 +1,306 @@
+"""Points as lots: the arithmetic of a customer's points, pure (no I/O), shared by the ledger's storage
+(which places entries) and the domain (which reads balances). Property-tested in
+``tests/unit/test_lots.py``.
+
+Design:
+
+- Every credit is a lot: the points, the day it becomes spendable and the day it expires. Lots are
+  grouped by those two days (``LotKey``), so a customer with thousands of small credits holds at most
+  one lot per (activation day, expiry day): a debit is one write whatever it spans. Days are UTC
+  days; a lot's times are rounded *up* to the next day boundary (points expire at the end of the UTC
+  day on which they reach their age, and pending points activate at the end of the day on which their
+  pending period ends). An activated lot joins the active lot of its expiry day.
+- A debit spends active lots first-expiring-first, never-expiring lots last, and names the lots it took.
+- ``balance`` is what a customer can spend: active lots minus ``debt``. Debt exists only when the
+  application's return policy lets a reversal take more than the balance (``allow_negative``); lots
+  that become active pay it off first.
+- ``settle(now)`` applies what time has done (activations, then expiries, day by day), and names it
+  as at most one activation and one expiry movement, which the ledger records. Reads settle in memory,
+  so a balance never counts an expired lot even before the scheduled job has recorded the expiry.
+- Every movement changes ``balance`` by ``points`` and ``pending`` by ``pending_points``: the ledger's
+  sums of those two equal the stored balance and pending at every step.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field, replace
+from typing import Literal
+
+DAY_MS = 86_400_000
+NEVER = 0  # a lot's expiry day when it never expires
+ACTIVE = 0  # a lot's activation day once it is spendable
+# The last day a lot can expire or activate (9999-12-31, the API's last date): lot times from extreme
+# event times stay renderable.
+LAST_DAY = 2_932_896
+
+ReturnPolicy = Literal["within_balance", "allow_negative"]
+
+
+def day_at_or_after(epoch_ms: int) -> int:
+    """The first UTC day boundary at or after ``epoch_ms``, as a day number (days since 1970-01-01)."""
+    return min(max(-(-epoch_ms // DAY_MS), 1), LAST_DAY)
+
+
+def day_start_ms(day: int) -> int:
+    return day * DAY_MS
+
+
+@dataclass(frozen=True, slots=True, order=True)
+class LotKey:
+    """Where a lot's points sit: ``expires_day`` (``NEVER``) and ``activates_day`` (``ACTIVE`` when spendable).
+    Ordered by expiry, so sorting active lots gives the spending order (never-expiring last, see ``_spend_order``)."""
+
+    expires_day: int
+    activates_day: int = ACTIVE
+
+    @property
+    def pending(self) -> bool:
+        return self.activates_day != ACTIVE
+
+    def encode(self) -> str:
+        return f"{self.activates_day}:{self.expires_day}"
+
+    @classmethod
+    def decode(cls, text: str) -> LotKey:
+        activates, expires = text.split(":")
+        return cls(int(expires), int(activates))
+
+    def activated(self) -> LotKey:
+        return LotKey(self.expires_day)
+
+
+def _spend_order(key: LotKey) -> tuple[int, int]:
+    return (1, 0) if key.expires_day == NEVER else (0, key.expires_day)
+
+
+@dataclass(frozen=True, slots=True)
+class Movement:
+    """What one operation did: ``points`` changes the balance, ``pending_points`` the pending points,
+    ``lots`` the lots it added to (positive) or took from (negative), ``shortfall`` what a reversal
+    could not take back."""
+
+    points: int = 0
+    pending_points: int = 0
+    lots: Mapping[LotKey, int] = field(default_factory=dict)
+    shortfall: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class Transition:
+    """Activations or expiries ``settle`` applied (``kind``), as one movement."""
+
+    kind: Literal["activation", "expiry"]
+    movement: Movement
+
+
+class NotEnoughPoints(Exception):
+    def __init__(self, balance: int, needed: int) -> None:
+        super().__init__(f"balance {balance}, needed {needed}")
+        self.balance = balance
+        self.needed = needed
+
+
+@dataclass(frozen=True, slots=True)
+class Wallet:
+    """A customer's points: the lots and the counters the profile keeps with them."""
+
+    lots: Mapping[LotKey, int] = field(default_factory=dict)
+    balance: int = 0  # spendable: active lots - debt
+    pending: int = 0
+    earned: int = 0
+    redeemed: int = 0
+    expired: int = 0
+    debt: int = 0
+
+    # ------------------------------------------------------------------------------ reading
+
+    def active_points(self) -> int:
+        return sum(points for key, points in self.lots.items() if not key.pending)
+
+    def next_due_day(self) -> int | None:
+        """The first day on which ``settle`` has something to do (an activation or an expiry)."""
+        days = [key.activates_day for key in self.lots if key.pending]
+        days += [key.expires_day for key in self.lots if key.expires_day != NEVER]
+        return min(days) if days else None
+
+    def expiring(self, count: int) -> list[tuple[int, int]]:
+        """The next ``count`` expiry days with the points (active or pending) that expire on each."""
+        by_day: dict[int, int] = {}
+        for key, points in self.lots.items():
+            if key.expires_day != NEVER:
+                by_day[key.expires_day] = by_day.get(key.expires_day, 0) + points
+        return sorted(by_day.items())[:count]
+
+    # ------------------------------------------------------------------------------ time
+
+    def as_of(self, now_ms: int) -> Wallet:
+        """The wallet as it stands at ``now_ms``, what reads show (nothing is recorded)."""
+        return self.settle(now_ms // DAY_MS)[0]
+
+    def settle(self, today: int) -> tuple[Wallet, list[Transition]]:
+        """Apply every activation and expiry due on or before day ``today``, in day order (activations
+        of a day before its expiries)."""
+        wallet = self
+        activated: dict[LotKey, int] = {}
+        expired: dict[LotKey, int] = {}
+        activation = expiry = Movement()
+        for day, is_expiry in sorted(_due_days(self.lots, today)):
+            if is_expiry:
+                lots = {key: points for key, points in wallet.lots.items() if key.expires_day == day}
+                active = sum(points for key, points in lots.items() if not key.pending)
+                wallet = replace(
+                    wallet,
+                    lots=_without(wallet.lots, lots),
+                    balance=wallet.balance - active,
+                    pending=wallet.pending - (sum(lots.values()) - active),
+                    expired=wallet.expired + sum(lots.values()),
+                )
+                expired |= lots
+                expiry = Movement(expiry.points - active, expiry.pending_points - (sum(lots.values()) - active))
+            else:
+                lots = {key: points for key, points in wallet.lots.items() if key.activates_day == day}
+                moved = sum(lots.values())
+                remaining = _without(wallet.lots, lots)
+                for key, points in lots.items():
+                    remaining = _plus(remaining, key.activated(), points)
+                wallet = replace(
+                    wallet, lots=remaining, balance=wallet.balance + moved, pending=wallet.pending - moved
+                )._repay_debt()
+                activated |= lots
+                activation = Movement(activation.points + moved, activation.pending_points - moved)
+        transitions = []
+        if activated:
+            transitions.append(Transition("activation", replace(activation, lots=activated)))
+        if expired:
+            transitions.append(Transition("expiry", replace(expiry, lots={k: -p for k, p in expired.items()})))
+        return wallet, transitions
+
+    # ------------------------------------------------------------------------------ moves
+
+    def credit(self, points: int, key: LotKey) -> tuple[Wallet, Movement]:
+        """``points`` into lot ``key`` (pending when its activation day is set), counted as earned."""
+        lots = _plus(self.lots, key, points)
+        if key.pending:
+            return replace(self, lots=lots, pending=self.pending + points, earned=self.earned + points), Movement(
+                pending_points=points, lots={key: points}
+            )
+        wallet = replace(self, lots=lots, balance=self.balance + points, earned=self.earned + points)
+        return wallet._repay_debt(), Movement(points=points, lots={key: points})
+
+    def debit(self, points: int, counted_as: Literal["redeemed", "earned"] = "redeemed") -> tuple[Wallet, Movement]:
+        """``points`` taken from the active lots, first-expiring-first; ``counted_as``: a redemption
+        counts as redeemed, a customer-service correction takes back what was earned."""
+        if points > self.balance:
+            raise NotEnoughPoints(self.balance, points)
+        lots, taken = _take(self.lots, points, self._active_keys())
+        wallet = replace(self, lots=lots, balance=self.balance - points)
+        wallet = (
+            replace(wallet, redeemed=wallet.redeemed + points)
+            if counted_as == "redeemed"
+            else replace(wallet, earned=wallet.earned - points)
+        )
+        return wallet, Movement(points=-points, lots={key: -p for key, p in taken.items()})
+
+    def refund(self, lots: Mapping[LotKey, int]) -> tuple[Wallet, Movement]:
+        """Points a debit took from ``lots`` given back to the same lots (settle next: a lot whose day
+        has passed meanwhile expires)."""
+        total = sum(lots.values())
+        remaining = dict(self.lots)
+        for key, points in lots.items():
+            remaining = _plus(remaining, key, points)
+        wallet = replace(self, lots=remaining, balance=self.balance + total, redeemed=self.redeemed - total)
+        return wallet._repay_debt(), Movement(points=total, lots=dict(lots))
+
+    def reverse(self, points: int, own_lot: LotKey, policy: ReturnPolicy) -> tuple[Wallet, Movement]:
+        """Take back ``points`` of a credit: from the credit's own lot while it holds points (pending, or
+        active once activated), then from the balance first-expiring-first; what the balance cannot give
+        is a shortfall (``within_balance``) or debt (``allow_negative``)."""
+        taken: dict[LotKey, int] = {}
+        lots = dict(self.lots)
+        pending_taken = active_taken = 0
+        for key in dict.fromkeys((own_lot, own_lot.activated())):
+            available = lots.get(key, 0)
+            share = min(available, points - pending_taken - active_taken)
+            if share > 0:
+                lots = _plus(lots, key, -share)
+                taken[key] = taken.get(key, 0) + share
+                if key.pending:
+                    pending_taken += share
+                else:
+                    active_taken += share
+        rest = points - pending_taken - active_taken
+        from_balance = min(rest, max(self.balance - active_taken, 0))
+        lots, more = _take(lots, from_balance, _ordered_active(lots))
+        for key, share in more.items():
+            taken[key] = taken.get(key, 0) + share
+        active_taken += from_balance
+        unpaid = rest - from_balance
+        debt = unpaid if policy == "allow_negative" else 0
+        wallet = replace(
+            self,
+            lots=lots,
+            balance=self.balance - active_taken - debt,
+            pending=self.pending - pending_taken,
+            earned=self.earned - (pending_taken + active_taken + debt),
+            debt=self.debt + debt,
+        )
+        return wallet, Movement(
+            points=-(active_taken + debt),
+            pending_points=-pending_taken,
+            lots={key: -p for key, p in taken.items()},
+            shortfall=unpaid - debt,
+        )
+
+    # ------------------------------------------------------------------------------ internals
+
+    def _active_keys(self) -> list[LotKey]:
+        return _ordered_active(self.lots)
+
+    def _repay_debt(self) -> Wallet:
+        """Active lots pay off debt first-expiring-first; the balance does not change."""
+        if self.debt == 0:
+            return self
+        repaid = min(self.debt, self.active_points())
+        if repaid == 0:
+            return self
+        lots, _ = _take(self.lots, repaid, self._active_keys())
+        return replace(self, lots=lots, debt=self.debt - repaid)
+
+
+def _ordered_active(lots: Mapping[LotKey, int]) -> list[LotKey]:
+    return sorted((key for key in lots if not key.pending), key=_spend_order)
+
+
+def _due_days(lots: Mapping[LotKey, int], today: int) -> set[tuple[int, bool]]:
+    due = {(key.activates_day, False) for key in lots if key.pending and key.activates_day <= today}
+    return due | {(key.expires_day, True) for key in lots if key.expires_day != NEVER and key.expires_day <= today}
+
+
+def _plus(lots: Mapping[LotKey, int], key: LotKey, points: int) -> dict[LotKey, int]:
+    result = dict(lots)
+    total = result.get(key, 0) + points
+    if total:
+        result[key] = total
+    else:
+        result.pop(key, None)
+    return result
+
+
+def _without(lots: Mapping[LotKey, int], gone: Iterable[LotKey]) -> dict[LotKey, int]:
+    gone = set(gone)
+    return {key: points for key, points in lots.items() if key not in gone}
+
+
+def _take(lots: Mapping[LotKey, int], points: int, order: list[LotKey]) -> tuple[dict[LotKey, int], dict[LotKey, int]]:
+    """``points`` taken from ``lots`` in ``order``: the lots after, and what came from each."""
+    remaining = dict(lots)
+    taken: dict[LotKey, int] = {}
+    for key in order:
+        if points <= 0:
+            break
+        share = min(remaining[key], points)
+        taken[key] = share
+        points -= share
+        remaining = _plus(remaining, key, -share)
+    return remaining, taken

@@ -1,0 +1,96 @@
+"""API models of the points policy, a customer's points, adjustments and reversals."""
+
+from typing import Annotated, Literal, Self
+
+from pydantic import Field, model_validator
+
+from shared.clock import iso_from_epoch_ms
+from shared.lots import DAY_MS, Wallet
+from shared.models.common import RequestModel, ResponseModel, ShortText
+
+MAX_EXPIRE_AFTER_DAYS = 3650
+MAX_PENDING_DAYS = 365
+MAX_ADJUSTMENT = 10_000_000
+EXPIRING_SHOWN = 5  # expiry days a customer's points show
+ReturnPolicy = Literal["within_balance", "allow_negative"]
+
+ExpireAfterDays = Annotated[int, Field(ge=1, le=MAX_EXPIRE_AFTER_DAYS)]
+PendingDays = Annotated[int, Field(ge=0, le=MAX_PENDING_DAYS)]
+
+
+def _day_iso(day: int) -> str:
+    return iso_from_epoch_ms(day * DAY_MS)
+
+
+class ExpiringPoints(ResponseModel):
+    points: int
+    expires_at: str = Field(description="When these points expire: the end of a UTC day")
+
+
+class Points(ResponseModel):
+    balance: int = Field(description="Spendable now: active, unexpired points (negative only after a reversal)")
+    pending: int = Field(description="Earned but not yet spendable (the policy's pending_days)")
+    earned: int
+    redeemed: int
+    expired: int
+    expiring: list[ExpiringPoints] = Field(description="The next days on which points expire, soonest first")
+
+    @classmethod
+    def from_wallet(cls, wallet: Wallet, shown: int) -> "Points":
+        return cls(
+            balance=wallet.balance,
+            pending=wallet.pending,
+            earned=wallet.earned,
+            redeemed=wallet.redeemed,
+            expired=wallet.expired,
+            expiring=[ExpiringPoints(points=p, expires_at=_day_iso(day)) for day, p in wallet.expiring(shown)],
+        )
+
+
+class PointsPolicyIn(RequestModel):
+    expire_after_days: ExpireAfterDays | None = Field(
+        default=None, description="Days after the event until credited points expire; null: never"
+    )
+    pending_days: PendingDays = Field(
+        default=0, description="Days after the event until points can be spent; 0: at once"
+    )
+    return_policy: ReturnPolicy = Field(
+        default="within_balance",
+        description=(
+            "What a reversal takes when the credit's own points are gone: within_balance takes what the balance"
+            " holds and records the shortfall; allow_negative lets the balance go below zero"
+        ),
+    )
+
+    @model_validator(mode="after")
+    def _pending_before_expiry(self) -> Self:
+        if self.expire_after_days is not None and self.pending_days >= self.expire_after_days:
+            raise ValueError("pending_days must be less than expire_after_days: points would expire before activating")
+        return self
+
+
+class PointsPolicyResponse(ResponseModel):
+    object: Literal["points_policy"] = "points_policy"
+    expire_after_days: int | None
+    pending_days: int
+    return_policy: ReturnPolicy
+    updated_at: str | None = Field(description="null until the policy is first set (the defaults apply)")
+
+
+class AdjustmentIn(RequestModel):
+    points: Annotated[int, Field(ge=-MAX_ADJUSTMENT, le=MAX_ADJUSTMENT)] = Field(
+        description="Points to credit (positive) or debit (negative); not 0"
+    )
+    reason: ShortText = Field(description="Why, as customer service tells it; kept as the entry's description")
+
+    @model_validator(mode="after")
+    def _not_zero(self) -> Self:
+        if self.points == 0:
+            raise ValueError("points must not be 0")
+        return self
+
+
+class ReversalIn(RequestModel):
+    points: Annotated[int, Field(ge=1, le=MAX_ADJUSTMENT)] | None = Field(
+        default=None, description="Points to take back; omitted: all that is left of the credit"
+    )
