@@ -1,13 +1,18 @@
 """GET /customers/{source_id}/transactions: the points ledger, newest first."""
 
+from typing import Annotated
+
+from aws_lambda_powertools.event_handler.openapi.params import Query
+
 from shared.api.context import tenant_id
 from shared.api.http import http_handler, new_router
 from shared.api.params import DEFAULT_PAGE_LIMIT, PageCursor, PageLimit, SourceIdPath
 from shared.domain import ledger
 from shared.models.common import ListResponse
-from shared.models.ledger import TransactionResponse
+from shared.models.ledger import Reason, TransactionResponse
 
 router = new_router()
+ReasonFilter = Annotated[Reason | None, Query(description="Only the entries of this reason")]
 
 
 @router.get(
@@ -15,15 +20,19 @@ router = new_router()
     summary="A customer's points ledger",
     description=(
         "The customer's points ledger, newest first, paginated. Each entry says why the points moved and the "
-        "balance after it; the balance always equals the ledger's sum."
+        "balance after it; the balance always equals the ledger's sum. `reason` lists only the entries of one "
+        "reason (its pages continue with the same `reason`)."
     ),
     operation_id="listCustomerTransactions",
     tags=["Customers"],
 )
 def list_transactions(
-    source_id: SourceIdPath, limit: PageLimit = DEFAULT_PAGE_LIMIT, cursor: PageCursor = None
+    source_id: SourceIdPath,
+    limit: PageLimit = DEFAULT_PAGE_LIMIT,
+    cursor: PageCursor = None,
+    reason: ReasonFilter = None,
 ) -> ListResponse[TransactionResponse]:
-    entries, next_cursor = ledger.list_transactions(tenant_id(router), source_id, limit, cursor)
+    entries, next_cursor = ledger.list_transactions(tenant_id(router), source_id, limit, cursor, reason)
     return ListResponse[TransactionResponse](
         data=[TransactionResponse.from_entry(e) for e in entries],
         has_more=next_cursor is not None,

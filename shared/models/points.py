@@ -1,12 +1,15 @@
 """API models of the points policy, a customer's points, adjustments and reversals."""
 
-from typing import Annotated, Literal, Self
+from typing import TYPE_CHECKING, Annotated, Literal, Self
 
 from pydantic import Field, model_validator
 
 from shared.clock import iso_from_epoch_ms
 from shared.lots import DAY_MS, Wallet
 from shared.models.common import RequestModel, ResponseModel, ShortText
+
+if TYPE_CHECKING:
+    from shared.storage.points import PolicyRecord
 
 MAX_EXPIRE_AFTER_DAYS = 3650
 MAX_PENDING_DAYS = 365
@@ -75,6 +78,15 @@ class PointsPolicyResponse(ResponseModel):
     pending_days: int
     return_policy: ReturnPolicy
     updated_at: str | None = Field(description="null until the policy is first set (the defaults apply)")
+
+    @classmethod
+    def from_record(cls, record: "PolicyRecord") -> "PointsPolicyResponse":
+        return cls(
+            expire_after_days=record.expire_after_days,
+            pending_days=record.pending_days,
+            return_policy=record.return_policy,
+            updated_at=record.updated_at,
+        )
 
 
 class AdjustmentIn(RequestModel):

@@ -95,13 +95,30 @@ def _expect_created(response: HttpResponse, what: str) -> Any:
     return response.json()
 
 
+# The last customer each application's factory made: a credit is made to it, so that a route with both
+# ids ({source_id}/transactions/{txn_id}) gets a pair that belongs together.
+_FACTORY_CUSTOMERS: dict[str, str] = {}
+
+
 def create_customer(api: ApiClient) -> str:
     source_id = f"cust-{next(_serial)}@shop"
     _expect_created(
         api.put(f"/customers/{quote(source_id, safe='')}", {"name": "Factory customer", "tags": ["factory"]}),
         "a customer",
     )
+    _FACTORY_CUSTOMERS[api.credentials.app_id] = source_id
     return source_id
+
+
+ADJUSTMENT_BODY = {"points": 100, "reason": "Factory credit"}
+
+
+def create_credit(api: ApiClient) -> str:
+    """A customer-service credit to the application's last factory customer: a transaction to reverse."""
+    source_id = _FACTORY_CUSTOMERS.get(api.credentials.app_id) or create_customer(api)
+    credited = api.post(f"/customers/{quote(source_id, safe='')}/transactions", ADJUSTMENT_BODY)
+    txn_id: str = _expect_created(credited, "a credit")["id"]
+    return txn_id
 
 
 CAMPAIGN_BODY = rta_seed_campaign()
@@ -198,6 +215,7 @@ FACTORIES: dict[str, Factory] = {
     "coupon_id": create_coupon,
     "webhook_id": create_webhook,
     "delivery_id": create_delivery,
+    "txn_id": create_credit,
 }
 
 # Request bodies that pass validation, for operations where ``{}`` does not; keyed by operation label.
@@ -210,6 +228,7 @@ EXAMPLE_BODIES: dict[str, Any] = {
     "POST /customers": {"source_id": "KMN@123", "metadata": {"name": "Krish", "plan": "pro"}, "referral_code": None},
     "POST /events/invoke": {"event_name": "Order Completed", "source_id": "KMN@123", "metadata": {"revenue": 40.5}},
     "POST /webhooks": {"url": "https://93.184.215.14/hooks", "events": ["*"]},
+    "POST /customers/{source_id}/transactions": ADJUSTMENT_BODY,
 }
 
 
