@@ -18,10 +18,10 @@ router = new_router()
     "/customers/<source_id>/transactions/<txn_id>/reverse",
     summary="Reverse a credit",
     description=(
-        "Takes back a credit (an order returned), all that is left of it (no body, or no `points`) or `points` of it: first from the "
-        "credit's own lot, then from the balance by the return policy (within_balance records a shortfall, "
-        "allow_negative lets the balance go below zero). More than is left is a 400; a debit or a credit "
-        "reversed in full is a 409. Idempotency-Key makes a retry return the first answer."
+        "Takes back a credit (an order returned): `points` of it, or all that is left without them (or without "
+        "a body). First from the credit's own lot, then from the balance by the return policy (within_balance "
+        "records a shortfall, allow_negative lets the balance go below zero). More than is left is a 400; a "
+        "debit or a credit reversed in full is a 409. Idempotency-Key makes a retry return the first answer."
     ),
     operation_id="reverseTransaction",
     tags=["Customers"],

@@ -295,7 +295,7 @@ class _Ingestion:
                 self.source_id,
                 self.delivery_id,
                 self.marker_expires_at,
-                time.time_ns() // 1_000_000,
+                clock.now_epoch_ms(),
                 dict(self.points),
                 self.new_customer_ids,
                 {owner: new_referral_code() for owner in self.points if owner not in self.existing},

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from itertools import count
 from typing import Any
 
 import pytest
@@ -14,6 +15,7 @@ from tests.support.api import ApiClient
 from tests.support.rewards import customer_path
 
 DAY_MS = 86_400_000
+_campaigns = count(1)
 
 
 def set_policy(api: ApiClient, **policy: Any) -> dict[str, Any]:
@@ -23,7 +25,9 @@ def set_policy(api: ApiClient, **policy: Any) -> dict[str, Any]:
     return body
 
 
-def adjust(api: ApiClient, source_id: str, points: int, reason: str = "Customer service", **kwargs: Any) -> HttpResponse:
+def adjust(
+    api: ApiClient, source_id: str, points: int, reason: str = "Customer service", **kwargs: Any
+) -> HttpResponse:
     return api.post(f"{customer_path(source_id)}/transactions", {"points": points, "reason": reason}, **kwargs)
 
 
@@ -100,3 +104,31 @@ def freeze_clock(monkeypatch: pytest.MonkeyPatch, start_ms: int = NOON) -> Froze
     monkeypatch.setattr(clock, "now_epoch_ms", lambda: frozen.ms)
     monkeypatch.setattr(clock, "now_epoch", lambda: frozen.ms // 1000)
     return frozen
+
+
+def earn(api: ApiClient, source_id: str, points: int, timestamp: int | None = None, **reward: Any) -> dict[str, Any]:
+    """Points earned through the campaign engine (a one-rule campaign on an event of its own), the event
+    at ``timestamp`` (epoch seconds; now when None); ``reward``: the rule's own expire_after_days or
+    pending_days. The granted reward of the event's answer."""
+    event_name = f"earn_{next(_campaigns)}"
+    campaign = {
+        "campaign_name": f"Earn {points}",
+        "rules": [
+            {
+                "rule_name": "Earn",
+                "action_type": "RTA",
+                "actions": [{"event_name": event_name, "target": 1}],
+                "reward": {"type": "points", "points": points, **reward},
+            }
+        ],
+    }
+    created = api.post("/campaigns", campaign)
+    assert created.status == 201, created.body
+    body: dict[str, Any] = {"source_id": source_id, "event_name": event_name, "properties": {}}
+    if timestamp is not None:
+        body["timestamp"] = timestamp
+    sent = api.post("/events", body)
+    assert sent.status == 200, sent.body
+    (granted,) = sent.json()["rewards"]
+    assert isinstance(granted, dict)
+    return granted
