@@ -284,7 +284,108 @@ def _list_transactions(world: World) -> list[Case]:
         201,
         what="POST /events (setup)",
     )
-    return [Case("one entry", lambda: Request({"source_id": existing}, query={"limit": "20"}))]
+    return [
+        Case("one entry", lambda: Request({"source_id": existing}, query={"limit": "20"})),
+        Case("by reason", lambda: Request({"source_id": existing}, query={"limit": "20", "reason": "rule_completion"})),
+    ]
+
+
+# --- points: policy, adjustments, reversals ---
+LOTS_SPANNED = 10
+
+
+def _adjust(world: World, source_id: str, points: int) -> str:
+    body = {"points": points, "reason": "bench"}
+    path = f"/customers/{quote(source_id, safe='')}/transactions"
+    created = world.expect(
+        world.send("POST", path, body=body, headers=CONTENT_TYPE), 201, what="POST /customers/{source_id}/transactions"
+    )
+    txn_id: str = created["id"]
+    return txn_id
+
+
+def _set_policy(world: World, **policy: Any) -> None:
+    world.expect(
+        world.send("PUT", "/settings/points", body=policy, headers=CONTENT_TYPE), 200, what="PUT /settings/points"
+    )
+
+
+def _customer_with_lots(world: World, lots: int, points: int) -> str:
+    """A new customer with ``lots`` lots of ``points`` each, expiring on as many days."""
+    source_id = new_customer(world)
+    for day in range(lots):
+        _set_policy(world, expire_after_days=30 + day)
+        _adjust(world, source_id, points)
+    return source_id
+
+
+@route("GET", "/settings/points")
+def _get_points_policy(world: World) -> list[Case]:
+    _set_policy(world, expire_after_days=365, pending_days=14)
+    return [Case("set", Request)]
+
+
+@route("PUT", "/settings/points")
+def _set_points_policy(world: World) -> list[Case]:
+    body = {"expire_after_days": 365, "pending_days": 14, "return_policy": "within_balance"}
+    return [
+        Case("expiry and pending", lambda: Request(headers=CONTENT_TYPE, body=body)),
+        Case(
+            "Idempotency-Key",
+            lambda: Request(headers={**CONTENT_TYPE, "Idempotency-Key": world.unique("key")}, body=body),
+        ),
+    ]
+
+
+@route("POST", "/customers/{source_id}/transactions")
+def _adjust_points(world: World) -> list[Case]:
+    existing = existing_customer(world)
+    _adjust(world, existing, 10_000_000)
+    credit = {"points": 100, "reason": "Goodwill"}
+    return [
+        Case("credit", lambda: Request({"source_id": existing}, headers=CONTENT_TYPE, body=credit)),
+        Case(
+            "credit, Idempotency-Key",
+            lambda: Request(
+                {"source_id": existing}, headers={**CONTENT_TYPE, "Idempotency-Key": world.unique("key")}, body=credit
+            ),
+        ),
+        Case(
+            "debit, one lot",
+            lambda: Request({"source_id": existing}, headers=CONTENT_TYPE, body={"points": -1, "reason": "bench"}),
+        ),
+        Case(
+            f"debit spanning {LOTS_SPANNED} lots",
+            lambda: Request(
+                {"source_id": _customer_with_lots(world, LOTS_SPANNED, 10)},
+                headers=CONTENT_TYPE,
+                body={"points": -10 * LOTS_SPANNED, "reason": "bench"},
+            ),
+        ),
+    ]
+
+
+@route("POST", "/customers/{source_id}/transactions/{txn_id}/reverse")
+def _reverse_transaction(world: World) -> list[Case]:
+    existing = existing_customer(world)
+
+    def spent_credit() -> Request:
+        """A credit whose points were spent: the reversal takes from the balance, by the return policy."""
+        source_id = new_customer(world)
+        txn_id = _adjust(world, source_id, 100)
+        _adjust(world, source_id, 50)
+        _adjust(world, source_id, -120)
+        return Request({"source_id": source_id, "txn_id": txn_id}, headers=CONTENT_TYPE, body={})
+
+    return [
+        Case(
+            "all of a credit",
+            lambda: Request(
+                {"source_id": existing, "txn_id": _adjust(world, existing, 100)}, headers=CONTENT_TYPE, body={}
+            ),
+        ),
+        Case("a spent credit, within_balance", spent_credit),
+    ]
 
 
 @route("POST", "/campaigns")

@@ -15,7 +15,7 @@ records activations and expiries. The arithmetic is ``shared/lots.py``; every wr
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from shared import clock
@@ -93,13 +93,30 @@ def lot_times(
 # ------------------------------------------------------------------------------------------ writes
 
 
+Plan = Callable[
+    [CustomerRecord, dict[str, points.TransactionRecord], PolicyRecord], tuple[Posting, list[dynamodb.Update]]
+]
+
+
 def adjust(app_id: str, source_id: str, amount: int, reason: str) -> LedgerEntry:
     """Customer service credits (following the policy) or debits (at most the balance) ``amount`` points."""
     txn_id = new_id("txn")
-    now_ms = clock.now_epoch_ms()
-    if amount > 0:
-        times = lot_times(policy(app_id), now_ms)
-        posting = Posting(
+
+    def plan(
+        profile: CustomerRecord, records: dict[str, points.TransactionRecord], policy: PolicyRecord
+    ) -> tuple[Posting, list[dynamodb.Update]]:
+        if amount < 0:
+            debit = Posting(
+                txn_id=txn_id,
+                points=amount,
+                reason="adjustment",
+                operation="debit",
+                description=reason,
+                counted_as="earned",
+            )
+            return debit, []
+        times = lot_times(policy, clock.now_epoch_ms())
+        credit = Posting(
             txn_id=txn_id,
             points=amount,
             reason="adjustment",
@@ -108,25 +125,18 @@ def adjust(app_id: str, source_id: str, amount: int, reason: str) -> LedgerEntry
             activates_ms=times.activates_ms,
             expires_ms=times.expires_ms,
         )
-    else:
-        posting = Posting(
-            txn_id=txn_id,
-            points=amount,
-            reason="adjustment",
-            operation="debit",
-            description=reason,
-            counted_as="earned",
-        )
-    return _write_once(app_id, source_id, posting, lambda profile, records: None)
+        return credit, []
+
+    return _write_once(app_id, source_id, txn_id, plan)
 
 
 def reverse(app_id: str, source_id: str, txn_id: str, amount: int | None) -> LedgerEntry:
     """Take back ``amount`` (default: all that is left) of the credit ``txn_id``, by the return policy."""
-    return_policy = policy(app_id).return_policy
     reversal_id = new_id("txn")
-    requested: dict[str, int] = {}
 
-    def check(profile: CustomerRecord, records: dict[str, points.TransactionRecord]) -> list[dynamodb.Update]:
+    def plan(
+        profile: CustomerRecord, records: dict[str, points.TransactionRecord], policy: PolicyRecord
+    ) -> tuple[Posting, list[dynamodb.Update]]:
         credit = records.get(txn_id)
         if credit is None:
             raise TransactionNotFound(txn_id)
@@ -143,47 +153,35 @@ def reverse(app_id: str, source_id: str, txn_id: str, amount: int | None) -> Led
                 f"points: {wanted} is more than is left to reverse of transaction {txn_id} "
                 f"({left} of {credit.points} points)"
             )
-        requested["points"] = wanted
-        return [points.count_reversal(app_id, source_id, credit, wanted)]
-
-    def posting(records: dict[str, points.TransactionRecord]) -> Posting:
-        credit = records[txn_id]
-        return Posting(
+        reversal = Posting(
             txn_id=reversal_id,
-            points=-requested["points"],
+            points=-wanted,
             reason="reversal",
             operation="reversal",
             description=f"Reversal of {txn_id}",
             reverses=txn_id,
             own_lot=credit.lot,
-            return_policy=return_policy,
+            return_policy=policy.return_policy,
         )
+        return reversal, [points.count_reversal(app_id, source_id, credit, wanted)]
 
-    return _write_once(app_id, source_id, posting, check, also_read=[txn_id])
+    return _write_once(app_id, source_id, reversal_id, plan, also_read=[txn_id])
 
 
-def _write_once(
-    app_id: str,
-    source_id: str,
-    posting: Posting | Callable[[dict[str, points.TransactionRecord]], Posting],
-    check: Callable[[CustomerRecord, dict[str, points.TransactionRecord]], list[dynamodb.Update] | None],
-    also_read: list[str] | None = None,
-) -> LedgerEntry:
-    """Read, decide, write in one transaction; read again when another write got there first."""
-    txn_id = posting.txn_id if isinstance(posting, Posting) else None
+def _write_once(app_id: str, source_id: str, txn_id: str, plan: Plan, also_read: Sequence[str] = ()) -> LedgerEntry:
+    """Read (the profile, the records, the policy: one round trip), decide, write the entry ``txn_id`` in one
+    transaction; read again when another write got there first. A retry whose earlier attempt landed (a
+    timeout after the write) finds the entry's record and answers it."""
     for _ in retries():
-        own = [txn_id] if txn_id else []
-        profile, records = points.read(app_id, source_id, [*own, *(also_read or [])])
-        if txn_id and txn_id in records and records[txn_id].entry is not None:
-            return records[txn_id].entry  # type: ignore[return-value]  # this request's earlier attempt landed
+        profile, records, policy = points.read_with_policy(app_id, source_id, [txn_id, *also_read])
+        landed = records.get(txn_id)
+        if landed is not None and landed.entry is not None:
+            return landed.entry
         if profile is None:
             raise CustomerNotFound(source_id)
-        extra = check(profile, records) or []
-        this = posting if isinstance(posting, Posting) else posting(records)
-        txn_id = this.txn_id
-        now_ms = clock.now_epoch_ms()
+        posting, extra = plan(profile, records, policy)
         try:
-            placed, actions = points.post(app_id, profile, [this], now_ms)
+            placed, actions = points.post(app_id, profile, [posting], clock.now_epoch_ms())
         except points.InsufficientPoints as short:
             raise InsufficientBalance(short.balance, short.needed) from short
         try:

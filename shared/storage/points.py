@@ -176,15 +176,33 @@ def read(
     app_id: str, source_id: str, txn_ids: Sequence[str]
 ) -> tuple[CustomerRecord | None, dict[str, TransactionRecord]]:
     """The profile and the transaction records of ``txn_ids`` that exist: one round trip."""
-    profile, records = None, {}
+    profile, records, _ = _read(app_id, source_id, txn_ids, with_policy=False)
+    return profile, records
+
+
+def read_with_policy(
+    app_id: str, source_id: str, txn_ids: Sequence[str]
+) -> tuple[CustomerRecord | None, dict[str, TransactionRecord], PolicyRecord]:
+    """``read`` and the application's points policy, in the same round trip."""
+    return _read(app_id, source_id, txn_ids, with_policy=True)
+
+
+def _read(
+    app_id: str, source_id: str, txn_ids: Sequence[str], with_policy: bool
+) -> tuple[CustomerRecord | None, dict[str, TransactionRecord], PolicyRecord]:
+    profile, records, policy = None, {}, PolicyRecord()
     item_keys = [keys.customer(app_id, source_id)] + [keys.transaction_record(app_id, source_id, t) for t in txn_ids]
+    if with_policy:
+        item_keys.append(keys.points_policy(app_id))
     for item in dynamodb.batch_get(item_keys):
         if item.get("type") == "customer":
             profile = CustomerRecord.from_item(item)
         elif item.get("type") == "transaction_record":
             record = TransactionRecord.from_item(item)
             records[record.txn_id] = record
-    return profile, records
+        elif item.get("type") == "points_policy":
+            policy = _policy_from_item(item)
+    return profile, records, policy
 
 
 def refund_lots(debit_lots: dict[str, Any] | None, points: int) -> dict[LotKey, int]:
@@ -210,8 +228,10 @@ class PolicyRecord:
 
 def get_policy(app_id: str) -> PolicyRecord:
     item = dynamodb.get_item(keys.points_policy(app_id))
-    if item is None:
-        return PolicyRecord()
+    return PolicyRecord() if item is None else _policy_from_item(item)
+
+
+def _policy_from_item(item: Item) -> PolicyRecord:
     return PolicyRecord(
         item.get("expire_after_days"), item.get("pending_days", 0), item["return_policy"], item.get("updated_at")
     )

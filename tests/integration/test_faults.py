@@ -240,6 +240,39 @@ def _coupon_state(api: ApiClient) -> Any:
     ]
 
 
+def _prepare_points(api: ApiClient) -> None:
+    """A customer with 150 points in two lots (a credit of 100 expiring in 30 days, 50 never), 60 spent."""
+    assert api.put("/customers/KMN@123", {"name": "Krish"}).status in (200, 201)
+    assert api.post("/customers/KMN@123/transactions", {"points": 50, "reason": "welcome"}).status == 201
+    assert api.put("/settings/points", {"expire_after_days": 30}).status == 200
+    credited = api.post("/customers/KMN@123/transactions", {"points": 100, "reason": "order"})
+    assert credited.status == 201
+    _PREPARED[f"{api.credentials.app_id}/credit"] = credited.json()["id"]
+    assert api.post("/customers/KMN@123/transactions", {"points": -60, "reason": "fix"}).status == 201
+
+
+def _adjust(api: ApiClient) -> HttpResponse:
+    body = {"points": -70, "reason": "duplicate order"}
+    return api.post("/customers/KMN@123/transactions", body, headers={"Idempotency-Key": "adj-1"})
+
+
+def _reverse(api: ApiClient) -> HttpResponse:
+    credit_id = _PREPARED[f"{api.credentials.app_id}/credit"]
+    return api.post(
+        f"/customers/KMN@123/transactions/{credit_id}/reverse", {"points": 80}, headers={"Idempotency-Key": "rev-1"}
+    )
+
+
+def _points_state(api: ApiClient) -> Any:
+    """Adjusted or reversed once: the points and the ledger (a reversal names its credit, whose id differs
+    between applications)."""
+    credit_id = _PREPARED[f"{api.credentials.app_id}/credit"]
+    return [
+        (r.status, normalized(json.loads(r.body.decode().replace(credit_id, "<credit>"))))
+        for r in (api.get("/customers/KMN@123"), api.get("/customers/KMN@123/transactions"))
+    ]
+
+
 SCENARIOS = [
     Scenario("customer upsert", lambda api: None, _upsert, _customer_state),
     Scenario("event ingestion", _create_campaign, _ingest, _event_state),
@@ -247,6 +280,8 @@ SCENARIOS = [
     Scenario("redemption cancel", _prepare_cancel, _cancel, _redemption_state),
     Scenario("coupon redeem", _create_limited_pool_coupon, _redeem, _coupon_state),
     Scenario("coupon revert", _redeem_then_prepare_revert, _revert, _coupon_state),
+    Scenario("points adjustment", _prepare_points, _adjust, _points_state),
+    Scenario("credit reversal", _prepare_points, _reverse, _points_state),
 ]
 
 
