@@ -163,7 +163,44 @@ _SEED_002_MATERIAL = {"name": "Headphones", "type": "MATERIAL", "parameters": {"
 _SEED_002_COIN = {"name": "Pay with points", "type": "COIN",
                   "parameters": {"coin": {"exchange_ratio": 50, "points_ratio": 2000}}}  # fmt: skip
 
+# Points (issue 15): a debit refused beyond the balance, and a reversal whose credit was partly spent.
+_INSUFFICIENT_POINTS = {
+    "code": 409,
+    "key": "conflict",
+    "message": "Insufficient points",
+    "details": "points: the balance is 40, so at most 40 can be debited, not 100",
+    "request_id": "5e1b7a2c-8f0d-4c3e-9a61-2b7d4f9e0c11",
+}
+_REVERSAL = {
+    "object": "transaction", "id": "txn_Q2mX8vLr5TnW1pZk7Ys3d", "source_id": "KMN@123", "points": -60,
+    "balance_after": 0, "pending_points": 0, "pending_after": 0, "reason": "reversal", "campaign_id": None,
+    "rule_id": None, "event_name": None, "reward_id": None, "description": "Reversal of txn_4kQz1Xh3bN8sVw2Lp0Ry7",
+    "lots": [{"points": -60, "expires_at": "2027-03-11T00:00:00.000Z", "activates_at": None}], "shortfall": 40,
+    "reverses": "txn_4kQz1Xh3bN8sVw2Lp0Ry7", "created_at": "2026-03-10T12:00:00.000Z",
+}  # fmt: skip
+
 EXAMPLES: dict[str, list[Example]] = {
+    "setPointsPolicy": [
+        Example(
+            "A year's validity, spendable after 14 days (the return window)",
+            request={"expire_after_days": 365, "pending_days": 14, "return_policy": "within_balance"},
+        )
+    ],
+    "adjustPoints": [
+        Example("A goodwill credit", request={"points": 250, "reason": "Goodwill: late delivery"}),
+        Example(
+            "A correction beyond the balance",
+            request={"points": -100, "reason": "Duplicate credit of order 1001"},
+            responses={409: _INSUFFICIENT_POINTS},
+        ),
+    ],
+    "reverseTransaction": [
+        Example(
+            "An order returned after its points were partly spent (within_balance)",
+            request={"points": 100},
+            responses={201: _REVERSAL},
+        )
+    ],
     "getRewardProgress": [
         Example("Real time actions (seed 000)", responses={200: [_RTA_PROGRESS], 404: _CUSTOMER_NOT_FOUND}),
         Example("Actions with time (seed 000)", responses={200: [_AWT_PROGRESS]}),
