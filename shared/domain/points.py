@@ -105,27 +105,19 @@ def adjust(app_id: str, source_id: str, amount: int, reason: str) -> LedgerEntry
     def plan(
         profile: CustomerRecord, records: dict[str, points.TransactionRecord], policy: PolicyRecord
     ) -> tuple[Posting, list[dynamodb.Update]]:
-        if amount < 0:
-            debit = Posting(
-                txn_id=txn_id,
-                points=amount,
-                reason="adjustment",
-                operation="debit",
-                description=reason,
-                counted_as="earned",
-            )
-            return debit, []
-        times = lot_times(policy, clock.now_epoch_ms())
-        credit = Posting(
+        # a credit is a lot under the policy; a debit corrects what was earned (not a redemption)
+        times = lot_times(policy, clock.now_epoch_ms()) if amount > 0 else LotTimes(None, None)
+        adjustment = Posting(
             txn_id=txn_id,
             points=amount,
             reason="adjustment",
-            operation="credit",
+            operation="credit" if amount > 0 else "debit",
             description=reason,
             activates_ms=times.activates_ms,
             expires_ms=times.expires_ms,
+            counted_as="earned",
         )
-        return credit, []
+        return adjustment, []
 
     return _write_once(app_id, source_id, txn_id, plan)
 

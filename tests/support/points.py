@@ -12,7 +12,7 @@ import pytest
 
 from rewards_cli.gateway import HttpResponse
 from tests.support.api import ApiClient
-from tests.support.rewards import customer_path
+from tests.support.rewards import customer_path, points_campaign
 
 DAY_MS = 86_400_000
 _campaigns = count(1)
@@ -111,18 +111,7 @@ def earn(api: ApiClient, source_id: str, points: int, timestamp: int | None = No
     at ``timestamp`` (epoch seconds; now when None); ``reward``: the rule's own expire_after_days or
     pending_days. The granted reward of the event's answer."""
     event_name = f"earn_{next(_campaigns)}"
-    campaign = {
-        "campaign_name": f"Earn {points}",
-        "rules": [
-            {
-                "rule_name": "Earn",
-                "action_type": "RTA",
-                "actions": [{"event_name": event_name, "target": 1}],
-                "reward": {"type": "points", "points": points, **reward},
-            }
-        ],
-    }
-    created = api.post("/campaigns", campaign)
+    created = api.post("/campaigns", points_campaign(event_name, points, **reward))
     assert created.status == 201, created.body
     body: dict[str, Any] = {"source_id": source_id, "event_name": event_name, "properties": {}}
     if timestamp is not None:

@@ -118,21 +118,26 @@ def create_reward(api: ApiClient, body: dict[str, Any]) -> str:
     return reward_id
 
 
-def give_points(api: ApiClient, source_id: str, points: int) -> None:
-    """Credit ``points`` through the campaign engine: a one-rule campaign on an event of its own."""
-    event_name = f"bonus_{points}_{source_id.replace('@', '_')}"[:100]
-    campaign = {
+def points_campaign(event_name: str, points: int, **reward: Any) -> dict[str, Any]:
+    """A one-rule campaign whose rule credits ``points`` on one ``event_name``; ``reward``: the rule's
+    own expire_after_days or pending_days."""
+    return {
         "campaign_name": f"Bonus {points}",
         "rules": [
             {
                 "rule_name": "Bonus",
                 "action_type": "RTA",
                 "actions": [{"event_name": event_name, "target": 1}],
-                "reward": {"type": "points", "points": points},
+                "reward": {"type": "points", "points": points, **reward},
             }
         ],
     }
-    assert api.post("/campaigns", campaign).status == 201
+
+
+def give_points(api: ApiClient, source_id: str, points: int) -> None:
+    """Credit ``points`` through the campaign engine: a one-rule campaign on an event of its own."""
+    event_name = f"bonus_{points}_{source_id.replace('@', '_')}"[:100]
+    assert api.post("/campaigns", points_campaign(event_name, points)).status == 201
     sent = api.post("/events", {"source_id": source_id, "event_name": event_name, "properties": {}})
     assert sent.status == 200, sent.body
     assert sent.json()["rewards"], sent.body
