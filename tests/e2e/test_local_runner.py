@@ -130,6 +130,35 @@ def test_put_then_get_a_customer(http: HttpClient, demo_auth: str) -> None:
     assert (updated.json()["id"], updated.json()["name"], updated.json()["tier"]) == (customer["id"], "Krish", "GOLD")
 
 
+def test_customer_service_credits_once_and_reverses_part_of_it(http: HttpClient, demo_auth: str) -> None:
+    """Over real HTTP, with the application's points policy as it is (this test never changes it)."""
+    source_id = _unique("points")
+    path = f"/customers/{quote(source_id, safe='')}"
+    assert http.request("PUT", path, json_body={"name": "Kim"}, authorization=demo_auth).status == 201
+    credit = {"points": 120, "reason": "Goodwill: late delivery"}
+    key = {"Idempotency-Key": _unique("ticket")}
+
+    first = http.request("POST", f"{path}/transactions", json_body=credit, headers=key, authorization=demo_auth)
+    again = http.request("POST", f"{path}/transactions", json_body=credit, headers=key, authorization=demo_auth)
+    txn_id = first.json()["id"]
+    reversed_ = http.request(
+        "POST", f"{path}/transactions/{txn_id}/reverse", json_body={"points": 20}, authorization=demo_auth
+    )
+    too_much = http.request(
+        "POST", f"{path}/transactions/{txn_id}/reverse", json_body={"points": 101}, authorization=demo_auth
+    )
+    reversals = http.request("GET", f"{path}/transactions?reason=reversal", authorization=demo_auth)
+
+    assert (first.status, again.status) == (201, 201), first.body
+    assert again.json() == first.json()
+    assert reversed_.status == 201, reversed_.body
+    assert (reversed_.json()["reverses"], reversed_.json()["points"]) == (txn_id, -20)
+    assert too_much.status == 400
+    assert too_much.json()["details"].startswith("points: 101 is more than is left")
+    assert [e["id"] for e in reversals.json()["data"]] == [reversed_.json()["id"]]
+    assert http.request("GET", path, authorization=demo_auth).json()["points"]["earned"] == 100
+
+
 def test_an_encoded_source_id_is_decoded_like_api_gateway_does(http: HttpClient, demo_auth: str) -> None:
     source_id = _unique("with space/and slash")
     path = f"/customers/{quote(source_id, safe='')}"
