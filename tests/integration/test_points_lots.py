@@ -15,8 +15,7 @@ from shared.lots import DAY_MS
 from shared.storage import dynamodb, keys, points
 from shared.storage.customers import CustomerRecord
 from shared.storage.ledger import Posting
-from tests.conftest import Credentials
-from tests.support.api import ApiClient
+from tests.support.api import ApiClient, Credentials
 from tests.support.rewards import create_reward, customer_path, ledger_sum
 
 DAY = 86_400
@@ -44,7 +43,8 @@ def earn(api: ApiClient, source_id: str, points_given: int, days_ago: float = 0,
     timestamp = int(time.time() - days_ago * DAY)
     sent = api.post("/events", {"source_id": source_id, "event_name": event_name, "timestamp": timestamp})
     assert sent.status == 200, sent.body
-    return sent.json()
+    answer: dict[str, Any] = sent.json()
+    return answer
 
 
 def customer_points(api: ApiClient, source_id: str) -> dict[str, Any]:
