@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import pytest
 
-from shared.lots import DAY_MS, LotKey, NotEnoughPoints, Wallet, day_at_or_after
+from shared.lots import DAY_MS, MAX_LOTS, LotKey, NotEnoughPoints, Wallet, day_at_or_after
 
 DAY = 20_000  # an arbitrary day number
 
@@ -113,3 +113,16 @@ def test_the_next_due_day_is_the_first_activation_or_expiry() -> None:
     assert wallet.next_due_day() == DAY + 3
     wallet, _ = wallet.credit(10, LotKey(DAY + 2))
     assert wallet.next_due_day() == DAY + 2
+
+
+def test_past_the_lot_cap_a_credit_joins_the_nearest_later_lot_and_at_the_cap_minus_one_it_does_not() -> None:
+    lots = {LotKey(DAY + 2 * n): 1 for n in range(MAX_LOTS - 1)}
+    wallet = Wallet(lots=lots, balance=MAX_LOTS - 1, earned=MAX_LOTS - 1)
+    below, _ = wallet.credit(5, LotKey(DAY + 1))
+    assert below.lots[LotKey(DAY + 1)] == 5 and len(below.lots) == MAX_LOTS
+    joined, movement = below.credit(5, LotKey(DAY + 3))
+    assert len(joined.lots) == MAX_LOTS
+    assert LotKey(DAY + 3) not in joined.lots
+    assert joined.lots[LotKey(DAY + 4)] == 6  # as near as DAY + 2, and later
+    assert dict(movement.lots) == {LotKey(DAY + 4): 5}
+    assert joined.balance == below.balance + 5
