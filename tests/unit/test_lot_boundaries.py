@@ -119,7 +119,8 @@ def test_past_the_lot_cap_a_credit_joins_the_nearest_later_lot_and_at_the_cap_mi
     lots = {LotKey(DAY + 2 * n): 1 for n in range(MAX_LOTS - 1)}
     wallet = Wallet(lots=lots, balance=MAX_LOTS - 1, earned=MAX_LOTS - 1)
     below, _ = wallet.credit(5, LotKey(DAY + 1))
-    assert below.lots[LotKey(DAY + 1)] == 5 and len(below.lots) == MAX_LOTS
+    assert below.lots[LotKey(DAY + 1)] == 5
+    assert len(below.lots) == MAX_LOTS
     joined, movement = below.credit(5, LotKey(DAY + 3))
     assert len(joined.lots) == MAX_LOTS
     assert LotKey(DAY + 3) not in joined.lots
