@@ -884,51 +884,105 @@ function RewardForm({ api, editing, onSaved, onCancel }) {
   </form>`;
 }
 
+// What a reward's row tells the operator: what it gives, what is left of it, and why no member can get it
+// now although it is active (the API's own reasons, as GET /customers/{source_id}/rewards?explain=true
+// gives them, read from the reward itself).
+export function rewardGives(reward) {
+  const { product, campaign, coin } = reward.parameters;
+  if (product) return `product ${product.id}`;
+  if (campaign) return `a code of coupon ${campaign.id}`;
+  if (coin) return `${fmtNumber(coin.exchange_ratio)} for every ${fmtNumber(coin.points_ratio)} points`;
+  return "";
+}
+
+export function rewardLeft(reward) {
+  const pool = reward.coupons_info;
+  if (pool) return `${fmtNumber(pool.total_coupons - pool.issued_coupons)} of ${fmtNumber(pool.total_coupons)} codes left`;
+  if (reward.stock === null || reward.stock === undefined) return "unlimited";
+  return `${fmtNumber(Math.max(0, reward.stock - reward.redeemed))} of ${fmtNumber(reward.stock)} left`;
+}
+
+export function rewardUnavailable(reward, now = Date.now()) {
+  const reasons = [];
+  const pool = reward.coupons_info;
+  if (reward.stock !== null && reward.stock !== undefined && reward.redeemed >= reward.stock) reasons.push("out of stock");
+  if (pool && pool.total_coupons - pool.issued_coupons <= 0) reasons.push("coupon pool empty");
+  if (reward.start_time && Date.parse(reward.start_time) > now) reasons.push(`starts ${fmtDate(reward.start_time)}`);
+  if (reward.end_time && Date.parse(reward.end_time) <= now) reasons.push(`ended ${fmtDate(reward.end_time)}`);
+  return reasons;
+}
+
+const REWARD_TYPES = { MATERIAL: "Material", CAMPAIGN: "Coupon from a pool", COIN: "Coins" };
+
+function RewardRow({ reward: r, onEdit, onSetActive }) {
+  const reasons = r.is_active ? rewardUnavailable(r) : [];
+  return html`<tr>
+    <th scope="row">${r.name}<br /><small>${r.id}${r.brand ? ` · brand ${r.brand}` : ""}</small></th>
+    <td>${REWARD_TYPES[r.type] || r.type}<br /><small>${rewardGives(r)}</small></td>
+    <td class="num">${r.type === "COIN" ? "chosen" : fmtNumber(r.points_to_be_redeemed)}</td>
+    <td class="num">${rewardLeft(r)}</td><td class="num">${fmtNumber(r.redeemed)}</td>
+    <td><${StatusBadge} status=${r.is_active ? "active" : "disabled"} />
+      ${reasons.length > 0 && html`<br /><small class="unavailable">not available: ${reasons.join(", ")}</small>`}</td>
+    <td><div class="actions">
+      <button class="secondary" onClick=${onEdit} aria-label=${`Edit ${r.name}`}>Edit</button>
+      ${r.is_active
+        ? html`<button class="danger" onClick=${() => onSetActive(false)} aria-label=${`Disable ${r.name}`}>Disable</button>`
+        : html`<button class="secondary" onClick=${() => onSetActive(true)} aria-label=${`Enable ${r.name}`}>Enable</button>`}
+    </div></td>
+  </tr>`;
+}
+
 function Rewards({ api }) {
-  const [filters, setFilters] = useState({ type: "", active: "" });
+  const [filters, setFilters] = useState({ type: "", active: "", brand: "" });
   const [version, setVersion] = useState(0);
   const [editing, setEditing] = useState(null);
   const [notice, setNotice] = useState(null);
   const [actionError, setActionError] = useState(null);
-  const query = [filters.type && `type=${filters.type}`, filters.active && `active=${filters.active}`].filter(Boolean).join("&");
-  const { list, error, pages, missing } = useList(api, `/rewards${query ? `?${query}` : ""}`, [query, version]);
+  const query = [
+    filters.type && `type=${filters.type}`,
+    filters.active && `active=${filters.active}`,
+    filters.brand && `brand=${enc(filters.brand)}`,
+  ].filter(Boolean).join("&");
+  const { list, error, pages, missing, loading } = useList(api, `/rewards${query ? `?${query}` : ""}`, [query, version]);
   if (missing) return html`<${Unavailable} what="Rewards" />`;
   const setActive = async (reward, active) => {
     setActionError(null);
+    setNotice(null);
     try {
       await api("PATCH", `/rewards/${enc(reward.id)}`, { is_active: active });
+      setNotice(`Reward ${reward.name} ${active ? "enabled" : "disabled"}`);
       setVersion((n) => n + 1);
     } catch (failure) {
       setActionError(failure);
     }
   };
   const filter = (name) => (e) => { pages.reset(); setFilters({ ...filters, [name]: e.target.value }); };
+  // The brand is applied on submit (Enter or the button), not on every key: one request per search.
+  const searchBrand = (event) => {
+    event.preventDefault();
+    pages.reset();
+    setFilters({ ...filters, brand: event.currentTarget.elements.brand.value.trim() });
+  };
+  const filtered = Boolean(query);
   return html`
     <${Notice}>${notice}<//>
     <${ErrorBox} error=${error || actionError} />
-    <section class="card" aria-labelledby="reward-list">
+    ${error && html`<div class="actions"><button class="secondary" onClick=${() => setVersion((n) => n + 1)}>Try again</button></div>`}
+    <section class="card" aria-labelledby="reward-list" aria-busy=${loading ? "true" : "false"}>
       <h2 id="reward-list">Rewards catalog</h2>
-      <div class="row" role="group" aria-label="Filters">
+      <form class="row" role="search" aria-label="Filters" onSubmit=${searchBrand}>
         <div><label for="filter-type">Type</label><select id="filter-type" value=${filters.type} onChange=${filter("type")}>
           <option value="">All types</option><option value="MATERIAL">Material</option><option value="CAMPAIGN">Coupon from a pool</option><option value="COIN">Coins</option></select></div>
         <div><label for="filter-active">Status</label><select id="filter-active" value=${filters.active} onChange=${filter("active")}>
           <option value="">Active and disabled</option><option value="true">Active</option><option value="false">Disabled</option></select></div>
-      </div>
+        <div><label for="filter-brand">Brand</label><input id="filter-brand" name="brand" defaultValue=${filters.brand} /></div>
+        <div><button type="submit" class="secondary">Filter by brand</button></div>
+      </form>
       ${list && html`<div class="table-wrap"><table>
         <thead><tr><th scope="col">Reward</th><th scope="col">Type</th><th scope="col" class="num">Points</th><th scope="col" class="num">Stock</th><th scope="col" class="num">Redeemed</th><th scope="col">Status</th><th scope="col">Actions</th></tr></thead>
-        <tbody>${list.data.map((r) => html`<tr>
-          <th scope="row">${r.name}<br /><small>${r.id}</small></th><td>${r.type}</td>
-          <td class="num">${fmtNumber(r.points_to_be_redeemed)}</td><td class="num">${r.stock === null ? "unlimited" : fmtNumber(r.stock)}</td><td class="num">${fmtNumber(r.redeemed)}</td>
-          <td><${StatusBadge} status=${r.is_active ? "active" : "disabled"} /></td>
-          <td><div class="actions">
-            <button class="secondary" onClick=${() => setEditing(r)} aria-label=${`Edit ${r.name}`}>Edit</button>
-            ${r.is_active
-              ? html`<button class="danger" onClick=${() => setActive(r, false)} aria-label=${`Disable ${r.name}`}>Disable</button>`
-              : html`<button class="secondary" onClick=${() => setActive(r, true)} aria-label=${`Enable ${r.name}`}>Enable</button>`}
-          </div></td>
-        </tr>`)}</tbody>
+        <tbody>${list.data.map((r) => html`<${RewardRow} reward=${r} key=${r.id} onEdit=${() => setEditing(r)} onSetActive=${(active) => setActive(r, active)} />`)}</tbody>
       </table></div>
-      ${list.data.length === 0 && html`<p>No rewards match.</p>`}
+      ${list.data.length === 0 && html`<p>${filtered ? "No rewards match these filters." : "No rewards yet: create the first one below."}</p>`}
       <${Pager} label="Reward pages" ...${pages.controls(list)} />`}
     </section>
     <${RewardForm} api=${api} editing=${editing} key=${editing ? editing.id : "new"} onCancel=${() => setEditing(null)}
