@@ -124,13 +124,22 @@ function Notice({ children }) {
 
 // Errors the API names by field ("rules.0.actions.0.target: …", "campaign_name is required") are shown
 // next to the field whose name is that path, or the nearest enclosing one; the rest above the form.
+// The API joins its errors with "; ", and one error may hold "; " too ("stock: 1 already redeemed; stock
+// cannot be less than that"): a part that names no field is the rest of the error before it.
+const FIELD_MESSAGE = /^([\w.]+?)(?::\s+|\s+(?=is |must |are ))/;
+
 export function fieldErrors(error) {
   if (!(error instanceof ApiError) || error.status !== 400 || !error.body.details) return {};
-  const found = {};
+  const messages = [];
   for (const part of String(error.body.details).split("; ")) {
-    const match = part.match(/^([\w.]+?)(?::\s+|\s+(?=is |must |are ))(.*)$/);
+    if (messages.length > 0 && !FIELD_MESSAGE.test(part)) messages[messages.length - 1] += `; ${part}`;
+    else messages.push(part);
+  }
+  const found = {};
+  for (const message of messages) {
+    const match = message.match(FIELD_MESSAGE);
     const path = match ? match[1] : "_form";
-    (found[path] = found[path] || []).push(part);
+    (found[path] = found[path] || []).push(message);
   }
   return found;
 }
@@ -895,6 +904,12 @@ export function rewardGives(reward) {
   return "";
 }
 
+// What one redemption debits, as the API computes it: the points price, else a payment config's, else 0.
+export function rewardPointsCost(reward) {
+  const configured = (reward.payment_configs || []).find((config) => config.points !== undefined && config.points !== null);
+  return reward.points_to_be_redeemed ?? (configured ? configured.points : 0);
+}
+
 export function rewardLeft(reward) {
   const pool = reward.coupons_info;
   if (pool) return `${fmtNumber(pool.total_coupons - pool.issued_coupons)} of ${fmtNumber(pool.total_coupons)} codes left`;
@@ -919,7 +934,7 @@ function RewardRow({ reward: r, onEdit, onSetActive }) {
   return html`<tr>
     <th scope="row">${r.name}<br /><small>${r.id}${r.brand ? ` · brand ${r.brand}` : ""}</small></th>
     <td>${REWARD_TYPES[r.type] || r.type}<br /><small>${rewardGives(r)}</small></td>
-    <td class="num">${r.type === "COIN" ? "chosen" : fmtNumber(r.points_to_be_redeemed)}</td>
+    <td class="num">${r.type === "COIN" ? "chosen" : fmtNumber(rewardPointsCost(r))}</td>
     <td class="num">${rewardLeft(r)}</td><td class="num">${fmtNumber(r.redeemed)}</td>
     <td><${StatusBadge} status=${r.is_active ? "active" : "disabled"} />
       ${reasons.length > 0 && html`<br /><small class="unavailable">not available: ${reasons.join(", ")}</small>`}</td>
