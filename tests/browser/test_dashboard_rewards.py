@@ -353,3 +353,47 @@ def test_the_api_failing_is_shown_and_the_catalog_comes_back_on_retry(
     unexpected = [e for e in errors.seen if "the server responded with a status of 503" not in e]
     assert not unexpected, unexpected
     assert len(errors.seen) == 1, errors.seen
+
+
+def test_a_customers_redemption_is_cancelled_from_the_customer_page(
+    page: Page, runner: LocalRunner, http: HttpClient
+) -> None:
+    # Given a customer of 600 points who took the headphones and a 500-point coupon from a pool of 3
+    brand = f"cancel-{uuid.uuid4().hex[:6]}"
+    material = create_reward(http, runner, SEED_002_MATERIAL, brand)
+    campaign = create_reward(
+        http, runner, {**seed_002_campaign(pool_coupon(http, runner)), "points_to_be_redeemed": 500}, brand
+    )
+    kim = customer_with_points(http, runner, 600)
+    redeem(http, runner, kim, material["id"])
+    redeem(http, runner, kim, campaign["id"])
+    # When the operator looks the customer up
+    sign_in_as(page, runner.demo["api_key"], runner.demo["secret_key"])
+    page.goto(f"/dashboard#/customers/{kim}")
+    expect(page.get_by_test_id("balance")).to_have_text("100")
+    redemptions = page.get_by_role("region", name="Reward redemptions")
+    coupon_row = redemptions.get_by_role("row").filter(has=page.get_by_role("rowheader", name="40 USD"))
+    headphones_row = redemptions.get_by_role("row").filter(has=page.get_by_role("rowheader", name=material["name"]))
+    # Then both redemptions are listed, with their points and what they issued
+    expect(redemptions.locator("tbody tr")).to_have_count(2)
+    expect(headphones_row.locator("td").nth(1)).to_have_text("0")
+    expect(headphones_row.locator("td").nth(2)).to_have_text("product prod_3ttSkdxGuAfcv3")
+    expect(coupon_row.locator("td").nth(1)).to_have_text("500")
+    expect(coupon_row.locator("td").nth(2)).to_have_text(re.compile(r"^code \w+$"))
+    screenshot(page, "customer-redemptions-desktop")
+    # When the coupon's redemption is cancelled
+    redemption_id = coupon_row.get_by_role("rowheader").locator("small").inner_text()
+    coupon_row.get_by_role("button", name=f"Cancel redemption {redemption_id}").click()
+    # Then it is cancelled (no second cancel offered), the points are back, the headphones untouched
+    expect(coupon_row.locator("td").nth(3)).to_contain_text("cancelled")
+    expect(coupon_row.get_by_role("button")).to_have_count(0)
+    expect(page.get_by_test_id("balance")).to_have_text("600")
+    expect(headphones_row.get_by_role("button", name=re.compile("^Cancel redemption"))).to_be_visible()
+    listed = api(http, runner, "GET", f"{customer_path(kim)}/rewards/redemptions")["data"]
+    assert {r["id"]: r["status"] for r in listed}[redemption_id] == "cancelled"
+    # and the catalog counts one redemption less; the voided code is never handed out again
+    go_to(page, "Rewards")
+    filter_by_brand(page, brand)
+    expect(cells(row_of(page, "40 USD")).nth(2)).to_have_text("2 of 3 codes left")
+    expect(cells(row_of(page, "40 USD")).nth(3)).to_have_text("0")
+    expect(cells(row_of(page, material["name"])).nth(2)).to_have_text("69 of 70 left")

@@ -536,6 +536,43 @@ function CustomerRewards({ api, sourceId, version }) {
   </section>`;
 }
 
+function issuedText(issued) {
+  return [issued.product_id && `product ${issued.product_id}`, issued.code && `code ${issued.code}`, issued.amount && `worth ${issued.amount}`]
+    .filter(Boolean).join(", ") || "—";
+}
+
+// The customer's reward redemptions; cancelling one gives the points back, returns the stock and voids the
+// issued code (the API refuses, 409, while that code is used in an order).
+function CustomerRedemptions({ api, sourceId, version, onChanged }) {
+  const { list, error, pages, missing } = useList(api, `/customers/${enc(sourceId)}/rewards/redemptions`, [sourceId, version]);
+  const [actionError, setActionError] = useState(null);
+  if (missing) return null;
+  const cancel = async (redemption) => {
+    setActionError(null);
+    try {
+      await api("POST", `/customers/${enc(sourceId)}/rewards/redemptions/${enc(redemption.id)}/cancel`);
+      onChanged();
+    } catch (failure) {
+      setActionError(failure);
+    }
+  };
+  return html`<section class="card" aria-labelledby="customer-redemptions">
+    <h2 id="customer-redemptions">Reward redemptions</h2>
+    <${ErrorBox} error=${error || actionError} />
+    ${list && html`<div class="table-wrap"><table>
+      <thead><tr><th scope="col">When</th><th scope="col">Reward</th><th scope="col" class="num">Points</th><th scope="col">Issued</th><th scope="col">Status</th><th scope="col">Actions</th></tr></thead>
+      <tbody>${list.data.map((r) => html`<tr>
+        <td>${fmtDate(r.created_at)}</td><th scope="row">${r.reward_name}<br /><small>${r.id}</small></th>
+        <td class="num">${fmtNumber(r.points)}</td><td>${issuedText(r.issued)}</td>
+        <td>${r.status}${r.cancelled_at ? html`<br /><small>${fmtDate(r.cancelled_at)}</small>` : ""}</td>
+        <td>${r.status === "completed" && html`<button class="danger" onClick=${() => cancel(r)} aria-label=${`Cancel redemption ${r.id}`}>Cancel</button>`}</td>
+      </tr>`)}</tbody>
+    </table></div>
+    ${list.data.length === 0 && html`<p>No redemptions.</p>`}
+    <${Pager} label="Redemption pages" ...${pages.controls(list)} />`}
+  </section>`;
+}
+
 function CustomerCoupons({ api, sourceId, version }) {
   const { list, error, pages, missing } = useList(api, `/customers/${enc(sourceId)}/coupons`, [sourceId, version]);
   if (missing) return null;
@@ -581,6 +618,7 @@ function CustomerProfile({ api, sourceId }) {
     <section class="card" aria-labelledby="progress"><h2 id="progress">Reward progress</h2><${Progress} campaigns=${progress} /></section>
     <${Ledger} api=${api} sourceId=${sourceId} version=${version} />
     <${CustomerRewards} api=${api} sourceId=${sourceId} version=${version} />
+    <${CustomerRedemptions} api=${api} sourceId=${sourceId} version=${version} onChanged=${() => setVersion((v) => v + 1)} />
     <${CustomerCoupons} api=${api} sourceId=${sourceId} version=${version} />`;
 }
 
