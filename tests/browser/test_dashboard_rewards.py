@@ -90,9 +90,13 @@ def filters(page: Page) -> Locator:
 
 
 def filter_by_brand(page: Page, brand: str) -> None:
+    """The catalog of ``brand`` only: returns once the rows shown are that brand's (not the list before)."""
     filters(page).get_by_label("Brand").fill(brand)
-    filters(page).get_by_role("button", name="Filter by brand").click()
-    expect(page.get_by_role("region", name="Rewards catalog")).to_have_attribute("aria-busy", "false")
+    with page.expect_response(lambda response: f"brand={brand}" in response.url):
+        filters(page).get_by_role("button", name="Filter by brand").click()
+    catalog = page.get_by_role("region", name="Rewards catalog")
+    expect(catalog).to_have_attribute("aria-busy", "false")
+    expect(catalog.locator("tbody tr").filter(has_not_text=f"· brand {brand}")).to_have_count(0)
 
 
 def row_of(page: Page, name: str) -> Locator:

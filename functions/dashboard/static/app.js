@@ -154,8 +154,9 @@ function errorFor(errors, name, known) {
   return messages.length ? messages.join("; ") : null;
 }
 
+// `known` holds the name of every field of the form: the helpers that build the fields add them when the
+// form renders, before any field or the form's alert renders (components render later, in tree order).
 function Field({ name, label, value, onInput, errors, known, type = "text", hint, options, required, ...rest }) {
-  known.add(name);
   const id = `f-${name}`;
   const message = errorFor(errors, name, known);
   const described = [hint && `${id}-hint`, message && `${id}-error`].filter(Boolean).join(" ") || undefined;
@@ -352,9 +353,11 @@ function CampaignForm({ api, onCreated }) {
       node[keys[keys.length - 1]] = value;
       return copy;
     });
-  const field = (path, label, extra = {}) =>
-    html`<${Field} name=${extra.name || path} label=${label} value=${path.split(".").reduce((n, k) => n[k], form)}
+  const field = (path, label, extra = {}) => {
+    known.add(extra.name || path);
+    return html`<${Field} name=${extra.name || path} label=${label} value=${path.split(".").reduce((n, k) => n[k], form)}
       onInput=${(v) => set(path, v)} errors=${errors} known=${known} ...${extra} />`;
+  };
   const submit = async (event) => {
     event.preventDefault();
     setBusy(true);
@@ -421,7 +424,7 @@ function CampaignForm({ api, onCreated }) {
       <button type="button" class="secondary" onClick=${() => set("rules", [...form.rules, newRule()])}>Add rule</button>
       <button type="submit" disabled=${busy}>Create campaign</button>
     </div>`;
-  // Rendered after the fields, so that every field has claimed its own errors; the rest go on top.
+  // Computed after the fields are built, so that every field has claimed its own errors; the rest go on top.
   const unplaced = error && (Object.keys(errors).length === 0 ? error.text : errorFor(errors, "_form", known));
   return html`<form class="card" onSubmit=${submit} aria-labelledby="new-campaign" novalidate>
     ${error && html`<div class="alert" role="alert">The campaign was not created${unplaced ? `: ${unplaced}` : ": see the fields marked below."}</div>`}
@@ -649,9 +652,11 @@ function useForm(initial) {
   const known = new Set();
   const errors = fieldErrors(error);
   const set = (name, value) => setValues((previous) => ({ ...previous, [name]: value }));
-  const field = (name, label, extra = {}) =>
-    html`<${Field} name=${name} label=${label} value=${values[name] ?? ""} onInput=${(v) => set(name, v)} errors=${errors} known=${known} ...${extra} />`;
-  // Called after the fields have rendered: what none of them claimed.
+  const field = (name, label, extra = {}) => {
+    known.add(extra.name || name);
+    return html`<${Field} name=${name} label=${label} value=${values[name] ?? ""} onInput=${(v) => set(name, v)} errors=${errors} known=${known} ...${extra} />`;
+  };
+  // What none of the fields claimed (called once the form has built its fields).
   const unplaced = () => error && (Object.keys(errors).length === 0 ? error.text : errorFor(errors, "_form", known));
   return { values, setValues, set, field, error, setError, unplaced };
 }
