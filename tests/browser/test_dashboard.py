@@ -27,9 +27,13 @@ def unique(prefix: str) -> str:
 
 
 def sign_in(page: Page, runner: LocalRunner) -> None:
+    sign_in_as(page, runner.demo["api_key"], runner.demo["secret_key"])
+
+
+def sign_in_as(page: Page, api_key: str, secret_key: str) -> None:
     page.goto("/dashboard")
-    page.get_by_label("API key").fill(runner.demo["api_key"])
-    page.get_by_label("Secret key").fill(runner.demo["secret_key"])
+    page.get_by_label("API key").fill(api_key)
+    page.get_by_label("Secret key").fill(secret_key)
     page.get_by_role("button", name="Sign in").click()
     expect(page.get_by_role("link", name="Overview")).to_be_visible()
 
