@@ -20,7 +20,7 @@ from tests.browser.conftest import DESKTOP, PHONE, open_page, screenshot
 from tests.browser.test_dashboard import field, go_to, send_event, sign_in, sign_in_as
 from tests.e2e.runner import HttpClient, LocalRunner, run_rewards
 from tests.support.api import basic
-from tests.support.rewards import SEED_002_COIN, SEED_002_MATERIAL, customer_path, seed_002_campaign
+from tests.support.rewards import SEED_002_COIN, SEED_002_MATERIAL, SEED_003, customer_path, seed_002_campaign
 
 pytestmark = pytest.mark.xdist_group("browser")
 
@@ -256,6 +256,34 @@ def test_an_edit_the_api_refuses_shows_its_message_next_to_the_field(
     expect(page.get_by_role("status")).to_have_text(f"Reward {reward['name']} saved ({reward['id']})")
     expect(cells(row).nth(2)).to_have_text("99 of 100 left")
     assert api(http, runner, "GET", f"/rewards/{reward['id']}")["stock"] == 100
+
+
+def test_an_edit_keeps_the_settings_the_form_does_not_show(page: Page, runner: LocalRunner, http: HttpClient) -> None:
+    # Given seed 003's reward (an image, a payment config, translations) and seed 002's pool reward
+    brand = f"keep-{uuid.uuid4().hex[:6]}"
+    intouch = create_reward(http, runner, SEED_003, brand)
+    coupon = create_reward(http, runner, seed_002_campaign(pool_coupon(http, runner)), brand)
+    open_catalog(page, runner, brand)
+    # When each is edited through the form: a stock, a points cost and a description
+    row_of(page, intouch["name"]).get_by_role("button", name=f"Edit {intouch['name']}").click()
+    field(page, "stock").fill("5")
+    field(page, "attributes.description").fill("Now five of them")
+    page.get_by_role("button", name="Save reward").click()
+    expect(page.get_by_role("status")).to_contain_text(f"Reward {intouch['name']} saved")
+    row_of(page, coupon["name"]).get_by_role("button", name=f"Edit {coupon['name']}").click()
+    field(page, "points_to_be_redeemed").fill("400")
+    page.get_by_role("button", name="Save reward").click()
+    expect(cells(row_of(page, coupon["name"])).nth(1)).to_have_text("400")
+    # Then what was changed is saved, and what the form does not show is as it was
+    saved = api(http, runner, "GET", f"/rewards/{intouch['id']}")
+    assert saved["stock"] == 5
+    assert saved["attributes"] == {**SEED_003["attributes"], "description": "Now five of them"}
+    assert saved["parameters"] == SEED_003["parameters"]
+    assert (saved["payment_configs"], saved["translations"]) == (intouch["payment_configs"], intouch["translations"])
+    saved = api(http, runner, "GET", f"/rewards/{coupon['id']}")
+    assert saved["points_to_be_redeemed"] == 400
+    assert saved["parameters"] == coupon["parameters"]
+    assert saved["parameters"]["campaign"]["type"] == "DISCOUNT_COUPONS"
 
 
 def test_the_catalog_pages_by_20(page: Page, runner: LocalRunner, http: HttpClient) -> None:

@@ -865,18 +865,29 @@ function Coupons({ api, arg }) {
 
 const NEW_REWARD = { name: "", type: "MATERIAL", points_to_be_redeemed: "", stock: "", product_id: "", coupon_definition: "", exchange_ratio: "", points_ratio: "", brand: "", description: "" };
 
-function rewardBody(v, creating) {
+function rewardAttributes(v, editing) {
+  const attributes = { ...(editing ? editing.attributes : {}) };
+  delete attributes.description;
+  if (optional(v.description)) attributes.description = v.description;
+  return editing || Object.keys(attributes).length ? attributes : undefined;
+}
+
+// editing: the reward as read, when saving an edit (PATCH replaces `attributes` and `parameters` whole, so
+// what this form does not show, such as image_url, is sent back as it was).
+function rewardBody(v, editing) {
+  const creating = !editing;
+  const kept = editing ? editing.parameters : {}; // PATCH replaces parameters whole too (a campaign's type)
   const parameters =
-    v.type === "MATERIAL" ? { product: { id: v.product_id } }
-    : v.type === "CAMPAIGN" ? { campaign: { id: v.coupon_definition } }
-    : { coin: { exchange_ratio: optionalNumber(v.exchange_ratio), points_ratio: optionalNumber(v.points_ratio) } };
+    v.type === "MATERIAL" ? { product: { ...kept.product, id: v.product_id } }
+    : v.type === "CAMPAIGN" ? { campaign: { ...kept.campaign, id: v.coupon_definition } }
+    : { coin: { ...kept.coin, exchange_ratio: optionalNumber(v.exchange_ratio), points_ratio: optionalNumber(v.points_ratio) } };
   const body = {
     name: v.name,
     parameters,
     points_to_be_redeemed: v.type === "COIN" ? undefined : optionalNumber(v.points_to_be_redeemed) ?? (creating ? undefined : null),
     stock: v.type === "MATERIAL" ? optionalNumber(v.stock) ?? (creating ? undefined : null) : undefined,
     brand: optional(v.brand),
-    attributes: optional(v.description) ? { description: v.description } : undefined,
+    attributes: rewardAttributes(v, editing),
   };
   return creating ? { ...body, type: v.type } : body;
 }
@@ -903,8 +914,8 @@ function RewardForm({ api, editing, onSaved, onCancel }) {
     event.preventDefault();
     try {
       const saved = editing
-        ? await api("PATCH", `/rewards/${enc(editing.id)}`, rewardBody(v, false))
-        : await api("POST", "/rewards", rewardBody(v, true));
+        ? await api("PATCH", `/rewards/${enc(editing.id)}`, rewardBody(v, editing))
+        : await api("POST", "/rewards", rewardBody(v, null));
       form.setError(null);
       onSaved(saved, Boolean(editing));
     } catch (failure) {
