@@ -119,11 +119,11 @@ class PointsLotsMachine(ApiStateMachine):
         self.campaigns = 0
         self.settled = False
         real_time, real_time_ns = time.time, time.time_ns
-        time.time = lambda: real_time() + self.offset_ms / 1000  # type: ignore[method-assign]
-        time.time_ns = lambda: real_time_ns() + self.offset_ms * 1_000_000  # type: ignore[method-assign]
+        time.time = lambda: real_time() + self.offset_ms / 1000
+        time.time_ns = lambda: real_time_ns() + self.offset_ms * 1_000_000
 
         def restore() -> None:
-            time.time, time.time_ns = real_time, real_time_ns  # type: ignore[method-assign]
+            time.time, time.time_ns = real_time, real_time_ns
 
         self._resources.callback(restore)
         self.rewards: dict[int, str] = {}
