@@ -44,7 +44,8 @@ from shared.storage import campaigns, progress
 from shared.storage.customers import PointsState
 from shared.storage.dynamodb import TransactAction
 from shared.storage.ledger import Posting
-from shared.storage.points import PolicyRecord
+from shared.lots import DAY_MS, NEVER
+from shared.storage.points import PolicyRecord, lot_of
 from shared.storage.progress import EventWrite, RefereeMark, RuleKey, RuleWrite, Snapshot, Wanted, WriteConflict
 
 # Consecutive lost races before answering 503; every won race starts the count again.
@@ -74,6 +75,8 @@ class PointsGrant:
     rule_id: str
     transaction_id: str
     type: Literal["points"] = "points"
+    activates_at: str | None = None  # when pending points become spendable; None: at once
+    expires_at: str | None = None  # None: never
 
 
 GrantRecord = PointsGrant | CouponGranted | RewardGrant  # each grant kind adds its record type here (and to the API)
@@ -151,8 +154,15 @@ def _grant_points(context: GrantContext) -> Grant | None:
         event_name=context.event_name,
         description=f"{context.campaign.campaign_name}: {context.rule.rule_name}",
     )
+    lot = lot_of(posting, clock.now_epoch_ms())
     record = PointsGrant(
-        points, context.beneficiary, context.campaign.campaign_id, context.rule.rule_id, posting.txn_id
+        points,
+        context.beneficiary,
+        context.campaign.campaign_id,
+        context.rule.rule_id,
+        posting.txn_id,
+        activates_at=clock.iso_from_epoch_ms(lot.activates_day * DAY_MS) if lot.pending else None,
+        expires_at=clock.iso_from_epoch_ms(lot.expires_day * DAY_MS) if lot.expires_day != NEVER else None,
     )
     return Grant(record, postings=(posting,))
 

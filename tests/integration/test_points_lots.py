@@ -143,24 +143,26 @@ def test_cancelling_a_redemption_gives_the_points_back_to_the_lots_it_took(api: 
 
 
 def test_pending_points_cannot_be_spent_until_their_day(api: ApiClient) -> None:
-    granted = earn(api, "eve", 100, pending_days=14)
-    assert granted["rewards"][0]["points"] == 100
+    granted = earn(api, "eve", 100, pending_days=14, expire_after_days=30)
+    (grant,) = granted["rewards"]
+    assert (grant["points"], grant["activates_at"], grant["expires_at"]) == (100, day_end_iso(14), day_end_iso(30))
     assert customer_points(api, "eve") == {
         "balance": 0,
         "pending": 100,
         "earned": 100,
         "redeemed": 0,
         "expired": 0,
-        "expiring": [],
+        "expiring": [{"points": 100, "expires_at": day_end_iso(30)}],
     }
     (credit,) = entries(api, "eve")
     assert (credit["points"], credit["pending_points"], credit["pending_after"]) == (0, 100, 100)
-    assert credit["lots"] == [{"points": 100, "expires_at": None, "activates_at": day_end_iso(14)}]
+    assert credit["lots"] == [{"points": 100, "expires_at": day_end_iso(30), "activates_at": day_end_iso(14)}]
     assert redeem(api, "eve", reward_costing(api, 1)).status == 409
 
 
 def test_points_whose_pending_period_has_passed_are_spendable_at_once(api: ApiClient) -> None:
-    earn(api, "fay", 100, days_ago=15, pending_days=14)
+    granted = earn(api, "fay", 100, days_ago=15, pending_days=14)
+    assert (granted["rewards"][0]["activates_at"], granted["rewards"][0]["expires_at"]) == (None, None)
     assert customer_points(api, "fay")["balance"] == 100
     assert customer_points(api, "fay")["pending"] == 0
     (credit,) = entries(api, "fay")
