@@ -38,13 +38,13 @@ from shared.domain.points import lot_times
 from shared.domain.rules import ActionView, CampaignSpec, RuleProgress, RuleSpec
 from shared.errors import ServiceUnavailable, ValidationFailed
 from shared.ids import new_id, new_referral_code
+from shared.lots import DAY_MS, NEVER
 from shared.models.events import EventIn
 from shared.settings import get_settings
 from shared.storage import campaigns, progress
 from shared.storage.customers import PointsState
 from shared.storage.dynamodb import TransactAction
 from shared.storage.ledger import Posting
-from shared.lots import DAY_MS, NEVER
 from shared.storage.points import PolicyRecord, lot_of
 from shared.storage.progress import EventWrite, RefereeMark, RuleKey, RuleWrite, Snapshot, Wanted, WriteConflict
 
