@@ -60,12 +60,14 @@ def _apply(wallet: Wallet, posting: Posting, now_ms: int) -> tuple[Wallet, Movem
         case "reversal":
             assert posting.own_lot is not None
             return wallet.reverse(-posting.points, posting.own_lot, posting.return_policy)
+        case "settlement":
+            raise ValueError("settlements are placed by place() itself, from Wallet.settle")
 
 
 def _settlement(kind: Literal["activation", "expiry"]) -> Posting:
     reason: Reason = kind
     description = "Points expired" if kind == "expiry" else "Pending points became active"
-    return Posting(txn_id=new_id("txn"), points=0, reason=reason, operation="credit", description=description)
+    return Posting(txn_id=new_id("txn"), points=0, reason=reason, operation="settlement", description=description)
 
 
 def place(app_id: str, source_id: str, state: PointsState, postings: Sequence[Posting], now_ms: int) -> Placed:
