@@ -38,13 +38,14 @@ from shared.domain.points import lot_times
 from shared.domain.rules import ActionView, CampaignSpec, RuleProgress, RuleSpec
 from shared.errors import ServiceUnavailable, ValidationFailed
 from shared.ids import new_id, new_referral_code
+from shared.lots import DAY_MS, NEVER
 from shared.models.events import EventIn
 from shared.settings import get_settings
 from shared.storage import campaigns, progress
 from shared.storage.customers import PointsState
 from shared.storage.dynamodb import TransactAction
 from shared.storage.ledger import Posting
-from shared.storage.points import PolicyRecord
+from shared.storage.points import PolicyRecord, lot_of
 from shared.storage.progress import EventWrite, RefereeMark, RuleKey, RuleWrite, Snapshot, Wanted, WriteConflict
 
 # Consecutive lost races before answering 503; every won race starts the count again.
@@ -74,6 +75,8 @@ class PointsGrant:
     rule_id: str
     transaction_id: str
     type: Literal["points"] = "points"
+    activates_at: str | None = None  # when pending points become spendable; None: at once
+    expires_at: str | None = None  # None: never
 
 
 GrantRecord = PointsGrant | CouponGranted | RewardGrant  # each grant kind adds its record type here (and to the API)
@@ -151,8 +154,15 @@ def _grant_points(context: GrantContext) -> Grant | None:
         event_name=context.event_name,
         description=f"{context.campaign.campaign_name}: {context.rule.rule_name}",
     )
+    lot = lot_of(posting, clock.now_epoch_ms())
     record = PointsGrant(
-        points, context.beneficiary, context.campaign.campaign_id, context.rule.rule_id, posting.txn_id
+        points,
+        context.beneficiary,
+        context.campaign.campaign_id,
+        context.rule.rule_id,
+        posting.txn_id,
+        activates_at=clock.iso_from_epoch_ms(lot.activates_day * DAY_MS) if lot.pending else None,
+        expires_at=clock.iso_from_epoch_ms(lot.expires_day * DAY_MS) if lot.expires_day != NEVER else None,
     )
     return Grant(record, postings=(posting,))
 
@@ -232,8 +242,10 @@ class _Ingestion:
                 source_id=self.source_id,
                 delivery_id=self.delivery_id if self.keyed else None,
                 applied=listed_keys,
+                points_policy=any(r.reward.type == "points" for _, r in touched),
             ),
         )
+        self._policy = snapshot.points_policy
         profile = snapshot.profiles.get(self.source_id)
         self.customer_created = profile is None or any(r["customer_created"] for r in snapshot.applied.values())
         self.referrer = profile.referred_by if profile else None
@@ -264,7 +276,7 @@ class _Ingestion:
         )
 
     def _points_policy(self) -> PolicyRecord:
-        """Read once per event, when a rule first credits points (other events pay nothing for it)."""
+        """Read with the customer when a touched rule may credit points (no round trip of its own)."""
         if self._policy is None:
             self._policy = points.policy(self.app_id)
         return self._policy

@@ -91,6 +91,12 @@ class RewardGranted(ResponseModel):
     campaign_id: str
     rule_id: str
     transaction_id: str
+    activates_at: str | None = Field(
+        default=None, description="When these points become spendable (the points policy's pending_days); null: now"
+    )
+    expires_at: str | None = Field(
+        default=None, description="When these points expire (the end of a UTC day); null: never"
+    )
 
 
 class CouponRewardGranted(ResponseModel):

@@ -60,12 +60,14 @@ def _apply(wallet: Wallet, posting: Posting, now_ms: int) -> tuple[Wallet, Movem
         case "reversal":
             assert posting.own_lot is not None
             return wallet.reverse(-posting.points, posting.own_lot, posting.return_policy)
+        case "settlement":
+            raise ValueError("settlements are placed by place() itself, from Wallet.settle")
 
 
 def _settlement(kind: Literal["activation", "expiry"]) -> Posting:
     reason: Reason = kind
     description = "Points expired" if kind == "expiry" else "Pending points became active"
-    return Posting(txn_id=new_id("txn"), points=0, reason=reason, operation="credit", description=description)
+    return Posting(txn_id=new_id("txn"), points=0, reason=reason, operation="settlement", description=description)
 
 
 def place(app_id: str, source_id: str, state: PointsState, postings: Sequence[Posting], now_ms: int) -> Placed:
@@ -201,7 +203,7 @@ def _read(
             record = TransactionRecord.from_item(item)
             records[record.txn_id] = record
         elif item.get("type") == "points_policy":
-            policy = _policy_from_item(item)
+            policy = policy_from_item(item)
     return profile, records, policy
 
 
@@ -228,10 +230,10 @@ class PolicyRecord:
 
 def get_policy(app_id: str) -> PolicyRecord:
     item = dynamodb.get_item(keys.points_policy(app_id))
-    return PolicyRecord() if item is None else _policy_from_item(item)
+    return policy_from_item(item) if item else PolicyRecord()
 
 
-def _policy_from_item(item: Item) -> PolicyRecord:
+def policy_from_item(item: Item) -> PolicyRecord:
     return PolicyRecord(
         item.get("expire_after_days"), item.get("pending_days", 0), item["return_policy"], item.get("updated_at")
     )

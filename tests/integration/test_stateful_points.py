@@ -1,192 +1,245 @@
-"""Model-based test of points as lots through the API (tests/support/stateful.py): hypothesis changes the
-points policy, credits, debits and reverses by customer service, and moves the clock by hours or days,
-and checks after every step that:
+"""Model-based test of points lots through the API, with time moving (tests/support/stateful.py).
 
-- the balance equals the ledger's sum of ``points`` and ``pending`` the sum of ``pending_points``; every
-  ``balance_after`` is the running total;
-- the stored lots hold exactly the balance (plus any debt) and the pending points, and ``expiring``
-  shows the lots that expire;
-- what was earned, less what expired, is what the customer holds (``earned - expired = balance + pending``);
-- a debit is accepted exactly when it fits the balance, and never takes a later-expiring lot while an
-  earlier one still holds points;
-- reversals of a credit add up to at most the credit (400 beyond what is left, 409 once none is left);
-- the balance goes below zero only by a reversal under ``allow_negative``.
+Hypothesis earns points through campaign rules with their own expiry and pending days (for events now
+or days ago), redeems rewards, cancels redemptions, moves the clock forward by days and runs the
+scheduled points job, against a plain model: a list of lots per (activation day, expiry day), spent
+soonest expiry first. After every step:
+
+- the customer's balance, pending, earned, redeemed, expired and next expiring days equal the model's,
+  whether or not the job has run (reads settle in memory);
+- a redemption succeeds exactly when the model's balance covers it;
+- every ledger entry's ``balance_after`` and ``pending_after`` are the running sums of the entries;
+- once the job has run, the ledger's sums equal the balance and the pending points.
 """
 
 from __future__ import annotations
 
-from hypothesis import strategies as st
-from hypothesis.stateful import Bundle, initialize, invariant, multiple, rule, run_state_machine_as_test
+import time
+from dataclasses import dataclass, field
+from typing import Any
 
-from tests.support.points import NOON, FrozenClock, adjust, points_of, reverse, stored_lots, transactions
-from tests.support.rewards import customer_path
+from hypothesis import strategies as st
+from hypothesis.stateful import initialize, invariant, precondition, rule, run_state_machine_as_test
+
+from shared.domain.points import settle_due
+from tests.support.campaigns import ledger
 from tests.support.stateful import ApiStateMachine, stateful_settings
 
-KIM = "kim"
+DAY_MS = 86_400_000
+CUSTOMER = "lot-holder"
+COSTS = (1, 7, 50, 120)
 NEVER = 0
 
 
-def spend_order(encoded: str) -> tuple[int, int]:
-    """A stored lot's place in the spending order (``activates:expires``; never-expiring last)."""
-    expires = int(encoded.split(":")[1])
-    return (1, 0) if expires == NEVER else (0, expires)
+def day_at_or_after(epoch_ms: int) -> int:
+    return -(-epoch_ms // DAY_MS)
 
 
-def is_pending(encoded: str) -> bool:
-    return encoded.split(":", maxsplit=1)[0] != "0"
+@dataclass
+class Redemption:
+    redemption_id: str
+    taken: dict[int, int]  # expiry day (NEVER) -> points
+    cancelled: bool = False
 
 
-class PointsMachine(ApiStateMachine):
+@dataclass
+class PointsModel:
+    active: dict[int, int] = field(default_factory=dict)  # expiry day -> points
+    pending: dict[tuple[int, int], int] = field(default_factory=dict)  # (activation day, expiry day) -> points
+    earned: int = 0
+    redeemed: int = 0
+    expired: int = 0
+    redemptions: list[Redemption] = field(default_factory=list)
+
+    def advance_to(self, today: int) -> None:
+        """Activations then expiries of each day up to ``today`` (the documented order)."""
+        for (activates, expires), points in sorted(self.pending.items()):
+            if activates <= today:
+                del self.pending[(activates, expires)]
+                self.active[expires] = self.active.get(expires, 0) + points
+        for expires, points in list(self.active.items()):
+            if expires != NEVER and expires <= today:
+                del self.active[expires]
+                self.expired += points
+        for (activates, expires), points in list(self.pending.items()):
+            if expires != NEVER and expires <= today:
+                del self.pending[(activates, expires)]
+                self.expired += points
+
+    @property
+    def balance(self) -> int:
+        return sum(self.active.values())
+
+    def credit(self, points: int, activates: int, expires: int, today: int) -> None:
+        self.earned += points
+        if activates > today:
+            self.pending[(activates, expires)] = self.pending.get((activates, expires), 0) + points
+        else:
+            self.active[expires] = self.active.get(expires, 0) + points
+        self.advance_to(today)
+
+    def spend(self, points: int) -> dict[int, int]:
+        taken: dict[int, int] = {}
+        for expires in sorted(self.active, key=lambda day: (day == NEVER, day)):
+            share = min(points, self.active[expires])
+            if share:
+                taken[expires] = share
+                self.active[expires] -= share
+                points -= share
+            if self.active[expires] == 0:
+                del self.active[expires]
+        self.redeemed += sum(taken.values())
+        return taken
+
+    def refund(self, taken: dict[int, int], today: int) -> None:
+        for expires, points in taken.items():
+            self.active[expires] = self.active.get(expires, 0) + points
+        self.redeemed -= sum(taken.values())
+        self.advance_to(today)
+
+    def expiring(self) -> list[tuple[int, int]]:
+        by_day: dict[int, int] = {}
+        for expires, points in self.active.items():
+            if expires != NEVER:
+                by_day[expires] = by_day.get(expires, 0) + points
+        for (_, expires), points in self.pending.items():
+            if expires != NEVER:
+                by_day[expires] = by_day.get(expires, 0) + points
+        return sorted(by_day.items())[:5]
+
+
+class PointsLotsMachine(ApiStateMachine):
     APPLICATIONS = ("a",)
-    credits = Bundle("credits")
 
     def __init__(self) -> None:
         super().__init__()
-        from unittest.mock import patch
-
-        from shared import clock
-
         self.api = self.clients["a"]
-        self.clock = FrozenClock(NOON)
-        self._resources.enter_context(patch.object(clock, "now_epoch_ms", lambda: self.clock.ms))
-        self._resources.enter_context(patch.object(clock, "now_epoch", lambda: self.clock.ms // 1000))
-        self.credited: dict[str, int] = {}  # txn_id: points
-        self.reversed: dict[str, int] = {}
-        self.negative_allowed_ever = False
-        self.return_policy = "within_balance"
+        self.model = PointsModel()
+        self.offset_ms = 0
+        self.campaigns = 0
+        self.settled = False
+        real_time, real_time_ns = time.time, time.time_ns
+        time.time = lambda: real_time() + self.offset_ms / 1000
+        time.time_ns = lambda: real_time_ns() + self.offset_ms * 1_000_000
 
-    @initialize(target=credits)
-    def create_customer_with_three_lots(self) -> object:
-        """Lots expiring in 30 days, in 10 days and never, so that debits have an order to keep."""
-        assert self.api.put(customer_path(KIM), {}).status == 201
-        made = []
-        for expire in (30, 10, None):
-            assert self.api.put("/settings/points", {"expire_after_days": expire}).status == 200
-            made.append(self.credit(200))
-        return multiple(*made)
+        def restore() -> None:
+            time.time, time.time_ns = real_time, real_time_ns
+
+        self._resources.callback(restore)
+        self.rewards: dict[int, str] = {}
+
+    def now_ms(self) -> int:
+        return time.time_ns() // 1_000_000
+
+    def today(self) -> int:
+        return self.now_ms() // DAY_MS
+
+    @initialize()
+    def create_rewards(self) -> None:
+        for cost in COSTS:
+            body = {
+                "name": f"Costs {cost}",
+                "type": "MATERIAL",
+                "parameters": {"product": {"id": f"p{cost}"}},
+                "points_to_be_redeemed": cost,
+            }
+            created = self.api.post("/rewards", body)
+            assert created.status == 201, created.body
+            self.rewards[cost] = created.json()["id"]
 
     @rule(
-        expire=st.sampled_from([None, 1, 3, 10, 30]),
-        pending=st.sampled_from([0, 0, 1, 2]),
-        negative=st.booleans(),
+        points=st.sampled_from([1, 5, 30, 100]),
+        days_ago=st.sampled_from([0, 1, 3]),
+        expire_after_days=st.sampled_from([None, 1, 2, 10]),
+        pending_days=st.sampled_from([None, 1, 2]),
     )
-    def set_policy(self, expire: int | None, pending: int, negative: bool) -> None:
-        if expire is not None and pending >= expire:
-            pending = 0
-        return_policy = "allow_negative" if negative else "within_balance"
-        policy = {"expire_after_days": expire, "pending_days": pending, "return_policy": return_policy}
-        assert self.api.put("/settings/points", policy).status == 200
-        self.negative_allowed_ever |= negative
-        self.return_policy = return_policy
+    def earn(self, points: int, days_ago: int, expire_after_days: int | None, pending_days: int | None) -> None:
+        self.campaigns += 1
+        event_name = f"earn_{self.campaigns}"
+        reward: dict[str, Any] = {"type": "points", "points": points}
+        if expire_after_days is not None:
+            reward["expire_after_days"] = expire_after_days
+        if pending_days is not None and (expire_after_days is None or pending_days < expire_after_days):
+            reward["pending_days"] = pending_days
+        rule_body = {
+            "rule_name": "Earn",
+            "action_type": "RTA",
+            "actions": [{"event_name": event_name, "target": 1}],
+            "reward": reward,
+        }
+        assert self.api.post("/campaigns", {"campaign_name": event_name, "rules": [rule_body]}).status == 201
+        event_ms = self.now_ms() - days_ago * DAY_MS
+        sent = self.api.post(
+            "/events", {"source_id": CUSTOMER, "event_name": event_name, "timestamp": event_ms // 1000}
+        )
+        assert sent.status == 200, sent.body
+        event_ms = event_ms // 1000 * 1000  # the API takes seconds
+        expires = day_at_or_after(event_ms + reward["expire_after_days"] * DAY_MS) if expire_after_days else NEVER
+        pending = reward.get("pending_days")
+        activates = day_at_or_after(event_ms + pending * DAY_MS) if pending else 0
+        self.model.credit(points, activates, expires, self.today())
+        self.settled = False
 
-    @rule(target=credits, points=st.integers(1, 500))
-    def credit_points(self, points: int) -> str:
-        return self.credit(points)
-
-    def credit(self, points: int) -> str:
-        response = adjust(self.api, KIM, points)
-        assert response.status == 201, response.body
-        txn_id: str = response.json()["id"]
-        self.credited[txn_id] = points
-        self.reversed[txn_id] = 0
-        return txn_id
-
-    @rule(percent=st.integers(1, 120))
-    def debit(self, percent: int) -> None:
-        """A debit of ``percent`` of the balance (over 100: more than it holds)."""
-        balance = points_of(self.api, KIM)["balance"]
-        points = max(balance * percent // 100, 1)
-        response = adjust(self.api, KIM, -points)
-        if points > balance:
-            assert response.status == 409, response.body
+    @rule(cost=st.sampled_from(COSTS))
+    def redeem(self, cost: int) -> None:
+        self.model.advance_to(self.today())
+        response = self.api.post(f"/customers/{CUSTOMER}/rewards/{self.rewards[cost]}/redeem", {})
+        if self.model.balance < cost:
+            assert response.status in (404, 409), response.body  # 404 before the first credit
             return
         assert response.status == 201, response.body
-        taken = [share for share in response.json()["lots"] if share["points"] < 0]
-        assert sum(share["points"] for share in taken) == -points
-        # first-expiring-first: no active lot left spends before the last lot this debit took from
-        latest = max(spend_order(f"0:{self._day(share['expires_at'])}") for share in taken)
-        left = [lot for lot in stored_lots(self.api, KIM) if not is_pending(lot)]
-        assert all(spend_order(lot) >= latest for lot in left), (taken, left)
+        self.model.redemptions.append(Redemption(response.json()["id"], self.model.spend(cost)))
+        self.settled = False
 
-    @rule(txn_id=credits, points=st.one_of(st.none(), st.integers(1, 300)))
-    def reverse_credit(self, txn_id: str, points: int | None) -> None:
-        left = self.credited[txn_id] - self.reversed[txn_id]
-        before = points_of(self.api, KIM)["balance"]
-        response = reverse(self.api, KIM, txn_id, points)
-        if left == 0:
-            assert response.status == 409, response.body
-        elif points is not None and points > left:
-            assert response.status == 400, response.body
-            assert response.json()["details"].startswith("points:")
-        else:
-            assert response.status == 201, response.body
-            entry = response.json()
-            wanted = left if points is None else points
-            assert entry["reverses"] == txn_id
-            assert -(entry["points"] + entry["pending_points"]) + entry["shortfall"] == wanted
-            if self.return_policy == "allow_negative":
-                assert entry["shortfall"] == 0, "allow_negative takes all of it"
-            else:
-                assert entry["balance_after"] >= min(before, 0), "within_balance never goes below zero"
-            self.reversed[txn_id] += wanted
+    @precondition(lambda self: any(not r.cancelled for r in self.model.redemptions))
+    @rule(index=st.integers(0, 20))
+    def cancel(self, index: int) -> None:
+        open_ones = [r for r in self.model.redemptions if not r.cancelled]
+        redemption = open_ones[index % len(open_ones)]
+        response = self.api.post(f"/customers/{CUSTOMER}/rewards/redemptions/{redemption.redemption_id}/cancel")
+        assert response.status == 200, response.body
+        redemption.cancelled = True
+        self.model.refund(redemption.taken, self.today())
+        self.settled = False
 
-    @rule(hours=st.sampled_from([6, 24, 72, 24 * 11]), reads_first=st.booleans())
-    def time_passes(self, hours: int, reads_first: bool) -> None:
-        """Time passes and the scheduled job records activations and expiries (run twice: the second
-        run finds nothing due); a read before the job already shows what the job will record."""
-        from shared.domain.points import settle_due
+    @rule(days=st.sampled_from([1, 2, 5]))
+    def time_passes(self, days: int) -> None:
+        self.offset_ms += days * DAY_MS
+        self.model.advance_to(self.today())
+        self.settled = False
 
-        self.clock.advance(hours=hours)
-        shown = points_of(self.api, KIM) if reads_first else None
-        settle_due(lambda: 60_000, safety_ms=0)
-        assert settle_due(lambda: 60_000, safety_ms=0).entries_written == 0, "settled twice"
-        if shown is not None:
-            assert points_of(self.api, KIM) == shown, "the job changed what a read showed"
+    @rule()
+    def the_job_runs(self) -> None:
+        settle_due(lambda: 60_000)
+        self.settled = True
 
     @invariant()
-    def the_books_balance(self) -> None:
-        if not self.credited and self.clock.ms == NOON:
+    def points_and_ledger_match_the_model(self) -> None:
+        self.model.advance_to(self.today())
+        found = self.api.get(f"/customers/{CUSTOMER}")
+        if found.status == 404:
+            assert self.model.earned == 0
             return
-        points = points_of(self.api, KIM)
-        entries = transactions(self.api, KIM)
-        assert points["balance"] == sum(e["points"] for e in entries)
-        assert points["pending"] == sum(e["pending_points"] for e in entries)
-        running = 0
+        points = found.json()["points"]
+        assert points["balance"] == self.model.balance
+        assert points["pending"] == sum(self.model.pending.values())
+        assert (points["earned"], points["redeemed"], points["expired"]) == (
+            self.model.earned,
+            self.model.redeemed,
+            self.model.expired,
+        )
+        assert [(p["points"], p["expires_at"][:10]) for p in points["expiring"]] == [
+            (amount, time.strftime("%Y-%m-%d", time.gmtime(day * 86_400))) for day, amount in self.model.expiring()
+        ]
+        entries = ledger(self.api, CUSTOMER)
+        running = pending = 0
         for entry in reversed(entries):
             running += entry["points"]
-            assert entry["balance_after"] == running
-        assert points["earned"] - points["expired"] == points["balance"] + points["pending"]
-        if not self.negative_allowed_ever:
-            assert points["balance"] >= 0
-
-    @invariant()
-    def the_lots_hold_the_balance(self) -> None:
-        from shared.storage import points as stored
-
-        profile, _ = stored.read(self.api.credentials.app_id, KIM, [])
-        if profile is None:
-            return
-        wallet = profile.wallet
-        shown = points_of(self.api, KIM)
-        lots = {key.encode(): p for key, p in wallet.lots.items()}
-        active = sum(p for lot, p in lots.items() if not is_pending(lot))
-        assert sum(p for lot, p in lots.items() if is_pending(lot)) == shown["pending"] == wallet.pending
-        assert active - wallet.debt == shown["balance"] == wallet.balance
-        assert active == 0 or wallet.debt == 0, "debt is paid before any lot is spendable"
-        expiring = {(int(lot.split(":")[1])): 0 for lot in lots if spend_order(lot)[0] == 0}
-        for lot, p in lots.items():
-            if spend_order(lot)[0] == 0:
-                expiring[int(lot.split(":")[1])] += p
-        assert [e["points"] for e in shown["expiring"]] == [expiring[day] for day in sorted(expiring)][:5]
-
-    @staticmethod
-    def _day(expires_at: str | None) -> int:
-        if expires_at is None:
-            return NEVER
-        from datetime import datetime
-
-        return int(datetime.fromisoformat(expires_at).timestamp()) // 86_400
+            pending += entry["pending_points"]
+            assert (entry["balance_after"], entry["pending_after"]) == (running, pending)
+        if self.settled:
+            assert (running, pending) == (points["balance"], points["pending"])
 
 
-def test_points_follow_the_model() -> None:
-    run_state_machine_as_test(PointsMachine, settings=stateful_settings(max_examples=15, steps=20))
+def test_points_lots_follow_the_model_as_time_passes() -> None:
+    run_state_machine_as_test(PointsLotsMachine, settings=stateful_settings(max_examples=12, steps=20))
