@@ -14,7 +14,6 @@ records activations and expiries. The arithmetic is ``shared/lots.py``; every wr
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -226,19 +225,21 @@ def settle_due(time_left_ms: Callable[[], int], safety_ms: int = 5_000) -> Settl
     each once (the loser reads again and finds nothing due). What the run's time does not cover is
     reported (``backlog_left``) and picked up by the next run."""
     now_ms = clock.now_epoch_ms()
-    deadline = time.monotonic() + max(0, time_left_ms() - safety_ms) / 1000
+
+    def out_of_time() -> bool:
+        return time_left_ms() <= safety_ms
 
     def work_shard(shard: int) -> _ShardTally:
         tally = _ShardTally()
         position = None
         while True:
-            if time.monotonic() >= deadline:
+            if out_of_time():
                 tally.backlog_left = True
                 return tally
             due, position = points.due_customers(shard, now_ms // 1000, BATCH_SIZE, position)
             tally.read += len(due)
             for app_id, source_id in due:
-                if time.monotonic() >= deadline:  # the rest of the batch is still due: the next run's
+                if out_of_time():  # the rest of the batch is still due: the next run's
                     tally.backlog_left = True
                     return tally
                 entries = _settle_one(app_id, source_id, now_ms)
