@@ -6,10 +6,11 @@ from __future__ import annotations
 
 import itertools
 import time
-from typing import Any
+from typing import Any, cast
 
 import pytest
 
+from rewards_cli.gateway import HttpResponse
 from shared.domain import points as points_domain
 from shared.lots import DAY_MS
 from shared.storage import dynamodb
@@ -87,7 +88,8 @@ def test_activation_and_expiry_are_each_recorded_exactly_once(api: ApiClient, mo
         (activation,) = entries(api, "lee", "activation")
         (expiry,) = entries(api, "lee", "expiry")
         assert (activation["points"], activation["pending_points"], activation["pending_after"]) == (40, -40, 0)
-        assert activation["lots"][0]["points"] == 40 and activation["lots"][0]["activates_at"] is not None
+        assert activation["lots"][0]["points"] == 40
+        assert activation["lots"][0]["activates_at"] is not None
         assert (expiry["points"], expiry["pending_points"]) == (-25, 0)
         assert_books_balance(api, api.credentials.app_id, "lee")
         wallet = stored_wallet(api.credentials.app_id, "lee")
@@ -124,7 +126,8 @@ def test_a_run_racing_the_customers_own_debit_expires_once_and_the_books_balance
             lambda name=name: api.post(f"{customer_path(name)}/rewards/{reward_id}/redeem", {"points": 120})
             for name in names
         ]
-        *answers, report = fire_together([*redeem, run_points_settler])
+        *answered, ran = fire_together([*redeem, run_points_settler])
+        answers, report = cast(list[HttpResponse], answered), cast(dict[str, Any], ran)
         assert [a.status for a in answers] == [201] * len(names), [a.body for a in answers]
         assert report["customers_skipped"] == 0
         for name in names:
@@ -183,7 +186,9 @@ def test_a_run_out_of_time_leaves_a_backlog_the_next_run_finishes(
             assert len(entries(api, name, "expiry")) == 1
 
 
-def test_a_run_with_no_time_reads_nothing_and_reports_the_backlog(api: ApiClient, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_run_with_no_time_reads_nothing_and_reports_the_backlog(
+    api: ApiClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
     credit(api, "x", 5, expire_after_days=1)
     with days_later(monkeypatch, 2):
         report = points_domain.settle_due(lambda: 5_000, safety_ms=5_000)

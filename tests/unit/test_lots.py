@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from itertools import count
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, precondition, rule
@@ -88,14 +89,14 @@ class LotsMachine(RuleBasedStateMachine):
     @rule(points=st.integers(1, 800))
     def debit(self, points: int) -> None:
         before = self.state.wallet.settle(self.today)[0]
-        posting = Posting(txn_id=f"txn_{next(self.ids):04d}", points=-points, reason="reward_redemption", operation="debit")
+        posting = Posting(
+            txn_id=f"txn_{next(self.ids):04d}", points=-points, reason="reward_redemption", operation="debit"
+        )
         if points > before.balance:
-            try:
+            with pytest.raises(NotEnoughPoints) as refused:
                 self._place(posting)
-            except NotEnoughPoints as refused:
-                assert (refused.balance, refused.needed) == (before.balance, points)
-                return
-            raise AssertionError("a debit beyond the balance was placed")
+            assert (refused.value.balance, refused.value.needed) == (before.balance, points)
+            return
         placed = self._place(posting)
         (debit,) = [e for e in placed if e.txn_id == posting.txn_id]
         assert debit.points == -points
@@ -183,14 +184,6 @@ TestLots.settings = settings(max_examples=150, stateful_step_count=30, deadline=
 
 # ------------------------------------------------------------------------------------- settle alone
 
-wallets = st.builds(
-    lambda credits: _credited(credits),
-    st.lists(
-        st.tuples(st.integers(1, 300), st.sampled_from([NEVER, *range(START_DAY, START_DAY + 15)]), st.integers(0, 8)),
-        max_size=12,
-    ),
-)
-
 
 def _credited(credits: list[tuple[int, int, int]]) -> Wallet:
     wallet = Wallet()
@@ -198,6 +191,15 @@ def _credited(credits: list[tuple[int, int, int]]) -> Wallet:
         activates = START_DAY + pending if pending and (expires == NEVER or START_DAY + pending < expires) else 0
         wallet = wallet.credit(points, LotKey(expires, activates))[0]
     return wallet
+
+
+wallets = st.builds(
+    _credited,
+    st.lists(
+        st.tuples(st.integers(1, 300), st.sampled_from([NEVER, *range(START_DAY, START_DAY + 15)]), st.integers(0, 8)),
+        max_size=12,
+    ),
+)
 
 
 @given(wallets, st.integers(START_DAY - 1, START_DAY + 20))
