@@ -73,20 +73,21 @@ def _entry(reason: str, points: int, pending_points: int = 0, **more: Any) -> di
 
 
 def test_each_ledger_reason_announces_its_points_event() -> None:
+    cases: list[tuple[str, int, int, dict[str, Any]]] = [
+        ("rule_completion", 100, 0, {}),
+        ("rule_completion", 0, 40, {}),  # a pending credit: points 0, pending_points the amount
+        ("adjustment", -5, 0, {}),
+        ("expiry", -30, 0, {"lots": {"0:20010": -30}}),
+        ("expiry", 0, -8, {"lots": {"20005:20010": -8}}),  # pending points that expired before activating
+        ("activation", 40, -40, {"lots": {"20005:0": 40}}),
+        ("reversal", 0, 0, {"reverses": "txn_0", "shortfall": 12}),  # nothing left to take: still announced
+        ("activation", 0, 0, {}),
+    ]
     announced = {
         (reason, points, pending): [
             e.type for e in events_of(ItemChange(APP, "INSERT", None, _entry(reason, points, pending, **extra)))
         ]
-        for reason, points, pending, extra in [
-            ("rule_completion", 100, 0, {}),
-            ("rule_completion", 0, 40, {}),  # a pending credit: points 0, pending_points the amount
-            ("adjustment", -5, 0, {}),
-            ("expiry", -30, 0, {"lots": {"0:20010": -30}}),
-            ("expiry", 0, -8, {"lots": {"20005:20010": -8}}),  # pending points that expired before activating
-            ("activation", 40, -40, {"lots": {"20005:0": 40}}),
-            ("reversal", 0, 0, {"reverses": "txn_0", "shortfall": 12}),  # nothing left to take: still announced
-            ("activation", 0, 0, {}),
-        ]
+        for reason, points, pending, extra in cases
     }
     assert announced == {
         ("rule_completion", 100, 0): ["points.credited"],
