@@ -31,11 +31,9 @@ from bench.capacity import item_size
 from bench.common import write_json
 from bench.inprocess import (
     Recorder,
-    _configure_environment,
     _fresh_table,
-    _install_hooks,
     _new_world,
-    _recording_pool,
+    recording_setup,
 )
 from bench.scale import MODEL_LATENCY_MS, _modelled_ms
 
@@ -199,13 +197,7 @@ def _settle(template: Any, pool: Any, recorder: Recorder, customers: int) -> dic
 
 def main(argv: list[str]) -> int:
     out = Path(argv[0])
-    _configure_environment()
-    from rewards_cli.template import load
-
-    template = load()
-    recorder = Recorder(template.authorizer.function_id)
-    _install_hooks(recorder)
-    pool = _recording_pool(recorder)
+    template, recorder, pool = recording_setup()
     results: dict[str, Any] = {"model_latency_ms": MODEL_LATENCY_MS, "settle": []}
     print(f"bench: (h) a debit over {CREDITS} credits", file=sys.stderr)
     results["debit"] = _debit(template, pool, recorder)
