@@ -35,6 +35,11 @@ ACTIVE = 0  # a lot's activation day once it is spendable
 LAST_DAY = 2_932_896
 
 ReturnPolicy = Literal["within_balance", "allow_negative"]
+# Lots a customer holds at most, so that the profile (and a debit's entry naming its lots) stays well
+# within DynamoDB's 400 KB item: about 20 bytes each. Day grouping keeps real customers far below it
+# (one policy gives at most one lot per expiry day); past it, a credit joins the existing lot of the
+# same activation whose expiry is nearest to its own, later rather than earlier.
+MAX_LOTS = 5_000
 
 
 def day_at_or_after(epoch_ms: int) -> int:
@@ -180,6 +185,7 @@ class Wallet:
 
     def credit(self, points: int, key: LotKey) -> tuple[Wallet, Movement]:
         """``points`` into lot ``key`` (pending when its activation day is set), counted as earned."""
+        key = _within_cap(self.lots, key)
         lots = _plus(self.lots, key, points)
         if key.pending:
             return replace(self, lots=lots, pending=self.pending + points, earned=self.earned + points), Movement(
@@ -208,7 +214,7 @@ class Wallet:
         total = sum(lots.values())
         remaining = dict(self.lots)
         for key, points in lots.items():
-            remaining = _plus(remaining, key, points)
+            remaining = _plus(remaining, _within_cap(remaining, key), points)
         wallet = replace(self, lots=remaining, balance=self.balance + total, redeemed=self.redeemed - total)
         return wallet._repay_debt(), Movement(points=total, lots=dict(lots))
 
@@ -266,6 +272,20 @@ class Wallet:
             return self
         lots, _ = _take(self.lots, repaid, self._active_keys())
         return replace(self, lots=lots, debt=self.debt - repaid)
+
+
+def _within_cap(lots: Mapping[LotKey, int], key: LotKey) -> LotKey:
+    """``key``, or when a new lot would pass ``MAX_LOTS``, the existing lot it joins instead."""
+    if key in lots or len(lots) < MAX_LOTS:
+        return key
+    same = [k for k in lots if k.activates_day == key.activates_day] or list(lots)
+    wanted = key.expires_day or LAST_DAY + 1
+
+    def distance(candidate: LotKey) -> tuple[int, bool]:
+        expires = candidate.expires_day or LAST_DAY + 1
+        return abs(expires - wanted), expires < wanted
+
+    return min(same, key=distance)
 
 
 def _ordered_active(lots: Mapping[LotKey, int]) -> list[LotKey]:

@@ -232,8 +232,10 @@ class _Ingestion:
                 source_id=self.source_id,
                 delivery_id=self.delivery_id if self.keyed else None,
                 applied=listed_keys,
+                points_policy=any(r.reward.type == "points" for _, r in touched),
             ),
         )
+        self._policy = snapshot.points_policy
         profile = snapshot.profiles.get(self.source_id)
         self.customer_created = profile is None or any(r["customer_created"] for r in snapshot.applied.values())
         self.referrer = profile.referred_by if profile else None
@@ -264,7 +266,7 @@ class _Ingestion:
         )
 
     def _points_policy(self) -> PolicyRecord:
-        """Read once per event, when a rule first credits points (other events pay nothing for it)."""
+        """Read with the customer when a touched rule may credit points (no round trip of its own)."""
         if self._policy is None:
             self._policy = points.policy(self.app_id)
         return self._policy

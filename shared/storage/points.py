@@ -210,8 +210,10 @@ class PolicyRecord:
 
 def get_policy(app_id: str) -> PolicyRecord:
     item = dynamodb.get_item(keys.points_policy(app_id))
-    if item is None:
-        return PolicyRecord()
+    return policy_from_item(item) if item else PolicyRecord()
+
+
+def policy_from_item(item: Item) -> PolicyRecord:
     return PolicyRecord(
         item.get("expire_after_days"), item.get("pending_days", 0), item["return_policy"], item.get("updated_at")
     )

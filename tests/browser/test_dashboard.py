@@ -27,9 +27,13 @@ def unique(prefix: str) -> str:
 
 
 def sign_in(page: Page, runner: LocalRunner) -> None:
+    sign_in_as(page, runner.demo["api_key"], runner.demo["secret_key"])
+
+
+def sign_in_as(page: Page, api_key: str, secret_key: str) -> None:
     page.goto("/dashboard")
-    page.get_by_label("API key").fill(runner.demo["api_key"])
-    page.get_by_label("Secret key").fill(runner.demo["secret_key"])
+    page.get_by_label("API key").fill(api_key)
+    page.get_by_label("Secret key").fill(secret_key)
     page.get_by_role("button", name="Sign in").click()
     expect(page.get_by_role("link", name="Overview")).to_be_visible()
 
@@ -172,6 +176,8 @@ def test_a_campaign_is_created_through_the_form_with_the_api_errors_next_to_thei
     expect(page.locator('[id="f-rules.0.actions.0.target-error"]')).to_contain_text("greater than 0")
     expect(page.locator('[id="f-rules.0.reward-error"]')).to_contain_text("points is required")
     expect(field(page, "rules.0.rule_name")).not_to_have_attribute("aria-invalid", "true")
+    # and the alert above the form repeats none of them
+    expect(page.get_by_role("alert")).to_have_text("The campaign was not created: see the fields marked below.")
     # When the form is corrected (the seed's RTA campaign)
     name = unique("Seed RTA")
     page.reload()

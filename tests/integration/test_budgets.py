@@ -1,6 +1,6 @@
 """The size budgets keep every item far below DynamoDB's 400 KB item limit: the largest customer and the
-largest campaign a client can send are created through the API, and the items stored are measured
-with DynamoDB's own size rules."""
+largest campaign a client can send are created through the API (and a customer holding the most points
+lots), and the items stored are measured with DynamoDB's own size rules."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from typing import Any
 import boto3
 from pydantic import TypeAdapter
 
+from shared.lots import LAST_DAY, MAX_LOTS, LotKey
 from shared.models.campaigns import (
     MAX_ACTIONS,
     MAX_CONDITION_TEXT,
@@ -20,12 +21,16 @@ from shared.models.campaigns import (
 )
 from shared.models.customers import MAX_ATTRIBUTE_TEXT, MAX_ATTRIBUTES, MAX_ATTRIBUTES_BYTES, MAX_TAGS
 from shared.models.limits import MAX_LABEL_LENGTH, MAX_NAME_LENGTH, MAX_SOURCE_ID_LENGTH, encoded_size
+from shared.models.rewards import MAX_POINTS as MAX_POINTS_COST
+from shared.storage import dynamodb, keys
 from tests.conftest import TABLE_NAME
-from tests.support.api import ApiClient
+from tests.support.api import ApiClient, Credentials
 
 WIDE = "😀"  # four bytes in UTF-8: the widest character per character limit
 CUSTOMER_ITEM_LIMIT = 50_000
 CAMPAIGN_ITEM_LIMIT = 100_000
+LOTS_ITEM_LIMIT = 250_000
+POINTS_PER_LOT = 199_999  # the widest amount whose MAX_LOTS lots one reward can still cost
 DYNAMODB_ITEM_LIMIT = 400 * 1024
 
 
@@ -175,3 +180,44 @@ def test_the_largest_coupon_redemption_fits_with_room_to_spare(api: ApiClient) -
     sizes = [item_size(item) for item in stored_items() if "REDEMPTION#" in item["PK"]["S"]]
     assert sizes
     assert max(sizes) < 300_000 < DYNAMODB_ITEM_LIMIT
+
+
+def _profile_size() -> int:
+    return max(item_size(i) for i in stored_items() if i["SK"]["S"] == "PROFILE" and "CUST#" in i["PK"]["S"])
+
+
+def test_a_customer_with_the_most_lots_and_a_debit_naming_them_all_fit_with_room_to_spare(
+    api: ApiClient, credentials: Credentials
+) -> None:
+    """MAX_LOTS lots at the widest day numbers, on a large profile; then one debit of nearly everything
+    names every lot in its entry."""
+    assert POINTS_PER_LOT * MAX_LOTS <= MAX_POINTS_COST
+    source_id = "s" * MAX_SOURCE_ID_LENGTH
+    assert (
+        api.put(f"/customers/{source_id}", {"name": WIDE * MAX_NAME_LENGTH, "attributes": _fill_attributes()}).status
+        == 201
+    )
+    lots = {LotKey(LAST_DAY - n).encode(): POINTS_PER_LOT for n in range(MAX_LOTS)}
+    dynamodb.update_item(
+        keys.customer(credentials.app_id, source_id),
+        dynamodb.Expression(
+            "SET lots = :lots, points_balance = :total, points_earned = :total",
+            values={":lots": lots, ":total": POINTS_PER_LOT * MAX_LOTS},
+        ),
+    )
+    reward = api.post(
+        "/rewards",
+        {
+            "name": "All",
+            "type": "MATERIAL",
+            "parameters": {"product": {"id": "p"}},
+            "points_to_be_redeemed": POINTS_PER_LOT * MAX_LOTS - 1,
+        },
+    )
+    assert reward.status == 201, reward.body
+    profile_size = _profile_size()
+    redeemed = api.post(f"/customers/{source_id}/rewards/{reward.json()['id']}/redeem", {})
+    assert redeemed.status == 201, redeemed.body
+    entry_sizes = [item_size(i) for i in stored_items() if i["SK"]["S"].startswith(keys.TRANSACTION_SK_PREFIX)]
+    assert profile_size < LOTS_ITEM_LIMIT < DYNAMODB_ITEM_LIMIT
+    assert max(entry_sizes) < LOTS_ITEM_LIMIT

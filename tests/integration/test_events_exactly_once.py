@@ -112,6 +112,11 @@ def test_two_closer_runs_at_once_close_each_window_once(api: ApiClient, monkeypa
     now["t"] += 61
 
     reports = fire_together([run_window_closer, run_window_closer])
+    # A run out of time leaves the rest to the next run (on a loaded machine it can): count those too.
+    backlog = any(r["backlog_left"] for r in reports)
+    while backlog:
+        reports.append(run_window_closer())
+        backlog = reports[-1]["backlog_left"]
     assert sum(r["closed"] for r in reports) == 40
     assert run_window_closer()["closed"] == 0
     for n in (0, 39):

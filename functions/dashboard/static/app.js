@@ -124,13 +124,22 @@ function Notice({ children }) {
 
 // Errors the API names by field ("rules.0.actions.0.target: …", "campaign_name is required") are shown
 // next to the field whose name is that path, or the nearest enclosing one; the rest above the form.
+// The API joins its errors with "; ", and one error may hold "; " too ("stock: 1 already redeemed; stock
+// cannot be less than that"): a part that names no field is the rest of the error before it.
+const FIELD_MESSAGE = /^([\w.]+?)(?::\s+|\s+(?=is |must |are ))/;
+
 export function fieldErrors(error) {
   if (!(error instanceof ApiError) || error.status !== 400 || !error.body.details) return {};
-  const found = {};
+  const messages = [];
   for (const part of String(error.body.details).split("; ")) {
-    const match = part.match(/^([\w.]+?)(?::\s+|\s+(?=is |must |are ))(.*)$/);
+    if (messages.length > 0 && !FIELD_MESSAGE.test(part)) messages[messages.length - 1] += `; ${part}`;
+    else messages.push(part);
+  }
+  const found = {};
+  for (const message of messages) {
+    const match = message.match(FIELD_MESSAGE);
     const path = match ? match[1] : "_form";
-    (found[path] = found[path] || []).push(part);
+    (found[path] = found[path] || []).push(message);
   }
   return found;
 }
@@ -145,8 +154,9 @@ function errorFor(errors, name, known) {
   return messages.length ? messages.join("; ") : null;
 }
 
+// `known` holds the name of every field of the form: the helpers that build the fields add them when the
+// form renders, before any field or the form's alert renders (components render later, in tree order).
 function Field({ name, label, value, onInput, errors, known, type = "text", hint, options, required, ...rest }) {
-  known.add(name);
   const id = `f-${name}`;
   const message = errorFor(errors, name, known);
   const described = [hint && `${id}-hint`, message && `${id}-error`].filter(Boolean).join(" ") || undefined;
@@ -343,9 +353,11 @@ function CampaignForm({ api, onCreated }) {
       node[keys[keys.length - 1]] = value;
       return copy;
     });
-  const field = (path, label, extra = {}) =>
-    html`<${Field} name=${extra.name || path} label=${label} value=${path.split(".").reduce((n, k) => n[k], form)}
+  const field = (path, label, extra = {}) => {
+    known.add(extra.name || path);
+    return html`<${Field} name=${extra.name || path} label=${label} value=${path.split(".").reduce((n, k) => n[k], form)}
       onInput=${(v) => set(path, v)} errors=${errors} known=${known} ...${extra} />`;
+  };
   const submit = async (event) => {
     event.preventDefault();
     setBusy(true);
@@ -412,7 +424,7 @@ function CampaignForm({ api, onCreated }) {
       <button type="button" class="secondary" onClick=${() => set("rules", [...form.rules, newRule()])}>Add rule</button>
       <button type="submit" disabled=${busy}>Create campaign</button>
     </div>`;
-  // Rendered after the fields, so that every field has claimed its own errors; the rest go on top.
+  // Computed after the fields are built, so that every field has claimed its own errors; the rest go on top.
   const unplaced = error && (Object.keys(errors).length === 0 ? error.text : errorFor(errors, "_form", known));
   return html`<form class="card" onSubmit=${submit} aria-labelledby="new-campaign" novalidate>
     ${error && html`<div class="alert" role="alert">The campaign was not created${unplaced ? `: ${unplaced}` : ": see the fields marked below."}</div>`}
@@ -569,6 +581,43 @@ function CustomerRewards({ api, sourceId, version }) {
   </section>`;
 }
 
+function issuedText(issued) {
+  return [issued.product_id && `product ${issued.product_id}`, issued.code && `code ${issued.code}`, issued.amount && `worth ${issued.amount}`]
+    .filter(Boolean).join(", ") || "—";
+}
+
+// The customer's reward redemptions; cancelling one gives the points back, returns the stock and voids the
+// issued code (the API refuses, 409, while that code is used in an order).
+function CustomerRedemptions({ api, sourceId, version, onChanged }) {
+  const { list, error, pages, missing } = useList(api, `/customers/${enc(sourceId)}/rewards/redemptions`, [sourceId, version]);
+  const [actionError, setActionError] = useState(null);
+  if (missing) return null;
+  const cancel = async (redemption) => {
+    setActionError(null);
+    try {
+      await api("POST", `/customers/${enc(sourceId)}/rewards/redemptions/${enc(redemption.id)}/cancel`);
+      onChanged();
+    } catch (failure) {
+      setActionError(failure);
+    }
+  };
+  return html`<section class="card" aria-labelledby="customer-redemptions">
+    <h2 id="customer-redemptions">Reward redemptions</h2>
+    <${ErrorBox} error=${error || actionError} />
+    ${list && html`<div class="table-wrap"><table>
+      <thead><tr><th scope="col">When</th><th scope="col">Reward</th><th scope="col" class="num">Points</th><th scope="col">Issued</th><th scope="col">Status</th><th scope="col">Actions</th></tr></thead>
+      <tbody>${list.data.map((r) => html`<tr>
+        <td>${fmtDate(r.created_at)}</td><th scope="row">${r.reward_name}<br /><small>${r.id}</small></th>
+        <td class="num">${fmtNumber(r.points)}</td><td>${issuedText(r.issued)}</td>
+        <td>${r.status}${r.cancelled_at ? html`<br /><small>${fmtDate(r.cancelled_at)}</small>` : ""}</td>
+        <td>${r.status === "completed" && html`<button class="danger" onClick=${() => cancel(r)} aria-label=${`Cancel redemption ${r.id}`}>Cancel</button>`}</td>
+      </tr>`)}</tbody>
+    </table></div>
+    ${list.data.length === 0 && html`<p>No redemptions.</p>`}
+    <${Pager} label="Redemption pages" ...${pages.controls(list)} />`}
+  </section>`;
+}
+
 function CustomerCoupons({ api, sourceId, version }) {
   const { list, error, pages, missing } = useList(api, `/customers/${enc(sourceId)}/coupons`, [sourceId, version]);
   if (missing) return null;
@@ -614,6 +663,7 @@ function CustomerProfile({ api, sourceId }) {
     <section class="card" aria-labelledby="progress"><h2 id="progress">Reward progress</h2><${Progress} campaigns=${progress} /></section>
     <${Ledger} api=${api} sourceId=${sourceId} version=${version} />
     <${CustomerRewards} api=${api} sourceId=${sourceId} version=${version} />
+    <${CustomerRedemptions} api=${api} sourceId=${sourceId} version=${version} onChanged=${() => setVersion((v) => v + 1)} />
     <${CustomerCoupons} api=${api} sourceId=${sourceId} version=${version} />`;
 }
 
@@ -644,9 +694,11 @@ function useForm(initial) {
   const known = new Set();
   const errors = fieldErrors(error);
   const set = (name, value) => setValues((previous) => ({ ...previous, [name]: value }));
-  const field = (name, label, extra = {}) =>
-    html`<${Field} name=${name} label=${label} value=${values[name] ?? ""} onInput=${(v) => set(name, v)} errors=${errors} known=${known} ...${extra} />`;
-  // Called after the fields have rendered: what none of them claimed.
+  const field = (name, label, extra = {}) => {
+    known.add(extra.name || name);
+    return html`<${Field} name=${name} label=${label} value=${values[name] ?? ""} onInput=${(v) => set(name, v)} errors=${errors} known=${known} ...${extra} />`;
+  };
+  // What none of the fields claimed (called once the form has built its fields).
   const unplaced = () => error && (Object.keys(errors).length === 0 ? error.text : errorFor(errors, "_form", known));
   return { values, setValues, set, field, error, setError, unplaced };
 }
@@ -855,18 +907,29 @@ function Coupons({ api, arg }) {
 
 const NEW_REWARD = { name: "", type: "MATERIAL", points_to_be_redeemed: "", stock: "", product_id: "", coupon_definition: "", exchange_ratio: "", points_ratio: "", brand: "", description: "" };
 
-function rewardBody(v, creating) {
+function rewardAttributes(v, editing) {
+  const attributes = { ...(editing ? editing.attributes : {}) };
+  delete attributes.description;
+  if (optional(v.description)) attributes.description = v.description;
+  return editing || Object.keys(attributes).length ? attributes : undefined;
+}
+
+// editing: the reward as read, when saving an edit (PATCH replaces `attributes` and `parameters` whole, so
+// what this form does not show, such as image_url, is sent back as it was).
+function rewardBody(v, editing) {
+  const creating = !editing;
+  const kept = editing ? editing.parameters : {}; // PATCH replaces parameters whole too (a campaign's type)
   const parameters =
-    v.type === "MATERIAL" ? { product: { id: v.product_id } }
-    : v.type === "CAMPAIGN" ? { campaign: { id: v.coupon_definition } }
-    : { coin: { exchange_ratio: optionalNumber(v.exchange_ratio), points_ratio: optionalNumber(v.points_ratio) } };
+    v.type === "MATERIAL" ? { product: { ...kept.product, id: v.product_id } }
+    : v.type === "CAMPAIGN" ? { campaign: { ...kept.campaign, id: v.coupon_definition } }
+    : { coin: { ...kept.coin, exchange_ratio: optionalNumber(v.exchange_ratio), points_ratio: optionalNumber(v.points_ratio) } };
   const body = {
     name: v.name,
     parameters,
     points_to_be_redeemed: v.type === "COIN" ? undefined : optionalNumber(v.points_to_be_redeemed) ?? (creating ? undefined : null),
     stock: v.type === "MATERIAL" ? optionalNumber(v.stock) ?? (creating ? undefined : null) : undefined,
     brand: optional(v.brand),
-    attributes: optional(v.description) ? { description: v.description } : undefined,
+    attributes: rewardAttributes(v, editing),
   };
   return creating ? { ...body, type: v.type } : body;
 }
@@ -893,8 +956,8 @@ function RewardForm({ api, editing, onSaved, onCancel }) {
     event.preventDefault();
     try {
       const saved = editing
-        ? await api("PATCH", `/rewards/${enc(editing.id)}`, rewardBody(v, false))
-        : await api("POST", "/rewards", rewardBody(v, true));
+        ? await api("PATCH", `/rewards/${enc(editing.id)}`, rewardBody(v, editing))
+        : await api("POST", "/rewards", rewardBody(v, null));
       form.setError(null);
       onSaved(saved, Boolean(editing));
     } catch (failure) {
@@ -926,51 +989,111 @@ function RewardForm({ api, editing, onSaved, onCancel }) {
   </form>`;
 }
 
+// What a reward's row tells the operator: what it gives, what is left of it, and why no member can get it
+// now although it is active (the API's own reasons, as GET /customers/{source_id}/rewards?explain=true
+// gives them, read from the reward itself).
+export function rewardGives(reward) {
+  const { product, campaign, coin } = reward.parameters;
+  if (product) return `product ${product.id}`;
+  if (campaign) return `a code of coupon ${campaign.id}`;
+  if (coin) return `${fmtNumber(coin.exchange_ratio)} for every ${fmtNumber(coin.points_ratio)} points`;
+  return "";
+}
+
+// What one redemption debits, as the API computes it: the points price, else a payment config's, else 0.
+export function rewardPointsCost(reward) {
+  const configured = (reward.payment_configs || []).find((config) => config.points !== undefined && config.points !== null);
+  return reward.points_to_be_redeemed ?? (configured ? configured.points : 0);
+}
+
+export function rewardLeft(reward) {
+  const pool = reward.coupons_info;
+  if (pool) return `${fmtNumber(pool.total_coupons - pool.issued_coupons)} of ${fmtNumber(pool.total_coupons)} codes left`;
+  if (reward.stock === null || reward.stock === undefined) return "unlimited";
+  return `${fmtNumber(Math.max(0, reward.stock - reward.redeemed))} of ${fmtNumber(reward.stock)} left`;
+}
+
+export function rewardUnavailable(reward, now = Date.now()) {
+  const reasons = [];
+  const pool = reward.coupons_info;
+  if (reward.stock !== null && reward.stock !== undefined && reward.redeemed >= reward.stock) reasons.push("out of stock");
+  if (pool && pool.total_coupons - pool.issued_coupons <= 0) reasons.push("coupon pool empty");
+  if (reward.start_time && Date.parse(reward.start_time) > now) reasons.push(`starts ${fmtDate(reward.start_time)}`);
+  if (reward.end_time && Date.parse(reward.end_time) <= now) reasons.push(`ended ${fmtDate(reward.end_time)}`);
+  return reasons;
+}
+
+const REWARD_TYPES = { MATERIAL: "Material", CAMPAIGN: "Coupon from a pool", COIN: "Coins" };
+
+function RewardRow({ reward: r, onEdit, onSetActive }) {
+  const reasons = r.is_active ? rewardUnavailable(r) : [];
+  return html`<tr>
+    <th scope="row">${r.name}<br /><small>${r.id}${r.brand ? ` · brand ${r.brand}` : ""}</small></th>
+    <td>${REWARD_TYPES[r.type] || r.type}<br /><small>${rewardGives(r)}</small></td>
+    <td class="num">${r.type === "COIN" ? "chosen" : fmtNumber(rewardPointsCost(r))}</td>
+    <td class="num">${rewardLeft(r)}</td><td class="num">${fmtNumber(r.redeemed)}</td>
+    <td><${StatusBadge} status=${r.is_active ? "active" : "disabled"} />
+      ${reasons.length > 0 && html`<br /><small class="unavailable">not available: ${reasons.join(", ")}</small>`}</td>
+    <td><div class="actions">
+      <button class="secondary" onClick=${onEdit} aria-label=${`Edit ${r.name}`}>Edit</button>
+      ${r.is_active
+        ? html`<button class="danger" onClick=${() => onSetActive(false)} aria-label=${`Disable ${r.name}`}>Disable</button>`
+        : html`<button class="secondary" onClick=${() => onSetActive(true)} aria-label=${`Enable ${r.name}`}>Enable</button>`}
+    </div></td>
+  </tr>`;
+}
+
 function Rewards({ api }) {
-  const [filters, setFilters] = useState({ type: "", active: "" });
+  const [filters, setFilters] = useState({ type: "", active: "", brand: "" });
   const [version, setVersion] = useState(0);
   const [editing, setEditing] = useState(null);
   const [notice, setNotice] = useState(null);
   const [actionError, setActionError] = useState(null);
-  const query = [filters.type && `type=${filters.type}`, filters.active && `active=${filters.active}`].filter(Boolean).join("&");
-  const { list, error, pages, missing } = useList(api, `/rewards${query ? `?${query}` : ""}`, [query, version]);
+  const query = [
+    filters.type && `type=${filters.type}`,
+    filters.active && `active=${filters.active}`,
+    filters.brand && `brand=${enc(filters.brand)}`,
+  ].filter(Boolean).join("&");
+  const { list, error, pages, missing, loading } = useList(api, `/rewards${query ? `?${query}` : ""}`, [query, version]);
   if (missing) return html`<${Unavailable} what="Rewards" />`;
   const setActive = async (reward, active) => {
     setActionError(null);
+    setNotice(null);
     try {
       await api("PATCH", `/rewards/${enc(reward.id)}`, { is_active: active });
+      setNotice(`Reward ${reward.name} ${active ? "enabled" : "disabled"}`);
       setVersion((n) => n + 1);
     } catch (failure) {
       setActionError(failure);
     }
   };
   const filter = (name) => (e) => { pages.reset(); setFilters({ ...filters, [name]: e.target.value }); };
+  // The brand is applied on submit (Enter or the button), not on every key: one request per search.
+  const searchBrand = (event) => {
+    event.preventDefault();
+    pages.reset();
+    setFilters({ ...filters, brand: event.currentTarget.elements.brand.value.trim() });
+  };
+  const filtered = Boolean(query);
   return html`
     <${Notice}>${notice}<//>
     <${ErrorBox} error=${error || actionError} />
-    <section class="card" aria-labelledby="reward-list">
+    ${error && html`<div class="actions"><button class="secondary" onClick=${() => setVersion((n) => n + 1)}>Try again</button></div>`}
+    <section class="card" aria-labelledby="reward-list" aria-busy=${loading ? "true" : "false"}>
       <h2 id="reward-list">Rewards catalog</h2>
-      <div class="row" role="group" aria-label="Filters">
+      <form class="row" role="search" aria-label="Filters" onSubmit=${searchBrand}>
         <div><label for="filter-type">Type</label><select id="filter-type" value=${filters.type} onChange=${filter("type")}>
           <option value="">All types</option><option value="MATERIAL">Material</option><option value="CAMPAIGN">Coupon from a pool</option><option value="COIN">Coins</option></select></div>
         <div><label for="filter-active">Status</label><select id="filter-active" value=${filters.active} onChange=${filter("active")}>
           <option value="">Active and disabled</option><option value="true">Active</option><option value="false">Disabled</option></select></div>
-      </div>
+        <div><label for="filter-brand">Brand</label><input id="filter-brand" name="brand" defaultValue=${filters.brand} /></div>
+        <div><button type="submit" class="secondary">Filter by brand</button></div>
+      </form>
       ${list && html`<div class="table-wrap"><table>
         <thead><tr><th scope="col">Reward</th><th scope="col">Type</th><th scope="col" class="num">Points</th><th scope="col" class="num">Stock</th><th scope="col" class="num">Redeemed</th><th scope="col">Status</th><th scope="col">Actions</th></tr></thead>
-        <tbody>${list.data.map((r) => html`<tr>
-          <th scope="row">${r.name}<br /><small>${r.id}</small></th><td>${r.type}</td>
-          <td class="num">${fmtNumber(r.points_to_be_redeemed)}</td><td class="num">${r.stock === null ? "unlimited" : fmtNumber(r.stock)}</td><td class="num">${fmtNumber(r.redeemed)}</td>
-          <td><${StatusBadge} status=${r.is_active ? "active" : "disabled"} /></td>
-          <td><div class="actions">
-            <button class="secondary" onClick=${() => setEditing(r)} aria-label=${`Edit ${r.name}`}>Edit</button>
-            ${r.is_active
-              ? html`<button class="danger" onClick=${() => setActive(r, false)} aria-label=${`Disable ${r.name}`}>Disable</button>`
-              : html`<button class="secondary" onClick=${() => setActive(r, true)} aria-label=${`Enable ${r.name}`}>Enable</button>`}
-          </div></td>
-        </tr>`)}</tbody>
+        <tbody>${list.data.map((r) => html`<${RewardRow} reward=${r} key=${r.id} onEdit=${() => setEditing(r)} onSetActive=${(active) => setActive(r, active)} />`)}</tbody>
       </table></div>
-      ${list.data.length === 0 && html`<p>No rewards match.</p>`}
+      ${list.data.length === 0 && html`<p>${filtered ? "No rewards match these filters." : "No rewards yet: create the first one below."}</p>`}
       <${Pager} label="Reward pages" ...${pages.controls(list)} />`}
     </section>
     <${RewardForm} api=${api} editing=${editing} key=${editing ? editing.id : "new"} onCancel=${() => setEditing(null)}

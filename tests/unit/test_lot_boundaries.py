@@ -1,0 +1,129 @@
+"""The documented boundaries of points lots (shared/lots.py), each with an example that fails if it flips:
+times round up to the next UTC day boundary (a boundary itself stays), a lot expires at the start of
+its expiry day (inclusive) and activates at the start of its activation day, never-expiring lots are
+spent last, a reversal takes from its own lot first, and debt is paid off by the next active points."""
+
+from __future__ import annotations
+
+import pytest
+
+from shared.lots import DAY_MS, MAX_LOTS, LotKey, NotEnoughPoints, Wallet, day_at_or_after
+
+DAY = 20_000  # an arbitrary day number
+
+
+def test_a_time_on_a_day_boundary_is_that_day_and_one_ms_later_is_the_next() -> None:
+    assert day_at_or_after(DAY * DAY_MS) == DAY
+    assert day_at_or_after(DAY * DAY_MS + 1) == DAY + 1
+    assert day_at_or_after(DAY * DAY_MS - 1) == DAY
+
+
+def test_a_lot_expires_on_its_day_not_the_day_before() -> None:
+    wallet, _ = Wallet().credit(10, LotKey(DAY))
+    assert wallet.settle(DAY - 1) == (wallet, [])
+    settled, (expiry,) = wallet.settle(DAY)
+    assert (settled.balance, settled.expired, settled.lots) == (0, 10, {})
+    assert (expiry.kind, expiry.movement.points, dict(expiry.movement.lots)) == ("expiry", -10, {LotKey(DAY): -10})
+
+
+def test_a_pending_lot_activates_on_its_day_not_the_day_before() -> None:
+    wallet, movement = Wallet().credit(10, LotKey(0, DAY))
+    assert (wallet.balance, wallet.pending, movement.points, movement.pending_points) == (0, 10, 0, 10)
+    assert wallet.settle(DAY - 1)[0].balance == 0
+    settled, (activation,) = wallet.settle(DAY)
+    assert (settled.balance, settled.pending, settled.lots) == (10, 0, {LotKey(0): 10})
+    assert (activation.movement.points, activation.movement.pending_points) == (10, -10)
+
+
+def test_a_lot_activating_and_expiring_the_same_day_is_active_then_expired() -> None:
+    wallet, _ = Wallet().credit(10, LotKey(DAY, DAY))
+    settled, transitions = wallet.settle(DAY)
+    assert [t.kind for t in transitions] == ["activation", "expiry"]
+    assert (settled.balance, settled.pending, settled.expired) == (0, 0, 10)
+
+
+def test_never_expiring_points_are_spent_last() -> None:
+    wallet, _ = Wallet().credit(10, LotKey(0))
+    wallet, _ = wallet.credit(10, LotKey(DAY + 5))
+    wallet, _ = wallet.credit(10, LotKey(DAY + 1))
+    wallet, movement = wallet.debit(15)
+    assert dict(movement.lots) == {LotKey(DAY + 1): -10, LotKey(DAY + 5): -5}
+    assert wallet.lots == {LotKey(0): 10, LotKey(DAY + 5): 5}
+
+
+def test_a_debit_of_exactly_the_balance_is_allowed_and_one_more_is_not() -> None:
+    wallet, _ = Wallet().credit(10, LotKey(DAY))
+    assert wallet.debit(10)[0].balance == 0
+    with pytest.raises(NotEnoughPoints):
+        wallet.debit(11)
+
+
+def test_pending_points_are_not_spendable() -> None:
+    wallet, _ = Wallet().credit(10, LotKey(0, DAY))
+    with pytest.raises(NotEnoughPoints):
+        wallet.debit(1)
+
+
+def test_a_reversal_takes_from_its_own_lot_before_earlier_expiring_ones() -> None:
+    wallet, _ = Wallet().credit(10, LotKey(DAY + 1))
+    wallet, _ = wallet.credit(10, LotKey(DAY + 9))
+    wallet, movement = wallet.reverse(4, LotKey(DAY + 9), "within_balance")
+    assert dict(movement.lots) == {LotKey(DAY + 9): -4}
+    assert (wallet.balance, wallet.earned, movement.shortfall) == (16, 16, 0)
+
+
+def test_a_reversal_of_a_pending_credit_takes_pending_points() -> None:
+    wallet, _ = Wallet().credit(10, LotKey(0, DAY))
+    wallet, movement = wallet.reverse(10, LotKey(0, DAY), "within_balance")
+    assert (movement.points, movement.pending_points, wallet.pending, wallet.balance) == (0, -10, 0, 0)
+
+
+def test_within_balance_records_the_shortfall_and_allow_negative_records_debt() -> None:
+    wallet, _ = Wallet().credit(10, LotKey(DAY))
+    wallet, _ = wallet.debit(8)  # the credit's points were mostly spent
+    within, shortfall = wallet.reverse(10, LotKey(DAY), "within_balance")
+    assert (within.balance, within.debt, shortfall.points, shortfall.shortfall) == (0, 0, -2, 8)
+    negative, owed = wallet.reverse(10, LotKey(DAY), "allow_negative")
+    assert (negative.balance, negative.debt, owed.points, owed.shortfall) == (-8, 8, -10, 0)
+
+
+def test_debt_is_paid_off_by_the_next_active_points_and_not_by_pending_ones() -> None:
+    wallet, _ = Wallet().credit(10, LotKey(DAY))
+    wallet, _ = wallet.debit(10)
+    wallet, _ = wallet.reverse(5, LotKey(DAY), "allow_negative")
+    assert (wallet.balance, wallet.debt) == (-5, 5)
+    pending, _ = wallet.credit(3, LotKey(0, DAY))
+    assert (pending.balance, pending.debt, pending.pending) == (-5, 5, 3)
+    paid, movement = wallet.credit(7, LotKey(0))
+    assert (paid.balance, paid.debt, paid.lots, movement.points) == (2, 0, {LotKey(0): 2}, 7)
+
+
+def test_a_refund_into_a_lot_whose_day_has_passed_expires_at_the_next_settle() -> None:
+    wallet, _ = Wallet().credit(10, LotKey(DAY))
+    wallet, debit = wallet.debit(10)
+    refunded, _ = wallet.refund({key: -points for key, points in debit.lots.items()})
+    settled, (expiry,) = refunded.settle(DAY)
+    assert (settled.balance, settled.expired, settled.redeemed, expiry.movement.points) == (0, 10, 0, -10)
+
+
+def test_the_next_due_day_is_the_first_activation_or_expiry() -> None:
+    wallet, _ = Wallet().credit(10, LotKey(0))
+    assert wallet.next_due_day() is None
+    wallet, _ = wallet.credit(10, LotKey(DAY + 9, DAY + 3))
+    assert wallet.next_due_day() == DAY + 3
+    wallet, _ = wallet.credit(10, LotKey(DAY + 2))
+    assert wallet.next_due_day() == DAY + 2
+
+
+def test_past_the_lot_cap_a_credit_joins_the_nearest_later_lot_and_at_the_cap_minus_one_it_does_not() -> None:
+    lots = {LotKey(DAY + 2 * n): 1 for n in range(MAX_LOTS - 1)}
+    wallet = Wallet(lots=lots, balance=MAX_LOTS - 1, earned=MAX_LOTS - 1)
+    below, _ = wallet.credit(5, LotKey(DAY + 1))
+    assert below.lots[LotKey(DAY + 1)] == 5
+    assert len(below.lots) == MAX_LOTS
+    joined, movement = below.credit(5, LotKey(DAY + 3))
+    assert len(joined.lots) == MAX_LOTS
+    assert LotKey(DAY + 3) not in joined.lots
+    assert joined.lots[LotKey(DAY + 4)] == 6  # as near as DAY + 2, and later
+    assert dict(movement.lots) == {LotKey(DAY + 4): 5}
+    assert joined.balance == below.balance + 5
