@@ -315,7 +315,7 @@ def _without(lots: Mapping[LotKey, int], gone: Iterable[LotKey]) -> dict[LotKey,
 
 def _take(lots: Mapping[LotKey, int], points: int, order: list[LotKey]) -> tuple[dict[LotKey, int], dict[LotKey, int]]:
     """``points`` taken from ``lots`` in ``order``: the lots after, and what came from each."""
-    remaining = dict(lots)
+    remaining = dict(lots)  # one copy, changed in place: a debit over thousands of lots stays linear
     taken: dict[LotKey, int] = {}
     for key in order:
         if points <= 0:
@@ -323,5 +323,8 @@ def _take(lots: Mapping[LotKey, int], points: int, order: list[LotKey]) -> tuple
         share = min(remaining[key], points)
         taken[key] = share
         points -= share
-        remaining = _plus(remaining, key, -share)
+        if share == remaining[key]:
+            del remaining[key]
+        else:
+            remaining[key] -= share
     return remaining, taken

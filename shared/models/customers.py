@@ -6,7 +6,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, Field, StringConstraints, ValidationError, field_serializer
 
-from shared.clock import now_epoch_ms
+from shared import clock
 from shared.errors import ValidationFailed
 from shared.ids import normalize_referral_code
 from shared.models.common import IsoDateTime, Label, RequestModel, ResponseModel, ShortText, SourceId
@@ -154,7 +154,7 @@ class CustomerResponse(ResponseModel):
             attributes=record.attributes,
             referred_by=record.referred_by,
             referral_code=record.referral_code,
-            points=Points.from_wallet(record.wallet.as_of(now_epoch_ms()), EXPIRING_SHOWN),
+            points=Points.from_wallet(record.wallet.as_of(clock.now_epoch_ms()), EXPIRING_SHOWN),
             created_at=record.created_at,
             updated_at=record.updated_at,
         )
