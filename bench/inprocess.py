@@ -578,6 +578,18 @@ def _measure_authorizer(template: Template, pool: Any, recorder: Recorder) -> di
     return {"function": template.authorizer.function_id, "error": "no GET route with a scenario to call"}
 
 
+def recording_setup() -> tuple[Template, Recorder, Any]:
+    """The environment, the template, a recorder hooked into botocore and a pool that attributes each
+    call to its function: what a part measuring requests in process starts with."""
+    _configure_environment()
+    from rewards_cli.template import load
+
+    template = load()
+    recorder = Recorder(template.authorizer.function_id)
+    _install_hooks(recorder)
+    return template, recorder, _recording_pool(recorder)
+
+
 @contextmanager
 def _fresh_table() -> Iterator[None]:
     """An empty moto account with the template's table: every route starts from the same state (and

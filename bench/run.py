@@ -13,6 +13,8 @@ up as soon as it is declared; the requests sent come from bench/scenarios.py.
   (f)         scale: an event matching 1 to 500 rules, progress with 10 to 1,000 campaigns, the window
               closer through 100,000 due windows in bounded runs (bench/scale.py)
   (g)         the outbox publisher's AWS calls and CPU per domain event (bench/outbox.py)
+  (h)         points as lots: a debit over 5,000 credits (3,650 lots), the points settler over N
+              customers (bench/points.py)
 
 Prints a table, then the headline figures as JSON; writes everything to bench/results/bench.json.
 """
@@ -36,7 +38,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from bench import bytecode, coldstart
 from bench.common import BUILD_DIR, RESULTS_DIR, ROOT, write_json
 
-PARTS = ("bytecode", "coldstart", "inprocess", "throughput", "store", "scale", "outbox")
+PARTS = ("bytecode", "coldstart", "inprocess", "throughput", "store", "scale", "outbox", "points")
 CPU_TARGET = 3.0
 PART_TIMEOUT_SECONDS = 420
 # The store part starts the runner four times, on up to 200,000 items.
@@ -48,6 +50,7 @@ SUBPROCESS_PARTS = {
     "store": ("bench.store", STORE_TIMEOUT_SECONDS),
     "scale": ("bench.scale", PART_TIMEOUT_SECONDS),
     "outbox": ("bench.outbox", PART_TIMEOUT_SECONDS),
+    "points": ("bench.points", PART_TIMEOUT_SECONDS),
 }
 
 
@@ -321,6 +324,28 @@ def _report_store(result: dict[str, Any]) -> list[str]:
     return lines
 
 
+def _report_points(result: dict[str, Any]) -> list[str]:
+    if "error" in result:
+        return [f"(h) Points: {result['error']}"]
+    debit = result["debit"]
+    lines = [
+        "(h) Points as lots, in process over moto (CPU outside moto = app + SDK; modelled = that CPU + round trips)",
+        f"    a debit of {debit['points_debited']:,} points over {debit['credits']:,} credits in {debit['lots']:,} lots"
+        f" ({debit['lots_taken']:,} taken): {debit['round_trips']} round trips ({_ops(debit['operations'])}),"
+        f" CPU {debit['cpu_ms']:g} ms, modelled {debit['modelled_latency_ms']:g} ms",
+        f"      item sizes: profile {debit['profile_bytes_before']:,} B before, {debit['profile_bytes_after']:,} B"
+        f" after; ledger entry {debit['entry_bytes']:,} B (limit {debit['item_limit_bytes']:,} B)",
+    ]
+    lines.extend(
+        f"    settler, {run['customers']} due customers: {run['round_trips']} round trips ({_ops(run['operations'])}),"
+        f" CPU {run['cpu_ms']:g} ms ({run['cpu_ms_per_customer']:g} per customer), modelled"
+        f" {run['modelled_ms_per_customer']:g} ms per customer per shard;"
+        f" idle run {_ops(run['idle_run']['operations'])}"
+        for run in result["settle"]
+    )
+    return lines
+
+
 def _report_scale(result: dict[str, Any]) -> list[str]:
     if "error" in result:
         return [f"(f) Scale: {result['error']}"]
@@ -462,6 +487,18 @@ def _summary(results: dict[str, Any]) -> dict[str, Any]:
             }
             for run in outbox["runs"]
         }
+    points = results.get("points", {})
+    if "debit" in points:
+        debit = points["debit"]
+        summary["points"] = {
+            "debit_over_lots": {
+                k: debit[k] for k in ("lots_taken", "round_trips", "cpu_ms", "profile_bytes_before", "entry_bytes")
+            },
+            "settler_per_customer": {
+                f"{run['customers']} customers": {"cpu_ms": run["cpu_ms_per_customer"], "round_trips": 2}
+                for run in points["settle"]
+            },
+        }
     return summary
 
 
@@ -521,6 +558,7 @@ def main(argv: list[str] | None = None) -> int:
         "store": _report_store,
         "scale": _report_scale,
         "outbox": _report_outbox,
+        "points": _report_points,
     }
     for part in PARTS:
         if part in results:

@@ -41,11 +41,9 @@ from bench.common import write_json
 from bench.inprocess import (
     InProcessWorld,
     Recorder,
-    _configure_environment,
     _fresh_table,
-    _install_hooks,
     _new_world,
-    _recording_pool,
+    recording_setup,
 )
 
 INGEST_RULES = (1, 10, 100, 500)
@@ -274,13 +272,7 @@ def _closer() -> dict[str, Any]:
 
 def main(argv: list[str]) -> int:
     out = Path(argv[0])
-    _configure_environment()
-    from rewards_cli.template import load
-
-    template = load()
-    recorder = Recorder(template.authorizer.function_id)
-    _install_hooks(recorder)
-    pool = _recording_pool(recorder)
+    template, recorder, pool = recording_setup()
     results: dict[str, Any] = {"model_latency_ms": MODEL_LATENCY_MS, "ingestion": [], "campaigns": []}
     for rules in INGEST_RULES:
         print(f"bench: (e) ingestion, {rules} matching rules", file=sys.stderr)

@@ -38,7 +38,7 @@ ReturnPolicy = Literal["within_balance", "allow_negative"]
 # Lots a customer holds at most, so that the profile (and a debit's entry naming its lots) stays well
 # within DynamoDB's 400 KB item: about 20 bytes each. Day grouping keeps real customers far below it
 # (one policy gives at most one lot per expiry day); past it, a credit joins the existing lot of the
-# same activation whose expiry is nearest to its own, later rather than earlier.
+# same activation expiring soonest at or after its own (only when there is none, the latest before).
 MAX_LOTS = 5_000
 
 
@@ -281,9 +281,10 @@ def _within_cap(lots: Mapping[LotKey, int], key: LotKey) -> LotKey:
     same = [k for k in lots if k.activates_day == key.activates_day] or list(lots)
     wanted = key.expires_day or LAST_DAY + 1
 
-    def distance(candidate: LotKey) -> tuple[int, bool]:
+    def distance(candidate: LotKey) -> tuple[bool, int]:
+        """A lot expiring later first (the customer never loses by the merge), the nearest of those."""
         expires = candidate.expires_day or LAST_DAY + 1
-        return abs(expires - wanted), expires < wanted
+        return expires < wanted, abs(expires - wanted)
 
     return min(same, key=distance)
 
@@ -314,7 +315,7 @@ def _without(lots: Mapping[LotKey, int], gone: Iterable[LotKey]) -> dict[LotKey,
 
 def _take(lots: Mapping[LotKey, int], points: int, order: list[LotKey]) -> tuple[dict[LotKey, int], dict[LotKey, int]]:
     """``points`` taken from ``lots`` in ``order``: the lots after, and what came from each."""
-    remaining = dict(lots)
+    remaining = dict(lots)  # one copy, changed in place: a debit over thousands of lots stays linear
     taken: dict[LotKey, int] = {}
     for key in order:
         if points <= 0:
@@ -322,5 +323,8 @@ def _take(lots: Mapping[LotKey, int], points: int, order: list[LotKey]) -> tuple
         share = min(remaining[key], points)
         taken[key] = share
         points -= share
-        remaining = _plus(remaining, key, -share)
+        if share == remaining[key]:
+            del remaining[key]
+        else:
+            remaining[key] -= share
     return remaining, taken

@@ -23,12 +23,16 @@ from shared.models.domain_events import (
     CouponUsed,
     CustomerCreated,
     EventData,
+    LotMoved,
     PointsMoved,
+    PointsReversed,
+    PointsSettled,
     RewardGranted,
     RewardRedemption,
     RuleCompleted,
     WindowExpired,
 )
+from shared.models.ledger import lot_shares
 
 ChangeKind = Literal["INSERT", "MODIFY", "REMOVE"]
 _ID_ALPHABET = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
@@ -99,22 +103,54 @@ def _customer(change: ItemChange, new: Mapping[str, Any]) -> list[DomainEvent]:
     return [_event(change, "customer.created", new["created_at"], data, new["customer_id"])]
 
 
+# A ledger entry's reason -> the event it announces; every other reason is a credit or a debit.
+_SETTLEMENT_EVENTS = {"expiry": "points.expired", "activation": "points.activated"}
+
+
+def _lots(lots: dict[str, int] | None) -> list[LotMoved]:
+    return [LotMoved.model_validate(share.model_dump()) for share in lot_shares(lots)]
+
+
 def _ledger_entry(change: ItemChange, new: Mapping[str, Any]) -> list[DomainEvent]:
-    if change.kind != "INSERT" or not new.get("points"):
+    """One event per ledger entry that moved points (balance or pending): a reversal always (even one
+    that found nothing to take back says so with its shortfall)."""
+    points, pending = int(new.get("points", 0)), int(new.get("pending_points", 0))
+    reason = new["reason"]
+    if change.kind != "INSERT" or (not points and not pending and reason != "reversal"):
         return []
-    event_type = "points.credited" if new["points"] > 0 else "points.debited"
-    data = PointsMoved(
-        source_id=new["source_id"],
-        transaction_id=new["txn_id"],
-        points=new["points"],
-        balance_after=new["balance_after"],
-        reason=new["reason"],
-        campaign_id=new.get("campaign_id"),
-        rule_id=new.get("rule_id"),
-        event_name=new.get("event_name"),
-        reward_id=new.get("reward_id"),
-        description=new.get("description"),
-    )
+    moved = {
+        "source_id": new["source_id"],
+        "transaction_id": new["txn_id"],
+        "points": points,
+        "balance_after": new["balance_after"],
+        "pending_points": pending,
+        "pending_after": int(new.get("pending_after", 0)),
+    }
+    data: EventData
+    if reason in _SETTLEMENT_EVENTS:
+        event_type = _SETTLEMENT_EVENTS[reason]
+        data = PointsSettled(**moved, lots=_lots(new.get("lots")))
+    elif reason == "reversal":
+        event_type = "points.reversed"
+        data = PointsReversed(
+            **moved,
+            reverses=new["reverses"],
+            shortfall=int(new.get("shortfall", 0)),
+            lots=_lots(new.get("lots")),
+            description=new.get("description"),
+        )
+    else:
+        # A pending credit moves only pending points: still a credit.
+        event_type = "points.credited" if points > 0 or pending > 0 else "points.debited"
+        data = PointsMoved(
+            **moved,
+            reason=reason,
+            campaign_id=new.get("campaign_id"),
+            rule_id=new.get("rule_id"),
+            event_name=new.get("event_name"),
+            reward_id=new.get("reward_id"),
+            description=new.get("description"),
+        )
     return [_event(change, event_type, new["created_at"], data, new["txn_id"])]
 
 

@@ -14,8 +14,8 @@ records activations and expiries. The arithmetic is ``shared/lots.py``; every wr
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 from shared import clock
@@ -29,8 +29,6 @@ from shared.storage.customers import CustomerRecord
 from shared.storage.dynamodb import TransactionCancelled
 from shared.storage.ledger import LedgerEntry, Posting
 from shared.storage.points import PolicyRecord
-
-BATCH_SIZE = 100
 
 
 class InsufficientBalance(Conflict):
@@ -186,40 +184,79 @@ def _write_once(app_id: str, source_id: str, txn_id: str, plan: Plan, also_read:
 
 # ------------------------------------------------------------------------------------------ the job
 
+# Customers read from the points-due index per query, and shards worked at once (each shard's
+# customers are settled one by one; shards are independent partitions of the index).
+BATCH_SIZE = 100
+PARALLEL_SHARDS = 8
+
 
 @dataclass(frozen=True, slots=True)
 class SettleReport:
-    customers_settled: int
-    entries_written: int
-    customers_read: int
-    backlog_left: bool
+    customers_settled: int  # customers for whom this run wrote entries
+    entries_written: int  # activation and expiry entries
+    customers_read: int  # customers the index listed as due (a customer with nothing due is never read)
+    customers_skipped: int  # customers left to the next run: their writes kept racing this run's
+    backlog_left: bool  # due customers remain for the next run (time ran out, or some were skipped)
+
+
+@dataclass(slots=True)
+class _ShardTally:
+    settled: int = 0
+    written: int = 0
+    read: int = 0
+    skipped: int = 0
+    backlog_left: bool = False
 
 
 def settle_due(time_left_ms: Callable[[], int], safety_ms: int = 5_000) -> SettleReport:
     """Record the activations and expiries due by now, customer by customer through the points-due
-    index (never a scan), each in one transaction conditioned on the ledger head: two runs at once, or
-    a run racing a customer's own write, record each once."""
+    index (never a scan), in bounded batches, shards in parallel, each customer in one transaction
+    conditioned on the ledger head: two runs at once, or a run racing a customer's own write, record
+    each once (the loser reads again and finds nothing due). What the run's time does not cover is
+    reported (``backlog_left``) and picked up by the next run."""
     now_ms = clock.now_epoch_ms()
-    deadline = time.monotonic() + max(0, time_left_ms() - safety_ms) / 1000
-    settled = written = read = 0
-    for shard in range(keys.POINTS_DUE_SHARDS):
+
+    def out_of_time() -> bool:
+        return time_left_ms() <= safety_ms
+
+    def work_shard(shard: int) -> _ShardTally:
+        tally = _ShardTally()
         position = None
-        while time.monotonic() < deadline:
+        while True:
+            if out_of_time():
+                tally.backlog_left = True
+                return tally
             due, position = points.due_customers(shard, now_ms // 1000, BATCH_SIZE, position)
-            read += len(due)
+            tally.read += len(due)
             for app_id, source_id in due:
+                if out_of_time():  # the rest of the batch is still due: the next run's
+                    tally.backlog_left = True
+                    return tally
                 entries = _settle_one(app_id, source_id, now_ms)
-                settled += entries > 0
-                written += entries
+                if entries is None:
+                    tally.skipped += 1
+                    tally.backlog_left = True
+                else:
+                    tally.settled += entries > 0
+                    tally.written += entries
             if position is None:
-                break
-        else:
-            return SettleReport(settled, written, read, backlog_left=True)
-    return SettleReport(settled, written, read, backlog_left=False)
+                return tally
+
+    with ThreadPoolExecutor(max_workers=PARALLEL_SHARDS) as pool:
+        tallies = list(pool.map(work_shard, range(keys.POINTS_DUE_SHARDS)))
+    return SettleReport(
+        customers_settled=sum(t.settled for t in tallies),
+        entries_written=sum(t.written for t in tallies),
+        customers_read=sum(t.read for t in tallies),
+        customers_skipped=sum(t.skipped for t in tallies),
+        backlog_left=any(t.backlog_left for t in tallies),
+    )
 
 
-def _settle_one(app_id: str, source_id: str, now_ms: int) -> int:
-    """Entries written for one customer (0: nothing was due any more)."""
+def _settle_one(app_id: str, source_id: str, now_ms: int) -> int | None:
+    """Entries written for one customer (0: nothing was due any more, as when another run or the
+    customer's own write recorded it first); None: every attempt lost a race or met a store fault,
+    so the customer is left, still on the index, to the next run."""
     for _ in retries():
         profile = points.read(app_id, source_id, [])[0]
         if profile is None:
@@ -229,7 +266,7 @@ def _settle_one(app_id: str, source_id: str, now_ms: int) -> int:
             return 0
         try:
             dynamodb.transact_write(actions)
-        except TransactionCancelled:
+        except (TransactionCancelled, ServiceUnavailable):
             continue
         return len(placed.entries)
-    raise ServiceUnavailable
+    return None

@@ -19,19 +19,27 @@ MAX_DAYS = 92  # a quarter: one query, far under DynamoDB's 1 MB page
 DEFAULT_DAYS = 30
 
 
+# Events counted by their points (active and pending alike: a pending credit counts when earned, not
+# again when it activates), and events counted once each.
+_POINTS_FIGURES = {
+    "points.credited": "points_credited",
+    "points.debited": "points_debited",
+    "points.expired": "points_expired",
+    "points.reversed": "points_reversed",
+}
+_COUNTED_FIGURES = {
+    "coupon.redeemed": "coupons_redeemed",
+    "reward.redeemed": "rewards_redeemed",
+    "customer.created": "new_customers",
+}
+
+
 def increments(event_type: str, data: Mapping[str, Any]) -> dict[str, int]:
     """What one domain event adds to its day's figures (nothing for the events not counted)."""
-    match event_type:
-        case "points.credited":
-            return {"points_credited": abs(int(data["points"]))}
-        case "points.debited":
-            return {"points_debited": abs(int(data["points"]))}
-        case "coupon.redeemed":
-            return {"coupons_redeemed": 1}
-        case "reward.redeemed":
-            return {"rewards_redeemed": 1}
-        case "customer.created":
-            return {"new_customers": 1}
+    if event_type in _POINTS_FIGURES:
+        return {_POINTS_FIGURES[event_type]: abs(int(data["points"])) + abs(int(data.get("pending_points", 0)))}
+    if event_type in _COUNTED_FIGURES:
+        return {_COUNTED_FIGURES[event_type]: 1}
     return {}
 
 

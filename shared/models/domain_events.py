@@ -18,6 +18,9 @@ EventType = Literal[
     "reward.redeemed",
     "reward.redemption_cancelled",
     "window.expired",
+    "points.expired",
+    "points.activated",
+    "points.reversed",
 ]
 EVENT_TYPES: tuple[str, ...] = EventType.__args__  # type: ignore[attr-defined]
 
@@ -44,13 +47,21 @@ class CustomerCreated(EventData):
 
 
 class PointsMoved(EventData):
-    """``points.credited`` (points > 0) and ``points.debited`` (points < 0): one ledger entry."""
+    """``points.credited`` and ``points.debited``: one ledger entry. ``points`` is the change of the
+    spendable balance, ``pending_points`` of the pending points: a credit that is pending (the points
+    policy's ``pending_days``) is announced as ``points.credited`` with ``points`` 0 and
+    ``pending_points`` the amount, and ``points.activated`` follows when it becomes spendable. Summing
+    ``points`` over every ``points.*`` event gives the balance, summing ``pending_points`` the pending."""
 
     source_id: str
     transaction_id: str = Field(description="The ledger entry (txn_…)")
-    points: int = Field(description="Signed: positive for a credit, negative for a debit")
+    points: int = Field(
+        description="Signed change of the spendable balance: positive for a credit, negative for a debit"
+    )
     balance_after: int
-    reason: str = Field(description="rule_completion, reward_redemption, adjustment, …")
+    pending_points: int = Field(default=0, description="Change of the pending points: a pending credit's amount")
+    pending_after: int = Field(default=0, description="Pending points after this entry")
+    reason: str = Field(description="rule_completion, reward_redemption, redemption_cancelled, adjustment")
     campaign_id: str | None = None
     rule_id: str | None = None
     event_name: str | None = None
@@ -58,10 +69,58 @@ class PointsMoved(EventData):
     description: str | None = None
 
 
+class LotMoved(EventData):
+    """Points added to or taken from one lot (the lots of a customer's points, grouped by day)."""
+
+    points: int = Field(description="Added to this lot (positive) or taken from it (negative)")
+    expires_at: str | None = Field(default=None, description="When the lot expires (end of a UTC day); absent: never")
+    activates_at: str | None = Field(default=None, description="When a pending lot becomes spendable; absent: active")
+
+
+class PointsSettled(EventData):
+    """``points.expired`` and ``points.activated``: what the days did to a customer's lots, as the
+    scheduled points settler (or the customer's next points write, whichever comes first) recorded it.
+    Balances never wait for it: reads already leave expired points out and count activated ones."""
+
+    source_id: str
+    transaction_id: str = Field(description="The ledger entry (txn_…) of reason expiry or activation")
+    points: int = Field(
+        description="Change of the spendable balance: negative for an expiry, positive for an activation"
+    )
+    balance_after: int
+    pending_points: int = Field(
+        description="Change of the pending points: pending points that expired or became active"
+    )
+    pending_after: int
+    lots: list[LotMoved] = Field(description="The lots that expired or activated, soonest expiry first")
+
+
+class PointsReversed(EventData):
+    """A credit taken back (all or part) by ``POST /customers/{source_id}/transactions/{txn_id}/reverse``:
+    from the credit's own lot first, then from the balance by the application's return policy."""
+
+    source_id: str
+    transaction_id: str = Field(description="The reversal's ledger entry (txn_…)")
+    reverses: str = Field(description="The credit taken back (txn_…)")
+    points: int = Field(description="Change of the spendable balance (negative or 0)")
+    balance_after: int
+    pending_points: int = Field(description="Change of the pending points: taken from the credit's lot while pending")
+    pending_after: int
+    shortfall: int = Field(description="What the balance could not give back (return policy within_balance)")
+    lots: list[LotMoved] = Field(description="The lots the points were taken from")
+    description: str | None = None
+
+
 class RewardGranted(EventData):
     type: Literal["points", "coupon", "reward"]
     points: int | None = None
     transaction_id: str | None = Field(default=None, description="The ledger credit of a points reward")
+    expire_after_days: int | None = Field(
+        default=None, description="A points reward's own expiry (the rule's override)"
+    )
+    pending_days: int | None = Field(
+        default=None, description="A points reward's own pending days (the rule's override)"
+    )
     coupon_id: str | None = None
     reward_id: str | None = None
 
@@ -116,11 +175,17 @@ DATA_MODELS: dict[str, type[EventData]] = {
     "reward.redeemed": RewardRedemption,
     "reward.redemption_cancelled": RewardRedemption,
     "window.expired": WindowExpired,
+    "points.expired": PointsSettled,
+    "points.activated": PointsSettled,
+    "points.reversed": PointsReversed,
 }
 
 DESCRIPTIONS: dict[str, str] = {
     "customer.created": "A customer profile was created (by PUT /customers or by its first event).",
-    "points.credited": "Points were credited to a customer's ledger (a rule's reward, an adjustment, a refund).",
+    "points.credited": (
+        "Points were credited to a customer's ledger (a rule's reward, an adjustment, a refund); a pending credit has"
+        " `points` 0 and `pending_points` its amount."
+    ),
     "points.debited": "Points were debited from a customer's ledger (a reward redemption, an adjustment).",
     "rule.completed": "A customer completed a campaign rule; `reward` is what it granted.",
     "coupon.redeemed": "A coupon was redeemed against an order.",
@@ -128,6 +193,9 @@ DESCRIPTIONS: dict[str, str] = {
     "reward.redeemed": "A customer redeemed a catalog reward with points.",
     "reward.redemption_cancelled": "A reward redemption was cancelled: points, stock and code given back.",
     "window.expired": "An AWT rule's time window ended without the rule completing.",
+    "points.expired": "A customer's points reached their expiry day; `lots` names the lots that expired.",
+    "points.activated": "A customer's pending points became spendable (the points policy's pending_days passed).",
+    "points.reversed": "A credit was taken back (all or part); `shortfall` is what the balance could not give.",
 }
 
 D = TypeVar("D", bound=EventData)

@@ -69,11 +69,16 @@ class TransactionResponse(ResponseModel):
             attributes=entry.attributes,
             pending_points=entry.pending_points,
             pending_after=entry.pending_after,
-            lots=[LotShare.of(k, p) for k, p in sorted((entry.lots or {}).items(), key=_by_expiry)],
+            lots=lot_shares(entry.lots),
             shortfall=entry.shortfall,
             reverses=entry.reverses,
             created_at=entry.created_at,
         )
+
+
+def lot_shares(lots: dict[str, int] | None) -> list[LotShare]:
+    """An entry's lots (``LotKey.encode()`` -> points), soonest expiry first, never-expiring last."""
+    return [LotShare.of(k, p) for k, p in sorted((lots or {}).items(), key=_by_expiry)]
 
 
 def _by_expiry(lot: tuple[str, int]) -> tuple[int, int]:

@@ -17,6 +17,8 @@ class DayStats(ResponseModel):
     coupons_redeemed: int
     rewards_redeemed: int
     new_customers: int
+    points_expired: int = Field(description="Points that reached their expiry day, active or pending (positive)")
+    points_reversed: int = Field(description="Points taken back by reversals of credits (positive)")
 
     @classmethod
     def from_figures(cls, day: DayFigures) -> DayStats:

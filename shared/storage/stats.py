@@ -9,7 +9,15 @@ from shared.storage import dynamodb, keys
 from shared.storage.dynamodb import Expression, Put, TransactionCancelled, Update
 
 _NEW = Expression("attribute_not_exists(PK)")
-FIGURES = ("points_credited", "points_debited", "coupons_redeemed", "rewards_redeemed", "new_customers")
+FIGURES = (
+    "points_credited",
+    "points_debited",
+    "coupons_redeemed",
+    "rewards_redeemed",
+    "new_customers",
+    "points_expired",
+    "points_reversed",
+)
 
 
 @dataclass(frozen=True, slots=True)

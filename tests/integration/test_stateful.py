@@ -78,7 +78,7 @@ class Customer:
             **{name: self.fields.get(name, EMPTY.get(name)) for name in PROFILE_FIELDS},
             "referred_by": self.referred_by,
             "referral_code": self.referral_code,
-            "points": {"balance": 0, "earned": 0, "redeemed": 0},
+            "points": {"balance": 0, "pending": 0, "earned": 0, "redeemed": 0, "expired": 0, "expiring": []},
             "created_at": self.created_at,
         }
 

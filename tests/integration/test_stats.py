@@ -41,6 +41,10 @@ def test_events_are_counted_on_their_day_once_each(api: ApiClient, credentials: 
     assert count(app, "evt_4", "customer.created", TODAY)
     assert count(app, "evt_5", "coupon.redeemed", TODAY)
     assert count(app, "evt_6", "reward.redeemed", TODAY)
+    assert count(app, "evt_8", "points.credited", TODAY, points=0, pending_points=40)  # pending: earned today
+    assert count(app, "evt_9", "points.expired", TODAY, points=-25, pending_points=-5)
+    assert count(app, "evt_10", "points.reversed", TODAY, points=-12, pending_points=0)
+    assert not count(app, "evt_11", "points.activated", TODAY, points=40, pending_points=-40)  # counted as credited
     # a redelivered stream record, and events that are no figure, change nothing
     assert not count(app, "evt_1", "points.credited", yesterday, points=100)
     assert not count(app, "evt_7", "rule.completed", TODAY)
@@ -51,9 +55,11 @@ def test_events_are_counted_on_their_day_once_each(api: ApiClient, credentials: 
     assert list(days)[-1] == TODAY.isoformat()
     assert days[yesterday.isoformat()] == {
         "points_credited": 150, "points_debited": 30, "coupons_redeemed": 0, "rewards_redeemed": 0, "new_customers": 0,
+        "points_expired": 0, "points_reversed": 0,
     }  # fmt: skip
     assert days[TODAY.isoformat()] == {
-        "points_credited": 0, "points_debited": 0, "coupons_redeemed": 1, "rewards_redeemed": 1, "new_customers": 1,
+        "points_credited": 40, "points_debited": 0, "coupons_redeemed": 1, "rewards_redeemed": 1, "new_customers": 1,
+        "points_expired": 30, "points_reversed": 12,
     }  # fmt: skip
     assert all(sum(f.values()) == 0 for d, f in days.items() if d not in (TODAY.isoformat(), yesterday.isoformat()))
 

@@ -127,3 +127,13 @@ def test_past_the_lot_cap_a_credit_joins_the_nearest_later_lot_and_at_the_cap_mi
     assert joined.lots[LotKey(DAY + 4)] == 6  # as near as DAY + 2, and later
     assert dict(movement.lots) == {LotKey(DAY + 4): 5}
     assert joined.balance == below.balance + 5
+
+
+def test_past_the_lot_cap_a_credit_never_joins_an_earlier_lot_when_a_later_one_exists() -> None:
+    far = {LotKey(DAY + 1000 + n): 1 for n in range(MAX_LOTS - 2)}
+    wallet = Wallet(lots={LotKey(DAY): 1, LotKey(DAY + 10): 1, **far}, balance=MAX_LOTS, earned=MAX_LOTS)
+    joined, _ = wallet.credit(5, LotKey(DAY + 2))  # 2 days after DAY, 8 before DAY + 10
+    assert (joined.lots[LotKey(DAY)], joined.lots[LotKey(DAY + 10)]) == (1, 6)
+    last = DAY + 1000 + MAX_LOTS - 3
+    beyond, _ = wallet.credit(5, LotKey(last + 50))  # nothing later: the latest lot before it
+    assert beyond.lots[LotKey(last)] == 6

@@ -66,3 +66,47 @@ def test_a_completion_is_announced_once_whether_inserted_or_modified() -> None:
 def test_items_without_a_translator_announce_nothing() -> None:
     assert events_of(ItemChange(APP, "INSERT", None, {"type": "webhook_delivery"})) == []
     assert events_of(ItemChange(APP, "INSERT", None, {"type": "referee_marker"})) == []
+
+
+def _entry(reason: str, points: int, pending_points: int = 0, **more: Any) -> dict[str, Any]:
+    return ENTRY | {"reason": reason, "points": points, "pending_points": pending_points, "pending_after": 0} | more
+
+
+def test_each_ledger_reason_announces_its_points_event() -> None:
+    cases: list[tuple[str, int, int, dict[str, Any]]] = [
+        ("rule_completion", 100, 0, {}),
+        ("rule_completion", 0, 40, {}),  # a pending credit: points 0, pending_points the amount
+        ("adjustment", -5, 0, {}),
+        ("expiry", -30, 0, {"lots": {"0:20010": -30}}),
+        ("expiry", 0, -8, {"lots": {"20005:20010": -8}}),  # pending points that expired before activating
+        ("activation", 40, -40, {"lots": {"20005:0": 40}}),
+        ("reversal", 0, 0, {"reverses": "txn_0", "shortfall": 12}),  # nothing left to take: still announced
+        ("activation", 0, 0, {}),
+    ]
+    announced = {
+        (reason, points, pending): [
+            e.type for e in events_of(ItemChange(APP, "INSERT", None, _entry(reason, points, pending, **extra)))
+        ]
+        for reason, points, pending, extra in cases
+    }
+    assert announced == {
+        ("rule_completion", 100, 0): ["points.credited"],
+        ("rule_completion", 0, 40): ["points.credited"],
+        ("adjustment", -5, 0): ["points.debited"],
+        ("expiry", -30, 0): ["points.expired"],
+        ("expiry", 0, -8): ["points.expired"],
+        ("activation", 40, -40): ["points.activated"],
+        ("reversal", 0, 0): ["points.reversed"],
+        ("activation", 0, 0): [],
+    }
+
+
+def test_an_expiry_names_its_lots_leaving_out_what_is_never_set() -> None:
+    (expired,) = events_of(
+        ItemChange(APP, "INSERT", None, _entry("expiry", -30, -8, lots={"0:20010": -30, "20005:20010": -8}))
+    )
+    assert expired.id == event_id(APP, "points.expired", "txn_1")
+    assert expired.data["lots"] == [
+        {"points": -30, "expires_at": "2024-10-14T00:00:00.000Z"},
+        {"points": -8, "expires_at": "2024-10-14T00:00:00.000Z", "activates_at": "2024-10-09T00:00:00.000Z"},
+    ]

@@ -475,24 +475,66 @@ function Campaigns({ api }) {
 
 // ------------------------------------------------------------------------------------------ customers
 
+// The ledger's reasons (GET /customers/{id}/transactions?reason= filters by one).
+const LEDGER_REASONS = [
+  ["", "All reasons"],
+  ["rule_completion", "Rule completion"],
+  ["reward_redemption", "Reward redemption"],
+  ["redemption_cancelled", "Redemption cancelled"],
+  ["adjustment", "Adjustment"],
+  ["reversal", "Reversal"],
+  ["expiry", "Expiry"],
+  ["activation", "Activation"],
+];
+const fmtDay = (value) => (value ? new Date(value).toLocaleDateString(undefined, { timeZone: "UTC" }) : "—");
+const signed = (value) => (value > 0 ? `+${value}` : String(value));
+
+// A lot an entry added to or took from: its points, when they expire (or never), and, while pending,
+// when they become spendable.
+function describeLot(lot) {
+  const parts = [`${signed(lot.points)} ${lot.expires_at ? `expiring ${fmtDay(lot.expires_at)}` : "never expiring"}`];
+  if (lot.activates_at) parts.push(`pending until ${fmtDay(lot.activates_at)}`);
+  return parts.join(", ");
+}
+
 function Ledger({ api, sourceId, version }) {
   const pages = usePages();
-  const path = `/customers/${enc(sourceId)}/transactions?limit=10${pages.cursor ? `&cursor=${enc(pages.cursor)}` : ""}`;
-  const { data, error } = useApi(api, [path], [sourceId, pages.cursor, version]);
+  const [reason, setReason] = useState("");
+  const path = `/customers/${enc(sourceId)}/transactions?limit=10${reason ? `&reason=${enc(reason)}` : ""}${pages.cursor ? `&cursor=${enc(pages.cursor)}` : ""}`;
+  const { data, error } = useApi(api, [path], [sourceId, reason, pages.cursor, version]);
   const list = data && data[0];
+  const choose = (e) => { pages.reset(); setReason(e.target.value); };
   return html`<section class="card" aria-labelledby="ledger">
     <h2 id="ledger">Points ledger</h2>
+    <div class="row" role="group" aria-label="Ledger filters"><div><label for="ledger-reason">Reason</label>
+      <select id="ledger-reason" value=${reason} onChange=${choose}>
+        ${LEDGER_REASONS.map(([value, label]) => html`<option value=${value}>${label}</option>`)}
+      </select></div></div>
     <${ErrorBox} error=${error} />
-    ${list && html`<div class="table-wrap"><table>
-      <thead><tr><th scope="col">When</th><th scope="col" class="num">Points</th><th scope="col" class="num">Balance after</th><th scope="col">Reason</th><th scope="col">Source</th></tr></thead>
+    ${list && html`<div class="table-wrap"><table aria-label="Points ledger entries">
+      <thead><tr><th scope="col">When</th><th scope="col" class="num">Points</th><th scope="col" class="num">Pending</th><th scope="col" class="num">Balance after</th><th scope="col">Reason</th><th scope="col">Lots</th><th scope="col">Source</th></tr></thead>
       <tbody>${list.data.map((t) => html`<tr>
-        <td>${fmtDate(t.created_at)}</td><td class="num">${t.points > 0 ? `+${t.points}` : t.points}</td><td class="num">${fmtNumber(t.balance_after)}</td>
-        <td>${t.reason}${t.description ? ` · ${t.description}` : ""}</td>
-        <td>${[t.event_name, t.campaign_id, t.rule_id, t.reward_id].filter(Boolean).join(" · ")}</td>
+        <td>${fmtDate(t.created_at)}</td><td class="num">${signed(t.points)}</td>
+        <td class="num">${t.pending_points ? signed(t.pending_points) : "—"}</td><td class="num">${fmtNumber(t.balance_after)}</td>
+        <td>${t.reason}${t.description ? ` · ${t.description}` : ""}${t.shortfall ? ` · ${fmtNumber(t.shortfall)} not recovered` : ""}</td>
+        <td>${(t.lots || []).length ? html`<ul class="reasons">${t.lots.map((lot) => html`<li>${describeLot(lot)}</li>`)}</ul>` : "—"}</td>
+        <td>${[t.event_name, t.campaign_id, t.rule_id, t.reward_id, t.reverses && `reverses ${t.reverses}`].filter(Boolean).join(" · ")}</td>
       </tr>`)}</tbody></table></div>
-      ${list.data.length === 0 && html`<p>No points have moved yet.</p>`}
+      ${list.data.length === 0 && html`<p>${reason ? "No entries with this reason." : "No points have moved yet."}</p>`}
       <${Pager} label="Ledger pages" ...${pages.controls(list)} />`}
   </section>`;
+}
+
+// The customer's points as the API computes them at every read (expired points never count).
+function PointsSummary({ points }) {
+  const expiring = points.expiring || [];
+  return html`
+    <dt>Points balance</dt><dd><strong data-testid="balance">${fmtNumber(points.balance)}</strong> (earned ${fmtNumber(points.earned)}, redeemed ${fmtNumber(points.redeemed)})</dd>
+    <dt>Pending points</dt><dd data-testid="pending">${fmtNumber(points.pending)}</dd>
+    <dt>Expired points</dt><dd data-testid="expired">${fmtNumber(points.expired)}</dd>
+    <dt>Next expiring</dt><dd data-testid="expiring">${expiring.length
+      ? html`<ul class="reasons">${expiring.map((e) => html`<li>${fmtNumber(e.points)} on ${fmtDay(e.expires_at)}</li>`)}</ul>`
+      : "nothing expires"}</dd>`;
 }
 
 function Progress({ campaigns }) {
@@ -608,7 +650,7 @@ function CustomerProfile({ api, sourceId }) {
       <dl class="props">
         <dt>Source ID</dt><dd>${customer.source_id}</dd>
         <dt>Customer id</dt><dd>${customer.id}</dd>
-        <dt>Points balance</dt><dd><strong data-testid="balance">${fmtNumber(customer.points.balance)}</strong> (earned ${fmtNumber(customer.points.earned)}, redeemed ${fmtNumber(customer.points.redeemed)})</dd>
+        <${PointsSummary} points=${customer.points} />
         <dt>Email</dt><dd>${customer.email || "—"}</dd>
         <dt>Phone</dt><dd>${customer.phone || "—"}</dd>
         <dt>Tier</dt><dd>${customer.tier || "—"}</dd>
@@ -1060,7 +1102,7 @@ function Rewards({ api }) {
 
 // ------------------------------------------------------------------------------------------ webhooks
 
-const EVENT_TYPES = ["*", "customer.created", "points.credited", "points.debited", "rule.completed", "coupon.redeemed", "coupon.reverted", "reward.redeemed", "reward.redemption_cancelled", "window.expired"];
+const EVENT_TYPES = ["*", "customer.created", "points.credited", "points.debited", "rule.completed", "coupon.redeemed", "coupon.reverted", "reward.redeemed", "reward.redemption_cancelled", "window.expired", "points.expired", "points.activated", "points.reversed"];
 
 function Deliveries({ api, webhookId }) {
   const [version, setVersion] = useState(0);

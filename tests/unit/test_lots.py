@@ -1,0 +1,245 @@
+"""Points as lots (``shared/lots.py``) and their placement as ledger entries (``storage.points.place``,
+pure): a state machine of credits (pending or not, expiring or not, some already past), debits,
+reversals under both return policies, the days passing and the scheduled job settling, with the books
+checked after every step; and properties of ``settle`` on its own."""
+
+from __future__ import annotations
+
+from itertools import count
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, precondition, rule
+
+from shared.lots import DAY_MS, NEVER, LotKey, NotEnoughPoints, Wallet
+from shared.storage.customers import PointsState
+from shared.storage.ledger import LedgerEntry, Posting
+from shared.storage.points import lot_of, place
+
+START_DAY = 20_000  # 2024-10-04
+
+
+def _spend_order(key: LotKey) -> tuple[int, int]:
+    return (1, 0) if key.expires_day == NEVER else (0, key.expires_day)
+
+
+def _lots_of(entry: LedgerEntry) -> dict[LotKey, int]:
+    return {LotKey.decode(text): points for text, points in (entry.lots or {}).items()}
+
+
+def assert_first_expiring_first(before: Wallet, taken: dict[LotKey, int]) -> None:
+    """The lots a debit took are a prefix of the active lots in spending order: no lot was touched while
+    an earlier-expiring one (or, for never-expiring lots, any expiring one) still had points."""
+    order = sorted((k for k in before.lots if not k.pending), key=_spend_order)
+    amounts = [-taken.get(key, 0) for key in order]
+    assert all(amount >= 0 for amount in amounts)
+    assert set(taken) <= set(order), "a debit took from a pending or unknown lot"
+    touched = [i for i, amount in enumerate(amounts) if amount]
+    if touched:
+        last = touched[-1]
+        for i in range(last):
+            assert amounts[i] == before.lots[order[i]], f"{order[last]} spent while {order[i]} had points left"
+
+
+class LotsMachine(RuleBasedStateMachine):
+    """A customer's points through any sequence of moves and days; the model is the ledger itself."""
+
+    @initialize()
+    def start(self) -> None:
+        self.state = PointsState.empty()
+        self.today = START_DAY
+        self.entries: list[LedgerEntry] = []
+        self.credits: dict[str, tuple[LotKey, int]] = {}  # txn_id -> (its lot, points left to reverse)
+        self.ids = count()
+
+    @property
+    def now_ms(self) -> int:
+        return self.today * DAY_MS + 3_600_000
+
+    def _place(self, *postings: Posting) -> list[LedgerEntry]:
+        placed = place("app", "kim", self.state, postings, self.now_ms)
+        self.state = placed.after
+        self.entries += placed.entries
+        return placed.entries
+
+    # --------------------------------------------------------------------------------- moves
+
+    @rule(
+        points=st.integers(1, 500),
+        days_ago=st.integers(0, 6),
+        expire_after=st.none() | st.integers(1, 20),
+        pending=st.integers(0, 4),
+    )
+    def credit(self, points: int, days_ago: int, expire_after: int | None, pending: int) -> None:
+        if expire_after is not None and pending >= expire_after:
+            pending = 0  # the policy refuses points that would expire before activating
+        event_ms = self.now_ms - days_ago * DAY_MS
+        posting = Posting(
+            txn_id=f"txn_{next(self.ids):04d}",
+            points=points,
+            reason="rule_completion",
+            operation="credit",
+            activates_ms=event_ms + pending * DAY_MS if pending else None,
+            expires_ms=event_ms + expire_after * DAY_MS if expire_after is not None else None,
+        )
+        self._place(posting)
+        self.credits[posting.txn_id] = (lot_of(posting, self.now_ms), points)
+
+    @rule(points=st.integers(1, 800))
+    def debit(self, points: int) -> None:
+        before = self.state.wallet.settle(self.today)[0]
+        posting = Posting(
+            txn_id=f"txn_{next(self.ids):04d}", points=-points, reason="reward_redemption", operation="debit"
+        )
+        if points > before.balance:
+            with pytest.raises(NotEnoughPoints) as refused:
+                self._place(posting)
+            assert (refused.value.balance, refused.value.needed) == (before.balance, points)
+            return
+        placed = self._place(posting)
+        (debit,) = [e for e in placed if e.txn_id == posting.txn_id]
+        assert debit.points == -points
+        assert_first_expiring_first(before, _lots_of(debit))
+
+    @precondition(lambda self: any(left for _, left in self.credits.values()))
+    @rule(data=st.data(), policy=st.sampled_from(["within_balance", "allow_negative"]))
+    def reverse(self, data: st.DataObject, policy: str) -> None:
+        txn_id = data.draw(st.sampled_from(sorted(t for t, (_, left) in self.credits.items() if left)))
+        own_lot, left = self.credits[txn_id]
+        amount = data.draw(st.integers(1, left))
+        posting = Posting(
+            txn_id=f"txn_{next(self.ids):04d}",
+            points=-amount,
+            reason="reversal",
+            operation="reversal",
+            reverses=txn_id,
+            own_lot=own_lot,
+            return_policy=policy,  # type: ignore[arg-type]
+        )
+        placed = self._place(posting)
+        (reversal,) = [e for e in placed if e.txn_id == posting.txn_id]
+        taken = -(reversal.points + reversal.pending_points) + reversal.shortfall
+        assert taken == amount, "a reversal takes what was asked, or records what it could not"
+        if policy == "allow_negative":
+            assert reversal.shortfall == 0
+        self.credits[txn_id] = (own_lot, left - amount)
+
+    @rule(days=st.integers(0, 12))
+    def days_pass(self, days: int) -> None:
+        self.today += days
+
+    @rule()
+    def job_settles(self) -> None:
+        """The scheduled job: a placement with no postings. Run twice, the second records nothing."""
+        self._place()
+        assert self._place() == []
+
+    # --------------------------------------------------------------------------------- the books
+
+    @invariant()
+    def balance_is_the_active_lots_less_debt_and_the_ledger_sum(self) -> None:
+        wallet = self.state.wallet
+        assert wallet.balance == wallet.active_points() - wallet.debt
+        assert wallet.balance == sum(e.points for e in self.entries) == self.state.head.balance
+        assert wallet.debt >= 0
+        assert all(points > 0 for points in wallet.lots.values())
+
+    @invariant()
+    def pending_is_the_pending_lots_and_the_ledger_sum(self) -> None:
+        wallet = self.state.wallet
+        assert wallet.pending == sum(p for k, p in wallet.lots.items() if k.pending)
+        assert wallet.pending == sum(e.pending_points for e in self.entries)
+
+    @invariant()
+    def balance_is_earned_less_redeemed_expired_and_pending(self) -> None:
+        wallet = self.state.wallet
+        assert wallet.balance == wallet.earned - wallet.redeemed - wallet.expired - wallet.pending
+
+    @invariant()
+    def every_expiry_is_recorded_once(self) -> None:
+        expiries = [e for e in self.entries if e.reason == "expiry"]
+        assert self.state.wallet.expired == -sum(sum(_lots_of(e).values()) for e in expiries)
+        assert all(e.points == sum(p for k, p in _lots_of(e).items() if not k.pending) for e in expiries)
+
+    @invariant()
+    def reading_shows_what_the_job_would_record(self) -> None:
+        read = self.state.wallet.as_of(self.now_ms)
+        settled = place("app", "kim", self.state, [], self.now_ms).after.wallet
+        assert read == settled
+        assert all(k.expires_day == NEVER or k.expires_day > self.today for k in read.lots)
+        assert all(not k.pending or k.activates_day > self.today for k in read.lots)
+
+    @invariant()
+    def the_ledger_runs_in_order(self) -> None:
+        running = 0
+        for sequence, entry in enumerate(self.entries, start=1):
+            running += entry.points
+            assert (entry.balance_after, entry.sequence) == (running, sequence)
+
+
+TestLots = LotsMachine.TestCase
+TestLots.settings = settings(max_examples=150, stateful_step_count=30, deadline=None)
+
+
+# ------------------------------------------------------------------------------------- settle alone
+
+
+def _credited(credits: list[tuple[int, int, int]]) -> Wallet:
+    wallet = Wallet()
+    for points, expires, pending in credits:
+        activates = START_DAY + pending if pending and (expires == NEVER or START_DAY + pending < expires) else 0
+        wallet = wallet.credit(points, LotKey(expires, activates))[0]
+    return wallet
+
+
+wallets = st.builds(
+    _credited,
+    st.lists(
+        st.tuples(st.integers(1, 300), st.sampled_from([NEVER, *range(START_DAY, START_DAY + 15)]), st.integers(0, 8)),
+        max_size=12,
+    ),
+)
+
+
+@given(wallets, st.integers(START_DAY - 1, START_DAY + 20))
+def test_settle_is_idempotent(wallet: Wallet, day: int) -> None:
+    once, _ = wallet.settle(day)
+    again, transitions = once.settle(day)
+    assert (again, transitions) == (once, [])
+
+
+@given(wallets, st.integers(START_DAY, START_DAY + 10), st.integers(0, 10))
+def test_settling_day_by_day_or_at_once_ends_the_same(wallet: Wallet, first: int, more: int) -> None:
+    stepped, early = wallet.settle(first)
+    stepped, late = stepped.settle(first + more)
+    direct, at_once = wallet.settle(first + more)
+    assert stepped == direct
+    for kind in ("activation", "expiry"):
+        total = sum(t.movement.points for t in early + late if t.kind == kind)
+        assert total == sum(t.movement.points for t in at_once if t.kind == kind)
+
+
+@given(wallets, st.integers(1, 3000))
+def test_never_expiring_lots_are_spent_last(wallet: Wallet, points: int) -> None:
+    if points > wallet.balance:
+        return
+    before = wallet
+    _, movement = wallet.debit(points)
+    assert_first_expiring_first(before, dict(movement.lots))
+    expiring = sum(p for k, p in before.lots.items() if not k.pending and k.expires_day != NEVER)
+    took_never = -movement.lots.get(LotKey(NEVER), 0)
+    assert took_never == max(0, points - expiring)
+
+
+def test_the_issues_example_takes_the_10_day_lot_first() -> None:
+    wallet = Wallet().credit(100, LotKey(START_DAY + 100))[0].credit(100, LotKey(START_DAY + 10))[0]
+    after, movement = wallet.debit(50)
+    assert movement.lots == {LotKey(START_DAY + 10): -50}
+    assert after.expiring(2) == [(START_DAY + 10, 50), (START_DAY + 100, 100)]
+
+
+def test_points_expire_at_the_end_of_their_day_not_before() -> None:
+    wallet = Wallet().credit(30, LotKey(START_DAY + 1))[0]
+    assert wallet.as_of((START_DAY + 1) * DAY_MS - 1).balance == 30
+    assert wallet.as_of((START_DAY + 1) * DAY_MS).balance == 0
