@@ -10,6 +10,8 @@ from typing import Any
 import pytest
 
 from tests.support.api import ApiClient
+from tests.support.point_lots import credit as earn
+from tests.support.point_lots import points_of
 from tests.support.points import (
     DAY_MS,
     NOON,
@@ -17,9 +19,7 @@ from tests.support.points import (
     adjust,
     credit,
     day_end_iso,
-    earn,
     freeze_clock,
-    points_of,
     reverse,
     set_policy,
     stored_lots,
@@ -307,22 +307,17 @@ def test_a_credit_already_past_its_expiry_never_counts_and_shows_as_expired(
 ) -> None:
     # Given a 1-day expiry, when an event of 3 days ago earns 100 points
     set_policy(api, expire_after_days=1)
-    granted = earn(api, kim, 100, timestamp=(clock.ms - 3 * DAY_MS) // 1000)
+    earned = earn(api, kim, 100, timestamp=(clock.ms - 3 * DAY_MS) // 1000)
     # Then the balance never shows them: they are expired, and the ledger says so
-    assert points_of(api, kim) == {
-        "balance": 0,
-        "pending": 0,
-        "earned": 100,
-        "redeemed": 0,
-        "expired": 100,
-        "expiring": [],
-    }
+    points = points_of(api, kim)
+    assert (points["balance"], points["pending"], points["earned"], points["expired"]) == (0, 0, 100, 100)
+    assert points["expiring"] == []
     entries = transactions(api, kim)
     assert [(e["reason"], e["points"], e["balance_after"]) for e in entries] == [
         ("expiry", -100, 0),
         ("rule_completion", 100, 100),
     ]
-    assert entries[1]["id"] == granted["transaction_id"]
+    assert entries[1]["id"] == earned
     assert adjust(api, kim, -1).status == 409, "expired points cannot be spent"
     assert_books_balance(api, kim)
 
@@ -476,8 +471,8 @@ def test_reversing_an_unknown_transaction_or_for_another_customer_is_404(api: Ap
 
 
 def test_a_reversal_of_an_earned_credit_takes_back_the_rules_points(api: ApiClient, kim: str) -> None:
-    granted = earn(api, kim, 100)
-    response = reverse(api, kim, granted["transaction_id"], 40)
+    earned = earn(api, kim, 100)
+    response = reverse(api, kim, earned, 40)
     assert response.status == 201, response.body
     assert points_of(api, kim)["balance"] == 60
     assert transactions(api, kim, reason="reversal") == [response.json()]

@@ -14,7 +14,8 @@ import pytest
 from rewards_cli.gateway import HttpResponse
 from tests.support.api import ApiClient
 from tests.support.concurrency import fire_together, warm_up
-from tests.support.points import adjust, credit, points_of, reverse, set_policy, stored_lots, transactions
+from tests.support.point_lots import points_of
+from tests.support.points import adjust, credit, reverse, set_policy, stored_lots, transactions
 from tests.support.rewards import customer_path
 
 REQUESTS = 100

@@ -18,7 +18,8 @@ from __future__ import annotations
 from hypothesis import strategies as st
 from hypothesis.stateful import Bundle, initialize, invariant, multiple, rule, run_state_machine_as_test
 
-from tests.support.points import NOON, FrozenClock, adjust, points_of, reverse, stored_lots, transactions
+from tests.support.point_lots import points_of, stored_wallet
+from tests.support.points import NOON, FrozenClock, adjust, reverse, stored_lots, transactions
 from tests.support.rewards import customer_path
 from tests.support.stateful import ApiStateMachine, stateful_settings
 
@@ -161,12 +162,7 @@ class AdjustmentsMachine(ApiStateMachine):
 
     @invariant()
     def the_lots_hold_the_balance(self) -> None:
-        from shared.storage import points as stored
-
-        profile, _ = stored.read(self.api.credentials.app_id, KIM, [])
-        if profile is None:
-            return
-        wallet = profile.wallet
+        wallet = stored_wallet(self.api.credentials.app_id, KIM)
         shown = points_of(self.api, KIM)
         lots = {key.encode(): p for key, p in wallet.lots.items()}
         active = sum(p for lot, p in lots.items() if not is_pending(lot))

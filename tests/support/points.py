@@ -1,21 +1,20 @@
 """Helpers of the points tests: the policy, adjustments and reversals through the API, a frozen clock, and
-a customer's points as the API and the store show them."""
+a customer's points as the API and the store show them (``points_of``: tests/support/point_lots.py)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from itertools import count
 from typing import Any
 
 import pytest
 
 from rewards_cli.gateway import HttpResponse
 from tests.support.api import ApiClient
-from tests.support.rewards import customer_path, points_campaign
+from tests.support.point_lots import stored_wallet
+from tests.support.rewards import customer_path
 
 DAY_MS = 86_400_000
-_campaigns = count(1)
 
 
 def set_policy(api: ApiClient, **policy: Any) -> dict[str, Any]:
@@ -44,13 +43,6 @@ def reverse(api: ApiClient, source_id: str, txn_id: str, points: int | None = No
     return api.post(f"{customer_path(source_id)}/transactions/{txn_id}/reverse", body, **kwargs)
 
 
-def points_of(api: ApiClient, source_id: str) -> dict[str, Any]:
-    response = api.get(customer_path(source_id))
-    assert response.status == 200, response.body
-    points: dict[str, Any] = response.json()["points"]
-    return points
-
-
 def transactions(api: ApiClient, source_id: str, **query: str) -> list[dict[str, Any]]:
     """Every entry of a customer's ledger (of a ``reason`` when given), newest first, through its pages."""
     entries: list[dict[str, Any]] = []
@@ -67,11 +59,7 @@ def transactions(api: ApiClient, source_id: str, **query: str) -> list[dict[str,
 
 def stored_lots(api: ApiClient, source_id: str) -> dict[str, int]:
     """The customer's lots as the store holds them (not shown by the API but through ``expiring``)."""
-    from shared.storage import points
-
-    profile, _ = points.read(api.credentials.app_id, source_id, [])
-    assert profile is not None
-    return {key.encode(): amount for key, amount in profile.wallet.lots.items()}
+    return {key.encode(): amount for key, amount in stored_wallet(api.credentials.app_id, source_id).lots.items()}
 
 
 def day_end_iso(epoch_ms: int) -> str:
@@ -104,20 +92,3 @@ def freeze_clock(monkeypatch: pytest.MonkeyPatch, start_ms: int = NOON) -> Froze
     monkeypatch.setattr(clock, "now_epoch_ms", lambda: frozen.ms)
     monkeypatch.setattr(clock, "now_epoch", lambda: frozen.ms // 1000)
     return frozen
-
-
-def earn(api: ApiClient, source_id: str, points: int, timestamp: int | None = None, **reward: Any) -> dict[str, Any]:
-    """Points earned through the campaign engine (a one-rule campaign on an event of its own), the event
-    at ``timestamp`` (epoch seconds; now when None); ``reward``: the rule's own expire_after_days or
-    pending_days. The granted reward of the event's answer."""
-    event_name = f"earn_{next(_campaigns)}"
-    created = api.post("/campaigns", points_campaign(event_name, points, **reward))
-    assert created.status == 201, created.body
-    body: dict[str, Any] = {"source_id": source_id, "event_name": event_name, "properties": {}}
-    if timestamp is not None:
-        body["timestamp"] = timestamp
-    sent = api.post("/events", body)
-    assert sent.status == 200, sent.body
-    (granted,) = sent.json()["rewards"]
-    assert isinstance(granted, dict)
-    return granted
