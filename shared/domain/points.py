@@ -3,8 +3,8 @@ as they stand now, customer-service adjustments, reversals of a credit, and the 
 records activations and expiries. The arithmetic is ``shared/lots.py``; every write goes through
 ``storage.points`` (one transaction, conditioned on the ledger head read).
 
-- Reads are right before any job runs: ``current`` settles the stored lots in memory, so expired
-  points never count and pending points count as active from their day.
+- Reads are right before any job runs: they show ``Wallet.as_of(now)``, the stored lots settled in
+  memory, so expired points never count and pending points count as active from their day.
 - An adjustment or reversal is written with a record keyed by its txn_id (``attribute_not_exists``):
   a retry of a request whose write landed finds it and answers it, never applying it twice; the
   route's Idempotency-Key makes a client's own retry a replay.
@@ -22,7 +22,7 @@ from shared import clock
 from shared.domain.customers import retries
 from shared.errors import Conflict, CustomerNotFound, NotFound, ServiceUnavailable, ValidationFailed
 from shared.ids import new_id
-from shared.lots import DAY_MS, Wallet
+from shared.lots import DAY_MS
 from shared.models.points import PointsPolicyIn
 from shared.storage import dynamodb, keys, points
 from shared.storage.customers import CustomerRecord
@@ -46,14 +46,6 @@ class TransactionNotFound(NotFound):
 
 class NotReversible(Conflict):
     """The transaction is not a credit, or nothing of it is left to take back."""
-
-
-# ------------------------------------------------------------------------------------------ reading
-
-
-def current(profile: CustomerRecord, now_ms: int | None = None) -> Wallet:
-    """The customer's points as they stand at ``now_ms``: activations and expiries applied."""
-    return profile.wallet.as_of(clock.now_epoch_ms() if now_ms is None else now_ms)
 
 
 # ------------------------------------------------------------------------------------------ policy
