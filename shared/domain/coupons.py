@@ -30,6 +30,7 @@ from shared.domain.coupon_rules import (
     stack,
     with_kept_metadata,
 )
+from shared.domain.grants import CouponGranted
 from shared.errors import Conflict, CustomerNotFound, NotFound, ServiceUnavailable, ValidationFailed
 from shared.ids import new_id
 from shared.models.coupons import CodesImport, CouponApplyIn, CouponCreate, CouponPatch, code_names, iso
@@ -516,21 +517,6 @@ def list_customer_coupons(
 
 
 # ------------------------------------------------------------------------------------------ grants
-
-
-@dataclass(frozen=True, slots=True)
-class CouponGranted:
-    """A coupon given by a completed campaign rule, as the event's answer shows it. ``refused`` says
-    why nothing was given (the pool ran out, the coupon was disabled or has expired): the rule still
-    completes, once, and the merchant sees why its reward could not be handed out."""
-
-    coupon_id: str
-    coupon_code: str | None
-    source_id: str
-    campaign_id: str
-    rule_id: str
-    refused: str | None = None
-    type: Literal["coupon"] = "coupon"
 
 
 def grant_for_rule(

@@ -30,10 +30,9 @@ from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
 from shared import clock
-from shared.domain import coupons, points, rules
-from shared.domain.coupons import CouponGranted
+from shared.domain import points, rules
 from shared.domain.customers import ensure_customer
-from shared.domain.grants import RewardGrant
+from shared.domain.grants import CouponGranted, RewardGrant
 from shared.domain.points import lot_times
 from shared.domain.rules import ActionView, CampaignSpec, RuleProgress, RuleSpec
 from shared.errors import ServiceUnavailable, ValidationFailed
@@ -169,6 +168,9 @@ def _grant_points(context: GrantContext) -> Grant | None:
 
 def _grant_coupon(context: GrantContext) -> Grant | None:
     """A pool code issued to the beneficiary (or the fixed code made theirs), in the completion's write."""
+    # Imported here, as for catalog rewards: ingestion pays for the coupons modules only when it grants one.
+    from shared.domain import coupons
+
     coupon_id = context.rule.reward.coupon_id
     if coupon_id is None:
         return None

@@ -20,3 +20,18 @@ class RewardGrant:
     coupon_code: str | None = None
     not_issued: str | None = None  # why nothing was issued: inactive, outside the window, out of stock
     type: Literal["reward"] = "reward"
+
+
+@dataclass(frozen=True, slots=True)
+class CouponGranted:
+    """A coupon given by a completed campaign rule, as the event's answer shows it. ``refused`` says
+    why nothing was given (the pool ran out, the coupon was disabled or has expired): the rule still
+    completes, once, and the merchant sees why its reward could not be handed out."""
+
+    coupon_id: str
+    coupon_code: str | None
+    source_id: str
+    campaign_id: str
+    rule_id: str
+    refused: str | None = None
+    type: Literal["coupon"] = "coupon"
