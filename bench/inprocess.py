@@ -592,13 +592,18 @@ def recording_setup() -> tuple[Template, Recorder, Any]:
 
 @contextmanager
 def _fresh_table() -> Iterator[None]:
-    """An empty moto account with the template's table: every route starts from the same state (and
-    moto's queries, which walk every item, do not slow down as the run goes on)."""
+    """An empty moto account with the template's table: every route starts from the same state. moto is
+    patched as the local runner's store is (rewards_cli/moto_adapter.py): plain moto copies every table
+    for each transaction, which grew without bound on the routes that build large tables (10,000-code
+    pools: it ran out of 24 GB of memory), and walks every item for a query."""
     import boto3
     from moto import mock_aws
 
+    from rewards_cli import moto_adapter
     from rewards_cli.outbox import create_message_resources
     from rewards_cli.template import create_table_arguments
+
+    moto_adapter.install()
 
     with mock_aws():
         boto3.client("dynamodb").create_table(**create_table_arguments(TABLE_NAME, stream=False))
