@@ -924,7 +924,8 @@ def _apply_cases(world: World, path_type: str) -> list[Case]:
     source_id = existing_customer(world)
     fixed_id, fixed_code = fixed_coupon(world)
     limited_id, limited_code = fixed_coupon(world, usage_limit=1_000_000)
-    pool_id, pool = world.fixture("pool", lambda: pool_coupon(world, 1000))
+    # one pool per path type: the revert cases redeem their own codes first
+    pool_id, pool = world.fixture(f"pool-{path_type}", lambda: pool_coupon(world, 1000))
     codes = iter(pool)
 
     def redeem(coupon_id: str, code: Callable[[], str]) -> Callable[[], Request]:
