@@ -7,11 +7,10 @@ from pydantic import Field
 from shared.clock import iso_from_epoch_ms
 from shared.lots import DAY_MS, NEVER, LotKey
 from shared.models.common import ResponseModel
-from shared.storage.ledger import LedgerEntry
+from shared.storage.ledger import LedgerEntry, Reason
 
-Reason = Literal[
-    "rule_completion", "reward_redemption", "redemption_cancelled", "adjustment", "reversal", "expiry", "activation"
-]
+# Reason: the API names the ledger's own seven reasons (the ?reason= filter too).
+__all__ = ["LotShare", "Reason", "TransactionResponse", "lot_shares"]
 
 
 class LotShare(ResponseModel):

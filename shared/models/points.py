@@ -5,7 +5,7 @@ from typing import TYPE_CHECKING, Annotated, Literal, Self
 from pydantic import Field, model_validator
 
 from shared.clock import iso_from_epoch_ms
-from shared.lots import DAY_MS, Wallet
+from shared.lots import DAY_MS, ReturnPolicy, Wallet
 from shared.models.common import RequestModel, ResponseModel, ShortText
 
 if TYPE_CHECKING:
@@ -15,7 +15,6 @@ MAX_EXPIRE_AFTER_DAYS = 3650
 MAX_PENDING_DAYS = 365
 MAX_ADJUSTMENT = 10_000_000
 EXPIRING_SHOWN = 5  # expiry days a customer's points show
-ReturnPolicy = Literal["within_balance", "allow_negative"]
 
 ExpireAfterDays = Annotated[int, Field(ge=1, le=MAX_EXPIRE_AFTER_DAYS)]
 PendingDays = Annotated[int, Field(ge=0, le=MAX_PENDING_DAYS)]

@@ -16,7 +16,6 @@ from shared.storage.dynamodb import Expression, Item, Put
 Reason = Literal[
     "rule_completion", "reward_redemption", "redemption_cancelled", "adjustment", "reversal", "expiry", "activation"
 ]
-REASONS: tuple[Reason, ...] = Reason.__args__  # type: ignore[attr-defined]
 # What a posting does to the customer's lots (see shared/lots.py); a settlement records what time did
 # (activations, expiries), placed by ``storage.points`` itself.
 Operation = Literal["credit", "debit", "refund", "reversal", "settlement"]
