@@ -235,6 +235,29 @@ def test_validate_gives_the_discount_on_the_matching_items_and_consumes_nothing(
     assert api.get(f"/coupons/{coupon_id}").json()["redeemed"] == 0
 
 
+@pytest.mark.parametrize(
+    ("discount", "expected"), [({"type": "amount", "value": 10}, 2.99), ({"type": "percent", "value": 50}, 1.5)]
+)
+def test_an_item_level_discount_on_a_fractional_quantity_is_answered_and_stored_in_cents(
+    api: ApiClient, discount: dict[str, Any], expected: float
+) -> None:
+    # Given a coupon on brand B's items, and an order of 1.5 units of brand B at 1.99 (a line of 2.985)
+    customer(api)
+    match = [{"field": "metadata.brand", "operator": "eq", "value": "brand B"}]
+    coupon = {"coupon_code": "LOOSE", "discount": discount, "metadata_schema": {"brand": "string"}}
+    coupon_id = create_coupon(api, {**coupon, "conditions": {"items": {"match": match}}})["coupon_id"]
+    body = order_body(coupon_id, "LOOSE")
+    body["order"]["items"][1].update(selling_price=1.99, original_price=1.99, quantity=1.5)
+
+    # When it is validated and redeemed
+    validated = api.post("/coupons/validate", body).json()
+    assert api.post(REDEEM, body).status == 200
+
+    # Then the discount is in cents (rounded half-up, as README says), in the answer and the record
+    assert (validated["discount"], validated["coupons"][0]["discount"]) == (expected, expected)
+    assert api.get(f"/coupons/{coupon_id}/redemptions").json()["data"][0]["discount"] == expected
+
+
 # ---------------------------------------------------------------------------- redemption records
 
 
