@@ -204,3 +204,48 @@ def test_cancel_after_the_code_was_used_in_an_order_is_a_409_that_changes_nothin
     assert api.post("/coupons/apply?type=revert", order).status == 200
     assert api.post(cancel_path).status == 200
     assert balance(api, kim) == 2000
+
+
+def test_a_revert_naming_another_code_of_the_pool_moves_nothing(api: ApiClient, kim: str) -> None:
+    # Given kim holds a code from a reward and used it on order o-kim; bo used an unissued code on o-bo
+    api.put(customer_path("bo"), {"name": "Bo"})
+    coupon_id = pool_coupon(api)
+    reward_id = create_reward(api, seed_002_campaign(coupon_id))
+    redemption = redeem(api, kim, reward_id).json()
+    held, unissued = redemption["issued"]["code"], POOL[2]
+    kims = order_body(coupon_id, held, source_id=kim, order_id="o-kim")
+    bos = order_body(coupon_id, unissued, source_id="bo", order_id="o-bo")
+    assert api.post("/coupons/apply?type=redeem", kims).status == 200
+    assert api.post("/coupons/apply?type=redeem", bos).status == 200
+    before = api.get(f"/coupons/{coupon_id}").json()["codes"]
+
+    # When each order is reverted naming the other's code, or a code nobody used
+    wrong = [
+        order_body(coupon_id, unissued, source_id=kim, order_id="o-kim"),
+        order_body(coupon_id, held, source_id="bo", order_id="o-bo"),
+        order_body(coupon_id, POOL[1], source_id="bo", order_id="o-bo"),
+    ]
+    answers = [api.post("/coupons/apply?type=revert", body) for body in wrong]
+
+    # Then each is a 400 naming coupon_code, and nothing moved: kim's code stays used (her redemption
+    # cannot be cancelled), bo's code cannot be redeemed again, the counts are the same
+    for answer in answers:
+        assert answer.status == 400, answer.body
+        assert answer.json()["details"].startswith("coupon_code: order o-"), answer.body
+    assert api.get(f"/coupons/{coupon_id}").json()["codes"] == before == {
+        "total": 3, "issued": 0, "redeemed": 2, "voided": 0, "available": 1
+    }  # fmt: skip
+    again = api.post("/coupons/apply?type=redeem", order_body(coupon_id, unissued, source_id=kim, order_id="o-3"))
+    assert again.json()["details"] == "coupon_code was already redeemed"
+    cancel_path = f"{customer_path(kim)}/rewards/redemptions/{redemption['id']}/cancel"
+    assert api.post(cancel_path).json()["message"] == "Coupon already used"
+    # And the right reverts give each code back where it came from: kim's to kim, bo's to the pool
+    assert api.post("/coupons/apply?type=revert", kims).status == 200
+    assert api.post("/coupons/apply?type=revert", bos).status == 200
+    assert api.get(f"/coupons/{coupon_id}").json()["codes"] == {
+        "total": 3, "issued": 1, "redeemed": 0, "voided": 0, "available": 2
+    }  # fmt: skip
+    assert api.post(cancel_path).status == 200
+    assert api.get(f"/coupons/{coupon_id}").json()["codes"] == {
+        "total": 3, "issued": 0, "redeemed": 0, "voided": 1, "available": 2
+    }  # fmt: skip

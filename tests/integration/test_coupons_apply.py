@@ -293,6 +293,45 @@ def test_the_same_order_redeemed_again_answers_the_first_result_and_stores_the_n
     assert record["order_status"] == "completed"
 
 
+def test_an_order_id_already_redeemed_is_a_409_for_anything_but_its_replay(api: ApiClient) -> None:
+    # Given krish redeemed a pool code on order o1 (pending)
+    customer(api)
+    customer(api, "other")
+    coupon_id = create_coupon(api, simple_coupon(None))["coupon_id"]
+    api.post(f"/coupons/{coupon_id}/codes", {"codes": ["POOL-1", "POOL-2"]})
+    first = api.post(REDEEM, order_body(coupon_id, "POOL-1", order_id="o1"))
+    assert first.status == 200
+
+    # When the order id comes again from another customer, with another code, or with another order
+    attempts = {
+        "source_id": order_body(coupon_id, "POOL-2", order_id="o1", source_id="other"),
+        "coupon_code": order_body(coupon_id, "POOL-2", order_id="o1"),
+        "order": order_body(coupon_id, "POOL-1", order_id="o1", subtotal=900),
+    }
+    answers = {
+        field: api.post(REDEEM, with_value(body, "completed", "order", "status")) for field, body in attempts.items()
+    }
+
+    # Then each is a 409 naming the field; the first redemption is untouched, and nothing was consumed
+    for field, answer in answers.items():
+        assert error_of(answer)[0] == 409
+        assert error_of(answer)[2].startswith(f"{field}: order o1 redeemed coupon {coupon_id}"), answer.body
+    (record,) = api.get(f"/coupons/{coupon_id}/redemptions").json()["data"]
+    assert (record["source_id"], record["coupon_code"], record["order_status"]) == ("krish123", "POOL-1", "pending")
+    assert record["request_id"] == first.json()["request_id"]
+    assert api.get(f"/coupons/{coupon_id}").json()["codes"]["redeemed"] == 1
+    # And the replay (800 is 800.0, the status moved on) answers the first result
+    replay = with_value(order_body(coupon_id, "pool-1", order_id="o1", subtotal=800.0), "completed", "order", "status")
+    assert api.post(REDEEM, replay).json() == first.json()
+    # And once krish reverted it, the order id is still krish's: the other customer gets a 409
+    assert api.post(REVERT, order_body(coupon_id, "POOL-1", order_id="o1")).status == 200
+    taken = api.post(REDEEM, attempts["source_id"])
+    assert error_of(taken)[0] == 409
+    (record,) = api.get(f"/coupons/{coupon_id}/redemptions").json()["data"]
+    assert (record["source_id"], record["status"]) == ("krish123", "reverted")
+    assert api.post(REDEEM, attempts["coupon_code"]).status == 200  # krish may redeem it again, with any code
+
+
 def test_a_revert_of_an_order_never_redeemed_is_a_400_and_a_second_revert_changes_nothing(
     api: ApiClient, seed_coupon: str
 ) -> None:
