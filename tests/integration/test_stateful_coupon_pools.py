@@ -143,11 +143,18 @@ class CouponPoolMachine(ApiStateMachine):
         self.orders[order] = Order(customer, code, subtotal, response.json()["request_id"])
         state.state, state.order = "redeemed", order
 
-    @rule(customer=st.sampled_from(CUSTOMERS), code=st.sampled_from(CODES), order=st.sampled_from(ORDERS))
-    def revert(self, customer: str, code: str, order: str) -> None:
+    @rule(
+        customer=st.sampled_from(CUSTOMERS),
+        code=st.sampled_from(CODES),
+        order=st.sampled_from(ORDERS),
+        own=st.booleans(),
+    )
+    def revert(self, customer: str, code: str, order: str, own: bool) -> None:
+        existing = self.orders.get(order)
+        if own and existing is not None:
+            customer = existing.customer  # the order's own customer, naming any code of the pool
         body = order_body(self.coupon_id, code, source_id=customer, order_id=order)
         response = self.api.post("/coupons/apply?type=revert", body)
-        existing = self.orders.get(order)
         if code not in self.codes:
             assert response.status == 400, response.body
             assert response.json()["message"] == "Invalid coupon code or coupon id"
