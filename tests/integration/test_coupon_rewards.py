@@ -27,8 +27,9 @@ from tests.support.rewards import (
 POOL = ["XVFDGT56RT", "XVFDGT90UT", "XVFDGT89GH"]
 
 
-def pool_coupon(api: ApiClient, codes: list[str] = POOL) -> str:
-    created = api.post("/coupons", {"name": "$5 OFF pool", "discount": {"type": "amount", "value": 5}})
+def pool_coupon(api: ApiClient, codes: list[str] = POOL, usage_limit: int | None = None) -> str:
+    body = {"name": "$5 OFF pool", "discount": {"type": "amount", "value": 5}, "usage_limit": usage_limit}
+    created = api.post("/coupons", body)
     assert created.status == 201, created.body
     coupon_id: str = created.json()["coupon_id"]
     assert api.post(f"/coupons/{coupon_id}/codes", {"codes": codes}).status in (200, 201)
@@ -207,10 +208,13 @@ def test_cancel_after_the_code_was_used_in_an_order_is_a_409_that_changes_nothin
     assert balance(api, kim) == 2000
 
 
-def test_a_revert_naming_another_code_of_the_pool_moves_nothing(api: ApiClient, kim: str) -> None:
+@pytest.mark.parametrize("usage_limit", [None, 10], ids=["counted on shards", "counted on the definition"])
+def test_a_revert_naming_another_code_of_the_pool_moves_nothing(
+    api: ApiClient, kim: str, usage_limit: int | None
+) -> None:
     # Given kim holds a code from a reward and used it on order o-kim; bo used an unissued code on o-bo
     api.put(customer_path("bo"), {"name": "Bo"})
-    coupon_id = pool_coupon(api)
+    coupon_id = pool_coupon(api, usage_limit=usage_limit)
     reward_id = create_reward(api, seed_002_campaign(coupon_id))
     redemption = redeem(api, kim, reward_id).json()
     held, unissued = redemption["issued"]["code"], POOL[2]
