@@ -9,6 +9,7 @@ import pytest
 
 from rewards_cli.gateway import HttpResponse
 from tests.support.api import UNAUTHORIZED_BODY, ApiClient, basic
+from tests.support.concurrency import Request, send_together
 from tests.support.coupons import create_coupon, customer, order_body, seed_apply_body, simple_coupon, spec_coupon
 
 REDEEM, REVERT = "/coupons/apply?type=redeem", "/coupons/apply?type=revert"
@@ -478,3 +479,34 @@ def test_the_idempotency_key_replays_the_first_answer(api: ApiClient, seed_coupo
     assert replay.header("Idempotent-Replayed") == "true"
     assert other.status == 409
     assert api.get(f"/coupons/{seed_coupon}").json()["redeemed"] == 1
+
+
+def test_a_replay_racing_a_revert_never_writes_its_status_on_the_reverted_redemption(
+    api: ApiClient, seed_coupon: str
+) -> None:
+    # Given orders redeemed as pending
+    orders = [f"race-{n}" for n in range(8)]
+    for order_id in orders:
+        assert api.post(REDEEM, with_value(seed_body(seed_coupon), order_id, "order", "order_id")).status == 200
+
+    # When each is replayed as completed and reverted at the same instant
+    requests = []
+    for order_id in orders:
+        body = with_value(seed_body(seed_coupon), order_id, "order", "order_id")
+        requests += [
+            Request("POST", REDEEM, with_value(body, "completed", "order", "status")),
+            Request("POST", REVERT, with_value(body, "reverted", "order", "status")),
+        ]
+    answers = send_together(api, requests)
+
+    # Then every revert went through, and each record keeps the status of its revert (a replay that lost
+    # the race either landed before it or read the revert and redeemed the order again, as its customer)
+    assert all(answer.status == 200 for answer in answers), [a.body for a in answers if a.status != 200]
+    records = {r["order_id"]: r for r in api.get(f"/coupons/{seed_coupon}/redemptions").json()["data"]}
+    for order_id, replay in zip(orders, answers[::2], strict=True):
+        record = records[order_id]
+        if record["status"] == "reverted":
+            assert record["order_status"] == "reverted", record
+        else:
+            assert (record["status"], record["order_status"]) == ("completed", "completed"), record
+            assert record["request_id"] == replay.json()["request_id"]
