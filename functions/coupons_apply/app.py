@@ -26,7 +26,9 @@ ApplyType = Annotated[
     description=(
         "Seed 004. `type=redeem` redeems every coupon of `coupon_details` on the order, all or nothing in one"
         " transaction, within the total and per-customer limits even under concurrent requests; the same "
-        "coupon and order again answers the first result. `type=revert` gives the use back, once. Metadata "
+        "coupon, code, customer and order again answers the first result, anything else on that order id is "
+        "a 409 naming the field. `type=revert` gives back exactly what the order used, once (another code is "
+        "a 400). Metadata "
         "keys the coupon does not define, or of the wrong type, are nullified. Errors carry the seed's "
         "messages and details verbatim."
     ),

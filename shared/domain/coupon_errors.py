@@ -4,7 +4,7 @@ the gateway's one 401."""
 
 from __future__ import annotations
 
-from shared.errors import DomainError, ValidationFailed
+from shared.errors import Conflict, DomainError, ValidationFailed
 
 
 class InvalidSourceId(ValidationFailed):
@@ -76,3 +76,27 @@ class RedemptionNotFound(DomainError):
 
     def __init__(self, coupon_id: str, order_id: str) -> None:
         super().__init__("Redemption not found", f"coupon {coupon_id} was not redeemed on order {order_id}")
+
+
+class NotTheOrdersCode(DomainError):
+    """A revert naming a code of the coupon that the order did not redeem: it would move someone else's code."""
+
+    key = "bad_request"
+
+    def __init__(self, coupon_id: str, order_id: str) -> None:
+        super().__init__(
+            "Invalid coupon code for this order",
+            f"coupon_code: order {order_id} did not redeem this code of coupon {coupon_id}; "
+            "a revert names the code the order used",
+        )
+
+
+class OrderAlreadyRedeemed(Conflict):
+    """A redeem on an order id the coupon was already redeemed on, that is not a replay of that redemption
+    (same customer, same code, same order): it must never answer or rewrite the first redemption."""
+
+    def __init__(self, field: str, coupon_id: str, order_id: str, what: str) -> None:
+        super().__init__(
+            "Order already redeemed",
+            f"{field}: order {order_id} redeemed coupon {coupon_id} {what}; an order id names one order",
+        )

@@ -138,7 +138,8 @@ class OrderItem:
 
     @property
     def amount(self) -> Decimal:
-        return money(self.selling_price) * _decimal(self.quantity)
+        """The line's amount in cents: a fractional quantity (1.5 kg at 1.99) gives 2.985, billed 2.99."""
+        return money(money(self.selling_price) * _decimal(self.quantity))
 
 
 @dataclass(frozen=True, slots=True)

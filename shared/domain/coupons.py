@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 import random
 import time
 from dataclasses import dataclass, replace
@@ -16,6 +18,8 @@ from shared.domain.coupon_errors import (
     InvalidCoupon,
     InvalidQueryParam,
     InvalidSourceId,
+    NotTheOrdersCode,
+    OrderAlreadyRedeemed,
     RedemptionNotFound,
 )
 from shared.domain.coupon_rules import (
@@ -364,13 +368,53 @@ def _first_result(record: RedemptionRecord) -> AppliedCoupon:
     return AppliedCoupon("completed", record.coupon_id, record.coupon_code, record.order_id, record.request_id)
 
 
+def _replayed(record: RedemptionRecord | None, check: CouponCheck, source_id: str, digest: str | None) -> bool:
+    """Whether this redeem repeats the coupon's redemption already on this order (answer its first result).
+    The order id is the merchant's: another customer, another code or another order under it is a 409,
+    never an answer (or a change) of the first redemption; after a revert only its customer may redeem it."""
+    if record is None:
+        return False
+    order_id, coupon_id = record.order_id, record.coupon_id
+    if record.source_id != source_id:
+        raise OrderAlreadyRedeemed("source_id", coupon_id, order_id, "for another customer")
+    if record.status != "completed":
+        return False
+    if coupons.normalize(record.coupon_code) != coupons.normalize(check.coupon_code):
+        raise OrderAlreadyRedeemed("coupon_code", coupon_id, order_id, "with another code; revert it to change it")
+    if record.order_digest is not None and record.order_digest != digest:
+        raise OrderAlreadyRedeemed(
+            "order", coupon_id, order_id, "with other amounts, items or metadata; revert it to change them"
+        )
+    return True
+
+
+def _canonical(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {key: _canonical(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [_canonical(item) for item in value]
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return str(Decimal(repr(value)).normalize())
+    return value
+
+
+def _order_digest(order: Order, kept: KeptMetadata | None) -> str | None:
+    """What tells a replay from another order under the same id: the order as the record keeps it, its
+    ``status`` aside (a replay may move it on), numbers compared by value (``800`` is ``800.0``)."""
+    if kept is None:
+        return None
+    canonical = json.dumps(_canonical(_order_summary(order, kept)), sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
 def _redeem(
     app_id: str, request: CouponApplyIn, order: Order, snapshot: ApplySnapshot, request_id: str
 ) -> list[AppliedCoupon]:
     checks = _checks(request, snapshot, order)
+    digests = [_order_digest(order, check.kept) for check in checks]
     done = [
-        state.redemption if state.redemption and state.redemption.status == "completed" else None
-        for state in snapshot.coupons
+        state.redemption if _replayed(state.redemption, check, request.source_id, digest) else None
+        for check, state, digest in zip(checks, snapshot.coupons, digests, strict=True)
     ]
     for check, record in zip(checks, done, strict=True):
         if record is None:
@@ -379,7 +423,7 @@ def _redeem(
     shares = stack([c.verdict.discount if c.verdict else Decimal(0) for c in checks], order)
     actions: list[TransactAction] = []
     results: list[AppliedCoupon] = []
-    for check, state, share, record in zip(checks, snapshot.coupons, shares, done, strict=True):
+    for check, state, share, record, digest in zip(checks, snapshot.coupons, shares, done, digests, strict=True):
         if record is not None:
             if record.order_status != order.status:
                 coupons.update_order_status(app_id, record, order.status, now_iso)
@@ -404,6 +448,7 @@ def _redeem(
             updated_at=now_iso,
             counted_on_shard=None if limited else coupons.random_shard(),
             generation=state.generation,
+            order_digest=digest,
         )
         actions += coupons.redeem_actions(app_id, state, new_record, now_iso)
         results.append(_first_result(new_record))
@@ -443,6 +488,8 @@ def _revert(app_id: str, request: CouponApplyIn, snapshot: ApplySnapshot, reques
             raise RedemptionNotFound(detail.coupon_id, order_id)
         if state.redemption.source_id != request.source_id:
             raise InvalidSourceId
+        if coupons.normalize(state.redemption.coupon_code) != coupons.normalize(detail.coupon_code):
+            raise NotTheOrdersCode(detail.coupon_id, order_id)
     actions: list[TransactAction] = []
     results: list[AppliedCoupon] = []
     for state in snapshot.coupons:

@@ -254,18 +254,23 @@ class ConditionsOut(ResponseModel):
 
 
 class PoolCounts(ResponseModel):
+    """Each code is in one state: ``available + issued + redeemed + voided = total``."""
+
     total: int = Field(description="Codes imported")
-    issued: int = Field(description="Codes handed out to customers by the engine")
-    redeemed: int = Field(description="Uses of the coupon now (a revert gives one back)")
-    available: int = Field(description="Codes the engine can still hand out")
+    issued: int = Field(description="Codes handed out to a customer (a reward, a campaign grant) and not used yet")
+    redeemed: int = Field(description="Codes used in an order (a revert gives the code back)")
+    voided: int = Field(description="Codes taken back by a cancelled reward redemption: never usable again")
+    available: int = Field(description="Codes nobody holds or used: redeemable by anyone who has the code")
 
     @classmethod
     def of(cls, record: CouponRecord) -> PoolCounts:
+        taken = record.codes_held + record.uses + record.codes_voided
         return cls(
             total=record.codes_total,
-            issued=record.codes_issued,
+            issued=record.codes_held,
             redeemed=record.uses,
-            available=max(record.codes_total - record.codes_issued, 0),
+            voided=record.codes_voided,
+            available=record.codes_total - taken,
         )
 
 

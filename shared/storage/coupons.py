@@ -3,7 +3,9 @@ and redemptions.
 
 Items (keys in ``keys.py``):
 - definition (``COUPONS`` partition): the spec, ``redeemed`` (the exact use counter of a limited coupon),
-  ``codes_total`` and ``codes_issued`` of its pool;
+  and its pool's counters: ``codes_total`` (imported), ``codes_issued`` (the position of the next code to
+  hand out), ``codes_held`` (codes in the ``issued`` state) and ``codes_voided``, each moved in the
+  transaction that moves a code; the pool's redeemed codes are its uses;
 - usage shards: an unlimited coupon counts its uses on one of ``COUPON_USAGE_SHARDS`` items picked at
   random, so a flash sale on a fixed code never serialises on one item; a limited coupon counts on its
   definition, under the condition ``redeemed < usage_limit``, which is what keeps it exact. Changing a
@@ -100,8 +102,10 @@ class CouponRecord:
     spec: CouponSpec
     redeemed: int = 0  # uses counted on the definition (all of them while the coupon is limited)
     codes_total: int = 0
-    codes_issued: int = 0
+    codes_issued: int = 0  # the pool's next code to hand out: codes handed out, and codes skipped as used
     shard_uses: int = 0  # uses counted on the shards (an unlimited coupon), when read
+    codes_held: int = 0  # codes issued to a customer and not used (nor voided) now
+    codes_voided: int = 0
 
     @property
     def coupon_id(self) -> str:
@@ -188,6 +192,8 @@ def record_from_item(item: Item, shard_uses: int = 0) -> CouponRecord:
         codes_total=item.get("codes_total", 0),
         codes_issued=item.get("codes_issued", 0),
         shard_uses=shard_uses,
+        codes_held=item.get("codes_held", 0),
+        codes_voided=item.get("codes_voided", 0),
     )
 
 
@@ -199,6 +205,8 @@ def _definition_item(app_id: str, spec: CouponSpec) -> Item:
         "redeemed": 0,
         "codes_total": 0,
         "codes_issued": 0,
+        "codes_held": 0,
+        "codes_voided": 0,
     }
 
 
@@ -528,7 +536,7 @@ def issue_coupon(
     actions = (
         Update(
             keys.coupon(app_id, coupon.coupon_id),
-            Expression("SET codes_issued = :next", values={":next": seq + 1}),
+            Expression("SET codes_issued = :next ADD codes_held :one", values={":next": seq + 1, ":one": 1}),
             condition=Expression(
                 "codes_issued = :seq AND #status = :active", {"#status": "status"}, {":seq": seq, ":active": "active"}
             ),
@@ -661,6 +669,7 @@ def void_coupon(app_id: str, grant: CouponGrant, now_iso: str) -> tuple[Transact
             Expression("SET updated_at = :now ADD granted :minus_one", values={":now": now_iso, ":minus_one": -1}),
             condition=_EXISTS,
         ),
+        _pool_counters(app_id, grant.coupon_id, {"codes_held": -1, "codes_voided": 1}),
     )
 
 
@@ -698,6 +707,7 @@ class RedemptionRecord:
     generation: int = 0  # the definition's shard generation when counted on a shard
     revert_request_id: str | None = None
     reverted_at: str | None = None
+    order_digest: str | None = None  # the order as redeemed (status aside): a replay must send the same one
 
     @classmethod
     def from_item(cls, item: Item) -> RedemptionRecord:
@@ -792,18 +802,29 @@ def redeem_actions(app_id: str, state: CouponState, record: RedemptionRecord, no
     actions: list[TransactAction] = [
         Put(
             _redemption_item(app_id, record),
-            condition=Expression("attribute_not_exists(PK) OR #status = :reverted", status, {":reverted": "reverted"}),
+            # A new order, or this customer's own order redeemed again after its revert.
+            condition=Expression(
+                "attribute_not_exists(PK) OR (#status = :reverted AND source_id = :source_id)",
+                status,
+                {":reverted": "reverted", ":source_id": source_id},
+            ),
         )
     ]
+    # A code issued to this customer leaves the pool's held codes (on the definition, where a limited
+    # coupon also counts its use: one action per item in a transaction).
+    held = {"codes_held": -1} if spec.is_pool and (state.code or {}).get("status") == "issued" else {}
     if record.counted_on_shard is None:
         actions.append(
-            Update(
-                keys.coupon(app_id, coupon_id),
-                Expression("ADD redeemed :one", values={":one": 1}),
-                condition=Expression("#status = :active AND redeemed < usage_limit", status, {":active": "active"}),
+            _pool_counters(
+                app_id,
+                coupon_id,
+                {"redeemed": 1, **held},
+                Expression("#status = :active AND redeemed < usage_limit", status, {":active": "active"}),
             )
         )
     else:
+        if held:
+            actions.append(_pool_counters(app_id, coupon_id, held))
         actions.append(
             Update(
                 keys.coupon_usage_shard(app_id, coupon_id, record.counted_on_shard),
@@ -880,6 +901,18 @@ def _held_code_status(
     )
 
 
+def _pool_counters(
+    app_id: str, coupon_id: str, deltas: Mapping[str, int], condition: Expression | None = None
+) -> Update:
+    """The definition's counters moved by ``deltas`` (a use, a pool code's state), under ``condition``."""
+    adds = ", ".join(f"{name} :{name}" for name in deltas)
+    return Update(
+        keys.coupon(app_id, coupon_id),
+        Expression(f"ADD {adds}", values={f":{name}": delta for name, delta in deltas.items()}),
+        condition=condition,
+    )
+
+
 def revert_actions(
     app_id: str, state: CouponState, order_status: str, request_id: str, now_iso: str
 ) -> list[TransactAction]:
@@ -903,6 +936,11 @@ def revert_actions(
             condition=Expression("#status = :completed", status, {":completed": "completed"}),
         )
     ]
+    # The code goes back to the customer it was issued to, or to the pool: the code item read is the
+    # record's own (the domain refuses a revert naming another code).
+    code = state.code or {}
+    holder = code.get("holder")
+    held = {"codes_held": 1} if coupon.spec.is_pool and holder else {}
     # Counted on a shard of the current generation: the use is still there (a switch to a limit moves the
     # shards' uses onto the definition and starts a new generation).
     if record.counted_on_shard is not None and record.generation == state.generation:
@@ -913,12 +951,15 @@ def revert_actions(
                 condition=Expression("attribute_not_exists(closed) AND uses >= :one", values={":one": 1}),
             )
         )
+        if held:
+            actions.append(_pool_counters(app_id, coupon_id, held))
     else:
         actions.append(
-            Update(
-                keys.coupon(app_id, coupon_id),
-                Expression("ADD redeemed :minus_one", values={":minus_one": -1}),
-                condition=Expression(
+            _pool_counters(
+                app_id,
+                coupon_id,
+                {"redeemed": -1, **held},
+                Expression(
                     "redeemed >= :one AND (attribute_not_exists(generation) OR generation = :generation)",
                     values={":one": 1, ":generation": state.generation},
                 ),
@@ -933,8 +974,8 @@ def revert_actions(
     )
     if coupon.spec.is_pool:
         code_key = normalize(record.coupon_code)
-        code = state.code or {}
-        back_to = "issued" if code.get("holder") else "available"
+        back_to = "issued" if holder else "available"
+        same_holder = "holder = :holder" if holder else "attribute_not_exists(holder)"
         actions.append(
             Update(
                 keys.coupon_code(app_id, code_key),
@@ -942,13 +983,14 @@ def revert_actions(
                     "SET #status = :back_to REMOVE order_id, redeemed_by, redeemed_at", status, {":back_to": back_to}
                 ),
                 condition=Expression(
-                    "#status = :redeemed AND order_id = :order_id",
+                    f"#status = :redeemed AND order_id = :order_id AND coupon_id = :coupon_id AND {same_holder}",
                     status,
-                    {":redeemed": "redeemed", ":order_id": record.order_id},
+                    {":redeemed": "redeemed", ":order_id": record.order_id, ":coupon_id": coupon_id}
+                    | ({":holder": holder} if holder else {}),
                 ),
             )
         )
-        if code.get("holder") == source_id and state.held_code is not None:
+        if holder == source_id and state.held_code is not None:
             actions.append(_held_code_status(app_id, source_id, coupon_id, code_key, "issued", now_iso))
     return actions
 
@@ -966,15 +1008,23 @@ def write_all(actions: Sequence[TransactAction]) -> None:
 
 
 def update_order_status(app_id: str, record: RedemptionRecord, order_status: str, now_iso: str) -> None:
-    """A redeem repeated with the order's new status (pending -> completed) stores it; nothing is consumed."""
-    dynamodb.update_item(
-        keys.coupon_redemption(app_id, record.coupon_id, record.order_id),
-        Expression(
-            "SET order_status = :order_status, updated_at = :now",
-            values={":order_status": order_status, ":now": now_iso},
-        ),
-        condition=_EXISTS,
-    )
+    """A redeem repeated with the order's new status (pending -> completed) stores it on that very
+    redemption, still completed; nothing is consumed. ``ApplyRaced`` when it changed meanwhile."""
+    try:
+        dynamodb.update_item(
+            keys.coupon_redemption(app_id, record.coupon_id, record.order_id),
+            Expression(
+                "SET order_status = :order_status, updated_at = :now",
+                values={":order_status": order_status, ":now": now_iso},
+            ),
+            condition=Expression(
+                "#status = :completed AND request_id = :request_id",
+                {"#status": "status"},
+                {":completed": "completed", ":request_id": record.request_id},
+            ),
+        )
+    except dynamodb.ConditionFailed as error:
+        raise ApplyRaced from error
 
 
 def redemptions_page(

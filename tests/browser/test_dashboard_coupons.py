@@ -35,7 +35,9 @@ def test_a_pool_of_1000_codes_is_imported_from_a_csv_file(page: Page, runner: Lo
     status = page.get_by_test_id("import-status")
     expect(status).to_have_text("Sent 1,000 of 1,000 codes: 1,000 added, 0 already in the pool. Done.", timeout=60_000)
     expect(page.get_by_role("progressbar", name="Import progress")).to_have_attribute("value", "1000")
-    expect(page.get_by_test_id("pool-counts")).to_have_text("1,000 codes: 0 issued, 0 redeemed, 1,000 available")
+    expect(page.get_by_test_id("pool-counts")).to_have_text(
+        "1,000 codes: 0 issued, 0 redeemed, 0 voided, 1,000 available"
+    )
     # When the same file is imported again, nothing is added
     page.get_by_label("Import codes from a CSV or text file").set_input_files(str(csv))
     expect(status).to_have_text("Sent 1,000 of 1,000 codes: 0 added, 1,000 already in the pool. Done.", timeout=60_000)

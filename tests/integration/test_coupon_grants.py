@@ -60,7 +60,13 @@ def test_completing_a_rule_issues_the_next_pool_code_to_the_customer_once(api: A
     assert (reward["coupon_id"], reward["coupon_code"], reward["source_id"]) == (coupon_id, "WELCOME-1", "krish123")
     assert again.json()["rewards"] == first.json()["rewards"]
     assert later.json()["rewards"] == []  # the rule is complete: nothing more
-    assert api.get(f"/coupons/{coupon_id}").json()["codes"] == {"total": 2, "issued": 1, "redeemed": 0, "available": 1}
+    assert api.get(f"/coupons/{coupon_id}").json()["codes"] == {
+        "total": 2,
+        "issued": 1,
+        "redeemed": 0,
+        "voided": 0,
+        "available": 1,
+    }
     (mine,) = held(api, "krish123")
     assert (mine["coupon_code"], mine["state"], mine["uses"]) == ("WELCOME-1", "available", 0)
 

@@ -36,7 +36,13 @@ def test_pool_codes_are_issued_in_order_once_each_until_the_pool_is_empty(
         ("P2", "c1", "pool_code"),
         ("P3", "c2", "pool_code"),
     ]
-    assert api.get(f"/coupons/{coupon_id}").json()["codes"] == {"total": 3, "issued": 3, "redeemed": 0, "available": 0}
+    assert api.get(f"/coupons/{coupon_id}").json()["codes"] == {
+        "total": 3,
+        "issued": 3,
+        "redeemed": 0,
+        "voided": 0,
+        "available": 0,
+    }
     code = coupons.get_code(app_id, "p2")
     assert code is not None
     assert (code["status"], code["holder"]) == ("issued", "c1")

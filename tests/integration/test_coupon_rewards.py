@@ -9,7 +9,8 @@ from typing import Any
 
 import pytest
 
-from tests.support.api import ApiClient
+from shared.storage import dynamodb, keys
+from tests.support.api import ApiClient, Credentials
 from tests.support.concurrency import Request, send_together
 from tests.support.coupons import order_body
 from tests.support.rewards import (
@@ -26,8 +27,9 @@ from tests.support.rewards import (
 POOL = ["XVFDGT56RT", "XVFDGT90UT", "XVFDGT89GH"]
 
 
-def pool_coupon(api: ApiClient, codes: list[str] = POOL) -> str:
-    created = api.post("/coupons", {"name": "$5 OFF pool", "discount": {"type": "amount", "value": 5}})
+def pool_coupon(api: ApiClient, codes: list[str] = POOL, usage_limit: int | None = None) -> str:
+    body = {"name": "$5 OFF pool", "discount": {"type": "amount", "value": 5}, "usage_limit": usage_limit}
+    created = api.post("/coupons", body)
     assert created.status == 201, created.body
     coupon_id: str = created.json()["coupon_id"]
     assert api.post(f"/coupons/{coupon_id}/codes", {"codes": codes}).status in (200, 201)
@@ -204,3 +206,106 @@ def test_cancel_after_the_code_was_used_in_an_order_is_a_409_that_changes_nothin
     assert api.post("/coupons/apply?type=revert", order).status == 200
     assert api.post(cancel_path).status == 200
     assert balance(api, kim) == 2000
+
+
+@pytest.mark.parametrize("usage_limit", [None, 10], ids=["counted on shards", "counted on the definition"])
+def test_a_revert_naming_another_code_of_the_pool_moves_nothing(
+    api: ApiClient, kim: str, usage_limit: int | None
+) -> None:
+    # Given kim holds a code from a reward and used it on order o-kim; bo used an unissued code on o-bo
+    api.put(customer_path("bo"), {"name": "Bo"})
+    coupon_id = pool_coupon(api, usage_limit=usage_limit)
+    reward_id = create_reward(api, seed_002_campaign(coupon_id))
+    redemption = redeem(api, kim, reward_id).json()
+    held, unissued = redemption["issued"]["code"], POOL[2]
+    kims = order_body(coupon_id, held, source_id=kim, order_id="o-kim")
+    bos = order_body(coupon_id, unissued, source_id="bo", order_id="o-bo")
+    assert api.post("/coupons/apply?type=redeem", kims).status == 200
+    assert api.post("/coupons/apply?type=redeem", bos).status == 200
+    before = api.get(f"/coupons/{coupon_id}").json()["codes"]
+
+    # When each order is reverted naming the other's code, or a code nobody used
+    wrong = [
+        order_body(coupon_id, unissued, source_id=kim, order_id="o-kim"),
+        order_body(coupon_id, held, source_id="bo", order_id="o-bo"),
+        order_body(coupon_id, POOL[1], source_id="bo", order_id="o-bo"),
+    ]
+    answers = [api.post("/coupons/apply?type=revert", body) for body in wrong]
+
+    # Then each is a 400 naming coupon_code, and nothing moved: kim's code stays used (her redemption
+    # cannot be cancelled), bo's code cannot be redeemed again, the counts are the same
+    for answer in answers:
+        assert answer.status == 400, answer.body
+        assert answer.json()["details"].startswith("coupon_code: order o-"), answer.body
+    assert api.get(f"/coupons/{coupon_id}").json()["codes"] == before == {
+        "total": 3, "issued": 0, "redeemed": 2, "voided": 0, "available": 1
+    }  # fmt: skip
+    again = api.post("/coupons/apply?type=redeem", order_body(coupon_id, unissued, source_id=kim, order_id="o-3"))
+    assert again.json()["details"] == "coupon_code was already redeemed"
+    cancel_path = f"{customer_path(kim)}/rewards/redemptions/{redemption['id']}/cancel"
+    assert api.post(cancel_path).json()["message"] == "Coupon already used"
+    # And the right reverts give each code back where it came from: kim's to kim, bo's to the pool
+    assert api.post("/coupons/apply?type=revert", kims).status == 200
+    assert api.post("/coupons/apply?type=revert", bos).status == 200
+    assert api.get(f"/coupons/{coupon_id}").json()["codes"] == {
+        "total": 3, "issued": 1, "redeemed": 0, "voided": 0, "available": 2
+    }  # fmt: skip
+    assert api.post(cancel_path).status == 200
+    assert api.get(f"/coupons/{coupon_id}").json()["codes"] == {
+        "total": 3, "issued": 0, "redeemed": 0, "voided": 1, "available": 2
+    }  # fmt: skip
+
+
+def test_concurrent_redeems_reverts_and_cancels_of_held_codes_keep_each_code_in_one_state(
+    api: ApiClient, credentials: Credentials
+) -> None:
+    # Given six members each holding one code of a pool (a free reward), the first three having used theirs
+    members = [f"m{i}" for i in range(6)]
+    codes = [f"HELD{i}" for i in range(6)]
+    coupon_id = pool_coupon(api, codes)
+    reward_id = create_reward(api, seed_002_campaign(coupon_id))
+    cancels = []
+    for member in members:
+        api.put(customer_path(member), {})
+        redemption = redeem(api, member, reward_id).json()
+        cancels.append(Request("POST", f"{customer_path(member)}/rewards/redemptions/{redemption['id']}/cancel"))
+    used = [order_body(coupon_id, codes[i], source_id=members[i], order_id=f"o-{i}") for i in range(3)]
+    for body in used:
+        assert api.post("/coupons/apply?type=redeem", body).status == 200
+
+    # When, at once, each of the first three reverts its order (and one of them also names another code)
+    # and cancels its reward, and the last three redeem their codes on one order id and cancel their rewards
+    wrong_code = order_body(coupon_id, codes[3], source_id=members[0], order_id="o-0")
+    shared = [order_body(coupon_id, codes[i], source_id=members[i], order_id="o-shared") for i in range(3, 6)]
+    requests = [
+        *(Request("POST", "/coupons/apply?type=revert", body) for body in [*used, wrong_code]),
+        *(Request("POST", "/coupons/apply?type=redeem", body) for body in shared),
+        *cancels,
+    ]
+    answers = send_together(api, requests)
+
+    # Then each code is in exactly the state its own requests' answers say, and the counts are those states
+    reverted, wrong, redeemed, cancelled = answers[:3], answers[3], answers[4:7], answers[7:]
+    assert wrong.status == 400, wrong.body
+    assert all(r.status == 200 for r in reverted), [r.body for r in reverted]
+    assert [r.status for r in redeemed].count(200) == 1, [r.body for r in redeemed]
+    assert all(r.status in (200, 409) for r in [*redeemed, *cancelled])
+    expected = {}
+    for i, code in enumerate(codes):
+        got_cancelled = cancelled[i].status == 200
+        got_redeemed = i >= 3 and redeemed[i - 3].status == 200
+        assert not (got_cancelled and got_redeemed), code  # a code is either used or taken back
+        expected[code] = "voided" if got_cancelled else "redeemed" if got_redeemed else "issued"
+        stored = dynamodb.get_item(keys.coupon_code(credentials.app_id, code))
+        assert stored is not None
+        assert (stored["status"], stored["holder"]) == (expected[code], members[i]), code
+    states = list(expected.values())
+    assert api.get(f"/coupons/{coupon_id}").json()["codes"] == {
+        "total": 6,
+        "issued": states.count("issued"),
+        "redeemed": states.count("redeemed"),
+        "voided": states.count("voided"),
+        "available": 0,
+    }
+    (winner,) = [r for r in api.get(f"/coupons/{coupon_id}/redemptions").json()["data"] if r["order_id"] == "o-shared"]
+    assert expected[winner["coupon_code"]] == "redeemed"

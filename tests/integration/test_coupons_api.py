@@ -116,10 +116,10 @@ def test_a_pool_counts_its_codes_and_never_lists_them(api: ApiClient) -> None:
         "coupon_id": coupon_id,
         "created": 3,
         "already_in_pool": 0,
-        "codes": {"total": 3, "issued": 0, "redeemed": 0, "available": 3},
+        "codes": {"total": 3, "issued": 0, "redeemed": 0, "voided": 0, "available": 3},
     }
     coupon = api.get(f"/coupons/{coupon_id}")
-    assert coupon.json()["codes"] == {"total": 3, "issued": 0, "redeemed": 0, "available": 3}
+    assert coupon.json()["codes"] == {"total": 3, "issued": 0, "redeemed": 0, "voided": 0, "available": 3}
     assert coupon.json()["coupon_code"] is None
     for code in ("XVFDGT56RT", "ab-12", "Q9"):
         assert code not in coupon.body.decode()
@@ -173,4 +173,4 @@ def test_an_import_of_10000_codes_in_one_call(api: ApiClient) -> None:
     response = api.post(f"/coupons/{coupon_id}/codes", {"codes": codes})
 
     assert response.status == 200, response.body
-    assert response.json()["codes"] == {"total": 10_000, "issued": 0, "redeemed": 0, "available": 10_000}
+    assert response.json()["codes"] == {"total": 10_000, "issued": 0, "redeemed": 0, "voided": 0, "available": 10_000}

@@ -9,6 +9,7 @@ import pytest
 
 from rewards_cli.gateway import HttpResponse
 from tests.support.api import UNAUTHORIZED_BODY, ApiClient, basic
+from tests.support.concurrency import Request, send_together
 from tests.support.coupons import create_coupon, customer, order_body, seed_apply_body, simple_coupon, spec_coupon
 
 REDEEM, REVERT = "/coupons/apply?type=redeem", "/coupons/apply?type=revert"
@@ -235,6 +236,29 @@ def test_validate_gives_the_discount_on_the_matching_items_and_consumes_nothing(
     assert api.get(f"/coupons/{coupon_id}").json()["redeemed"] == 0
 
 
+@pytest.mark.parametrize(
+    ("discount", "expected"), [({"type": "amount", "value": 10}, 2.99), ({"type": "percent", "value": 50}, 1.5)]
+)
+def test_an_item_level_discount_on_a_fractional_quantity_is_answered_and_stored_in_cents(
+    api: ApiClient, discount: dict[str, Any], expected: float
+) -> None:
+    # Given a coupon on brand B's items, and an order of 1.5 units of brand B at 1.99 (a line of 2.985)
+    customer(api)
+    match = [{"field": "metadata.brand", "operator": "eq", "value": "brand B"}]
+    coupon = {"coupon_code": "LOOSE", "discount": discount, "metadata_schema": {"brand": "string"}}
+    coupon_id = create_coupon(api, {**coupon, "conditions": {"items": {"match": match}}})["coupon_id"]
+    body = order_body(coupon_id, "LOOSE")
+    body["order"]["items"][1].update(selling_price=1.99, original_price=1.99, quantity=1.5)
+
+    # When it is validated and redeemed
+    validated = api.post("/coupons/validate", body).json()
+    assert api.post(REDEEM, body).status == 200
+
+    # Then the discount is in cents (rounded half-up, as README says), in the answer and the record
+    assert (validated["discount"], validated["coupons"][0]["discount"]) == (expected, expected)
+    assert api.get(f"/coupons/{coupon_id}/redemptions").json()["data"][0]["discount"] == expected
+
+
 # ---------------------------------------------------------------------------- redemption records
 
 
@@ -268,6 +292,45 @@ def test_the_same_order_redeemed_again_answers_the_first_result_and_stores_the_n
     assert coupon["redeemed"] == 1
     (record,) = api.get(f"/coupons/{seed_coupon}/redemptions").json()["data"]
     assert record["order_status"] == "completed"
+
+
+def test_an_order_id_already_redeemed_is_a_409_for_anything_but_its_replay(api: ApiClient) -> None:
+    # Given krish redeemed a pool code on order o1 (pending)
+    customer(api)
+    customer(api, "other")
+    coupon_id = create_coupon(api, simple_coupon(None))["coupon_id"]
+    api.post(f"/coupons/{coupon_id}/codes", {"codes": ["POOL-1", "POOL-2"]})
+    first = api.post(REDEEM, order_body(coupon_id, "POOL-1", order_id="o1"))
+    assert first.status == 200
+
+    # When the order id comes again from another customer, with another code, or with another order
+    attempts = {
+        "source_id": order_body(coupon_id, "POOL-2", order_id="o1", source_id="other"),
+        "coupon_code": order_body(coupon_id, "POOL-2", order_id="o1"),
+        "order": order_body(coupon_id, "POOL-1", order_id="o1", subtotal=900),
+    }
+    answers = {
+        field: api.post(REDEEM, with_value(body, "completed", "order", "status")) for field, body in attempts.items()
+    }
+
+    # Then each is a 409 naming the field; the first redemption is untouched, and nothing was consumed
+    for field, answer in answers.items():
+        assert error_of(answer)[0] == 409
+        assert error_of(answer)[2].startswith(f"{field}: order o1 redeemed coupon {coupon_id}"), answer.body
+    (record,) = api.get(f"/coupons/{coupon_id}/redemptions").json()["data"]
+    assert (record["source_id"], record["coupon_code"], record["order_status"]) == ("krish123", "POOL-1", "pending")
+    assert record["request_id"] == first.json()["request_id"]
+    assert api.get(f"/coupons/{coupon_id}").json()["codes"]["redeemed"] == 1
+    # And the replay (800 is 800.0, the status moved on) answers the first result
+    replay = with_value(order_body(coupon_id, "pool-1", order_id="o1", subtotal=800.0), "completed", "order", "status")
+    assert api.post(REDEEM, replay).json() == first.json()
+    # And once krish reverted it, the order id is still krish's: the other customer gets a 409
+    assert api.post(REVERT, order_body(coupon_id, "POOL-1", order_id="o1")).status == 200
+    taken = api.post(REDEEM, attempts["source_id"])
+    assert error_of(taken)[0] == 409
+    (record,) = api.get(f"/coupons/{coupon_id}/redemptions").json()["data"]
+    assert (record["source_id"], record["status"]) == ("krish123", "reverted")
+    assert api.post(REDEEM, attempts["coupon_code"]).status == 200  # krish may redeem it again, with any code
 
 
 def test_a_revert_of_an_order_never_redeemed_is_a_400_and_a_second_revert_changes_nothing(
@@ -397,7 +460,13 @@ def test_a_pool_code_redeems_under_its_coupon_once(api: ApiClient) -> None:
     assert first.json()["coupon_code"] == "POOL-1"
     assert error_of(reused) == (400, "coupon validation failed", "coupon_code was already redeemed")
     assert after_revert.status == 200
-    assert api.get(f"/coupons/{coupon_id}").json()["codes"] == {"total": 2, "issued": 0, "redeemed": 1, "available": 2}
+    assert api.get(f"/coupons/{coupon_id}").json()["codes"] == {
+        "total": 2,
+        "issued": 0,
+        "redeemed": 1,
+        "voided": 0,
+        "available": 1,
+    }
 
 
 def test_the_idempotency_key_replays_the_first_answer(api: ApiClient, seed_coupon: str) -> None:
@@ -410,3 +479,34 @@ def test_the_idempotency_key_replays_the_first_answer(api: ApiClient, seed_coupo
     assert replay.header("Idempotent-Replayed") == "true"
     assert other.status == 409
     assert api.get(f"/coupons/{seed_coupon}").json()["redeemed"] == 1
+
+
+def test_a_replay_racing_a_revert_never_writes_its_status_on_the_reverted_redemption(
+    api: ApiClient, seed_coupon: str
+) -> None:
+    # Given orders redeemed as pending
+    orders = [f"race-{n}" for n in range(8)]
+    for order_id in orders:
+        assert api.post(REDEEM, with_value(seed_body(seed_coupon), order_id, "order", "order_id")).status == 200
+
+    # When each is replayed as completed and reverted at the same instant
+    requests = []
+    for order_id in orders:
+        body = with_value(seed_body(seed_coupon), order_id, "order", "order_id")
+        requests += [
+            Request("POST", REDEEM, with_value(body, "completed", "order", "status")),
+            Request("POST", REVERT, with_value(body, "reverted", "order", "status")),
+        ]
+    answers = send_together(api, requests)
+
+    # Then every revert went through, and each record keeps the status of its revert (a replay that lost
+    # the race either landed before it or read the revert and redeemed the order again, as its customer)
+    assert all(answer.status == 200 for answer in answers), [a.body for a in answers if a.status != 200]
+    records = {r["order_id"]: r for r in api.get(f"/coupons/{seed_coupon}/redemptions").json()["data"]}
+    for order_id, replay in zip(orders, answers[::2], strict=True):
+        record = records[order_id]
+        if record["status"] == "reverted":
+            assert record["order_status"] == "reverted", record
+        else:
+            assert (record["status"], record["order_status"]) == ("completed", "completed"), record
+            assert record["request_id"] == replay.json()["request_id"]

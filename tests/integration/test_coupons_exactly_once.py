@@ -186,6 +186,7 @@ def test_a_100000_code_pool_imports_in_calls_of_10000_and_redeems_at_a_10_code_p
         "total": 100_000,
         "issued": 0,
         "redeemed": 0,
+        "voided": 0,
         "available": 100_000,
     }
     small_calls = calls_of_one_redeem(api, small, "S7", "order-small")

@@ -2,8 +2,8 @@
 
 Hypothesis sends random sequences of redeems and reverts of a limited fixed-code coupon and of a pool
 coupon, for two customers and a few orders, right and wrong (a revert of an order never redeemed, by
-another customer, twice; a redeem of an order already redeemed, of a pool code already used), and
-checks after every step that:
+another customer, twice, naming another code; a redeem of an order already redeemed, by another customer
+or with another code, of a pool code already used), and checks after every step that:
 
 - each answer is the one the model expects (the seed's bodies and error messages);
 - the coupon's use count, the pool's counts and the redemption records equal the model's;
@@ -77,6 +77,13 @@ class CouponsMachine(ApiStateMachine):
         model = self.models[kind]
         response = self.api.post("/coupons/apply?type=redeem", self.body(kind, code, customer, order))
         existing = model.redemptions.get(order)
+        used = code if kind == "pool" else "LIMITED"
+        if existing is not None and (existing.customer != customer or (existing.completed and existing.code != used)):
+            # an order id names one order: another customer's, or another code of it, is a conflict
+            field = "source_id" if existing.customer != customer else "coupon_code"
+            assert response.status == 409, response.body
+            assert response.json()["details"].startswith(field), response.body
+            return
         if existing is not None and existing.completed:
             assert response.status == 200, response.body
             assert response.json()["status"] == "completed"
@@ -116,6 +123,9 @@ class CouponsMachine(ApiStateMachine):
         elif existing.customer != customer:
             assert response.status == 400, response.body
             assert response.json()["details"] == "Invalid source_id"
+        elif kind == "pool" and existing.code != code:
+            assert response.status == 400, response.body  # not the code this order used: nothing moves
+            assert response.json()["message"] == "Invalid coupon code for this order"
         else:
             assert response.status == 200, response.body
             assert response.json()["status"] == "reverted"

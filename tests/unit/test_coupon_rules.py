@@ -137,6 +137,43 @@ def test_an_item_level_coupon_discounts_the_matching_items_only() -> None:
     assert judge(coupon, order(600, items=items)).discount == Decimal("200.00")
 
 
+@pytest.mark.parametrize(
+    ("discount", "price", "quantity", "expected"),
+    [
+        (Discount("percent", 12.5), 1.00, 1, "0.13"),  # 0.125: half-up
+        (Discount("percent", 12.5), 0.99, 1, "0.12"),  # 0.12375
+        (Discount("amount", 10), 1.99, 1.5, "2.99"),  # the line is 2.985: billed 2.99, the discount its base
+        (Discount("percent", 100), 1.99, 1.5, "2.99"),
+        (Discount("percent", 50), 1.99, 1.5, "1.50"),  # half of 2.99 is 1.495
+        (Discount("percent", 10), 0.01, 0.5, "0.00"),  # the line is 0.005: billed 0.01, 10% of it rounds to 0
+        (Discount("amount", 10), 0.01, 0.25, "0.00"),  # 0.0025 is billed 0.00: nothing to take off
+        (Discount("percent", 33), 3.33, 2.333, "2.56"),  # 7.76889 billed 7.77; 33% is 2.5641
+    ],
+)
+def test_an_item_level_discount_on_a_fractional_quantity_is_in_cents(
+    discount: Discount, price: float, quantity: float, expected: str
+) -> None:
+    items = (OrderItem("a", price, price, quantity, brand="A"),)
+    coupon = spec(discount, items=ItemConditions((CouponCondition("brand", "eq", "A"),)))
+    assert str(judge(coupon, order(price, items=items)).discount) == expected
+
+
+@given(
+    price=amounts,
+    quantity=st.decimals(min_value=Decimal("0.001"), max_value=1000, places=3),
+    percent=st.decimals(min_value=Decimal("0.01"), max_value=100, places=2),
+)
+def test_every_item_level_discount_is_whole_cents_and_within_the_lines(
+    price: Decimal, quantity: Decimal, percent: Decimal
+) -> None:
+    items = (OrderItem("a", float(price), float(price), float(quantity), brand="A"),)
+    matching = ItemConditions((CouponCondition("brand", "eq", "A"),))
+    for discount in (Discount("percent", float(percent)), Discount("amount", float(price))):
+        off = judge(spec(discount, items=matching), order(float(price), items=items)).discount
+        assert off == off.quantize(Decimal("0.01"))
+        assert Decimal(0) <= off <= money(price * quantity)
+
+
 def test_free_shipping_takes_the_order_and_items_shipping() -> None:
     items = (OrderItem("a", 200, 200, 1, shipping=7.5),)
     assert judge(spec(Discount("free_shipping")), order(200, shipping=20, items=items)).discount == Decimal("27.50")

@@ -799,7 +799,7 @@ function CouponDetail({ api, couponId }) {
       <dt>Discount</dt><dd>${describeDiscount(coupon.discount)}</dd>
       <dt>Status</dt><dd><${StatusBadge} status=${coupon.status} /></dd>
       <dt>Redeemed</dt><dd>${fmtNumber(coupon.redeemed)}${coupon.usage_limit ? ` of ${fmtNumber(coupon.usage_limit)}` : ""}</dd>
-      ${coupon.codes && html`<dt>Pool</dt><dd data-testid="pool-counts">${fmtNumber(coupon.codes.total)} codes: ${fmtNumber(coupon.codes.issued)} issued, ${fmtNumber(coupon.codes.redeemed)} redeemed, ${fmtNumber(coupon.codes.available)} available</dd>`}
+      ${coupon.codes && html`<dt>Pool</dt><dd data-testid="pool-counts">${fmtNumber(coupon.codes.total)} codes: ${fmtNumber(coupon.codes.issued)} issued, ${fmtNumber(coupon.codes.redeemed)} redeemed, ${fmtNumber(coupon.codes.voided)} voided, ${fmtNumber(coupon.codes.available)} available</dd>`}
       <dt>Valid</dt><dd>${fmtDate(coupon.starts_at)} to ${fmtDate(coupon.ends_at)}</dd>
     </dl>
     ${!coupon.coupon_code && html`<${CodeImport} api=${api} coupon=${coupon} onDone=${() => setVersion((v) => v + 1)} />`}
