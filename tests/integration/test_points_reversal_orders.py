@@ -1,0 +1,183 @@
+"""A reversal takes back at most what its credit still holds or spent, in every order of operations (issue 21,
+class 7): points that expired are never taken again from another lot, and a cancelled redemption never
+returns points that a reversal already took back (from other lots, as debt, or as a shortfall). Time is
+frozen (tests/support/points.py) so that lot days are exact."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from tests.support.api import ApiClient
+from tests.support.point_lots import points_of
+from tests.support.points import DAY_MS, FrozenClock, credit, day_end_iso, freeze_clock, reverse, set_policy
+from tests.support.points import transactions as ledger
+from tests.support.rewards import create_reward, customer_path
+
+KIM = "kim@shop"
+POLICIES = ["within_balance", "allow_negative"]
+
+
+@pytest.fixture
+def clock(monkeypatch: pytest.MonkeyPatch) -> FrozenClock:
+    return freeze_clock(monkeypatch)
+
+
+@pytest.fixture
+def kim(api: ApiClient, clock: FrozenClock) -> str:
+    assert api.put(customer_path(KIM), {"name": "Kim"}).status == 201
+    return KIM
+
+
+def credit_expiring(api: ApiClient, days: int | None, points: int) -> str:
+    set_policy(api, expire_after_days=days)
+    return str(credit(api, KIM, points)["id"])
+
+
+def redeem(api: ApiClient, cost: int) -> str:
+    reward_id = create_reward(
+        api,
+        {
+            "name": f"Costs {cost}",
+            "type": "MATERIAL",
+            "parameters": {"product": {"id": f"p{cost}"}},
+            "points_to_be_redeemed": cost,
+        },
+    )
+    response = api.post(f"{customer_path(KIM)}/rewards/{reward_id}/redeem", {})
+    assert response.status == 201, response.body
+    return str(response.json()["id"])
+
+
+def cancel(api: ApiClient, redemption_id: str) -> dict[str, Any]:
+    response = api.post(f"{customer_path(KIM)}/rewards/redemptions/{redemption_id}/cancel")
+    assert response.status == 200, response.body
+    return dict(response.json())
+
+
+def reversed_entry(api: ApiClient, txn_id: str, points: int | None = None) -> dict[str, Any]:
+    response = reverse(api, KIM, txn_id, points)
+    assert response.status == 201, response.body
+    return dict(response.json())
+
+
+def assert_books_balance(api: ApiClient) -> None:
+    points, entries = points_of(api, KIM), ledger(api, KIM)
+    assert points["balance"] == sum(e["points"] for e in entries)
+    assert points["earned"] - points["redeemed"] - points["expired"] == points["balance"] + points["pending"]
+
+
+@pytest.mark.parametrize("policy", POLICIES)
+def test_reversing_a_credit_that_expired_unspent_takes_nothing_from_another_lot(
+    api: ApiClient, kim: str, clock: FrozenClock, policy: str
+) -> None:
+    """The issue's example: the 100 points expired, so reversing their credit takes nothing again."""
+    expired = credit_expiring(api, 10, 100)
+    credit_expiring(api, None, 100)
+    set_policy(api, return_policy=policy)
+    clock.advance(days=11)
+    entry = reversed_entry(api, expired)
+    assert (entry["points"], entry["pending_points"], entry["shortfall"], entry["expired"]) == (0, 0, 0, 100)
+    assert points_of(api, KIM)["balance"] == 100, "the live credit is untouched"
+    assert reverse(api, KIM, expired).status == 409, "the whole credit counts as reversed"
+    assert_books_balance(api)
+
+
+@pytest.mark.parametrize("policy", POLICIES)
+def test_reversing_a_partly_spent_credit_after_its_expiry_takes_only_what_was_spent(
+    api: ApiClient, kim: str, clock: FrozenClock, policy: str
+) -> None:
+    spent = credit_expiring(api, 10, 100)
+    credit_expiring(api, None, 100)
+    set_policy(api, return_policy=policy)
+    redeem(api, 60)  # from the 10-day lot first: 40 of it are left to expire
+    clock.advance(days=11)
+    assert points_of(api, KIM)["balance"] == 100
+    first = reversed_entry(api, spent, 50)  # the expired part counts first: 40 expired, 10 spent
+    assert (first["points"], first["expired"]) == (-10, 40)
+    rest = reversed_entry(api, spent)
+    assert (rest["points"], rest["expired"], rest["shortfall"]) == (-50, 0, 0)
+    assert points_of(api, KIM)["balance"] == 40, "100 credited, 60 spent and taken back, 40 expired"
+    assert_books_balance(api)
+
+
+@pytest.mark.parametrize("policy", POLICIES)
+def test_cancelling_a_redemption_after_reversing_the_credit_it_spent_returns_nothing_taken_back(
+    api: ApiClient, kim: str, policy: str
+) -> None:
+    """The issue's second example: the shortfall (or debt) is paid by the refund, never given again."""
+    set_policy(api, return_policy=policy)
+    txn_id = credit(api, KIM, 100)["id"]
+    redemption = redeem(api, 100)
+    entry = reversed_entry(api, txn_id)
+    assert (entry["points"], entry["shortfall"]) == ((0, 100) if policy == "within_balance" else (-100, 0))
+    cancel(api, redemption)
+    shown = points_of(api, KIM)
+    assert (shown["balance"], shown["earned"], shown["redeemed"]) == (0, 0, 0)
+    assert_books_balance(api)
+
+
+@pytest.mark.parametrize("policy", POLICIES)
+def test_a_cancel_after_a_reversal_that_took_from_another_lot_gives_that_lot_back(
+    api: ApiClient, kim: str, clock: FrozenClock, policy: str
+) -> None:
+    """The reversal took the spent points from the 30-day lot; the cancel gives them back to it (not to
+    the 10-day lot of the reversed credit), so they expire when that lot does and its credit can still
+    be reversed in full."""
+    set_policy(api, return_policy=policy)
+    reversed_credit = credit_expiring(api, 10, 100)
+    other = credit_expiring(api, 30, 100)
+    redemption = redeem(api, 100)
+    assert reversed_entry(api, reversed_credit)["points"] == -100
+    refund = next(e for e in ledger(api, KIM) if e["id"] == cancel(api, redemption)["refund_transaction_id"])
+    assert refund["points"] == 100
+    assert [share["expires_at"] for share in refund["lots"]] == [day_end_iso(clock.ms + 30 * DAY_MS)]
+    clock.advance(days=11)
+    assert points_of(api, KIM)["balance"] == 100, "nothing of the other credit expired with the 10-day lot"
+    assert reversed_entry(api, other)["points"] == -100
+    assert points_of(api, KIM)["balance"] == 0
+    assert_books_balance(api)
+
+
+def test_a_partial_shortfall_is_paid_first_by_the_refund_and_the_rest_comes_back(api: ApiClient, kim: str) -> None:
+    """within_balance: the reversal took 30 from the balance and fell 70 short; the refund of 100 pays the
+    70 and gives the 30 back: 130 credited, 100 reversed, nothing spent."""
+    txn_id = credit(api, KIM, 100)["id"]
+    redemption = redeem(api, 100)
+    credit(api, KIM, 30)
+    entry = reversed_entry(api, txn_id)
+    assert (entry["points"], entry["shortfall"]) == (-30, 70)
+    cancel(api, redemption)
+    assert points_of(api, KIM)["balance"] == 30
+    assert_books_balance(api)
+
+
+@pytest.mark.parametrize("policy", POLICIES)
+def test_cancel_first_then_reverse_takes_the_credit_from_its_own_lot(api: ApiClient, kim: str, policy: str) -> None:
+    set_policy(api, return_policy=policy)
+    txn_id = credit(api, KIM, 100)["id"]
+    credit(api, KIM, 50)
+    cancel(api, redeem(api, 120))
+    entry = reversed_entry(api, txn_id)
+    assert (entry["points"], entry["shortfall"]) == (-100, 0)
+    assert points_of(api, KIM)["balance"] == 50
+    assert_books_balance(api)
+
+
+def test_a_refund_that_expires_after_the_cancel_is_not_taken_again_by_the_reversal(
+    api: ApiClient, kim: str, clock: FrozenClock
+) -> None:
+    """The redemption is cancelled after the lot's day: its points come back and expire at once; reversing
+    the credit then finds them expired."""
+    set_policy(api, return_policy="allow_negative")
+    txn_id = credit_expiring(api, 10, 100)
+    credit_expiring(api, None, 20)
+    redemption = redeem(api, 100)
+    clock.advance(days=11)
+    cancel(api, redemption)
+    assert points_of(api, KIM)["balance"] == 20
+    entry = reversed_entry(api, txn_id)
+    assert (entry["points"], entry["expired"]) == (0, 100)
+    assert points_of(api, KIM)["balance"] == 20
+    assert_books_balance(api)
