@@ -130,7 +130,8 @@ def test_a_cancel_after_a_reversal_that_took_from_another_lot_gives_that_lot_bac
     other = credit_expiring(api, 30, 100)
     redemption = redeem(api, 100)
     assert reversed_entry(api, reversed_credit)["points"] == -100
-    refund = next(e for e in ledger(api, KIM) if e["id"] == cancel(api, redemption)["refund_transaction_id"])
+    refund_id = cancel(api, redemption)["refund_transaction_id"]
+    refund = next(e for e in ledger(api, KIM) if e["id"] == refund_id)
     assert refund["points"] == 100
     assert [share["expires_at"] for share in refund["lots"]] == [day_end_iso(clock.ms + 30 * DAY_MS)]
     clock.advance(days=11)
