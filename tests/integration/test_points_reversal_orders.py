@@ -5,11 +5,13 @@ frozen (tests/support/points.py) so that lot days are exact."""
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
 import pytest
 
 from tests.support.api import ApiClient
+from tests.support.concurrency import fire_together, warm_up
 from tests.support.point_lots import points_of
 from tests.support.points import DAY_MS, FrozenClock, credit, day_end_iso, freeze_clock, reverse, set_policy
 from tests.support.points import transactions as ledger
@@ -35,7 +37,7 @@ def credit_expiring(api: ApiClient, days: int | None, points: int) -> str:
     return str(credit(api, KIM, points)["id"])
 
 
-def redeem(api: ApiClient, cost: int) -> str:
+def redeem(api: ApiClient, cost: int, source_id: str = KIM) -> str:
     reward_id = create_reward(
         api,
         {
@@ -45,7 +47,7 @@ def redeem(api: ApiClient, cost: int) -> str:
             "points_to_be_redeemed": cost,
         },
     )
-    response = api.post(f"{customer_path(KIM)}/rewards/{reward_id}/redeem", {})
+    response = api.post(f"{customer_path(source_id)}/rewards/{reward_id}/redeem", {})
     assert response.status == 201, response.body
     return str(response.json()["id"])
 
@@ -182,3 +184,35 @@ def test_a_refund_that_expires_after_the_cancel_is_not_taken_again_by_the_revers
     assert (entry["points"], entry["expired"]) == (0, 100)
     assert points_of(api, KIM)["balance"] == 20
     assert_books_balance(api)
+
+
+def test_a_reversal_racing_the_cancel_of_the_redemption_that_spent_its_credit_ends_the_same_either_way(
+    api: ApiClient, clock: FrozenClock
+) -> None:
+    """Ten customers each with 100 points spent on a redemption and 30 more; the credit's reversal and the
+    redemption's cancel arrive at once. Whichever lands first, each ends with the 30: 130 credited, 100
+    reversed, nothing spent (each move is one transaction conditioned on the ledger head it read)."""
+    customers = [f"racer-{n}" for n in range(10)]
+    credits, redemptions = {}, {}
+    for source_id in customers:
+        assert api.put(customer_path(source_id), {}).status == 201
+        credits[source_id] = credit(api, source_id, 100)["id"]
+        redemptions[source_id] = redeem(api, 100, source_id)
+        credit(api, source_id, 30)
+    reversal_path = f"{customer_path(customers[0])}/transactions/{credits[customers[0]]}/reverse"
+    cancel_path = f"{customer_path(customers[0])}/rewards/redemptions/{redemptions[customers[0]]}/cancel"
+    warm_up(api.gateway, [("POST", reversal_path), ("POST", cancel_path)] * 4)
+    calls = []
+    for source_id in customers:
+        key = {"Idempotency-Key": f"race-{source_id}"}
+        calls.append(partial(reverse, api, source_id, credits[source_id], headers=key))
+        calls.append(
+            partial(api.post, f"{customer_path(source_id)}/rewards/redemptions/{redemptions[source_id]}/cancel")
+        )
+    responses = fire_together(calls)
+    assert sorted(r.status for r in responses) == [200] * 10 + [201] * 10, [r.body for r in responses]
+    for source_id in customers:
+        shown = points_of(api, source_id)
+        assert (shown["balance"], shown["redeemed"], shown["earned"]) == (30, 0, 30), source_id
+        entries = ledger(api, source_id)
+        assert shown["balance"] == sum(e["points"] for e in entries)
