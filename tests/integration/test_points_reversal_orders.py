@@ -204,10 +204,13 @@ def test_a_reversal_racing_the_cancel_of_the_redemption_that_spent_its_credit_en
     warm_up(api.gateway, [("POST", reversal_path), ("POST", cancel_path)] * 4)
     calls = []
     for source_id in customers:
-        key = {"Idempotency-Key": f"race-{source_id}"}
-        calls.append(partial(reverse, api, source_id, credits[source_id], headers=key))
+        calls.append(partial(reverse, api, source_id, credits[source_id], headers={"Idempotency-Key": source_id}))
         calls.append(
-            partial(api.post, f"{customer_path(source_id)}/rewards/redemptions/{redemptions[source_id]}/cancel")
+            partial(
+                api.post,
+                f"{customer_path(source_id)}/rewards/redemptions/{redemptions[source_id]}/cancel",
+                headers={"Idempotency-Key": f"cancel-{source_id}"},
+            )
         )
     responses = fire_together(calls)
     assert sorted(r.status for r in responses) == [200] * 10 + [201] * 10, [r.body for r in responses]
