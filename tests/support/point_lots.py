@@ -124,12 +124,14 @@ def assert_reversals_within_credits(
     expired: Counter[int] = Counter()
     taken: Counter[int] = Counter()
     day_of: dict[str, int] = {}
-    for entry in ledger_entries:
+    entries = list(ledger_entries)  # in any order
+    for entry in entries:
         if entry["reason"] in ("rule_completion", "adjustment") and entry["points"] + entry["pending_points"] > 0:
             (share,) = entry["lots"]
             day_of[entry["id"]] = _expiry_day(share["expires_at"])
             credited[day_of[entry["id"]]] += share["points"]
-        elif entry["reason"] == "expiry":
+    for entry in entries:
+        if entry["reason"] == "expiry":
             for share in entry["lots"]:
                 expired[_expiry_day(share["expires_at"])] -= share["points"]
         elif entry["reason"] == "reversal":
