@@ -358,13 +358,14 @@ def _debt_paid_by(clawed: Mapping[Claim, int], paid_by: Mapping[LotKey, int]) ->
     gives the points back to those lots."""
     result = dict(clawed)
     debts = sorted(claim for claim in clawed if claim.source == DEBT)
-    for key, points in paid_by.items():
-        while points and debts:
+    for key, paid in paid_by.items():
+        left = paid
+        while left and debts:
             claim = debts[0]
-            share = min(points, result[claim])
+            share = min(left, result[claim])
             result = _add(result, claim, -share)
             result = _add(result, Claim(claim.lot, key.encode()), share)
-            points -= share
+            left -= share
             if claim not in result:
                 debts.pop(0)
     return result

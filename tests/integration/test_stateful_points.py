@@ -278,8 +278,7 @@ class PointsLotsMachine(ApiStateMachine):
                 self.model.expired,
             )
             assert [(p["points"], p["expires_at"][:10]) for p in points["expiring"]] == [
-                (amount, time.strftime("%Y-%m-%d", time.gmtime(day * 86_400)))
-                for day, amount in self.model.expiring()
+                (amount, time.strftime("%Y-%m-%d", time.gmtime(day * 86_400))) for day, amount in self.model.expiring()
             ]
         assert points["earned"] - points["redeemed"] - points["expired"] == points["balance"] + points["pending"]
         entries = ledger(self.api, CUSTOMER)
