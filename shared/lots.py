@@ -254,15 +254,20 @@ class Wallet:
         they pay that reversal's claims instead (a shortfall is kept, debt is paid, points taken from
         another lot go back to it, and on to that lot's own claims)."""
         total = sum(lots.values())
-        remaining, clawed = dict(self.lots), dict(self.clawed)
+        remaining, clawed = dict(self.lots), dict(self.clawed)  # changed in place: linear in the lots
+        claims_of: dict[LotKey, list[Claim]] = {}
+        for claim in sorted(clawed, key=Claim.unwind_order):
+            claims_of.setdefault(claim.lot, []).append(claim)
         given: dict[LotKey, int] = {}
         forgiven = debt_paid = 0
         due = list(lots.items())
         while due:
             key, points = due.pop()
-            for claim in sorted((c for c in clawed if c.lot == key), key=Claim.unwind_order):
-                share = min(points, clawed[claim])
-                clawed = _add(clawed, claim, -share)
+            for claim in claims_of.get(key, []):
+                share = min(points, clawed.get(claim, 0))
+                if share == 0:
+                    continue
+                _bump(clawed, claim, -share)
                 points -= share
                 if claim.source == FORGIVEN:
                     forgiven += share
@@ -272,7 +277,7 @@ class Wallet:
                     due.append((LotKey.decode(claim.source), share))
             if points:
                 placed = _within_cap(remaining, key)
-                remaining = _add(remaining, placed, points)
+                _bump(remaining, placed, points)
                 given[placed] = given.get(placed, 0) + points
         wallet = replace(
             self,
@@ -313,12 +318,12 @@ class Wallet:
         clawed = dict(self.clawed)
         for key, share in more.items():
             taken[key] = taken.get(key, 0) + share
-            clawed = _add(clawed, Claim(spent_from, key.encode()), share)
+            _bump(clawed, Claim(spent_from, key.encode()), share)
         active_taken += from_balance
         unpaid = rest - from_balance
         debt = unpaid if policy == "allow_negative" else 0
-        clawed = _add(clawed, Claim(spent_from, DEBT), debt)
-        clawed = _add(clawed, Claim(spent_from, FORGIVEN), unpaid - debt)
+        _bump(clawed, Claim(spent_from, DEBT), debt)
+        _bump(clawed, Claim(spent_from, FORGIVEN), unpaid - debt)
         wallet = replace(
             self,
             lots=lots,
@@ -363,8 +368,8 @@ def _debt_paid_by(clawed: Mapping[Claim, int], paid_by: Mapping[LotKey, int]) ->
         while left and debts:
             claim = debts[0]
             share = min(left, result[claim])
-            result = _add(result, claim, -share)
-            result = _add(result, Claim(claim.lot, key.encode()), share)
+            _bump(result, claim, -share)
+            _bump(result, Claim(claim.lot, key.encode()), share)
             left -= share
             if claim not in result:
                 debts.pop(0)
@@ -398,12 +403,17 @@ def _due_days(lots: Mapping[LotKey, int], today: int) -> set[tuple[int, bool]]:
 def _add[K](counts: Mapping[K, int], key: K, points: int) -> dict[K, int]:
     """``counts`` with ``points`` more at ``key``; a count that reaches zero is dropped."""
     result = dict(counts)
-    total = result.get(key, 0) + points
-    if total:
-        result[key] = total
-    else:
-        result.pop(key, None)
+    _bump(result, key, points)
     return result
+
+
+def _bump[K](counts: dict[K, int], key: K, points: int) -> None:
+    """``_add`` in place, for loops over many lots or claims."""
+    total = counts.get(key, 0) + points
+    if total:
+        counts[key] = total
+    else:
+        counts.pop(key, None)
 
 
 def _without(lots: Mapping[LotKey, int], gone: Iterable[LotKey]) -> dict[LotKey, int]:
