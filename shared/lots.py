@@ -380,7 +380,10 @@ def _within_cap(lots: Mapping[LotKey, int], key: LotKey) -> LotKey:
     """``key``, or when a new lot would pass ``MAX_LOTS``, the existing lot it joins instead."""
     if key in lots or len(lots) < MAX_LOTS:
         return key
-    same = [k for k in lots if k.activates_day == key.activates_day] or list(lots)
+    same = [k for k in lots if k.activates_day == key.activates_day]
+    if not same and not key.pending:
+        return key  # spendable points never join a pending lot: one active lot past the cap, which later ones join
+    same = same or list(lots)
     wanted = key.expires_day or LAST_DAY + 1
 
     def distance(candidate: LotKey) -> tuple[bool, int]:

@@ -124,18 +124,25 @@ def assert_reversals_within_credits(
     expired: Counter[int] = Counter()
     taken: Counter[int] = Counter()
     day_of: dict[str, int] = {}
+    credit_of: dict[str, int] = {}
+    taken_of: Counter[str] = Counter()
     entries = list(ledger_entries)  # in any order
     for entry in entries:
         if entry["reason"] in ("rule_completion", "adjustment") and entry["points"] + entry["pending_points"] > 0:
             (share,) = entry["lots"]
             day_of[entry["id"]] = _expiry_day(share["expires_at"])
+            credit_of[entry["id"]] = share["points"]
             credited[day_of[entry["id"]]] += share["points"]
     for entry in entries:
         if entry["reason"] == "expiry":
             for share in entry["lots"]:
                 expired[_expiry_day(share["expires_at"])] -= share["points"]
         elif entry["reason"] == "reversal":
-            taken[day_of[entry["reverses"]]] += entry["shortfall"] - entry["points"] - entry["pending_points"]
+            took = entry["shortfall"] - entry["points"] - entry["pending_points"]
+            taken[day_of[entry["reverses"]]] += took
+            taken_of[entry["reverses"]] += took
+    for txn_id, took in taken_of.items():
+        assert took <= credit_of[txn_id], f"{txn_id}: {took} taken back of a credit of {credit_of[txn_id]}"
     held: Counter[int] = Counter()
     for key, points in wallet.lots.items():
         held[key.expires_day] += points

@@ -91,8 +91,10 @@ class LotsMachine(RuleBasedStateMachine):
             activates_ms=event_ms + pending * DAY_MS if pending else None,
             expires_ms=event_ms + expire_after * DAY_MS if expire_after is not None else None,
         )
-        self._place(posting)
-        self.credits[posting.txn_id] = (lot_of(posting, self.now_ms), points)
+        (entry,) = [e for e in self._place(posting) if e.txn_id == posting.txn_id]
+        ((placed, _),) = _lots_of(entry).items()  # the lot it joined at the cap, as its record keeps it
+        assert placed == lot_of(posting, self.now_ms) or self.merged_at_cap
+        self.credits[posting.txn_id] = (placed, points)
 
     @rule(points=st.integers(1, 800), redemption=st.booleans())
     def debit(self, points: int, redemption: bool) -> None:
