@@ -12,6 +12,7 @@ import pytest
 
 from tests.support.api import ApiClient
 from tests.support.concurrency import fire_together, warm_up
+from tests.support.point_lots import credit as earn
 from tests.support.point_lots import points_of
 from tests.support.points import DAY_MS, FrozenClock, credit, day_end_iso, freeze_clock, reverse, set_policy
 from tests.support.points import transactions as ledger
@@ -183,6 +184,38 @@ def test_a_refund_that_expires_after_the_cancel_is_not_taken_again_by_the_revers
     entry = reversed_entry(api, txn_id)
     assert (entry["points"], entry["expired"]) == (0, 100)
     assert points_of(api, KIM)["balance"] == 20
+    assert_books_balance(api)
+
+
+def test_a_credit_recorded_already_expired_is_reversed_without_taking_anything(
+    api: ApiClient, kim: str, clock: FrozenClock
+) -> None:
+    """An old event's points expire as they are recorded; reversing them takes nothing from live points."""
+    credit(api, KIM, 50)
+    old = earn(api, KIM, 100, expire_after_days=1, timestamp=(clock.ms - 5 * DAY_MS) // 1000)
+    entry = reversed_entry(api, old)
+    assert points_of(api, KIM)["balance"] == 50
+    assert (entry["points"], entry["shortfall"], entry["expired"]) == (0, 0, 100)
+    assert_books_balance(api)
+
+
+def test_debt_paid_by_a_later_credit_goes_back_to_that_credits_lot_when_the_redemption_is_cancelled(
+    api: ApiClient, kim: str, clock: FrozenClock
+) -> None:
+    """allow_negative: the reversal leaves 100 of debt, a later 30-day credit pays it; cancelling the
+    redemption gives those 100 back to the 30-day lot (its expiry kept), not to the reversed credit's."""
+    set_policy(api, return_policy="allow_negative")
+    reversed_credit = credit(api, KIM, 100)["id"]
+    redemption = redeem(api, 100)
+    assert reversed_entry(api, reversed_credit)["points"] == -100
+    later = credit_expiring(api, 30, 100)
+    assert points_of(api, KIM)["balance"] == 0, "the later credit paid the debt"
+    cancel(api, redemption)
+    shown = points_of(api, KIM)
+    assert shown["balance"] == 100
+    assert [(e["points"], e["expires_at"]) for e in shown["expiring"]] == [(100, day_end_iso(clock.ms + 30 * DAY_MS))]
+    assert reversed_entry(api, later)["points"] == -100
+    assert points_of(api, KIM)["balance"] == 0
     assert_books_balance(api)
 
 
