@@ -176,7 +176,7 @@ _REVERSAL = {
     "balance_after": 0, "pending_points": 0, "pending_after": 0, "reason": "reversal", "campaign_id": None,
     "rule_id": None, "event_name": None, "reward_id": None, "description": "Reversal of txn_4kQz1Xh3bN8sVw2Lp0Ry7",
     "lots": [{"points": -60, "expires_at": "2027-03-11T00:00:00.000Z", "activates_at": None}], "shortfall": 40,
-    "reverses": "txn_4kQz1Xh3bN8sVw2Lp0Ry7", "created_at": "2026-03-10T12:00:00.000Z",
+    "reverses": "txn_4kQz1Xh3bN8sVw2Lp0Ry7", "expired": 0, "created_at": "2026-03-10T12:00:00.000Z",
 }  # fmt: skip
 
 EXAMPLES: dict[str, list[Example]] = {

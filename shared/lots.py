@@ -17,6 +17,11 @@ Design:
 - ``settle(now)`` applies what time has done (activations, then expiries, day by day), and names it
   as at most one activation and one expiry movement, which the ledger records. Reads settle in memory,
   so a balance never counts an expired lot even before the scheduled job has recorded the expiry.
+- A reversal takes back at most what its credit still holds or spent, never what expired: the points
+  each expiry day's lots held when they expired stay counted (``lapsed``) until reversals of that day's
+  credits count them. What a reversal takes back of spent points is remembered on the lot they were
+  spent from (``clawed``: taken from another lot, charged as debt, or forgiven as a shortfall), so that
+  a refund of those spent points undoes exactly that instead of giving them to the customer again.
 - Every movement changes ``balance`` by ``points`` and ``pending`` by ``pending_points``: the ledger's
   sums of those two equal the stored balance and pending at every step.
 """
@@ -89,6 +94,38 @@ class Movement:
     pending_points: int = 0
     lots: Mapping[LotKey, int] = field(default_factory=dict)
     shortfall: int = 0
+    expired: int = 0  # a reversal: what of the credit had expired, so was not taken
+
+
+# Where a reversal found the spent points of a lot that it took back, besides other lots.
+DEBT = "debt"
+FORGIVEN = "forgiven"
+
+
+@dataclass(frozen=True, slots=True, order=True)
+class Claim:
+    """Spent points of ``lot`` (an active lot) that a reversal took back, and from where: another lot
+    (``LotKey.encode()``), ``DEBT`` or ``FORGIVEN`` (a shortfall). A refund of points spent from ``lot``
+    pays its claims first."""
+
+    lot: LotKey
+    source: str
+
+    def encode(self) -> str:
+        return f"{self.lot.encode()}>{self.source}"
+
+    @classmethod
+    def decode(cls, text: str) -> Claim:
+        lot, source = text.split(">")
+        return cls(LotKey.decode(lot), source)
+
+    def unwind_order(self) -> tuple[int, tuple[int, int]]:
+        """Forgiven first, then debt, then the lots taken from, latest-spent first: a refund undoes what the
+        reversal took as a last resort before what it took from the balance."""
+        if self.source in (FORGIVEN, DEBT):
+            return (0 if self.source == FORGIVEN else 1), (0, 0)
+        first, second = _spend_order(LotKey.decode(self.source))
+        return 2, (-first, -second)
 
 
 @dataclass(frozen=True, slots=True)
@@ -117,6 +154,8 @@ class Wallet:
     redeemed: int = 0
     expired: int = 0
     debt: int = 0
+    lapsed: Mapping[int, int] = field(default_factory=dict)  # expiry day -> expired points no reversal counted yet
+    clawed: Mapping[Claim, int] = field(default_factory=dict)
 
     # ------------------------------------------------------------------------------ reading
 
@@ -160,6 +199,7 @@ class Wallet:
                     balance=wallet.balance - active,
                     pending=wallet.pending - (sum(lots.values()) - active),
                     expired=wallet.expired + sum(lots.values()),
+                    lapsed=_add(wallet.lapsed, day, sum(lots.values())),
                 )
                 expired |= lots
                 expiry = Movement(expiry.points - active, expiry.pending_points - (sum(lots.values()) - active))
@@ -168,7 +208,7 @@ class Wallet:
                 moved = sum(lots.values())
                 remaining = _without(wallet.lots, lots)
                 for key, points in lots.items():
-                    remaining = _plus(remaining, key.activated(), points)
+                    remaining = _add(remaining, key.activated(), points)
                 wallet = replace(
                     wallet, lots=remaining, balance=wallet.balance + moved, pending=wallet.pending - moved
                 )._repay_debt()
@@ -186,7 +226,7 @@ class Wallet:
     def credit(self, points: int, key: LotKey) -> tuple[Wallet, Movement]:
         """``points`` into lot ``key`` (pending when its activation day is set), counted as earned."""
         key = _within_cap(self.lots, key)
-        lots = _plus(self.lots, key, points)
+        lots = _add(self.lots, key, points)
         if key.pending:
             return replace(self, lots=lots, pending=self.pending + points, earned=self.earned + points), Movement(
                 pending_points=points, lots={key: points}
@@ -210,39 +250,80 @@ class Wallet:
 
     def refund(self, lots: Mapping[LotKey, int]) -> tuple[Wallet, Movement]:
         """Points a debit took from ``lots`` given back to the same lots (settle next: a lot whose day
-        has passed meanwhile expires)."""
+        has passed meanwhile expires). Spent points a reversal already took back are not given again:
+        they pay that reversal's claims instead (a shortfall is kept, debt is paid, points taken from
+        another lot go back to it, and on to that lot's own claims)."""
         total = sum(lots.values())
-        remaining = dict(self.lots)
-        for key, points in lots.items():
-            remaining = _plus(remaining, _within_cap(remaining, key), points)
-        wallet = replace(self, lots=remaining, balance=self.balance + total, redeemed=self.redeemed - total)
-        return wallet._repay_debt(), Movement(points=total, lots=dict(lots))
+        remaining, clawed = dict(self.lots), dict(self.clawed)  # changed in place: linear in the lots
+        claims_of: dict[LotKey, list[Claim]] = {}
+        for claim in sorted(clawed, key=Claim.unwind_order):
+            claims_of.setdefault(claim.lot, []).append(claim)
+        given: dict[LotKey, int] = {}
+        forgiven = debt_paid = 0
+        due = list(lots.items())
+        while due:
+            key, points = due.pop()
+            for claim in claims_of.get(key, []):
+                share = min(points, clawed.get(claim, 0))
+                if share == 0:
+                    continue
+                _bump(clawed, claim, -share)
+                points -= share
+                if claim.source == FORGIVEN:
+                    forgiven += share
+                elif claim.source == DEBT:
+                    debt_paid += share
+                else:
+                    due.append((LotKey.decode(claim.source), share))
+            if points:
+                placed = _within_cap(remaining, key)
+                _bump(remaining, placed, points)
+                given[placed] = given.get(placed, 0) + points
+        wallet = replace(
+            self,
+            lots=remaining,
+            clawed=clawed,
+            balance=self.balance + total - forgiven,
+            redeemed=self.redeemed - total,
+            earned=self.earned - forgiven,
+            debt=self.debt - debt_paid,
+        )
+        return wallet._repay_debt(), Movement(points=total - forgiven, lots=given)
 
     def reverse(self, points: int, own_lot: LotKey, policy: ReturnPolicy) -> tuple[Wallet, Movement]:
         """Take back ``points`` of a credit: from the credit's own lot while it holds points (pending, or
-        active once activated), then from the balance first-expiring-first; what the balance cannot give
-        is a shortfall (``within_balance``) or debt (``allow_negative``)."""
+        active once activated); then, of its lot's points that expired, nothing (counted once, from
+        ``lapsed``); the rest was spent: from the balance first-expiring-first, and what the balance cannot
+        give is a shortfall (``within_balance``) or debt (``allow_negative``). Each is a claim on the lot
+        the points were spent from."""
         taken: dict[LotKey, int] = {}
         lots = dict(self.lots)
         pending_taken = active_taken = 0
-        for key in dict.fromkeys((own_lot, own_lot.activated())):
+        spent_from = own_lot.activated()
+        for key in dict.fromkeys((own_lot, spent_from)):
             available = lots.get(key, 0)
             share = min(available, points - pending_taken - active_taken)
             if share > 0:
-                lots = _plus(lots, key, -share)
+                lots = _add(lots, key, -share)
                 taken[key] = taken.get(key, 0) + share
                 if key.pending:
                     pending_taken += share
                 else:
                     active_taken += share
         rest = points - pending_taken - active_taken
+        expired = min(rest, self.lapsed.get(own_lot.expires_day, 0)) if own_lot.expires_day != NEVER else 0
+        rest -= expired
         from_balance = min(rest, max(self.balance - active_taken, 0))
         lots, more = _take(lots, from_balance, _ordered_active(lots))
+        clawed = dict(self.clawed)
         for key, share in more.items():
             taken[key] = taken.get(key, 0) + share
+            _bump(clawed, Claim(spent_from, key.encode()), share)
         active_taken += from_balance
         unpaid = rest - from_balance
         debt = unpaid if policy == "allow_negative" else 0
+        _bump(clawed, Claim(spent_from, DEBT), debt)
+        _bump(clawed, Claim(spent_from, FORGIVEN), unpaid - debt)
         wallet = replace(
             self,
             lots=lots,
@@ -250,12 +331,15 @@ class Wallet:
             pending=self.pending - pending_taken,
             earned=self.earned - (pending_taken + active_taken + debt),
             debt=self.debt + debt,
+            lapsed=_add(self.lapsed, own_lot.expires_day, -expired),
+            clawed=clawed,
         )
         return wallet, Movement(
             points=-(active_taken + debt),
             pending_points=-pending_taken,
             lots={key: -p for key, p in taken.items()},
             shortfall=unpaid - debt,
+            expired=expired,
         )
 
     # ------------------------------------------------------------------------------ internals
@@ -270,15 +354,36 @@ class Wallet:
         repaid = min(self.debt, self.active_points())
         if repaid == 0:
             return self
-        lots, _ = _take(self.lots, repaid, self._active_keys())
-        return replace(self, lots=lots, debt=self.debt - repaid)
+        lots, paid_by = _take(self.lots, repaid, self._active_keys())
+        return replace(self, lots=lots, debt=self.debt - repaid, clawed=_debt_paid_by(self.clawed, paid_by))
+
+
+def _debt_paid_by(clawed: Mapping[Claim, int], paid_by: Mapping[LotKey, int]) -> dict[Claim, int]:
+    """Debt claims become claims on the lots that paid the debt: a refund that pays such a claim later
+    gives the points back to those lots."""
+    result = dict(clawed)
+    debts = sorted(claim for claim in clawed if claim.source == DEBT)
+    for key, paid in paid_by.items():
+        left = paid
+        while left and debts:
+            claim = debts[0]
+            share = min(left, result[claim])
+            _bump(result, claim, -share)
+            _bump(result, Claim(claim.lot, key.encode()), share)
+            left -= share
+            if claim not in result:
+                debts.pop(0)
+    return result
 
 
 def _within_cap(lots: Mapping[LotKey, int], key: LotKey) -> LotKey:
     """``key``, or when a new lot would pass ``MAX_LOTS``, the existing lot it joins instead."""
     if key in lots or len(lots) < MAX_LOTS:
         return key
-    same = [k for k in lots if k.activates_day == key.activates_day] or list(lots)
+    same = [k for k in lots if k.activates_day == key.activates_day]
+    if not same and not key.pending:
+        return key  # spendable points never join a pending lot: one active lot past the cap, which later ones join
+    same = same or list(lots)
     wanted = key.expires_day or LAST_DAY + 1
 
     def distance(candidate: LotKey) -> tuple[bool, int]:
@@ -298,14 +403,20 @@ def _due_days(lots: Mapping[LotKey, int], today: int) -> set[tuple[int, bool]]:
     return due | {(key.expires_day, True) for key in lots if key.expires_day != NEVER and key.expires_day <= today}
 
 
-def _plus(lots: Mapping[LotKey, int], key: LotKey, points: int) -> dict[LotKey, int]:
-    result = dict(lots)
-    total = result.get(key, 0) + points
-    if total:
-        result[key] = total
-    else:
-        result.pop(key, None)
+def _add[K](counts: Mapping[K, int], key: K, points: int) -> dict[K, int]:
+    """``counts`` with ``points`` more at ``key``; a count that reaches zero is dropped."""
+    result = dict(counts)
+    _bump(result, key, points)
     return result
+
+
+def _bump[K](counts: dict[K, int], key: K, points: int) -> None:
+    """``_add`` in place, for loops over many lots or claims."""
+    total = counts.get(key, 0) + points
+    if total:
+        counts[key] = total
+    else:
+        counts.pop(key, None)
 
 
 def _without(lots: Mapping[LotKey, int], gone: Iterable[LotKey]) -> dict[LotKey, int]:

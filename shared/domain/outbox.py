@@ -136,6 +136,7 @@ def _ledger_entry(change: ItemChange, new: Mapping[str, Any]) -> list[DomainEven
             **moved,
             reverses=new["reverses"],
             shortfall=int(new.get("shortfall", 0)),
+            expired=int(new.get("expired", 0)),
             lots=_lots(new.get("lots")),
             description=new.get("description"),
         )

@@ -9,7 +9,8 @@ records activations and expiries. The arithmetic is ``shared/lots.py``; every wr
   a retry of a request whose write landed finds it and answers it, never applying it twice; the
   route's Idempotency-Key makes a client's own retry a replay.
 - A reversal takes back at most what its credit gave, over any number of partial reversals: the
-  credit's record counts what was reversed, under a condition on the count read.
+  credit's record counts what was reversed, under a condition on the count read. Of that, it takes only
+  what the credit still holds or spent, never what expired (``Wallet.reverse``).
 """
 
 from __future__ import annotations

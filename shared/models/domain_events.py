@@ -107,6 +107,7 @@ class PointsReversed(EventData):
     pending_points: int = Field(description="Change of the pending points: taken from the credit's lot while pending")
     pending_after: int
     shortfall: int = Field(description="What the balance could not give back (return policy within_balance)")
+    expired: int = Field(default=0, description="What of the credit had already expired, so was not taken again")
     lots: list[LotMoved] = Field(description="The lots the points were taken from")
     description: str | None = None
 

@@ -49,6 +49,9 @@ class TransactionResponse(ResponseModel):
         description="A reversal: what the balance could not give back (return policy within_balance)"
     )
     reverses: str | None = Field(description="A reversal: the txn_ id of the credit it takes back")
+    expired: int = Field(
+        default=0, description="A reversal: what of the credit had already expired, so was not taken again"
+    )
     created_at: str
 
     @classmethod
@@ -71,6 +74,7 @@ class TransactionResponse(ResponseModel):
             lots=lot_shares(entry.lots),
             shortfall=entry.shortfall,
             reverses=entry.reverses,
+            expired=entry.expired,
             created_at=entry.created_at,
         )
 

@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from shared.lots import DAY_MS, LotKey, Wallet
+from shared.lots import DAY_MS, Claim, LotKey, Wallet
 from shared.storage import dynamodb, keys
 from shared.storage.dynamodb import Expression, Item, Put, TransactionCancelled, Update
 from shared.storage.ledger import LedgerHead
@@ -52,6 +52,8 @@ class CustomerRecord:
     points_expired: int = 0
     points_debt: int = 0
     lots: dict[str, int] = field(default_factory=dict)  # LotKey.encode() -> points
+    points_lapsed: dict[str, int] = field(default_factory=dict)  # expiry day -> points (Wallet.lapsed)
+    points_clawed: dict[str, int] = field(default_factory=dict)  # Claim.encode() -> points (Wallet.clawed)
 
     @property
     def ledger_head(self) -> LedgerHead:
@@ -77,6 +79,8 @@ class CustomerRecord:
             redeemed=self.points_redeemed,
             expired=self.points_expired,
             debt=self.points_debt,
+            lapsed={int(day): points for day, points in self.points_lapsed.items()},
+            clawed={Claim.decode(text): points for text, points in self.points_clawed.items()},
         )
 
     @classmethod
@@ -106,6 +110,8 @@ class CustomerRecord:
             points_expired=item.get("points_expired", 0),
             points_debt=item.get("points_debt", 0),
             lots=item.get("lots") or {},
+            points_lapsed=item.get("points_lapsed") or {},
+            points_clawed=item.get("points_clawed") or {},
         )
 
 
@@ -182,6 +188,8 @@ def points_update(app_id: str, source_id: str, after: PointsState) -> tuple[list
         "points_expired = :points_expired",
         "points_debt = :points_debt",
         "lots = :lots",
+        "points_lapsed = :points_lapsed",
+        "points_clawed = :points_clawed",
         "ledger_seq = :ledger_seq",
         "ledger_ms = :ledger_ms",
     ]
@@ -193,6 +201,8 @@ def points_update(app_id: str, source_id: str, after: PointsState) -> tuple[list
         ":points_expired": wallet.expired,
         ":points_debt": wallet.debt,
         ":lots": {key.encode(): points for key, points in wallet.lots.items()},
+        ":points_lapsed": {str(day): points for day, points in wallet.lapsed.items()},
+        ":points_clawed": {claim.encode(): points for claim, points in wallet.clawed.items()},
         ":ledger_seq": head.sequence,
         ":ledger_ms": head.last_ms,
     }

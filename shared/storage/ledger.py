@@ -88,6 +88,7 @@ class LedgerEntry:
     lots: dict[str, int] | None = None  # the lots added to (+) or taken from (-), by ``LotKey.encode()``
     shortfall: int = 0  # a reversal: what the balance could not give back (return policy within_balance)
     reverses: str | None = None  # a reversal: the credit's txn_id
+    expired: int = 0  # a reversal: what of the credit had expired, so was not taken
 
 
 def entry(
@@ -120,6 +121,7 @@ def entry(
         lots={key.encode(): points for key, points in movement.lots.items()} if movement else None,
         shortfall=movement.shortfall if movement else 0,
         reverses=posting.reverses,
+        expired=movement.expired if movement else 0,
     )
 
 

@@ -117,6 +117,7 @@ def test_a_reversal_is_announced_with_the_credit_it_takes_back_and_its_shortfall
         "pending_points": 0,
         "pending_after": 0,
         "shortfall": 0,
+        "expired": 0,
         "description": f"Reversal of {first}",
     }
     assert [lot["points"] for lot in reversed_.data["lots"]] == [-30]

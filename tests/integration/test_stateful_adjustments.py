@@ -10,21 +10,25 @@ and checks after every step that:
 - a debit is accepted exactly when it fits the balance, and never takes a later-expiring lot while an
   earlier one still holds points;
 - reversals of a credit add up to at most the credit (400 beyond what is left, 409 once none is left);
-- the balance goes below zero only by a reversal under ``allow_negative``.
+- the balance goes below zero only by a reversal under ``allow_negative``;
+- points are never taken or given twice (issue 21), whatever the order of credits, redemptions, their
+  cancels, reversals and expiries: for the credits of each expiry day, reversals take back at most what
+  was credited less what expired, and that day's lots hold at most what is left.
 """
 
 from __future__ import annotations
 
 from hypothesis import strategies as st
-from hypothesis.stateful import Bundle, initialize, invariant, multiple, rule, run_state_machine_as_test
+from hypothesis.stateful import Bundle, initialize, invariant, multiple, precondition, rule, run_state_machine_as_test
 
-from tests.support.point_lots import points_of, stored_wallet
+from tests.support.point_lots import assert_reversals_within_credits, points_of, stored_wallet
 from tests.support.points import NOON, FrozenClock, adjust, reverse, stored_lots, transactions
 from tests.support.rewards import customer_path
 from tests.support.stateful import ApiStateMachine, stateful_settings
 
 KIM = "kim"
 NEVER = 0
+REWARD_COSTS = (40, 150)
 
 
 def spend_order(encoded: str) -> tuple[int, int]:
@@ -55,11 +59,23 @@ class AdjustmentsMachine(ApiStateMachine):
         self.reversed: dict[str, int] = {}
         self.negative_allowed_ever = False
         self.return_policy = "within_balance"
+        self.rewards: dict[int, str] = {}
+        self.open_redemptions: list[str] = []
 
     @initialize(target=credits)
     def create_customer_with_three_lots(self) -> object:
         """Lots expiring in 30 days, in 10 days and never, so that debits have an order to keep."""
         assert self.api.put(customer_path(KIM), {}).status == 201
+        for cost in REWARD_COSTS:
+            body = {
+                "name": f"Costs {cost}",
+                "type": "MATERIAL",
+                "parameters": {"product": {"id": f"p{cost}"}},
+                "points_to_be_redeemed": cost,
+            }
+            created = self.api.post("/rewards", body)
+            assert created.status == 201, created.body
+            self.rewards[cost] = created.json()["id"]
         made = []
         for expire in (30, 10, None):
             assert self.api.put("/settings/points", {"expire_after_days": expire}).status == 200
@@ -109,6 +125,24 @@ class AdjustmentsMachine(ApiStateMachine):
         left = [lot for lot in stored_lots(self.api, KIM) if not is_pending(lot)]
         assert all(spend_order(lot) >= latest for lot in left), (taken, left)
 
+    @rule(cost=st.sampled_from(REWARD_COSTS))
+    def redeem(self, cost: int) -> None:
+        balance = points_of(self.api, KIM)["balance"]
+        response = self.api.post(f"{customer_path(KIM)}/rewards/{self.rewards[cost]}/redeem", {})
+        if balance < cost:
+            assert response.status == 409, response.body
+            return
+        assert response.status == 201, response.body
+        self.open_redemptions.append(response.json()["id"])
+
+    @precondition(lambda self: self.open_redemptions)
+    @rule(index=st.integers(0, 20))
+    def cancel_redemption(self, index: int) -> None:
+        """The refund gives back what the redemption spent, less what reversals already took back of it."""
+        redemption_id = self.open_redemptions.pop(index % len(self.open_redemptions))
+        response = self.api.post(f"{customer_path(KIM)}/rewards/redemptions/{redemption_id}/cancel")
+        assert response.status == 200, response.body
+
     @rule(txn_id=credits, points=st.one_of(st.none(), st.integers(1, 300)))
     def reverse_credit(self, txn_id: str, points: int | None) -> None:
         left = self.credited[txn_id] - self.reversed[txn_id]
@@ -124,7 +158,7 @@ class AdjustmentsMachine(ApiStateMachine):
             entry = response.json()
             wanted = left if points is None else points
             assert entry["reverses"] == txn_id
-            assert -(entry["points"] + entry["pending_points"]) + entry["shortfall"] == wanted
+            assert -(entry["points"] + entry["pending_points"]) + entry["shortfall"] + entry["expired"] == wanted
             if self.return_policy == "allow_negative":
                 assert entry["shortfall"] == 0, "allow_negative takes all of it"
             else:
@@ -156,9 +190,10 @@ class AdjustmentsMachine(ApiStateMachine):
         for entry in reversed(entries):
             running += entry["points"]
             assert entry["balance_after"] == running
-        assert points["earned"] - points["expired"] == points["balance"] + points["pending"]
+        assert points["earned"] - points["redeemed"] - points["expired"] == points["balance"] + points["pending"]
         if not self.negative_allowed_ever:
             assert points["balance"] >= 0
+        assert_reversals_within_credits(entries, stored_wallet(self.api.credentials.app_id, KIM))
 
     @invariant()
     def the_lots_hold_the_balance(self) -> None:

@@ -10,6 +10,13 @@ soonest expiry first. After every step:
 - a redemption succeeds exactly when the model's balance covers it;
 - every ledger entry's ``balance_after`` and ``pending_after`` are the running sums of the entries;
 - once the job has run, the ledger's sums equal the balance and the pending points.
+
+Hypothesis also reverses credits (in part or in full, under either return policy) among those moves. The
+plain model does not follow where a reversal's claims send refunded points, so from the first reversal
+on the balances are checked against the ledger and the stored lots instead, and after every step (with
+or without reversals) points are never taken or given twice: for the credits of each expiry day,
+reversals take back at most what was credited less what expired, and that day's lots hold at most what
+is left (issue 21).
 """
 
 from __future__ import annotations
@@ -23,6 +30,8 @@ from hypothesis.stateful import initialize, invariant, precondition, rule, run_s
 
 from shared.domain.points import settle_due
 from tests.support.campaigns import ledger
+from tests.support.point_lots import assert_reversals_within_credits, stored_wallet
+from tests.support.points import reverse
 from tests.support.stateful import ApiStateMachine, stateful_settings
 
 DAY_MS = 86_400_000
@@ -127,6 +136,9 @@ class PointsLotsMachine(ApiStateMachine):
 
         self._resources.callback(restore)
         self.rewards: dict[int, str] = {}
+        self.left_to_reverse: dict[str, int] = {}  # credit txn_id -> points
+        self.modelled = True  # no reversal yet: the plain model holds
+        self.return_policy = "within_balance"
 
     def now_ms(self) -> int:
         return time.time_ns() // 1_000_000
@@ -173,6 +185,8 @@ class PointsLotsMachine(ApiStateMachine):
             "/events", {"source_id": CUSTOMER, "event_name": event_name, "timestamp": event_ms // 1000}
         )
         assert sent.status == 200, sent.body
+        (granted,) = sent.json()["rewards"]
+        self.left_to_reverse[granted["transaction_id"]] = points
         event_ms = event_ms // 1000 * 1000  # the API takes seconds
         expires = day_at_or_after(event_ms + reward["expire_after_days"] * DAY_MS) if expire_after_days else NEVER
         pending = reward.get("pending_days")
@@ -180,11 +194,19 @@ class PointsLotsMachine(ApiStateMachine):
         self.model.credit(points, activates, expires, self.today())
         self.settled = False
 
+    def balance(self) -> int:
+        """The model's balance, or once reversals happened, the one the API shows."""
+        if self.modelled:
+            return self.model.balance
+        found = self.api.get(f"/customers/{CUSTOMER}")
+        return int(found.json()["points"]["balance"]) if found.status == 200 else 0
+
     @rule(cost=st.sampled_from(COSTS))
     def redeem(self, cost: int) -> None:
         self.model.advance_to(self.today())
+        balance = self.balance()
         response = self.api.post(f"/customers/{CUSTOMER}/rewards/{self.rewards[cost]}/redeem", {})
-        if self.model.balance < cost:
+        if balance < cost:
             assert response.status in (404, 409), response.body  # 404 before the first credit
             return
         assert response.status == 201, response.body
@@ -199,8 +221,34 @@ class PointsLotsMachine(ApiStateMachine):
         response = self.api.post(f"/customers/{CUSTOMER}/rewards/redemptions/{redemption.redemption_id}/cancel")
         assert response.status == 200, response.body
         redemption.cancelled = True
-        self.model.refund(redemption.taken, self.today())
+        self.model.refund(redemption.taken, self.today())  # only read while no reversal happened
         self.settled = False
+
+    @precondition(lambda self: self.left_to_reverse)
+    @rule(
+        index=st.integers(0, 20),
+        points=st.one_of(st.none(), st.sampled_from([1, 5, 40, 120])),
+        policy=st.sampled_from(["within_balance", "allow_negative"]),
+    )
+    def reverse_credit(self, index: int, points: int | None, policy: str) -> None:
+        """A return: all that is left of a credit, or part of it (more than is left is a 400)."""
+        if policy != self.return_policy:
+            assert self.api.put("/settings/points", {"return_policy": policy}).status == 200
+            self.return_policy = policy
+        txn_id = sorted(self.left_to_reverse)[index % len(self.left_to_reverse)]
+        left = self.left_to_reverse[txn_id]
+        response = reverse(self.api, CUSTOMER, txn_id, points)
+        if left == 0:
+            assert response.status == 409, response.body
+        elif points is not None and points > left:
+            assert response.status == 400, response.body
+        else:
+            assert response.status == 201, response.body
+            entry = response.json()
+            wanted = left if points is None else points
+            assert -(entry["points"] + entry["pending_points"]) + entry["shortfall"] + entry["expired"] == wanted
+            self.left_to_reverse[txn_id] -= wanted
+            self.modelled = self.settled = False
 
     @rule(days=st.sampled_from([1, 2, 5]))
     def time_passes(self, days: int) -> None:
@@ -221,17 +269,20 @@ class PointsLotsMachine(ApiStateMachine):
             assert self.model.earned == 0
             return
         points = found.json()["points"]
-        assert points["balance"] == self.model.balance
-        assert points["pending"] == sum(self.model.pending.values())
-        assert (points["earned"], points["redeemed"], points["expired"]) == (
-            self.model.earned,
-            self.model.redeemed,
-            self.model.expired,
-        )
-        assert [(p["points"], p["expires_at"][:10]) for p in points["expiring"]] == [
-            (amount, time.strftime("%Y-%m-%d", time.gmtime(day * 86_400))) for day, amount in self.model.expiring()
-        ]
+        if self.modelled:
+            assert points["balance"] == self.model.balance
+            assert points["pending"] == sum(self.model.pending.values())
+            assert (points["earned"], points["redeemed"], points["expired"]) == (
+                self.model.earned,
+                self.model.redeemed,
+                self.model.expired,
+            )
+            assert [(p["points"], p["expires_at"][:10]) for p in points["expiring"]] == [
+                (amount, time.strftime("%Y-%m-%d", time.gmtime(day * 86_400))) for day, amount in self.model.expiring()
+            ]
+        assert points["earned"] - points["redeemed"] - points["expired"] == points["balance"] + points["pending"]
         entries = ledger(self.api, CUSTOMER)
+        assert_reversals_within_credits(entries, stored_wallet(self.api.credentials.app_id, CUSTOMER))
         running = pending = 0
         for entry in reversed(entries):
             running += entry["points"]

@@ -4,8 +4,10 @@ for the tests of expiry and activation."""
 from __future__ import annotations
 
 import itertools
-from collections.abc import Iterator
+from collections import Counter
+from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
+from datetime import datetime
 from typing import Any
 
 import pytest
@@ -13,7 +15,7 @@ import pytest
 from rewards_cli.apigw import scheduled_event
 from rewards_cli.lambdas import FunctionPool
 from rewards_cli.template import load
-from shared.lots import DAY_MS, Wallet
+from shared.lots import DAY_MS, NEVER, Wallet
 from shared.storage import customers
 from tests.support.api import ApiClient
 from tests.support.campaigns import ledger
@@ -103,3 +105,49 @@ def assert_books_balance(api: ApiClient, app_id: str, source_id: str) -> None:
     for entry in found:
         running += entry["points"]
         assert entry["balance_after"] == running, entry
+
+
+def _expiry_day(expires_at: str | None) -> int:
+    return NEVER if expires_at is None else int(datetime.fromisoformat(expires_at).timestamp()) // 86_400
+
+
+def assert_reversals_within_credits(
+    ledger_entries: Iterable[Mapping[str, Any]], wallet: Wallet, *, by_day: bool = True
+) -> None:
+    """Points are never taken twice nor given twice (issue 21): for the credits of each expiry day, what
+    their reversals took back (from lots, as debt or as a shortfall) is at most what they credited less
+    what of that day expired, and that day's lots hold at most what is left. Stated on the ledger (entries
+    as the API shows them) and the stored lots only, whatever lot a reversal or a refund moved.
+    ``by_day=False``: summed over all days (a customer at ``MAX_LOTS``, whose refunds may join another
+    day's lot)."""
+    credited: Counter[int] = Counter()
+    expired: Counter[int] = Counter()
+    taken: Counter[int] = Counter()
+    day_of: dict[str, int] = {}
+    credit_of: dict[str, int] = {}
+    taken_of: Counter[str] = Counter()
+    entries = list(ledger_entries)  # in any order
+    for entry in entries:
+        if entry["reason"] in ("rule_completion", "adjustment") and entry["points"] + entry["pending_points"] > 0:
+            (share,) = entry["lots"]
+            day_of[entry["id"]] = _expiry_day(share["expires_at"])
+            credit_of[entry["id"]] = share["points"]
+            credited[day_of[entry["id"]]] += share["points"]
+    for entry in entries:
+        if entry["reason"] == "expiry":
+            for share in entry["lots"]:
+                expired[_expiry_day(share["expires_at"])] -= share["points"]
+        elif entry["reason"] == "reversal":
+            took = entry["shortfall"] - entry["points"] - entry["pending_points"]
+            taken[day_of[entry["reverses"]]] += took
+            taken_of[entry["reverses"]] += took
+    for txn_id, took in taken_of.items():
+        assert took <= credit_of[txn_id], f"{txn_id}: {took} taken back of a credit of {credit_of[txn_id]}"
+    held: Counter[int] = Counter()
+    for key, points in wallet.lots.items():
+        held[key.expires_day] += points
+    if not by_day:
+        credited, expired, taken, held = (Counter({0: c.total()}) for c in (credited, expired, taken, held))
+    for day in credited.keys() | held.keys():
+        assert taken[day] <= credited[day] - expired[day], f"day {day}: taken twice ({taken[day]} taken back)"
+        assert held[day] <= credited[day] - expired[day] - taken[day], f"day {day}: given twice ({held[day]} held)"

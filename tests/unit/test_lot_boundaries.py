@@ -137,3 +137,16 @@ def test_past_the_lot_cap_a_credit_never_joins_an_earlier_lot_when_a_later_one_e
     last = DAY + 1000 + MAX_LOTS - 3
     beyond, _ = wallet.credit(5, LotKey(last + 50))  # nothing later: the latest lot before it
     assert beyond.lots[LotKey(last)] == 6
+
+
+def test_at_the_lot_cap_with_only_pending_lots_a_refund_stays_spendable() -> None:
+    """A refund (or an active credit) never joins a pending lot: its points stay spendable and the books
+    agree (balance = active lots less debt); it opens one active lot past the cap, which later ones join."""
+    pending = {LotKey(0, DAY + 1 + n): 1 for n in range(MAX_LOTS)}
+    wallet = Wallet(lots=pending, pending=MAX_LOTS, earned=MAX_LOTS + 5, redeemed=5)
+    refunded, movement = wallet.refund({LotKey(DAY + 30): 5})
+    assert dict(movement.lots) == {LotKey(DAY + 30): 5}
+    assert refunded.balance == refunded.active_points() - refunded.debt == 5
+    joined, _ = refunded.credit(3, LotKey(DAY + 40))
+    assert len(joined.lots) == MAX_LOTS + 1
+    assert joined.lots[LotKey(DAY + 30)] == 8

@@ -1,7 +1,9 @@
 """Points as lots (``shared/lots.py``) and their placement as ledger entries (``storage.points.place``,
-pure): a state machine of credits (pending or not, expiring or not, some already past), debits,
-reversals under both return policies, the days passing and the scheduled job settling, with the books
-checked after every step; and properties of ``settle`` on its own."""
+pure): a state machine of credits (pending or not, expiring or not, some already past), debits
+(redemptions, which may be cancelled, and corrections), reversals under both return policies, the days
+passing and the scheduled job settling, with the books checked after every step (and points never taken
+or given twice, in any order of reversals, cancels and expiries; again with lots merged at the cap);
+and properties of ``settle`` on its own."""
 
 from __future__ import annotations
 
@@ -12,10 +14,13 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, precondition, rule
 
-from shared.lots import DAY_MS, NEVER, LotKey, NotEnoughPoints, Wallet
+from shared import lots
+from shared.lots import DAY_MS, DEBT, NEVER, LotKey, NotEnoughPoints, Wallet
+from shared.models.ledger import TransactionResponse
 from shared.storage.customers import PointsState
 from shared.storage.ledger import LedgerEntry, Posting
-from shared.storage.points import lot_of, place
+from shared.storage.points import lot_of, place, refund_lots
+from tests.support.point_lots import assert_reversals_within_credits
 
 START_DAY = 20_000  # 2024-10-04
 
@@ -45,12 +50,15 @@ def assert_first_expiring_first(before: Wallet, taken: dict[LotKey, int]) -> Non
 class LotsMachine(RuleBasedStateMachine):
     """A customer's points through any sequence of moves and days; the model is the ledger itself."""
 
+    merged_at_cap = False  # the variant below: a cap of 3 lots, so credits and refunds join other lots
+
     @initialize()
     def start(self) -> None:
         self.state = PointsState.empty()
         self.today = START_DAY
         self.entries: list[LedgerEntry] = []
         self.credits: dict[str, tuple[LotKey, int]] = {}  # txn_id -> (its lot, points left to reverse)
+        self.redemptions: list[LedgerEntry] = []  # debits of redemptions not cancelled yet
         self.ids = count()
 
     @property
@@ -83,14 +91,21 @@ class LotsMachine(RuleBasedStateMachine):
             activates_ms=event_ms + pending * DAY_MS if pending else None,
             expires_ms=event_ms + expire_after * DAY_MS if expire_after is not None else None,
         )
-        self._place(posting)
-        self.credits[posting.txn_id] = (lot_of(posting, self.now_ms), points)
+        (entry,) = [e for e in self._place(posting) if e.txn_id == posting.txn_id]
+        ((placed, _),) = _lots_of(entry).items()  # the lot it joined at the cap, as its record keeps it
+        assert placed == lot_of(posting, self.now_ms) or self.merged_at_cap
+        self.credits[posting.txn_id] = (placed, points)
 
-    @rule(points=st.integers(1, 800))
-    def debit(self, points: int) -> None:
+    @rule(points=st.integers(1, 800), redemption=st.booleans())
+    def debit(self, points: int, redemption: bool) -> None:
+        """A redemption (which may be cancelled) or a customer-service correction."""
         before = self.state.wallet.settle(self.today)[0]
         posting = Posting(
-            txn_id=f"txn_{next(self.ids):04d}", points=-points, reason="reward_redemption", operation="debit"
+            txn_id=f"txn_{next(self.ids):04d}",
+            points=-points,
+            reason="reward_redemption" if redemption else "adjustment",
+            operation="debit",
+            counted_as="redeemed" if redemption else "earned",
         )
         if points > before.balance:
             with pytest.raises(NotEnoughPoints) as refused:
@@ -101,6 +116,23 @@ class LotsMachine(RuleBasedStateMachine):
         (debit,) = [e for e in placed if e.txn_id == posting.txn_id]
         assert debit.points == -points
         assert_first_expiring_first(before, _lots_of(debit))
+        if redemption:
+            self.redemptions.append(debit)
+
+    @precondition(lambda self: self.redemptions)
+    @rule(data=st.data())
+    def cancel_redemption(self, data: st.DataObject) -> None:
+        """The refund gives back what the debit took, less what reversals already took back of it."""
+        debit = self.redemptions.pop(data.draw(st.integers(0, len(self.redemptions) - 1)))
+        posting = Posting(
+            txn_id=f"txn_{next(self.ids):04d}",
+            points=-debit.points,
+            reason="redemption_cancelled",
+            operation="refund",
+            refund_lots=refund_lots(debit.lots, -debit.points),
+        )
+        (refund,) = [e for e in self._place(posting) if e.txn_id == posting.txn_id]
+        assert 0 <= refund.points <= -debit.points
 
     @precondition(lambda self: any(left for _, left in self.credits.values()))
     @rule(data=st.data(), policy=st.sampled_from(["within_balance", "allow_negative"]))
@@ -119,8 +151,8 @@ class LotsMachine(RuleBasedStateMachine):
         )
         placed = self._place(posting)
         (reversal,) = [e for e in placed if e.txn_id == posting.txn_id]
-        taken = -(reversal.points + reversal.pending_points) + reversal.shortfall
-        assert taken == amount, "a reversal takes what was asked, or records what it could not"
+        taken = -(reversal.points + reversal.pending_points) + reversal.shortfall + reversal.expired
+        assert taken == amount, "a reversal takes what was asked, or records what it could not or what expired"
         if policy == "allow_negative":
             assert reversal.shortfall == 0
         self.credits[txn_id] = (own_lot, left - amount)
@@ -177,9 +209,38 @@ class LotsMachine(RuleBasedStateMachine):
             running += entry.points
             assert (entry.balance_after, entry.sequence) == (running, sequence)
 
+    @invariant()
+    def points_are_never_taken_or_given_twice(self) -> None:
+        shown = [TransactionResponse.from_entry(entry).model_dump() for entry in self.entries]
+        assert_reversals_within_credits(shown, self.state.wallet, by_day=not self.merged_at_cap)
+
+    @invariant()
+    def claims_and_lapsed_points_are_positive_and_debt_claims_within_the_debt(self) -> None:
+        wallet = self.state.wallet
+        assert all(points > 0 for points in [*wallet.clawed.values(), *wallet.lapsed.values()])
+        assert sum(p for claim, p in wallet.clawed.items() if claim.source == DEBT) <= wallet.debt
+
 
 TestLots = LotsMachine.TestCase
 TestLots.settings = settings(max_examples=150, stateful_step_count=30, deadline=None)
+
+
+class LotsAtTheCapMachine(LotsMachine):
+    """The same moves for a customer whose lots are at ``MAX_LOTS`` (3 here): credits and refunds join
+    other lots, so days mix and the books are checked summed over days."""
+
+    merged_at_cap = True
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._cap, lots.MAX_LOTS = lots.MAX_LOTS, 3
+
+    def teardown(self) -> None:
+        lots.MAX_LOTS = self._cap
+
+
+TestLotsAtTheCap = LotsAtTheCapMachine.TestCase
+TestLotsAtTheCap.settings = settings(max_examples=60, stateful_step_count=30, deadline=None)
 
 
 # ------------------------------------------------------------------------------------- settle alone

@@ -516,7 +516,7 @@ function Ledger({ api, sourceId, version }) {
       <tbody>${list.data.map((t) => html`<tr>
         <td>${fmtDate(t.created_at)}</td><td class="num">${signed(t.points)}</td>
         <td class="num">${t.pending_points ? signed(t.pending_points) : "—"}</td><td class="num">${fmtNumber(t.balance_after)}</td>
-        <td>${t.reason}${t.description ? ` · ${t.description}` : ""}${t.shortfall ? ` · ${fmtNumber(t.shortfall)} not recovered` : ""}</td>
+        <td>${t.reason}${t.description ? ` · ${t.description}` : ""}${t.shortfall ? ` · ${fmtNumber(t.shortfall)} not recovered` : ""}${t.expired ? ` · ${fmtNumber(t.expired)} already expired` : ""}</td>
         <td>${(t.lots || []).length ? html`<ul class="reasons">${t.lots.map((lot) => html`<li>${describeLot(lot)}</li>`)}</ul>` : "—"}</td>
         <td>${[t.event_name, t.campaign_id, t.rule_id, t.reward_id, t.reverses && `reverses ${t.reverses}`].filter(Boolean).join(" · ")}</td>
       </tr>`)}</tbody></table></div>
