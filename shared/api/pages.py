@@ -1,0 +1,41 @@
+"""List answers that always fit in one Lambda response.
+
+Lambda refuses a response over 6 MB (API Gateway then answers a 5xx), and the body travels inside that
+response as an escaped JSON string: quotes and backslashes double, other non-ASCII text is ``\\uXXXX``.
+A page of large items (a reward's settings may take 300 KB, its explanation more) can pass that with far
+fewer than ``limit`` items, so a page also ends once its items take ``ANSWER_BUDGET`` bytes as they are
+sent; ``next_cursor`` then continues after the last item shown. A page always holds at least one item,
+and every single item stays well under the limit by its own input limits (tests measure both).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Sequence
+
+from pydantic import BaseModel
+
+from shared.models.common import ListResponse
+
+# What a page's items may take, as sent: with the list's own fields and the headers, well under 6 MB.
+ANSWER_BUDGET = 4_000_000
+
+
+def sent_size(model: BaseModel) -> int:
+    """Bytes ``model`` takes in the Lambda response: serialised as the resolver does (compact, ASCII), then
+    escaped as the string the response carries."""
+    return len(json.dumps(json.dumps(model.model_dump(mode="json"), separators=(",", ":")))) - 2
+
+
+def fitted[T: BaseModel](
+    answer: type[ListResponse[T]], data: Sequence[T], next_cursor: str | None, cursor_after: Callable[[int], str]
+) -> ListResponse[T]:
+    """The ``answer`` (``ListResponse[Item]``) of a page: ``data`` (at most ``limit`` items, ``next_cursor``
+    after them) as long as it fits ``ANSWER_BUDGET``; else cut before the first item that does not fit,
+    with ``cursor_after(i)``, the cursor after the item at ``i``, as the next cursor."""
+    used = 0
+    for position, item in enumerate(data):
+        used += sent_size(item)
+        if used > ANSWER_BUDGET and position > 0:
+            return answer(data=list(data[:position]), has_more=True, next_cursor=cursor_after(position - 1))
+    return answer(data=list(data), has_more=next_cursor is not None, next_cursor=next_cursor)
