@@ -13,7 +13,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from shared import clock
-from shared.domain import eligibility
+from shared.domain import eligibility, locales
 from shared.errors import Conflict, CustomerNotFound, NotFound, ValidationFailed
 from shared.ids import new_id
 from shared.models.rewards import RewardCreate, RewardDefinition, RewardPatch
@@ -356,7 +356,8 @@ def with_pools(app_id: str, found: list[Reward]) -> list[Reward]:
 class BrandReward:
     reward: Reward
     now_ms: int
-    language: str | None
+    name: str  # in the language asked (locales.localized)
+    description: str | None
     valid_for_user: bool  # the member may redeem it now (eligible, and the balance covers it)
 
 
@@ -380,4 +381,13 @@ def brand_reward(
     else:
         view = view_for(reward, member_of(profile), now_ms, coupon)
         valid = view.eligible and view.affordable
-    return BrandReward(reward, now_ms, language, valid)
+    definition = reward.definition
+    translations = definition.translations or {}
+    own_description = definition.attributes.description if definition.attributes else None
+    return BrandReward(
+        reward,
+        now_ms,
+        locales.localized(translations, language, lambda t: t.name, definition.name) or definition.name,
+        locales.localized(translations, language, lambda t: t.description, own_description),
+        valid,
+    )
