@@ -39,9 +39,10 @@ def list_customer_rewards(
     views, next_cursor = rewards.member_rewards(tenant_id(router), source_id, limit, cursor, every=explain)
     return fitted(
         ListResponse[MemberRewardResponse],
-        [MemberRewardResponse.from_view(view, explain=explain) for view in views],
+        views,
+        lambda view: MemberRewardResponse.from_view(view, explain=explain),
         next_cursor,
-        lambda position: rewards.cursor_after(views[position].reward),
+        lambda view: rewards.cursor_after(view.reward),
     )
 
 

@@ -36,12 +36,7 @@ def list_rewards(
     found, next_cursor = rewards.list_rewards(
         tenant_id(router), limit, cursor, reward_type=type, brand=brand, active=active
     )
-    return fitted(
-        ListResponse[RewardResponse],
-        [RewardResponse.from_reward(r) for r in found],
-        next_cursor,
-        lambda position: rewards.cursor_after(found[position]),
-    )
+    return fitted(ListResponse[RewardResponse], found, RewardResponse.from_reward, next_cursor, rewards.cursor_after)
 
 
 lambda_handler = http_handler(router)

@@ -27,15 +27,22 @@ def sent_size(model: BaseModel) -> int:
     return len(json.dumps(json.dumps(model.model_dump(mode="json"), separators=(",", ":")))) - 2
 
 
-def fitted[T: BaseModel](
-    answer: type[ListResponse[T]], data: Sequence[T], next_cursor: str | None, cursor_after: Callable[[int], str]
+def fitted[X, T: BaseModel](
+    answer: type[ListResponse[T]],
+    found: Sequence[X],
+    render: Callable[[X], T],
+    next_cursor: str | None,
+    cursor_after: Callable[[X], str],
 ) -> ListResponse[T]:
-    """The ``answer`` (``ListResponse[Item]``) of a page: ``data`` (at most ``limit`` items, ``next_cursor``
-    after them) as long as it fits ``ANSWER_BUDGET``; else cut before the first item that does not fit,
-    with ``cursor_after(i)``, the cursor after the item at ``i``, as the next cursor."""
+    """The ``answer`` (``ListResponse[Item]``) of a page: ``found`` rendered (at most ``limit`` items,
+    ``next_cursor`` after them) while it fits ``ANSWER_BUDGET``; else cut before the first item that does
+    not fit, the next cursor then ``cursor_after`` the last one shown. Items past the cut are never rendered."""
+    data: list[T] = []
     used = 0
-    for position, item in enumerate(data):
-        used += sent_size(item)
-        if used > ANSWER_BUDGET and position > 0:
-            return answer(data=list(data[:position]), has_more=True, next_cursor=cursor_after(position - 1))
-    return answer(data=list(data), has_more=next_cursor is not None, next_cursor=next_cursor)
+    for item in found:
+        rendered = render(item)
+        used += sent_size(rendered)
+        if used > ANSWER_BUDGET and data:
+            return answer(data=data, has_more=True, next_cursor=cursor_after(found[len(data) - 1]))
+        data.append(rendered)
+    return answer(data=data, has_more=next_cursor is not None, next_cursor=next_cursor)
