@@ -36,13 +36,11 @@ def list_customer_rewards(
         bool, Query(description="List every reward, each failed condition with what is required and the gap")
     ] = False,
 ) -> ListResponse[MemberRewardResponse]:
-    views, next_cursor = rewards.member_rewards(tenant_id(router), source_id, limit, cursor, every=explain)
     return fitted(
         ListResponse[MemberRewardResponse],
-        views,
+        limit,
+        lambda size: rewards.member_rewards(tenant_id(router), source_id, size, cursor, every=explain),
         lambda view: MemberRewardResponse.from_view(view, explain=explain),
-        next_cursor,
-        lambda view: rewards.cursor_after(view.reward),
     )
 
 

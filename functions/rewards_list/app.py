@@ -33,10 +33,14 @@ def list_rewards(
     brand: Annotated[Label | None, Query()] = None,
     active: Annotated[bool | None, Query(description="true: active rewards only; false: disabled ones")] = None,
 ) -> ListResponse[RewardResponse]:
-    found, next_cursor = rewards.list_rewards(
-        tenant_id(router), limit, cursor, reward_type=type, brand=brand, active=active
+    return fitted(
+        ListResponse[RewardResponse],
+        limit,
+        lambda size: rewards.list_rewards(
+            tenant_id(router), size, cursor, reward_type=type, brand=brand, active=active
+        ),
+        RewardResponse.from_reward,
     )
-    return fitted(ListResponse[RewardResponse], found, RewardResponse.from_reward, next_cursor, rewards.cursor_after)
 
 
 lambda_handler = http_handler(router)

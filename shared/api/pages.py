@@ -29,20 +29,24 @@ def sent_size(model: BaseModel) -> int:
 
 def fitted[X, T: BaseModel](
     answer: type[ListResponse[T]],
-    found: Sequence[X],
+    limit: int,
+    read: Callable[[int], tuple[Sequence[X], str | None]],
     render: Callable[[X], T],
-    next_cursor: str | None,
-    cursor_after: Callable[[X], str],
 ) -> ListResponse[T]:
-    """The ``answer`` (``ListResponse[Item]``) of a page: ``found`` rendered (at most ``limit`` items,
-    ``next_cursor`` after them) while it fits ``ANSWER_BUDGET``; else cut before the first item that does
-    not fit, the next cursor then ``cursor_after`` the last one shown. Items past the cut are never rendered."""
-    data: list[T] = []
-    used = 0
-    for item in found:
-        rendered = render(item)
-        used += sent_size(rendered)
-        if used > ANSWER_BUDGET and data:
-            return answer(data=data, has_more=True, next_cursor=cursor_after(found[len(data) - 1]))
-        data.append(rendered)
-    return answer(data=data, has_more=next_cursor is not None, next_cursor=next_cursor)
+    """The ``answer`` (``ListResponse[Item]``) of the page ``read(limit)`` gives (its items and next
+    cursor), rendered while it fits ``ANSWER_BUDGET``. When it does not, the same page is read again with as
+    many items as fit, so that its cursor follows the last item shown: one more read, only for pages of
+    large items. Items past the budget are never rendered."""
+    while True:
+        found, next_cursor = read(limit)
+        data: list[T] = []
+        used = 0
+        for item in found:
+            rendered = render(item)
+            used += sent_size(rendered)
+            if used > ANSWER_BUDGET and data:
+                break
+            data.append(rendered)
+        if len(data) == len(found):
+            return answer(data=data, has_more=next_cursor is not None, next_cursor=next_cursor)
+        limit = len(data)

@@ -137,11 +137,6 @@ def list_rewards(
     return with_pools(app_id, [from_record(record) for record in found]), next_cursor
 
 
-def cursor_after(reward: Reward) -> str:
-    """The cursor of a page of rewards that ends at ``reward``."""
-    return rewards.cursor_after(reward.reward_id)
-
-
 MAX_ATTEMPTS = 5
 
 
@@ -326,7 +321,7 @@ def member_rewards(
             view = view_for(reward, member, now_ms, _coupon_of(reward, pools))
             if every or view.listed:
                 if len(shown) == limit:  # one more to show: the page is full and has more
-                    return shown, cursor_after(shown[-1].reward)
+                    return shown, rewards.cursor_after(shown[-1].reward.reward_id)
                 shown.append(view)
         if next_cursor is None or (every and len(shown) == limit):
             return shown, next_cursor
