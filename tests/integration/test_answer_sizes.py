@@ -1,0 +1,128 @@
+"""No answer can pass Lambda's 6 MB response limit: every list pages (and a page of large items holds fewer
+than ``limit``, its cursor after the last item shown), and every single object stays far below it.
+
+Each test stores items at their input limits, filled with the text that grows most once sent (the body
+travels inside Lambda's response as an escaped JSON string): ``"`` where a limit counts bytes as stored
+(it doubles again when escaped), astral characters where a limit counts characters (``\\ud834\\udd1e``,
+14 bytes each once escaped). It then asks for the largest page (``limit=100``), measures the response
+as Lambda returns it, and follows the cursors to check that every item comes back exactly once.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+
+from shared.domain.rewards import MAX_DEFINITION_BYTES
+from shared.models.rewards import RewardCreate
+from tests.support.api import ApiClient
+from tests.support.rewards import customer_path, give_points
+
+LAMBDA_LIMIT = 6_000_000  # Lambda's response limit is 6 MB (6,291,556 bytes): stay below 6,000,000
+QUOTE = '"'
+ASTRAL = "\U0001d11e"  # a printable character outside the BMP: 12 bytes as \\uXXXX\\uXXXX, 14 once escaped
+
+MEASURED: dict[str, int] = {}
+
+
+def measured(name: str, response: Any) -> Any:
+    """The answer, after checking it is a 200 within the limit; its size is kept for the report."""
+    assert response.status == 200, response.body[:500]
+    assert 0 < response.payload_bytes < LAMBDA_LIMIT
+    MEASURED[name] = max(MEASURED.get(name, 0), response.payload_bytes)
+    print(f"\n{name}: {response.payload_bytes:,} bytes")  # the report quotes these
+    return response.json()
+
+
+def every_page(api: ApiClient, path: str, name: str) -> list[Any]:
+    """Every item of a list, following the cursors of its largest pages; each page measured."""
+    items: list[Any] = []
+    cursor = None
+    while True:
+        joiner = "&" if "?" in path else "?"
+        page = measured(name, api.get(f"{path}{joiner}limit=100" + (f"&cursor={cursor}" if cursor else "")))
+        items += page["data"]
+        assert page["has_more"] == (page["next_cursor"] is not None)
+        if not page["has_more"]:
+            return items
+        assert page["data"], "a page that has more holds at least one item"
+        cursor = page["next_cursor"]
+
+
+# ------------------------------------------------------------------------------------------ rewards
+
+RULES = 20  # member_eligibility_rules: at most 20, each of at most 39 terms (20 conditions joined by AND)
+CONDITIONS = 20
+
+
+def stored_size(body: dict[str, Any]) -> int:
+    """What the engine counts against MAX_DEFINITION_BYTES."""
+    stored = RewardCreate.model_validate(body, strict=False).model_dump(mode="json", exclude_none=True)
+    return len(json.dumps(stored))
+
+
+def largest_reward() -> dict[str, Any]:
+    """A reward at its input limits: 400 eligibility conditions a member can fail, the rest of its 300 KB of
+    settings in the texts that grow most when sent."""
+    conditions: list[Any] = []
+    for position in range(CONDITIONS):
+        # a tag of 180 quotes: the explanation's "all of tags …" and "missing tag …" stay under their cut
+        value = [QUOTE * 179 + chr(ord("a") + position)]
+        conditions += [*(["AND"] if position else []), {"operator": "Contain all of", "attribute": "User Tags", "value": value}]
+    body: dict[str, Any] = {
+        "name": QUOTE * 200,
+        "type": "MATERIAL",
+        "parameters": {"product": {"id": QUOTE * 128}},
+        "member_eligibility_rules": [{"conditions": conditions} for _ in range(RULES)],
+        "enduser_reward_confirmation_html": QUOTE * 10_000,
+        "enduser_reward_post_confirmation_html": QUOTE * 10_000,
+        "enduser_reward_short_description": QUOTE * 1000,
+        "attributes": {"description": QUOTE * 1000},
+        "custom_fields": {f"field_{n}": QUOTE * 200 for n in range(50)},
+        "category_list": [QUOTE * 200] * 50,
+    }
+    translations: dict[str, Any] = {}
+    for n in range(50):
+        translations[f"l{chr(ord('a') + n // 26)}{chr(ord('a') + n % 26)}"] = {"name": QUOTE * 200, "description": QUOTE * 1000}
+        if stored_size({**body, "translations": translations}) > MAX_DEFINITION_BYTES:
+            del translations[next(reversed(translations))]
+            break
+    body["translations"] = translations
+    padding = MAX_DEFINITION_BYTES - stored_size(body)
+    body["reward_value"] = QUOTE * min(200, padding // 2 - 20)
+    assert MAX_DEFINITION_BYTES - 1000 < stored_size(body) <= MAX_DEFINITION_BYTES
+    return body
+
+
+@pytest.fixture
+def big_member(api: ApiClient) -> str:
+    """A member failing every condition, with the most text to show as what they have: 100 tags of 64
+    astral characters."""
+    tags = [ASTRAL * 63 + chr(ord("a") + n % 26) + str(n) for n in range(100)]
+    tags = [tag[-64:] for tag in tags]
+    assert api.put(customer_path("big"), {"tags": tags}).status in (200, 201)
+    give_points(api, "big", 10)
+    return "big"
+
+
+REWARDS = 12  # 12 x 568 KB: more than one answer can carry
+
+
+def test_a_page_of_the_largest_rewards_fits_and_the_cursors_reach_every_one(api: ApiClient, big_member: str) -> None:
+    body = largest_reward()
+    created = [api.post("/rewards", body) for _ in range(REWARDS)]
+    assert [c.status for c in created] == [201] * REWARDS, created[0].body[:300]
+    ids = sorted(c.json()["id"] for c in created)
+
+    one = measured("GET /rewards/{id}", api.get(f"/rewards/{ids[0]}"))
+    assert one["id"] == ids[0]
+    listed = every_page(api, "/rewards", "GET /rewards")
+    assert [r["id"] for r in listed] == ids
+
+    explained = every_page(api, f"{customer_path(big_member)}/rewards?explain=true", "GET /customers/{id}/rewards?explain")
+    assert [m["reward"]["id"] for m in explained] == ids
+    assert all(len(m["failed_conditions"]) == RULES * CONDITIONS for m in explained)
+    assert all(len(f["actual"]) == 200 for m in explained for f in m["failed_conditions"])  # cut, with "…"
+    assert every_page(api, f"{customer_path(big_member)}/rewards", "GET /customers/{id}/rewards") == []
