@@ -14,8 +14,11 @@ import json
 from typing import Any
 
 import pytest
+from pydantic import ValidationError
 
 from shared.domain.rewards import MAX_DEFINITION_BYTES
+from shared.models.campaigns import MAX_RULES, MAX_RULES_BYTES, CampaignCreate
+from shared.models.limits import encoded_size
 from shared.models.rewards import RewardCreate
 from tests.support.api import ApiClient
 from tests.support.rewards import customer_path, give_points
@@ -126,3 +129,57 @@ def test_a_page_of_the_largest_rewards_fits_and_the_cursors_reach_every_one(api:
     assert all(len(m["failed_conditions"]) == RULES * CONDITIONS for m in explained)
     assert all(len(f["actual"]) == 200 for m in explained for f in m["failed_conditions"])  # cut, with "…"
     assert every_page(api, f"{customer_path(big_member)}/rewards", "GET /customers/{id}/rewards") == []
+
+
+# ------------------------------------------------------------------------------------------ campaigns
+
+
+def rules_size(body: dict[str, Any]) -> int:
+    """What the engine counts against the rules' byte budget (UTF-8 JSON of the validated rules)."""
+    try:
+        return encoded_size(CampaignCreate.model_validate(body).rules)
+    except ValidationError:  # over the budget
+        return MAX_RULES_BYTES + 1
+
+
+def largest_campaign() -> dict[str, Any]:
+    """A campaign at its input limits: 20 rules, their 64 KB of rules filled with astral text."""
+
+    def campaign(values: int) -> dict[str, Any]:
+        per_rule, extra = divmod(values, MAX_RULES)
+        rules = [
+            {
+                "rule_name": ASTRAL * 200,
+                "action_type": "RTA",
+                "actions": [
+                    {
+                        "event_name": ASTRAL * 128,
+                        "target": 1,
+                        "conditions": [
+                            {"property": "p", "operator": "in", "value": [ASTRAL * 200] * (per_rule + (n < extra))}
+                        ],
+                    }
+                ],
+                "reward": {"type": "points", "points": 1},
+            }
+            for n in range(MAX_RULES)
+        ]
+        return {"campaign_name": ASTRAL * 200, "rules": rules}
+
+    values = 0
+    while rules_size(campaign(values + 1)) <= MAX_RULES_BYTES:
+        values += 1
+    assert MAX_RULES_BYTES - 1000 < rules_size(campaign(values))
+    return campaign(values)
+
+
+CAMPAIGNS = 30  # 30 x 260 KB: more than one answer can carry
+
+
+def test_a_page_of_the_largest_campaigns_fits_and_the_cursors_reach_every_one(api: ApiClient) -> None:
+    body = largest_campaign()
+    created = [api.post("/campaigns", body) for _ in range(CAMPAIGNS)]
+    assert [c.status for c in created] == [201] * CAMPAIGNS, created[0].body[:300]
+    ids = sorted(c.json()["campaign_id"] for c in created)
+    assert measured("GET /campaigns/{id}", api.get(f"/campaigns/{ids[0]}"))["campaign_id"] == ids[0]
+    assert [c["campaign_id"] for c in every_page(api, "/campaigns", "GET /campaigns")] == ids
