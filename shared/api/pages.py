@@ -27,16 +27,13 @@ def sent_size(model: BaseModel) -> int:
     return len(json.dumps(json.dumps(model.model_dump(mode="json"), separators=(",", ":")))) - 2
 
 
-def fitted[X, T: BaseModel](
-    answer: type[ListResponse[T]],
-    limit: int,
-    read: Callable[[int], tuple[Sequence[X], str | None]],
-    render: Callable[[X], T],
-) -> ListResponse[T]:
-    """The ``answer`` (``ListResponse[Item]``) of the page ``read(limit)`` gives (its items and next
-    cursor), rendered while it fits ``ANSWER_BUDGET``. When it does not, the same page is read again with as
-    many items as fit, so that its cursor follows the last item shown: one more read, only for pages of
-    large items. Items past the budget are never rendered."""
+def fit[X, T: BaseModel](
+    limit: int, read: Callable[[int], tuple[Sequence[X], str | None]], render: Callable[[X], T]
+) -> tuple[list[T], str | None]:
+    """The page ``read(limit)`` gives (its items and next cursor), rendered while it fits ``ANSWER_BUDGET``.
+    When it does not, the same page is read again with as many items as fit, so that its cursor follows
+    the last item shown: one more read, only for pages of large items. Items past the budget are never
+    rendered."""
     while True:
         found, next_cursor = read(limit)
         data: list[T] = []
@@ -48,5 +45,16 @@ def fitted[X, T: BaseModel](
                 break
             data.append(rendered)
         if len(data) == len(found):
-            return answer(data=data, has_more=next_cursor is not None, next_cursor=next_cursor)
+            return data, next_cursor
         limit = len(data)
+
+
+def fitted[X, T: BaseModel](
+    answer: type[ListResponse[T]],
+    limit: int,
+    read: Callable[[int], tuple[Sequence[X], str | None]],
+    render: Callable[[X], T],
+) -> ListResponse[T]:
+    """``fit`` as the ``answer`` of a list route (``ListResponse[Item]``)."""
+    data, next_cursor = fit(limit, read, render)
+    return answer(data=data, has_more=next_cursor is not None, next_cursor=next_cursor)

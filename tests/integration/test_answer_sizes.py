@@ -191,3 +191,16 @@ def test_a_page_of_the_largest_campaigns_fits_and_the_cursors_reach_every_one(ap
     ids = sorted(c.json()["campaign_id"] for c in created)
     assert measured("GET /campaigns/{id}", api.get(f"/campaigns/{ids[0]}"))["campaign_id"] == ids[0]
     assert [c["campaign_id"] for c in every_page(api, "/campaigns", "GET /campaigns")] == ids
+    # the progress answer keeps seed 000's array: its pages follow the x-next-cursor header
+    assert api.put(customer_path("kim"), {}).status in (200, 201)
+    shown: list[str] = []
+    cursor = ""
+    while True:
+        response = api.get(f"/campaigns/reward-progress?source_id=kim&limit=100{cursor}")
+        page = measured("GET /campaigns/reward-progress", response)
+        assert page, "a page that has more holds at least one campaign"
+        shown += [c["campaign_id"] for c in page]
+        if response.header("x-next-cursor") is None:
+            break
+        cursor = f"&cursor={response.header('x-next-cursor')}"
+    assert shown == ids
