@@ -18,10 +18,12 @@ from pydantic import ValidationError
 
 from shared.domain.rewards import MAX_DEFINITION_BYTES
 from shared.models.campaigns import MAX_RULES, MAX_RULES_BYTES, CampaignCreate
+from shared.models.coupons import MAX_CONDITIONS_BYTES, CouponCreate
 from shared.models.limits import encoded_size
 from shared.models.rewards import RewardCreate
 from tests.support.api import ApiClient
-from tests.support.rewards import customer_path, give_points
+from tests.support.coupons import create_coupon, customer, order_body, simple_coupon
+from tests.support.rewards import SEED_002_MATERIAL, create_reward, customer_path, give_points
 
 LAMBDA_LIMIT = 6_000_000  # Lambda's response limit is 6 MB (6,291,556 bytes): stay below 6,000,000
 QUOTE = '"'
@@ -204,3 +206,104 @@ def test_a_page_of_the_largest_campaigns_fits_and_the_cursors_reach_every_one(ap
             break
         cursor = f"&cursor={response.header('x-next-cursor')}"
     assert shown == ids
+
+
+# ------------------------------------------------------------------------------------------ coupons
+
+
+def conditions_size(body: dict[str, Any]) -> int:
+    """The larger of the two budgets the engine counts (order conditions, item conditions), or over."""
+    try:
+        conditions = CouponCreate.model_validate(body).conditions
+    except ValidationError:  # over a budget
+        return MAX_CONDITIONS_BYTES + 1
+    return max(encoded_size(conditions.order), encoded_size(conditions.items))
+
+
+def largest_coupon(code: str) -> dict[str, Any]:
+    """A coupon at its input limits: 20 order and 10 item conditions filling both 32 KB budgets with astral
+    text, 50 metadata keys of 64 characters."""
+
+    def coupon(values: int) -> dict[str, Any]:
+        def conditions(count: int) -> list[dict[str, Any]]:
+            per, extra = divmod(values, count)
+            return [
+                {
+                    "field": f"metadata.{'k' * 60}{n:02d}",
+                    "operator": "in",
+                    "value": [ASTRAL * 200] * (per + (n < extra)),
+                }
+                for n in range(count)
+            ]
+
+        return {
+            "coupon_code": code,
+            "name": ASTRAL * 200,
+            "discount": {"type": "amount", "value": 5},
+            "metadata_schema": {f"{'k' * 62}{n:02d}": "string" for n in range(50)},
+            "conditions": {"order": conditions(20), "items": {"match": conditions(10), "min_quantity": 1}},
+        }
+
+    values = 0
+    while conditions_size(coupon(values + 1)) <= MAX_CONDITIONS_BYTES:
+        values += 1
+    assert conditions_size(coupon(values)) > MAX_CONDITIONS_BYTES - 1000
+    return coupon(values)
+
+
+COUPONS = 30  # 30 x 230 KB: more than one answer can carry
+
+
+def test_a_page_of_the_largest_coupons_fits_and_the_cursors_reach_every_one(api: ApiClient) -> None:
+    created = [api.post("/coupons", largest_coupon(f"BIG{n}")) for n in range(COUPONS)]
+    assert [c.status for c in created] == [201] * COUPONS, created[0].body[:300]
+    ids = sorted(c.json()["coupon_id"] for c in created)
+    assert measured("GET /coupons/{id}", api.get(f"/coupons/{ids[0]}"))["coupon_id"] == ids[0]
+    assert [c["coupon_id"] for c in every_page(api, "/coupons", "GET /coupons")] == ids
+
+
+# ------------------------------------------------------------------------------------------ redemptions and the ledger
+
+REDEMPTIONS = 25  # 25 x 280 KB: more than one answer can carry
+
+
+def test_pages_of_the_largest_redemptions_and_ledger_entries_fit(api: ApiClient) -> None:
+    # Given a 1-point reward declaring 20 text attributes, redeemed with 1,000 astral characters in each
+    declared = [{"attribute_id": f"{'a' * 62}{n:02d}", "attribute_name": ASTRAL * 200} for n in range(20)]
+    reward = {**SEED_002_MATERIAL, "name": ASTRAL * 200, "points_to_be_redeemed": 1}
+    reward_id = create_reward(api, {**reward, "stock": None, "custom_transaction_attributes": declared})
+    assert api.put(customer_path("kim"), {}).status in (200, 201)
+    give_points(api, "kim", REDEMPTIONS)
+    attributes = {a["attribute_id"]: ASTRAL * 1000 for a in declared}
+    for _ in range(REDEMPTIONS):
+        redeemed = api.post(
+            f"{customer_path('kim')}/rewards/{reward_id}/redeem", {"custom_transaction_attributes": attributes}
+        )
+        assert redeemed.status == 201, redeemed.body[:300]
+    # Then each list pages within the limit and reaches every item
+    listed = every_page(api, f"{customer_path('kim')}/rewards/redemptions", "GET /customers/{id}/rewards/redemptions")
+    assert len(listed) == len({r["id"] for r in listed}) == REDEMPTIONS
+    ledger = every_page(api, f"{customer_path('kim')}/transactions", "GET /customers/{id}/transactions")
+    assert len(ledger) == len({t["id"] for t in ledger}) == REDEMPTIONS + 1  # and the credit
+
+
+# ------------------------------------------------------------------------------------------ coupon redemptions
+
+COUPON_REDEMPTIONS = 110  # 110 x 58 KB: more than one answer can carry
+
+
+def test_a_page_of_the_largest_coupon_redemptions_fits(api: ApiClient) -> None:
+    # Given an unlimited coupon whose schema keeps 16 text keys, redeemed on orders filling each one
+    schema = {f"{'m' * 62}{n:02d}": "string" for n in range(16)}
+    coupon = create_coupon(api, simple_coupon("BIGORDERS", name=ASTRAL * 200, metadata_schema=schema))
+    customer(api, "kim")
+    metadata = dict.fromkeys(schema, ASTRAL * 235)  # 16 x 235 x 4 bytes and the keys: the metadata budget, 16 KB
+    for n in range(COUPON_REDEMPTIONS):
+        body = order_body(coupon["coupon_id"], "BIGORDERS", source_id="kim", order_id=ASTRAL * 120 + f"{n:08d}")
+        body["order"]["metadata"] = metadata
+        applied = api.post("/coupons/apply?type=redeem", body)
+        assert applied.status == 200, applied.body[:300]
+    # Then its redemptions page within the limit and the cursors reach every one
+    listed = every_page(api, f"/coupons/{coupon['coupon_id']}/redemptions", "GET /coupons/{id}/redemptions")
+    assert len({r["order_id"] for r in listed}) == COUPON_REDEMPTIONS
+    assert listed[0]["order"]["metadata"] == metadata
