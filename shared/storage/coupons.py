@@ -1014,7 +1014,8 @@ def redemptions_page(
         newest_first=True,
     )
     items = result.items[:limit]
-    has_more = len(result.items) > limit
+    # DynamoDB also ends a query at 1 MB read: fewer items than asked, and a last key, may still have more
+    has_more = bool(items) and (len(result.items) > limit or result.last_key is not None)
     next_cursor = pagination.cursor_for(items[-1][keys.COUPON_REDEMPTIONS_SK]) if has_more else None
     return [RedemptionRecord.from_item(item) for item in items], next_cursor
 

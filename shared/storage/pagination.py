@@ -24,7 +24,10 @@ MAX_PAGE_BYTES = 4_000_000
 
 
 def _encode(sort_key: str) -> str:
-    return base64.urlsafe_b64encode(json.dumps({"sk": sort_key}).encode()).decode().rstrip("=")
+    # UTF-8, not \u escapes: the longest sort key (a coupon redemption's, with an order id of 128 astral
+    # characters) stays a cursor of at most 715 characters, which the cursor parameter accepts
+    encoded = json.dumps({"sk": sort_key}, ensure_ascii=False).encode()
+    return base64.urlsafe_b64encode(encoded).decode().rstrip("=")
 
 
 def _decode(cursor: str, sort_key_prefix: str) -> str:
