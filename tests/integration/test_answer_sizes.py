@@ -12,11 +12,13 @@ from __future__ import annotations
 
 import json
 from typing import Any
+from urllib.parse import quote
 
 import pytest
 from pydantic import ValidationError
 
 from shared.domain.rewards import MAX_DEFINITION_BYTES
+from shared.domain.webhooks import MAX_WEBHOOKS_PER_APPLICATION
 from shared.models.campaigns import MAX_RULES, MAX_RULES_BYTES, CampaignCreate
 from shared.models.coupons import MAX_CONDITIONS_BYTES, CouponCreate
 from shared.models.limits import encoded_size
@@ -81,6 +83,7 @@ def largest_reward() -> dict[str, Any]:
         ]
     body: dict[str, Any] = {
         "name": QUOTE * 200,
+        "brand": QUOTE * 64,
         "type": "MATERIAL",
         "parameters": {"product": {"id": QUOTE * 128}},
         "member_eligibility_rules": [{"conditions": conditions} for _ in range(RULES)],
@@ -129,6 +132,9 @@ def test_a_page_of_the_largest_rewards_fits_and_the_cursors_reach_every_one(api:
 
     one = measured("GET /rewards/{id}", api.get(f"/rewards/{ids[0]}"))
     assert one["id"] == ids[0]
+    brand = quote(body["brand"], safe="")
+    brand_path = f"/rewards/core/v1/user/reward/{ids[0]}/brand/{brand}?userId={big_member}&language=laa-ZZ"
+    assert measured("GET brand reward (Capillary)", api.get(brand_path))["reward"]["id"] == ids[0]
     listed = every_page(api, "/rewards", "GET /rewards")
     assert [r["id"] for r in listed] == ids
 
@@ -307,3 +313,18 @@ def test_a_page_of_the_largest_coupon_redemptions_fits(api: ApiClient) -> None:
     listed = every_page(api, f"/coupons/{coupon['coupon_id']}/redemptions", "GET /coupons/{id}/redemptions")
     assert len({r["order_id"] for r in listed}) == COUPON_REDEMPTIONS
     assert listed[0]["order"]["metadata"] == metadata
+
+
+# ------------------------------------------------------------------------------------------ bounded by design
+
+
+def test_every_webhook_of_an_application_fits_one_answer(api: ApiClient) -> None:
+    # at most 20 webhooks, each a 2,048-character URL, 10 event types and a 2,000-character description
+    url = "https://93.184.215.14/" + ASTRAL * (2048 - len("https://93.184.215.14/"))
+    events = ["customer.created", "points.credited", "points.debited", "rule.completed", "coupon.redeemed",
+              "coupon.reverted", "reward.redeemed", "reward.redemption_cancelled", "window.expired", "*"]  # fmt: skip
+    for _ in range(MAX_WEBHOOKS_PER_APPLICATION):
+        created = api.post("/webhooks", {"url": url, "events": events, "description": ASTRAL * 2000})
+        assert created.status == 201, created.body[:300]
+    page = measured("GET /webhooks", api.get("/webhooks?limit=100"))
+    assert (len(page["data"]), page["has_more"]) == (MAX_WEBHOOKS_PER_APPLICATION, False)
