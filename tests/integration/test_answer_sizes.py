@@ -328,3 +328,14 @@ def test_every_webhook_of_an_application_fits_one_answer(api: ApiClient) -> None
         assert created.status == 201, created.body[:300]
     page = measured("GET /webhooks", api.get("/webhooks?limit=100"))
     assert (len(page["data"]), page["has_more"]) == (MAX_WEBHOOKS_PER_APPLICATION, False)
+
+
+def test_the_largest_customer_and_the_longest_stats_range_are_small(api: ApiClient) -> None:
+    # a profile at its limits: 100 tags of 64 astral characters, 16 KB of attributes, the longest texts
+    tags = [ASTRAL * 60 + f"{n:04d}" for n in range(100)]
+    attributes = {f"{'a' * 60}{n:02d}": ASTRAL * 235 for n in range(16)}
+    profile = {"name": ASTRAL * 200, "tags": tags, "tier": ASTRAL * 64, "brand": ASTRAL * 64, "attributes": attributes}
+    assert api.put(customer_path(ASTRAL * 128), profile).status in (200, 201)
+    assert measured("GET /customers/{id}", api.get(customer_path(ASTRAL * 128)))["tags"] == tags
+    days = measured("GET /stats", api.get("/stats?from=2026-01-01&to=2026-04-02"))["days"]
+    assert len(days) == 92
