@@ -197,9 +197,10 @@ def test_progress_pages_through_a_header_and_skips_archived_and_other_types(api:
         response = api.get("/campaigns/reward-progress", query=query)
         assert response.status == 200, response.body
         pages.append([c["campaign_id"] for c in response.json()])
-        if response.header("x-next-cursor") is None:
+        next_cursor = response.header("x-next-cursor")
+        if next_cursor is None:
             break
-        query["cursor"] = response.header("x-next-cursor")
+        query["cursor"] = next_cursor
     # Then every live loyalty campaign comes once, in id order, full pages first; the last has no header
     assert pages == [sorted(loyalty[2:])[i : i + 2] for i in range(0, 5, 2)]
     everything = api.get("/campaigns/reward-progress", query={"source_id": "c1"})
