@@ -10,7 +10,7 @@ import threading
 import time
 import uuid
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 from urllib.parse import unquote
 
@@ -20,6 +20,14 @@ from rewards_cli.template import Function, Template
 from rewards_cli.usage_plans import Admission, UsagePlans
 
 _JSON = "application/json"
+# Lambda refuses a synchronous response larger than this (its error quotes the number) and API Gateway
+# then answers a 5xx: measured on the response as Lambda serialises it, the body an escaped JSON string.
+LAMBDA_RESPONSE_LIMIT = 6_291_556
+
+
+def payload_size(result: Any) -> int:
+    """Bytes of a function's response as Lambda returns it to API Gateway."""
+    return len(json.dumps(result).encode())
 
 
 @dataclass(slots=True)
@@ -27,6 +35,7 @@ class HttpResponse:
     status: int
     headers: list[tuple[str, str]] = field(default_factory=list)
     body: bytes = b""
+    payload_bytes: int = 0  # the function's response as Lambda returned it (0: the gateway answered)
 
     def json(self) -> Any:
         return json.loads(self.body)
@@ -88,7 +97,10 @@ class LocalGateway:
             result = self.pool.invoke(function, event)
         except Exception:
             return self.gateway_response("DEFAULT_5XX", context)
-        return self._from_proxy_result(result)
+        size = payload_size(result)
+        if size > LAMBDA_RESPONSE_LIMIT:
+            return self.gateway_response("DEFAULT_5XX", context)
+        return replace(self._from_proxy_result(result), payload_bytes=size)
 
     def _authorized_policy(self, method: str, path: str, event: dict[str, Any]) -> Mapping[str, Any] | str:
         """The authorizer's policy for an admitted request, or the kind of gateway response refusing it:

@@ -2,6 +2,7 @@
 
 from shared.api.context import tenant_id
 from shared.api.http import http_handler, new_router
+from shared.api.pages import fitted
 from shared.api.params import DEFAULT_PAGE_LIMIT, PageCursor, PageLimit
 from shared.domain import campaigns
 from shared.models.campaigns import CampaignResponse
@@ -21,11 +22,11 @@ router = new_router()
     tags=["Campaigns"],
 )
 def list_campaigns(limit: PageLimit = DEFAULT_PAGE_LIMIT, cursor: PageCursor = None) -> ListResponse[CampaignResponse]:
-    found, next_cursor = campaigns.list_campaigns(tenant_id(router), limit, cursor)
-    return ListResponse[CampaignResponse](
-        data=[CampaignResponse.from_spec(c) for c in found],
-        has_more=next_cursor is not None,
-        next_cursor=next_cursor,
+    return fitted(
+        ListResponse[CampaignResponse],
+        limit,
+        lambda size: campaigns.list_campaigns(tenant_id(router), size, cursor),
+        CampaignResponse.from_spec,
     )
 
 

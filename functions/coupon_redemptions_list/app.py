@@ -2,6 +2,7 @@
 
 from shared.api.context import tenant_id
 from shared.api.http import http_handler, new_router
+from shared.api.pages import fitted
 from shared.api.params import DEFAULT_PAGE_LIMIT, CouponIdPath, PageCursor, PageLimit
 from shared.domain import coupons
 from shared.models.common import ListResponse
@@ -23,9 +24,11 @@ router = new_router()
 def list_redemptions(
     coupon_id: CouponIdPath, limit: PageLimit = DEFAULT_PAGE_LIMIT, cursor: PageCursor = None
 ) -> ListResponse[RedemptionOut]:
-    found, next_cursor = coupons.list_redemptions(tenant_id(router), coupon_id, limit, cursor)
-    return ListResponse[RedemptionOut](
-        data=[RedemptionOut.model_validate(r) for r in found], has_more=next_cursor is not None, next_cursor=next_cursor
+    return fitted(
+        ListResponse[RedemptionOut],
+        limit,
+        lambda size: coupons.list_redemptions(tenant_id(router), coupon_id, size, cursor),
+        RedemptionOut.model_validate,
     )
 
 

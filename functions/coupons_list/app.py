@@ -6,6 +6,7 @@ from aws_lambda_powertools.event_handler.openapi.params import Query
 
 from shared.api.context import tenant_id
 from shared.api.http import http_handler, new_router
+from shared.api.pages import fitted
 from shared.api.params import DEFAULT_PAGE_LIMIT, PageCursor, PageLimit
 from shared.domain import coupons
 from shared.domain.coupon_rules import CouponStatus
@@ -31,9 +32,11 @@ def list_coupons(
     cursor: PageCursor = None,
     status: Annotated[CouponStatus | None, Query(description="Only coupons of this status")] = None,
 ) -> ListResponse[CouponResponse]:
-    found, next_cursor = coupons.list_coupons(tenant_id(router), limit, cursor, status)
-    return ListResponse[CouponResponse](
-        data=[CouponResponse.from_record(c) for c in found], has_more=next_cursor is not None, next_cursor=next_cursor
+    return fitted(
+        ListResponse[CouponResponse],
+        limit,
+        lambda size: coupons.list_coupons(tenant_id(router), size, cursor, status),
+        CouponResponse.from_record,
     )
 
 

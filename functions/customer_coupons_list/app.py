@@ -2,6 +2,7 @@
 
 from shared.api.context import tenant_id
 from shared.api.http import http_handler, new_router
+from shared.api.pages import fitted
 from shared.api.params import DEFAULT_PAGE_LIMIT, PageCursor, PageLimit, SourceIdPath
 from shared.domain import coupons
 from shared.models.common import ListResponse
@@ -23,23 +24,20 @@ router = new_router()
 def list_customer_coupons(
     source_id: SourceIdPath, limit: PageLimit = DEFAULT_PAGE_LIMIT, cursor: PageCursor = None
 ) -> ListResponse[CustomerCouponOut]:
-    found, next_cursor = coupons.list_customer_coupons(tenant_id(router), source_id, limit, cursor)
-    return ListResponse[CustomerCouponOut](
-        data=[
-            CustomerCouponOut(
-                coupon_id=held.coupon.coupon_id,
-                coupon_code=held.coupon_code,
-                name=held.coupon.name,
-                discount=DiscountOut.model_validate(held.coupon.discount),
-                state=held.state,
-                uses=held.uses,
-                starts_at=iso(held.coupon.starts_at),
-                ends_at=iso(held.coupon.ends_at),
-            )
-            for held in found
-        ],
-        has_more=next_cursor is not None,
-        next_cursor=next_cursor,
+    return fitted(
+        ListResponse[CustomerCouponOut],
+        limit,
+        lambda size: coupons.list_customer_coupons(tenant_id(router), source_id, size, cursor),
+        lambda held: CustomerCouponOut(
+            coupon_id=held.coupon.coupon_id,
+            coupon_code=held.coupon_code,
+            name=held.coupon.name,
+            discount=DiscountOut.model_validate(held.coupon.discount),
+            state=held.state,
+            uses=held.uses,
+            starts_at=iso(held.coupon.starts_at),
+            ends_at=iso(held.coupon.ends_at),
+        ),
     )
 
 

@@ -6,6 +6,7 @@ from aws_lambda_powertools.event_handler.openapi.params import Query
 
 from shared.api.context import tenant_id
 from shared.api.http import http_handler, new_router
+from shared.api.pages import fitted
 from shared.api.params import DEFAULT_PAGE_LIMIT, PageCursor, PageLimit, SourceIdPath
 from shared.domain import ledger
 from shared.models.common import ListResponse
@@ -32,11 +33,11 @@ def list_transactions(
     cursor: PageCursor = None,
     reason: ReasonFilter = None,
 ) -> ListResponse[TransactionResponse]:
-    entries, next_cursor = ledger.list_transactions(tenant_id(router), source_id, limit, cursor, reason)
-    return ListResponse[TransactionResponse](
-        data=[TransactionResponse.from_entry(e) for e in entries],
-        has_more=next_cursor is not None,
-        next_cursor=next_cursor,
+    return fitted(
+        ListResponse[TransactionResponse],
+        limit,
+        lambda size: ledger.list_transactions(tenant_id(router), source_id, size, cursor, reason),
+        TransactionResponse.from_entry,
     )
 
 

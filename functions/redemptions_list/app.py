@@ -2,6 +2,7 @@
 
 from shared.api.context import tenant_id
 from shared.api.http import http_handler, new_router
+from shared.api.pages import fitted
 from shared.api.params import DEFAULT_PAGE_LIMIT, PageCursor, PageLimit, SourceIdPath
 from shared.domain import redemptions
 from shared.models.common import ListResponse
@@ -22,11 +23,11 @@ router = new_router()
 def list_redemptions(
     source_id: SourceIdPath, limit: PageLimit = DEFAULT_PAGE_LIMIT, cursor: PageCursor = None
 ) -> ListResponse[RedemptionResponse]:
-    found, next_cursor = redemptions.list_redemptions(tenant_id(router), source_id, limit, cursor)
-    return ListResponse[RedemptionResponse](
-        data=[RedemptionResponse.from_record(r) for r in found],
-        has_more=next_cursor is not None,
-        next_cursor=next_cursor,
+    return fitted(
+        ListResponse[RedemptionResponse],
+        limit,
+        lambda size: redemptions.list_redemptions(tenant_id(router), source_id, size, cursor),
+        RedemptionResponse.from_record,
     )
 
 

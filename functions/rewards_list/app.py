@@ -6,6 +6,7 @@ from aws_lambda_powertools.event_handler.openapi.params import Query
 
 from shared.api.context import tenant_id
 from shared.api.http import http_handler, new_router
+from shared.api.pages import fitted
 from shared.api.params import DEFAULT_PAGE_LIMIT, PageCursor, PageLimit
 from shared.domain import rewards
 from shared.models.common import Label, ListResponse
@@ -19,7 +20,8 @@ router = new_router()
     summary="List rewards",
     description=(
         "The application's rewards, paginated with `limit` and `cursor`, filtered by `type`, `brand` and "
-        "`active`. A CAMPAIGN reward shows its pool's counts (`coupons_info`), never its codes."
+        "`active`; a page of large rewards may hold fewer than `limit`. A CAMPAIGN reward shows its pool's "
+        "counts (`coupons_info`), never its codes."
     ),
     operation_id="listRewards",
     tags=["Rewards"],
@@ -31,11 +33,13 @@ def list_rewards(
     brand: Annotated[Label | None, Query()] = None,
     active: Annotated[bool | None, Query(description="true: active rewards only; false: disabled ones")] = None,
 ) -> ListResponse[RewardResponse]:
-    found, next_cursor = rewards.list_rewards(
-        tenant_id(router), limit, cursor, reward_type=type, brand=brand, active=active
-    )
-    return ListResponse[RewardResponse](
-        data=[RewardResponse.from_reward(r) for r in found], has_more=next_cursor is not None, next_cursor=next_cursor
+    return fitted(
+        ListResponse[RewardResponse],
+        limit,
+        lambda size: rewards.list_rewards(
+            tenant_id(router), size, cursor, reward_type=type, brand=brand, active=active
+        ),
+        RewardResponse.from_reward,
     )
 
 

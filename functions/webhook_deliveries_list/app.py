@@ -2,6 +2,7 @@
 
 from shared.api.context import tenant_id
 from shared.api.http import http_handler, new_router
+from shared.api.pages import fitted
 from shared.api.params import DEFAULT_PAGE_LIMIT, PageCursor, PageLimit, WebhookIdPath
 from shared.domain import webhooks
 from shared.models.common import ListResponse
@@ -24,9 +25,11 @@ router = new_router()
 def list_deliveries(
     webhook_id: WebhookIdPath, limit: PageLimit = DEFAULT_PAGE_LIMIT, cursor: PageCursor = None
 ) -> ListResponse[DeliveryResponse]:
-    found, next_cursor = webhooks.list_deliveries(tenant_id(router), webhook_id, limit, cursor)
-    return ListResponse[DeliveryResponse](
-        data=[DeliveryResponse.from_record(d) for d in found], has_more=next_cursor is not None, next_cursor=next_cursor
+    return fitted(
+        ListResponse[DeliveryResponse],
+        limit,
+        lambda size: webhooks.list_deliveries(tenant_id(router), webhook_id, size, cursor),
+        DeliveryResponse.from_record,
     )
 
 

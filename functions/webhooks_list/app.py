@@ -2,6 +2,7 @@
 
 from shared.api.context import tenant_id
 from shared.api.http import http_handler, new_router
+from shared.api.pages import fitted
 from shared.api.params import DEFAULT_PAGE_LIMIT, PageCursor, PageLimit
 from shared.domain import webhooks
 from shared.models.common import ListResponse
@@ -20,9 +21,11 @@ router = new_router()
     tags=["Webhooks"],
 )
 def list_webhooks(limit: PageLimit = DEFAULT_PAGE_LIMIT, cursor: PageCursor = None) -> ListResponse[WebhookResponse]:
-    found, next_cursor = webhooks.list_webhooks(tenant_id(router), limit, cursor)
-    return ListResponse[WebhookResponse](
-        data=[WebhookResponse.from_record(w) for w in found], has_more=next_cursor is not None, next_cursor=next_cursor
+    return fitted(
+        ListResponse[WebhookResponse],
+        limit,
+        lambda size: webhooks.list_webhooks(tenant_id(router), size, cursor),
+        WebhookResponse.from_record,
     )
 
 

@@ -1,6 +1,7 @@
-"""The reward progress view (seed 000): every campaign's rules for one customer, 0% rules included,
-in two round trips whatever the number of campaigns: one query for the application's campaigns and
-one for the customer's profile and progress (adjacent sort keys of one partition)."""
+"""The reward progress view (seed 000): campaigns' rules for one customer, 0% rules included, a page of
+campaigns at a time: one query for the customer's profile and progress (adjacent sort keys of one
+partition), and one for a page of the application's campaigns (more only when archived ones or another
+type fill it)."""
 
 from __future__ import annotations
 
@@ -25,24 +26,42 @@ class CampaignProgressView:
 
 
 def reward_progress(
-    app_id: str, source_id: str | None, campaign_id: str | None = None, campaign_type: str | None = None
-) -> list[CampaignProgressView]:
+    app_id: str,
+    source_id: str | None,
+    campaign_id: str | None,
+    campaign_type: str | None,
+    limit: int,
+    cursor: str | None,
+) -> tuple[list[CampaignProgressView], str | None]:
+    """A page of the campaigns that are not archived (of ``campaign_type``; only ``campaign_id``), in id
+    order, with this customer's progress; the page is filled from further reads, as a filtered list is."""
     if not source_id:
         raise CustomerNotFound("")
     profile, by_rule = progress.customer_view(app_id, source_id)
     if profile is None:
         raise CustomerNotFound(source_id)
     now = clock.now_epoch()
-    return [
-        CampaignProgressView(
-            campaign,
-            [
-                RuleProgressView(rule, view(rule, by_rule.get((campaign.campaign_id, rule.rule_id)), now))
-                for rule in campaign.rules
-            ],
-        )
-        for campaign in campaigns.all_campaigns(app_id)
-        if campaign.status != "archived"
-        and (campaign_id is None or campaign.campaign_id == campaign_id)
-        and (campaign_type is None or campaign.campaign_type == campaign_type)
-    ]
+
+    def progress_of(campaign: CampaignSpec) -> CampaignProgressView:
+        rules = [
+            RuleProgressView(rule, view(rule, by_rule.get((campaign.campaign_id, rule.rule_id)), now))
+            for rule in campaign.rules
+        ]
+        return CampaignProgressView(campaign, rules)
+
+    def wanted(campaign: CampaignSpec) -> bool:
+        return campaign.status != "archived" and campaign_type in (None, campaign.campaign_type)
+
+    if campaign_id is not None:
+        one = campaigns.get(app_id, campaign_id) if not cursor else None
+        return ([progress_of(one)] if one is not None and wanted(one) else []), None
+    shown: list[CampaignProgressView] = []
+    while True:
+        found, next_cursor = campaigns.page(app_id, limit, cursor)
+        for campaign in filter(wanted, found):
+            if len(shown) == limit:  # one more to show: the page is full and has more
+                return shown, campaigns.cursor_after(shown[-1].campaign.campaign_id)
+            shown.append(progress_of(campaign))
+        if next_cursor is None:
+            return shown, None
+        cursor = next_cursor

@@ -121,7 +121,7 @@ def _redeem_once(
     cost, amount = _price(reward, request)
     now_ms = clock.now_epoch_ms()
     coupon = _campaign_coupon(app_id, reward, snapshot.coupon)
-    _refuse_unless_redeemable(view_for(reward, member_of(snapshot.profile), now_ms, codes_left(coupon)), cost)
+    _refuse_unless_redeemable(view_for(reward, member_of(snapshot.profile), now_ms, coupon), cost)
     redemption_id = ids.redemption_id
     created_at = clock.iso_from_epoch_ms(now_ms)
     actions: list[TransactAction] = []
@@ -235,13 +235,6 @@ def _campaign_coupon(app_id: str, reward: Reward, read: CouponRecord | None) -> 
     if coupon is None:
         raise RewardUnavailable("Reward unavailable", f"the reward's coupon {campaign.id} no longer exists")
     return coupon
-
-
-def codes_left(coupon: CouponRecord | None) -> int | None:
-    """Unissued codes of a pool coupon (None: not a pool, nothing runs out)."""
-    if coupon is None or coupon.spec.coupon_code is not None:
-        return None
-    return coupon.codes_total - coupon.codes_issued
 
 
 def _issue(
@@ -444,7 +437,7 @@ def grant_reward(
     now_ms = clock.now_epoch_ms()
     try:
         coupon = _campaign_coupon(app_id, reward, None)
-        reasons = unavailable_reasons(reward, now_ms, codes_left(coupon))
+        reasons = unavailable_reasons(reward, now_ms, coupon)
         if reasons:
             return not_issued("; ".join(reasons))
         issued = _issue(app_id, reward, coupon, source_id, None, now_ms)

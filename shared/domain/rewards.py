@@ -13,11 +13,11 @@ from typing import Any
 from pydantic import ValidationError
 
 from shared import clock
-from shared.domain import eligibility
+from shared.domain import eligibility, locales
 from shared.errors import Conflict, CustomerNotFound, NotFound, ValidationFailed
 from shared.ids import new_id
 from shared.models.rewards import RewardCreate, RewardDefinition, RewardPatch
-from shared.storage import rewards
+from shared.storage import coupons, rewards
 from shared.storage.coupons import CouponRecord
 from shared.storage.customers import CustomerRecord
 from shared.storage.rewards import RewardChanged, RewardRecord
@@ -137,10 +137,6 @@ def list_rewards(
     return with_pools(app_id, [from_record(record) for record in found]), next_cursor
 
 
-def catalog(app_id: str) -> list[Reward]:
-    return [from_record(record) for record in rewards.catalog(app_id)]
-
-
 MAX_ATTEMPTS = 5
 
 
@@ -248,8 +244,22 @@ class MemberReward:
         return max(0, self.points_cost - self.points_balance)
 
 
-def unavailable_reasons(reward: Reward, now_ms: int, codes_left: int | None) -> tuple[str, ...]:
-    """Why no member can get ``reward`` now (``codes_left``: the unissued codes of a CAMPAIGN pool)."""
+def coupon_refusal(reward: Reward, coupon: CouponRecord | None, now_ms: int) -> str | None:
+    """Why the coupon a CAMPAIGN reward issues (``coupon``, as read) cannot be handed out now, or None:
+    the rule its redemption applies when it issues the code."""
+    campaign = reward.definition.parameters.campaign
+    if campaign is None:
+        return None
+    if coupon is None:
+        return f"the reward's coupon {campaign.id} no longer exists"
+    refusal = coupons.issue_refusal(coupon, now_ms // 1000)
+    if refusal == "exhausted":
+        return "the reward's coupon pool is exhausted"
+    return f"the reward's coupon is {refusal}" if refusal else None
+
+
+def unavailable_reasons(reward: Reward, now_ms: int, coupon: CouponRecord | None) -> tuple[str, ...]:
+    """Why no member can get ``reward`` now (``coupon``: a CAMPAIGN reward's coupon, as read)."""
     reasons = []
     if not reward.record.active:
         reasons.append("the reward is inactive")
@@ -259,16 +269,17 @@ def unavailable_reasons(reward: Reward, now_ms: int, codes_left: int | None) -> 
         reasons.append(f"the reward ended at {reward.record.definition.get('end_time')}")
     if not reward.in_stock():
         reasons.append("the reward is out of stock")
-    if codes_left is not None and codes_left <= 0:
-        reasons.append("the reward's coupon pool is exhausted")
+    refusal = coupon_refusal(reward, coupon, now_ms)
+    if refusal is not None:
+        reasons.append(refusal)
     return tuple(reasons)
 
 
-def view_for(reward: Reward, member: eligibility.Member, now_ms: int, codes_left: int | None) -> MemberReward:
+def view_for(reward: Reward, member: eligibility.Member, now_ms: int, coupon: CouponRecord | None) -> MemberReward:
     outcomes = eligibility.evaluate_rules(reward.rules, member)
     holding = [outcome for outcome in outcomes if outcome.holds]
     rule_holds = not reward.rules or bool(holding)
-    unavailable = unavailable_reasons(reward, now_ms, codes_left)
+    unavailable = unavailable_reasons(reward, now_ms, coupon)
     eligible = rule_holds and not unavailable
     return MemberReward(
         reward=reward,
@@ -285,25 +296,36 @@ def coupon_ids(found: list[Reward]) -> list[str]:
     return list(dict.fromkeys(r.definition.parameters.campaign.id for r in found if r.definition.parameters.campaign))
 
 
-def _codes_left(reward: Reward, pools: dict[str, CouponRecord]) -> int | None:
-    """Unissued codes of a CAMPAIGN reward's pool coupon (None: nothing that runs out)."""
+def _coupon_of(reward: Reward, pools: dict[str, CouponRecord]) -> CouponRecord | None:
     campaign = reward.definition.parameters.campaign
-    coupon = pools.get(campaign.id) if campaign else None
-    if campaign is None or (coupon is not None and coupon.spec.coupon_code is not None):
-        return None
-    return coupon.codes_total - coupon.codes_issued if coupon is not None else 0
+    return pools.get(campaign.id) if campaign else None
 
 
-def member_rewards(app_id: str, source_id: str) -> list[MemberReward]:
-    """Every reward of the catalog as this member sees it: two round trips (the catalog, then the profile
-    with the coupons of CAMPAIGN rewards, for their pools)."""
-    found = catalog(app_id)
-    profile, pools = rewards.profile_and_coupons(app_id, source_id, coupon_ids(found))
-    if profile is None:
-        raise CustomerNotFound(source_id)
-    member = member_of(profile)
-    now_ms = clock.now_epoch_ms()
-    return [view_for(reward, member, now_ms, _codes_left(reward, pools)) for reward in _with_pools(found, pools)]
+def member_rewards(
+    app_id: str, source_id: str, limit: int, cursor: str | None, *, every: bool
+) -> tuple[list[MemberReward], str | None]:
+    """A page of the catalog, in id order, as this member sees it: with ``every`` each reward, else only
+    those listed for the member (the page filled from further reads, as a filtered list is). Each read of
+    the catalog costs two round trips: a page of rewards, then the profile with the coupons of the
+    CAMPAIGN rewards among them."""
+    shown: list[MemberReward] = []
+    while True:
+        records, next_cursor = rewards.page(app_id, limit, cursor)
+        found = [from_record(record) for record in records]
+        profile, pools = rewards.profile_and_coupons(app_id, source_id, coupon_ids(found))
+        if profile is None:
+            raise CustomerNotFound(source_id)
+        member = member_of(profile)
+        now_ms = clock.now_epoch_ms()
+        for reward in _with_pools(found, pools):
+            view = view_for(reward, member, now_ms, _coupon_of(reward, pools))
+            if every or view.listed:
+                if len(shown) == limit:  # one more to show: the page is full and has more
+                    return shown, rewards.cursor_after(shown[-1].reward.reward_id)
+                shown.append(view)
+        if next_cursor is None or (every and len(shown) == limit):
+            return shown, next_cursor
+        cursor = next_cursor
 
 
 def _with_pools(found: list[Reward], pools: dict[str, CouponRecord]) -> list[Reward]:
@@ -329,7 +351,8 @@ def with_pools(app_id: str, found: list[Reward]) -> list[Reward]:
 class BrandReward:
     reward: Reward
     now_ms: int
-    language: str | None
+    name: str  # in the language asked (locales.localized)
+    description: str | None
     valid_for_user: bool  # the member may redeem it now (eligible, and the balance covers it)
 
 
@@ -347,10 +370,19 @@ def brand_reward(
         return None
     reward = from_record(record)
     now_ms = clock.now_epoch_ms()
-    left = _codes_left(reward, rewards.read_coupons(app_id, coupon_ids([reward])))
+    coupon = _coupon_of(reward, rewards.read_coupons(app_id, coupon_ids([reward])))
     if profile is None:
-        valid = user_id is None and not unavailable_reasons(reward, now_ms, left)
+        valid = user_id is None and not unavailable_reasons(reward, now_ms, coupon)
     else:
-        view = view_for(reward, member_of(profile), now_ms, left)
+        view = view_for(reward, member_of(profile), now_ms, coupon)
         valid = view.eligible and view.affordable
-    return BrandReward(reward, now_ms, language, valid)
+    definition = reward.definition
+    translations = definition.translations or {}
+    own_description = definition.attributes.description if definition.attributes else None
+    return BrandReward(
+        reward,
+        now_ms,
+        locales.localized(translations, language, lambda t: t.name, definition.name) or definition.name,
+        locales.localized(translations, language, lambda t: t.description, own_description),
+        valid,
+    )

@@ -88,14 +88,12 @@ class CapillaryRewardResponse(CamelModel):
     @classmethod
     def from_brand_reward(cls, found: BrandReward) -> CapillaryRewardResponse:
         definition = found.reward.definition
-        translation = _translation(definition.translations or {}, found.language)
         attributes = definition.attributes
         defaults = {d.commission_participant: d.default_value for d in definition.reward_revenue_defaults or []}
         reward = CapillaryReward(
             id=found.reward.reward_id,
-            name=(translation.name if translation and translation.name else None) or definition.name,
-            description=(translation.description if translation else None)
-            or (attributes.description if attributes else None),
+            name=found.name,
+            description=found.description,
             image_id=definition.image_id,
             image_url=(attributes.image_url if attributes else None) or None,
             thumbnail_id=definition.thumbnail_id,
@@ -131,13 +129,6 @@ class CapillaryRewardResponse(CamelModel):
             ],
         )
         return cls(status=Status(success=True, code=200, message=FETCHED), reward=reward)
-
-
-def _translation(translations: dict[str, Any], language: str | None) -> Any:
-    """The requested language, else its primary language (fr-CA: fr), else None (the reward's own texts)."""
-    if not language:
-        return None
-    return translations.get(language) or translations.get(language.split("-")[0].lower())
 
 
 def _capillary_time(moment: datetime | None) -> str | None:

@@ -13,7 +13,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Annotated, Any, Literal, Self
 
-from pydantic import BeforeValidator, Field, StringConstraints, field_serializer, model_validator
+from pydantic import AfterValidator, BeforeValidator, Field, StringConstraints, field_serializer, model_validator
 
 from shared.clock import iso_from_epoch_ms
 
@@ -385,13 +385,25 @@ class RewardResponse(ResponseModel):
         )
 
 
+# An explanation repeats what the member has in each failed condition (every tag, an attribute's whole
+# value), up to 400 conditions a reward: each text is cut, so that one reward's explanation stays bounded.
+MAX_EXPLANATION_TEXT = 200
+
+
+def _clipped(text: str) -> str:
+    return text if len(text) <= MAX_EXPLANATION_TEXT else text[: MAX_EXPLANATION_TEXT - 1] + "…"
+
+
+Explanation = Annotated[str, AfterValidator(_clipped)]
+
+
 class FailedCondition(ResponseModel):
     condition: str = Field(description="member_eligibility_rules.<rule>.conditions.<position>")
     attribute: str
     operator: str
-    required: str
-    actual: str = Field(description="What the member has")
-    gap: str = Field(description="What the member lacks, e.g. 'missing tag cohortA'")
+    required: Explanation = Field(description=f"At most {MAX_EXPLANATION_TEXT} characters (cut with …)")
+    actual: Explanation = Field(description="What the member has")
+    gap: Explanation = Field(description="What the member lacks, e.g. 'missing tag cohortA'")
 
 
 class MemberRewardResponse(ResponseModel):

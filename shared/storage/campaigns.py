@@ -128,17 +128,9 @@ def page(app_id: str, limit: int, cursor: str | None) -> tuple[list[CampaignSpec
     return [_from_item(item) for item in items], next_cursor
 
 
-def all_campaigns(app_id: str) -> list[CampaignSpec]:
-    """Every campaign of the application: one query (more only past 1 MB of campaigns)."""
-    partition = keys.campaigns_partition(app_id)
-    campaigns: list[CampaignSpec] = []
-    start: Item | None = None
-    while True:
-        result = dynamodb.query(Expression("PK = :pk", values={":pk": partition}), start_key=start)
-        campaigns.extend(_from_item(item) for item in result.items)
-        if result.last_key is None:
-            return campaigns
-        start = result.last_key
+def cursor_after(campaign_id: str) -> str:
+    """The cursor of a page that ends at ``campaign_id`` (a campaign's sort key is its id: ``keys.campaign``)."""
+    return pagination.cursor_for(campaign_id)
 
 
 def rules_for_event(app_id: str, event_name: str) -> list[tuple[CampaignSpec, RuleSpec]]:

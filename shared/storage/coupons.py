@@ -483,6 +483,20 @@ def _customer_grant(app_id: str, source_id: str, coupon_id: str, now_iso: str) -
     )
 
 
+def issue_refusal(coupon: CouponRecord, now_epoch: int) -> str | None:
+    """Why ``coupon`` cannot be handed out now (``disabled``, ``expired``, or ``exhausted``: its pool has no
+    unissued code), or None: the one rule ``issue_coupon`` applies, which a CAMPAIGN reward's eligibility
+    also shows, so that a reward listed as eligible is one its redemption can issue."""
+    spec = coupon.spec
+    if spec.status != "active":
+        return "disabled"
+    if spec.ends_at is not None and now_epoch > spec.ends_at:
+        return "expired"
+    if spec.coupon_code is None and coupon.codes_issued >= coupon.codes_total:
+        return "exhausted"
+    return None
+
+
 def issue_coupon(
     app_id: str,
     coupon: CouponRecord,
@@ -508,10 +522,11 @@ def issue_coupon(
     ``explain_issue_failure``.
     """
     spec = coupon.spec
-    if spec.status != "active":
-        raise CouponUnavailable("disabled")
-    if spec.ends_at is not None and now_epoch > spec.ends_at:
-        raise CouponUnavailable("expired")
+    refusal = issue_refusal(coupon, now_epoch)
+    if refusal == "exhausted":
+        raise PoolExhausted
+    if refusal is not None:
+        raise CouponUnavailable(refusal)
     if spec.coupon_code is not None:
         grant = CouponGrant(coupon.coupon_id, spec.coupon_code, source_id, "fixed_code")
         active = Check(
@@ -1049,7 +1064,8 @@ def redemptions_page(
         newest_first=True,
     )
     items = result.items[:limit]
-    has_more = len(result.items) > limit
+    # DynamoDB also ends a query at 1 MB read: fewer items than asked, and a last key, may still have more
+    has_more = bool(items) and (len(result.items) > limit or result.last_key is not None)
     next_cursor = pagination.cursor_for(items[-1][keys.COUPON_REDEMPTIONS_SK]) if has_more else None
     return [RedemptionRecord.from_item(item) for item in items], next_cursor
 

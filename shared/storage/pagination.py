@@ -1,7 +1,7 @@
 """Pages of one partition with opaque cursors. A cursor carries only the sort key of the last item
 returned: the partition is always rebuilt from the caller's own application, so a cursor can never lead
 into another tenant's data. One more item than asked is read, so ``next_cursor`` is null exactly when
-there is nothing more."""
+there is nothing more. A page of large items ends early (``MAX_PAGE_BYTES``): it may hold fewer than asked."""
 
 from __future__ import annotations
 
@@ -11,13 +11,23 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
+from pydantic_core import to_json
+
 from shared.errors import ValidationFailed
 from shared.storage import dynamodb, keys
 from shared.storage.dynamodb import Expression, Item
 
+# A page stops reading once its items take this many bytes (as JSON, near DynamoDB's own measure of an
+# item): no answer can carry more (shared/api/pages.py cuts one at 4 MB as sent), so reading on would only
+# cost. A page still holds at least one item.
+MAX_PAGE_BYTES = 4_000_000
+
 
 def _encode(sort_key: str) -> str:
-    return base64.urlsafe_b64encode(json.dumps({"sk": sort_key}).encode()).decode().rstrip("=")
+    # UTF-8, not \u escapes: the longest sort key (a coupon redemption's, with an order id of 128 astral
+    # characters) stays a cursor of at most 715 characters, which the cursor parameter accepts
+    encoded = json.dumps({"sk": sort_key}, ensure_ascii=False).encode()
+    return base64.urlsafe_b64encode(encoded).decode().rstrip("=")
 
 
 def _decode(cursor: str, sort_key_prefix: str) -> str:
@@ -64,6 +74,7 @@ def page(
             {f":f{i}": value for i, value in enumerate(filter_equals.values())},
         )
     found: list[Item] = []
+    read = 0
     while True:
         result = dynamodb.query(
             key_condition,
@@ -73,10 +84,11 @@ def page(
             consistent=consistent,
             filter_expression=filtered,
         )
-        found.extend(result.items)
+        for item in result.items:
+            if len(found) == limit or read > MAX_PAGE_BYTES:  # full, and there is one more
+                return found, _encode(found[-1][keys.SK])
+            found.append(item)
+            read += len(to_json(item, fallback=str))
         start = result.last_key
-        if len(found) > limit or start is None:
-            break
-    items = found[:limit]
-    has_more = len(found) > limit
-    return items, _encode(items[-1][keys.SK]) if has_more else None
+        if start is None:
+            return found, None

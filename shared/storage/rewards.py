@@ -139,17 +139,9 @@ def page(
     return [RewardRecord.from_item(item) for item in items], next_cursor
 
 
-def catalog(app_id: str) -> list[RewardRecord]:
-    """Every reward of the application: one query (more only past 1 MB of rewards)."""
-    partition = keys.rewards_partition(app_id)
-    found: list[RewardRecord] = []
-    start: Item | None = None
-    while True:
-        result = dynamodb.query(Expression("PK = :pk", values={":pk": partition}), start_key=start, consistent=True)
-        found.extend(RewardRecord.from_item(item) for item in result.items)
-        if result.last_key is None:
-            return found
-        start = result.last_key
+def cursor_after(reward_id: str) -> str:
+    """The cursor of a page that ends at ``reward_id`` (a reward's sort key is its id: ``keys.reward``)."""
+    return pagination.cursor_for(reward_id)
 
 
 def update(

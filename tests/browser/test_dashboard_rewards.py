@@ -64,6 +64,18 @@ def customer_with_points(http: HttpClient, runner: LocalRunner, points: int) -> 
     return source_id
 
 
+def every_member_reward(http: HttpClient, runner: LocalRunner, source_id: str) -> list[Any]:
+    """The whole catalog as ``source_id`` sees it, explained, following the pages."""
+    views: list[Any] = []
+    cursor = ""
+    while True:
+        page = api(http, runner, "GET", f"{customer_path(source_id)}/rewards?explain=true&limit=100{cursor}")
+        views += page["data"]
+        if not page["has_more"]:
+            return views
+        cursor = f"&cursor={page['next_cursor']}"
+
+
 def redeem(http: HttpClient, runner: LocalRunner, source_id: str, reward_id: str) -> None:
     api(http, runner, "POST", f"{customer_path(source_id)}/rewards/{reward_id}/redeem", {})
 
@@ -199,7 +211,7 @@ def test_a_reward_members_cannot_get_says_why_although_it_is_active(
     expect(status_of(row_of(page, "Plenty of headphones"))).to_have_text("active", use_inner_text=True)
     # and the member's own view agrees: the API gives the same reasons for the first three
     member = customer_with_points(http, runner, 1)
-    views = api(http, runner, "GET", f"{customer_path(member)}/rewards?explain=true")["data"]
+    views = every_member_reward(http, runner, member)
     reasons = {v["reward"]["name"]: v["unavailable"] for v in views if v["reward"]["brand"] == brand}
     assert reasons["Last headphones"] == ["the reward is out of stock"]
     assert reasons["No codes yet"] == ["the reward's coupon pool is exhausted"]
@@ -421,3 +433,34 @@ def test_a_customers_redemption_is_cancelled_from_the_customer_page(
     expect(cells(row_of(page, "40 USD")).nth(2)).to_have_text("2 of 3 codes left")
     expect(cells(row_of(page, "40 USD")).nth(3)).to_have_text("0")
     expect(cells(row_of(page, material["name"])).nth(2)).to_have_text("69 of 70 left")
+
+
+def test_the_customer_page_explains_every_reward_a_page_at_a_time(
+    page: Page, runner: LocalRunner, http: HttpClient
+) -> None:
+    # Given a catalog of more than one page (20 rewards a page), one reward 400 points beyond a member's 100
+    brand = f"pages-{uuid.uuid4().hex[:6]}"
+    for n in range(21):
+        create_reward(http, runner, {**SEED_002_MATERIAL, "name": f"Page filler {n}"}, brand)
+    target = create_reward(
+        http, runner, {**SEED_002_MATERIAL, "name": "Dear headphones", "points_to_be_redeemed": 500}, brand
+    )
+    member = customer_with_points(http, runner, 100)
+    catalog = every_member_reward(http, runner, member)
+    assert len(catalog) > 20
+    position = [v["reward"]["id"] for v in catalog].index(target["id"])
+    # When the operator opens the member's page
+    sign_in(page, runner)
+    page.goto(f"/dashboard#/customers/{member}")
+    rewards = page.get_by_role("region", name="Rewards", exact=True)
+    pager = page.get_by_role("group", name="Customer reward pages")
+    # Then the first page shows 20 rewards, and the pages lead to the one asked about, explained
+    expect(rewards.locator("tbody tr")).to_have_count(20)
+    expect(pager.get_by_role("button", name="Previous page")).to_be_disabled()
+    for _ in range(position // 20):
+        pager.get_by_role("button", name="Next page").click()
+    row = rewards.get_by_role("row").filter(has=page.get_by_role("rowheader", name="Dear headphones", exact=True))
+    expect(row.locator("td").nth(0)).to_have_text("500")
+    expect(row.locator("td").nth(1)).to_have_text("yes")
+    expect(row.locator("td").nth(2)).to_have_text("Eligible now, but 400 points short")
+    expect(rewards.locator("tbody tr")).to_have_count(min(20, len(catalog) - position // 20 * 20))

@@ -179,6 +179,35 @@ def test_progress_filters_combine(api: ApiClient) -> None:
     assert missing.json()["key"] == "not_found"
 
 
+def test_progress_pages_through_a_header_and_skips_archived_and_other_types(api: ApiClient) -> None:
+    # Given 7 loyalty campaigns, 2 of them archived, and 3 referral ones
+    loyalty = [api.post("/campaigns", rta_seed_campaign()).json()["campaign_id"] for _ in range(7)]
+    for campaign_id in loyalty[:2]:
+        assert api.delete(f"/campaigns/{campaign_id}").status == 200
+    referral = {**rta_seed_campaign(), "campaign_type": "referral"}
+    for rule in referral["rules"]:
+        rule["beneficiary"] = "referee"
+    for _ in range(3):
+        api.post("/campaigns", referral)
+    api.put("/customers/c1", {"name": "C"})
+    # When the loyalty progress is read 2 campaigns a page, following the x-next-cursor header
+    pages: list[list[str]] = []
+    query = {"source_id": "c1", "campaign_type": "loyalty", "limit": "2"}
+    while True:
+        response = api.get("/campaigns/reward-progress", query=query)
+        assert response.status == 200, response.body
+        pages.append([c["campaign_id"] for c in response.json()])
+        next_cursor = response.header("x-next-cursor")
+        if next_cursor is None:
+            break
+        query["cursor"] = next_cursor
+    # Then every live loyalty campaign comes once, in id order, full pages first; the last has no header
+    assert pages == [sorted(loyalty[2:])[i : i + 2] for i in range(0, 5, 2)]
+    everything = api.get("/campaigns/reward-progress", query={"source_id": "c1"})
+    assert (len(everything.json()), everything.header("x-next-cursor")) == (8, None)
+    assert api.get("/campaigns/reward-progress", query={"source_id": "c1", "limit": "101"}).status == 400
+
+
 @pytest.mark.parametrize(
     ("path", "body", "detail"),
     [

@@ -84,6 +84,32 @@ def test_texts_in_the_language_asked_falling_back_to_the_default(
     assert (reward["name"], reward["description"]) == (name, description)
 
 
+REGIONAL = {
+    "fr": {"name": "Casque offert", "description": "Un casque"},
+    "fr-ca": {"description": "Un casque, au Canada"},  # stored in lower case; tags compare case-insensitively
+    "pt-BR": {"name": "Fone de ouvido"},
+}
+
+
+@pytest.mark.parametrize(
+    ("language", "name", "description"),
+    [
+        ("fr-CA", "Casque offert", "Un casque, au Canada"),  # the tag's own text, else its language's
+        ("fr-FR", "Casque offert", "Un casque"),  # no fr-FR: the language
+        ("pt-br", "Fone de ouvido", "Free headphones"),  # no pt description: the default
+        ("pt", "Headphones", "Free headphones"),  # a language never reads another region's text
+        ("de", "Headphones", "Free headphones"),
+    ],
+)
+def test_each_text_falls_back_from_the_tag_to_its_language_to_the_default(
+    api: ApiClient, language: str, name: str, description: str
+) -> None:
+    texts = {"name": "Headphones", "attributes": {"description": "Free headphones"}, "translations": REGIONAL}
+    reward_id = create_reward(api, {**SEED_003, **texts})
+    reward = brand_reward(api, reward_id, language=language).json()["reward"]
+    assert (reward["name"], reward["description"]) == (name, description)
+
+
 @pytest.mark.parametrize(
     ("window", "started", "expired"),
     [

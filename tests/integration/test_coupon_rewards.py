@@ -75,6 +75,30 @@ def test_the_seed_002_campaign_reward_and_an_exhausted_pool(api: ApiClient, kim:
     assert explained[0]["unavailable"] == ["the reward's coupon pool is exhausted"]
 
 
+@pytest.mark.parametrize(
+    ("patch", "reason"),
+    [
+        ({"status": "disabled"}, "the reward's coupon is disabled"),
+        ({"starts_at": "2020-01-01T00:00:00Z", "ends_at": "2021-01-01T00:00:00Z"}, "the reward's coupon is expired"),
+    ],
+)
+def test_a_campaign_reward_whose_coupon_cannot_issue_is_neither_eligible_nor_redeemable(
+    api: ApiClient, kim: str, patch: dict[str, Any], reason: str
+) -> None:
+    # Given a CAMPAIGN reward kim can afford, whose coupon is then disabled or ended
+    coupon_id = pool_coupon(api)
+    reward_id = create_reward(api, {**seed_002_campaign(coupon_id), "points_to_be_redeemed": 100})
+    assert [m["reward"]["id"] for m in api.get(f"{customer_path(kim)}/rewards").json()["data"]] == [reward_id]
+    assert api.patch(f"/coupons/{coupon_id}", patch).status == 200
+    # Then the listing and the redemption say the same: not eligible now, and why
+    assert api.get(f"{customer_path(kim)}/rewards").json()["data"] == []
+    explained = api.get(f"{customer_path(kim)}/rewards?explain=true").json()["data"][0]
+    assert (explained["eligible"], explained["unavailable"]) == (False, [reason])
+    refused = redeem(api, kim, reward_id)
+    assert (refused.status, refused.json()["details"]) == (409, reason)
+    assert balance(api, kim) == 2000
+
+
 def test_a_campaign_reward_needs_an_existing_coupon_that_never_changes(api: ApiClient) -> None:
     missing = api.post("/rewards", seed_002_campaign("coupm_000000000000000000000"))
     assert missing.status == 400

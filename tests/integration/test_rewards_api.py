@@ -239,3 +239,34 @@ def test_an_unknown_customer_is_the_seed_404(api: ApiClient) -> None:
     response = api.get(f"{customer_path('nobody')}/rewards")
     assert response.status == 404
     assert response.json()["details"] == "Cannot find customer with source id nobody"
+
+
+def test_a_members_rewards_page_listed_ones_filling_each_page_and_explain_pages_them_all(api: ApiClient) -> None:
+    # Given 9 rewards, 4 of them only for VIPs, and a member who is not one
+    vip_only = [{"conditions": [{"operator": "Contain any of", "attribute": "User Tags", "value": ["vip"]}]}]
+    ids: dict[str, bool] = {}  # reward id: open to every member
+    for n in range(9):
+        rules = {"member_eligibility_rules": vip_only} if n % 2 else {}
+        ids[create_reward(api, {**SEED_002_MATERIAL, "name": f"R{n}", **rules})] = n % 2 == 0
+    api.put(customer_path("kim"), {"tags": ["regular"]})
+
+    def pages(explain: bool, limit: int) -> list[list[str]]:
+        found: list[list[str]] = []
+        query = {"limit": str(limit), **({"explain": "true"} if explain else {})}
+        while True:
+            page = api.get(f"{customer_path('kim')}/rewards", query=query).json()
+            found.append([m["reward"]["id"] for m in page["data"]])
+            assert page["has_more"] == (page["next_cursor"] is not None)
+            if not page["has_more"]:
+                return found
+            query["cursor"] = page["next_cursor"]
+
+    listed = sorted(reward_id for reward_id, open_to_all in ids.items() if open_to_all)
+    # Then the listed rewards come in id order, every page full but the last, none twice
+    assert pages(explain=False, limit=2) == [listed[0:2], listed[2:4], listed[4:5]]
+    assert pages(explain=False, limit=5) == [listed]
+    # and with explain every reward, in pages of the size asked
+    every = sorted(ids)
+    assert pages(explain=True, limit=4) == [every[0:4], every[4:8], every[8:9]]
+    bad = api.get(f"{customer_path('kim')}/rewards", query={"cursor": "not-a-cursor"})
+    assert (bad.status, bad.json()["details"]) == (400, "cursor: is not a cursor this API returned")

@@ -557,15 +557,16 @@ function Progress({ campaigns }) {
   </div>`);
 }
 
-// Shown when the API has the route (the rewards catalog and coupons may not be deployed).
+// Shown when the API has the route (the rewards catalog and coupons may not be deployed). The answer pages
+// (an explanation of a large catalog would not fit one answer): a page at a time, as the other lists.
 function CustomerRewards({ api, sourceId, version }) {
-  const { data, error } = useApi(api, [`/customers/${enc(sourceId)}/rewards?explain=true`], [sourceId, version]);
-  if (error && error.body.key === "not_found" && /No route/.test(error.body.details || "")) return null;
-  const rewards = data ? data[0].data : [];
+  const { list, error, pages, missing } = useList(api, `/customers/${enc(sourceId)}/rewards?explain=true`, [sourceId, version]);
+  if (missing) return null;
+  const rewards = list ? list.data : [];
   return html`<section class="card" aria-labelledby="customer-rewards">
     <h2 id="customer-rewards">Rewards</h2>
     <${ErrorBox} error=${error} />
-    ${data && rewards.length === 0 && html`<p>No rewards in the catalog.</p>`}
+    ${list && rewards.length === 0 && html`<p>No rewards in the catalog.</p>`}
     ${rewards.length > 0 && html`<div class="table-wrap"><table>
       <thead><tr><th scope="col">Reward</th><th scope="col" class="num">Points cost</th><th scope="col">Eligible</th><th scope="col">Why</th></tr></thead>
       <tbody>${rewards.map((m) => html`<tr>
@@ -578,6 +579,7 @@ function CustomerRewards({ api, sourceId, version }) {
         </ul></td>
       </tr>`)}</tbody>
     </table></div>`}
+    ${list && html`<${Pager} label="Customer reward pages" ...${pages.controls(list)} />`}
   </section>`;
 }
 
