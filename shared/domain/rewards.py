@@ -265,7 +265,9 @@ def unavailable_reasons(reward: Reward, now_ms: int, codes_left: int | None) -> 
 
 
 def view_for(reward: Reward, member: eligibility.Member, now_ms: int, codes_left: int | None) -> MemberReward:
-    outcomes = eligibility.evaluate_rules(reward.rules, member)
+    # A disabled reward is not evaluated: no member can get it, so its rules say nothing (and a rule the
+    # merchant disabled it for must not affect anyone's answer).
+    outcomes = eligibility.evaluate_rules(reward.rules, member) if reward.record.active else []
     holding = [outcome for outcome in outcomes if outcome.holds]
     rule_holds = not reward.rules or bool(holding)
     unavailable = unavailable_reasons(reward, now_ms, codes_left)
