@@ -175,7 +175,6 @@ def _not_epoch(value: Any) -> Any:
     return value
 
 
-
 # An ISO 8601 string with a time zone (the one place a JSON string becomes another type), normalised to
 # UTC and within the range every layer can store and render.
 IsoDateTime = Annotated[

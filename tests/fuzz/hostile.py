@@ -190,8 +190,21 @@ def place(body: Any, target: tuple[str | int, ...], literal: str) -> str:
 
 # Numbers written as text, where a schema types a key as a number (seed 004's ``"cart_qty": "4"``): beyond
 # what DynamoDB stores, beyond a float's precision, or not numbers at all.
-NUMERIC_TEXTS = ["1e300", "1e-200", "1e39", "1e400", "-0", "0e-999999", "0.1000000000000000000001",
-                 "12345678901234567890123456789012345678901", "1e" + "9" * 30, " 4 ", "NaN", "Infinity", "1_000"]  # fmt: skip
+NUMERIC_TEXTS = [
+    "1e300",
+    "1e-200",
+    "1e39",
+    "1e400",
+    "-0",
+    "0e-999999",
+    "0.1000000000000000000001",
+    "12345678901234567890123456789012345678901",
+    "1e" + "9" * 30,
+    " 4 ",
+    "NaN",
+    "Infinity",
+    "1_000",
+]
 # What Segment sends as traits and properties: objects, lists of objects, lists of lists, nulls inside.
 NESTED_SHAPES: list[object] = [
     {"city": "Paris", "zip": {"code": 75001}},

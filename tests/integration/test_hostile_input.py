@@ -19,8 +19,8 @@ from shared.models.campaigns import MAX_RULES_BYTES
 from shared.models.customers import MAX_ATTRIBUTES_BYTES
 from shared.models.limits import number_in_text
 from shared.storage import campaigns
-from tests.support.api import UNAUTHORIZED_BODY, ApiClient
 from tests.fuzz import hostile
+from tests.support.api import UNAUTHORIZED_BODY, ApiClient
 from tests.support.campaigns import event, rta_seed_campaign
 from tests.support.coupons import create_coupon, customer, order_body, simple_coupon
 
@@ -350,7 +350,9 @@ def test_a_condition_on_money_takes_an_amount(api: ApiClient, field: str, value:
     body = simple_coupon("BIG", conditions={"order": [{"field": field, "operator": "gt", "value": value}]})
 
     details = refused(api.post("/coupons", body))
-    assert details.startswith("conditions") and "order.0" in details and "value" in details
+    assert details.startswith("conditions")
+    assert "order.0" in details
+    assert "value" in details
 
 
 def test_an_item_condition_on_money_takes_an_amount(api: ApiClient) -> None:

@@ -51,8 +51,16 @@ _serial = itertools.count(1)
 # Plain-text fields whose meaning is a closed set the domain checks (see schema_values.hinted).
 HINTS: dict[str, list[Any]] = {
     "operator": [*OPERATORS, "eq", "gt", "gte", "in"],
-    "attribute": ["attributes.x", "attributes.address", "attributes.address.city", "attributes.orders",
-                  "Points Balance", "User Tags", "Tier", "Enrolment Date"],  # fmt: skip
+    "attribute": [
+        "attributes.x",
+        "attributes.address",
+        "attributes.address.city",
+        "attributes.orders",
+        "Points Balance",
+        "User Tags",
+        "Tier",
+        "Enrolment Date",
+    ],
     "field": [*MONEY_FIELDS, *ORDER_TEXT_FIELDS, *ITEM_FIELDS, "metadata.cart_qty", "metadata.brand"],
     "property": ["amount", "x"],
     "event_name": ["money_deposited", "order_success"],
@@ -68,9 +76,14 @@ def _reward_body() -> dict[str, Any]:
         "brand": BRAND,
         "points_to_be_redeemed": 10,
         "member_eligibility_rules": [
-            {"conditions": [{"operator": "Equals", "attribute": "attributes.x", "value": 1}, "OR",
-                            {"operator": "Contain any of", "attribute": "attributes.orders", "value": ["a"]}]}
-        ],  # fmt: skip
+            {
+                "conditions": [
+                    {"operator": "Equals", "attribute": "attributes.x", "value": 1},
+                    "OR",
+                    {"operator": "Contain any of", "attribute": "attributes.orders", "value": ["a"]},
+                ]
+            }
+        ],
         "custom_transaction_attributes": [{"attribute_id": "channel", "attribute_name": "Channel"}],
         "translations": {"fr": {"name": "Récompense"}},
         "payment_configs": [{"payment_mode": "POINTS", "points": 10}],
@@ -78,8 +91,12 @@ def _reward_body() -> dict[str, Any]:
 
 
 def _coin_body() -> dict[str, Any]:
-    return {"name": "Pay with points", "type": "COIN", "brand": BRAND,
-            "parameters": {"coin": {"exchange_ratio": 50, "points_ratio": 2000}}}  # fmt: skip
+    return {
+        "name": "Pay with points",
+        "type": "COIN",
+        "brand": BRAND,
+        "parameters": {"coin": {"exchange_ratio": 50, "points_ratio": 2000}},
+    }
 
 
 @dataclass
@@ -122,23 +139,51 @@ def _order_base(world: World) -> dict[str, Any]:
 
 
 ROUTES = [
-    Route("POST", "/coupons", CouponCreate, _coupon_base,
-          lambda world, answer: world.coupons.append((answer["coupon_id"], answer["coupon_code"]))),
+    Route(
+        "POST",
+        "/coupons",
+        CouponCreate,
+        _coupon_base,
+        lambda world, answer: world.coupons.append((answer["coupon_id"], answer["coupon_code"])),
+    ),
     Route("POST", "/coupons/apply?type=redeem", CouponApplyIn, _order_base),
-    Route("PUT", f"/customers/{quote(MEMBER)}", CustomerUpsert,
-          lambda world: {"name": "Member", "tags": ["cohortA"], "attributes": {"x": 1}}),
+    Route(
+        "PUT",
+        f"/customers/{quote(MEMBER)}",
+        CustomerUpsert,
+        lambda world: {"name": "Member", "tags": ["cohortA"], "attributes": {"x": 1}},
+    ),
     Route("POST", "/customers", CustomerIdentify, lambda world: {"source_id": MEMBER, "metadata": {"x": 1}}),
-    Route("POST", "/rewards", RewardCreate, lambda world: _reward_body(),
-          lambda world, answer: world.rewards.append(answer["id"])),
-    Route("POST", "/rewards", RewardCreate, lambda world: _coin_body(),
-          lambda world, answer: world.rewards.append(answer["id"])),
+    Route(
+        "POST",
+        "/rewards",
+        RewardCreate,
+        lambda world: _reward_body(),
+        lambda world, answer: world.rewards.append(answer["id"]),
+    ),
+    Route(
+        "POST",
+        "/rewards",
+        RewardCreate,
+        lambda world: _coin_body(),
+        lambda world, answer: world.rewards.append(answer["id"]),
+    ),
     Route("PATCH", "/rewards/{reward}", RewardPatch, lambda world: {"member_eligibility_rules": []}),
-    Route("POST", "/campaigns", CampaignCreate, lambda world: rta_seed_campaign(),
-          lambda world, answer: world.campaigns.append(answer["campaign_id"])),
-    Route("POST", "/events", EventIn,
-          lambda world: {"source_id": MEMBER, "event_name": "money_deposited", "properties": {"amount": 500}}),
+    Route(
+        "POST",
+        "/campaigns",
+        CampaignCreate,
+        lambda world: rta_seed_campaign(),
+        lambda world, answer: world.campaigns.append(answer["campaign_id"]),
+    ),
+    Route(
+        "POST",
+        "/events",
+        EventIn,
+        lambda world: {"source_id": MEMBER, "event_name": "money_deposited", "properties": {"amount": 500}},
+    ),
     Route("PUT", "/settings/points", PointsPolicyIn, lambda world: {"expire_after_days": 30, "pending_days": 0}),
-]  # fmt: skip
+]
 
 
 @st.composite
@@ -160,10 +205,21 @@ def ok(api: ApiClient, method: str, path: str, body: Any = None) -> Any:
 def every_read(api: ApiClient, world: World) -> None:
     """Every read and computation that consumes stored values, for the member and the latest objects."""
     member = quote(MEMBER, safe="")
-    for path in ["/coupons", "/rewards", "/campaigns", "/webhooks", "/stats", "/settings/points",
-                 f"/customers/{member}", f"/customers/{member}/rewards", f"/customers/{member}/rewards?explain=true",
-                 f"/customers/{member}/transactions", f"/customers/{member}/coupons",
-                 f"/customers/{member}/rewards/redemptions", f"/campaigns/reward-progress?source_id={member}"]:  # fmt: skip
+    for path in [
+        "/coupons",
+        "/rewards",
+        "/campaigns",
+        "/webhooks",
+        "/stats",
+        "/settings/points",
+        f"/customers/{member}",
+        f"/customers/{member}/rewards",
+        f"/customers/{member}/rewards?explain=true",
+        f"/customers/{member}/transactions",
+        f"/customers/{member}/coupons",
+        f"/customers/{member}/rewards/redemptions",
+        f"/campaigns/reward-progress?source_id={member}",
+    ]:
         ok(api, "GET", path)
     coupon_id, code = world.coupons[-1]
     ok(api, "GET", f"/coupons/{coupon_id}")
@@ -175,8 +231,9 @@ def every_read(api: ApiClient, world: World) -> None:
     for reward_id in world.rewards[-1:]:
         ok(api, "GET", f"/rewards/{reward_id}")
         ok(api, "GET", f"/rewards/core/v1/user/reward/{reward_id}/brand/{BRAND}?userId={member}&language=fr-CA")
-        redeemed = ok(api, "POST", f"/customers/{member}/rewards/{reward_id}/redeem", {"points": 100})
-        redeemed = redeemed if redeemed.status == 201 else ok(api, "POST", f"/customers/{member}/rewards/{reward_id}/redeem", {})
+        redeem = f"/customers/{member}/rewards/{reward_id}/redeem"
+        redeemed = ok(api, "POST", redeem, {"points": 100})  # COIN rewards take points, the others refuse them
+        redeemed = redeemed if redeemed.status == 201 else ok(api, "POST", redeem, {})
         if redeemed.status == 201:
             ok(api, "POST", f"/customers/{member}/rewards/redemptions/{redeemed.json()['id']}/cancel", {})
     for campaign_id in world.campaigns[-1:]:

@@ -71,11 +71,13 @@ def _numbers(schema: Schema, integer: bool) -> st.SearchStrategy[Any]:
     edges += [b for b in (low, high) if b is not None]
     if integer:
         edges = [int(e) for e in edges if float(e).is_integer()]
-        inside = st.integers(None if low is None else int(low), None if high is None else int(high))
+        inside: st.SearchStrategy[Any] = st.integers(None if low is None else int(low), None if high is None else int(high))
     else:
         inside = st.floats(low, high, allow_nan=False, allow_infinity=False)
     # Mostly the edges: they are what broke later reads; values inside the bounds are the control.
-    return st.one_of(st.sampled_from(edges), st.sampled_from(edges), st.sampled_from(edges), inside) if edges else inside
+    if not edges:
+        return inside
+    return st.one_of(st.sampled_from(edges), st.sampled_from(edges), st.sampled_from(edges), inside)
 
 
 def _texts(schema: Schema) -> st.SearchStrategy[Any]:
@@ -87,7 +89,7 @@ def _texts(schema: Schema) -> st.SearchStrategy[Any]:
     return st.sampled_from(NUMERIC_TEXTS) | st.text(max_size=min(schema.get("maxLength", 20), 20))
 
 
-def values_for(schema: Schema, defs: Mapping[str, Schema]) -> st.SearchStrategy[Any]:
+def values_for(schema: Schema, defs: Mapping[str, Schema]) -> st.SearchStrategy[Any]:  # noqa: PLR0911 (one per type)
     """Values of the field ``schema`` describes, its edges first."""
     schema = _resolve(schema, defs)
     if "const" in schema:
@@ -112,9 +114,8 @@ def values_for(schema: Schema, defs: Mapping[str, Schema]) -> st.SearchStrategy[
         items = values_for(schema.get("items", {}), defs)
         return st.lists(items, min_size=min(schema.get("minItems", 0), 2), max_size=min(schema.get("maxItems", 3), 3))
     if kind == "object" and "properties" in schema:
-        return st.fixed_dictionaries(
-            {name: values_for(sub, defs) for name, sub in schema["properties"].items() if name in schema.get("required", [])}
-        )
+        required = schema.get("required", [])
+        return st.fixed_dictionaries({name: values_for(schema["properties"][name], defs) for name in required})
     return json_shapes()  # any JSON (Any, or a free-form object)
 
 
@@ -138,9 +139,8 @@ def hostile_edges(schema: Schema) -> list[Any]:
 def _object_branch(schema: Schema, defs: Mapping[str, Schema]) -> Schema | None:
     """The object (or array) ``schema`` describes, through ``anyOf`` with null."""
     schema = _resolve(schema, defs)
-    for branch in schema.get("anyOf", [schema]):
-        branch = _resolve(branch, defs)
-        if branch.get("type") == "object" or branch.get("type") == "array":
+    for branch in (_resolve(b, defs) for b in schema.get("anyOf", [schema])):
+        if branch.get("type") in ("object", "array"):
             return branch
     return None
 

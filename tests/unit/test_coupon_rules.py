@@ -210,4 +210,5 @@ def test_money_rounds_to_cents_at_any_storable_magnitude(value: float) -> None:
 
     (failure,) = verdict.order_failures
     assert failure.message == f"selling_price should be greater than {money(value):.2f}"
-    assert failure.message.endswith(".00") and failure.gap.startswith("add ")
+    assert failure.message.endswith(".00")
+    assert failure.gap.startswith("add ")
