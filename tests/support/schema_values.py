@@ -71,7 +71,9 @@ def _numbers(schema: Schema, integer: bool) -> st.SearchStrategy[Any]:
     edges += [b for b in (low, high) if b is not None]
     if integer:
         edges = [int(e) for e in edges if float(e).is_integer()]
-        inside: st.SearchStrategy[Any] = st.integers(None if low is None else int(low), None if high is None else int(high))
+        inside: st.SearchStrategy[Any] = st.integers(
+            None if low is None else int(low), None if high is None else int(high)
+        )
     else:
         inside = st.floats(low, high, allow_nan=False, allow_infinity=False)
     # Mostly the edges: they are what broke later reads; values inside the bounds are the control.
