@@ -11,7 +11,7 @@ route, progress and events, stats, the ledger, and the webhook deliveries (the o
 the publisher and the deliverer, once at the end). The dashboard reads these same routes. Any 5xx fails
 the test.
 
-``STORED_VALUES_EXAMPLES`` sets the random examples (CI: 25); the sweep of hostile edges runs whole.
+``STORED_VALUES_EXAMPLES`` sets the random examples (CI: 20); the sweep of hostile edges runs whole.
 """
 
 from __future__ import annotations
@@ -43,7 +43,7 @@ from tests.support.campaigns import rta_seed_campaign
 from tests.support.coupons import order_body, spec_coupon
 from tests.support.schema_values import hinted, hostile_edges, targets, with_value
 
-EXAMPLES = int(os.environ.get("STORED_VALUES_EXAMPLES", "25"))
+EXAMPLES = int(os.environ.get("STORED_VALUES_EXAMPLES", "20"))
 MEMBER = "member@shop"
 BRAND = "B1"
 _serial = itertools.count(1)
