@@ -7,10 +7,13 @@ from __future__ import annotations
 import json
 from dataclasses import replace
 from decimal import Decimal
+from random import Random
 from typing import Any
 from urllib.parse import quote
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from rewards_cli.openapi import build_spec
 from shared.api.body import MAX_BODY_BYTES, MAX_DEPTH
@@ -377,3 +380,27 @@ def test_numeric_text_in_typed_metadata_never_fails_and_is_never_another_number(
     number = number_in_text(text)
     assert kept is None if number is None else Decimal(str(kept)) == number
     assert ("order.metadata.cart_qty" in redemption["nullified_metadata"]) is (number is None)
+
+
+# Where stored numbers and shapes wait for later reads: free-form maps of every body that has one.
+MAP_FIELDS = [
+    ("PUT", "/customers/c1", {"name": "Member", "attributes": {}}, ("attributes",)),
+    ("POST", "/customers", {"source_id": "c1", "metadata": {}}, ("metadata",)),
+    ("POST", "/events", event("c1", "money_deposited", amount=5), ("properties",)),
+    ("POST", "/events/invoke", {"source_id": "c1", "event_name": "money_deposited", "metadata": {}}, ("metadata",)),
+]
+
+
+@settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(rng=st.randoms(use_true_random=False))
+def test_numeric_text_and_nested_shapes_in_any_map_never_fail_a_later_read(api: ApiClient, rng: Random) -> None:
+    method, path, body, field = rng.choice(MAP_FIELDS)
+    literal = hostile.numeric_text(rng) if rng.random() < 0.5 else hostile.nested_shape(rng)
+    key = rng.choice(["orders", "cart_qty", "amount", "x"])
+
+    sent = api.request(method, path, raw_body=hostile.place(body, (*field, key), literal))
+
+    assert sent.status < 500, sent.body
+    _reward_on(api, "Contain any of", f"attributes.{key}", ["a"])
+    for read in ("/customers/c1", "/customers/c1/rewards?explain=true", "/campaigns/reward-progress?source_id=c1"):
+        assert api.get(read).status < 500, read
