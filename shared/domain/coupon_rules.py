@@ -25,10 +25,11 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import ROUND_HALF_UP, Context, Decimal
 from typing import Any, Literal
 
-from shared.domain.rules import COMPARATORS
+from shared.domain.rules import COMPARATORS, exact
+from shared.models.limits import number_in_text
 
 DiscountType = Literal["amount", "percent", "free_shipping"]
 CouponOperator = Literal["eq", "ne", "gt", "gte", "lt", "lte", "in", "not_in"]
@@ -36,6 +37,10 @@ CouponStatus = Literal["active", "disabled"]
 RedeemableBy = Literal["anyone", "holders"]
 MetadataType = Literal["string", "number", "boolean"]
 CENT = Decimal("0.01")
+# Rounding to cents needs as many digits as the amount has: the default context's 28 failed (a 500) for
+# 1e26 and more, which coupons stored before conditions on money were bounded may hold (DynamoDB's
+# numbers reach 9.99e125: 126 digits and the cents).
+_MONEY_CONTEXT = Context(prec=130)
 
 # Order fields a condition may name, and the name seed 004 uses for them in its messages.
 MONEY_FIELDS = {
@@ -46,6 +51,7 @@ MONEY_FIELDS = {
 }
 ORDER_TEXT_FIELDS = ("payment_mode", "status")
 ITEM_FIELDS = ("product_id", "sku", "name", "brand", "selling_price", "original_price", "quantity")
+ITEM_MONEY_FIELDS = ("selling_price", "original_price")
 
 _WORDS: dict[str, str] = {
     "eq": "should be",
@@ -164,12 +170,13 @@ class Order:
         return money(self.shipping) + sum((money(i.shipping) for i in self.items), Decimal(0))
 
 
-def _decimal(value: float | int) -> Decimal:
+def _decimal(value: float | int | Decimal) -> Decimal:
     return Decimal(repr(value)) if isinstance(value, float) else Decimal(value)
 
 
 def money(value: float | int | Decimal) -> Decimal:
-    return (value if isinstance(value, Decimal) else _decimal(value)).quantize(CENT, rounding=ROUND_HALF_UP)
+    amount = value if isinstance(value, Decimal) else _decimal(value)
+    return amount.quantize(CENT, rounding=ROUND_HALF_UP, context=_MONEY_CONTEXT)
 
 
 def as_number(value: Decimal) -> float | int:
@@ -197,17 +204,8 @@ def _fits(value: Any, kind: MetadataType) -> bool:
             return False
         if isinstance(value, int | float):
             return math.isfinite(value)
-        return isinstance(value, str) and _numeric_text(value) is not None
+        return isinstance(value, str) and number_in_text(value) is not None
     return isinstance(value, str)
-
-
-def _numeric_text(value: str) -> float | None:
-    """Seed 004 sends numbers as text (``"cart_qty": "4"``): a number-typed key reads them as numbers."""
-    try:
-        number = float(value)
-    except ValueError:
-        return None
-    return number if math.isfinite(number) else None
 
 
 def _kept(
@@ -221,8 +219,10 @@ def _kept(
             if value is not None or kind is None:
                 nullified.append(f"{where}{key}")
         elif kind == "number" and isinstance(value, str):
-            number = _numeric_text(value)
-            kept[key] = int(number) if number is not None and number.is_integer() else number
+            # Seed 004 sends numbers as text ("cart_qty": "4"): kept as the exact number the text spells (a
+            # text DynamoDB could not store, "1e300", does not fit the type and is nullified).
+            number = number_in_text(value)
+            kept[key] = None if number is None else exact(number)
         else:
             kept[key] = value
     return kept
@@ -254,14 +254,13 @@ def _comparable(actual: Any, expected: Any) -> tuple[Any, Any] | None:
     if _is_number(expected):
         if _is_number(actual):
             return _decimal(actual), _decimal(expected)
-        if isinstance(actual, str) and _numeric_text(actual) is not None:
-            return _decimal(float(actual)), _decimal(expected)
-        return None
+        number = number_in_text(actual) if isinstance(actual, str) else None
+        return None if number is None else (number, _decimal(expected))
     return actual, expected
 
 
 def _is_number(value: Any) -> bool:
-    return isinstance(value, int | float) and not isinstance(value, bool)
+    return isinstance(value, int | float | Decimal) and not isinstance(value, bool)
 
 
 def holds(condition: CouponCondition, actual: Any) -> bool:

@@ -27,17 +27,25 @@ without regard to case. Operators and the values they take:
 | attributes.<name> | Between | ``[low, high]`` numbers, both included |
 | attributes.<name> | Contain all of, Contain any of | a non-empty list (the member's value is a list or one value) |
 
+A custom attribute's value may be any JSON shape (Segment sends objects and lists of objects as traits):
+``attributes.address.city`` reads the key ``address.city`` if the member has one, else the path into
+nested objects. Every operator evaluates against every shape without failing: null is no value; an object
+or a list never equals, orders or is a number; a list's objects and lists never match an item of
+Contain all of / Contain any of (only its texts, numbers and booleans do); true is never the number 1.
+
 A date means the whole UTC day: ``Between 11/1/2021-2/28/2023`` includes members enrolled at any time on
 28 February 2023; ``Greater than 2/28/2023`` starts on 1 March. A date-time means that instant.
 """
 
 from __future__ import annotations
 
+import json
 import math
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
+from decimal import Decimal
 from typing import Any, Literal
 
 Operator = Literal["Between", "Contain all of", "Contain any of", "Equals", "Not equals", "Greater than", "Less than"]
@@ -250,7 +258,8 @@ def _check_value(attribute: str, operator: Operator, value: Any) -> tuple[Span, 
 
 
 def _is_number(value: Any) -> bool:
-    return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
+    # A stored number that no float holds exactly is read back as a Decimal.
+    return isinstance(value, int | float | Decimal) and not isinstance(value, bool) and math.isfinite(value)
 
 
 def _number(value: Any) -> float:
@@ -408,7 +417,20 @@ def evaluate(condition: Condition, member: Member) -> Gap | None:
     if condition.attribute == POINTS_BALANCE:
         return _points(condition, member.points_balance)
     name = condition.attribute[len(CUSTOM_PREFIX) :]
-    return _custom(condition, name, member.attributes.get(name))
+    return _custom(condition, name, custom_value(member.attributes, name))
+
+
+def custom_value(attributes: Mapping[str, Any], name: str) -> Any:
+    """The member's value of ``attributes.<name>``: the key ``name`` itself, else its dotted path into nested
+    objects (``address.city``); None when there is neither."""
+    if name in attributes:
+        return attributes[name]
+    value: Any = attributes
+    for part in name.split("."):
+        if not isinstance(value, Mapping) or part not in value:
+            return None
+        value = value[part]
+    return value
 
 
 def _plural(count: int, word: str) -> str:
@@ -528,9 +550,14 @@ def _custom(condition: Condition, name: str, have: Any) -> Gap | None:
     return _equality(condition, name, have)
 
 
+def _same(have: Any, value: Scalar) -> bool:
+    """``have`` (any JSON shape) is the scalar ``value``: an object or a list never is, nor true the number 1."""
+    return isinstance(have, bool) == isinstance(value, bool) and not isinstance(have, list | Mapping) and have == value
+
+
 def _equality(condition: Condition, name: str, have: Any) -> Gap | None:
     value = condition.value
-    same = have == value and isinstance(have, bool) == isinstance(value, bool)
+    same = _same(have, value)
     if condition.operator == "Equals" and not same:
         return Gap(f"{name} {_show(value)}", f"{name} {_show(have)}", f"{name} is {_show(have)}, needs {_show(value)}")
     if condition.operator == "Not equals" and same:
@@ -539,8 +566,8 @@ def _equality(condition: Condition, name: str, have: Any) -> Gap | None:
 
 
 def _contains(condition: Condition, name: str, have: Any) -> Gap | None:
-    held = set(have) if isinstance(have, list) else {have}
-    missing = [item for item in condition.value if item not in held]
+    held = have if isinstance(have, list) else [have]
+    missing = [item for item in condition.value if not any(_same(one, item) for one in held)]
     every = condition.operator == "Contain all of"
     if (not missing) if every else len(missing) < len(condition.value):
         return None
@@ -551,6 +578,8 @@ def _contains(condition: Condition, name: str, have: Any) -> Gap | None:
 
 
 def _show(value: Any) -> str:
+    if isinstance(value, Mapping):
+        return json.dumps(value, ensure_ascii=False, default=str)
     if isinstance(value, list):
         return ", ".join(_show(v) for v in value)
     if isinstance(value, bool):

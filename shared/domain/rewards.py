@@ -276,7 +276,9 @@ def unavailable_reasons(reward: Reward, now_ms: int, coupon: CouponRecord | None
 
 
 def view_for(reward: Reward, member: eligibility.Member, now_ms: int, coupon: CouponRecord | None) -> MemberReward:
-    outcomes = eligibility.evaluate_rules(reward.rules, member)
+    # A disabled reward is not evaluated: no member can get it, so its rules say nothing (and a rule the
+    # merchant disabled it for must not affect anyone's answer).
+    outcomes = eligibility.evaluate_rules(reward.rules, member) if reward.record.active else []
     holding = [outcome for outcome in outcomes if outcome.holds]
     rule_holds = not reward.rules or bool(holding)
     unavailable = unavailable_reasons(reward, now_ms, coupon)

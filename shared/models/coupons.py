@@ -19,6 +19,7 @@ from shared.domain.coupon_errors import (
 )
 from shared.domain.coupon_rules import (
     ITEM_FIELDS,
+    ITEM_MONEY_FIELDS,
     MONEY_FIELDS,
     ORDER_TEXT_FIELDS,
     CouponCondition,
@@ -34,6 +35,7 @@ from shared.domain.coupon_rules import (
     OrderItem,
     RedeemableBy,
     as_number,
+    money,
 )
 from shared.models.common import IsoDateTime, RequestModel, ResponseModel, ShortText, SourceId
 from shared.models.limits import ByteBudget, NotBlank, Printable, StorableFloat, StorableInt, check_value_fits_operator
@@ -43,7 +45,8 @@ from shared.storage.coupons import CouponRecord
 CouponCode = Annotated[str, StringConstraints(min_length=1, max_length=64, pattern=r"^[!-~]+$")]
 CouponId = Annotated[str, StringConstraints(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_\-]+$")]
 MetadataKey = Annotated[str, StringConstraints(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.\-]+$")]
-Money = Annotated[StorableFloat, Field(ge=0, le=1e12)]
+MAX_MONEY = 1e12
+Money = Annotated[StorableFloat, Field(ge=0, le=MAX_MONEY)]
 ConditionScalar = Annotated[str, StringConstraints(max_length=200), Printable] | StorableInt | StorableFloat | bool
 ConditionValue = ConditionScalar | Annotated[list[ConditionScalar], Field(max_length=100)]
 MetadataText = Annotated[str, StringConstraints(max_length=1000), Printable]
@@ -107,13 +110,27 @@ class CouponConditionIn(RequestModel):
         return CouponCondition(self.field, self.operator, self.value)
 
 
-def _check_fields(conditions: list[CouponConditionIn], allowed: tuple[str, ...], where: str) -> None:
+def _check_fields(
+    conditions: list[CouponConditionIn], allowed: tuple[str, ...], money_fields: tuple[str, ...], where: str
+) -> None:
     for index, condition in enumerate(conditions):
         name = condition.field
         if name.startswith("metadata.") and len(name) > len("metadata."):
             continue
         if name not in allowed:
             raise ValueError(f"{where}.{index}.field: must be one of {', '.join(allowed)} or metadata.<key>")
+        values = condition.value if isinstance(condition.value, list) else [condition.value]
+        if name in money_fields and not all(_is_amount(value) for value in values):
+            raise ValueError(
+                f"{where}.{index}.value: {name} is money: a number from 0 to {MAX_MONEY:.0f} with at most 2 decimals"
+            )
+
+
+def _is_amount(value: object) -> bool:
+    """What an order's money field can hold, and every message can show in cents."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return False
+    return 0 <= value <= MAX_MONEY and money(value) == Decimal(repr(value) if isinstance(value, float) else value)
 
 
 class ItemConditionsIn(RequestModel):
@@ -127,7 +144,7 @@ class ItemConditionsIn(RequestModel):
 
     @model_validator(mode="after")
     def _known_fields(self) -> Self:
-        _check_fields(self.match, ITEM_FIELDS, "match")
+        _check_fields(self.match, ITEM_FIELDS, ITEM_MONEY_FIELDS, "match")
         return self
 
 
@@ -137,7 +154,7 @@ class ConditionsIn(RequestModel):
 
     @model_validator(mode="after")
     def _known_fields(self) -> Self:
-        _check_fields(self.order, (*MONEY_FIELDS, *ORDER_TEXT_FIELDS), "order")
+        _check_fields(self.order, (*MONEY_FIELDS, *ORDER_TEXT_FIELDS), tuple(MONEY_FIELDS), "order")
         return self
 
 

@@ -19,7 +19,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from datetime import UTC, datetime
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 from typing import Annotated, Any
 
 from pydantic import AfterValidator, AwareDatetime, BeforeValidator, Field, StringConstraints
@@ -98,6 +98,10 @@ Description = Annotated[str, StringConstraints(max_length=MAX_DESCRIPTION_LENGTH
 MAX_SIGNIFICANT_DIGITS = 38
 MAX_EXPONENT = 125  # the largest storable magnitude is 9.99…e125
 MIN_EXPONENT = -130
+# A number written as text, as JSON would write it (no NaN, no Infinity, no "1_000"); bounded so that
+# reading it never costs more than a storable number's digits.
+_NUMERIC_TEXT = re.compile(r"\s*[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?\s*")
+_MAX_NUMERIC_TEXT = 200
 
 
 def number_problem(value: int | float | Decimal) -> str | None:
@@ -125,6 +129,18 @@ def _storable(value: int | float) -> int | float:
     if problem:
         raise ValueError(problem)
     return value
+
+
+def number_in_text(text: str) -> Decimal | None:
+    """The exact number a text spells (``"4"``, ``" 1e39 "``, ``"-0.5"``) when DynamoDB can store it, else None.
+    A Decimal, never a float: ``float("1e39")`` is 1000000000000000044885712678075916785664."""
+    if len(text) > _MAX_NUMERIC_TEXT or not _NUMERIC_TEXT.fullmatch(text):
+        return None
+    try:
+        number = Decimal(text.strip())
+    except InvalidOperation:  # an exponent beyond what Decimal represents at all
+        return None
+    return None if number_problem(number) else number
 
 
 StorableInt = Annotated[int, AfterValidator(_storable)]
@@ -158,8 +174,6 @@ def _not_epoch(value: Any) -> Any:
         raise ValueError("must be an ISO 8601 date and time with a time zone (2026-01-31T09:00:00Z), not a number")
     return value
 
-
-_NUMERIC_TEXT = re.compile(r"\s*[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?\s*")
 
 # An ISO 8601 string with a time zone (the one place a JSON string becomes another type), normalised to
 # UTC and within the range every layer can store and render.

@@ -184,3 +184,44 @@ def place(body: Any, target: tuple[str | int, ...], literal: str) -> str:
     copy = json.loads(json.dumps(body))
     node_at(copy, target[:-1])[target[-1]] = _SENTINEL
     return json.dumps(copy).replace(_ENCODED_SENTINEL, literal, 1)
+
+
+# ------------------------------------------------------- stored values that later reads consume (issue 21)
+
+# Numbers written as text, where a schema types a key as a number (seed 004's ``"cart_qty": "4"``): beyond
+# what DynamoDB stores, beyond a float's precision, or not numbers at all.
+NUMERIC_TEXTS = [
+    "1e300",
+    "1e-200",
+    "1e39",
+    "1e400",
+    "-0",
+    "0e-999999",
+    "0.1000000000000000000001",
+    "12345678901234567890123456789012345678901",
+    "1e" + "9" * 30,
+    " 4 ",
+    "NaN",
+    "Infinity",
+    "1_000",
+]
+# What Segment sends as traits and properties: objects, lists of objects, lists of lists, nulls inside.
+NESTED_SHAPES: list[object] = [
+    {"city": "Paris", "zip": {"code": 75001}},
+    [{"id": 1}, {"id": "a"}],
+    [["a"], [], [{"b": None}]],
+    [None, True, 1, "a"],
+    {"a": {"b": {"c": {"d": 1}}}},
+    [],
+    {},
+]
+
+
+def numeric_text(rng: Random) -> str:
+    """A JSON string literal holding a number as text."""
+    return json.dumps(rng.choice(NUMERIC_TEXTS))
+
+
+def nested_shape(rng: Random) -> str:
+    """A JSON literal of a nested object or list, as an event pipeline sends one."""
+    return json.dumps(rng.choice(NESTED_SHAPES))

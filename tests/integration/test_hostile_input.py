@@ -6,19 +6,26 @@ from __future__ import annotations
 
 import json
 from dataclasses import replace
+from decimal import Decimal
+from random import Random
 from typing import Any
 from urllib.parse import quote
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from rewards_cli.openapi import build_spec
 from shared.api.body import MAX_BODY_BYTES, MAX_DEPTH
 from shared.domain.rules import PROGRESS_CEILING
 from shared.models.campaigns import MAX_RULES_BYTES
 from shared.models.customers import MAX_ATTRIBUTES_BYTES
+from shared.models.limits import number_in_text
 from shared.storage import campaigns
+from tests.fuzz import hostile
 from tests.support.api import UNAUTHORIZED_BODY, ApiClient
 from tests.support.campaigns import event, rta_seed_campaign
+from tests.support.coupons import create_coupon, customer, order_body, simple_coupon
 
 BODY_OPERATIONS = [
     (method.upper(), path.replace("{campaign_id}", "camp_x").replace("{source_id}", "c1"))
@@ -281,3 +288,119 @@ def test_a_huge_summed_amount_after_a_small_one_is_stored(api: ApiClient) -> Non
     action = response.json()["progress"][0]["actions"][0]
     assert (action["current"], action["progress"]) == (PROGRESS_CEILING, 100)
     assert api.get("/campaigns/reward-progress", query={"source_id": "c1"}).status == 200
+
+
+# ------------------------------------------------- stored values that later reads consume (issue 21)
+
+
+def _member_with(api: ApiClient, attributes: dict[str, Any]) -> None:
+    assert api.put("/customers/c1", {"name": "Member", "attributes": attributes}).status in (200, 201)
+    credited = api.post("/customers/c1/transactions", {"points": 100, "reason": "Welcome"})
+    assert credited.status == 201, credited.body
+
+
+def _reward_on(api: ApiClient, operator: str, attribute: str, value: Any) -> str:
+    rule = {"conditions": [{"operator": operator, "attribute": attribute, "value": value}]}
+    created = api.post("/rewards", {"name": "Nested", "type": "MATERIAL", "parameters": {"product": {"id": "p1"}},
+                                    "member_eligibility_rules": [rule]})  # fmt: skip
+    assert created.status == 201, created.body
+    reward_id: str = created.json()["id"]
+    return reward_id
+
+
+@pytest.mark.parametrize("shape", hostile.NESTED_SHAPES, ids=str)
+@pytest.mark.parametrize("operator", ["Contain any of", "Contain all of", "Equals", "Not equals", "Greater than"])
+def test_a_nested_attribute_meets_every_operator_without_a_500(api: ApiClient, shape: Any, operator: str) -> None:
+    """Segment sends objects and lists of objects as traits: a reward condition on one made the member's
+    rewards (with and without explain) and the redeem a 500, for good."""
+    _member_with(api, {"orders": shape})
+    value = 1 if operator == "Greater than" else ["a"] if operator.startswith("Contain") else "a"
+    reward_id = _reward_on(api, operator, "attributes.orders", value)
+
+    assert api.get("/customers/c1/rewards").status == 200
+    explained = api.get("/customers/c1/rewards", query={"explain": "true"})
+    assert explained.status == 200, explained.body
+    assert api.post(f"/customers/c1/rewards/{reward_id}/redeem", {}).status in (201, 409)
+
+
+def test_a_condition_on_a_nested_attribute_reads_the_path(api: ApiClient) -> None:
+    _member_with(api, {"address": {"city": "Paris"}})
+    reward_id = _reward_on(api, "Equals", "attributes.address.city", "Paris")
+
+    listed = api.get("/customers/c1/rewards").json()["data"]
+
+    assert [view["reward"]["id"] for view in listed] == [reward_id]
+    assert api.post(f"/customers/c1/rewards/{reward_id}/redeem", {}).status == 201
+
+
+def test_a_disabled_reward_is_not_evaluated_by_explain(api: ApiClient) -> None:
+    _member_with(api, {"tier_points": 5})
+    reward_id = _reward_on(api, "Greater than", "attributes.tier_points", 10)
+    assert api.delete(f"/rewards/{reward_id}").status == 200
+
+    (view,) = api.get("/customers/c1/rewards", query={"explain": "true"}).json()["data"]
+
+    assert (view["eligible"], view["unavailable"], view["failed_conditions"]) == (
+        False, ["the reward is inactive"], []
+    )  # fmt: skip
+
+
+@pytest.mark.parametrize("value", [1e26, 9.99e125, 99999999999999999999999999999999999999, 200.001, -1, "200"])
+@pytest.mark.parametrize("field", ["selling_price_subtotal", "original_price_subtotal", "shipping", "tax"])
+def test_a_condition_on_money_takes_an_amount(api: ApiClient, field: str, value: Any) -> None:
+    """A coupon condition of 1e26 on a money field was stored, and every later validate and apply of the
+    coupon was a 500 (rounding it to cents overflowed the decimal context)."""
+    body = simple_coupon("BIG", conditions={"order": [{"field": field, "operator": "gt", "value": value}]})
+
+    details = refused(api.post("/coupons", body))
+    assert details.startswith("conditions")
+    assert "order.0" in details
+    assert "value" in details
+
+
+def test_an_item_condition_on_money_takes_an_amount(api: ApiClient) -> None:
+    match = [{"field": "selling_price", "operator": "in", "value": [10, 1e26]}]
+    body = simple_coupon("BIG", conditions={"items": {"match": match}})
+
+    assert "match.0.value" in refused(api.post("/coupons", body))
+
+
+@pytest.mark.parametrize("text", hostile.NUMERIC_TEXTS)
+def test_numeric_text_in_typed_metadata_never_fails_and_is_never_another_number(api: ApiClient, text: str) -> None:
+    """``"1e300"`` and ``"1e-200"`` on a key the coupon types as a number were a 500 when written (DynamoDB
+    cannot store them); ``"1e39"`` was stored as 1000000000000000044885712678075916785664."""
+    coupon = create_coupon(api, simple_coupon("META", metadata_schema={"cart_qty": "number"}))
+    customer(api)
+
+    applied = api.post("/coupons/apply?type=redeem", order_body(coupon["coupon_id"], "META", cart_qty=text))
+
+    assert applied.status == 200, applied.body
+    (redemption,) = api.get(f"/coupons/{coupon['coupon_id']}/redemptions").json()["data"]
+    kept = redemption["order"]["metadata"]["cart_qty"]
+    number = number_in_text(text)
+    assert kept is None if number is None else Decimal(str(kept)) == number
+    assert ("order.metadata.cart_qty" in redemption["nullified_metadata"]) is (number is None)
+
+
+# Where stored numbers and shapes wait for later reads: free-form maps of every body that has one.
+MAP_FIELDS = [
+    ("PUT", "/customers/c1", {"name": "Member", "attributes": {}}, ("attributes",)),
+    ("POST", "/customers", {"source_id": "c1", "metadata": {}}, ("metadata",)),
+    ("POST", "/events", event("c1", "money_deposited", amount=5), ("properties",)),
+    ("POST", "/events/invoke", {"source_id": "c1", "event_name": "money_deposited", "metadata": {}}, ("metadata",)),
+]
+
+
+@settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(rng=st.randoms(use_true_random=False))
+def test_numeric_text_and_nested_shapes_in_any_map_never_fail_a_later_read(api: ApiClient, rng: Random) -> None:
+    method, path, body, field = rng.choice(MAP_FIELDS)
+    literal = hostile.numeric_text(rng) if rng.random() < 0.5 else hostile.nested_shape(rng)
+    key = rng.choice(["orders", "cart_qty", "amount", "x"])
+
+    sent = api.request(method, path, raw_body=hostile.place(body, (*field, key), literal))
+
+    assert sent.status < 500, sent.body
+    _reward_on(api, "Contain any of", f"attributes.{key}", ["a"])
+    for read in ("/customers/c1", "/customers/c1/rewards?explain=true", "/campaigns/reward-progress?source_id=c1"):
+        assert api.get(read).status < 500, read

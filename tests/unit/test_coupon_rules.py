@@ -207,3 +207,45 @@ def test_metadata_outside_the_schema_or_of_another_type_is_nullified() -> None:
         "order.items.0.metadata.size",
         "order.items.1.metadata.brand",
     )
+
+
+# ------------------------------------------------------------------ stored values (issue 21)
+
+
+@pytest.mark.parametrize(
+    ("text", "kept"),
+    [
+        ("1e39", 10**39),  # float("1e39") would be 1000000000000000044885712678075916785664
+        ("12345678901234567890123456789012345678", 12345678901234567890123456789012345678),
+        ("0.1000000000000000000001", Decimal("0.1000000000000000000001")),
+        (" 4 ", 4),
+        ("-0", 0),
+        ("1e300", None),  # beyond what DynamoDB stores: nullified like any value of another type
+        ("1e-200", None),
+        ("1" * 39, None),
+        ("1e" + "9" * 30, None),
+        ("NaN", None),
+        ("1_000", None),
+    ],
+)
+def test_numeric_text_is_kept_as_the_exact_number_it_spells_or_nullified(text: str, kept: object) -> None:
+    result = keep_metadata(order(metadata={"cart_qty": text}), {"cart_qty": "number"})
+
+    assert result.order["cart_qty"] == kept
+    assert type(result.order["cart_qty"]) is type(kept)
+    assert ("order.metadata.cart_qty" in result.nullified) is (kept is None)
+
+
+@pytest.mark.parametrize("value", [1e26, 9.99e125, 10**125, 99999999999999999999999999999999999999])
+def test_money_rounds_to_cents_at_any_storable_magnitude(value: float) -> None:
+    """A coupon stored with such a condition (before conditions on money were bounded) is still judged:
+    rounding it used to raise decimal.InvalidOperation (a 500 on every validate and apply)."""
+    spec = CouponSpec("c", "X", Discount("amount", 10), "active", "t", "t",
+                      order_conditions=(CouponCondition("selling_price_subtotal", "gt", value),))  # fmt: skip
+
+    verdict = judge(spec, order())
+
+    (failure,) = verdict.order_failures
+    assert failure.message == f"selling_price should be greater than {money(value):.2f}"
+    assert failure.message.endswith(".00")
+    assert failure.gap.startswith("add ")

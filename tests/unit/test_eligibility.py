@@ -305,3 +305,62 @@ def test_a_bad_condition_is_refused_with_its_path(terms: list[Any], message: str
 def test_attribute_names_ignore_case_and_the_us_spelling() -> None:
     assert parse_condition(condition("Equals", "enrollment date", "1/1/2022")).attribute == "Enrolment Date"
     assert parse_condition(condition("Equals", "TIER", "GOLD")).attribute == "Tier"
+
+
+# ------------------------------------------------------------------ every JSON shape (issue 21)
+
+SHAPES: dict[str, Any] = {
+    "null": None,
+    "true": True,
+    "number": 1,
+    "huge number": 9.99e125,
+    "text": "a",
+    "list": ["a", 1, True],
+    "list of objects": [{"id": "a"}, {"id": 1}],
+    "nested lists": [["a"], []],
+    "object": {"city": "Paris", "zip": {"code": 75001}},
+}
+CONDITIONS = [
+    condition("Equals", "attributes.x", "a"),
+    condition("Equals", "attributes.x", 1),
+    condition("Not equals", "attributes.x", "a"),
+    condition("Greater than", "attributes.x", 0),
+    condition("Less than", "attributes.x", 10),
+    condition("Between", "attributes.x", [0, 10]),
+    condition("Contain all of", "attributes.x", ["a", 1]),
+    condition("Contain any of", "attributes.x", ["a", True]),
+    condition("Equals", "attributes.x.city", "Paris"),
+]
+
+
+@pytest.mark.parametrize("raw", CONDITIONS, ids=lambda c: f"{c['operator']} {c['attribute']}")
+@pytest.mark.parametrize("shape", SHAPES, ids=str)
+def test_every_operator_evaluates_against_every_json_shape(raw: dict[str, Any], shape: str) -> None:
+    """Segment sends objects and lists of objects as traits; a condition on one made the member's
+    rewards list, its explain and the redeem a 500 (set() of a list of objects)."""
+    outcome = evaluate(parse_condition(raw), member(x=SHAPES[shape]))
+
+    assert outcome is None or all(isinstance(text, str) for text in (outcome.required, outcome.actual, outcome.gap))
+
+
+@pytest.mark.parametrize(
+    ("raw", "value", "holds"),
+    [
+        (condition("Contain any of", "attributes.x", ["a"]), [{"id": "a"}, "a"], True),
+        (condition("Contain any of", "attributes.x", ["a"]), [{"id": "a"}], False),  # objects never match a text
+        (condition("Equals", "attributes.x", "a"), ["a"], False),  # a list is not one value
+        (condition("Not equals", "attributes.x", "a"), {"a": 1}, True),
+        (condition("Equals", "attributes.x", 1), True, False),  # true is not the number 1
+        (condition("Greater than", "attributes.x", 0), {"n": 1}, False),
+        (condition("Equals", "attributes.x.city", "Paris"), {"city": "Paris"}, True),  # a path into objects
+        (condition("Equals", "attributes.x.city", "Paris"), [{"city": "Paris"}], False),
+    ],
+)
+def test_nested_shapes_have_a_defined_meaning(raw: dict[str, Any], value: Any, holds: bool) -> None:
+    assert (evaluate(parse_condition(raw), member(x=value)) is None) is holds
+
+
+def test_a_key_with_a_dot_wins_over_the_path() -> None:
+    the_member = Member(frozenset(), None, 0, None, {"x.city": "Leeds", "x": {"city": "Paris"}})
+
+    assert evaluate(parse_condition(condition("Equals", "attributes.x.city", "Leeds")), the_member) is None
