@@ -312,8 +312,15 @@ def test_concurrent_redeems_reverts_and_cancels_of_held_codes_keep_each_code_in_
     reverted, wrong, redeemed, cancelled = answers[:3], answers[3], answers[4:7], answers[7:]
     assert wrong.status == 400, wrong.body
     assert all(r.status == 200 for r in reverted), [r.body for r in reverted]
-    assert [r.status for r in redeemed].count(200) == 1, [r.body for r in redeemed]
-    assert all(r.status in (200, 409) for r in [*redeemed, *cancelled])
+    # A redeem that the cancel of its own reward beat is refused for the voided code; otherwise one order
+    # id takes one code: exactly one redeem wins unless every one of those codes was voided first
+    late = [cancelled[i].status == 200 for i in range(3, 6)]
+    for redeem_answer, voided_first in zip(redeemed, late, strict=True):
+        assert redeem_answer.status in (200, 409) or (
+            voided_first and redeem_answer.status == 400 and b"coupon_code was voided" in redeem_answer.body
+        ), redeem_answer.body
+    assert [r.status for r in redeemed].count(200) == (0 if all(late) else 1), [r.body for r in redeemed]
+    assert all(r.status in (200, 409) for r in cancelled)
     expected = {}
     for i, code in enumerate(codes):
         got_cancelled = cancelled[i].status == 200
