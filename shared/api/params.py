@@ -9,7 +9,10 @@ from aws_lambda_powertools.event_handler.openapi.params import Header, Path, Que
 from shared.models.common import SourceId
 
 PageLimit = Annotated[int, Query(ge=1, le=100, description="Items per page (1 to 100)")]
-PageCursor = Annotated[str | None, Query(max_length=512, description="next_cursor of the previous page")]
+# A cursor is only ever a next_cursor this API gave out, never empty: ``cursor=`` is a 400, not a first page.
+PageCursor = Annotated[
+    str | None, Query(min_length=1, max_length=512, description="next_cursor of the previous page")
+]
 SourceIdPath = Annotated[SourceId, Path(description="The merchant's own customer id")]
 CampaignIdPath = Annotated[str, Path(min_length=1, max_length=64, description="camp_… id")]
 DEFAULT_PAGE_LIMIT = 20
