@@ -48,6 +48,7 @@ from rewards_cli.template import load
 from tests.conftest import TABLE_NAME
 from tests.fuzz import hostile
 from tests.fuzz.wsgi import SPEC_PATH, GatewayWsgiApp
+from tests.support.addresses import internal_url
 from tests.support.api import UNAUTHORIZED_BODY, ApiClient, Credentials, is_compatibility_path, is_not_found_answer
 from tests.support.stateful import EXAMPLE_BODIES, FACTORIES
 
@@ -69,6 +70,7 @@ LEAKS = {
     "key prefix": re.compile(r"\bAPP#|\bAPIKEY#|#CUST#|\bidempotency#"),
 }
 MUTATING = {"POST", "PUT", "PATCH", "DELETE"}
+WEBHOOK_URL_FIELD = "url"  # the one body field the engine itself calls (POST /webhooks)
 _PUBLIC_ROUTES = {
     (route.method, route.path) for function in load().api_functions for route in function.routes if route.public
 }
@@ -326,7 +328,7 @@ class HostileRequest:
     headers: dict[str, str]
     body: bytes | None
     target: str  # the part replaced, for hypothesis' statistics and failure reports
-    expected_status: int | None  # a hostile Authorization is always exactly the one 401
+    expected_status: int | None  # a hostile Authorization: the one 401; an internal webhook URL: a 400
     sent_text: str
 
 
@@ -357,6 +359,10 @@ def hostile_request(
         target = hostile.body_target(rng, body, _body_fields(case.path, case.method))
         if not target and rng.random() < 0.5:
             raw_body = hostile.raw_body(rng)
+        elif target and target[-1] == WEBHOOK_URL_FIELD and rng.random() < 0.5:
+            # an internal address however spelt (IPv4 forms, IPv6 embeddings): a webhook target never
+            raw_body = hostile.place(body, target, json.dumps(internal_url(rng))).encode()
+            expected_status = 400
         else:
             is_date = bool(target) and target[-1] in _DATE_FIELDS
             literal = hostile.date_literal(rng) if is_date else hostile.json_literal(rng)
@@ -492,6 +498,7 @@ def hostile_values_never_fail(
     check_no_leaks(response.data, request.sent_text)
     if request.expected_status is not None:
         assert status == request.expected_status, response.data
-        assert {k: v for k, v in json.loads(response.data).items() if k != "request_id"} == UNAUTHORIZED_BODY
+        if status == 401:
+            assert {k: v for k, v in json.loads(response.data).items() if k != "request_id"} == UNAUTHORIZED_BODY
     if request.method in MUTATING and status < 300:  # a refused request changed nothing (test_hostile_input.py)
         _still_readable(client, credentials.authorization, existing)

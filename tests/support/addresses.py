@@ -72,5 +72,6 @@ def internal_address(rng: Random, *, loopback: bool = True) -> ipaddress.IPv4Add
 
 
 def internal_url(rng: Random) -> str:
-    """An https URL whose host is an internal IPv4 address, spelt any way."""
-    return f"https://{rng.choice(host_spellings(internal_address(rng)))}/hooks"
+    """An https URL whose host is an internal IPv4 address, spelt any way; not loopback, which the local
+    runner and the tests allow."""
+    return f"https://{rng.choice(host_spellings(internal_address(rng, loopback=False)))}/hooks"
