@@ -6,7 +6,7 @@ from aws_lambda_powertools.event_handler.openapi.params import Query
 
 from shared.api.context import tenant_id
 from shared.api.http import http_handler, new_router
-from shared.api.params import SourceIdPath
+from shared.api.params import QueryBoolean, SourceIdPath
 from shared.domain import rewards
 from shared.models.common import ListResponse
 from shared.models.rewards import MemberRewardResponse
@@ -29,7 +29,7 @@ router = new_router()
 def list_customer_rewards(
     source_id: SourceIdPath,
     explain: Annotated[
-        bool, Query(description="List every reward, each failed condition with what is required and the gap")
+        QueryBoolean, Query(description="List every reward, each failed condition with what is required and the gap")
     ] = False,
 ) -> ListResponse[MemberRewardResponse]:
     views = rewards.member_rewards(tenant_id(router), source_id)
