@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from typing import Annotated
 
+from annotated_types import Interval
 from aws_lambda_powertools.event_handler.openapi.params import Header, Path, Query
 from pydantic import BeforeValidator
 
@@ -25,10 +26,12 @@ def _query_text(pattern: str, expected: str) -> BeforeValidator:
     return BeforeValidator(check)
 
 
-QueryInteger = Annotated[int, _query_text(r"-?[0-9]{1,18}", "an integer written in digits (20)")]
+IntegerText = _query_text(r"-?[0-9]{1,18}", "an integer written in digits (20)")
 QueryBoolean = Annotated[bool, _query_text(r"true|false", "true or false")]
 
-PageLimit = Annotated[QueryInteger, Query(ge=1, le=100, description="Items per page (1 to 100)")]
+# The bounds before the text check: Query's own ge/le on a type with a validator would be documented as
+# "ge"/"le", which no OpenAPI reader knows (the document would lose the bounds the code enforces).
+PageLimit = Annotated[int, Interval(ge=1, le=100), IntegerText, Query(description="Items per page (1 to 100)")]
 # A cursor is only ever a next_cursor this API gave out, never empty: ``cursor=`` is a 400, not a first page.
 PageCursor = Annotated[str | None, Query(min_length=1, max_length=512, description="next_cursor of the previous page")]
 SourceIdPath = Annotated[SourceId, Path(description="The merchant's own customer id")]

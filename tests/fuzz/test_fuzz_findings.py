@@ -102,3 +102,37 @@ def test_an_empty_cursor_is_refused_as_the_document_says(api: ApiClient, path: s
     response = api.get(re.sub(r"\{\w+\}", "x1", path) + "?cursor=")  # any id: the cursor is checked first
     assert response.status == 400, response.body
     assert response.json()["details"].startswith("cursor"), response.body
+
+
+@pytest.mark.parametrize(
+    ("path", "query"),
+    [
+        ("/campaigns", "limit=1.0"),
+        ("/campaigns", "limit=+1"),
+        ("/campaigns", "limit=%201"),
+        ("/campaigns", "limit=1_0"),
+        ("/campaigns", "limit=0"),
+        ("/campaigns", "limit=101"),
+        ("/rewards", "active=yes"),
+        ("/rewards", "active=1"),
+        ("/rewards", "active=True"),
+    ],
+)
+def test_a_typed_query_value_is_read_only_in_its_types_spelling(api: ApiClient, path: str, query: str) -> None:
+    """The document types ``limit`` as an integer from 1 to 100 and ``active`` as a boolean; pydantic's lax
+    parsing also read ``1.0``, ``+1``, ``1_0`` as integers and ``yes``, ``1``, ``True`` as true."""
+    response = api.get(f"{path}?{query}")
+    assert response.status == 400, response.body
+    assert response.json()["details"].startswith(query.split("=", maxsplit=1)[0]), response.body
+
+
+def test_the_document_keeps_the_bounds_the_code_enforces() -> None:
+    limits = [
+        p["schema"]
+        for item in build_spec()["paths"].values()
+        for operation in item.values()
+        for p in operation.get("parameters", [])
+        if p["name"] == "limit"
+    ]
+    assert limits
+    assert all((s["minimum"], s["maximum"]) == (1, 100) for s in limits), limits
