@@ -119,8 +119,14 @@ BENCH_ARGS ?=
 bench: build
 	$(BIN)/python bench/run.py $(BENCH_ARGS)
 
+# 300 cases per operation and test, in the rotating-seed suite (tests/fuzz/test_openapi_fuzz.py) with a
+# new seed each run, printed first: make fuzz FUZZ_SEED=<seed> replays a run.
+ifndef FUZZ_SEED
+FUZZ_SEED := $(shell od -An -N4 -tu4 /dev/urandom | tr -d ' ')
+endif
 fuzz: install
-	FUZZ_EXAMPLES=300 $(BIN)/pytest -n auto tests/fuzz -p no:randomly $(PYTEST_ARGS)
+	@echo "fuzz seed $(FUZZ_SEED): make fuzz FUZZ_SEED=$(FUZZ_SEED) replays this run"
+	FUZZ_EXAMPLES=300 FUZZ_SEED=$(FUZZ_SEED) $(BIN)/pytest -n auto tests/fuzz -k rotating_seed -p no:randomly $(PYTEST_ARGS)
 
 clean:
 	rm -rf .aws-sam .venv-bench .pytest_cache .mypy_cache .ruff_cache .hypothesis

@@ -137,14 +137,16 @@ class LocalGateway:
             self._auth_cache[identity] = (now + self.template.authorizer.ttl_seconds, policy)
         return policy
 
-    def gateway_response(self, kind: str, context: Mapping[str, str]) -> HttpResponse:
+    def gateway_response(self, kind: str, context: Mapping[str, str], message: str | None = None) -> HttpResponse:
+        """API Gateway's own answer of ``kind`` (template.yaml's GatewayResponses); ``message`` is its
+        ``$context.error.messageString`` (by default the kind's name)."""
         spec = self.template.gateway_responses.get(kind) or self.template.gateway_responses["DEFAULT_5XX"]
         body = spec["ResponseTemplates"][_JSON]
         variables = {
             "$context.requestId": context["requestId"],
             "$context.httpMethod": context["httpMethod"],
             "$context.path": context["path"],
-            "$context.error.messageString": json.dumps(kind.replace("_", " ").lower()),
+            "$context.error.messageString": json.dumps(message or kind.replace("_", " ").lower()),
         }
         body = re.sub(r"\$context\.[\w.]+", lambda m: variables.get(m.group(0), m.group(0)), body)
         headers = [("Content-Type", _JSON)]

@@ -9,10 +9,12 @@ idle connection is closed), or after ``KEEP_ALIVE_SECONDS`` of silence.
 
 from __future__ import annotations
 
+import re
 import select
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
+from email.message import Message
 from http.server import BaseHTTPRequestHandler
 from socketserver import BaseServer
 from typing import Any
@@ -22,6 +24,45 @@ KEEP_ALIVE_SECONDS = 15.0
 # How long an idle keep-alive connection may keep its worker while other connections wait.
 IDLE_WHILE_OTHERS_WAIT_SECONDS = 0.05
 _POLL_SECONDS = 0.05
+# How long a body may take to arrive once its headers have: a client that announced more bytes than
+# it sends gets its 400 then, instead of holding a worker forever.
+BODY_SECONDS = 10.0
+_DIGITS = re.compile(r"[0-9]+")  # ASCII digits only (``int`` also reads "+5", "-1", "1_0" and other scripts' digits)
+_BEYOND_ANY_LIMIT = 10**18  # what a longer number of digits stands for (``int`` refuses 4,301 digits)
+
+
+class BadFraming(Exception):
+    """The request's body cannot be delimited (Content-Length unusable, or the body shorter than it
+    says): a 400, after which the connection is closed, since where the next request starts is unknown."""
+
+
+def content_length(headers: Message) -> int:
+    """The body's length in bytes as the one Content-Length header gives it (0 without one)."""
+    values = headers.get_all("Content-Length") or []
+    if len(values) > 1:
+        raise BadFraming("Content-Length appears more than once")
+    if not values:
+        return 0
+    value = values[0].strip(" \t")
+    if not _DIGITS.fullmatch(value):
+        raise BadFraming("Content-Length must be a number of bytes")
+    return int(value) if len(value) <= 18 else _BEYOND_ANY_LIMIT
+
+
+def read_body(handler: BaseHTTPRequestHandler, length: int) -> bytes:
+    """Exactly ``length`` bytes of body, or BadFraming if the client sends fewer (closing or pausing)."""
+    if not length:
+        return b""
+    handler.connection.settimeout(BODY_SECONDS)
+    try:
+        body = handler.rfile.read(length)
+    except TimeoutError:
+        body = b""
+    finally:
+        handler.connection.settimeout(handler.timeout)
+    if len(body) < length:
+        raise BadFraming(f"the body is shorter than its Content-Length ({length} bytes)")
+    return body
 
 
 class PooledServerMixin(BaseServer):

@@ -10,7 +10,7 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 from rewards_cli.gateway import HttpResponse, LocalGateway
-from rewards_cli.http_serving import KeepAliveHandlerMixin, PooledServerMixin
+from rewards_cli.http_serving import BadFraming, KeepAliveHandlerMixin, PooledServerMixin, content_length, read_body
 from rewards_cli.openapi import SWAGGER_HTML, build_spec
 
 MAX_BODY_BYTES = 10 * 1024 * 1024  # API Gateway's payload limit
@@ -35,12 +35,16 @@ def make_server(host: str, port: int, gateway: LocalGateway) -> ApiServer:
             if self.command == "GET" and url.path in ("/swagger", "/swagger/"):
                 self._send(HttpResponse(200, [("Content-Type", "text/html")], SWAGGER_HTML.encode()))
                 return
-            length = int(self.headers.get("Content-Length") or 0)
-            if length > MAX_BODY_BYTES:
-                context = {"requestId": "local", "httpMethod": self.command, "path": url.path}
-                self._send(gateway.gateway_response("REQUEST_TOO_LARGE", context), close=True)
+            context = {"requestId": "local", "httpMethod": self.command, "path": url.path}
+            try:
+                length = content_length(self.headers)
+                if length > MAX_BODY_BYTES:
+                    self._send(gateway.gateway_response("REQUEST_TOO_LARGE", context), close=True)
+                    return
+                raw = read_body(self, length)
+            except BadFraming as error:
+                self._send(gateway.gateway_response("DEFAULT_4XX", context, message=str(error)), close=True)
                 return
-            raw = self.rfile.read(length) if length else b""
             headers: dict[str, list[str]] = defaultdict(list)
             for name, value in self.headers.items():
                 headers[name].append(value)

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, TextIO
 
+from rewards_cli.http_serving import BadFraming, content_length, read_body
 from shared.domain.webhooks import EVENT_ID_HEADER, SIGNATURE_HEADER, verify
 
 
@@ -38,7 +39,11 @@ class WebhookListener:
 
         class Handler(BaseHTTPRequestHandler):
             def do_POST(self) -> None:
-                body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+                try:
+                    body = read_body(self, content_length(self.headers))
+                except BadFraming:
+                    self.send_error(400, "Content-Length and body do not agree")
+                    return
                 signature = self.headers.get(SIGNATURE_HEADER) or ""
                 secret = listener.secret
                 verified = verify(secret, signature, body, int(time.time())) if secret else None

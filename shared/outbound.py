@@ -3,7 +3,9 @@
 A target is checked by what its host resolves to, not by how it is spelt: ``2130706433``,
 ``0177.0.0.1``, ``0x7f.1``, ``[::ffff:127.0.0.1]`` and a DNS name pointing at 169.254.169.254 all
 resolve to internal addresses and are refused. Every address the name resolves to must be public
-(``is_global``, IPv4 embedded in IPv6 checked as IPv4). The check runs at registration and again at
+(``is_global``, IPv6 only in global unicast ``2000::/3``) and so must every IPv4 address an IPv6
+address embeds (IPv4-compatible ``[::169.254.169.254]``/``[::a9fe:a9fe]``, IPv4-mapped and -translated,
+NAT64 ``64:ff9b::/96`` and ``64:ff9b:1::/48``, 6to4, Teredo, ISATAP). The check runs at registration and again at
 each delivery, and the connection goes to the very address that was checked (no second lookup a
 rebinding DNS server could answer differently). Redirects are never followed: a 3xx is a failed
 delivery like any non-2xx.
@@ -23,7 +25,17 @@ from urllib.parse import urlsplit
 
 IpAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 DELIVERY_TIMEOUT_SECONDS = 10.0
-_NAT64 = ipaddress.ip_network("64:ff9b::/96")
+# IPv6 forms that stand for an IPv4 host: such an address is judged by its IPv4 address alone. Python's
+# ``ipaddress`` calls the IPv4-compatible ones (``[::169.254.169.254]``, ``[::a9fe:a9fe]``) global.
+_IPV4_HOST_FORMS = [
+    ipaddress.ip_network("::/96"),  # IPv4-compatible (deprecated, still parsed everywhere)
+    ipaddress.ip_network("::ffff:0:0/96"),  # IPv4-mapped
+    ipaddress.ip_network("::ffff:0:0:0/96"),  # IPv4-translated (SIIT)
+    ipaddress.ip_network("64:ff9b::/96"),  # NAT64, well-known prefix
+]
+_NAT64_LOCAL = ipaddress.ip_network("64:ff9b:1::/48")  # NAT64, local-use prefix (RFC 8215)
+_GLOBAL_UNICAST = ipaddress.ip_network("2000::/3")  # every public IPv6 address is in it
+_ISATAP_INTERFACE = 0x00005EFE  # the interface id's upper half (u/l bit masked), then the IPv4 address
 _MAX_RESPONSE_BYTES = 64 * 1024
 
 
@@ -40,27 +52,33 @@ class Target:
     address: str  # the checked address the connection goes to
 
 
-def _embedded_ipv4(address: IpAddress) -> ipaddress.IPv4Address | None:
-    if isinstance(address, ipaddress.IPv4Address):
-        return None
-    if address.ipv4_mapped is not None:
-        return address.ipv4_mapped
+def _embedded_ipv4s(address: ipaddress.IPv6Address) -> list[ipaddress.IPv4Address]:
+    """Every IPv4 address ``address`` carries, in any of the forms that route to or stand for it."""
+    value = int(address)
+    last32 = ipaddress.IPv4Address(value & 0xFFFFFFFF)
+    found = [last32] if any(address in form for form in _IPV4_HOST_FORMS) else []
     if address.sixtofour is not None:
-        return address.sixtofour
+        found.append(address.sixtofour)
     if address.teredo is not None:
-        return address.teredo[1]
-    if address in _NAT64:
-        return ipaddress.IPv4Address(int(address) & 0xFFFFFFFF)
-    return None
+        found.extend(address.teredo)  # the server and the client
+    if address in _NAT64_LOCAL:  # RFC 6052 for a /48: bits 48-63 and 72-87, around the u octet
+        found.append(ipaddress.IPv4Address(address.packed[6:8] + address.packed[9:11]))
+    if (value >> 32) & 0xFDFFFFFF == _ISATAP_INTERFACE:
+        found.append(last32)
+    return found
 
 
 def _allowed(address: IpAddress, allow_loopback: bool) -> bool:
-    embedded = _embedded_ipv4(address)
-    if embedded is not None:
-        return _allowed(embedded, allow_loopback)
     if allow_loopback and address.is_loopback:
         return True
-    return address.is_global and not address.is_multicast
+    if isinstance(address, ipaddress.IPv4Address):
+        return address.is_global and not address.is_multicast
+    embedded = _embedded_ipv4s(address)
+    if not all(_allowed(ipv4, allow_loopback) for ipv4 in embedded):
+        return False
+    if any(address in form for form in _IPV4_HOST_FORMS):
+        return True  # judged by its IPv4 address, above
+    return address in _GLOBAL_UNICAST and address.is_global and not address.is_multicast
 
 
 def _resolve(host: str, port: int) -> list[IpAddress]:

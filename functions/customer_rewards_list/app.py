@@ -7,7 +7,7 @@ from aws_lambda_powertools.event_handler.openapi.params import Query
 from shared.api.context import tenant_id
 from shared.api.http import http_handler, new_router
 from shared.api.pages import fitted
-from shared.api.params import DEFAULT_PAGE_LIMIT, PageCursor, PageLimit, SourceIdPath
+from shared.api.params import DEFAULT_PAGE_LIMIT, PageCursor, PageLimit, QueryBoolean, SourceIdPath
 from shared.domain import rewards
 from shared.models.common import ListResponse
 from shared.models.rewards import MemberRewardResponse
@@ -33,7 +33,7 @@ def list_customer_rewards(
     limit: PageLimit = DEFAULT_PAGE_LIMIT,
     cursor: PageCursor = None,
     explain: Annotated[
-        bool, Query(description="List every reward, each failed condition with what is required and the gap")
+        QueryBoolean, Query(description="List every reward, each failed condition with what is required and the gap")
     ] = False,
 ) -> ListResponse[MemberRewardResponse]:
     return fitted(

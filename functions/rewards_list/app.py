@@ -7,7 +7,7 @@ from aws_lambda_powertools.event_handler.openapi.params import Query
 from shared.api.context import tenant_id
 from shared.api.http import http_handler, new_router
 from shared.api.pages import fitted
-from shared.api.params import DEFAULT_PAGE_LIMIT, PageCursor, PageLimit
+from shared.api.params import DEFAULT_PAGE_LIMIT, PageCursor, PageLimit, QueryBoolean
 from shared.domain import rewards
 from shared.models.common import Label, ListResponse
 from shared.models.rewards import RewardResponse, RewardType
@@ -31,7 +31,7 @@ def list_rewards(
     cursor: PageCursor = None,
     type: Annotated[RewardType | None, Query(description="MATERIAL, CAMPAIGN or COIN")] = None,
     brand: Annotated[Label | None, Query()] = None,
-    active: Annotated[bool | None, Query(description="true: active rewards only; false: disabled ones")] = None,
+    active: Annotated[QueryBoolean | None, Query(description="true: active rewards only; false: disabled ones")] = None,
 ) -> ListResponse[RewardResponse]:
     return fitted(
         ListResponse[RewardResponse],

@@ -1,7 +1,6 @@
 """GET /stats: the application's daily figures (points credited and debited, coupons and rewards
 redeemed, new customers), counted off the request path by the stream consumer."""
 
-from datetime import date
 from typing import Annotated
 
 from aws_lambda_powertools.event_handler.openapi.params import Query
@@ -9,6 +8,7 @@ from aws_lambda_powertools.event_handler.openapi.params import Query
 from shared.api.context import tenant_id
 from shared.api.http import http_handler, new_router
 from shared.domain import stats
+from shared.models.limits import IsoDate
 from shared.models.stats import DayStats, StatsResponse
 
 router = new_router()
@@ -24,8 +24,8 @@ router = new_router()
     tags=["Stats"],
 )
 def get_stats(
-    from_: Annotated[date | None, Query(alias="from", description="First UTC day, YYYY-MM-DD")] = None,
-    to: Annotated[date | None, Query(description="Last UTC day, YYYY-MM-DD")] = None,
+    from_: Annotated[IsoDate | None, Query(alias="from", description="First UTC day, YYYY-MM-DD")] = None,
+    to: Annotated[IsoDate | None, Query(description="Last UTC day, YYYY-MM-DD")] = None,
 ) -> StatsResponse:
     days = stats.daily_stats(tenant_id(router), from_, to)
     return StatsResponse(

@@ -50,8 +50,10 @@ def day_of(created_at: str) -> str:
 
 def date_range(first: date | None, last: date | None, today: date) -> tuple[date, date]:
     """The range asked for: defaults to the last 30 days up to today; at most 92 days, in order."""
-    last = last or (today if first is None else min(today, first + timedelta(days=DEFAULT_DAYS - 1)))
-    first = first or last - timedelta(days=DEFAULT_DAYS - 1)
+    default_span = timedelta(days=DEFAULT_DAYS - 1)
+    # Compared rather than added: ``first + 29 days`` leaves the calendar for a first day in 9999.
+    last = last or (today if first is None or today - first < default_span else first + default_span)
+    first = first or last - default_span
     if last < first:
         raise ValidationFailed("to: must not be before from")
     if (last - first).days + 1 > MAX_DAYS:

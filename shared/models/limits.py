@@ -11,14 +11,14 @@ Every rule here is documented in the README ("Input limits") and answered with a
 - maps: a bounded number of entries and a byte budget, so that no item can outgrow DynamoDB's 400 KB.
 
 A new model uses these types and validators (``ShortText``, ``Label``, ``Description``, ``Printable``,
-``IsoDateTime``, ``ByteBudget``) rather than bare ``str``/``datetime``/``dict``.
+``IsoDateTime``, ``IsoDate``, ``ByteBudget``) rather than bare ``str``/``datetime``/``dict``.
 """
 
 from __future__ import annotations
 
 import re
 import unicodedata
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Annotated, Any
 
@@ -182,6 +182,36 @@ IsoDateTime = Annotated[
     Field(strict=False, description=f"ISO 8601 with a time zone, {_RANGE} once converted to UTC"),
     BeforeValidator(_not_epoch),
     AfterValidator(_utc_in_range),
+]
+
+EARLIEST_DATE = EARLIEST_DATETIME.date()
+LATEST_DATE = LATEST_DATETIME.date()
+_ISO_DATE_TEXT = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+def _iso_date_text(value: Any) -> Any:
+    # pydantic's lax date also reads a number (0.0 is 1970-01-01), digits as epoch seconds and a
+    # datetime at midnight: a date is exactly YYYY-MM-DD, in a body as in a query string.
+    if isinstance(value, date) and not isinstance(value, datetime):
+        return value  # a default, or a model built in code
+    if not isinstance(value, str) or not _ISO_DATE_TEXT.fullmatch(value):
+        raise ValueError("must be a date written YYYY-MM-DD (2026-01-31)")
+    return value
+
+
+def _date_in_range(value: date) -> date:
+    if not EARLIEST_DATE <= value <= LATEST_DATE:
+        raise ValueError(f"must be between {EARLIEST_DATE} and {LATEST_DATE}")
+    return value
+
+
+# A calendar day, the one date type of request bodies and query parameters: YYYY-MM-DD and nothing
+# else, within the years every layer can store and compute with.
+IsoDate = Annotated[
+    date,
+    Field(strict=False, description=f"YYYY-MM-DD, {EARLIEST_DATE} to {LATEST_DATE}"),
+    BeforeValidator(_iso_date_text),
+    AfterValidator(_date_in_range),
 ]
 
 # --- byte budgets ---

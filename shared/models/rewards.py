@@ -10,7 +10,7 @@ answered as numbers and booleans.
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import datetime
 from typing import TYPE_CHECKING, Annotated, Any, Literal, Self
 
 from pydantic import AfterValidator, BeforeValidator, Field, StringConstraints, field_serializer, model_validator
@@ -21,7 +21,7 @@ if TYPE_CHECKING:
     from shared.domain.rewards import MemberReward, PoolCounts, Reward
 
 from shared.models.common import IsoDateTime, Label, RequestModel, ResponseModel, ShortText
-from shared.models.limits import Printable, StorableNumber
+from shared.models.limits import IsoDate, Printable, StorableNumber
 
 RewardType = Literal["MATERIAL", "CAMPAIGN", "COIN"]
 PaymentMode = Literal["POINTS", "FREE", "CASH", "POINTS_CASH", "CONV_RATIO"]
@@ -144,8 +144,8 @@ class Translation(RequestModel):
 class RevenueMeta(RequestModel):
     commission_participant: CommissionParticipant
     commission_rate: Annotated[float, Field(ge=0, le=100, allow_inf_nan=False)]
-    cycle_start_date: Annotated[date, Field(strict=False, description="ISO date")]
-    cycle_end_date: Annotated[date, Field(strict=False, description="ISO date")]
+    cycle_start_date: IsoDate
+    cycle_end_date: IsoDate
 
     @model_validator(mode="after")
     def _ordered(self) -> Self:

@@ -5,6 +5,7 @@ take only ``http`` and ``demo_auth`` also run against a deployed stage (tests/e2
 from __future__ import annotations
 
 import json
+import socket
 import time
 import uuid
 from collections.abc import Callable
@@ -204,6 +205,61 @@ def test_bad_input_is_a_400_naming_the_field(http: HttpClient, demo_auth: str, r
     assert body["request_id"] == response.headers["x-request-id"]
     assert b"Traceback" not in response.body
     assert http.request("GET", path, authorization=demo_auth).status == 404, "nothing was written"
+
+
+def _raw_exchange(runner: LocalRunner, head: list[str], body: bytes, *, half_close: bool = False) -> tuple[int, bytes]:
+    """One request written byte for byte on a socket (an HTTP client would fix its framing), its status
+    and body; the server must answer and close the connection, never just drop it."""
+    with socket.create_connection((LOOPBACK, runner.api_port), timeout=30) as connection:
+        connection.sendall(("\r\n".join(head) + "\r\n\r\n").encode("latin-1") + body)
+        if half_close:
+            connection.shutdown(socket.SHUT_WR)  # the client has nothing more to send
+        received = b""
+        while chunk := connection.recv(65536):
+            received += chunk
+    assert received, "the connection was dropped without an answer"
+    status_line, _, rest = received.partition(b"\r\n")
+    return int(status_line.split()[1]), rest.partition(b"\r\n\r\n")[2]
+
+
+@pytest.mark.parametrize(
+    ("lengths", "details"),
+    [
+        (["abc"], "Content-Length must be a number of bytes"),
+        (["-1"], "Content-Length must be a number of bytes"),
+        (["+2"], "Content-Length must be a number of bytes"),
+        (["1_0"], "Content-Length must be a number of bytes"),
+        (["0x2"], "Content-Length must be a number of bytes"),
+        (["2, 2"], "Content-Length must be a number of bytes"),
+        ([""], "Content-Length must be a number of bytes"),
+        (["2", "2"], "Content-Length appears more than once"),
+        (["2", "7"], "Content-Length appears more than once"),
+        (["100"], "the body is shorter than its Content-Length (100 bytes)"),
+    ],
+)
+def test_a_malformed_content_length_is_a_clear_400(
+    runner: LocalRunner, demo_auth: str, lengths: list[str], details: str
+) -> None:
+    """The runner dropped the connection (an exception in its handler) on a Content-Length ``int`` could
+    not read, and waited forever for a body shorter than announced (issue 21)."""
+    path = f"/customers/{_unique('framing')}"
+    head = [f"PUT {path} HTTP/1.1", f"Host: {LOOPBACK}", f"Authorization: {demo_auth}"]
+    head += [f"Content-Length: {length}" for length in lengths]
+
+    status, body = _raw_exchange(runner, head, b"{}", half_close=True)
+
+    assert status == 400, body
+    answer = json.loads(body)
+    assert (answer["code"], answer["key"], answer["details"]) == (400, "bad_request", details)
+    assert HttpClient(runner.base_url).request("GET", path, authorization=demo_auth).status == 404
+    assert runner.running
+
+
+def test_a_content_length_beyond_any_limit_is_a_413(runner: LocalRunner, demo_auth: str) -> None:
+    head = [f"PUT /customers/{_unique('huge')} HTTP/1.1", f"Host: {LOOPBACK}", "Content-Length: " + "9" * 5000]
+    status, body = _raw_exchange(runner, [*head, f"Authorization: {demo_auth}"], b"{}", half_close=True)
+    assert status == 413, body
+    assert json.loads(body)["details"] == "body is too large"
 
 
 def test_a_json_body_sent_as_a_form_is_still_read_as_json(http: HttpClient, demo_auth: str) -> None:

@@ -11,7 +11,11 @@ A second test sends hostile values (tests/fuzz/hostile.py) into every field of e
 parameter and the headers: never a 5xx, always the one error body, a hostile ``Authorization`` always
 the one 401, and after every mutating request the application's lists and objects still answer.
 
-``FUZZ_EXAMPLES`` sets the examples per operation and per test (CI: a few; ``make fuzz``: 300).
+Each test runs twice per operation: with a fixed seed (derandomized: the same examples on every run,
+so a red run means a change broke something) and with a rotating seed (``FUZZ_SEED``, by default the
+UTC date as YYYYMMDD: new examples every day, the same all day). A failure of the rotating run states its
+seed; ``FUZZ_SEED=<seed>`` replays it. ``FUZZ_EXAMPLES`` sets the examples per operation and per test
+(CI: a few; ``make fuzz``: 300, rotating seed only, a random one unless given).
 """
 
 from __future__ import annotations
@@ -23,16 +27,18 @@ import re
 import warnings
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from random import Random
-from typing import Any
-from urllib.parse import quote
+from typing import Any, ClassVar
+from urllib.parse import parse_qs, quote, urlsplit
 
 import pytest
 import schemathesis
-from hypothesis import HealthCheck, event, note, settings
+from hypothesis import HealthCheck, event, given, note, seed, settings
 from hypothesis import strategies as st
 from schemathesis.core.failures import Failure, FailureGroup
 from schemathesis.core.parameters import ParameterLocation
+from schemathesis.generation import GenerationMode
 from schemathesis.specs.openapi.checks import positive_data_acceptance, unsupported_method
 from werkzeug.test import Client
 
@@ -42,10 +48,13 @@ from rewards_cli.template import load
 from tests.conftest import TABLE_NAME
 from tests.fuzz import hostile
 from tests.fuzz.wsgi import SPEC_PATH, GatewayWsgiApp
+from tests.support.addresses import internal_url
 from tests.support.api import UNAUTHORIZED_BODY, ApiClient, Credentials, is_compatibility_path, is_not_found_answer
 from tests.support.stateful import EXAMPLE_BODIES, FACTORIES
 
 EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "15"))
+ROTATING_SEED = int(os.environ.get("FUZZ_SEED") or datetime.now(tz=UTC).strftime("%Y%m%d"))
+REPLAY = f"rotating seed {ROTATING_SEED}: replay with FUZZ_SEED={ROTATING_SEED} FUZZ_EXAMPLES={EXAMPLES}"
 ERROR_KEYS = {"bad_request", "unauthorized", "not_found", "conflict", "validation_failed", "rate_limited",
               "internal_error"}  # fmt: skip
 ERROR_FIELDS = {"code", "key", "message", "details", "request_id"}
@@ -61,6 +70,10 @@ LEAKS = {
     "key prefix": re.compile(r"\bAPP#|\bAPIKEY#|#CUST#|\bidempotency#"),
 }
 MUTATING = {"POST", "PUT", "PATCH", "DELETE"}
+WEBHOOK_URL_FIELD = "url"  # the one body field the engine itself calls (POST /webhooks)
+_PUBLIC_ROUTES = {
+    (route.method, route.path) for function in load().api_functions for route in function.routes if route.public
+}
 pytestmark = pytest.mark.filterwarnings("ignore:No application metrics to publish")
 
 
@@ -76,11 +89,103 @@ class KnownFinding:
 KNOWN_FINDINGS: list[KnownFinding] = []
 
 
-APP = GatewayWsgiApp(build_spec())
+_SPEC = build_spec()
+APP = GatewayWsgiApp(_SPEC)
 schema = schemathesis.openapi.from_wsgi(SPEC_PATH, APP)
 # The document's examples (the seeds') are checked against their schemas by tests/integration/test_openapi.py;
 # here every case is generated, since schemathesis cannot mix its examples phase with our drawn data.
 schema.config.phases.examples.enabled = False
+
+
+_SUITE = {"fixed_seed": settings(derandomize=True), "rotating_seed": settings(derandomize=False)}
+
+
+def fuzz_test(suite: str, *, suppress: tuple[HealthCheck, ...] = ()) -> Callable[[Callable[..., None]], Any]:
+    """One schemathesis test per operation, ``EXAMPLES`` cases each, in one of the two suites."""
+    health = [HealthCheck.function_scoped_fixture, HealthCheck.too_slow, *suppress]
+
+    def decorate(test: Callable[..., None]) -> Any:
+        configured = settings(_SUITE[suite], max_examples=EXAMPLES, deadline=None, suppress_health_check=health)
+        test = configured(test)
+        if suite == "rotating_seed":
+            test = seed(ROTATING_SEED)(test)
+        return schema.parametrize()(schema.given(data=st.data())(test))
+
+    return decorate
+
+
+# refresh_interval=None: nothing cached, as each test has a new application on a new table
+@schema.auth(refresh_interval=None)
+class FuzzingApplication:
+    """The fuzzing application's Basic credentials on every generated case, except the cases that are
+    about them (a removed or malformed ``Authorization``): schemathesis leaves those as generated, so they
+    reach the API without the credentials and must be the one 401 (``credentials_enforced``)."""
+
+    credentials: ClassVar[Credentials | None] = None  # set by the ``authenticated`` fixture
+
+    def get(self, case: schemathesis.Case[Any], context: schemathesis.AuthContext) -> Credentials | None:
+        return self.credentials
+
+    def set(self, case: schemathesis.Case[Any], data: Credentials, context: schemathesis.AuthContext) -> None:
+        case.headers["Authorization"] = data.authorization
+
+
+# The one spelling of each type a query value can have, as the document types the parameter, and texts
+# that pydantic's lax parsing would read as that type anyway (``from=0.0`` was 1970-01-01) but a schema
+# fuzzer rarely writes: mixed into the generated queries, checked by ``typed_query_as_documented``.
+QUERY_SPELLINGS = {
+    "date": re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}"),
+    "integer": re.compile(r"-?[0-9]+"),
+    "boolean": re.compile(r"true|false"),
+}
+NEAR_MISSES = {
+    "date": ["0.0", "0", "1767225600", "20260101", "2026-01-01T00:00:00", "2026-01-01T00:00:00Z", " 2026-01-01"],
+    "integer": ["1.0", "+1", " 1", "1_0", "0x1", "1e1", "\u0661"],
+    "boolean": ["1", "0", "yes", "on", "True", "FALSE"],
+}
+
+
+def _query_type(parameter_schema: dict[str, Any]) -> str | None:
+    for option in [parameter_schema, *parameter_schema.get("anyOf", [])]:
+        if option.get("format") == "date":
+            return "date"
+        if option.get("type") in ("integer", "boolean"):
+            return str(option["type"])
+    return None
+
+
+def typed_query_parameters(path: str, method: str) -> dict[str, str]:
+    """The operation's query parameters the document types as a date, an integer or a boolean."""
+    declared = _SPEC["paths"][path][method.lower()].get("parameters", [])
+    found = {p["name"]: _query_type(p["schema"]) for p in declared if p["in"] == "query"}
+    return {name: kind for name, kind in found.items() if kind is not None}
+
+
+@schema.hook
+def flatmap_query(context: schemathesis.HookContext, query: dict[str, Any] | None) -> Any:
+    typed = typed_query_parameters(context.operation.path, context.operation.method) if context.operation else {}
+    if not typed:
+        return st.just(query)
+    near_miss = st.sampled_from(sorted(typed)).flatmap(
+        lambda name: st.sampled_from(NEAR_MISSES[typed[name]]).map(lambda text: {**(query or {}), name: text})
+    )
+    return st.one_of(st.just(query), near_miss)
+
+
+def typed_query_as_documented(ctx: Any, response: schemathesis.Response, case: schemathesis.Case[Any]) -> bool | None:
+    """A typed query value written other than as its type's one spelling is a 400 naming it, never read
+    as something else (the document and the validation agree on what a date, an integer, a boolean is)."""
+    typed = typed_query_parameters(case.path, case.method)
+    sent = parse_qs(urlsplit(response.request.url or "").query, keep_blank_values=True)
+    odd = [
+        n for n, texts in sent.items() if n in typed and not all(QUERY_SPELLINGS[typed[n]].fullmatch(t) for t in texts)
+    ]
+    if not odd or response.status_code == 401:
+        return None
+    assert response.status_code == 400, f"query {odd} as {sent}: {response.status_code} {response.text[:300]}"
+    details = json.loads(response.content)["details"]
+    assert any(name in details for name in odd), details
+    return None
 
 
 @schema.hook
@@ -165,23 +270,73 @@ def use_existing_objects(case: schemathesis.Case[Any], existing: dict[str, list[
             case.path_parameters[name] = choice
 
 
-@schema.parametrize()
-@schema.given(data=st.data())
-@settings(
-    max_examples=EXAMPLES,
-    deadline=None,
-    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
-)
-def test_every_operation_conforms_and_never_fails(
-    case: schemathesis.Case[Any],
-    data: st.DataObject,
-    served: GatewayWsgiApp,
-    credentials: Credentials,
-    existing: dict[str, list[str]],
+@pytest.fixture
+def authenticated(credentials: Credentials) -> Iterator[Credentials]:
+    FuzzingApplication.credentials = credentials
+    yield credentials
+    FuzzingApplication.credentials = None
+
+
+def credentials_enforced(ctx: Any, response: schemathesis.Response, case: schemathesis.Case[Any]) -> bool | None:
+    """A request sent without the application's credentials (a negative case removed or spoilt them) is
+    exactly the one 401 on every route that needs them."""
+    sent = response.request.headers.get("Authorization")
+    expected = FuzzingApplication.credentials
+    assert expected is not None, "no fuzzing application: use the authenticated fixture"
+    if (case.method.upper(), case.path) in _PUBLIC_ROUTES:
+        return None
+    if sent == expected.authorization:
+        assert response.status_code != 401, f"the fuzzing application's own credentials were refused: {response.text}"
+        return None
+    # Only a negative case goes without them (else every case would be a 401 and the fuzzing would pass idle).
+    assert case.meta is not None
+    assert case.meta.generation.mode.is_negative, "a positive case sent without credentials"
+    assert response.status_code == 401, f"sent without credentials (Authorization {sent!r}): {response.status_code}"
+    body = {k: v for k, v in json.loads(response.content).items() if k != "request_id"}
+    assert body == UNAUTHORIZED_BODY, body
+    return None
+
+
+def send(case: schemathesis.Case[Any]) -> schemathesis.Response:
+    """The case exactly as generated: the credentials are the ones ``FuzzingApplication`` set, or none."""
+    return case.call()
+
+
+def test_negative_cases_that_drop_the_credentials_are_sent_without_them(
+    served: GatewayWsgiApp, authenticated: Credentials
 ) -> None:
+    """The fuzz test's client used to add the credentials to every request: schemathesis takes them out
+    again only where a case changes nothing but its headers, so the cases that also changed the query
+    went with valid credentials, were answered 200, and their check could not fail (issue 29)."""
+    sent: list[tuple[bool, str | bytes | None, int]] = []  # (other parts changed too, Authorization sent, status)
+
+    @given(schema["/coupons"]["GET"].as_strategy(generation_mode=GenerationMode.NEGATIVE))
+    @settings(max_examples=100, derandomize=True, deadline=None, suppress_health_check=list(HealthCheck))
+    def send_one(case: schemathesis.Case[Any]) -> None:
+        response = send(case)
+        credentials_enforced(None, response, case)
+        assert case.meta is not None
+        if case.operation.schema.is_security_param_negated(case):
+            several = case.meta.phase.data.parameter_location is None
+            sent.append((several, response.request.headers.get("Authorization"), response.status_code))
+
+    send_one()
+    assert any(several for several, _, _ in sent), "no case spoilt the credentials and another part"
+    assert all(sent_auth != authenticated.authorization and status == 401 for _, sent_auth, status in sent), sent
+
+
+def conforms(case: schemathesis.Case[Any], data: st.DataObject, existing: dict[str, list[str]]) -> None:
     use_existing_objects(case, existing, data)
     try:
-        _call_and_validate(case, credentials)
+        case.validate_response(
+            send(case),
+            additional_checks=[no_internal_names, one_error_body, credentials_enforced, typed_query_as_documented],
+            # Schema-valid input may still break a business rule the schema cannot state (a customer
+            # referring itself, ends before starts): that is a 400 by design, not a finding. And API Gateway
+            # answers a method a path does not declare with its MISSING_AUTHENTICATION_TOKEN response (404
+            # with the error body, see template.yaml), never 405.
+            excluded_checks=[positive_data_acceptance, unsupported_method],
+        )
     except FailureGroup as group:
         known = {f: k for f in group.exceptions for k in KNOWN_FINDINGS if k.matches(case, f)}
         if len(known) < len(group.exceptions):
@@ -190,21 +345,30 @@ def test_every_operation_conforms_and_never_fails(
             warnings.warn(f"known finding ({failure.code}): {finding.reason}", stacklevel=1)
 
 
-def _call_and_validate(case: schemathesis.Case[Any], credentials: Credentials) -> None:
-    case.call_and_validate(
-        headers={"Authorization": credentials.authorization},
-        additional_checks=[no_internal_names, one_error_body],
-        # Schema-valid input may still break a business rule the schema cannot state (a customer
-        # referring itself, ends before starts): that is a 400 by design, not a finding. And API Gateway
-        # answers a method a path does not declare with its MISSING_AUTHENTICATION_TOKEN response (404
-        # with the error body, see template.yaml), never 405.
-        excluded_checks=[positive_data_acceptance, unsupported_method],
-    )
+@fuzz_test("fixed_seed")
+def test_every_operation_conforms_fixed_seed(
+    case: schemathesis.Case[Any],
+    data: st.DataObject,
+    served: GatewayWsgiApp,
+    authenticated: Credentials,
+    existing: dict[str, list[str]],
+) -> None:
+    conforms(case, data, existing)
+
+
+@fuzz_test("rotating_seed")
+def test_every_operation_conforms_rotating_seed(
+    case: schemathesis.Case[Any],
+    data: st.DataObject,
+    served: GatewayWsgiApp,
+    authenticated: Credentials,
+    existing: dict[str, list[str]],
+) -> None:
+    conforms(case, data, existing)
 
 
 # ------------------------------------------------------------------------------ hostile values
 
-_SPEC = build_spec()
 _EXAMPLE_SERIAL = itertools.count()
 
 
@@ -221,13 +385,8 @@ class HostileRequest:
     headers: dict[str, str]
     body: bytes | None
     target: str  # the part replaced, for hypothesis' statistics and failure reports
-    expected_status: int | None  # a hostile Authorization is always exactly the one 401
+    expected_status: int | None  # a hostile Authorization: the one 401; an internal webhook URL: a 400
     sent_text: str
-
-
-_PUBLIC_ROUTES = {
-    (route.method, route.path) for function in load().api_functions for route in function.routes if route.public
-}
 
 
 def hostile_request(
@@ -257,6 +416,10 @@ def hostile_request(
         target = hostile.body_target(rng, body, _body_fields(case.path, case.method))
         if not target and rng.random() < 0.5:
             raw_body = hostile.raw_body(rng)
+        elif target and target[-1] == WEBHOOK_URL_FIELD and rng.random() < 0.5:
+            # an internal address however spelt (IPv4 forms, IPv6 embeddings): a webhook target never
+            raw_body = hostile.place(body, target, json.dumps(internal_url(rng))).encode()
+            expected_status = 400
         else:
             is_date = bool(target) and target[-1] in _DATE_FIELDS
             literal = hostile.date_literal(rng) if is_date else hostile.json_literal(rng)
@@ -337,14 +500,29 @@ def _still_readable(client: Client, authorization: str, existing: dict[str, list
         )
 
 
-@schema.parametrize()
-@schema.given(data=st.data())
-@settings(
-    max_examples=EXAMPLES,
-    deadline=None,
-    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow, HealthCheck.data_too_large],
-)
-def test_hostile_values_never_fail(
+@fuzz_test("fixed_seed", suppress=(HealthCheck.data_too_large,))
+def test_hostile_values_never_fail_fixed_seed(
+    case: schemathesis.Case[Any],
+    data: st.DataObject,
+    served: GatewayWsgiApp,
+    credentials: Credentials,
+    existing: dict[str, list[str]],
+) -> None:
+    hostile_values_never_fail(case, data, served, credentials, existing)
+
+
+@fuzz_test("rotating_seed", suppress=(HealthCheck.data_too_large,))
+def test_hostile_values_never_fail_rotating_seed(
+    case: schemathesis.Case[Any],
+    data: st.DataObject,
+    served: GatewayWsgiApp,
+    credentials: Credentials,
+    existing: dict[str, list[str]],
+) -> None:
+    hostile_values_never_fail(case, data, served, credentials, existing)
+
+
+def hostile_values_never_fail(
     case: schemathesis.Case[Any],
     data: st.DataObject,
     served: GatewayWsgiApp,
@@ -376,6 +554,7 @@ def test_hostile_values_never_fail(
     check_no_leaks(response.data, request.sent_text)
     if request.expected_status is not None:
         assert status == request.expected_status, response.data
-        assert {k: v for k, v in json.loads(response.data).items() if k != "request_id"} == UNAUTHORIZED_BODY
+        if status == 401:
+            assert {k: v for k, v in json.loads(response.data).items() if k != "request_id"} == UNAUTHORIZED_BODY
     if request.method in MUTATING and status < 300:  # a refused request changed nothing (test_hostile_input.py)
         _still_readable(client, credentials.authorization, existing)

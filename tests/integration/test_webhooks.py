@@ -98,6 +98,9 @@ def test_delete_stops_the_webhook(api: ApiClient, outbox: LocalOutbox, receiver:
         ({"url": "ftp://93.184.215.14/", "events": ["*"]}, "url: must be an https URL"),
         ({"url": "https://user:pw@93.184.215.14/", "events": ["*"]}, "url: must not carry credentials"),
         ({"url": "https://10.0.0.7/hooks", "events": ["*"]}, "url: resolves to a loopback, private"),
+        ({"url": "https://[::169.254.169.254]/", "events": ["*"]}, "url: resolves to a loopback, private"),
+        ({"url": "https://[::a9fe:a9fe]/", "events": ["*"]}, "url: resolves to a loopback, private"),
+        ({"url": "https://[::10.0.0.1]/", "events": ["*"]}, "url: resolves to a loopback, private"),
     ],
 )
 def test_invalid_registrations_are_a_400_naming_the_field(api: ApiClient, body: dict[str, Any], details: str) -> None:
@@ -302,8 +305,11 @@ def test_a_receiver_that_does_not_answer_in_time_is_retried(
     assert (delivery["status"], delivery["status_code"], delivery["error"]) == ("pending", None, "timed out")
 
 
+@pytest.mark.parametrize(
+    "internal", ["169.254.169.254", "::a9fe:a9fe", "::169.254.169.254", "::ffff:0:a9fe:a9fe", "64:ff9b::10.0.0.1"]
+)
 def test_a_target_that_now_resolves_inside_is_refused_at_delivery(
-    api: ApiClient, outbox: LocalOutbox, monkeypatch: pytest.MonkeyPatch
+    api: ApiClient, outbox: LocalOutbox, monkeypatch: pytest.MonkeyPatch, internal: str
 ) -> None:
     import socket
 
@@ -312,12 +318,13 @@ def test_a_target_that_now_resolves_inside_is_refused_at_delivery(
 
     def fake_dns(host: str, port: Any, *args: Any, **kwargs: Any) -> Any:
         if host in answers:
-            return [(socket.AF_INET, socket.SOCK_STREAM, 6, "", (answers[host], port))]
+            family = socket.AF_INET6 if ":" in answers[host] else socket.AF_INET
+            return [(family, socket.SOCK_STREAM, 6, "", (answers[host], port))]
         return real(host, port, *args, **kwargs)
 
     monkeypatch.setattr(socket, "getaddrinfo", fake_dns)
     created = register(api, "https://hooks.merchant.test/rewards", ["points.credited"])
-    answers["hooks.merchant.test"] = "169.254.169.254"  # DNS rebinding after registration
+    answers["hooks.merchant.test"] = internal  # DNS rebinding after registration, an IPv6 spelling included
 
     complete_a_rule(api)
     outbox.drain()

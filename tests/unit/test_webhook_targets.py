@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import ipaddress
 import socket
 from typing import Any
 
 import pytest
+from hypothesis import assume, given, settings
+from hypothesis import strategies as st
 
 from shared.outbound import UnsafeTarget, check
+from tests.support.addresses import INTERNAL_NETWORKS, host_spellings, ipv6_embeddings
 
 METADATA_SPELLINGS = [
     "https://169.254.169.254/latest/meta-data/",
@@ -22,6 +26,11 @@ METADATA_SPELLINGS = [
     "https://[2002:a9fe:a9fe::1]/",  # 6to4
     "https://[fe80::1]/",  # IPv6 link-local
     "https://[fd00:ec2::254]/",  # EC2's IPv6 metadata address (unique local)
+    "https://[::169.254.169.254]/",  # IPv4-compatible IPv6: ipaddress calls it global
+    "https://[::a9fe:a9fe]/",
+    "https://[::ffff:0:a9fe:a9fe]/",  # IPv4-translated
+    "https://[64:ff9b:1:a9fe:a9:fe00::]/",  # NAT64 local-use prefix
+    "https://[2600:1f18::5efe:169.254.169.254]/",  # ISATAP
 ]
 INTERNAL = [
     "https://10.0.0.1/",
@@ -35,6 +44,8 @@ INTERNAL = [
     "https://224.0.0.1/",  # multicast
     "https://198.18.0.1/",  # benchmarking
     "https://[::ffff:10.0.0.1]/",
+    "https://[::10.0.0.1]/",
+    "https://[::1:0:0:0]/",  # outside global unicast (2000::/3), yet "global" to ipaddress
 ]
 LOOPBACK = [
     "https://127.0.0.1/",
@@ -138,3 +149,44 @@ def test_a_name_resolving_to_public_addresses_is_allowed(dns: dict[str, list[str
 def test_a_name_that_does_not_resolve_is_refused(dns: dict[str, list[str]]) -> None:
     with pytest.raises(UnsafeTarget, match="does not resolve"):
         check("https://no-such-host.invalid/", allow_local=False)
+
+
+@st.composite
+def internal_hosts(draw: st.DrawFn) -> tuple[ipaddress.IPv4Address, str]:
+    """An internal IPv4 address and one spelling of it as a URL's host (tests/support/addresses.py)."""
+    network = draw(st.sampled_from(INTERNAL_NETWORKS))
+    address = network[draw(st.integers(0, network.num_addresses - 1))]
+    return address, draw(st.sampled_from(host_spellings(address)))
+
+
+@given(drawn=internal_hosts(), allow_local=st.booleans(), port=st.sampled_from(["", ":443", ":8443"]))
+@settings(max_examples=400, deadline=None)
+def test_an_internal_ipv4_address_is_refused_however_it_is_spelt(
+    drawn: tuple[ipaddress.IPv4Address, str], allow_local: bool, port: str
+) -> None:
+    """README: internal addresses are refused "however they are spelt": every IPv4 text form and every
+    IPv6 form embedding the address (the local runner alone may call loopback)."""
+    address, host = drawn
+    resolved = {ipaddress.ip_address(info[4][0]) for info in socket.getaddrinfo(host.strip("[]"), 443)}
+    assert len(resolved) == 1, (host, resolved)  # the spelling is read as an address, not looked up
+    assume(not (allow_local and address.is_loopback))  # the local runner's allowance
+    with pytest.raises(UnsafeTarget, match=r"internal address|https URL"):
+        check(f"https://{host}{port}/hooks", allow_local=allow_local)
+
+
+# The IPv6 forms that stand for an IPv4 host (IPv4-compatible, -mapped, -translated, NAT64's well-known prefix).
+IPV4_HOST_FORMS = [ipaddress.IPv6Network(n) for n in ("::/96", "::ffff:0:0/96", "::ffff:0:0:0/96", "64:ff9b::/96")]
+
+
+@pytest.mark.parametrize(
+    "embedded",
+    [
+        v6
+        for v6 in ipv6_embeddings(ipaddress.IPv4Address("93.184.215.14"))
+        if any(ipaddress.IPv6Address(v6) in form for form in IPV4_HOST_FORMS)
+    ],
+)
+def test_a_public_ipv4_address_in_an_ipv4_form_of_ipv6_is_judged_by_the_ipv4_address(embedded: str) -> None:
+    """Those forms are refused for what they carry, not for their form (6to4, Teredo and ISATAP, which
+    reach it through relays, are refused whatever they carry: not global to ``ipaddress``, or relayed)."""
+    assert check(f"https://[{embedded}]/hooks", allow_local=False).address == str(ipaddress.IPv6Address(embedded))
