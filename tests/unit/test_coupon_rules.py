@@ -131,6 +131,15 @@ def test_a_percent_is_capped_and_never_more_than_its_base(base: Decimal, percent
     assert off == off.quantize(Decimal("0.01"))
 
 
+@pytest.mark.parametrize(
+    ("percent", "base", "off"),
+    [(12.5, "1.00", "0.13"), (0.5, "1.00", "0.01"), (2.5, "0.20", "0.01"), (12.5, "0.20", "0.03"), (37.5, "0.60", "0.23")],
+)
+def test_a_discount_on_half_a_cent_rounds_half_up(percent: float, base: str, off: str) -> None:
+    """The documented rounding: half a cent goes up (12.5% of 1.00 is 0.13), never to the even cent."""
+    assert discount_on(Discount("percent", percent), Decimal(base), order()) == Decimal(off)
+
+
 def test_an_item_level_coupon_discounts_the_matching_items_only() -> None:
     items = (OrderItem("a", 200, 200, 1, metadata={"brand": "A"}), OrderItem("b", 200, 200, 2, metadata={"brand": "B"}))
     coupon = spec(Discount("percent", 50), items=ItemConditions((CouponCondition("metadata.brand", "eq", "B"),)))
