@@ -72,6 +72,24 @@ def test_a_reversal_takes_from_its_own_lot_before_earlier_expiring_ones() -> Non
     assert (wallet.balance, wallet.earned, movement.shortfall) == (16, 16, 0)
 
 
+def test_a_reversal_of_a_single_point_takes_it_from_its_own_lot() -> None:
+    wallet, _ = Wallet().credit(10, LotKey(DAY + 1))
+    wallet, _ = wallet.credit(1, LotKey(DAY + 9))
+    wallet, movement = wallet.reverse(1, LotKey(DAY + 9), "within_balance")
+    assert dict(movement.lots) == {LotKey(DAY + 9): -1}
+    assert wallet.lots == {LotKey(DAY + 1): 10}
+
+
+def test_a_reversal_names_only_the_lots_it_took_points_from() -> None:
+    # a pending credit reversed whole: its pending lot only, not the (untouched) active lot of its day
+    own = LotKey(DAY + 30, DAY)
+    wallet, _ = Wallet().credit(5, own.activated())
+    wallet, _ = wallet.credit(10, own)
+    wallet, movement = wallet.reverse(10, own, "within_balance")
+    assert dict(movement.lots) == {own: -10}
+    assert wallet.lots == {own.activated(): 5}
+
+
 def test_a_reversal_of_a_pending_credit_takes_pending_points() -> None:
     wallet, _ = Wallet().credit(10, LotKey(0, DAY))
     wallet, movement = wallet.reverse(10, LotKey(0, DAY), "within_balance")
