@@ -64,6 +64,7 @@ class Config:
     threshold: float
     module_timeout_seconds: int
     gate_sample: int
+    deselect: tuple[str, ...]
     modules: tuple[Module, ...]
 
     def pick(self, names: list[str]) -> list[Module]:
@@ -77,10 +78,12 @@ class Config:
 def load_config() -> Config:
     raw = tomllib.loads((HERE / "modules.toml").read_text())
     modules = tuple(Module(m["name"], m["source"], tuple(m["tests"])) for m in raw["module"])
-    missing = [path for m in modules for path in (m.source, *m.tests) if not (ROOT / path).is_file()]
+    deselect = tuple(raw.get("deselect", []))
+    paths = [*(path for m in modules for path in (m.source, *m.tests)), *(d.partition("::")[0] for d in deselect)]
+    missing = [path for path in paths if not (ROOT / path).is_file()]
     if missing:
         sys.exit(f"mutation/modules.toml names files that do not exist (moved?): {missing}")
-    return Config(raw["threshold"], raw["module_timeout_seconds"], raw["gate_sample"], modules)
+    return Config(raw["threshold"], raw["module_timeout_seconds"], raw["gate_sample"], deselect, modules)
 
 
 @dataclass(frozen=True)
@@ -98,7 +101,7 @@ def load_equivalents() -> dict[str, Equivalent]:
 # --- one module's working folder -------------------------------------------------------------------
 
 
-def prepare(work: Path, modules: list[Module], fresh: bool) -> None:
+def prepare(work: Path, modules: list[Module], deselect: tuple[str, ...], fresh: bool) -> None:
     """Links to the project's tracked top-level entries and a setup.cfg naming these modules and their tests."""
     if fresh and work.exists():
         shutil.rmtree(work)
@@ -119,6 +122,7 @@ def prepare(work: Path, modules: list[Module], fresh: bool) -> None:
         *(f"    {entry}" for entry in copied),
         "pytest_add_cli_args_test_selection=",
         *(f"    {test}" for test in dict.fromkeys(test for module in modules for test in module.tests)),
+        *(f"    {arg}" for test in deselect for arg in ("--deselect", test)),
         # (mutmut adds -x -q) no pytest cache between runs; a mutant's fastest tests run first.
         "pytest_add_cli_args=",
         *(f"    {arg}" for arg in ("-p", "no:cacheprovider", "-p", "mutation.fast_first")),
@@ -231,7 +235,7 @@ def full(config: Config, names: list[str], jobs: int) -> int:
     RESULTS.mkdir(exist_ok=True)
     failed = []
     for module in config.pick(names):
-        prepare(module.workdir, [module], fresh=True)
+        prepare(module.workdir, [module], config.deselect, fresh=True)
         print(f"== {module.name}: mutating {module.source} against {len(module.tests)} test file(s)", flush=True)
         started = time.monotonic()
         code = mutmut(module.workdir, "run", "--max-children", str(jobs), timeout=config.module_timeout_seconds)
@@ -256,7 +260,7 @@ def rerun(config: Config, names: list[str], jobs: int) -> int:
         survivors = sorted(previous["survivors"]) + sorted(previous["equivalents"])
         if not survivors:
             continue
-        prepare(module.workdir, [module], fresh=False)
+        prepare(module.workdir, [module], config.deselect, fresh=False)
         started = time.monotonic()
         mutmut(module.workdir, "run", "--max-children", str(jobs), *survivors, timeout=config.module_timeout_seconds)
         result = score(module.workdir, module, verdicts(module.workdir, module), equivalents)
@@ -383,7 +387,7 @@ def gate(config: Config, base: str, jobs: int) -> int:
     equivalents = load_equivalents()
     work = WORK / "gate"
     modules = list(config.modules)
-    prepare(work, modules, fresh=True)
+    prepare(work, modules, config.deselect, fresh=True)
     chosen: dict[str, list[str]] = {}
     for module in modules:
         names = all_mutants(work, module)
