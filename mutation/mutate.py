@@ -200,7 +200,8 @@ class Score:
 
     @property
     def judged(self) -> int:
-        return self.total - len(self.equivalents)
+        """Mutants tested and not listed as equivalent (an interrupted run leaves some unchecked)."""
+        return self.total - len(self.equivalents) - self.counts.get("not checked", 0)
 
     @property
     def percent(self) -> float:
@@ -305,7 +306,10 @@ def write_report(config: Config) -> None:
         r = json.loads(path.read_text())
         timed_out = r["counts"].get("timeout", 0) + r["counts"].get("segfault", 0)
         killed = r["detected"] - timed_out
-        verdict = ("meets" if r["percent"] >= config.threshold else "BELOW") if r["complete"] else "incomplete"
+        unchecked = r["counts"].get("not checked", 0)
+        verdict = "meets" if r["percent"] >= config.threshold else "BELOW"
+        if not r["complete"]:
+            verdict += f" (incomplete: {unchecked} not run)"
         rows.append(
             f"| {module.name} | `{module.source}` | {r['total']} | {killed} | {timed_out} | {len(r['survivors'])} "
             f"| {len(r['equivalents'])} | **{r['percent']}%** {verdict} | {r['seconds']} s |"

@@ -90,6 +90,16 @@ def test_a_reversal_names_only_the_lots_it_took_points_from() -> None:
     assert wallet.lots == {own.activated(): 5}
 
 
+def test_a_reversal_beyond_its_own_lot_takes_the_rest_first_expiring_first_and_names_each_lot() -> None:
+    wallet, _ = Wallet().credit(10, LotKey(DAY + 1))
+    wallet, _ = wallet.credit(10, LotKey(DAY + 9))
+    wallet, _ = wallet.credit(10, LotKey(DAY + 20))
+    wallet, _ = wallet.debit(5)  # from the first-expiring lot: the credit to reverse keeps 5
+    wallet, movement = wallet.reverse(10, LotKey(DAY + 1), "within_balance")
+    assert dict(movement.lots) == {LotKey(DAY + 1): -5, LotKey(DAY + 9): -5}
+    assert (wallet.balance, wallet.lots, movement.points) == (15, {LotKey(DAY + 9): 5, LotKey(DAY + 20): 10}, -10)
+
+
 def test_a_reversal_of_a_pending_credit_takes_pending_points() -> None:
     wallet, _ = Wallet().credit(10, LotKey(0, DAY))
     wallet, movement = wallet.reverse(10, LotKey(0, DAY), "within_balance")
@@ -131,6 +141,13 @@ def test_the_next_due_day_is_the_first_activation_or_expiry() -> None:
     assert wallet.next_due_day() == DAY + 3
     wallet, _ = wallet.credit(10, LotKey(DAY + 2))
     assert wallet.next_due_day() == DAY + 2
+
+
+def test_points_expiring_on_one_day_are_summed_whether_active_or_pending() -> None:
+    wallet, _ = Wallet().credit(5, LotKey(DAY + 9))
+    wallet, _ = wallet.credit(10, LotKey(DAY + 9, DAY + 2))
+    wallet, _ = wallet.credit(1, LotKey(DAY + 30))
+    assert wallet.expiring(1) == [(DAY + 9, 15)]
 
 
 def test_past_the_lot_cap_a_credit_joins_the_nearest_later_lot_and_at_the_cap_minus_one_it_does_not() -> None:
