@@ -58,6 +58,15 @@ def test_a_debit_of_exactly_the_balance_is_allowed_and_one_more_is_not() -> None
         wallet.debit(11)
 
 
+def test_a_redemption_counts_as_redeemed_and_a_correction_takes_back_what_was_earned() -> None:
+    wallet, _ = Wallet().credit(10, LotKey(DAY))
+    redeemed, _ = wallet.debit(4)
+    corrected, movement = wallet.debit(4, "earned")
+    assert (redeemed.balance, redeemed.earned, redeemed.redeemed) == (6, 10, 4)
+    assert (corrected.balance, corrected.earned, corrected.redeemed, corrected.lots) == (6, 6, 0, {LotKey(DAY): 6})
+    assert dict(movement.lots) == {LotKey(DAY): -4}
+
+
 def test_pending_points_are_not_spendable() -> None:
     wallet, _ = Wallet().credit(10, LotKey(0, DAY))
     with pytest.raises(NotEnoughPoints):
