@@ -18,6 +18,18 @@ def test_a_time_on_a_day_boundary_is_that_day_and_one_ms_later_is_the_next() -> 
     assert day_at_or_after(DAY * DAY_MS - 1) == DAY
 
 
+def test_the_first_day_is_1_so_no_time_maps_to_day_0_which_means_never() -> None:
+    assert [day_at_or_after(ms) for ms in (-DAY_MS, 0, 1, DAY_MS, DAY_MS + 1)] == [1, 1, 1, 1, 2]
+
+
+def test_points_still_pending_on_their_expiry_day_expire_from_pending() -> None:
+    # a rule's own expiry can come before the policy's pending days end
+    wallet, _ = Wallet().credit(10, LotKey(DAY, DAY + 5))
+    settled, (expiry,) = wallet.settle(DAY)
+    assert (settled.balance, settled.pending, settled.expired, settled.lots) == (0, 0, 10, {})
+    assert (expiry.kind, expiry.movement.points, expiry.movement.pending_points) == ("expiry", 0, -10)
+
+
 def test_a_lot_expires_on_its_day_not_the_day_before() -> None:
     wallet, _ = Wallet().credit(10, LotKey(DAY))
     assert wallet.settle(DAY - 1) == (wallet, [])
