@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import pytest
 
-from shared.lots import DAY_MS, MAX_LOTS, LotKey, NotEnoughPoints, Wallet, day_at_or_after
+from shared.lots import DAY_MS, LAST_DAY, MAX_LOTS, NEVER, LotKey, NotEnoughPoints, Wallet, day_at_or_after
 
 DAY = 20_000  # an arbitrary day number
 
@@ -45,6 +45,14 @@ def test_a_pending_lot_activates_on_its_day_not_the_day_before() -> None:
     settled, (activation,) = wallet.settle(DAY)
     assert (settled.balance, settled.pending, settled.lots) == (10, 0, {LotKey(0): 10})
     assert (activation.movement.points, activation.movement.pending_points) == (10, -10)
+
+
+def test_activations_of_several_days_settled_at_once_name_every_lot_they_moved() -> None:
+    wallet, _ = Wallet().credit(10, LotKey(DAY + 30, DAY))
+    wallet, _ = wallet.credit(7, LotKey(DAY + 40, DAY + 1))
+    settled, (activation,) = wallet.settle(DAY + 1)
+    assert dict(activation.movement.lots) == {LotKey(DAY + 30, DAY): 10, LotKey(DAY + 40, DAY + 1): 7}
+    assert (activation.movement.points, settled.balance, settled.pending) == (17, 17, 0)
 
 
 def test_a_lot_activating_and_expiring_the_same_day_is_active_then_expired() -> None:
@@ -136,6 +144,15 @@ def test_within_balance_records_the_shortfall_and_allow_negative_records_debt() 
     assert (negative.balance, negative.debt, owed.points, owed.shortfall) == (-8, 8, -10, 0)
 
 
+def test_a_debt_of_a_single_point_is_paid_off_by_the_next_credit() -> None:
+    wallet, _ = Wallet().credit(10, LotKey(DAY))
+    wallet, _ = wallet.debit(10)
+    wallet, _ = wallet.reverse(1, LotKey(DAY), "allow_negative")
+    assert (wallet.balance, wallet.debt) == (-1, 1)
+    paid, _ = wallet.credit(7, LotKey(DAY + 5))
+    assert (paid.balance, paid.debt, paid.lots) == (6, 0, {LotKey(DAY + 5): 6})
+
+
 def test_debt_is_paid_off_by_the_next_active_points_and_not_by_pending_ones() -> None:
     wallet, _ = Wallet().credit(10, LotKey(DAY))
     wallet, _ = wallet.debit(10)
@@ -193,3 +210,26 @@ def test_past_the_lot_cap_a_credit_never_joins_an_earlier_lot_when_a_later_one_e
     last = DAY + 1000 + MAX_LOTS - 3
     beyond, _ = wallet.credit(5, LotKey(last + 50))  # nothing later: the latest lot before it
     assert beyond.lots[LotKey(last)] == 6
+
+
+def test_past_the_lot_cap_a_credit_joins_a_lot_of_its_own_activation_before_a_nearer_one() -> None:
+    pending = {LotKey(DAY + 1000 + n, DAY + 1): 1 for n in range(MAX_LOTS - 1)}
+    wallet = Wallet(lots={LotKey(DAY + 6000): 1, **pending}, balance=1, pending=MAX_LOTS - 1, earned=MAX_LOTS)
+    joined, movement = wallet.credit(5, LotKey(DAY + 1001))  # active: the far active lot, not a pending one
+    assert dict(movement.lots) == {LotKey(DAY + 6000): 5}
+    assert (joined.balance, joined.pending) == (6, MAX_LOTS - 1)
+
+
+def test_past_the_lot_cap_a_credit_with_no_lot_of_its_activation_joins_the_nearest_later_lot() -> None:
+    active = {LotKey(DAY + 2 * n): 1 for n in range(MAX_LOTS)}
+    wallet = Wallet(lots=active, balance=MAX_LOTS, earned=MAX_LOTS)
+    joined, movement = wallet.credit(5, LotKey(DAY + 3, DAY + 1))
+    assert dict(movement.lots) == {LotKey(DAY + 4): 5}
+    assert len(joined.lots) == MAX_LOTS
+
+
+def test_past_the_lot_cap_never_expiring_points_join_the_latest_expiring_lot() -> None:
+    lots = {LotKey(DAY + n): 1 for n in range(MAX_LOTS - 2)} | {LotKey(LAST_DAY - 1): 1, LotKey(LAST_DAY): 1}
+    wallet = Wallet(lots=lots, balance=MAX_LOTS, earned=MAX_LOTS)
+    _, movement = wallet.credit(5, LotKey(NEVER))
+    assert dict(movement.lots) == {LotKey(LAST_DAY): 5}
