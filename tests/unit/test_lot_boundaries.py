@@ -233,3 +233,22 @@ def test_past_the_lot_cap_never_expiring_points_join_the_latest_expiring_lot() -
     wallet = Wallet(lots=lots, balance=MAX_LOTS, earned=MAX_LOTS)
     _, movement = wallet.credit(5, LotKey(NEVER))
     assert dict(movement.lots) == {LotKey(LAST_DAY): 5}
+
+
+def test_past_the_lot_cap_a_credit_with_no_lot_of_its_activation_joins_the_lot_of_its_own_expiry() -> None:
+    active = {LotKey(DAY + 2 * n): 1 for n in range(MAX_LOTS)}
+    wallet = Wallet(lots=active, balance=MAX_LOTS, earned=MAX_LOTS)
+    _, movement = wallet.credit(5, LotKey(DAY + 4, DAY + 1))
+    assert dict(movement.lots) == {LotKey(DAY + 4): 5}
+
+
+def test_past_the_lot_cap_a_never_expiring_lot_is_later_than_any_dated_one() -> None:
+    lots = {LotKey(DAY + n): 1 for n in range(MAX_LOTS - 2)} | {LotKey(LAST_DAY): 1, LotKey(NEVER): 1}
+    wallet = Wallet(lots=lots, balance=MAX_LOTS, earned=MAX_LOTS)
+    _, movement = wallet.credit(5, LotKey(LAST_DAY - 5))
+    assert dict(movement.lots) == {LotKey(LAST_DAY): 5}
+
+
+def test_a_credit_of_no_points_leaves_no_empty_lot() -> None:
+    wallet, _ = Wallet().credit(0, LotKey(DAY))
+    assert (wallet.lots, wallet.balance) == ({}, 0)
