@@ -35,8 +35,9 @@ def condition(operator: str, attribute: str, value: Any) -> dict[str, Any]:
     return {"operator": operator, "attribute": attribute, "value": value}
 
 
-# (operator, attribute, value, member, holds, gap when it does not)
-OPERATOR_TABLE: list[tuple[str, str, Any, Member, bool, str | None]] = [
+# (operator, attribute, value, member, holds, and when it does not: what is required, what the member has,
+# the gap: all three are what `explain` shows)
+OPERATOR_TABLE: list[tuple[str, str, Any, Member, bool, tuple[str, str, str] | None]] = [
     # Enrolment Date, the seed's range: both ends included, whole days
     ("Between", "Enrolment Date", "11/1/2021-2/28/2023", member(enrolled="2021-11-01T00:00:00Z"), True, None),
     ("Between", "Enrolment Date", "11/1/2021-2/28/2023", member(enrolled="2023-02-28T23:59:59Z"), True, None),
@@ -46,7 +47,11 @@ OPERATOR_TABLE: list[tuple[str, str, Any, Member, bool, str | None]] = [
         "11/1/2021-2/28/2023",
         member(enrolled="2023-03-01T00:00:00Z"),
         False,
-        "enrolled 1 day after the window",
+        (
+            "enrolled between 11/1/2021 and 2/28/2023",
+            "enrolled 2023-03-01T00:00:00Z",
+            "enrolled 1 day after the window",
+        ),
     ),
     (
         "Between",
@@ -54,7 +59,11 @@ OPERATOR_TABLE: list[tuple[str, str, Any, Member, bool, str | None]] = [
         "11/1/2021-2/28/2023",
         member(enrolled="2023-03-03T10:00:00Z"),
         False,
-        "enrolled 3 days after the window",
+        (
+            "enrolled between 11/1/2021 and 2/28/2023",
+            "enrolled 2023-03-03T10:00:00Z",
+            "enrolled 3 days after the window",
+        ),
     ),
     (
         "Between",
@@ -62,9 +71,20 @@ OPERATOR_TABLE: list[tuple[str, str, Any, Member, bool, str | None]] = [
         "11/1/2021-2/28/2023",
         member(enrolled="2021-10-31T23:59:59Z"),
         False,
-        "enrolled 1 day before the window",
+        (
+            "enrolled between 11/1/2021 and 2/28/2023",
+            "enrolled 2021-10-31T23:59:59Z",
+            "enrolled 1 day before the window",
+        ),
     ),
-    ("Between", "Enrolment Date", "11/1/2021-2/28/2023", member(), False, "no enrolment date on the profile"),
+    (
+        "Between",
+        "Enrolment Date",
+        "11/1/2021-2/28/2023",
+        member(),
+        False,
+        ("enrolled between 11/1/2021 and 2/28/2023", "no enrolment date", "no enrolment date on the profile"),
+    ),
     ("Between", "Enrolment Date", "2021-11-01/2023-02-28", member(enrolled="2022-06-01T00:00:00Z"), True, None),
     ("Between", "Enrolment Date", ["2021-11-01", "2023-02-28"], member(enrolled="2023-02-28T12:00:00Z"), True, None),
     ("Equals", "Enrolment Date", "2/28/2023", member(enrolled="2023-02-28T23:00:00+00:00"), True, None),
@@ -74,7 +94,7 @@ OPERATOR_TABLE: list[tuple[str, str, Any, Member, bool, str | None]] = [
         "2/28/2023",
         member(enrolled="2023-03-01T00:00:00Z"),
         False,
-        "enrolled 1 day after the window",
+        ("enrolled on 2/28/2023", "enrolled 2023-03-01T00:00:00Z", "enrolled 1 day after the window"),
     ),
     ("Not equals", "Enrolment Date", "2/28/2023", member(enrolled="2023-03-01T00:00:00Z"), True, None),
     (
@@ -83,7 +103,7 @@ OPERATOR_TABLE: list[tuple[str, str, Any, Member, bool, str | None]] = [
         "2/28/2023",
         member(enrolled="2023-02-28T00:00:00Z"),
         False,
-        "enrolled on the excluded date",
+        ("not enrolled on 2/28/2023", "enrolled 2023-02-28T00:00:00Z", "enrolled on the excluded date"),
     ),
     ("Greater than", "Enrolment Date", "2023-02-28", member(enrolled="2023-03-01T00:00:00Z"), True, None),
     (
@@ -92,7 +112,7 @@ OPERATOR_TABLE: list[tuple[str, str, Any, Member, bool, str | None]] = [
         "2023-02-28",
         member(enrolled="2023-02-28T23:59:59Z"),
         False,
-        "enrolled 1 day before the window",
+        ("enrolled after 2023-02-28", "enrolled 2023-02-28T23:59:59Z", "enrolled 1 day before the window"),
     ),
     ("Less than", "Enrolment Date", "2023-02-28", member(enrolled="2023-02-27T23:59:59Z"), True, None),
     (
@@ -101,54 +121,166 @@ OPERATOR_TABLE: list[tuple[str, str, Any, Member, bool, str | None]] = [
         "2023-02-28",
         member(enrolled="2023-02-28T00:00:00Z"),
         False,
-        "enrolled 1 day after the window",
+        ("enrolled before 2023-02-28", "enrolled 2023-02-28T00:00:00Z", "enrolled 1 day after the window"),
     ),
     ("Greater than", "Enrolment Date", "2023-02-28T12:00:00Z", member(enrolled="2023-02-28T12:00:01Z"), True, None),
     # User Tags
     ("Contain all of", "User Tags", ["cohortA"], member(tags=("cohortA", "vip")), True, None),
-    ("Contain all of", "User Tags", ["cohortA"], member(tags=("vip",)), False, "missing tag cohortA"),
-    ("Contain all of", "User Tags", ["cohortC", "cohortD"], member(tags=("cohortC",)), False, "missing tag cohortD"),
-    ("Contain all of", "User Tags", ["cohortC", "cohortD"], member(), False, "missing tags cohortC, cohortD"),
+    (
+        "Contain all of",
+        "User Tags",
+        ["cohortA"],
+        member(tags=("vip",)),
+        False,
+        ("all of tags cohortA", "tags vip", "missing tag cohortA"),
+    ),
+    (
+        "Contain all of",
+        "User Tags",
+        ["cohortC", "cohortD"],
+        member(tags=("cohortC",)),
+        False,
+        ("all of tags cohortC, cohortD", "tags cohortC", "missing tag cohortD"),
+    ),
+    (
+        "Contain all of",
+        "User Tags",
+        ["cohortC", "cohortD"],
+        member(),
+        False,
+        ("all of tags cohortC, cohortD", "no tags", "missing tags cohortC, cohortD"),
+    ),
     ("Contain any of", "User Tags", ["a", "b"], member(tags=("b",)), True, None),
-    ("Contain any of", "User Tags", ["a", "b"], member(tags=("c",)), False, "missing a tag: one of a, b"),
+    (
+        "Contain any of",
+        "User Tags",
+        ["a", "b"],
+        member(tags=("c",)),
+        False,
+        ("any of tags a, b", "tags c", "missing a tag: one of a, b"),
+    ),
     # Tier
     ("Equals", "Tier", "GOLD", member(tier="GOLD"), True, None),
-    ("Equals", "Tier", "GOLD", member(tier="SILVER"), False, "needs tier GOLD"),
-    ("Equals", "Tier", "GOLD", member(), False, "needs tier GOLD"),
+    ("Equals", "Tier", "GOLD", member(tier="SILVER"), False, ("tier GOLD", "tier SILVER", "needs tier GOLD")),
+    ("Equals", "Tier", "GOLD", member(), False, ("tier GOLD", "no tier", "needs tier GOLD")),
     ("Not equals", "Tier", "GOLD", member(tier="SILVER"), True, None),
     ("Not equals", "Tier", "GOLD", member(), True, None),
-    ("Not equals", "Tier", "GOLD", member(tier="GOLD"), False, "tier GOLD is excluded"),
+    (
+        "Not equals",
+        "Tier",
+        "GOLD",
+        member(tier="GOLD"),
+        False,
+        ("a tier other than GOLD", "tier GOLD", "tier GOLD is excluded"),
+    ),
     ("Contain any of", "Tier", ["GOLD", "SILVER"], member(tier="SILVER"), True, None),
-    ("Contain any of", "Tier", ["GOLD", "SILVER"], member(tier="BRONZE"), False, "needs tier one of GOLD, SILVER"),
+    (
+        "Contain any of",
+        "Tier",
+        ["GOLD", "SILVER"],
+        member(tier="BRONZE"),
+        False,
+        ("tier one of GOLD, SILVER", "tier BRONZE", "needs tier one of GOLD, SILVER"),
+    ),
     # Points Balance: strict bounds need the next whole point
     ("Greater than", "Points Balance", 500, member(points=501), True, None),
-    ("Greater than", "Points Balance", 500, member(points=500), False, "1 more points"),
-    ("Greater than", "Points Balance", 500, member(points=380), False, "121 more points"),
+    (
+        "Greater than",
+        "Points Balance",
+        500,
+        member(points=500),
+        False,
+        ("more than 500", "balance 500", "1 more points"),
+    ),
+    (
+        "Greater than",
+        "Points Balance",
+        500,
+        member(points=380),
+        False,
+        ("more than 500", "balance 380", "121 more points"),
+    ),
     ("Less than", "Points Balance", 500, member(points=499), True, None),
-    ("Less than", "Points Balance", 500, member(points=500), False, "1 points too many"),
+    (
+        "Less than",
+        "Points Balance",
+        500,
+        member(points=500),
+        False,
+        ("less than 500", "balance 500", "1 points too many"),
+    ),
     ("Equals", "Points Balance", 500, member(points=500), True, None),
-    ("Equals", "Points Balance", 500, member(points=380), False, "120 more points"),
+    ("Equals", "Points Balance", 500, member(points=380), False, ("exactly 500", "balance 380", "120 more points")),
     ("Not equals", "Points Balance", 0, member(points=1), True, None),
-    ("Not equals", "Points Balance", 0, member(points=0), False, "balance is the excluded 0"),
+    (
+        "Not equals",
+        "Points Balance",
+        0,
+        member(points=0),
+        False,
+        ("anything but 0", "balance 0", "balance is the excluded 0"),
+    ),
     ("Between", "Points Balance", [100, 200], member(points=100), True, None),
     ("Between", "Points Balance", [100, 200], member(points=200), True, None),
-    ("Between", "Points Balance", [100, 200], member(points=99), False, "1 more points"),
-    ("Between", "Points Balance", [100, 200], member(points=201), False, "1 points too many"),
+    (
+        "Between",
+        "Points Balance",
+        [100, 200],
+        member(points=99),
+        False,
+        ("between 100 and 200", "balance 99", "1 more points"),
+    ),
+    (
+        "Between",
+        "Points Balance",
+        [100, 200],
+        member(points=201),
+        False,
+        ("between 100 and 200", "balance 201", "1 points too many"),
+    ),
     # custom attributes
     ("Equals", "attributes.city", "Leeds", member(city="Leeds"), True, None),
-    ("Equals", "attributes.city", "Leeds", member(city="York"), False, "city is York, needs Leeds"),
-    ("Equals", "attributes.city", "Leeds", member(), False, "no city on the profile"),
+    (
+        "Equals",
+        "attributes.city",
+        "Leeds",
+        member(city="York"),
+        False,
+        ("city Leeds", "city York", "city is York, needs Leeds"),
+    ),
+    ("Equals", "attributes.city", "Leeds", member(), False, ("city equals Leeds", "no city", "no city on the profile")),
     ("Equals", "attributes.subscribed", True, member(subscribed=True), True, None),
-    ("Equals", "attributes.subscribed", 1, member(subscribed=True), False, "subscribed is true, needs 1"),
+    (
+        "Equals",
+        "attributes.subscribed",
+        1,
+        member(subscribed=True),
+        False,
+        ("subscribed 1", "subscribed true", "subscribed is true, needs 1"),
+    ),
     ("Not equals", "attributes.city", "Leeds", member(city="York"), True, None),
     ("Not equals", "attributes.city", "Leeds", member(), True, None),
-    ("Not equals", "attributes.city", "Leeds", member(city="Leeds"), False, "city Leeds is excluded"),
+    (
+        "Not equals",
+        "attributes.city",
+        "Leeds",
+        member(city="Leeds"),
+        False,
+        ("city other than Leeds", "city Leeds", "city Leeds is excluded"),
+    ),
     ("Greater than", "attributes.age", 18, member(age=19), True, None),
-    ("Greater than", "attributes.age", 18, member(age=17), False, "2 more"),
-    ("Greater than", "attributes.age", 18, member(age="old"), False, "age is not a number"),
+    ("Greater than", "attributes.age", 18, member(age=17), False, ("more than 18", "age 17", "2 more")),
+    (
+        "Greater than",
+        "attributes.age",
+        18,
+        member(age="old"),
+        False,
+        ("age greater than 18", "age old", "age is not a number"),
+    ),
     ("Less than", "attributes.age", 18, member(age=17.5), True, None),
     ("Between", "attributes.age", [18, 30], member(age=30), True, None),
-    ("Between", "attributes.age", [18, 30], member(age=31), False, "1 too many"),
+    ("Between", "attributes.age", [18, 30], member(age=31), False, ("between 18 and 30", "age 31", "1 too many")),
     ("Contain all of", "attributes.interests", ["golf", "tennis"], member(interests=["golf", "tennis"]), True, None),
     (
         "Contain all of",
@@ -156,7 +288,7 @@ OPERATOR_TABLE: list[tuple[str, str, Any, Member, bool, str | None]] = [
         ["golf", "tennis"],
         member(interests=["golf"]),
         False,
-        "interests lacks all of tennis",
+        ("interests all of golf, tennis", "interests golf", "interests lacks all of tennis"),
     ),
     ("Contain any of", "attributes.city", ["Leeds", "York"], member(city="York"), True, None),
     (
@@ -165,23 +297,25 @@ OPERATOR_TABLE: list[tuple[str, str, Any, Member, bool, str | None]] = [
         ["Leeds", "York"],
         member(city="Hull"),
         False,
-        "city lacks one of Leeds, York",
+        ("city one of Leeds, York", "city Hull", "city lacks one of Leeds, York"),
     ),
 ]
 
 
 @pytest.mark.parametrize(
-    ("operator", "attribute", "value", "who", "holds", "gap"),
+    ("operator", "attribute", "value", "who", "holds", "explained"),
     OPERATOR_TABLE,
-    ids=[f"{o}|{a}|{v}|{'holds' if h else g}" for o, a, v, _, h, g in OPERATOR_TABLE],
+    ids=[f"{o}|{a}|{v}|{'holds' if h or e is None else e[2]}" for o, a, v, _, h, e in OPERATOR_TABLE],
 )
-def test_every_operator(operator: str, attribute: str, value: Any, who: Member, holds: bool, gap: str | None) -> None:
+def test_every_operator(
+    operator: str, attribute: str, value: Any, who: Member, holds: bool, explained: tuple[str, str, str] | None
+) -> None:
     result = evaluate(parse_condition(condition(operator, attribute, value)), who)
     if holds:
         assert result is None
     else:
         assert result is not None
-        assert result.gap == gap
+        assert (result.required, result.actual, result.gap) == explained
 
 
 def test_every_operator_is_in_the_table() -> None:
