@@ -4,6 +4,7 @@ their path."""
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 import pytest
@@ -281,6 +282,26 @@ OPERATOR_TABLE: list[tuple[str, str, Any, Member, bool, tuple[str, str, str] | N
     ("Less than", "attributes.age", 18, member(age=17.5), True, None),
     ("Between", "attributes.age", [18, 30], member(age=30), True, None),
     ("Between", "attributes.age", [18, 30], member(age=31), False, ("between 18 and 30", "age 31", "1 too many")),
+    ("Less than", "attributes.age", 18, member(age=20), False, ("less than 18", "age 20", "3 too many")),
+    (
+        "Less than",
+        "attributes.age",
+        18,
+        member(age="old"),
+        False,
+        ("age less than 18", "age old", "age is not a number"),
+    ),
+    ("Greater than", "attributes.age", 18, member(), False, ("age greater than 18", "no age", "no age on the profile")),
+    ("Equals", "attributes.age", 18.5, member(age=17), False, ("age 18.5", "age 17", "age is 17, needs 18.5")),
+    (
+        "Equals",
+        "attributes.subscribed",
+        False,
+        member(subscribed=True),
+        False,
+        ("subscribed false", "subscribed true", "subscribed is true, needs false"),
+    ),
+    ("Between", "Points Balance", [100, 100], member(points=100), True, None),
     ("Contain all of", "attributes.interests", ["golf", "tennis"], member(interests=["golf", "tennis"]), True, None),
     (
         "Contain all of",
@@ -420,6 +441,11 @@ def test_rules_are_ored_and_a_failed_rule_reports_each_failed_condition() -> Non
         ([condition("Greater than", "Points Balance", "500")], "conditions.0: value must be a number"),
         ([condition("Greater than", "Points Balance", True)], "conditions.0: value must be a number"),
         ([condition("Between", "Points Balance", [200, 100])], "low must not be greater than high"),
+        ([condition("Between", "Points Balance", [1, 2, 3])], "value must be a list of two numbers [low, high]"),
+        ([condition("Between", "Points Balance", "12")], "value must be a list of two numbers [low, high]"),
+        ([condition("Contain any of", "attributes.city", [])], "conditions.0: value must be a list of 1 to 100 values"),
+        ([condition("Contain any of", "attributes.n", list(range(101)))], "value must be a list of 1 to 100 values"),
+        ([condition("Equals", "attributes.n", 10**16)], "conditions.0: value must be a number (at most 1e15 in size)"),
         ([condition("Equals", "attributes.bad name", 1)], "attribute 'attributes.bad name' is unknown"),
         ([A_TRUE, "AND"], "conditions: ends with AND"),
         ([A_TRUE, A_TRUE], "conditions.1: AND or OR is expected"),
@@ -434,6 +460,24 @@ def test_a_bad_condition_is_refused_with_its_path(terms: list[Any], message: str
         parse_rules([{"conditions": [A_TRUE, "OR", B_TRUE]}, {"conditions": terms}])
     assert str(refused.value).startswith("member_eligibility_rules.1.conditions")
     assert message in str(refused.value)
+
+
+def test_a_list_of_1_or_100_values_is_accepted() -> None:
+    for size in (1, 100):
+        assert parse_condition(condition("Contain any of", "attributes.n", list(range(size)))).value == list(
+            range(size)
+        )
+
+
+def test_a_stored_time_without_a_zone_is_utc_whatever_the_machines_zone(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("TZ", "Asia/Kolkata")
+    time.tzset()
+    try:
+        assert epoch_ms("2023-01-01T00:00:00") == epoch_ms("2023-01-01T00:00:00Z") == 1_672_531_200_000
+        assert epoch_ms("2023-01-01T05:30:00+05:30") == 1_672_531_200_000
+    finally:
+        monkeypatch.undo()
+        time.tzset()
 
 
 def test_attribute_names_ignore_case_and_the_us_spelling() -> None:
