@@ -389,6 +389,31 @@ def test_a_rule_is_python_boolean_precedence(parts: list[tuple[bool, str]]) -> N
     assert outcome.holds is eval(" ".join(text))  # noqa: S307 - the oracle: Python's own and/or precedence
 
 
+def test_a_rules_display_flags_default_to_shown_and_are_kept_when_off() -> None:
+    rules = parse_rules(
+        [
+            {"conditions": [A_TRUE]},
+            {"conditions": [C_FALSE], "include_in_api_response": False, "show_on_member_dashboard": False},
+            {"conditions": [A_TRUE], "include_in_api_response": False},
+            {"conditions": [A_TRUE], "show_on_member_dashboard": False},
+        ]
+    )
+    outcomes = evaluate_rules(rules, HAS_A_AND_B)
+    flags = [(o.rule_index, o.holds, o.include_in_api_response, o.show_on_member_dashboard) for o in outcomes]
+    assert flags == [(0, True, True, True), (1, False, False, False), (2, True, False, True), (3, True, True, False)]
+    (failure,) = outcomes[1].failures
+    assert (failure.condition, failure.attribute, failure.operator) == (
+        "member_eligibility_rules.1.conditions.0",
+        "User Tags",
+        "Contain all of",
+    )
+
+
+def test_a_rule_that_holds_reports_no_failure_even_when_an_ored_group_fails() -> None:
+    (outcome,) = evaluate_rules(parse_rules([{"conditions": [C_FALSE, "OR", A_TRUE]}]), HAS_A_AND_B)
+    assert (outcome.holds, outcome.failures) == (True, ())
+
+
 def test_rules_are_ored_and_a_failed_rule_reports_each_failed_condition() -> None:
     # Given the seed 001 rules
     rules = parse_rules(
@@ -442,6 +467,25 @@ def test_rules_are_ored_and_a_failed_rule_reports_each_failed_condition() -> Non
         ([condition("Greater than", "Points Balance", True)], "conditions.0: value must be a number"),
         ([condition("Between", "Points Balance", [200, 100])], "low must not be greater than high"),
         ([condition("Between", "Points Balance", [1, 2, 3])], "value must be a list of two numbers [low, high]"),
+        ([condition("Equals", "Tier", "")], "conditions.0: value must be a text of 1 to 200 printable characters"),
+        ([condition("Equals", "Tier", "G" * 201)], "value must be a text of 1 to 200 printable characters"),
+        ([condition("Equals", "Tier", "GO\nLD")], "value must be a text of 1 to 200 printable characters"),
+        ([condition("Equals", "Tier", 5)], "value must be a text of 1 to 200 printable characters"),
+        ([condition("Greater than", "attributes.age", "18")], "conditions.0: value must be a number"),
+        ([condition("Less than", "attributes.age", "18")], "conditions.0: value must be a number"),
+        ([{**A_TRUE, "colour": "red", "size": 1}], "conditions.0: colour, size is not a known field of a condition"),
+        ([{**A_TRUE, "attribute": 5}], "conditions.0: attribute must be a string"),
+        ([5], "conditions.0: a condition is an object with operator, attribute and value"),
+        ([A_TRUE, "OR"], "conditions: ends with OR; a condition must follow it"),
+        (
+            [condition("Around", "Tier", "GOLD")],
+            "operator 'Around' is unknown (known: Between, Contain all of, Contain any of, Equals, Not equals, "
+            "Greater than, Less than)",
+        ),
+        (
+            [condition("Greater than", "Tier", "GOLD")],
+            "operator Greater than does not apply to Tier (use Equals, Not equals, Contain any of)",
+        ),
         ([condition("Between", "Points Balance", "12")], "value must be a list of two numbers [low, high]"),
         ([condition("Contain any of", "attributes.city", [])], "conditions.0: value must be a list of 1 to 100 values"),
         ([condition("Contain any of", "attributes.n", list(range(101)))], "value must be a list of 1 to 100 values"),
@@ -462,7 +506,9 @@ def test_a_bad_condition_is_refused_with_its_path(terms: list[Any], message: str
     assert message in str(refused.value)
 
 
-def test_a_list_of_1_or_100_values_is_accepted() -> None:
+def test_a_text_of_1_or_200_characters_and_a_list_of_1_or_100_values_are_accepted() -> None:
+    for size in (1, 200):
+        assert parse_condition(condition("Equals", "Tier", "G" * size)).value == "G" * size
     for size in (1, 100):
         assert parse_condition(condition("Contain any of", "attributes.n", list(range(size)))).value == list(
             range(size)
