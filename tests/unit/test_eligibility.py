@@ -282,6 +282,29 @@ OPERATOR_TABLE: list[tuple[str, str, Any, Member, bool, tuple[str, str, str] | N
     ("Less than", "attributes.age", 18, member(age=17.5), True, None),
     ("Between", "attributes.age", [18, 30], member(age=30), True, None),
     ("Between", "attributes.age", [18, 30], member(age=31), False, ("between 18 and 30", "age 31", "1 too many")),
+    # an ISO date-time with a zone is one moment; a pair of dates is a range like the seed's
+    ("Equals", "Enrolment Date", "2023-02-28T10:00:00Z", member(enrolled="2023-02-28T10:00:00Z"), True, None),
+    (
+        "Equals",
+        "Enrolment Date",
+        "2023-02-28T10:00:00Z",
+        member(enrolled="2023-02-28T10:00:00.001Z"),  # a millisecond later
+        False,
+        ("enrolled on 2023-02-28T10:00:00Z", "enrolled 2023-02-28T10:00:00Z", "enrolled 1 day after the window"),
+    ),
+    ("Between", "Enrolment Date", ["11/1/2021", "2/28/2023"], member(enrolled="2023-02-28T23:59:59Z"), True, None),
+    (
+        "Between",
+        "Enrolment Date",
+        ["11/1/2021", "2/28/2023"],
+        member(enrolled="2023-03-01T00:00:00Z"),
+        False,
+        (
+            "enrolled between 11/1/2021 and 2/28/2023",
+            "enrolled 2023-03-01T00:00:00Z",
+            "enrolled 1 day after the window",
+        ),
+    ),
     ("Less than", "attributes.age", 18, member(age=20), False, ("less than 18", "age 20", "3 too many")),
     (
         "Less than",
@@ -467,6 +490,9 @@ def test_rules_are_ored_and_a_failed_rule_reports_each_failed_condition() -> Non
         ([condition("Greater than", "Points Balance", True)], "conditions.0: value must be a number"),
         ([condition("Between", "Points Balance", [200, 100])], "low must not be greater than high"),
         ([condition("Between", "Points Balance", [1, 2, 3])], "value must be a list of two numbers [low, high]"),
+        ([condition("Between", "Enrolment Date", ["11/1/2021"])], "conditions.0: value must be two dates"),
+        ([condition("Between", "Enrolment Date", ["11/1/2021", 5])], "conditions.0: value must be two dates"),
+        ([condition("Between", "Enrolment Date", ["2/28/2023", "11/1/2021"])], "the range ends before it starts"),
         ([condition("Equals", "Tier", "")], "conditions.0: value must be a text of 1 to 200 printable characters"),
         ([condition("Equals", "Tier", "G" * 201)], "value must be a text of 1 to 200 printable characters"),
         ([condition("Equals", "Tier", "GO\nLD")], "value must be a text of 1 to 200 printable characters"),
