@@ -43,9 +43,18 @@ def test_a_window_is_closed_at_its_end_second_and_not_a_second_before(
 def test_every_due_window_is_closed_once_page_by_page_and_counted(
     api: ApiClient, engine_time: dict[str, int], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    # 24 windows over 32 shards: some shards hold several, read two at a time
+    # 24 windows over 32 shards: some shards hold several, read one at a time
     _open_windows(api, 24)
-    monkeypatch.setattr(windows, "BATCH_SIZE", 2)
+    monkeypatch.setattr(windows, "BATCH_SIZE", 1)
     engine_time["t"] = WINDOW_END + 60
     assert windows.close_due_windows(lambda: 60_000) == CloseReport(24, 0, 24, False)
     assert windows.close_due_windows(lambda: 60_000) == CloseReport(0, 0, 0, False)
+
+
+def test_a_run_with_no_time_left_reads_nothing_and_reports_the_backlog(
+    api: ApiClient, engine_time: dict[str, int]
+) -> None:
+    _open_windows(api, 1)
+    engine_time["t"] = WINDOW_END + 60
+    assert windows.close_due_windows(lambda: 5_000, safety_ms=5_000) == CloseReport(0, 0, 0, True)
+    assert windows.close_due_windows(lambda: 60_000) == CloseReport(1, 0, 1, False)
