@@ -23,10 +23,13 @@ SAM_CLI_VERSION := 1.170.0
 # The IaC scanner, in its own virtual environment too (its pins are many and strict).
 CHECKOV_VENV := .venv-checkov
 CHECKOV_VERSION := 3.3.30
+# Mutation testing (mutmut runs the tests in its own process, so its venv holds the project's dev set too).
+MUTATE_VENV := .venv-mutate
+MUTMUT_VERSION := 3.8.1
 export SAM_CLI_TELEMETRY := 0
 PYTEST_ARGS ?=
 
-.PHONY: help install dev test test-fast e2e lint format openapi client build bench fuzz clean python
+.PHONY: help install dev test test-fast e2e lint format openapi client build bench fuzz mutate mutate-gate clean python
 
 help:
 	@echo "make dev      the API and the dashboard (/dashboard) on http://127.0.0.1:3000 over an embedded DynamoDB"
@@ -37,6 +40,8 @@ help:
 	@echo "make bench    cold start, DynamoDB round trips, CPU per request, ingest throughput"
 	@echo "make client   a typed Python client generated from openapi.json (openapi-python-client)"
 	@echo "make fuzz     schemathesis against the OpenAPI spec, >= 300 cases per operation"
+	@echo "make mutate   mutation testing of the money modules (mutmut), report in mutation/REPORT.md"
+	@echo "make mutate-gate  CI's mutation gate: mutants on changed functions plus a fixed sample"
 	@echo "make python   the python3.13 found (PATH first, then pyenv, uv, Homebrew, /usr/local, /usr/bin)"
 
 # The browser tests drive Debian's Chromium through Playwright (no browser download from Playwright's CDN).
@@ -64,6 +69,14 @@ $(SAM_VENV)/.installed:
 $(CHECKOV_VENV)/.installed:
 	python3 -m venv $(CHECKOV_VENV)
 	$(CHECKOV_VENV)/bin/pip install --quiet --disable-pip-version-check checkov==$(CHECKOV_VERSION)
+	touch $@
+
+# mutmut (pinned: mutation/mutate.py reads its result files) with the project's dev set, apart from .venv.
+$(MUTATE_VENV)/.installed: pyproject.toml shared/requirements.txt
+	@test -n "$(PY313)" || { echo "$(PY313_HINT)"; exit 1; }
+	$(PY313) -m venv $(MUTATE_VENV)
+	$(MUTATE_VENV)/bin/pip install --quiet --disable-pip-version-check --upgrade pip
+	$(MUTATE_VENV)/bin/pip install --quiet --disable-pip-version-check -e '.[dev]' mutmut==$(MUTMUT_VERSION)
 	touch $@
 
 install: $(BIN)/.installed
@@ -128,5 +141,15 @@ fuzz: install
 	@echo "fuzz seed $(FUZZ_SEED): make fuzz FUZZ_SEED=$(FUZZ_SEED) replays this run"
 	FUZZ_EXAMPLES=300 FUZZ_SEED=$(FUZZ_SEED) $(BIN)/pytest -n auto tests/fuzz -k rotating_seed -p no:randomly $(PYTEST_ARGS)
 
+# Every mutant of every money module, each module against its own tests (mutation/modules.toml);
+# MUTATE_ARGS="lots coupons" runs some modules only. Writes mutation/REPORT.md and mutation/results/.
+MUTATE_ARGS ?=
+mutate: $(MUTATE_VENV)/.installed
+	$(MUTATE_VENV)/bin/python mutation/mutate.py full $(MUTATE_ARGS)
+
+# CI: per module, the mutants in functions changed since main plus a fixed sample (a few minutes).
+mutate-gate: $(MUTATE_VENV)/.installed
+	$(MUTATE_VENV)/bin/python mutation/mutate.py gate $(MUTATE_ARGS)
+
 clean:
-	rm -rf .aws-sam .venv-bench .pytest_cache .mypy_cache .ruff_cache .hypothesis
+	rm -rf .mutation .aws-sam .venv-bench .pytest_cache .mypy_cache .ruff_cache .hypothesis

@@ -52,10 +52,6 @@ def day_at_or_after(epoch_ms: int) -> int:
     return min(max(-(-epoch_ms // DAY_MS), 1), LAST_DAY)
 
 
-def day_start_ms(day: int) -> int:
-    return day * DAY_MS
-
-
 @dataclass(frozen=True, slots=True, order=True)
 class LotKey:
     """Where a lot's points sit: ``expires_day`` (``NEVER``) and ``activates_day`` (``ACTIVE`` when spendable).

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
 
 from tests.support.api import ApiClient
-from tests.support.campaigns import TWO_DAYS, awt_seed_campaign, event, rta_seed_campaign, run_window_closer
+from tests.support.campaigns import TWO_DAYS, awt_rule, awt_seed_campaign, event, rta_seed_campaign, run_window_closer
 
 SIGNUP_TIME = 1_708_664_771  # the seed's start_time
 
@@ -190,3 +191,53 @@ def test_unknown_customer_progress_is_the_seed_404(api: ApiClient) -> None:
     response = api.get("/campaigns/reward-progress", query={"source_id": "nobody"})
     assert response.status == 404
     assert response.json()["details"] == "Cannot find customer with source id nobody"
+
+
+def _iso(epoch: int) -> str:
+    return datetime.fromtimestamp(epoch, UTC).isoformat().replace("+00:00", "Z")
+
+
+def test_a_campaigns_dates_are_inclusive_to_the_second(api: ApiClient, frozen_now: dict[str, int]) -> None:
+    """An event stamped exactly at a campaign's start or end counts (progress and the reward); one
+    second outside either does not."""
+    starts, ends = SIGNUP_TIME, SIGNUP_TIME + TWO_DAYS
+    rule = {
+        "rule_name": "One order",
+        "action_type": "RTA",
+        "actions": [{"event_name": "order_success", "target": 1}],
+        "reward": {"type": "points", "points": 10},
+    }
+    body = {"campaign_name": "Dated", "starts_at": _iso(starts), "ends_at": _iso(ends), "rules": [rule]}
+    assert api.post("/campaigns", body).status == 201
+    frozen_now["t"] = ends + 60
+    for source_id, at in (("at-start", starts), ("at-end", ends), ("before", starts - 1), ("after", ends + 1)):
+        assert api.post("/events", event(source_id, "order_success", at)).status == 200
+    balances = {s: api.get(f"/customers/{s}").json()["points"]["balance"] for s in ("at-start", "at-end")}
+    assert balances == {"at-start": 10, "at-end": 10}
+    for outside in ("before", "after"):
+        assert api.get(f"/customers/{outside}").json()["points"]["balance"] == 0
+        assert progress_of(api, outside)[0]["rules"][0]["actions"][0]["current"] == 0
+
+
+def test_a_zero_amount_leaves_a_summed_time_window_action_untouched(api: ApiClient, frozen_now: dict[str, int]) -> None:
+    """A deposit of 0 on an AWT rule whose first action sums amounts neither triggers it nor writes
+    progress: the customer's progress reads as before, and a later real deposit opens the window."""
+    rule = {
+        **awt_rule(),
+        "actions": [
+            {"event_name": "money_deposited", "target": 100, "measure": "sum", "property": "amount"},
+            {"event_name": "order_success", "target": 1},
+        ],
+    }
+    api.post("/campaigns", {"campaign_name": "Deposit then order", "rules": [rule]})
+    api.post("/events", event("Z", "signup", SIGNUP_TIME))  # the customer exists, with no progress yet
+    zero = api.post("/events", event("Z", "money_deposited", SIGNUP_TIME + 1, amount=0))
+    assert zero.status == 200
+    assert zero.json()["progress"] == []
+    (x, _) = progress_of(api, "Z")[0]["rules"][0]["actions"]
+    assert (x["current"], x["trigger"], x["progress"]) == (0, False, 0)
+    assert "start_time" not in x
+
+    api.post("/events", event("Z", "money_deposited", SIGNUP_TIME + 2, amount=100))
+    (x, _) = progress_of(api, "Z")[0]["rules"][0]["actions"]
+    assert (x["current"], x["trigger"], x["start_time"]) == (100, True, SIGNUP_TIME + 2)

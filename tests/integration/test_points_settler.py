@@ -219,3 +219,44 @@ def test_a_customer_whose_writes_keep_winning_is_left_to_the_next_run(
         monkeypatch.setattr(dynamodb, "transact_write", real_write)
         assert run_points_settler()["customers_settled"] == 1
         assert len(entries(api, "busy", "expiry")) == len(entries(api, "calm", "expiry")) == 1
+
+
+def _engine_time(monkeypatch: pytest.MonkeyPatch, now_ms: int) -> None:
+    from shared import clock
+
+    monkeypatch.setattr(clock, "now_epoch_ms", lambda: now_ms)
+
+
+def test_a_run_at_a_customers_due_second_settles_them_and_a_run_a_second_before_does_not(
+    api: ApiClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Given 10 points expiring at the end of tomorrow's UTC day: the customer is due at that second
+    credit(api, "edge", 10, expire_after_days=1)
+    due_ms = (_today() + 2) * DAY_MS
+    # When the job runs one second before, it does not even read the customer
+    _engine_time(monkeypatch, due_ms - 1000)
+    early = run_points_settler()
+    assert (early["customers_read"], early["entries_written"]) == (0, 0)
+    # Then a run exactly at the due second records the expiry (not the next run's job)
+    _engine_time(monkeypatch, due_ms)
+    on_time = run_points_settler()
+    assert (on_time["customers_read"], on_time["customers_settled"], on_time["entries_written"]) == (1, 1, 1)
+    (expiry,) = entries(api, "edge", "expiry")
+    assert expiry["points"] == -10
+    assert_books_balance(api, api.credentials.app_id, "edge")
+
+
+@pytest.mark.parametrize(("offset_ms", "active"), [(0, True), (-1, False)])
+def test_a_credit_placed_at_its_activation_moment_is_active_in_one_entry(
+    api: ApiClient, monkeypatch: pytest.MonkeyPatch, offset_ms: int, active: bool
+) -> None:
+    # Given an event a day before a day boundary, worth points pending for 1 day: they activate at it
+    boundary_ms = _today() * DAY_MS
+    _engine_time(monkeypatch, boundary_ms + offset_ms)
+    credit(api, "dot", 30, pending_days=1, timestamp=(boundary_ms - DAY_MS) // 1000)
+    # When placed exactly at that moment, the credit enters active: one entry, no activation
+    # (a millisecond earlier it enters pending, and the settler activates it later)
+    assert (points_of(api, "dot")["balance"], points_of(api, "dot")["pending"]) == ((30, 0) if active else (0, 30))
+    (credited,) = entries(api, "dot")
+    assert (credited["points"], credited["pending_points"]) == ((30, 0) if active else (0, 30))
+    assert_books_balance(api, api.credentials.app_id, "dot")

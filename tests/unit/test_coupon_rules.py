@@ -19,6 +19,7 @@ from shared.domain.coupon_rules import (
     OrderItem,
     check_items,
     discount_on,
+    holds,
     judge,
     keep_metadata,
     money,
@@ -81,6 +82,30 @@ def test_the_other_side_of_each_boundary_holds(condition: CouponCondition, subto
     assert judge(spec(Discount("amount", 10), condition), order(subtotal)).applies
 
 
+@pytest.mark.parametrize(
+    ("operator", "value", "actual", "expected"),
+    [
+        # a missing value meets only the negative operators
+        ("ne", "x", None, True),
+        ("not_in", ["x"], None, True),
+        ("eq", "x", None, False),
+        ("in", ["x"], None, False),
+        # a value that is not a number against a number: the same
+        ("ne", 5, "abc", True),
+        ("eq", 5, "abc", False),
+        ("gt", 5, "abc", False),
+        # numeric text compares as its number; text against a number that cannot order is not met
+        ("gt", 5, "6", True),
+        ("gt", 5, "inf", False),
+        ("gt", "b", 5, False),
+    ],
+)
+def test_a_missing_or_incomparable_value_meets_only_ne_and_not_in(
+    operator: Any, value: Any, actual: Any, expected: bool
+) -> None:
+    assert holds(CouponCondition("metadata.k", operator, value), actual) is expected
+
+
 def test_metadata_conditions_read_numeric_text_and_name_the_key() -> None:
     condition = CouponCondition("metadata.cart_qty", "gt", 10)
     failed = judge(spec(Discount("amount", 1), condition), order(metadata={"cart_qty": "3"}))
@@ -129,6 +154,21 @@ def test_a_percent_is_capped_and_never_more_than_its_base(base: Decimal, percent
     if cap is not None:
         assert off <= cap
     assert off == off.quantize(Decimal("0.01"))
+
+
+@pytest.mark.parametrize(
+    ("percent", "base", "off"),
+    [
+        (12.5, "1.00", "0.13"),
+        (0.5, "1.00", "0.01"),
+        (2.5, "0.20", "0.01"),
+        (12.5, "0.20", "0.03"),
+        (37.5, "0.60", "0.23"),
+    ],
+)
+def test_a_discount_on_half_a_cent_rounds_half_up(percent: float, base: str, off: str) -> None:
+    """The documented rounding: half a cent goes up (12.5% of 1.00 is 0.13), never to the even cent."""
+    assert discount_on(Discount("percent", percent), Decimal(base), order()) == Decimal(off)
 
 
 def test_an_item_level_coupon_discounts_the_matching_items_only() -> None:

@@ -4,6 +4,7 @@ their path."""
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 import pytest
@@ -35,8 +36,9 @@ def condition(operator: str, attribute: str, value: Any) -> dict[str, Any]:
     return {"operator": operator, "attribute": attribute, "value": value}
 
 
-# (operator, attribute, value, member, holds, gap when it does not)
-OPERATOR_TABLE: list[tuple[str, str, Any, Member, bool, str | None]] = [
+# (operator, attribute, value, member, holds, and when it does not: what is required, what the member has,
+# the gap: all three are what `explain` shows)
+OPERATOR_TABLE: list[tuple[str, str, Any, Member, bool, tuple[str, str, str] | None]] = [
     # Enrolment Date, the seed's range: both ends included, whole days
     ("Between", "Enrolment Date", "11/1/2021-2/28/2023", member(enrolled="2021-11-01T00:00:00Z"), True, None),
     ("Between", "Enrolment Date", "11/1/2021-2/28/2023", member(enrolled="2023-02-28T23:59:59Z"), True, None),
@@ -46,7 +48,11 @@ OPERATOR_TABLE: list[tuple[str, str, Any, Member, bool, str | None]] = [
         "11/1/2021-2/28/2023",
         member(enrolled="2023-03-01T00:00:00Z"),
         False,
-        "enrolled 1 day after the window",
+        (
+            "enrolled between 11/1/2021 and 2/28/2023",
+            "enrolled 2023-03-01T00:00:00Z",
+            "enrolled 1 day after the window",
+        ),
     ),
     (
         "Between",
@@ -54,7 +60,11 @@ OPERATOR_TABLE: list[tuple[str, str, Any, Member, bool, str | None]] = [
         "11/1/2021-2/28/2023",
         member(enrolled="2023-03-03T10:00:00Z"),
         False,
-        "enrolled 3 days after the window",
+        (
+            "enrolled between 11/1/2021 and 2/28/2023",
+            "enrolled 2023-03-03T10:00:00Z",
+            "enrolled 3 days after the window",
+        ),
     ),
     (
         "Between",
@@ -62,9 +72,20 @@ OPERATOR_TABLE: list[tuple[str, str, Any, Member, bool, str | None]] = [
         "11/1/2021-2/28/2023",
         member(enrolled="2021-10-31T23:59:59Z"),
         False,
-        "enrolled 1 day before the window",
+        (
+            "enrolled between 11/1/2021 and 2/28/2023",
+            "enrolled 2021-10-31T23:59:59Z",
+            "enrolled 1 day before the window",
+        ),
     ),
-    ("Between", "Enrolment Date", "11/1/2021-2/28/2023", member(), False, "no enrolment date on the profile"),
+    (
+        "Between",
+        "Enrolment Date",
+        "11/1/2021-2/28/2023",
+        member(),
+        False,
+        ("enrolled between 11/1/2021 and 2/28/2023", "no enrolment date", "no enrolment date on the profile"),
+    ),
     ("Between", "Enrolment Date", "2021-11-01/2023-02-28", member(enrolled="2022-06-01T00:00:00Z"), True, None),
     ("Between", "Enrolment Date", ["2021-11-01", "2023-02-28"], member(enrolled="2023-02-28T12:00:00Z"), True, None),
     ("Equals", "Enrolment Date", "2/28/2023", member(enrolled="2023-02-28T23:00:00+00:00"), True, None),
@@ -74,7 +95,7 @@ OPERATOR_TABLE: list[tuple[str, str, Any, Member, bool, str | None]] = [
         "2/28/2023",
         member(enrolled="2023-03-01T00:00:00Z"),
         False,
-        "enrolled 1 day after the window",
+        ("enrolled on 2/28/2023", "enrolled 2023-03-01T00:00:00Z", "enrolled 1 day after the window"),
     ),
     ("Not equals", "Enrolment Date", "2/28/2023", member(enrolled="2023-03-01T00:00:00Z"), True, None),
     (
@@ -83,7 +104,7 @@ OPERATOR_TABLE: list[tuple[str, str, Any, Member, bool, str | None]] = [
         "2/28/2023",
         member(enrolled="2023-02-28T00:00:00Z"),
         False,
-        "enrolled on the excluded date",
+        ("not enrolled on 2/28/2023", "enrolled 2023-02-28T00:00:00Z", "enrolled on the excluded date"),
     ),
     ("Greater than", "Enrolment Date", "2023-02-28", member(enrolled="2023-03-01T00:00:00Z"), True, None),
     (
@@ -92,7 +113,7 @@ OPERATOR_TABLE: list[tuple[str, str, Any, Member, bool, str | None]] = [
         "2023-02-28",
         member(enrolled="2023-02-28T23:59:59Z"),
         False,
-        "enrolled 1 day before the window",
+        ("enrolled after 2023-02-28", "enrolled 2023-02-28T23:59:59Z", "enrolled 1 day before the window"),
     ),
     ("Less than", "Enrolment Date", "2023-02-28", member(enrolled="2023-02-27T23:59:59Z"), True, None),
     (
@@ -101,54 +122,209 @@ OPERATOR_TABLE: list[tuple[str, str, Any, Member, bool, str | None]] = [
         "2023-02-28",
         member(enrolled="2023-02-28T00:00:00Z"),
         False,
-        "enrolled 1 day after the window",
+        ("enrolled before 2023-02-28", "enrolled 2023-02-28T00:00:00Z", "enrolled 1 day after the window"),
     ),
     ("Greater than", "Enrolment Date", "2023-02-28T12:00:00Z", member(enrolled="2023-02-28T12:00:01Z"), True, None),
     # User Tags
     ("Contain all of", "User Tags", ["cohortA"], member(tags=("cohortA", "vip")), True, None),
-    ("Contain all of", "User Tags", ["cohortA"], member(tags=("vip",)), False, "missing tag cohortA"),
-    ("Contain all of", "User Tags", ["cohortC", "cohortD"], member(tags=("cohortC",)), False, "missing tag cohortD"),
-    ("Contain all of", "User Tags", ["cohortC", "cohortD"], member(), False, "missing tags cohortC, cohortD"),
+    (
+        "Contain all of",
+        "User Tags",
+        ["cohortA"],
+        member(tags=("vip",)),
+        False,
+        ("all of tags cohortA", "tags vip", "missing tag cohortA"),
+    ),
+    (
+        "Contain all of",
+        "User Tags",
+        ["cohortC", "cohortD"],
+        member(tags=("cohortC",)),
+        False,
+        ("all of tags cohortC, cohortD", "tags cohortC", "missing tag cohortD"),
+    ),
+    (
+        "Contain all of",
+        "User Tags",
+        ["cohortC", "cohortD"],
+        member(),
+        False,
+        ("all of tags cohortC, cohortD", "no tags", "missing tags cohortC, cohortD"),
+    ),
     ("Contain any of", "User Tags", ["a", "b"], member(tags=("b",)), True, None),
-    ("Contain any of", "User Tags", ["a", "b"], member(tags=("c",)), False, "missing a tag: one of a, b"),
+    (
+        "Contain any of",
+        "User Tags",
+        ["a", "b"],
+        member(tags=("c",)),
+        False,
+        ("any of tags a, b", "tags c", "missing a tag: one of a, b"),
+    ),
     # Tier
     ("Equals", "Tier", "GOLD", member(tier="GOLD"), True, None),
-    ("Equals", "Tier", "GOLD", member(tier="SILVER"), False, "needs tier GOLD"),
-    ("Equals", "Tier", "GOLD", member(), False, "needs tier GOLD"),
+    ("Equals", "Tier", "GOLD", member(tier="SILVER"), False, ("tier GOLD", "tier SILVER", "needs tier GOLD")),
+    ("Equals", "Tier", "GOLD", member(), False, ("tier GOLD", "no tier", "needs tier GOLD")),
     ("Not equals", "Tier", "GOLD", member(tier="SILVER"), True, None),
     ("Not equals", "Tier", "GOLD", member(), True, None),
-    ("Not equals", "Tier", "GOLD", member(tier="GOLD"), False, "tier GOLD is excluded"),
+    (
+        "Not equals",
+        "Tier",
+        "GOLD",
+        member(tier="GOLD"),
+        False,
+        ("a tier other than GOLD", "tier GOLD", "tier GOLD is excluded"),
+    ),
     ("Contain any of", "Tier", ["GOLD", "SILVER"], member(tier="SILVER"), True, None),
-    ("Contain any of", "Tier", ["GOLD", "SILVER"], member(tier="BRONZE"), False, "needs tier one of GOLD, SILVER"),
+    (
+        "Contain any of",
+        "Tier",
+        ["GOLD", "SILVER"],
+        member(tier="BRONZE"),
+        False,
+        ("tier one of GOLD, SILVER", "tier BRONZE", "needs tier one of GOLD, SILVER"),
+    ),
     # Points Balance: strict bounds need the next whole point
     ("Greater than", "Points Balance", 500, member(points=501), True, None),
-    ("Greater than", "Points Balance", 500, member(points=500), False, "1 more points"),
-    ("Greater than", "Points Balance", 500, member(points=380), False, "121 more points"),
+    (
+        "Greater than",
+        "Points Balance",
+        500,
+        member(points=500),
+        False,
+        ("more than 500", "balance 500", "1 more points"),
+    ),
+    (
+        "Greater than",
+        "Points Balance",
+        500,
+        member(points=380),
+        False,
+        ("more than 500", "balance 380", "121 more points"),
+    ),
     ("Less than", "Points Balance", 500, member(points=499), True, None),
-    ("Less than", "Points Balance", 500, member(points=500), False, "1 points too many"),
+    (
+        "Less than",
+        "Points Balance",
+        500,
+        member(points=500),
+        False,
+        ("less than 500", "balance 500", "1 points too many"),
+    ),
     ("Equals", "Points Balance", 500, member(points=500), True, None),
-    ("Equals", "Points Balance", 500, member(points=380), False, "120 more points"),
+    ("Equals", "Points Balance", 500, member(points=380), False, ("exactly 500", "balance 380", "120 more points")),
     ("Not equals", "Points Balance", 0, member(points=1), True, None),
-    ("Not equals", "Points Balance", 0, member(points=0), False, "balance is the excluded 0"),
+    (
+        "Not equals",
+        "Points Balance",
+        0,
+        member(points=0),
+        False,
+        ("anything but 0", "balance 0", "balance is the excluded 0"),
+    ),
     ("Between", "Points Balance", [100, 200], member(points=100), True, None),
     ("Between", "Points Balance", [100, 200], member(points=200), True, None),
-    ("Between", "Points Balance", [100, 200], member(points=99), False, "1 more points"),
-    ("Between", "Points Balance", [100, 200], member(points=201), False, "1 points too many"),
+    (
+        "Between",
+        "Points Balance",
+        [100, 200],
+        member(points=99),
+        False,
+        ("between 100 and 200", "balance 99", "1 more points"),
+    ),
+    (
+        "Between",
+        "Points Balance",
+        [100, 200],
+        member(points=201),
+        False,
+        ("between 100 and 200", "balance 201", "1 points too many"),
+    ),
     # custom attributes
     ("Equals", "attributes.city", "Leeds", member(city="Leeds"), True, None),
-    ("Equals", "attributes.city", "Leeds", member(city="York"), False, "city is York, needs Leeds"),
-    ("Equals", "attributes.city", "Leeds", member(), False, "no city on the profile"),
+    (
+        "Equals",
+        "attributes.city",
+        "Leeds",
+        member(city="York"),
+        False,
+        ("city Leeds", "city York", "city is York, needs Leeds"),
+    ),
+    ("Equals", "attributes.city", "Leeds", member(), False, ("city equals Leeds", "no city", "no city on the profile")),
     ("Equals", "attributes.subscribed", True, member(subscribed=True), True, None),
-    ("Equals", "attributes.subscribed", 1, member(subscribed=True), False, "subscribed is true, needs 1"),
+    (
+        "Equals",
+        "attributes.subscribed",
+        1,
+        member(subscribed=True),
+        False,
+        ("subscribed 1", "subscribed true", "subscribed is true, needs 1"),
+    ),
     ("Not equals", "attributes.city", "Leeds", member(city="York"), True, None),
     ("Not equals", "attributes.city", "Leeds", member(), True, None),
-    ("Not equals", "attributes.city", "Leeds", member(city="Leeds"), False, "city Leeds is excluded"),
+    (
+        "Not equals",
+        "attributes.city",
+        "Leeds",
+        member(city="Leeds"),
+        False,
+        ("city other than Leeds", "city Leeds", "city Leeds is excluded"),
+    ),
     ("Greater than", "attributes.age", 18, member(age=19), True, None),
-    ("Greater than", "attributes.age", 18, member(age=17), False, "2 more"),
-    ("Greater than", "attributes.age", 18, member(age="old"), False, "age is not a number"),
+    ("Greater than", "attributes.age", 18, member(age=17), False, ("more than 18", "age 17", "2 more")),
+    (
+        "Greater than",
+        "attributes.age",
+        18,
+        member(age="old"),
+        False,
+        ("age greater than 18", "age old", "age is not a number"),
+    ),
     ("Less than", "attributes.age", 18, member(age=17.5), True, None),
     ("Between", "attributes.age", [18, 30], member(age=30), True, None),
-    ("Between", "attributes.age", [18, 30], member(age=31), False, "1 too many"),
+    ("Between", "attributes.age", [18, 30], member(age=31), False, ("between 18 and 30", "age 31", "1 too many")),
+    # an ISO date-time with a zone is one moment; a pair of dates is a range like the seed's
+    ("Equals", "Enrolment Date", "2023-02-28T10:00:00Z", member(enrolled="2023-02-28T10:00:00Z"), True, None),
+    (
+        "Equals",
+        "Enrolment Date",
+        "2023-02-28T10:00:00Z",
+        member(enrolled="2023-02-28T10:00:00.001Z"),  # a millisecond later
+        False,
+        ("enrolled on 2023-02-28T10:00:00Z", "enrolled 2023-02-28T10:00:00Z", "enrolled 1 day after the window"),
+    ),
+    ("Between", "Enrolment Date", ["11/1/2021", "2/28/2023"], member(enrolled="2023-02-28T23:59:59Z"), True, None),
+    (
+        "Between",
+        "Enrolment Date",
+        ["11/1/2021", "2/28/2023"],
+        member(enrolled="2023-03-01T00:00:00Z"),
+        False,
+        (
+            "enrolled between 11/1/2021 and 2/28/2023",
+            "enrolled 2023-03-01T00:00:00Z",
+            "enrolled 1 day after the window",
+        ),
+    ),
+    ("Less than", "attributes.age", 18, member(age=20), False, ("less than 18", "age 20", "3 too many")),
+    (
+        "Less than",
+        "attributes.age",
+        18,
+        member(age="old"),
+        False,
+        ("age less than 18", "age old", "age is not a number"),
+    ),
+    ("Greater than", "attributes.age", 18, member(), False, ("age greater than 18", "no age", "no age on the profile")),
+    ("Equals", "attributes.age", 18.5, member(age=17), False, ("age 18.5", "age 17", "age is 17, needs 18.5")),
+    (
+        "Equals",
+        "attributes.subscribed",
+        False,
+        member(subscribed=True),
+        False,
+        ("subscribed false", "subscribed true", "subscribed is true, needs false"),
+    ),
+    ("Between", "Points Balance", [100, 100], member(points=100), True, None),
     ("Contain all of", "attributes.interests", ["golf", "tennis"], member(interests=["golf", "tennis"]), True, None),
     (
         "Contain all of",
@@ -156,7 +332,7 @@ OPERATOR_TABLE: list[tuple[str, str, Any, Member, bool, str | None]] = [
         ["golf", "tennis"],
         member(interests=["golf"]),
         False,
-        "interests lacks all of tennis",
+        ("interests all of golf, tennis", "interests golf", "interests lacks all of tennis"),
     ),
     ("Contain any of", "attributes.city", ["Leeds", "York"], member(city="York"), True, None),
     (
@@ -165,23 +341,25 @@ OPERATOR_TABLE: list[tuple[str, str, Any, Member, bool, str | None]] = [
         ["Leeds", "York"],
         member(city="Hull"),
         False,
-        "city lacks one of Leeds, York",
+        ("city one of Leeds, York", "city Hull", "city lacks one of Leeds, York"),
     ),
 ]
 
 
 @pytest.mark.parametrize(
-    ("operator", "attribute", "value", "who", "holds", "gap"),
+    ("operator", "attribute", "value", "who", "holds", "explained"),
     OPERATOR_TABLE,
-    ids=[f"{o}|{a}|{v}|{'holds' if h else g}" for o, a, v, _, h, g in OPERATOR_TABLE],
+    ids=[f"{o}|{a}|{v}|{'holds' if h or e is None else e[2]}" for o, a, v, _, h, e in OPERATOR_TABLE],
 )
-def test_every_operator(operator: str, attribute: str, value: Any, who: Member, holds: bool, gap: str | None) -> None:
+def test_every_operator(
+    operator: str, attribute: str, value: Any, who: Member, holds: bool, explained: tuple[str, str, str] | None
+) -> None:
     result = evaluate(parse_condition(condition(operator, attribute, value)), who)
     if holds:
         assert result is None
     else:
         assert result is not None
-        assert result.gap == gap
+        assert (result.required, result.actual, result.gap) == explained
 
 
 def test_every_operator_is_in_the_table() -> None:
@@ -232,6 +410,31 @@ def test_a_rule_is_python_boolean_precedence(parts: list[tuple[bool, str]]) -> N
             text.append(joiner.lower())
     (outcome,) = evaluate_rules(parse_rules([{"conditions": terms}]), HAS_A_AND_B)
     assert outcome.holds is eval(" ".join(text))  # noqa: S307 - the oracle: Python's own and/or precedence
+
+
+def test_a_rules_display_flags_default_to_shown_and_are_kept_when_off() -> None:
+    rules = parse_rules(
+        [
+            {"conditions": [A_TRUE]},
+            {"conditions": [C_FALSE], "include_in_api_response": False, "show_on_member_dashboard": False},
+            {"conditions": [A_TRUE], "include_in_api_response": False},
+            {"conditions": [A_TRUE], "show_on_member_dashboard": False},
+        ]
+    )
+    outcomes = evaluate_rules(rules, HAS_A_AND_B)
+    flags = [(o.rule_index, o.holds, o.include_in_api_response, o.show_on_member_dashboard) for o in outcomes]
+    assert flags == [(0, True, True, True), (1, False, False, False), (2, True, False, True), (3, True, True, False)]
+    (failure,) = outcomes[1].failures
+    assert (failure.condition, failure.attribute, failure.operator) == (
+        "member_eligibility_rules.1.conditions.0",
+        "User Tags",
+        "Contain all of",
+    )
+
+
+def test_a_rule_that_holds_reports_no_failure_even_when_an_ored_group_fails() -> None:
+    (outcome,) = evaluate_rules(parse_rules([{"conditions": [C_FALSE, "OR", A_TRUE]}]), HAS_A_AND_B)
+    assert (outcome.holds, outcome.failures) == (True, ())
 
 
 def test_rules_are_ored_and_a_failed_rule_reports_each_failed_condition() -> None:
@@ -286,6 +489,33 @@ def test_rules_are_ored_and_a_failed_rule_reports_each_failed_condition() -> Non
         ([condition("Greater than", "Points Balance", "500")], "conditions.0: value must be a number"),
         ([condition("Greater than", "Points Balance", True)], "conditions.0: value must be a number"),
         ([condition("Between", "Points Balance", [200, 100])], "low must not be greater than high"),
+        ([condition("Between", "Points Balance", [1, 2, 3])], "value must be a list of two numbers [low, high]"),
+        ([condition("Between", "Enrolment Date", ["11/1/2021"])], "conditions.0: value must be two dates"),
+        ([condition("Between", "Enrolment Date", ["11/1/2021", 5])], "conditions.0: value must be two dates"),
+        ([condition("Between", "Enrolment Date", ["2/28/2023", "11/1/2021"])], "the range ends before it starts"),
+        ([condition("Equals", "Tier", "")], "conditions.0: value must be a text of 1 to 200 printable characters"),
+        ([condition("Equals", "Tier", "G" * 201)], "value must be a text of 1 to 200 printable characters"),
+        ([condition("Equals", "Tier", "GO\nLD")], "value must be a text of 1 to 200 printable characters"),
+        ([condition("Equals", "Tier", 5)], "value must be a text of 1 to 200 printable characters"),
+        ([condition("Greater than", "attributes.age", "18")], "conditions.0: value must be a number"),
+        ([condition("Less than", "attributes.age", "18")], "conditions.0: value must be a number"),
+        ([{**A_TRUE, "colour": "red", "size": 1}], "conditions.0: colour, size is not a known field of a condition"),
+        ([{**A_TRUE, "attribute": 5}], "conditions.0: attribute must be a string"),
+        ([5], "conditions.0: a condition is an object with operator, attribute and value"),
+        ([A_TRUE, "OR"], "conditions: ends with OR; a condition must follow it"),
+        (
+            [condition("Around", "Tier", "GOLD")],
+            "operator 'Around' is unknown (known: Between, Contain all of, Contain any of, Equals, Not equals, "
+            "Greater than, Less than)",
+        ),
+        (
+            [condition("Greater than", "Tier", "GOLD")],
+            "operator Greater than does not apply to Tier (use Equals, Not equals, Contain any of)",
+        ),
+        ([condition("Between", "Points Balance", "12")], "value must be a list of two numbers [low, high]"),
+        ([condition("Contain any of", "attributes.city", [])], "conditions.0: value must be a list of 1 to 100 values"),
+        ([condition("Contain any of", "attributes.n", list(range(101)))], "value must be a list of 1 to 100 values"),
+        ([condition("Equals", "attributes.n", 10**16)], "conditions.0: value must be a number (at most 1e15 in size)"),
         ([condition("Equals", "attributes.bad name", 1)], "attribute 'attributes.bad name' is unknown"),
         ([A_TRUE, "AND"], "conditions: ends with AND"),
         ([A_TRUE, A_TRUE], "conditions.1: AND or OR is expected"),
@@ -300,6 +530,26 @@ def test_a_bad_condition_is_refused_with_its_path(terms: list[Any], message: str
         parse_rules([{"conditions": [A_TRUE, "OR", B_TRUE]}, {"conditions": terms}])
     assert str(refused.value).startswith("member_eligibility_rules.1.conditions")
     assert message in str(refused.value)
+
+
+def test_a_text_of_1_or_200_characters_and_a_list_of_1_or_100_values_are_accepted() -> None:
+    for size in (1, 200):
+        assert parse_condition(condition("Equals", "Tier", "G" * size)).value == "G" * size
+    for size in (1, 100):
+        assert parse_condition(condition("Contain any of", "attributes.n", list(range(size)))).value == list(
+            range(size)
+        )
+
+
+def test_a_stored_time_without_a_zone_is_utc_whatever_the_machines_zone(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("TZ", "Asia/Kolkata")
+    time.tzset()
+    try:
+        assert epoch_ms("2023-01-01T00:00:00") == epoch_ms("2023-01-01T00:00:00Z") == 1_672_531_200_000
+        assert epoch_ms("2023-01-01T05:30:00+05:30") == 1_672_531_200_000
+    finally:
+        monkeypatch.undo()
+        time.tzset()
 
 
 def test_attribute_names_ignore_case_and_the_us_spelling() -> None:

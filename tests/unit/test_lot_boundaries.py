@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import pytest
 
-from shared.lots import DAY_MS, MAX_LOTS, LotKey, NotEnoughPoints, Wallet, day_at_or_after
+from shared.lots import DAY_MS, LAST_DAY, MAX_LOTS, NEVER, LotKey, NotEnoughPoints, Wallet, day_at_or_after
 
 DAY = 20_000  # an arbitrary day number
 
@@ -16,6 +16,18 @@ def test_a_time_on_a_day_boundary_is_that_day_and_one_ms_later_is_the_next() -> 
     assert day_at_or_after(DAY * DAY_MS) == DAY
     assert day_at_or_after(DAY * DAY_MS + 1) == DAY + 1
     assert day_at_or_after(DAY * DAY_MS - 1) == DAY
+
+
+def test_the_first_day_is_1_so_no_time_maps_to_day_0_which_means_never() -> None:
+    assert [day_at_or_after(ms) for ms in (-DAY_MS, 0, 1, DAY_MS, DAY_MS + 1)] == [1, 1, 1, 1, 2]
+
+
+def test_points_still_pending_on_their_expiry_day_expire_from_pending() -> None:
+    # a rule's own expiry can come before the policy's pending days end
+    wallet, _ = Wallet().credit(10, LotKey(DAY, DAY + 5))
+    settled, (expiry,) = wallet.settle(DAY)
+    assert (settled.balance, settled.pending, settled.expired, settled.lots) == (0, 0, 10, {})
+    assert (expiry.kind, expiry.movement.points, expiry.movement.pending_points) == ("expiry", 0, -10)
 
 
 def test_a_lot_expires_on_its_day_not_the_day_before() -> None:
@@ -33,6 +45,14 @@ def test_a_pending_lot_activates_on_its_day_not_the_day_before() -> None:
     settled, (activation,) = wallet.settle(DAY)
     assert (settled.balance, settled.pending, settled.lots) == (10, 0, {LotKey(0): 10})
     assert (activation.movement.points, activation.movement.pending_points) == (10, -10)
+
+
+def test_activations_of_several_days_settled_at_once_name_every_lot_they_moved() -> None:
+    wallet, _ = Wallet().credit(10, LotKey(DAY + 30, DAY))
+    wallet, _ = wallet.credit(7, LotKey(DAY + 40, DAY + 1))
+    settled, (activation,) = wallet.settle(DAY + 1)
+    assert dict(activation.movement.lots) == {LotKey(DAY + 30, DAY): 10, LotKey(DAY + 40, DAY + 1): 7}
+    assert (activation.movement.points, settled.balance, settled.pending) == (17, 17, 0)
 
 
 def test_a_lot_activating_and_expiring_the_same_day_is_active_then_expired() -> None:
@@ -58,6 +78,15 @@ def test_a_debit_of_exactly_the_balance_is_allowed_and_one_more_is_not() -> None
         wallet.debit(11)
 
 
+def test_a_redemption_counts_as_redeemed_and_a_correction_takes_back_what_was_earned() -> None:
+    wallet, _ = Wallet().credit(10, LotKey(DAY))
+    redeemed, _ = wallet.debit(4)
+    corrected, movement = wallet.debit(4, "earned")
+    assert (redeemed.balance, redeemed.earned, redeemed.redeemed) == (6, 10, 4)
+    assert (corrected.balance, corrected.earned, corrected.redeemed, corrected.lots) == (6, 6, 0, {LotKey(DAY): 6})
+    assert dict(movement.lots) == {LotKey(DAY): -4}
+
+
 def test_pending_points_are_not_spendable() -> None:
     wallet, _ = Wallet().credit(10, LotKey(0, DAY))
     with pytest.raises(NotEnoughPoints):
@@ -70,6 +99,34 @@ def test_a_reversal_takes_from_its_own_lot_before_earlier_expiring_ones() -> Non
     wallet, movement = wallet.reverse(4, LotKey(DAY + 9), "within_balance")
     assert dict(movement.lots) == {LotKey(DAY + 9): -4}
     assert (wallet.balance, wallet.earned, movement.shortfall) == (16, 16, 0)
+
+
+def test_a_reversal_of_a_single_point_takes_it_from_its_own_lot() -> None:
+    wallet, _ = Wallet().credit(10, LotKey(DAY + 1))
+    wallet, _ = wallet.credit(1, LotKey(DAY + 9))
+    wallet, movement = wallet.reverse(1, LotKey(DAY + 9), "within_balance")
+    assert dict(movement.lots) == {LotKey(DAY + 9): -1}
+    assert wallet.lots == {LotKey(DAY + 1): 10}
+
+
+def test_a_reversal_names_only_the_lots_it_took_points_from() -> None:
+    # a pending credit reversed whole: its pending lot only, not the (untouched) active lot of its day
+    own = LotKey(DAY + 30, DAY)
+    wallet, _ = Wallet().credit(5, own.activated())
+    wallet, _ = wallet.credit(10, own)
+    wallet, movement = wallet.reverse(10, own, "within_balance")
+    assert dict(movement.lots) == {own: -10}
+    assert wallet.lots == {own.activated(): 5}
+
+
+def test_a_reversal_beyond_its_own_lot_takes_the_rest_first_expiring_first_and_names_each_lot() -> None:
+    wallet, _ = Wallet().credit(10, LotKey(DAY + 1))
+    wallet, _ = wallet.credit(10, LotKey(DAY + 9))
+    wallet, _ = wallet.credit(10, LotKey(DAY + 20))
+    wallet, _ = wallet.debit(5)  # from the first-expiring lot: the credit to reverse keeps 5
+    wallet, movement = wallet.reverse(10, LotKey(DAY + 1), "within_balance")
+    assert dict(movement.lots) == {LotKey(DAY + 1): -5, LotKey(DAY + 9): -5}
+    assert (wallet.balance, wallet.lots, movement.points) == (15, {LotKey(DAY + 9): 5, LotKey(DAY + 20): 10}, -10)
 
 
 def test_a_reversal_of_a_pending_credit_takes_pending_points() -> None:
@@ -85,6 +142,15 @@ def test_within_balance_records_the_shortfall_and_allow_negative_records_debt() 
     assert (within.balance, within.debt, shortfall.points, shortfall.shortfall) == (0, 0, -2, 8)
     negative, owed = wallet.reverse(10, LotKey(DAY), "allow_negative")
     assert (negative.balance, negative.debt, owed.points, owed.shortfall) == (-8, 8, -10, 0)
+
+
+def test_a_debt_of_a_single_point_is_paid_off_by_the_next_credit() -> None:
+    wallet, _ = Wallet().credit(10, LotKey(DAY))
+    wallet, _ = wallet.debit(10)
+    wallet, _ = wallet.reverse(1, LotKey(DAY), "allow_negative")
+    assert (wallet.balance, wallet.debt) == (-1, 1)
+    paid, _ = wallet.credit(7, LotKey(DAY + 5))
+    assert (paid.balance, paid.debt, paid.lots) == (6, 0, {LotKey(DAY + 5): 6})
 
 
 def test_debt_is_paid_off_by_the_next_active_points_and_not_by_pending_ones() -> None:
@@ -113,6 +179,13 @@ def test_the_next_due_day_is_the_first_activation_or_expiry() -> None:
     assert wallet.next_due_day() == DAY + 3
     wallet, _ = wallet.credit(10, LotKey(DAY + 2))
     assert wallet.next_due_day() == DAY + 2
+
+
+def test_points_expiring_on_one_day_are_summed_whether_active_or_pending() -> None:
+    wallet, _ = Wallet().credit(5, LotKey(DAY + 9))
+    wallet, _ = wallet.credit(10, LotKey(DAY + 9, DAY + 2))
+    wallet, _ = wallet.credit(1, LotKey(DAY + 30))
+    assert wallet.expiring(1) == [(DAY + 9, 15)]
 
 
 def test_past_the_lot_cap_a_credit_joins_the_nearest_later_lot_and_at_the_cap_minus_one_it_does_not() -> None:
@@ -150,3 +223,45 @@ def test_at_the_lot_cap_with_only_pending_lots_a_refund_stays_spendable() -> Non
     joined, _ = refunded.credit(3, LotKey(DAY + 40))
     assert len(joined.lots) == MAX_LOTS + 1
     assert joined.lots[LotKey(DAY + 30)] == 8
+
+
+def test_past_the_lot_cap_a_credit_joins_a_lot_of_its_own_activation_before_a_nearer_one() -> None:
+    pending = {LotKey(DAY + 1000 + n, DAY + 1): 1 for n in range(MAX_LOTS - 1)}
+    wallet = Wallet(lots={LotKey(DAY + 6000): 1, **pending}, balance=1, pending=MAX_LOTS - 1, earned=MAX_LOTS)
+    joined, movement = wallet.credit(5, LotKey(DAY + 1001))  # active: the far active lot, not a pending one
+    assert dict(movement.lots) == {LotKey(DAY + 6000): 5}
+    assert (joined.balance, joined.pending) == (6, MAX_LOTS - 1)
+
+
+def test_past_the_lot_cap_a_credit_with_no_lot_of_its_activation_joins_the_nearest_later_lot() -> None:
+    active = {LotKey(DAY + 2 * n): 1 for n in range(MAX_LOTS)}
+    wallet = Wallet(lots=active, balance=MAX_LOTS, earned=MAX_LOTS)
+    joined, movement = wallet.credit(5, LotKey(DAY + 3, DAY + 1))
+    assert dict(movement.lots) == {LotKey(DAY + 4): 5}
+    assert len(joined.lots) == MAX_LOTS
+
+
+def test_past_the_lot_cap_never_expiring_points_join_the_latest_expiring_lot() -> None:
+    lots = {LotKey(DAY + n): 1 for n in range(MAX_LOTS - 2)} | {LotKey(LAST_DAY - 1): 1, LotKey(LAST_DAY): 1}
+    wallet = Wallet(lots=lots, balance=MAX_LOTS, earned=MAX_LOTS)
+    _, movement = wallet.credit(5, LotKey(NEVER))
+    assert dict(movement.lots) == {LotKey(LAST_DAY): 5}
+
+
+def test_past_the_lot_cap_a_credit_with_no_lot_of_its_activation_joins_the_lot_of_its_own_expiry() -> None:
+    active = {LotKey(DAY + 2 * n): 1 for n in range(MAX_LOTS)}
+    wallet = Wallet(lots=active, balance=MAX_LOTS, earned=MAX_LOTS)
+    _, movement = wallet.credit(5, LotKey(DAY + 4, DAY + 1))
+    assert dict(movement.lots) == {LotKey(DAY + 4): 5}
+
+
+def test_past_the_lot_cap_a_never_expiring_lot_is_later_than_any_dated_one() -> None:
+    lots = {LotKey(DAY + n): 1 for n in range(MAX_LOTS - 2)} | {LotKey(LAST_DAY): 1, LotKey(NEVER): 1}
+    wallet = Wallet(lots=lots, balance=MAX_LOTS, earned=MAX_LOTS)
+    _, movement = wallet.credit(5, LotKey(LAST_DAY - 5))
+    assert dict(movement.lots) == {LotKey(LAST_DAY): 5}
+
+
+def test_a_credit_of_no_points_leaves_no_empty_lot() -> None:
+    wallet, _ = Wallet().credit(0, LotKey(DAY))
+    assert (wallet.lots, wallet.balance) == ({}, 0)
