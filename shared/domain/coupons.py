@@ -8,7 +8,7 @@ import random
 import time
 from dataclasses import dataclass, replace
 from datetime import datetime
-from decimal import Decimal
+from decimal import Context, Decimal
 from typing import Any, Literal
 
 from shared import clock
@@ -388,13 +388,19 @@ def _replayed(record: RedemptionRecord | None, check: CouponCheck, source_id: st
     return True
 
 
+_EXACT = Context(prec=200)  # wider than any storable number (38 digits): normalize never rounds
+
+
 def _canonical(value: Any) -> Any:
     if isinstance(value, dict):
         return {key: _canonical(item) for key, item in value.items()}
     if isinstance(value, list | tuple):
         return [_canonical(item) for item in value]
+    # Numbers by value, every digit kept (metadata's numeric text is an exact Decimal of up to 38 digits)
+    if isinstance(value, Decimal):
+        return str(value.normalize(_EXACT))
     if isinstance(value, int | float) and not isinstance(value, bool):
-        return str(Decimal(repr(value)).normalize())
+        return str(Decimal(repr(value)).normalize(_EXACT))
     return value
 
 

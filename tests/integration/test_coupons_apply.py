@@ -333,6 +333,22 @@ def test_an_order_id_already_redeemed_is_a_409_for_anything_but_its_replay(api: 
     assert api.post(REDEEM, attempts["coupon_code"]).status == 200  # krish may redeem it again, with any code
 
 
+def test_an_order_whose_metadata_holds_exact_numeric_text_is_replayed_by_its_every_digit(api: ApiClient) -> None:
+    # Given an order redeemed with a 35-digit number as text on a metadata key the coupon types as a number
+    customer(api)
+    coupon_id = create_coupon(api, simple_coupon("EXACT", metadata_schema={"cart_qty": "number"}))["coupon_id"]
+    spelt = "1234567890123456789012345678901234.5"
+    first = api.post(REDEEM, order_body(coupon_id, "EXACT", order_id="o-exact", cart_qty=spelt))
+    assert first.status == 200, first.body
+    # When the same order comes again, the number spelt another way, and then differing in its last digit
+    replay = api.post(REDEEM, order_body(coupon_id, "EXACT", order_id="o-exact", cart_qty=spelt + "0"))
+    other = api.post(REDEEM, order_body(coupon_id, "EXACT", order_id="o-exact", cart_qty=spelt[:-1] + "6"))
+    # Then the replay answers the first result, and the other order (past Decimal's 28 default digits) is a 409
+    assert replay.json() == first.json()
+    assert error_of(other)[0] == 409
+    assert error_of(other)[2].startswith("order: order o-exact redeemed coupon"), other.body
+
+
 def test_a_revert_of_an_order_never_redeemed_is_a_400_and_a_second_revert_changes_nothing(
     api: ApiClient, seed_coupon: str
 ) -> None:
