@@ -1,5 +1,6 @@
 """The window closer (shared/domain/windows.py): an AWT window is closed at its end second and not
-before, every due window once, through the due index page by page, the run counts what it did and stops when its time budget (less a safety margin) is spent."""
+before, every due window once, through the due index page by page; the run counts what it did and
+stops when its time budget (less a safety margin) is spent."""
 
 from __future__ import annotations
 
