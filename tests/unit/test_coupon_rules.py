@@ -14,6 +14,8 @@ from shared.domain.coupon_rules import (
     CouponCondition,
     CouponSpec,
     Discount,
+    FailedCondition,
+    ItemCheck,
     ItemConditions,
     Order,
     OrderItem,
@@ -24,6 +26,7 @@ from shared.domain.coupon_rules import (
     keep_metadata,
     money,
     stack,
+    with_kept_metadata,
 )
 
 amounts = st.decimals(min_value=0, max_value=10**6, places=2, allow_nan=False, allow_infinity=False)
@@ -289,3 +292,122 @@ def test_money_rounds_to_cents_at_any_storable_magnitude(value: float) -> None:
     assert failure.message == f"selling_price should be greater than {money(value):.2f}"
     assert failure.message.endswith(".00")
     assert failure.gap.startswith("add ")
+
+
+# ------------------------------------------------------------------------- wording of every failure
+
+
+@pytest.mark.parametrize(
+    ("condition", "metadata", "message", "gap"),
+    [
+        (
+            CouponCondition("payment_mode", "in", ["CARD", "NETBANKING"]),
+            {},
+            "payment_mode should be one of [CARD, NETBANKING]",
+            "payment_mode is UPI, needs one of [CARD, NETBANKING]",
+        ),
+        # money fields read with two decimals on both sides, in a list too
+        (
+            CouponCondition("shipping", "lt", 50),
+            {},
+            "shipping should be less than 50.00",
+            "shipping is 100.00, needs less than 50.00",
+        ),
+        (
+            CouponCondition("shipping", "in", [0, 5]),
+            {},
+            "shipping should be one of [0.00, 5.00]",
+            "shipping is 100.00, needs one of [0.00, 5.00]",
+        ),
+        (
+            CouponCondition("metadata.gift", "eq", True),
+            {"gift": False},
+            "gift should be true",
+            "gift is false, needs true",
+        ),
+        # a whole float reads as the client wrote it
+        (
+            CouponCondition("metadata.cart_qty", "gt", 10.0),
+            {"cart_qty": 3},
+            "cart_qty should be greater than 10",
+            "cart_qty is 3, needs more than 10",
+        ),
+    ],
+)
+def test_each_failed_order_condition_reads_as_written(
+    condition: CouponCondition, metadata: dict[str, Any], message: str, gap: str
+) -> None:
+    (failure,) = judge(spec(Discount("amount", 1), condition), order(metadata=metadata)).order_failures
+    assert (failure.message, failure.gap) == (message, gap)
+
+
+ITEMS = (OrderItem("a", 10, 10, 1.5, brand="A"), OrderItem("b", 20, 20, 1, brand="B"))
+
+
+def test_item_failures_name_what_was_required_what_the_order_has_and_the_gap() -> None:
+    match = (CouponCondition("brand", "eq", "A"), CouponCondition("selling_price", "gte", 5))
+    what = "brand eq A and selling_price gte 5"
+    check = check_items(ItemConditions(match, min_quantity=3, min_amount=20), order(items=ITEMS))
+    assert check == ItemCheck(
+        (0,),
+        (
+            FailedCondition(
+                "items.quantity", "gte", 3, 1.5, f"quantity of {what} should be at least 3", f"add 1.5 more of {what}"
+            ),
+            FailedCondition(
+                "items.amount", "gte", 20, 15, f"amount of {what} should be at least 20.00", f"add 5.00 more of {what}"
+            ),
+        ),
+    )
+
+
+def test_no_matching_item_is_one_failure_and_its_amount_is_zero() -> None:
+    check = check_items(ItemConditions((CouponCondition("brand", "eq", "C"),), min_amount=10), order(items=ITEMS))
+    assert check == ItemCheck(
+        (),
+        (
+            FailedCondition("items", "match", "C", 0, "no item matches C", "add an item of C"),
+            FailedCondition(
+                "items.amount", "gte", 10, 0, "amount of C should be at least 10.00", "add 10.00 more of C"
+            ),
+        ),
+    )
+
+
+def test_item_minimums_without_a_match_count_every_item_and_are_met_at_the_exact_amount() -> None:
+    short = check_items(ItemConditions(min_quantity=10), order(items=ITEMS))
+    assert [f.message for f in short.failures] == ["quantity of any item should be at least 10"]
+    assert check_items(ItemConditions(min_quantity=2.5, min_amount=35), order(items=ITEMS)).failures == ()
+
+
+def test_free_shipping_on_an_order_without_shipping_is_nothing() -> None:
+    assert discount_on(Discount("free_shipping"), Decimal(100), order(shipping=0)) == Decimal(0)
+
+
+def test_an_order_level_coupon_applies_to_every_item() -> None:
+    assert judge(spec(Discount("amount", 1)), order(items=ITEMS)).matching_items == (0, 1)
+
+
+@pytest.mark.parametrize(
+    ("value", "actual"),
+    [
+        (0.1, "0.1"),  # the float the client wrote, not its binary neighbour
+        (5, Decimal("5.5")),  # kept metadata holds exact decimals
+    ],
+)
+def test_numbers_compare_as_the_decimals_they_spell(value: Any, actual: Any) -> None:
+    assert holds(CouponCondition("metadata.k", "gte", value), actual)
+
+
+def test_metadata_of_the_schema_type_is_kept_and_what_is_dropped_is_named_once() -> None:
+    placed = order(metadata={"cart_qty": 4, "big": float("inf"), "list": [4], "gift": None, "other": None})
+    kept = keep_metadata(placed, {"cart_qty": "number", "big": "number", "list": "number", "gift": "boolean"})
+    assert kept.order == {"cart_qty": 4, "big": None, "list": None, "gift": None, "other": None}
+    # a null the schema allows is not reported; a null under an unknown key is
+    assert kept.nullified == ("order.metadata.big", "order.metadata.list", "order.metadata.other")
+
+
+def test_the_coupon_sees_the_order_and_item_metadata_as_the_schema_kept_them() -> None:
+    placed = order(metadata={"cart_qty": "4", "x": 1}, items=(OrderItem("a", 10, 10, metadata={"cart_qty": "2"}),))
+    seen = with_kept_metadata(placed, keep_metadata(placed, {"cart_qty": "number"}))
+    assert (seen.metadata, seen.items[0].metadata) == ({"cart_qty": 4, "x": None}, {"cart_qty": 2})

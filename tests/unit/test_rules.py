@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import itertools
+from dataclasses import replace
 from typing import Any
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -157,3 +159,99 @@ def test_conditions_compare_only_comparable_values() -> None:
     assert condition_holds(Condition("mode", "not_in", ["UPI"]), {})
     assert condition_holds(Condition("mode", "ne", "UPI"), {"mode": "CARD"})
     assert not condition_holds(Condition("tags", "in", ["a"]), {"tags": ["a"]})
+
+
+@pytest.mark.parametrize(
+    ("condition", "properties"),
+    [
+        # ordering compares numbers only: text that would sort "right" still does not match
+        (Condition("name", "gt", "a"), {"name": "b"}),
+        (Condition("name", "gte", "a"), {"name": "a"}),
+        (Condition("name", "lt", "b"), {"name": "a"}),
+        (Condition("name", "lte", "a"), {"name": "a"}),
+        # both sides must be numbers: a boolean is not 1
+        (Condition("amount", "gte", 1), {"amount": True}),
+        # a membership Python cannot evaluate does not match either way
+        (Condition("code", "in", "ABC"), {"code": 5}),
+        (Condition("code", "not_in", "ABC"), {"code": 5}),
+    ],
+)
+def test_a_condition_whose_sides_cannot_be_compared_does_not_match(
+    condition: Condition, properties: dict[str, Any]
+) -> None:
+    assert not condition_holds(condition, properties)
+
+
+def test_a_missing_property_matches_only_the_negative_operators() -> None:
+    assert [condition_holds(Condition("mode", op, "UPI"), {}) for op in ("eq", "ne", "in", "not_in")] == [
+        False,
+        True,
+        False,
+        True,
+    ]
+
+
+def test_an_event_that_changes_nothing_leaves_the_progress_untouched() -> None:
+    empty = RuleProgress.empty(RULE1)
+    assert advance(RULE1, empty, "other", {}, 1) is empty  # the same object: nothing to write
+
+
+def test_an_action_stops_counting_at_its_target_and_completion_is_stamped_with_the_event_time() -> None:
+    once = advance(RULE1, RuleProgress.empty(RULE1), "order_success", {}, 1)
+    assert advance(RULE1, once, "order_success", {}, 2) is once
+    done = advance(RULE1, once, "money_deposited", {"amount": 1000}, 3)
+    assert (done.counts, done.status, done.completed_at) == ((1000, 1), "completed", 3)
+
+
+def test_awt_benchmark_with_a_target_above_one_opens_the_window_on_the_event_that_reaches_it() -> None:
+    rule = replace(AWT, actions=(replace(AWT.actions[0], target=2), AWT.actions[1]))
+    first = advance(rule, RuleProgress.empty(rule), "signup", {}, 1000)
+    assert (first.counts, first.start_time) == ((1, 0), None)
+    second = advance(rule, first, "signup", {}, 1500)
+    assert (second.counts, second.start_time, second.end_time) == ((2, 0), 1500, 1500 + 172800)
+
+
+def test_awt_trigger_at_the_second_the_window_opens_counts() -> None:
+    opened = advance(AWT, RuleProgress.empty(AWT), "signup", {}, 1000)
+    done = advance(AWT, opened, "order_success", {"amount": 200}, 1000)
+    assert (done.status, done.completed_at) == ("completed", 1000)
+
+
+def test_awt_view_before_during_and_after_the_window() -> None:
+    x, y = view(AWT, None, 50)
+    assert (x.status, y.status, y.time_duration, y.time_left) == ("active", "active", 172800, None)
+    opened = advance(AWT, RuleProgress.empty(AWT), "signup", {}, 1000)
+    x, y = view(AWT, opened, 2000)
+    assert (x.status, x.start_time, y.status, y.time_left) == ("completed", 1000, "active", 172800 - 1000)
+    done = advance(AWT, opened, "order_success", {"amount": 200}, 5000)
+    # once completed, the time left is frozen at the completion, however late it is read
+    x, y = view(AWT, done, 100_000)
+    assert (x.status, y.status, y.time_left, y.expired) == ("completed", "completed", 172800 - 4000, None)
+    closed = expire(opened, 1000 + 172800)
+    assert closed is not None
+    assert (view(AWT, closed, 10**9)[1].time_left, view(AWT, closed, 10**9)[1].expired) == (0, True)
+
+
+def test_a_window_is_not_closed_before_its_end_nor_when_never_opened() -> None:
+    opened = advance(AWT, RuleProgress.empty(AWT), "signup", {}, 1000)
+    assert expire(opened, 1000 + 172800 - 1) is None
+    assert expire(RuleProgress.empty(AWT), 10**10) is None
+
+
+def test_referrer_counts_stop_at_each_actions_target_while_the_rule_is_open() -> None:
+    rule = RuleSpec(
+        "valr_r2",
+        "Refer 1 buyer and 2 depositors",
+        "RTA",
+        (ActionSpec("even_o", "order_success", 1), ActionSpec("even_d", "money_deposited", 2)),
+        POINTS,
+        None,
+        "referrer",
+    )
+    one = count_referee(rule, RuleProgress.empty(rule), 0, 10)
+    assert count_referee(rule, one, 0, 11) is one
+    assert count_referee(rule, one, 1, 12).counts == (1, 1)
+
+
+def test_percent_of_a_zero_target_is_complete() -> None:
+    assert [percent(0, 0), percent(5, 0)] == [100, 100]
