@@ -458,7 +458,9 @@ def test_the_customer_page_explains_every_reward_a_page_at_a_time(
     expect(rewards.locator("tbody tr")).to_have_count(20)
     expect(pager.get_by_role("button", name="Previous page")).to_be_disabled()
     for _ in range(position // 20):
+        shown_first = rewards.locator("tbody tr").first.inner_text()
         pager.get_by_role("button", name="Next page").click()
+        expect(rewards.locator("tbody tr").first).not_to_have_text(shown_first)  # the next page is in
     row = rewards.get_by_role("row").filter(has=page.get_by_role("rowheader", name="Dear headphones", exact=True))
     expect(row.locator("td").nth(0)).to_have_text("500")
     expect(row.locator("td").nth(1)).to_have_text("yes")

@@ -21,7 +21,7 @@ from __future__ import annotations
 from hypothesis import strategies as st
 from hypothesis.stateful import Bundle, initialize, invariant, multiple, precondition, rule, run_state_machine_as_test
 
-from tests.support.point_lots import assert_reversals_within_credits, points_of, stored_wallet
+from tests.support.point_lots import assert_reversals_within_credits, points_of, rewards_costing, stored_wallet
 from tests.support.points import NOON, FrozenClock, adjust, reverse, stored_lots, transactions
 from tests.support.rewards import customer_path
 from tests.support.stateful import ApiStateMachine, stateful_settings
@@ -66,16 +66,7 @@ class AdjustmentsMachine(ApiStateMachine):
     def create_customer_with_three_lots(self) -> object:
         """Lots expiring in 30 days, in 10 days and never, so that debits have an order to keep."""
         assert self.api.put(customer_path(KIM), {}).status == 201
-        for cost in REWARD_COSTS:
-            body = {
-                "name": f"Costs {cost}",
-                "type": "MATERIAL",
-                "parameters": {"product": {"id": f"p{cost}"}},
-                "points_to_be_redeemed": cost,
-            }
-            created = self.api.post("/rewards", body)
-            assert created.status == 201, created.body
-            self.rewards[cost] = created.json()["id"]
+        self.rewards = rewards_costing(self.api, REWARD_COSTS)
         made = []
         for expire in (30, 10, None):
             assert self.api.put("/settings/points", {"expire_after_days": expire}).status == 200

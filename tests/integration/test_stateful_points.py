@@ -30,7 +30,7 @@ from hypothesis.stateful import initialize, invariant, precondition, rule, run_s
 
 from shared.domain.points import settle_due
 from tests.support.campaigns import ledger
-from tests.support.point_lots import assert_reversals_within_credits, stored_wallet
+from tests.support.point_lots import assert_reversals_within_credits, rewards_costing, stored_wallet
 from tests.support.points import reverse
 from tests.support.stateful import ApiStateMachine, stateful_settings
 
@@ -148,16 +148,7 @@ class PointsLotsMachine(ApiStateMachine):
 
     @initialize()
     def create_rewards(self) -> None:
-        for cost in COSTS:
-            body = {
-                "name": f"Costs {cost}",
-                "type": "MATERIAL",
-                "parameters": {"product": {"id": f"p{cost}"}},
-                "points_to_be_redeemed": cost,
-            }
-            created = self.api.post("/rewards", body)
-            assert created.status == 201, created.body
-            self.rewards[cost] = created.json()["id"]
+        self.rewards = rewards_costing(self.api, COSTS)
 
     @rule(
         points=st.sampled_from([1, 5, 30, 100]),

@@ -72,6 +72,22 @@ def run_points_settler(pool: FunctionPool | None = None) -> dict[str, Any]:
     return report
 
 
+def rewards_costing(api: ApiClient, costs: Iterable[int]) -> dict[int, str]:
+    """A MATERIAL reward per cost, by cost: the points a redemption will debit."""
+    made = {}
+    for cost in costs:
+        body = {
+            "name": f"Costs {cost}",
+            "type": "MATERIAL",
+            "parameters": {"product": {"id": f"p{cost}"}},
+            "points_to_be_redeemed": cost,
+        }
+        created = api.post("/rewards", body)
+        assert created.status == 201, created.body
+        made[cost] = created.json()["id"]
+    return made
+
+
 def entries(api: ApiClient, source_id: str, reason: str | None = None) -> list[dict[str, Any]]:
     """The customer's ledger, oldest first; ``reason``: only entries of that reason."""
     found = list(reversed(ledger(api, source_id)))
