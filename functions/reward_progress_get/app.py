@@ -8,7 +8,7 @@ from aws_lambda_powertools.event_handler.openapi.params import Query
 from shared.api.context import tenant_id
 from shared.api.http import http_handler, new_router
 from shared.api.pages import fit
-from shared.api.params import PageCursor
+from shared.api.params import PageCursor, PageLimit
 from shared.domain import progress
 from shared.models.progress import CampaignProgress
 
@@ -48,7 +48,7 @@ def reward_progress(
     source_id: Annotated[str | None, Query(max_length=128)] = None,
     campaign_id: Annotated[str | None, Query(max_length=64)] = None,
     campaign_type: Annotated[Literal["loyalty", "referral"] | None, Query()] = None,
-    limit: Annotated[int, Query(ge=1, le=MAX_CAMPAIGNS, description="Campaigns per page")] = MAX_CAMPAIGNS,
+    limit: PageLimit = MAX_CAMPAIGNS,
     cursor: PageCursor = None,
 ) -> Response[list[CampaignProgress]]:
     app_id = tenant_id(router)
