@@ -146,8 +146,8 @@ def _ingestion(template: Any, pool: Any, recorder: Recorder, rules: int) -> dict
 def _many_campaigns(world: InProcessWorld, count: int) -> None:
     """``count`` active one-rule campaigns, on 100 event names (written through the repository: creating
     them through the API would take minutes of moto)."""
+    from shared.api.schemas.campaigns import CampaignCreate
     from shared.ids import new_id
-    from shared.models.campaigns import CampaignCreate
     from shared.storage import campaigns
 
     app_id = world.app_id

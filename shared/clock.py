@@ -10,7 +10,7 @@ def now_epoch() -> int:
     return int(time.time())
 
 
-# What a datetime can render (years 1 to 9999). The API accepts a narrower range (shared/models/limits.py);
+# What a datetime can render (years 1 to 9999). The API accepts a narrower range (shared/limits.py);
 # a value stored before that check is shown at the nearest end rather than failing a whole list.
 _RENDERABLE_MS = (
     int(datetime(1, 1, 1, tzinfo=UTC).timestamp() * 1000),

@@ -7,10 +7,10 @@ from aws_lambda_powertools.event_handler.openapi.params import Path, Query
 
 from shared.api.context import tenant_id
 from shared.api.http import http_handler, new_router
+from shared.api.schemas.capillary import CapillaryRewardResponse
+from shared.api.schemas.common import Label, SourceId
+from shared.api.schemas.rewards import Language
 from shared.domain import rewards
-from shared.models.capillary import CapillaryRewardResponse
-from shared.models.common import Label, SourceId
-from shared.models.rewards import Language
 
 router = new_router()
 

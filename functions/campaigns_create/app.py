@@ -6,8 +6,8 @@ from shared.api.context import tenant_id
 from shared.api.http import http_handler, new_router
 from shared.api.idempotency import idempotent
 from shared.api.params import IdempotencyKeyHeader
+from shared.api.schemas.campaigns import CampaignCreate, CampaignResponse
 from shared.domain import campaigns
-from shared.models.campaigns import CampaignCreate, CampaignResponse
 
 router = new_router()
 

@@ -3,8 +3,8 @@
 from shared.api.context import tenant_id
 from shared.api.http import http_handler, new_router
 from shared.api.params import CampaignIdPath
+from shared.api.schemas.campaigns import CampaignResponse
 from shared.domain import campaigns
-from shared.models.campaigns import CampaignResponse
 
 router = new_router()
 

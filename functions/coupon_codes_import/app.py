@@ -4,8 +4,8 @@ from shared.api.context import tenant_id
 from shared.api.http import http_handler, new_router
 from shared.api.idempotency import idempotent
 from shared.api.params import CouponIdPath, IdempotencyKeyHeader
+from shared.api.schemas.coupons import CodesImport, CodesImportResponse, PoolCounts
 from shared.domain import coupons
-from shared.models.coupons import CodesImport, CodesImportResponse, PoolCounts
 from shared.observability import MetricUnit, metrics
 
 router = new_router()

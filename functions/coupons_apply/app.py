@@ -8,8 +8,8 @@ from shared.api.context import request_id, tenant_id
 from shared.api.http import http_handler, new_router
 from shared.api.idempotency import idempotent
 from shared.api.params import IdempotencyKeyHeader
+from shared.api.schemas.coupons import AppliedCouponOut, ApplyResponse, CouponApplyIn, SeveralAppliedResponse
 from shared.domain import coupons
-from shared.models.coupons import AppliedCouponOut, ApplyResponse, CouponApplyIn, SeveralAppliedResponse
 from shared.observability import MetricUnit, metrics
 
 router = new_router()

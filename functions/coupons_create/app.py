@@ -6,8 +6,8 @@ from shared.api.context import tenant_id
 from shared.api.http import http_handler, new_router
 from shared.api.idempotency import idempotent
 from shared.api.params import IdempotencyKeyHeader
+from shared.api.schemas.coupons import CouponCreate, CouponResponse
 from shared.domain import coupons
-from shared.models.coupons import CouponCreate, CouponResponse
 
 router = new_router()
 

@@ -8,10 +8,10 @@ from shared.api.context import tenant_id
 from shared.api.http import http_handler, new_router
 from shared.api.pages import fitted
 from shared.api.params import DEFAULT_PAGE_LIMIT, PageCursor, PageLimit
+from shared.api.schemas.common import ListResponse
+from shared.api.schemas.coupons import CouponResponse
 from shared.domain import coupons
 from shared.domain.coupon_rules import CouponStatus
-from shared.models.common import ListResponse
-from shared.models.coupons import CouponResponse
 
 router = new_router()
 

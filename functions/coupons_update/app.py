@@ -3,8 +3,8 @@
 from shared.api.context import tenant_id
 from shared.api.http import http_handler, new_router
 from shared.api.params import CouponIdPath
+from shared.api.schemas.coupons import CouponPatch, CouponResponse
 from shared.domain import coupons
-from shared.models.coupons import CouponPatch, CouponResponse
 
 router = new_router()
 

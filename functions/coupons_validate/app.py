@@ -2,8 +2,8 @@
 
 from shared.api.context import tenant_id
 from shared.api.http import http_handler, new_router
+from shared.api.schemas.coupons import CouponApplyIn, ValidationResponse
 from shared.domain import coupons
-from shared.models.coupons import CouponApplyIn, ValidationResponse
 
 router = new_router()
 

@@ -6,9 +6,9 @@ from shared.api.context import tenant_id
 from shared.api.http import http_handler, new_router
 from shared.api.idempotency import idempotent
 from shared.api.params import IdempotencyKeyHeader, SourceIdPath
+from shared.api.schemas.ledger import TransactionResponse
+from shared.api.schemas.points import AdjustmentIn
 from shared.domain import points
-from shared.models.ledger import TransactionResponse
-from shared.models.points import AdjustmentIn
 from shared.observability import MetricUnit, metrics
 
 router = new_router()

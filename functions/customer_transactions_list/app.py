@@ -8,9 +8,9 @@ from shared.api.context import tenant_id
 from shared.api.http import http_handler, new_router
 from shared.api.pages import fitted
 from shared.api.params import DEFAULT_PAGE_LIMIT, PageCursor, PageLimit, SourceIdPath
+from shared.api.schemas.common import ListResponse
+from shared.api.schemas.ledger import Reason, TransactionResponse
 from shared.domain import ledger
-from shared.models.common import ListResponse
-from shared.models.ledger import Reason, TransactionResponse
 
 router = new_router()
 ReasonFilter = Annotated[Reason | None, Query(description="Only the entries of this reason")]

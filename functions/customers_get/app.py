@@ -6,9 +6,9 @@ from aws_lambda_powertools.event_handler.openapi.params import Path
 
 from shared.api.context import tenant_id
 from shared.api.http import http_handler, new_router
+from shared.api.schemas.common import SourceId
+from shared.api.schemas.customers import CustomerResponse
 from shared.domain import customers
-from shared.models.common import SourceId
-from shared.models.customers import CustomerResponse
 
 router = new_router()
 

@@ -7,8 +7,8 @@ from shared.api.customers import upserted
 from shared.api.http import http_handler, new_router
 from shared.api.idempotency import idempotent
 from shared.api.params import IdempotencyKeyHeader
+from shared.api.schemas.customers import CustomerIdentify, CustomerResponse
 from shared.domain import customers
-from shared.models.customers import CustomerIdentify, CustomerResponse
 
 router = new_router()
 

@@ -7,8 +7,8 @@ from shared.api.customers import upserted
 from shared.api.http import http_handler, new_router
 from shared.api.idempotency import idempotent
 from shared.api.params import IdempotencyKeyHeader, SourceIdPath
+from shared.api.schemas.customers import CustomerResponse, CustomerUpsert
 from shared.domain import customers
-from shared.models.customers import CustomerResponse, CustomerUpsert
 
 router = new_router()
 

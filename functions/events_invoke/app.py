@@ -4,8 +4,8 @@ from shared.api.context import tenant_id
 from shared.api.http import http_handler, new_router
 from shared.api.idempotency import idempotent
 from shared.api.params import IdempotencyKeyHeader
+from shared.api.schemas.events import EventInvoke, EventResponse
 from shared.domain import events
-from shared.models.events import EventInvoke, EventResponse
 from shared.observability import MetricUnit, metrics
 
 router = new_router()

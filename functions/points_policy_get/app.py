@@ -2,8 +2,8 @@
 
 from shared.api.context import tenant_id
 from shared.api.http import http_handler, new_router
+from shared.api.schemas.points import PointsPolicyResponse
 from shared.domain import points
-from shared.models.points import PointsPolicyResponse
 
 router = new_router()
 

@@ -4,8 +4,8 @@ from shared.api.context import tenant_id
 from shared.api.http import http_handler, new_router
 from shared.api.idempotency import idempotent
 from shared.api.params import IdempotencyKeyHeader
+from shared.api.schemas.points import PointsPolicyIn, PointsPolicyResponse
 from shared.domain import points
-from shared.models.points import PointsPolicyIn, PointsPolicyResponse
 
 router = new_router()
 

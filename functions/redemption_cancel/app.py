@@ -4,8 +4,8 @@ from shared.api.context import tenant_id
 from shared.api.http import http_handler, new_router
 from shared.api.idempotency import idempotent
 from shared.api.params import IdempotencyKeyHeader, RedemptionIdPath, SourceIdPath
+from shared.api.schemas.redemptions import RedemptionResponse
 from shared.domain import redemptions
-from shared.models.redemptions import RedemptionResponse
 from shared.observability import MetricUnit, metrics
 
 router = new_router()

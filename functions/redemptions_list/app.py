@@ -4,9 +4,9 @@ from shared.api.context import tenant_id
 from shared.api.http import http_handler, new_router
 from shared.api.pages import fitted
 from shared.api.params import DEFAULT_PAGE_LIMIT, PageCursor, PageLimit, SourceIdPath
+from shared.api.schemas.common import ListResponse
+from shared.api.schemas.redemptions import RedemptionResponse
 from shared.domain import redemptions
-from shared.models.common import ListResponse
-from shared.models.redemptions import RedemptionResponse
 
 router = new_router()
 

@@ -9,8 +9,8 @@ from shared.api.context import tenant_id
 from shared.api.http import http_handler, new_router
 from shared.api.pages import fit
 from shared.api.params import PageCursor, PageLimit
+from shared.api.schemas.progress import CampaignProgress
 from shared.domain import progress
-from shared.models.progress import CampaignProgress
 
 router = new_router()
 

@@ -6,8 +6,8 @@ from shared.api.context import tenant_id
 from shared.api.http import http_handler, new_router
 from shared.api.idempotency import idempotent
 from shared.api.params import IdempotencyKeyHeader, RewardIdPath, SourceIdPath
+from shared.api.schemas.redemptions import RedeemRequest, RedemptionResponse
 from shared.domain import redemptions
-from shared.models.redemptions import RedeemRequest, RedemptionResponse
 from shared.observability import MetricUnit, metrics
 
 router = new_router()

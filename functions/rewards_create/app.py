@@ -6,8 +6,8 @@ from shared.api.context import tenant_id
 from shared.api.http import http_handler, new_router
 from shared.api.idempotency import idempotent
 from shared.api.params import IdempotencyKeyHeader
+from shared.api.schemas.rewards import RewardCreate, RewardResponse
 from shared.domain import rewards
-from shared.models.rewards import RewardCreate, RewardResponse
 from shared.observability import MetricUnit, metrics
 
 router = new_router()

@@ -3,8 +3,8 @@
 from shared.api.context import tenant_id
 from shared.api.http import http_handler, new_router
 from shared.api.params import RewardIdPath
+from shared.api.schemas.rewards import RewardResponse
 from shared.domain import rewards
-from shared.models.rewards import RewardResponse
 
 router = new_router()
 

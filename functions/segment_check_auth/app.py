@@ -2,7 +2,7 @@
 
 from shared.api.context import tenant_id
 from shared.api.http import http_handler, new_router
-from shared.models.events import AuthCheck
+from shared.api.schemas.events import AuthCheck
 
 router = new_router()
 

@@ -7,9 +7,9 @@ from aws_lambda_powertools.event_handler.openapi.params import Query
 
 from shared.api.context import tenant_id
 from shared.api.http import http_handler, new_router
+from shared.api.schemas.stats import DayStats, StatsResponse
 from shared.domain import stats
-from shared.models.limits import IsoDate
-from shared.models.stats import DayStats, StatsResponse
+from shared.limits import IsoDate
 
 router = new_router()
 

@@ -4,9 +4,9 @@ from shared.api.context import tenant_id
 from shared.api.http import http_handler, new_router
 from shared.api.pages import fitted
 from shared.api.params import DEFAULT_PAGE_LIMIT, PageCursor, PageLimit, WebhookIdPath
+from shared.api.schemas.common import ListResponse
+from shared.api.schemas.webhooks import DeliveryResponse
 from shared.domain import webhooks
-from shared.models.common import ListResponse
-from shared.models.webhooks import DeliveryResponse
 
 router = new_router()
 

@@ -6,8 +6,8 @@ from shared.api.context import tenant_id
 from shared.api.http import http_handler, new_router
 from shared.api.idempotency import idempotent
 from shared.api.params import DeliveryIdPath, IdempotencyKeyHeader, WebhookIdPath
+from shared.api.schemas.webhooks import DeliveryResponse
 from shared.domain import webhooks
-from shared.models.webhooks import DeliveryResponse
 
 router = new_router()
 

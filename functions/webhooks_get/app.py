@@ -3,8 +3,8 @@
 from shared.api.context import tenant_id
 from shared.api.http import http_handler, new_router
 from shared.api.params import WebhookIdPath
+from shared.api.schemas.webhooks import WebhookResponse
 from shared.domain import webhooks
-from shared.models.webhooks import WebhookResponse
 
 router = new_router()
 

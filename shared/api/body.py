@@ -15,7 +15,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from shared.errors import PayloadTooLarge, ValidationFailed
-from shared.models.limits import number_problem
+from shared.limits import number_problem
 
 MAX_BODY_BYTES = 1024 * 1024
 MAX_DEPTH = 32

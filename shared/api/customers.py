@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from aws_lambda_powertools.event_handler import Response, content_types
 
+from shared.api.schemas.customers import CustomerResponse
 from shared.domain.customers import UpsertResult
-from shared.models.customers import CustomerResponse
 from shared.observability import MetricUnit, metrics
 
 

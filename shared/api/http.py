@@ -59,7 +59,7 @@ _ERROR_RESPONSES: dict[int, tuple[str, dict[str, Any]]] = {
 
 def document_error_responses(app: APIGatewayRestResolver) -> None:
     """For the OpenAPI document only (run when it is built, not at a function's cold start)."""
-    from shared.models.common import ErrorResponse
+    from shared.api.schemas.common import ErrorResponse
 
     for route in app._static_routes + app._dynamic_routes:  # no public hook for default responses
         # Powertools documents its default success response only when a route declares none of its own.

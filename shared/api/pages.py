@@ -15,7 +15,7 @@ from collections.abc import Callable, Sequence
 
 from pydantic import BaseModel
 
-from shared.models.common import ListResponse
+from shared.api.schemas.common import ListResponse
 
 # What a page's items may take, as sent: with the list's own fields and the headers, well under 6 MB.
 ANSWER_BUDGET = 4_000_000

@@ -9,7 +9,7 @@ from annotated_types import Interval
 from aws_lambda_powertools.event_handler.openapi.params import Header, Path, Query
 from pydantic import BeforeValidator
 
-from shared.models.common import SourceId
+from shared.api.schemas.common import SourceId
 
 
 def _query_text(pattern: str, expected: str) -> BeforeValidator:

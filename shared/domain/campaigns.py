@@ -6,10 +6,10 @@ from dataclasses import replace
 from typing import Any
 
 from shared import clock
+from shared.api.schemas.campaigns import CampaignCreate, CampaignPatch
 from shared.domain.rules import CampaignSpec
 from shared.errors import Conflict, NotFound, ValidationFailed
 from shared.ids import new_id
-from shared.models.campaigns import CampaignCreate, CampaignPatch
 from shared.storage import campaigns, coupons, rewards
 from shared.storage.campaigns import CampaignChanged
 

@@ -29,7 +29,7 @@ from decimal import ROUND_HALF_UP, Context, Decimal
 from typing import Any, Literal
 
 from shared.domain.rules import COMPARATORS, exact
-from shared.models.limits import number_in_text
+from shared.limits import number_in_text
 
 DiscountType = Literal["amount", "percent", "free_shipping"]
 CouponOperator = Literal["eq", "ne", "gt", "gte", "lt", "lte", "in", "not_in"]

@@ -12,6 +12,7 @@ from decimal import Context, Decimal
 from typing import Any, Literal
 
 from shared import clock
+from shared.api.schemas.coupons import CodesImport, CouponApplyIn, CouponCreate, CouponPatch, code_names, iso
 from shared.domain.coupon_errors import (
     CouponValidationFailed,
     DiscountValidationFailed,
@@ -37,7 +38,6 @@ from shared.domain.coupon_rules import (
 from shared.domain.grants import CouponGranted
 from shared.errors import Conflict, CustomerNotFound, NotFound, ServiceUnavailable, ValidationFailed
 from shared.ids import new_id
-from shared.models.coupons import CodesImport, CouponApplyIn, CouponCreate, CouponPatch, code_names, iso
 from shared.storage import coupons, customers
 from shared.storage.coupons import (
     ApplyRaced,

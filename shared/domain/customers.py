@@ -15,10 +15,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from shared import clock
+from shared.api.schemas.customers import MAX_ATTRIBUTES, MAX_ATTRIBUTES_BYTES, CustomerUpsert
 from shared.errors import Conflict, CustomerNotFound, ServiceUnavailable, ValidationFailed
 from shared.ids import new_id, new_referral_code
-from shared.models.customers import MAX_ATTRIBUTES, MAX_ATTRIBUTES_BYTES, CustomerUpsert
-from shared.models.limits import encoded_size
+from shared.limits import encoded_size
 from shared.storage import customers
 from shared.storage.customers import PROFILE_FIELDS, CustomerChanged, CustomerRecord
 

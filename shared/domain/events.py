@@ -30,6 +30,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
 from shared import clock
+from shared.api.schemas.events import EventIn
 from shared.domain import points, rules
 from shared.domain.customers import ensure_customer
 from shared.domain.grants import CouponGranted, RewardGrant
@@ -38,7 +39,6 @@ from shared.domain.rules import ActionView, CampaignSpec, RuleProgress, RuleSpec
 from shared.errors import ServiceUnavailable, ValidationFailed
 from shared.ids import new_id, new_referral_code
 from shared.lots import DAY_MS, NEVER
-from shared.models.events import EventIn
 from shared.settings import get_settings
 from shared.storage import campaigns, progress
 from shared.storage.customers import PointsState

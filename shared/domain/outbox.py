@@ -18,7 +18,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from shared.models.domain_events import (
+from shared.api.schemas.ledger import lot_shares
+from shared.domain.domain_events import (
     DATA_MODELS,
     CouponUsed,
     CustomerCreated,
@@ -32,7 +33,6 @@ from shared.models.domain_events import (
     RuleCompleted,
     WindowExpired,
 )
-from shared.models.ledger import lot_shares
 
 ChangeKind = Literal["INSERT", "MODIFY", "REMOVE"]
 _ID_ALPHABET = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"

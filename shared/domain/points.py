@@ -20,11 +20,11 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 from shared import clock
+from shared.api.schemas.points import PointsPolicyIn
 from shared.domain.customers import retries
 from shared.errors import Conflict, CustomerNotFound, NotFound, ServiceUnavailable, ValidationFailed
 from shared.ids import new_id
 from shared.lots import DAY_MS
-from shared.models.points import PointsPolicyIn
 from shared.storage import dynamodb, keys, points
 from shared.storage.customers import CustomerRecord
 from shared.storage.dynamodb import TransactionCancelled

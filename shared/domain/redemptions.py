@@ -22,6 +22,8 @@ from decimal import ROUND_DOWN, Decimal, localcontext
 from typing import Any
 
 from shared import clock
+from shared.api.schemas.redemptions import RedeemRequest
+from shared.api.schemas.rewards import TransactionAttribute
 from shared.domain.customers import get_customer
 from shared.domain.grants import RewardGrant
 from shared.domain.rewards import (
@@ -35,8 +37,6 @@ from shared.domain.rewards import (
 )
 from shared.errors import Conflict, CustomerNotFound, NotFound, ServiceUnavailable, ValidationFailed
 from shared.ids import new_id, new_sortable_id
-from shared.models.redemptions import RedeemRequest
-from shared.models.rewards import TransactionAttribute
 from shared.storage import coupons, dynamodb, points, redemptions, rewards
 from shared.storage.coupons import CouponGrant, CouponRecord
 from shared.storage.dynamodb import TransactAction, TransactionCancelled

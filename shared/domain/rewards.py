@@ -13,10 +13,10 @@ from typing import Any
 from pydantic import ValidationError
 
 from shared import clock
+from shared.api.schemas.rewards import RewardCreate, RewardDefinition, RewardPatch
 from shared.domain import eligibility, locales
 from shared.errors import Conflict, CustomerNotFound, NotFound, ValidationFailed
 from shared.ids import new_id
-from shared.models.rewards import RewardCreate, RewardDefinition, RewardPatch
 from shared.storage import coupons, rewards
 from shared.storage.coupons import CouponRecord
 from shared.storage.customers import CustomerRecord

@@ -17,12 +17,12 @@ from urllib.parse import quote
 import pytest
 from pydantic import ValidationError
 
+from shared.api.schemas.campaigns import MAX_RULES, MAX_RULES_BYTES, CampaignCreate
+from shared.api.schemas.coupons import MAX_CONDITIONS_BYTES, CouponCreate
+from shared.api.schemas.rewards import RewardCreate
 from shared.domain.rewards import MAX_DEFINITION_BYTES
 from shared.domain.webhooks import MAX_WEBHOOKS_PER_APPLICATION
-from shared.models.campaigns import MAX_RULES, MAX_RULES_BYTES, CampaignCreate
-from shared.models.coupons import MAX_CONDITIONS_BYTES, CouponCreate
-from shared.models.limits import encoded_size
-from shared.models.rewards import RewardCreate
+from shared.limits import encoded_size
 from tests.support.api import ApiClient
 from tests.support.coupons import create_coupon, customer, order_body, simple_coupon
 from tests.support.rewards import SEED_002_MATERIAL, create_reward, customer_path, give_points

@@ -9,8 +9,7 @@ from typing import Any
 import boto3
 from pydantic import TypeAdapter
 
-from shared.lots import LAST_DAY, MAX_LOTS, LotKey
-from shared.models.campaigns import (
+from shared.api.schemas.campaigns import (
     MAX_ACTIONS,
     MAX_CONDITION_TEXT,
     MAX_CONDITION_VALUES,
@@ -19,9 +18,10 @@ from shared.models.campaigns import (
     MAX_RULES_BYTES,
     RuleIn,
 )
-from shared.models.customers import MAX_ATTRIBUTE_TEXT, MAX_ATTRIBUTES, MAX_ATTRIBUTES_BYTES, MAX_TAGS
-from shared.models.limits import MAX_LABEL_LENGTH, MAX_NAME_LENGTH, MAX_SOURCE_ID_LENGTH, encoded_size
-from shared.models.rewards import MAX_POINTS as MAX_POINTS_COST
+from shared.api.schemas.customers import MAX_ATTRIBUTE_TEXT, MAX_ATTRIBUTES, MAX_ATTRIBUTES_BYTES, MAX_TAGS
+from shared.api.schemas.rewards import MAX_POINTS as MAX_POINTS_COST
+from shared.limits import MAX_LABEL_LENGTH, MAX_NAME_LENGTH, MAX_SOURCE_ID_LENGTH, encoded_size
+from shared.lots import LAST_DAY, MAX_LOTS, LotKey
 from shared.storage import dynamodb, keys
 from tests.conftest import TABLE_NAME
 from tests.support.api import ApiClient, Credentials
@@ -136,7 +136,7 @@ def _fill(budget: int, make: Any) -> list[Any]:
 
 
 def test_the_largest_coupon_redemption_fits_with_room_to_spare(api: ApiClient) -> None:
-    from shared.models.coupons import MAX_ITEMS_BYTES, MAX_ITEMS_PER_ORDER, MAX_METADATA_BYTES
+    from shared.api.schemas.coupons import MAX_ITEMS_BYTES, MAX_ITEMS_PER_ORDER, MAX_METADATA_BYTES
     from tests.support.coupons import create_coupon, customer, order_body
 
     keys = [f"k{n:02d}" for n in range(50)]

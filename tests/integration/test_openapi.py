@@ -151,7 +151,7 @@ def test_reward_progress_actions_have_the_seed_fields_awt_ones_optional(committe
 
 def test_the_error_body_documents_every_key_the_engine_sends(committed: dict[str, Any]) -> None:
     import shared.errors
-    from shared.models.common import ErrorKey
+    from shared.api.schemas.common import ErrorKey
 
     documented = set(committed["components"]["schemas"]["ErrorResponse"]["properties"]["key"]["enum"])
     assert documented == set(get_args(ErrorKey))

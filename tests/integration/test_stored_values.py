@@ -30,14 +30,14 @@ from pydantic import BaseModel
 
 from rewards_cli.outbox import LocalOutbox
 from rewards_cli.webhook_listener import WebhookListener
+from shared.api.schemas.campaigns import CampaignCreate
+from shared.api.schemas.coupons import CouponApplyIn, CouponCreate
+from shared.api.schemas.customers import CustomerIdentify, CustomerUpsert
+from shared.api.schemas.events import EventIn
+from shared.api.schemas.points import PointsPolicyIn
+from shared.api.schemas.rewards import RewardCreate, RewardPatch
 from shared.domain.coupon_rules import ITEM_FIELDS, MONEY_FIELDS, ORDER_TEXT_FIELDS
 from shared.domain.eligibility import OPERATORS
-from shared.models.campaigns import CampaignCreate
-from shared.models.coupons import CouponApplyIn, CouponCreate
-from shared.models.customers import CustomerIdentify, CustomerUpsert
-from shared.models.events import EventIn
-from shared.models.points import PointsPolicyIn
-from shared.models.rewards import RewardCreate, RewardPatch
 from tests.support.api import ApiClient
 from tests.support.campaigns import rta_seed_campaign
 from tests.support.coupons import order_body, spec_coupon

@@ -10,8 +10,8 @@ from typing import Any
 import boto3
 
 from rewards_cli.outbox import LocalOutbox
+from shared.domain.domain_events import ENVELOPES
 from shared.messaging import EVENT_SOURCE
-from shared.models.domain_events import ENVELOPES
 from shared.settings import get_settings
 
 

@@ -1,4 +1,4 @@
-"""shared/models/limits.py and shared/api/body.py: the input limits every route inherits."""
+"""shared/limits.py and shared/api/body.py: the input limits every route inherits."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ from pydantic import Field, TypeAdapter, ValidationError
 from shared.api.body import MAX_BODY_BYTES, MAX_DEPTH, MAX_INTEGER_LENGTH, parse_body
 from shared.clock import iso_from_epoch_ms
 from shared.errors import PayloadTooLarge, ValidationFailed
-from shared.models.limits import (
+from shared.limits import (
     LATEST_DATETIME,
     ByteBudget,
     Description,

@@ -15,8 +15,8 @@ from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, precondition, rule
 
 from shared import lots
+from shared.api.schemas.ledger import TransactionResponse
 from shared.lots import DAY_MS, DEBT, NEVER, LotKey, NotEnoughPoints, Wallet
-from shared.models.ledger import TransactionResponse
 from shared.storage.customers import PointsState
 from shared.storage.ledger import LedgerEntry, Posting
 from shared.storage.points import lot_of, place, refund_lots

@@ -14,7 +14,7 @@ from rewards_cli.apigw import proxy_event
 from rewards_cli.lambdas import LocalContext
 from shared.api.errors import describe_validation_errors
 from shared.api.http import create_app
-from shared.models.customers import CustomerUpsert
+from shared.api.schemas.customers import CustomerUpsert
 
 
 def error(kind: str, *loc: str | int, msg: str = "") -> dict[str, Any]:

@@ -4,9 +4,9 @@ from typing import Any, Literal
 
 from pydantic import Field
 
+from shared.api.schemas.common import ResponseModel
 from shared.clock import iso_from_epoch_ms
 from shared.lots import DAY_MS, NEVER, LotKey
-from shared.models.common import ResponseModel
 from shared.storage.ledger import LedgerEntry, Reason
 
 # Reason: the API names the ledger's own seven reasons (the ?reason= filter too).

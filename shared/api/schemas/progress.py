@@ -5,8 +5,8 @@ from typing import Any, Literal
 from pydantic import Field
 from pydantic.json_schema import SkipJsonSchema
 
+from shared.api.schemas.common import ResponseModel
 from shared.domain.progress import CampaignProgressView
-from shared.models.common import ResponseModel
 
 
 # The AWT fields appear only on AWT actions, as in the seed: absent (never null) elsewhere, so the schema

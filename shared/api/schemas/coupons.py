@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Annotated, Any, Literal, Self
 
 from pydantic import Field, StringConstraints, model_validator
 
+from shared.api.schemas.common import IsoDateTime, RequestModel, ResponseModel, ShortText, SourceId
 from shared.clock import iso_from_epoch_ms
 from shared.domain.coupon_errors import (
     DISCOUNT_VALIDATION_FAILED,
@@ -37,8 +38,7 @@ from shared.domain.coupon_rules import (
     as_number,
     money,
 )
-from shared.models.common import IsoDateTime, RequestModel, ResponseModel, ShortText, SourceId
-from shared.models.limits import ByteBudget, NotBlank, Printable, StorableFloat, StorableInt, check_value_fits_operator
+from shared.limits import ByteBudget, NotBlank, Printable, StorableFloat, StorableInt, check_value_fits_operator
 from shared.storage.coupons import CouponRecord
 
 # Printable ASCII without spaces: what a shopper can type at checkout.

@@ -4,11 +4,11 @@ from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from pydantic import Field, StringConstraints, TypeAdapter, ValidationError
 
-from shared.models.campaigns import EventName, PropertyName
-from shared.models.common import RequestModel, ResponseModel, SourceId
-from shared.models.customers import AttributeValue, MetadataKey
-from shared.models.limits import ByteBudget
-from shared.models.progress import ActionProgress
+from shared.api.schemas.campaigns import EventName, PropertyName
+from shared.api.schemas.common import RequestModel, ResponseModel, SourceId
+from shared.api.schemas.customers import AttributeValue, MetadataKey
+from shared.api.schemas.progress import ActionProgress
+from shared.limits import ByteBudget
 
 if TYPE_CHECKING:
     from shared.domain.events import EventOutcome

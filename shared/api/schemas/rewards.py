@@ -20,8 +20,8 @@ from shared.clock import iso_from_epoch_ms
 if TYPE_CHECKING:
     from shared.domain.rewards import MemberReward, PoolCounts, Reward
 
-from shared.models.common import IsoDateTime, Label, RequestModel, ResponseModel, ShortText
-from shared.models.limits import IsoDate, Printable, StorableNumber
+from shared.api.schemas.common import IsoDateTime, Label, RequestModel, ResponseModel, ShortText
+from shared.limits import IsoDate, Printable, StorableNumber
 
 RewardType = Literal["MATERIAL", "CAMPAIGN", "COIN"]
 PaymentMode = Literal["POINTS", "FREE", "CASH", "POINTS_CASH", "CONV_RATIO"]

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 from pydantic import ConfigDict, Field
 from pydantic.alias_generators import to_camel
 
-from shared.models.common import ResponseModel
+from shared.api.schemas.common import ResponseModel
 
 if TYPE_CHECKING:
     from shared.domain.rewards import BrandReward

@@ -9,8 +9,8 @@ from typing import Generic, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field
 
-# The field types live with their limits in shared/models/limits.py; these are the names models import.
-from shared.models.limits import IsoDateTime, Label, ShortText, SourceId
+# The field types live with their limits in shared/limits.py; these are the names models import.
+from shared.limits import IsoDateTime, Label, ShortText, SourceId
 
 __all__ = ["ErrorKey", "ErrorResponse", "IsoDateTime", "Label", "ListResponse", "RequestModel", "ResponseModel",
            "ShortText", "SourceId"]  # fmt: skip

@@ -6,7 +6,7 @@ from typing import Literal
 
 from pydantic import Field
 
-from shared.models.common import ResponseModel
+from shared.api.schemas.common import ResponseModel
 from shared.storage.stats import DayFigures
 
 

@@ -6,8 +6,8 @@ from typing import Annotated, Any, Literal
 
 from pydantic import Field, StringConstraints
 
-from shared.models.common import RequestModel, ResponseModel
-from shared.models.rewards import MAX_POINTS, AttributeId
+from shared.api.schemas.common import RequestModel, ResponseModel
+from shared.api.schemas.rewards import MAX_POINTS, AttributeId
 from shared.storage.redemptions import RedemptionRecord
 
 AttributeValue = Annotated[str, StringConstraints(max_length=1000, pattern=r"^[^\x00-\x1f\x7f]*$")] | int | float | bool

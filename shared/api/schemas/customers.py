@@ -7,11 +7,11 @@ from typing import Annotated, Any, Literal
 from pydantic import AfterValidator, Field, StringConstraints, ValidationError, field_serializer
 
 from shared import clock
+from shared.api.schemas.common import IsoDateTime, Label, RequestModel, ResponseModel, ShortText, SourceId
+from shared.api.schemas.points import EXPIRING_SHOWN, Points
 from shared.errors import ValidationFailed
 from shared.ids import normalize_referral_code
-from shared.models.common import IsoDateTime, Label, RequestModel, ResponseModel, ShortText, SourceId
-from shared.models.limits import ByteBudget, NotBlank, Printable, number_problem, text_problem
-from shared.models.points import EXPIRING_SHOWN, Points
+from shared.limits import ByteBudget, NotBlank, Printable, number_problem, text_problem
 from shared.storage.customers import CustomerRecord
 
 Email = Annotated[str, StringConstraints(max_length=254, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$"), Printable]

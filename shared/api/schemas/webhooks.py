@@ -6,9 +6,9 @@ from typing import Annotated, Literal
 
 from pydantic import Field, StringConstraints
 
-from shared.models.common import RequestModel, ResponseModel
-from shared.models.domain_events import EventType
-from shared.models.limits import Description
+from shared.api.schemas.common import RequestModel, ResponseModel
+from shared.domain.domain_events import EventType
+from shared.limits import Description
 from shared.storage.webhooks import DeliveryRecord, DeliveryStatus, WebhookRecord
 
 WebhookUrl = Annotated[str, StringConstraints(min_length=1, max_length=2048, pattern=r"^[^\x00-\x20\x7f]+$")]

@@ -5,6 +5,8 @@ from typing import Annotated, Any, Literal, Self
 
 from pydantic import Field, StringConstraints, model_validator
 
+from shared.api.schemas.common import IsoDateTime, RequestModel, ResponseModel, ShortText
+from shared.api.schemas.points import ExpireAfterDays, PendingDays
 from shared.clock import iso_from_epoch_ms
 from shared.domain.rules import (
     ActionSpec,
@@ -20,9 +22,7 @@ from shared.domain.rules import (
     RuleSpec,
     exact,
 )
-from shared.models.common import IsoDateTime, RequestModel, ResponseModel, ShortText
-from shared.models.limits import ByteBudget, NotBlank, Printable, check_value_fits_operator
-from shared.models.points import ExpireAfterDays, PendingDays
+from shared.limits import ByteBudget, NotBlank, Printable, check_value_fits_operator
 
 # Event names as event pipelines send them (Segment's ``Order Completed``, ``page``): 1 to 128 printable
 # characters, spaces and punctuation included; never blank, never a control character.

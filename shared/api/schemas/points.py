@@ -4,9 +4,9 @@ from typing import TYPE_CHECKING, Annotated, Literal, Self
 
 from pydantic import Field, model_validator
 
+from shared.api.schemas.common import RequestModel, ResponseModel, ShortText
 from shared.clock import iso_from_epoch_ms
 from shared.lots import DAY_MS, ReturnPolicy, Wallet
-from shared.models.common import RequestModel, ResponseModel, ShortText
 
 if TYPE_CHECKING:
     from shared.storage.points import PolicyRecord
