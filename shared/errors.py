@@ -1,5 +1,5 @@
-"""Typed domain errors: what went wrong, in words a client can act on. How each answers over HTTP (status,
-key, Retry-After) is the API's business: one table in shared/api/errors.py."""
+"""Typed domain errors: what went wrong, in words a client can act on. How each one answers over HTTP is
+the API's business: one table, in shared/api/errors.py."""
 
 from __future__ import annotations
 
