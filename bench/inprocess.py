@@ -27,7 +27,6 @@ from __future__ import annotations
 import copy
 import importlib.util
 import inspect
-import json
 import os
 import statistics
 import sys
@@ -244,50 +243,23 @@ class InProcessWorld(World):
         self.authorization = authorization
         self.app_id = app_id
 
-    def send(
-        self,
-        method: str,
-        path: str,
-        *,
-        body: Any = None,
-        query: Mapping[str, str] | None = None,
-        headers: Mapping[str, str] | None = None,
+    def send_request(
+        self, method: str, template_path: str, request: Request, gateway: LocalGateway | None = None
     ) -> Reply:
-        return self.send_via(self.gateway, method, path, body=body, query=query, headers=headers)
-
-    def send_via(
-        self,
-        gateway: LocalGateway,
-        method: str,
-        path: str,
-        *,
-        body: Any = None,
-        query: Mapping[str, str] | None = None,
-        headers: Mapping[str, str] | None = None,
-    ) -> Reply:
-        all_headers = {"Authorization": self.authorization, **(headers or {})}
-        response = gateway.handle(
+        """Through ``gateway`` when given (a cold one), else the world's own."""
+        all_headers = {"Authorization": self.authorization, **request.headers}
+        response = (self.gateway if gateway is None else gateway).handle(
             method,
-            path,
-            {k: [v] for k, v in query.items()} if query else None,
+            request.path(template_path),
+            {k: [v] for k, v in request.query.items()} if request.query else None,
             {k: [v] for k, v in all_headers.items()},
-            None if body is None else json.dumps(body),
+            request.json_body(),
         )
         try:
             parsed = response.json() if response.body else None
         except ValueError:
             parsed = response.body.decode(errors="replace")
         return Reply(response.status, parsed)
-
-    def send_request(self, gateway: LocalGateway, method: str, template_path: str, request: Request) -> Reply:
-        return self.send_via(
-            gateway,
-            method,
-            request.path(template_path),
-            body=request.body,
-            query=request.query,
-            headers=request.headers,
-        )
 
 
 def _new_world(template: Template, pool: Any, name: str) -> InProcessWorld:
@@ -368,7 +340,7 @@ def _round_trips(
     request = case.build()  # setup, not recorded
     cold_gateway = LocalGateway(template, pool)  # a new gateway: the authorizer's cache is cold
     with recorder.recording() as recording:
-        reply = world.send_request(cold_gateway, method, path, request)
+        reply = world.send_request(method, path, request, cold_gateway)
     calls = recording.calls
     return {
         "status": reply.status,
@@ -403,7 +375,7 @@ def _cpu(
     while sent < WARMUP_REQUESTS + MAX_REQUESTS and (sent < WARMUP_REQUESTS + 5 or time.monotonic() < deadline):
         request = case.build()
         with recorder.recording(capture_events=bare is not None, cold_caches=True) as recording:
-            reply = world.send_request(world.gateway, method, path, request)
+            reply = world.send_request(method, path, request)
         sent += 1
         if sent <= WARMUP_REQUESTS:
             continue
@@ -556,7 +528,7 @@ def _measure_authorizer(template: Template, pool: Any, recorder: Recorder) -> di
             for sent in range(WARMUP_REQUESTS + AUTHORIZER_REQUESTS):
                 request = case.build()
                 with recorder.recording(cold_caches=True) as recording:
-                    world.send_request(LocalGateway(template, pool), route.method, route.path, request)
+                    world.send_request(route.method, route.path, request, LocalGateway(template, pool))
                 if sent < WARMUP_REQUESTS:
                     continue
                 invocation = recording.invocation("authorizer")

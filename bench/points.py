@@ -26,7 +26,6 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-import tests.support.moto_atomic  # noqa: F401 - installs the moto adapter: no table copy per transaction item
 from bench.capacity import item_size
 from bench.common import write_json
 from bench.inprocess import (

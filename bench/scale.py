@@ -36,7 +36,6 @@ from pathlib import Path
 from typing import Any
 from unittest import mock
 
-import tests.support.moto_atomic  # noqa: F401 - installs the moto adapter: no table copy per transaction item
 from bench.common import write_json
 from bench.inprocess import (
     InProcessWorld,

@@ -76,7 +76,6 @@ class World(ABC):
         self._run = uuid.uuid4().hex[:8]
         self._fixtures: dict[str, Any] = {}
 
-    @abstractmethod
     def send(
         self,
         method: str,
@@ -87,6 +86,11 @@ class World(ABC):
         headers: Mapping[str, str] | None = None,
     ) -> Reply:
         """Send one authenticated request (JSON body unless None) and return the parsed answer."""
+        return self.send_request(method, path, Request(query=query or {}, headers=headers or {}, body=body))
+
+    @abstractmethod
+    def send_request(self, method: str, template_path: str, request: Request) -> Reply:
+        """Send ``request`` authenticated, its path parameters filled into ``template_path``."""
 
     def unique(self, prefix: str) -> str:
         return f"{prefix}-{self._run}-{next(self._counter)}"

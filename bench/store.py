@@ -141,11 +141,7 @@ def _ingestion(runner: _Runner) -> dict[str, Any]:
         return http.client.HTTPConnection(HOST, runner.api_port, timeout=60)
 
     def send_event(connection: http.client.HTTPConnection) -> int:
-        request = case.build()
-        reply = throughput._exchange(
-            connection, runner.authorization, method, request.path(path), request.query, request.headers, request.body
-        )
-        return reply.status
+        return throughput.exchange(connection, runner.authorization, method, path, case.build()).status
 
     connection = open_api()
     for _ in range(throughput.WARMUP_PER_CONNECTION):

@@ -27,7 +27,7 @@ import threading
 import time
 import warnings
 from collections import Counter
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -100,36 +100,28 @@ class HttpWorld(World):
         self.port = port
         self.authorization = authorization
 
-    def send(
-        self,
-        method: str,
-        path: str,
-        *,
-        body: Any = None,
-        query: Mapping[str, str] | None = None,
-        headers: Mapping[str, str] | None = None,
-    ) -> Reply:
+    def send_request(self, method: str, template_path: str, request: Request) -> Reply:
         connection = http.client.HTTPConnection(HOST, self.port, timeout=30)
         try:
-            return _exchange(connection, self.authorization, method, path, query, headers, body)
+            return exchange(connection, self.authorization, method, template_path, request)
         finally:
             connection.close()
 
 
-def _exchange(
-    connection: http.client.HTTPConnection,
-    authorization: str,
-    method: str,
-    path: str,
-    query: Mapping[str, str] | None,
-    headers: Mapping[str, str] | None,
-    body: Any,
+def exchange(
+    connection: http.client.HTTPConnection, authorization: str, method: str, template_path: str, request: Request
 ) -> Reply:
+    """Send ``request`` on an open connection and read the parsed answer."""
     from urllib.parse import urlencode
 
-    url = path + (f"?{urlencode(query)}" if query else "")
-    payload = None if body is None else json.dumps(body).encode()
-    connection.request(method, url, body=payload, headers={"Authorization": authorization, **(headers or {})})
+    url = request.path(template_path) + (f"?{urlencode(request.query)}" if request.query else "")
+    body = request.json_body()
+    connection.request(
+        method,
+        url,
+        body=None if body is None else body.encode(),
+        headers={"Authorization": authorization, **request.headers},
+    )
     response = connection.getresponse()
     raw = response.read()
     try:
@@ -260,11 +252,7 @@ def _measure_against(ready: dict[str, Any], method: str, path: str, stand_in: bo
         return http.client.HTTPConnection(HOST, ready["api_port"], timeout=30)
 
     def send_event(connection: http.client.HTTPConnection) -> int:
-        request = case.build()
-        reply = _exchange(
-            connection, authorization, method, request.path(path), request.query, request.headers, request.body
-        )
-        return reply.status
+        return exchange(connection, authorization, method, path, case.build()).status
 
     print(f"bench: (d) {method} {path} through the local runner, {CONCURRENCY} connections", file=sys.stderr)
     ingest = _load(send_event, open_api, WARMUP_PER_CONNECTION)

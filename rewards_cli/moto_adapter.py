@@ -1,4 +1,4 @@
-"""The one place that reaches into moto's DynamoDB internals (tests/unit/test_moto_adapter.py fails loudly
+"""The one place that reaches into moto's internals (tests/integration/test_moto_adapter.py fails loudly
 when an upgrade moves any of them; pyproject.toml pins moto to the range these were read from).
 
 What it changes, and why:
@@ -22,8 +22,10 @@ What it changes, and why:
   request per item, and without moto's size check per attribute (which re-sums the item each time: 70%
   of a restart's time); they passed it when first written. moto's own ``Item.__deepcopy__`` does the same.
 
-moto's dispatch is not thread-safe: callers hold one lock around every request (tests/support/moto_atomic.py,
-rewards_cli/embedded_dynamodb.py), so a ChangeSet only ever sees its own thread's writes.
+- **One request at a time.** moto dispatches requests without locking; real DynamoDB applies each request
+  atomically (see FIELD-NOTES: a counter went below zero). ``atomic_moto_dispatch`` holds one lock around
+  moto's dispatch for in-process callers (the tests); rewards_cli/embedded_dynamodb.py holds its own around
+  each request it serves. So a ChangeSet only ever sees its own thread's writes.
 """
 
 from __future__ import annotations
@@ -39,6 +41,7 @@ from importlib.metadata import version
 from typing import Any, cast
 
 import moto.dynamodb.models as backend_module
+from moto.core.botocore_stubber import BotocoreStubber
 from moto.dynamodb.models import DynamoDBBackend, dynamodb_backends
 from moto.dynamodb.models.dynamo_type import DynamoType, Item, LimitedSizeDict
 from moto.dynamodb.models.table import StreamShard, Table
@@ -51,6 +54,7 @@ ItemImage = dict[str, Any]  # an item in DynamoDB JSON: {"PK": {"S": "..."}, ...
 Key = tuple[DynamoType, DynamoType | None]
 
 _local = threading.local()
+_dispatch_lock = threading.RLock()
 
 
 def _open_change_sets() -> list[ChangeSet]:
@@ -121,6 +125,23 @@ def recording() -> Iterator[ChangeSet]:
         sets.remove(change_set)
 
 
+@contextmanager
+def atomic_moto_dispatch() -> Iterator[None]:
+    """In-process moto (``mock_aws``) with the adapter installed, each request dispatched under one lock."""
+    install()
+    original = BotocoreStubber.process_request
+
+    def process_request(self: BotocoreStubber, request: Any) -> Any:
+        with _dispatch_lock:
+            return original(self, request)
+
+    BotocoreStubber.process_request = process_request  # type: ignore[method-assign]
+    try:
+        yield
+    finally:
+        BotocoreStubber.process_request = original  # type: ignore[method-assign]
+
+
 def _note(table: Table, key: Key) -> None:
     for change_set in _open_change_sets():
         change_set.note(table, key)
@@ -180,6 +201,7 @@ def check_supported() -> None:
     for owner, names in (
         (DynamoDBBackend, ("transact_write_items", "update_item", "get_table")),
         (Table, ("put_item", "delete_item", "get_item", "query", "all_items")),
+        (BotocoreStubber, ("process_request",)),
     ):
         missing = [name for name in names if not callable(getattr(owner, name, None))]
         if missing:

@@ -1,16 +1,11 @@
-"""Typed domain errors. The API layer maps each to the one error body (SPEC §2) in one place."""
+"""Typed domain errors: what went wrong, in words a client can act on. How each one answers over HTTP is
+the API's business: one table, in shared/api/errors.py."""
 
 from __future__ import annotations
-
-from typing import ClassVar
 
 
 class DomainError(Exception):
     """An error a client can act on; ``message`` and ``details`` are shown to the client verbatim."""
-
-    status: ClassVar[int] = 400
-    key: ClassVar[str] = "bad_request"
-    retry_after_seconds: ClassVar[int | None] = None  # sent as Retry-After when set
 
     def __init__(self, message: str, details: str | None = None) -> None:
         super().__init__(message)
@@ -19,40 +14,27 @@ class DomainError(Exception):
 
 
 class BadRequest(DomainError):
-    status = 400
-    key = "bad_request"
+    """The request cannot be served as sent (for rules without a kind of their own)."""
 
 
 class ValidationFailed(DomainError):
     """The payload is well-formed but a field breaks a rule; ``details`` names the field."""
-
-    status = 400
-    key = "validation_failed"
 
     def __init__(self, details: str) -> None:
         super().__init__("Invalid payload", details)
 
 
 class PayloadTooLarge(DomainError):
-    status = 413
-    key = "bad_request"
-
     def __init__(self, details: str) -> None:
         super().__init__("Payload too large", details)
 
 
 class Unauthorized(DomainError):
-    status = 401
-    key = "unauthorized"
-
     def __init__(self) -> None:
         super().__init__("Unauthorized", "app id or app secret invalid")
 
 
 class NotFound(DomainError):
-    status = 404
-    key = "not_found"
-
     def __init__(self, details: str) -> None:
         super().__init__("Resource not found", details)
 
@@ -63,16 +45,11 @@ class CustomerNotFound(NotFound):
 
 
 class Conflict(DomainError):
-    status = 409
-    key = "conflict"
+    """The request clashes with the current state of what it names."""
 
 
 class ServiceUnavailable(DomainError):
     """The store refused or timed out after the SDK's own retries; the client may retry safely."""
-
-    status = 503
-    key = "rate_limited"
-    retry_after_seconds = 1
 
     def __init__(self, details: str = "please retry the request") -> None:
         super().__init__("Service temporarily unavailable", details)
@@ -80,9 +57,6 @@ class ServiceUnavailable(DomainError):
 
 class InternalError(DomainError):
     """Anything unexpected: the client sees this body only, the details go to the log."""
-
-    status = 500
-    key = "internal_error"
 
     def __init__(self) -> None:
         super().__init__("Internal server error", "an unexpected error occurred; quote the request_id")

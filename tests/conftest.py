@@ -30,11 +30,11 @@ from hypothesis import settings as hypothesis_settings
 from moto import mock_aws
 
 from rewards_cli.gateway import LocalGateway
+from rewards_cli.moto_adapter import atomic_moto_dispatch
 from rewards_cli.outbox import LocalOutbox, create_message_resources
 from rewards_cli.template import create_table_arguments, load, local_resource_names
 from rewards_cli.webhook_listener import WebhookListener
 from tests.support.api import ApiClient, Credentials
-from tests.support.moto_atomic import atomic_moto_dispatch
 from tests.support.outbox import BusTap
 
 TABLE_NAME = os.environ["TABLE_NAME"]

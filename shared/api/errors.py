@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response, content_types
 from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
@@ -11,7 +12,54 @@ from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValida
 from shared.errors import DomainError, InternalError, NotFound, ServiceUnavailable, ValidationFailed
 from shared.observability import logger
 
+if TYPE_CHECKING:
+    from shared.api.schemas.common import ErrorKey
+
 _MAX_REPORTED_ERRORS = 5
+
+
+@dataclass(frozen=True, slots=True)
+class ErrorAnswer:
+    """How one kind of domain error answers over HTTP."""
+
+    status: int
+    key: ErrorKey
+    retry_after_seconds: int | None = None  # sent as Retry-After when set
+
+
+# Every kind of DomainError to its answer. Named, not imported: a function loads only the domain it serves.
+# A kind without a row answers as its nearest base with one (its MRO); DomainError's row is the catch-all
+# that tests/unit/test_error_table.py proves no kind falls to, as it proves each row names a real kind.
+ERROR_TABLE: dict[str, ErrorAnswer] = {
+    "shared.errors.DomainError": ErrorAnswer(400, "bad_request"),
+    "shared.errors.BadRequest": ErrorAnswer(400, "bad_request"),
+    "shared.errors.ValidationFailed": ErrorAnswer(400, "validation_failed"),
+    "shared.errors.PayloadTooLarge": ErrorAnswer(413, "bad_request"),
+    "shared.errors.Unauthorized": ErrorAnswer(401, "unauthorized"),
+    "shared.errors.NotFound": ErrorAnswer(404, "not_found"),
+    "shared.errors.Conflict": ErrorAnswer(409, "conflict"),
+    "shared.errors.ServiceUnavailable": ErrorAnswer(503, "rate_limited", retry_after_seconds=1),
+    "shared.errors.InternalError": ErrorAnswer(500, "internal_error"),
+    "shared.api.idempotency.RequestInProgress": ErrorAnswer(409, "conflict", retry_after_seconds=1),
+    "shared.domain.coupons.CouponBusy": ErrorAnswer(409, "conflict", retry_after_seconds=1),
+    # Seed 004's coupon rows (shared/domain/coupon_errors.py): each a 400.
+    "shared.domain.coupon_errors.CouponValidationFailed": ErrorAnswer(400, "validation_failed"),
+    "shared.domain.coupon_errors.DiscountValidationFailed": ErrorAnswer(400, "validation_failed"),
+    "shared.domain.coupon_errors.InvalidCoupon": ErrorAnswer(400, "bad_request"),
+    "shared.domain.coupon_errors.CouponDetailsMissing": ErrorAnswer(400, "bad_request"),
+    "shared.domain.coupon_errors.InvalidQueryParam": ErrorAnswer(400, "bad_request"),
+    "shared.domain.coupon_errors.RedemptionNotFound": ErrorAnswer(400, "bad_request"),
+    "shared.domain.coupon_errors.NotTheOrdersCode": ErrorAnswer(400, "bad_request"),
+}
+
+
+def kind_name(kind: type[object]) -> str:
+    return f"{kind.__module__}.{kind.__qualname__}"
+
+
+def answering_kind(kind: type[DomainError]) -> str:
+    """The row of ERROR_TABLE that answers for ``kind``: its own, or its nearest base's."""
+    return next(name for base in kind.__mro__ if (name := kind_name(base)) in ERROR_TABLE)
 
 
 def error_body(status: int, key: str, message: str, details: str, request_id: str) -> dict[str, Any]:
@@ -20,11 +68,12 @@ def error_body(status: int, key: str, message: str, details: str, request_id: st
 
 def _render(app: APIGatewayRestResolver, error: DomainError) -> Response[Any]:
     request_id = app.current_event.request_context.request_id or ""
-    retry_after = error.retry_after_seconds
+    answer = ERROR_TABLE[answering_kind(type(error))]
+    retry_after = answer.retry_after_seconds
     return Response(
-        status_code=error.status,
+        status_code=answer.status,
         content_type=content_types.APPLICATION_JSON,
-        body=error_body(error.status, error.key, error.message, error.details, request_id),
+        body=error_body(answer.status, answer.key, error.message, error.details, request_id),
         headers={"Retry-After": str(retry_after)} if retry_after is not None else None,
     )
 

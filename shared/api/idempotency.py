@@ -25,8 +25,6 @@ _MAX_KEY_LENGTH = 255
 
 
 class RequestInProgress(Conflict):
-    retry_after_seconds = 1
-
     def __init__(self) -> None:
         super().__init__("Request in progress", f"a request with this {HEADER} is still being processed")
 

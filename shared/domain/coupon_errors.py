@@ -24,16 +24,12 @@ class MissingOrderField(ValidationFailed):
 class CouponValidationFailed(DomainError):
     """Seed: "coupon validation failed" -> ``selling_price should be greater than 200.00``."""
 
-    key = "validation_failed"
-
     def __init__(self, details: str) -> None:
         super().__init__("coupon validation failed", details)
 
 
 class InvalidCoupon(DomainError):
     """Seed: "coupon_code or coupon_id is wrong" (unknown, or the code is not the coupon's)."""
-
-    key = "bad_request"
 
     def __init__(self) -> None:
         super().__init__("Invalid coupon code or coupon id", "coupon not found, invalid coupon code or coupon id")
@@ -42,16 +38,12 @@ class InvalidCoupon(DomainError):
 class CouponDetailsMissing(DomainError):
     """Seed: "coupon_id or coupon_code missing in the request body"."""
 
-    key = "bad_request"
-
     def __init__(self) -> None:
         super().__init__("coupon_code or coupon_id is missing", "coupon id or coupon code is required")
 
 
 class InvalidQueryParam(DomainError):
     """Seed: "query parameter is wrong"."""
-
-    key = "bad_request"
 
     def __init__(self) -> None:
         super().__init__("Invalid query param", "type should be redeem or revert")
@@ -63,8 +55,6 @@ DISCOUNT_VALIDATION_FAILED = "Discount validation is failed, please check terms 
 class DiscountValidationFailed(DomainError):
     """Seed: item-level ("selected items") validation not satisfied, or no item has the property."""
 
-    key = "validation_failed"
-
     def __init__(self, details: str) -> None:
         super().__init__(DISCOUNT_VALIDATION_FAILED, details)
 
@@ -72,16 +62,12 @@ class DiscountValidationFailed(DomainError):
 class RedemptionNotFound(DomainError):
     """A revert of an order the coupon was never redeemed on (the seed has no row for it)."""
 
-    key = "bad_request"
-
     def __init__(self, coupon_id: str, order_id: str) -> None:
         super().__init__("Redemption not found", f"coupon {coupon_id} was not redeemed on order {order_id}")
 
 
 class NotTheOrdersCode(DomainError):
     """A revert naming a code of the coupon that the order did not redeem: it would move someone else's code."""
-
-    key = "bad_request"
 
     def __init__(self, coupon_id: str, order_id: str) -> None:
         super().__init__(

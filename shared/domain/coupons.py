@@ -68,8 +68,6 @@ class CouponCodeTaken(Conflict):
 
 
 class CouponBusy(Conflict):
-    retry_after_seconds = 1
-
     def __init__(self) -> None:
         super().__init__("Coupon changed", "the coupon was changed by another request; retry")
 

@@ -1,1 +1,1 @@
-"""Test helpers: the in-process API client, atomic moto, event builders."""
+"""Test helpers: the in-process API client, event builders, fault injection, the import graph."""

@@ -30,12 +30,12 @@ from moto import mock_aws
 
 from rewards_cli.gateway import HttpResponse, LocalGateway
 from rewards_cli.lambdas import FunctionPool
+from rewards_cli.moto_adapter import atomic_moto_dispatch
 from rewards_cli.outbox import create_message_resources
 from rewards_cli.template import create_table_arguments, load
 from shared.settings import get_settings
 from tests.support.api import ApiClient, Credentials
 from tests.support.campaigns import rta_seed_campaign
-from tests.support.moto_atomic import atomic_moto_dispatch
 
 _PARAMETER = re.compile(r"\{(\w+)\}")
 _serial = count(1)
