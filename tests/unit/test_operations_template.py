@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from tests.integration.test_template import API, DOCUMENT, FUNCTION_IDS, FUNCTIONS, GLOBALS, RESOURCES, _api_methods
+from tests.unit.test_template import API, DOCUMENT, FUNCTION_IDS, FUNCTIONS, GLOBALS, RESOURCES, _api_methods
 
 ALARMS = {name: r["Properties"] for name, r in RESOURCES.items() if r["Type"] == "AWS::CloudWatch::Alarm"}
 NOTIFIES_TOPIC = {"Fn::If": ["HasAlarmTopic", [{"Ref": "AlarmTopicArn"}], {"Ref": "AWS::NoValue"}]}
