@@ -104,7 +104,7 @@ lint: install $(SAM_VENV)/.installed $(CHECKOV_VENV)/.installed
 	$(BIN)/mypy shared functions rewards_cli tests bench
 	$(BIN)/cfn-lint template.yaml
 	$(SAM) validate --lint --template template.yaml
-	$(CHECKOV_VENV)/bin/checkov --file template.yaml --framework cloudformation --compact --quiet --skip-download
+	$(CHECKOV_VENV)/bin/checkov --config-file .checkov.yaml --file template.yaml --framework cloudformation --compact --quiet --skip-download
 	$(BIN)/rewards openapi --check
 
 format: install
