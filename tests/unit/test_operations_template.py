@@ -188,6 +188,22 @@ def test_every_scanner_finding_of_a_function_is_skipped_once_with_a_reason() -> 
         assert not skips & FUNCTION_FINDINGS, f"{function_id}: .checkov.yaml already skips {skips & FUNCTION_FINDINGS}"
 
 
+def test_function_environments_hold_references_names_and_flags_only() -> None:
+    """The reason .checkov.yaml gives for skipping CKV_AWS_173 for every function; and checkov, which
+    cannot merge Globals into the functions of a template with a loop, does not read Globals' variables."""
+    environments = {"Globals": GLOBALS["Environment"]["Variables"]} | {
+        function_id: function["Properties"].get("Environment", {}).get("Variables", {})
+        for function_id, function in FUNCTIONS.items()
+    }
+    for owner, variables in environments.items():
+        for name, value in variables.items():
+            assert not re.search(r"SECRET|PASSWORD|TOKEN|CREDENTIAL|PRIVATE", name), f"{owner}: {name}"
+            if isinstance(value, dict):
+                assert set(value) <= {"Ref", "Fn::GetAtt"}, f"{owner}: {name} is {value}"
+            else:
+                assert re.fullmatch(r"[A-Za-z0-9_.-]{1,40}", str(value)), f"{owner}: {name} is {value!r}"
+
+
 # The rules above catch a break: each is run on the template with one thing of one function broken.
 BROKEN_FUNCTION = "StatsGetFunction"
 
