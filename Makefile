@@ -104,7 +104,7 @@ lint: install $(SAM_VENV)/.installed $(CHECKOV_VENV)/.installed
 	$(BIN)/mypy shared functions rewards_cli tests bench
 	$(BIN)/cfn-lint template.yaml
 	$(SAM) validate --lint --template template.yaml
-	$(CHECKOV_VENV)/bin/checkov --file template.yaml --framework cloudformation --compact --quiet --skip-download
+	$(CHECKOV_VENV)/bin/checkov --config-file .checkov.yaml --file template.yaml --framework cloudformation --compact --quiet --skip-download
 	$(BIN)/rewards openapi --check
 
 format: install
@@ -120,10 +120,11 @@ client: install
 	PATH="$(abspath $(BIN)):$$PATH" $(BIN)/openapi-python-client generate --path openapi.json --output-path $(CLIENT_DIR) --overwrite
 
 # sam's python builder needs python3.13 on PATH; the layer builds through shared/Makefile.
+# --language-extensions: sam expands template.yaml's Fn::ForEach (the failures alarms) before its own transform.
 # Every module (functions, layer, third-party) is then recompiled to checked-hash bytecode by python3.13
 # and verified: the build fails if any module would be imported without valid bytecode.
 build: install $(SAM_VENV)/.installed
-	PATH="$(dir $(PY313)):$$PATH" PYTHON=$(PY313) $(SAM) build --template template.yaml
+	PATH="$(dir $(PY313)):$$PATH" PYTHON=$(PY313) $(SAM) build --language-extensions --template template.yaml
 	$(PY313) -m compileall -q -f -j 0 --invalidation-mode checked-hash .aws-sam/build
 	$(PY313) bench/bytecode.py .aws-sam/build
 

@@ -1,5 +1,5 @@
 """template.yaml as the single source of truth for the local runner and the tests: its functions,
-routes, environment, authorizer, gateway responses and the table definition."""
+routes, environment, authorizer, gateway responses and the table definition (its loops expanded)."""
 
 from __future__ import annotations
 
@@ -35,6 +35,65 @@ def _intrinsic(loader: yaml.SafeLoader, suffix: str, node: yaml.Node) -> dict[st
 
 
 _CloudFormationLoader.add_multi_constructor("!", _intrinsic)
+
+LOOP_PREFIX = "Fn::ForEach::"
+
+
+def expand_loops(node: Any) -> Any:
+    """``node`` with every ``Fn::ForEach::<Loop>`` expanded as the ``AWS::LanguageExtensions`` transform
+    does: one copy of the loop's fragment per item of its collection, in which ``${Identifier}`` (and
+    ``&{Identifier}``, the item without its non-alphanumeric characters) in keys and strings and
+    ``{"Ref": Identifier}`` become the item. Only a literal list of strings is a collection here (a
+    ``Ref`` to a parameter would need the deployment's values)."""
+    if isinstance(node, list):
+        return [expand_loops(item) for item in node]
+    if not isinstance(node, dict):
+        return node
+    expanded: dict[str, Any] = {}
+    for key, value in node.items():
+        copies = _loop_copies(key, value) if key.startswith(LOOP_PREFIX) else {key: expand_loops(value)}
+        for name, copy in copies.items():
+            if name in expanded:
+                raise ValueError(f"{key} writes {name}, which the template already has")
+            expanded[name] = copy
+    return expanded
+
+
+def _loop_copies(key: str, loop: Any) -> dict[str, Any]:
+    identifier, collection, fragment = loop
+    if not (isinstance(collection, list) and all(isinstance(item, str) for item in collection)):
+        raise ValueError(f"{key}: only a literal list of strings can be expanded here, not {collection!r}")
+    copies: dict[str, Any] = {}
+    for item in collection:
+        for name, copy in expand_loops(_substitute(fragment, identifier, item)).items():
+            if name in copies:
+                raise ValueError(f"{key} writes {name} twice")
+            copies[name] = copy
+    return copies
+
+
+def _substitute(node: Any, identifier: str, item: str) -> Any:
+    if isinstance(node, str):
+        return node.replace(f"${{{identifier}}}", item).replace(f"&{{{identifier}}}", re.sub(r"[^A-Za-z0-9]", "", item))
+    if isinstance(node, list):
+        return [_substitute(value, identifier, item) for value in node]
+    if isinstance(node, dict):
+        if node == {"Ref": identifier}:
+            return item
+        return {_substitute(key, identifier, item): _substitute(value, identifier, item) for key, value in node.items()}
+    return node
+
+
+def parse(path: Path = TEMPLATE_PATH) -> dict[str, Any]:
+    """The template as written, short-form tags in their long forms (``!Ref X`` as ``{"Ref": X}``)."""
+    document: dict[str, Any] = yaml.load(path.read_text(), Loader=_CloudFormationLoader)  # noqa: S506 - SafeLoader subclass
+    return document
+
+
+def read_document(path: Path = TEMPLATE_PATH) -> dict[str, Any]:
+    """The template as the SAM transform reads it, after the language extensions: its loops expanded."""
+    document: dict[str, Any] = expand_loops(parse(path))
+    return document
 
 
 @dataclass(frozen=True, slots=True)
@@ -132,7 +191,7 @@ def _function_of(arn: dict[str, Any]) -> str:
 
 @cache
 def load(path: Path = TEMPLATE_PATH) -> Template:
-    document = yaml.load(path.read_text(), Loader=_CloudFormationLoader)  # noqa: S506 - SafeLoader subclass
+    document = read_document(path)
     resources: dict[str, Any] = document["Resources"]
     defaults = document.get("Globals", {}).get("Function", {})
     functions: dict[str, Function] = {}
