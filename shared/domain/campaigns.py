@@ -7,7 +7,7 @@ from typing import Any
 
 from shared import clock
 from shared.api.schemas.campaigns import CampaignCreate, CampaignPatch
-from shared.domain.rules import CampaignSpec
+from shared.entities.campaigns import CampaignSpec
 from shared.errors import Conflict, NotFound, ValidationFailed
 from shared.ids import new_id
 from shared.storage import campaigns, coupons, rewards

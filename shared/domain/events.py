@@ -35,7 +35,8 @@ from shared.domain import points, rules
 from shared.domain.customers import ensure_customer
 from shared.domain.grants import CouponGranted, RewardGrant
 from shared.domain.points import lot_times
-from shared.domain.rules import ActionView, CampaignSpec, RuleProgress, RuleSpec
+from shared.domain.rules import ActionView
+from shared.entities.campaigns import CampaignSpec, RuleProgress, RuleSpec
 from shared.errors import ServiceUnavailable, ValidationFailed
 from shared.ids import new_id, new_referral_code
 from shared.lots import DAY_MS, NEVER

@@ -8,20 +8,20 @@ from pydantic import Field, StringConstraints, model_validator
 from shared.api.schemas.common import IsoDateTime, RequestModel, ResponseModel, ShortText
 from shared.api.schemas.points import ExpireAfterDays, PendingDays
 from shared.clock import iso_from_epoch_ms
-from shared.domain.rules import (
+from shared.entities.campaigns import (
     ActionSpec,
     ActionType,
     Beneficiary,
     CampaignSpec,
     CampaignStatus,
     CampaignType,
-    Condition,
+    EventCondition,
     Measure,
     Operator,
     RewardSpec,
     RuleSpec,
-    exact,
 )
+from shared.entities.numbers import exact
 from shared.limits import ByteBudget, NotBlank, Printable, check_value_fits_operator
 
 # Event names as event pipelines send them (Segment's ``Order Completed``, ``page``): 1 to 128 printable
@@ -153,7 +153,7 @@ class CampaignCreate(RequestModel):
                         target=exact(action.target),
                         measure=action.measure,
                         property=action.property,
-                        conditions=tuple(Condition(c.property, c.operator, c.value) for c in action.conditions),
+                        conditions=tuple(EventCondition(c.property, c.operator, c.value) for c in action.conditions),
                     )
                     for action in rule.actions
                 ),
