@@ -371,7 +371,9 @@ def epoch_ms(iso: str | None) -> int | None:
 def evaluate_rules(rules: Sequence[Rule], member: Member) -> list[RuleOutcome]:
     outcomes = []
     for rule_index, rule in enumerate(rules):
-        gaps = {p: evaluate(term, member) for p, term in enumerate(rule.conditions) if isinstance(term, MemberCondition)}
+        gaps = {
+            p: evaluate(term, member) for p, term in enumerate(rule.conditions) if isinstance(term, MemberCondition)
+        }
         holds = any(all(gaps[position] is None for position in group) for group in rule.groups())
         failures = tuple(
             _failure(rule_index, position, term, gap)
