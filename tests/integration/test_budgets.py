@@ -19,7 +19,7 @@ from shared.api.schemas.campaigns import (
     RuleIn,
 )
 from shared.api.schemas.customers import MAX_ATTRIBUTE_TEXT, MAX_TAGS
-from shared.api.schemas.rewards import MAX_POINTS as MAX_POINTS_COST
+from shared.domain.reward_settings import MAX_POINTS as MAX_POINTS_COST
 from shared.limits import (
     MAX_ATTRIBUTES,
     MAX_ATTRIBUTES_BYTES,
