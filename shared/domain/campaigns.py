@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
 
 from shared import clock
@@ -47,12 +48,19 @@ def create_campaign(app_id: str, draft: CampaignSpec) -> CampaignSpec:
         if rule.reward.type == "coupon" and coupon_id is not None and coupons.get_definition(app_id, coupon_id) is None:
             raise ValidationFailed(f"rules.{index}.reward.coupon_id: no coupon {coupon_id} in this application")
     event_names = list(dict.fromkeys(a.event_name for rule in draft.rules for a in rule.actions))
-    created_at = clock.now_iso()
     if campaigns.rule_entry_count(draft) > MAX_RULE_ENTRIES:
         raise ValidationFailed(f"rules: at most {MAX_RULE_ENTRIES} (rule, event name) pairs per campaign")
     if draft.status == "active":
         _check_active_rules(app_id, draft)
     event_ids = campaigns.ensure_event_ids(app_id, event_names, {n: new_id("even") for n in event_names})
+    campaign = with_ids(draft, event_ids, clock.now_iso())
+    campaigns.create(app_id, campaign)
+    return campaign
+
+
+def with_ids(draft: CampaignSpec, event_ids: Mapping[str, str], created_at: str) -> CampaignSpec:
+    """The draft with new campaign and rule ids, its actions' event ids (``event_ids``, by event name)
+    and its creation time."""
     rules = tuple(
         replace(
             rule,
@@ -61,9 +69,7 @@ def create_campaign(app_id: str, draft: CampaignSpec) -> CampaignSpec:
         )
         for rule in draft.rules
     )
-    campaign = replace(draft, campaign_id=new_id("camp"), rules=rules, created_at=created_at, updated_at=created_at)
-    campaigns.create(app_id, campaign)
-    return campaign
+    return replace(draft, campaign_id=new_id("camp"), rules=rules, created_at=created_at, updated_at=created_at)
 
 
 def _check_grantable_reward(app_id: str, field: str, reward_id: str) -> None:
