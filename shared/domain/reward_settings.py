@@ -8,7 +8,8 @@ translations, revenue commissions and payment configurations. The seeds write so
 as text (``"stock": "70"``, ``"is_active": "True"``): those fields accept the seed's text too, and are
 answered as numbers and booleans.
 
-The API's reward bodies are these models (``shared/api/schemas/rewards.py``), so they are documented here.
+The API's reward bodies (``shared/api/schemas/rewards.py``) are these models: their field descriptions
+are the OpenAPI document's.
 """
 
 from __future__ import annotations
