@@ -146,21 +146,14 @@ def _many_campaigns(world: InProcessWorld, count: int) -> None:
     """``count`` active one-rule campaigns, on 100 event names (written through the repository: creating
     them through the API would take minutes of moto)."""
     from shared.api.schemas.campaigns import CampaignCreate
-    from shared.ids import new_id
+    from shared.domain.campaigns import with_ids
     from shared.storage import campaigns
 
     app_id = world.app_id
     for n in range(count):
         event_name = f"event_{n % 100}"
         request = CampaignCreate.model_validate({"campaign_name": f"Campaign {n}", "rules": [_rule(n, event_name)]})
-        spec = request.to_spec(
-            {
-                "campaign_id": new_id("camp"),
-                "rule_ids": [new_id("valr")],
-                "event_ids": {event_name: f"even_{n % 100:021d}"},
-                "created_at": "2026-01-01T00:00:00.000Z",
-            }
-        )
+        spec = with_ids(request.command(), {event_name: f"even_{n % 100:021d}"}, "2026-01-01T00:00:00.000Z")
         campaigns.create(app_id, spec)
 
 

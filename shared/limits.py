@@ -216,6 +216,10 @@ IsoDate = Annotated[
 
 # --- byte budgets ---
 
+# A customer's custom attributes: checked on each body, and on the whole once merged (shared/domain/customers.py).
+MAX_ATTRIBUTES = 50
+MAX_ATTRIBUTES_BYTES = 16 * 1024
+
 
 def encoded_size(value: Any) -> int:
     """Bytes of ``value`` (plain data or models) as compact UTF-8 JSON: the measure of every byte budget

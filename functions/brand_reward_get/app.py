@@ -9,8 +9,8 @@ from shared.api.context import tenant_id
 from shared.api.http import http_handler, new_router
 from shared.api.schemas.capillary import CapillaryRewardResponse
 from shared.api.schemas.common import Label, SourceId
-from shared.api.schemas.rewards import Language
 from shared.domain import rewards
+from shared.domain.reward_settings import Language
 
 router = new_router()
 

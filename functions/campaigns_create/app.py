@@ -28,7 +28,7 @@ router = new_router()
 )
 def create_campaign(body: CampaignCreate, idempotency_key: IdempotencyKeyHeader = None) -> Response[CampaignResponse]:
     del idempotency_key  # declared for validation and the spec; the idempotency middleware uses it
-    campaign = campaigns.create_campaign(tenant_id(router), body)
+    campaign = campaigns.create_campaign(tenant_id(router), body.command())
     return Response(201, content_types.APPLICATION_JSON, CampaignResponse.from_spec(campaign))
 
 

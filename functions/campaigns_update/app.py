@@ -20,7 +20,7 @@ router = new_router()
     tags=["Campaigns"],
 )
 def update_campaign(campaign_id: CampaignIdPath, body: CampaignPatch) -> CampaignResponse:
-    return CampaignResponse.from_spec(campaigns.update_campaign(tenant_id(router), campaign_id, body))
+    return CampaignResponse.from_spec(campaigns.update_campaign(tenant_id(router), campaign_id, body.command()))
 
 
 lambda_handler = http_handler(router)

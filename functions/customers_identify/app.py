@@ -31,7 +31,7 @@ def identify_customer(
 ) -> Response[CustomerResponse]:
     del idempotency_key  # declared for validation and the spec; the idempotency middleware uses it
     profile, attributes = body.profile_changes()
-    return upserted(customers.upsert_customer(tenant_id(router), body.source_id, profile, attributes))
+    return upserted(customers.upsert_customer(tenant_id(router), body.source_id, profile.command(), attributes))
 
 
 lambda_handler = http_handler(router)

@@ -30,7 +30,7 @@ def upsert_customer(
     source_id: SourceIdPath, body: CustomerUpsert, idempotency_key: IdempotencyKeyHeader = None
 ) -> Response[CustomerResponse]:
     del idempotency_key  # declared for validation and the spec; the idempotency middleware uses it
-    return upserted(customers.upsert_customer(tenant_id(router), source_id, body))
+    return upserted(customers.upsert_customer(tenant_id(router), source_id, body.command()))
 
 
 lambda_handler = http_handler(router)

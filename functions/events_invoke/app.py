@@ -24,7 +24,7 @@ router = new_router()
     middlewares=[idempotent],
 )
 def invoke_event(body: EventInvoke, idempotency_key: IdempotencyKeyHeader = None) -> EventResponse:
-    outcome = events.ingest_event(tenant_id(router), body.to_event(), delivery_id=idempotency_key)
+    outcome = events.ingest_event(tenant_id(router), body.to_event().command(), delivery_id=idempotency_key)
     if outcome.grants:
         metrics.add_metric(name="RewardsGranted", unit=MetricUnit.Count, value=len(outcome.grants))
     return EventResponse.from_outcome(outcome)

@@ -9,8 +9,9 @@ from shared.api.http import http_handler, new_router
 from shared.api.pages import fitted
 from shared.api.params import DEFAULT_PAGE_LIMIT, PageCursor, PageLimit, QueryBoolean
 from shared.api.schemas.common import Label, ListResponse
-from shared.api.schemas.rewards import RewardResponse, RewardType
+from shared.api.schemas.rewards import RewardResponse
 from shared.domain import rewards
+from shared.domain.reward_settings import RewardType
 
 router = new_router()
 

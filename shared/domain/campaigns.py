@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
-from typing import Any
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
 
 from shared import clock
-from shared.api.schemas.campaigns import CampaignCreate, CampaignPatch
-from shared.domain.rules import CampaignSpec
+from shared.entities.campaigns import CampaignSpec, CampaignStatus
 from shared.errors import Conflict, NotFound, ValidationFailed
 from shared.ids import new_id
 from shared.storage import campaigns, coupons, rewards
@@ -27,8 +26,20 @@ class CampaignNotFound(NotFound):
         super().__init__(f"Cannot find campaign with id {campaign_id}")
 
 
-def create_campaign(app_id: str, request: CampaignCreate) -> CampaignSpec:
-    for index, rule in enumerate(request.rules):
+@dataclass(frozen=True, slots=True)
+class CampaignChanges:
+    """What a PATCH changes: the fields named in ``given`` (one given as None is removed)."""
+
+    given: frozenset[str]
+    campaign_name: str | None = None
+    status: CampaignStatus | None = None
+    starts_at: int | None = None  # epoch seconds
+    ends_at: int | None = None
+
+
+def create_campaign(app_id: str, draft: CampaignSpec) -> CampaignSpec:
+    """``draft``: the campaign asked for, its ids and times blank: they are drawn here."""
+    for index, rule in enumerate(draft.rules):
         if rule.reward.type not in GRANTABLE_REWARDS:
             raise ValidationFailed(f"rules.{index}.reward.type: only points, coupon and reward rewards can be granted")
         if rule.reward.reward_id is not None:
@@ -36,21 +47,29 @@ def create_campaign(app_id: str, request: CampaignCreate) -> CampaignSpec:
         coupon_id = rule.reward.coupon_id
         if rule.reward.type == "coupon" and coupon_id is not None and coupons.get_definition(app_id, coupon_id) is None:
             raise ValidationFailed(f"rules.{index}.reward.coupon_id: no coupon {coupon_id} in this application")
-    event_names = list(dict.fromkeys(a.event_name for rule in request.rules for a in rule.actions))
-    ids: dict[str, Any] = {
-        "campaign_id": new_id("camp"),
-        "rule_ids": [new_id("valr") for _ in request.rules],
-        "created_at": clock.now_iso(),
-    }
-    draft = request.to_spec(ids | {"event_ids": dict.fromkeys(event_names, "")})
+    event_names = list(dict.fromkeys(a.event_name for rule in draft.rules for a in rule.actions))
     if campaigns.rule_entry_count(draft) > MAX_RULE_ENTRIES:
         raise ValidationFailed(f"rules: at most {MAX_RULE_ENTRIES} (rule, event name) pairs per campaign")
     if draft.status == "active":
         _check_active_rules(app_id, draft)
-    ids["event_ids"] = campaigns.ensure_event_ids(app_id, event_names, {n: new_id("even") for n in event_names})
-    campaign = request.to_spec(ids)
+    event_ids = campaigns.ensure_event_ids(app_id, event_names, {n: new_id("even") for n in event_names})
+    campaign = with_ids(draft, event_ids, clock.now_iso())
     campaigns.create(app_id, campaign)
     return campaign
+
+
+def with_ids(draft: CampaignSpec, event_ids: Mapping[str, str], created_at: str) -> CampaignSpec:
+    """The draft with new campaign and rule ids, its actions' event ids (``event_ids``, by event name)
+    and its creation time."""
+    rules = tuple(
+        replace(
+            rule,
+            rule_id=new_id("valr"),
+            actions=tuple(replace(action, event_id=event_ids[action.event_name]) for action in rule.actions),
+        )
+        for rule in draft.rules
+    )
+    return replace(draft, campaign_id=new_id("camp"), rules=rules, created_at=created_at, updated_at=created_at)
 
 
 def _check_grantable_reward(app_id: str, field: str, reward_id: str) -> None:
@@ -73,23 +92,21 @@ def list_campaigns(app_id: str, limit: int, cursor: str | None) -> tuple[list[Ca
     return campaigns.page(app_id, limit, cursor)
 
 
-def update_campaign(app_id: str, campaign_id: str, patch: CampaignPatch) -> CampaignSpec:
+def update_campaign(app_id: str, campaign_id: str, changes: CampaignChanges) -> CampaignSpec:
     before = get_campaign(app_id, campaign_id)
-    given = patch.model_fields_set
-    if before.status == "archived" and patch.status not in (None, "archived"):
+    given = changes.given
+    if before.status == "archived" and changes.status not in (None, "archived"):
         raise Conflict("Campaign archived", "status: an archived campaign cannot be changed back")
-    if "campaign_name" in given and patch.campaign_name is None:
+    if "campaign_name" in given and changes.campaign_name is None:
         raise ValidationFailed("campaign_name: cannot be removed")
-    if "status" in given and patch.status is None:
+    if "status" in given and changes.status is None:
         raise ValidationFailed("status: cannot be removed")
     after = replace(
         before,
-        campaign_name=patch.campaign_name or before.campaign_name,
-        status=patch.status or before.status,
-        starts_at=int(patch.starts_at.timestamp())
-        if patch.starts_at
-        else (None if "starts_at" in given else before.starts_at),
-        ends_at=int(patch.ends_at.timestamp()) if patch.ends_at else (None if "ends_at" in given else before.ends_at),
+        campaign_name=changes.campaign_name or before.campaign_name,
+        status=changes.status or before.status,
+        starts_at=changes.starts_at if "starts_at" in given else before.starts_at,
+        ends_at=changes.ends_at if "ends_at" in given else before.ends_at,
         updated_at=clock.now_iso(),
     )
     if after.starts_at is not None and after.ends_at is not None and after.ends_at <= after.starts_at:
@@ -117,4 +134,4 @@ def _check_active_rules(app_id: str, campaign: CampaignSpec) -> None:
 
 
 def archive_campaign(app_id: str, campaign_id: str) -> CampaignSpec:
-    return update_campaign(app_id, campaign_id, CampaignPatch(status="archived"))
+    return update_campaign(app_id, campaign_id, CampaignChanges(frozenset({"status"}), status="archived"))

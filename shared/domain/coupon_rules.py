@@ -28,7 +28,8 @@ from dataclasses import dataclass, field, replace
 from decimal import ROUND_HALF_UP, Context, Decimal
 from typing import Any, Literal
 
-from shared.domain.rules import COMPARATORS, exact
+from shared.domain.rules import COMPARATORS
+from shared.entities.numbers import exact
 from shared.limits import number_in_text
 
 DiscountType = Literal["amount", "percent", "free_shipping"]

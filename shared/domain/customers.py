@@ -15,14 +15,23 @@ from dataclasses import dataclass
 from typing import Any
 
 from shared import clock
-from shared.api.schemas.customers import MAX_ATTRIBUTES, MAX_ATTRIBUTES_BYTES, CustomerUpsert
 from shared.errors import Conflict, CustomerNotFound, ServiceUnavailable, ValidationFailed
 from shared.ids import new_id, new_referral_code
-from shared.limits import encoded_size
+from shared.limits import MAX_ATTRIBUTES, MAX_ATTRIBUTES_BYTES, encoded_size
 from shared.storage import customers
-from shared.storage.customers import PROFILE_FIELDS, CustomerChanged, CustomerRecord
+from shared.storage.customers import CustomerChanged, CustomerRecord
 
 MAX_ATTEMPTS = 20
+
+
+@dataclass(frozen=True, slots=True)
+class CustomerChanges:
+    """What an upsert asks: ``profile`` replaces the profile fields it names (None removes one)."""
+
+    profile: Mapping[str, Any]
+    referred_by: str | None = None
+    referral_code: str | None = None  # the referrer's code
+    removes_referrer: bool = False  # referred_by given as null
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,17 +41,16 @@ class UpsertResult:
 
 
 def upsert_customer(
-    app_id: str, source_id: str, changes: CustomerUpsert, attribute_changes: Mapping[str, Any] | None = None
+    app_id: str, source_id: str, changes: CustomerChanges, attribute_changes: Mapping[str, Any] | None = None
 ) -> UpsertResult:
     """Create or update. Fields given replace the stored ones and ``None`` removes one;
     ``attribute_changes`` merges into the custom attributes key by key (``None`` removes a key)."""
     if changes.referred_by == source_id:
         raise ValidationFailed("referred_by: a customer cannot refer itself")
-    given = changes.model_dump(include=set(PROFILE_FIELDS) & changes.model_fields_set)
     for _ in retries():
         current, code_owner = customers.read(app_id, source_id, changes.referral_code)
         referrer = _referrer(source_id, changes, code_owner)
-        fields = dict(given)
+        fields = dict(changes.profile)
         if attribute_changes:
             fields["attributes"] = _merged(current.attributes if current else {}, attribute_changes)
         try:
@@ -87,7 +95,7 @@ def retries() -> Iterator[int]:
         yield attempt
 
 
-def _referrer(source_id: str, changes: CustomerUpsert, code_owner: str | None) -> str | None:
+def _referrer(source_id: str, changes: CustomerChanges, code_owner: str | None) -> str | None:
     if changes.referral_code is None:
         return changes.referred_by
     if code_owner is None:
@@ -101,9 +109,9 @@ def _referrer(source_id: str, changes: CustomerUpsert, code_owner: str | None) -
     return code_owner
 
 
-def _check_referrer_unchanged(current: CustomerRecord, referrer: str | None, changes: CustomerUpsert) -> None:
+def _check_referrer_unchanged(current: CustomerRecord, referrer: str | None, changes: CustomerChanges) -> None:
     """``referred_by`` is written once: changing it would let a referral be credited twice."""
-    clearing = "referred_by" in changes.model_fields_set and changes.referred_by is None and referrer is None
+    clearing = changes.removes_referrer and referrer is None
     if current.referred_by is not None and (clearing or (referrer is not None and referrer != current.referred_by)):
         field = "referral_code" if changes.referral_code is not None else "referred_by"
         raise Conflict(

@@ -97,14 +97,16 @@ class Span:
 
 
 @dataclass(frozen=True, slots=True)
-class Condition:
+class MemberCondition:
+    """One condition of a reward's eligibility rule, on what the member has (tags, tier, points, ...)."""
+
     operator: Operator
     attribute: str  # canonical: one of the four names, or ``attributes.<name>``
     value: Any  # as given (stored and shown back)
     dates: tuple[Span, ...] = ()  # Enrolment Date: the one or two dates of ``value``
 
 
-Term = Condition | Literal["AND", "OR"]
+Term = MemberCondition | Literal["AND", "OR"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -119,7 +121,7 @@ class Rule:
         for position, term in enumerate(self.conditions):
             if term == "OR":
                 groups.append([])
-            elif isinstance(term, Condition):
+            elif isinstance(term, MemberCondition):
                 groups[-1].append(position)
         return groups
 
@@ -209,7 +211,7 @@ def canonical_attribute(name: str) -> str:
     )
 
 
-def parse_condition(raw: Mapping[str, Any]) -> Condition:
+def parse_condition(raw: Mapping[str, Any]) -> MemberCondition:
     unknown = sorted(set(raw) - {"operator", "attribute", "value"})
     if unknown:
         raise InvalidCondition(f"{', '.join(unknown)} is not a known field of a condition")
@@ -226,7 +228,7 @@ def parse_condition(raw: Mapping[str, Any]) -> Condition:
     if operator not in allowed:
         raise InvalidCondition(f"operator {operator} does not apply to {canonical} (use {', '.join(allowed)})")
     dates = _check_value(canonical, operator, value)
-    return Condition(operator, canonical, value, dates)
+    return MemberCondition(operator, canonical, value, dates)
 
 
 def _allowed_operators(attribute: str) -> tuple[Operator, ...]:
@@ -369,12 +371,14 @@ def epoch_ms(iso: str | None) -> int | None:
 def evaluate_rules(rules: Sequence[Rule], member: Member) -> list[RuleOutcome]:
     outcomes = []
     for rule_index, rule in enumerate(rules):
-        gaps = {p: evaluate(term, member) for p, term in enumerate(rule.conditions) if isinstance(term, Condition)}
+        gaps = {
+            p: evaluate(term, member) for p, term in enumerate(rule.conditions) if isinstance(term, MemberCondition)
+        }
         holds = any(all(gaps[position] is None for position in group) for group in rule.groups())
         failures = tuple(
             _failure(rule_index, position, term, gap)
             for position, term in enumerate(rule.conditions)
-            if isinstance(term, Condition) and (gap := gaps[position]) is not None
+            if isinstance(term, MemberCondition) and (gap := gaps[position]) is not None
         )
         outcomes.append(
             RuleOutcome(
@@ -395,7 +399,7 @@ class Gap:
     gap: str
 
 
-def _failure(rule_index: int, position: int, condition: Condition, gap: Gap) -> ConditionFailure:
+def _failure(rule_index: int, position: int, condition: MemberCondition, gap: Gap) -> ConditionFailure:
     return ConditionFailure(
         condition=f"member_eligibility_rules.{rule_index}.conditions.{position}",
         attribute=condition.attribute,
@@ -406,7 +410,7 @@ def _failure(rule_index: int, position: int, condition: Condition, gap: Gap) -> 
     )
 
 
-def evaluate(condition: Condition, member: Member) -> Gap | None:
+def evaluate(condition: MemberCondition, member: Member) -> Gap | None:
     """None when the member meets ``condition``, else what is missing."""
     if condition.attribute == ENROLMENT_DATE:
         return _enrolment(condition, member.enrolled_at_ms)
@@ -441,7 +445,7 @@ def _days(milliseconds: int) -> str:
     return _plural(max(1, math.ceil(milliseconds / _DAY_MS)), "day")
 
 
-def _enrolment(condition: Condition, enrolled: int | None) -> Gap | None:
+def _enrolment(condition: MemberCondition, enrolled: int | None) -> Gap | None:
     spans = condition.dates
     operator = condition.operator
     required = {
@@ -471,7 +475,7 @@ def _enrolment(condition: Condition, enrolled: int | None) -> Gap | None:
     return None
 
 
-def _tags(condition: Condition, tags: frozenset[str]) -> Gap | None:
+def _tags(condition: MemberCondition, tags: frozenset[str]) -> Gap | None:
     wanted: list[str] = condition.value
     actual = f"tags {', '.join(sorted(tags))}" if tags else "no tags"
     if condition.operator == "Contain all of":
@@ -485,7 +489,7 @@ def _tags(condition: Condition, tags: frozenset[str]) -> Gap | None:
     return Gap(f"any of tags {', '.join(wanted)}", actual, f"missing a tag: one of {', '.join(wanted)}")
 
 
-def _tier(condition: Condition, tier: str | None) -> Gap | None:
+def _tier(condition: MemberCondition, tier: str | None) -> Gap | None:
     actual = f"tier {tier}" if tier else "no tier"
     if condition.operator == "Equals":
         if tier == condition.value:
@@ -504,7 +508,7 @@ def _format_number(value: float) -> str:
     return str(int(value)) if float(value).is_integer() else repr(value)
 
 
-def _compare(condition: Condition, have: float, unit: str, label: str) -> Gap | None:
+def _compare(condition: MemberCondition, have: float, unit: str, label: str) -> Gap | None:
     """Numbers: Equals, Not equals, Greater than, Less than, Between. ``unit`` names what is counted."""
     operator, value = condition.operator, condition.value
     actual = f"{label} {_format_number(have)}"
@@ -531,11 +535,11 @@ def _compare(condition: Condition, have: float, unit: str, label: str) -> Gap | 
     return Gap(required, actual, f"{_format_number(have - high + step)} {unit} too many".replace("  ", " "))
 
 
-def _points(condition: Condition, balance: int) -> Gap | None:
+def _points(condition: MemberCondition, balance: int) -> Gap | None:
     return _compare(condition, balance, "points", "balance")
 
 
-def _custom(condition: Condition, name: str, have: Any) -> Gap | None:
+def _custom(condition: MemberCondition, name: str, have: Any) -> Gap | None:
     operator, value = condition.operator, condition.value
     if have is None:
         if operator == "Not equals":
@@ -555,7 +559,7 @@ def _same(have: Any, value: Scalar) -> bool:
     return isinstance(have, bool) == isinstance(value, bool) and not isinstance(have, list | Mapping) and have == value
 
 
-def _equality(condition: Condition, name: str, have: Any) -> Gap | None:
+def _equality(condition: MemberCondition, name: str, have: Any) -> Gap | None:
     value = condition.value
     same = _same(have, value)
     if condition.operator == "Equals" and not same:
@@ -565,7 +569,7 @@ def _equality(condition: Condition, name: str, have: Any) -> Gap | None:
     return None
 
 
-def _contains(condition: Condition, name: str, have: Any) -> Gap | None:
+def _contains(condition: MemberCondition, name: str, have: Any) -> Gap | None:
     held = have if isinstance(have, list) else [have]
     missing = [item for item in condition.value if not any(_same(one, item) for one in held)]
     every = condition.operator == "Contain all of"

@@ -25,17 +25,17 @@ from __future__ import annotations
 
 import random
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
 from shared import clock
-from shared.api.schemas.events import EventIn
 from shared.domain import points, rules
 from shared.domain.customers import ensure_customer
 from shared.domain.grants import CouponGranted, RewardGrant
 from shared.domain.points import lot_times
-from shared.domain.rules import ActionView, CampaignSpec, RuleProgress, RuleSpec
+from shared.domain.rules import ActionView
+from shared.entities.campaigns import CampaignSpec, RuleProgress, RuleSpec
 from shared.errors import ServiceUnavailable, ValidationFailed
 from shared.ids import new_id, new_referral_code
 from shared.lots import DAY_MS, NEVER
@@ -54,6 +54,16 @@ MAX_FAULTS = 2
 # A delivery without an Idempotency-Key can only meet its markers within its own request.
 REQUEST_MARKER_RETENTION_SECONDS = 3600
 DELIVERY_RETENTION_SECONDS = 7 * 24 * 3600
+
+
+@dataclass(frozen=True, slots=True)
+class CustomerEvent:
+    """What a customer did (``signup``, ``order_success``), to ingest."""
+
+    source_id: str
+    event_name: str
+    timestamp: int | None  # epoch seconds; None: now
+    properties: Mapping[str, Any]
 
 
 @dataclass(frozen=True, slots=True)
@@ -200,7 +210,7 @@ GRANT_WRITERS: dict[str, GrantWriter] = {"points": _grant_points, "coupon": _gra
 # ------------------------------------------------------------------------------------------ ingestion
 
 
-def ingest_event(app_id: str, event: EventIn, delivery_id: str | None = None) -> EventOutcome:
+def ingest_event(app_id: str, event: CustomerEvent, delivery_id: str | None = None) -> EventOutcome:
     now = clock.now_epoch()
     limit = get_settings().max_event_future_seconds
     timestamp = event.timestamp if event.timestamp is not None else now
@@ -217,7 +227,7 @@ def ingest_event(app_id: str, event: EventIn, delivery_id: str | None = None) ->
 
 
 class _Ingestion:
-    def __init__(self, app_id: str, event: EventIn, timestamp: int, delivery_id: str | None) -> None:
+    def __init__(self, app_id: str, event: CustomerEvent, timestamp: int, delivery_id: str | None) -> None:
         self.app_id = app_id
         self.event = event
         self.source_id = event.source_id

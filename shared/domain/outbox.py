@@ -16,9 +16,9 @@ import hashlib
 import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any
 
-from shared.api.schemas.ledger import lot_shares
+from shared.clock import iso_from_epoch_ms
 from shared.domain.domain_events import (
     DATA_MODELS,
     CouponUsed,
@@ -33,20 +33,11 @@ from shared.domain.domain_events import (
     RuleCompleted,
     WindowExpired,
 )
+from shared.entities.changes import ItemChange
+from shared.lots import DAY_MS, NEVER, LotKey
 
-ChangeKind = Literal["INSERT", "MODIFY", "REMOVE"]
 _ID_ALPHABET = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
 _ID_LENGTH = 21
-
-
-@dataclass(frozen=True, slots=True)
-class ItemChange:
-    """One committed write: the item before (``old``) and after (``new``), as plain values."""
-
-    app_id: str
-    kind: ChangeKind
-    old: Mapping[str, Any] | None
-    new: Mapping[str, Any] | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,7 +99,20 @@ _SETTLEMENT_EVENTS = {"expiry": "points.expired", "activation": "points.activate
 
 
 def _lots(lots: dict[str, int] | None) -> list[LotMoved]:
-    return [LotMoved.model_validate(share.model_dump()) for share in lot_shares(lots)]
+    """An entry's lots (``LotKey.encode()`` -> points), soonest expiry first, never-expiring last."""
+    decoded = sorted(((LotKey.decode(k), p) for k, p in (lots or {}).items()), key=lambda lot: _by_expiry(lot[0]))
+    return [
+        LotMoved(
+            points=points,
+            expires_at=iso_from_epoch_ms(key.expires_day * DAY_MS) if key.expires_day != NEVER else None,
+            activates_at=iso_from_epoch_ms(key.activates_day * DAY_MS) if key.pending else None,
+        )
+        for key, points in decoded
+    ]
+
+
+def _by_expiry(key: LotKey) -> tuple[bool, int]:
+    return (key.expires_day == NEVER, key.expires_day)
 
 
 def _ledger_entry(change: ItemChange, new: Mapping[str, Any]) -> list[DomainEvent]:

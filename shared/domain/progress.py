@@ -8,7 +8,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from shared import clock
-from shared.domain.rules import ActionView, CampaignSpec, RuleSpec, view
+from shared.domain.rules import ActionView, view
+from shared.entities.campaigns import CampaignSpec, RuleSpec
 from shared.errors import CustomerNotFound
 from shared.storage import campaigns, progress
 

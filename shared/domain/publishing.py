@@ -17,7 +17,8 @@ from typing import Any
 
 from shared import messaging
 from shared.domain import outbox, stats, webhooks
-from shared.domain.outbox import DomainEvent, ItemChange
+from shared.domain.outbox import DomainEvent
+from shared.entities.changes import ItemChange
 from shared.errors import ServiceUnavailable
 from shared.observability import logger
 from shared.storage import webhooks as webhook_store

@@ -23,9 +23,9 @@ from typing import Any
 
 from shared import clock
 from shared.api.schemas.redemptions import RedeemRequest
-from shared.api.schemas.rewards import TransactionAttribute
 from shared.domain.customers import get_customer
 from shared.domain.grants import RewardGrant
+from shared.domain.reward_settings import TransactionAttribute
 from shared.domain.rewards import (
     MemberReward,
     Reward,

@@ -13,8 +13,8 @@ from typing import Any
 from pydantic import ValidationError
 
 from shared import clock
-from shared.api.schemas.rewards import RewardCreate, RewardDefinition, RewardPatch
 from shared.domain import eligibility, locales
+from shared.domain.reward_settings import RewardDefinition, RewardSettings
 from shared.errors import Conflict, CustomerNotFound, NotFound, ValidationFailed
 from shared.ids import new_id
 from shared.storage import coupons, rewards
@@ -91,18 +91,18 @@ def _checked(definition: RewardDefinition) -> dict[str, Any]:
     return stored
 
 
-def create_reward(app_id: str, request: RewardCreate) -> Reward:
-    stored = _checked(request)
-    campaign = request.parameters.campaign
+def create_reward(app_id: str, definition: RewardDefinition) -> Reward:
+    stored = _checked(definition)
+    campaign = definition.parameters.campaign
     if campaign is not None and not rewards.read_coupons(app_id, [campaign.id]):
         raise ValidationFailed(f"parameters.campaign.id: there is no coupon {campaign.id} in this application")
     record = RewardRecord(
         reward_id=new_id("rew"),
-        reward_type=request.type,
-        active=request.is_active is not False,
-        brand=request.brand,
-        stock=request.stock,
-        stock_left=request.stock,
+        reward_type=definition.type,
+        active=definition.is_active is not False,
+        brand=definition.brand,
+        stock=definition.stock,
+        stock_left=definition.stock,
         redeemed=0,
         version=1,
         created_at=clock.now_iso(),
@@ -144,7 +144,8 @@ class _Stale(Exception):
     """The reward changed between read and write: read it again."""
 
 
-def update_reward(app_id: str, reward_id: str, patch: RewardPatch) -> Reward:
+def update_reward(app_id: str, reward_id: str, patch: RewardSettings) -> Reward:
+    """``patch``: the settings given replace the stored ones, ``None`` removes an optional one."""
     for name in ("name", "type", "parameters"):
         if name in patch.model_fields_set and getattr(patch, name) is None:
             raise ValidationFailed(f"{name}: cannot be removed")

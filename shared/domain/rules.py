@@ -24,92 +24,8 @@ from dataclasses import dataclass, replace
 from decimal import Decimal
 from typing import Any, Literal
 
-Number = int | Decimal
-ActionType = Literal["RTA", "AWT"]
-Measure = Literal["count", "sum"]
-Operator = Literal["eq", "ne", "gt", "gte", "lt", "lte", "in", "not_in"]
-Beneficiary = Literal["referrer", "referee"]
-RuleStatus = Literal["active", "completed", "expired"]
-CampaignStatus = Literal["active", "paused", "archived"]
-CampaignType = Literal["loyalty", "referral"]
-
-
-@dataclass(frozen=True, slots=True)
-class Condition:
-    property: str
-    operator: Operator
-    value: Any
-
-
-@dataclass(frozen=True, slots=True)
-class ActionSpec:
-    event_id: str
-    event_name: str
-    target: Number
-    measure: Measure = "count"
-    property: str | None = None
-    conditions: tuple[Condition, ...] = ()
-
-
-@dataclass(frozen=True, slots=True)
-class RewardSpec:
-    type: Literal["points", "coupon", "reward"]
-    points: int | None = None
-    coupon_id: str | None = None
-    reward_id: str | None = None
-    # points: this rule's own points policy (None: the application's)
-    expire_after_days: int | None = None
-    pending_days: int | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class RuleSpec:
-    rule_id: str
-    rule_name: str
-    action_type: ActionType
-    actions: tuple[ActionSpec, ...]
-    reward: RewardSpec
-    time_duration: int | None = None
-    beneficiary: Beneficiary | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class CampaignSpec:
-    campaign_id: str
-    campaign_name: str
-    campaign_type: CampaignType
-    status: CampaignStatus
-    rules: tuple[RuleSpec, ...]
-    created_at: str
-    updated_at: str
-    starts_at: int | None = None
-    ends_at: int | None = None
-
-    def accepts(self, event_time: int) -> bool:
-        """Active and ``event_time`` inside its dates (inclusive)."""
-        return (
-            self.status == "active"
-            and (self.starts_at is None or event_time >= self.starts_at)
-            and (self.ends_at is None or event_time <= self.ends_at)
-        )
-
-
-@dataclass(frozen=True, slots=True)
-class RuleProgress:
-    """One customer's progress on one rule. ``version`` guards concurrent writers (optimistic locking)."""
-
-    counts: tuple[Number, ...]
-    triggered: tuple[bool, ...]
-    status: RuleStatus = "active"
-    start_time: int | None = None
-    end_time: int | None = None
-    completed_at: int | None = None
-    version: int = 0
-
-    @classmethod
-    def empty(cls, rule: RuleSpec) -> RuleProgress:
-        return cls(counts=tuple(0 for _ in rule.actions), triggered=tuple(False for _ in rule.actions))
-
+from shared.entities.campaigns import ActionSpec, EventCondition, RuleProgress, RuleSpec
+from shared.entities.numbers import Number, exact
 
 # The condition operators of campaigns and coupons, by name.
 COMPARATORS: dict[str, Callable[[Any, Any], Any]] = {
@@ -128,7 +44,7 @@ def _is_number(value: Any) -> bool:
     return isinstance(value, int | float | Decimal) and not isinstance(value, bool) and math.isfinite(value)
 
 
-def condition_holds(condition: Condition, properties: Mapping[str, Any]) -> bool:
+def condition_holds(condition: EventCondition, properties: Mapping[str, Any]) -> bool:
     """A missing property, or one whose type cannot be compared with the value, does not match."""
     if condition.property not in properties:
         return condition.operator in ("ne", "not_in")
@@ -152,14 +68,6 @@ def increment(action: ActionSpec, event_name: str, properties: Mapping[str, Any]
     if not _is_number(value) or value <= 0:
         return None
     return exact(value)
-
-
-def exact(value: int | float | Decimal) -> Number:
-    """The number as an int when whole, else as an exact Decimal (a float by its shortest repr)."""
-    number = Decimal(repr(value)) if isinstance(value, float) else value
-    if isinstance(number, Decimal) and number == number.to_integral_value():
-        return int(number)
-    return number
 
 
 # An action stops counting once it reaches its target (at most 1e12), so what lies past the target is only

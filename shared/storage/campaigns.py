@@ -5,7 +5,8 @@ from __future__ import annotations
 from dataclasses import asdict
 from typing import Any
 
-from shared.domain.rules import ActionSpec, CampaignSpec, Condition, RewardSpec, RuleSpec, exact
+from shared.entities.campaigns import ActionSpec, CampaignSpec, EventCondition, RewardSpec, RuleSpec
+from shared.entities.numbers import exact
 from shared.storage import dynamodb, keys, pagination
 from shared.storage.dynamodb import Expression, Item, Put, TransactionCancelled, Update
 
@@ -34,7 +35,7 @@ def _rule_from_map(data: dict[str, Any]) -> RuleSpec:
                 target=exact(a["target"]),
                 measure=a.get("measure", "count"),
                 property=a.get("property"),
-                conditions=tuple(Condition(**c) for c in a.get("conditions") or ()),
+                conditions=tuple(EventCondition(**c) for c in a.get("conditions") or ()),
             )
             for a in data["actions"]
         ),

@@ -14,7 +14,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from shared import clock
-from shared.domain.rules import RuleProgress, exact
+from shared.entities.campaigns import RuleProgress
+from shared.entities.numbers import exact
 from shared.storage import customers, dynamodb, keys, ledger, points
 from shared.storage.customers import CustomerRecord, PointsState
 from shared.storage.dynamodb import Expression, Item, Put, TransactAction, TransactionCancelled, Update

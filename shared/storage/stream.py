@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from shared.domain.outbox import ItemChange
+from shared.entities.changes import ItemChange
 from shared.storage import keys
 from shared.storage.dynamodb import from_item
 

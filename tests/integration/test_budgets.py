@@ -18,9 +18,16 @@ from shared.api.schemas.campaigns import (
     MAX_RULES_BYTES,
     RuleIn,
 )
-from shared.api.schemas.customers import MAX_ATTRIBUTE_TEXT, MAX_ATTRIBUTES, MAX_ATTRIBUTES_BYTES, MAX_TAGS
-from shared.api.schemas.rewards import MAX_POINTS as MAX_POINTS_COST
-from shared.limits import MAX_LABEL_LENGTH, MAX_NAME_LENGTH, MAX_SOURCE_ID_LENGTH, encoded_size
+from shared.api.schemas.customers import MAX_ATTRIBUTE_TEXT, MAX_TAGS
+from shared.domain.reward_settings import MAX_POINTS as MAX_POINTS_COST
+from shared.limits import (
+    MAX_ATTRIBUTES,
+    MAX_ATTRIBUTES_BYTES,
+    MAX_LABEL_LENGTH,
+    MAX_NAME_LENGTH,
+    MAX_SOURCE_ID_LENGTH,
+    encoded_size,
+)
 from shared.lots import LAST_DAY, MAX_LOTS, LotKey
 from shared.storage import dynamodb, keys
 from tests.conftest import TABLE_NAME

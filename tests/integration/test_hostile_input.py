@@ -18,9 +18,8 @@ from hypothesis import strategies as st
 from rewards_cli.openapi import build_spec
 from shared.api.body import MAX_BODY_BYTES, MAX_DEPTH
 from shared.api.schemas.campaigns import MAX_RULES_BYTES
-from shared.api.schemas.customers import MAX_ATTRIBUTES_BYTES
 from shared.domain.rules import PROGRESS_CEILING
-from shared.limits import number_in_text
+from shared.limits import MAX_ATTRIBUTES_BYTES, number_in_text
 from shared.storage import campaigns
 from tests.fuzz import hostile
 from tests.support.api import UNAUTHORIZED_BODY, ApiClient

@@ -5,7 +5,9 @@ from __future__ import annotations
 import random
 from decimal import Decimal
 
-from shared.domain.rules import ActionSpec, RewardSpec, RuleProgress, RuleSpec, advance, exact, view
+from shared.domain.rules import advance, view
+from shared.entities.campaigns import ActionSpec, RewardSpec, RuleProgress, RuleSpec
+from shared.entities.numbers import exact
 from shared.storage import dynamodb
 from shared.storage.progress import _progress_item, progress_from_item
 

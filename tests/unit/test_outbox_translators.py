@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from shared.domain.outbox import ItemChange, event_id, events_of
+from shared.domain.outbox import event_id, events_of
+from shared.entities.changes import ItemChange
 
 APP = "app_a"
 ENTRY: dict[str, Any] = {

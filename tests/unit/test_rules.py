@@ -10,19 +10,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from shared.domain.rules import (
-    ActionSpec,
-    Condition,
-    RewardSpec,
-    RuleProgress,
-    RuleSpec,
-    advance,
-    condition_holds,
-    count_referee,
-    expire,
-    percent,
-    view,
-)
+from shared.domain.rules import advance, condition_holds, count_referee, expire, percent, view
+from shared.entities.campaigns import ActionSpec, EventCondition, RewardSpec, RuleProgress, RuleSpec
 
 POINTS = RewardSpec(type="points", points=100)
 RULE1 = RuleSpec(
@@ -41,7 +30,7 @@ AWT = RuleSpec(
     action_type="AWT",
     actions=(
         ActionSpec("even_s", "signup", 1),
-        ActionSpec("even_o", "order_success", 1, conditions=(Condition("amount", "gte", 200),)),
+        ActionSpec("even_o", "order_success", 1, conditions=(EventCondition("amount", "gte", 200),)),
     ),
     reward=POINTS,
     time_duration=172800,
@@ -151,39 +140,39 @@ def test_percent_is_floored_and_capped() -> None:
 
 
 def test_conditions_compare_only_comparable_values() -> None:
-    assert condition_holds(Condition("amount", "gte", 200), {"amount": 200})
-    assert not condition_holds(Condition("amount", "gte", 200), {"amount": "300"})
-    assert not condition_holds(Condition("amount", "gt", 1), {"amount": True})
-    assert not condition_holds(Condition("amount", "gt", 1), {})
-    assert condition_holds(Condition("mode", "in", ["UPI", "CARD"]), {"mode": "UPI"})
-    assert condition_holds(Condition("mode", "not_in", ["UPI"]), {})
-    assert condition_holds(Condition("mode", "ne", "UPI"), {"mode": "CARD"})
-    assert not condition_holds(Condition("tags", "in", ["a"]), {"tags": ["a"]})
+    assert condition_holds(EventCondition("amount", "gte", 200), {"amount": 200})
+    assert not condition_holds(EventCondition("amount", "gte", 200), {"amount": "300"})
+    assert not condition_holds(EventCondition("amount", "gt", 1), {"amount": True})
+    assert not condition_holds(EventCondition("amount", "gt", 1), {})
+    assert condition_holds(EventCondition("mode", "in", ["UPI", "CARD"]), {"mode": "UPI"})
+    assert condition_holds(EventCondition("mode", "not_in", ["UPI"]), {})
+    assert condition_holds(EventCondition("mode", "ne", "UPI"), {"mode": "CARD"})
+    assert not condition_holds(EventCondition("tags", "in", ["a"]), {"tags": ["a"]})
 
 
 @pytest.mark.parametrize(
     ("condition", "properties"),
     [
         # ordering compares numbers only: text that would sort "right" still does not match
-        (Condition("name", "gt", "a"), {"name": "b"}),
-        (Condition("name", "gte", "a"), {"name": "a"}),
-        (Condition("name", "lt", "b"), {"name": "a"}),
-        (Condition("name", "lte", "a"), {"name": "a"}),
+        (EventCondition("name", "gt", "a"), {"name": "b"}),
+        (EventCondition("name", "gte", "a"), {"name": "a"}),
+        (EventCondition("name", "lt", "b"), {"name": "a"}),
+        (EventCondition("name", "lte", "a"), {"name": "a"}),
         # both sides must be numbers: a boolean is not 1
-        (Condition("amount", "gte", 1), {"amount": True}),
+        (EventCondition("amount", "gte", 1), {"amount": True}),
         # a membership Python cannot evaluate does not match either way
-        (Condition("code", "in", "ABC"), {"code": 5}),
-        (Condition("code", "not_in", "ABC"), {"code": 5}),
+        (EventCondition("code", "in", "ABC"), {"code": 5}),
+        (EventCondition("code", "not_in", "ABC"), {"code": 5}),
     ],
 )
 def test_a_condition_whose_sides_cannot_be_compared_does_not_match(
-    condition: Condition, properties: dict[str, Any]
+    condition: EventCondition, properties: dict[str, Any]
 ) -> None:
     assert not condition_holds(condition, properties)
 
 
 def test_a_missing_property_matches_only_the_negative_operators() -> None:
-    assert [condition_holds(Condition("mode", op, "UPI"), {}) for op in ("eq", "ne", "in", "not_in")] == [
+    assert [condition_holds(EventCondition("mode", op, "UPI"), {}) for op in ("eq", "ne", "in", "not_in")] == [
         False,
         True,
         False,

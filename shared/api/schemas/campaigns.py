@@ -1,28 +1,31 @@
 """API models of campaigns (SPEC §10 payloads) and their conversion to and from the engine's specs."""
 
 from datetime import datetime
-from typing import Annotated, Any, Literal, Self
+from typing import TYPE_CHECKING, Annotated, Any, Literal, Self
 
 from pydantic import Field, StringConstraints, model_validator
 
 from shared.api.schemas.common import IsoDateTime, RequestModel, ResponseModel, ShortText
 from shared.api.schemas.points import ExpireAfterDays, PendingDays
 from shared.clock import iso_from_epoch_ms
-from shared.domain.rules import (
+from shared.entities.campaigns import (
     ActionSpec,
     ActionType,
     Beneficiary,
     CampaignSpec,
     CampaignStatus,
     CampaignType,
-    Condition,
+    EventCondition,
     Measure,
     Operator,
     RewardSpec,
     RuleSpec,
-    exact,
 )
+from shared.entities.numbers import exact
 from shared.limits import ByteBudget, NotBlank, Printable, check_value_fits_operator
+
+if TYPE_CHECKING:
+    from shared.domain.campaigns import CampaignChanges
 
 # Event names as event pipelines send them (Segment's ``Order Completed``, ``page``): 1 to 128 printable
 # characters, spaces and punctuation included; never blank, never a control character.
@@ -139,21 +142,21 @@ class CampaignCreate(RequestModel):
                 raise ValueError(f"rules.{index}.beneficiary is only used in referral campaigns")
         return self
 
-    def to_spec(self, ids: dict[str, Any]) -> CampaignSpec:
-        """``ids``: campaign_id, rule_ids (one per rule), event_ids (per event name), created_at."""
+    def command(self) -> CampaignSpec:
+        """The campaign as the domain creates it; its ids and times are drawn there, so are blank here."""
         rules = tuple(
             RuleSpec(
-                rule_id=ids["rule_ids"][index],
+                rule_id="",
                 rule_name=rule.rule_name,
                 action_type=rule.action_type,
                 actions=tuple(
                     ActionSpec(
-                        event_id=ids["event_ids"][action.event_name],
+                        event_id="",
                         event_name=action.event_name,
                         target=exact(action.target),
                         measure=action.measure,
                         property=action.property,
-                        conditions=tuple(Condition(c.property, c.operator, c.value) for c in action.conditions),
+                        conditions=tuple(EventCondition(c.property, c.operator, c.value) for c in action.conditions),
                     )
                     for action in rule.actions
                 ),
@@ -168,18 +171,18 @@ class CampaignCreate(RequestModel):
                 time_duration=rule.time_duration,
                 beneficiary=rule.beneficiary,
             )
-            for index, rule in enumerate(self.rules)
+            for rule in self.rules
         )
         return CampaignSpec(
-            campaign_id=ids["campaign_id"],
+            campaign_id="",
             campaign_name=self.campaign_name,
             campaign_type=self.campaign_type,
             status=self.status,
             starts_at=_epoch(self.starts_at),
             ends_at=_epoch(self.ends_at),
             rules=rules,
-            created_at=ids["created_at"],
-            updated_at=ids["created_at"],
+            created_at="",
+            updated_at="",
         )
 
 
@@ -191,6 +194,19 @@ class CampaignPatch(RequestModel):
     status: CampaignStatus | None = None
     starts_at: IsoDateTime | None = None
     ends_at: IsoDateTime | None = None
+
+    def command(self) -> "CampaignChanges":
+        """The patch as the domain applies it."""
+        # Imported here: the event functions share this module's field types without the campaigns domain.
+        from shared.domain.campaigns import CampaignChanges
+
+        return CampaignChanges(
+            frozenset(self.model_fields_set),
+            self.campaign_name,
+            self.status,
+            _epoch(self.starts_at),
+            _epoch(self.ends_at),
+        )
 
 
 class ConditionOut(ResponseModel):

@@ -2,7 +2,7 @@
 
 import re
 from datetime import datetime
-from typing import Annotated, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from pydantic import AfterValidator, Field, StringConstraints, ValidationError, field_serializer
 
@@ -11,21 +11,31 @@ from shared.api.schemas.common import IsoDateTime, Label, RequestModel, Response
 from shared.api.schemas.points import EXPIRING_SHOWN, Points
 from shared.errors import ValidationFailed
 from shared.ids import normalize_referral_code
-from shared.limits import ByteBudget, NotBlank, Printable, number_problem, text_problem
-from shared.storage.customers import CustomerRecord
+from shared.limits import (
+    MAX_ATTRIBUTES,
+    MAX_ATTRIBUTES_BYTES,
+    ByteBudget,
+    NotBlank,
+    Printable,
+    number_problem,
+    text_problem,
+)
+from shared.storage.customers import PROFILE_FIELDS, CustomerRecord
+
+if TYPE_CHECKING:
+    from shared.domain.customers import CustomerChanges
 
 Email = Annotated[str, StringConstraints(max_length=254, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$"), Printable]
 Phone = Annotated[str, StringConstraints(min_length=3, max_length=32, pattern=r"^\+?[0-9][0-9 ()\-.]*$")]
 _ATTRIBUTE_NAME_PATTERN = r"^[A-Za-z0-9_.\-]{1,64}$"
 _ATTRIBUTE_NAME = re.compile(_ATTRIBUTE_NAME_PATTERN)
 AttributeName = Annotated[str, StringConstraints(min_length=1, max_length=64, pattern=_ATTRIBUTE_NAME_PATTERN)]
-# Budgets that keep a customer's item far below DynamoDB's 400 KB whatever is sent (README, "Input limits").
+# Budgets that keep a customer's item far below DynamoDB's 400 KB whatever is sent (README, "Input limits"),
+# with MAX_ATTRIBUTES and MAX_ATTRIBUTES_BYTES (in shared/limits.py: the domain checks them once merged).
 MAX_TAGS = 100
-MAX_ATTRIBUTES = 50
 MAX_ATTRIBUTE_TEXT = 1000
 MAX_ATTRIBUTE_LIST_ITEMS = 50
 MAX_ATTRIBUTE_LIST_TEXT = 200
-MAX_ATTRIBUTES_BYTES = 16 * 1024
 # Values may nest objects and arrays, as Segment's traits do (``address: {city, ...}``): they are stored as
 # given, as DynamoDB maps and lists, within 5 levels (``a.b.c.d.e`` is the deepest path). Text in an
 # object is AttributeText, text in an array AttributeListText; keys are 1 to 64 printable characters.
@@ -119,6 +129,19 @@ class CustomerUpsert(RequestModel):
     @field_serializer("enrolled_at")
     def _iso(self, value: datetime | None) -> str | None:
         return value.isoformat().replace("+00:00", "Z") if value else None
+
+    def command(self) -> "CustomerChanges":
+        """The upsert as the domain applies it."""
+        # Imported here: the functions sharing this module's types (events, reads) skip the domain.
+        from shared.domain.customers import CustomerChanges
+
+        given = self.model_fields_set
+        return CustomerChanges(
+            profile=self.model_dump(include=set(PROFILE_FIELDS) & given),
+            referred_by=self.referred_by,
+            referral_code=self.referral_code,
+            removes_referrer="referred_by" in given and self.referred_by is None,
+        )
 
 
 class CustomerResponse(ResponseModel):

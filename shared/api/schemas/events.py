@@ -11,7 +11,7 @@ from shared.api.schemas.progress import ActionProgress
 from shared.limits import ByteBudget
 
 if TYPE_CHECKING:
-    from shared.domain.events import EventOutcome
+    from shared.domain.events import CustomerEvent, EventOutcome
 
 MAX_PROPERTIES = 50
 MAX_PROPERTY_TEXT = 1000
@@ -38,6 +38,13 @@ class EventIn(RequestModel):
     properties: Annotated[
         dict[PropertyName, PropertyValue], Field(max_length=MAX_PROPERTIES), ByteBudget(MAX_PROPERTIES_BYTES)
     ] = {}
+
+    def command(self) -> "CustomerEvent":
+        """The event as the domain ingests it."""
+        # Imported here: functions sharing this module without ingesting (check-auth) skip the domain.
+        from shared.domain.events import CustomerEvent
+
+        return CustomerEvent(self.source_id, self.event_name, self.timestamp, self.properties)
 
 
 _RULE_PROPERTY = TypeAdapter(tuple[PropertyName, PropertyValue], config={"strict": True})

@@ -7,7 +7,7 @@ from typing import Annotated, Any, Literal
 from pydantic import Field, StringConstraints
 
 from shared.api.schemas.common import RequestModel, ResponseModel
-from shared.api.schemas.rewards import MAX_POINTS, AttributeId
+from shared.domain.reward_settings import MAX_POINTS, AttributeId
 from shared.storage.redemptions import RedemptionRecord
 
 AttributeValue = Annotated[str, StringConstraints(max_length=1000, pattern=r"^[^\x00-\x1f\x7f]*$")] | int | float | bool
