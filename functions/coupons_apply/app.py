@@ -14,7 +14,7 @@ from shared.observability import MetricUnit, metrics
 
 router = new_router()
 # Declared as text, so that a wrong value gets seed 004's own answer ("Invalid query param").
-ApplyType = Annotated[
+ApplyTypeQuery = Annotated[
     str | None,
     Query(alias="type", description="redeem or revert", json_schema_extra={"enum": ["redeem", "revert"]}),
 ]
@@ -37,7 +37,7 @@ ApplyType = Annotated[
     middlewares=[idempotent],
 )
 def apply_coupons(
-    body: CouponApplyIn, apply_type: ApplyType = None, idempotency_key: IdempotencyKeyHeader = None
+    body: CouponApplyIn, apply_type: ApplyTypeQuery = None, idempotency_key: IdempotencyKeyHeader = None
 ) -> ApplyResponse | SeveralAppliedResponse:
     del idempotency_key  # declared for validation and the spec; the idempotency middleware uses it
     chosen = apply_type_of(apply_type)
