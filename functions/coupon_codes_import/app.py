@@ -28,7 +28,7 @@ def import_codes(
     coupon_id: CouponIdPath, body: CodesImport, idempotency_key: IdempotencyKeyHeader = None
 ) -> CodesImportResponse:
     del idempotency_key  # declared for validation and the spec; the idempotency middleware uses it
-    result, coupon = coupons.import_codes(tenant_id(router), coupon_id, body)
+    result, coupon = coupons.import_codes(tenant_id(router), coupon_id, body.codes)
     metrics.add_metric(name="CouponCodesImported", unit=MetricUnit.Count, value=result.created)
     return CodesImportResponse(
         coupon_id=coupon_id,

@@ -5,7 +5,7 @@ from shared.api.http import http_handler, new_router
 from shared.api.pages import fitted
 from shared.api.params import DEFAULT_PAGE_LIMIT, CouponIdPath, PageCursor, PageLimit
 from shared.api.schemas.common import ListResponse
-from shared.api.schemas.coupons import RedemptionOut
+from shared.api.schemas.coupon_apply import RedemptionOut
 from shared.domain import coupons
 
 router = new_router()

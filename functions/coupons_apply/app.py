@@ -8,13 +8,13 @@ from shared.api.context import request_id, tenant_id
 from shared.api.http import http_handler, new_router
 from shared.api.idempotency import idempotent
 from shared.api.params import IdempotencyKeyHeader
-from shared.api.schemas.coupons import AppliedCouponOut, ApplyResponse, CouponApplyIn, SeveralAppliedResponse
-from shared.domain import coupons
+from shared.api.schemas.coupon_apply import ApplyResponse, CouponApplyIn, SeveralAppliedResponse, apply_type_of
+from shared.domain import coupon_apply
 from shared.observability import MetricUnit, metrics
 
 router = new_router()
 # Declared as text, so that a wrong value gets seed 004's own answer ("Invalid query param").
-ApplyType = Annotated[
+ApplyTypeQuery = Annotated[
     str | None,
     Query(alias="type", description="redeem or revert", json_schema_extra={"enum": ["redeem", "revert"]}),
 ]
@@ -37,27 +37,14 @@ ApplyType = Annotated[
     middlewares=[idempotent],
 )
 def apply_coupons(
-    body: CouponApplyIn, apply_type: ApplyType = None, idempotency_key: IdempotencyKeyHeader = None
+    body: CouponApplyIn, apply_type: ApplyTypeQuery = None, idempotency_key: IdempotencyKeyHeader = None
 ) -> ApplyResponse | SeveralAppliedResponse:
     del idempotency_key  # declared for validation and the spec; the idempotency middleware uses it
-    applied = coupons.apply_coupons(tenant_id(router), body, apply_type, request_id(router))
-    metric = "CouponsRedeemed" if apply_type == "redeem" else "CouponsReverted"
+    chosen = apply_type_of(apply_type)
+    applied = coupon_apply.apply_coupons(tenant_id(router), body.to_command(), chosen, request_id(router))
+    metric = "CouponsRedeemed" if chosen == "redeem" else "CouponsReverted"
     metrics.add_metric(name=metric, unit=MetricUnit.Count, value=len(applied))
-    first = applied[0]
-    seed_fields = {
-        "status": first.status,
-        "couponId": first.coupon_id,
-        "orderId": first.order_id,
-        "request_id": first.request_id,
-        "coupon_code": first.coupon_code,
-    }
-    if len(applied) == 1:
-        return ApplyResponse.model_validate(seed_fields)
-    coupons_applied = [
-        AppliedCouponOut(status=a.status, couponId=a.coupon_id, coupon_code=a.coupon_code, request_id=a.request_id)
-        for a in applied
-    ]
-    return SeveralAppliedResponse.model_validate({**seed_fields, "coupons": coupons_applied})
+    return ApplyResponse.from_applied(applied)
 
 
 lambda_handler = http_handler(router)

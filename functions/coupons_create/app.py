@@ -29,7 +29,7 @@ router = new_router()
 )
 def create_coupon(body: CouponCreate, idempotency_key: IdempotencyKeyHeader = None) -> Response[CouponResponse]:
     del idempotency_key  # declared for validation and the spec; the idempotency middleware uses it
-    created = coupons.create_coupon(tenant_id(router), body)
+    created = coupons.create_coupon(tenant_id(router), body.to_command())
     return Response(
         status_code=201, content_type=content_types.APPLICATION_JSON, body=CouponResponse.from_record(created)
     )

@@ -11,7 +11,7 @@ from shared.api.params import DEFAULT_PAGE_LIMIT, PageCursor, PageLimit
 from shared.api.schemas.common import ListResponse
 from shared.api.schemas.coupons import CouponResponse
 from shared.domain import coupons
-from shared.domain.coupon_rules import CouponStatus
+from shared.entities.coupons import CouponStatus
 
 router = new_router()
 

@@ -20,7 +20,7 @@ router = new_router()
     tags=["Coupons"],
 )
 def update_coupon(coupon_id: CouponIdPath, body: CouponPatch) -> CouponResponse:
-    return CouponResponse.from_record(coupons.update_coupon(tenant_id(router), coupon_id, body))
+    return CouponResponse.from_record(coupons.update_coupon(tenant_id(router), coupon_id, body.to_changes()))
 
 
 lambda_handler = http_handler(router)

@@ -2,8 +2,8 @@
 
 from shared.api.context import tenant_id
 from shared.api.http import http_handler, new_router
-from shared.api.schemas.coupons import CouponApplyIn, ValidationResponse
-from shared.domain import coupons
+from shared.api.schemas.coupon_apply import CouponApplyIn, ValidationResponse
+from shared.domain import coupon_apply
 
 router = new_router()
 
@@ -21,7 +21,7 @@ router = new_router()
     tags=["Coupons"],
 )
 def validate_coupons(body: CouponApplyIn) -> ValidationResponse:
-    return ValidationResponse.from_outcome(coupons.validate_coupons(tenant_id(router), body))
+    return ValidationResponse.from_outcome(coupon_apply.validate_coupons(tenant_id(router), body.to_command()))
 
 
 lambda_handler = http_handler(router)

@@ -5,7 +5,7 @@ from shared.api.http import http_handler, new_router
 from shared.api.pages import fitted
 from shared.api.params import DEFAULT_PAGE_LIMIT, PageCursor, PageLimit, SourceIdPath
 from shared.api.schemas.common import ListResponse
-from shared.api.schemas.coupons import CustomerCouponOut, DiscountOut, iso
+from shared.api.schemas.coupons import CustomerCouponOut
 from shared.domain import coupons
 
 router = new_router()
@@ -28,16 +28,7 @@ def list_customer_coupons(
         ListResponse[CustomerCouponOut],
         limit,
         lambda size: coupons.list_customer_coupons(tenant_id(router), source_id, size, cursor),
-        lambda held: CustomerCouponOut(
-            coupon_id=held.coupon.coupon_id,
-            coupon_code=held.coupon_code,
-            name=held.coupon.name,
-            discount=DiscountOut.model_validate(held.coupon.discount),
-            state=held.state,
-            uses=held.uses,
-            starts_at=iso(held.coupon.starts_at),
-            ends_at=iso(held.coupon.ends_at),
-        ),
+        CustomerCouponOut.from_held,
     )
 
 

@@ -31,7 +31,7 @@ router = new_router()
 def redeem_reward(
     source_id: SourceIdPath, reward_id: RewardIdPath, body: RedeemRequest, idempotency_key: IdempotencyKeyHeader = None
 ) -> Response[RedemptionResponse]:
-    record = redemptions.redeem(tenant_id(router), source_id, reward_id, body, request_key=idempotency_key)
+    record = redemptions.redeem(tenant_id(router), source_id, reward_id, body.to_command(), request_key=idempotency_key)
     metrics.add_metric(name="RewardRedeemed", unit=MetricUnit.Count, value=1)
     return Response(201, content_types.APPLICATION_JSON, RedemptionResponse.from_record(record))
 

@@ -48,7 +48,7 @@ ERROR_TABLE: dict[str, ErrorAnswer] = {
     "shared.domain.coupon_errors.InvalidCoupon": ErrorAnswer(400, "bad_request"),
     "shared.domain.coupon_errors.CouponDetailsMissing": ErrorAnswer(400, "bad_request"),
     "shared.domain.coupon_errors.InvalidQueryParam": ErrorAnswer(400, "bad_request"),
-    "shared.domain.coupon_errors.RedemptionNotFound": ErrorAnswer(400, "bad_request"),
+    "shared.domain.coupon_errors.CouponRedemptionNotFound": ErrorAnswer(400, "bad_request"),
     "shared.domain.coupon_errors.NotTheOrdersCode": ErrorAnswer(400, "bad_request"),
 }
 

@@ -9,8 +9,9 @@ from shared import clock
 from shared.entities.campaigns import CampaignSpec, CampaignStatus
 from shared.errors import Conflict, NotFound, ValidationFailed
 from shared.ids import new_id
-from shared.storage import campaigns, coupons, rewards
+from shared.storage import campaigns, rewards
 from shared.storage.campaigns import CampaignChanged
+from shared.storage.coupons import definitions as coupons
 
 # One transaction writes the campaign and a copy of each rule per event name: DynamoDB allows 100 items.
 MAX_RULE_ENTRIES = 99

@@ -59,7 +59,7 @@ class DiscountValidationFailed(DomainError):
         super().__init__(DISCOUNT_VALIDATION_FAILED, details)
 
 
-class RedemptionNotFound(DomainError):
+class CouponRedemptionNotFound(DomainError):
     """A revert of an order the coupon was never redeemed on (the seed has no row for it)."""
 
     def __init__(self, coupon_id: str, order_id: str) -> None:

@@ -26,17 +26,14 @@ import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from decimal import ROUND_HALF_UP, Context, Decimal
-from typing import Any, Literal
+from typing import Any
 
+from shared.clock import iso_from_epoch_ms
 from shared.domain.rules import COMPARATORS
+from shared.entities.coupons import CouponCondition, CouponSpec, Discount, ItemConditions, MetadataType
 from shared.entities.numbers import exact
 from shared.limits import number_in_text
 
-DiscountType = Literal["amount", "percent", "free_shipping"]
-CouponOperator = Literal["eq", "ne", "gt", "gte", "lt", "lte", "in", "not_in"]
-CouponStatus = Literal["active", "disabled"]
-RedeemableBy = Literal["anyone", "holders"]
-MetadataType = Literal["string", "number", "boolean"]
 CENT = Decimal("0.01")
 # Rounding to cents needs as many digits as the amount has: the default context's 28 failed (a 500) for
 # 1e26 and more, which coupons stored before conditions on money were bounded may hold (DynamoDB's
@@ -76,53 +73,6 @@ _GAP_WORDS: dict[str, str] = {
 }
 
 
-@dataclass(frozen=True, slots=True)
-class Discount:
-    type: DiscountType
-    value: float | None = None  # amount off, or percent (0-100]; None for free shipping
-    max_discount: float | None = None  # cap of a percent discount
-
-
-@dataclass(frozen=True, slots=True)
-class CouponCondition:
-    field: str  # an order or item field, or "metadata.<key>"
-    operator: CouponOperator
-    value: Any
-
-
-@dataclass(frozen=True, slots=True)
-class ItemConditions:
-    match: tuple[CouponCondition, ...] = ()
-    min_quantity: float | None = None
-    min_amount: float | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class CouponSpec:
-    """A coupon definition: a fixed code (``coupon_code``) or, when it is None, a pool of unique codes."""
-
-    coupon_id: str
-    coupon_code: str | None
-    discount: Discount
-    status: CouponStatus
-    created_at: str
-    updated_at: str
-    name: str | None = None
-    starts_at: int | None = None
-    ends_at: int | None = None
-    usage_limit: int | None = None
-    usage_limit_per_customer: int | None = None
-    assigned_to: str | None = None
-    redeemable_by: RedeemableBy = "anyone"
-    order_conditions: tuple[CouponCondition, ...] = ()
-    item_conditions: ItemConditions | None = None
-    metadata_schema: Mapping[str, MetadataType] = field(default_factory=dict)
-
-    @property
-    def is_pool(self) -> bool:
-        return self.coupon_code is None
-
-
 # ------------------------------------------------------------------------------------------ orders
 
 
@@ -137,11 +87,6 @@ class OrderItem:
     name: str | None = None
     brand: str | None = None
     metadata: Mapping[str, Any] = field(default_factory=dict)
-
-    def value_of(self, name: str) -> Any:
-        if name.startswith("metadata."):
-            return self.metadata.get(name.removeprefix("metadata."))
-        return getattr(self, name, None)
 
     @property
     def amount(self) -> Decimal:
@@ -161,14 +106,16 @@ class Order:
     payment_mode: str | None = None
     metadata: Mapping[str, Any] = field(default_factory=dict)
 
-    def value_of(self, name: str) -> Any:
-        if name.startswith("metadata."):
-            return self.metadata.get(name.removeprefix("metadata."))
-        return getattr(self, name, None)
-
     @property
     def shipping_total(self) -> Decimal:
         return money(self.shipping) + sum((money(i.shipping) for i in self.items), Decimal(0))
+
+
+def value_of(holder: Order | OrderItem, name: str) -> Any:
+    """The field a condition names, of an order or of one of its items: ``metadata.<key>`` reads metadata."""
+    if name.startswith("metadata."):
+        return holder.metadata.get(name.removeprefix("metadata."))
+    return getattr(holder, name, None)
 
 
 def _decimal(value: float | int | Decimal) -> Decimal:
@@ -183,6 +130,11 @@ def money(value: float | int | Decimal) -> Decimal:
 def as_number(value: Decimal) -> float | int:
     """A JSON number for an amount of money: 100 stays 100, 12.5 is 12.5."""
     return int(value) if value == value.to_integral_value() else float(value)
+
+
+def iso(epoch: int | None) -> str | None:
+    """A coupon's date (epoch seconds) as the API shows it."""
+    return iso_from_epoch_ms(epoch * 1000) if epoch is not None else None
 
 
 # ---------------------------------------------------------------------------------------- metadata
@@ -339,7 +291,7 @@ def check_items(conditions: ItemConditions, order: Order) -> ItemCheck:
     matching = tuple(
         index
         for index, item in enumerate(order.items)
-        if all(holds(c, item.value_of(c.field)) for c in conditions.match)
+        if all(holds(c, value_of(item, c.field)) for c in conditions.match)
     )
     what = _describe_match(conditions.match)
     quantity = sum((_decimal(order.items[i].quantity) for i in matching), Decimal(0))
@@ -396,9 +348,9 @@ class Verdict:
 def judge(spec: CouponSpec, order: Order) -> Verdict:
     """Conditions and discount of one coupon on one order (its metadata already kept by the schema)."""
     order_failures = tuple(
-        _order_failure(c, order.value_of(c.field))
+        _order_failure(c, value_of(order, c.field))
         for c in spec.order_conditions
-        if not holds(c, order.value_of(c.field))
+        if not holds(c, value_of(order, c.field))
     )
     if spec.item_conditions is not None:
         items = check_items(spec.item_conditions, order)

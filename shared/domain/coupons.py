@@ -1,54 +1,31 @@
-"""Coupons: definitions, code pools, validation with the gap, redemption and revert (seed 004)."""
+"""Coupons: definitions, code pools, the coupons a customer holds, and those a campaign rule grants.
+Coupons on an order (validate, redeem, revert) are ``coupon_apply``'s."""
 
 from __future__ import annotations
 
-import hashlib
-import json
-import random
-import time
-from dataclasses import dataclass, replace
-from datetime import datetime
-from decimal import Context, Decimal
-from typing import Any, Literal
+from collections.abc import Mapping
+from dataclasses import dataclass, field, fields, replace
+from typing import Any, Literal, TypedDict
 
 from shared import clock
-from shared.api.schemas.coupons import CodesImport, CouponApplyIn, CouponCreate, CouponPatch, code_names, iso
-from shared.domain.coupon_errors import (
-    CouponValidationFailed,
-    DiscountValidationFailed,
-    InvalidCoupon,
-    InvalidQueryParam,
-    InvalidSourceId,
-    NotTheOrdersCode,
-    OrderAlreadyRedeemed,
-    RedemptionNotFound,
-)
-from shared.domain.coupon_rules import (
-    CouponSpec,
-    FailedCondition,
-    KeptMetadata,
-    Order,
-    Verdict,
-    as_number,
-    judge,
-    keep_metadata,
-    stack,
-    with_kept_metadata,
-)
 from shared.domain.grants import CouponGranted
-from shared.errors import Conflict, CustomerNotFound, NotFound, ServiceUnavailable, ValidationFailed
-from shared.ids import new_id
-from shared.storage import coupons, customers
-from shared.storage.coupons import (
-    ApplyRaced,
-    ApplySnapshot,
-    CodeTaken,
-    CouponChanged,
-    CouponRecord,
-    CouponState,
-    PoolImport,
-    RedemptionRecord,
+from shared.entities.coupons import (
+    CouponCondition,
+    CouponSpec,
+    CouponStatus,
+    Discount,
+    ItemConditions,
+    MetadataType,
+    RedeemableBy,
 )
+from shared.errors import Conflict, CustomerNotFound, NotFound, ValidationFailed
+from shared.ids import new_id
+from shared.storage import customers
+from shared.storage.coupons import definitions, issuing, pools, redemptions
+from shared.storage.coupons.errors import CodeTaken, CouponChanged, CouponUnavailable, PoolExhausted
+from shared.storage.coupons.pools import PoolImport
+from shared.storage.coupons.records import CouponRecord
+from shared.storage.coupons.redemptions import CouponRedemptionRecord
 from shared.storage.dynamodb import TransactAction
 
 MAX_WRITE_ATTEMPTS = 5
@@ -67,6 +44,12 @@ class CouponCodeTaken(Conflict):
         )
 
 
+def code_names(codes: list[str], shown: int = 20) -> str:
+    """Codes named in an error, at most ``shown`` of them."""
+    more = f" and {len(codes) - shown} more" if len(codes) > shown else ""
+    return ", ".join(codes[:shown]) + more
+
+
 class CouponBusy(Conflict):
     def __init__(self) -> None:
         super().__init__("Coupon changed", "the coupon was changed by another request; retry")
@@ -75,17 +58,49 @@ class CouponBusy(Conflict):
 # ------------------------------------------------------------------------------------- definitions
 
 
-def create_coupon(app_id: str, request: CouponCreate) -> CouponRecord:
-    spec = request.to_spec(new_id("coupm"), clock.now_iso())
+@dataclass(frozen=True, slots=True)
+class NewCoupon:
+    """A coupon as a client defines it: the domain gives it its id and its creation time."""
+
+    coupon_code: str | None
+    discount: Discount
+    status: CouponStatus
+    name: str | None = None
+    starts_at: int | None = None
+    ends_at: int | None = None
+    usage_limit: int | None = None
+    usage_limit_per_customer: int | None = None
+    assigned_to: str | None = None
+    redeemable_by: RedeemableBy = "anyone"
+    order_conditions: tuple[CouponCondition, ...] = ()
+    item_conditions: ItemConditions | None = None
+    metadata_schema: Mapping[str, MetadataType] = field(default_factory=dict)
+
+
+class CouponChanges(TypedDict, total=False):
+    """What a PATCH gives, only the fields it names (dates in epoch seconds); None removes a date or a limit."""
+
+    name: str
+    status: CouponStatus
+    starts_at: int | None
+    ends_at: int | None
+    usage_limit: int | None
+    usage_limit_per_customer: int | None
+
+
+def create_coupon(app_id: str, new: NewCoupon) -> CouponRecord:
+    now = clock.now_iso()
+    terms = {term.name: getattr(new, term.name) for term in fields(new)}
+    spec = CouponSpec(coupon_id=new_id("coupm"), created_at=now, updated_at=now, **terms)
     try:
-        coupons.create(app_id, spec)
+        definitions.create(app_id, spec)
     except CodeTaken as error:
         raise CouponCodeTaken(error.codes) from error
     return CouponRecord(spec)
 
 
 def get_coupon(app_id: str, coupon_id: str) -> CouponRecord:
-    found = coupons.get(app_id, coupon_id)
+    found = definitions.get(app_id, coupon_id)
     if found is None:
         raise CouponNotFound(coupon_id)
     return found
@@ -94,18 +109,14 @@ def get_coupon(app_id: str, coupon_id: str) -> CouponRecord:
 def list_coupons(
     app_id: str, limit: int, cursor: str | None, status: str | None
 ) -> tuple[list[CouponRecord], str | None]:
-    return coupons.page(app_id, limit, cursor, status)
+    return definitions.page(app_id, limit, cursor, status)
 
 
-def update_coupon(app_id: str, coupon_id: str, patch: CouponPatch) -> CouponRecord:
-    given = patch.model_fields_set
-    for name in ("name", "status"):
-        if name in given and getattr(patch, name) is None:
-            raise ValidationFailed(f"{name}: cannot be removed")
+def update_coupon(app_id: str, coupon_id: str, changes: CouponChanges) -> CouponRecord:
     for _ in range(MAX_WRITE_ATTEMPTS):
         before = get_coupon(app_id, coupon_id)
         spec = before.spec
-        after = _patched(spec, patch)
+        after = replace(spec, updated_at=clock.now_iso(), **changes)
         if after.starts_at is not None and after.ends_at is not None and after.ends_at <= after.starts_at:
             raise ValidationFailed("ends_at: must be after starts_at")
         if after.usage_limit is not None and after.usage_limit < before.uses:
@@ -116,26 +127,17 @@ def update_coupon(app_id: str, coupon_id: str, patch: CouponPatch) -> CouponReco
         if after == replace(spec, updated_at=after.updated_at):
             return before
         try:
-            coupons.update(app_id, before, after)
+            definitions.update(app_id, before, after)
         except CouponChanged:
             continue  # a redemption or another change landed between read and write: read again
         return get_coupon(app_id, coupon_id)
     raise CouponBusy
 
 
-def _patched(spec: CouponSpec, patch: CouponPatch) -> CouponSpec:
-    """``spec`` with the fields the patch gives (``null`` removes a date or a limit)."""
-    changes: dict[str, Any] = {"updated_at": clock.now_iso()}
-    for name in patch.model_fields_set:
-        value = getattr(patch, name)
-        changes[name] = int(value.timestamp()) if isinstance(value, datetime) else value
-    return replace(spec, **changes)
-
-
 # ------------------------------------------------------------------------------------------- pools
 
 
-def import_codes(app_id: str, coupon_id: str, request: CodesImport) -> tuple[PoolImport, CouponRecord]:
+def import_codes(app_id: str, coupon_id: str, codes: list[str]) -> tuple[PoolImport, CouponRecord]:
     """Add codes to a pool coupon; a repeated import is a no-op; a code another coupon has is a 409."""
     created = 0
     for _ in range(MAX_WRITE_ATTEMPTS):
@@ -143,7 +145,7 @@ def import_codes(app_id: str, coupon_id: str, request: CodesImport) -> tuple[Poo
         if not coupon.spec.is_pool:
             raise Conflict("Not a pool coupon", "codes: this coupon has a fixed coupon_code; create a pool coupon")
         try:
-            result = coupons.import_codes(app_id, coupon, request.codes, clock.now_iso())
+            result = pools.import_codes(app_id, coupon, codes, clock.now_iso())
         except CodeTaken as error:
             raise CouponCodeTaken(error.codes) from error
         except CouponChanged as error:
@@ -154,369 +156,14 @@ def import_codes(app_id: str, coupon_id: str, request: CodesImport) -> tuple[Poo
     raise CouponBusy
 
 
-# ---------------------------------------------------------------------------- validate, redeem, revert
-
-MAX_APPLY_ATTEMPTS = 8
-# The redemption record names at most this many nullified metadata keys (it must stay well under 400 KB).
-MAX_NULLIFIED_LISTED = 100
-ApplyType = Literal["redeem", "revert"]
-
-
-@dataclass(frozen=True, slots=True)
-class CouponCheck:
-    """One coupon of an order, judged: ``invalid`` (unknown id, or not its code), eligibility refusals
-    (status, dates, limits, holder), and the verdict of its conditions on the order."""
-
-    coupon_id: str
-    coupon_code: str
-    invalid: bool
-    refusals: tuple[FailedCondition, ...] = ()
-    verdict: Verdict | None = None
-    kept: KeptMetadata | None = None
-
-    @property
-    def applies(self) -> bool:
-        return not self.invalid and not self.refusals and self.verdict is not None and self.verdict.applies
-
-    def raise_refusal(self) -> None:
-        """Seed 004's answer for the first reason this coupon does not apply (nothing when it does)."""
-        if self.invalid:
-            raise InvalidCoupon
-        if self.refusals:
-            raise CouponValidationFailed("; ".join(r.message for r in self.refusals))
-        if self.verdict is not None and self.verdict.order_failures:
-            raise CouponValidationFailed("; ".join(f.message for f in self.verdict.order_failures))
-        if self.verdict is not None and self.verdict.item_failures:
-            raise DiscountValidationFailed("; ".join(f.message for f in self.verdict.item_failures))
-
-
-def _refusal(field: str, operator: str, required: Any, actual: Any, message: str, gap: str) -> FailedCondition:
-    return FailedCondition(field, operator, required, actual, message, gap)
-
-
-def _eligibility(state: CouponState, source_id: str, now: int) -> list[FailedCondition]:
-    assert state.coupon is not None  # checked by the caller
-    spec, record = state.coupon.spec, state.coupon
-    refusals: list[FailedCondition] = []
-    if spec.status != "active":
-        refusals.append(_refusal("status", "eq", "active", spec.status, "coupon is disabled", "the shop disabled it"))
-    if spec.starts_at is not None and now < spec.starts_at:
-        starts = iso(spec.starts_at)
-        refusals.append(
-            _refusal("starts_at", "lte", starts, iso(now), "coupon is not active yet", f"starts at {starts}")
-        )
-    if spec.ends_at is not None and now > spec.ends_at:
-        ended = iso(spec.ends_at)
-        refusals.append(_refusal("ends_at", "gte", ended, iso(now), "coupon has expired", f"ended at {ended}"))
-    if spec.assigned_to is not None and spec.assigned_to != source_id:
-        refusals.append(
-            _refusal(
-                "assigned_to", "eq", None, source_id, "coupon is assigned to another customer", "not for this customer"
-            )
-        )
-    uses, granted = state.uses_by_customer, state.granted_to_customer
-    if spec.redeemable_by == "holders" and spec.coupon_code is not None and granted <= uses:
-        message = "coupon was not given to this customer" if granted == 0 else "coupon already used as often as given"
-        refusals.append(_refusal("granted", "gt", uses, granted, message, "the customer holds no unused grant"))
-    limit = spec.usage_limit_per_customer
-    if limit is not None and uses >= limit:
-        refusals.append(
-            _refusal("usage_limit_per_customer", "lt", limit, uses, "usage limit per customer reached", "no uses left")
-        )
-    if spec.usage_limit is not None and record.redeemed >= spec.usage_limit:
-        refusals.append(
-            _refusal(
-                "usage_limit", "lt", spec.usage_limit, record.redeemed, "coupon usage limit reached", "no uses left"
-            )
-        )
-    code = state.code or {}
-    if spec.is_pool:
-        code_status = code.get("status")
-        if code_status == "redeemed":
-            refusals.append(
-                _refusal(
-                    "coupon_code", "eq", "available", "redeemed", "coupon_code was already redeemed", "use another code"
-                )
-            )
-        elif code_status == "voided":
-            refusals.append(
-                _refusal("coupon_code", "eq", "available", "voided", "coupon_code was voided", "use another code")
-            )
-        elif code_status == "issued" and code.get("holder") != source_id:
-            refusals.append(
-                _refusal(
-                    "coupon_code",
-                    "eq",
-                    "available",
-                    "issued",
-                    "coupon_code was issued to another customer",
-                    "not for this customer",
-                )
-            )
-    return refusals
-
-
-def _check(state: CouponState, coupon_id: str, code: str, source_id: str, order: Order, now: int) -> CouponCheck:
-    coupon, registered = state.coupon, state.code
-    if coupon is None or registered is None or registered.get("coupon_id") != coupon_id:
-        return CouponCheck(coupon_id, code, invalid=True)
-    kept = keep_metadata(order, coupon.spec.metadata_schema)
-    verdict = judge(coupon.spec, with_kept_metadata(order, kept))
-    return CouponCheck(
-        coupon_id, registered["coupon_code"], False, tuple(_eligibility(state, source_id, now)), verdict, kept
-    )
-
-
-def _checks(request: CouponApplyIn, snapshot: ApplySnapshot, order: Order) -> list[CouponCheck]:
-    now = clock.now_epoch()
-    return [
-        _check(state, detail.coupon_id, detail.coupon_code, request.source_id, order, now)
-        for detail, state in zip(request.coupon_details, snapshot.coupons, strict=True)
-    ]
-
-
-def _load(app_id: str, request: CouponApplyIn) -> ApplySnapshot:
-    coupon_ids = [detail.coupon_id for detail in request.coupon_details]
-    if len(set(coupon_ids)) < len(coupon_ids):
-        raise ValidationFailed("coupon_details: each coupon may appear once per order")
-    snapshot = coupons.load_for_apply(
-        app_id,
-        request.source_id,
-        request.order.order_id,
-        [(detail.coupon_id, detail.coupon_code) for detail in request.coupon_details],
-    )
-    if not snapshot.customer_exists:
-        raise InvalidSourceId
-    return snapshot
-
-
-@dataclass(frozen=True, slots=True)
-class CouponValidation:
-    check: CouponCheck
-    discount: Decimal
-
-
-@dataclass(frozen=True, slots=True)
-class ValidationOutcome:
-    source_id: str
-    order_id: str
-    coupons: list[CouponValidation]
-
-    @property
-    def valid(self) -> bool:
-        return all(c.check.applies for c in self.coupons)
-
-    @property
-    def discount(self) -> Decimal:
-        return sum((c.discount for c in self.coupons), Decimal(0))
-
-
-def validate_coupons(app_id: str, request: CouponApplyIn) -> ValidationOutcome:
-    """Whether each coupon applies to the order, its discount (stacked as redeem would stack them), and
-    every failed condition with the gap. Nothing is consumed: one read."""
-    order = request.order.to_domain()
-    checks = _checks(request, _load(app_id, request), order)
-    shares = stack([c.verdict.discount if c.applies and c.verdict else Decimal(0) for c in checks], order)
-    return ValidationOutcome(
-        request.source_id, order.order_id, [CouponValidation(c, s) for c, s in zip(checks, shares, strict=True)]
-    )
-
-
-@dataclass(frozen=True, slots=True)
-class AppliedCoupon:
-    status: Literal["completed", "reverted"]
-    coupon_id: str
-    coupon_code: str
-    order_id: str
-    request_id: str
-
-
-def apply_coupons(app_id: str, request: CouponApplyIn, apply_type: str | None, request_id: str) -> list[AppliedCoupon]:
-    """``POST /coupons/apply?type=redeem|revert`` (seed 004): every coupon of the order redeemed (or
-    reverted) together in one transaction, or none. A redeem of a coupon already redeemed on this order
-    answers its first result and consumes nothing; a second revert changes nothing. Two round trips:
-    one read, one transaction (more only when a concurrent request changed what was read)."""
-    if apply_type not in ("redeem", "revert"):
-        raise InvalidQueryParam
-    order = request.order.to_domain()
-    for attempt in range(MAX_APPLY_ATTEMPTS):
-        snapshot = _load(app_id, request)
-        try:
-            if apply_type == "redeem":
-                return _redeem(app_id, request, order, snapshot, request_id)
-            return _revert(app_id, request, snapshot, request_id)
-        except (ApplyRaced, ServiceUnavailable):
-            # A concurrent redemption changed a count or this very order meanwhile: read again, and the
-            # answer (a limit reached, the first result) follows from what is stored now.
-            if attempt == MAX_APPLY_ATTEMPTS - 1:
-                raise ServiceUnavailable from None
-            time.sleep(random.uniform(0, min(0.2, 0.005 * 2**attempt)))  # noqa: S311 - jitter, not crypto
-    raise ServiceUnavailable
-
-
-def _first_result(record: RedemptionRecord) -> AppliedCoupon:
-    if record.status == "reverted":
-        return AppliedCoupon(
-            "reverted",
-            record.coupon_id,
-            record.coupon_code,
-            record.order_id,
-            record.revert_request_id or record.request_id,
-        )
-    return AppliedCoupon("completed", record.coupon_id, record.coupon_code, record.order_id, record.request_id)
-
-
-def _replayed(record: RedemptionRecord | None, check: CouponCheck, source_id: str, digest: str | None) -> bool:
-    """Whether this redeem repeats the coupon's redemption already on this order (answer its first result).
-    The order id is the merchant's: another customer, another code or another order under it is a 409,
-    never an answer (or a change) of the first redemption; after a revert only its customer may redeem it."""
-    if record is None:
-        return False
-    order_id, coupon_id = record.order_id, record.coupon_id
-    if record.source_id != source_id:
-        raise OrderAlreadyRedeemed("source_id", coupon_id, order_id, "for another customer")
-    if record.status != "completed":
-        return False
-    if coupons.normalize(record.coupon_code) != coupons.normalize(check.coupon_code):
-        raise OrderAlreadyRedeemed("coupon_code", coupon_id, order_id, "with another code; revert it to change it")
-    if record.order_digest is not None and record.order_digest != digest:
-        raise OrderAlreadyRedeemed(
-            "order", coupon_id, order_id, "with other amounts, items or metadata; revert it to change them"
-        )
-    return True
-
-
-_EXACT = Context(prec=200)  # wider than any storable number (38 digits): normalize never rounds
-
-
-def _canonical(value: Any) -> Any:
-    if isinstance(value, dict):
-        return {key: _canonical(item) for key, item in value.items()}
-    if isinstance(value, list | tuple):
-        return [_canonical(item) for item in value]
-    # Numbers by value, every digit kept (metadata's numeric text is an exact Decimal of up to 38 digits)
-    if isinstance(value, Decimal):
-        return str(value.normalize(_EXACT))
-    if isinstance(value, int | float) and not isinstance(value, bool):
-        return str(Decimal(repr(value)).normalize(_EXACT))
-    return value
-
-
-def _order_digest(order: Order, kept: KeptMetadata | None) -> str | None:
-    """What tells a replay from another order under the same id: the order as the record keeps it, its
-    ``status`` aside (a replay may move it on), numbers compared by value (``800`` is ``800.0``)."""
-    if kept is None:
-        return None
-    canonical = json.dumps(_canonical(_order_summary(order, kept)), sort_keys=True, separators=(",", ":"))
-    return hashlib.sha256(canonical.encode()).hexdigest()
-
-
-def _redeem(
-    app_id: str, request: CouponApplyIn, order: Order, snapshot: ApplySnapshot, request_id: str
-) -> list[AppliedCoupon]:
-    checks = _checks(request, snapshot, order)
-    digests = [_order_digest(order, check.kept) for check in checks]
-    done = [
-        state.redemption if _replayed(state.redemption, check, request.source_id, digest) else None
-        for check, state, digest in zip(checks, snapshot.coupons, digests, strict=True)
-    ]
-    for check, record in zip(checks, done, strict=True):
-        if record is None:
-            check.raise_refusal()
-    now_iso, created_ms = clock.now_iso(), time.time_ns() // 1_000_000
-    shares = stack([c.verdict.discount if c.verdict else Decimal(0) for c in checks], order)
-    actions: list[TransactAction] = []
-    results: list[AppliedCoupon] = []
-    for check, state, share, record, digest in zip(checks, snapshot.coupons, shares, done, digests, strict=True):
-        if record is not None:
-            if record.order_status != order.status:
-                coupons.update_order_status(app_id, record, order.status, now_iso)
-            results.append(_first_result(record))
-            continue
-        assert state.coupon is not None  # a valid check has its coupon
-        assert check.kept is not None
-        limited = state.coupon.spec.usage_limit is not None
-        new_record = RedemptionRecord(
-            coupon_id=check.coupon_id,
-            order_id=order.order_id,
-            source_id=request.source_id,
-            coupon_code=check.coupon_code,
-            status="completed",
-            order_status=order.status,
-            discount=as_number(share),
-            order=_order_summary(order, check.kept),
-            nullified_metadata=list(check.kept.nullified[:MAX_NULLIFIED_LISTED]),
-            request_id=request_id,
-            created_at=now_iso,
-            created_ms=created_ms,
-            updated_at=now_iso,
-            counted_on_shard=None if limited else coupons.random_shard(),
-            generation=state.generation,
-            order_digest=digest,
-        )
-        actions += coupons.redeem_actions(app_id, state, new_record, now_iso)
-        results.append(_first_result(new_record))
-    if actions:
-        coupons.write_all(actions)
-    return results
-
-
-def _order_summary(order: Order, kept: KeptMetadata) -> dict[str, Any]:
-    """What the redemption record keeps of the order: its amounts and the metadata the schema kept."""
-    return {
-        "original_price_subtotal": order.original_price_subtotal,
-        "selling_price_subtotal": order.selling_price_subtotal,
-        "shipping": order.shipping,
-        "tax": order.tax,
-        "payment_mode": order.payment_mode,
-        "metadata": kept.order,
-        "items": [
-            {
-                "product_id": item.product_id,
-                "quantity": item.quantity,
-                "selling_price": item.selling_price,
-                "metadata": meta,
-            }
-            for item, meta in zip(order.items, kept.items, strict=True)
-        ],
-    }
-
-
-def _revert(app_id: str, request: CouponApplyIn, snapshot: ApplySnapshot, request_id: str) -> list[AppliedCoupon]:
-    order_id, now_iso = request.order.order_id, clock.now_iso()
-    for detail, state in zip(request.coupon_details, snapshot.coupons, strict=True):
-        registered = state.code or {}
-        if state.coupon is None or registered.get("coupon_id") != detail.coupon_id:
-            raise InvalidCoupon
-        if state.redemption is None:
-            raise RedemptionNotFound(detail.coupon_id, order_id)
-        if state.redemption.source_id != request.source_id:
-            raise InvalidSourceId
-        if coupons.normalize(state.redemption.coupon_code) != coupons.normalize(detail.coupon_code):
-            raise NotTheOrdersCode(detail.coupon_id, order_id)
-    actions: list[TransactAction] = []
-    results: list[AppliedCoupon] = []
-    for state in snapshot.coupons:
-        record = state.redemption
-        assert record is not None  # checked above
-        if record.status == "reverted":
-            results.append(_first_result(record))
-            continue
-        actions += coupons.revert_actions(app_id, state, request.order.status, request_id, now_iso)
-        results.append(AppliedCoupon("reverted", record.coupon_id, record.coupon_code, order_id, request_id))
-    if actions:
-        coupons.write_all(actions)
-    return results
-
-
 # ------------------------------------------------------------------------------------------- lists
 
 
 def list_redemptions(
     app_id: str, coupon_id: str, limit: int, cursor: str | None
-) -> tuple[list[RedemptionRecord], str | None]:
+) -> tuple[list[CouponRedemptionRecord], str | None]:
     get_coupon(app_id, coupon_id)
-    return coupons.redemptions_page(app_id, coupon_id, limit, cursor)
+    return redemptions.page(app_id, coupon_id, limit, cursor)
 
 
 @dataclass(frozen=True, slots=True)
@@ -545,11 +192,11 @@ def list_customer_coupons(
     definitions they refer to); the profile is read to answer an unknown customer with the seed's 404."""
     if customers.get(app_id, source_id) is None:
         raise CustomerNotFound(source_id)
-    items, definitions, next_cursor = coupons.customer_coupons_page(app_id, source_id, limit, cursor)
+    items, coupons_by_id, next_cursor = issuing.customer_coupons_page(app_id, source_id, limit, cursor)
     now = clock.now_epoch()
     held: list[CustomerCoupon] = []
     for item in items:
-        record = definitions.get(item["coupon_id"])
+        record = coupons_by_id.get(item["coupon_id"])
         if record is None:
             continue
         spec = record.spec
@@ -576,18 +223,18 @@ def grant_for_rule(
     """The coupon a completed rule gives ``source_id`` (a pool code, or the fixed code made theirs),
     and the writes that give it, for the rule's own transaction: exactly once with the completion. A
     concurrent issue of the same code cancels that transaction, and the rule is planned again."""
-    coupon = coupons.get_definition(app_id, coupon_id)
+    coupon = definitions.get_definition(app_id, coupon_id)
     refused: str | None = None
     if coupon is None:
         refused = "coupon not found"
     else:
         try:
-            issued = coupons.issue_coupon(
+            issued = issuing.issue_coupon(
                 app_id, coupon, source_id, clock.now_epoch(), clock.now_iso(), skip_used_codes=True
             )
-        except coupons.PoolExhausted:
+        except PoolExhausted:
             refused = "the coupon's pool has no code left"
-        except coupons.CouponUnavailable as error:
+        except CouponUnavailable as error:
             refused = f"the coupon is {error.reason}"
         else:
             granted = CouponGranted(coupon_id, issued.grant.coupon_code, source_id, campaign_id, rule_id)

@@ -15,14 +15,13 @@ from __future__ import annotations
 import hashlib
 import random
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime
 from decimal import ROUND_DOWN, Decimal, localcontext
 from typing import Any
 
 from shared import clock
-from shared.api.schemas.redemptions import RedeemRequest
 from shared.domain.customers import get_customer
 from shared.domain.grants import RewardGrant
 from shared.domain.reward_settings import TransactionAttribute
@@ -37,11 +36,15 @@ from shared.domain.rewards import (
 )
 from shared.errors import Conflict, CustomerNotFound, NotFound, ServiceUnavailable, ValidationFailed
 from shared.ids import new_id, new_sortable_id
-from shared.storage import coupons, dynamodb, points, redemptions, rewards
-from shared.storage.coupons import CouponGrant, CouponRecord
+from shared.storage import dynamodb, points, redemptions, rewards
+from shared.storage.coupons import definitions as coupon_definitions
+from shared.storage.coupons import issuing
+from shared.storage.coupons.errors import CouponAlreadyUsed, CouponUnavailable, IssueRaced, PoolExhausted
+from shared.storage.coupons.issuing import CouponGrant, IssuedCoupon
+from shared.storage.coupons.records import CouponRecord
 from shared.storage.dynamodb import TransactAction, TransactionCancelled
 from shared.storage.ledger import Posting
-from shared.storage.redemptions import RedemptionRecord
+from shared.storage.redemptions import RewardRedemptionRecord
 
 MAX_ATTEMPTS = 30
 CENT = Decimal("0.01")
@@ -55,9 +58,18 @@ class RewardUnavailable(Conflict):
         super().__init__(message, details)
 
 
-class RedemptionNotFound(NotFound):
+class RewardRedemptionNotFound(NotFound):
     def __init__(self, redemption_id: str) -> None:
         super().__init__(f"Cannot find redemption with id {redemption_id}")
+
+
+@dataclass(frozen=True, slots=True)
+class RedeemCommand:
+    """What a member asks with a redemption: the points a COIN reward turns into a coupon, and values of the
+    reward's custom transaction attributes (by attribute_id)."""
+
+    points: int | None = None
+    custom_transaction_attributes: Mapping[str, Any] | None = None
 
 
 class _Contended(Exception):
@@ -88,8 +100,8 @@ class _Ids:
 
 
 def redeem(
-    app_id: str, source_id: str, reward_id: str, request: RedeemRequest, request_key: str | None = None
-) -> RedemptionRecord:
+    app_id: str, source_id: str, reward_id: str, request: RedeemCommand, request_key: str | None = None
+) -> RewardRedemptionRecord:
     """``request_key`` (the Idempotency-Key): a retry of a request whose response was lost, even after the
     SDK's retries, finds the redemption that request made instead of redeeming again."""
     if not reward_id.startswith("rew_"):
@@ -99,8 +111,8 @@ def redeem(
 
 
 def _redeem_once(
-    app_id: str, source_id: str, reward_id: str, request: RedeemRequest, ids: _Ids, request_key: str | None
-) -> RedemptionRecord:
+    app_id: str, source_id: str, reward_id: str, request: RedeemCommand, ids: _Ids, request_key: str | None
+) -> RewardRedemptionRecord:
     snapshot = redemptions.load(
         app_id,
         source_id,
@@ -148,7 +160,7 @@ def _redeem_once(
         actions += moved
         transaction_id = ids.transaction_id
         debit_lots = next(e.lots for e in placed.entries if e.txn_id == transaction_id)
-    record = RedemptionRecord(
+    record = RewardRedemptionRecord(
         redemption_id=redemption_id,
         source_id=source_id,
         reward_id=reward.reward_id,
@@ -180,7 +192,7 @@ def _redeem_once(
 
 def _earlier_attempt(
     app_id: str, source_id: str, reward_id: str, snapshot: redemptions.RedeemSnapshot
-) -> RedemptionRecord | None:
+) -> RewardRedemptionRecord | None:
     """The redemption this request already made: by an attempt whose response was lost (the SDK retried),
     or by an earlier request with the same Idempotency-Key."""
     if snapshot.redemption is not None:
@@ -205,7 +217,7 @@ def _refuse_unless_redeemable(view: MemberReward, cost: int) -> None:
         )
 
 
-def _commit(app_id: str, actions: list[TransactAction], issued: coupons.IssuedCoupon | None) -> None:
+def _commit(app_id: str, actions: list[TransactAction], issued: IssuedCoupon | None) -> None:
     """The redemption's one transaction, with what it issues last; a lost condition is contention (or, from
     the issue alone, the coupons module's to explain), so the redemption is decided again."""
     issued_at = len(actions)
@@ -215,8 +227,8 @@ def _commit(app_id: str, actions: list[TransactAction], issued: coupons.IssuedCo
         issue_reasons = error.reasons[issued_at:]
         if issued is not None and any(issue_reasons) and not any(error.reasons[:issued_at]):
             try:
-                coupons.explain_issue_failure(app_id, issued, issue_reasons)
-            except coupons.IssueRaced as raced:
+                issuing.explain_issue_failure(app_id, issued, issue_reasons)
+            except IssueRaced as raced:
                 raise _Contended from raced
         raise _Contended from error
 
@@ -231,7 +243,7 @@ def _campaign_coupon(app_id: str, reward: Reward, read: CouponRecord | None) -> 
     if campaign is None:
         return None
     _COUPON_OF_REWARD[(app_id, reward.reward_id)] = campaign.id
-    coupon = read if read is not None and read.coupon_id == campaign.id else coupons.get(app_id, campaign.id)
+    coupon = read if read is not None and read.coupon_id == campaign.id else coupon_definitions.get(app_id, campaign.id)
     if coupon is None:
         raise RewardUnavailable("Reward unavailable", f"the reward's coupon {campaign.id} no longer exists")
     return coupon
@@ -239,26 +251,26 @@ def _campaign_coupon(app_id: str, reward: Reward, read: CouponRecord | None) -> 
 
 def _issue(
     app_id: str, reward: Reward, coupon: CouponRecord | None, source_id: str, amount: Decimal | None, now_ms: int
-) -> coupons.IssuedCoupon | None:
+) -> IssuedCoupon | None:
     """What a CAMPAIGN (one code of the coupon's pool) or COIN (a single-use coupon worth ``amount``)
     redemption gives, as actions for the redemption's transaction."""
     now_iso = clock.iso_from_epoch_ms(now_ms)
     if coupon is not None:
         try:
-            return coupons.issue_coupon(app_id, coupon, source_id, now_ms // 1000, now_iso)
-        except coupons.PoolExhausted as error:
+            return issuing.issue_coupon(app_id, coupon, source_id, now_ms // 1000, now_iso)
+        except PoolExhausted as error:
             raise RewardUnavailable("Reward unavailable", "the reward's coupon pool is exhausted") from error
-        except coupons.CouponUnavailable as error:
+        except CouponUnavailable as error:
             raise RewardUnavailable("Reward unavailable", f"the reward's coupon is {error.reason}") from error
-        except coupons.IssueRaced as error:
+        except IssueRaced as error:
             raise _Contended from error
     if amount is not None:
         name = f"{reward.definition.name}: {amount}"
-        return coupons.create_customer_coupon(app_id, new_id("coupm"), source_id, float(amount), name[:200], now_iso)
+        return issuing.create_customer_coupon(app_id, new_id("coupm"), source_id, float(amount), name[:200], now_iso)
     return None
 
 
-def _price(reward: Reward, request: RedeemRequest) -> tuple[int, Decimal | None]:
+def _price(reward: Reward, request: RedeemCommand) -> tuple[int, Decimal | None]:
     """The points a redemption debits and, for a COIN reward, the value it gives (rounded down to cents)."""
     coin = reward.definition.parameters.coin
     if coin is None:
@@ -284,7 +296,7 @@ def coin_value(points: int, exchange_ratio: float, points_ratio: float) -> Decim
         return exact.quantize(CENT, rounding=ROUND_DOWN)
 
 
-def checked_attributes(declared: list[TransactionAttribute], request: RedeemRequest) -> dict[str, Any]:
+def checked_attributes(declared: Sequence[TransactionAttribute], request: RedeemCommand) -> dict[str, Any]:
     """The custom transaction attributes the ledger entry carries: declared ones only, mandatory ones
     present, each of its declared type."""
     given = request.custom_transaction_attributes or {}
@@ -330,11 +342,11 @@ def _of_type(value: Any, attribute_type: str) -> bool:
 # ------------------------------------------------------------------------------------------ cancel
 
 
-def cancel(app_id: str, source_id: str, redemption_id: str, request_key: str | None = None) -> RedemptionRecord:
+def cancel(app_id: str, source_id: str, redemption_id: str, request_key: str | None = None) -> RewardRedemptionRecord:
     """``request_key`` (the Idempotency-Key): a retry of a cancel whose response was lost answers the
     cancellation it made, not a 409."""
     if not redemption_id.startswith("red_"):
-        raise RedemptionNotFound(redemption_id)
+        raise RewardRedemptionNotFound(redemption_id)
     refund_id = new_id("txn")
     cancel_request = _request_token(request_key) if request_key is not None else refund_id
     return _retrying(lambda: _cancel_once(app_id, source_id, redemption_id, refund_id, cancel_request))
@@ -346,13 +358,13 @@ def _request_token(request_key: str) -> str:
 
 def _cancel_once(
     app_id: str, source_id: str, redemption_id: str, refund_id: str, cancel_request: str
-) -> RedemptionRecord:
+) -> RewardRedemptionRecord:
     snapshot = redemptions.load(app_id, source_id, redemption_id=redemption_id)
     if snapshot.profile is None:
         raise CustomerNotFound(source_id)
     record = snapshot.redemption
     if record is None:
-        raise RedemptionNotFound(redemption_id)
+        raise RewardRedemptionNotFound(redemption_id)
     if record.status == "cancelled" and record.cancel_request == cancel_request:
         return record  # this request's own earlier attempt landed (its response was lost)
     if record.status == "cancelled":
@@ -386,14 +398,14 @@ def _cancel_once(
     ]
     voids_at = len(actions)
     if record.coupon_grant is not None:
-        actions += coupons.void_coupon(app_id, CouponGrant.from_record(record.coupon_grant), now_iso)
+        actions += issuing.void_coupon(app_id, CouponGrant.from_record(record.coupon_grant), now_iso)
     try:
         dynamodb.transact_write(actions)
     except TransactionCancelled as error:
         if any(error.reasons[voids_at:]) and not any(error.reasons[:voids_at]):
             try:
-                coupons.explain_void_failure(error.reasons[voids_at:])
-            except coupons.CouponAlreadyUsed as used:
+                issuing.explain_void_failure(error.reasons[voids_at:])
+            except CouponAlreadyUsed as used:
                 raise Conflict(
                     "Coupon already used",
                     f"the code {record.code} of redemption {redemption_id} was used in an order; "
@@ -411,7 +423,7 @@ def _cancel_once(
 
 def list_redemptions(
     app_id: str, source_id: str, limit: int, cursor: str | None
-) -> tuple[list[RedemptionRecord], str | None]:
+) -> tuple[list[RewardRedemptionRecord], str | None]:
     get_customer(app_id, source_id)  # the seed's 404 for an unknown customer
     return redemptions.page(app_id, source_id, limit, cursor)
 
@@ -445,7 +457,7 @@ def grant_reward(
         return not_issued(refused.details)
     except _Contended as raced:
         raise ServiceUnavailable from raced
-    record = RedemptionRecord(
+    record = RewardRedemptionRecord(
         redemption_id=new_sortable_id("red", now_ms),
         source_id=source_id,
         reward_id=reward_id,

@@ -17,8 +17,9 @@ from shared.domain import eligibility, locales
 from shared.domain.reward_settings import RewardDefinition, RewardSettings
 from shared.errors import Conflict, CustomerNotFound, NotFound, ValidationFailed
 from shared.ids import new_id
-from shared.storage import coupons, rewards
-from shared.storage.coupons import CouponRecord
+from shared.storage import rewards
+from shared.storage.coupons import issuing
+from shared.storage.coupons.records import CouponRecord
 from shared.storage.customers import CustomerRecord
 from shared.storage.rewards import RewardChanged, RewardRecord
 
@@ -253,7 +254,7 @@ def coupon_refusal(reward: Reward, coupon: CouponRecord | None, now_ms: int) -> 
         return None
     if coupon is None:
         return f"the reward's coupon {campaign.id} no longer exists"
-    refusal = coupons.issue_refusal(coupon, now_ms // 1000)
+    refusal = issuing.issue_refusal(coupon, now_ms // 1000)
     if refusal == "exhausted":
         return "the reward's coupon pool is exhausted"
     return f"the reward's coupon is {refusal}" if refusal else None

@@ -6,8 +6,8 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
-from shared.storage import coupons, dynamodb, keys, pagination
-from shared.storage.coupons import CouponRecord
+from shared.storage import dynamodb, keys, pagination
+from shared.storage.coupons.records import CouponRecord, record_from_item
 from shared.storage.customers import CustomerRecord
 from shared.storage.dynamodb import Expression, Item, Put, Update
 from shared.storage.rewards import RewardRecord
@@ -16,7 +16,7 @@ Status = Literal["completed", "cancelled"]
 
 
 @dataclass(frozen=True, slots=True)
-class RedemptionRecord:
+class RewardRedemptionRecord:
     redemption_id: str
     source_id: str
     reward_id: str
@@ -39,14 +39,14 @@ class RedemptionRecord:
     cancel_request: str | None = None  # the cancelling request's own id: its retry knows its write landed
 
     @classmethod
-    def from_item(cls, item: Item) -> RedemptionRecord:
+    def from_item(cls, item: Item) -> RewardRedemptionRecord:
         names = cls.__dataclass_fields__
         values = {name: item[name] for name in names if name in item}
         values["amount"] = str(item["amount"]) if item.get("amount") is not None else None
         return cls(**values)
 
 
-def put(app_id: str, record: RedemptionRecord) -> Put:
+def put(app_id: str, record: RewardRedemptionRecord) -> Put:
     return Put(
         {
             **keys.redemption(app_id, record.source_id, record.redemption_id),
@@ -57,13 +57,13 @@ def put(app_id: str, record: RedemptionRecord) -> Put:
     )
 
 
-def get(app_id: str, source_id: str, redemption_id: str) -> RedemptionRecord | None:
+def get(app_id: str, source_id: str, redemption_id: str) -> RewardRedemptionRecord | None:
     item = dynamodb.get_item(keys.redemption(app_id, source_id, redemption_id))
-    return RedemptionRecord.from_item(item) if item else None
+    return RewardRedemptionRecord.from_item(item) if item else None
 
 
 def cancel(
-    app_id: str, record: RedemptionRecord, now: str, refund_transaction_id: str | None, *, cancel_request: str
+    app_id: str, record: RewardRedemptionRecord, now: str, refund_transaction_id: str | None, *, cancel_request: str
 ) -> Update:
     """Completed to cancelled, exactly once."""
     return Update(
@@ -77,7 +77,9 @@ def cancel(
     )
 
 
-def page(app_id: str, source_id: str, limit: int, cursor: str | None) -> tuple[list[RedemptionRecord], str | None]:
+def page(
+    app_id: str, source_id: str, limit: int, cursor: str | None
+) -> tuple[list[RewardRedemptionRecord], str | None]:
     """Newest first: red_ ids begin with their creation time."""
     items, next_cursor = pagination.page(
         keys.customer_partition(app_id, source_id),
@@ -87,7 +89,7 @@ def page(app_id: str, source_id: str, limit: int, cursor: str | None) -> tuple[l
         newest_first=True,
         consistent=True,
     )
-    return [RedemptionRecord.from_item(item) for item in items], next_cursor
+    return [RewardRedemptionRecord.from_item(item) for item in items], next_cursor
 
 
 REQUEST_RETENTION_SECONDS = 7 * 24 * 3600
@@ -99,7 +101,7 @@ class RedeemSnapshot:
 
     profile: CustomerRecord | None
     reward: RewardRecord | None
-    redemption: RedemptionRecord | None = None
+    redemption: RewardRedemptionRecord | None = None
     requested: str | None = None  # the redemption an earlier attempt of this request made
     coupon: CouponRecord | None = None
 
@@ -132,11 +134,11 @@ def load(
         elif kind == "reward":
             reward = RewardRecord.from_item(item)
         elif kind == "redemption":
-            redemption = RedemptionRecord.from_item(item)
+            redemption = RewardRedemptionRecord.from_item(item)
         elif kind == "redemption_request":
             requested = item["redemption_id"]
         elif kind == "coupon":
-            coupon = coupons.record_from_item(item)
+            coupon = record_from_item(item)
     return RedeemSnapshot(profile, reward, redemption, requested, coupon)
 
 

@@ -14,8 +14,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from shared.storage import coupons, dynamodb, keys, pagination
-from shared.storage.coupons import CouponRecord
+from shared.storage import dynamodb, keys, pagination
+from shared.storage.coupons.records import CouponRecord, record_from_item
 from shared.storage.customers import CustomerRecord
 from shared.storage.dynamodb import ConditionFailed, Expression, Item, Update
 
@@ -90,7 +90,7 @@ def coupon_keys(app_id: str, coupon_ids: list[str]) -> list[dict[str, str]]:
 
 def coupons_of(items: list[Item]) -> dict[str, CouponRecord]:
     """The coupon definitions among ``items`` (read with the keys of ``coupon_keys``), by id."""
-    return {item["coupon_id"]: coupons.record_from_item(item) for item in items if item.get("type") == "coupon"}
+    return {item["coupon_id"]: record_from_item(item) for item in items if item.get("type") == "coupon"}
 
 
 def read_coupons(app_id: str, coupon_ids: list[str]) -> dict[str, CouponRecord]:

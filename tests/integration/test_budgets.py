@@ -143,7 +143,7 @@ def _fill(budget: int, make: Any) -> list[Any]:
 
 
 def test_the_largest_coupon_redemption_fits_with_room_to_spare(api: ApiClient) -> None:
-    from shared.api.schemas.coupons import MAX_ITEMS_BYTES, MAX_ITEMS_PER_ORDER, MAX_METADATA_BYTES
+    from shared.api.schemas.coupon_apply import MAX_ITEMS_BYTES, MAX_ITEMS_PER_ORDER, MAX_METADATA_BYTES
     from tests.support.coupons import create_coupon, customer, order_body
 
     keys = [f"k{n:02d}" for n in range(50)]

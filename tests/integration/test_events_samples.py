@@ -328,14 +328,14 @@ def test_customer_events_put_then_get(table: str) -> None:
 def test_the_coupon_samples_redeem_and_revert(table: str) -> None:
     """Seed 004's full payload (events/coupons_apply.json) against its coupon KS and customer krish123."""
     from shared import clock
-    from shared.domain.coupon_rules import CouponSpec, Discount
     from shared.domain.customers import ensure_customer
-    from shared.storage import coupons
+    from shared.entities.coupons import CouponSpec, Discount
+    from shared.storage.coupons import definitions
 
     apply_event = load_event("CouponsApplyFunction")
     detail = json.loads(apply_event["body"])["coupon_details"][0]
     now = clock.now_iso()
-    coupons.create(
+    definitions.create(
         DEMO_APP_ID, CouponSpec(detail["coupon_id"], detail["coupon_code"], Discount("amount", 10), "active", now, now)
     )
     ensure_customer(DEMO_APP_ID, "krish123")

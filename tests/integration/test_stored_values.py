@@ -31,7 +31,8 @@ from pydantic import BaseModel
 from rewards_cli.outbox import LocalOutbox
 from rewards_cli.webhook_listener import WebhookListener
 from shared.api.schemas.campaigns import CampaignCreate
-from shared.api.schemas.coupons import CouponApplyIn, CouponCreate
+from shared.api.schemas.coupon_apply import CouponApplyIn
+from shared.api.schemas.coupons import CouponCreate
 from shared.api.schemas.customers import CustomerIdentify, CustomerUpsert
 from shared.api.schemas.events import EventIn
 from shared.api.schemas.points import PointsPolicyIn

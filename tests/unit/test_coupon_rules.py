@@ -11,12 +11,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from shared.domain.coupon_rules import (
-    CouponCondition,
-    CouponSpec,
-    Discount,
     FailedCondition,
     ItemCheck,
-    ItemConditions,
     Order,
     OrderItem,
     check_items,
@@ -28,6 +24,7 @@ from shared.domain.coupon_rules import (
     stack,
     with_kept_metadata,
 )
+from shared.entities.coupons import CouponCondition, CouponSpec, Discount, ItemConditions
 
 amounts = st.decimals(min_value=0, max_value=10**6, places=2, allow_nan=False, allow_infinity=False)
 

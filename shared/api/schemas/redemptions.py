@@ -7,8 +7,9 @@ from typing import Annotated, Any, Literal
 from pydantic import Field, StringConstraints
 
 from shared.api.schemas.common import RequestModel, ResponseModel
+from shared.domain.redemptions import RedeemCommand
 from shared.domain.reward_settings import MAX_POINTS, AttributeId
-from shared.storage.redemptions import RedemptionRecord
+from shared.storage.redemptions import RewardRedemptionRecord
 
 AttributeValue = Annotated[str, StringConstraints(max_length=1000, pattern=r"^[^\x00-\x1f\x7f]*$")] | int | float | bool
 
@@ -20,6 +21,9 @@ class RedeemRequest(RequestModel):
     custom_transaction_attributes: Annotated[dict[AttributeId, AttributeValue], Field(max_length=20)] | None = Field(
         default=None, description="Values of the reward's custom transaction attributes, by attribute_id"
     )
+
+    def to_command(self) -> RedeemCommand:
+        return RedeemCommand(self.points, self.custom_transaction_attributes)
 
 
 class Issued(ResponseModel):
@@ -49,7 +53,7 @@ class RedemptionResponse(ResponseModel):
     refund_transaction_id: str | None = Field(description="The ledger credit that gave the points back (txn_…)")
 
     @classmethod
-    def from_record(cls, record: RedemptionRecord) -> RedemptionResponse:
+    def from_record(cls, record: RewardRedemptionRecord) -> RedemptionResponse:
         return cls(
             id=record.redemption_id,
             source_id=record.source_id,
