@@ -35,6 +35,9 @@ _IPV4_HOST_FORMS = [
 ]
 _NAT64_LOCAL = ipaddress.ip_network("64:ff9b:1::/48")  # NAT64, local-use prefix (RFC 8215)
 _GLOBAL_UNICAST = ipaddress.ip_network("2000::/3")  # every public IPv6 address is in it
+# IETF protocol assignments: Python counts two anycast services in it (192.0.0.9, 192.0.0.10) as global,
+# but no webhook endpoint lives there, and the rest of the block is special-purpose.
+_PROTOCOL_ASSIGNMENTS = ipaddress.ip_network("192.0.0.0/24")
 _ISATAP_INTERFACE = 0x00005EFE  # the interface id's upper half (u/l bit masked), then the IPv4 address
 _MAX_RESPONSE_BYTES = 64 * 1024
 
@@ -72,7 +75,7 @@ def _allowed(address: IpAddress, allow_loopback: bool) -> bool:
     if allow_loopback and address.is_loopback:
         return True
     if isinstance(address, ipaddress.IPv4Address):
-        return address.is_global and not address.is_multicast
+        return address.is_global and not address.is_multicast and address not in _PROTOCOL_ASSIGNMENTS
     embedded = _embedded_ipv4s(address)
     if not all(_allowed(ipv4, allow_loopback) for ipv4 in embedded):
         return False

@@ -140,6 +140,13 @@ def test_a_name_is_refused_if_any_address_it_resolves_to_is_internal(
         check("https://hooks.merchant.test/", allow_local=False)
 
 
+@pytest.mark.parametrize("host", ["192.0.0.9", "192.0.0.10", "[::ffff:192.0.0.10]"])
+def test_the_protocol_assignment_block_is_refused_though_python_counts_its_anycast_as_global(host: str) -> None:
+    # The property test drew 192.0.0.9: ipaddress calls it global, yet no webhook endpoint lives there.
+    with pytest.raises(UnsafeTarget, match="internal address"):
+        check(f"https://{host}/hooks", allow_local=False)
+
+
 def test_a_name_resolving_to_public_addresses_is_allowed(dns: dict[str, list[str]]) -> None:
     dns["hooks.merchant.test"] = ["93.184.215.14", "2606:4700:4700::1111"]
     target = check("https://hooks.merchant.test/rewards", allow_local=False)
