@@ -5,6 +5,7 @@ their path."""
 from __future__ import annotations
 
 import time
+from decimal import Decimal
 from typing import Any
 
 import pytest
@@ -728,3 +729,13 @@ def test_a_key_with_a_dot_wins_over_the_path() -> None:
     the_member = Member(frozenset(), None, 0, None, {"x.city": "Leeds", "x": {"city": "Paris"}})
 
     assert evaluate(parse_condition(condition("Equals", "attributes.x.city", "Leeds")), the_member) is None
+
+
+def test_an_object_is_shown_as_stored_with_its_own_letters_and_stored_numbers() -> None:
+    """Profiles come back from DynamoDB with Decimal numbers: the explain shows them, it does not fail on them."""
+    stored = {"city": "Zürich", "zip": Decimal("8001")}
+
+    gap = evaluate(parse_condition(condition("Equals", "attributes.x", "Bern")), member(x=stored))
+
+    assert gap is not None
+    assert gap.actual == 'x {"city": "Zürich", "zip": "8001"}'
