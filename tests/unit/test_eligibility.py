@@ -5,6 +5,7 @@ their path."""
 from __future__ import annotations
 
 import time
+from decimal import Decimal
 from typing import Any
 
 import pytest
@@ -343,6 +344,51 @@ OPERATOR_TABLE: list[tuple[str, str, Any, Member, bool, tuple[str, str, str] | N
         False,
         ("city one of Leeds, York", "city Hull", "city lacks one of Leeds, York"),
     ),
+    # Days after the window count whole days begun: its last day's next day is day 1, the day after day 2
+    (
+        "Between",
+        "Enrolment Date",
+        "11/1/2021-2/28/2023",
+        member(enrolled="2023-03-01T23:59:59.999Z"),
+        False,
+        (
+            "enrolled between 11/1/2021 and 2/28/2023",
+            "enrolled 2023-03-01T23:59:59Z",
+            "enrolled 1 day after the window",
+        ),
+    ),
+    (
+        "Between",
+        "Enrolment Date",
+        "11/1/2021-2/28/2023",
+        member(enrolled="2023-03-02T00:00:00Z"),
+        False,
+        (
+            "enrolled between 11/1/2021 and 2/28/2023",
+            "enrolled 2023-03-02T00:00:00Z",
+            "enrolled 2 days after the window",
+        ),
+    ),
+    # A one-day range is a range; an instant is that millisecond, on either side of the window
+    ("Between", "Enrolment Date", "3/1/2023-3/1/2023", member(enrolled="2023-03-01T12:00:00Z"), True, None),
+    ("Less than", "Enrolment Date", "2023-02-28T12:00:00Z", member(enrolled="2023-02-28T11:59:59Z"), True, None),
+    (
+        "Less than",
+        "Enrolment Date",
+        "2023-02-28T12:00:00Z",
+        member(enrolled="2023-02-28T12:00:00Z"),
+        False,
+        ("enrolled before 2023-02-28T12:00:00Z", "enrolled 2023-02-28T12:00:00Z", "enrolled 1 day after the window"),
+    ),
+    # The member's tags are shown sorted, comma-separated
+    (
+        "Contain all of",
+        "User Tags",
+        ["gold"],
+        member(tags=("vip", "cohortA")),
+        False,
+        ("all of tags gold", "tags cohortA, vip", "missing tag gold"),
+    ),
 ]
 
 
@@ -541,6 +587,75 @@ def test_a_text_of_1_or_200_characters_and_a_list_of_1_or_100_values_are_accepte
         )
 
 
+@pytest.mark.parametrize(
+    ("terms", "message"),
+    [
+        (
+            [condition("Between", "Enrolment Date", "yesterday")],
+            "value must be a range M/D/YYYY-M/D/YYYY, <ISO date>/<ISO date> or two dates",
+        ),
+        (
+            [condition("Between", "Enrolment Date", 20230101)],
+            "value must be a range M/D/YYYY-M/D/YYYY, <ISO date>/<ISO date> or two dates",
+        ),
+        (
+            [condition("Equals", "Enrolment Date", 20230101)],
+            "value must be a date (M/D/YYYY, an ISO date or an ISO date-time with zone)",
+        ),
+        (
+            [condition("Equals", "Enrolment Date", "1899-12-31T23:59:59Z")],
+            "'1899-12-31T23:59:59Z': the year must be between 1900 and 9998",
+        ),
+        ([condition("Between", "Points Balance", [200, 100])], "value: low must not be greater than high"),
+        ([condition("Between", "Points Balance", [1, 2, 3])], "value must be a list of two numbers [low, high]"),
+        ([A_TRUE, "OR", B_TRUE, "AND"], "ends with AND; a condition must follow it"),
+    ],
+)
+def test_a_refusal_says_exactly_what_is_wrong(terms: list[Any], message: str) -> None:
+    """The whole message, not a part of it: the API returns it to the person who wrote the rule."""
+    with pytest.raises(InvalidCondition) as refused:
+        parse_rules([{"conditions": terms}])
+    where = "member_eligibility_rules.0.conditions" + ("" if message.startswith("ends with") else ".0")
+    assert str(refused.value) == f"{where}: {message}"
+
+
+def test_a_list_of_100_tags_and_numbers_up_to_1e15_are_accepted_and_one_more_is_not() -> None:
+    assert len(parse_condition(condition("Contain all of", "User Tags", [f"t{n}" for n in range(100)])).value) == 100
+    assert parse_condition(condition("Equals", "attributes.n", 10**15)).value == 10**15
+    assert parse_condition(condition("Equals", "attributes.n", -(10**15))).value == -(10**15)
+    with pytest.raises(InvalidCondition, match="at most 1e15"):
+        parse_condition(condition("Equals", "attributes.n", 10**15 + 1))
+
+
+@pytest.mark.parametrize(
+    "value", ["1/1/1900", "12/31/9998", "1900-01-01", "9998-12-31", "1900-01-01T00:00:00Z", "9998-12-31T23:59:59Z"]
+)
+def test_the_first_and_last_years_are_accepted(value: str) -> None:
+    assert parse_condition(condition("Equals", "Enrolment Date", value)).dates[0].text == value
+
+
+@pytest.mark.parametrize("value", ["12/31/1899", "1/1/9999", "1899-12-31", "1899-12-31T23:59:59Z"])
+def test_a_year_outside_them_is_refused(value: str) -> None:
+    with pytest.raises(InvalidCondition, match="the year must be between 1900 and 9998"):
+        parse_condition(condition("Equals", "Enrolment Date", value))
+
+
+def test_dates_are_utc_days_and_shown_in_utc_whatever_the_machines_zone(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("TZ", "Asia/Kolkata")
+    time.tzset()
+    try:
+        new_year = parse_condition(condition("Equals", "Enrolment Date", "1/1/2023"))
+        assert evaluate(new_year, member(enrolled="2023-01-01T23:00:00Z")) is None
+        gap = evaluate(new_year, member(enrolled="2023-03-01T00:00:00Z"))
+        assert gap is not None
+        assert gap.actual == "enrolled 2023-03-01T00:00:00Z"
+        # 23:00 UTC on the last day is already 9999 in Kolkata: the year is judged in UTC
+        assert parse_condition(condition("Equals", "Enrolment Date", "9998-12-31T23:00:00Z")).dates
+    finally:
+        monkeypatch.undo()
+        time.tzset()
+
+
 def test_a_stored_time_without_a_zone_is_utc_whatever_the_machines_zone(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("TZ", "Asia/Kolkata")
     time.tzset()
@@ -614,3 +729,13 @@ def test_a_key_with_a_dot_wins_over_the_path() -> None:
     the_member = Member(frozenset(), None, 0, None, {"x.city": "Leeds", "x": {"city": "Paris"}})
 
     assert evaluate(parse_condition(condition("Equals", "attributes.x.city", "Leeds")), the_member) is None
+
+
+def test_an_object_is_shown_as_stored_with_its_own_letters_and_stored_numbers() -> None:
+    """Profiles come back from DynamoDB with Decimal numbers: the explain shows them, it does not fail on them."""
+    stored = {"city": "Zürich", "zip": Decimal("8001")}
+
+    gap = evaluate(parse_condition(condition("Equals", "attributes.x", "Bern")), member(x=stored))
+
+    assert gap is not None
+    assert gap.actual == 'x {"city": "Zürich", "zip": "8001"}'
