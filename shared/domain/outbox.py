@@ -18,7 +18,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from shared.api.schemas.ledger import lot_shares
+from shared.api.schemas.points import lot_shares
 from shared.domain.domain_events import (
     DATA_MODELS,
     CouponUsed,

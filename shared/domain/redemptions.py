@@ -26,6 +26,7 @@ from shared.api.schemas.redemptions import RedeemRequest
 from shared.api.schemas.rewards import TransactionAttribute
 from shared.domain.customers import get_customer
 from shared.domain.grants import RewardGrant
+from shared.domain.points import placement as points
 from shared.domain.rewards import (
     MemberReward,
     Reward,
@@ -35,12 +36,12 @@ from shared.domain.rewards import (
     unavailable_reasons,
     view_for,
 )
+from shared.entities.points import Posting
 from shared.errors import Conflict, CustomerNotFound, NotFound, ServiceUnavailable, ValidationFailed
 from shared.ids import new_id, new_sortable_id
-from shared.storage import coupons, dynamodb, points, redemptions, rewards
+from shared.storage import coupons, dynamodb, redemptions, rewards
 from shared.storage.coupons import CouponGrant, CouponRecord
 from shared.storage.dynamodb import TransactAction, TransactionCancelled
-from shared.storage.ledger import Posting
 from shared.storage.redemptions import RedemptionRecord
 
 MAX_ATTEMPTS = 30

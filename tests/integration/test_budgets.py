@@ -20,8 +20,9 @@ from shared.api.schemas.campaigns import (
 )
 from shared.api.schemas.customers import MAX_ATTRIBUTE_TEXT, MAX_ATTRIBUTES, MAX_ATTRIBUTES_BYTES, MAX_TAGS
 from shared.api.schemas.rewards import MAX_POINTS as MAX_POINTS_COST
+from shared.domain.points.lots import MAX_LOTS
+from shared.entities.points import LAST_DAY, LotKey
 from shared.limits import MAX_LABEL_LENGTH, MAX_NAME_LENGTH, MAX_SOURCE_ID_LENGTH, encoded_size
-from shared.lots import LAST_DAY, MAX_LOTS, LotKey
 from shared.storage import dynamodb, keys
 from tests.conftest import TABLE_NAME
 from tests.support.api import ApiClient, Credentials

@@ -1,4 +1,4 @@
-"""Points as lots (``shared/lots.py``) and their placement as ledger entries (``storage.points.place``,
+"""Points as lots (``shared/domain/points/lots.py``) and their placement as ledger entries (``placement.place``,
 pure): a state machine of credits (pending or not, expiring or not, some already past), debits
 (redemptions, which may be cancelled, and corrections), reversals under both return policies, the days
 passing and the scheduled job settling, with the books checked after every step (and points never taken
@@ -14,12 +14,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, precondition, rule
 
-from shared import lots
-from shared.api.schemas.ledger import TransactionResponse
-from shared.lots import DAY_MS, DEBT, NEVER, LotKey, NotEnoughPoints, Wallet
-from shared.storage.customers import PointsState
-from shared.storage.ledger import LedgerEntry, Posting
-from shared.storage.points import lot_of, place, refund_lots
+from shared.api.schemas.points import TransactionResponse
+from shared.domain.points import lots
+from shared.domain.points.lots import DEBT, NotEnoughPoints, Wallet
+from shared.domain.points.placement import PointsState, lot_of, place, refund_lots
+from shared.entities.points import DAY_MS, NEVER, LedgerEntry, LotKey, Posting
 from tests.support.point_lots import assert_reversals_within_credits
 
 START_DAY = 20_000  # 2024-10-04
