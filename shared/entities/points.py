@@ -75,10 +75,6 @@ class LedgerHead:
     sequence: int = 0
     last_ms: int = 0
 
-    def after(self, points: int, now_ms: int) -> LedgerHead:
-        """The head once one more entry of ``points`` is written at ``now_ms``."""
-        return LedgerHead(self.balance + points, self.sequence + 1, max(now_ms, self.last_ms))
-
 
 @dataclass(frozen=True, slots=True)
 class Posting:

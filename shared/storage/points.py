@@ -64,11 +64,11 @@ def _record_put(app_id: str, source_id: str, record: TransactionRecord) -> Put:
     return Put(item, condition=Expression("attribute_not_exists(PK)"))
 
 
-def count_reversal(app_id: str, source_id: str, credit: TransactionRecord, points: int) -> Update:
-    """The credit's reversed count moved by ``points``, only if no other reversal counted meanwhile."""
+def count_reversal(app_id: str, source_id: str, credit: TransactionRecord, reversed_after: int) -> Update:
+    """The credit's reversed count set to ``reversed_after``, only if no other reversal counted meanwhile."""
     return Update(
         keys.transaction_record(app_id, source_id, credit.txn_id),
-        Expression("SET reversed = :reversed", values={":reversed": credit.reversed + points}),
+        Expression("SET reversed = :reversed", values={":reversed": reversed_after}),
         condition=Expression("reversed = :seen", values={":seen": credit.reversed}),
     )
 

@@ -1,7 +1,8 @@
-"""The documented boundaries of points lots (shared/domain/points/lots.py), each with an example that fails if it flips:
-times round up to the next UTC day boundary (a boundary itself stays), a lot expires at the start of
-its expiry day (inclusive) and activates at the start of its activation day, never-expiring lots are
-spent last, a reversal takes from its own lot first, and debt is paid off by the next active points."""
+"""The documented boundaries of points lots (shared/domain/points/lots.py), each with an example that
+fails if it flips: times round up to the next UTC day boundary (a boundary itself stays), a lot expires
+at the start of its expiry day (inclusive) and activates at the start of its activation day,
+never-expiring lots are spent last, a reversal takes from its own lot first, and debt is paid off by
+the next active points."""
 
 from __future__ import annotations
 

@@ -1,9 +1,9 @@
-"""Points as lots (``shared/domain/points/lots.py``) and their placement as ledger entries (``placement.place``,
-pure): a state machine of credits (pending or not, expiring or not, some already past), debits
-(redemptions, which may be cancelled, and corrections), reversals under both return policies, the days
-passing and the scheduled job settling, with the books checked after every step (and points never taken
-or given twice, in any order of reversals, cancels and expiries; again with lots merged at the cap);
-and properties of ``settle`` on its own."""
+"""Points as lots (``shared/domain/points/lots.py``) and their placement as ledger entries
+(``placement.place``, pure): a state machine of credits (pending or not, expiring or not, some already
+past), debits (redemptions, which may be cancelled, and corrections), reversals under both return
+policies, the days passing and the scheduled job settling, with the books checked after every step (and
+points never taken or given twice, in any order of reversals, cancels and expiries; again with lots
+merged at the cap); and properties of ``settle`` on its own."""
 
 from __future__ import annotations
 

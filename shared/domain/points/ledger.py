@@ -156,7 +156,7 @@ def reverse(app_id: str, source_id: str, txn_id: str, amount: int | None) -> Led
             own_lot=credit.lot,
             return_policy=policy.return_policy,
         )
-        return reversal, [points.count_reversal(app_id, source_id, credit, wanted)]
+        return reversal, [points.count_reversal(app_id, source_id, credit, credit.reversed + wanted)]
 
     return _write_once(app_id, source_id, reversal_id, plan, also_read=[txn_id])
 

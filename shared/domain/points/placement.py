@@ -143,7 +143,7 @@ def place(app_id: str, source_id: str, state: PointsState, postings: Sequence[Po
 
     def record(posting: Posting, movement: Movement) -> None:
         nonlocal head
-        head = head.after(movement.points, now_ms)
+        head = _head_after(head, movement.points, now_ms)
         entries.append(
             _entry(source_id, posting, head, clock.iso_from_epoch_ms(head.last_ms), movement, wallet.pending)
         )
@@ -171,6 +171,11 @@ def post(
     transaction."""
     placed = place(app_id, profile.source_id, points_state(profile), postings, now_ms)
     return placed, points.writes(placed.write(), clock.iso_from_epoch_ms(now_ms))
+
+
+def _head_after(head: LedgerHead, points: int, now_ms: int) -> LedgerHead:
+    """The head once one more entry of ``points`` is written at ``now_ms`` (never before the last one)."""
+    return LedgerHead(head.balance + points, head.sequence + 1, max(now_ms, head.last_ms))
 
 
 def _entry(
