@@ -11,7 +11,7 @@
   a lot that expired yesterday and one that has not), and a run with nothing due: round trips by
   operation, CPU, and the modelled time per customer at in-region latencies.
 
-The profiles are written as the credits leave them (``storage.points.place`` over the credits; their
+The profiles are written as the credits leave them (``placement.place`` over the credits; their
 ledger entries are not written: a debit and the settler read only the profile), through the repository:
 5,000 events through the API would take minutes of moto.
 """
@@ -46,18 +46,17 @@ DEBIT_SAMPLES = 3
 
 def _write_profile(app_id: str, source_id: str, credits: Sequence[tuple[int, int | None]], now_ms: int) -> None:
     """The profile of ``source_id`` as ``credits`` (points, expiry time) made at ``now_ms`` leave it."""
+    from shared.domain.points.placement import PointsState, place
+    from shared.entities.points import Posting
     from shared.storage import customers, dynamodb, keys
-    from shared.storage.customers import PointsState
     from shared.storage.dynamodb import Expression
-    from shared.storage.ledger import Posting
-    from shared.storage.points import place
 
     postings = [
         Posting(txn_id=f"txn_{n}", points=p, reason="rule_completion", operation="credit", expires_ms=e)
         for n, (p, e) in enumerate(credits)
     ]
     placed = place(app_id, source_id, PointsState.empty(), postings, now_ms)
-    clauses, remove, values = customers.points_update(app_id, source_id, placed.after)
+    clauses, remove, values = customers.points_update(app_id, source_id, placed.write().after)
     text = "SET " + ", ".join(clauses) + (" REMOVE " + ", ".join(remove) if remove else "")
     dynamodb.update_item(keys.customer(app_id, source_id), Expression(text, values=values))
 
@@ -94,7 +93,7 @@ def _newest_entry_item(app_id: str, source_id: str) -> dict[str, Any]:
 
 
 def _debit(template: Any, pool: Any, recorder: Recorder) -> dict[str, Any]:
-    from shared.lots import DAY_MS
+    from shared.entities.points import DAY_MS
     from shared.storage import keys
 
     with _fresh_table():
@@ -154,7 +153,7 @@ def _debit(template: Any, pool: Any, recorder: Recorder) -> dict[str, Any]:
 
 def _settle(template: Any, pool: Any, recorder: Recorder, customers: int) -> dict[str, Any]:
     from rewards_cli.apigw import scheduled_event
-    from shared.lots import DAY_MS
+    from shared.entities.points import DAY_MS
 
     function = template.functions["PointsSettlerFunction"]
     with _fresh_table():

@@ -362,13 +362,17 @@ def functions_touched(module: Module, base: str) -> set[str]:
     )
     if merge_base.returncode != 0:
         return set()
-    diff = subprocess.run(
-        ["git", "diff", "-U0", merge_base.stdout.strip(), "--", module.source],
+    # The whole tree with rename detection: a module moved since the base is diffed against its old path
+    # (only its changed functions count), not taken as new throughout.
+    whole = subprocess.run(
+        ["git", "diff", "-U0", "-M", merge_base.stdout.strip()],
         cwd=ROOT,
         capture_output=True,
         text=True,
         check=True,
     ).stdout
+    sections = re.split(r"^(?=diff --git )", whole, flags=re.MULTILINE)
+    diff = "".join(section for section in sections if section.partition("\n")[0].endswith(f" b/{module.source}"))
     lines: set[int] = set()
     for start, count in re.findall(r"^@@ -\S+ \+(\d+)(?:,(\d+))? @@", diff, flags=re.MULTILINE):
         lines.update(range(int(start), int(start) + max(int(count or 1), 1)))

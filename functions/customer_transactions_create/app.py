@@ -6,9 +6,8 @@ from shared.api.context import tenant_id
 from shared.api.http import http_handler, new_router
 from shared.api.idempotency import idempotent
 from shared.api.params import IdempotencyKeyHeader, SourceIdPath
-from shared.api.schemas.ledger import TransactionResponse
-from shared.api.schemas.points import AdjustmentIn
-from shared.domain import points
+from shared.api.schemas.points import AdjustmentIn, TransactionResponse
+from shared.domain.points import ledger
 from shared.observability import MetricUnit, metrics
 
 router = new_router()
@@ -32,7 +31,7 @@ def adjust_points(
     source_id: SourceIdPath, body: AdjustmentIn, idempotency_key: IdempotencyKeyHeader = None
 ) -> Response[TransactionResponse]:
     del idempotency_key  # declared for validation and the spec; the idempotency middleware uses it
-    entry = points.adjust(tenant_id(router), source_id, body.points, body.reason)
+    entry = ledger.adjust(tenant_id(router), source_id, body.points, body.reason)
     metrics.add_metric(name="PointsAdjusted", unit=MetricUnit.Count, value=1)
     return Response(201, content_types.APPLICATION_JSON, TransactionResponse.from_entry(entry))
 

@@ -9,8 +9,9 @@ from shared.api.http import http_handler, new_router
 from shared.api.pages import fitted
 from shared.api.params import DEFAULT_PAGE_LIMIT, PageCursor, PageLimit, SourceIdPath
 from shared.api.schemas.common import ListResponse
-from shared.api.schemas.ledger import Reason, TransactionResponse
-from shared.domain import ledger
+from shared.api.schemas.points import TransactionResponse
+from shared.domain.points import ledger
+from shared.entities.points import Reason
 
 router = new_router()
 ReasonFilter = Annotated[Reason | None, Query(description="Only the entries of this reason")]

@@ -3,7 +3,7 @@
 from shared.api.context import tenant_id
 from shared.api.http import http_handler, new_router
 from shared.api.schemas.points import PointsPolicyResponse
-from shared.domain import points
+from shared.domain.points import ledger
 
 router = new_router()
 
@@ -20,7 +20,7 @@ router = new_router()
     tags=["Settings"],
 )
 def get_points_policy() -> PointsPolicyResponse:
-    return PointsPolicyResponse.from_record(points.policy(tenant_id(router)))
+    return PointsPolicyResponse.from_record(ledger.policy(tenant_id(router)))
 
 
 lambda_handler = http_handler(router)

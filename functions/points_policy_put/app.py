@@ -5,7 +5,7 @@ from shared.api.http import http_handler, new_router
 from shared.api.idempotency import idempotent
 from shared.api.params import IdempotencyKeyHeader
 from shared.api.schemas.points import PointsPolicyIn, PointsPolicyResponse
-from shared.domain import points
+from shared.domain.points import ledger
 
 router = new_router()
 
@@ -24,7 +24,9 @@ router = new_router()
 )
 def set_points_policy(body: PointsPolicyIn, idempotency_key: IdempotencyKeyHeader = None) -> PointsPolicyResponse:
     del idempotency_key  # declared for validation and the spec; the idempotency middleware uses it
-    return PointsPolicyResponse.from_record(points.set_policy(tenant_id(router), body))
+    return PointsPolicyResponse.from_record(
+        ledger.set_policy(tenant_id(router), body.expire_after_days, body.pending_days, body.return_policy)
+    )
 
 
 lambda_handler = http_handler(router)

@@ -6,9 +6,8 @@ from shared.api.context import tenant_id
 from shared.api.http import http_handler, new_router
 from shared.api.idempotency import idempotent
 from shared.api.params import IdempotencyKeyHeader, SourceIdPath, TxnIdPath
-from shared.api.schemas.ledger import TransactionResponse
-from shared.api.schemas.points import ReversalIn
-from shared.domain import points
+from shared.api.schemas.points import ReversalIn, TransactionResponse
+from shared.domain.points import ledger
 from shared.observability import MetricUnit, metrics
 
 router = new_router()
@@ -35,7 +34,7 @@ def reverse_transaction(
     idempotency_key: IdempotencyKeyHeader = None,
 ) -> Response[TransactionResponse]:
     del idempotency_key  # declared for validation and the spec; the idempotency middleware uses it
-    entry = points.reverse(tenant_id(router), source_id, txn_id, body.points if body else None)
+    entry = ledger.reverse(tenant_id(router), source_id, txn_id, body.points if body else None)
     metrics.add_metric(name="PointsReversed", unit=MetricUnit.Count, value=1)
     return Response(201, content_types.APPLICATION_JSON, TransactionResponse.from_entry(entry))
 

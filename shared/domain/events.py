@@ -30,21 +30,20 @@ from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
 from shared import clock
-from shared.domain import points, rules
+from shared.domain import rules
 from shared.domain.customers import ensure_customer
 from shared.domain.grants import CouponGranted, RewardGrant
-from shared.domain.points import lot_times
+from shared.domain.points import ledger, placement
+from shared.domain.points.ledger import lot_times
+from shared.domain.points.placement import PointsState, lot_of
 from shared.domain.rules import ActionView
 from shared.entities.campaigns import CampaignSpec, RuleProgress, RuleSpec
+from shared.entities.points import DAY_MS, NEVER, PolicyRecord, Posting
 from shared.errors import ServiceUnavailable, ValidationFailed
 from shared.ids import new_id, new_referral_code
-from shared.lots import DAY_MS, NEVER
 from shared.settings import get_settings
 from shared.storage import campaigns, progress
-from shared.storage.customers import PointsState
 from shared.storage.dynamodb import TransactAction
-from shared.storage.ledger import Posting
-from shared.storage.points import PolicyRecord, lot_of
 from shared.storage.progress import EventWrite, RefereeMark, RuleKey, RuleWrite, Snapshot, Wanted, WriteConflict
 
 # Consecutive lost races before answering 503; every won race starts the count again.
@@ -274,7 +273,7 @@ class _Ingestion:
         for owner in {self.source_id, self.referrer} - {None}:
             assert owner is not None
             found = snapshot.profiles.get(owner)
-            self.points[owner] = found.points_state if found else PointsState.empty()
+            self.points[owner] = placement.points_state(found) if found else PointsState.empty()
             self.new_customer_ids[owner] = new_id("cust")
         records = self._write_all(steps, snapshot)
         ordered = [records[key] for key in listed_keys if key in records]
@@ -290,7 +289,7 @@ class _Ingestion:
     def _points_policy(self) -> PolicyRecord:
         """Read with the customer when a touched rule may credit points (no round trip of its own)."""
         if self._policy is None:
-            self._policy = points.policy(self.app_id)
+            self._policy = ledger.policy(self.app_id)
         return self._policy
 
     def _applies(self, rule: RuleSpec) -> bool:
@@ -320,7 +319,6 @@ class _Ingestion:
                 self.delivery_id,
                 self.marker_expires_at,
                 clock.now_epoch_ms(),
-                dict(self.points),
                 self.new_customer_ids,
                 {owner: new_referral_code() for owner in self.points if owner not in self.existing},
             )
@@ -338,7 +336,7 @@ class _Ingestion:
                 pending = pending[planned:]
                 continue
             try:
-                self.points = progress.write(write)
+                self._write(write)
             except (WriteConflict, ServiceUnavailable) as error:
                 # Another event of this customer (or this very delivery) got there first, or the store
                 # failed after the SDK's retries (the write may have landed): re-read and plan again.
@@ -351,7 +349,7 @@ class _Ingestion:
                 self.existing |= set(snapshot.profiles)
                 for owner in wanted.profiles:
                     found = snapshot.profiles.get(owner)
-                    self.points[owner] = found.points_state if found else PointsState.empty()
+                    self.points[owner] = placement.points_state(found) if found else PointsState.empty()
                 time.sleep(random.uniform(0, min(0.2, 0.005 * 2**lost)))  # noqa: S311 - jitter, not crypto
                 continue
             lost = faults = 0
@@ -364,6 +362,15 @@ class _Ingestion:
         if not wrote_any and self.source_id not in snapshot.profiles:
             ensure_customer(self.app_id, self.source_id)
         return records
+
+    def _write(self, write: EventWrite) -> None:
+        """Write one transaction, the points of each customer it credits placed after those read."""
+        placed = {
+            owner: placement.place(self.app_id, owner, self.points[owner], owned, write.now_ms)
+            for owner, owned in write.postings().items()
+        }
+        progress.write(write, {owner: points.write() for owner, points in placed.items()})
+        self.points |= {owner: points.after for owner, points in placed.items()}
 
     def _unavailable(self, wrote_any: bool) -> ServiceUnavailable:
         if wrote_any and not self.keyed:

@@ -18,7 +18,6 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from shared.clock import iso_from_epoch_ms
 from shared.domain.domain_events import (
     DATA_MODELS,
     CouponUsed,
@@ -34,7 +33,7 @@ from shared.domain.domain_events import (
     WindowExpired,
 )
 from shared.entities.changes import ItemChange
-from shared.lots import DAY_MS, NEVER, LotKey
+from shared.entities.points import dated_lots
 
 _ID_ALPHABET = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
 _ID_LENGTH = 21
@@ -99,20 +98,10 @@ _SETTLEMENT_EVENTS = {"expiry": "points.expired", "activation": "points.activate
 
 
 def _lots(lots: dict[str, int] | None) -> list[LotMoved]:
-    """An entry's lots (``LotKey.encode()`` -> points), soonest expiry first, never-expiring last."""
-    decoded = sorted(((LotKey.decode(k), p) for k, p in (lots or {}).items()), key=lambda lot: _by_expiry(lot[0]))
     return [
-        LotMoved(
-            points=points,
-            expires_at=iso_from_epoch_ms(key.expires_day * DAY_MS) if key.expires_day != NEVER else None,
-            activates_at=iso_from_epoch_ms(key.activates_day * DAY_MS) if key.pending else None,
-        )
-        for key, points in decoded
+        LotMoved(points=lot.points, expires_at=lot.expires_at, activates_at=lot.activates_at)
+        for lot in dated_lots(lots)
     ]
-
-
-def _by_expiry(key: LotKey) -> tuple[bool, int]:
-    return (key.expires_day == NEVER, key.expires_day)
 
 
 def _ledger_entry(change: ItemChange, new: Mapping[str, Any]) -> list[DomainEvent]:

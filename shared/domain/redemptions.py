@@ -24,6 +24,7 @@ from typing import Any
 from shared import clock
 from shared.domain.customers import get_customer
 from shared.domain.grants import RewardGrant
+from shared.domain.points import placement as points
 from shared.domain.reward_settings import TransactionAttribute
 from shared.domain.rewards import (
     MemberReward,
@@ -34,16 +35,16 @@ from shared.domain.rewards import (
     unavailable_reasons,
     view_for,
 )
+from shared.entities.points import Posting
 from shared.errors import Conflict, CustomerNotFound, NotFound, ServiceUnavailable, ValidationFailed
 from shared.ids import new_id, new_sortable_id
-from shared.storage import dynamodb, points, redemptions, rewards
+from shared.storage import dynamodb, redemptions, rewards
 from shared.storage.coupons import definitions as coupon_definitions
 from shared.storage.coupons import issuing
 from shared.storage.coupons.errors import CouponAlreadyUsed, CouponUnavailable, IssueRaced, PoolExhausted
 from shared.storage.coupons.issuing import CouponGrant, IssuedCoupon
 from shared.storage.coupons.records import CouponRecord
 from shared.storage.dynamodb import TransactAction, TransactionCancelled
-from shared.storage.ledger import Posting
 from shared.storage.redemptions import RewardRedemptionRecord
 
 MAX_ATTEMPTS = 30

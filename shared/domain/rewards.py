@@ -14,6 +14,7 @@ from pydantic import ValidationError
 
 from shared import clock
 from shared.domain import eligibility, locales
+from shared.domain.points.placement import wallet_of
 from shared.domain.reward_settings import RewardDefinition, RewardSettings
 from shared.errors import Conflict, CustomerNotFound, NotFound, ValidationFailed
 from shared.ids import new_id
@@ -219,7 +220,7 @@ def member_of(profile: CustomerRecord) -> eligibility.Member:
     return eligibility.Member(
         tags=frozenset(profile.tags),
         tier=profile.tier,
-        points_balance=profile.wallet.as_of(clock.now_epoch_ms()).balance,  # expired points never count
+        points_balance=wallet_of(profile).as_of(clock.now_epoch_ms()).balance,  # expired points never count
         enrolled_at_ms=eligibility.epoch_ms(profile.enrolled_at),
         attributes=profile.attributes,
     )

@@ -6,24 +6,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from shared.lots import DAY_MS, Claim, LotKey, Wallet
+from shared.entities.points import DAY_MS, LedgerHead, ProfilePoints
 from shared.storage import dynamodb, keys
 from shared.storage.dynamodb import Expression, Item, Put, TransactionCancelled, Update
-from shared.storage.ledger import LedgerHead
 
 PROFILE_FIELDS = ("name", "email", "phone", "tags", "enrolled_at", "tier", "brand", "attributes")
-
-
-@dataclass(frozen=True, slots=True)
-class PointsState:
-    """A profile's points: its wallet and its ledger head (as read, or once a write's entries are in)."""
-
-    wallet: Wallet
-    head: LedgerHead
-
-    @classmethod
-    def empty(cls) -> PointsState:
-        return cls(Wallet(), LedgerHead())
 
 
 @dataclass(slots=True)
@@ -51,6 +38,7 @@ class CustomerRecord:
     points_pending: int = 0
     points_expired: int = 0
     points_debt: int = 0
+    # the points as lots (see shared.domain.points.placement.wallet_of)
     lots: dict[str, int] = field(default_factory=dict)  # LotKey.encode() -> points
     points_lapsed: dict[str, int] = field(default_factory=dict)  # expiry day -> points (Wallet.lapsed)
     points_clawed: dict[str, int] = field(default_factory=dict)  # Claim.encode() -> points (Wallet.clawed)
@@ -58,30 +46,6 @@ class CustomerRecord:
     @property
     def ledger_head(self) -> LedgerHead:
         return LedgerHead(self.points_balance, self.ledger_sequence, self.ledger_ms)
-
-    @property
-    def points_state(self) -> PointsState:
-        return PointsState(self.wallet, self.ledger_head)
-
-    @property
-    def wallet(self) -> Wallet:
-        """The points as lots. A profile credited before lots existed holds its balance as one
-        never-expiring active lot."""
-        lots = {LotKey.decode(text): points for text, points in self.lots.items()}
-        unlotted = self.points_balance + self.points_debt - sum(p for k, p in lots.items() if not k.pending)
-        if unlotted > 0:
-            lots[LotKey(0)] = lots.get(LotKey(0), 0) + unlotted
-        return Wallet(
-            lots=lots,
-            balance=self.points_balance,
-            pending=self.points_pending,
-            earned=self.points_earned,
-            redeemed=self.points_redeemed,
-            expired=self.points_expired,
-            debt=self.points_debt,
-            lapsed={int(day): points for day, points in self.points_lapsed.items()},
-            clawed={Claim.decode(text): points for text, points in self.points_clawed.items()},
-        )
 
     @classmethod
     def from_item(cls, item: Item) -> CustomerRecord:
@@ -175,11 +139,11 @@ def creation_values(
     return clauses, values
 
 
-def points_update(app_id: str, source_id: str, after: PointsState) -> tuple[list[str], list[str], dict[str, Any]]:
+def points_update(app_id: str, source_id: str, after: ProfilePoints) -> tuple[list[str], list[str], dict[str, Any]]:
     """SET and REMOVE clauses (and values) that store ``after`` on the profile: counters, lots, ledger
     head and the profile's place on the points-due index (where the scheduled job finds it). Written
     whole: every writer of points conditions on the ledger head it read (``ledger_head_is``)."""
-    wallet, head = after.wallet, after.head
+    head = after.head
     set_clauses = [
         "points_balance = :points_balance",
         "points_pending = :points_pending",
@@ -194,22 +158,21 @@ def points_update(app_id: str, source_id: str, after: PointsState) -> tuple[list
         "ledger_ms = :ledger_ms",
     ]
     values: dict[str, Any] = {
-        ":points_balance": wallet.balance,
-        ":points_pending": wallet.pending,
-        ":points_earned": wallet.earned,
-        ":points_redeemed": wallet.redeemed,
-        ":points_expired": wallet.expired,
-        ":points_debt": wallet.debt,
-        ":lots": {key.encode(): points for key, points in wallet.lots.items()},
-        ":points_lapsed": {str(day): points for day, points in wallet.lapsed.items()},
-        ":points_clawed": {claim.encode(): points for claim, points in wallet.clawed.items()},
+        ":points_balance": after.balance,
+        ":points_pending": after.pending,
+        ":points_earned": after.earned,
+        ":points_redeemed": after.redeemed,
+        ":points_expired": after.expired,
+        ":points_debt": after.debt,
+        ":lots": after.lots,
+        ":points_lapsed": after.lapsed,
+        ":points_clawed": after.clawed,
         ":ledger_seq": head.sequence,
         ":ledger_ms": head.last_ms,
     }
-    due_day = wallet.next_due_day()
-    if due_day is None:
+    if after.due_day is None:
         return set_clauses, [keys.DUE_PK, keys.DUE_SK], values
-    due = keys.points_due_entry(due_day * DAY_MS // 1000, keys.customer(app_id, source_id))
+    due = keys.points_due_entry(after.due_day * DAY_MS // 1000, keys.customer(app_id, source_id))
     set_clauses += [f"{keys.DUE_PK} = :due_pk", f"{keys.DUE_SK} = :due_sk"]
     values |= {":due_pk": due[keys.DUE_PK], ":due_sk": due[keys.DUE_SK]}
     return set_clauses, [], values
@@ -220,7 +183,7 @@ def touch(
     source_id: str,
     new_customer_id: str,
     now: str,
-    points: PointsState | None = None,
+    points: ProfilePoints | None = None,
     referral_code: str | None = None,
 ) -> Expression:
     """Create or touch the profile; ``points``: its points once this write's entries are in (condition

@@ -1,128 +1,30 @@
-"""The one place a customer's points move: every credit, debit, refund, reversal, activation and expiry
-is placed here as ledger entries over the customer's lots (``shared/lots.py``), and written with the
-profile's new points, only if the ledger head read is still the stored one. So ``balance_after`` is
-exact, sort keys strictly increase, the balance equals the ledger's sum, and a debit never spends an
-expired lot: every placement first records what time has done (``Wallet.settle``), and records again
-after its postings (a credit whose expiry is already past expires at once)."""
+"""The points aggregate's items: the application's points policy, the ledger (one immutable entry per
+credit or debit, in the customer's partition, newest last by sort key), the transaction records, and
+the writes of a placement. Storage decides nothing about points: it reads them and writes what
+``shared.domain.points.placement`` placed. Entries are written in the same transaction as the balance
+they change, and that transaction moves the customer's ledger head (balance, entry count, last entry's
+time) on the profile only if it is still the head read, so ``balance_after`` is exact and sort keys
+strictly increase."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass
-from typing import Any, Literal
+from dataclasses import asdict
 
-from shared import clock
-from shared.ids import new_id
-from shared.lots import DAY_MS, LotKey, Movement, NotEnoughPoints, ReturnPolicy, Wallet, day_at_or_after
-from shared.storage import customers, dynamodb, keys, ledger
-from shared.storage.customers import CustomerRecord, PointsState
+from shared.entities.points import LedgerEntry, LotKey, PointsWrite, PolicyRecord, Reason, TransactionRecord
+from shared.storage import customers, dynamodb, keys, pagination
+from shared.storage.customers import CustomerRecord
 from shared.storage.dynamodb import Expression, Item, Put, TransactAction, Update
-from shared.storage.ledger import LedgerEntry, LedgerHead, Posting, Reason
 
-# Entries a placement may add besides its postings: an activation and an expiry before them, and an
-# expiry after (a credit already past its expiry). Transactions budget for them.
-SETTLEMENT_ENTRIES = 3
-
-InsufficientPoints = NotEnoughPoints
+# ------------------------------------------------------------------------------------------ writes
 
 
-@dataclass(frozen=True, slots=True)
-class Placed:
-    """Postings placed after a ledger head: the points after, and the entries in order (settlements
-    included) with the credit records reversals need."""
-
-    after: PointsState
-    entries: list[LedgerEntry]
-    records: list[Put]  # a transaction record per posting (see ``keys.transaction_record``)
-
-    @property
-    def moved(self) -> bool:
-        return bool(self.entries)
-
-
-def lot_of(posting: Posting, now_ms: int) -> LotKey:
-    """Where a credit's points go: its days rounded up to day boundaries; active when that has passed."""
-    expires = day_at_or_after(posting.expires_ms) if posting.expires_ms is not None else 0
-    if posting.activates_ms is None:
-        return LotKey(expires)
-    activates = day_at_or_after(posting.activates_ms)
-    return LotKey(expires) if activates * DAY_MS <= now_ms else LotKey(expires, activates)
-
-
-def _apply(wallet: Wallet, posting: Posting, now_ms: int) -> tuple[Wallet, Movement]:
-    match posting.operation:
-        case "credit":
-            return wallet.credit(posting.points, lot_of(posting, now_ms))
-        case "debit":
-            return wallet.debit(-posting.points, posting.counted_as)
-        case "refund":
-            return wallet.refund(posting.refund_lots)
-        case "reversal":
-            assert posting.own_lot is not None
-            return wallet.reverse(-posting.points, posting.own_lot, posting.return_policy)
-        case "settlement":
-            raise ValueError("settlements are placed by place() itself, from Wallet.settle")
-
-
-def _settlement(kind: Literal["activation", "expiry"]) -> Posting:
-    reason: Reason = kind
-    description = "Points expired" if kind == "expiry" else "Pending points became active"
-    return Posting(txn_id=new_id("txn"), points=0, reason=reason, operation="settlement", description=description)
-
-
-def place(app_id: str, source_id: str, state: PointsState, postings: Sequence[Posting], now_ms: int) -> Placed:
-    """``postings`` after ``state``, in order; raises ``InsufficientPoints`` for a debit beyond the balance."""
-    wallet, head = state.wallet, state.head
-    today = now_ms // DAY_MS
-    entries: list[LedgerEntry] = []
-    records: list[Put] = []
-
-    def record(posting: Posting, movement: Movement) -> None:
-        nonlocal head
-        head = head.after(movement.points, now_ms)
-        entries.append(
-            ledger.entry(
-                source_id, posting, head, clock.iso_from_epoch_ms(head.last_ms), movement, pending_after=wallet.pending
-            )
-        )
-
-    def settle() -> None:
-        nonlocal wallet
-        wallet, transitions = wallet.settle(today)
-        for transition in transitions:
-            record(_settlement(transition.kind), transition.movement)
-
-    settle()
-    for posting in postings:
-        wallet, movement = _apply(wallet, posting, now_ms)
-        record(posting, movement)
-        if posting.operation == "credit" or posting.reason in RECORDED_REASONS:
-            records.append(_transaction_record(app_id, entries[-1], movement, posting.operation == "credit"))
-    settle()
-    return Placed(PointsState(wallet, head), entries, records)
-
-
-# Entries whose request may be retried keep their whole entry in their record: a retry answers it.
-RECORDED_REASONS = frozenset({"adjustment", "reversal"})
-
-
-def _transaction_record(app_id: str, entry: LedgerEntry, movement: Movement, credit: bool) -> Put:
-    """Written only once: a retried request whose first attempt landed finds it (and is not applied twice)."""
-    item: Item = {**keys.transaction_record(app_id, entry.source_id, entry.txn_id), "type": "transaction_record"}
-    item |= {"txn_id": entry.txn_id, "points": entry.points + entry.pending_points}
-    if credit:
-        ((lot, _),) = movement.lots.items()
-        item |= {"lot": lot.encode(), "reversed": 0}
-    if entry.reason in RECORDED_REASONS:
-        item["entry"] = asdict(entry)
-    return Put(item, condition=Expression("attribute_not_exists(PK)"))
-
-
-def actions(app_id: str, source_id: str, placed: Placed, read_head: LedgerHead, now_iso: str) -> list[TransactAction]:
+def writes(placed: PointsWrite, now_iso: str) -> list[TransactAction]:
     """The writes of a placement for a profile that exists: the profile's points (only if its ledger
-    head is still ``read_head``), the entries and the credit records."""
+    head is still the one read), the entries and the transaction records."""
+    app_id, source_id = placed.app_id, placed.source_id
     set_clauses, remove, values = customers.points_update(app_id, source_id, placed.after)
-    unchanged = customers.ledger_head_is(read_head)
+    unchanged = customers.ledger_head_is(placed.read_head)
     profile = Update(
         keys.customer(app_id, source_id),
         Expression(
@@ -131,46 +33,77 @@ def actions(app_id: str, source_id: str, placed: Placed, read_head: LedgerHead, 
         ),
         condition=Expression(f"attribute_exists(PK) AND ({unchanged.text})", unchanged.names, unchanged.values),
     )
-    return [profile, *(ledger.put(app_id, entry) for entry in placed.entries), *placed.records]
+    return [profile, *ledger_writes(placed)]
 
 
-def post(
-    app_id: str, profile: CustomerRecord, postings: Sequence[Posting], now_ms: int
-) -> tuple[Placed, list[TransactAction]]:
-    """``postings`` for a customer read as ``profile``: what is placed, and its writes for the caller's
-    transaction."""
-    placed = place(app_id, profile.source_id, profile.points_state, postings, now_ms)
-    return placed, actions(app_id, profile.source_id, placed, profile.ledger_head, clock.iso_from_epoch_ms(now_ms))
+def ledger_writes(placed: PointsWrite) -> list[Put]:
+    """A placement's entries and transaction records, each written only once."""
+    entries = [_entry_put(placed.app_id, entry) for entry in placed.entries]
+    return entries + [_record_put(placed.app_id, placed.source_id, record) for record in placed.records]
 
 
-# ------------------------------------------------------------------------------------------ records
+def _entry_put(app_id: str, entry: LedgerEntry) -> Put:
+    return Put(
+        {
+            **keys.ledger_entry(app_id, entry.source_id, entry.created_ms, entry.sequence or 0),
+            "type": "ledger_entry",
+            **asdict(entry),
+        },
+        condition=Expression("attribute_not_exists(PK)"),
+    )
 
 
-@dataclass(frozen=True, slots=True)
-class TransactionRecord:
-    txn_id: str
-    points: int
-    lot: LotKey | None  # credits: the lot the points went to
-    reversed: int
-    entry: LedgerEntry | None  # adjustments and reversals: the entry, for a retry's answer
-
-    @classmethod
-    def from_item(cls, item: Item) -> TransactionRecord:
-        return cls(
-            item["txn_id"],
-            item["points"],
-            LotKey.decode(item["lot"]) if "lot" in item else None,
-            item.get("reversed", 0),
-            ledger.from_item(item["entry"]) if "entry" in item else None,
-        )
+def _record_put(app_id: str, source_id: str, record: TransactionRecord) -> Put:
+    """Written only once: a retried request whose first attempt landed finds it (and is not applied twice)."""
+    item: Item = {**keys.transaction_record(app_id, source_id, record.txn_id), "type": "transaction_record"}
+    item |= {"txn_id": record.txn_id, "points": record.points}
+    if record.lot is not None:
+        item |= {"lot": record.lot.encode(), "reversed": record.reversed}
+    if record.entry is not None:
+        item["entry"] = asdict(record.entry)
+    return Put(item, condition=Expression("attribute_not_exists(PK)"))
 
 
-def count_reversal(app_id: str, source_id: str, credit: TransactionRecord, points: int) -> Update:
-    """The credit's reversed count moved by ``points``, only if no other reversal counted meanwhile."""
+def count_reversal(app_id: str, source_id: str, credit: TransactionRecord, reversed_after: int) -> Update:
+    """The credit's reversed count set to ``reversed_after``, only if no other reversal counted meanwhile."""
     return Update(
         keys.transaction_record(app_id, source_id, credit.txn_id),
-        Expression("SET reversed = :reversed", values={":reversed": credit.reversed + points}),
+        Expression("SET reversed = :reversed", values={":reversed": reversed_after}),
         condition=Expression("reversed = :seen", values={":seen": credit.reversed}),
+    )
+
+
+# ------------------------------------------------------------------------------------------ reads
+
+
+def entry_from_item(item: Item) -> LedgerEntry:
+    fields = LedgerEntry.__dataclass_fields__
+    return LedgerEntry(**{name: item[name] for name in fields if name in item})
+
+
+def page(
+    app_id: str, source_id: str, limit: int, cursor: str | None, reason: Reason | None = None
+) -> tuple[list[LedgerEntry], str | None]:
+    """The ledger newest first; ``reason``: only entries of that reason."""
+    items, next_cursor = pagination.page(
+        keys.customer_partition(app_id, source_id),
+        keys.TRANSACTION_SK_PREFIX,
+        limit,
+        cursor,
+        newest_first=True,
+        consistent=True,
+        filter_equals={"reason": reason} if reason else None,
+    )
+    return [entry_from_item(item) for item in items], next_cursor
+
+
+def _record_from_item(item: Item) -> TransactionRecord:
+    return TransactionRecord(
+        item["txn_id"],
+        item["points"],
+        LotKey.decode(item["lot"]) if "lot" in item else None,
+        item.get("reversed", 0),
+        entry_from_item(item["entry"]) if "entry" in item else None,
     )
 
 
@@ -200,47 +133,11 @@ def _read(
         if item.get("type") == "customer":
             profile = CustomerRecord.from_item(item)
         elif item.get("type") == "transaction_record":
-            record = TransactionRecord.from_item(item)
+            record = _record_from_item(item)
             records[record.txn_id] = record
         elif item.get("type") == "points_policy":
             policy = policy_from_item(item)
     return profile, records, policy
-
-
-def refund_lots(debit_lots: dict[str, Any] | None, points: int) -> dict[LotKey, int]:
-    """The lots a refund of ``points`` gives back to: those the debit took from (a debit made before
-    lots existed took from the never-expiring lot)."""
-    if not debit_lots:
-        return {LotKey(0): points}
-    return {LotKey.decode(text): -taken for text, taken in debit_lots.items() if taken < 0}
-
-
-# ------------------------------------------------------------------------------------------ policy
-
-
-@dataclass(frozen=True, slots=True)
-class PolicyRecord:
-    """An application's points policy; the default (no item): points activate at once and never expire."""
-
-    expire_after_days: int | None = None
-    pending_days: int = 0
-    return_policy: ReturnPolicy = "within_balance"
-    updated_at: str | None = None
-
-
-def get_policy(app_id: str) -> PolicyRecord:
-    item = dynamodb.get_item(keys.points_policy(app_id))
-    return policy_from_item(item) if item else PolicyRecord()
-
-
-def policy_from_item(item: Item) -> PolicyRecord:
-    return PolicyRecord(
-        item.get("expire_after_days"), item.get("pending_days", 0), item["return_policy"], item.get("updated_at")
-    )
-
-
-def put_policy(app_id: str, policy: PolicyRecord) -> None:
-    dynamodb.put_item({**keys.points_policy(app_id), "type": "points_policy", **asdict(policy)})
 
 
 def due_customers(
@@ -260,3 +157,21 @@ def due_customers(
     )
     found = [keys.customer_of(item[keys.PK]) for item in result.items]
     return [customer for customer in found if customer is not None], result.last_key
+
+
+# ------------------------------------------------------------------------------------------ policy
+
+
+def get_policy(app_id: str) -> PolicyRecord:
+    item = dynamodb.get_item(keys.points_policy(app_id))
+    return policy_from_item(item) if item else PolicyRecord()
+
+
+def policy_from_item(item: Item) -> PolicyRecord:
+    return PolicyRecord(
+        item.get("expire_after_days"), item.get("pending_days", 0), item["return_policy"], item.get("updated_at")
+    )
+
+
+def put_policy(app_id: str, policy: PolicyRecord) -> None:
+    dynamodb.put_item({**keys.points_policy(app_id), "type": "points_policy", **asdict(policy)})

@@ -16,11 +16,10 @@ from typing import Any
 from shared import clock
 from shared.entities.campaigns import RuleProgress
 from shared.entities.numbers import exact
-from shared.storage import customers, dynamodb, keys, ledger, points
-from shared.storage.customers import CustomerRecord, PointsState
+from shared.entities.points import SETTLEMENT_ENTRIES, PointsWrite, PolicyRecord, Posting
+from shared.storage import customers, dynamodb, keys, points
+from shared.storage.customers import CustomerRecord
 from shared.storage.dynamodb import Expression, Item, Put, TransactAction, TransactionCancelled, Update
-from shared.storage.ledger import Posting
-from shared.storage.points import SETTLEMENT_ENTRIES, Placed, PolicyRecord
 
 RuleKey = tuple[str, str]  # (campaign_id, rule_id)
 
@@ -221,7 +220,6 @@ class EventWrite:
     delivery_id: str
     marker_expires_at: int
     now_ms: int
-    points: Mapping[str, PointsState]  # the points read, per customer this write may credit
     new_customer_ids: Mapping[str, str]  # per customer: its cust_ id should this write create it
     # Customers no profile was read for: this write creates them, each with this referral code claimed.
     new_referral_codes: Mapping[str, str] = field(default_factory=dict)
@@ -246,25 +244,21 @@ class EventWrite:
         self._extra_keys |= extra_keys
         return True
 
-    def placements(self) -> dict[str, Placed]:
-        """Per customer credited: its points once this write is in, and its entries in order."""
+    def postings(self) -> dict[str, list[Posting]]:
+        """Per customer credited: its postings in order (the domain places them)."""
         postings: dict[str, list[Posting]] = {}
         for rule in self.rules:
             postings.setdefault(rule.owner, []).extend(rule.postings)
-        return {
-            owner: points.place(self.app_id, owner, self.points[owner], owned, self.now_ms)
-            for owner, owned in postings.items()
-            if owned
-        }
+        return {owner: owned for owner, owned in postings.items() if owned}
 
-    def actions(self, placements: Mapping[str, Placed]) -> list[TransactAction]:
-        """The transaction, with ``placements`` (``placements()``) of the customers it credits."""
+    def actions(self, placements: Mapping[str, PointsWrite]) -> list[TransactAction]:
+        """The transaction, with the ``placements`` of ``postings()`` for the customers it credits."""
         now_iso = clock.iso_from_epoch_ms(self.now_ms)
         actions: list[TransactAction] = []
         for owner in sorted(self._owners()):
             placed = placements.get(owner)
             code = self.new_referral_codes.get(owner)
-            condition = customers.ledger_head_is(self.points[owner].head) if placed else None
+            condition = customers.ledger_head_is(placed.read_head) if placed else None
             if code is not None:  # new: no profile may have appeared since read (which implies the head)
                 condition = _ABSENT
                 actions.append(customers.code_claim(self.app_id, code, owner))
@@ -306,8 +300,7 @@ class EventWrite:
             )
             actions.extend(rule.items)
         for placed in placements.values():
-            actions.extend(ledger.put(self.app_id, entry) for entry in placed.entries)
-            actions.extend(placed.records)
+            actions.extend(points.ledger_writes(placed))
         return actions
 
     def wanted(self) -> Wanted:
@@ -339,14 +332,12 @@ class WriteConflict(Exception):
     """A concurrent writer (another event of the customer, or this very delivery) got there first."""
 
 
-def write(event_write: EventWrite) -> dict[str, PointsState]:
-    """Apply one transaction of an event; the points after it, per customer this write may credit."""
-    placed = event_write.placements()
+def write(event_write: EventWrite, placements: Mapping[str, PointsWrite]) -> None:
+    """Apply one transaction of an event, with the ``placements`` of the customers it credits."""
     try:
-        dynamodb.transact_write(event_write.actions(placed))
+        dynamodb.transact_write(event_write.actions(placements))
     except TransactionCancelled as error:
         raise WriteConflict from error
-    return {owner: placed[owner].after if owner in placed else state for owner, state in event_write.points.items()}
 
 
 def expire_window(item_key: Mapping[str, str], now: int, now_iso: str) -> bool:

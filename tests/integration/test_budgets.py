@@ -19,7 +19,9 @@ from shared.api.schemas.campaigns import (
     RuleIn,
 )
 from shared.api.schemas.customers import MAX_ATTRIBUTE_TEXT, MAX_TAGS
+from shared.domain.points.lots import MAX_LOTS
 from shared.domain.reward_settings import MAX_POINTS as MAX_POINTS_COST
+from shared.entities.points import LAST_DAY, LotKey
 from shared.limits import (
     MAX_ATTRIBUTES,
     MAX_ATTRIBUTES_BYTES,
@@ -28,7 +30,6 @@ from shared.limits import (
     MAX_SOURCE_ID_LENGTH,
     encoded_size,
 )
-from shared.lots import LAST_DAY, MAX_LOTS, LotKey
 from shared.storage import dynamodb, keys
 from tests.conftest import TABLE_NAME
 from tests.support.api import ApiClient, Credentials

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from shared.domain import points as points_domain
+from shared.domain.points import ledger as points_domain
 from tests.integration.test_points_settler import COIN
 from tests.support.api import ApiClient
 from tests.support.outbox import Announced, BusTap

@@ -11,10 +11,10 @@ from typing import Any
 import pytest
 
 from shared import clock
-from shared.lots import DAY_MS
-from shared.storage import dynamodb, keys, points
+from shared.domain.points.placement import post
+from shared.entities.points import DAY_MS, Posting
+from shared.storage import dynamodb, keys
 from shared.storage.customers import CustomerRecord
-from shared.storage.ledger import Posting
 from tests.support.api import ApiClient, Credentials
 from tests.support.rewards import create_reward, customer_path, ledger_sum
 
@@ -240,7 +240,7 @@ def test_a_customer_with_5000_credits_redeems_in_one_request(api: ApiClient, cre
     credits = [_credit(n, 2 + n % 1000) for n in range(5000)]
     for start in range(0, len(credits), 40):
         profile = _profile(credentials.app_id, "hal")
-        _, actions = points.post(credentials.app_id, profile, credits[start : start + 40], clock.now_epoch_ms())
+        _, actions = post(credentials.app_id, profile, credits[start : start + 40], clock.now_epoch_ms())
         dynamodb.transact_write(actions)
     total = sum(c.points for c in credits)
     assert customer_points(api, "hal")["balance"] == total

@@ -11,8 +11,8 @@ from typing import Any, cast
 import pytest
 
 from rewards_cli.gateway import HttpResponse
-from shared.domain import points as points_domain
-from shared.lots import DAY_MS
+from shared.domain.points import ledger as points_domain
+from shared.entities.points import DAY_MS
 from shared.storage import dynamodb
 from tests.support.api import ApiClient
 from tests.support.concurrency import fire_together

@@ -160,7 +160,7 @@ class AdjustmentsMachine(ApiStateMachine):
     def time_passes(self, hours: int, reads_first: bool) -> None:
         """Time passes and the scheduled job records activations and expiries (run twice: the second
         run finds nothing due); a read before the job already shows what the job will record."""
-        from shared.domain.points import settle_due
+        from shared.domain.points.ledger import settle_due
 
         self.clock.advance(hours=hours)
         shown = points_of(self.api, KIM) if reads_first else None

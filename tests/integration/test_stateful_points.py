@@ -28,7 +28,7 @@ from typing import Any
 from hypothesis import strategies as st
 from hypothesis.stateful import initialize, invariant, precondition, rule, run_state_machine_as_test
 
-from shared.domain.points import settle_due
+from shared.domain.points.ledger import settle_due
 from tests.support.campaigns import ledger
 from tests.support.point_lots import assert_reversals_within_credits, rewards_costing, stored_wallet
 from tests.support.points import reverse

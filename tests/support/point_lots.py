@@ -15,7 +15,9 @@ import pytest
 from rewards_cli.apigw import scheduled_event
 from rewards_cli.lambdas import FunctionPool
 from rewards_cli.template import load
-from shared.lots import DAY_MS, NEVER, Wallet
+from shared.domain.points.lots import Wallet
+from shared.domain.points.placement import wallet_of
+from shared.entities.points import DAY_MS, NEVER
 from shared.storage import customers
 from tests.support.api import ApiClient
 from tests.support.campaigns import ledger
@@ -105,7 +107,7 @@ def stored_wallet(app_id: str, source_id: str) -> Wallet:
     """The lots and counters as stored on the profile (not settled at read)."""
     profile = customers.get(app_id, source_id)
     assert profile is not None
-    return profile.wallet
+    return wallet_of(profile)
 
 
 def assert_books_balance(api: ApiClient, app_id: str, source_id: str) -> None:

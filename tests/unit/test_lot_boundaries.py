@@ -1,13 +1,15 @@
-"""The documented boundaries of points lots (shared/lots.py), each with an example that fails if it flips:
-times round up to the next UTC day boundary (a boundary itself stays), a lot expires at the start of
-its expiry day (inclusive) and activates at the start of its activation day, never-expiring lots are
-spent last, a reversal takes from its own lot first, and debt is paid off by the next active points."""
+"""The documented boundaries of points lots (shared/domain/points/lots.py), each with an example that
+fails if it flips: times round up to the next UTC day boundary (a boundary itself stays), a lot expires
+at the start of its expiry day (inclusive) and activates at the start of its activation day,
+never-expiring lots are spent last, a reversal takes from its own lot first, and debt is paid off by
+the next active points."""
 
 from __future__ import annotations
 
 import pytest
 
-from shared.lots import DAY_MS, LAST_DAY, MAX_LOTS, NEVER, LotKey, NotEnoughPoints, Wallet, day_at_or_after
+from shared.domain.points.lots import MAX_LOTS, NotEnoughPoints, Wallet, day_at_or_after
+from shared.entities.points import DAY_MS, LAST_DAY, NEVER, LotKey
 
 DAY = 20_000  # an arbitrary day number
 

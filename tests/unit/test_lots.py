@@ -1,9 +1,9 @@
-"""Points as lots (``shared/lots.py``) and their placement as ledger entries (``storage.points.place``,
-pure): a state machine of credits (pending or not, expiring or not, some already past), debits
-(redemptions, which may be cancelled, and corrections), reversals under both return policies, the days
-passing and the scheduled job settling, with the books checked after every step (and points never taken
-or given twice, in any order of reversals, cancels and expiries; again with lots merged at the cap);
-and properties of ``settle`` on its own."""
+"""Points as lots (``shared/domain/points/lots.py``) and their placement as ledger entries
+(``placement.place``, pure): a state machine of credits (pending or not, expiring or not, some already
+past), debits (redemptions, which may be cancelled, and corrections), reversals under both return
+policies, the days passing and the scheduled job settling, with the books checked after every step (and
+points never taken or given twice, in any order of reversals, cancels and expiries; again with lots
+merged at the cap); and properties of ``settle`` on its own."""
 
 from __future__ import annotations
 
@@ -14,12 +14,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, precondition, rule
 
-from shared import lots
-from shared.api.schemas.ledger import TransactionResponse
-from shared.lots import DAY_MS, DEBT, NEVER, LotKey, NotEnoughPoints, Wallet
-from shared.storage.customers import PointsState
-from shared.storage.ledger import LedgerEntry, Posting
-from shared.storage.points import lot_of, place, refund_lots
+from shared.api.schemas.points import TransactionResponse
+from shared.domain.points import lots
+from shared.domain.points.lots import DEBT, NotEnoughPoints, Wallet
+from shared.domain.points.placement import PointsState, lot_of, place, refund_lots
+from shared.entities.points import DAY_MS, NEVER, DatedLot, LedgerEntry, LotKey, Posting, dated_lots
 from tests.support.point_lots import assert_reversals_within_credits
 
 START_DAY = 20_000  # 2024-10-04
@@ -304,3 +303,14 @@ def test_points_expire_at_the_end_of_their_day_not_before() -> None:
     wallet = Wallet().credit(30, LotKey(START_DAY + 1))[0]
     assert wallet.as_of((START_DAY + 1) * DAY_MS - 1).balance == 30
     assert wallet.as_of((START_DAY + 1) * DAY_MS).balance == 0
+
+
+def test_an_entrys_lots_read_soonest_expiry_first_with_their_days_as_instants() -> None:
+    pending = LotKey(20_000, activates_day=19_990)
+    shown = dated_lots({LotKey(NEVER).encode(): 7, LotKey(20_001).encode(): -3, pending.encode(): 5})
+    assert shown == [
+        DatedLot(points=5, expires_at="2024-10-04T00:00:00.000Z", activates_at="2024-09-24T00:00:00.000Z"),
+        DatedLot(points=-3, expires_at="2024-10-05T00:00:00.000Z", activates_at=None),
+        DatedLot(points=7, expires_at=None, activates_at=None),
+    ]
+    assert dated_lots(None) == dated_lots({}) == []

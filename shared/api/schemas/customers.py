@@ -9,6 +9,7 @@ from pydantic import AfterValidator, Field, StringConstraints, ValidationError, 
 from shared import clock
 from shared.api.schemas.common import IsoDateTime, Label, RequestModel, ResponseModel, ShortText, SourceId
 from shared.api.schemas.points import EXPIRING_SHOWN, Points
+from shared.domain.points.placement import wallet_of
 from shared.errors import ValidationFailed
 from shared.ids import normalize_referral_code
 from shared.limits import (
@@ -177,7 +178,7 @@ class CustomerResponse(ResponseModel):
             attributes=record.attributes,
             referred_by=record.referred_by,
             referral_code=record.referral_code,
-            points=Points.from_wallet(record.wallet.as_of(clock.now_epoch_ms()), EXPIRING_SHOWN),
+            points=Points.from_wallet(wallet_of(record).as_of(clock.now_epoch_ms()), EXPIRING_SHOWN),
             created_at=record.created_at,
             updated_at=record.updated_at,
         )

@@ -1,15 +1,13 @@
-"""API models of the points policy, a customer's points, adjustments and reversals."""
+"""API models of the points policy, a customer's points and ledger entries, adjustments and reversals."""
 
-from typing import TYPE_CHECKING, Annotated, Literal, Self
+from typing import Annotated, Any, Literal, Self
 
 from pydantic import Field, model_validator
 
 from shared.api.schemas.common import RequestModel, ResponseModel, ShortText
 from shared.clock import iso_from_epoch_ms
-from shared.lots import DAY_MS, ReturnPolicy, Wallet
-
-if TYPE_CHECKING:
-    from shared.storage.points import PolicyRecord
+from shared.domain.points.lots import Wallet
+from shared.entities.points import DAY_MS, LedgerEntry, PolicyRecord, Reason, ReturnPolicy, dated_lots
 
 MAX_EXPIRE_AFTER_DAYS = 3650
 MAX_PENDING_DAYS = 365
@@ -79,7 +77,7 @@ class PointsPolicyResponse(ResponseModel):
     updated_at: str | None = Field(description="null until the policy is first set (the defaults apply)")
 
     @classmethod
-    def from_record(cls, record: "PolicyRecord") -> "PointsPolicyResponse":
+    def from_record(cls, record: PolicyRecord) -> "PointsPolicyResponse":
         return cls(
             expire_after_days=record.expire_after_days,
             pending_days=record.pending_days,
@@ -105,3 +103,67 @@ class ReversalIn(RequestModel):
     points: Annotated[int, Field(ge=1, le=MAX_ADJUSTMENT)] | None = Field(
         default=None, description="Points to take back; omitted: all that is left of the credit"
     )
+
+
+class LotShare(ResponseModel):
+    points: int = Field(description="Added to this lot (positive) or taken from it (negative)")
+    expires_at: str | None = Field(description="When the lot's points expire (the end of a UTC day); null: never")
+    activates_at: str | None = Field(description="When a pending lot's points become spendable; null: already active")
+
+
+class TransactionResponse(ResponseModel):
+    object: Literal["transaction"] = "transaction"
+    id: str
+    source_id: str
+    points: int = Field(description="The change of the spendable balance")
+    balance_after: int
+    pending_points: int = Field(description="The change of the pending points (a pending credit, an activation)")
+    pending_after: int
+    reason: Reason  # the ledger's own seven reasons, as the ?reason= filter names them too
+    campaign_id: str | None
+    rule_id: str | None
+    event_name: str | None
+    reward_id: str | None
+    description: str | None
+    redemption_id: str | None = Field(default=None, description="The red_ redemption that debited or refunded")
+    attributes: dict[str, Any] | None = Field(default=None, description="A redemption's custom transaction attributes")
+    lots: list[LotShare] = Field(description="The lots this entry added to or took from, soonest expiry first")
+    shortfall: int = Field(
+        description="A reversal: what the balance could not give back (return policy within_balance)"
+    )
+    reverses: str | None = Field(description="A reversal: the txn_ id of the credit it takes back")
+    expired: int = Field(
+        default=0, description="A reversal: what of the credit had already expired, so was not taken again"
+    )
+    created_at: str
+
+    @classmethod
+    def from_entry(cls, entry: LedgerEntry) -> "TransactionResponse":
+        return cls(
+            id=entry.txn_id,
+            source_id=entry.source_id,
+            points=entry.points,
+            balance_after=entry.balance_after,
+            reason=entry.reason,
+            campaign_id=entry.campaign_id,
+            rule_id=entry.rule_id,
+            event_name=entry.event_name,
+            reward_id=entry.reward_id,
+            description=entry.description,
+            redemption_id=entry.redemption_id,
+            attributes=entry.attributes,
+            pending_points=entry.pending_points,
+            pending_after=entry.pending_after,
+            lots=lot_shares(entry.lots),
+            shortfall=entry.shortfall,
+            reverses=entry.reverses,
+            expired=entry.expired,
+            created_at=entry.created_at,
+        )
+
+
+def lot_shares(lots: dict[str, int] | None) -> list[LotShare]:
+    return [
+        LotShare(points=lot.points, expires_at=lot.expires_at, activates_at=lot.activates_at)
+        for lot in dated_lots(lots)
+    ]

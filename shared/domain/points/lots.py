@@ -1,6 +1,5 @@
-"""Points as lots: the arithmetic of a customer's points, pure (no I/O), shared by the ledger's storage
-(which places entries) and the domain (which reads balances). Property-tested in
-``tests/unit/test_lots.py``.
+"""Points as lots: the arithmetic of a customer's points, pure (no I/O), used by the placement of
+ledger entries (``placement``) and by reads of balances. Property-tested in ``tests/unit/test_lots.py``.
 
 Design:
 
@@ -32,14 +31,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Literal
 
-DAY_MS = 86_400_000
-NEVER = 0  # a lot's expiry day when it never expires
-ACTIVE = 0  # a lot's activation day once it is spendable
-# The last day a lot can expire or activate (9999-12-31, the API's last date): lot times from extreme
-# event times stay renderable.
-LAST_DAY = 2_932_896
+from shared.entities.points import DAY_MS, LAST_DAY, NEVER, LotKey, ReturnPolicy
 
-ReturnPolicy = Literal["within_balance", "allow_negative"]
 # Lots a customer holds at most, so that the profile (and a debit's entry naming its lots) stays well
 # within DynamoDB's 400 KB item: about 20 bytes each. Day grouping keeps real customers far below it
 # (one policy gives at most one lot per expiry day); past it, a credit joins the existing lot of the
@@ -50,30 +43,6 @@ MAX_LOTS = 5_000
 def day_at_or_after(epoch_ms: int) -> int:
     """The first UTC day boundary at or after ``epoch_ms``, as a day number (days since 1970-01-01)."""
     return min(max(-(-epoch_ms // DAY_MS), 1), LAST_DAY)
-
-
-@dataclass(frozen=True, slots=True, order=True)
-class LotKey:
-    """Where a lot's points sit: ``expires_day`` (``NEVER``) and ``activates_day`` (``ACTIVE`` when spendable).
-    Ordered by expiry, so sorting active lots gives the spending order (never-expiring last, see ``_spend_order``)."""
-
-    expires_day: int
-    activates_day: int = ACTIVE
-
-    @property
-    def pending(self) -> bool:
-        return self.activates_day != ACTIVE
-
-    def encode(self) -> str:
-        return f"{self.activates_day}:{self.expires_day}"
-
-    @classmethod
-    def decode(cls, text: str) -> LotKey:
-        activates, expires = text.split(":")
-        return cls(int(expires), int(activates))
-
-    def activated(self) -> LotKey:
-        return LotKey(self.expires_day)
 
 
 def _spend_order(key: LotKey) -> tuple[int, int]:

@@ -1,7 +1,7 @@
-"""Points that behave like money with a shelf life: the application's points policy, a customer's points
-as they stand now, customer-service adjustments, reversals of a credit, and the scheduled job that
-records activations and expiries. The arithmetic is ``shared/lots.py``; every write goes through
-``storage.points`` (one transaction, conditioned on the ledger head read).
+"""Points that behave like money with a shelf life: the application's points policy, a customer's
+ledger newest first, customer-service adjustments, reversals of a credit, and the scheduled job that
+records activations and expiries. The arithmetic is ``lots``, placed as entries by ``placement``; every
+write goes through ``storage.points`` (one transaction, conditioned on the ledger head read).
 
 - Reads are right before any job runs: they show ``Wallet.as_of(now)``, the stored lots settled in
   memory, so expired points never count and pending points count as active from their day.
@@ -20,16 +20,14 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 from shared import clock
-from shared.api.schemas.points import PointsPolicyIn
-from shared.domain.customers import retries
+from shared.domain.customers import get_customer, retries
+from shared.domain.points import placement
+from shared.entities.points import DAY_MS, LedgerEntry, PolicyRecord, Posting, Reason, ReturnPolicy, TransactionRecord
 from shared.errors import Conflict, CustomerNotFound, NotFound, ServiceUnavailable, ValidationFailed
 from shared.ids import new_id
-from shared.lots import DAY_MS
 from shared.storage import dynamodb, keys, points
 from shared.storage.customers import CustomerRecord
 from shared.storage.dynamodb import TransactionCancelled
-from shared.storage.ledger import LedgerEntry, Posting
-from shared.storage.points import PolicyRecord
 
 
 class InsufficientBalance(Conflict):
@@ -56,9 +54,11 @@ def policy(app_id: str) -> PolicyRecord:
     return points.get_policy(app_id)
 
 
-def set_policy(app_id: str, new: PointsPolicyIn) -> PolicyRecord:
+def set_policy(
+    app_id: str, expire_after_days: int | None, pending_days: int, return_policy: ReturnPolicy
+) -> PolicyRecord:
     """Replace the policy; it applies to credits made from now on."""
-    stored = PolicyRecord(new.expire_after_days, new.pending_days, new.return_policy, clock.now_iso())
+    stored = PolicyRecord(expire_after_days, pending_days, return_policy, clock.now_iso())
     points.put_policy(app_id, stored)
     return stored
 
@@ -81,12 +81,22 @@ def lot_times(
     )
 
 
+# ------------------------------------------------------------------------------------------ reads
+
+
+def list_transactions(
+    app_id: str, source_id: str, limit: int, cursor: str | None, reason: Reason | None = None
+) -> tuple[list[LedgerEntry], str | None]:
+    """The ledger newest first; ``reason``: only the entries of that reason (a cursor of a filtered page
+    continues the filter)."""
+    get_customer(app_id, source_id)  # the seed's 404 for an unknown customer
+    return points.page(app_id, source_id, limit, cursor, reason)
+
+
 # ------------------------------------------------------------------------------------------ writes
 
 
-Plan = Callable[
-    [CustomerRecord, dict[str, points.TransactionRecord], PolicyRecord], tuple[Posting, list[dynamodb.Update]]
-]
+Plan = Callable[[CustomerRecord, dict[str, TransactionRecord], PolicyRecord], tuple[Posting, list[dynamodb.Update]]]
 
 
 def adjust(app_id: str, source_id: str, amount: int, reason: str) -> LedgerEntry:
@@ -94,7 +104,7 @@ def adjust(app_id: str, source_id: str, amount: int, reason: str) -> LedgerEntry
     txn_id = new_id("txn")
 
     def plan(
-        profile: CustomerRecord, records: dict[str, points.TransactionRecord], policy: PolicyRecord
+        profile: CustomerRecord, records: dict[str, TransactionRecord], policy: PolicyRecord
     ) -> tuple[Posting, list[dynamodb.Update]]:
         # a credit is a lot under the policy; a debit corrects what was earned (not a redemption)
         times = lot_times(policy, clock.now_epoch_ms()) if amount > 0 else LotTimes(None, None)
@@ -118,7 +128,7 @@ def reverse(app_id: str, source_id: str, txn_id: str, amount: int | None) -> Led
     reversal_id = new_id("txn")
 
     def plan(
-        profile: CustomerRecord, records: dict[str, points.TransactionRecord], policy: PolicyRecord
+        profile: CustomerRecord, records: dict[str, TransactionRecord], policy: PolicyRecord
     ) -> tuple[Posting, list[dynamodb.Update]]:
         credit = records.get(txn_id)
         if credit is None:
@@ -146,7 +156,7 @@ def reverse(app_id: str, source_id: str, txn_id: str, amount: int | None) -> Led
             own_lot=credit.lot,
             return_policy=policy.return_policy,
         )
-        return reversal, [points.count_reversal(app_id, source_id, credit, wanted)]
+        return reversal, [points.count_reversal(app_id, source_id, credit, credit.reversed + wanted)]
 
     return _write_once(app_id, source_id, reversal_id, plan, also_read=[txn_id])
 
@@ -164,8 +174,8 @@ def _write_once(app_id: str, source_id: str, txn_id: str, plan: Plan, also_read:
             raise CustomerNotFound(source_id)
         posting, extra = plan(profile, records, policy)
         try:
-            placed, actions = points.post(app_id, profile, [posting], clock.now_epoch_ms())
-        except points.InsufficientPoints as short:
+            placed, actions = placement.post(app_id, profile, [posting], clock.now_epoch_ms())
+        except placement.InsufficientPoints as short:
             raise InsufficientBalance(short.balance, short.needed) from short
         try:
             dynamodb.transact_write([*actions, *extra])
@@ -254,7 +264,7 @@ def _settle_one(app_id: str, source_id: str, now_ms: int) -> int | None:
         profile = points.read(app_id, source_id, [])[0]
         if profile is None:
             return 0
-        placed, actions = points.post(app_id, profile, [], now_ms)
+        placed, actions = placement.post(app_id, profile, [], now_ms)
         if not placed.moved:
             return 0
         try:

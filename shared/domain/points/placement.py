@@ -1,0 +1,232 @@
+"""The one place a customer's points move: every credit, debit, refund, reversal, activation and expiry
+is placed here as ledger entries over the customer's lots (``lots``), with the profile's new points, and
+written by storage (``storage.points``) only if the ledger head read is still the stored one. So
+``balance_after`` is exact, sort keys strictly increase, the balance equals the ledger's sum, and a debit
+never spends an expired lot: every placement first records what time has done (``Wallet.settle``), and
+records again after its postings (a credit whose expiry is already past expires at once)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Literal
+
+from shared import clock
+from shared.domain.points.lots import Claim, Movement, NotEnoughPoints, Wallet, day_at_or_after
+from shared.entities.points import (
+    DAY_MS,
+    LedgerEntry,
+    LedgerHead,
+    LotKey,
+    PointsWrite,
+    Posting,
+    ProfilePoints,
+    Reason,
+    TransactionRecord,
+)
+from shared.ids import new_id
+from shared.storage import points
+from shared.storage.customers import CustomerRecord
+from shared.storage.dynamodb import TransactAction
+
+InsufficientPoints = NotEnoughPoints
+
+
+@dataclass(frozen=True, slots=True)
+class PointsState:
+    """A profile's points: its wallet and its ledger head (as read, or once a write's entries are in)."""
+
+    wallet: Wallet
+    head: LedgerHead
+
+    @classmethod
+    def empty(cls) -> PointsState:
+        return cls(Wallet(), LedgerHead())
+
+
+def wallet_of(profile: CustomerRecord) -> Wallet:
+    """The profile's points as lots. A profile credited before lots existed holds its balance as one
+    never-expiring active lot."""
+    lots = {LotKey.decode(text): points for text, points in profile.lots.items()}
+    unlotted = profile.points_balance + profile.points_debt - sum(p for k, p in lots.items() if not k.pending)
+    if unlotted > 0:
+        lots[LotKey(0)] = lots.get(LotKey(0), 0) + unlotted
+    return Wallet(
+        lots=lots,
+        balance=profile.points_balance,
+        pending=profile.points_pending,
+        earned=profile.points_earned,
+        redeemed=profile.points_redeemed,
+        expired=profile.points_expired,
+        debt=profile.points_debt,
+        lapsed={int(day): points for day, points in profile.points_lapsed.items()},
+        clawed={Claim.decode(text): points for text, points in profile.points_clawed.items()},
+    )
+
+
+def points_state(profile: CustomerRecord) -> PointsState:
+    return PointsState(wallet_of(profile), profile.ledger_head)
+
+
+@dataclass(frozen=True, slots=True)
+class Placed:
+    """Postings placed after a ledger head (``read_head``): the points after, and the entries in order
+    (settlements included) with the transaction records reversals and retries need."""
+
+    app_id: str
+    source_id: str
+    read_head: LedgerHead
+    after: PointsState
+    entries: list[LedgerEntry]
+    records: list[TransactionRecord]
+
+    @property
+    def moved(self) -> bool:
+        return bool(self.entries)
+
+    def write(self) -> PointsWrite:
+        """What storage writes for this placement: the profile's points as its item keeps them, the
+        entries and the records."""
+        wallet, head = self.after.wallet, self.after.head
+        stored = ProfilePoints(
+            balance=wallet.balance,
+            pending=wallet.pending,
+            earned=wallet.earned,
+            redeemed=wallet.redeemed,
+            expired=wallet.expired,
+            debt=wallet.debt,
+            lots={key.encode(): points for key, points in wallet.lots.items()},
+            lapsed={str(day): points for day, points in wallet.lapsed.items()},
+            clawed={claim.encode(): points for claim, points in wallet.clawed.items()},
+            head=head,
+            due_day=wallet.next_due_day(),
+        )
+        return PointsWrite(self.app_id, self.source_id, self.read_head, stored, self.entries, self.records)
+
+
+def lot_of(posting: Posting, now_ms: int) -> LotKey:
+    """Where a credit's points go: its days rounded up to day boundaries; active when that has passed."""
+    expires = day_at_or_after(posting.expires_ms) if posting.expires_ms is not None else 0
+    if posting.activates_ms is None:
+        return LotKey(expires)
+    activates = day_at_or_after(posting.activates_ms)
+    return LotKey(expires) if activates * DAY_MS <= now_ms else LotKey(expires, activates)
+
+
+def _apply(wallet: Wallet, posting: Posting, now_ms: int) -> tuple[Wallet, Movement]:
+    match posting.operation:
+        case "credit":
+            return wallet.credit(posting.points, lot_of(posting, now_ms))
+        case "debit":
+            return wallet.debit(-posting.points, posting.counted_as)
+        case "refund":
+            return wallet.refund(posting.refund_lots)
+        case "reversal":
+            assert posting.own_lot is not None
+            return wallet.reverse(-posting.points, posting.own_lot, posting.return_policy)
+        case "settlement":
+            raise ValueError("settlements are placed by place() itself, from Wallet.settle")
+
+
+def _settlement(kind: Literal["activation", "expiry"]) -> Posting:
+    reason: Reason = kind
+    description = "Points expired" if kind == "expiry" else "Pending points became active"
+    return Posting(txn_id=new_id("txn"), points=0, reason=reason, operation="settlement", description=description)
+
+
+def place(app_id: str, source_id: str, state: PointsState, postings: Sequence[Posting], now_ms: int) -> Placed:
+    """``postings`` after ``state``, in order; raises ``InsufficientPoints`` for a debit beyond the balance."""
+    wallet, head = state.wallet, state.head
+    today = now_ms // DAY_MS
+    entries: list[LedgerEntry] = []
+    records: list[TransactionRecord] = []
+
+    def record(posting: Posting, movement: Movement) -> None:
+        nonlocal head
+        head = _head_after(head, movement.points, now_ms)
+        entries.append(
+            _entry(source_id, posting, head, clock.iso_from_epoch_ms(head.last_ms), movement, wallet.pending)
+        )
+
+    def settle() -> None:
+        nonlocal wallet
+        wallet, transitions = wallet.settle(today)
+        for transition in transitions:
+            record(_settlement(transition.kind), transition.movement)
+
+    settle()
+    for posting in postings:
+        wallet, movement = _apply(wallet, posting, now_ms)
+        record(posting, movement)
+        if posting.operation == "credit" or posting.reason in RECORDED_REASONS:
+            records.append(_transaction_record(entries[-1], movement, posting.operation == "credit"))
+    settle()
+    return Placed(app_id, source_id, state.head, PointsState(wallet, head), entries, records)
+
+
+def post(
+    app_id: str, profile: CustomerRecord, postings: Sequence[Posting], now_ms: int
+) -> tuple[Placed, list[TransactAction]]:
+    """``postings`` for a customer read as ``profile``: what is placed, and its writes for the caller's
+    transaction."""
+    placed = place(app_id, profile.source_id, points_state(profile), postings, now_ms)
+    return placed, points.writes(placed.write(), clock.iso_from_epoch_ms(now_ms))
+
+
+def _head_after(head: LedgerHead, points: int, now_ms: int) -> LedgerHead:
+    """The head once one more entry of ``points`` is written at ``now_ms`` (never before the last one)."""
+    return LedgerHead(head.balance + points, head.sequence + 1, max(now_ms, head.last_ms))
+
+
+def _entry(
+    source_id: str, posting: Posting, head: LedgerHead, created_at: str, movement: Movement, pending_after: int
+) -> LedgerEntry:
+    """``posting`` as the entry that moved the ledger to ``head``; ``movement``: what the lots gave."""
+    return LedgerEntry(
+        txn_id=posting.txn_id,
+        source_id=source_id,
+        points=movement.points,
+        balance_after=head.balance,
+        reason=posting.reason,
+        created_at=created_at,
+        created_ms=head.last_ms,
+        campaign_id=posting.campaign_id,
+        rule_id=posting.rule_id,
+        event_name=posting.event_name,
+        reward_id=posting.reward_id,
+        description=posting.description,
+        sequence=head.sequence,
+        redemption_id=posting.redemption_id,
+        attributes=posting.attributes,
+        pending_points=movement.pending_points,
+        pending_after=pending_after,
+        lots={key.encode(): points for key, points in movement.lots.items()},
+        shortfall=movement.shortfall,
+        reverses=posting.reverses,
+        expired=movement.expired,
+    )
+
+
+# Entries whose request may be retried keep their whole entry in their record: a retry answers it.
+RECORDED_REASONS = frozenset({"adjustment", "reversal"})
+
+
+def _transaction_record(entry: LedgerEntry, movement: Movement, credit: bool) -> TransactionRecord:
+    lot: LotKey | None = None
+    if credit:
+        ((lot, _),) = movement.lots.items()
+    return TransactionRecord(
+        txn_id=entry.txn_id,
+        points=entry.points + entry.pending_points,
+        lot=lot,
+        reversed=0,
+        entry=entry if entry.reason in RECORDED_REASONS else None,
+    )
+
+
+def refund_lots(debit_lots: Mapping[str, int] | None, points: int) -> dict[LotKey, int]:
+    """The lots a refund of ``points`` gives back to: those the debit took from (a debit made before
+    lots existed took from the never-expiring lot)."""
+    if not debit_lots:
+        return {LotKey(0): points}
+    return {LotKey.decode(text): -taken for text, taken in debit_lots.items() if taken < 0}
