@@ -3,20 +3,14 @@ Coupons on an order (validate, redeem, revert) are ``coupon_apply``'s."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass, field, fields, replace
+from dataclasses import dataclass, replace
 from typing import Any, Literal, TypedDict
 
 from shared import clock
 from shared.domain.grants import CouponGranted
 from shared.entities.coupons import (
-    CouponCondition,
     CouponSpec,
     CouponStatus,
-    Discount,
-    ItemConditions,
-    MetadataType,
-    RedeemableBy,
 )
 from shared.errors import Conflict, CustomerNotFound, NotFound, ValidationFailed
 from shared.ids import new_id
@@ -58,25 +52,6 @@ class CouponBusy(Conflict):
 # ------------------------------------------------------------------------------------- definitions
 
 
-@dataclass(frozen=True, slots=True)
-class NewCoupon:
-    """A coupon as a client defines it: the domain gives it its id and its creation time."""
-
-    coupon_code: str | None
-    discount: Discount
-    status: CouponStatus
-    name: str | None = None
-    starts_at: int | None = None
-    ends_at: int | None = None
-    usage_limit: int | None = None
-    usage_limit_per_customer: int | None = None
-    assigned_to: str | None = None
-    redeemable_by: RedeemableBy = "anyone"
-    order_conditions: tuple[CouponCondition, ...] = ()
-    item_conditions: ItemConditions | None = None
-    metadata_schema: Mapping[str, MetadataType] = field(default_factory=dict)
-
-
 class CouponChanges(TypedDict, total=False):
     """What a PATCH gives, only the fields it names (dates in epoch seconds); None removes a date or a limit."""
 
@@ -88,10 +63,10 @@ class CouponChanges(TypedDict, total=False):
     usage_limit_per_customer: int | None
 
 
-def create_coupon(app_id: str, new: NewCoupon) -> CouponRecord:
+def create_coupon(app_id: str, draft: CouponSpec) -> CouponRecord:
+    """``draft``: the coupon as the client defines it; its id and times are given here."""
     now = clock.now_iso()
-    terms = {term.name: getattr(new, term.name) for term in fields(new)}
-    spec = CouponSpec(coupon_id=new_id("coupm"), created_at=now, updated_at=now, **terms)
+    spec = replace(draft, coupon_id=new_id("coupm"), created_at=now, updated_at=now)
     try:
         definitions.create(app_id, spec)
     except CodeTaken as error:

@@ -11,7 +11,7 @@ from pydantic import Field, StringConstraints, model_validator
 
 from shared.api.schemas.common import IsoDateTime, RequestModel, ResponseModel, ShortText, SourceId
 from shared.domain.coupon_rules import ITEM_FIELDS, ITEM_MONEY_FIELDS, MONEY_FIELDS, ORDER_TEXT_FIELDS, iso, money
-from shared.domain.coupons import CouponChanges, CustomerCoupon, NewCoupon, code_names
+from shared.domain.coupons import CouponChanges, CustomerCoupon, code_names
 from shared.entities.coupons import (
     CouponCondition,
     CouponOperator,
@@ -154,9 +154,13 @@ class CouponCreate(RequestModel):
             raise ValueError("ends_at must be after starts_at")
         return self
 
-    def to_command(self) -> NewCoupon:
+    def to_command(self) -> CouponSpec:
+        """A draft: the domain gives the coupon its id and times."""
         items = self.conditions.items
-        return NewCoupon(
+        return CouponSpec(
+            coupon_id="",
+            created_at="",
+            updated_at="",
             coupon_code=self.coupon_code,
             name=self.name,
             discount=Discount(self.discount.type, self.discount.value, self.discount.max_discount),
