@@ -264,7 +264,7 @@ def _first_result(record: CouponRedemptionRecord) -> AppliedCoupon:
 
 def _replayed(record: CouponRedemptionRecord | None, check: CouponCheck, source_id: str, digest: str | None) -> bool:
     """Whether this redeem repeats the coupon's redemption already on this order (answer its first result).
-    The order id is the merchant's: another customer, another code or another order under it is a 409,
+    The order id is the merchant's: another customer, another code or another order under it is a conflict,
     never an answer (or a change) of the first redemption; after a revert only its customer may redeem it."""
     if record is None:
         return False

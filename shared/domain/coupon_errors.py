@@ -1,6 +1,6 @@
 """Seed 004's error table, one class per row (message and details verbatim), and the coupon errors the
-seed leaves to us. Every row of the seed is a 400 with the one error body (SPEC §2); bad credentials are
-the gateway's one 401."""
+seed leaves to us. Every row of the seed is a bad request with the one error body (SPEC §2); bad credentials
+are the gateway's one refusal."""
 
 from __future__ import annotations
 

@@ -35,7 +35,7 @@ from shared.entities.numbers import exact
 from shared.limits import number_in_text
 
 CENT = Decimal("0.01")
-# Rounding to cents needs as many digits as the amount has: the default context's 28 failed (a 500) for
+# Rounding to cents needs as many digits as the amount has: the default context's 28 failed (an internal error) for
 # 1e26 and more, which coupons stored before conditions on money were bounded may hold (DynamoDB's
 # numbers reach 9.99e125: 126 digits and the cents).
 _MONEY_CONTEXT = Context(prec=130)

@@ -113,7 +113,7 @@ def update_coupon(app_id: str, coupon_id: str, changes: CouponChanges) -> Coupon
 
 
 def import_codes(app_id: str, coupon_id: str, codes: list[str]) -> tuple[PoolImport, CouponRecord]:
-    """Add codes to a pool coupon; a repeated import is a no-op; a code another coupon has is a 409."""
+    """Add codes to a pool coupon; a repeated import is a no-op; a code another coupon has is a conflict."""
     created = 0
     for _ in range(MAX_WRITE_ATTEMPTS):
         coupon = get_coupon(app_id, coupon_id)
@@ -164,7 +164,7 @@ def list_customer_coupons(
     app_id: str, source_id: str, limit: int, cursor: str | None
 ) -> tuple[list[CustomerCoupon], str | None]:
     """``GET /customers/{source_id}/coupons``: two round trips (the customer's coupon items, then the
-    definitions they refer to); the profile is read to answer an unknown customer with the seed's 404."""
+    definitions they refer to); the profile is read to answer an unknown customer with the seed's not-found."""
     if customers.get(app_id, source_id) is None:
         raise CustomerNotFound(source_id)
     items, coupons_by_id, next_cursor = issuing.customer_coupons_page(app_id, source_id, limit, cursor)

@@ -5,7 +5,7 @@ OR'ed). A rule's ``conditions`` is a list of conditions joined by ``"AND"``/``"O
 tighter than OR: ``a AND b OR c`` is ``(a AND b) OR c``.
 
 Every condition is checked when a reward is created or changed (``parse_rules``), so a bad operator,
-attribute or value is a 400 naming the condition then, never a surprise when a member asks. Evaluation
+attribute or value is refused naming the condition then, never a surprise when a member asks. Evaluation
 (``evaluate_rules``) tells, for each failed condition, what was required, what the member has and the
 gap between them (``121 more points``, ``missing tag cohortA``, ``enrolled 3 days after the window``).
 

@@ -15,7 +15,7 @@ read; referrer rules count a referee once through a marker written with ``attrib
 points are credited in the same transaction as the completion, with the ledger entry, only if the
 customer's ledger head (balance, entry count) is still the one read, so the balance equals the
 ledger's sum after every transaction. A transaction that loses a race re-reads what it touched and
-is planned again; only consecutive losses count toward giving up (a 503 the client may retry).
+is planned again; only consecutive losses count toward giving up (service unavailable: the client may retry).
 
 Grants. A completed rule's reward is written by the grant writer of its type (``GRANT_WRITERS``),
 in the same transaction as the completion: see ``Grant``.
@@ -46,9 +46,9 @@ from shared.storage import campaigns, progress
 from shared.storage.dynamodb import TransactAction
 from shared.storage.progress import EventWrite, RefereeMark, RuleKey, RuleWrite, Snapshot, Wanted, WriteConflict
 
-# Consecutive lost races before answering 503; every won race starts the count again.
+# Consecutive lost races before answering service unavailable; every won race starts the count again.
 MAX_ATTEMPTS = 30
-# Store faults that outlived the SDK's retries, retried here (safely: writes are marked) before a 503.
+# Store faults that outlived the SDK's retries, retried here (safely: writes are marked) before service unavailable.
 MAX_FAULTS = 2
 # A delivery without an Idempotency-Key can only meet its markers within its own request.
 REQUEST_MARKER_RETENTION_SECONDS = 3600

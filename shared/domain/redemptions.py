@@ -345,7 +345,7 @@ def _of_type(value: Any, attribute_type: str) -> bool:
 
 def cancel(app_id: str, source_id: str, redemption_id: str, request_key: str | None = None) -> RewardRedemptionRecord:
     """``request_key`` (the Idempotency-Key): a retry of a cancel whose response was lost answers the
-    cancellation it made, not a 409."""
+    cancellation it made, not a conflict."""
     if not redemption_id.startswith("red_"):
         raise RewardRedemptionNotFound(redemption_id)
     refund_id = new_id("txn")
@@ -425,7 +425,7 @@ def _cancel_once(
 def list_redemptions(
     app_id: str, source_id: str, limit: int, cursor: str | None
 ) -> tuple[list[RewardRedemptionRecord], str | None]:
-    get_customer(app_id, source_id)  # the seed's 404 for an unknown customer
+    get_customer(app_id, source_id)  # the seed's not-found for an unknown customer
     return redemptions.page(app_id, source_id, limit, cursor)
 
 

@@ -1,7 +1,7 @@
 """The rewards catalog: create, read, list, change and disable rewards, each checked whole.
 
 A reward's settings are validated by ``RewardDefinition`` (shapes and consistency) and its eligibility
-rules by the eligibility engine, before anything is written: a bad condition is a 400 naming it.
+rules by the eligibility engine, before anything is written: a bad condition is refused naming it.
 """
 
 from __future__ import annotations

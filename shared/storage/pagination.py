@@ -46,7 +46,7 @@ def cursor_for(sort_key: str) -> str:
 
 
 def sort_key_of(cursor: str, sort_key_prefix: str) -> str:
-    """The sort key a cursor carries; a 400 when it is not one this API returned."""
+    """The sort key a cursor carries; refused when it is not one this API returned."""
     return _decode(cursor, sort_key_prefix)
 
 

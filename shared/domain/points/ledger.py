@@ -89,7 +89,7 @@ def list_transactions(
 ) -> tuple[list[LedgerEntry], str | None]:
     """The ledger newest first; ``reason``: only the entries of that reason (a cursor of a filtered page
     continues the filter)."""
-    get_customer(app_id, source_id)  # the seed's 404 for an unknown customer
+    get_customer(app_id, source_id)  # the seed's not-found for an unknown customer
     return points.page(app_id, source_id, limit, cursor, reason)
 
 
