@@ -105,7 +105,7 @@ ConditionValue = Annotated[str, StringConstraints(max_length=200), Printable] | 
 
 class EligibilityCondition(SettingsModel):
     """One condition; what operator, attribute and value may be is checked as a whole when the reward is
-    saved, and a bad one is refused naming it (see shared/domain/eligibility.py)."""
+    saved, and a bad one is a 400 naming it (see shared/domain/eligibility.py)."""
 
     operator: Annotated[str, StringConstraints(max_length=32), Printable]
     attribute: Annotated[str, StringConstraints(max_length=100), Printable]
