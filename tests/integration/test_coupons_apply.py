@@ -446,6 +446,28 @@ def test_eligibility_refusals(api: ApiClient) -> None:
     assert api.post(REDEEM, order_body(assigned, "MINE", source_id="other")).status == 200
 
 
+def test_validate_names_the_date_a_coupon_ended_or_starts(api: ApiClient) -> None:
+    customer(api)
+    expired = create_coupon(api, simple_coupon("OLD", ends_at="2020-01-01T00:00:00Z"))["coupon_id"]
+    future = create_coupon(api, simple_coupon("SOON", starts_at="2099-01-01T00:00:00Z"))["coupon_id"]
+
+    (ended,) = api.post("/coupons/validate", order_body(expired, "OLD")).json()["coupons"][0]["failures"]
+    (starts,) = api.post("/coupons/validate", order_body(future, "SOON")).json()["coupons"][0]["failures"]
+
+    assert (ended["field"], ended["required"], ended["gap"]) == (
+        "ends_at",
+        "2020-01-01T00:00:00.000Z",
+        "ended at 2020-01-01T00:00:00.000Z",
+    )
+    assert (starts["field"], starts["required"], starts["gap"]) == (
+        "starts_at",
+        "2099-01-01T00:00:00.000Z",
+        "starts at 2099-01-01T00:00:00.000Z",
+    )
+    assert ended["actual"].endswith(".000Z")  # now, as the API shows dates
+    assert starts["actual"].endswith(".000Z")
+
+
 def test_per_customer_limit_and_revert_gives_the_use_back(api: ApiClient) -> None:
     customer(api)
     coupon_id = create_coupon(api, simple_coupon("ONEEACH", usage_limit_per_customer=1))["coupon_id"]
