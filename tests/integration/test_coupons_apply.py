@@ -396,6 +396,41 @@ def test_several_coupons_are_redeemed_together_or_not_at_all(api: ApiClient) -> 
     assert len(api.get(f"/coupons/{first}/redemptions").json()["data"]) == 1
 
 
+def test_coupons_redeemed_together_are_reverted_together_and_a_revert_goes_past_one_already_reverted(
+    api: ApiClient,
+) -> None:
+    customer(api)
+    first = create_coupon(api, simple_coupon("TEN"))["coupon_id"]
+    second = create_coupon(api, simple_coupon("MORE"))["coupon_id"]
+    pair = order_body(first, "TEN", order_id="o1")
+    pair["coupon_details"].append({"coupon_id": second, "coupon_code": "MORE"})
+
+    api.post(REDEEM, pair)
+    together = api.post(REVERT, pair)
+    pair["order"]["order_id"] = "o2"
+    api.post(REDEEM, pair)
+    api.post(REVERT, order_body(first, "TEN", order_id="o2"))
+    after_one = api.post(REVERT, pair)
+
+    assert [c["status"] for c in together.json()["coupons"]] == ["reverted", "reverted"]
+    assert [c["couponId"] for c in after_one.json()["coupons"]] == [first, second]
+    assert api.get(f"/coupons/{first}").json()["redeemed"] == 0
+    assert api.get(f"/coupons/{second}").json()["redeemed"] == 0
+
+
+def test_a_coupon_that_does_not_apply_takes_nothing_off_the_order(api: ApiClient) -> None:
+    customer(api)
+    expired = create_coupon(api, simple_coupon("OLD", ends_at="2020-01-01T00:00:00Z"))["coupon_id"]
+    big = create_coupon(api, {"coupon_code": "BIG", "discount": {"type": "amount", "value": 800}})["coupon_id"]
+    body = order_body(expired, "OLD")
+    body["coupon_details"].append({"coupon_id": big, "coupon_code": "BIG"})
+
+    validated = api.post("/coupons/validate", body).json()
+
+    assert [c["discount"] for c in validated["coupons"]] == [0, 800]  # the expired coupon's 10 is not counted
+    assert validated["discount"] == 800
+
+
 def test_stacked_discounts_never_exceed_the_order(api: ApiClient) -> None:
     customer(api)
     big = create_coupon(api, {"coupon_code": "BIG", "discount": {"type": "amount", "value": 700}})["coupon_id"]
@@ -505,6 +540,21 @@ def test_a_pool_code_redeems_under_its_coupon_once(api: ApiClient) -> None:
         "voided": 0,
         "available": 1,
     }
+
+
+def test_a_revert_naming_another_code_of_the_pool_names_the_coupon_and_the_order(api: ApiClient) -> None:
+    customer(api)
+    coupon_id = create_coupon(api, simple_coupon(None))["coupon_id"]
+    api.post(f"/coupons/{coupon_id}/codes", {"codes": ["POOL-1", "POOL-2"]})
+    api.post(REDEEM, order_body(coupon_id, "POOL-1", order_id="o1"))
+
+    response = api.post(REVERT, order_body(coupon_id, "POOL-2", order_id="o1"))
+
+    assert error_of(response) == (
+        400,
+        "Invalid coupon code for this order",
+        f"coupon_code: order o1 did not redeem this code of coupon {coupon_id}; a revert names the code the order used",
+    )
 
 
 def test_the_idempotency_key_replays_the_first_answer(api: ApiClient, seed_coupon: str) -> None:
