@@ -349,6 +349,23 @@ def test_an_order_whose_metadata_holds_exact_numeric_text_is_replayed_by_its_eve
     assert error_of(other)[2].startswith("order: order o-exact redeemed coupon"), other.body
 
 
+def test_a_replay_is_told_from_another_order_by_its_items_and_its_numbers_by_value(api: ApiClient) -> None:
+    # Given an order redeemed with a whole number on a metadata key the coupon types as a number
+    customer(api)
+    coupon_id = create_coupon(api, simple_coupon("SAME", metadata_schema={"cart_qty": "number"}))["coupon_id"]
+    first = api.post(REDEEM, order_body(coupon_id, "SAME", order_id="o-same", cart_qty=4))
+    assert first.status == 200, first.body
+    # When it comes again with 4.0 for 4, and then with another quantity of its first item
+    replay = api.post(REDEEM, order_body(coupon_id, "SAME", order_id="o-same", cart_qty=4.0))
+    other_items = order_body(coupon_id, "SAME", order_id="o-same", cart_qty=4)
+    other_items["order"]["items"][0]["quantity"] += 1
+    other = api.post(REDEEM, other_items)
+    # Then the replay answers the first result, and the order with other items is a 409
+    assert replay.json() == first.json()
+    assert error_of(other)[0] == 409
+    assert error_of(other)[2].startswith("order: order o-same redeemed coupon"), other.body
+
+
 def test_a_revert_of_an_order_never_redeemed_is_a_400_and_a_second_revert_changes_nothing(
     api: ApiClient, seed_coupon: str
 ) -> None:
