@@ -280,6 +280,22 @@ def test_metadata_outside_the_schema_is_nullified_and_the_record_says_what_was_k
     assert (record["status"], record["order_status"]) == ("completed", "pending")
 
 
+def test_the_redemption_record_keeps_the_orders_amounts_under_their_names(api: ApiClient, seed_coupon: str) -> None:
+    body = with_value(seed_body(seed_coupon), 900, "order", "original_price_subtotal")
+
+    assert api.post(REDEEM, body).status == 200
+
+    (record,) = api.get(f"/coupons/{seed_coupon}/redemptions").json()["data"]
+    amounts = {key: value for key, value in record["order"].items() if key not in ("metadata", "items")}
+    assert amounts == {
+        "original_price_subtotal": 900,
+        "selling_price_subtotal": 800,
+        "shipping": 100,
+        "tax": 20,
+        "payment_mode": "UPI",
+    }
+
+
 def test_the_same_order_redeemed_again_answers_the_first_result_and_stores_the_new_order_status(
     api: ApiClient, seed_coupon: str
 ) -> None:
