@@ -280,6 +280,22 @@ def test_metadata_outside_the_schema_is_nullified_and_the_record_says_what_was_k
     assert (record["status"], record["order_status"]) == ("completed", "pending")
 
 
+def test_the_redemption_record_keeps_the_orders_amounts_under_their_names(api: ApiClient, seed_coupon: str) -> None:
+    body = with_value(seed_body(seed_coupon), 900, "order", "original_price_subtotal")
+
+    assert api.post(REDEEM, body).status == 200
+
+    (record,) = api.get(f"/coupons/{seed_coupon}/redemptions").json()["data"]
+    amounts = {key: value for key, value in record["order"].items() if key not in ("metadata", "items")}
+    assert amounts == {
+        "original_price_subtotal": 900,
+        "selling_price_subtotal": 800,
+        "shipping": 100,
+        "tax": 20,
+        "payment_mode": "UPI",
+    }
+
+
 def test_the_same_order_redeemed_again_answers_the_first_result_and_stores_the_new_order_status(
     api: ApiClient, seed_coupon: str
 ) -> None:
@@ -349,6 +365,23 @@ def test_an_order_whose_metadata_holds_exact_numeric_text_is_replayed_by_its_eve
     assert error_of(other)[2].startswith("order: order o-exact redeemed coupon"), other.body
 
 
+def test_a_replay_is_told_from_another_order_by_its_items_and_its_numbers_by_value(api: ApiClient) -> None:
+    # Given an order redeemed with a whole number on a metadata key the coupon types as a number
+    customer(api)
+    coupon_id = create_coupon(api, simple_coupon("SAME", metadata_schema={"cart_qty": "number"}))["coupon_id"]
+    first = api.post(REDEEM, order_body(coupon_id, "SAME", order_id="o-same", cart_qty=4))
+    assert first.status == 200, first.body
+    # When it comes again with 4.0 for 4, and then with another quantity of its first item
+    replay = api.post(REDEEM, order_body(coupon_id, "SAME", order_id="o-same", cart_qty=4.0))
+    other_items = order_body(coupon_id, "SAME", order_id="o-same", cart_qty=4)
+    other_items["order"]["items"][0]["quantity"] += 1
+    other = api.post(REDEEM, other_items)
+    # Then the replay answers the first result, and the order with other items is a 409
+    assert replay.json() == first.json()
+    assert error_of(other)[0] == 409
+    assert error_of(other)[2].startswith("order: order o-same redeemed coupon"), other.body
+
+
 def test_a_revert_of_an_order_never_redeemed_is_a_400_and_a_second_revert_changes_nothing(
     api: ApiClient, seed_coupon: str
 ) -> None:
@@ -394,6 +427,41 @@ def test_several_coupons_are_redeemed_together_or_not_at_all(api: ApiClient) -> 
     assert error_of(refused) == (400, "coupon validation failed", "coupon usage limit reached")
     assert api.get(f"/coupons/{first}").json()["redeemed"] == 1  # the first coupon was not consumed either
     assert len(api.get(f"/coupons/{first}/redemptions").json()["data"]) == 1
+
+
+def test_coupons_redeemed_together_are_reverted_together_and_a_revert_goes_past_one_already_reverted(
+    api: ApiClient,
+) -> None:
+    customer(api)
+    first = create_coupon(api, simple_coupon("TEN"))["coupon_id"]
+    second = create_coupon(api, simple_coupon("MORE"))["coupon_id"]
+    pair = order_body(first, "TEN", order_id="o1")
+    pair["coupon_details"].append({"coupon_id": second, "coupon_code": "MORE"})
+
+    api.post(REDEEM, pair)
+    together = api.post(REVERT, pair)
+    pair["order"]["order_id"] = "o2"
+    api.post(REDEEM, pair)
+    api.post(REVERT, order_body(first, "TEN", order_id="o2"))
+    after_one = api.post(REVERT, pair)
+
+    assert [c["status"] for c in together.json()["coupons"]] == ["reverted", "reverted"]
+    assert [c["couponId"] for c in after_one.json()["coupons"]] == [first, second]
+    assert api.get(f"/coupons/{first}").json()["redeemed"] == 0
+    assert api.get(f"/coupons/{second}").json()["redeemed"] == 0
+
+
+def test_a_coupon_that_does_not_apply_takes_nothing_off_the_order(api: ApiClient) -> None:
+    customer(api)
+    expired = create_coupon(api, simple_coupon("OLD", ends_at="2020-01-01T00:00:00Z"))["coupon_id"]
+    big = create_coupon(api, {"coupon_code": "BIG", "discount": {"type": "amount", "value": 800}})["coupon_id"]
+    body = order_body(expired, "OLD")
+    body["coupon_details"].append({"coupon_id": big, "coupon_code": "BIG"})
+
+    validated = api.post("/coupons/validate", body).json()
+
+    assert [c["discount"] for c in validated["coupons"]] == [0, 800]  # the expired coupon's 10 is not counted
+    assert validated["discount"] == 800
 
 
 def test_stacked_discounts_never_exceed_the_order(api: ApiClient) -> None:
@@ -446,6 +514,28 @@ def test_eligibility_refusals(api: ApiClient) -> None:
     assert api.post(REDEEM, order_body(assigned, "MINE", source_id="other")).status == 200
 
 
+def test_validate_names_the_date_a_coupon_ended_or_starts(api: ApiClient) -> None:
+    customer(api)
+    expired = create_coupon(api, simple_coupon("OLD", ends_at="2020-01-01T00:00:00Z"))["coupon_id"]
+    future = create_coupon(api, simple_coupon("SOON", starts_at="2099-01-01T00:00:00Z"))["coupon_id"]
+
+    (ended,) = api.post("/coupons/validate", order_body(expired, "OLD")).json()["coupons"][0]["failures"]
+    (starts,) = api.post("/coupons/validate", order_body(future, "SOON")).json()["coupons"][0]["failures"]
+
+    assert (ended["field"], ended["required"], ended["gap"]) == (
+        "ends_at",
+        "2020-01-01T00:00:00.000Z",
+        "ended at 2020-01-01T00:00:00.000Z",
+    )
+    assert (starts["field"], starts["required"], starts["gap"]) == (
+        "starts_at",
+        "2099-01-01T00:00:00.000Z",
+        "starts at 2099-01-01T00:00:00.000Z",
+    )
+    assert ended["actual"].endswith(".000Z")  # now, as the API shows dates
+    assert starts["actual"].endswith(".000Z")
+
+
 def test_per_customer_limit_and_revert_gives_the_use_back(api: ApiClient) -> None:
     customer(api)
     coupon_id = create_coupon(api, simple_coupon("ONEEACH", usage_limit_per_customer=1))["coupon_id"]
@@ -483,6 +573,21 @@ def test_a_pool_code_redeems_under_its_coupon_once(api: ApiClient) -> None:
         "voided": 0,
         "available": 1,
     }
+
+
+def test_a_revert_naming_another_code_of_the_pool_names_the_coupon_and_the_order(api: ApiClient) -> None:
+    customer(api)
+    coupon_id = create_coupon(api, simple_coupon(None))["coupon_id"]
+    api.post(f"/coupons/{coupon_id}/codes", {"codes": ["POOL-1", "POOL-2"]})
+    api.post(REDEEM, order_body(coupon_id, "POOL-1", order_id="o1"))
+
+    response = api.post(REVERT, order_body(coupon_id, "POOL-2", order_id="o1"))
+
+    assert error_of(response) == (
+        400,
+        "Invalid coupon code for this order",
+        f"coupon_code: order o1 did not redeem this code of coupon {coupon_id}; a revert names the code the order used",
+    )
 
 
 def test_the_idempotency_key_replays_the_first_answer(api: ApiClient, seed_coupon: str) -> None:

@@ -98,6 +98,10 @@ def test_the_other_side_of_each_boundary_holds(condition: CouponCondition, subto
         ("gt", 5, "6", True),
         ("gt", 5, "inf", False),
         ("gt", "b", 5, False),
+        # against a number, a missing value or a yes/no is no number: only ne holds
+        ("ne", 5, None, True),
+        ("ne", 5, True, True),
+        ("eq", 1, True, False),
     ],
 )
 def test_a_missing_or_incomparable_value_meets_only_ne_and_not_in(
@@ -247,6 +251,14 @@ def test_metadata_outside_the_schema_or_of_another_type_is_nullified() -> None:
         "order.items.0.metadata.size",
         "order.items.1.metadata.brand",
     )
+
+
+@pytest.mark.parametrize("flag", [True, False])
+def test_a_yes_or_no_is_not_a_number_to_the_schema(flag: bool) -> None:
+    kept = keep_metadata(order(metadata={"cart_qty": flag}), {"cart_qty": "number"})
+
+    assert kept.order == {"cart_qty": None}
+    assert kept.nullified == ("order.metadata.cart_qty",)
 
 
 # ------------------------------------------------------------------ stored values (issue 21)
