@@ -18,6 +18,7 @@ from tests.support.rewards import (
     customer_path,
     give_points,
     seed_001,
+    seed_002_campaign,
 )
 
 FREE_GIFT: dict[str, Any] = {"name": "Gift", "type": "MATERIAL", "parameters": {"product": {"id": "prod_gift"}}}
@@ -270,3 +271,15 @@ def test_a_members_rewards_page_listed_ones_filling_each_page_and_explain_pages_
     assert pages(explain=True, limit=4) == [every[0:4], every[4:8], every[8:9]]
     bad = api.get(f"{customer_path('kim')}/rewards", query={"cursor": "not-a-cursor"})
     assert (bad.status, bad.json()["details"]) == (400, "cursor: is not a cursor this API returned")
+
+
+def test_a_campaign_rewards_pool_counts_are_shown_in_the_catalog_and_to_a_member(api: ApiClient) -> None:
+    coupon = api.post("/coupons", {"name": "$5 OFF pool", "discount": {"type": "amount", "value": 5}}).json()
+    assert api.post(f"/coupons/{coupon['coupon_id']}/codes", {"codes": ["POOL1", "POOL2"]}).status in (200, 201)
+    reward_id = create_reward(api, {**seed_002_campaign(coupon["coupon_id"]), "points_to_be_redeemed": 0})
+    api.put(customer_path("kim"), {})
+    assert api.post(f"{customer_path('kim')}/rewards/{reward_id}/redeem", {}).status == 201
+    counts = {"total_coupons": 2, "issued_coupons": 1, "redeemed_coupons": 0}
+    assert api.get(f"/rewards/{reward_id}").json()["coupons_info"] == counts
+    assert api.get("/rewards").json()["data"][0]["coupons_info"] == counts
+    assert api.get(f"{customer_path('kim')}/rewards").json()["data"][0]["reward"]["coupons_info"] == counts
