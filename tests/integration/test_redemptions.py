@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 
+from shared.storage import redemptions as stored_redemptions
 from shared.storage import rewards as stored_rewards
 from tests.support.api import ApiClient
 from tests.support.rewards import SEED_001_RULES, balance, create_reward, customer_path, give_points, ledger_sum
@@ -211,6 +212,26 @@ def test_a_stock_set_while_a_cancel_is_in_flight_gets_its_unit_back(
     assert api.post(f"{customer_path(kim)}/rewards/redemptions/{redemption['id']}/cancel").status == 200
     assert api.get(f"/rewards/{reward_id}").json()["redeemed"] == 0
     assert [redeem(api, kim, reward_id).status for _ in range(3)] == [201, 201, 409]  # both units of the stock
+
+
+def test_the_last_unit_taken_while_a_redemption_is_in_flight_refuses_it(
+    api: ApiClient, kim: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    reward_id = create_reward(api, {**HEADPHONES, "stock": 1, "points_to_be_redeemed": 100})
+    give_points(api, "lee", 100)
+    load = stored_redemptions.load
+
+    def load_as_lee_takes_the_last_unit(*args: Any, **kwargs: Any) -> stored_redemptions.RedeemSnapshot:
+        snapshot = load(*args, **kwargs)  # kim's redemption reads one unit left; then, before it writes:
+        monkeypatch.setattr(stored_redemptions, "load", load)
+        assert redeem(api, "lee", reward_id).status == 201
+        return snapshot
+
+    monkeypatch.setattr(stored_redemptions, "load", load_as_lee_takes_the_last_unit)
+    refused = redeem(api, kim, reward_id)
+    assert refused.status == 409, refused.body
+    assert "out of stock" in refused.json()["details"]
+    assert (api.get(f"/rewards/{reward_id}").json()["redeemed"], balance(api, kim)) == (1, 1200)
 
 
 def test_cancel_of_an_unknown_or_other_customers_redemption_is_404(api: ApiClient, kim: str) -> None:
