@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 
+from shared.domain import rewards as reward_catalog
 from tests.support.api import ApiClient
 from tests.support.rewards import (
     SEED_001_RULES,
@@ -154,6 +155,18 @@ def test_stock_cannot_go_below_what_was_redeemed(api: ApiClient) -> None:
     assert "2 already redeemed" in refused.json()["details"]
     assert api.patch(f"/rewards/{reward_id}", {"stock": 2}).json()["stock"] == 2  # the boundary: none left
     assert api.post(f"{customer_path('kim')}/rewards/{reward_id}/redeem", {}).status == 409
+
+
+def test_a_reward_id_drawn_twice_never_overwrites_the_first_reward(
+    api: ApiClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(reward_catalog, "new_id", lambda prefix: f"{prefix}_000000000000000000001")
+    first = create_reward(api, {**FREE_GIFT, "stock": 3})
+    api.put(customer_path("kim"), {})
+    assert api.post(f"{customer_path('kim')}/rewards/{first}/redeem", {}).status == 201
+    assert api.post("/rewards", {**FREE_GIFT, "name": "Other"}).status >= 500  # refused, never a silent overwrite
+    kept = api.get(f"/rewards/{first}").json()
+    assert (kept["name"], kept["stock"], kept["redeemed"]) == ("Gift", 3, 1)
 
 
 def test_delete_disables_and_an_unknown_reward_is_404(api: ApiClient) -> None:
