@@ -9,6 +9,8 @@ from typing import Any
 
 import pytest
 
+from shared.storage import redemptions as stored_redemptions
+from shared.storage import rewards as stored_rewards
 from tests.support.api import ApiClient
 from tests.support.rewards import SEED_001_RULES, balance, create_reward, customer_path, give_points, ledger_sum
 
@@ -183,6 +185,53 @@ def test_cancel_returns_the_unit_of_stock(api: ApiClient, kim: str) -> None:
     assert redeem(api, kim, reward_id).status == 409  # out of stock
     api.post(f"{customer_path(kim)}/rewards/redemptions/{first['id']}/cancel")
     assert redeem(api, kim, reward_id).status == 201  # the unit is back
+
+
+def test_a_reward_whose_stock_was_removed_is_redeemed_and_cancelled_without_one(api: ApiClient, kim: str) -> None:
+    reward_id = create_reward(api, {**HEADPHONES, "points_to_be_redeemed": 100})
+    assert api.patch(f"/rewards/{reward_id}", {"stock": None}).json()["stock"] is None
+    redemption = redeem(api, kim, reward_id).json()
+    assert api.post(f"{customer_path(kim)}/rewards/redemptions/{redemption['id']}/cancel").status == 200
+    assert (api.get(f"/rewards/{reward_id}").json()["redeemed"], balance(api, kim)) == (0, 1200)
+
+
+def test_a_stock_set_while_a_cancel_is_in_flight_gets_its_unit_back(
+    api: ApiClient, kim: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    reward_id = create_reward(api, {**HEADPHONES, "stock": None, "points_to_be_redeemed": 100})
+    redemption = redeem(api, kim, reward_id).json()
+    read = stored_rewards.get
+
+    def read_as_the_merchant_sets_a_stock(app_id: str, wanted: str) -> stored_rewards.RewardRecord | None:
+        found = read(app_id, wanted)  # the cancel reads the reward without a stock; then, before it writes:
+        monkeypatch.setattr(stored_rewards, "get", read)
+        assert api.patch(f"/rewards/{reward_id}", {"stock": 2}).json()["stock"] == 2  # 1 left: 1 redeemed
+        return found
+
+    monkeypatch.setattr(stored_rewards, "get", read_as_the_merchant_sets_a_stock)
+    assert api.post(f"{customer_path(kim)}/rewards/redemptions/{redemption['id']}/cancel").status == 200
+    assert api.get(f"/rewards/{reward_id}").json()["redeemed"] == 0
+    assert [redeem(api, kim, reward_id).status for _ in range(3)] == [201, 201, 409]  # both units of the stock
+
+
+def test_the_last_unit_taken_while_a_redemption_is_in_flight_refuses_it(
+    api: ApiClient, kim: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    reward_id = create_reward(api, {**HEADPHONES, "stock": 1, "points_to_be_redeemed": 100})
+    give_points(api, "lee", 100)
+    load = stored_redemptions.load
+
+    def load_as_lee_takes_the_last_unit(*args: Any, **kwargs: Any) -> stored_redemptions.RedeemSnapshot:
+        snapshot = load(*args, **kwargs)  # kim's redemption reads one unit left; then, before it writes:
+        monkeypatch.setattr(stored_redemptions, "load", load)
+        assert redeem(api, "lee", reward_id).status == 201
+        return snapshot
+
+    monkeypatch.setattr(stored_redemptions, "load", load_as_lee_takes_the_last_unit)
+    refused = redeem(api, kim, reward_id)
+    assert refused.status == 409, refused.body
+    assert "out of stock" in refused.json()["details"]
+    assert (api.get(f"/rewards/{reward_id}").json()["redeemed"], balance(api, kim)) == (1, 1200)
 
 
 def test_cancel_of_an_unknown_or_other_customers_redemption_is_404(api: ApiClient, kim: str) -> None:

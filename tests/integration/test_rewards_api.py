@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 
+from shared.domain import rewards as reward_catalog
 from tests.support.api import ApiClient
 from tests.support.rewards import (
     SEED_001_RULES,
@@ -18,6 +19,7 @@ from tests.support.rewards import (
     customer_path,
     give_points,
     seed_001,
+    seed_002_campaign,
 )
 
 FREE_GIFT: dict[str, Any] = {"name": "Gift", "type": "MATERIAL", "parameters": {"product": {"id": "prod_gift"}}}
@@ -155,6 +157,18 @@ def test_stock_cannot_go_below_what_was_redeemed(api: ApiClient) -> None:
     assert api.post(f"{customer_path('kim')}/rewards/{reward_id}/redeem", {}).status == 409
 
 
+def test_a_reward_id_drawn_twice_never_overwrites_the_first_reward(
+    api: ApiClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(reward_catalog, "new_id", lambda prefix: f"{prefix}_000000000000000000001")
+    first = create_reward(api, {**FREE_GIFT, "stock": 3})
+    api.put(customer_path("kim"), {})
+    assert api.post(f"{customer_path('kim')}/rewards/{first}/redeem", {}).status == 201
+    assert api.post("/rewards", {**FREE_GIFT, "name": "Other"}).status >= 500  # refused, never a silent overwrite
+    kept = api.get(f"/rewards/{first}").json()
+    assert (kept["name"], kept["stock"], kept["redeemed"]) == ("Gift", 3, 1)
+
+
 def test_delete_disables_and_an_unknown_reward_is_404(api: ApiClient) -> None:
     reward_id = create_reward(api, FREE_GIFT)
     disabled = api.delete(f"/rewards/{reward_id}")
@@ -270,3 +284,15 @@ def test_a_members_rewards_page_listed_ones_filling_each_page_and_explain_pages_
     assert pages(explain=True, limit=4) == [every[0:4], every[4:8], every[8:9]]
     bad = api.get(f"{customer_path('kim')}/rewards", query={"cursor": "not-a-cursor"})
     assert (bad.status, bad.json()["details"]) == (400, "cursor: is not a cursor this API returned")
+
+
+def test_a_campaign_rewards_pool_counts_are_shown_in_the_catalog_and_to_a_member(api: ApiClient) -> None:
+    coupon = api.post("/coupons", {"name": "$5 OFF pool", "discount": {"type": "amount", "value": 5}}).json()
+    assert api.post(f"/coupons/{coupon['coupon_id']}/codes", {"codes": ["POOL1", "POOL2"]}).status in (200, 201)
+    reward_id = create_reward(api, {**seed_002_campaign(coupon["coupon_id"]), "points_to_be_redeemed": 0})
+    api.put(customer_path("kim"), {})
+    assert api.post(f"{customer_path('kim')}/rewards/{reward_id}/redeem", {}).status == 201
+    counts = {"total_coupons": 2, "issued_coupons": 1, "redeemed_coupons": 0}
+    assert api.get(f"/rewards/{reward_id}").json()["coupons_info"] == counts
+    assert api.get("/rewards").json()["data"][0]["coupons_info"] == counts
+    assert api.get(f"{customer_path('kim')}/rewards").json()["data"][0]["reward"]["coupons_info"] == counts
