@@ -314,3 +314,16 @@ def test_an_entrys_lots_read_soonest_expiry_first_with_their_days_as_instants() 
         DatedLot(points=7, expires_at=None, activates_at=None),
     ]
     assert dated_lots(None) == dated_lots({}) == []
+
+
+def test_a_refund_after_a_reversal_clawed_the_spent_points_pays_the_claims_not_the_customer_twice() -> None:
+    # 100 credited to the soon lot and spent; the credit reversed: 50 taken from the later lot, 50 a
+    # shortfall. Refunding the debit forgives the shortfall and gives the later lot its 50 back: only 50
+    # return to the balance, not the 100 the debit took.
+    soon, later = LotKey(START_DAY + 10), LotKey(START_DAY + 20)
+    wallet, spent = Wallet().credit(100, soon)[0].credit(50, later)[0].debit(100)
+    wallet, reversed_ = wallet.reverse(100, soon, "within_balance")
+    assert (reversed_.points, reversed_.shortfall, wallet.balance) == (-50, 50, 0)
+    refunded, movement = wallet.refund({key: -points for key, points in spent.lots.items()})
+    assert (movement.points, movement.lots) == (50, {later: 50})
+    assert (refunded.balance, refunded.lots, refunded.clawed, refunded.earned) == (50, {later: 50}, {}, 50)
