@@ -25,6 +25,7 @@ from shared import clock
 from shared.domain.customers import get_customer
 from shared.domain.grants import RewardGrant
 from shared.domain.points import placement as points
+from shared.domain.points.lots import NotEnoughPoints
 from shared.domain.reward_settings import TransactionAttribute
 from shared.domain.rewards import (
     MemberReward,
@@ -152,7 +153,7 @@ def _redeem_once(
         )
         try:
             placed, moved = points.post(app_id, snapshot.profile, [posting], now_ms)
-        except points.InsufficientPoints as short:  # points expired between the check and now
+        except NotEnoughPoints as short:  # points expired between the check and now
             raise RewardUnavailable(
                 "Insufficient points",
                 f"{short.needed - short.balance} more points needed: the balance is {short.balance}, "

@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from shared import clock
 from shared.domain.customers import get_customer, retries
 from shared.domain.points import placement
+from shared.domain.points.lots import NotEnoughPoints
 from shared.entities.points import DAY_MS, LedgerEntry, PolicyRecord, Posting, Reason, ReturnPolicy, TransactionRecord
 from shared.errors import Conflict, CustomerNotFound, NotFound, ServiceUnavailable, ValidationFailed
 from shared.ids import new_id
@@ -175,7 +176,7 @@ def _write_once(app_id: str, source_id: str, txn_id: str, plan: Plan, also_read:
         posting, extra = plan(profile, records, policy)
         try:
             placed, actions = placement.post(app_id, profile, [posting], clock.now_epoch_ms())
-        except placement.InsufficientPoints as short:
+        except NotEnoughPoints as short:
             raise InsufficientBalance(short.balance, short.needed) from short
         try:
             dynamodb.transact_write([*actions, *extra])

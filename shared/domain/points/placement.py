@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from shared import clock
-from shared.domain.points.lots import Claim, Movement, NotEnoughPoints, Wallet, day_at_or_after
+from shared.domain.points.lots import Claim, Movement, Wallet, day_at_or_after
 from shared.entities.points import (
     DAY_MS,
     LedgerEntry,
@@ -28,8 +28,6 @@ from shared.ids import new_id
 from shared.storage import points
 from shared.storage.customers import CustomerRecord
 from shared.storage.dynamodb import TransactAction
-
-InsufficientPoints = NotEnoughPoints
 
 
 @dataclass(frozen=True, slots=True)
@@ -135,7 +133,7 @@ def _settlement(kind: Literal["activation", "expiry"]) -> Posting:
 
 
 def place(app_id: str, source_id: str, state: PointsState, postings: Sequence[Posting], now_ms: int) -> Placed:
-    """``postings`` after ``state``, in order; raises ``InsufficientPoints`` for a debit beyond the balance."""
+    """``postings`` after ``state``, in order; raises ``NotEnoughPoints`` for a debit beyond the balance."""
     wallet, head = state.wallet, state.head
     today = now_ms // DAY_MS
     entries: list[LedgerEntry] = []
