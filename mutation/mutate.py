@@ -263,8 +263,18 @@ def rerun(config: Config, names: list[str], jobs: int) -> int:
         if not survivors:
             continue
         prepare(module.workdir, [module], config.deselect, fresh=False)
+        meta = module.workdir / "mutants" / (module.source + ".meta")
+        if not meta.exists():
+            sys.exit(f"{module.name}: no saved verdicts in {module.workdir} to re-run against: run `full` first")
+        kept = json.loads(meta.read_text())["exit_code_by_key"]
         started = time.monotonic()
         mutmut(module.workdir, "run", "--max-children", str(jobs), *survivors, timeout=config.module_timeout_seconds)
+        # mutmut forgets every saved verdict when the tests changed, the mutants' it did not re-run too:
+        # those keep the verdict of the earlier run, so the score and a later re-run still count them.
+        saved = json.loads(meta.read_text())
+        codes = saved["exit_code_by_key"]
+        saved["exit_code_by_key"] = {name: kept.get(name) if code is None else code for name, code in codes.items()}
+        meta.write_text(json.dumps(saved))
         result = score(module.workdir, module, verdicts(module.workdir, module), equivalents)
         save(module, result, previous["seconds"], previous["complete"], rerun_seconds=time.monotonic() - started)
         print(f"== {module.name}: {summary(result)}", flush=True)
