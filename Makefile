@@ -44,14 +44,15 @@ help:
 	@echo "make mutate-gate  CI's mutation gate: mutants on changed functions plus a fixed sample"
 	@echo "make python   the python3.13 found (PATH first, then pyenv, uv, Homebrew, /usr/local, /usr/bin)"
 
-# The browser tests drive Debian's Chromium through Playwright (no browser download from Playwright's CDN).
-CHROMIUM := /usr/bin/chromium
+# Debian tools the tests use: the browser tests drive Chromium through Playwright (no browser download
+# from Playwright's CDN); the README's examples run with curl and jq (tests/e2e/test_readme.py).
+TEST_TOOLS := /usr/bin/chromium /usr/bin/curl /usr/bin/jq
 SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
 
-$(CHROMIUM):
-	@command -v apt-get >/dev/null || { echo "the browser tests need Debian's chromium at $(CHROMIUM)"; exit 1; }
+$(TEST_TOOLS):
+	@command -v apt-get >/dev/null || { echo "the tests need Debian's $(notdir $@) at $@"; exit 1; }
 	$(SUDO) apt-get update -qq
-	DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends chromium
+	DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends $(notdir $@)
 
 $(BIN)/.installed: pyproject.toml shared/requirements.txt
 	@test -n "$(PY313)" || { echo "$(PY313_HINT)"; exit 1; }
@@ -90,7 +91,7 @@ dev: install
 	$(BIN)/rewards dev
 
 # --dist loadgroup: the browser tests share one runner and one browser on one worker.
-test: install $(CHROMIUM)
+test: install $(TEST_TOOLS)
 	$(BIN)/pytest -n auto --dist loadgroup $(PYTEST_ARGS)
 
 # Against a deployed stage: make e2e E2E_BASE_URL=https://<api>.execute-api.<region>.amazonaws.com/v1 \

@@ -20,6 +20,7 @@ import pytest
 from rewards_cli.openapi import SPEC_PATH
 from rewards_cli.openapi_examples import EXAMPLES
 from tests.e2e.runner import LocalRunner
+from tests.support.readme import fenced_blocks
 
 pytestmark = pytest.mark.e2e
 
@@ -183,3 +184,24 @@ def test_an_unknown_customer_reads_as_the_typed_error_body(generated: ModuleType
     assert isinstance(error, models.ErrorResponse)
     assert error.key == models.ErrorResponseKey.NOT_FOUND
     assert (error.message, error.details) == ("Resource not found", "Cannot find customer with source id nobody-here")
+
+
+def test_the_readmes_client_snippet_runs_as_written(
+    generated: ModuleType, runner: LocalRunner, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """README, "The API contract": the snippet with Basic auth, on `make client`'s package and `make dev`'s
+    address and credentials (the parts a merchant replaces), answers the customer."""
+    snippet = next(b.text for b in fenced_blocks() if b.language == "python" and "AuthenticatedClient" in b.text)
+    demo = runner.demo
+    runner.client().request(
+        "PUT", "/customers/KMN@123", json_body={"name": "Krish"}, authorization=runner.demo_authorization
+    )
+    adapted = (
+        snippet.replace("rewards_engine_api_client", PACKAGE)
+        .replace('b"ak_...:sk_..."', repr(f"{demo['api_key']}:{demo['secret_key']}".encode()))
+        .replace('"http://127.0.0.1:3000"', repr(runner.base_url))
+    )
+    assert adapted.count(PACKAGE) == 2, "the snippet's imports changed"
+    assert runner.base_url in adapted, "the snippet's address changed"
+    exec(compile(adapted, "README.md", "exec"), {})  # noqa: S102 - the README's own example
+    assert capsys.readouterr().out.split() == ["200", "0"]
