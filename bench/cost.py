@@ -106,8 +106,10 @@ def render(rows: list[dict[str, Any]]) -> str:
 
 def main(argv: list[str]) -> int:
     path = Path(argv[1]) if len(argv) > 1 else RESULTS_DIR / "bench.json"
-    bench = json.loads(path.read_text())
-    rows = costs(bench)
+    if not path.is_file():  # a fresh clone has no measurements yet
+        print(f'{path} does not exist: run `make bench BENCH_ARGS="--only inprocess"` first')
+        return 1
+    rows = costs(json.loads(path.read_text()))
     if not rows:
         print(f'{path} has no in-process measurements: run `make bench BENCH_ARGS="--only inprocess"`')
         return 1

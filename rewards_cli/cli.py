@@ -36,6 +36,17 @@ if TYPE_CHECKING:
     from rewards_cli.server import ApiServer
 
 LOCAL_STATE_DIR = PROJECT_ROOT / ".local"
+# The application the samples in events/ act as: the demo application is created with it, so that what
+# `rewards invoke` writes is what the demo keys read through the API.
+SAMPLE_APP_ID = "app_demoEventsApplication"
+
+
+def this_command() -> str:
+    """How to run `rewards` again from where it was started: `.venv/bin/rewards` is not on PATH."""
+    script = Path(sys.argv[0]).absolute()
+    if script.name != "rewards":
+        return f"{Path(sys.executable).name} -m rewards_cli.cli"
+    return str(script.relative_to(Path.cwd())) if script.is_relative_to(Path.cwd()) else str(script)
 
 
 def _store(args: argparse.Namespace) -> Stack | None:
@@ -205,7 +216,7 @@ def _demo_application(state_dir: Path) -> dict[str, str]:
         wanted = {}
     if wanted and (app_id := find_application_for_key(wanted["api_key"])):
         return {"app_id": app_id, "api_key": wanted["api_key"], "secret_key": wanted["secret_key"]}
-    created = create_application("demo", wanted.get("api_key"), wanted.get("secret_key"))
+    created = create_application("demo", wanted.get("api_key"), wanted.get("secret_key"), SAMPLE_APP_ID)
     credentials = {"app_id": created.app_id, "api_key": created.api_key, "secret_key": created.secret_key}
     state_dir.mkdir(parents=True, exist_ok=True)
     saved_file.write_text(json.dumps(credentials))
@@ -297,7 +308,8 @@ def _dev(args: argparse.Namespace) -> int:
     )
     print(f"Demo application: {json.dumps(demo)}")
     print(f"  curl -u {demo['api_key']}:{demo['secret_key']} http://{args.host}:{args.port}/customers/KMN@123")
-    print("Webhooks are delivered from this runner: try `rewards webhooks listen --port 4000` (README: Domain events)")
+    listen = f"{this_command()} webhooks listen --port 4000"
+    print(f"Webhooks are delivered from this runner: try `{listen}` (README: Domain events)")
     print("More applications against this stack:")
     print(f"DYNAMODB_ENDPOINT_URL={endpoint}")
     print(f"TABLE_NAME={table_name}")

@@ -22,10 +22,12 @@ class NewApplication:
     secret_key: str
 
 
-def create_application(name: str, api_key: str | None = None, secret_key: str | None = None) -> NewApplication:
-    """Create an application; ``api_key``/``secret_key`` pin the credentials (the local runner's demo app)."""
+def create_application(
+    name: str, api_key: str | None = None, secret_key: str | None = None, app_id: str | None = None
+) -> NewApplication:
+    """Create an application; ``api_key``/``secret_key``/``app_id`` pin it (the local runner's demo app)."""
     created = NewApplication(
-        app_id=new_id("app"),
+        app_id=app_id or new_id("app"),
         name=name,
         api_key=api_key or auth.new_api_key(),
         secret_key=secret_key or auth.new_secret_key(),

@@ -15,11 +15,12 @@ from urllib.parse import quote
 
 import pytest
 
+from rewards_cli.cli import SAMPLE_APP_ID
 from rewards_cli.openapi import SPEC_PATH
 from rewards_cli.template import PROJECT_ROOT
 from rewards_cli.webhook_listener import WebhookListener
 from tests.e2e.conftest import DEMO_API_KEY, DEMO_SECRET_KEY, Stage
-from tests.e2e.runner import LOOPBACK, HttpClient, LocalRunner, run_rewards
+from tests.e2e.runner import LOOPBACK, HttpClient, LocalRunner, rewards_command, run_rewards
 from tests.support.api import UNAUTHORIZED_BODY, basic
 
 pytestmark = pytest.mark.e2e
@@ -65,8 +66,12 @@ def test_it_prints_loopback_urls_and_listens_on_loopback_only(runner: LocalRunne
 def test_the_demo_application_has_the_pinned_credentials(runner: LocalRunner) -> None:
     demo = runner.demo
     assert (demo["api_key"], demo["secret_key"]) == (DEMO_API_KEY, DEMO_SECRET_KEY)
-    assert demo["app_id"].startswith("app_")
-    assert len(demo["app_id"]) == 25
+    assert demo["app_id"] == SAMPLE_APP_ID, "the application the samples in events/ act as"
+
+
+def test_the_commands_it_suggests_run_as_printed(runner: LocalRunner) -> None:
+    """`rewards` is not on PATH: the runner names the script it was started as."""
+    assert f"try `{rewards_command()[0]} webhooks listen --port 4000`" in runner.output
 
 
 # ------------------------------------------------------------------------------------------ 401s
@@ -412,6 +417,9 @@ def test_rewards_invoke_runs_the_sample_events_against_the_runners_store(runner:
     assert policy["principalId"] == runner.demo["app_id"], "events/authorizer.json carries the pinned credentials"
     assert policy["context"] == {"app_id": runner.demo["app_id"]}
     assert {s["Effect"] for s in policy["policyDocument"]["Statement"]} == {"Allow"}
+    # What the sample wrote is the demo application's: its keys read it through the API.
+    read = runner.client().request("GET", "/customers/KMN@123", authorization=runner.demo_authorization)
+    assert read.status == 200, read.body
 
 
 # ------------------------------------------------------------------------------------------ restart

@@ -21,7 +21,7 @@ from shared.auth import parse_basic_header
 from tests.support.api import is_compatibility_path, is_not_found_answer
 
 EVENTS_DIR = PROJECT_ROOT / "events"
-DEMO_APP_ID = "app_demoEventsApplication"
+DEMO_APP_ID = cli.SAMPLE_APP_ID
 WELL_FORMED_STATUSES = {200, 201, 202, 204, 404}
 # Samples whose answer on an empty table is a row of the seed's own error table (seed 004: an unknown
 # customer is a 400 "Invalid source_id"); test_the_coupon_samples_redeem_and_revert runs them on data.
