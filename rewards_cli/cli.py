@@ -205,6 +205,7 @@ def _demo_application(state_dir: Path) -> dict[str, str]:
     ``demo-app.json`` kept next to the store's state file (``.local/`` by default), so that a runner on
     another state file never overwrites the credentials of the default one."""
     from shared.domain.applications import create_application, find_application_for_key
+    from shared.errors import Conflict
 
     saved_file = state_dir / "demo-app.json"
     pinned_key, pinned_secret = os.environ.get("LOCAL_API_KEY"), os.environ.get("LOCAL_SECRET_KEY")
@@ -216,7 +217,10 @@ def _demo_application(state_dir: Path) -> dict[str, str]:
         wanted = {}
     if wanted and (app_id := find_application_for_key(wanted["api_key"])):
         return {"app_id": app_id, "api_key": wanted["api_key"], "secret_key": wanted["secret_key"]}
-    created = create_application("demo", wanted.get("api_key"), wanted.get("secret_key"), SAMPLE_APP_ID)
+    try:
+        created = create_application("demo", wanted.get("api_key"), wanted.get("secret_key"), SAMPLE_APP_ID)
+    except Conflict:  # the store keeps the samples' application but its keys were lost (demo-app.json deleted)
+        created = create_application("demo", wanted.get("api_key"), wanted.get("secret_key"))
     credentials = {"app_id": created.app_id, "api_key": created.api_key, "secret_key": created.secret_key}
     state_dir.mkdir(parents=True, exist_ok=True)
     saved_file.write_text(json.dumps(credentials))

@@ -496,3 +496,18 @@ def test_a_rehook_integration_works_unchanged(http: HttpClient, demo_auth: str) 
                                          "metadata": {"revenue": revenue, "products": [{"sku": "A"}]}})  # fmt: skip
         assert answer.status == 200, answer.body
     assert [(r["source_id"], r["points"]) for r in answer.json()["rewards"]] == [(referee, 250)]
+
+
+def test_a_restart_after_the_demo_keys_were_lost_makes_a_new_demo_application(tmp_path: Path) -> None:
+    """The store keeps the samples' application, whose secret only demo-app.json held: the runner still
+    starts, with a new demo application of its own."""
+    state_file = tmp_path / "dynamodb.json"
+    with LocalRunner(state_file) as first:
+        lost = first.demo
+    (tmp_path / "demo-app.json").unlink()
+    with LocalRunner(state_file) as second:
+        assert lost["app_id"] == SAMPLE_APP_ID
+        assert second.demo["app_id"] != SAMPLE_APP_ID
+        assert second.demo["api_key"] != lost["api_key"]
+        answer = second.client().request("GET", "/customers/nobody", authorization=second.demo_authorization)
+        assert answer.status == 404, answer.body
