@@ -7,7 +7,9 @@ so an example can never drift from what the API accepts or answers.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 
@@ -255,3 +257,12 @@ EXAMPLES: dict[str, list[Example]] = {
         )
     ],
 }
+
+# Real answers recorded from a local runner walking through the README's how-tos: one for each operation
+# that the seeds do not illustrate (a test validates them like the others, and requires one per operation
+# that answers JSON).
+RECORDED_EXAMPLES = Path(__file__).with_name("openapi_recorded_examples.json")
+for _recorded in json.loads(RECORDED_EXAMPLES.read_text()):
+    EXAMPLES.setdefault(_recorded["operation"], []).append(
+        Example(_recorded["summary"], _recorded["request"], {_recorded["status"]: _recorded["response"]})
+    )

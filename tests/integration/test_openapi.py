@@ -198,6 +198,23 @@ def test_every_example_is_valid_for_its_operation(committed: dict[str, Any]) -> 
     assert checked >= 8, "the seeds' examples are attached"
 
 
+def test_every_operation_has_an_example_of_what_it_takes_and_answers(committed: dict[str, Any]) -> None:
+    """A merchant reading any operation sees a body it accepts and an answer it gets (not only the seeds')."""
+    lacking = []
+    for method, path, operation in _operations(committed):
+        takes = operation.get("requestBody", {}).get("content", {}).get("application/json")
+        answers = [
+            media
+            for status, response in operation["responses"].items()
+            if status.startswith("2") and (media := response.get("content", {}).get("application/json"))
+        ]
+        if takes is not None and not takes.get("examples"):
+            lacking.append(f"{method.upper()} {path} request")
+        if answers and not any(media.get("examples") for media in answers):
+            lacking.append(f"{method.upper()} {path} answer")
+    assert not lacking, f"operations without an example: {lacking}"
+
+
 def test_no_two_models_share_a_name(committed: dict[str, Any]) -> None:
     """Two pydantic models of one name get module-qualified schema names, which generators reject as
     duplicate models (the coupons' and the campaigns' ConditionIn once did)."""
