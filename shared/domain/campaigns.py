@@ -54,9 +54,7 @@ def create_campaign(app_id: str, draft: CampaignSpec) -> CampaignSpec:
     if draft.status == "active":
         _check_active_rules(app_id, draft)
     event_ids = campaigns.ensure_event_ids(app_id, event_names, {n: new_id("even") for n in event_names})
-    campaign = with_ids(draft, event_ids, clock.now_iso())
-    campaigns.create(app_id, campaign)
-    return campaign
+    return campaigns.create(app_id, with_ids(draft, event_ids, clock.now_iso()))
 
 
 def with_ids(draft: CampaignSpec, event_ids: Mapping[str, str], created_at: str) -> CampaignSpec:

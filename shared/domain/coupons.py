@@ -68,10 +68,9 @@ def create_coupon(app_id: str, draft: CouponSpec) -> CouponRecord:
     now = clock.now_iso()
     spec = replace(draft, coupon_id=new_id("coupm"), created_at=now, updated_at=now)
     try:
-        definitions.create(app_id, spec)
+        return CouponRecord(definitions.create(app_id, spec))
     except CodeTaken as error:
         raise CouponCodeTaken(error.codes) from error
-    return CouponRecord(spec)
 
 
 def get_coupon(app_id: str, coupon_id: str) -> CouponRecord:

@@ -103,8 +103,10 @@ def ensure_event_ids(app_id: str, event_names: list[str], new_ids: dict[str, str
     return found
 
 
-def create(app_id: str, campaign: CampaignSpec) -> None:
-    actions: list[Put | Update] = [Put(_to_item(app_id, campaign), condition=_NEW)]
+def create(app_id: str, campaign: CampaignSpec) -> CampaignSpec:
+    """Writes the campaign and its rule entries; answers it as a read will."""
+    item = _to_item(app_id, campaign)
+    actions: list[Put | Update] = [Put(item, condition=_NEW)]
     for event_name, rule in _rule_entries(campaign):
         actions.append(
             Put(
@@ -117,6 +119,7 @@ def create(app_id: str, campaign: CampaignSpec) -> None:
             )
         )
     dynamodb.transact_write(actions)
+    return _from_item(dynamodb.as_read(item))
 
 
 def get(app_id: str, campaign_id: str) -> CampaignSpec | None:

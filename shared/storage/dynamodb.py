@@ -104,6 +104,12 @@ def from_item(item: Mapping[str, Any]) -> Item:
     return {name: _from_storable(_deserializer.deserialize(value)) for name, value in item.items()}
 
 
+def as_read(item: Mapping[str, Any]) -> Item:
+    """The item as a read will return it (numbers as DynamoDB keeps them: 10.0 is 10): what a create
+    answers, so that its answer and every later read agree."""
+    return {name: _from_storable(_to_storable(value)) for name, value in item.items()}
+
+
 def _to_storable(value: Any) -> Any:
     """DynamoDB numbers are decimals: floats go through their shortest repr so 0.1 stays 0.1."""
     if isinstance(value, float):

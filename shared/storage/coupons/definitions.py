@@ -8,19 +8,22 @@ from typing import Any
 from shared.entities.coupons import CouponSpec
 from shared.storage import dynamodb, keys, pagination
 from shared.storage.coupons.errors import CodeTaken, CouponChanged
-from shared.storage.coupons.records import EXISTS, CouponRecord, creation_actions, record_from_item
+from shared.storage.coupons.records import EXISTS, CouponRecord, creation_actions, record_from_item, spec_from_item
 from shared.storage.dynamodb import Expression, Item, TransactAction, TransactionCancelled, Update
 
 # What PATCH may change; the rest of a definition is fixed once created (redemptions were judged by it).
 MUTABLE_FIELDS = ("name", "status", "starts_at", "ends_at", "usage_limit", "usage_limit_per_customer", "updated_at")
 
 
-def create(app_id: str, spec: CouponSpec) -> None:
-    """The definition and, for a fixed code, its registry item: a code already taken is ``CodeTaken``."""
+def create(app_id: str, spec: CouponSpec) -> CouponSpec:
+    """The definition and, for a fixed code, its registry item: a code already taken is ``CodeTaken``.
+    Answers the definition as a read will."""
+    definition, *registry = creation_actions(app_id, spec)
     try:
-        dynamodb.transact_write(creation_actions(app_id, spec))
+        dynamodb.transact_write([definition, *registry])
     except TransactionCancelled as error:
         raise CodeTaken([spec.coupon_code or ""]) from error
+    return spec_from_item(dynamodb.as_read(definition.item))
 
 
 def _shard_keys(app_id: str, coupon_id: str) -> list[dict[str, str]]:

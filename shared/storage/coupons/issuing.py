@@ -239,7 +239,10 @@ def create_customer_coupon(
         assigned_to=source_id,
         redeemable_by="holders",
     )
-    actions = (*creation_actions(app_id, spec), _customer_grant(app_id, source_id, coupon_id, now_iso))
+    actions: tuple[TransactAction, ...] = (
+        *creation_actions(app_id, spec),
+        _customer_grant(app_id, source_id, coupon_id, now_iso),
+    )
     return IssuedCoupon(CouponGrant(coupon_id, code, source_id, "assigned_coupon"), actions)
 
 

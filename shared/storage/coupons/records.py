@@ -9,7 +9,7 @@ from typing import Any
 
 from shared.entities.coupons import CouponCondition, CouponSpec, Discount, ItemConditions
 from shared.storage import keys
-from shared.storage.dynamodb import Expression, Item, Put, TransactAction, Update
+from shared.storage.dynamodb import Expression, Item, Put, Update
 
 IS_NEW = Expression("attribute_not_exists(PK)")
 EXISTS = Expression("attribute_exists(PK)")
@@ -142,8 +142,9 @@ def _fixed_code_item(app_id: str, spec: CouponSpec) -> Item:
     }
 
 
-def creation_actions(app_id: str, spec: CouponSpec) -> list[TransactAction]:
-    actions: list[TransactAction] = [Put(_definition_item(app_id, spec), condition=IS_NEW)]
+def creation_actions(app_id: str, spec: CouponSpec) -> list[Put]:
+    """The definition first, then a fixed code's registry item."""
+    actions = [Put(_definition_item(app_id, spec), condition=IS_NEW)]
     if spec.coupon_code is not None:
         actions.append(Put(_fixed_code_item(app_id, spec), condition=IS_NEW))
     return actions
