@@ -224,7 +224,7 @@ def new_webhook(world: World) -> str:
     created = world.expect(
         world.send("POST", "/webhooks", body=body, headers=CONTENT_TYPE), 201, what="POST /webhooks (setup)"
     )
-    webhook_id: str = created["webhook_id"]
+    webhook_id: str = created["id"]
     return webhook_id
 
 
@@ -299,7 +299,7 @@ LOTS_SPANNED = 10
 
 
 def _adjust(world: World, source_id: str, points: int) -> str:
-    body = {"points": points, "reason": "bench"}
+    body = {"points": points, "description": "bench"}
     path = f"/customers/{quote(source_id, safe='')}/transactions"
     created = world.expect(
         world.send("POST", path, body=body, headers=CONTENT_TYPE), 201, what="POST /customers/{source_id}/transactions"
@@ -345,7 +345,7 @@ def _set_points_policy(world: World) -> list[Case]:
 def _adjust_points(world: World) -> list[Case]:
     existing = existing_customer(world)
     _adjust(world, existing, 10_000_000)
-    credit = {"points": 100, "reason": "Goodwill"}
+    credit = {"points": 100, "description": "Goodwill"}
     return [
         Case("credit", lambda: Request({"source_id": existing}, headers=CONTENT_TYPE, body=credit)),
         Case(
@@ -356,14 +356,14 @@ def _adjust_points(world: World) -> list[Case]:
         ),
         Case(
             "debit, one lot",
-            lambda: Request({"source_id": existing}, headers=CONTENT_TYPE, body={"points": -1, "reason": "bench"}),
+            lambda: Request({"source_id": existing}, headers=CONTENT_TYPE, body={"points": -1, "description": "bench"}),
         ),
         Case(
             f"debit spanning {LOTS_SPANNED} lots",
             lambda: Request(
                 {"source_id": _customer_with_lots(world, LOTS_SPANNED, 10)},
                 headers=CONTENT_TYPE,
-                body={"points": -10 * LOTS_SPANNED, "reason": "bench"},
+                body={"points": -10 * LOTS_SPANNED, "description": "bench"},
             ),
         ),
     ]

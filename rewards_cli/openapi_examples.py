@@ -189,10 +189,10 @@ EXAMPLES: dict[str, list[Example]] = {
         )
     ],
     "adjustPoints": [
-        Example("A goodwill credit", request={"points": 250, "reason": "Goodwill: late delivery"}),
+        Example("A goodwill credit", request={"points": 250, "description": "Goodwill: late delivery"}),
         Example(
             "A correction beyond the balance",
-            request={"points": -100, "reason": "Duplicate credit of order 1001"},
+            request={"points": -100, "description": "Duplicate credit of order 1001"},
             responses={409: _INSUFFICIENT_POINTS},
         ),
     ],

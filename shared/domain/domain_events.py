@@ -130,7 +130,7 @@ class RuleCompleted(EventData):
     source_id: str
     campaign_id: str
     rule_id: str
-    completed_at: int = Field(description="Epoch seconds: the time of the event that completed the rule")
+    completed_at: str = Field(description="The time of the event that completed the rule")
     reward: RewardGranted | None = None
 
 
@@ -140,8 +140,8 @@ class WindowExpired(EventData):
     source_id: str
     campaign_id: str
     rule_id: str
-    start_time: int
-    end_time: int
+    started_at: str = Field(description="When the window opened (the time of its first action's event)")
+    ended_at: str = Field(description="When the window closed")
 
 
 class CouponUsed(EventData):

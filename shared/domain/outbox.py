@@ -18,6 +18,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from shared import clock
 from shared.domain.domain_events import (
     DATA_MODELS,
     CouponUsed,
@@ -160,7 +161,7 @@ def _progress(change: ItemChange, new: Mapping[str, Any]) -> list[DomainEvent]:
             source_id=source_id,
             campaign_id=campaign_id,
             rule_id=rule_id,
-            completed_at=new["completed_at"],
+            completed_at=clock.iso_from_epoch_ms(new["completed_at"] * 1000),
             reward=RewardGranted.model_validate(granted) if granted else None,
         )
         # A customer completes a rule once: that is the change's identity.
@@ -169,8 +170,8 @@ def _progress(change: ItemChange, new: Mapping[str, Any]) -> list[DomainEvent]:
         source_id=source_id,
         campaign_id=campaign_id,
         rule_id=rule_id,
-        start_time=new["start_time"],
-        end_time=new["end_time"],
+        started_at=clock.iso_from_epoch_ms(new["start_time"] * 1000),
+        ended_at=clock.iso_from_epoch_ms(new["end_time"] * 1000),
     )
     identity = (source_id, campaign_id, rule_id, new["start_time"], new["end_time"])
     return [_event(change, "window.expired", new["updated_at"], data, *identity)]

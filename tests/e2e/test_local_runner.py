@@ -141,7 +141,7 @@ def test_customer_service_credits_once_and_reverses_part_of_it(http: HttpClient,
     source_id = _unique("points")
     path = f"/customers/{quote(source_id, safe='')}"
     assert http.request("PUT", path, json_body={"name": "Kim"}, authorization=demo_auth).status == 201
-    credit = {"points": 120, "reason": "Goodwill: late delivery"}
+    credit = {"points": 120, "description": "Goodwill: late delivery"}
     key = {"Idempotency-Key": _unique("ticket")}
 
     first = http.request("POST", f"{path}/transactions", json_body=credit, headers=key, authorization=demo_auth)

@@ -243,16 +243,16 @@ def _coupon_state(api: ApiClient) -> Any:
 def _prepare_points(api: ApiClient) -> None:
     """A customer with 150 points in two lots (a credit of 100 expiring in 30 days, 50 never), 60 spent."""
     assert api.put("/customers/KMN@123", {"name": "Krish"}).status in (200, 201)
-    assert api.post("/customers/KMN@123/transactions", {"points": 50, "reason": "welcome"}).status == 201
+    assert api.post("/customers/KMN@123/transactions", {"points": 50, "description": "welcome"}).status == 201
     assert api.put("/settings/points", {"expire_after_days": 30}).status == 200
-    credited = api.post("/customers/KMN@123/transactions", {"points": 100, "reason": "order"})
+    credited = api.post("/customers/KMN@123/transactions", {"points": 100, "description": "order"})
     assert credited.status == 201
     _PREPARED[f"{api.credentials.app_id}/credit"] = credited.json()["id"]
-    assert api.post("/customers/KMN@123/transactions", {"points": -60, "reason": "fix"}).status == 201
+    assert api.post("/customers/KMN@123/transactions", {"points": -60, "description": "fix"}).status == 201
 
 
 def _adjust(api: ApiClient) -> HttpResponse:
-    body = {"points": -70, "reason": "duplicate order"}
+    body = {"points": -70, "description": "duplicate order"}
     return api.post("/customers/KMN@123/transactions", body, headers={"Idempotency-Key": "adj-1"})
 
 

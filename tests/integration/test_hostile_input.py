@@ -294,7 +294,7 @@ def test_a_huge_summed_amount_after_a_small_one_is_stored(api: ApiClient) -> Non
 
 def _member_with(api: ApiClient, attributes: dict[str, Any]) -> None:
     assert api.put("/customers/c1", {"name": "Member", "attributes": attributes}).status in (200, 201)
-    credited = api.post("/customers/c1/transactions", {"points": 100, "reason": "Welcome"})
+    credited = api.post("/customers/c1/transactions", {"points": 100, "description": "Welcome"})
     assert credited.status == 201, credited.body
 
 

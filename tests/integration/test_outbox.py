@@ -11,6 +11,7 @@ import pytest
 
 from rewards_cli.outbox import LocalOutbox, matches
 from rewards_cli.template import load
+from shared.clock import iso_from_epoch_ms
 from shared.domain.outbox import events_of
 from shared.messaging import EVENT_SOURCE
 from shared.storage.stream import item_change
@@ -76,7 +77,7 @@ def test_completing_a_rule_announces_the_completion_with_its_reward_and_the_cred
         "source_id": "KMN@123",
         "campaign_id": campaign["campaign_id"],
         "rule_id": rule["rule_id"],
-        "completed_at": announced["rule.completed"].data["completed_at"],
+        "completed_at": iso_from_epoch_ms(answer["timestamp"] * 1000),
         "reward": {"type": "points", "points": 100, "transaction_id": transaction_id},
     }
     assert announced["points.credited"].data == {
@@ -123,8 +124,8 @@ def test_an_expired_window_is_announced_once(api: ApiClient, bus: BusTap, frozen
         "source_id": "B",
         "campaign_id": campaign["campaign_id"],
         "rule_id": campaign["rules"][0]["rule_id"],
-        "start_time": SIGNUP_TIME,
-        "end_time": SIGNUP_TIME + 172800,
+        "started_at": iso_from_epoch_ms(SIGNUP_TIME * 1000),
+        "ended_at": iso_from_epoch_ms((SIGNUP_TIME + 172800) * 1000),
     }
 
 

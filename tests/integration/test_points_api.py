@@ -228,13 +228,13 @@ def test_adjustment_bounds(api: ApiClient, kim: str, points: int, status: int) -
 @pytest.mark.parametrize(
     ("body", "details"),
     [
-        ({"points": 10}, "reason is required"),
-        ({"reason": "x"}, "points is required"),
-        ({"points": 10, "reason": ""}, "reason"),
-        ({"points": 10, "reason": "a\u0000b"}, "reason"),
-        ({"points": "10", "reason": "x"}, "points"),
-        ({"points": 10.5, "reason": "x"}, "points"),
-        ({"points": 10, "reason": "x", "expires_at": "2030-01-01"}, "expires_at is not a known field"),
+        ({"points": 10}, "description is required"),
+        ({"description": "x"}, "points is required"),
+        ({"points": 10, "description": ""}, "description"),
+        ({"points": 10, "description": "a\u0000b"}, "description"),
+        ({"points": "10", "description": "x"}, "points"),
+        ({"points": 10.5, "description": "x"}, "points"),
+        ({"points": 10, "description": "x", "expires_at": "2030-01-01"}, "expires_at is not a known field"),
     ],
 )
 def test_an_invalid_adjustment_is_a_400_naming_the_field(

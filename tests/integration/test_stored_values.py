@@ -253,7 +253,7 @@ def every_read(api: ApiClient, world: World) -> None:
 def _setup(api: ApiClient, receiver: WebhookListener) -> World:
     world = World()
     assert api.put(f"/customers/{quote(MEMBER)}", {"name": "Member"}).status in (200, 201)
-    assert api.post(f"/customers/{quote(MEMBER)}/transactions", {"points": 10_000, "reason": "Welcome"}).status == 201
+    assert api.post(f"/customers/{quote(MEMBER)}/transactions", {"points": 10_000, "description": "Welcome"}).status == 201
     for route in (route for route in ROUTES if route.creates):  # one of each object the reads need
         answer = api.request(route.method, route.path, json_body=route.base(world))
         assert answer.status == 201, answer.body
@@ -263,7 +263,7 @@ def _setup(api: ApiClient, receiver: WebhookListener) -> World:
     world.order_coupon = (orders.json()["coupon_id"], "ORDERS")
     hook = api.post("/webhooks", {"url": receiver.url, "events": ["*"]})
     assert hook.status == 201, hook.body
-    world.webhook_id = hook.json()["webhook_id"]
+    world.webhook_id = hook.json()["id"]
     return world
 
 

@@ -4,6 +4,7 @@ path, manual retry, tenant isolation, and targets that may not be called."""
 from __future__ import annotations
 
 import time
+from datetime import datetime
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -25,6 +26,10 @@ def register(api: ApiClient, url: str, events: list[str] | None = None, **extra:
     assert response.status == 201, response.body
     created: dict[str, Any] = response.json()
     return created
+
+
+def iso_seconds(moment: str) -> float:
+    return datetime.fromisoformat(moment).timestamp()
 
 
 def deliveries(api: ApiClient, webhook_id: str) -> list[dict[str, Any]]:
@@ -64,24 +69,24 @@ def deployed_rules(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
 def test_register_shows_the_secret_once(api: ApiClient) -> None:
     created = register(api, "https://93.184.215.14/hooks", ["rule.completed", "points.credited"], description="CRM")
 
-    assert created["webhook_id"].startswith("whk_")
+    assert created["id"].startswith("whk_")
     assert created["secret"].startswith("whsec_")
     assert created["events"] == ["points.credited", "rule.completed"]
-    fetched = api.get(f"/webhooks/{created['webhook_id']}")
+    fetched = api.get(f"/webhooks/{created['id']}")
     listed = api.get("/webhooks").json()
     assert fetched.status == 200
     assert "secret" not in fetched.json()
     assert fetched.json() == {k: v for k, v in created.items() if k != "secret"}
-    assert [w["webhook_id"] for w in listed["data"]] == [created["webhook_id"]]
+    assert [w["id"] for w in listed["data"]] == [created["id"]]
     assert "secret" not in listed["data"][0]
 
 
 def test_delete_stops_the_webhook(api: ApiClient, outbox: LocalOutbox, receiver: WebhookListener) -> None:
     created = register(api, receiver.url)
 
-    assert api.delete(f"/webhooks/{created['webhook_id']}").status == 204
-    assert api.get(f"/webhooks/{created['webhook_id']}").status == 404
-    assert api.delete(f"/webhooks/{created['webhook_id']}").status == 404
+    assert api.delete(f"/webhooks/{created['id']}").status == 204
+    assert api.get(f"/webhooks/{created['id']}").status == 404
+    assert api.delete(f"/webhooks/{created['id']}").status == 404
     complete_a_rule(api)
     outbox.drain()
     assert receiver.arrivals == []
@@ -117,7 +122,7 @@ def test_an_application_has_at_most_twenty_webhooks(api: ApiClient) -> None:
     refused = api.post("/webhooks", {"url": "https://93.184.215.14/one-more", "events": ["*"]})
     assert refused.status == 409
     first = api.get("/webhooks", query={"limit": "1"}).json()
-    api.delete(f"/webhooks/{first['data'][0]['webhook_id']}")
+    api.delete(f"/webhooks/{first['data'][0]['id']}")
     assert api.post("/webhooks", {"url": "https://93.184.215.14/one-more", "events": ["*"]}).status == 201
 
 
@@ -147,7 +152,7 @@ def test_a_completed_rule_arrives_signed_within_seconds(
     assert all(a.verified for a in receiver.arrivals)
     assert all(a.event_id == a.envelope()["id"] for a in receiver.arrivals)
     assert arrived["points.credited"].envelope()["data"]["points"] == 100
-    log = deliveries(api, created["webhook_id"])
+    log = deliveries(api, created["id"])
     assert {(d["event_type"], d["status"], d["attempts"], d["status_code"]) for d in log} == {
         ("rule.completed", "succeeded", 1, 200),
         ("points.credited", "succeeded", 1, 200),
@@ -191,17 +196,17 @@ def test_a_failing_receiver_gets_the_same_event_again_after_the_backoff(
     outbox.drain()
 
     (first,) = receiver.arrivals
-    (pending,) = deliveries(api, created["webhook_id"])
+    (pending,) = deliveries(api, created["id"])
     assert (pending["status"], pending["attempts"], pending["status_code"]) == ("pending", 1, 500)
     base = slower_retries
-    assert pending["next_retry_at"] - int(time.time()) <= base
+    assert iso_seconds(pending["next_retry_at"]) - int(time.time()) <= base
 
     receiver.status = 200
     wait_for(outbox, lambda: len(receiver.arrivals) == 2)
     assert receiver.arrivals[1].received_at - first.received_at >= base * 0.9  # not before its time
     assert receiver.arrivals[1].event_id == first.event_id
     assert receiver.arrivals[1].body == first.body
-    (done,) = deliveries(api, created["webhook_id"])
+    (done,) = deliveries(api, created["id"])
     assert (done["status"], done["attempts"], done["status_code"]) == ("succeeded", 2, 200)
     assert [h["status_code"] for h in done["history"]] == [500, 200]
 
@@ -215,29 +220,29 @@ def test_after_the_last_attempt_the_delivery_is_failed_and_dead_lettered_then_re
     complete_a_rule(api)
     outbox.drain()
 
-    wait_for(outbox, lambda: deliveries(api, created["webhook_id"])[0]["status"] == "failed")
-    (failed,) = deliveries(api, created["webhook_id"])
+    wait_for(outbox, lambda: deliveries(api, created["id"])[0]["status"] == "failed")
+    (failed,) = deliveries(api, created["id"])
     assert (failed["attempts"], failed["next_retry_at"], len(receiver.arrivals)) == (2, None, 2)
     (parked,) = dead_letters(outbox)
-    assert parked["delivery_id"] == failed["delivery_id"]
+    assert parked["delivery_id"] == failed["id"]  # the queue message names the delivery
     time.sleep(1.2)
     outbox.drain()
     assert len(receiver.arrivals) == 2  # nothing more once failed
 
     receiver.status = 200
-    retried = api.post(f"/webhooks/{created['webhook_id']}/deliveries/{failed['delivery_id']}/retry")
+    retried = api.post(f"/webhooks/{created['id']}/deliveries/{failed['id']}/retry")
     assert retried.status == 202
     assert retried.json()["status"] == "pending"
     outbox.drain()
     assert len(receiver.arrivals) == 3
     assert receiver.arrivals[2].event_id == receiver.arrivals[0].event_id
-    (done,) = deliveries(api, created["webhook_id"])
+    (done,) = deliveries(api, created["id"])
     assert (done["status"], done["attempts"]) == ("succeeded", 3)
 
 
 def test_retrying_an_unknown_delivery_is_a_404(api: ApiClient) -> None:
     created = register(api, "https://93.184.215.14/hooks")
-    response = api.post(f"/webhooks/{created['webhook_id']}/deliveries/dlv_0000000000000000000000/retry")
+    response = api.post(f"/webhooks/{created['id']}/deliveries/dlv_0000000000000000000000/retry")
     assert response.status == 404
     assert api.get("/webhooks/whk_unknown/deliveries").status == 404
 
@@ -271,7 +276,7 @@ def test_redirects_are_not_followed(api: ApiClient, outbox: LocalOutbox, receive
         server.server_close()
 
     assert receiver.arrivals == []
-    (delivery,) = deliveries(api, created["webhook_id"])
+    (delivery,) = deliveries(api, created["id"])
     assert (delivery["status"], delivery["status_code"]) == ("pending", 307)
 
 
@@ -301,7 +306,7 @@ def test_a_receiver_that_does_not_answer_in_time_is_retried(
         server.shutdown()
         server.server_close()
 
-    (delivery,) = deliveries(api, created["webhook_id"])
+    (delivery,) = deliveries(api, created["id"])
     assert (delivery["status"], delivery["status_code"], delivery["error"]) == ("pending", None, "timed out")
 
 
@@ -329,7 +334,7 @@ def test_a_target_that_now_resolves_inside_is_refused_at_delivery(
     complete_a_rule(api)
     outbox.drain()
 
-    (delivery,) = deliveries(api, created["webhook_id"])
+    (delivery,) = deliveries(api, created["id"])
     assert delivery["status"] == "pending"
     assert delivery["status_code"] is None
     assert delivery["error"].startswith("target refused: url resolves to a loopback, private, link-local")
@@ -353,17 +358,17 @@ def test_an_application_receives_only_its_own_events(
 
     assert {a.envelope()["app_id"] for a in receiver.arrivals} == {api.credentials.app_id}
     assert len(receiver.arrivals) == 3
-    assert deliveries(other_api, theirs["webhook_id"]) == []
-    delivery_id = deliveries(api, mine["webhook_id"])[0]["delivery_id"]
+    assert deliveries(other_api, theirs["id"]) == []
+    delivery_id = deliveries(api, mine["id"])[0]["id"]
     for path in (
-        f"/webhooks/{mine['webhook_id']}",
-        f"/webhooks/{mine['webhook_id']}/deliveries",
+        f"/webhooks/{mine['id']}",
+        f"/webhooks/{mine['id']}/deliveries",
     ):
         assert other_api.get(path).status == 404
-    assert other_api.post(f"/webhooks/{mine['webhook_id']}/deliveries/{delivery_id}/retry").status == 404
-    assert other_api.delete(f"/webhooks/{mine['webhook_id']}").status == 404
-    assert [w["webhook_id"] for w in other_api.get("/webhooks").json()["data"]] == [theirs["webhook_id"]]
-    assert api.get(f"/webhooks/{mine['webhook_id']}").status == 200
+    assert other_api.post(f"/webhooks/{mine['id']}/deliveries/{delivery_id}/retry").status == 404
+    assert other_api.delete(f"/webhooks/{mine['id']}").status == 404
+    assert [w["id"] for w in other_api.get("/webhooks").json()["data"]] == [theirs["id"]]
+    assert api.get(f"/webhooks/{mine['id']}").status == 200
 
 
 def test_a_duplicate_queue_message_makes_no_second_attempt(
@@ -375,14 +380,14 @@ def test_a_duplicate_queue_message_makes_no_second_attempt(
     created = register(api, receiver.url, ["points.credited"])
     complete_a_rule(api)
     outbox.pump_stream()  # recorded and queued, not yet attempted
-    (delivery,) = deliveries(api, created["webhook_id"])
-    duplicate = {"app_id": api.credentials.app_id, "webhook_id": created["webhook_id"]}
-    messaging.enqueue([duplicate | {"delivery_id": delivery["delivery_id"], "sequence": 0}] * 2)
+    (delivery,) = deliveries(api, created["id"])
+    duplicate = {"app_id": api.credentials.app_id, "webhook_id": created["id"]}
+    messaging.enqueue([duplicate | {"delivery_id": delivery["id"], "sequence": 0}] * 2)
 
     outbox.drain()
 
     assert len(receiver.arrivals) == 1
-    (done,) = deliveries(api, created["webhook_id"])
+    (done,) = deliveries(api, created["id"])
     assert (done["status"], done["attempts"]) == ("succeeded", 1)
 
 
@@ -395,4 +400,4 @@ def test_a_registration_whose_response_was_lost_is_not_refused(api: ApiClient) -
 
     assert faults.injections
     assert created.status == 201, created.body
-    assert [w["webhook_id"] for w in api.get("/webhooks").json()["data"]] == [created.json()["webhook_id"]]
+    assert [w["id"] for w in api.get("/webhooks").json()["data"]] == [created.json()["id"]]

@@ -110,7 +110,7 @@ def create_customer(api: ApiClient) -> str:
     return source_id
 
 
-ADJUSTMENT_BODY = {"points": 100, "reason": "Factory credit"}
+ADJUSTMENT_BODY = {"points": 100, "description": "Factory credit"}
 
 
 def create_credit(api: ApiClient) -> str:
@@ -178,7 +178,7 @@ _FACTORY_WEBHOOKS: dict[str, str] = {}
 
 def create_webhook(api: ApiClient) -> str:
     body = {"url": f"https://93.184.215.14/hooks/{next(_serial)}", "events": ["*"]}
-    webhook_id: str = _expect_created(api.post("/webhooks", body), "a webhook")["webhook_id"]
+    webhook_id: str = _expect_created(api.post("/webhooks", body), "a webhook")["id"]
     _FACTORY_WEBHOOKS[api.credentials.app_id] = webhook_id
     return webhook_id
 

@@ -47,6 +47,10 @@ def test_a_window_is_announced_expired_only_on_the_transition() -> None:
     expired = PROGRESS | {"status": "expired"}
     (announced,) = events_of(ItemChange(APP, "MODIFY", PROGRESS, expired))
     assert announced.type == "window.expired"
+    assert (announced.data["started_at"], announced.data["ended_at"]) == (
+        "1970-01-01T00:01:40.000Z",
+        "1970-01-01T00:03:20.000Z",
+    ), "the window's epoch seconds, announced as ISO times"
     assert events_of(ItemChange(APP, "MODIFY", expired, expired | {"version": 9})) == []
     assert events_of(ItemChange(APP, "MODIFY", PROGRESS, PROGRESS | {"counts": [1, 0]})) == []
 
@@ -61,6 +65,7 @@ def test_a_completion_is_announced_once_whether_inserted_or_modified() -> None:
     (modified,) = events_of(ItemChange(APP, "MODIFY", PROGRESS, completed))
     assert inserted == modified
     assert inserted.data["reward"] == {"type": "coupon", "coupon_id": "coupm_1"}
+    assert inserted.data["completed_at"] == "1970-01-01T00:02:30.000Z"
     assert events_of(ItemChange(APP, "MODIFY", completed, completed)) == []
 
 

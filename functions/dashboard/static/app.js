@@ -1113,7 +1113,7 @@ function Deliveries({ api, webhookId }) {
   const retry = async (delivery) => {
     setActionError(null);
     try {
-      await api("POST", `/webhooks/${enc(webhookId)}/deliveries/${enc(delivery.delivery_id)}/retry`);
+      await api("POST", `/webhooks/${enc(webhookId)}/deliveries/${enc(delivery.id)}/retry`);
       setVersion((n) => n + 1);
     } catch (failure) {
       setActionError(failure);
@@ -1128,7 +1128,7 @@ function Deliveries({ api, webhookId }) {
       <tbody>${list.data.map((d) => html`<tr>
         <td>${d.event_type}<br /><small>${d.event_id}</small></td><td>${d.status}</td><td class="num">${d.attempts}</td>
         <td>${d.status_code ?? d.error ?? "—"}</td><td>${fmtDate(d.last_attempt_at)}</td>
-        <td>${d.status !== "delivered" && html`<button class="secondary" onClick=${() => retry(d)} aria-label=${`Retry ${d.delivery_id}`}>Retry</button>`}</td>
+        <td>${d.status !== "delivered" && html`<button class="secondary" onClick=${() => retry(d)} aria-label=${`Retry ${d.id}`}>Retry</button>`}</td>
       </tr>`)}</tbody>
     </table></div>
     ${list.data.length === 0 && html`<p>No deliveries yet.</p>`}
@@ -1159,7 +1159,7 @@ function Webhooks({ api, arg }) {
   const remove = async (webhook) => {
     setActionError(null);
     try {
-      await api("DELETE", `/webhooks/${enc(webhook.webhook_id)}`);
+      await api("DELETE", `/webhooks/${enc(webhook.id)}`);
       setVersion((n) => n + 1);
     } catch (failure) {
       setActionError(failure);
@@ -1173,7 +1173,7 @@ function Webhooks({ api, arg }) {
     </fieldset>`;
   return html`
     ${created && html`<div class="notice" role="status">
-      <p>Webhook ${created.webhook_id} registered. Its signing secret is shown only now: store it to verify the signatures.</p>
+      <p>Webhook ${created.id} registered. Its signing secret is shown only now: store it to verify the signatures.</p>
       <p class="secret" data-testid="webhook-secret">${created.secret}</p>
       <button class="secondary" onClick=${() => setCreated(null)}>I have stored the secret</button>
     </div>`}
@@ -1183,10 +1183,10 @@ function Webhooks({ api, arg }) {
       ${list && html`<div class="table-wrap"><table>
         <thead><tr><th scope="col">Endpoint</th><th scope="col">Events</th><th scope="col">Created</th><th scope="col">Actions</th></tr></thead>
         <tbody>${list.data.map((w) => html`<tr>
-          <th scope="row">${w.url}<br /><small>${w.webhook_id}</small>${w.description ? html`<br />${w.description}` : ""}</th>
+          <th scope="row">${w.url}<br /><small>${w.id}</small>${w.description ? html`<br />${w.description}` : ""}</th>
           <td>${w.events.join(", ")}</td><td>${fmtDate(w.created_at)}</td>
           <td><div class="actions">
-            <a href=${`#/webhooks/${enc(w.webhook_id)}`} aria-label=${`Deliveries of ${w.url}`}>Deliveries</a>
+            <a href=${`#/webhooks/${enc(w.id)}`} aria-label=${`Deliveries of ${w.url}`}>Deliveries</a>
             <button class="danger" onClick=${() => remove(w)} aria-label=${`Delete ${w.url}`}>Delete</button>
           </div></td>
         </tr>`)}</tbody>

@@ -90,7 +90,7 @@ class AdjustmentIn(RequestModel):
     points: Annotated[int, Field(ge=-MAX_ADJUSTMENT, le=MAX_ADJUSTMENT)] = Field(
         description="Points to credit (positive) or debit (negative); not 0"
     )
-    reason: ShortText = Field(description="Why, as customer service tells it; kept as the entry's description")
+    description: ShortText = Field(description="Why, as customer service tells it: the entry's description")
 
     @model_validator(mode="after")
     def _not_zero(self) -> Self:

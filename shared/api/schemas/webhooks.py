@@ -7,6 +7,7 @@ from typing import Annotated, Literal
 from pydantic import Field, StringConstraints
 
 from shared.api.schemas.common import RequestModel, ResponseModel
+from shared.clock import iso_from_epoch_ms
 from shared.domain.domain_events import EventType
 from shared.limits import Description
 from shared.storage.webhooks import DeliveryRecord, DeliveryStatus, WebhookRecord
@@ -25,7 +26,7 @@ class WebhookCreate(RequestModel):
 
 class WebhookResponse(ResponseModel):
     object: Literal["webhook"] = "webhook"
-    webhook_id: str = Field(description="whk_…")
+    id: str = Field(description="whk_…")
     url: str
     events: list[str]
     description: str | None
@@ -34,7 +35,7 @@ class WebhookResponse(ResponseModel):
     @classmethod
     def from_record(cls, record: WebhookRecord) -> WebhookResponse:
         return cls(
-            webhook_id=record.webhook_id,
+            id=record.webhook_id,
             url=record.url,
             events=record.events,
             description=record.description,
@@ -59,7 +60,7 @@ class DeliveryAttempt(ResponseModel):
 
 class DeliveryResponse(ResponseModel):
     object: Literal["webhook_delivery"] = "webhook_delivery"
-    delivery_id: str = Field(description="dlv_…")
+    id: str = Field(description="dlv_…")
     webhook_id: str
     event_id: str
     event_type: str
@@ -68,14 +69,14 @@ class DeliveryResponse(ResponseModel):
     status_code: int | None = Field(description="Status code of the last attempt (null: no response)")
     error: str | None = Field(description="Why the last attempt failed without a status code")
     last_attempt_at: str | None
-    next_retry_at: int | None = Field(description="Epoch seconds of the next attempt, while pending")
+    next_retry_at: str | None = Field(description="When the next attempt is due, while pending")
     created_at: str
     history: list[DeliveryAttempt] = Field(description="The most recent attempts, oldest first")
 
     @classmethod
     def from_record(cls, record: DeliveryRecord) -> DeliveryResponse:
         return cls(
-            delivery_id=record.delivery_id,
+            id=record.delivery_id,
             webhook_id=record.webhook_id,
             event_id=record.event_id,
             event_type=record.event_type,
@@ -84,7 +85,9 @@ class DeliveryResponse(ResponseModel):
             status_code=record.last_status_code,
             error=record.last_error,
             last_attempt_at=record.last_attempt_at,
-            next_retry_at=record.next_retry_at if record.status == "pending" else None,
+            next_retry_at=iso_from_epoch_ms(record.next_retry_at * 1000)
+            if record.status == "pending" and record.next_retry_at is not None
+            else None,
             created_at=record.created_at,
             history=[DeliveryAttempt.model_validate(entry) for entry in record.history],
         )

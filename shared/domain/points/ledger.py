@@ -100,7 +100,7 @@ def list_transactions(
 Plan = Callable[[CustomerRecord, dict[str, TransactionRecord], PolicyRecord], tuple[Posting, list[dynamodb.Update]]]
 
 
-def adjust(app_id: str, source_id: str, amount: int, reason: str) -> LedgerEntry:
+def adjust(app_id: str, source_id: str, amount: int, description: str) -> LedgerEntry:
     """Customer service credits (following the policy) or debits (at most the balance) ``amount`` points."""
     txn_id = new_id("txn")
 
@@ -114,7 +114,7 @@ def adjust(app_id: str, source_id: str, amount: int, reason: str) -> LedgerEntry
             points=amount,
             reason="adjustment",
             operation="credit" if amount > 0 else "debit",
-            description=reason,
+            description=description,
             activates_ms=times.activates_ms,
             expires_ms=times.expires_ms,
             counted_as="earned",
