@@ -253,7 +253,9 @@ def every_read(api: ApiClient, world: World) -> None:
 def _setup(api: ApiClient, receiver: WebhookListener) -> World:
     world = World()
     assert api.put(f"/customers/{quote(MEMBER)}", {"name": "Member"}).status in (200, 201)
-    assert api.post(f"/customers/{quote(MEMBER)}/transactions", {"points": 10_000, "description": "Welcome"}).status == 201
+    assert (
+        api.post(f"/customers/{quote(MEMBER)}/transactions", {"points": 10_000, "description": "Welcome"}).status == 201
+    )
     for route in (route for route in ROUTES if route.creates):  # one of each object the reads need
         answer = api.request(route.method, route.path, json_body=route.base(world))
         assert answer.status == 201, answer.body

@@ -4,8 +4,8 @@ path, manual retry, tenant isolation, and targets that may not be called."""
 from __future__ import annotations
 
 import time
-from datetime import datetime
 from collections.abc import Iterator
+from datetime import datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 

@@ -27,7 +27,9 @@ def set_policy(api: ApiClient, **policy: Any) -> dict[str, Any]:
 def adjust(
     api: ApiClient, source_id: str, points: int, description: str = "Customer service", **kwargs: Any
 ) -> HttpResponse:
-    return api.post(f"{customer_path(source_id)}/transactions", {"points": points, "description": description}, **kwargs)
+    return api.post(
+        f"{customer_path(source_id)}/transactions", {"points": points, "description": description}, **kwargs
+    )
 
 
 def credit(api: ApiClient, source_id: str, points: int) -> dict[str, Any]:
