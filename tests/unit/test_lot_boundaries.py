@@ -1,15 +1,15 @@
 """The documented boundaries of points lots (shared/domain/points/lots.py), each with an example that
 fails if it flips: times round up to the next UTC day boundary (a boundary itself stays), a lot expires
 at the start of its expiry day (inclusive) and activates at the start of its activation day,
-never-expiring lots are spent last, a reversal takes from its own lot first, and debt is paid off by
-the next active points."""
+never-expiring lots are spent last, a reversal takes from its own lot first, debt is paid off by
+the next active points, and a refund after reversals pays their claims in order before it gives back."""
 
 from __future__ import annotations
 
 import pytest
 
-from shared.domain.points.lots import MAX_LOTS, NotEnoughPoints, Wallet, day_at_or_after
-from shared.entities.points import DAY_MS, LAST_DAY, NEVER, LotKey
+from shared.domain.points.lots import MAX_LOTS, Movement, NotEnoughPoints, Wallet, day_at_or_after
+from shared.entities.points import DAY_MS, LAST_DAY, NEVER, LotKey, ReturnPolicy
 
 DAY = 20_000  # an arbitrary day number
 
@@ -267,3 +267,125 @@ def test_past_the_lot_cap_a_never_expiring_lot_is_later_than_any_dated_one() -> 
 def test_a_credit_of_no_points_leaves_no_empty_lot() -> None:
     wallet, _ = Wallet().credit(0, LotKey(DAY))
     assert (wallet.lots, wallet.balance) == ({}, 0)
+
+
+# ------------------------------------------------------------------------ refunds after reversals
+# A reversal that took back spent points leaves claims on the lot they were spent from; a refund of
+# those points pays the claims (forgiven first, then debt, then the lots taken from, latest-spent
+# first) and gives the customer only the rest.
+
+
+def _given_back(debit: Movement) -> dict[LotKey, int]:
+    """What a refund of ``debit`` gives back: the lots it took from."""
+    return {key: -points for key, points in debit.lots.items()}
+
+
+def test_a_refund_settles_what_a_reversal_forgave_before_the_debt_it_charged() -> None:
+    # 10 spent by two redemptions of 5, the credit then reversed: 6 charged as debt, later 4 forgiven.
+    # Cancelling one redemption: 4 settle the forgiven shortfall (nothing to the customer), 1 repays debt.
+    soon = LotKey(DAY + 10)
+    wallet, _ = Wallet().credit(10, soon)
+    wallet, first = wallet.debit(5)
+    wallet, _ = wallet.debit(5)
+    wallet, _ = wallet.reverse(6, soon, "allow_negative")
+    wallet, _ = wallet.reverse(4, soon, "within_balance")
+    assert (wallet.balance, wallet.debt) == (-6, 6)
+    refunded, movement = wallet.refund(_given_back(first))
+    assert (movement.points, refunded.balance, refunded.debt, refunded.earned) == (1, -5, 5, 0)
+
+
+def test_a_refund_repays_a_reversals_debt_before_the_lots_it_took_from() -> None:
+    # The reversal took 6 from the later lot (whose own credit was reversed next, all forgiven) and
+    # charged 4 as debt. A refund of 5: 4 repay the debt, 1 goes back to the later lot and on to its
+    # forgiven claim. Giving the later lot its 5 first would forgive them and leave the debt.
+    soon, later = LotKey(DAY + 10), LotKey(DAY + 20)
+    wallet, _ = Wallet().credit(10, soon)
+    wallet, first = wallet.debit(5)
+    wallet, _ = wallet.debit(5)
+    wallet, _ = wallet.credit(6, later)
+    wallet, _ = wallet.reverse(10, soon, "allow_negative")
+    wallet, _ = wallet.reverse(6, later, "within_balance")
+    assert (wallet.balance, wallet.debt) == (-4, 4)
+    refunded, movement = wallet.refund(_given_back(first))
+    assert (movement.points, refunded.balance, refunded.debt, refunded.lots) == (4, 0, 0, {})
+
+
+def test_a_refund_gives_back_first_to_the_lots_a_reversal_took_from_last() -> None:
+    # The reversal took 2 from each active lot, first-expiring-first (never-expiring last). A refund of
+    # 5 undoes that backwards: the never-expiring lot, then the latest-expiring, then the soonest.
+    soon, sooner, later = LotKey(DAY + 10), LotKey(DAY + 20), LotKey(DAY + 30)
+    wallet, _ = Wallet().credit(10, soon)
+    wallet, first = wallet.debit(5)
+    wallet, _ = wallet.debit(5)
+    for key in (sooner, later, LotKey(NEVER)):
+        wallet, _ = wallet.credit(2, key)
+    wallet, reversal = wallet.reverse(6, soon, "within_balance")
+    assert dict(reversal.lots) == {sooner: -2, later: -2, LotKey(NEVER): -2}
+    refunded, movement = wallet.refund(_given_back(first))
+    assert dict(movement.lots) == refunded.lots == {LotKey(NEVER): 2, later: 2, sooner: 1}
+    assert refunded.as_of((DAY + 20) * DAY_MS).balance == 4
+
+
+def test_a_single_forgiven_point_is_settled_by_the_refund_too() -> None:
+    soon = LotKey(DAY + 10)
+    wallet, spent = Wallet().credit(10, soon)[0].debit(10)
+    wallet, reversal = wallet.reverse(1, soon, "within_balance")
+    assert reversal.shortfall == 1
+    refunded, movement = wallet.refund(_given_back(spent))
+    assert (movement.points, refunded.balance, refunded.lots, refunded.clawed) == (9, 9, {soon: 9}, {})
+
+
+@pytest.mark.parametrize("policy", ["within_balance", "allow_negative"])
+def test_a_refund_spanning_two_reversed_lots_pays_both_claims(policy: ReturnPolicy) -> None:
+    # Both credits spent by one redemption, then both reversed: cancelling it pays both claims (the
+    # two shortfalls forgiven, or the two debts repaid) and gives nothing back.
+    soon, later = LotKey(DAY + 10), LotKey(DAY + 20)
+    wallet, spent = Wallet().credit(5, soon)[0].credit(5, later)[0].debit(10)
+    wallet = wallet.reverse(5, soon, policy)[0].reverse(5, later, policy)[0]
+    refunded, movement = wallet.refund(_given_back(spent))
+    assert (refunded.balance, refunded.debt, refunded.earned, refunded.redeemed, refunded.lots) == (0, 0, 0, 0, {})
+    assert movement.points == (10 if policy == "allow_negative" else 0)
+    # no debt left: the next credit stays in its lot
+    assert refunded.credit(3, LotKey(DAY + 30))[0].expiring(1) == [(DAY + 30, 3)]
+
+
+def test_a_refund_that_reaches_a_lot_twice_pays_its_claims_once_and_names_each_lot_once() -> None:
+    # The redemption took 5 from the soon lot and 3 from the later one. The soon credit's reversal took
+    # 5 from the later lot; the later credit's reversal took its own 2, 5 from the last lot, and forgave
+    # 2. The refund reaches the later lot twice (its own 3, then the soon lot's claim of 5): the
+    # forgiven 2 are settled once, the last lot gets its 5 back, the later lot keeps the 1 left.
+    soon, later, last = LotKey(DAY + 10), LotKey(DAY + 20), LotKey(DAY + 30)
+    wallet, spent = Wallet().credit(5, soon)[0].credit(10, later)[0].debit(8)
+    assert dict(spent.lots) == {soon: -5, later: -3}
+    wallet, _ = wallet.reverse(5, soon, "within_balance")
+    wallet, _ = wallet.credit(5, last)
+    wallet, reversal = wallet.reverse(9, later, "within_balance")
+    assert (dict(reversal.lots), reversal.shortfall) == ({later: -2, last: -5}, 2)
+    refunded, movement = wallet.refund(_given_back(spent))
+    assert (movement.points, dict(movement.lots)) == (6, {last: 5, later: 1})
+    assert (refunded.balance, refunded.lots, refunded.clawed) == (6, {last: 5, later: 1}, {})
+
+
+def test_debt_repaid_by_two_later_credits_goes_back_to_each_credits_lot_on_a_refund() -> None:
+    # 10 spent, the credit reversed into 10 of debt; a never-expiring credit of 3 repays part of it, a
+    # credit of 7 expiring later the rest. Cancelling the redemption gives each lot what it paid.
+    soon, later = LotKey(DAY + 10), LotKey(DAY + 30)
+    wallet, spent = Wallet().credit(10, soon)[0].debit(10)
+    wallet, _ = wallet.reverse(10, soon, "allow_negative")
+    wallet, _ = wallet.credit(3, LotKey(NEVER))
+    assert (wallet.balance, wallet.debt, wallet.lots) == (-7, 7, {})
+    wallet, _ = wallet.credit(7, later)
+    assert (wallet.balance, wallet.debt, wallet.lots) == (0, 0, {})
+    refunded, movement = wallet.refund(_given_back(spent))
+    assert dict(movement.lots) == refunded.lots == {LotKey(NEVER): 3, later: 7}
+    assert refunded.expiring(1) == [(DAY + 30, 7)]
+
+
+def test_one_credit_repays_the_debts_of_two_reversals() -> None:
+    soon, later = LotKey(DAY + 10), LotKey(DAY + 20)
+    wallet, spent = Wallet().credit(5, soon)[0].credit(5, later)[0].debit(10)
+    wallet = wallet.reverse(5, soon, "allow_negative")[0].reverse(5, later, "allow_negative")[0]
+    wallet, _ = wallet.credit(10, LotKey(NEVER))
+    assert (wallet.balance, wallet.debt, wallet.lots) == (0, 0, {})
+    refunded, _ = wallet.refund(_given_back(spent))
+    assert (refunded.balance, refunded.lots) == (10, {LotKey(NEVER): 10})
