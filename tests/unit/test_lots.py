@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from itertools import count
+from typing import Any
 
 import pytest
 from hypothesis import given, settings
@@ -32,16 +33,16 @@ def _spend_order(key: LotKey) -> tuple[int, int]:
     return (1, 0) if key.expires_day == NEVER else (0, key.expires_day)
 
 
-def _profile(source_id: str = "kim", **points: int) -> CustomerRecord:
-    return CustomerRecord(customer_id=f"cust_{source_id}", source_id=source_id, created_at="", updated_at="", **points)
+def _profile(source_id: str = "kim", **stored: Any) -> CustomerRecord:
+    """A profile read from an item holding ``stored`` (its attributes as storage names them)."""
+    item = {"customer_id": f"cust_{source_id}", "source_id": source_id, "created_at": "", "updated_at": ""}
+    return CustomerRecord.from_item(item | stored)
 
 
 def _stored(write: PointsWrite) -> CustomerRecord:
-    """The profile as storage keeps a placement's write: the values its update sets, read back as an item."""
+    """The profile as storage keeps a placement's write: the values its update sets, read back."""
     clauses, _, values = points_update(write.app_id, write.source_id, write.after)
-    item = {name: values[value] for name, value in (clause.split(" = ") for clause in clauses)}
-    profile = {"customer_id": f"cust_{write.source_id}", "source_id": write.source_id, "created_at": "", "updated_at": ""}
-    return CustomerRecord.from_item(profile | item)
+    return _profile(write.source_id, **{name: values[value] for name, value in (c.split(" = ") for c in clauses)})
 
 
 def _lots_of(entry: LedgerEntry) -> dict[LotKey, int]:
