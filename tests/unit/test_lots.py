@@ -348,6 +348,52 @@ def test_a_refund_after_a_reversal_clawed_the_spent_points_pays_the_claims_not_t
     assert (refunded.balance, refunded.lots, refunded.clawed, refunded.earned) == (50, {later: 50}, {}, 50)
 
 
+# ------------------------------------------------------------------------------- what entries say
+
+
+def test_each_entry_names_what_its_request_named() -> None:
+    # Given a rule's credit, a redemption with its custom attributes, and a reversal of the credit
+    earned = Posting(
+        "txn_earned", 100, "rule_completion", "credit", campaign_id="camp_1", rule_id="rul_1", event_name="Order"
+    )
+    redeemed = Posting(
+        "txn_redeemed",
+        -30,
+        "reward_redemption",
+        "debit",
+        description="Redeemed Mug",
+        reward_id="rew_1",
+        redemption_id="red_1",
+        attributes={"store": "Berlin"},
+    )
+    reversed_ = Posting(
+        "txn_reversed",
+        -10,
+        "reversal",
+        "reversal",
+        description="Reversal of txn_earned",
+        reverses="txn_earned",
+        own_lot=LotKey(NEVER),
+    )
+    # When they are placed
+    placed = place("app", "kim", PointsState.empty(), [earned, redeemed, reversed_], START_DAY * DAY_MS)
+    # Then each entry names what its request named, and nothing else
+    named = ("campaign_id", "rule_id", "event_name", "reward_id", "redemption_id", "attributes", "description")
+    shown = [TransactionResponse.from_entry(entry).model_dump() for entry in placed.entries]
+    assert [{key: entry[key] for key in (*named, "reverses")} for entry in shown] == [
+        {**dict.fromkeys(named), "campaign_id": "camp_1", "rule_id": "rul_1", "event_name": "Order", "reverses": None},
+        {
+            **dict.fromkeys(named),
+            "reward_id": "rew_1",
+            "redemption_id": "red_1",
+            "attributes": {"store": "Berlin"},
+            "description": "Redeemed Mug",
+            "reverses": None,
+        },
+        {**dict.fromkeys(named), "description": "Reversal of txn_earned", "reverses": "txn_earned"},
+    ]
+
+
 # ------------------------------------------------------------------------------- what time did
 
 
