@@ -22,7 +22,17 @@ from shared.api.schemas.points import TransactionResponse
 from shared.domain.points import lots
 from shared.domain.points.lots import DEBT, NotEnoughPoints, Wallet
 from shared.domain.points.placement import PointsState, lot_of, place, points_state, refund_lots
-from shared.entities.points import DAY_MS, NEVER, DatedLot, LedgerEntry, LotKey, PointsWrite, Posting, dated_lots
+from shared.entities.points import (
+    DAY_MS,
+    NEVER,
+    DatedLot,
+    LedgerEntry,
+    LotKey,
+    PointsWrite,
+    Posting,
+    TransactionRecord,
+    dated_lots,
+)
 from shared.storage.customers import CustomerRecord, points_update
 from tests.support.point_lots import assert_reversals_within_credits
 
@@ -394,15 +404,40 @@ def test_each_entry_names_what_its_request_named() -> None:
     ]
 
 
+def test_a_placement_keeps_a_record_where_a_later_request_reads_one() -> None:
+    # Given a rule's credit, a pending one, a redemption, an adjustment taking points back, and a reversal
+    now_ms = START_DAY * DAY_MS
+    postings = [
+        Posting("txn_earned", 100, "rule_completion", "credit", expires_ms=now_ms + 10 * DAY_MS),
+        Posting("txn_pending", 40, "rule_completion", "credit", activates_ms=now_ms + DAY_MS),
+        Posting("txn_redeemed", -30, "reward_redemption", "debit"),
+        Posting("txn_corrected", -20, "adjustment", "debit", counted_as="earned"),
+        Posting("txn_reversed", -10, "reversal", "reversal", reverses="txn_earned", own_lot=LotKey(START_DAY + 10)),
+    ]
+    # When they are placed
+    placed = place("app", "kim", PointsState.empty(), postings, now_ms)
+    # Then each credit's record holds its points and lot (for its reversals), each adjustment's and
+    # reversal's its whole entry (a retry's answer), and a redemption has none (its own record answers)
+    corrected, reversed_ = placed.entries[3:]
+    assert placed.records == [
+        TransactionRecord("txn_earned", 100, LotKey(START_DAY + 10), reversed=0, entry=None),
+        TransactionRecord("txn_pending", 40, LotKey(NEVER, START_DAY + 1), reversed=0, entry=None),
+        TransactionRecord("txn_corrected", -20, None, reversed=0, entry=corrected),
+        TransactionRecord("txn_reversed", -10, None, reversed=0, entry=reversed_),
+    ]
+
+
 # ------------------------------------------------------------------------------- what time did
 
 
 def test_activations_and_expiries_are_entries_that_say_so_before_the_customers_next_move() -> None:
-    # Given 30 points pending for a day and 20 expiring after two, credited an hour into a day
+    # Given 30 points pending for a day, 20 expiring after two and 40 pending for a week, credited an
+    # hour into a day
     now_ms = START_DAY * DAY_MS + 3_600_000
     pending = Posting("txn_pending", 30, "rule_completion", "credit", activates_ms=now_ms + DAY_MS)
     expiring = Posting("txn_expiring", 20, "rule_completion", "credit", expires_ms=now_ms + 2 * DAY_MS)
-    credited = place("app", "kim", PointsState.empty(), [pending, expiring], now_ms).after
+    later = Posting("txn_later", 40, "rule_completion", "credit", activates_ms=now_ms + 7 * DAY_MS)
+    credited = place("app", "kim", PointsState.empty(), [pending, expiring, later], now_ms).after
     # When the customer spends 10 three days later (or the scheduled job runs then)
     spent = Posting("txn_spent", -10, "adjustment", "debit")
     activation, expiry, debit = place("app", "kim", credited, [spent], now_ms + 3 * DAY_MS).entries
@@ -419,7 +454,7 @@ def test_activations_and_expiries_are_entries_that_say_so_before_the_customers_n
             "points": 30,
             "pending_points": -30,
             "balance_after": 50,
-            "pending_after": 0,
+            "pending_after": 40,
             "lots": [{"points": 30, "expires_at": None, "activates_at": day_iso(6)}],
         },
         {
@@ -428,7 +463,7 @@ def test_activations_and_expiries_are_entries_that_say_so_before_the_customers_n
             "points": -20,
             "pending_points": 0,
             "balance_after": 30,
-            "pending_after": 0,
+            "pending_after": 40,
             "lots": [{"points": -20, "expires_at": day_iso(7), "activates_at": None}],
         },
     ]
