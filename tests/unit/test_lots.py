@@ -404,6 +404,14 @@ def test_each_entry_names_what_its_request_named() -> None:
     ]
 
 
+def test_a_redemption_counts_as_redeemed_and_a_correction_takes_back_what_was_earned() -> None:
+    credited = place("app", "kim", PointsState.empty(), [Posting("txn_earned", 100, "rule_completion", "credit")], 0)
+    redeemed = Posting("txn_redeemed", -30, "reward_redemption", "debit")
+    corrected = Posting("txn_corrected", -20, "adjustment", "debit", counted_as="earned")
+    wallet = place("app", "kim", credited.after, [redeemed, corrected], 0).after.wallet
+    assert (wallet.balance, wallet.earned, wallet.redeemed) == (50, 80, 30)
+
+
 def test_a_placement_keeps_a_record_where_a_later_request_reads_one() -> None:
     # Given a rule's credit, a pending one, a redemption, an adjustment taking points back, and a reversal
     now_ms = START_DAY * DAY_MS
