@@ -89,9 +89,9 @@ class PolicyRecord:
 Reason = Literal[
     "rule_completion", "reward_redemption", "redemption_cancelled", "adjustment", "reversal", "expiry", "activation"
 ]
-# What a posting does to the customer's lots (see shared/domain/points/lots.py); a settlement records
-# what time did (activations, expiries), placed by ``shared.domain.points.placement`` itself.
-Operation = Literal["credit", "debit", "refund", "reversal", "settlement"]
+# What a posting does to the customer's lots (see shared/domain/points/lots.py). What time does
+# (activations, expiries) is no posting: ``shared.domain.points.placement`` records it itself.
+Operation = Literal["credit", "debit", "refund", "reversal"]
 
 
 @dataclass(frozen=True, slots=True)

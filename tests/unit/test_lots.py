@@ -3,11 +3,15 @@
 past), debits (redemptions, which may be cancelled, and corrections), reversals under both return
 policies, the days passing and the scheduled job settling, with the books checked after every step (and
 points never taken or given twice, in any order of reversals, cancels and expiries; again with lots
-merged at the cap); and properties of ``settle`` on its own."""
+merged at the cap), every placement written as the profile keeps it and read back from there; properties
+of ``settle`` on its own; the entries that record what time did, and profiles and redemptions from
+before lots."""
 
 from __future__ import annotations
 
+import re
 from itertools import count
+from typing import Any
 
 import pytest
 from hypothesis import given, settings
@@ -17,8 +21,19 @@ from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, pr
 from shared.api.schemas.points import TransactionResponse
 from shared.domain.points import lots
 from shared.domain.points.lots import DEBT, NotEnoughPoints, Wallet
-from shared.domain.points.placement import PointsState, lot_of, place, refund_lots
-from shared.entities.points import DAY_MS, NEVER, DatedLot, LedgerEntry, LotKey, Posting, dated_lots
+from shared.domain.points.placement import PointsState, lot_of, place, points_state, refund_lots
+from shared.entities.points import (
+    DAY_MS,
+    NEVER,
+    DatedLot,
+    LedgerEntry,
+    LotKey,
+    PointsWrite,
+    Posting,
+    TransactionRecord,
+    dated_lots,
+)
+from shared.storage.customers import CustomerRecord, points_update
 from tests.support.point_lots import assert_reversals_within_credits
 
 START_DAY = 20_000  # 2024-10-04
@@ -26,6 +41,18 @@ START_DAY = 20_000  # 2024-10-04
 
 def _spend_order(key: LotKey) -> tuple[int, int]:
     return (1, 0) if key.expires_day == NEVER else (0, key.expires_day)
+
+
+def _profile(source_id: str = "kim", **stored: Any) -> CustomerRecord:
+    """A profile read from an item holding ``stored`` (its attributes as storage names them)."""
+    item = {"customer_id": f"cust_{source_id}", "source_id": source_id, "created_at": "", "updated_at": ""}
+    return CustomerRecord.from_item(item | stored)
+
+
+def _stored(write: PointsWrite) -> CustomerRecord:
+    """The profile as storage keeps a placement's write: the values its update sets, read back."""
+    clauses, _, values = points_update(write.app_id, write.source_id, write.after)
+    return _profile(write.source_id, **{name: values[value] for name, value in (c.split(" = ") for c in clauses)})
 
 
 def _lots_of(entry: LedgerEntry) -> dict[LotKey, int]:
@@ -65,8 +92,10 @@ class LotsMachine(RuleBasedStateMachine):
         return self.today * DAY_MS + 3_600_000
 
     def _place(self, *postings: Posting) -> list[LedgerEntry]:
+        """As a request does: place after the profile read, write, and read the profile back."""
         placed = place("app", "kim", self.state, postings, self.now_ms)
-        self.state = placed.after
+        self.state = points_state(_stored(placed.write()))
+        assert self.state == placed.after, "the profile keeps the points as placed"
         self.entries += placed.entries
         return placed.entries
 
@@ -327,3 +356,158 @@ def test_a_refund_after_a_reversal_clawed_the_spent_points_pays_the_claims_not_t
     refunded, movement = wallet.refund({key: -points for key, points in spent.lots.items()})
     assert (movement.points, movement.lots) == (50, {later: 50})
     assert (refunded.balance, refunded.lots, refunded.clawed, refunded.earned) == (50, {later: 50}, {}, 50)
+
+
+# ------------------------------------------------------------------------------- what entries say
+
+
+def test_each_entry_names_what_its_request_named() -> None:
+    # Given a rule's credit, a redemption with its custom attributes, and a reversal of the credit
+    earned = Posting(
+        "txn_earned", 100, "rule_completion", "credit", campaign_id="camp_1", rule_id="rul_1", event_name="Order"
+    )
+    redeemed = Posting(
+        "txn_redeemed",
+        -30,
+        "reward_redemption",
+        "debit",
+        description="Redeemed Mug",
+        reward_id="rew_1",
+        redemption_id="red_1",
+        attributes={"store": "Berlin"},
+    )
+    reversed_ = Posting(
+        "txn_reversed",
+        -10,
+        "reversal",
+        "reversal",
+        description="Reversal of txn_earned",
+        reverses="txn_earned",
+        own_lot=LotKey(NEVER),
+    )
+    # When they are placed
+    placed = place("app", "kim", PointsState.empty(), [earned, redeemed, reversed_], START_DAY * DAY_MS)
+    # Then each entry names what its request named, and nothing else
+    named = ("campaign_id", "rule_id", "event_name", "reward_id", "redemption_id", "attributes", "description")
+    shown = [TransactionResponse.from_entry(entry).model_dump() for entry in placed.entries]
+    assert [{key: entry[key] for key in (*named, "reverses")} for entry in shown] == [
+        {**dict.fromkeys(named), "campaign_id": "camp_1", "rule_id": "rul_1", "event_name": "Order", "reverses": None},
+        {
+            **dict.fromkeys(named),
+            "reward_id": "rew_1",
+            "redemption_id": "red_1",
+            "attributes": {"store": "Berlin"},
+            "description": "Redeemed Mug",
+            "reverses": None,
+        },
+        {**dict.fromkeys(named), "description": "Reversal of txn_earned", "reverses": "txn_earned"},
+    ]
+
+
+def test_a_redemption_counts_as_redeemed_and_a_correction_takes_back_what_was_earned() -> None:
+    credited = place("app", "kim", PointsState.empty(), [Posting("txn_earned", 100, "rule_completion", "credit")], 0)
+    redeemed = Posting("txn_redeemed", -30, "reward_redemption", "debit")
+    corrected = Posting("txn_corrected", -20, "adjustment", "debit", counted_as="earned")
+    wallet = place("app", "kim", credited.after, [redeemed, corrected], 0).after.wallet
+    assert (wallet.balance, wallet.earned, wallet.redeemed) == (50, 80, 30)
+
+
+def test_a_placement_keeps_a_record_where_a_later_request_reads_one() -> None:
+    # Given a rule's credit, a pending one, a redemption, an adjustment taking points back, and a reversal
+    now_ms = START_DAY * DAY_MS
+    postings = [
+        Posting("txn_earned", 100, "rule_completion", "credit", expires_ms=now_ms + 10 * DAY_MS),
+        Posting("txn_pending", 40, "rule_completion", "credit", activates_ms=now_ms + DAY_MS),
+        Posting("txn_redeemed", -30, "reward_redemption", "debit"),
+        Posting("txn_corrected", -20, "adjustment", "debit", counted_as="earned"),
+        Posting("txn_reversed", -10, "reversal", "reversal", reverses="txn_earned", own_lot=LotKey(START_DAY + 10)),
+    ]
+    # When they are placed
+    placed = place("app", "kim", PointsState.empty(), postings, now_ms)
+    # Then each credit's record holds its points and lot (for its reversals), each adjustment's and
+    # reversal's its whole entry (a retry's answer), and a redemption has none (its own record answers)
+    corrected, reversed_ = placed.entries[3:]
+    assert placed.records == [
+        TransactionRecord("txn_earned", 100, LotKey(START_DAY + 10), reversed=0, entry=None),
+        TransactionRecord("txn_pending", 40, LotKey(NEVER, START_DAY + 1), reversed=0, entry=None),
+        TransactionRecord("txn_corrected", -20, None, reversed=0, entry=corrected),
+        TransactionRecord("txn_reversed", -10, None, reversed=0, entry=reversed_),
+    ]
+
+
+# ------------------------------------------------------------------------------- what time did
+
+
+def test_activations_and_expiries_are_entries_that_say_so_before_the_customers_next_move() -> None:
+    # Given 30 points pending for a day, 20 expiring after two and 40 pending for a week, credited an
+    # hour into a day
+    now_ms = START_DAY * DAY_MS + 3_600_000
+    pending = Posting("txn_pending", 30, "rule_completion", "credit", activates_ms=now_ms + DAY_MS)
+    expiring = Posting("txn_expiring", 20, "rule_completion", "credit", expires_ms=now_ms + 2 * DAY_MS)
+    later = Posting("txn_later", 40, "rule_completion", "credit", activates_ms=now_ms + 7 * DAY_MS)
+    credited = place("app", "kim", PointsState.empty(), [pending, expiring, later], now_ms).after
+    # When the customer spends 10 three days later (or the scheduled job runs then)
+    spent = Posting("txn_spent", -10, "adjustment", "debit")
+    activation, expiry, debit = place("app", "kim", credited, [spent], now_ms + 3 * DAY_MS).entries
+    # Then the activation and the expiry are recorded first, each an entry of its own that says what happened
+    shown = [TransactionResponse.from_entry(entry).model_dump() for entry in (activation, expiry)]
+    assert all(re.fullmatch("txn_[A-Za-z0-9]{21}", entry.txn_id) for entry in (activation, expiry))
+    assert activation.txn_id != expiry.txn_id
+    day_iso = "2024-10-0{}T00:00:00.000Z".format
+    said = ("reason", "description", "points", "pending_points", "balance_after", "pending_after", "lots")
+    assert [{key: entry[key] for key in said} for entry in shown] == [
+        {
+            "reason": "activation",
+            "description": "Pending points became active",
+            "points": 30,
+            "pending_points": -30,
+            "balance_after": 50,
+            "pending_after": 40,
+            "lots": [{"points": 30, "expires_at": None, "activates_at": day_iso(6)}],
+        },
+        {
+            "reason": "expiry",
+            "description": "Points expired",
+            "points": -20,
+            "pending_points": 0,
+            "balance_after": 30,
+            "pending_after": 40,
+            "lots": [{"points": -20, "expires_at": day_iso(7), "activates_at": None}],
+        },
+    ]
+    assert (debit.txn_id, debit.balance_after) == ("txn_spent", 20)
+
+
+# ---------------------------------------------------------------------------------- before lots
+
+
+@pytest.mark.parametrize("balance", [1, 300])
+def test_a_profile_credited_before_lots_existed_spends_its_balance_as_never_expiring(balance: int) -> None:
+    # Given a profile written before lots: a balance and no lots
+    before_lots = points_state(_profile("ida", points_balance=balance, points_earned=balance))
+    # When it is all spent ten years later
+    years_later = (START_DAY + 3650) * DAY_MS
+    spent = Posting("txn_spent", -balance, "reward_redemption", "debit")
+    placed = place("app", "ida", before_lots, [spent], years_later)
+    # Then the balance was one never-expiring lot, and nothing is left of it
+    (debit,) = placed.entries
+    assert debit.lots == {LotKey(NEVER).encode(): -balance}
+    assert placed.after.wallet == Wallet(earned=balance, redeemed=balance)
+
+
+def test_a_profile_with_no_points_holds_no_lot() -> None:
+    assert points_state(_profile()) == PointsState.empty()
+
+
+def test_cancelling_a_redemption_made_before_lots_gives_its_points_back_never_expiring() -> None:
+    # Given Ida redeemed 100 of her 300 points before lots existed: the redemption names no lots
+    before_lots = points_state(_profile("ida", points_balance=200, points_earned=300, points_redeemed=100))
+    # When it is cancelled
+    now_ms = START_DAY * DAY_MS
+    refund = Posting("txn_refund", 100, "redemption_cancelled", "refund", refund_lots=refund_lots(None, 100))
+    placed = place("app", "ida", before_lots, [refund], now_ms)
+    # Then the 100 return to the never-expiring lot, and are still there ten years later
+    (entry,) = placed.entries
+    assert entry.lots == {LotKey(NEVER).encode(): 100}
+    ten_years_later = placed.after.wallet.as_of(now_ms + 3650 * DAY_MS)
+    assert ten_years_later == Wallet(lots={LotKey(NEVER): 300}, balance=300, earned=300)

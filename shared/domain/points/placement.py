@@ -8,13 +8,14 @@ records again after its postings (a credit whose expiry is already past expires 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Literal
 
 from shared import clock
 from shared.domain.points.lots import Claim, Movement, Wallet, day_at_or_after
 from shared.entities.points import (
     DAY_MS,
+    NEVER,
     LedgerEntry,
     LedgerHead,
     LotKey,
@@ -43,12 +44,12 @@ class PointsState:
 
 
 def wallet_of(profile: CustomerRecord) -> Wallet:
-    """The profile's points as lots. A profile credited before lots existed holds its balance as one
+    """The profile's points as lots. A profile credited before lots existed (a balance, no lots, no debt:
+    every write since keeps the balance as the active lots less the debt) holds its balance as one
     never-expiring active lot."""
     lots = {LotKey.decode(text): points for text, points in profile.lots.items()}
-    unlotted = profile.points_balance + profile.points_debt - sum(p for k, p in lots.items() if not k.pending)
-    if unlotted > 0:
-        lots[LotKey(0)] = lots.get(LotKey(0), 0) + unlotted
+    if not lots and profile.points_balance > 0:
+        lots = {LotKey(NEVER): profile.points_balance}
     return Wallet(
         lots=lots,
         balance=profile.points_balance,
@@ -122,14 +123,13 @@ def _apply(wallet: Wallet, posting: Posting, now_ms: int) -> tuple[Wallet, Movem
         case "reversal":
             assert posting.own_lot is not None
             return wallet.reverse(-posting.points, posting.own_lot, posting.return_policy)
-        case "settlement":
-            raise ValueError("settlements are placed by place() itself, from Wallet.settle")
 
 
-def _settlement(kind: Literal["activation", "expiry"]) -> Posting:
-    reason: Reason = kind
-    description = "Points expired" if kind == "expiry" else "Pending points became active"
-    return Posting(txn_id=new_id("txn"), points=0, reason=reason, operation="settlement", description=description)
+# What an activation or expiry entry says: time placed it, no request did.
+_SETTLED: dict[Literal["activation", "expiry"], str] = {
+    "activation": "Pending points became active",
+    "expiry": "Points expired",
+}
 
 
 def place(app_id: str, source_id: str, state: PointsState, postings: Sequence[Posting], now_ms: int) -> Placed:
@@ -139,23 +139,23 @@ def place(app_id: str, source_id: str, state: PointsState, postings: Sequence[Po
     entries: list[LedgerEntry] = []
     records: list[TransactionRecord] = []
 
-    def record(posting: Posting, movement: Movement) -> None:
+    def entry(txn_id: str, reason: Reason, description: str | None, movement: Movement) -> LedgerEntry:
+        """The entry of ``movement``, the next in the ledger."""
         nonlocal head
         head = _head_after(head, movement.points, now_ms)
-        entries.append(
-            _entry(source_id, posting, head, clock.iso_from_epoch_ms(head.last_ms), movement, wallet.pending)
-        )
+        return _entry(source_id, txn_id, reason, description, head, movement, wallet.pending)
 
     def settle() -> None:
         nonlocal wallet
         wallet, transitions = wallet.settle(today)
         for transition in transitions:
-            record(_settlement(transition.kind), transition.movement)
+            kind = transition.kind
+            entries.append(entry(new_id("txn"), kind, _SETTLED[kind], transition.movement))
 
     settle()
     for posting in postings:
         wallet, movement = _apply(wallet, posting, now_ms)
-        record(posting, movement)
+        entries.append(_requested(entry(posting.txn_id, posting.reason, posting.description, movement), posting))
         if posting.operation == "credit" or posting.reason in RECORDED_REASONS:
             records.append(_transaction_record(entries[-1], movement, posting.operation == "credit"))
     settle()
@@ -177,31 +177,45 @@ def _head_after(head: LedgerHead, points: int, now_ms: int) -> LedgerHead:
 
 
 def _entry(
-    source_id: str, posting: Posting, head: LedgerHead, created_at: str, movement: Movement, pending_after: int
+    source_id: str,
+    txn_id: str,
+    reason: Reason,
+    description: str | None,
+    head: LedgerHead,
+    movement: Movement,
+    pending_after: int,
 ) -> LedgerEntry:
-    """``posting`` as the entry that moved the ledger to ``head``; ``movement``: what the lots gave."""
+    """The entry that moved the ledger to ``head``; ``movement``: what the lots gave."""
     return LedgerEntry(
-        txn_id=posting.txn_id,
+        txn_id=txn_id,
         source_id=source_id,
         points=movement.points,
         balance_after=head.balance,
-        reason=posting.reason,
-        created_at=created_at,
+        reason=reason,
+        created_at=clock.iso_from_epoch_ms(head.last_ms),
         created_ms=head.last_ms,
-        campaign_id=posting.campaign_id,
-        rule_id=posting.rule_id,
-        event_name=posting.event_name,
-        reward_id=posting.reward_id,
-        description=posting.description,
+        description=description,
         sequence=head.sequence,
-        redemption_id=posting.redemption_id,
-        attributes=posting.attributes,
         pending_points=movement.pending_points,
         pending_after=pending_after,
         lots={key.encode(): points for key, points in movement.lots.items()},
         shortfall=movement.shortfall,
-        reverses=posting.reverses,
         expired=movement.expired,
+    )
+
+
+def _requested(entry: LedgerEntry, posting: Posting) -> LedgerEntry:
+    """``entry`` with what ``posting``'s request named: its campaign and rule, event, reward, redemption,
+    attributes, and the credit it reverses."""
+    return replace(
+        entry,
+        campaign_id=posting.campaign_id,
+        rule_id=posting.rule_id,
+        event_name=posting.event_name,
+        reward_id=posting.reward_id,
+        redemption_id=posting.redemption_id,
+        attributes=posting.attributes,
+        reverses=posting.reverses,
     )
 
 
@@ -223,8 +237,8 @@ def _transaction_record(entry: LedgerEntry, movement: Movement, credit: bool) ->
 
 
 def refund_lots(debit_lots: Mapping[str, int] | None, points: int) -> dict[LotKey, int]:
-    """The lots a refund of ``points`` gives back to: those the debit took from (a debit made before
-    lots existed took from the never-expiring lot)."""
+    """The lots a refund of ``points`` gives back to: those the debit took from (its entry names only
+    lots it took from); a debit made before lots existed took from the never-expiring lot."""
     if not debit_lots:
-        return {LotKey(0): points}
-    return {LotKey.decode(text): -taken for text, taken in debit_lots.items() if taken < 0}
+        return {LotKey(NEVER): points}
+    return {LotKey.decode(text): -taken for text, taken in debit_lots.items()}
