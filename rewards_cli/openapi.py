@@ -154,4 +154,3 @@ def _attach_examples(spec: dict[str, Any]) -> None:
 
 def render(spec: dict[str, Any]) -> str:
     return json.dumps(spec, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
-
