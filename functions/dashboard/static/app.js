@@ -559,7 +559,7 @@ function PointsSummary({ points }) {
 
 // An AWT rule's window as one action sees it. The first action opens the window (the API gives it only
 // start_time); the others count inside it. Once they are completed the time left no longer matters.
-export function windowDetail(action, opensTheWindow) {
+function windowDetail(action, opensTheWindow) {
   if (opensTheWindow) return action.start_time ? `opened the window ${fmtDate(action.start_time)}` : "opens the window";
   if (action.expired) return "window expired";
   if (action.status === "completed") return "";
