@@ -7,21 +7,18 @@ from __future__ import annotations
 
 import json
 import re
-import time
 import uuid
-from collections.abc import Callable
 from typing import Any
 
 import pytest
-from playwright.sync_api import Browser, Page, Route, expect
+from playwright.sync_api import Browser, Page, expect
 
-from tests.browser.conftest import PHONE, open_page, screenshot
+from tests.browser.conftest import PHONE, hold, open_page, screenshot
 from tests.browser.test_dashboard import bar, send_event, sign_in, sign_in_as
 from tests.e2e.runner import HttpClient, LocalRunner, run_rewards
 from tests.support.api import basic
 
 pytestmark = pytest.mark.xdist_group("browser")
-HELD_WAIT_SECONDS = 10
 
 
 def put_customer(http: HttpClient, authorization: str, source_id: str, **fields: Any) -> None:
@@ -129,28 +126,6 @@ def test_a_failed_eligibility_condition_reads_as_a_sentence(
     errors.assert_none()
 
 
-def hold(page: Page, source_id: str) -> tuple[list[Route], Callable[[int], None], Callable[[], None]]:
-    """Requests naming ``source_id`` wait until released: (held, wait_for(count), release())."""
-    held: list[Route] = []
-
-    def keep(route: Route) -> None:  # (Playwright cannot take the bound method itself as a handler)
-        held.append(route)
-
-    page.route(lambda url: source_id in url, keep)
-
-    def wait_for(count: int) -> None:
-        deadline = time.monotonic() + HELD_WAIT_SECONDS
-        while len(held) < count and time.monotonic() < deadline:
-            page.wait_for_timeout(50)
-        assert len(held) >= count, [r.request.url for r in held]
-
-    def release() -> None:
-        while held:
-            held.pop().continue_()
-
-    return held, wait_for, release
-
-
 def test_switching_customers_shows_that_the_next_one_is_loading(
     page: Page, runner: LocalRunner, http: HttpClient
 ) -> None:
@@ -162,7 +137,7 @@ def test_switching_customers_shows_that_the_next_one_is_loading(
     sign_in(page, runner)
     page.goto(f"/dashboard#/customers/{first}")
     expect(page.get_by_role("heading", name="First")).to_be_visible()
-    _, wait_for, release = hold(page, second)
+    wait_for, release = hold(page, second)
     # When the other customer is looked up
     page.get_by_label("Source ID").fill(second)
     page.get_by_role("button", name="Look up").click()

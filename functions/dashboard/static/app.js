@@ -202,15 +202,16 @@ function Pager({ page, onNext, onPrevious, label }) {
   </div>`;
 }
 
-// Cursor pagination: a stack of the cursors of the pages before this one.
+// Cursor pagination: a stack of the cursors of the pages before this one. While a page loads both buttons
+// wait: the list shown is still the one before, and its cursor would open the same page again.
 function usePages() {
   const [cursors, setCursors] = useState([null]);
   const cursor = cursors[cursors.length - 1];
   return {
     cursor,
     reset: () => setCursors([null]),
-    controls: (list) => ({
-      page: { previous: cursors.length > 1, next: Boolean(list && list.has_more && list.next_cursor) },
+    controls: (list, loading) => ({
+      page: { previous: !loading && cursors.length > 1, next: !loading && Boolean(list && list.has_more && list.next_cursor) },
       onNext: () => setCursors([...cursors, list.next_cursor]),
       onPrevious: () => setCursors(cursors.slice(0, -1)),
     }),
@@ -453,7 +454,7 @@ function CampaignForm({ api, onCreated }) {
 
 function Campaigns({ api }) {
   const pages = usePages();
-  const { data, error, reload } = useApi(api, [`/campaigns?limit=20${pages.cursor ? `&cursor=${enc(pages.cursor)}` : ""}`], [pages.cursor]);
+  const { data, error, loading, reload } = useApi(api, [`/campaigns?limit=20${pages.cursor ? `&cursor=${enc(pages.cursor)}` : ""}`], [pages.cursor]);
   const [notice, setNotice] = useState(null);
   const [actionError, setActionError] = useState(null);
   const act = async (campaign, method, body, done) => {
@@ -487,7 +488,7 @@ function Campaigns({ api }) {
         </tr>`)}</tbody>
       </table></div>
       ${list && list.data.length === 0 && html`<p>No campaigns yet.</p>`}
-      ${list && html`<${Pager} label="Campaign pages" ...${pages.controls(list)} />`}
+      ${list && html`<${Pager} label="Campaign pages" ...${pages.controls(list, loading)} />`}
     </section>
     <${CampaignForm} api=${api} onCreated=${(c) => { setNotice(`Campaign ${c.campaign_name} created (${c.campaign_id})`); pages.reset(); reload(); }} />`;
 }
@@ -541,7 +542,7 @@ function Ledger({ api, sourceId, version }) {
         <td data-label="Source">${[t.event_name, t.campaign_id, t.rule_id, t.reward_id, t.reverses && `reverses ${t.reverses}`].filter(Boolean).join(" · ")}</td>
       </tr>`)}</tbody></table></div>
       ${list.data.length === 0 && html`<p>${reason ? "No entries with this reason." : "No points have moved yet."}</p>`}
-      <${Pager} label="Ledger pages" ...${pages.controls(list)} />`}
+      <${Pager} label="Ledger pages" ...${pages.controls(list, loading)} />`}
   </section>`;
 }
 
@@ -754,7 +755,8 @@ function useList(api, path, deps) {
   const joiner = path.includes("?") ? "&" : "?";
   const loaded = useApi(api, [`${path}${joiner}limit=20${pages.cursor ? `&cursor=${enc(pages.cursor)}` : ""}`], [...deps, pages.cursor]);
   const list = loaded.data && loaded.data[0];
-  return { ...loaded, list, pages, missing: loaded.error instanceof ApiError && loaded.error.body.key === "not_found" && /No route/.test(loaded.error.body.details || "") };
+  const paging = { ...pages, controls: (shown) => pages.controls(shown, loaded.loading) };
+  return { ...loaded, list, pages: paging, missing: loaded.error instanceof ApiError && loaded.error.body.key === "not_found" && /No route/.test(loaded.error.body.details || "") };
 }
 
 // ------------------------------------------------------------------------------------------ coupons
