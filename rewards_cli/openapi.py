@@ -154,13 +154,3 @@ def _attach_examples(spec: dict[str, Any]) -> None:
 
 def render(spec: dict[str, Any]) -> str:
     return json.dumps(spec, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
-
-
-SWAGGER_HTML = """<!doctype html>
-<html><head><meta charset="utf-8"><title>Rewards engine API</title>
-<link rel="stylesheet" href="https://cdn.jsdelivr.net/npm/swagger-ui-dist@5/swagger-ui.css"></head>
-<body><div id="swagger"></div>
-<script src="https://cdn.jsdelivr.net/npm/swagger-ui-dist@5/swagger-ui-bundle.js"></script>
-<script>SwaggerUIBundle({url: "/openapi.json", dom_id: "#swagger"});</script>
-</body></html>
-"""

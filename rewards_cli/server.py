@@ -11,7 +11,8 @@ from urllib.parse import parse_qs, urlsplit
 
 from rewards_cli.gateway import HttpResponse, LocalGateway
 from rewards_cli.http_serving import BadFraming, KeepAliveHandlerMixin, PooledServerMixin, content_length, read_body
-from rewards_cli.openapi import SWAGGER_HTML, build_spec
+from rewards_cli.openapi import build_spec
+from rewards_cli.swagger import swagger_responses
 
 MAX_BODY_BYTES = 10 * 1024 * 1024  # API Gateway's payload limit
 WORKERS = 32
@@ -23,6 +24,7 @@ class ApiServer(PooledServerMixin, HTTPServer):
 
 def make_server(host: str, port: int, gateway: LocalGateway) -> ApiServer:
     spec = json.dumps(build_spec()).encode()
+    documentation = swagger_responses()
 
     class Handler(KeepAliveHandlerMixin):
         protocol_version = "HTTP/1.1"
@@ -32,8 +34,9 @@ def make_server(host: str, port: int, gateway: LocalGateway) -> ApiServer:
             if self.command == "GET" and url.path == "/openapi.json":
                 self._send(HttpResponse(200, [("Content-Type", "application/json")], spec))
                 return
-            if self.command == "GET" and url.path in ("/swagger", "/swagger/"):
-                self._send(HttpResponse(200, [("Content-Type", "text/html")], SWAGGER_HTML.encode()))
+            page = documentation.get(url.path.rstrip("/")) if self.command == "GET" else None
+            if page is not None:
+                self._send(page)
                 return
             context = {"requestId": "local", "httpMethod": self.command, "path": url.path}
             try:

@@ -8,11 +8,12 @@ Screenshots go to tests/browser/screenshots/ (git-ignored).
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, ConsoleMessage, Error, Page, Playwright, sync_playwright
+from playwright.sync_api import Browser, ConsoleMessage, Error, Page, Playwright, Route, sync_playwright
 
 from tests.e2e.runner import HttpClient, LocalRunner
 
@@ -28,6 +29,7 @@ CHROMIUM_FLAGS = [
 SCREENSHOTS = Path(__file__).parent / "screenshots"
 DESKTOP = {"width": 1280, "height": 900}
 PHONE = {"width": 390, "height": 844}
+HELD_WAIT_SECONDS = 10
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -105,3 +107,25 @@ def screenshot(page: Page, name: str) -> Path:
     path = SCREENSHOTS / f"{name}.png"
     page.screenshot(path=str(path), full_page=True)
     return path
+
+
+def hold(page: Page, fragment: str) -> tuple[Callable[[int], None], Callable[[], None]]:
+    """The page's requests whose URL holds ``fragment`` wait until released: (wait_for(count), release())."""
+    held: list[Route] = []
+
+    def keep(route: Route) -> None:  # (Playwright cannot take the bound method itself as a handler)
+        held.append(route)
+
+    page.route(lambda url: fragment in url, keep)
+
+    def wait_for(count: int) -> None:
+        deadline = time.monotonic() + HELD_WAIT_SECONDS
+        while len(held) < count and time.monotonic() < deadline:
+            page.wait_for_timeout(50)
+        assert len(held) >= count, [r.request.url for r in held]
+
+    def release() -> None:
+        while held:
+            held.pop().continue_()
+
+    return wait_for, release

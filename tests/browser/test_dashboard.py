@@ -14,7 +14,8 @@ import pytest
 from playwright.sync_api import Browser, Page, expect
 
 from tests.browser.conftest import DESKTOP, PHONE, open_page, screenshot
-from tests.e2e.runner import HttpClient, LocalRunner
+from tests.e2e.runner import HttpClient, LocalRunner, run_rewards
+from tests.support.api import basic
 
 NAVIGATION = ["Overview", "Campaigns", "Customers", "Rewards", "Coupons", "Webhooks", "Settings"]
 CREDENTIALS_KEY = "rewards.dashboard.credentials"
@@ -178,6 +179,11 @@ def test_a_campaign_is_created_through_the_form_with_the_api_errors_next_to_thei
     expect(field(page, "rules.0.rule_name")).not_to_have_attribute("aria-invalid", "true")
     # and the alert above the form repeats none of them
     expect(page.get_by_role("alert")).to_have_text("The campaign was not created: see the fields marked below.")
+    # When a field is corrected, its error goes (the others stay until they are corrected or sent again)
+    field(page, "campaign_name").fill("Fixed")
+    expect(page.locator('[id="f-campaign_name-error"]')).to_have_count(0)
+    expect(field(page, "campaign_name")).not_to_have_attribute("aria-invalid", "true")
+    expect(page.locator('[id="f-rules.0.actions.0.target-error"]')).to_contain_text("greater than 0")
     # When the form is corrected (the seed's RTA campaign)
     name = unique("Seed RTA")
     page.reload()
@@ -238,44 +244,6 @@ def test_events_move_the_progress_bars_of_a_customer_looked_up_by_source_id(
     expect(bar(page, deposit)).to_have_attribute("aria-valuenow", "100")
 
 
-def test_an_awt_rule_shows_the_time_left(page: Page, runner: LocalRunner, http: HttpClient) -> None:
-    # Given the seed's AWT rule (an order of at least 200 within 2 days of signup) and a signup
-    suffix = uuid.uuid4().hex[:6]
-    campaign = {
-        "campaign_name": unique("AWT"),
-        "campaign_type": "loyalty",
-        "rules": [
-            {
-                "rule_name": "Order within 2 days of signup",
-                "action_type": "AWT",
-                "time_duration": 172800,
-                "actions": [
-                    {"event_name": f"signup_{suffix}", "target": 1},
-                    {
-                        "event_name": f"order_{suffix}",
-                        "target": 1,
-                        "conditions": [{"property": "amount", "operator": "gte", "value": 200}],
-                    },
-                ],
-                "reward": {"type": "points", "points": 50},
-            }
-        ],
-    }
-    created = http.request("POST", "/campaigns", json_body=campaign, authorization=runner.demo_authorization)
-    assert created.status == 201, created.body
-    source_id = f"awt-{suffix}"
-    send_event(http, runner, source_id, f"signup_{suffix}")
-    # When the customer is looked up
-    sign_in(page, runner)
-    page.goto(f"/dashboard#/customers/{source_id}")
-    # Then the order's bar is empty and says how long is left of the two days
-    order = bar(page, f"Order within 2 days of signup: order_{suffix}")
-    expect(order).to_have_attribute("aria-valuenow", "0")
-    # (the API's time_left, in whole minutes: 2 days less the seconds since the signup)
-    expect(order).to_have_attribute("aria-valuetext", re.compile(r"^0%, 0 of 1, (2 d 0 min|1 d 23 h 5\d min) left$"))
-    expect(bar(page, f"Order within 2 days of signup: signup_{suffix}")).to_have_attribute("aria-valuenow", "100")
-
-
 def test_an_unknown_customer_shows_the_api_message(page: Page, runner: LocalRunner) -> None:
     sign_in(page, runner)
     go_to(page, "Customers")
@@ -286,6 +254,18 @@ def test_an_unknown_customer_shows_the_api_message(page: Page, runner: LocalRunn
     )
 
 
+def test_a_form_error_goes_once_its_field_is_corrected(page: Page, runner: LocalRunner) -> None:
+    sign_in(page, runner)
+    go_to(page, "Webhooks")
+    field(page, "url").fill("not an address")
+    page.get_by_role("button", name="Register webhook").click()
+    expect(page.locator('[id="f-url-error"]')).to_be_visible()
+    expect(field(page, "url")).to_have_attribute("aria-invalid", "true")
+    field(page, "url").fill("https://example.com/hooks")
+    expect(page.locator('[id="f-url-error"]')).to_have_count(0)
+    expect(field(page, "url")).not_to_have_attribute("aria-invalid", "true")
+
+
 def test_settings_show_the_application_and_the_api_url_but_never_the_secret(page: Page, runner: LocalRunner) -> None:
     sign_in(page, runner)
     go_to(page, "Settings")
@@ -293,6 +273,69 @@ def test_settings_show_the_application_and_the_api_url_but_never_the_secret(page
     expect(page.get_by_test_id("api-key")).to_have_text(runner.demo["api_key"])
     expect(page.get_by_test_id("api-base-url")).to_have_text(runner.base_url)
     expect(page.locator("main")).not_to_contain_text(runner.demo["secret_key"])
+
+
+def test_settings_show_the_points_policy(browser: Browser, runner: LocalRunner, http: HttpClient) -> None:
+    # Given an application of its own, whose points policy was never set
+    made = run_rewards("create-app", "--name", unique("policy"), env=runner.store_env)
+    assert made.returncode == 0, made.stderr
+    app = json.loads(made.stdout)
+    page, errors = open_page(browser, runner, DESKTOP)
+    sign_in_as(page, app["api_key"], app["secret_key"])
+    go_to(page, "Settings")
+    # Then the defaults are shown as such
+    expect(page.get_by_test_id("expire-after-days")).to_have_text("never")
+    expect(page.get_by_test_id("pending-days")).to_have_text("at once")
+    expect(page.get_by_test_id("policy-updated")).to_have_text("never: the defaults apply")
+    # When the policy is set through the API, the page shows it
+    policy = {"expire_after_days": 365, "pending_days": 14, "return_policy": "allow_negative"}
+    response = http.request(
+        "PUT", "/settings/points", json_body=policy, authorization=basic(app["api_key"], app["secret_key"])
+    )
+    assert response.status == 200, response.body
+    page.reload()
+    expect(page.get_by_test_id("expire-after-days")).to_have_text("365 days after the event")
+    expect(page.get_by_test_id("pending-days")).to_have_text("14 days after the event")
+    expect(page.get_by_test_id("return-policy")).to_have_text("a reversal may take the balance below zero")
+    expect(page.get_by_test_id("policy-updated")).not_to_have_text(re.compile("never"))
+    page.context.close()
+    errors.assert_none()
+
+
+@pytest.mark.parametrize(("viewport", "columns"), [({"width": 1366, "height": 768}, 2), (PHONE, 1)])
+def test_the_overview_charts_are_readable_at_desktop_and_phone_width(
+    browser: Browser, runner: LocalRunner, viewport: dict[str, int], columns: int
+) -> None:
+    page, errors = open_page(browser, runner, viewport)
+    sign_in(page, runner)
+    charts = page.locator("figure.chart")
+    expect(charts).to_have_count(5)
+    # Labels at the page's own text size (at least 12 px), plots tall enough to compare days, charts as
+    # wide as the page allows: two a row on a desktop, one on a phone
+    sizes = charts.locator(".y-axis span, .x-axis span").evaluate_all(
+        "labels => labels.map((l) => parseFloat(getComputedStyle(l).fontSize))"
+    )
+    assert len(sizes) == 20
+    assert min(sizes) >= 12, sizes
+    plots = charts.locator(".plot").evaluate_all("plots => plots.map((p) => p.getBoundingClientRect().height)")
+    assert min(plots) >= 150, plots
+    main_width = page.locator("main").evaluate("m => m.clientWidth - 2 * parseFloat(getComputedStyle(m).paddingLeft)")
+    boxes = charts.evaluate_all(
+        "charts => charts.map((c) => [c.getBoundingClientRect().top, c.getBoundingClientRect().width])"
+    )
+    assert sum(1 for top, _ in boxes if top == boxes[0][0]) == columns, boxes
+    assert min(width for _, width in boxes) * columns >= 0.9 * main_width, (boxes, main_width)
+    screenshot(page, f"overview-{viewport['width']}")
+    page.context.close()
+    errors.assert_none()
+
+
+def test_the_dashboard_has_an_icon(page: Page) -> None:
+    page.goto("/dashboard")
+    icon = page.locator('link[rel="icon"]')
+    response = page.request.get(icon.evaluate("link => link.href"))
+    assert response.status == 200
+    assert response.headers["content-type"] == "image/svg+xml"
 
 
 def test_the_overview_charts_the_last_30_days_with_a_table_of_the_same_figures(

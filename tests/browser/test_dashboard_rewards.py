@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import Browser, Locator, Page, Route, expect
 
-from tests.browser.conftest import DESKTOP, PHONE, open_page, screenshot
+from tests.browser.conftest import DESKTOP, PHONE, hold, open_page, screenshot
 from tests.browser.test_dashboard import field, go_to, send_event, sign_in, sign_in_as
 from tests.e2e.runner import HttpClient, LocalRunner, run_rewards
 from tests.support.api import basic
@@ -308,8 +308,15 @@ def test_the_catalog_pages_by_20(page: Page, runner: LocalRunner, http: HttpClie
     expect(rows).to_have_count(PAGE_SIZE)
     expect(pager.get_by_role("button", name="Previous page")).to_be_disabled()
     first = names_in(rows)
-    # When the next page is opened, it has the one left, and Next is no longer possible
+    # When the next page is opened, both buttons wait for it (the list shown is still the first page's)
+    wait_for, release = hold(page, "cursor=")
     pager.get_by_role("button", name="Next page").click()
+    wait_for(1)
+    expect(pager.get_by_role("button", name="Next page")).to_be_disabled()
+    expect(pager.get_by_role("button", name="Previous page")).to_be_disabled()
+    release()
+    page.unroute_all()
+    # and it has the one left, and Next is no longer possible
     expect(rows).to_have_count(1)
     expect(pager.get_by_role("button", name="Next page")).to_be_disabled()
     second = names_in(rows)
@@ -460,7 +467,8 @@ def test_the_customer_page_explains_every_reward_a_page_at_a_time(
     for _ in range(position // 20):
         shown_first = rewards.locator("tbody tr").first.inner_text()
         pager.get_by_role("button", name="Next page").click()
-        expect(rewards.locator("tbody tr").first).not_to_have_text(shown_first)  # the next page is in
+        # the next page is in (inner text on both sides: text content runs the cells together)
+        expect(rewards.locator("tbody tr").first).not_to_have_text(shown_first, use_inner_text=True)
     row = rewards.get_by_role("row").filter(has=page.get_by_role("rowheader", name="Dear headphones", exact=True))
     expect(row.locator("td").nth(0)).to_have_text("500")
     expect(row.locator("td").nth(1)).to_have_text("yes")

@@ -19,6 +19,7 @@ from rewards_cli.cli import SAMPLE_APP_ID
 from rewards_cli.openapi import SPEC_PATH
 from rewards_cli.template import PROJECT_ROOT
 from rewards_cli.webhook_listener import WebhookListener
+from shared.api.static import CONTENT_SECURITY_POLICY
 from tests.e2e.conftest import DEMO_API_KEY, DEMO_SECRET_KEY, Stage
 from tests.e2e.runner import LOOPBACK, HttpClient, LocalRunner, rewards_command, run_rewards
 from tests.support.api import UNAUTHORIZED_BODY, basic
@@ -397,8 +398,20 @@ def test_openapi_json_and_swagger_need_no_credentials(runner: LocalRunner, http:
     assert spec.json() == json.loads(SPEC_PATH.read_text())
     assert swagger.status == 200
     assert swagger.headers["Content-Type"].startswith("text/html")
-    assert b"SwaggerUIBundle" in swagger.body
-    assert b"/openapi.json" in swagger.body
+    assert swagger.headers["Content-Security-Policy"] == CONTENT_SECURITY_POLICY
+    # Swagger UI's own files, from the runner (never a CDN), started by a script file (the CSP allows no other)
+    assert b'<script src="/swagger/swagger-ui-bundle.js">' in swagger.body
+    assert b"://" not in swagger.body
+    start = http.request("GET", "/swagger/start.js")
+    assert start.status == 200
+    assert b'SwaggerUIBundle({url: "/openapi.json"' in start.body
+
+
+def test_the_runner_serves_a_favicon(runner: LocalRunner, http: HttpClient) -> None:
+    icon = http.request("GET", "/favicon.ico")
+    assert icon.status == 200
+    assert icon.headers["Content-Type"] == "image/svg+xml"
+    assert icon.body.startswith(b"<svg")
 
 
 # ---------------------------------------------------------------------------------- rewards invoke

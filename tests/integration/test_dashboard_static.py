@@ -44,7 +44,13 @@ def test_the_page_is_served_without_credentials_with_strict_headers(gateway: Loc
 def test_every_file_is_served_with_its_type_and_the_same_headers(gateway: LocalGateway, name: str) -> None:
     status, headers, body = get(gateway, f"/dashboard/{name}")
     assert status == 200, body
-    expected = {".js": "text/javascript", ".mjs": "text/javascript", ".css": "text/css", ".html": "text/html"}
+    expected = {
+        ".js": "text/javascript",
+        ".mjs": "text/javascript",
+        ".css": "text/css",
+        ".html": "text/html",
+        ".svg": "image/svg+xml",
+    }
     assert headers["content-type"].startswith(expected.get(Path(name).suffix, "text/plain")), headers
     assert headers["content-security-policy"] == CONTENT_SECURITY_POLICY
     assert body == (STATIC / name).read_text()

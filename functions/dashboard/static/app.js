@@ -118,6 +118,11 @@ function ErrorBox({ error }) {
   return html`<div class="alert" role="alert">${error instanceof ApiError ? error.text : String(error.message || error)}</div>`;
 }
 
+// While a section's data is read: said in words, and the section is marked busy (aria-busy) by its caller.
+function Loading({ when, what }) {
+  return when ? html`<p class="loading">Loading ${what}…</p>` : null;
+}
+
 function Notice({ children }) {
   return children ? html`<div class="notice" role="status">${children}</div>` : null;
 }
@@ -154,11 +159,28 @@ function errorFor(errors, name, known) {
   return messages.length ? messages.join("; ") : null;
 }
 
+// The API's refusal of the last submit: { error, errors (by API path), edited, setError, markEdited }. A
+// field's messages go as soon as it is edited (the next submit tells whether the new value is right).
+function useSubmitError() {
+  const [error, setErrorState] = useState(null);
+  const [edited, setEdited] = useState(() => new Set());
+  return {
+    error,
+    errors: fieldErrors(error),
+    edited,
+    setError: (value) => {
+      setEdited(new Set());
+      setErrorState(value);
+    },
+    markEdited: (name) => setEdited((previous) => (previous.has(name) ? previous : new Set(previous).add(name))),
+  };
+}
+
 // `known` holds the name of every field of the form: the helpers that build the fields add them when the
 // form renders, before any field or the form's alert renders (components render later, in tree order).
-function Field({ name, label, value, onInput, errors, known, type = "text", hint, options, required, ...rest }) {
+function Field({ name, label, value, onInput, errors, known, edited, type = "text", hint, options, required, ...rest }) {
   const id = `f-${name}`;
-  const message = errorFor(errors, name, known);
+  const message = edited.has(name) ? null : errorFor(errors, name, known);
   const described = [hint && `${id}-hint`, message && `${id}-error`].filter(Boolean).join(" ") || undefined;
   const common = { id, name, "aria-invalid": message ? "true" : undefined, "aria-describedby": described, required, ...rest };
   const control = options
@@ -180,15 +202,16 @@ function Pager({ page, onNext, onPrevious, label }) {
   </div>`;
 }
 
-// Cursor pagination: a stack of the cursors of the pages before this one.
+// Cursor pagination: a stack of the cursors of the pages before this one. While a page loads both buttons
+// wait: the list shown is still the one before, and its cursor would open the same page again.
 function usePages() {
   const [cursors, setCursors] = useState([null]);
   const cursor = cursors[cursors.length - 1];
   return {
     cursor,
     reset: () => setCursors([null]),
-    controls: (list) => ({
-      page: { previous: cursors.length > 1, next: Boolean(list && list.has_more && list.next_cursor) },
+    controls: (list, loading) => ({
+      page: { previous: !loading && cursors.length > 1, next: !loading && Boolean(list && list.has_more && list.next_cursor) },
       onNext: () => setCursors([...cursors, list.next_cursor]),
       onPrevious: () => setCursors(cursors.slice(0, -1)),
     }),
@@ -256,23 +279,16 @@ const STAT_SERIES = [
 
 const isoDay = (date) => date.toISOString().slice(0, 10);
 
+// Bars in HTML, not a scaled SVG: the labels keep the page's own text size at every width.
 function BarChart({ title, days, values }) {
-  const width = 600, height = 160, pad = 24;
   const max = Math.max(1, ...values);
-  const step = (width - pad) / Math.max(1, values.length);
   return html`<figure class="card chart" aria-hidden="true">
     <figcaption><strong>${title}</strong> · total ${fmtNumber(values.reduce((a, b) => a + b, 0))}</figcaption>
-    <svg viewBox=${`0 0 ${width} ${height}`} role="presentation" focusable="false">
-      <line class="axis" x1=${pad} y1=${height - pad} x2=${width} y2=${height - pad} />
-      <text x="0" y="12">${fmtNumber(max)}</text>
-      ${values.map((value, i) => {
-        const h = ((height - 2 * pad) * value) / max;
-        return html`<rect class="bar-pos" x=${pad + i * step + 1} y=${height - pad - h} width=${Math.max(1, step - 2)} height=${h}>
-          <title>${days[i]}: ${value}</title></rect>`;
-      })}
-      <text x=${pad} y=${height - 6}>${days[0]}</text>
-      <text x=${width - 64} y=${height - 6}>${days[days.length - 1]}</text>
-    </svg>
+    <div class="plot">
+      <div class="y-axis"><span>${fmtNumber(max)}</span><span>0</span></div>
+      <div class="bars">${values.map((value, i) => html`<span title=${`${days[i]}: ${fmtNumber(value)}`} style=${{ height: `${(100 * value) / max}%` }}></span>`)}</div>
+    </div>
+    <div class="x-axis"><span>${days[0]}</span><span>${days[days.length - 1]}</span></div>
   </figure>`;
 }
 
@@ -340,10 +356,9 @@ export function campaignBody(form) {
 
 function CampaignForm({ api, onCreated }) {
   const [form, setForm] = useState({ campaign_name: "", campaign_type: "loyalty", rules: [newRule()] });
-  const [error, setError] = useState(null);
+  const { error, errors, edited, setError, markEdited } = useSubmitError();
   const [busy, setBusy] = useState(false);
   const known = new Set();
-  const errors = fieldErrors(error);
   const set = (path, value) =>
     setForm((previous) => {
       const copy = structuredClone(previous);
@@ -354,9 +369,14 @@ function CampaignForm({ api, onCreated }) {
       return copy;
     });
   const field = (path, label, extra = {}) => {
-    known.add(extra.name || path);
-    return html`<${Field} name=${extra.name || path} label=${label} value=${path.split(".").reduce((n, k) => n[k], form)}
-      onInput=${(v) => set(path, v)} errors=${errors} known=${known} ...${extra} />`;
+    const name = extra.name || path;
+    known.add(name);
+    const onInput = (v) => {
+      set(path, v);
+      markEdited(name);
+    };
+    return html`<${Field} name=${name} label=${label} value=${path.split(".").reduce((n, k) => n[k], form)}
+      onInput=${onInput} errors=${errors} known=${known} edited=${edited} ...${extra} />`;
   };
   const submit = async (event) => {
     event.preventDefault();
@@ -434,7 +454,7 @@ function CampaignForm({ api, onCreated }) {
 
 function Campaigns({ api }) {
   const pages = usePages();
-  const { data, error, reload } = useApi(api, [`/campaigns?limit=20${pages.cursor ? `&cursor=${enc(pages.cursor)}` : ""}`], [pages.cursor]);
+  const { data, error, loading, reload } = useApi(api, [`/campaigns?limit=20${pages.cursor ? `&cursor=${enc(pages.cursor)}` : ""}`], [pages.cursor]);
   const [notice, setNotice] = useState(null);
   const [actionError, setActionError] = useState(null);
   const act = async (campaign, method, body, done) => {
@@ -468,7 +488,7 @@ function Campaigns({ api }) {
         </tr>`)}</tbody>
       </table></div>
       ${list && list.data.length === 0 && html`<p>No campaigns yet.</p>`}
-      ${list && html`<${Pager} label="Campaign pages" ...${pages.controls(list)} />`}
+      ${list && html`<${Pager} label="Campaign pages" ...${pages.controls(list, loading)} />`}
     </section>
     <${CampaignForm} api=${api} onCreated=${(c) => { setNotice(`Campaign ${c.campaign_name} created (${c.campaign_id})`); pages.reset(); reload(); }} />`;
 }
@@ -501,27 +521,28 @@ function Ledger({ api, sourceId, version }) {
   const pages = usePages();
   const [reason, setReason] = useState("");
   const path = `/customers/${enc(sourceId)}/transactions?limit=10${reason ? `&reason=${enc(reason)}` : ""}${pages.cursor ? `&cursor=${enc(pages.cursor)}` : ""}`;
-  const { data, error } = useApi(api, [path], [sourceId, reason, pages.cursor, version]);
+  const { data, error, loading } = useApi(api, [path], [sourceId, reason, pages.cursor, version]);
   const list = data && data[0];
   const choose = (e) => { pages.reset(); setReason(e.target.value); };
-  return html`<section class="card" aria-labelledby="ledger">
+  return html`<section class="card ledger" aria-labelledby="ledger" aria-busy=${loading ? "true" : "false"}>
     <h2 id="ledger">Points ledger</h2>
     <div class="row" role="group" aria-label="Ledger filters"><div><label for="ledger-reason">Reason</label>
       <select id="ledger-reason" value=${reason} onChange=${choose}>
         ${LEDGER_REASONS.map(([value, label]) => html`<option value=${value}>${label}</option>`)}
       </select></div></div>
+    <${Loading} when=${loading} what="the ledger" />
     <${ErrorBox} error=${error} />
-    ${list && html`<div class="table-wrap"><table aria-label="Points ledger entries">
+    ${list && html`<div class="table-wrap"><table class="stacked" aria-label="Points ledger entries">
       <thead><tr><th scope="col">When</th><th scope="col" class="num">Points</th><th scope="col" class="num">Pending</th><th scope="col" class="num">Balance after</th><th scope="col">Reason</th><th scope="col">Lots</th><th scope="col">Source</th></tr></thead>
       <tbody>${list.data.map((t) => html`<tr>
-        <td>${fmtDate(t.created_at)}</td><td class="num">${signed(t.points)}</td>
-        <td class="num">${t.pending_points ? signed(t.pending_points) : "—"}</td><td class="num">${fmtNumber(t.balance_after)}</td>
-        <td>${t.reason}${t.description ? ` · ${t.description}` : ""}${t.shortfall ? ` · ${fmtNumber(t.shortfall)} not recovered` : ""}${t.expired ? ` · ${fmtNumber(t.expired)} already expired` : ""}</td>
-        <td>${(t.lots || []).length ? html`<ul class="reasons">${t.lots.map((lot) => html`<li>${describeLot(lot)}</li>`)}</ul>` : "—"}</td>
-        <td>${[t.event_name, t.campaign_id, t.rule_id, t.reward_id, t.reverses && `reverses ${t.reverses}`].filter(Boolean).join(" · ")}</td>
+        <td data-label="When">${fmtDate(t.created_at)}</td><td class="num" data-label="Points">${signed(t.points)}</td>
+        <td class="num" data-label="Pending">${t.pending_points ? signed(t.pending_points) : "—"}</td><td class="num" data-label="Balance after">${fmtNumber(t.balance_after)}</td>
+        <td data-label="Reason">${t.reason}${t.description ? ` · ${t.description}` : ""}${t.shortfall ? ` · ${fmtNumber(t.shortfall)} not recovered` : ""}${t.expired ? ` · ${fmtNumber(t.expired)} already expired` : ""}</td>
+        <td data-label="Lots">${(t.lots || []).length ? html`<ul class="reasons">${t.lots.map((lot) => html`<li>${describeLot(lot)}</li>`)}</ul>` : "—"}</td>
+        <td data-label="Source">${[t.event_name, t.campaign_id, t.rule_id, t.reward_id, t.reverses && `reverses ${t.reverses}`].filter(Boolean).join(" · ")}</td>
       </tr>`)}</tbody></table></div>
       ${list.data.length === 0 && html`<p>${reason ? "No entries with this reason." : "No points have moved yet."}</p>`}
-      <${Pager} label="Ledger pages" ...${pages.controls(list)} />`}
+      <${Pager} label="Ledger pages" ...${pages.controls(list, loading)} />`}
   </section>`;
 }
 
@@ -537,21 +558,27 @@ function PointsSummary({ points }) {
       : "nothing expires"}</dd>`;
 }
 
+// An AWT rule's window as one action sees it. The first action opens the window (the API gives it only
+// start_time); the others count inside it. Once they are completed the time left no longer matters.
+function windowDetail(action, opensTheWindow) {
+  if (opensTheWindow) return action.start_time ? `opened the window ${fmtDate(action.start_time)}` : "opens the window";
+  if (action.expired) return "window expired";
+  if (action.status === "completed") return "";
+  if (action.time_left !== undefined && action.time_left !== null) return `${duration(action.time_left)} left`;
+  return `window of ${duration(action.time_duration)} not started`;
+}
+
 function Progress({ campaigns }) {
   if (!campaigns.length) return html`<p>No active campaign rules.</p>`;
   return campaigns.map((campaign) => html`<div>
     <h3>${campaign.campaign_name}</h3>
     ${campaign.rules.map((rule) => html`<div>
       <h4>${rule.rule_name} <small>(${rule.action_type})</small></h4>
-      ${rule.actions.map((action) => {
+      ${rule.actions.map((action, index) => {
         const parts = [`${fmtNumber(action.current)} of ${fmtNumber(action.target)}`];
         if (action.status === "completed") parts.push("completed");
-        if (rule.action_type === "AWT") {
-          if (action.expired) parts.push("window expired");
-          else if (action.time_left !== undefined && action.time_left !== null) parts.push(`${duration(action.time_left)} left`);
-          else parts.push(`window of ${duration(action.time_duration)} not started`);
-        }
-        return html`<${ProgressBar} label=${`${rule.rule_name}: ${action.event_name}`} percent=${action.progress} detail=${parts.join(", ")} />`;
+        if (rule.action_type === "AWT") parts.push(windowDetail(action, index === 0));
+        return html`<${ProgressBar} label=${`${rule.rule_name}: ${action.event_name}`} percent=${action.progress} detail=${parts.filter(Boolean).join(", ")} />`;
       })}
     </div>`)}
   </div>`);
@@ -560,11 +587,12 @@ function Progress({ campaigns }) {
 // Shown when the API has the route (the rewards catalog and coupons may not be deployed). The answer pages
 // (an explanation of a large catalog would not fit one answer): a page at a time, as the other lists.
 function CustomerRewards({ api, sourceId, version }) {
-  const { list, error, pages, missing } = useList(api, `/customers/${enc(sourceId)}/rewards?explain=true`, [sourceId, version]);
+  const { list, error, pages, missing, loading } = useList(api, `/customers/${enc(sourceId)}/rewards?explain=true`, [sourceId, version]);
   if (missing) return null;
   const rewards = list ? list.data : [];
-  return html`<section class="card" aria-labelledby="customer-rewards">
+  return html`<section class="card" aria-labelledby="customer-rewards" aria-busy=${loading ? "true" : "false"}>
     <h2 id="customer-rewards">Rewards</h2>
+    <${Loading} when=${loading} what="the rewards" />
     <${ErrorBox} error=${error} />
     ${list && rewards.length === 0 && html`<p>No rewards in the catalog.</p>`}
     ${rewards.length > 0 && html`<div class="table-wrap"><table>
@@ -575,7 +603,7 @@ function CustomerRewards({ api, sourceId, version }) {
           ${m.eligible && html`<li>Eligible now${m.affordable ? "" : `, but ${fmtNumber(m.points_missing)} points short`}</li>`}
           ${m.unavailable.map((reason) => html`<li>${reason}</li>`)}
           ${!m.affordable && !m.eligible && html`<li>${fmtNumber(m.points_missing)} more points needed (balance ${fmtNumber(m.points_balance)})</li>`}
-          ${m.failed_conditions.map((c) => html`<li>${c.attribute} ${c.operator} ${c.required}: has ${c.actual} (${c.gap})</li>`)}
+          ${m.failed_conditions.map((c) => html`<li>${c.attribute}: needs ${c.required}, has ${c.actual} (${c.gap})</li>`)}
         </ul></td>
       </tr>`)}</tbody>
     </table></div>`}
@@ -591,7 +619,7 @@ function issuedText(issued) {
 // The customer's reward redemptions; cancelling one gives the points back, returns the stock and voids the
 // issued code (the API refuses, 409, while that code is used in an order).
 function CustomerRedemptions({ api, sourceId, version, onChanged }) {
-  const { list, error, pages, missing } = useList(api, `/customers/${enc(sourceId)}/rewards/redemptions`, [sourceId, version]);
+  const { list, error, pages, missing, loading } = useList(api, `/customers/${enc(sourceId)}/rewards/redemptions`, [sourceId, version]);
   const [actionError, setActionError] = useState(null);
   if (missing) return null;
   const cancel = async (redemption) => {
@@ -603,8 +631,9 @@ function CustomerRedemptions({ api, sourceId, version, onChanged }) {
       setActionError(failure);
     }
   };
-  return html`<section class="card" aria-labelledby="customer-redemptions">
+  return html`<section class="card" aria-labelledby="customer-redemptions" aria-busy=${loading ? "true" : "false"}>
     <h2 id="customer-redemptions">Reward redemptions</h2>
+    <${Loading} when=${loading} what="the redemptions" />
     <${ErrorBox} error=${error || actionError} />
     ${list && html`<div class="table-wrap"><table>
       <thead><tr><th scope="col">When</th><th scope="col">Reward</th><th scope="col" class="num">Points</th><th scope="col">Issued</th><th scope="col">Status</th><th scope="col">Actions</th></tr></thead>
@@ -621,10 +650,11 @@ function CustomerRedemptions({ api, sourceId, version, onChanged }) {
 }
 
 function CustomerCoupons({ api, sourceId, version }) {
-  const { list, error, pages, missing } = useList(api, `/customers/${enc(sourceId)}/coupons`, [sourceId, version]);
+  const { list, error, pages, missing, loading } = useList(api, `/customers/${enc(sourceId)}/coupons`, [sourceId, version]);
   if (missing) return null;
-  return html`<section class="card" aria-labelledby="customer-coupons">
+  return html`<section class="card" aria-labelledby="customer-coupons" aria-busy=${loading ? "true" : "false"}>
     <h2 id="customer-coupons">Coupons</h2>
+    <${Loading} when=${loading} what="the coupons" />
     <${ErrorBox} error=${error} />
     ${list && html`<div class="table-wrap"><table>
       <thead><tr><th scope="col">Code</th><th scope="col">Coupon</th><th scope="col">Discount</th><th scope="col">State</th><th scope="col" class="num">Uses</th><th scope="col">Valid until</th></tr></thead>
@@ -642,12 +672,12 @@ function CustomerProfile({ api, sourceId }) {
     [`/customers/${enc(sourceId)}`, `/campaigns/reward-progress?source_id=${enc(sourceId)}`],
     [sourceId, version],
   );
-  if (loading && !data) return html`<p>Loading ${sourceId}…</p>`;
+  if (loading && !data) return html`<section class="card" aria-busy="true" aria-label=${`Customer ${sourceId}`}><${Loading} when=${true} what=${sourceId} /></section>`;
   if (error) return html`<${ErrorBox} error=${error} />`;
   const [customer, progress] = data;
   return html`
-    <div class="actions"><button class="secondary" onClick=${() => setVersion((v) => v + 1)}>Refresh</button></div>
-    <section class="card" aria-labelledby="profile">
+    <div class="actions"><button class="secondary" onClick=${() => setVersion((v) => v + 1)} disabled=${loading}>${loading ? "Refreshing…" : "Refresh"}</button></div>
+    <section class="card" aria-labelledby="profile" aria-busy=${loading ? "true" : "false"}>
       <h2 id="profile">${customer.name || customer.source_id}</h2>
       <dl class="props">
         <dt>Source ID</dt><dd>${customer.source_id}</dd>
@@ -659,7 +689,8 @@ function CustomerProfile({ api, sourceId }) {
         <dt>Tags</dt><dd>${customer.tags.join(", ") || "—"}</dd>
         <dt>Referral code</dt><dd>${customer.referral_code || "—"}</dd>
         <dt>Referred by</dt><dd>${customer.referred_by || "—"}</dd>
-        <dt>Enrolled</dt><dd>${fmtDate(customer.enrolled_at || customer.created_at)}</dd>
+        <dt>Enrolled</dt><dd data-testid="enrolled">${customer.enrolled_at ? fmtDate(customer.enrolled_at) : "not enrolled (no enrolment date)"}</dd>
+        <dt>Created</dt><dd data-testid="created">${fmtDate(customer.created_at)}</dd>
       </dl>
     </section>
     <section class="card" aria-labelledby="progress"><h2 id="progress">Reward progress</h2><${Progress} campaigns=${progress} /></section>
@@ -692,13 +723,16 @@ function Customers({ api, arg }) {
 // A flat form with the API's errors next to each field: { values, set, field, error, setError, known }.
 function useForm(initial) {
   const [values, setValues] = useState(initial);
-  const [error, setError] = useState(null);
+  const { error, errors, edited, setError, markEdited } = useSubmitError();
   const known = new Set();
-  const errors = fieldErrors(error);
   const set = (name, value) => setValues((previous) => ({ ...previous, [name]: value }));
   const field = (name, label, extra = {}) => {
     known.add(extra.name || name);
-    return html`<${Field} name=${name} label=${label} value=${values[name] ?? ""} onInput=${(v) => set(name, v)} errors=${errors} known=${known} ...${extra} />`;
+    const onInput = (v) => {
+      set(name, v);
+      markEdited(extra.name || name);
+    };
+    return html`<${Field} name=${name} label=${label} value=${values[name] ?? ""} onInput=${onInput} errors=${errors} known=${known} edited=${edited} ...${extra} />`;
   };
   // What none of the fields claimed (called once the form has built its fields).
   const unplaced = () => error && (Object.keys(errors).length === 0 ? error.text : errorFor(errors, "_form", known));
@@ -721,7 +755,8 @@ function useList(api, path, deps) {
   const joiner = path.includes("?") ? "&" : "?";
   const loaded = useApi(api, [`${path}${joiner}limit=20${pages.cursor ? `&cursor=${enc(pages.cursor)}` : ""}`], [...deps, pages.cursor]);
   const list = loaded.data && loaded.data[0];
-  return { ...loaded, list, pages, missing: loaded.error instanceof ApiError && loaded.error.body.key === "not_found" && /No route/.test(loaded.error.body.details || "") };
+  const paging = { ...pages, controls: (shown) => pages.controls(shown, loaded.loading) };
+  return { ...loaded, list, pages: paging, missing: loaded.error instanceof ApiError && loaded.error.body.key === "not_found" && /No route/.test(loaded.error.body.details || "") };
 }
 
 // ------------------------------------------------------------------------------------------ coupons
@@ -1205,7 +1240,30 @@ function Webhooks({ api, arg }) {
 
 // ------------------------------------------------------------------------------------------ settings
 
-function Settings({ credentials }) {
+const RETURN_POLICIES = {
+  within_balance: "a reversal takes at most what the balance holds; the rest is recorded as a shortfall",
+  allow_negative: "a reversal may take the balance below zero",
+};
+
+// GET /settings/points, read-only here (PUT /settings/points changes it).
+function PointsPolicy({ api }) {
+  const { data, error, loading } = useApi(api, ["/settings/points"], []);
+  const policy = data && data[0];
+  return html`<section class="card" aria-labelledby="points-policy" aria-busy=${loading ? "true" : "false"}>
+    <h2 id="points-policy">Points policy</h2>
+    <${Loading} when=${loading} what="the points policy" />
+    <${ErrorBox} error=${error} />
+    ${policy && html`<dl class="props">
+      <dt>Points expire</dt><dd data-testid="expire-after-days">${policy.expire_after_days === null ? "never" : `${fmtNumber(policy.expire_after_days)} days after the event`}</dd>
+      <dt>Points become spendable</dt><dd data-testid="pending-days">${policy.pending_days ? `${fmtNumber(policy.pending_days)} days after the event` : "at once"}</dd>
+      <dt>Returns</dt><dd data-testid="return-policy">${RETURN_POLICIES[policy.return_policy] || policy.return_policy}</dd>
+      <dt>Last changed</dt><dd data-testid="policy-updated">${policy.updated_at ? fmtDate(policy.updated_at) : "never: the defaults apply"}</dd>
+    </dl>
+    <p class="hint">Changed through the API: <code>PUT /settings/points</code>.</p>`}
+  </section>`;
+}
+
+function Settings({ api, credentials }) {
   const apiUrl = location.origin + API_BASE;
   return html`<section class="card" aria-labelledby="settings-title">
     <h2 id="settings-title">Application</h2>
@@ -1218,7 +1276,8 @@ function Settings({ credentials }) {
     </dl>
     <h3>Try it</h3>
     <pre class="secret">curl -u ${credentials.api_key}:$SECRET_KEY ${apiUrl}/campaigns</pre>
-  </section>`;
+  </section>
+  <${PointsPolicy} api=${api} />`;
 }
 
 function Unavailable({ what }) {
