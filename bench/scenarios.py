@@ -748,7 +748,7 @@ def _list_reward_redemptions(world: World) -> list[Case]:
     return [Case("3 redemptions", lambda: Request({"source_id": existing}))]
 
 
-@route("GET", "/rewards/core/v1/user/reward/{rewardId}/brand/{brandName}")
+@route("GET", "/api_gateway/rewards/core/v1/user/reward/{rewardId}/brand/{brandName}")
 def _brand_reward(world: World) -> list[Case]:
     existing = existing_customer(world)
     reward_id = existing_reward(world)

@@ -133,7 +133,7 @@ def test_a_page_of_the_largest_rewards_fits_and_the_cursors_reach_every_one(api:
     one = measured("GET /rewards/{id}", api.get(f"/rewards/{ids[0]}"))
     assert one["id"] == ids[0]
     brand = quote(body["brand"], safe="")
-    brand_path = f"/rewards/core/v1/user/reward/{ids[0]}/brand/{brand}?userId={big_member}&language=laa-ZZ"
+    brand_path = f"/api_gateway/rewards/core/v1/user/reward/{ids[0]}/brand/{brand}?userId={big_member}&language=laa-ZZ"
     assert measured("GET brand reward (Capillary)", api.get(brand_path))["reward"]["id"] == ids[0]
     listed = every_page(api, "/rewards", "GET /rewards")
     assert [r["id"] for r in listed] == ids
