@@ -21,7 +21,7 @@ from shared.domain.rewards import (
     view_for,
 )
 from shared.errors import CustomerNotFound, NotFound
-from shared.storage import customers, redemptions, rewards
+from shared.storage import redemptions, rewards
 from shared.storage.coupons.records import CouponRecord
 from shared.storage.customers import CustomerRecord
 from shared.storage.redemptions import IssuedDetails, RewardRedemptionRecord
@@ -171,15 +171,15 @@ def user_vouchers(
 ) -> tuple[list[RewardVouchers], str | None]:
     """A page of at most ``limit`` vouchers the user got from the brand's rewards, newest first, grouped
     by reward (a reward's vouchers may go on on the next page). A reward's brand is read as it is now.
-    ``CustomerNotFound`` for an unknown user. Each read costs two round trips (a page of the user's
-    redemptions, then their rewards and coupons), besides one for the profile."""
-    if customers.get(app_id, source_id) is None:
-        raise CustomerNotFound(source_id)
+    ``CustomerNotFound`` for an unknown user. Each read costs two round trips: a page of the user's
+    redemptions, then their profile with the rewards and coupons the page names."""
     shown: list[tuple[Reward, Voucher]] = []
     while True:
         records, next_cursor = redemptions.page(app_id, source_id, limit, cursor)
         completed = [record for record in records if record.status == "completed"]
         details = redemptions.issued_details(app_id, source_id, completed)
+        if not details.customer_exists:
+            raise CustomerNotFound(source_id)
         for record in completed:
             reward_record = details.rewards.get(record.reward_id)
             if reward_record is None or reward_record.brand != brand:

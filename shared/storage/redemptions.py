@@ -96,6 +96,7 @@ def page(
 class IssuedDetails:
     """What a page of redemptions refers to: the rewards, the coupons and the customer's holdings."""
 
+    customer_exists: bool
     rewards: dict[str, RewardRecord]
     coupons: dict[str, CouponRecord]
     code_status: dict[tuple[str, str], str]  # (coupon_id, code as issued) -> issued | redeemed | voided
@@ -103,19 +104,21 @@ class IssuedDetails:
 
 
 def issued_details(app_id: str, source_id: str, records: list[RewardRedemptionRecord]) -> IssuedDetails:
-    """The rewards and coupons ``records`` name, and the customer's holding of each code issued: one round
-    trip per 100 keys."""
+    """Whether the customer exists, the rewards and coupons ``records`` (theirs) name, and their holding of
+    each code issued: one round trip per 100 keys."""
     reward_ids = list(dict.fromkeys(record.reward_id for record in records))
     coupon_ids = list(dict.fromkeys(record.coupon_id for record in records if record.coupon_id))
     codes = list(dict.fromkeys((r.coupon_id, r.code) for r in records if r.coupon_id and r.code))
     wanted = [
+        keys.customer(app_id, source_id),
         *(keys.reward(app_id, reward_id) for reward_id in reward_ids),
         *(keys.coupon(app_id, coupon_id) for coupon_id in coupon_ids),
         *(keys.customer_coupon(app_id, source_id, coupon_id) for coupon_id in coupon_ids),
         *(keys.customer_coupon_code(app_id, source_id, coupon_id, normalize(code)) for coupon_id, code in codes),
     ]
-    details = IssuedDetails({}, {}, {}, {})
-    for item in dynamodb.batch_get(wanted) if wanted else []:
+    found = dynamodb.batch_get(wanted)
+    details = IssuedDetails(any(item.get("type") == "customer" for item in found), {}, {}, {}, {})
+    for item in found:
         kind = item.get("type")
         if kind == "reward":
             details.rewards[item["reward_id"]] = RewardRecord.from_item(item)
