@@ -769,8 +769,8 @@ def _brand_rewards(world: World) -> list[Case]:
         new_reward(world)
     new_reward(world, {**BENCH_REWARD, "brand": "2"})  # another brand's, filtered out by the store
     return [
-        Case(f"{CATALOG_SIZE} rewards, no user", lambda: Request({"brandName": "1"})),
         Case(f"{CATALOG_SIZE} rewards, user", lambda: Request({"brandName": "1"}, query={"userId": existing})),
+        Case(f"{CATALOG_SIZE} rewards, no user", lambda: Request({"brandName": "1"})),
         Case("6004", lambda: Request({"brandName": "3"})),
     ]
 
