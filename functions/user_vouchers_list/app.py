@@ -8,8 +8,9 @@ from aws_lambda_powertools.event_handler.openapi.params import Query
 
 from shared.api.context import tenant_id
 from shared.api.http import http_handler, new_router
+from shared.api.pages import fit
 from shared.api.params import DEFAULT_PAGE_LIMIT, BrandNamePath, CapillaryFirstPage, CapillaryPageSize, PageCursor
-from shared.api.schemas.capillary import CapillaryVouchersResponse, user_of
+from shared.api.schemas.capillary import CapillaryVouchersResponse, UserVouchers, user_of
 from shared.api.schemas.common import Label, SourceId
 from shared.domain import capillary
 from shared.domain.reward_settings import Language
@@ -50,9 +51,12 @@ def list_user_vouchers(
     page: CapillaryFirstPage = None,
 ) -> Response[CapillaryVouchersResponse]:
     del username, page  # validated as Capillary requires them; the tenant is the till, the cursor the page
+    app_id, source_id = tenant_id(router), user_of(userId, externalId)
     try:
-        found, next_cursor = capillary.user_vouchers(
-            tenant_id(router), brandName, user_of(userId, externalId), language, limit=size, cursor=cursor
+        found, next_cursor = fit(
+            size,
+            lambda n: capillary.user_vouchers(app_id, brandName, source_id, language, limit=n, cursor=cursor),
+            UserVouchers.of_one,
         )
     except CustomerNotFound:
         return Response(404, content_types.APPLICATION_JSON, CapillaryVouchersResponse.unknown_user())

@@ -132,19 +132,12 @@ def brand_rewards(
 class Voucher:
     """A reward the user got (a completed redemption), with the coupon it issued, if any."""
 
+    reward: Reward  # as it is now
+    name: str  # the reward's, in the language asked
+    description: str | None
     redemption: RewardRedemptionRecord
     coupon: CouponRecord | None
     uses: int  # times the issued code was used (a pool code: 0 or 1; a shared code: the user's uses)
-
-
-@dataclass(frozen=True, slots=True)
-class RewardVouchers:
-    """The vouchers of one reward on a page, with the reward's texts in the language asked."""
-
-    reward: Reward
-    name: str
-    description: str | None
-    vouchers: list[Voucher]
 
 
 def _uses(record: RewardRedemptionRecord, details: IssuedDetails) -> int:
@@ -156,24 +149,14 @@ def _uses(record: RewardRedemptionRecord, details: IssuedDetails) -> int:
     return details.coupon_uses.get(grant["coupon_id"], 0)
 
 
-def _grouped(found: list[tuple[Reward, Voucher]], language: str | None) -> list[RewardVouchers]:
-    """By reward, in the order of each reward's first voucher."""
-    groups: dict[str, RewardVouchers] = {}
-    for reward, voucher in found:
-        if reward.reward_id not in groups:
-            groups[reward.reward_id] = RewardVouchers(reward, *_texts(reward, language), [])
-        groups[reward.reward_id].vouchers.append(voucher)
-    return list(groups.values())
-
-
 def user_vouchers(
     app_id: str, brand: str, source_id: str, language: str | None, *, limit: int, cursor: str | None
-) -> tuple[list[RewardVouchers], str | None]:
-    """A page of at most ``limit`` vouchers the user got from the brand's rewards, newest first, grouped
-    by reward (a reward's vouchers may go on on the next page). A reward's brand is read as it is now.
-    ``CustomerNotFound`` for an unknown user. Each read costs two round trips: a page of the user's
-    redemptions, then their profile with the rewards and coupons the page names."""
-    shown: list[tuple[Reward, Voucher]] = []
+) -> tuple[list[Voucher], str | None]:
+    """A page of at most ``limit`` vouchers the user got from the brand's rewards, newest first. A
+    reward's brand is read as it is now. ``CustomerNotFound`` for an unknown user. Each read costs two
+    round trips: a page of the user's redemptions, then their profile with the rewards and coupons the
+    page names."""
+    shown: list[Voucher] = []
     while True:
         records, next_cursor = redemptions.page(app_id, source_id, limit, cursor)
         completed = [record for record in records if record.status == "completed"]
@@ -185,10 +168,11 @@ def user_vouchers(
             if reward_record is None or reward_record.brand != brand:
                 continue
             if len(shown) == limit:  # one more to show: the page is full and has more
-                last = shown[-1][1].redemption
-                return _grouped(shown, language), redemptions.cursor_after(app_id, source_id, last.redemption_id)
+                last = shown[-1].redemption.redemption_id
+                return shown, redemptions.cursor_after(app_id, source_id, last)
+            reward = from_record(reward_record)
             coupon = details.coupons.get(record.coupon_id) if record.coupon_id else None
-            shown.append((from_record(reward_record), Voucher(record, coupon, _uses(record, details))))
+            shown.append(Voucher(reward, *_texts(reward, language), record, coupon, _uses(record, details)))
         if next_cursor is None:
-            return _grouped(shown, language), None
+            return shown, None
         cursor = next_cursor

@@ -22,7 +22,7 @@ from shared.api.schemas.common import ResponseModel
 from shared.errors import ValidationFailed
 
 if TYPE_CHECKING:
-    from shared.domain.capillary import BrandReward, RewardVouchers, Voucher
+    from shared.domain.capillary import BrandReward, Voucher
 
 FETCHED = "User Reward fetched successfully"
 NOT_FOUND_CODE = 6004
@@ -153,8 +153,8 @@ class PagingDto(CamelModel):
 
     @classmethod
     def of(cls, cursor: str | None, size: int, shown: int, next_cursor: str | None) -> PagingDto:
-        return cls(first=cursor is None, last=next_cursor is None, size=size, number_of_elements=shown,
-                   next_cursor=next_cursor)  # fmt: skip
+        first, last = cursor is None, next_cursor is None
+        return cls(first=first, last=last, size=size, number_of_elements=shown, next_cursor=next_cursor)
 
 
 class CapillaryRewardListResponse(CamelModel):
@@ -222,13 +222,14 @@ class UserVouchers(CamelModel):
     vouchers: list[CapillaryVoucher]
 
     @classmethod
-    def of(cls, group: RewardVouchers) -> UserVouchers:
-        definition = group.reward.definition
+    def of_one(cls, voucher: Voucher) -> UserVouchers:
+        """One voucher with its reward's details: what a page measures it by, before grouping."""
+        definition = voucher.reward.definition
         return cls(
             reward_details=RewardDetails(
-                reward_id=group.reward.reward_id,
-                name=group.name,
-                description=group.description,
+                reward_id=voucher.reward.reward_id,
+                name=voucher.name,
+                description=voucher.description,
                 thumbnail_id=definition.thumbnail_id,
                 thumbnail_url=definition.thumbnail_url,
                 image_id=definition.image_id,
@@ -240,7 +241,7 @@ class UserVouchers(CamelModel):
                 group=definition.group,
                 till_id=None,
             ),
-            vouchers=[CapillaryVoucher.of(voucher) for voucher in group.vouchers],
+            vouchers=[CapillaryVoucher.of(voucher)],
         )
 
 
@@ -255,13 +256,19 @@ class CapillaryVouchersResponse(CamelModel):
 
     @classmethod
     def page(
-        cls, found: list[RewardVouchers], cursor: str | None, size: int, next_cursor: str | None
+        cls, found: list[UserVouchers], cursor: str | None, size: int, next_cursor: str | None
     ) -> CapillaryVouchersResponse:
-        shown = sum(len(group.vouchers) for group in found)
+        """``found``: one voucher each, grouped here by reward in the order of each reward's first (a
+        group takes no more room than its vouchers did one by one)."""
+        groups: dict[str, UserVouchers] = {}
+        for one in found:
+            reward_id = one.reward_details.reward_id
+            groups.setdefault(reward_id, UserVouchers(reward_details=one.reward_details, vouchers=[]))
+            groups[reward_id].vouchers.extend(one.vouchers)
         return cls(
             status=FOUND,
-            user_vouchers=[UserVouchers.of(group) for group in found],
-            paging_dto=PagingDto.of(cursor, size, shown, next_cursor),
+            user_vouchers=list(groups.values()),
+            paging_dto=PagingDto.of(cursor, size, len(found), next_cursor),
         )
 
 
