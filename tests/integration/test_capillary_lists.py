@@ -11,6 +11,7 @@ from urllib.parse import urlencode
 
 import pytest
 
+from shared.api import pages
 from tests.integration.test_capillary_reward import SEED_003_FIELDS
 from tests.integration.test_coupon_rewards import pool_coupon, redeem
 from tests.support.api import CAPILLARY_NOT_FOUND, CAPILLARY_USER_NOT_FOUND, ApiClient
@@ -210,3 +211,33 @@ def test_an_unknown_user_is_816_and_a_brand_without_vouchers_an_empty_list(
         assert response.json()["status"] == CAPILLARY_USER_NOT_FOUND
     empty = user_vouchers(api, {"userId": kim}, brand="2").json()
     assert (empty["status"], empty["userVouchers"], empty["pagingDto"]["last"]) == (FETCHED, [], True)
+
+
+# ------------------------------------------------------------------------------------ answers that fit
+
+
+def test_a_page_ends_where_the_answer_budget_does_and_the_cursor_goes_on(
+    api: ApiClient, kim: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # a budget of about two items' worth, so that pages of large items are cut as Lambda's 6 MB would cut them
+    monkeypatch.setattr(pages, "ANSWER_BUDGET", 3_000)
+    ids = sorted(create_reward(api, SEED_003) for _ in range(5))
+    for reward_id in ids:
+        redeem(api, kim, reward_id)
+    rewards_seen: list[str] = []
+    vouchers_seen: list[str] = []
+    for path, seen, key in (
+        (f"{REWARD_BRAND}/{BRAND}?userId={kim}", rewards_seen, "rewardList"),
+        (f"{VOUCHERS_BRAND}/{BRAND}?userId={kim}&username={TILL}", vouchers_seen, "userVouchers"),
+    ):
+        cursor = None
+        while True:
+            body = api.get(f"{path}&size=100" + (f"&cursor={cursor}" if cursor else "")).json()
+            items = body[key] if key == "rewardList" else [g["rewardDetails"] for g in body[key]]
+            assert 1 <= len(items) < 5, "a page of large items holds fewer than size, and at least one"
+            seen += [item["id"] if key == "rewardList" else item["rewardId"] for item in items]
+            if body["pagingDto"]["last"]:
+                break
+            cursor = body["pagingDto"]["nextCursor"]
+    assert rewards_seen == ids
+    assert sorted(vouchers_seen) == ids
