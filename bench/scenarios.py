@@ -748,7 +748,7 @@ def _list_reward_redemptions(world: World) -> list[Case]:
     return [Case("3 redemptions", lambda: Request({"source_id": existing}))]
 
 
-@route("GET", "/rewards/core/v1/user/reward/{rewardId}/brand/{brandName}")
+@route("GET", "/api_gateway/rewards/core/v1/user/reward/{rewardId}/brand/{brandName}")
 def _brand_reward(world: World) -> list[Case]:
     existing = existing_customer(world)
     reward_id = existing_reward(world)
@@ -759,6 +759,32 @@ def _brand_reward(world: World) -> list[Case]:
             lambda: Request({"rewardId": reward_id, "brandName": "1"}, query={"userId": existing, "language": "fr"}),
         ),
         Case("6004", lambda: Request({"rewardId": reward_id, "brandName": "2"})),
+    ]
+
+
+@route("GET", "/api_gateway/rewards/core/v1/user/reward/brand/{brandName}")
+def _brand_rewards(world: World) -> list[Case]:
+    existing = existing_customer(world)
+    for _ in range(CATALOG_SIZE):
+        new_reward(world)
+    new_reward(world, {**BENCH_REWARD, "brand": "2"})  # another brand's, filtered out by the store
+    return [
+        Case(f"{CATALOG_SIZE} rewards, user", lambda: Request({"brandName": "1"}, query={"userId": existing})),
+        Case(f"{CATALOG_SIZE} rewards, no user", lambda: Request({"brandName": "1"})),
+        Case("6004", lambda: Request({"brandName": "3"})),
+    ]
+
+
+@route("GET", "/api_gateway/rewards/core/v1/user/vouchers/brand/{brandName}")
+def _user_vouchers(world: World) -> list[Case]:
+    existing = existing_customer(world)
+    reward_id = existing_reward(world)
+    for _ in range(3):
+        _redeem(world, existing, reward_id)
+    till = {"username": "bench.till"}
+    return [
+        Case("3 vouchers", lambda: Request({"brandName": "1"}, query={**till, "userId": existing})),
+        Case("816", lambda: Request({"brandName": "1"}, query={**till, "userId": world.unique("nobody")})),
     ]
 
 

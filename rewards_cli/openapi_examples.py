@@ -251,6 +251,66 @@ EXAMPLES: dict[str, list[Example]] = {
             responses={404: {"status": {"success": False, "code": 6004, "message": "Reward not found or disabled"}}},
         ),
     ],
+    "listBrandRewards": [
+        Example(
+            "No enabled reward of the brand",
+            responses={
+                404: {
+                    "status": {"success": False, "code": 6004, "message": "Reward not found or disabled"},
+                    "rewardList": [],
+                    "pagingDto": None,
+                }
+            },
+        ),
+    ],
+    "listUserVouchers": [
+        Example(
+            "A reward's vouchers (Capillary's userVouchers)",
+            responses={
+                200: {
+                    "status": {"success": True, "code": 200, "message": "User Reward fetched successfully"},
+                    "userVouchers": [
+                        {
+                            "rewardDetails": {
+                                "rewardId": "rew_736aO2cI1cgUpItFA4lSV",
+                                "name": "50 NFR Discount Voucher",
+                                "description": "50 NFR Discount Voucher",
+                                "thumbnailId": None,
+                                "thumbnailUrl": None,
+                                "imageId": None,
+                                "imageUrl": None,
+                                "termNConditionsId": None,
+                                "termNConditionsUrl": None,
+                                "tier": None,
+                                "label": None,
+                                "group": None,
+                                "tillId": None,
+                            },
+                            "vouchers": [
+                                {
+                                    "code": "KUQ3AAK7",
+                                    "expiry": "2026-12-12 23:59:59",
+                                    "vendor": None,
+                                    "rewardId": "rew_736aO2cI1cgUpItFA4lSV",
+                                    "issued": "2026-10-28T11:57:03.000Z",
+                                    "seriesId": "coupm_8FZ8tQXv4pCqjzWmNyB2k",
+                                    "seriesName": "50 NFR Discount Voucher",
+                                    "redemptionCount": 0,
+                                    "redemptions": None,
+                                }
+                            ],
+                        }
+                    ],
+                    "pagingDto": {"first": True, "last": True, "size": 20, "numberOfElements": 1, "nextCursor": None},
+                },
+                404: {
+                    "status": {"success": False, "code": 816, "message": "Customer not found for organization"},
+                    "userVouchers": [],
+                    "pagingDto": None,
+                },
+            },
+        ),
+    ],
     "upsertCustomer": [
         Example(
             "A profile", request={"name": "Krish", "email": "krish@example.com", "tags": ["cohortA"], "tier": "SILVER"}

@@ -9,7 +9,7 @@ from annotated_types import Interval
 from aws_lambda_powertools.event_handler.openapi.params import Header, Path, Query
 from pydantic import BeforeValidator
 
-from shared.api.schemas.common import SourceId
+from shared.api.schemas.common import Label, SourceId
 
 
 def _query_text(pattern: str, expected: str) -> BeforeValidator:
@@ -51,3 +51,15 @@ CouponIdPath = Annotated[str, Path(min_length=1, max_length=64, description="cou
 WebhookIdPath = Annotated[str, Path(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_]+$", description="whk_… id")]
 DeliveryIdPath = Annotated[str, Path(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_]+$", description="dlv_… id")]
 TxnIdPath = Annotated[str, Path(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_]+$", description="txn_… id")]
+
+# Capillary's list parameters (the two Capillary-compatible lists): ``size`` is its page size; its page
+# number is only accepted as 0 (the first page), the next pages follow ``cursor`` (pagingDto.nextCursor):
+# a client asking page 1 gets a 400 rather than the first page again.
+CapillaryPageSize = Annotated[int, Interval(ge=1, le=100), IntegerText, Query(description="Items per page (1 to 100)")]
+CapillaryFirstPage = Annotated[
+    int | None,
+    Interval(ge=0, le=0),
+    IntegerText,
+    Query(description="Capillary's page number: only 0; further pages follow `cursor` (pagingDto.nextCursor)"),
+]
+BrandNamePath = Annotated[Label, Path(description="The rewards' brand (a reward's `brand`)")]

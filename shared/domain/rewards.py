@@ -13,7 +13,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from shared import clock
-from shared.domain import eligibility, locales
+from shared.domain import eligibility
 from shared.domain.points.placement import wallet_of
 from shared.domain.reward_settings import RewardDefinition, RewardSettings
 from shared.errors import Conflict, CustomerNotFound, NotFound, ValidationFailed
@@ -301,7 +301,7 @@ def coupon_ids(found: list[Reward]) -> list[str]:
     return list(dict.fromkeys(r.definition.parameters.campaign.id for r in found if r.definition.parameters.campaign))
 
 
-def _coupon_of(reward: Reward, pools: dict[str, CouponRecord]) -> CouponRecord | None:
+def coupon_of(reward: Reward, pools: dict[str, CouponRecord]) -> CouponRecord | None:
     campaign = reward.definition.parameters.campaign
     return pools.get(campaign.id) if campaign else None
 
@@ -323,7 +323,7 @@ def member_rewards(
         member = member_of(profile)
         now_ms = clock.now_epoch_ms()
         for reward in _with_pools(found, pools):
-            view = view_for(reward, member, now_ms, _coupon_of(reward, pools))
+            view = view_for(reward, member, now_ms, coupon_of(reward, pools))
             if every or view.listed:
                 if len(shown) == limit:  # one more to show: the page is full and has more
                     return shown, rewards.cursor_after(shown[-1].reward.reward_id)
@@ -347,47 +347,3 @@ def _with_pools(found: list[Reward], pools: dict[str, CouponRecord]) -> list[Rew
 def with_pools(app_id: str, found: list[Reward]) -> list[Reward]:
     """``found`` with the pool counts of the CAMPAIGN rewards among them: one round trip if any."""
     return _with_pools(found, rewards.read_coupons(app_id, coupon_ids(found)))
-
-
-# ------------------------------------------------------------------------------------------ Capillary (SPEC §7)
-
-
-@dataclass(frozen=True, slots=True)
-class BrandReward:
-    reward: Reward
-    now_ms: int
-    name: str  # in the language asked (locales.localized)
-    description: str | None
-    valid_for_user: bool  # the member may redeem it now (eligible, and the balance covers it)
-
-
-def brand_reward(
-    app_id: str, reward_id: str, brand: str, user_id: str | None, language: str | None
-) -> BrandReward | None:
-    """The reward if it exists, is active and is of ``brand``; None is Capillary's 6004. One round trip."""
-    if not reward_id.startswith("rew_"):
-        return None
-    if user_id is None:
-        record, profile = rewards.get(app_id, reward_id), None
-    else:
-        record, profile = rewards.get_with_profile(app_id, reward_id, user_id)
-    if record is None or not record.active or record.brand != brand:
-        return None
-    reward = from_record(record)
-    now_ms = clock.now_epoch_ms()
-    coupon = _coupon_of(reward, rewards.read_coupons(app_id, coupon_ids([reward])))
-    if profile is None:
-        valid = user_id is None and not unavailable_reasons(reward, now_ms, coupon)
-    else:
-        view = view_for(reward, member_of(profile), now_ms, coupon)
-        valid = view.eligible and view.affordable
-    definition = reward.definition
-    translations = definition.translations or {}
-    own_description = definition.attributes.description if definition.attributes else None
-    return BrandReward(
-        reward,
-        now_ms,
-        locales.localized(translations, language, lambda t: t.name, definition.name) or definition.name,
-        locales.localized(translations, language, lambda t: t.description, own_description),
-        valid,
-    )

@@ -7,7 +7,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
 from shared.storage import dynamodb, keys, pagination
-from shared.storage.coupons.records import CouponRecord, record_from_item
+from shared.storage.coupons.records import CouponRecord, normalize, record_from_item
 from shared.storage.customers import CustomerRecord
 from shared.storage.dynamodb import Expression, Item, Put, Update
 from shared.storage.rewards import RewardRecord
@@ -90,6 +90,50 @@ def page(
         consistent=True,
     )
     return [RewardRedemptionRecord.from_item(item) for item in items], next_cursor
+
+
+@dataclass(frozen=True, slots=True)
+class IssuedDetails:
+    """What a page of redemptions refers to: the rewards, the coupons and the customer's holdings."""
+
+    customer_exists: bool
+    rewards: dict[str, RewardRecord]
+    coupons: dict[str, CouponRecord]
+    code_status: dict[tuple[str, str], str]  # (coupon_id, code as issued) -> issued | redeemed | voided
+    coupon_uses: dict[str, int]  # coupon_id -> the customer's uses of it
+
+
+def issued_details(app_id: str, source_id: str, records: list[RewardRedemptionRecord]) -> IssuedDetails:
+    """Whether the customer exists, the rewards and coupons ``records`` (theirs) name, and their holding of
+    each code issued: one round trip per 100 keys."""
+    reward_ids = list(dict.fromkeys(record.reward_id for record in records))
+    coupon_ids = list(dict.fromkeys(record.coupon_id for record in records if record.coupon_id))
+    codes = list(dict.fromkeys((r.coupon_id, r.code) for r in records if r.coupon_id and r.code))
+    wanted = [
+        keys.customer(app_id, source_id),
+        *(keys.reward(app_id, reward_id) for reward_id in reward_ids),
+        *(keys.coupon(app_id, coupon_id) for coupon_id in coupon_ids),
+        *(keys.customer_coupon(app_id, source_id, coupon_id) for coupon_id in coupon_ids),
+        *(keys.customer_coupon_code(app_id, source_id, coupon_id, normalize(code)) for coupon_id, code in codes),
+    ]
+    found = dynamodb.batch_get(wanted)
+    details = IssuedDetails(any(item.get("type") == "customer" for item in found), {}, {}, {}, {})
+    for item in found:
+        kind = item.get("type")
+        if kind == "reward":
+            details.rewards[item["reward_id"]] = RewardRecord.from_item(item)
+        elif kind == "coupon":
+            details.coupons[item["coupon_id"]] = record_from_item(item)
+        elif kind == "customer_coupon":
+            details.coupon_uses[item["coupon_id"]] = int(item.get("uses", 0))
+        elif kind == "customer_coupon_code":
+            details.code_status[item["coupon_id"], item["coupon_code"]] = item["status"]
+    return details
+
+
+def cursor_after(app_id: str, source_id: str, redemption_id: str) -> str:
+    """The cursor of a page (of ``page``) that ends at ``redemption_id``."""
+    return pagination.cursor_for(keys.redemption(app_id, source_id, redemption_id)[keys.SK])
 
 
 REQUEST_RETENTION_SECONDS = 7 * 24 * 3600

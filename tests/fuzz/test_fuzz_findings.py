@@ -8,7 +8,7 @@ import pytest
 
 from rewards_cli.openapi import build_spec
 from tests.support.api import ApiClient, is_compatibility_path
-from tests.support.stateful import REWARD_BODY
+from tests.support.stateful import REQUIRED_QUERY, REWARD_BODY
 
 DOCUMENTED_ERRORS = ("400", "401", "404", "409", "500", "503")
 
@@ -29,6 +29,13 @@ def test_an_encoded_control_character_in_a_path_parameter_is_rejected(api: ApiCl
     assert response.json()["details"].startswith("source_id")
 
 
+CAPILLARY_ENVELOPES = {
+    "/api_gateway/rewards/core/v1/user/reward/{rewardId}/brand/{brandName}": "CapillaryRewardResponse",
+    "/api_gateway/rewards/core/v1/user/reward/brand/{brandName}": "CapillaryRewardListResponse",
+    "/api_gateway/rewards/core/v1/user/vouchers/brand/{brandName}": "CapillaryVouchersResponse",
+}
+
+
 @pytest.mark.parametrize(
     ("path", "method"),
     [(path, method) for path, item in build_spec()["paths"].items() for method in item],
@@ -42,8 +49,8 @@ def test_the_spec_documents_the_error_body_of_every_operation(path: str, method:
     public = operation.get("security") == []  # the dashboard's files: no credentials, so never a 401
     for status in DOCUMENTED_ERRORS if not public else [s for s in DOCUMENTED_ERRORS if s != "401"]:
         schema = responses.get(status, {}).get("content", {}).get("application/json", {}).get("schema")
-        # The Capillary-compatible route answers "not found" in Capillary's own envelope (SPEC §7).
-        own = "CapillaryRewardResponse" if status == "404" and is_compatibility_path(path) else "ErrorResponse"
+        # The Capillary-compatible routes answer "not found" in Capillary's own envelope (SPEC §7).
+        own = CAPILLARY_ENVELOPES[path] if status == "404" and is_compatibility_path(path) else "ErrorResponse"
         assert schema == {"$ref": f"#/components/schemas/{own}"}, f"{method.upper()} {path}: {status}"
     assert "Retry-After" in responses["503"]["headers"]
     assert set(spec["components"]["schemas"]["ErrorResponse"]["required"]) == {
@@ -99,7 +106,8 @@ def test_an_empty_cursor_is_refused_as_the_document_says(api: ApiClient, path: s
     document now says what the code checks (one annotated type makes both), a cursor is never empty."""
     parameter = next(p for p in build_spec()["paths"][path]["get"]["parameters"] if p["name"] == "cursor")
     assert {"type": "string", "minLength": 1, "maxLength": 1024} in parameter["schema"]["anyOf"]
-    response = api.get(re.sub(r"\{\w+\}", "x1", path) + "?cursor=")  # any id: the cursor is checked first
+    required = dict.fromkeys(REQUIRED_QUERY.get(f"GET {path}", ()), "x1")  # what the route asks besides
+    response = api.get(re.sub(r"\{\w+\}", "x1", path), query={**required, "cursor": ""})  # any id: the cursor first
     assert response.status == 400, response.body
     assert response.json()["details"].startswith("cursor"), response.body
 

@@ -255,19 +255,22 @@ def served(gateway: LocalGateway) -> Iterator[GatewayWsgiApp]:
 
 @pytest.fixture
 def existing(api: ApiClient) -> dict[str, list[str]]:
-    """Objects of the fuzzing application, per path parameter name (made by the factories of
-    tests/support/stateful.py), so that operations on an existing object are fuzzed too, not just 404s."""
+    """Objects of the fuzzing application, per path (or required query) parameter name (made by the
+    factories of tests/support/stateful.py), so that operations on an existing object are fuzzed too,
+    not just 404s."""
     return {name: [factory(api) for _ in range(2)] for name, factory in FACTORIES.items()}
 
 
 def use_existing_objects(case: schemathesis.Case[Any], existing: dict[str, list[str]], data: st.DataObject) -> None:
-    """Replace generated path parameters (unless the case is about invalid ones) by existing ids, often."""
-    if not case.path_parameters or (case.meta is not None and case.meta.is_negative_at(ParameterLocation.PATH)):
-        return
-    for name in case.path_parameters:
-        choice = data.draw(st.sampled_from([None, *existing.get(name, [])]), label=f"existing {name}")
-        if choice is not None:
-            case.path_parameters[name] = choice
+    """Replace generated path and query parameters (unless the case is about invalid ones there) by
+    existing ids, often: a user's vouchers (``userId``) are fuzzed as well as a missing user's."""
+    for location, parameters in ((ParameterLocation.PATH, case.path_parameters), (ParameterLocation.QUERY, case.query)):
+        if not parameters or (case.meta is not None and case.meta.is_negative_at(location)):
+            continue
+        for name in [name for name in parameters if name in existing]:
+            choice = data.draw(st.sampled_from([None, *existing[name]]), label=f"existing {name}")
+            if choice is not None:
+                parameters[name] = choice
 
 
 @pytest.fixture

@@ -58,6 +58,21 @@ def every_page(api: ApiClient, path: str, name: str) -> list[Any]:
         cursor = page["next_cursor"]
 
 
+def every_capillary_page(api: ApiClient, path: str, name: str) -> list[Any]:
+    """``every_page`` for Capillary's brand rewards: its largest pages (``size=100``), by ``pagingDto``."""
+    items: list[Any] = []
+    cursor = None
+    while True:
+        page = measured(name, api.get(f"{path}&size=100" + (f"&cursor={cursor}" if cursor else "")))
+        items += page["rewardList"]
+        paging = page["pagingDto"]
+        assert paging["numberOfElements"] == len(page["rewardList"])
+        if paging["last"]:
+            return items
+        assert page["rewardList"], "a page that has more holds at least one item"
+        cursor = paging["nextCursor"]
+
+
 # ------------------------------------------------------------------------------------------ rewards
 
 RULES = 20  # member_eligibility_rules: at most 20, each of at most 39 terms (20 conditions joined by AND)
@@ -133,8 +148,10 @@ def test_a_page_of_the_largest_rewards_fits_and_the_cursors_reach_every_one(api:
     one = measured("GET /rewards/{id}", api.get(f"/rewards/{ids[0]}"))
     assert one["id"] == ids[0]
     brand = quote(body["brand"], safe="")
-    brand_path = f"/rewards/core/v1/user/reward/{ids[0]}/brand/{brand}?userId={big_member}&language=laa-ZZ"
+    brand_path = f"/api_gateway/rewards/core/v1/user/reward/{ids[0]}/brand/{brand}?userId={big_member}&language=laa-ZZ"
     assert measured("GET brand reward (Capillary)", api.get(brand_path))["reward"]["id"] == ids[0]
+    brand_list = f"/api_gateway/rewards/core/v1/user/reward/brand/{brand}?userId={big_member}&language=laa-ZZ"
+    assert [r["id"] for r in every_capillary_page(api, brand_list, "GET brand rewards (Capillary)")] == ids
     listed = every_page(api, "/rewards", "GET /rewards")
     assert [r["id"] for r in listed] == ids
 

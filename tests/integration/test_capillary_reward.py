@@ -1,4 +1,4 @@
-"""GET /rewards/core/v1/user/reward/{rewardId}/brand/{brandName}: seed 003's answer (SPEC §7)."""
+"""GET /api_gateway/rewards/core/v1/user/reward/{rewardId}/brand/{brandName}: seed 003's answer (SPEC §7)."""
 
 from __future__ import annotations
 
@@ -21,7 +21,7 @@ SEED_003_FIELDS = [
 
 
 def brand_reward(api: ApiClient, reward_id: str, brand: str = "1", **query: str) -> Any:
-    return api.get(f"/rewards/core/v1/user/reward/{reward_id}/brand/{brand}", query=query or None)
+    return api.get(f"/api_gateway/rewards/core/v1/user/reward/{reward_id}/brand/{brand}", query=query or None)
 
 
 def test_the_seed_003_reward_in_the_seeds_shape(api: ApiClient) -> None:

@@ -239,7 +239,11 @@ def every_read(api: ApiClient, world: World) -> None:
     ok(api, "GET", f"/coupons/{coupon_id}/redemptions")
     for reward_id in world.rewards[-1:]:
         ok(api, "GET", f"/rewards/{reward_id}")
-        ok(api, "GET", f"/rewards/core/v1/user/reward/{reward_id}/brand/{BRAND}?userId={member}&language=fr-CA")
+        ok(
+            api,
+            "GET",
+            f"/api_gateway/rewards/core/v1/user/reward/{reward_id}/brand/{BRAND}?userId={member}&language=fr-CA",
+        )
         redeem = f"/customers/{member}/rewards/{reward_id}/redeem"
         redeemed = ok(api, "POST", redeem, {"points": 100})  # COIN rewards take points, the others refuse them
         redeemed = redeemed if redeemed.status == 201 else ok(api, "POST", redeem, {})

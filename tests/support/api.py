@@ -65,7 +65,8 @@ class ApiClient:
         body = raw_body if json_body is _DEFAULT else json.dumps(json_body)
         if "?" in path:
             path, _, encoded = path.partition("?")
-            query = {**dict(pair.split("=", 1) for pair in encoded.split("&")), **(query or {})}
+            # a blank pair (the Shopify app's "?&username=…") carries nothing, as API Gateway reads it
+            query = {**dict(pair.split("=", 1) for pair in encoded.split("&") if pair), **(query or {})}
         return self.gateway.handle(
             method,
             path,
@@ -94,9 +95,11 @@ def query_string(params: Mapping[str, Any]) -> str:
     return urlencode({k: v for k, v in params.items() if v is not None})
 
 
-# The Capillary-compatible route (SPEC §7) answers "not found" in Capillary's envelope, not the error body.
-COMPATIBILITY_PATH_PREFIX = "/rewards/core/"
+# The Capillary-compatible routes (SPEC §7) answer "not found" in Capillary's envelope, not the error body:
+# 6004 for a reward or a brand, 816 for a user.
+COMPATIBILITY_PATH_PREFIX = "/api_gateway/rewards/core/"
 CAPILLARY_NOT_FOUND = {"success": False, "code": 6004, "message": "Reward not found or disabled"}
+CAPILLARY_USER_NOT_FOUND = {"success": False, "code": 816, "message": "Customer not found for organization"}
 
 
 def is_compatibility_path(path: str) -> bool:
@@ -104,7 +107,7 @@ def is_compatibility_path(path: str) -> bool:
 
 
 def is_not_found_answer(path: str, body: Any) -> bool:
-    """The body of a 404 on ``path``: the one error body with key not_found, or Capillary's 6004 there."""
+    """The body of a 404 on ``path``: the one error body with key not_found, or Capillary's 6004 or 816 there."""
     if is_compatibility_path(path):
-        return isinstance(body, dict) and body.get("status") == CAPILLARY_NOT_FOUND
+        return isinstance(body, dict) and body.get("status") in (CAPILLARY_NOT_FOUND, CAPILLARY_USER_NOT_FOUND)
     return isinstance(body, dict) and body.get("key") == "not_found"

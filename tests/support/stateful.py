@@ -1,8 +1,9 @@
 """Building state through the API, for tests that are generated from the route table and for model-based
 (stateful) tests.
 
-- ``FACTORIES``: one factory per path parameter name, which creates an object of that kind through the
-  API and returns the value to put in the path. Tests that walk every route (auth and tenant matrix,
+- ``FACTORIES``: one factory per path parameter name (and per query parameter a route requires,
+  ``REQUIRED_QUERY``), which creates an object of that kind through the API and returns the value to
+  put in the path. Tests that walk every route (auth and tenant matrix,
   fault sweep, fuzzing) create the objects a route needs through it; a route whose parameter has no
   factory fails those tests with ``MissingFactory``, so a new endpoint is never silently skipped.
 - ``EXAMPLE_BODIES``: a valid request body for operations whose body ``{}`` would not pass validation.
@@ -21,7 +22,7 @@ from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from itertools import count
 from typing import Any, ClassVar
-from urllib.parse import quote
+from urllib.parse import quote, urlencode
 
 import boto3
 from hypothesis import HealthCheck, Phase, settings
@@ -44,6 +45,13 @@ _serial = count(1)
 # ------------------------------------------------------------------ the route table
 
 
+# Query parameters an operation cannot answer without (by label): made by the factories, as path
+# parameters are, so that the route-table tests reach the route's data rather than a 400.
+REQUIRED_QUERY: dict[str, tuple[str, ...]] = {
+    "GET /api_gateway/rewards/core/v1/user/vouchers/brand/{brandName}": ("userId", "username"),
+}
+
+
 @dataclass(frozen=True, slots=True)
 class Operation:
     """One API operation of template.yaml."""
@@ -58,11 +66,14 @@ class Operation:
 
     @property
     def parameters(self) -> list[str]:
-        return _PARAMETER.findall(self.path)
+        """Its path parameters, then the query parameters it requires."""
+        return [*_PARAMETER.findall(self.path), *REQUIRED_QUERY.get(self.label, ())]
 
     def fill(self, values: Mapping[str, str]) -> str:
-        """The path with each ``{name}`` replaced by ``values[name]``, percent-encoded."""
-        return _PARAMETER.sub(lambda m: quote(values[m.group(1)], safe=""), self.path)
+        """The path with each ``{name}`` replaced by ``values[name]``, percent-encoded, and the query it requires."""
+        path = _PARAMETER.sub(lambda m: quote(values[m.group(1)], safe=""), self.path)
+        query = REQUIRED_QUERY.get(self.label)
+        return f"{path}?{urlencode({name: values[name] for name in query})}" if query else path
 
 
 def operations() -> list[Operation]:
@@ -158,6 +169,15 @@ def factory_brand(api: ApiClient) -> str:
     return FACTORY_BRAND
 
 
+def create_voucher_holder(api: ApiClient) -> str:
+    """A customer who redeemed a reward of the factory brand: a user with a voucher."""
+    create_redemption(api)
+    return _FACTORY_CUSTOMERS[api.credentials.app_id]
+
+
+FACTORY_TILL = "factory.till"
+
+
 POOL_COUPON_BODY = {"name": "Factory pool", "discount": {"type": "percent", "value": 10, "max_discount": 50}}
 POOL_CODES_BODY = {"codes": ["XVFDGT56RT", "KS"]}
 
@@ -212,6 +232,8 @@ FACTORIES: dict[str, Factory] = {
     # the Capillary-compatible route's names (seed 003)
     "rewardId": create_reward,
     "brandName": factory_brand,
+    "userId": create_voucher_holder,
+    "username": lambda _: FACTORY_TILL,  # Capillary's till: any name
     "coupon_id": create_coupon,
     "webhook_id": create_webhook,
     "delivery_id": create_delivery,

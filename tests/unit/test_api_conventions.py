@@ -24,11 +24,23 @@ SNAKE_CASE = re.compile(r"^[a-z][a-z0-9]*(_[a-z0-9]+)*$")
 ISO_INSTANT = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d{1,6})?Z$")
 ISO_DAY = re.compile(r"^\d{4}-\d\d-\d\d$")
 
-# camelCase where the seed's shape is camelCase (SPEC §2).
-CAMEL_CASE_SCHEMAS = {
-    "CapillaryReward": "seed 003 (SPEC §7)",
-    "RevenueDetails": "seed 003 (SPEC §7)",
-    "RewardRestrictions": "seed 003 (SPEC §7)",
+CAPILLARY_PATHS = "/api_gateway/"  # Capillary's own paths: seed 003 and the Shopify app's routes
+
+
+def _reachable(prefix: str) -> set[str]:
+    """The schemas the operations under ``prefix`` use, at any depth."""
+    pending = [json.dumps(item) for path, item in SPEC["paths"].items() if path.startswith(prefix)]
+    found: set[str] = set()
+    while pending:
+        for name in re.findall(r'"#/components/schemas/([^"]+)"', pending.pop()):
+            if name not in found:
+                found.add(name)
+                pending.append(json.dumps(SCHEMAS[name]))
+    return found
+
+
+# camelCase where the seed's shape is camelCase (SPEC §2): Capillary's routes (SPEC §7), seed 004's answer.
+CAMEL_CASE_SCHEMAS = dict.fromkeys(_reachable(CAPILLARY_PATHS), "Capillary's shapes (seed 003, SPEC §7)") | {
     "ApplyResponse": "seed 004: couponId, orderId",
     "SeveralAppliedResponse": "seed 004: couponId, orderId",
     "AppliedCouponOut": "seed 004: couponId",
