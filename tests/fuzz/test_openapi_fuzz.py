@@ -29,7 +29,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from random import Random
-from typing import Any, ClassVar
+from typing import Any, ClassVar, get_args
 from urllib.parse import parse_qs, quote, urlsplit
 
 import pytest
@@ -45,6 +45,7 @@ from werkzeug.test import Client
 from rewards_cli.gateway import LocalGateway
 from rewards_cli.openapi import build_spec
 from rewards_cli.template import load
+from shared.api.schemas.common import ErrorKey
 from tests.conftest import TABLE_NAME
 from tests.fuzz import hostile
 from tests.fuzz.wsgi import SPEC_PATH, GatewayWsgiApp
@@ -55,8 +56,7 @@ from tests.support.stateful import EXAMPLE_BODIES, FACTORIES
 EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "15"))
 ROTATING_SEED = int(os.environ.get("FUZZ_SEED") or datetime.now(tz=UTC).strftime("%Y%m%d"))
 REPLAY = f"rotating seed {ROTATING_SEED}: replay with FUZZ_SEED={ROTATING_SEED} FUZZ_EXAMPLES={EXAMPLES}"
-ERROR_KEYS = {"bad_request", "unauthorized", "not_found", "conflict", "validation_failed", "rate_limited",
-              "internal_error"}  # fmt: skip
+ERROR_KEYS = set(get_args(ErrorKey))
 ERROR_FIELDS = {"code", "key", "message", "details", "request_id"}
 # What a body must never carry: a stack trace, the SDK's name, the table's name, key attribute names
 # or key prefixes (checked unless the request itself carried the same text, which a body may echo).

@@ -49,7 +49,7 @@ def refused(response: Any, status: int = 400) -> str:
     body = response.json()
     assert set(body) == {"code", "key", "message", "details", "request_id"}
     assert body["code"] == status
-    assert body["key"] in ("validation_failed", "bad_request")
+    assert body["key"] in (("payload_too_large",) if status == 413 else ("validation_failed", "bad_request"))
     details: str = body["details"]
     return details
 

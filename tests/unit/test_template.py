@@ -5,11 +5,12 @@ from __future__ import annotations
 
 import json
 import re
-from typing import Any
+from typing import Any, get_args
 
 import pytest
 
 from rewards_cli.template import PROJECT_ROOT, TEMPLATE_PATH, load, read_document
+from shared.api.schemas.common import ErrorKey
 from shared.storage.keys import TTL_ATTRIBUTE
 from tests.support.api import UNAUTHORIZED_BODY
 
@@ -20,8 +21,7 @@ GLOBALS: dict[str, Any] = DOCUMENT.get("Globals", {}).get("Function", {})
 FUNCTIONS = {name: r for name, r in RESOURCES.items() if r["Type"] == "AWS::Serverless::Function"}
 FUNCTION_IDS = list(FUNCTIONS)
 WRITE_ACTIONS = {"dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem", "dynamodb:BatchWriteItem"}
-ERROR_KEYS = {"bad_request", "unauthorized", "not_found", "conflict", "validation_failed", "rate_limited",
-              "internal_error"}  # fmt: skip
+ERROR_KEYS = set(get_args(ErrorKey))
 
 
 def _resource_of_type(kind: str) -> tuple[str, dict[str, Any]]:
