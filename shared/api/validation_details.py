@@ -4,7 +4,8 @@ dashboard maps to its form fields), in plain words.
 
 Pydantic's locations and messages carry its internals: a union reports one error per member, each under
 the member's tag (``properties.t.constrained-str``, ``events.0.literal['*']``, a model's class name); a
-validator's message starts ``Value error,``; a bad dict key is ``[key]``. Those are taken out here: the
+validator's message starts ``Value error,`` (and may name a field relative to the object it checks); a
+bad dict key is ``[key]``. Those are taken out here: the
 body itself tells which parts of a location are fields (a tag is no key of the object it follows), and a
 union's alternatives become one sentence (``must be one of: customer.created, ..., *``).
 """
@@ -25,6 +26,8 @@ _CHOICE_KINDS = ("literal_error", "enum")
 _PREDICATE_KINDS = ("missing", "extra_forbidden", "json_invalid")  # "x is required", not "x: is required"
 _A_VALID = re.compile(r"^Input should be a valid ([a-z ]+?)(?:,| or instance of |$)")
 _INSTANCE_OF = re.compile(r" or instance of \w+")  # a model's class name
+# A validator on an object that names the field it refuses, relative to that object: "actions: ...".
+_RELATIVE_FIELD = re.compile(r"^([\w-]+(?:\.[\w-]+)*): ")
 _CHOICE = re.compile(r"'((?:[^'\\]|\\.)*)'|\"((?:[^\"\\]|\\.)*)\"|([^\s,'\"]+)")
 
 
@@ -77,6 +80,8 @@ def _problem(error: Mapping[str, Any], body: Any) -> _Problem:
         message = message.removeprefix(prefix)
     if not own:  # pydantic's sentences start with a capital; a validator's own words are kept as written
         message = _INSTANCE_OF.sub("", message[:1].lower() + message[1:])
+    elif relative := _RELATIVE_FIELD.match(message):
+        path, message = (*path, *relative.group(1).split(".")), message[relative.end() :]
     if bad_key is not None:
         message = f"the key {bad_key!r}: {message}"
     noun = match.group(1) if (match := _A_VALID.match(str(error.get("msg", "")))) else None

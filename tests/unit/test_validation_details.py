@@ -77,6 +77,12 @@ def test_a_validators_own_words_are_kept_without_pydantics_wrapper(wrapper: str)
     assert described == "x: ID must be 'cust_'"
 
 
+def test_a_field_a_validator_names_joins_the_path_of_the_object_it_checks() -> None:
+    loc = ("body", "rules", 0)
+    described = describe_validation_errors([error("value_error", *loc, msg="Value error, actions.1: two at most")])
+    assert described == "rules.0.actions.1: two at most"
+
+
 def test_a_bad_key_is_named_as_a_key_of_its_object() -> None:
     loc = ("body", "attributes", "bad key!", "[key]")
     described = describe_validation_errors([error("string_pattern_mismatch", *loc, msg="String should match x")])
