@@ -16,6 +16,7 @@ from shared.observability import logger
 if TYPE_CHECKING:
     from shared.api.schemas.common import ErrorKey
 
+
 class MethodNotAllowed(DomainError):
     """A method the path does not have; the answer's ``Allow`` header lists those it has."""
 

@@ -96,9 +96,14 @@ def _absent_body_is_empty(app: APIGatewayRestResolver) -> None:
     for route in app._static_routes + app._dynamic_routes:  # no public hook for a parameter's default
         for parameter in route.dependant.body_params:
             model = parameter.field_info.annotation
-            if isinstance(model, type) and issubclass(model, BaseModel) and parameter.required:
-                if not any(field.is_required() for field in model.model_fields.values()):
-                    parameter.field_info.default_factory = model
+            if parameter.required and _needs_no_field(model):
+                parameter.field_info.default_factory = model
+
+
+def _needs_no_field(model: object) -> bool:
+    if not (isinstance(model, type) and issubclass(model, BaseModel)):
+        return False
+    return not any(field.is_required() for field in model.model_fields.values())
 
 
 class _Resolver(APIGatewayRestResolver):

@@ -23,7 +23,12 @@ _PARAMETER_SOURCES = ("query", "header", "path", "cookie")
 _KEY_PART = "[key]"  # pydantic's location part for a dict key that is itself invalid
 _OWN_MESSAGE_PREFIXES = ("Value error, ", "Assertion failed, ")  # pydantic's wrapping of a validator's words
 _CHOICE_KINDS = ("literal_error", "enum")
-_PREDICATE_KINDS = ("missing", "extra_forbidden", "json_invalid")  # "x is required", not "x: is required"
+# Said of the field ("x is required", not "x: is required").
+_FIXED_MESSAGES = {
+    "missing": "is required",
+    "extra_forbidden": "is not a known field",
+    "json_invalid": "is not valid JSON",
+}
 _A_VALID = re.compile(r"^Input should be a valid ([a-z ]+?)(?:,| or instance of |$)")
 _INSTANCE_OF = re.compile(r" or instance of \w+")  # a model's class name
 # A validator on an object that names the field it refuses, relative to that object: "actions: ...".
@@ -42,7 +47,7 @@ class _Problem:
 
     def sentence(self) -> str:
         path = ".".join(self.path) or "body"
-        return f"{path} {self.message}" if self.kind in _PREDICATE_KINDS else f"{path}: {self.message}"
+        return f"{path} {self.message}" if self.kind in _FIXED_MESSAGES else f"{path}: {self.message}"
 
 
 def describe_validation_errors(errors: Sequence[Mapping[str, Any]], body: Any = None) -> str:
@@ -58,19 +63,10 @@ def describe_validation_errors(errors: Sequence[Mapping[str, Any]], body: Any = 
 def _problem(error: Mapping[str, Any], body: Any) -> _Problem:
     kind = str(error.get("type", ""))
     path, bad_key = _path(error, kind, body)
-    if kind == "json_invalid":
-        return _Problem((), kind, "is not valid JSON", mismatch=False)
-    if kind.startswith("union_tag_"):  # a discriminated union's tag field is absent or no member's tag
-        ctx = error.get("ctx") or {}
-        path = (*path, *_listed(ctx.get("discriminator")))
-        if kind == "union_tag_not_found":
-            return _Problem(path, "missing", "is required", mismatch=False)
-        choices = _listed(ctx.get("expected_tags"))
-        return _Problem(path, kind, f"must be one of: {', '.join(choices)}", mismatch=True, choices=choices)
-    if kind == "missing":
-        return _Problem(path, kind, "is required", mismatch=False)
-    if kind == "extra_forbidden":
-        return _Problem(path, kind, "is not a known field", mismatch=False)
+    if kind.startswith("union_tag_"):
+        return _tag_problem(error, path, kind)
+    if kind in _FIXED_MESSAGES:
+        return _Problem(path, kind, _FIXED_MESSAGES[kind], mismatch=False)
     if kind in _CHOICE_KINDS:
         choices = _listed((error.get("ctx") or {}).get("expected"))
         return _Problem(path, kind, f"must be one of: {', '.join(choices)}", mismatch=True, choices=choices)
@@ -87,6 +83,16 @@ def _problem(error: Mapping[str, Any], body: Any) -> _Problem:
     noun = match.group(1) if (match := _A_VALID.match(str(error.get("msg", "")))) else None
     mismatch = noun is not None or kind.endswith(("_type", "_parsing"))
     return _Problem(path, kind, message, mismatch=mismatch, noun=noun)
+
+
+def _tag_problem(error: Mapping[str, Any], path: tuple[str, ...], kind: str) -> _Problem:
+    """A discriminated union's tag field is absent, or names no member: said of that field."""
+    ctx = error.get("ctx") or {}
+    path = (*path, *_listed(ctx.get("discriminator")))
+    if kind == "union_tag_not_found":
+        return _Problem(path, "missing", _FIXED_MESSAGES["missing"], mismatch=False)
+    choices = _listed(ctx.get("expected_tags"))
+    return _Problem(path, kind, f"must be one of: {', '.join(choices)}", mismatch=True, choices=choices)
 
 
 def _path(error: Mapping[str, Any], kind: str, body: Any) -> tuple[tuple[str, ...], str | None]:

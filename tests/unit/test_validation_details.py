@@ -13,9 +13,9 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints, Validation
 
 from rewards_cli.apigw import proxy_event
 from rewards_cli.lambdas import LocalContext
-from shared.api.validation_details import MAX_REPORTED_ERRORS, describe_validation_errors
 from shared.api.http import create_app
 from shared.api.schemas.customers import CustomerUpsert
+from shared.api.validation_details import MAX_REPORTED_ERRORS, describe_validation_errors
 
 
 def error(kind: str, *loc: str | int, msg: str = "") -> dict[str, Any]:
