@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from typing import Any
+from typing import Any, TypeGuard
 from urllib.parse import unquote
 
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response
@@ -100,7 +100,7 @@ def _absent_body_is_empty(app: APIGatewayRestResolver) -> None:
                 parameter.field_info.default_factory = model
 
 
-def _needs_no_field(model: object) -> bool:
+def _needs_no_field(model: object) -> TypeGuard[type[BaseModel]]:
     if not (isinstance(model, type) and issubclass(model, BaseModel)):
         return False
     return not any(field.is_required() for field in model.model_fields.values())

@@ -112,16 +112,20 @@ def _path(error: Mapping[str, Any], kind: str, body: Any) -> tuple[tuple[str, ..
             bad_key = path.pop()
         elif body is None:
             path.append(str(part))
-        elif isinstance(value, dict) and part in value:
-            path.append(str(part))
-            value = value[part]
-        elif isinstance(value, list) and isinstance(part, int) and 0 <= part < len(value):
+        elif _holds(value, part):
             path.append(str(part))
             value = value[part]
         elif last and kind == "missing":
             path.append(str(part))  # a required field is named though absent
         # otherwise the part is a union member's tag, not a field of the body
     return tuple(path), bad_key
+
+
+def _holds(value: Any, part: str | int) -> bool:
+    """Whether ``part`` is a key of ``value`` (an object) or an index of it (an array)."""
+    if isinstance(value, dict):
+        return part in value
+    return isinstance(value, list) and isinstance(part, int) and 0 <= part < len(value)
 
 
 def _listed(expected: object) -> tuple[str, ...]:
