@@ -39,7 +39,7 @@ from hypothesis import strategies as st
 from schemathesis.core.failures import Failure, FailureGroup
 from schemathesis.core.parameters import ParameterLocation
 from schemathesis.generation import GenerationMode
-from schemathesis.specs.openapi.checks import positive_data_acceptance, unsupported_method
+from schemathesis.specs.openapi.checks import positive_data_acceptance
 from werkzeug.test import Client
 
 from rewards_cli.gateway import LocalGateway
@@ -332,10 +332,9 @@ def conforms(case: schemathesis.Case[Any], data: st.DataObject, existing: dict[s
             send(case),
             additional_checks=[no_internal_names, one_error_body, credentials_enforced, typed_query_as_documented],
             # Schema-valid input may still break a business rule the schema cannot state (a customer
-            # referring itself, ends before starts): that is a 400 by design, not a finding. And API Gateway
-            # answers a method a path does not declare with its MISSING_AUTHENTICATION_TOKEN response (404
-            # with the error body, see template.yaml), never 405.
-            excluded_checks=[positive_data_acceptance, unsupported_method],
+            # referring itself, ends before starts): that is a 400 by design, not a finding. (A method a
+            # path does not declare is the local gateway's 405 with Allow, which unsupported_method checks.)
+            excluded_checks=[positive_data_acceptance],
         )
     except FailureGroup as group:
         known = {f: k for f in group.exceptions for k in KNOWN_FINDINGS if k.matches(case, f)}

@@ -216,6 +216,24 @@ def test_redeem_without_a_body_is_redeem_with_an_empty_one(api: ApiClient) -> No
     assert api.get(customer_path("kim")).json()["points"]["balance"] == 400
 
 
+def test_a_retry_may_send_an_absent_body_as_empty(api: ApiClient) -> None:
+    # Given a member with 1,000 points and a reward of 300
+    api.put(customer_path("kim"), {"name": "Kim"})
+    give_points(api, "kim", 1000)
+    reward_id = create_reward(api, {"name": "Mug", "type": "MATERIAL", "parameters": {"product": {"id": "prod_1"}},
+                                    "stock": 5, "points_to_be_redeemed": 300})  # fmt: skip
+    path, key = f"{customer_path('kim')}/rewards/{reward_id}/redeem", {"Idempotency-Key": "redeem-1"}
+
+    # When it is redeemed without a body, then retried with {} under the same Idempotency-Key
+    first = api.request("POST", path, headers=key)
+    retry = api.post(path, {}, headers=key)
+
+    # Then the retry is the same request: the first answer, and one debit
+    assert (first.status, retry.status) == (201, 201), retry.body
+    assert retry.json() == first.json()
+    assert api.get(customer_path("kim")).json()["points"]["balance"] == 700
+
+
 def test_a_body_with_a_required_field_is_still_required(api: ApiClient) -> None:
     assert error_of(api.request("POST", "/events"), 400, "validation_failed") == "body is required"
     assert error_of(api.request("POST", "/events", raw_body="null"), 400, "validation_failed") == "body is required"
