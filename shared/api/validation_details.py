@@ -5,9 +5,9 @@ dashboard maps to its form fields), in plain words.
 Pydantic's locations and messages carry its internals: a union reports one error per member, each under
 the member's tag (``properties.t.constrained-str``, ``events.0.literal['*']``, a model's class name); a
 validator's message starts ``Value error,`` (and may name a field relative to the object it checks); a
-bad dict key is ``[key]``. Those are taken out here: the
-body itself tells which parts of a location are fields (a tag is no key of the object it follows), and a
-union's alternatives become one sentence (``must be one of: customer.created, ..., *``).
+bad dict key is ``[key]``. Those are taken out here: the body itself tells which parts of a location are
+fields (a tag is no key of the object it follows), and a union's alternatives become one sentence
+(``must be one of: customer.created, ..., *``).
 """
 
 from __future__ import annotations
