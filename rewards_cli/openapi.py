@@ -13,7 +13,7 @@ from aws_lambda_powertools.event_handler.openapi.models import HTTPBase
 
 from rewards_cli.openapi_examples import EXAMPLES
 from rewards_cli.template import PROJECT_ROOT, load
-from shared.api.http import API_TITLE, API_VERSION, create_app, document_error_responses
+from shared.api.http import API_TITLE, API_VERSION, create_app
 
 SPEC_PATH = PROJECT_ROOT / "openapi.json"
 
@@ -31,8 +31,7 @@ def _router(module_path: Any, name: str) -> Router:
 
 def build_spec() -> dict[str, Any]:
     routers = [_router(f.module_path, f.logical_id) for f in load().api_functions]
-    app = create_app(*routers)
-    document_error_responses(app)
+    app = create_app(*routers, documented=True)
     document = app.get_openapi_json_schema(
         title=API_TITLE,
         version=API_VERSION,

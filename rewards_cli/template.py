@@ -105,9 +105,8 @@ class Route:
     # dashboard's static files, which a browser loads before anyone has signed in).
     public: bool = False
 
-    def match(self, method: str, path: str) -> dict[str, str] | None:
-        if method.upper() != self.method:
-            return None
+    def match(self, path: str) -> dict[str, str] | None:
+        """The path parameters when ``path`` is this route's resource (whatever the method)."""
         found = self.pattern.fullmatch(path)
         return found.groupdict() if found else None
 
@@ -166,15 +165,25 @@ class Template:
         return [f for f in self.functions.values() if f.routes]
 
     def find_route(self, method: str, path: str) -> tuple[Function, Route, dict[str, str]] | None:
-        """Like API Gateway, a literal path segment wins over a path parameter
-        (``/campaigns/reward-progress`` before ``/campaigns/{campaign_id}``)."""
+        """The route serving ``method`` on ``path``'s resource: like API Gateway, a literal path segment wins
+        over a path parameter (``/campaigns/reward-progress`` before ``/campaigns/{campaign_id}``), and a
+        method the resource does not have is not looked for on another one."""
+        on_resource = self._routes_of(path)
+        return next(((f, r, params) for f, r, params in on_resource if r.method == method.upper()), None)
+
+    def allowed_methods(self, path: str) -> list[str]:
+        """The methods of ``path``'s resource (none: no such resource)."""
+        return sorted(route.method for _, route, _ in self._routes_of(path))
+
+    def _routes_of(self, path: str) -> list[tuple[Function, Route, dict[str, str]]]:
         candidates = [
             (function, route, params)
             for function in self.api_functions
             for route in function.routes
-            if (params := route.match(method, path)) is not None
+            if (params := route.match(path)) is not None
         ]
-        return min(candidates, key=lambda found: len(found[2]), default=None)
+        resource = min(candidates, key=lambda found: len(found[2]), default=None)
+        return [found for found in candidates if resource is not None and found[1].path == resource[1].path]
 
 
 def _route(method: str, path: str, public: bool = False) -> Route:

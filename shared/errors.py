@@ -44,6 +44,14 @@ class CustomerNotFound(NotFound):
         super().__init__(f"Cannot find customer with source id {source_id}")
 
 
+class SourceIdMissing(NotFound):
+    """Seed 000 answers a progress read without ``source_id`` as an unknown customer (a 404): the details
+    name the parameter to send rather than an empty id."""
+
+    def __init__(self) -> None:
+        super().__init__("source_id is required to find the customer")
+
+
 class Conflict(DomainError):
     """The request clashes with the current state of what it names."""
 

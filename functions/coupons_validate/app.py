@@ -2,7 +2,7 @@
 
 from shared.api.context import tenant_id
 from shared.api.http import http_handler, new_router
-from shared.api.schemas.coupon_apply import CouponApplyIn, ValidationResponse
+from shared.api.schemas.coupon_apply import CouponsOnOrderIn, ValidationResponse
 from shared.domain import coupon_apply
 
 router = new_router()
@@ -20,7 +20,7 @@ router = new_router()
     operation_id="validateCoupons",
     tags=["Coupons"],
 )
-def validate_coupons(body: CouponApplyIn) -> ValidationResponse:
+def validate_coupons(body: CouponsOnOrderIn) -> ValidationResponse:
     return ValidationResponse.from_outcome(coupon_apply.validate_coupons(tenant_id(router), body.to_command()))
 
 

@@ -25,7 +25,8 @@ MAX_CAMPAIGNS = 100
         "Exactly seed 000's answer: each campaign with its rules and each rule's actions (`progress` in "
         "percent, `current`, `target`, `trigger`, `status`; AWT actions add `start_time`, `end_time`, "
         "`time_duration`, `time_left` and `expired`). The filters combine. An unknown customer answers the "
-        "seed's 404 body. The answer stays the seed's array, so it pages through a header: at most `limit` "
+        "seed's 404 body, as does a request without `source_id` (its details say it is required). The answer "
+        "stays the seed's array, so it pages through a header: at most `limit` "
         f"campaigns (default and most {MAX_CAMPAIGNS}), in campaign id order, fewer when they are large; when "
         f"more follow, the `{NEXT_CURSOR_HEADER}` header holds the `cursor` of the next page."
     ),

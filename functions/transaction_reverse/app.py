@@ -30,11 +30,11 @@ router = new_router()
 def reverse_transaction(
     source_id: SourceIdPath,
     txn_id: TxnIdPath,
-    body: ReversalIn | None = None,
+    body: ReversalIn,
     idempotency_key: IdempotencyKeyHeader = None,
 ) -> Response[TransactionResponse]:
     del idempotency_key  # declared for validation and the spec; the idempotency middleware uses it
-    entry = ledger.reverse(tenant_id(router), source_id, txn_id, body.points if body else None)
+    entry = ledger.reverse(tenant_id(router), source_id, txn_id, body.points)
     metrics.add_metric(name="PointsReversed", unit=MetricUnit.Count, value=1)
     return Response(201, content_types.APPLICATION_JSON, TransactionResponse.from_entry(entry))
 

@@ -9,13 +9,20 @@ from typing import TYPE_CHECKING, Any
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response, content_types
 from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
 
+from shared.api.validation_details import describe_validation_errors
 from shared.errors import DomainError, InternalError, NotFound, ServiceUnavailable, ValidationFailed
 from shared.observability import logger
 
 if TYPE_CHECKING:
     from shared.api.schemas.common import ErrorKey
 
-_MAX_REPORTED_ERRORS = 5
+
+class MethodNotAllowed(DomainError):
+    """A method the path does not have; the answer's ``Allow`` header lists those it has."""
+
+    def __init__(self, method: str, path: str, allowed: Sequence[str]) -> None:
+        self.allowed = tuple(allowed)
+        super().__init__("Method not allowed", f"{method} is not a method of {path}; allowed: {', '.join(allowed)}")
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,9 +41,10 @@ ERROR_TABLE: dict[str, ErrorAnswer] = {
     "shared.errors.DomainError": ErrorAnswer(400, "bad_request"),
     "shared.errors.BadRequest": ErrorAnswer(400, "bad_request"),
     "shared.errors.ValidationFailed": ErrorAnswer(400, "validation_failed"),
-    "shared.errors.PayloadTooLarge": ErrorAnswer(413, "bad_request"),
+    "shared.errors.PayloadTooLarge": ErrorAnswer(413, "payload_too_large"),
     "shared.errors.Unauthorized": ErrorAnswer(401, "unauthorized"),
     "shared.errors.NotFound": ErrorAnswer(404, "not_found"),
+    "shared.api.errors.MethodNotAllowed": ErrorAnswer(405, "method_not_allowed"),
     "shared.errors.Conflict": ErrorAnswer(409, "conflict"),
     "shared.errors.ServiceUnavailable": ErrorAnswer(503, "rate_limited", retry_after_seconds=1),
     "shared.errors.InternalError": ErrorAnswer(500, "internal_error"),
@@ -66,45 +74,30 @@ def error_body(status: int, key: str, message: str, details: str, request_id: st
     return {"code": status, "key": key, "message": message, "details": details, "request_id": request_id}
 
 
-def _render(app: APIGatewayRestResolver, error: DomainError) -> Response[Any]:
-    request_id = app.current_event.request_context.request_id or ""
+def error_answer(error: DomainError, request_id: str) -> tuple[int, dict[str, str], dict[str, Any]]:
+    """How ``error`` answers: its status, headers and the one error body."""
     answer = ERROR_TABLE[answering_kind(type(error))]
-    retry_after = answer.retry_after_seconds
-    return Response(
-        status_code=answer.status,
-        content_type=content_types.APPLICATION_JSON,
-        body=error_body(answer.status, answer.key, error.message, error.details, request_id),
-        headers={"Retry-After": str(retry_after)} if retry_after is not None else None,
-    )
+    headers = {} if answer.retry_after_seconds is None else {"Retry-After": str(answer.retry_after_seconds)}
+    if isinstance(error, MethodNotAllowed):
+        headers["Allow"] = ", ".join(error.allowed)
+    return answer.status, headers, error_body(answer.status, answer.key, error.message, error.details, request_id)
 
 
-def describe_validation_errors(errors: Sequence[Any]) -> str:
-    """``details`` naming each offending field, seed 004 style: ``selling_price is required``."""
-    described = [_describe(error) for error in errors[:_MAX_REPORTED_ERRORS]]
-    return "; ".join(dict.fromkeys(described))
+def _render(app: APIGatewayRestResolver, error: DomainError) -> Response[Any]:
+    status, headers, body = error_answer(error, app.current_event.request_context.request_id or "")
+    return Response(status, content_types.APPLICATION_JSON, body, headers=headers or None)
 
 
-def _describe(error: dict[str, Any]) -> str:
-    location = [str(part) for part in error.get("loc", ())]
-    source = location[0] if location else "body"
-    path = ".".join(location[1:]) or ("body" if source == "body" else source)
-    if source in ("query", "header") and len(location) > 1:
-        path = location[1]
-    kind = error.get("type", "")
-    if kind == "missing":
-        return f"{path} is required"
-    if kind == "extra_forbidden":
-        return f"{path} is not a known field"
-    if kind == "json_invalid":
-        return "body is not valid JSON"
-    message = str(error.get("msg", "is invalid"))
-    return f"{path}: {message[:1].lower()}{message[1:]}"
+def _parsed_body(app: APIGatewayRestResolver, error: RequestValidationError) -> Any:
+    """The body the errors' locations point into: parsed already when any error lies inside it."""
+    inside = any(len(e.get("loc", ())) > 1 and e["loc"][0] == "body" for e in error.errors())
+    return app.current_event.json_body if inside and error.body is None else None
 
 
 def register_error_handlers(app: APIGatewayRestResolver) -> None:
     @app.exception_handler(RequestValidationError)
     def _invalid_request(error: RequestValidationError) -> Response[Any]:
-        return _render(app, ValidationFailed(describe_validation_errors(error.errors())))
+        return _render(app, ValidationFailed(describe_validation_errors(error.errors(), _parsed_body(app, error))))
 
     @app.exception_handler(DomainError)
     def _domain_error(error: DomainError) -> Response[Any]:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from typing import Any
+from typing import Any, TypeGuard
 from urllib.parse import unquote
 
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response
@@ -17,6 +17,7 @@ from aws_lambda_powertools.event_handler.middlewares import NextMiddleware
 from aws_lambda_powertools.event_handler.openapi.types import OpenAPIResponse
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
+from pydantic import BaseModel
 
 from shared.api.body import parse_body
 from shared.api.context import AUTHORIZER_APP_ID
@@ -57,7 +58,7 @@ _ERROR_RESPONSES: dict[int, tuple[str, dict[str, Any]]] = {
 }
 
 
-def document_error_responses(app: APIGatewayRestResolver) -> None:
+def _document_error_responses(app: APIGatewayRestResolver) -> None:
     """For the OpenAPI document only (run when it is built, not at a function's cold start)."""
     from shared.api.schemas.common import ErrorResponse
 
@@ -88,6 +89,23 @@ def _reject_unknown_query_parameters(app: APIGatewayRestResolver, next_middlewar
     return next_middleware(app)
 
 
+def _absent_body_is_empty(app: APIGatewayRestResolver) -> None:
+    """The one rule for bodies: where no field of a route's body is required, the body may be left out
+    and an absent body is ``{}`` (``POST .../redeem`` as ``.../cancel``); the spec then says it is optional.
+    Powertools takes an absent body's value from the parameter's default: every such body gets one here."""
+    for route in app._static_routes + app._dynamic_routes:  # no public hook for a parameter's default
+        for parameter in route.dependant.body_params:
+            model = parameter.field_info.annotation
+            if parameter.required and _needs_no_field(model):
+                parameter.field_info.default_factory = model
+
+
+def _needs_no_field(model: object) -> TypeGuard[type[BaseModel]]:
+    if not (isinstance(model, type) and issubclass(model, BaseModel)):
+        return False
+    return not any(field.is_required() for field in model.model_fields.values())
+
+
 class _Resolver(APIGatewayRestResolver):
     def _convert_matches_into_route_keys(self, match: re.Match[str]) -> dict[str, str]:
         """A REST API's ``path`` arrives still percent-encoded, and Powertools reads path parameters from
@@ -101,12 +119,17 @@ def new_router() -> Router:
     return Router()  # type: ignore[no-untyped-call]  # Powertools leaves __init__ unannotated
 
 
-def create_app(*routers: Router) -> APIGatewayRestResolver:
+def create_app(*routers: Router, documented: bool = False) -> APIGatewayRestResolver:
+    """``documented``: the app the OpenAPI document is built from (every route lists the error answers;
+    Powertools reads a route's responses once, with its parameters, so they are set before those)."""
     app = _Resolver(enable_validation=True, json_body_deserializer=parse_body)
     register_error_handlers(app)
     app.use([_reject_unknown_query_parameters])
     for router in routers:
         app.include_router(router)
+    if documented:
+        _document_error_responses(app)
+    _absent_body_is_empty(app)
     return app
 
 

@@ -48,7 +48,8 @@ def idempotent(app: APIGatewayRestResolver, next_middleware: NextMiddleware) -> 
     attempt = {
         "app_id": tenant_id(app),
         "key": key,
-        "request": {"method": event.http_method, "path": event.path, "body": body},
+        # an absent body is {} (shared/api/http.py): a retry may send either
+        "request": {"method": event.http_method, "path": event.path, "body": {} if body is None else body},
     }
     try:
         stored = store.run_once(app, next_middleware, attempt=attempt)

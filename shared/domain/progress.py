@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from shared import clock
 from shared.domain.rules import ActionView, view
 from shared.entities.campaigns import CampaignSpec, RuleSpec
-from shared.errors import CustomerNotFound
+from shared.errors import CustomerNotFound, SourceIdMissing
 from shared.storage import campaigns, progress
 
 
@@ -37,7 +37,7 @@ def reward_progress(
     """A page of the campaigns that are not archived (of ``campaign_type``; only ``campaign_id``), in id
     order, with this customer's progress; the page is filled from further reads, as a filtered list is."""
     if not source_id:
-        raise CustomerNotFound("")
+        raise SourceIdMissing
     profile, by_rule = progress.customer_view(app_id, source_id)
     if profile is None:
         raise CustomerNotFound(source_id)

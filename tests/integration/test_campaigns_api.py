@@ -28,7 +28,10 @@ def _broken(path: list[Any], value: Any, base: dict[str, Any] | None = None) -> 
     [
         (_broken(["rules", 0, "actions", 0, "target"], 0), "rules.0.actions.0.target: input should be greater than 0"),
         (_broken(["rules", 0, "actions", 0, "property"], KeyError), "property is required when measure is sum"),
-        (_broken(["rules", 0, "actions", 0, "measure"], "avg"), "rules.0.actions.0.measure: input should be"),
+        (
+            _broken(["rules", 0, "actions", 0, "measure"], "avg"),
+            "rules.0.actions.0.measure: must be one of: count, sum",
+        ),
         (_broken(["rules", 0, "time_duration"], 10), "time_duration is only used by AWT rules"),
         (
             _broken(["rules", 0, "actions"], [{"event_name": "signup", "target": 1}], awt_seed_campaign()),
@@ -41,10 +44,10 @@ def _broken(path: list[Any], value: Any, base: dict[str, Any] | None = None) -> 
                 [{"property": "amount", "operator": "between", "value": 1}],
                 awt_seed_campaign(),
             ),
-            "rules.0.actions.1.conditions.0.operator: input should be",
+            "rules.0.actions.1.conditions.0.operator: must be one of: ",
         ),
         (_broken(["rules"], []), "rules: list should have at least 1 item"),
-        (_broken(["campaign_type"], "cashback"), "campaign_type: input should be"),
+        (_broken(["campaign_type"], "cashback"), "campaign_type: must be one of: loyalty, referral"),
         (_broken(["rules", 0, "reward"], {"type": "points"}), "points is required when type is points"),
     ],
 )

@@ -52,7 +52,7 @@ def test_a_code_is_unique_per_application_whatever_its_case(api: ApiClient, othe
         ),
         ({"conditions": {"order": [{"field": "tax", "operator": "gt", "value": "a lot"}]}}, "value must be a number"),
         ({"starts_at": "2027-01-01T00:00:00Z", "ends_at": "2026-01-01T00:00:00Z"}, "ends_at must be after starts_at"),
-        ({"metadata_schema": {"cart_qty": "integer"}}, "metadata_schema.cart_qty: input should be"),
+        ({"metadata_schema": {"cart_qty": "integer"}}, "metadata_schema.cart_qty: must be one of: "),
     ],
 )
 def test_a_bad_definition_is_a_400_naming_the_field(api: ApiClient, change: dict[str, Any], details: str) -> None:

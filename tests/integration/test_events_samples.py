@@ -176,7 +176,7 @@ def _check_proxy_event(function: Function, event: dict[str, Any]) -> None:
     method, resource, path = event["httpMethod"], event["resource"], event["path"]
     route = next((r for r in function.routes if (r.method, r.path) == (method, resource)), None)
     assert route is not None, f"{method} {resource} is not a route of {function.logical_id}"
-    parameters = route.match(method, path)
+    parameters = route.match(path)
     assert parameters is not None, f"{path} does not match {resource}"
     assert {k: unquote(v) for k, v in parameters.items()} == (event["pathParameters"] or {})
     assert (context["httpMethod"], context["resourcePath"]) == (method, resource)

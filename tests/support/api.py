@@ -35,6 +35,20 @@ class Credentials:
         return basic(self.api_key, self.secret_key)
 
 
+# The key of each status with a meaning of its own, whoever answers it (a function or the gateway); a 400 is
+# bad_request or validation_failed. A 503 is the store's throttling (or a timeout): retried as a 429 is.
+KEY_OF_STATUS = {
+    401: "unauthorized",
+    404: "not_found",
+    405: "method_not_allowed",
+    409: "conflict",
+    413: "payload_too_large",
+    429: "rate_limited",
+    500: "internal_error",
+    503: "rate_limited",
+}
+BAD_REQUEST_KEYS = ("bad_request", "validation_failed")
+
 _DEFAULT = object()
 
 

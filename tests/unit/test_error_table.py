@@ -6,9 +6,12 @@ from __future__ import annotations
 import importlib
 import pkgutil
 
+import pytest
+
 import shared
 from shared.api.errors import ERROR_TABLE, answering_kind, kind_name
 from shared.errors import DomainError
+from tests.support.api import BAD_REQUEST_KEYS, KEY_OF_STATUS
 
 CATCH_ALL = kind_name(DomainError)
 
@@ -39,6 +42,12 @@ def test_every_row_names_a_domain_error_that_exists() -> None:
     known = {kind_name(kind) for kind in KINDS | {DomainError}}
     gone = sorted(set(ERROR_TABLE) - known)
     assert not gone, f"ERROR_TABLE has rows for kinds that do not exist (renamed or moved?): {gone}"
+
+
+@pytest.mark.parametrize("name", list(ERROR_TABLE))
+def test_each_status_answers_with_its_own_key(name: str) -> None:
+    answer = ERROR_TABLE[name]
+    assert answer.key in (BAD_REQUEST_KEYS if answer.status == 400 else (KEY_OF_STATUS[answer.status],)), name
 
 
 def test_a_kind_answers_as_its_nearest_base_with_a_row() -> None:

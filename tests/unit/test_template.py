@@ -5,13 +5,14 @@ from __future__ import annotations
 
 import json
 import re
-from typing import Any
+from typing import Any, get_args
 
 import pytest
 
 from rewards_cli.template import PROJECT_ROOT, TEMPLATE_PATH, load, read_document
+from shared.api.schemas.common import ErrorKey
 from shared.storage.keys import TTL_ATTRIBUTE
-from tests.support.api import UNAUTHORIZED_BODY
+from tests.support.api import BAD_REQUEST_KEYS, KEY_OF_STATUS, UNAUTHORIZED_BODY
 
 # After the language extensions (the loops expanded), as CloudFormation deploys it.
 DOCUMENT: dict[str, Any] = read_document()
@@ -20,8 +21,7 @@ GLOBALS: dict[str, Any] = DOCUMENT.get("Globals", {}).get("Function", {})
 FUNCTIONS = {name: r for name, r in RESOURCES.items() if r["Type"] == "AWS::Serverless::Function"}
 FUNCTION_IDS = list(FUNCTIONS)
 WRITE_ACTIONS = {"dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem", "dynamodb:BatchWriteItem"}
-ERROR_KEYS = {"bad_request", "unauthorized", "not_found", "conflict", "validation_failed", "rate_limited",
-              "internal_error"}  # fmt: skip
+ERROR_KEYS = set(get_args(ErrorKey))
 
 
 def _resource_of_type(kind: str) -> tuple[str, dict[str, Any]]:
@@ -283,6 +283,7 @@ def test_every_gateway_response_is_the_one_error_body(kind: str) -> None:
     assert body["request_id"] == "req-2"
     if "StatusCode" in response:
         assert body["code"] == int(response["StatusCode"])
+    assert body["key"] in (BAD_REQUEST_KEYS if body["code"] == 400 else (KEY_OF_STATUS[body["code"]],)), kind
     assert response["ResponseParameters"]["Headers"]["x-request-id"] == "context.requestId"
 
 

@@ -44,9 +44,18 @@ class ListResponse(ResponseModel, Generic[T]):
     next_cursor: str | None
 
 
-# SPEC §2: the only keys an error body carries (every domain error's key is one of them: a test checks).
+# SPEC §2's keys, plus one per HTTP status that has its own meaning (413, 405), so a client can tell them
+# apart by key alone: the only keys an error body carries (every domain error's key is one of them: a test checks).
 ErrorKey = Literal[
-    "bad_request", "unauthorized", "not_found", "conflict", "validation_failed", "rate_limited", "internal_error"
+    "bad_request",
+    "unauthorized",
+    "not_found",
+    "method_not_allowed",
+    "conflict",
+    "payload_too_large",
+    "validation_failed",
+    "rate_limited",
+    "internal_error",
 ]
 
 

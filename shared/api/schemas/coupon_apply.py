@@ -43,15 +43,6 @@ OrderId = Annotated[str, StringConstraints(min_length=1, max_length=128), Printa
 MAX_ITEMS_PER_ORDER = 500
 
 
-def _require(data: Any, fields: tuple[str, ...]) -> None:
-    """Seed 004 names a missing mandatory field by its own name: ``selling_price is required``."""
-    if not isinstance(data, dict):
-        return  # the type error is pydantic's to report
-    for name in fields:
-        if data.get(name) is None:
-            raise MissingOrderField(name)
-
-
 class OrderItemIn(RequestModel):
     product_id: Annotated[str, StringConstraints(min_length=1, max_length=128), Printable, NotBlank]
     sku: Text | None = None
@@ -62,12 +53,6 @@ class OrderItemIn(RequestModel):
     quantity: Annotated[StorableFloat, Field(gt=0, le=1e9)] = 1
     shipping: Money = Field(description="Mandatory (seed 004): send 0 when the item has no shipping charge")
     metadata: Metadata = {}
-
-    @model_validator(mode="before")
-    @classmethod
-    def _mandatory(cls, data: Any) -> Any:
-        _require(data, ("product_id", "original_price", "selling_price", "shipping"))
-        return data
 
     def to_domain(self) -> OrderItem:
         return OrderItem(
@@ -96,12 +81,6 @@ class OrderIn(RequestModel):
         list[OrderItemIn], Field(min_length=1, max_length=MAX_ITEMS_PER_ORDER), ByteBudget(MAX_ITEMS_BYTES)
     ]
 
-    @model_validator(mode="before")
-    @classmethod
-    def _mandatory(cls, data: Any) -> Any:
-        _require(data, ("order_id", "status", "original_price_subtotal", "selling_price_subtotal", "items"))
-        return data
-
     def to_domain(self) -> Order:
         return Order(
             order_id=self.order_id,
@@ -121,18 +100,31 @@ class CouponDetailIn(RequestModel):
     coupon_code: CouponCode
 
 
-class CouponApplyIn(RequestModel):
-    """Seed 004's body, for ``/coupons/apply`` and ``/coupons/validate``. Several coupons on one order are
-    judged and redeemed together, all or nothing."""
+class CouponsOnOrderIn(RequestModel):
+    """Seed 004's body, as ``/coupons/validate`` takes it: every failing field is named by its path, all
+    at once. Several coupons on one order are judged (and redeemed) together, all or nothing."""
 
     coupon_details: Annotated[list[CouponDetailIn], Field(min_length=1, max_length=MAX_COUPONS_PER_ORDER)]
     source_id: SourceId
     order: OrderIn
 
+    def to_command(self) -> CouponsOnOrder:
+        details = tuple(CouponDetail(detail.coupon_id, detail.coupon_code) for detail in self.coupon_details)
+        return CouponsOnOrder(self.source_id, self.order.to_domain(), details)
+
+
+_MANDATORY_ORDER_FIELDS = ("order_id", "status", "original_price_subtotal", "selling_price_subtotal", "items")
+_MANDATORY_ITEM_FIELDS = ("product_id", "original_price", "selling_price", "shipping")
+
+
+class CouponApplyIn(CouponsOnOrderIn):
+    """``/coupons/apply``'s body: seed 004's error table answers first, each row verbatim."""
+
     @model_validator(mode="before")
     @classmethod
     def _seed_errors(cls, data: Any) -> Any:
-        """The seed's own answers for a missing customer or coupon, before any other check."""
+        """The seed's own answers for a missing customer, coupon or mandatory field (the first one, by its
+        own name: ``selling_price is required``; an explicit null counts as missing), before any other check."""
         if not isinstance(data, dict):
             return data
         source_id = data.get("source_id")
@@ -144,13 +136,22 @@ class CouponApplyIn(RequestModel):
         for detail in details:
             if not isinstance(detail, dict) or not detail.get("coupon_id") or not detail.get("coupon_code"):
                 raise CouponDetailsMissing
-        if data.get("order") is None:
+        order = data.get("order")
+        if order is None:
             raise MissingOrderField("order")
+        _require(order, _MANDATORY_ORDER_FIELDS)
+        if isinstance(order, dict) and isinstance(order.get("items"), list):
+            for item in order["items"]:
+                _require(item, _MANDATORY_ITEM_FIELDS)
         return data
 
-    def to_command(self) -> CouponsOnOrder:
-        details = tuple(CouponDetail(detail.coupon_id, detail.coupon_code) for detail in self.coupon_details)
-        return CouponsOnOrder(self.source_id, self.order.to_domain(), details)
+
+def _require(data: Any, fields: tuple[str, ...]) -> None:
+    if not isinstance(data, dict):
+        return  # the type error is pydantic's to report, with its path
+    for name in fields:
+        if data.get(name) is None:
+            raise MissingOrderField(name)
 
 
 def apply_type_of(value: str | None) -> ApplyType:
