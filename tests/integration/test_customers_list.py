@@ -7,7 +7,9 @@ from typing import Any
 
 import pytest
 
-from shared.storage import keys
+from shared.domain import customers
+from shared.storage import customers as storage
+from shared.storage import dynamodb, keys
 from tests.support.api import ApiClient
 from tests.support.faults import FaultInjector, injecting_faults
 
@@ -93,3 +95,9 @@ def test_customers_created_by_an_event_are_listed(api: ApiClient) -> None:
     response = api.post("/events", {"source_id": "from-event", "event_name": "signed_up"})
     assert response.status in (200, 201, 202), response.body
     assert [c["source_id"] for c in api.get("/customers").json()["data"]] == ["from-event"]
+
+
+def test_a_profile_first_written_by_touch_is_listed(table: str) -> None:
+    # the writers that may be first to see a customer (event ingestion's transaction) create it by touch
+    dynamodb.update_item(keys.customer("app_1", "touched"), storage.touch("app_1", "touched", "cust_1", "2026-01-01"))
+    assert [c.source_id for c in customers.list_customers("app_1", 20, None, None)[0]] == ["touched"]
