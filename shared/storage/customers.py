@@ -6,8 +6,9 @@ Shards, because one index partition takes at most 1,000 writes a second and a si
 a campaign launch) would otherwise queue behind it. A page (``page``) costs CUSTOMER_SHARDS queries of at
 most ``limit + 1`` index keys each (0.5 RCU each up to 4 KB: keys only, eventually consistent) and one
 BatchGetItem of the page's profiles (0.5 RCU per profile up to 4 KB, eventually consistent like the index):
-for 20 customers, 5 round trips and 12 RCU (as bench/inprocess.py measures it). Profiles created before the index existed carry no keys until their next
-event or points write (``touch``): there were no deployed users.
+for 20 customers, 5 round trips and 12 RCU (as bench/inprocess.py measures it), for 100 about 56. Profiles
+created before the index existed are not listed until an event's write (``touch``) gives them their keys:
+there were no deployed users, so nothing backfills them.
 """
 
 from __future__ import annotations
