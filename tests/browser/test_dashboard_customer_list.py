@@ -31,7 +31,10 @@ def test_customers_are_listed_a_page_at_a_time_searched_and_opened(
     for source_id in source_ids:
         put_customer(http, authorization, source_id, name=source_id.title())
     credited = http.request(
-        "POST", "/customers/vip-1/transactions", json_body={"points": 70, "description": "Welcome"}, authorization=authorization
+        "POST",
+        "/customers/vip-1/transactions",
+        json_body={"points": 70, "description": "Welcome"},
+        authorization=authorization,
     )
     assert credited.status == 201, credited.body
     page, errors = open_page(browser, runner, viewport)

@@ -11,7 +11,7 @@ from shared.domain import customers
 from shared.storage import customers as storage
 from shared.storage import dynamodb, keys
 from tests.support.api import ApiClient
-from tests.support.faults import FaultInjector, injecting_faults
+from tests.support.faults import injecting_faults
 
 SOURCE_IDS = sorted(f"member-{index:02d}" for index in range(45))
 
