@@ -277,6 +277,21 @@ def _get_customer(world: World) -> list[Case]:
     return [Case("existing", lambda: Request({"source_id": existing}))]
 
 
+@route("GET", "/customers")
+def _list_customers(world: World) -> list[Case]:
+    prefix = world.unique("list")
+    for index in range(20):  # a full page of the default limit
+        world.expect(
+            world.send("PUT", f"/customers/{prefix}-{index:02d}", body=CUSTOMER_BODY, headers=CONTENT_TYPE),
+            201,
+            what="PUT /customers (setup)",
+        )
+    return [
+        Case("first page", lambda: Request(query={"limit": "20"})),
+        Case("20 by prefix", lambda: Request(query={"limit": "20", "q": prefix})),
+    ]
+
+
 @route("GET", "/customers/{source_id}/transactions")
 def _list_transactions(world: World) -> list[Case]:
     existing = existing_customer(world)

@@ -311,6 +311,45 @@ EXAMPLES: dict[str, list[Example]] = {
             },
         ),
     ],
+    "listCustomers": [
+        Example(
+            "Searched by prefix (q=KMN), one per page",
+            responses={
+                200: {
+                    "object": "list",
+                    "data": [
+                        {
+                            "object": "customer",
+                            "id": "cust_M9AadJF9uS4IZpwlyPwJL",
+                            "source_id": "KMN@123",
+                            "name": "Krish",
+                            "email": "krish@example.com",
+                            "phone": None,
+                            "tags": ["cohortA"],
+                            "enrolled_at": None,
+                            "tier": None,
+                            "brand": None,
+                            "attributes": {},
+                            "referred_by": None,
+                            "referral_code": "214SGF5H",
+                            "points": {
+                                "balance": 100,
+                                "pending": 0,
+                                "earned": 100,
+                                "redeemed": 0,
+                                "expired": 0,
+                                "expiring": [],
+                            },
+                            "created_at": "2026-12-03T17:45:19.627Z",
+                            "updated_at": "2026-12-03T17:45:21.218Z",
+                        }
+                    ],
+                    "has_more": True,
+                    "next_cursor": "eyJzayI6ICJLTU5AMTIzIn0",
+                }
+            },
+        )
+    ],
     "upsertCustomer": [
         Example(
             "A profile", request={"name": "Krish", "email": "krish@example.com", "tags": ["cohortA"], "tier": "SILVER"}

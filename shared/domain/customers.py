@@ -140,3 +140,10 @@ def get_customer(app_id: str, source_id: str) -> CustomerRecord:
     if record is None:
         raise CustomerNotFound(source_id)
     return record
+
+
+def list_customers(
+    app_id: str, limit: int, cursor: str | None, prefix: str | None
+) -> tuple[list[CustomerRecord], str | None]:
+    """The application's customers in source_id order, only those whose source_id starts with ``prefix``."""
+    return customers.page(app_id, limit, cursor, prefix)

@@ -35,6 +35,25 @@ def customer(app_id: str, source_id: str) -> dict[str, str]:
     return {PK: customer_partition(app_id, source_id), SK: "PROFILE"}
 
 
+# Every profile also carries keys on the sparse Customers GSI (only profiles have them): partition
+# ``APP#<app_id>#CUSTOMERS#<shard>``, sort key its source_id. CUSTOMER_SHARDS partitions by a stable hash,
+# so a burst of sign-ups never writes one index partition past its 1,000 writes a second; a page of the
+# customer list reads every shard and merges them by source_id (shared/storage/customers.py ``page``).
+CUSTOMERS_INDEX = "Customers"
+CUSTOMERS_PK = "CustomersPK"
+CUSTOMERS_SK = "CustomersSK"
+CUSTOMER_SHARDS = 4
+
+
+def customers_shard_partition(app_id: str, shard: int) -> str:
+    return f"{tenant_prefix(app_id)}CUSTOMERS#{shard}"
+
+
+def customers_entry(app_id: str, source_id: str) -> dict[str, str]:
+    shard = zlib.crc32(source_id.encode()) % CUSTOMER_SHARDS
+    return {CUSTOMERS_PK: customers_shard_partition(app_id, shard), CUSTOMERS_SK: source_id}
+
+
 # --- referral codes ---
 # One item per referral code, claimed with attribute_not_exists in the transaction that creates its
 # customer: a code is unique per application and finding its owner is one key read.

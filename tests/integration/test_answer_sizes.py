@@ -356,3 +356,14 @@ def test_the_largest_customer_and_the_longest_stats_range_are_small(api: ApiClie
     assert measured("GET /customers/{id}", api.get(customer_path(ASTRAL * 128)))["tags"] == tags
     days = measured("GET /stats", api.get("/stats?from=2026-01-01&to=2026-04-02"))["days"]
     assert len(days) == 92
+
+
+def test_a_page_of_the_largest_customers_fits_and_the_cursors_reach_every_one(api: ApiClient) -> None:
+    # 40 profiles at their limits (as above) take more than one answer: each page ends at its budget
+    tags = [ASTRAL * 60 + f"{n:04d}" for n in range(100)]
+    attributes = {f"{'a' * 60}{n:02d}": ASTRAL * 235 for n in range(16)}
+    profile = {"name": ASTRAL * 200, "tags": tags, "tier": ASTRAL * 64, "brand": ASTRAL * 64, "attributes": attributes}
+    source_ids = [f"{n:03d}" + ASTRAL * 125 for n in range(40)]
+    for source_id in source_ids:
+        assert api.put(customer_path(source_id), profile).status == 201
+    assert [c["source_id"] for c in every_page(api, "/customers", "GET /customers")] == source_ids

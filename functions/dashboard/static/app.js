@@ -700,6 +700,38 @@ function CustomerProfile({ api, sourceId }) {
     <${CustomerCoupons} api=${api} sourceId=${sourceId} version=${version} />`;
 }
 
+// Every customer of the application, in source ID order, a page at a time; the search keeps those whose
+// source ID starts with what is typed (as GET /customers?q= does). A row opens the customer's page.
+function CustomerList({ api }) {
+  const [prefix, setPrefix] = useState("");
+  const { list, error, pages, loading } = useList(api, `/customers${prefix ? `?q=${enc(prefix)}` : ""}`, [prefix]);
+  const search = (event) => {
+    event.preventDefault();
+    setPrefix(event.currentTarget.elements.q.value.trim());
+    pages.reset();
+  };
+  return html`<section class="card" aria-labelledby="customer-list" aria-busy=${loading ? "true" : "false"}>
+    <h2 id="customer-list">All customers</h2>
+    <form role="search" aria-label="Search customers" onSubmit=${search}>
+      <label for="customer-prefix">ID starts with</label>
+      <div class="row"><div><input id="customer-prefix" name="q" maxLength="128" /></div>
+      <div><button type="submit" class="secondary">Search</button></div></div>
+    </form>
+    <${ErrorBox} error=${error} />
+    <${Loading} when=${loading} what="customers" />
+    ${list && (list.data.length
+      ? html`<div class="table-wrap"><table>
+        <thead><tr><th scope="col">Source ID</th><th scope="col">Name</th><th scope="col" class="num">Points</th></tr></thead>
+        <tbody>${list.data.map((c) => html`<tr>
+          <th scope="row"><a href=${`#/customers/${enc(c.source_id)}`}>${c.source_id}</a></th>
+          <td>${c.name || "—"}</td><td class="num">${c.points.balance}</td>
+        </tr>`)}</tbody>
+      </table></div>`
+      : html`<p>${prefix ? `No customer's ID starts with ${prefix}.` : "No customers yet."}</p>`)}
+    ${list && html`<${Pager} label="Customer pages" ...${pages.controls(list)} />`}
+  </section>`;
+}
+
 function Customers({ api, arg }) {
   // Read from the field on submit (not mirrored in state), so that typing right after the page opens
   // is never overwritten; the field starts from the customer in the URL.
@@ -715,7 +747,7 @@ function Customers({ api, arg }) {
       <div><button type="submit">Look up</button></div></div>
       <p class="hint">The merchant's own customer id, e.g. KMN@123.</p>
     </form>
-    ${arg ? html`<${CustomerProfile} api=${api} sourceId=${arg} key=${arg} />` : null}`;
+    ${arg ? html`<${CustomerProfile} api=${api} sourceId=${arg} key=${arg} />` : html`<${CustomerList} api=${api} />`}`;
 }
 
 // ------------------------------------------------------------------------------------------ forms
