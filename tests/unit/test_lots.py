@@ -511,3 +511,31 @@ def test_cancelling_a_redemption_made_before_lots_gives_its_points_back_never_ex
     assert entry.lots == {LotKey(NEVER).encode(): 100}
     ten_years_later = placed.after.wallet.as_of(now_ms + 3650 * DAY_MS)
     assert ten_years_later == Wallet(lots={LotKey(NEVER): 300}, balance=300, earned=300)
+
+
+def test_a_debt_read_back_from_the_profile_is_repaid_by_the_next_credit() -> None:
+    # Given Ida spent her 100 points and the credit was then reversed under allow_negative: she owes 100
+    now_ms = START_DAY * DAY_MS
+    credited = place(
+        "app", "ida", PointsState.empty(), [Posting("txn_earned", 100, "rule_completion", "credit")], now_ms
+    )
+    spent = place(
+        "app",
+        "ida",
+        points_state(_stored(credited.write())),
+        [Posting("txn_spent", -100, "reward_redemption", "debit")],
+        now_ms,
+    )
+    lot = LotKey.decode(next(iter(credited.entries[0].lots)))
+    reversal = Posting(
+        "txn_back", -100, "reversal", "reversal", reverses="txn_earned", own_lot=lot, return_policy="allow_negative"
+    )
+    owed = place("app", "ida", points_state(_stored(spent.write())), [reversal], now_ms)
+    assert (owed.after.wallet.balance, owed.after.wallet.debt) == (-100, 100)
+    # When a later request reads her profile and credits 150
+    later = place(
+        "app", "ida", points_state(_stored(owed.write())), [Posting("txn_more", 150, "adjustment", "credit")], now_ms
+    )
+    # Then the debt is repaid first, from the new lot: 50 are left to spend, and 50 in lots (not 150)
+    assert (later.after.wallet.balance, later.after.wallet.debt) == (50, 0)
+    assert sum(later.after.wallet.lots.values()) == 50
