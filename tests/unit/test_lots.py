@@ -526,7 +526,7 @@ def test_a_debt_read_back_from_the_profile_is_repaid_by_the_next_credit() -> Non
         [Posting("txn_spent", -100, "reward_redemption", "debit")],
         now_ms,
     )
-    lot = LotKey.decode(next(iter(credited.entries[0].lots)))
+    (lot,) = _lots_of(credited.entries[0])
     reversal = Posting(
         "txn_back", -100, "reversal", "reversal", reverses="txn_earned", own_lot=lot, return_policy="allow_negative"
     )
