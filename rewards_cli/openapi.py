@@ -119,18 +119,25 @@ def _drop_unsent_validation_responses(spec: dict[str, Any]) -> None:
         operation.get("responses", {}).pop("422", None)
 
 
-def _drop_unreferenced_schemas(spec: dict[str, Any]) -> None:
-    """Only the schemas that an operation or webhook reaches stay: Powertools adds its own validation-error
-    schemas (one referring to a schema it does not emit), which generators then warn about or reject."""
+def reachable_schemas(spec: dict[str, Any], roots: Any) -> set[str]:
+    """The names of the component schemas that ``roots`` (any part of ``spec``) refer to, at any depth."""
     schemas = spec.get("components", {}).get("schemas", {})
     prefix = "#/components/schemas/"
     reachable: set[str] = set()
-    pending = [json.dumps({k: v for k, v in spec.items() if k != "components"})]
+    pending = [json.dumps(roots)]
     while pending:
         for ref in re.findall(r'"\$ref": "' + re.escape(prefix) + r'([^"]+)"', pending.pop()):
             if ref not in reachable and ref in schemas:
                 reachable.add(ref)
                 pending.append(json.dumps(schemas[ref]))
+    return reachable
+
+
+def _drop_unreferenced_schemas(spec: dict[str, Any]) -> None:
+    """Only the schemas that an operation or webhook reaches stay: Powertools adds its own validation-error
+    schemas (one referring to a schema it does not emit), which generators then warn about or reject."""
+    schemas = spec.get("components", {}).get("schemas", {})
+    reachable = reachable_schemas(spec, {k: v for k, v in spec.items() if k != "components"})
     for name in set(schemas) - reachable:
         del schemas[name]
 

@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from rewards_cli.openapi import SPEC_PATH
+from rewards_cli.openapi import SPEC_PATH, reachable_schemas
 
 SPEC = json.loads(SPEC_PATH.read_text())
 SCHEMAS: dict[str, dict[str, Any]] = SPEC["components"]["schemas"]
@@ -29,14 +29,7 @@ CAPILLARY_PATHS = "/api_gateway/"  # Capillary's own paths: seed 003 and the Sho
 
 def _reachable(prefix: str) -> set[str]:
     """The schemas the operations under ``prefix`` use, at any depth."""
-    pending = [json.dumps(item) for path, item in SPEC["paths"].items() if path.startswith(prefix)]
-    found: set[str] = set()
-    while pending:
-        for name in re.findall(r'"#/components/schemas/([^"]+)"', pending.pop()):
-            if name not in found:
-                found.add(name)
-                pending.append(json.dumps(SCHEMAS[name]))
-    return found
+    return reachable_schemas(SPEC, [item for path, item in SPEC["paths"].items() if path.startswith(prefix)])
 
 
 # camelCase where the seed's shape is camelCase (SPEC §2): Capillary's routes (SPEC §7), seed 004's answer.
