@@ -35,6 +35,10 @@ WORK = ROOT / ".mutation"
 RESULTS = HERE / "results"
 REPORT = HERE / "REPORT.md"
 MUTMUT = Path(sys.executable).parent / "mutmut"
+# In a module's folder: the tests that killed its mutants before (read by mutation/kill_order.py to
+# order a mutant's tests) and the tests that kill them in this run (appended to by it).
+KILLS = "kills.json"
+KILL_LOG = "kills.log"
 
 # mutmut's exit codes per mutant (mutmut.stats.status_by_exit_code, pinned mutmut version): a crash or a
 # time-out means the tests noticed the change, so both count as detected.
@@ -103,10 +107,17 @@ def load_equivalents() -> dict[str, Equivalent]:
 
 
 def prepare(work: Path, modules: list[Module], deselect: tuple[str, ...], fresh: bool) -> None:
-    """Links to the project's tracked top-level entries and a setup.cfg naming these modules and their tests."""
+    """Links to the project's tracked top-level entries, a setup.cfg naming these modules and their tests,
+    and the tests that killed these modules' mutants in their last runs (mutation/kill_order.py)."""
     if fresh and work.exists():
         shutil.rmtree(work)
     work.mkdir(parents=True, exist_ok=True)
+    kills: dict[str, dict[str, int]] = {}
+    for module in modules:
+        record = RESULTS / f"{module.name}.json"
+        kills |= json.loads(record.read_text()).get("kills", {}) if record.exists() else {}
+    (work / KILLS).write_text(json.dumps(kills))
+    (work / KILL_LOG).unlink(missing_ok=True)
     tracked = subprocess.run(["git", "ls-files"], cwd=ROOT, capture_output=True, text=True, check=True).stdout
     entries = sorted({line.split("/", 1)[0] for line in tracked.splitlines()} - {".ci", ".gitignore"} | {"mutation"})
     for entry in entries:
@@ -124,9 +135,11 @@ def prepare(work: Path, modules: list[Module], deselect: tuple[str, ...], fresh:
         "pytest_add_cli_args_test_selection=",
         *(f"    {test}" for test in dict.fromkeys(test for module in modules for test in module.tests)),
         *(f"    {arg}" for test in deselect for arg in ("--deselect", test)),
-        # (mutmut adds -x -q) no pytest cache between runs; a mutant's fastest tests run first.
+        # (mutmut adds -x -q) no pytest cache between runs; a mutant's likeliest killers run first. Plain
+        # asserts: a failing assert fails the same, and each mutant's pytest skips the ~0.25 s of
+        # scanning the installed plugins for modules to rewrite (a mutant's own tests take ~0.3 s).
         "pytest_add_cli_args=",
-        *(f"    {arg}" for arg in ("-p", "no:cacheprovider", "-p", "mutation.fast_first")),
+        *(f"    {arg}" for arg in ("-p", "no:cacheprovider", "-p", "mutation.kill_order", "--assert=plain")),
         "use_git_change_detection=false",
         "on_dependency_change=ignore",
     ]
@@ -137,6 +150,7 @@ def mutmut(work: Path, *args: str, timeout: float | None = None) -> int:
     """mutmut's own output (spinners, one line per mutant) goes to .mutation/<folder>/mutmut.log."""
     # CI=true: hypothesis replays the same examples (tests/conftest.py), so a verdict is reproducible.
     env = os.environ | {"CI": "true", "PYTHONDONTWRITEBYTECODE": "1"}
+    env |= {"MUTATION_KILLS": str(work / KILLS), "MUTATION_KILL_LOG": str(work / KILL_LOG)}
     command = ["nice", "-n", "10", str(MUTMUT), *args]
     log = work / "mutmut.log"
     with log.open("w") as out:
@@ -160,26 +174,38 @@ def verdicts(work: Path, module: Module) -> dict[str, str]:
     return {name: "not checked" if code is None else STATUS.get(code, "suspicious") for name, code in codes.items()}
 
 
-def diffs_of(work: Path, module: Module, mutants: list[str]) -> dict[str, str]:
-    """Each mutant's change as a unified diff of its function (what `mutmut show` prints), in one process."""
-    if not mutants:
-        return {}
+def generated(work: Path, module: Module, wanted: list[str] | None = None) -> tuple[list[str], dict[str, str]]:
+    """The names mutmut gives the module's mutants and the change of each of ``wanted`` among them (a
+    unified diff of its function, as `mutmut show` prints it), generated afresh: nothing is run."""
     program = (
-        "import json, sys\n"
+        "import json, sys; from pathlib import Path\n"
         "from mutmut.mutation.diff_apply import get_diff_for_mutant\n"
-        "names = json.loads(sys.stdin.read())\n"
-        "print(json.dumps({name: get_diff_for_mutant(name, path=sys.argv[1]) for name in names}))\n"
+        "from mutmut.mutation.file_mutation import mutate_file_contents\n"
+        "from mutmut.utils.format_utils import get_mutant_name\n"
+        "source = Path(sys.argv[1])\n"
+        "mutated = mutate_file_contents(str(source), source.read_text())\n"
+        "names = [get_mutant_name(source, name) for name in mutated.mutant_names]\n"
+        "wanted = set(json.loads(sys.stdin.read())) & set(names)\n"
+        "diffs = {name: get_diff_for_mutant(name, source=mutated.code, path=source) for name in wanted}\n"
+        "print(json.dumps([names, diffs]))\n"
     )
     shown = subprocess.run(
         [sys.executable, "-c", program, module.source],
         cwd=work,
-        input=json.dumps(mutants),
+        input=json.dumps(wanted or []),
         capture_output=True,
         text=True,
         check=True,
     )
-    diffs: dict[str, str] = json.loads(shown.stdout)
-    return {name: "\n".join(diff.splitlines()[2:]) for name, diff in diffs.items()}
+    names, diffs = json.loads(shown.stdout)
+    return names, {name: "\n".join(diff.splitlines()[2:]) for name, diff in diffs.items()}
+
+
+def reviewed(work: Path, module: Module, equivalents: dict[str, Equivalent]) -> tuple[list[str], set[str]]:
+    """The module's mutants, and those listed as equivalent whose recorded change they still are: they are
+    not run (no behaviour differs, so every test that reaches them would run, only to pass)."""
+    names, diffs = generated(work, module, list(equivalents))
+    return names, {name for name, diff in diffs.items() if equivalents[name].change in changed_lines(diff)}
 
 
 def changed_lines(diff: str) -> list[str]:
@@ -217,7 +243,7 @@ def score(work: Path, module: Module, found: dict[str, str], equivalents: dict[s
     accepted: dict[str, str] = {}
     stale: list[str] = []
     undetected = sorted(name for name, status in found.items() if status not in DETECTED | {"not checked"})
-    for mutant, diff in diffs_of(work, module, undetected).items():
+    for mutant, diff in generated(work, module, undetected)[1].items():
         listed = equivalents.get(mutant)
         if listed and listed.change in changed_lines(diff):
             accepted[mutant] = listed.reason
@@ -240,12 +266,14 @@ def full(config: Config, names: list[str], jobs: int) -> int:
         prepare(module.workdir, [module], config.deselect, fresh=True)
         print(f"== {module.name}: mutating {module.source} against {len(module.tests)} test file(s)", flush=True)
         started = time.monotonic()
-        code = mutmut(module.workdir, "run", "--max-children", str(jobs), timeout=config.module_timeout_seconds)
+        names, skipped = reviewed(module.workdir, module, equivalents)
+        to_run = [name for name in names if name not in skipped]
+        timeout = config.module_timeout_seconds
+        code = mutmut(module.workdir, "run", "--max-children", str(jobs), *to_run, timeout=timeout)
         seconds = time.monotonic() - started
-        found = verdicts(module.workdir, module)
-        result = score(module.workdir, module, found, equivalents)
+        result = judge(module, skipped, equivalents)
         complete = code == 0 and "not checked" not in result.counts
-        save(module, result, seconds, complete)
+        save(module, result, seconds, complete, kills=kills_of(module.workdir))
         print(f"== {module.name}: {summary(result)} in {seconds:.0f} s", flush=True)
         if not complete or result.percent < config.threshold:
             failed.append(module.name)
@@ -259,7 +287,7 @@ def rerun(config: Config, names: list[str], jobs: int) -> int:
     equivalents = load_equivalents()
     for module in config.pick(names):
         previous = json.loads((RESULTS / f"{module.name}.json").read_text())
-        survivors = sorted(previous["survivors"]) + sorted(previous["equivalents"])
+        survivors = sorted(previous["survivors"])
         if not survivors:
             continue
         prepare(module.workdir, [module], config.deselect, fresh=False)
@@ -275,11 +303,41 @@ def rerun(config: Config, names: list[str], jobs: int) -> int:
         codes = saved["exit_code_by_key"]
         saved["exit_code_by_key"] = {name: kept.get(name) if code is None else code for name, code in codes.items()}
         meta.write_text(json.dumps(saved))
-        result = score(module.workdir, module, verdicts(module.workdir, module), equivalents)
-        save(module, result, previous["seconds"], previous["complete"], rerun_seconds=time.monotonic() - started)
+        seconds = time.monotonic() - started
+        result = judge(module, reviewed(module.workdir, module, equivalents)[1], equivalents)
+        kills = merged([previous.get("kills", {}), kills_of(module.workdir)])
+        save(module, result, previous["seconds"], previous["complete"], rerun_seconds=seconds, kills=kills)
         print(f"== {module.name}: {summary(result)}", flush=True)
     write_report(config)
     return 0
+
+
+def judge(module: Module, skipped: set[str], equivalents: dict[str, Equivalent]) -> Score:
+    """The module's verdicts, the reviewed equivalents that were not run counted as such."""
+    found = verdicts(module.workdir, module)
+    found |= {name: "equivalent" for name in skipped if found.get(name) == "not checked"}
+    return score(module.workdir, module, found, equivalents)
+
+
+def kills_of(work: Path) -> dict[str, dict[str, int]]:
+    """Per function, how many of its mutants each test killed in this run (mutation/kill_order.py)."""
+    log = work / KILL_LOG
+    kills: dict[str, dict[str, int]] = {}
+    for line in log.read_text().splitlines() if log.exists() else []:
+        mutant, test = json.loads(line)
+        function = kills.setdefault(mutant.partition("__mutmut_")[0], {})
+        function[test] = function.get(test, 0) + 1
+    return kills
+
+
+def merged(all_kills: list[dict[str, dict[str, int]]]) -> dict[str, dict[str, int]]:
+    total: dict[str, dict[str, int]] = {}
+    for kills in all_kills:
+        for function, counts in kills.items():
+            into = total.setdefault(function, {})
+            for test, count in counts.items():
+                into[test] = into.get(test, 0) + count
+    return total
 
 
 def summary(result: Score) -> str:
@@ -287,7 +345,14 @@ def summary(result: Score) -> str:
     return f"{result.percent:.1f}% killed of {result.judged} ({counts}; {len(result.equivalents)} equivalent)"
 
 
-def save(module: Module, result: Score, seconds: float, complete: bool, rerun_seconds: float | None = None) -> None:
+def save(
+    module: Module,
+    result: Score,
+    seconds: float,
+    complete: bool,
+    kills: dict[str, dict[str, int]],
+    rerun_seconds: float | None = None,
+) -> None:
     record = {
         "module": module.name,
         "source": module.source,
@@ -302,6 +367,8 @@ def save(module: Module, result: Score, seconds: float, complete: bool, rerun_se
         "equivalents": result.equivalents,
         "stale_equivalents": result.stale,
         "survivors": result.survivors,
+        # per function, the tests that killed its mutants and how many: the next run tries them first
+        "kills": {function: dict(sorted(counts.items())) for function, counts in sorted(kills.items())},
         "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
     }
     (RESULTS / f"{module.name}.json").write_text(json.dumps(record, indent=2, ensure_ascii=False) + "\n")
@@ -347,22 +414,6 @@ def write_report(config: Config) -> None:
 
 
 # --- the CI gate -----------------------------------------------------------------------------------
-
-
-def all_mutants(work: Path, module: Module) -> list[str]:
-    """The names mutmut gives this module's mutants, without running anything."""
-    program = (
-        "import sys; from pathlib import Path\n"
-        "from mutmut.mutation.file_mutation import mutate_file_contents\n"
-        "from mutmut.utils.format_utils import get_mutant_name\n"
-        "source = Path(sys.argv[1])\n"
-        "for name in mutate_file_contents(str(source), source.read_text()).mutant_names:\n"
-        "    print(get_mutant_name(source, name))\n"
-    )
-    listed = subprocess.run(
-        [sys.executable, "-c", program, module.source], cwd=work, capture_output=True, text=True, check=True
-    )
-    return listed.stdout.split()
 
 
 def functions_touched(module: Module, base: str) -> set[str]:
@@ -413,10 +464,11 @@ def gate(config: Config, names: list[str], base: str, jobs: int) -> int:
     prepare(work, modules, config.deselect, fresh=True)
     chosen: dict[str, list[str]] = {}
     for module in modules:
-        names = all_mutants(work, module)
+        names, skipped = reviewed(work, module, equivalents)
+        candidates = [name for name in names if name not in skipped]
         touched = functions_touched(module, base)
-        on_change = [name for name in names if name.partition("__mutmut_")[0] in touched]
-        sample = sorted(names, key=lambda name: hashlib.sha256(name.encode()).hexdigest())[: config.gate_sample]
+        on_change = [name for name in candidates if name.partition("__mutmut_")[0] in touched]
+        sample = sorted(candidates, key=lambda name: hashlib.sha256(name.encode()).hexdigest())[: config.gate_sample]
         chosen[module.name] = sorted(set(on_change) | set(sample))
         print(f"gate {module.name}: {len(on_change)} mutants on changed functions, {len(names)} in all", flush=True)
     started = time.monotonic()

@@ -17,6 +17,7 @@ import sys
 import threading
 import uuid
 from collections.abc import Mapping
+from functools import cache
 from typing import Any
 
 import boto3
@@ -44,11 +45,17 @@ def matches(pattern: Mapping[str, Any], value: Any) -> bool:
     return True
 
 
+@cache
+def local_client(service: str, endpoint_url: str | None = None) -> Any:
+    """One client per service and store for the process (clients are thread-safe): a new one costs
+    ~50 ms, more than most tests' own work, and the tests create the table and queues for each test."""
+    session: Any = boto3.session.Session()
+    return session.client(service, endpoint_url=endpoint_url, region_name=REGION)
+
+
 def create_message_resources(table_name: str, endpoint_url: str | None = None) -> None:
     """The template's event bus and queues, under their local names (see ``local_resource_names``)."""
-    session: Any = boto3.session.Session()
-    sqs = session.client("sqs", endpoint_url=endpoint_url, region_name=REGION)
-    events = session.client("events", endpoint_url=endpoint_url, region_name=REGION)
+    sqs, events = local_client("sqs", endpoint_url), local_client("events", endpoint_url)
     buses = {bus["Name"] for bus in events.list_event_buses()["EventBuses"]}
     for name in local_resource_names(table_name).values():
         if name.startswith("https://"):
@@ -77,8 +84,7 @@ class LocalOutbox:
         self._thread: threading.Thread | None = None
 
     def client(self, service: str) -> Any:
-        session: Any = boto3.session.Session()
-        return session.client(service, endpoint_url=self._endpoint, region_name=REGION)
+        return local_client(service, self._endpoint)
 
     def create_resources(self, *, from_now: bool = True) -> None:
         """The bus and queues of the template, and a position in the table's stream (its end, when

@@ -24,16 +24,16 @@ os.environ.pop("DYNAMODB_ENDPOINT_URL", None)
 # moto must be imported before the first boto3 client is created, so that every client is mocked.
 from collections.abc import Iterator
 
-import boto3
 import pytest
 from hypothesis import settings as hypothesis_settings
 from moto import mock_aws
 
 from rewards_cli.gateway import LocalGateway
 from rewards_cli.moto_adapter import atomic_moto_dispatch
-from rewards_cli.outbox import LocalOutbox, create_message_resources
+from rewards_cli.outbox import LocalOutbox, create_message_resources, local_client
 from rewards_cli.template import create_table_arguments, load, local_resource_names
 from rewards_cli.webhook_listener import WebhookListener
+from shared.settings import get_settings
 from tests.support.api import ApiClient, Credentials
 from tests.support.outbox import BusTap
 
@@ -51,6 +51,9 @@ os.environ.update(
         "WEBHOOK_RETRY_BASE_SECONDS": "1",
     }
 )
+# The imports above validated the settings at import (shared.observability) before these names were
+# set: without this, a run of only the tests that tap the bus (a mutation run) looks for a bus "rewards".
+get_settings.cache_clear()
 
 # CI replays the same generated examples on every run, so a red CI always means a change broke
 # something (exploring new examples is `make fuzz`'s and a developer's run's job).
@@ -72,7 +75,7 @@ def restored_environ() -> Iterator[None]:
 def table() -> Iterator[str]:
     """A fresh table with the exact key schema and indexes of template.yaml, every call atomic."""
     with atomic_moto_dispatch(), mock_aws():
-        boto3.client("dynamodb").create_table(**create_table_arguments(TABLE_NAME, stream=False))
+        local_client("dynamodb").create_table(**create_table_arguments(TABLE_NAME, stream=False))
         create_message_resources(TABLE_NAME)
         yield TABLE_NAME
 

@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 
 from tests.support.api import ApiClient
+from tests.support.faults import FaultPlan, injecting_faults
 from tests.support.point_lots import credit as earn
 from tests.support.point_lots import points_of
 from tests.support.points import (
@@ -197,6 +198,21 @@ def test_a_debit_cannot_spend_pending_points(api: ApiClient, kim: str) -> None:
     assert "the balance is 20" in response.json()["details"]
 
 
+def test_an_adjustment_whose_write_landed_but_whose_answer_was_lost_is_answered_with_its_one_entry(
+    api: ApiClient, kim: str
+) -> None:
+    # Given the store applies the adjustment's transaction but every answer to it is lost (the SDK's
+    # retries too), so the engine cannot tell whether it landed
+    with injecting_faults() as faults:
+        faults.inject(FaultPlan("lost_response", where=lambda call: call.operation == "TransactWriteItems"))
+        response = adjust(api, kim, 40)
+    # Then it reads again, finds its own entry and answers that: one credit, neither two nor a 503
+    assert faults.injections, "no answer was lost"
+    assert response.status == 201, response.body
+    assert [entry["id"] for entry in transactions(api, kim)] == [response.json()["id"]]
+    assert points_of(api, kim)["balance"] == 40
+
+
 def test_an_adjustment_for_an_unknown_customer_is_the_seeds_404(api: ApiClient) -> None:
     response = adjust(api, "nobody", 10)
     assert response.status == 404
@@ -302,6 +318,13 @@ def test_a_policy_change_applies_only_to_credits_after_it(api: ApiClient, kim: s
     assert points["expiring"] == [{"points": 100, "expires_at": day_end_iso(NOON + 30 * DAY_MS)}]
 
 
+def test_a_credit_of_one_point_follows_the_policy_like_any_other(api: ApiClient, kim: str, clock: FrozenClock) -> None:
+    set_policy(api, expire_after_days=30, pending_days=2)
+    single = credit(api, kim, 1)
+    assert single["lots"] == [{"points": 1, "expires_at": in_days(clock, 30), "activates_at": in_days(clock, 2)}]
+    assert (points_of(api, kim)["balance"], points_of(api, kim)["pending"]) == (0, 1)
+
+
 def test_a_credit_already_past_its_expiry_never_counts_and_shows_as_expired(
     api: ApiClient, kim: str, clock: FrozenClock
 ) -> None:
@@ -393,6 +416,7 @@ def test_a_reversal_takes_a_credit_back_once(api: ApiClient, kim: str) -> None:
         "shortfall": 0,
     }
     assert entry["description"] == f"Reversal of {credited['id']}"
+    assert entry["id"].startswith("txn_"), "a reversal is a transaction of its own"
     assert points_of(api, kim)["earned"] == 0
     again = reverse(api, kim, credited["id"])
     assert again.status == 409
@@ -423,7 +447,7 @@ def test_a_partial_reversal_then_the_rest_then_409(api: ApiClient, kim: str) -> 
     assert reverse(api, kim, other["id"]).status == 201
 
 
-@pytest.mark.parametrize(("first", "then", "left"), [(None, 101, 100), (30, 71, 70)])
+@pytest.mark.parametrize(("first", "then", "left"), [(None, 101, 100), (30, 71, 70), (99, 2, 1)])
 def test_reversing_more_than_is_left_is_a_400_naming_points(
     api: ApiClient, kim: str, first: int | None, then: int, left: int
 ) -> None:
@@ -455,6 +479,7 @@ def test_only_credits_can_be_reversed(api: ApiClient, kim: str) -> None:
     for txn in (debited, reversal):
         response = reverse(api, kim, txn["id"])
         assert response.status == 409, response.body
+        assert response.json()["message"] == "Not a credit"
         assert response.json()["details"] == f"transaction {txn['id']} is not a credit: only credits can be reversed"
     assert points_of(api, kim)["balance"] == 85
 

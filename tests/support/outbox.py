@@ -7,9 +7,7 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-import boto3
-
-from rewards_cli.outbox import LocalOutbox
+from rewards_cli.outbox import LocalOutbox, local_client
 from shared.domain.domain_events import ENVELOPES
 from shared.messaging import EVENT_SOURCE
 from shared.settings import get_settings
@@ -41,7 +39,7 @@ class BusTap:
     def __init__(self, outbox: LocalOutbox) -> None:
         self.outbox = outbox
         self.seen: list[Announced] = []
-        sqs, events = boto3.client("sqs"), boto3.client("events")
+        sqs, events = local_client("sqs"), local_client("events")
         self._queue = sqs.create_queue(QueueName="bus-tap")["QueueUrl"]
         arn = sqs.get_queue_attributes(QueueUrl=self._queue, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
         bus = get_settings().event_bus_name
@@ -51,7 +49,7 @@ class BusTap:
     def read(self) -> list[Announced]:
         """Drain the outbox, then everything announced since the last read."""
         self.outbox.drain()
-        sqs = boto3.client("sqs")
+        sqs = local_client("sqs")
         new: list[Announced] = []
         while messages := sqs.receive_message(QueueUrl=self._queue, MaxNumberOfMessages=10).get("Messages", []):
             for message in messages:

@@ -24,7 +24,6 @@ from itertools import count
 from typing import Any, ClassVar
 from urllib.parse import quote, urlencode
 
-import boto3
 from hypothesis import HealthCheck, Phase, settings
 from hypothesis.stateful import RuleBasedStateMachine
 from moto import mock_aws
@@ -32,7 +31,7 @@ from moto import mock_aws
 from rewards_cli.gateway import HttpResponse, LocalGateway
 from rewards_cli.lambdas import FunctionPool
 from rewards_cli.moto_adapter import atomic_moto_dispatch
-from rewards_cli.outbox import create_message_resources
+from rewards_cli.outbox import create_message_resources, local_client
 from rewards_cli.template import create_table_arguments, load
 from shared.settings import get_settings
 from tests.support.api import ApiClient, Credentials
@@ -297,7 +296,7 @@ _POOL = FunctionPool()
 @contextmanager
 def fresh_table() -> Iterator[None]:
     with atomic_moto_dispatch(), mock_aws():
-        boto3.client("dynamodb").create_table(**create_table_arguments(get_settings().table_name, stream=False))
+        local_client("dynamodb").create_table(**create_table_arguments(get_settings().table_name, stream=False))
         create_message_resources(get_settings().table_name)
         yield
 
