@@ -338,5 +338,7 @@ def test_concurrent_redeems_reverts_and_cancels_of_held_codes_keep_each_code_in_
         "voided": states.count("voided"),
         "available": 0,
     }
-    (winner,) = [r for r in api.get(f"/coupons/{coupon_id}/redemptions").json()["data"] if r["order_id"] == "o-shared"]
-    assert expected[winner["coupon_code"]] == "redeemed"
+    # the order's redemption is the one redeem that won (none when every cancel beat its redeem, above)
+    winners = [r for r in api.get(f"/coupons/{coupon_id}/redemptions").json()["data"] if r["order_id"] == "o-shared"]
+    assert len(winners) == [r.status for r in redeemed].count(200), winners
+    assert all(expected[winner["coupon_code"]] == "redeemed" for winner in winners), winners
