@@ -177,17 +177,23 @@ def verdicts(work: Path, module: Module) -> dict[str, str]:
 def generated(work: Path, module: Module, wanted: list[str] | None = None) -> tuple[list[str], dict[str, str]]:
     """The names mutmut gives the module's mutants and the change of each of ``wanted`` among them (a
     unified diff of its function, as `mutmut show` prints it), generated afresh: nothing is run."""
+    # The mutated module is parsed once (mutmut's get_diff_for_mutant parses it again for every mutant).
     program = (
-        "import json, sys; from pathlib import Path\n"
-        "from mutmut.mutation.diff_apply import get_diff_for_mutant\n"
+        "import json, sys; from difflib import unified_diff; from pathlib import Path\n"
+        "import libcst\n"
+        "from mutmut.mutation.diff_apply import read_mutant_function, read_original_function\n"
         "from mutmut.mutation.file_mutation import mutate_file_contents\n"
         "from mutmut.utils.format_utils import get_mutant_name\n"
         "source = Path(sys.argv[1])\n"
         "mutated = mutate_file_contents(str(source), source.read_text())\n"
         "names = [get_mutant_name(source, name) for name in mutated.mutant_names]\n"
         "wanted = set(json.loads(sys.stdin.read())) & set(names)\n"
-        "diffs = {name: get_diff_for_mutant(name, source=mutated.code, path=source) for name in wanted}\n"
-        "print(json.dumps([names, diffs]))\n"
+        "module = libcst.parse_module(mutated.code) if wanted else None\n"
+        "def diff(name):\n"
+        "    functions = (read_original_function(module, name), read_mutant_function(module, name))\n"
+        "    before, after = (libcst.Module([f]).code.strip().split('\\n') for f in functions)\n"
+        "    return '\\n'.join(unified_diff(before, after, str(source), str(source), lineterm=''))\n"
+        "print(json.dumps([names, {name: diff(name) for name in wanted}]))\n"
     )
     shown = subprocess.run(
         [sys.executable, "-c", program, module.source],

@@ -13,7 +13,7 @@ import pytest
 from rewards_cli.gateway import HttpResponse
 from shared.domain.points import ledger as points_domain
 from shared.entities.points import DAY_MS
-from shared.storage import dynamodb
+from shared.storage import dynamodb, keys
 from tests.support.api import ApiClient
 from tests.support.concurrency import fire_together
 from tests.support.faults import FaultInjector, injecting_faults
@@ -219,6 +219,77 @@ def test_a_customer_whose_writes_keep_winning_is_left_to_the_next_run(
         monkeypatch.setattr(dynamodb, "transact_write", real_write)
         assert run_points_settler()["customers_settled"] == 1
         assert len(entries(api, "busy", "expiry")) == len(entries(api, "calm", "expiry")) == 1
+
+
+def test_a_run_pages_through_a_shard_in_batches_counting_each_customer_read_and_skipped(
+    api: ApiClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Given one shard (every customer due on it) read one customer per query, two customers whose every
+    # write loses its race, and one that settles: each expires today
+    monkeypatch.setattr(keys, "POINTS_DUE_SHARDS", 1)
+    monkeypatch.setattr(points_domain, "BATCH_SIZE", 1)
+    for name in ("busy-a", "busy-b", "calm"):
+        credit(api, name, 5, expire_after_days=1)
+    real_write = dynamodb.transact_write
+
+    def busy_writes_always_land_first(actions: list[Any]) -> None:
+        profile = actions[0]
+        if isinstance(profile, dynamodb.Update) and "#CUST#busy-" in profile.key["PK"]:
+            raise dynamodb.TransactionCancelled(["ConditionalCheckFailed"])
+        real_write(actions)
+
+    monkeypatch.setattr(dynamodb, "transact_write", busy_writes_always_land_first)
+    checks = itertools.count()
+    with days_later(monkeypatch, 2), injecting_faults() as recorder:
+        # When a run (with time for 30 checks: a run that kept re-reading would run out) works the shard
+        report = points_domain.settle_due(lambda: 60_000 if next(checks) < 30 else 0)
+        # Then it went on past both skipped customers, one query per customer, and counts all three
+        # read, both skipped and the one settled
+        assert _operations(recorder)["Query"] == 3
+        assert (report.customers_read, report.customers_skipped, report.customers_settled) == (3, 2, 1)
+        assert report.backlog_left, "the skipped customers are the next run's"
+        assert len(entries(api, "calm", "expiry")) == 1
+
+
+def test_a_run_out_of_time_within_a_batch_reports_the_backlog(api: ApiClient, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(keys, "POINTS_DUE_SHARDS", 1)
+    for name in ("first", "second"):
+        credit(api, name, 5, expire_after_days=1)
+    with days_later(monkeypatch, 2):
+        # When the run's time ends after the batch was read and its first customer settled
+        checks = itertools.count()
+        report = points_domain.settle_due(lambda: 60_000 if next(checks) < 2 else 0)
+        # Then the rest of the batch is reported as the next run's
+        assert (report.customers_read, report.customers_settled, report.backlog_left) == (2, 1, True)
+
+
+@pytest.mark.parametrize(("time_left_ms", "settled"), [(5_001, 1), (5_000, 0)])
+def test_a_run_keeps_five_seconds_in_hand_by_default(
+    api: ApiClient, monkeypatch: pytest.MonkeyPatch, time_left_ms: int, settled: int
+) -> None:
+    credit(api, "x", 5, expire_after_days=1)
+    with days_later(monkeypatch, 2):
+        assert points_domain.settle_due(lambda: time_left_ms).customers_settled == settled
+
+
+def test_a_customer_whose_write_loses_one_race_is_settled_by_the_same_run(
+    api: ApiClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    credit(api, "once", 5, expire_after_days=1)
+    real_write = dynamodb.transact_write
+    lost = []
+
+    def the_first_write_loses(actions: list[Any]) -> None:
+        if not lost:
+            lost.append(actions)
+            raise dynamodb.TransactionCancelled(["ConditionalCheckFailed"])
+        real_write(actions)
+
+    monkeypatch.setattr(dynamodb, "transact_write", the_first_write_loses)
+    with days_later(monkeypatch, 2):
+        report = points_domain.settle_due(lambda: 60_000)
+        assert lost, "no write lost its race"
+        assert (report.customers_settled, report.customers_skipped, report.backlog_left) == (1, 0, False)
 
 
 def _engine_time(monkeypatch: pytest.MonkeyPatch, now_ms: int) -> None:

@@ -27,7 +27,6 @@ from shared.entities.points import DAY_MS, LedgerEntry, PolicyRecord, Posting, R
 from shared.errors import Conflict, CustomerNotFound, NotFound, ServiceUnavailable, ValidationFailed
 from shared.ids import new_id
 from shared.storage import dynamodb, keys, points
-from shared.storage.customers import CustomerRecord
 from shared.storage.dynamodb import TransactionCancelled
 
 
@@ -97,16 +96,14 @@ def list_transactions(
 # ------------------------------------------------------------------------------------------ writes
 
 
-Plan = Callable[[CustomerRecord, dict[str, TransactionRecord], PolicyRecord], tuple[Posting, list[dynamodb.Update]]]
+Plan = Callable[[dict[str, TransactionRecord], PolicyRecord], tuple[Posting, list[dynamodb.Update]]]
 
 
 def adjust(app_id: str, source_id: str, amount: int, description: str) -> LedgerEntry:
     """Customer service credits (following the policy) or debits (at most the balance) ``amount`` points."""
     txn_id = new_id("txn")
 
-    def plan(
-        profile: CustomerRecord, records: dict[str, TransactionRecord], policy: PolicyRecord
-    ) -> tuple[Posting, list[dynamodb.Update]]:
+    def plan(records: dict[str, TransactionRecord], policy: PolicyRecord) -> tuple[Posting, list[dynamodb.Update]]:
         # a credit is a lot under the policy; a debit corrects what was earned (not a redemption)
         times = lot_times(policy, clock.now_epoch_ms()) if amount > 0 else LotTimes(None, None)
         adjustment = Posting(
@@ -128,9 +125,7 @@ def reverse(app_id: str, source_id: str, txn_id: str, amount: int | None) -> Led
     """Take back ``amount`` (default: all that is left) of the credit ``txn_id``, by the return policy."""
     reversal_id = new_id("txn")
 
-    def plan(
-        profile: CustomerRecord, records: dict[str, TransactionRecord], policy: PolicyRecord
-    ) -> tuple[Posting, list[dynamodb.Update]]:
+    def plan(records: dict[str, TransactionRecord], policy: PolicyRecord) -> tuple[Posting, list[dynamodb.Update]]:
         credit = records.get(txn_id)
         if credit is None:
             raise TransactionNotFound(txn_id)
@@ -173,7 +168,7 @@ def _write_once(app_id: str, source_id: str, txn_id: str, plan: Plan, also_read:
             return landed.entry
         if profile is None:
             raise CustomerNotFound(source_id)
-        posting, extra = plan(profile, records, policy)
+        posting, extra = plan(records, policy)
         try:
             placed, actions = placement.post(app_id, profile, [posting], clock.now_epoch_ms())
         except NotEnoughPoints as short:
