@@ -277,7 +277,7 @@ def test_a_customer_whose_write_loses_one_race_is_settled_by_the_same_run(
 ) -> None:
     credit(api, "once", 5, expire_after_days=1)
     real_write = dynamodb.transact_write
-    lost = []
+    lost: list[list[Any]] = []
 
     def the_first_write_loses(actions: list[Any]) -> None:
         if not lost:
