@@ -225,10 +225,10 @@ def test_a_run_pages_through_a_shard_in_batches_counting_each_customer_read_and_
     api: ApiClient, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # Given one shard (every customer due on it) read one customer per query, two customers whose every
-    # write loses its race, and one that settles: each expires today
+    # write loses its race, and two that settle: each expires today
     monkeypatch.setattr(keys, "POINTS_DUE_SHARDS", 1)
     monkeypatch.setattr(points_domain, "BATCH_SIZE", 1)
-    for name in ("busy-a", "busy-b", "calm"):
+    for name in ("busy-a", "busy-b", "calm-a", "calm-b"):
         credit(api, name, 5, expire_after_days=1)
     real_write = dynamodb.transact_write
 
@@ -243,12 +243,13 @@ def test_a_run_pages_through_a_shard_in_batches_counting_each_customer_read_and_
     with days_later(monkeypatch, 2), injecting_faults() as recorder:
         # When a run (with time for 30 checks: a run that kept re-reading would run out) works the shard
         report = points_domain.settle_due(lambda: 60_000 if next(checks) < 30 else 0)
-        # Then it went on past both skipped customers, one query per customer, and counts all three
-        # read, both skipped and the one settled
-        assert _operations(recorder)["Query"] == 3
-        assert (report.customers_read, report.customers_skipped, report.customers_settled) == (3, 2, 1)
+        # Then it went on past both skipped customers, one query per customer, and counts all four
+        # read, both skipped, both settled and the entry written for each
+        assert _operations(recorder)["Query"] == 4
+        assert (report.customers_read, report.customers_skipped, report.customers_settled) == (4, 2, 2)
+        assert report.entries_written == 2
         assert report.backlog_left, "the skipped customers are the next run's"
-        assert len(entries(api, "calm", "expiry")) == 1
+        assert len(entries(api, "calm-a", "expiry")) == len(entries(api, "calm-b", "expiry")) == 1
 
 
 def test_a_run_out_of_time_within_a_batch_reports_the_backlog(api: ApiClient, monkeypatch: pytest.MonkeyPatch) -> None:
