@@ -12,6 +12,8 @@ import pytest
 from shared.storage import redemptions as stored_redemptions
 from shared.storage import rewards as stored_rewards
 from tests.support.api import ApiClient
+from tests.support.faults import FaultPlan, injecting_faults
+from tests.support.point_lots import credit
 from tests.support.rewards import SEED_001_RULES, balance, create_reward, customer_path, give_points, ledger_sum
 
 HEADPHONES: dict[str, Any] = {
@@ -159,8 +161,10 @@ def test_cancel_gives_points_and_stock_back_exactly_once(api: ApiClient, kim: st
     assert body["cancelled_at"] is not None
     credit = api.get(f"{customer_path(kim)}/transactions").json()["data"][0]
     assert credit["id"] == body["refund_transaction_id"]
+    assert credit["id"].startswith("txn_")
     assert (credit["points"], credit["balance_after"], credit["reason"]) == (500, 1200, "redemption_cancelled")
-    assert credit["redemption_id"] == redemption["id"]
+    assert (credit["redemption_id"], credit["reward_id"]) == (redemption["id"], reward_id)
+    assert credit["description"] == "Cancelled redemption of Headphones"
     assert api.get(customer_path(kim)).json()["points"] == {
         "balance": 1200,
         "earned": 1200,
@@ -175,8 +179,27 @@ def test_cancel_gives_points_and_stock_back_exactly_once(api: ApiClient, kim: st
     again = api.post(cancel_path)
     assert again.status == 409
     assert again.json()["message"] == "Redemption already cancelled"
+    assert again.json()["details"] == f"redemption {redemption['id']} was cancelled at {body['cancelled_at']}"
     assert balance(api, kim) == 1200
     assert api.get(f"{customer_path(kim)}/rewards/redemptions").json()["data"][0]["status"] == "cancelled"
+
+
+def test_a_cancel_whose_answer_was_lost_is_answered_on_a_retry_with_its_key(api: ApiClient, kim: str) -> None:
+    reward_id = create_reward(api, HEADPHONES)
+    redemption = redeem(api, kim, reward_id).json()
+    cancel_path = f"{customer_path(kim)}/rewards/redemptions/{redemption['id']}/cancel"
+    # Given the store applies the cancel but every answer to it is lost
+    with injecting_faults() as faults:
+        faults.inject(FaultPlan("lost_response", where=lambda call: call.operation == "TransactWriteItems"))
+        lost = api.post(cancel_path, headers={"Idempotency-Key": "cancel-1"})
+    assert lost.status == 503, lost.body
+    # When the client retries with the same key, it gets the cancellation it made, refunded once
+    retried = api.post(cancel_path, headers={"Idempotency-Key": "cancel-1"})
+    assert retried.status == 200, retried.body
+    assert retried.json()["status"] == "cancelled"
+    assert balance(api, kim) == 1200
+    # and another cancel (another key) is the conflict
+    assert api.post(cancel_path, headers={"Idempotency-Key": "cancel-2"}).status == 409
 
 
 def test_cancel_returns_the_unit_of_stock(api: ApiClient, kim: str) -> None:
@@ -238,9 +261,38 @@ def test_cancel_of_an_unknown_or_other_customers_redemption_is_404(api: ApiClien
     reward_id = create_reward(api, HEADPHONES)
     redemption = redeem(api, kim, reward_id).json()
     api.put(customer_path("lee"), {})
-    assert api.post(f"{customer_path('lee')}/rewards/redemptions/{redemption['id']}/cancel").status == 404
-    assert api.post(f"{customer_path(kim)}/rewards/redemptions/red_000000000000000000000/cancel").status == 404
+    for source_id, redemption_id in [
+        ("lee", redemption["id"]),
+        (kim, "red_000000000000000000000"),
+        (kim, "not-a-redemption-id"),
+    ]:
+        refused = api.post(f"{customer_path(source_id)}/rewards/redemptions/{redemption_id}/cancel")
+        assert refused.status == 404, refused.body
+        assert refused.json()["details"] == f"Cannot find redemption with id {redemption_id}"
+    unknown = api.post(f"{customer_path('nobody')}/rewards/redemptions/{redemption['id']}/cancel")
+    assert unknown.status == 404
+    assert unknown.json()["details"] == "Cannot find customer with source id nobody"
     assert balance(api, kim) == 700
+
+
+def test_cancelling_a_one_point_redemption_gives_the_point_back(api: ApiClient, kim: str) -> None:
+    reward_id = create_reward(api, {**HEADPHONES, "points_to_be_redeemed": 1})
+    redemption = redeem(api, kim, reward_id).json()
+    assert balance(api, kim) == 1199
+    assert api.post(f"{customer_path(kim)}/rewards/redemptions/{redemption['id']}/cancel").status == 200
+    assert balance(api, kim) == 1200
+
+
+def test_a_cancel_gives_the_points_back_to_the_lots_they_came_from(api: ApiClient) -> None:
+    api.put(customer_path("ann"), {})
+    credit(api, "ann", 600, expire_after_days=10)
+    expiring = api.get(customer_path("ann")).json()["points"]["expiring"]
+    reward_id = create_reward(api, HEADPHONES)
+    redemption = redeem(api, "ann", reward_id).json()
+    assert api.get(customer_path("ann")).json()["points"]["expiring"] == [{**expiring[0], "points": 100}]
+    assert api.post(f"{customer_path('ann')}/rewards/redemptions/{redemption['id']}/cancel").status == 200
+    # the refunded 500 expire when they would have, not never
+    assert api.get(customer_path("ann")).json()["points"]["expiring"] == expiring
 
 
 def test_redemptions_are_listed_newest_first_in_pages(api: ApiClient, kim: str) -> None:

@@ -3,8 +3,12 @@ issues it without a points debit, exactly once, in the completion's own write.""
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
+import pytest
+
+from shared.domain import redemptions
 from tests.support.api import ApiClient
 from tests.support.rewards import balance, create_reward, customer_path, seed_002_campaign
 
@@ -46,6 +50,8 @@ def test_completion_issues_the_reward_once_without_a_debit(api: ApiClient) -> No
     assert granted["not_issued"] is None
     (redemption,) = api.get(f"{customer_path('kim')}/rewards/redemptions").json()["data"]
     assert redemption["id"] == granted["redemption_id"]
+    assert re.fullmatch(r"red_[A-Za-z0-9]{21}", redemption["id"])
+    assert redemption["issued"] == {"product_id": "prod_mug", "coupon_id": None, "code": None, "amount": None}
     assert (redemption["points"], redemption["transaction_id"]) == (0, None)
     assert redemption["granted_by"] == {"campaign_id": campaign_id, "rule_id": granted["rule_id"]}
     assert balance(api, "kim") == 0
@@ -71,6 +77,14 @@ def test_a_campaign_reward_grant_issues_a_pool_code(api: ApiClient) -> None:
     granting_campaign(api, reward_id)
     (granted,) = event(api, "kim")["rewards"]
     assert granted["coupon_code"] == "WELCOME1"
+    # the member holds the code, and the granted redemption records it: cancelling it voids the code
+    (held,) = api.get(f"{customer_path('kim')}/coupons").json()["data"]
+    assert (held["coupon_id"], held["coupon_code"]) == (coupon_id, "WELCOME1")
+    (redemption,) = api.get(f"{customer_path('kim')}/rewards/redemptions").json()["data"]
+    assert (redemption["issued"]["coupon_id"], redemption["issued"]["code"]) == (coupon_id, "WELCOME1")
+    cancel_path = f"{customer_path('kim')}/rewards/redemptions/{redemption['id']}/cancel"
+    assert api.post(cancel_path).status == 200
+    assert api.get(f"/coupons/{coupon_id}").json()["codes"]["voided"] == 1
     # the pool is now empty: the next member's completion is recorded, with why nothing was issued
     (second,) = event(api, "lee")["rewards"]
     assert (second["redemption_id"], second["not_issued"]) == (None, "the reward's coupon pool is exhausted")
@@ -82,6 +96,29 @@ def test_an_out_of_stock_reward_is_recorded_as_not_issued(api: ApiClient) -> Non
     assert event(api, "kim")["rewards"][0]["not_issued"] is None
     assert event(api, "lee")["rewards"][0]["not_issued"] == "the reward is out of stock"
     assert api.get(f"{customer_path('lee')}/rewards/redemptions").json()["data"] == []
+
+
+def test_a_grant_refused_for_several_reasons_names_each(api: ApiClient) -> None:
+    reward_id = create_reward(api, MUG)  # stock 1
+    granting_campaign(api, reward_id)
+    assert event(api, "kim")["rewards"][0]["not_issued"] is None
+    assert api.patch(f"/rewards/{reward_id}", {"is_active": False}).status == 200
+    not_issued = event(api, "lee")["rewards"][0]["not_issued"]
+    assert not_issued == "the reward is inactive; the reward is out of stock"
+
+
+def test_a_pool_emptied_between_the_check_and_the_issue_is_recorded_as_not_issued(
+    api: ApiClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    coupon_id = api.post("/coupons", {"name": "pool", "discount": {"type": "amount", "value": 5}}).json()["coupon_id"]
+    api.post(f"/coupons/{coupon_id}/codes", {"codes": ["ONLY1"]})
+    reward_id = create_reward(api, seed_002_campaign(coupon_id))
+    granting_campaign(api, reward_id)
+    assert event(api, "kim")["rewards"][0]["coupon_code"] == "ONLY1"
+    # the check saw a code left (another grant took the last one right after it)
+    monkeypatch.setattr(redemptions, "unavailable_reasons", lambda *_: [])
+    (second,) = event(api, "lee")["rewards"]
+    assert (second["redemption_id"], second["not_issued"]) == (None, "the reward's coupon pool is exhausted")
 
 
 def granting_body(reward_id: str) -> dict[str, Any]:
