@@ -224,6 +224,9 @@ def test_cancel_after_the_code_was_used_in_an_order_is_a_409_that_changes_nothin
     refused = api.post(cancel_path)
     assert refused.status == 409, refused.body
     assert refused.json()["message"] == "Coupon already used"
+    assert refused.json()["details"] == (
+        f"the code {issued['code']} of redemption {redemption['id']} was used in an order; revert the order first"
+    )
     assert balance(api, kim) == 1700
     assert api.get(f"{customer_path(kim)}/rewards/redemptions").json()["data"][0]["status"] == "completed"
     # once the order is reverted, the cancel goes through

@@ -181,7 +181,15 @@ def test_cancel_gives_points_and_stock_back_exactly_once(api: ApiClient, kim: st
     assert again.json()["message"] == "Redemption already cancelled"
     assert again.json()["details"] == f"redemption {redemption['id']} was cancelled at {body['cancelled_at']}"
     assert balance(api, kim) == 1200
-    assert api.get(f"{customer_path(kim)}/rewards/redemptions").json()["data"][0]["status"] == "cancelled"
+    assert api.get(f"{customer_path(kim)}/rewards/redemptions").json()["data"] == [body], "stored as answered"
+
+
+def test_a_redemption_takes_every_declared_attribute_type(api: ApiClient, kim: str) -> None:
+    reward_id = create_reward(api, HEADPHONES)
+    given = {"source_of_redemption": "kiosk", "store_number": 4.5, "gift": True, "visit": "2024-05-01"}
+    response = redeem(api, kim, reward_id, {"custom_transaction_attributes": given})
+    assert response.status == 201, response.body
+    assert api.get(f"{customer_path(kim)}/transactions").json()["data"][0]["attributes"] == given
 
 
 def test_a_cancel_whose_answer_was_lost_is_answered_on_a_retry_with_its_key(api: ApiClient, kim: str) -> None:

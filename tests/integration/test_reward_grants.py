@@ -83,7 +83,9 @@ def test_a_campaign_reward_grant_issues_a_pool_code(api: ApiClient) -> None:
     (redemption,) = api.get(f"{customer_path('kim')}/rewards/redemptions").json()["data"]
     assert (redemption["issued"]["coupon_id"], redemption["issued"]["code"]) == (coupon_id, "WELCOME1")
     cancel_path = f"{customer_path('kim')}/rewards/redemptions/{redemption['id']}/cancel"
-    assert api.post(cancel_path).status == 200
+    cancelled = api.post(cancel_path)
+    assert cancelled.status == 200, cancelled.body
+    assert cancelled.json()["refund_transaction_id"] is None, "a grant debited nothing, so nothing is refunded"
     assert api.get(f"/coupons/{coupon_id}").json()["codes"]["voided"] == 1
     # the pool is now empty: the next member's completion is recorded, with why nothing was issued
     (second,) = event(api, "lee")["rewards"]
