@@ -189,8 +189,8 @@ def test_cancel_gives_points_and_stock_back_exactly_once(api: ApiClient, kim: st
 
 
 def test_a_redemption_takes_every_declared_attribute_type(api: ApiClient, kim: str) -> None:
-    reward_id = create_reward(api, HEADPHONES)
-    for visit in ("2024-05-01", "2024-05-01T10:30:00+00:00"):  # a date, or a date and time
+    reward_id = create_reward(api, {**HEADPHONES, "stock": 3, "points_to_be_redeemed": 100})
+    for visit in ("2024-05-01", "2024-05-01T10:30:00+00:00", "20240501T10"):  # a date, or a date and time
         given = {"source_of_redemption": "kiosk", "store_number": 4.5, "gift": True, "visit": visit}
         response = redeem(api, kim, reward_id, {"custom_transaction_attributes": given})
         assert response.status == 201, response.body
