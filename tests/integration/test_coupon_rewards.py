@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 
+from shared import clock
 from shared.storage import dynamodb, keys
 from tests.support.api import ApiClient, Credentials
 from tests.support.concurrency import Request, send_together
@@ -120,6 +121,22 @@ def test_cancel_voids_the_issued_code_and_gives_points_back(api: ApiClient, kim:
     assert balance(api, kim) == ledger_sum(api, kim)
     # the voided code is never handed out again: the next redemption gets the next one
     assert redeem(api, kim, reward_id).json()["issued"]["code"] == "XVFDGT90UT"
+
+
+def test_a_campaign_reward_issues_its_coupon_until_the_coupons_last_second(
+    api: ApiClient, kim: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    ends_at = "2030-01-01T00:00:00Z"
+    body = {"name": "$5 OFF pool", "discount": {"type": "amount", "value": 5}, "ends_at": ends_at}
+    coupon_id = api.post("/coupons", body).json()["coupon_id"]
+    assert api.post(f"/coupons/{coupon_id}/codes", {"codes": POOL}).status in (200, 201)
+    reward_id = create_reward(api, {**seed_002_campaign(coupon_id), "points_to_be_redeemed": 100})
+    # half a second into the coupon's last second, it is still issued
+    last_second_ms = 1_893_456_000_000
+    monkeypatch.setattr(clock, "now_epoch_ms", lambda: last_second_ms + 500)
+    redeemed = redeem(api, kim, reward_id)
+    assert redeemed.status == 201, redeemed.body
+    assert redeemed.json()["issued"]["code"] in POOL
 
 
 def test_a_coin_redemption_issues_a_single_use_coupon_worth_the_points(api: ApiClient, kim: str) -> None:
