@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 
 from shared import clock
+from shared.domain import rewards as rewards_domain
 from shared.storage import dynamodb, keys
 from tests.support.api import ApiClient, Credentials
 from tests.support.concurrency import Request, send_together
@@ -98,6 +99,27 @@ def test_a_campaign_reward_whose_coupon_cannot_issue_is_neither_eligible_nor_red
     refused = redeem(api, kim, reward_id)
     assert (refused.status, refused.json()["details"]) == (409, reason)
     assert balance(api, kim) == 2000
+
+
+@pytest.mark.parametrize(
+    ("disable", "details"),
+    [(False, "the reward's coupon pool is exhausted"), (True, "the reward's coupon is disabled")],
+)
+def test_a_coupon_that_stopped_issuing_after_the_check_refuses_the_redemption(
+    api: ApiClient, kim: str, monkeypatch: pytest.MonkeyPatch, disable: bool, details: str
+) -> None:
+    coupon_id = pool_coupon(api, ["ONLY1", "ONLY2"] if disable else ["ONLY1"])
+    reward_id = create_reward(api, {**seed_002_campaign(coupon_id), "points_to_be_redeemed": 100})
+    assert redeem(api, kim, reward_id).status == 201
+    if disable:
+        assert api.patch(f"/coupons/{coupon_id}", {"status": "disabled"}).status == 200
+    before = balance(api, kim)
+    # the eligibility check saw the coupon issuable (another request emptied or disabled it right after)
+    monkeypatch.setattr(rewards_domain, "unavailable_reasons", lambda *_: ())
+    refused = redeem(api, kim, reward_id)
+    assert refused.status == 409, refused.body
+    assert (refused.json()["message"], refused.json()["details"]) == ("Reward unavailable", details)
+    assert balance(api, kim) == before
 
 
 def test_a_campaign_reward_needs_an_existing_coupon_that_never_changes(api: ApiClient) -> None:
