@@ -122,6 +122,22 @@ def test_a_coupon_that_stopped_issuing_after_the_check_refuses_the_redemption(
     assert balance(api, kim) == before
 
 
+def test_a_pool_code_the_shop_used_directly_is_skipped_by_the_redemption(
+    api: ApiClient, kim: str, credentials: Credentials
+) -> None:
+    coupon_id = pool_coupon(api, ["NEXT1", "NEXT2"])
+    reward_id = create_reward(api, {**seed_002_campaign(coupon_id), "points_to_be_redeemed": 100})
+    # the pool's next code was used at the till without being issued
+    dynamodb.update_item(
+        keys.coupon_code(credentials.app_id, "NEXT1"),
+        dynamodb.Expression("SET #s = :r", {"#s": "status"}, {":r": "redeemed"}),
+    )
+    redeemed = redeem(api, kim, reward_id)
+    assert redeemed.status == 201, redeemed.body
+    assert redeemed.json()["issued"]["code"] == "NEXT2"
+    assert balance(api, kim) == 1900
+
+
 def test_a_campaign_reward_needs_an_existing_coupon_that_never_changes(api: ApiClient) -> None:
     missing = api.post("/rewards", seed_002_campaign("coupm_000000000000000000000"))
     assert missing.status == 400
