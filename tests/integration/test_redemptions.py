@@ -124,6 +124,14 @@ def test_each_refusal_is_a_clear_4xx_that_changes_nothing(
     assert state(api, kim, reward_id) == before
 
 
+def test_a_reward_unavailable_for_several_reasons_names_each(api: ApiClient, kim: str) -> None:
+    reward_id = create_reward(api, {**HEADPHONES, "is_active": False, "stock": 0})
+    refused = redeem(api, kim, reward_id)
+    assert refused.status == 409, refused.body
+    assert refused.json()["message"] == "Reward unavailable"
+    assert refused.json()["details"] == "the reward is inactive; the reward is out of stock"
+
+
 def test_the_cost_is_inclusive_a_balance_equal_to_it_redeems(api: ApiClient, kim: str) -> None:
     reward_id = create_reward(api, {**HEADPHONES, "points_to_be_redeemed": 1200})
     assert redeem(api, kim, reward_id).status == 201
