@@ -157,6 +157,9 @@ def test_cancel_voids_the_issued_code_and_gives_points_back(api: ApiClient, kim:
     assert cancelled.status == 200, cancelled.body
     assert balance(api, kim) == 2000
     assert balance(api, kim) == ledger_sum(api, kim)
+    stored = dynamodb.get_item(keys.coupon_code(api.credentials.app_id, redemption["issued"]["code"]))
+    assert stored is not None
+    assert (stored["status"], stored["voided_at"]) == ("voided", cancelled.json()["cancelled_at"])
     # the voided code is never handed out again: the next redemption gets the next one
     assert redeem(api, kim, reward_id).json()["issued"]["code"] == "XVFDGT90UT"
 
