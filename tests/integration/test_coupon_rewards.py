@@ -180,6 +180,30 @@ def test_a_campaign_reward_issues_its_coupon_until_the_coupons_last_second(
     assert redeemed.json()["issued"]["code"] in POOL
 
 
+def test_a_cancel_that_lost_on_the_redemption_and_the_code_at_once_is_retried(
+    api: ApiClient, kim: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    reward_id = create_reward(api, {**seed_002_campaign(pool_coupon(api)), "points_to_be_redeemed": 500})
+    redemption = redeem(api, kim, reward_id).json()
+    real_write = dynamodb.transact_write
+    lost: list[int] = []
+
+    def first_attempt_loses_on_both(actions: list[Any]) -> None:
+        if not lost:  # the redemption's condition (first) and the code's void (last) both failed
+            lost.append(len(actions))
+            raise dynamodb.TransactionCancelled(
+                ["ConditionalCheckFailed", *[None] * (len(actions) - 2), "ConditionalCheckFailed"]
+            )
+        real_write(actions)
+
+    monkeypatch.setattr(dynamodb, "transact_write", first_attempt_loses_on_both)
+    # a lost race is read again, not answered as a code used in an order
+    cancelled = api.post(f"{customer_path(kim)}/rewards/redemptions/{redemption['id']}/cancel")
+    assert lost, "the cancel wrote nothing"
+    assert cancelled.status == 200, cancelled.body
+    assert balance(api, kim) == 2000
+
+
 def test_a_coin_redemption_issues_a_single_use_coupon_worth_the_points(api: ApiClient, kim: str) -> None:
     reward_id = create_reward(api, SEED_002_COIN)  # 50 for 2000 points
     response = redeem(api, kim, reward_id, {"points": 1999})
