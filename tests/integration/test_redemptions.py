@@ -132,6 +132,19 @@ def test_a_reward_unavailable_for_several_reasons_names_each(api: ApiClient, kim
     assert refused.json()["details"] == "the reward is inactive; the reward is out of stock"
 
 
+def test_a_member_no_rule_admits_is_told_each_rules_gap(api: ApiClient, kim: str) -> None:
+    rule = {**SEED_001_RULES[1], "include_in_api_response": True}
+    reward_id = create_reward(api, {**HEADPHONES, "member_eligibility_rules": [rule, rule]})
+    refused = redeem(api, kim, reward_id)
+    assert refused.status == 409, refused.body
+    assert refused.json()["message"] == "Not eligible"
+    gap = "missing tags cohortC, cohortD"
+    assert refused.json()["details"] == (
+        "no eligibility rule of the reward holds for this member: "
+        f"member_eligibility_rules.0.conditions.0: {gap}; member_eligibility_rules.1.conditions.0: {gap}"
+    )
+
+
 def test_the_cost_is_inclusive_a_balance_equal_to_it_redeems(api: ApiClient, kim: str) -> None:
     reward_id = create_reward(api, {**HEADPHONES, "points_to_be_redeemed": 1200})
     assert redeem(api, kim, reward_id).status == 201
