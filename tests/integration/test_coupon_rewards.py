@@ -225,16 +225,37 @@ def test_a_coin_redemption_issues_a_single_use_coupon_worth_the_points(api: ApiC
     ("body", "details"),
     [
         ({}, "points is required to redeem a COIN reward"),
-        ({"points": 2001}, "1 more points needed"),
+        ({"points": 2001}, "1 more points needed: the balance is 2000, the cost 2001"),
     ],
 )
 def test_coin_refusals_change_nothing(api: ApiClient, kim: str, body: dict[str, Any], details: str) -> None:
     reward_id = create_reward(api, SEED_002_COIN)
     response = redeem(api, kim, reward_id, body)
     assert response.status in (400, 409)
-    assert details in response.json()["details"]
+    assert response.json()["details"] == details
     assert balance(api, kim) == 2000
     assert api.get(f"{customer_path(kim)}/rewards/redemptions").json()["data"] == []
+
+
+def test_a_coin_coupon_holds_at_most_a_billion(api: ApiClient, kim: str) -> None:
+    reward_id = create_reward(
+        api, {**SEED_002_COIN, "parameters": {"coin": {"exchange_ratio": 1_000_000, "points_ratio": 1}}}
+    )
+    too_much = redeem(api, kim, reward_id, {"points": 1001})
+    assert too_much.status == 400, too_much.body
+    assert too_much.json()["details"] == (
+        "points: 1001 points are worth more than 1000000000, the most one coupon holds"
+    )
+    at_most = redeem(api, kim, reward_id, {"points": 1000})
+    assert at_most.status == 201, at_most.body
+    assert at_most.json()["issued"]["amount"] == "1000000000.00"
+
+
+def test_a_fixed_cost_reward_takes_no_points(api: ApiClient, kim: str) -> None:
+    reward_id = create_reward(api, {**seed_002_campaign(pool_coupon(api)), "points_to_be_redeemed": 100})
+    refused = redeem(api, kim, reward_id, {"points": 10})
+    assert refused.status == 400, refused.body
+    assert refused.json()["details"] == "points: only COIN rewards take points; this reward costs a fixed amount"
 
 
 def test_the_smallest_coin_redemption_is_one_cent(api: ApiClient, kim: str) -> None:
