@@ -160,6 +160,9 @@ def test_cancel_voids_the_issued_code_and_gives_points_back(api: ApiClient, kim:
     stored = dynamodb.get_item(keys.coupon_code(api.credentials.app_id, redemption["issued"]["code"]))
     assert stored is not None
     assert (stored["status"], stored["voided_at"]) == ("voided", cancelled.json()["cancelled_at"])
+    held = dynamodb.get_item(keys.customer_coupon(api.credentials.app_id, kim, redemption["issued"]["coupon_id"]))
+    assert held is not None
+    assert held["granted_at"] == redemption["created_at"], "the member's grant is stamped with the redemption"
     # the voided code is never handed out again: the next redemption gets the next one
     assert redeem(api, kim, reward_id).json()["issued"]["code"] == "XVFDGT90UT"
 
