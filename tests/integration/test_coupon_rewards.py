@@ -221,6 +221,8 @@ def test_a_coin_redemption_issues_a_single_use_coupon_worth_the_points(api: ApiC
     assert coupon["usage_limit"] == 1
     assert coupon["assigned_to"] == "kim"
     assert coupon["coupon_code"] == redemption["issued"]["code"]
+    assert redemption["issued"]["coupon_id"].startswith("coupm_")
+    assert coupon["name"] == "Pay with points - $50: 49.97"
     assert balance(api, kim) == 1
 
 

@@ -145,6 +145,16 @@ def test_a_member_no_rule_admits_is_told_each_rules_gap(api: ApiClient, kim: str
     )
 
 
+def test_attribute_problems_are_all_named_up_to_five(api: ApiClient, kim: str) -> None:
+    reward_id = create_reward(api, HEADPHONES)
+    unknown = {f"extra{n}": "x" for n in range(6)}
+    refused = redeem(api, kim, reward_id, {"custom_transaction_attributes": {"source_of_redemption": "x", **unknown}})
+    assert refused.status == 400, refused.body
+    assert refused.json()["details"] == "; ".join(
+        f"custom_transaction_attributes.extra{n} is not an attribute of this reward" for n in range(5)
+    )
+
+
 def test_the_cost_is_inclusive_a_balance_equal_to_it_redeems(api: ApiClient, kim: str) -> None:
     reward_id = create_reward(api, {**HEADPHONES, "points_to_be_redeemed": 1200})
     assert redeem(api, kim, reward_id).status == 201
