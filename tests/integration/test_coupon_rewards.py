@@ -256,6 +256,12 @@ def test_a_coin_coupon_holds_at_most_a_billion(api: ApiClient, kim: str) -> None
     assert at_most.json()["issued"]["amount"] == "1000000000.00"
 
 
+def test_a_coin_coupons_name_is_cut_to_the_longest_name(api: ApiClient, kim: str) -> None:
+    reward_id = create_reward(api, {**SEED_002_COIN, "name": "N" * 200})
+    redemption = redeem(api, kim, reward_id, {"points": 1999}).json()
+    assert api.get(f"/coupons/{redemption['issued']['coupon_id']}").json()["name"] == "N" * 200
+
+
 def test_a_fixed_cost_reward_takes_no_points(api: ApiClient, kim: str) -> None:
     reward_id = create_reward(api, {**seed_002_campaign(pool_coupon(api)), "points_to_be_redeemed": 100})
     refused = redeem(api, kim, reward_id, {"points": 10})
