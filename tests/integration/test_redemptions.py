@@ -71,6 +71,7 @@ def test_redeeming_debits_the_ledger_with_the_attributes_and_takes_one_from_stoc
     }
     debit = api.get(f"{customer_path(kim)}/transactions").json()["data"][0]
     assert debit["id"] == redemption["transaction_id"]
+    assert debit["id"].startswith("txn_")
     assert (debit["points"], debit["balance_after"], debit["reason"]) == (-500, 700, "reward_redemption")
     assert (debit["reward_id"], debit["redemption_id"]) == (reward_id, redemption["id"])
     assert debit["attributes"] == {"source_of_redemption": "mobile app", "store_number": 12}
@@ -167,8 +168,10 @@ def test_the_cost_is_inclusive_a_balance_equal_to_it_redeems(api: ApiClient, kim
 def test_unknown_customer_and_reward_are_404(api: ApiClient, kim: str) -> None:
     reward_id = create_reward(api, HEADPHONES)
     assert redeem(api, "nobody", reward_id).json()["details"] == "Cannot find customer with source id nobody"
-    assert redeem(api, kim, "rew_000000000000000000000").status == 404
-    assert redeem(api, kim, "camp_00000").status == 404
+    for unknown in ("rew_000000000000000000000", "camp_00000"):
+        refused = redeem(api, kim, unknown)
+        assert refused.status == 404
+        assert refused.json()["details"] == f"Cannot find reward with id {unknown}"
 
 
 def test_the_same_idempotency_key_redeems_once(api: ApiClient, kim: str) -> None:
@@ -244,6 +247,26 @@ def test_a_cancel_whose_answer_was_lost_is_answered_on_a_retry_with_its_key(api:
     assert balance(api, kim) == 1200
     # and another cancel (another key) is the conflict
     assert api.post(cancel_path, headers={"Idempotency-Key": "cancel-2"}).status == 409
+
+
+@pytest.mark.parametrize("attempts", [1, None], ids=["the SDK's retry", "the client's retry"])
+def test_a_redemption_whose_answer_was_lost_is_made_once(api: ApiClient, kim: str, attempts: int | None) -> None:
+    reward_id = create_reward(api, HEADPHONES)
+    # Given the store applies the redemption but the answer is lost: once (the SDK retries), or every time
+    with injecting_faults() as faults:
+        plan = FaultPlan("lost_response", attempts=attempts, where=lambda call: call.operation == "TransactWriteItems")
+        faults.inject(plan)
+        first = redeem(api, kim, reward_id, headers={"Idempotency-Key": "order-7"})
+    assert faults.injections, "no answer was lost"
+    if attempts is None:
+        assert first.status == 503, first.body
+        first = redeem(api, kim, reward_id, headers={"Idempotency-Key": "order-7"})
+    # Then the redemption made is answered, and made once
+    assert first.status == 201, first.body
+    assert [r["id"] for r in api.get(f"{customer_path(kim)}/rewards/redemptions").json()["data"]] == [
+        first.json()["id"]
+    ]
+    assert balance(api, kim) == 700
 
 
 def test_cancel_returns_the_unit_of_stock(api: ApiClient, kim: str) -> None:
