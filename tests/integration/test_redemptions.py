@@ -72,6 +72,7 @@ def test_redeeming_debits_the_ledger_with_the_attributes_and_takes_one_from_stoc
     debit = api.get(f"{customer_path(kim)}/transactions").json()["data"][0]
     assert debit["id"] == redemption["transaction_id"]
     assert debit["id"].startswith("txn_")
+    assert debit["description"] == "Redeemed Headphones"
     assert (debit["points"], debit["balance_after"], debit["reason"]) == (-500, 700, "reward_redemption")
     assert (debit["reward_id"], debit["redemption_id"]) == (reward_id, redemption["id"])
     assert debit["attributes"] == {"source_of_redemption": "mobile app", "store_number": 12}
@@ -154,6 +155,15 @@ def test_attribute_problems_are_all_named_up_to_five(api: ApiClient, kim: str) -
     assert refused.json()["details"] == "; ".join(
         f"custom_transaction_attributes.extra{n} is not an attribute of this reward" for n in range(5)
     )
+
+
+def test_a_free_reward_is_redeemed_without_a_ledger_entry(api: ApiClient, kim: str) -> None:
+    reward_id = create_reward(api, {**HEADPHONES, "points_to_be_redeemed": 0})
+    ledger = api.get(f"{customer_path(kim)}/transactions").json()["data"]
+    redeemed = redeem(api, kim, reward_id)
+    assert redeemed.status == 201, redeemed.body
+    assert (redeemed.json()["points"], redeemed.json()["transaction_id"]) == (0, None)
+    assert api.get(f"{customer_path(kim)}/transactions").json()["data"] == ledger
 
 
 def test_the_cost_is_inclusive_a_balance_equal_to_it_redeems(api: ApiClient, kim: str) -> None:
