@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 
+from shared.domain import redemptions as redemptions_domain
 from shared.storage import redemptions as stored_redemptions
 from shared.storage import rewards as stored_rewards
 from tests.support.api import ApiClient
@@ -63,6 +64,7 @@ def test_redeeming_debits_the_ledger_with_the_attributes_and_takes_one_from_stoc
     redemption = response.json()
     assert re.fullmatch(r"red_[A-Za-z0-9]{21}", redemption["id"])
     assert (redemption["status"], redemption["points"], redemption["reward_id"]) == ("completed", 500, reward_id)
+    assert redemption["custom_transaction_attributes"] == ATTRIBUTES["custom_transaction_attributes"]
     assert redemption["issued"] == {
         "product_id": "prod_3ttSkdxGuAfcv3",
         "coupon_id": None,
@@ -164,6 +166,20 @@ def test_a_free_reward_is_redeemed_without_a_ledger_entry(api: ApiClient, kim: s
     assert redeemed.status == 201, redeemed.body
     assert (redeemed.json()["points"], redeemed.json()["transaction_id"]) == (0, None)
     assert api.get(f"{customer_path(kim)}/transactions").json()["data"] == ledger
+
+
+def test_points_gone_between_the_check_and_the_debit_refuse_the_redemption(
+    api: ApiClient, kim: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    reward_id = create_reward(api, {**HEADPHONES, "points_to_be_redeemed": 1201})
+    before = state(api, kim, reward_id)
+    # the check saw enough points (they expired, or another debit took them, right after it)
+    monkeypatch.setattr(redemptions_domain, "_refuse_unless_redeemable", lambda view, cost: None)
+    refused = redeem(api, kim, reward_id)
+    assert refused.status == 409, refused.body
+    assert refused.json()["message"] == "Insufficient points"
+    assert refused.json()["details"] == "1 more points needed: the balance is 1200, the cost 1201"
+    assert state(api, kim, reward_id) == before
 
 
 def test_the_cost_is_inclusive_a_balance_equal_to_it_redeems(api: ApiClient, kim: str) -> None:
