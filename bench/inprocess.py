@@ -36,7 +36,7 @@ import warnings
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -212,7 +212,7 @@ def _recording_pool(recorder: Recorder) -> Any:
             if function.logical_id == recorder.authorizer_id:
                 role = "authorizer"
             else:
-                role = "function" if function.routes else "scheduled"
+                role = "function" if function.routes or function.other_methods else "scheduled"
             snapshot = copy.deepcopy(event) if recorder.capture_events and role == "function" else None
             recorder.role = role
             if recorder.cold_caches:
@@ -446,6 +446,13 @@ def _failure(error: BaseException) -> str:
     return f"{type(error).__name__}: {error}"[:500]
 
 
+def _measured_routes(function: Function) -> list[Route]:
+    """A function's routes, and for the one serving resources' other methods, the wrong method that
+    stands for them all (scenarios.WRONG_METHOD)."""
+    method, path = scenarios.WRONG_METHOD
+    return [*function.routes, *(replace(r, method=method) for r in function.other_methods if r.path == path)]
+
+
 def _measure_route(
     template: Template, pool: Any, recorder: Recorder, function: Function, route: Route, openapi: Any
 ) -> list[dict[str, Any]]:
@@ -610,7 +617,7 @@ def main(argv: list[str]) -> int:
         openapi = None
     rows: list[dict[str, Any]] = []
     for function in template.functions.values():
-        for route in function.routes:
+        for route in _measured_routes(function):
             print(f"bench: (b)(c) {route.method} {route.path}", file=sys.stderr)
             with _fresh_table():
                 rows.extend(_measure_route(template, pool, recorder, function, route, openapi))
