@@ -61,13 +61,20 @@ def referral_code(app_id: str, code: str) -> dict[str, str]:
     return {PK: f"{tenant_prefix(app_id)}REFCODE#{code}", SK: "REFCODE"}
 
 
-# Campaigns of one application share a partition: the progress API reads them all in one query.
+# Campaigns of one application share a partition: a container caching them reads them all in one query.
 def campaigns_partition(app_id: str) -> str:
     return f"{tenant_prefix(app_id)}CAMPAIGNS"
 
 
 def campaign(app_id: str, campaign_id: str) -> dict[str, str]:
     return {PK: campaigns_partition(app_id), SK: campaign_id}
+
+
+# A counter every change of the application's campaigns moves, in the change's transaction: containers
+# caching the campaigns read this one small item to know whether theirs are still current. Its sort key
+# is outside the campaigns' ``camp_`` range, so lists never meet it.
+def campaigns_version(app_id: str) -> dict[str, str]:
+    return {PK: campaigns_partition(app_id), SK: "VERSION"}
 
 
 # Per event name: the event definition (its stable even_ id) and a copy of every rule with an action
