@@ -19,6 +19,7 @@ from shared.domain.reward_settings import RewardDefinition, RewardSettings
 from shared.errors import Conflict, CustomerNotFound, NotFound, ValidationFailed
 from shared.ids import new_id
 from shared.storage import rewards
+from shared.storage.allowance import Allowance
 from shared.storage.coupons import issuing
 from shared.storage.coupons.records import CouponRecord
 from shared.storage.customers import CustomerRecord
@@ -104,12 +105,11 @@ def create_reward(app_id: str, definition: RewardDefinition) -> Reward:
         active=definition.is_active is not False,
         brand=definition.brand,
         stock=definition.stock,
-        stock_left=definition.stock,
-        redeemed=0,
         version=1,
         created_at=clock.now_iso(),
         updated_at=None,
         definition=stored,
+        usage=Allowance.fresh(definition.stock),
     )
     rewards.create(app_id, record)
     return with_pools(app_id, [from_record(record)])[0]
@@ -204,8 +204,9 @@ def _save(app_id: str, before: Reward, merged: dict[str, Any]) -> Reward:
             now=clock.now_iso(),
         )
     except RewardChanged as changed:
-        current = changed.current
-        if current is not None and current.version == before.record.version and definition.stock is not None:
+        current, stock = changed.current, definition.stock
+        # The same version read, with more redeemed than the new stock: the change itself is refused.
+        if current and current.version == before.record.version and stock is not None and current.redeemed > stock:
             raise ValidationFailed(
                 f"stock: {current.redeemed} already redeemed; stock cannot be less than that"
             ) from changed
