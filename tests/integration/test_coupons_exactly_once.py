@@ -111,6 +111,25 @@ def test_redeem_revert_redeem_cycles_at_once_keep_counts_exact(api: ApiClient) -
     assert api.get(f"/coupons/{coupon_id}").json()["redeemed"] == 6
 
 
+def test_a_limit_raised_while_its_last_uses_are_redeemed_at_once_stays_exact(api: ApiClient) -> None:
+    shoppers = customers(api, 40)
+    coupon_id = create_coupon(api, simple_coupon("MOVING", usage_limit=allowance.SHARDS + 1))["coupon_id"]
+    redeems = [redeem_request(coupon_id, "MOVING", s, f"o-{s}") for s in shoppers[:25]]
+    raised = Request("PATCH", f"/coupons/{coupon_id}", {"usage_limit": 20})
+
+    *answers, patched = send_together(api, [*redeems, raised])
+
+    assert patched.status == 200, patched.body
+    won = outcomes(answers)["redeemed"]
+    assert allowance.SHARDS + 1 <= won <= 20
+    assert api.get(f"/coupons/{coupon_id}").json()["redeemed"] == won
+    # what the raised limit leaves, and not one use more, is there for the next shoppers
+    late = outcomes(send_together(api, [redeem_request(coupon_id, "MOVING", s, f"o-{s}") for s in shoppers[25:]]))
+    assert late == Counter({"redeemed": 20 - won, LIMIT_REACHED: 15 - (20 - won)})
+    assert api.patch(f"/coupons/{coupon_id}", {"usage_limit": 19}).status == 409
+    assert api.patch(f"/coupons/{coupon_id}", {"usage_limit": 20}).status == 200
+
+
 def usage_shards(app_id: str, coupon_id: str) -> list[int]:
     return [int(item["taken"]) for item in dynamodb.batch_get(allowance.shard_keys(app_id, coupon_id))]
 
