@@ -23,7 +23,7 @@ from shared.storage.allowance import Allowance
 from shared.storage.coupons import issuing
 from shared.storage.coupons.records import CouponRecord
 from shared.storage.customers import CustomerRecord
-from shared.storage.rewards import RewardChanged, RewardRecord
+from shared.storage.rewards import RewardChanged, RewardRecord, StockBelowRedeemed
 
 # A reward is one item: its settings stay well under DynamoDB's 400 KB item limit.
 MAX_DEFINITION_BYTES = 300_000
@@ -203,13 +203,11 @@ def _save(app_id: str, before: Reward, merged: dict[str, Any]) -> Reward:
             stock=definition.stock,
             now=clock.now_iso(),
         )
+    except StockBelowRedeemed as refused:
+        raise ValidationFailed(
+            f"stock: {refused.redeemed} already redeemed; stock cannot be less than that"
+        ) from refused
     except RewardChanged as changed:
-        current, stock = changed.current, definition.stock
-        # The same version read, with more redeemed than the new stock: the change itself is refused.
-        if current and current.version == before.record.version and stock is not None and current.redeemed > stock:
-            raise ValidationFailed(
-                f"stock: {current.redeemed} already redeemed; stock cannot be less than that"
-            ) from changed
         raise _Stale from changed
     return with_pools(app_id, [from_record(record)])[0]
 

@@ -61,12 +61,15 @@ class RewardRecord:
 
 
 class RewardChanged(Exception):
-    """The reward changed since it was read, or cannot take the change (``current``: as stored now, None
-    if it is gone)."""
+    """The reward changed since it was read (a setting, or a redemption that a new stock's cut needed)."""
 
-    def __init__(self, current: RewardRecord | None) -> None:
-        super().__init__("reward changed")
-        self.current = current
+
+class StockBelowRedeemed(Exception):
+    """A new stock below the units already redeemed (``redeemed``, as read)."""
+
+    def __init__(self, redeemed: int) -> None:
+        super().__init__(f"{redeemed} already redeemed")
+        self.redeemed = redeemed
 
 
 def reward_keys(app_id: str, reward_id: str) -> list[dict[str, str]]:
@@ -182,8 +185,8 @@ def update(
 ) -> RewardRecord:
     """New settings, if the reward is still the version read, with the allowance shards moved to the new
     stock (``stock - redeemed`` left) and given the new version and active flag in the same transaction.
-    ``RewardChanged`` (with the reward as stored now) when a concurrent change or redemption made the write
-    impossible, or the stock is below what was redeemed."""
+    ``StockBelowRedeemed`` when the stock is below what was redeemed; ``RewardChanged`` when a concurrent
+    change or redemption made the write impossible. Answers the reward as stored after the change."""
     names = {f"#{name}": name for name in ("brand", "stock", "definition", "active", "version")}
     values: dict[str, Any] = {
         ":definition": dict(definition),
@@ -208,7 +211,7 @@ def update(
     try:
         shards = allowance.change(app_id, before.reward_id, before.usage, stock, _stamp(before.version + 1, active))
     except allowance.BelowUsed as error:
-        raise RewardChanged(before) from error
+        raise StockBelowRedeemed(error.used) from error
     item = Update(
         keys.reward(app_id, before.reward_id),
         Expression(text, names, values),
@@ -217,7 +220,7 @@ def update(
     try:
         dynamodb.transact_write([item, *shards])
     except TransactionCancelled as error:
-        raise RewardChanged(get(app_id, before.reward_id)) from error
+        raise RewardChanged from error
     changed = get(app_id, before.reward_id)
     assert changed is not None  # rewards are disabled, never deleted
     return changed
