@@ -111,6 +111,17 @@ def test_a_give_back_returns_the_unit_to_be_taken_again(table: str) -> None:
         allowance.give_back(APP, OWNER, Allowance.fresh(1))
 
 
+def test_a_unit_given_back_meanwhile_cancels_a_give_back_that_would_go_below_zero(table: str) -> None:
+    create(1)
+    take()
+    stale = read()
+    dynamodb.transact_write([allowance.give_back(APP, OWNER, stale)])
+
+    with pytest.raises(TransactionCancelled):
+        dynamodb.transact_write([allowance.give_back(APP, OWNER, stale)])
+    assert (read().used, read().remaining) == (0, 1)
+
+
 def test_a_take_needs_the_stamp_it_expects(table: str) -> None:
     create(5)
     change(5, {"active": False})
