@@ -310,8 +310,8 @@ def member_rewards(
 ) -> tuple[list[MemberReward], str | None]:
     """A page of the catalog, in id order, as this member sees it: with ``every`` each reward, else only
     those listed for the member (the page filled from further reads, as a filtered list is). Each read of
-    the catalog costs two round trips: a page of rewards, then the profile with the coupons of the
-    CAMPAIGN rewards among them."""
+    the catalog costs a page of rewards (with their allowance shards: a round trip per 12 rewards), then
+    one round trip for the profile with the coupons of the CAMPAIGN rewards among them."""
     shown: list[MemberReward] = []
     while True:
         records, next_cursor = rewards.page(app_id, limit, cursor)
