@@ -187,6 +187,7 @@ def change(app_id: str, owner_id: str, before: Allowance, limit: int | None, sta
         raise BelowUsed(before.used)
     clauses, names, values = _stamp_clauses(stamp, "stamp")
     names["#left"] = "left"
+    shares = split(limit - before.used) if limit is not None else []
     updates = []
     for shard, key in enumerate(shard_keys(app_id, owner_id)):
         shard_values = dict(values)
@@ -196,10 +197,10 @@ def change(app_id: str, owner_id: str, before: Allowance, limit: int | None, sta
             tail = " REMOVE #left"
         elif before.left is None:
             sets.append("#left = :share")
-            shard_values |= {":share": split(limit - before.used)[shard], ":taken": before.taken[shard]}
+            shard_values |= {":share": shares[shard], ":taken": before.taken[shard]}
             condition += " AND attribute_not_exists(#left) AND taken = :taken"
         else:
-            difference = split(limit - before.used)[shard] - before.left[shard]
+            difference = shares[shard] - before.left[shard]
             tail = " ADD #left :difference"
             shard_values[":difference"] = difference
             condition += " AND attribute_exists(#left)"

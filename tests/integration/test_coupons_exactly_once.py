@@ -5,12 +5,16 @@ limits however many requests arrive at once; a flash sale on an unlimited code t
 from __future__ import annotations
 
 from collections import Counter
+from dataclasses import replace
 from typing import Any
 
 import pytest
 
 from rewards_cli.gateway import HttpResponse
 from shared.storage import allowance, dynamodb, keys
+from shared.storage.allowance import Allowance
+from shared.storage.coupons import redemptions as stored
+from shared.storage.coupons.errors import ApplyRaced
 from tests.support.api import ApiClient, Credentials
 from tests.support.concurrency import Request, send_together
 from tests.support.coupons import create_coupon, customer, order_body, simple_coupon
@@ -273,3 +277,25 @@ def test_faults_on_every_third_write_lose_and_double_nothing(api: ApiClient, kin
     assert api.get(f"/coupons/{pool_id}").json()["codes"]["redeemed"] == 6
     records = api.get(f"/coupons/{coupon_id}/redemptions", query={"limit": "100"}).json()["data"]
     assert Counter(r["status"] for r in records) == Counter({"completed": 3, "reverted": 1})
+
+
+def test_a_read_torn_by_a_concurrent_patch_is_read_again_not_a_failure(
+    api: ApiClient, credentials: Credentials
+) -> None:
+    # A batch read is no snapshot: it may see a definition from before a PATCH and its shards from after
+    # it (or a redemption, and not yet its shard's take). Such a read is a lost race: read again.
+    app_id, shopper = credentials.app_id, customer(api, "torn")
+    coupon_id = create_coupon(api, simple_coupon("TORN", usage_limit=5))["coupon_id"]
+    assert api.post(REDEEM, order_body(coupon_id, "TORN", source_id=shopper, order_id="o-1")).status == 200
+    (state,) = stored.load_for_apply(app_id, shopper, "o-1", [(coupon_id, "TORN")]).coupons
+    assert state.coupon is not None
+    assert state.redemption is not None
+    record = replace(state.redemption, order_id="o-2")
+
+    nothing_left = replace(
+        state, coupon=replace(state.coupon, usage=Allowance((0,) * allowance.SHARDS, (0,) * allowance.SHARDS))
+    )
+    with pytest.raises(ApplyRaced):
+        stored.redeem_actions(app_id, nothing_left, record, "2026-01-01T00:00:00Z")
+    with pytest.raises(ApplyRaced):
+        stored.revert_actions(app_id, nothing_left, "cancelled", "req", "2026-01-01T00:00:00Z")

@@ -149,7 +149,10 @@ def redeem_actions(
     if spec.is_pool and (state.code or {}).get("status") == "issued":
         actions.append(pool_counters(app_id, coupon_id, {"codes_held": -1}))
     assert state.coupon.usage is not None  # read with the definition
-    actions.append(allowance.take(app_id, coupon_id, state.coupon.usage, ACTIVE))
+    try:
+        actions.append(allowance.take(app_id, coupon_id, state.coupon.usage, ACTIVE))
+    except allowance.NoShardFits as error:
+        raise ApplyRaced from error  # the batch read a limit and shards on either side of a PATCH
     held_conditions, held_values = [], {}
     if spec.usage_limit_per_customer is not None:
         held_conditions.append("(attribute_not_exists(uses) OR uses < :per_customer)")
@@ -244,7 +247,10 @@ def revert_actions(
     holder = code.get("holder")
     held = {"codes_held": 1} if coupon.spec.is_pool and holder else {}
     assert coupon.usage is not None  # read with the definition
-    actions.append(allowance.give_back(app_id, coupon_id, coupon.usage))
+    try:
+        actions.append(allowance.give_back(app_id, coupon_id, coupon.usage))
+    except allowance.NoShardFits as error:
+        raise ApplyRaced from error  # the batch read the redemption, not yet its shard's take
     if held:
         actions.append(pool_counters(app_id, coupon_id, held))
     actions.append(
