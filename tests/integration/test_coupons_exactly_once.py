@@ -152,7 +152,7 @@ def test_a_flash_sale_on_an_unlimited_code_spreads_its_uses_and_counts_every_one
     assert "redeemed" not in definition  # no redemption wrote the definition: no hot item
     shards = usage_shards(credentials.app_id, coupon_id)
     assert sum(shards) == 60
-    assert len(shards) > 3  # spread over several items
+    assert sum(1 for taken in shards if taken) > 3  # spread over several items
     assert api.get(f"/coupons/{coupon_id}").json()["redeemed"] == 60
 
 
