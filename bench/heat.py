@@ -1,0 +1,485 @@
+"""(i) Heat: where a large merchant's traffic lands, partition by partition, and the rate it can reach.
+
+    python -m bench.heat RESULT.json                        (run by bench/run.py: the model)
+    python -m bench.heat --counted-by runner --small RESULT.json   (the same requests through the local runner)
+
+The mix (``MIX``) is a large merchant's traffic: events, progress reads, redemptions of one limited coupon
+and of one reward with stock, the webhook fan-out each of them causes (the outbox publisher and the
+deliverer, run after each route's requests and charged to it), and the scheduled functions. A seeded
+store holds ``CAMPAIGNS`` active campaigns (the seed's RTA campaign: 2 rules, 3 actions; a tenth of
+them on the event names the mix sends), one webhook subscribed to everything, the coupon, the reward
+and a sample of ``SAMPLE_CUSTOMERS`` customers standing for ``POPULATION`` (each request picks one).
+
+Each route's requests are replayed through the real gateway and handlers, and every DynamoDB call is
+charged to the partition(s) it lands on by DynamoDB's rules (bench/capacity.py: transactions, batch
+gets, a query's 4 KB rounding, index writes on the index's partition):
+
+- the model (default): in process over moto, charged at botocore's client (bench/inprocess.py's hook);
+- ``--counted-by runner``: the local runner (its embedded store, its HTTP API, its outbox), charged at
+  the store, request by request (a second, independent count of the same requests: tests compare them).
+
+A partition serves at most ``READ_LIMIT`` read units and ``WRITE_LIMIT`` write units a second. What a
+request costs a customer's partition is spread over the population (a key holding a sampled customer
+carries ``SAMPLE_CUSTOMERS / POPULATION`` of what it carried in the replay); a key holding an order id
+is written by that order only. Every other key is shared by all requests of its route: its share sets
+the route's ceiling, ``min(READ_LIMIT / reads per request, WRITE_LIMIT / writes per request)`` over its
+keys. A route below its target rate fails the part (``--strict``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import base64
+import io
+import json
+import math
+import random
+import sys
+import tempfile
+import threading
+from collections import defaultdict
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import ExitStack, contextmanager
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+from unittest import mock
+
+from bench.capacity import Charge, Schema, charges, written_keys
+from bench.common import TABLE_NAME, write_json
+from bench.scenarios import (
+    CONTENT_TYPE,
+    RTA_CAMPAIGN,
+    World,
+    _event,
+    _order,
+    fixed_coupon,
+    new_customer,
+    new_reward,
+    new_webhook,
+)
+
+READ_LIMIT = 3000.0  # read units a second one partition serves
+WRITE_LIMIT = 1000.0  # write units a second one partition serves
+POPULATION = 10_000_000
+EVENT_NAME = "money_deposited"
+
+
+@dataclass(frozen=True, slots=True)
+class Scale:
+    campaigns: int
+    customers: int
+    requests: int  # per route
+    progress_requests: int  # a progress read of 1,000 campaigns is slow in moto
+
+
+FULL = Scale(campaigns=1000, customers=100, requests=40, progress_requests=12)
+SMALL = Scale(campaigns=20, customers=10, requests=8, progress_requests=4)
+
+
+@dataclass(frozen=True, slots=True)
+class Route:
+    label: str
+    method: str
+    path: str
+    per_second: float  # the target: the merchant's rate
+
+
+MIX = (
+    Route("POST /events", "POST", "/events", 10_000),
+    Route("GET /campaigns/reward-progress", "GET", "/campaigns/reward-progress", 10_000),
+    Route("POST /coupons/apply (one limited coupon)", "POST", "/coupons/apply", 2_000),
+    Route(
+        "POST .../rewards/{reward_id}/redeem (one reward)",
+        "POST",
+        "/customers/{source_id}/rewards/{reward_id}/redeem",
+        500,
+    ),
+)
+FAN_OUT = " ▸ webhook fan-out"
+# Scheduled functions: their rate from template.yaml, one invocation replayed each.
+SCHEDULED = ("WindowCloserFunction", "PointsSettlerFunction")
+
+
+# ------------------------------------------------------------------------------------------ counting
+
+
+@dataclass
+class Counting:
+    """Charges per label (a route, its fan-out, a scheduled function) and partition, while a label is set."""
+
+    label: str | None = None
+    requests: dict[str, int] = field(default_factory=lambda: defaultdict(int))
+    units: dict[str, dict[str, list[float]]] = field(
+        default_factory=lambda: defaultdict(lambda: defaultdict(lambda: [0.0, 0.0]))
+    )
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def add(self, found: list[Charge]) -> None:
+        with self.lock:
+            if self.label is None:
+                return
+            for charge in found:
+                units = self.units[self.label][charge.partition]
+                units[0] += charge.read_units
+                units[1] += charge.write_units
+
+    @contextmanager
+    def labelled(self, label: str) -> Iterator[None]:
+        self.label = label
+        try:
+            yield
+        finally:
+            self.label = None
+
+
+def counting_store(counting: Counting, schema: Schema) -> Callable[[Any], Any]:
+    """A WSGI wrapper for the embedded store: each DynamoDB request charged from its body and answer,
+    the items it writes read from the engine before and after (inside the store's lock)."""
+    from moto.core.models import DEFAULT_ACCOUNT_ID
+
+    from rewards_cli import moto_adapter
+
+    def wrap(app: Any) -> Any:
+        def counted(environ: dict[str, Any], start_response: Callable[..., Any]) -> Any:
+            service, _, operation = environ.get("HTTP_X_AMZ_TARGET", "").partition(".")
+            if counting.label is None or service != "DynamoDB_20120810":
+                return app(environ, start_response)
+
+            length = int(environ.get("CONTENT_LENGTH") or 0)
+            body = environ["wsgi.input"].read(length) if length else b""
+            environ["wsgi.input"] = io.BytesIO(body)
+            params = json.loads(body or b"{}")
+            table = moto_adapter.find_table(DEFAULT_ACCOUNT_ID, "us-east-1", TABLE_NAME)
+            keys = written_keys(schema, operation, params) if table is not None else []
+            before = [moto_adapter.image_at(table, key) for key in keys] if table is not None else []
+            answer = b"".join(app(environ, start_response))
+            response = json.loads(answer or b"{}")
+            images = {
+                schema.key_of(key): (old, moto_adapter.image_at(table, key))
+                for key, old in zip(keys, before, strict=True)
+            }
+            counting.add(charges(operation, params, response if "__type" not in response else {}, images, schema))
+            return [answer]
+
+        return counted
+
+    return wrap
+
+
+# ------------------------------------------------------------------------------------------ the store
+
+
+@dataclass
+class Seeded:
+    customers: list[str]
+    coupon: tuple[str, str]
+    reward_id: str
+    orders: set[str] = field(default_factory=set)
+
+
+def _campaign(group: int) -> dict[str, Any]:
+    """The seed's RTA campaign; group 0 on the seed's event names, the others on names of their own."""
+    suffix = "" if group == 0 else f"_{group}"
+    body = json.loads(json.dumps(RTA_CAMPAIGN))
+    for rule in body["rules"]:
+        for action in rule["actions"]:
+            action["event_name"] += suffix
+    return body
+
+
+def seed(world: World, app_id: str, scale: Scale) -> Seeded:
+    """Campaigns through the repository (the API would take minutes of moto for 1,000), the rest
+    through the API."""
+    from shared import clock
+    from shared.api.schemas.campaigns import CampaignCreate
+    from shared.domain.campaigns import with_ids
+    from shared.ids import new_id
+    from shared.storage import campaigns
+
+    groups = min(10, scale.campaigns) if scale.campaigns < 100 else scale.campaigns // 10
+    for n in range(scale.campaigns):
+        body = _campaign(n % groups)
+        draft = CampaignCreate.model_validate({**body, "campaign_name": f"Heat {n}"}).command()
+        names = list(dict.fromkeys(a.event_name for rule in draft.rules for a in rule.actions))
+        event_ids = campaigns.ensure_event_ids(app_id, names, {name: new_id("even") for name in names})
+        campaigns.create(app_id, with_ids(draft, event_ids, clock.now_iso()))
+    new_webhook(world)
+    customers = [new_customer(world) for _ in range(scale.customers)]
+    return Seeded(customers, fixed_coupon(world, usage_limit=1_000_000_000), new_reward(world))
+
+
+def _requests(world: World, seeded: Seeded, route: Route, rng: random.Random) -> tuple[str, dict[str, Any]]:
+    """One request of ``route`` for a customer drawn from the sample: (path, keyword arguments of send)."""
+    customer = rng.choice(seeded.customers)
+    if route.path == "/events":
+        return route.path, {"body": _event(customer, EVENT_NAME, amount=10), "headers": CONTENT_TYPE}
+    if route.path == "/campaigns/reward-progress":
+        return route.path, {"query": {"source_id": customer}}
+    if route.path == "/coupons/apply":
+        order_id = world.unique("order")
+        seeded.orders.add(order_id)
+        body = _order(*seeded.coupon, customer, order_id)
+        return route.path, {"body": body, "query": {"type": "redeem"}, "headers": CONTENT_TYPE}
+    path = route.path.replace("{source_id}", customer).replace("{reward_id}", seeded.reward_id)
+    return path, {"body": {"custom_transaction_attributes": {"source_of_redemption": "heat"}}, "headers": CONTENT_TYPE}
+
+
+def replay(
+    world: World,
+    seeded: Seeded,
+    scale: Scale,
+    counting: Counting,
+    drain: Callable[[], None],
+    invoke: Callable[[str], None],
+) -> dict[str, Any]:
+    """Every route's requests (then its fan-out), then each scheduled function once; the statuses seen."""
+    rng = random.Random(24)  # noqa: S311 - a reproducible draw of customers, not a secret
+    statuses: dict[str, dict[int, int]] = defaultdict(lambda: defaultdict(int))
+    drain()  # the seeding's own domain events are not the mix's
+    for route in MIX:
+        count = scale.progress_requests if "progress" in route.path else scale.requests
+        path, kwargs = _requests(world, seeded, route, rng)
+        world.send(route.method, path, **kwargs)  # warm: the function loaded, its caches filled
+        drain()
+        with counting.labelled(route.label):
+            for _ in range(count):
+                path, kwargs = _requests(world, seeded, route, rng)
+                statuses[route.label][world.send(route.method, path, **kwargs).status] += 1
+                counting.requests[route.label] += 1
+        with counting.labelled(route.label + FAN_OUT):
+            drain()
+        counting.requests[route.label + FAN_OUT] = count
+    for function_id in SCHEDULED:
+        with counting.labelled(function_id):
+            invoke(function_id)
+        counting.requests[function_id] = 1
+    return {label: dict(by_status) for label, by_status in statuses.items()}
+
+
+# ------------------------------------------------------------------------------------------ the model
+
+
+def pattern(partition: str) -> str:
+    """A partition key with its ids elided: tags (upper case) and event names kept."""
+    index, _, key = partition.rpartition(":")
+    kept: list[str] = []
+    for segment in key.split("#"):
+        tag = segment.replace("_", "").isalpha() and segment.isupper()
+        kept.append(segment if tag or (kept and kept[-1] == "EVENT") else "…")
+    return (f"{index}:" if index else "") + "#".join(kept)
+
+
+def spread(partition: str, customers: set[str], orders: set[str], sample: int) -> float:
+    """The share of a replayed request's units a partition carries at the merchant's scale."""
+    segments = set(partition.rpartition(":")[2].split("#"))
+    if segments & orders:
+        return 0.0  # one order, one redemption: written once, never again
+    if segments & customers:
+        return sample / POPULATION
+    return 1.0
+
+
+def _rates(template: Any) -> dict[str, float]:
+    """A scheduled function's invocations a second, from its ``rate(N minute[s])``."""
+    rates = {}
+    for function_id in SCHEDULED:
+        expression = template.functions[function_id].schedules[0]
+        amount, unit = expression.removeprefix("rate(").rstrip(")").split()
+        rates[function_id] = 1 / (int(amount) * (60 if unit.startswith("minute") else 3600))
+    return rates
+
+
+def targets(template: Any) -> dict[str, float]:
+    found = {route.label: route.per_second for route in MIX}
+    found |= {route.label + FAN_OUT: route.per_second for route in MIX}
+    return found | _rates(template)
+
+
+def model(counted: Mapping[str, Any], targets_per_second: Mapping[str, float]) -> dict[str, Any]:
+    """Per label: units per request by partition pattern, the hottest key of each and the ceiling it
+    sets; the whole mix at its targets on the hottest partitions."""
+    customers, orders, sample = set(counted["customers"]), set(counted["orders"]), len(counted["customers"])
+    rows, load = [], defaultdict(lambda: [0.0, 0.0, set()])
+    for label, requests in counted["requests"].items():
+        partitions = counted["units"].get(label, {})
+        target = targets_per_second[label]
+        patterns: dict[str, dict[str, Any]] = {}
+        for partition, (reads, writes) in partitions.items():
+            share = spread(partition, customers, orders, sample) / requests
+            row = patterns.setdefault(
+                pattern(partition), {"keys": 0, "read_units": 0.0, "write_units": 0.0, "ceiling": math.inf}
+            )
+            row["keys"] += 1
+            row["read_units"] += reads / requests
+            row["write_units"] += writes / requests
+            hot_reads, hot_writes = reads * share, writes * share
+            if hot_reads or hot_writes:
+                row["ceiling"] = min(
+                    row["ceiling"],
+                    READ_LIMIT / hot_reads if hot_reads else math.inf,
+                    WRITE_LIMIT / hot_writes if hot_writes else math.inf,
+                )
+            slot = load[partition]
+            slot[0] += target * hot_reads
+            slot[1] += target * hot_writes
+            slot[2].add(label)
+        ceiling = min((p["ceiling"] for p in patterns.values()), default=math.inf)
+        hottest = min(patterns, key=lambda p: patterns[p]["ceiling"]) if patterns else None
+        rows.append(
+            {
+                "label": label,
+                "requests": requests,
+                "target_per_second": target,
+                "read_units": round(sum(p["read_units"] for p in patterns.values()), 2),
+                "write_units": round(sum(p["write_units"] for p in patterns.values()), 2),
+                "hottest": hottest,
+                "ceiling_per_second": None if math.isinf(ceiling) else round(ceiling, 1),
+                "meets_target": ceiling >= target,
+                "patterns": {
+                    name: {
+                        "keys": p["keys"],
+                        "read_units": round(p["read_units"], 3),
+                        "write_units": round(p["write_units"], 3),
+                        "ceiling_per_second": None if math.isinf(p["ceiling"]) else round(p["ceiling"], 1),
+                    }
+                    for name, p in sorted(patterns.items(), key=lambda item: item[1]["ceiling"])
+                },
+            }
+        )
+    partitions = sorted(
+        (
+            {
+                "pattern": pattern(partition),
+                "read_units_per_second": round(reads, 1),
+                "write_units_per_second": round(writes, 1),
+                "of_limit": round(max(reads / READ_LIMIT, writes / WRITE_LIMIT), 3),
+                "from": sorted(labels),
+            }
+            for partition, (reads, writes, labels) in load.items()
+        ),
+        key=lambda row: -row["of_limit"],
+    )
+    worst = partitions[0]["of_limit"] if partitions else 0.0
+    return {
+        "limits": {"read_units": READ_LIMIT, "write_units": WRITE_LIMIT},
+        "population": POPULATION,
+        "sample_customers": sample,
+        "routes": rows,
+        "mix": {
+            "hottest_partitions": partitions[:12],
+            "scale_before_throttling": round(1 / worst, 3) if worst else None,
+        },
+        "failing": [row["label"] for row in rows if not row["meets_target"]],
+    }
+
+
+# ------------------------------------------------------------------------------------------ the two counts
+
+
+def _scheduled_invoker(template: Any, pool: Any) -> Callable[[str], None]:
+    from rewards_cli.apigw import scheduled_event
+
+    def invoke(function_id: str) -> None:
+        pool.invoke(template.functions[function_id], scheduled_event(function_id))
+
+    return invoke
+
+
+def _delivered(*_: Any, **__: Any) -> int:
+    return 200  # the merchant's endpoint answers at once: the fan-out's DynamoDB side is what is measured
+
+
+def count_in_process(scale: Scale) -> dict[str, Any]:
+    """The model's count: in process over moto, at botocore's client."""
+    import boto3
+    from moto import mock_aws
+
+    from bench.inprocess import _new_world, recording_setup
+    from rewards_cli import moto_adapter
+    from rewards_cli.outbox import LocalOutbox
+    from rewards_cli.template import create_table_arguments
+
+    template, recorder, pool = recording_setup()
+    counting = Counting()
+    recorder.on_charges = lambda _, found: counting.add(found)
+    moto_adapter.install()
+    with ExitStack() as stack:
+        stack.enter_context(mock_aws())
+        stack.enter_context(mock.patch("shared.outbound.post", _delivered))
+        boto3.client("dynamodb").create_table(**create_table_arguments(TABLE_NAME))
+        world = _new_world(template, pool, "heat")
+        seeded = seed(world, world.app_id, scale)
+        outbox = LocalOutbox(template, pool, TABLE_NAME)
+        outbox.create_resources(from_now=False)
+        with recorder.recording():
+            statuses = replay(world, seeded, scale, counting, outbox.drain, _scheduled_invoker(template, pool))
+    return _counted(counting, seeded, statuses, template)
+
+
+def count_through_runner(scale: Scale) -> dict[str, Any]:
+    """The same requests through the local runner: its embedded store (charged there, per request), its
+    HTTP API, its outbox."""
+    from bench.inprocess import StoreImages
+    from bench.throughput import HOST, HttpWorld, _free_port
+    from rewards_cli.embedded_dynamodb import EmbeddedDynamoDB
+    from rewards_cli.environment import configure
+
+    counting = Counting()
+    state = Path(tempfile.mkdtemp(prefix="bench-heat-"))
+    wrap = counting_store(counting, StoreImages.table_schema())
+    store = EmbeddedDynamoDB(HOST, _free_port(), state / "dynamodb.json", fsync="batch", wrap=wrap)
+    store.start()
+    store.ensure_table(TABLE_NAME)
+    configure(TABLE_NAME, store.endpoint_url)
+
+    from rewards_cli.gateway import LocalGateway
+    from rewards_cli.lambdas import FunctionPool
+    from rewards_cli.outbox import LocalOutbox
+    from rewards_cli.server import make_server
+    from rewards_cli.template import load
+    from shared.domain.applications import create_application
+
+    template, pool = load(), FunctionPool()
+    created = create_application("bench heat")
+    server = make_server(HOST, 0, LocalGateway(template, pool))
+    threading.Thread(target=server.serve_forever, daemon=True, name="api").start()
+    token = base64.b64encode(f"{created.api_key}:{created.secret_key}".encode()).decode()
+    world = HttpWorld(server.server_address[1], f"Basic {token}")
+    try:
+        with mock.patch("shared.outbound.post", _delivered):
+            seeded = seed(world, created.app_id, scale)
+            outbox = LocalOutbox(template, pool, TABLE_NAME, store.endpoint_url)
+            outbox.create_resources(from_now=False)
+            statuses = replay(world, seeded, scale, counting, outbox.drain, _scheduled_invoker(template, pool))
+    finally:
+        server.shutdown()
+        store.stop()
+    return _counted(counting, seeded, statuses, template)
+
+
+def _counted(counting: Counting, seeded: Seeded, statuses: Any, template: Any) -> dict[str, Any]:
+    return {
+        "customers": seeded.customers,
+        "orders": sorted(seeded.orders),
+        "requests": dict(counting.requests),
+        "units": {label: {k: list(v) for k, v in partitions.items()} for label, partitions in counting.units.items()},
+        "statuses": statuses,
+        "targets": targets(template),
+    }
+
+
+def main(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("output", type=Path)
+    parser.add_argument("--counted-by", choices=("model", "runner"), default="model")
+    parser.add_argument("--small", action="store_true", help="a small store and few requests (tests)")
+    args = parser.parse_args(argv)
+    scale = SMALL if args.small else FULL
+    counted = count_through_runner(scale) if args.counted_by == "runner" else count_in_process(scale)
+    write_json(args.output, {"scale": asdict(scale), "counted": counted, "model": model(counted, counted["targets"])})
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
