@@ -73,7 +73,9 @@ class Scale:
     progress_requests: int  # a progress read of 1,000 campaigns is slow in moto
 
 
-FULL = Scale(campaigns=1000, customers=100, requests=40, progress_requests=12)
+# Every progress read reads the same items (a few samples settle its figures); moto serialises a read of
+# 1,000 campaigns slowly.
+FULL = Scale(campaigns=1000, customers=100, requests=40, progress_requests=4)
 SMALL = Scale(campaigns=20, customers=10, requests=8, progress_requests=4)
 
 
@@ -99,6 +101,8 @@ MIX = (
 FAN_OUT = " ▸ webhook fan-out"
 # Scheduled functions: their rate from template.yaml, one invocation replayed each.
 SCHEDULED = ("WindowCloserFunction", "PointsSettlerFunction")
+# The authorizer on a miss of API Gateway's cache (one per credential per ReauthorizeEvery).
+AUTHORIZER = "authorizer, on a cache miss"
 
 
 # ------------------------------------------------------------------------------------------ counting
@@ -236,7 +240,6 @@ def replay(
     """Every route's requests (then its fan-out), then each scheduled function once; the statuses seen."""
     rng = random.Random(24)  # noqa: S311 - a reproducible draw of customers, not a secret
     statuses: dict[str, dict[int, int]] = defaultdict(lambda: defaultdict(int))
-    drain()  # the seeding's own domain events are not the mix's
     for route in MIX:
         count = scale.progress_requests if "progress" in route.path else scale.requests
         path, kwargs = _requests(world, seeded, route, rng)
@@ -250,7 +253,7 @@ def replay(
         with counting.labelled(route.label + FAN_OUT):
             drain()
         counting.requests[route.label + FAN_OUT] = count
-    for function_id in SCHEDULED:
+    for function_id in (*SCHEDULED, AUTHORIZER):
         with counting.labelled(function_id):
             invoke(function_id)
         counting.requests[function_id] = 1
@@ -293,7 +296,7 @@ def _rates(template: Any) -> dict[str, float]:
 def targets(template: Any) -> dict[str, float]:
     found = {route.label: route.per_second for route in MIX}
     found |= {route.label + FAN_OUT: route.per_second for route in MIX}
-    return found | _rates(template)
+    return found | _rates(template) | {AUTHORIZER: 1 / template.authorizer.ttl_seconds}
 
 
 def model(counted: Mapping[str, Any], targets_per_second: Mapping[str, float]) -> dict[str, Any]:
@@ -377,11 +380,19 @@ def model(counted: Mapping[str, Any], targets_per_second: Mapping[str, float]) -
 # ------------------------------------------------------------------------------------------ the two counts
 
 
-def _scheduled_invoker(template: Any, pool: Any) -> Callable[[str], None]:
-    from rewards_cli.apigw import scheduled_event
+def _invoker(template: Any, pool: Any, authorization: str) -> Callable[[str], None]:
+    """Invokes a scheduled function, or the authorizer (``AUTHORIZER``) as on a miss of its cache."""
+    from rewards_cli import apigw
 
     def invoke(function_id: str) -> None:
-        pool.invoke(template.functions[function_id], scheduled_event(function_id))
+        if function_id != AUTHORIZER:
+            pool.invoke(template.functions[function_id], apigw.scheduled_event(function_id))
+            return
+        route = MIX[1]
+        request = apigw.proxy_event(
+            method=route.method, resource=route.path, path=route.path, headers={"Authorization": [authorization]}
+        )
+        pool.invoke(template.functions[template.authorizer.function_id], apigw.authorizer_event(request))
 
     return invoke
 
@@ -411,9 +422,10 @@ def count_in_process(scale: Scale) -> dict[str, Any]:
         world = _new_world(template, pool, "heat")
         seeded = seed(world, world.app_id, scale)
         outbox = LocalOutbox(template, pool, TABLE_NAME)
-        outbox.create_resources(from_now=False)
+        outbox.create_resources(from_now=True)  # the seeding's domain events are not the mix's
         with recorder.recording():
-            statuses = replay(world, seeded, scale, counting, outbox.drain, _scheduled_invoker(template, pool))
+            invoke = _invoker(template, pool, world.authorization)
+            statuses = replay(world, seeded, scale, counting, outbox.drain, invoke)
     return _counted(counting, seeded, statuses, template)
 
 
@@ -450,8 +462,9 @@ def count_through_runner(scale: Scale) -> dict[str, Any]:
         with mock.patch("shared.outbound.post", _delivered):
             seeded = seed(world, created.app_id, scale)
             outbox = LocalOutbox(template, pool, TABLE_NAME, store.endpoint_url)
-            outbox.create_resources(from_now=False)
-            statuses = replay(world, seeded, scale, counting, outbox.drain, _scheduled_invoker(template, pool))
+            outbox.create_resources(from_now=True)  # the seeding's domain events are not the mix's
+            invoke = _invoker(template, pool, world.authorization)
+            statuses = replay(world, seeded, scale, counting, outbox.drain, invoke)
     finally:
         server.shutdown()
         store.stop()
@@ -483,3 +496,78 @@ def main(argv: list[str]) -> int:
 
 if __name__ == "__main__":
     sys.exit(main(sys.argv[1:]))
+
+
+# ------------------------------------------------------------------------------------------ the report
+
+
+def _number(value: float | None) -> str:
+    return "unbounded" if value is None else f"{value:,.0f}"
+
+
+def _units(read_units: float, write_units: float) -> str:
+    return f"{read_units:g} R / {write_units:g} W"
+
+
+def report(result: Mapping[str, Any], table: Callable[[list[str], list[list[str]]], list[str]]) -> list[str]:
+    """The part's lines in ``make bench``'s report (``table`` lays out columns)."""
+    if "error" in result:
+        return [f"(i) Heat: {result['error']}"]
+    found = result["model"]
+    scale = result["scale"]
+    lines = [
+        f"(i) Heat: a merchant of {found['population']:,} customers ({found['sample_customers']} sampled), "
+        f"{scale['campaigns']:,} active campaigns, through the real handlers; a partition serves "
+        f"{found['limits']['read_units']:,.0f} RCU / {found['limits']['write_units']:,.0f} WCU a second",
+    ]
+    rows = [
+        [
+            row["label"],
+            _number(row["target_per_second"]),
+            _units(row["read_units"], row["write_units"]),
+            row["hottest"] or "-",
+            _units(row["patterns"][row["hottest"]]["read_units"], row["patterns"][row["hottest"]]["write_units"])
+            if row["hottest"]
+            else "-",
+            _number(row["ceiling_per_second"]),
+            "yes" if row["meets_target"] else "NO",
+        ]
+        for row in found["routes"]
+    ]
+    headers = ["request", "target/s", "units/request", "hottest partition", "its units/request", "ceiling/s", "ok"]
+    lines.extend("    " + line for line in table(headers, rows))
+    lines.append(
+        "    by partition pattern (units per request on all keys of the pattern; ceiling from its hottest key):"
+    )
+    rows = [
+        [
+            row["label"],
+            name,
+            str(p["keys"]),
+            _units(p["read_units"], p["write_units"]),
+            _number(p["ceiling_per_second"]),
+        ]
+        for row in found["routes"]
+        for name, p in row["patterns"].items()
+    ]
+    lines.extend(
+        "    " + line for line in table(["request", "partition pattern", "keys", "units/request", "ceiling/s"], rows)
+    )
+    mix = found["mix"]
+    lines.append(
+        f"    the whole mix at its targets, hottest partitions (it fits {mix['scale_before_throttling']}x its rates):"
+    )
+    rows = [
+        [
+            p["pattern"],
+            f"{p['read_units_per_second']:,.0f}",
+            f"{p['write_units_per_second']:,.0f}",
+            f"{p['of_limit']:.2f}",
+            "; ".join(p["from"]),
+        ]
+        for p in mix["hottest_partitions"]
+    ]
+    lines.extend("    " + line for line in table(["partition", "RCU/s", "WCU/s", "x limit", "from"], rows))
+    if found["failing"]:
+        lines.append(f"    !!! BELOW TARGET: {'; '.join(found['failing'])}")
+    return lines
