@@ -40,7 +40,7 @@ import threading
 from collections import defaultdict
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import ExitStack, contextmanager
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, astuple, dataclass, field
 from pathlib import Path
 from typing import Any
 from unittest import mock
@@ -156,12 +156,13 @@ def counting_store(counting: Counting, schema: Schema) -> Callable[[Any], Any]:
             params = json.loads(body or b"{}")
             table = moto_adapter.find_table(DEFAULT_ACCOUNT_ID, "us-east-1", TABLE_NAME)
             keys = written_keys(schema, operation, params) if table is not None else []
-            before = [moto_adapter.image_at(table, key) for key in keys] if table is not None else []
+            before = [moto_adapter.image_at(table, key) for key in keys if table is not None]
             answer = b"".join(app(environ, start_response))
             response = json.loads(answer or b"{}")
             images = {
                 schema.key_of(key): (old, moto_adapter.image_at(table, key))
                 for key, old in zip(keys, before, strict=True)
+                if table is not None
             }
             counting.add(charges(operation, params, response if "__type" not in response else {}, images, schema))
             return [answer]
@@ -185,7 +186,7 @@ class Seeded:
 def _campaign(group: int) -> dict[str, Any]:
     """The seed's RTA campaign; group 0 on the seed's event names, the others on names of their own."""
     suffix = "" if group == 0 else f"_{group}"
-    body = json.loads(json.dumps(RTA_CAMPAIGN))
+    body: dict[str, Any] = json.loads(json.dumps(RTA_CAMPAIGN))
     for rule in body["rules"]:
         for action in rule["actions"]:
             action["event_name"] += suffix
@@ -299,11 +300,21 @@ def targets(template: Any) -> dict[str, float]:
     return found | _rates(template) | {AUTHORIZER: 1 / template.authorizer.ttl_seconds}
 
 
+@dataclass
+class Load:
+    """What the whole mix puts on one partition a second, and which labels put it there."""
+
+    read_units: float = 0.0
+    write_units: float = 0.0
+    labels: set[str] = field(default_factory=set)
+
+
 def model(counted: Mapping[str, Any], targets_per_second: Mapping[str, float]) -> dict[str, Any]:
     """Per label: units per request by partition pattern, the hottest key of each and the ceiling it
     sets; the whole mix at its targets on the hottest partitions."""
     customers, orders, sample = set(counted["customers"]), set(counted["orders"]), len(counted["customers"])
-    rows, load = [], defaultdict(lambda: [0.0, 0.0, set()])
+    rows: list[dict[str, Any]] = []
+    load: dict[str, Load] = defaultdict(Load)
     for label, requests in counted["requests"].items():
         partitions = counted["units"].get(label, {})
         target = targets_per_second[label]
@@ -324,9 +335,9 @@ def model(counted: Mapping[str, Any], targets_per_second: Mapping[str, float]) -
                     WRITE_LIMIT / hot_writes if hot_writes else math.inf,
                 )
             slot = load[partition]
-            slot[0] += target * hot_reads
-            slot[1] += target * hot_writes
-            slot[2].add(label)
+            slot.read_units += target * hot_reads
+            slot.write_units += target * hot_writes
+            slot.labels.add(label)
         ceiling = min((p["ceiling"] for p in patterns.values()), default=math.inf)
         hottest = min(patterns, key=lambda p: patterns[p]["ceiling"]) if patterns else None
         rows.append(
@@ -359,7 +370,7 @@ def model(counted: Mapping[str, Any], targets_per_second: Mapping[str, float]) -
                 "of_limit": round(max(reads / READ_LIMIT, writes / WRITE_LIMIT), 3),
                 "from": sorted(labels),
             }
-            for partition, (reads, writes, labels) in load.items()
+            for partition, (reads, writes, labels) in ((k, astuple(v)) for k, v in load.items())
         ),
         key=lambda row: -row["of_limit"],
     )
@@ -502,7 +513,9 @@ if __name__ == "__main__":
 
 
 def _number(value: float | None) -> str:
-    return "unbounded" if value is None else f"{value:,.0f}"
+    if value is None:
+        return "unbounded"
+    return f"{value:,.0f}" if value >= 1 else f"1 per {1 / value:,.0f} s"
 
 
 def _units(read_units: float, write_units: float) -> str:

@@ -222,7 +222,7 @@ class StoreImages:
     def _image(self, key: dict[str, Any]) -> dict[str, Any] | None:
         from rewards_cli import moto_adapter
 
-        return moto_adapter.image_at(self.table, key)
+        return None if self.table is None else moto_adapter.image_at(self.table, key)
 
     def around(self) -> Images:
         return {

@@ -403,6 +403,10 @@ def _report_outbox(result: dict[str, Any]) -> list[str]:
     return lines
 
 
+def _report_heat(result: dict[str, Any]) -> list[str]:
+    return heat.report(result, _table)
+
+
 def _summary(results: dict[str, Any]) -> dict[str, Any]:
     """The headline figures of the table, as JSON."""
     summary: dict[str, Any] = {}
@@ -573,7 +577,7 @@ def main(argv: list[str] | None = None) -> int:
         "scale": _report_scale,
         "outbox": _report_outbox,
         "points": _report_points,
-        "heat": lambda result: heat.report(result, _table),
+        "heat": _report_heat,
     }
     for part in PARTS:
         if part in results:

@@ -207,7 +207,7 @@ def redemption_request(app_id: str, source_id: str, request_key: str) -> dict[st
 # shards spread that over as many partitions. GET /stats reads a range of days from every shard. A
 # marker per counted event (in the same transaction, expiring after the stream's retention) keeps a
 # redelivered stream record from counting twice; markers are sharded alike.
-STATS_SHARDS = 8
+STATS_SHARDS = 16
 
 
 def stats_shard_partition(app_id: str, shard: int) -> str:

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from bench.capacity import Charge, Index, Schema, capacity_units, charges, item_size, written_keys
+from bench.capacity import Charge, Images, Index, Schema, capacity_units, charges, item_size, written_keys
 
 
 def item_of(size: int) -> dict[str, dict[str, str]]:
@@ -74,7 +74,7 @@ def sized(pk: str, size: int, **extra: str) -> dict[str, dict[str, str]]:
 def test_a_transaction_charges_each_item_twice_on_its_own_partition() -> None:
     profile, counter = sized("APP#a#CUST#c", 1500), sized("APP#a#COUPONS", 200)
     actions = [{"Put": {"Item": profile}}, {"Update": {"Key": key("APP#a#COUPONS")}}]
-    images = {("APP#a#CUST#c", "S"): (None, profile), ("APP#a#COUPONS", "S"): (counter, counter)}
+    images: Images = {("APP#a#CUST#c", "S"): (None, profile), ("APP#a#COUPONS", "S"): (counter, counter)}
     found = charges("TransactWriteItems", {"TransactItems": actions}, {}, images, SCHEMA)
     assert found == [Charge("APP#a#CUST#c", write_units=2 * 2.0), Charge("APP#a#COUPONS", write_units=2 * 1.0)]
 
@@ -112,7 +112,7 @@ def test_an_index_entry_written_is_charged_to_the_index_partition() -> None:
 def test_an_index_key_moved_is_a_delete_and_a_put_and_an_unprojected_change_writes_no_index() -> None:
     before = sized("APP#a#CUST#c", 300, DuePK="DUE#03", DueSK="0001#x")
     moved = {**before, "DuePK": {"S": "DUE#07"}}
-    images = {("APP#a#CUST#c", "S"): (before, moved)}
+    images: Images = {("APP#a#CUST#c", "S"): (before, moved)}
     found = charges("UpdateItem", {"Key": key("APP#a#CUST#c")}, {}, images, SCHEMA)
     assert found == [
         Charge("APP#a#CUST#c", write_units=1.0),
@@ -129,7 +129,7 @@ def test_an_index_key_moved_is_a_delete_and_a_put_and_an_unprojected_change_writ
 def test_an_all_projection_rewrites_its_entry_on_any_change_and_a_delete_removes_it() -> None:
     before = sized("APP#a#R#1", 1500, RedemptionsPK="APP#a#REDEMPTIONS#c", RedemptionsSK="1")
     after = {**before, "status": {"S": "reverted"}}
-    images = {("APP#a#R#1", "S"): (before, after)}
+    images: Images = {("APP#a#R#1", "S"): (before, after)}
     assert charges("UpdateItem", {"Key": key("APP#a#R#1")}, {}, images, SCHEMA) == [
         Charge("APP#a#R#1", write_units=2.0),
         Charge("Redemptions:APP#a#REDEMPTIONS#c", write_units=2.0),  # 1,500 + 20 + 100 bytes: two 1 KB units
@@ -143,7 +143,7 @@ def test_an_all_projection_rewrites_its_entry_on_any_change_and_a_delete_removes
 
 def test_a_write_is_sized_by_the_larger_of_the_item_before_and_after() -> None:
     big, small = sized("APP#a#X", 3000), sized("APP#a#X", 20)
-    images = {("APP#a#X", "S"): (big, small)}
+    images: Images = {("APP#a#X", "S"): (big, small)}
     assert charges("PutItem", {"Item": small}, {}, images, SCHEMA) == [Charge("APP#a#X", write_units=3.0)]
 
 
