@@ -127,16 +127,16 @@ def test_an_index_key_moved_is_a_delete_and_a_put_and_an_unprojected_change_writ
 
 
 def test_an_all_projection_rewrites_its_entry_on_any_change_and_a_delete_removes_it() -> None:
-    before = sized("APP#a#R#1", 1500, RedemptionsPK="APP#a#REDEMPTIONS#c", RedemptionsSK="1")
-    after = {**before, "status": {"S": "reverted"}}
+    before = sized("APP#a#R#1", 950, RedemptionsPK="APP#a#REDEMPTIONS#c", RedemptionsSK="1")
+    after = {**before, "status": {"S": "reverted"}}  # 964 bytes: one unit on the table
     images: Images = {("APP#a#R#1", "S"): (before, after)}
     assert charges("UpdateItem", {"Key": key("APP#a#R#1")}, {}, images, SCHEMA) == [
-        Charge("APP#a#R#1", write_units=2.0),
-        Charge("Redemptions:APP#a#REDEMPTIONS#c", write_units=2.0),  # 1,500 + 20 + 100 bytes: two 1 KB units
+        Charge("APP#a#R#1", write_units=1.0),
+        Charge("Redemptions:APP#a#REDEMPTIONS#c", write_units=2.0),  # the entry's 100 bytes more pass 1 KB
     ]
     images = {("APP#a#R#1", "S"): (before, None)}
     assert charges("DeleteItem", {"Key": key("APP#a#R#1")}, {}, images, SCHEMA) == [
-        Charge("APP#a#R#1", write_units=2.0),
+        Charge("APP#a#R#1", write_units=1.0),
         Charge("Redemptions:APP#a#REDEMPTIONS#c", write_units=2.0),
     ]
 
