@@ -203,7 +203,12 @@ def template_table(name: str, items: list[Any]) -> TableSnapshot:
 
 class EmbeddedDynamoDB:
     def __init__(
-        self, host: str, port: int, state_file: Path, fsync: str = "always", wrap: Callable[[WsgiApp], WsgiApp] | None = None
+        self,
+        host: str,
+        port: int,
+        state_file: Path,
+        fsync: str = "always",
+        wrap: Callable[[WsgiApp], WsgiApp] | None = None,
     ) -> None:
         """``wrap``: around moto, inside the store's lock (bench/heat.py counts each request's capacity there)."""
         self.host, self.port, self.fsync = host, port, fsync
