@@ -126,6 +126,19 @@ class Recorder:
         value: float = getattr(self.per_thread, "dynamodb_cpu", 0.0)
         return value
 
+    @contextmanager
+    def counted_as_dynamodb(self) -> Iterator[None]:
+        """The capacity counting (reading items from moto's engine) is the store's side, as moto's own
+        serving: excluded from the CPU of the function and of the SDK."""
+        started = time.thread_time()
+        try:
+            yield
+        finally:
+            spent = time.thread_time() - started
+            with self.lock:
+                self.dynamodb_cpu += spent
+            self.per_thread.dynamodb_cpu = self.thread_dynamodb_cpu() + spent
+
     def on_send(self, event_name: str = "", **_: Any) -> None:
         """botocore ``before-send.dynamodb.<Operation>``: one HTTP request to DynamoDB."""
         if self.active:
@@ -180,14 +193,17 @@ def _install_hooks(recorder: Recorder) -> None:
         if self.meta.service_model.service_name != "dynamodb":
             return original_call(self, operation_name, api_params)
         started, dynamodb_before = time.thread_time(), recorder.thread_dynamodb_cpu()
-        images = StoreImages(operation_name, api_params) if recorder.active else None
+        with recorder.counted_as_dynamodb():
+            images = StoreImages(operation_name, api_params) if recorder.active else None
         response: dict[str, Any] = {}
         try:
             response = original_call(self, operation_name, api_params)
             return response
         finally:
             if images is not None:  # a write refused by its condition is charged too
-                _charge(recorder, charges(operation_name, api_params, response, images.around(), images.schema))
+                with recorder.counted_as_dynamodb():
+                    found = charges(operation_name, api_params, response, images.around(), images.schema)
+                    _charge(recorder, found)
             spent = time.thread_time() - started - (recorder.thread_dynamodb_cpu() - dynamodb_before)
             with recorder.lock:
                 recorder.sdk_cpu += spent
