@@ -150,23 +150,22 @@ def counting_store(counting: Counting, schema: Schema) -> Callable[[Any], Any]:
     def wrap(app: Any) -> Any:
         def counted(environ: dict[str, Any], start_response: Callable[..., Any]) -> Any:
             service, _, operation = environ.get("HTTP_X_AMZ_TARGET", "").partition(".")
-            if counting.label is None or service != "DynamoDB_20120810":
+            table = moto_adapter.find_table(DEFAULT_ACCOUNT_ID, "us-east-1", TABLE_NAME)
+            if counting.label is None or service != "DynamoDB_20120810" or table is None:
                 return app(environ, start_response)
-
             length = int(environ.get("CONTENT_LENGTH") or 0)
             body = environ["wsgi.input"].read(length) if length else b""
             environ["wsgi.input"] = io.BytesIO(body)
             params = json.loads(body or b"{}")
-            table = moto_adapter.find_table(DEFAULT_ACCOUNT_ID, "us-east-1", TABLE_NAME)
-            keys = written_keys(schema, operation, params) if table is not None else []
-            before = [moto_adapter.image_at(table, key) for key in keys if table is not None]
+            keys = written_keys(schema, operation, params)
+            before = [moto_adapter.image_at(table, key) for key in keys]
             answer = b"".join(app(environ, start_response))
             response = json.loads(answer or b"{}")
             images = {
                 schema.key_of(key): (old, moto_adapter.image_at(table, key))
                 for key, old in zip(keys, before, strict=True)
-                if table is not None
             }
+            # a refused write (an error's body: "__type") is charged as the model charges a raised call
             counting.add(charges(operation, params, response if "__type" not in response else {}, images, schema))
             return [answer]
 
