@@ -217,19 +217,21 @@ def seed(world: World, app_id: str, scale: Scale) -> Seeded:
 
 
 def _requests(world: World, seeded: Seeded, route: Route, rng: random.Random) -> tuple[str, dict[str, Any]]:
-    """One request of ``route`` for a customer drawn from the sample: (path, keyword arguments of send)."""
+    """One request of ``route`` for a customer drawn from the sample: (path, keyword arguments of send).
+    Every write carries an Idempotency-Key, as the API asks of a merchant that retries."""
     customer = rng.choice(seeded.customers)
-    if route.path == "/events":
-        return route.path, {"body": _event(customer, EVENT_NAME, amount=10), "headers": CONTENT_TYPE}
-    if route.path == "/campaigns/reward-progress":
+    if route.method == "GET":
         return route.path, {"query": {"source_id": customer}}
+    headers = {**CONTENT_TYPE, "Idempotency-Key": world.unique("key")}
+    if route.path == "/events":
+        return route.path, {"body": _event(customer, EVENT_NAME, amount=10), "headers": headers}
     if route.path == "/coupons/apply":
         order_id = world.unique("order")
         seeded.orders.add(order_id)
         body = _order(*seeded.coupon, customer, order_id)
-        return route.path, {"body": body, "query": {"type": "redeem"}, "headers": CONTENT_TYPE}
+        return route.path, {"body": body, "query": {"type": "redeem"}, "headers": headers}
     path = route.path.replace("{source_id}", customer).replace("{reward_id}", seeded.reward_id)
-    return path, {"body": {"custom_transaction_attributes": {"source_of_redemption": "heat"}}, "headers": CONTENT_TYPE}
+    return path, {"body": {"custom_transaction_attributes": {"source_of_redemption": "heat"}}, "headers": headers}
 
 
 def replay(
@@ -267,11 +269,12 @@ def replay(
 
 
 def pattern(partition: str) -> str:
-    """A partition key with its ids elided: tags (upper case) and event names kept."""
+    """A partition key with its ids elided: tags (upper case, or a first word: ``idempotency``) and event
+    names kept."""
     index, _, key = partition.rpartition(":")
     kept: list[str] = []
     for segment in key.split("#"):
-        tag = segment.replace("_", "").isalpha() and segment.isupper()
+        tag = segment.replace("_", "").isalpha() and (segment.isupper() or not kept)
         kept.append(segment if tag or (kept and kept[-1] == "EVENT") else "…")
     return (f"{index}:" if index else "") + "#".join(kept)
 

@@ -11,6 +11,7 @@ def test_a_pattern_keeps_tags_and_event_names_and_elides_ids() -> None:
     assert pattern("APP#app_1#EVENT#money_deposited") == "APP#…#EVENT#money_deposited"
     assert pattern("APP#app_1#STATS#COUNTED#3") == "APP#…#STATS#COUNTED#…"
     assert pattern("DueWindows:DUE#07") == "DueWindows:DUE#…"
+    assert pattern("idempotency#EventsIngestFunction#http#0a1b") == "idempotency#…#…#…"
 
 
 def counted(units: dict[str, list[float]], requests: int = 10) -> dict[str, object]:
