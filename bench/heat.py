@@ -20,8 +20,9 @@ gets, a query's 4 KB rounding, index writes on the index's partition):
 
 A partition serves at most ``READ_LIMIT`` read units and ``WRITE_LIMIT`` write units a second. What a
 request costs a customer's partition is spread over the population (a key holding a sampled customer
-carries ``SAMPLE_CUSTOMERS / POPULATION`` of what it carried in the replay); a key holding an order id
-is written by that order only. Every other key is shared by all requests of its route: its share sets
+carries ``SAMPLE_CUSTOMERS / POPULATION`` of what it carried in the replay); a pattern whose every key
+is one request's own (an order's redemption, an Idempotency-Key's record) is written by that request
+only. Every other key is shared by all requests of its route: its share sets
 the route's ceiling, ``min(READ_LIMIT / reads per request, WRITE_LIMIT / writes per request)`` over its
 keys. A route below its target rate fails the part (``--strict``).
 """
@@ -116,10 +117,13 @@ class Counting:
     """Charges per label (a route, its fan-out, a scheduled function) and partition, while a label is set."""
 
     label: str | None = None
+    request: int | None = None  # the request of the label under way (None: a drain or an invocation)
     requests: dict[str, int] = field(default_factory=lambda: defaultdict(int))
     units: dict[str, dict[str, list[float]]] = field(
         default_factory=lambda: defaultdict(lambda: defaultdict(lambda: [0.0, 0.0]))
     )
+    # per label and partition, the requests that touched it
+    touched: dict[str, dict[str, set[int]]] = field(default_factory=lambda: defaultdict(lambda: defaultdict(set)))
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def add(self, found: list[Charge]) -> None:
@@ -130,6 +134,8 @@ class Counting:
                 units = self.units[self.label][charge.partition]
                 units[0] += charge.read_units
                 units[1] += charge.write_units
+                if self.request is not None:
+                    self.touched[self.label][charge.partition].add(self.request)
 
     @contextmanager
     def labelled(self, label: str) -> Iterator[None]:
@@ -182,7 +188,6 @@ class Seeded:
     customers: list[str]
     coupon: tuple[str, str]
     reward_id: str
-    orders: set[str] = field(default_factory=set)
 
 
 def _campaign(group: int) -> dict[str, Any]:
@@ -226,9 +231,7 @@ def _requests(world: World, seeded: Seeded, route: Route, rng: random.Random) ->
     if route.path == "/events":
         return route.path, {"body": _event(customer, EVENT_NAME, amount=10), "headers": headers}
     if route.path == "/coupons/apply":
-        order_id = world.unique("order")
-        seeded.orders.add(order_id)
-        body = _order(*seeded.coupon, customer, order_id)
+        body = _order(*seeded.coupon, customer, world.unique("order"))
         return route.path, {"body": body, "query": {"type": "redeem"}, "headers": headers}
     path = route.path.replace("{source_id}", customer).replace("{reward_id}", seeded.reward_id)
     return path, {"body": {"custom_transaction_attributes": {"source_of_redemption": "heat"}}, "headers": headers}
@@ -251,10 +254,11 @@ def replay(
         world.send(route.method, path, **kwargs)  # warm: the function loaded, its caches filled
         drain()
         with counting.labelled(route.label):
-            for _ in range(count):
+            for counting.request in range(count):
                 path, kwargs = _requests(world, seeded, route, rng)
                 statuses[route.label][world.send(route.method, path, **kwargs).status] += 1
                 counting.requests[route.label] += 1
+            counting.request = None
         with counting.labelled(route.label + FAN_OUT):
             drain()
         counting.requests[route.label + FAN_OUT] = count
@@ -279,14 +283,21 @@ def pattern(partition: str) -> str:
     return (f"{index}:" if index else "") + "#".join(kept)
 
 
-def spread(partition: str, customers: set[str], orders: set[str], sample: int) -> float:
+def spread(partition: str, customers: set[str], sample: int) -> float:
     """The share of a replayed request's units a partition carries at the merchant's scale."""
-    segments = set(partition.rpartition(":")[2].split("#"))
-    if segments & orders:
-        return 0.0  # one order, one redemption: written once, never again
-    if segments & customers:
-        return sample / POPULATION
-    return 1.0
+    return sample / POPULATION if set(partition.rpartition(":")[2].split("#")) & customers else 1.0
+
+
+def own_patterns(partitions: Mapping[str, Any], touched: Mapping[str, int], requests: int) -> set[str]:
+    """The patterns whose every key is one request's own: as many keys as requests, each touched by one."""
+    keys_of: dict[str, list[str]] = defaultdict(list)
+    for partition in partitions:
+        keys_of[pattern(partition)].append(partition)
+    return {
+        name
+        for name, keys in keys_of.items()
+        if requests > 1 and len(keys) == requests and all(touched.get(k) == 1 for k in keys)
+    }
 
 
 def _rates(template: Any) -> dict[str, float]:
@@ -317,15 +328,16 @@ class Load:
 def model(counted: Mapping[str, Any], targets_per_second: Mapping[str, float]) -> dict[str, Any]:
     """Per label: units per request by partition pattern, the hottest key of each and the ceiling it
     sets; the whole mix at its targets on the hottest partitions."""
-    customers, orders, sample = set(counted["customers"]), set(counted["orders"]), len(counted["customers"])
+    customers, sample = set(counted["customers"]), len(counted["customers"])
     rows: list[dict[str, Any]] = []
     load: dict[str, Load] = defaultdict(Load)
     for label, requests in counted["requests"].items():
         partitions = counted["units"].get(label, {})
         target = targets_per_second[label]
         patterns: dict[str, dict[str, Any]] = {}
+        own = own_patterns(partitions, counted["touched"].get(label, {}), requests)
         for partition, (reads, writes) in partitions.items():
-            share = spread(partition, customers, orders, sample) / requests
+            share = 0.0 if pattern(partition) in own else spread(partition, customers, sample) / requests
             row = patterns.setdefault(
                 pattern(partition), {"keys": 0, "read_units": 0.0, "write_units": 0.0, "ceiling": math.inf}
             )
@@ -490,7 +502,10 @@ def count_through_runner(scale: Scale) -> dict[str, Any]:
 def _counted(counting: Counting, seeded: Seeded, statuses: Any, template: Any) -> dict[str, Any]:
     return {
         "customers": seeded.customers,
-        "orders": sorted(seeded.orders),
+        "touched": {
+            label: {k: len(requests) for k, requests in partitions.items()}
+            for label, partitions in counting.touched.items()
+        },
         "requests": dict(counting.requests),
         "units": {label: {k: list(v) for k, v in partitions.items()} for label, partitions in counting.units.items()},
         "statuses": statuses,
