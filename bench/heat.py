@@ -337,7 +337,8 @@ def model(counted: Mapping[str, Any], targets_per_second: Mapping[str, float]) -
         patterns: dict[str, dict[str, Any]] = {}
         own = own_patterns(partitions, counted["touched"].get(label, {}), requests)
         for partition, (reads, writes) in partitions.items():
-            share = 0.0 if pattern(partition) in own else spread(partition, customers, sample) / requests
+            scale = spread(partition, customers, sample)
+            share = (0.0 if scale == 1.0 and pattern(partition) in own else scale) / requests
             row = patterns.setdefault(
                 pattern(partition), {"keys": 0, "read_units": 0.0, "write_units": 0.0, "ceiling": math.inf}
             )
