@@ -322,6 +322,13 @@ def current_image(table: Table, key: Key) -> ItemImage | None:
     return attributes
 
 
+def image_at(table: Table, key: ItemImage) -> ItemImage | None:
+    """The item at a key given in DynamoDB JSON, read from the engine (no request): the bench's capacity
+    counting sizes a write by the item before and after it."""
+    found = _key_of(table, key)
+    return None if found is None else current_image(table, found)
+
+
 def _set_item(table: Table, key: Key, item: Item | None) -> None:
     """Put ``item`` in the table at ``key``, or remove what is there (``None``)."""
     items: Any = table.items  # {hash: item}, or {hash: {range: item}} with a range key

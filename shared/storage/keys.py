@@ -95,6 +95,17 @@ def rule_entry(app_id: str, event_name: str, campaign_id: str, rule_id: str) -> 
     return {PK: event_partition(app_id, event_name), SK: f"{RULE_SK_PREFIX}{campaign_id}#{rule_id}"}
 
 
+# Powertools' idempotency records, each under a partition key of its own: its scope (Powertools'
+# ``idempotency#<function>``) and its key (the hash of [app_id, Idempotency-Key]). Powertools' layout
+# keeps every record of a function under the scope alone: one partition, whose 1,000 write units a
+# second capped a function's keyed writes at ~333 events (3 units each; bench/heat.py measured it).
+IDEMPOTENCY_SK = "IDEMPOTENCY"
+
+
+def idempotency_record(scope: str, idempotency_key: str) -> dict[str, str]:
+    return {PK: f"{scope}#{idempotency_key}", SK: IDEMPOTENCY_SK}
+
+
 # In the customer's partition, sorted so that PROFILE and every PROGRESS# item are one key range
 # ("PROFILE" < "PROGRESS#..." < "PROGRESS$"), apart from the ledger (TXN#) and the markers.
 PROFILE_SK = "PROFILE"
@@ -208,24 +219,26 @@ def redemption_request(app_id: str, source_id: str, request_key: str) -> dict[st
 
 # --- daily statistics (the dashboard's Overview) ---
 # Counters per application, day and shard. The stream consumer adds each announced change to one of
-# STATS_SHARDS items of its day (chosen by the event id), so a busy day's writes spread over that many
-# items instead of one hot item; GET /stats reads a range of days, every shard, in one query. A marker
-# per counted event (in the same transaction, expiring after the stream's retention) keeps a
+# STATS_SHARDS counters of its day (chosen by the event id), each under a partition key of its own: a
+# partition takes 1,000 writes a second, and every counted change is a transaction (2 write units), so
+# one partition would cap an application at 500 counted changes a second (bench/heat.py measured it);
+# shards spread that over as many partitions. GET /stats reads a range of days from every shard. A
+# marker per counted event (in the same transaction, expiring after the stream's retention) keeps a
 # redelivered stream record from counting twice; markers are sharded alike.
-STATS_SHARDS = 8
+STATS_SHARDS = 16
 
 
-def stats_partition(app_id: str) -> str:
-    return f"{tenant_prefix(app_id)}STATS"
+def stats_shard_partition(app_id: str, shard: int) -> str:
+    return f"{tenant_prefix(app_id)}STATS#{shard:02d}"
 
 
 def stats_counter(app_id: str, day: str, shard: int) -> dict[str, str]:
-    return {PK: stats_partition(app_id), SK: f"DAY#{day}#SHARD#{shard:02d}"}
+    return {PK: stats_shard_partition(app_id, shard), SK: f"DAY#{day}"}
 
 
 def stats_day_range(first_day: str, last_day: str) -> tuple[str, str]:
-    """Sort key bounds covering every shard of the days from ``first_day`` to ``last_day`` inclusive."""
-    return f"DAY#{first_day}#", f"DAY#{last_day}#~"
+    """Sort key bounds of the days from ``first_day`` to ``last_day`` inclusive, in a shard."""
+    return f"DAY#{first_day}", f"DAY#{last_day}"
 
 
 def stats_shard(event_id: str) -> int:
