@@ -1,0 +1,195 @@
+"""A hot partition that throttles is survivable (issue 24): DynamoDB throttles one partition while the
+table has room, reported as ``ProvisionedThroughputExceededException`` (provisioned), or
+``ThrottlingException`` and, inside a transaction, a cancellation whose reason is ``ThrottlingError``
+(on-demand). For every hot path and every partition it touches, throttled beyond the SDK's retries:
+
+- the answer is the 503 ``rate_limited`` with ``Retry-After`` and the one error body;
+- the store is exactly as before (no partial item, no idempotency claim left in progress) and the
+  outbox announces nothing;
+- the client's retry (the same ``Idempotency-Key`` where the route takes one) gets the answer one
+  fault-free request gets, and leaves its state and announcements: the effect applied exactly once.
+
+Partitions are named by pattern (``HOT_PARTITIONS``), not by exact key, so that the tests hold while
+the definitions' cache and the counters' shards move them: a request that no longer touches a pattern
+is reported as skipped, and the patterns themselves are checked against the keys module below.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import boto3
+import pytest
+
+from shared.storage import keys
+from tests.support.api import ApiClient
+from tests.support.faults import FaultInjector, FaultKind, FaultPlan, at, injecting_faults, touching
+from tests.support.outbox import BusTap
+from tests.support.store_outages import (
+    COUPON_VALIDATION,
+    POINTS_CREDIT,
+    PROGRESS_READ,
+    SCENARIOS,
+    Runner,
+    Scenario,
+    assert_store_outage_answer,
+    normalized,
+    retrying,
+    upsert_customer,
+)
+
+# The ways DynamoDB reports a throttled partition (tests/support/faults.py).
+THROTTLES: list[FaultKind] = ["throttle", "throttled_transaction"]
+
+HOT_PARTITIONS = {
+    "event rules": r"#EVENT#",  # an event name's definition and the rules on it
+    "campaign catalogue": r"#CAMPAIGN",  # every campaign of the application (or what caches it)
+    "customer": r"#CUST#",  # a customer's profile, ledger, progress, markers and coupons
+    "coupon definition": r"#COUPONS$",  # every coupon definition of the application
+    "coupon counter": r"#COUPON(?!S$)[A-Z]*#",  # a coupon's use counter (its shards)
+    "code": r"#CODE#",  # one code of a coupon
+    "reward stock": r"#REWARD",  # the reward and its stock (or the stock's shards)
+    "api key": r"^APIKEY#",  # the authorizer's credential item
+}
+_SCENARIO = {scenario.name: scenario for scenario in SCENARIOS}
+HOT_PATHS: list[tuple[Scenario, list[str]]] = [
+    (_SCENARIO["event ingestion"], ["event rules", "campaign catalogue", "customer"]),
+    (PROGRESS_READ, ["campaign catalogue", "customer"]),
+    (_SCENARIO["coupon redeem"], ["coupon definition", "coupon counter", "code", "customer"]),
+    (COUPON_VALIDATION, ["coupon definition", "coupon counter", "code", "customer"]),
+    (_SCENARIO["reward redemption"], ["reward stock", "customer"]),
+    (POINTS_CREDIT, ["customer"]),
+    (_SCENARIO["points adjustment"], ["customer"]),  # a debit
+]
+CASES = [
+    pytest.param(scenario, partition, id=f"{scenario.name}-{partition}")
+    for scenario, partitions in HOT_PATHS
+    for partition in partitions
+]
+
+
+@pytest.fixture
+def faults(table: str) -> Iterator[FaultInjector]:
+    with injecting_faults() as injector:
+        yield injector
+
+
+@pytest.fixture
+def runner(api: ApiClient, faults: FaultInjector) -> Runner:
+    return Runner(api, faults)
+
+
+def stored_items() -> list[dict[str, Any]]:
+    """Every item of the table, in a stable order (idempotency records included)."""
+    client = boto3.client("dynamodb")
+    items: list[dict[str, Any]] = []
+    request: dict[str, Any] = {"TableName": "rewards-test"}
+    while True:
+        page = client.scan(**request)
+        items += page["Items"]
+        if "LastEvaluatedKey" not in page:
+            return sorted(items, key=lambda item: (item["PK"]["S"], item["SK"]["S"]))
+        request["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+
+
+def answer(response: Any) -> tuple[int, Any]:
+    return response.status, normalized(response.json())
+
+
+def reference(runner: Runner, bus: BusTap, scenario: Scenario) -> tuple[tuple[int, Any], Any, list[str], list[Any]]:
+    """One fault-free request for a new application: its answer, state, announcements and calls."""
+    api = runner.prepared(scenario)
+    bus.read()
+    runner.faults.reset_records()
+    response = scenario.request(api)
+    calls = list(runner.faults.calls)
+    assert response.status < 300, response.body
+    return answer(response), scenario.state(api), bus.types(), calls
+
+
+@pytest.mark.parametrize("kind", THROTTLES)
+@pytest.mark.parametrize(("scenario", "partition"), CASES)
+def test_a_throttled_hot_partition_changes_nothing_and_the_retry_applies_once(
+    runner: Runner, bus: BusTap, scenario: Scenario, partition: str, kind: FaultKind
+) -> None:
+    hot = touching(HOT_PARTITIONS[partition])
+    expected_answer, expected_state, expected_announcements, calls = reference(runner, bus, scenario)
+    if not any(call.touches(hot) for call in calls):
+        pytest.skip(f"{scenario.name} no longer touches the {partition} partition")
+    # Given a prepared application, and the store as it is
+    api = runner.prepared(scenario)
+    bus.read()
+    before = stored_items()
+    # When that partition throttles every call, beyond the SDK's retries
+    runner.faults.inject(FaultPlan(kind, hot=hot))
+    failed = scenario.request(api)
+    runner.faults.inject(None)
+    # Then the client is told to retry, and nothing was written nor announced
+    assert runner.faults.injections, "no call was throttled"
+    assert_store_outage_answer(failed)
+    assert stored_items() == before, "the throttled request left a change behind"
+    assert bus.read() == [], "the throttled request announced something"
+    # And the client's retry, once the partition has room, applies the request exactly once
+    retried = scenario.request(api)
+    assert answer(retried) == expected_answer
+    assert scenario.state(api) == expected_state
+    assert bus.types() == expected_announcements
+
+
+@pytest.mark.parametrize("kind", THROTTLES)
+@pytest.mark.parametrize(("scenario", "partition"), CASES)
+def test_a_partition_throttled_once_ends_in_exactly_one_success(
+    runner: Runner, bus: BusTap, scenario: Scenario, partition: str, kind: FaultKind
+) -> None:
+    hot = touching(HOT_PARTITIONS[partition])
+    expected_answer, expected_state, expected_announcements, calls = reference(runner, bus, scenario)
+    if not any(call.touches(hot) for call in calls):
+        pytest.skip(f"{scenario.name} no longer touches the {partition} partition")
+    api = runner.prepared(scenario)
+    bus.read()
+    # When the first call on the partition throttles beyond the SDK's retries, and the client retries on a 5xx
+    runner.faults.inject(FaultPlan(kind, at(1), hot=hot))
+    responses = retrying(lambda: scenario.request(api))
+    runner.faults.inject(None)
+    # Then every 5xx is the 503, and the end is one success
+    assert runner.faults.injections, "no call was throttled"
+    for response in responses[:-1]:
+        assert_store_outage_answer(response)
+    assert answer(responses[-1]) == expected_answer
+    assert scenario.state(api) == expected_state
+    assert bus.types() == expected_announcements
+
+
+@pytest.mark.parametrize("kind", THROTTLES)
+def test_a_throttled_api_key_read_is_a_503_and_never_locks_the_merchant_out(
+    api: ApiClient, faults: FaultInjector, kind: FaultKind
+) -> None:
+    """The authorizer raises (no policy): API Gateway caches no Deny, answers its AUTHORIZER_CONFIGURATION_ERROR
+    response (template.yaml: the 503), and the next request is authorized afresh."""
+    before = stored_items()
+    faults.inject(FaultPlan(kind, hot=touching(HOT_PARTITIONS["api key"])))
+    throttled = upsert_customer(api)
+    faults.inject(None)
+    assert faults.injections, "the credential lookup was not attempted"
+    assert_store_outage_answer(throttled)
+    assert stored_items() == before
+    assert upsert_customer(api).status == 201
+
+
+def test_the_hot_partition_patterns_name_the_keys_they_are_for() -> None:
+    """Guards the patterns against typos: each matches the partition it names and no other listed one."""
+    app = "app_1"
+    examples = {
+        "event rules": keys.event_partition(app, "order_success"),
+        "campaign catalogue": keys.campaigns_partition(app),
+        "customer": keys.customer_partition(app, "KMN@123"),
+        "coupon definition": keys.coupons_partition(app),
+        "coupon counter": keys.coupon_usage_shard(app, "cpn_1", 0)[keys.PK],
+        "code": keys.coupon_code(app, "SAVE10")[keys.PK],
+        "reward stock": keys.rewards_partition(app),
+        "api key": keys.api_key("ak_1")[keys.PK],
+    }
+    for name, pattern in HOT_PARTITIONS.items():
+        matched = {other for other, key in examples.items() if touching(pattern).search(key)}
+        assert matched == {name}, f"{name}: {pattern} matches {sorted(matched)}"
