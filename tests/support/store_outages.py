@@ -39,7 +39,7 @@ def normalized(value: Any) -> Any:
         return {
             k: normalized(v)
             for k, v in value.items()
-            if k not in _VOLATILE and not (k.endswith("_id") and k != "source_id")
+            if k not in _VOLATILE and not (k.endswith(("_id", "Id")) and k != "source_id")  # seed 004 says couponId
         }
     if isinstance(value, list):
         return [normalized(v) for v in value]
