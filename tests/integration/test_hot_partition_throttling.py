@@ -18,12 +18,16 @@ from __future__ import annotations
 
 import json
 import re
+import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import boto3
 import pytest
 
+from rewards_cli.outbox import LocalOutbox
+from rewards_cli.webhook_listener import WebhookListener
 from shared.storage import keys
 from tests.support.api import ApiClient
 from tests.support.faults import (
@@ -289,3 +293,66 @@ def test_a_throttled_save_of_the_answer_leaves_no_key_stuck_and_applies_once(
     assert_same(answer(retried), expected_answer, "the retry's answer")
     assert_same(scenario.state(api), expected_state, "the state")
     assert bus.types() == expected_announcements
+
+
+# The publisher's hot partitions: every announced event of an application counts on its statistics and
+# reads its webhooks; every delivery is recorded on its webhook's partition.
+FAN_OUT_PARTITIONS = {
+    "statistics": r"#STATS",
+    "webhook subscriptions": r"#WEBHOOKS$",
+    "webhook deliveries": r"#WEBHOOK#",
+}
+
+
+@contextmanager
+def listening() -> Iterator[WebhookListener]:
+    listener = WebhookListener().start()
+    try:
+        yield listener
+    finally:
+        listener.stop()
+
+
+def credit_points_with_a_webhook(api: ApiClient, url: str) -> None:
+    """A webhook on credited points, then an event (of the event ingestion scenario) that credits some."""
+    assert api.post("/webhooks", {"url": url, "events": ["points.credited"]}).status == 201
+    ingestion = _SCENARIO["event ingestion"]
+    ingestion.prepare(api)
+    assert ingestion.request(api).status == 200
+
+
+def published(outbox: LocalOutbox, receiver: WebhookListener, api: ApiClient) -> tuple[list[str], Any]:
+    """Once the outbox is drained: the types of the deliveries received, and the application's statistics."""
+    deadline = time.monotonic() + 15
+    outbox.drain()
+    while not receiver.arrivals and time.monotonic() < deadline:
+        time.sleep(0.1)
+        outbox.drain()
+    return sorted(arrival.envelope()["type"] for arrival in receiver.arrivals), api.get("/stats").json()
+
+
+@pytest.mark.parametrize("kind", THROTTLES)
+@pytest.mark.parametrize("partition", FAN_OUT_PARTITIONS)
+def test_a_throttled_fan_out_is_published_again_and_counted_and_delivered_once(
+    api: ApiClient,
+    other_api: ApiClient,
+    faults: FaultInjector,
+    outbox: LocalOutbox,
+    partition: str,
+    kind: FaultKind,
+) -> None:
+    # Given what a fault-free publication delivers and counts, for another application
+    with listening() as reference_receiver:
+        credit_points_with_a_webhook(other_api, reference_receiver.url)
+        expected = published(outbox, reference_receiver, other_api)
+    assert expected[0] == ["points.credited"]
+    with listening() as receiver:
+        credit_points_with_a_webhook(api, receiver.url)
+        # When the partition throttles while the stream's batch is published
+        faults.inject(FaultPlan(kind, hot=touching(FAN_OUT_PARTITIONS[partition])))
+        outbox.pump_stream()
+        faults.inject(None)
+        # Then the batch is reported failed, nothing delivered; published again, it is counted and delivered once
+        assert faults.injections, f"the publisher did not touch the {partition} partition"
+        assert receiver.arrivals == []
+        assert published(outbox, receiver, api) == expected
