@@ -37,8 +37,9 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from botocore.exceptions import ReadTimeoutError
-from botocore.retries import quota, standard
-from moto.core.botocore_stubber import BotocoreStubber
+
+from rewards_cli.moto_adapter import intercepted_requests
+from tests.support.botocore_retries import immediate_retries
 
 FaultKind = Literal["throttle", "throttled_transaction", "lost_response", "crash"]
 THROTTLE_CODE = "ProvisionedThroughputExceededException"
@@ -203,9 +204,9 @@ def _partition_key(document: dict[str, Any]) -> str | None:
 
 def _transaction_items(document: dict[str, Any]) -> list[str | None]:
     """The partition of each item of a transaction, in order (None where it has none)."""
-    items = []
+    items: list[str | None] = []
     for entry in document.get("TransactItems", []):
-        action = next((entry[name] for name in _TRANSACTION_ACTIONS if name in entry), {})
+        action: dict[str, Any] = next((entry[name] for name in _TRANSACTION_ACTIONS if name in entry), {})
         items.append(_pk(action.get("Key") or action.get("Item")))
     return items
 
@@ -265,33 +266,19 @@ def _throttled_on_demand(request: Any, hot: re.Pattern[str] | None) -> tuple[int
 def injecting_faults() -> Iterator[FaultInjector]:
     """Route every moto request through a new ``FaultInjector`` (records only until a plan is set)."""
     injector = FaultInjector()
-    original = BotocoreStubber.process_request
 
-    def process_request(self: BotocoreStubber, request: Any) -> Any:
+    def intercept(request: Any, serve: Callable[[], Any]) -> Any:
         kind = injector.decide(request)
         if kind == "throttle":
             return _throttled()
         if kind == "throttled_transaction":
             return _throttled_on_demand(request, injector.plan.hot if injector.plan else None)
-        result = original(self, request)
+        result = serve()
         if kind == "lost_response":
             raise ReadTimeoutError(endpoint_url=request.url)
         if kind == "crash":
             raise Crash(request.url)
         return result
 
-    def no_backoff(self: Any, context: Any) -> float:
-        return 0.0
-
-    def unlimited(self: Any, capacity_amount: int) -> bool:
-        return True
-
-    saved = (standard.ExponentialBackoff.delay_amount, quota.RetryQuota.acquire)
-    BotocoreStubber.process_request = process_request  # type: ignore[method-assign]
-    standard.ExponentialBackoff.delay_amount = no_backoff  # type: ignore[method-assign]
-    quota.RetryQuota.acquire = unlimited  # type: ignore[method-assign]
-    try:
+    with intercepted_requests(intercept), immediate_retries():
         yield injector
-    finally:
-        BotocoreStubber.process_request = original  # type: ignore[method-assign]
-        standard.ExponentialBackoff.delay_amount, quota.RetryQuota.acquire = saved  # type: ignore[method-assign]

@@ -14,7 +14,8 @@ from shared.storage.dynamodb import TransactionCancelled, is_transient, translat
 
 
 def client_error(code: str, **response: Any) -> ClientError:
-    return ClientError({"Error": {"Code": code, "Message": "..."}, **response}, "TransactWriteItems")
+    parsed: Any = {"Error": {"Code": code, "Message": "..."}, **response}  # botocore's parsed response
+    return ClientError(parsed, "TransactWriteItems")
 
 
 def cancelled(*reasons: str) -> ClientError:
