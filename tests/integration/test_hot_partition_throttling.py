@@ -46,6 +46,7 @@ from tests.support.store_outages import (
     POINTS_CREDIT,
     PROGRESS_READ,
     SCENARIOS,
+    UNLIMITED_COUPON_REDEEM,
     Runner,
     Scenario,
     assert_store_outage_answer,
@@ -74,6 +75,7 @@ HOT_PATHS: list[tuple[Scenario, list[str]]] = [
     (PROGRESS_READ, ["campaign catalogue", "customer"]),
     (_SCENARIO["coupon redeem"], ["coupon definition", "coupon counter", "code", "customer"]),
     (COUPON_VALIDATION, ["coupon definition", "coupon counter", "code", "customer"]),
+    (UNLIMITED_COUPON_REDEEM, ["coupon definition", "coupon counter", "code", "customer"]),
     (_SCENARIO["reward redemption"], ["reward stock", "customer"]),
     (POINTS_CREDIT, ["customer"]),
     (_SCENARIO["points adjustment"], ["customer"]),  # a debit

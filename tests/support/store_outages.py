@@ -170,8 +170,17 @@ _COUPON_OF_APPLICATION: dict[str, str] = {}
 
 def _create_limited_pool_coupon(api: ApiClient) -> None:
     """A customer and a pool coupon limited to 2 uses, with the codes the order uses."""
+    _create_pool_coupon(api, {"usage_limit": 2})
+
+
+def _create_unlimited_pool_coupon(api: ApiClient) -> None:
+    """The same without a limit: its uses are counted apart from its definition."""
+    _create_pool_coupon(api, {})
+
+
+def _create_pool_coupon(api: ApiClient, limit: dict[str, int]) -> None:
     assert api.put("/customers/KMN@123", {"name": "Krish"}).status in (200, 201)
-    created = api.post("/coupons", {"discount": {"type": "amount", "value": 10}, "usage_limit": 2})
+    created = api.post("/coupons", {"discount": {"type": "amount", "value": 10}, **limit})
     assert created.status == 201
     coupon_id = created.json()["coupon_id"]
     assert api.post(f"/coupons/{coupon_id}/codes", {"codes": ["POOL-A", "POOL-B"]}).status == 200
@@ -270,6 +279,7 @@ SCENARIOS = [
 PROGRESS_READ = Scenario("progress read", _prepare_progress, _progress, _event_state)
 COUPON_VALIDATION = Scenario("coupon validation", _create_limited_pool_coupon, _validate, _coupon_state)
 POINTS_CREDIT = Scenario("points credit", _prepare_points, _credit, _points_state)
+UNLIMITED_COUPON_REDEEM = Scenario("unlimited coupon redeem", _create_unlimited_pool_coupon, _redeem, _coupon_state)
 
 
 @dataclass
