@@ -112,8 +112,8 @@ class LocalGateway:
         if not identity:
             return "UNAUTHORIZED"
         policy = self._authorize(identity, event)
-        if policy is None:
-            return "AUTHORIZER_FAILURE"
+        if policy is None:  # the authorizer raised: API Gateway's AuthorizerConfigurationException
+            return "AUTHORIZER_CONFIGURATION_ERROR"
         if not apigw.policy_allows(policy, apigw.method_arn(method, path)):
             return "ACCESS_DENIED"
         if self.usage_plans is not None and self.template.api_key_required:

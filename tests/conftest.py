@@ -34,6 +34,7 @@ from rewards_cli.moto_adapter import atomic_moto_dispatch
 from rewards_cli.outbox import LocalOutbox, create_message_resources
 from rewards_cli.template import create_table_arguments, load, local_resource_names
 from rewards_cli.webhook_listener import WebhookListener
+from shared.settings import get_settings
 from tests.support.api import ApiClient, Credentials
 from tests.support.outbox import BusTap
 
@@ -51,6 +52,9 @@ os.environ.update(
         "WEBHOOK_RETRY_BASE_SECONDS": "1",
     }
 )
+# Importing the gateway above may already have read the settings (shared.observability validates them
+# at import): read them again with these names, or the bus fixture looks for the default bus.
+get_settings.cache_clear()
 
 # CI replays the same generated examples on every run, so a red CI always means a change broke
 # something (exploring new examples is `make fuzz`'s and a developer's run's job).
