@@ -64,9 +64,9 @@ HOT_PARTITIONS = {
     "campaign catalogue": r"#CAMPAIGN",  # every campaign of the application (or what caches it)
     "customer": r"#CUST#",  # a customer's profile, ledger, progress, markers and coupons
     "coupon definition": r"#COUPONS$",  # every coupon definition of the application
-    "coupon counter": r"#COUPON(?!S$)[A-Z]*#",  # a coupon's use counter (its shards)
+    "coupon counter": r"#ALLOWANCE#coupm_",  # a coupon's use counter (its allowance shards)
     "code": r"#CODE#",  # one code of a coupon
-    "reward stock": r"#REWARD",  # the reward and its stock (or the stock's shards)
+    "reward stock": r"#REWARDS$|#ALLOWANCE#rew_",  # the reward and its stock's allowance shards
     "api key": r"^APIKEY#",  # the authorizer's credential item
 }
 _SCENARIO = {scenario.name: scenario for scenario in SCENARIOS}
@@ -235,9 +235,9 @@ def test_the_hot_partition_patterns_name_the_keys_they_are_for() -> None:
         "campaign catalogue": keys.campaigns_partition(app),
         "customer": keys.customer_partition(app, "KMN@123"),
         "coupon definition": keys.coupons_partition(app),
-        "coupon counter": keys.coupon_usage_shard(app, "cpn_1", 0)[keys.PK],
+        "coupon counter": keys.allowance_shard(app, "coupm_1", 0)[keys.PK],
         "code": keys.coupon_code(app, "SAVE10")[keys.PK],
-        "reward stock": keys.rewards_partition(app),
+        "reward stock": keys.allowance_shard(app, "rew_1", 0)[keys.PK],
         "api key": keys.api_key("ak_1")[keys.PK],
     }
     for name, pattern in HOT_PARTITIONS.items():
