@@ -36,12 +36,12 @@ import warnings
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from bench import scenarios
-from bench.capacity import capacity_units
+from bench.capacity import Charge, Images, Schema, charges, written_keys
 from bench.common import TABLE_NAME, write_json
 from bench.scenarios import Case, Reply, Request, Scenario, SetupFailed, World
 
@@ -108,6 +108,7 @@ class Recorder:
     capture_events: bool = False
     cold_caches: bool = False
     role: str | None = None
+    function_id: str | None = None  # the function being invoked, as ``role`` (bench/heat.py)
     calls: dict[str, Counter[str]] = field(default_factory=lambda: defaultdict(Counter))
     # On-demand read and write units consumed, per role (bench/capacity.py).
     capacity: dict[str, Counter[str]] = field(default_factory=lambda: defaultdict(Counter))
@@ -118,10 +119,25 @@ class Recorder:
     invocations: list[Invocation] = field(default_factory=list)
     lock: threading.RLock = field(default_factory=threading.RLock)
     per_thread: threading.local = field(default_factory=threading.local)
+    # Told of every DynamoDB call's charges per partition, while recording (bench/heat.py).
+    on_charges: Callable[[Recorder, list[Charge]], None] | None = None
 
     def thread_dynamodb_cpu(self) -> float:
         value: float = getattr(self.per_thread, "dynamodb_cpu", 0.0)
         return value
+
+    @contextmanager
+    def counted_as_dynamodb(self) -> Iterator[None]:
+        """The capacity counting (reading items from moto's engine) is the store's side, as moto's own
+        serving: excluded from the CPU of the function and of the SDK."""
+        started = time.thread_time()
+        try:
+            yield
+        finally:
+            spent = time.thread_time() - started
+            with self.lock:
+                self.dynamodb_cpu += spent
+            self.per_thread.dynamodb_cpu = self.thread_dynamodb_cpu() + spent
 
     def on_send(self, event_name: str = "", **_: Any) -> None:
         """botocore ``before-send.dynamodb.<Operation>``: one HTTP request to DynamoDB."""
@@ -177,21 +193,67 @@ def _install_hooks(recorder: Recorder) -> None:
         if self.meta.service_model.service_name != "dynamodb":
             return original_call(self, operation_name, api_params)
         started, dynamodb_before = time.thread_time(), recorder.thread_dynamodb_cpu()
+        with recorder.counted_as_dynamodb():
+            images = StoreImages(operation_name, api_params) if recorder.active else None
+        response: dict[str, Any] = {}
         try:
             response = original_call(self, operation_name, api_params)
-            if recorder.active:
-                reads, writes = capacity_units(operation_name, api_params, response)
-                with recorder.lock:
-                    units = recorder.capacity[recorder.role or "outside any function"]
-                    units["read_units"] += reads  # type: ignore[assignment]  # Counter of floats
-                    units["write_units"] += writes  # type: ignore[assignment]
             return response
         finally:
+            if images is not None:  # a write refused by its condition is charged too
+                with recorder.counted_as_dynamodb():
+                    found = charges(operation_name, api_params, response, images.around(), images.schema)
+                    _charge(recorder, found)
             spent = time.thread_time() - started - (recorder.thread_dynamodb_cpu() - dynamodb_before)
             with recorder.lock:
                 recorder.sdk_cpu += spent
 
     BaseClient._make_api_call = make_api_call  # type: ignore[attr-defined]
+
+
+class StoreImages:
+    """The items a write call names, read straight from moto's engine (no call, nothing charged) before
+    the call and, through ``around``, after it: what DynamoDB sizes a write by."""
+
+    _schema: Schema | None = None
+
+    def __init__(self, operation: str, params: dict[str, Any]) -> None:
+        from moto.core.models import DEFAULT_ACCOUNT_ID
+
+        from rewards_cli import moto_adapter
+
+        self.schema = self.table_schema()
+        self.table = moto_adapter.find_table(DEFAULT_ACCOUNT_ID, os.environ.get("AWS_REGION", "us-east-1"), TABLE_NAME)
+        self.keys = written_keys(self.schema, operation, params) if self.table is not None else []
+        self.before = [self._image(key) for key in self.keys]
+
+    @classmethod
+    def table_schema(cls) -> Schema:
+        if cls._schema is None:
+            from rewards_cli.template import create_table_arguments
+
+            cls._schema = Schema.of(create_table_arguments(TABLE_NAME))
+        return cls._schema
+
+    def _image(self, key: dict[str, Any]) -> dict[str, Any] | None:
+        from rewards_cli import moto_adapter
+
+        return None if self.table is None else moto_adapter.image_at(self.table, key)
+
+    def around(self) -> Images:
+        return {
+            self.schema.key_of(key): (before, self._image(key))
+            for key, before in zip(self.keys, self.before, strict=True)
+        }
+
+
+def _charge(recorder: Recorder, found: list[Charge]) -> None:
+    with recorder.lock:
+        units = recorder.capacity[recorder.role or "outside any function"]
+        units["read_units"] += sum(c.read_units for c in found)  # type: ignore[assignment]  # Counter of floats
+        units["write_units"] += sum(c.write_units for c in found)  # type: ignore[assignment]
+        if recorder.on_charges is not None:
+            recorder.on_charges(recorder, found)
 
 
 def _recording_pool(recorder: Recorder) -> Any:
@@ -212,9 +274,9 @@ def _recording_pool(recorder: Recorder) -> Any:
             if function.logical_id == recorder.authorizer_id:
                 role = "authorizer"
             else:
-                role = "function" if function.routes else "scheduled"
+                role = "function" if function.routes or function.other_methods else "scheduled"
             snapshot = copy.deepcopy(event) if recorder.capture_events and role == "function" else None
-            recorder.role = role
+            recorder.role, recorder.function_id = role, function.logical_id
             if recorder.cold_caches:
                 _cold_caches()
             dynamodb_before, sdk_before = recorder.dynamodb_cpu, recorder.sdk_cpu
@@ -223,7 +285,7 @@ def _recording_pool(recorder: Recorder) -> Any:
                 return super().invoke(function, event)
             finally:
                 cpu = time.process_time() - started
-                recorder.role = None
+                recorder.role = recorder.function_id = None
                 recorder.invocations.append(
                     Invocation(
                         role, cpu, recorder.dynamodb_cpu - dynamodb_before, recorder.sdk_cpu - sdk_before, snapshot
@@ -446,6 +508,13 @@ def _failure(error: BaseException) -> str:
     return f"{type(error).__name__}: {error}"[:500]
 
 
+def _measured_routes(function: Function) -> list[Route]:
+    """A function's routes, and for the one serving resources' other methods, the wrong method that
+    stands for them all (scenarios.WRONG_METHOD)."""
+    method, path = scenarios.WRONG_METHOD
+    return [*function.routes, *(replace(r, method=method) for r in function.other_methods if r.path == path)]
+
+
 def _measure_route(
     template: Template, pool: Any, recorder: Recorder, function: Function, route: Route, openapi: Any
 ) -> list[dict[str, Any]]:
@@ -610,7 +679,7 @@ def main(argv: list[str]) -> int:
         openapi = None
     rows: list[dict[str, Any]] = []
     for function in template.functions.values():
-        for route in function.routes:
+        for route in _measured_routes(function):
             print(f"bench: (b)(c) {route.method} {route.path}", file=sys.stderr)
             with _fresh_table():
                 rows.extend(_measure_route(template, pool, recorder, function, route, openapi))

@@ -15,6 +15,9 @@ up as soon as it is declared; the requests sent come from bench/scenarios.py.
   (g)         the outbox publisher's AWS calls and CPU per domain event (bench/outbox.py)
   (h)         points as lots: a debit over 5,000 credits (3,650 lots), the points settler over N
               customers (bench/points.py)
+  (i) heat    a large merchant's traffic mix charged to DynamoDB partitions: units per request and the
+              rate each route reaches before a partition passes its limit (bench/heat.py); a route below
+              its target rate makes the run exit 1, with or without --strict
 
 Prints a table, then the headline figures as JSON; writes everything to bench/results/bench.json.
 """
@@ -35,10 +38,10 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench import bytecode, coldstart
+from bench import bytecode, coldstart, heat
 from bench.common import BUILD_DIR, RESULTS_DIR, ROOT, write_json
 
-PARTS = ("bytecode", "coldstart", "inprocess", "throughput", "store", "scale", "outbox", "points")
+PARTS = ("bytecode", "coldstart", "inprocess", "throughput", "store", "scale", "outbox", "points", "heat")
 CPU_TARGET = 3.0
 PART_TIMEOUT_SECONDS = 420
 # The store part starts the runner four times, on up to 200,000 items.
@@ -51,6 +54,7 @@ SUBPROCESS_PARTS = {
     "scale": ("bench.scale", PART_TIMEOUT_SECONDS),
     "outbox": ("bench.outbox", PART_TIMEOUT_SECONDS),
     "points": ("bench.points", PART_TIMEOUT_SECONDS),
+    "heat": ("bench.heat", PART_TIMEOUT_SECONDS),
 }
 
 
@@ -399,6 +403,10 @@ def _report_outbox(result: dict[str, Any]) -> list[str]:
     return lines
 
 
+def _report_heat(result: dict[str, Any]) -> list[str]:
+    return heat.report(result, _table)
+
+
 def _summary(results: dict[str, Any]) -> dict[str, Any]:
     """The headline figures of the table, as JSON."""
     summary: dict[str, Any] = {}
@@ -499,6 +507,16 @@ def _summary(results: dict[str, Any]) -> dict[str, Any]:
                 for run in points["settle"]
             },
         }
+    found = results.get("heat", {}).get("model")
+    if found:
+        summary["heat"] = {
+            row["label"]: {
+                "target_per_second": row["target_per_second"],
+                "ceiling_per_second": row["ceiling_per_second"],
+                "hottest": row["hottest"],
+            }
+            for row in found["routes"]
+        }
     return summary
 
 
@@ -559,6 +577,7 @@ def main(argv: list[str] | None = None) -> int:
         "scale": _report_scale,
         "outbox": _report_outbox,
         "points": _report_points,
+        "heat": _report_heat,
     }
     for part in PARTS:
         if part in results:
@@ -568,7 +587,8 @@ def main(argv: list[str] | None = None) -> int:
     print(f"\nAll figures: {args.output.relative_to(ROOT) if args.output.is_relative_to(ROOT) else args.output}")
     failed = [p for p in parts if "error" in results.get(p, {})]
     missing = results.get("inprocess", {}).get("missing_scenarios")
-    return 1 if args.strict and (failed or missing) else 0
+    below_target = results.get("heat", {}).get("model", {}).get("failing")
+    return 1 if below_target or (args.strict and (failed or missing)) else 0
 
 
 if __name__ == "__main__":

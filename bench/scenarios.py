@@ -520,6 +520,16 @@ def _get_stats(world: World) -> list[Case]:
     ]
 
 
+# --- A method a resource lacks: the 405 function answers every resource's other methods alike, so one
+# stands for all (bench/inprocess.py measures it); public, no table call.
+WRONG_METHOD = ("DELETE", "/events")
+
+
+@route(*WRONG_METHOD)
+def _wrong_method(world: World) -> list[Case]:
+    return [Case("a method the resource lacks")]
+
+
 # --- Dashboard: public static files (the world's credentials are sent and ignored); no table call.
 @route("GET", "/dashboard")
 def _dashboard_page(world: World) -> list[Case]:

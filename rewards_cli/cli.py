@@ -8,7 +8,7 @@ rewards set-limits --app-id A       the application's own rate limit (--rate, --
                                     DYNAMODB_ENDPOINT_URL, as `rewards dev` prints them)
 rewards invoke LogicalId -e FILE    run one function in process on an event file (like sam local invoke)
 rewards dev                         the API on http://127.0.0.1:3000 over an embedded DynamoDB
-rewards openapi [--check]           write openapi.json from the code, or fail if it is stale
+rewards openapi [--check]           write openapi.json (and the 405s' Allow table) from the code, or fail if stale
 rewards webhooks listen --port N    a local webhook receiver: prints arrivals, verifies signatures
 """
 
@@ -187,16 +187,17 @@ def _invoke(args: argparse.Namespace) -> int:
 
 def _openapi(args: argparse.Namespace) -> int:
     configure(DEFAULT_LOCAL_TABLE, None)
-    from rewards_cli.openapi import SPEC_PATH, build_spec, render
+    from rewards_cli.openapi import generated_documents
 
-    text = render(build_spec())
+    documents = generated_documents()
     if args.check:
-        if not SPEC_PATH.exists() or SPEC_PATH.read_text() != text:
-            print("openapi.json is stale: run `make openapi`", file=sys.stderr)
-            return 1
-        return 0
-    SPEC_PATH.write_text(text)
-    print(f"wrote {SPEC_PATH.relative_to(PROJECT_ROOT)}")
+        stale = [path for path, text in documents.items() if not path.exists() or path.read_text() != text]
+        for path in stale:
+            print(f"{path.name} is stale: run `make openapi`", file=sys.stderr)
+        return 1 if stale else 0
+    for path, text in documents.items():
+        path.write_text(text)
+        print(f"wrote {path.relative_to(PROJECT_ROOT)}")
     return 0
 
 

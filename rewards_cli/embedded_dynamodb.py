@@ -202,10 +202,19 @@ def template_table(name: str, items: list[Any]) -> TableSnapshot:
 
 
 class EmbeddedDynamoDB:
-    def __init__(self, host: str, port: int, state_file: Path, fsync: str = "always") -> None:
+    def __init__(
+        self,
+        host: str,
+        port: int,
+        state_file: Path,
+        fsync: str = "always",
+        wrap: Callable[[WsgiApp], WsgiApp] | None = None,
+    ) -> None:
+        """``wrap``: around moto, inside the store's lock (bench/heat.py counts each request's capacity there)."""
         self.host, self.port, self.fsync = host, port, fsync
         self.paths = StorePaths(state_file)
-        self._app = _JournaledApp(DomainDispatcherApplication(create_backend_app))
+        engine: WsgiApp = DomainDispatcherApplication(create_backend_app)
+        self._app = _JournaledApp(wrap(engine) if wrap else engine)
         self._server: _PooledWSGIServer | None = None
         self._files = contextlib.ExitStack()
         self._stopping = threading.Event()

@@ -18,7 +18,6 @@ from rewards_cli import apigw
 from rewards_cli.lambdas import FunctionPool
 from rewards_cli.template import Function, Template
 from rewards_cli.usage_plans import Admission, UsagePlans
-from shared.api.errors import MethodNotAllowed, error_answer
 
 _JSON = "application/json"
 # Lambda refuses a synchronous response larger than this (its error quotes the number) and API Gateway
@@ -69,9 +68,6 @@ class LocalGateway:
         context = {"requestId": request_id, "httpMethod": method, "path": path}
         found = self.template.find_route(method, path)
         if found is None:
-            allowed = self.template.allowed_methods(path)
-            if allowed:
-                return self._method_not_allowed(MethodNotAllowed(method, path, allowed), request_id)
             return self.gateway_response("MISSING_AUTHENTICATION_TOKEN", context)
         function, route, raw_parameters = found
         event = apigw.proxy_event(
@@ -96,14 +92,6 @@ class LocalGateway:
         }
         return self._invoke(function, event, context)
 
-    @staticmethod
-    def _method_not_allowed(error: MethodNotAllowed, request_id: str) -> HttpResponse:
-        """Local only: deployed, API Gateway answers a method a resource lacks as it answers an unknown
-        path (its MISSING_AUTHENTICATION_TOKEN response, our 404): README "Errors"."""
-        status, headers, body = error_answer(error, request_id)
-        all_headers = [("Content-Type", _JSON), *headers.items(), ("x-request-id", request_id)]
-        return HttpResponse(status, all_headers, json.dumps(body).encode())
-
     def _invoke(self, function: Function, event: dict[str, Any], context: Mapping[str, str]) -> HttpResponse:
         try:
             result = self.pool.invoke(function, event)
@@ -124,8 +112,8 @@ class LocalGateway:
         if not identity:
             return "UNAUTHORIZED"
         policy = self._authorize(identity, event)
-        if policy is None:
-            return "AUTHORIZER_FAILURE"
+        if policy is None:  # the authorizer raised: API Gateway's AuthorizerConfigurationException
+            return "AUTHORIZER_CONFIGURATION_ERROR"
         if not apigw.policy_allows(policy, apigw.method_arn(method, path)):
             return "ACCESS_DENIED"
         if self.usage_plans is not None and self.template.api_key_required:

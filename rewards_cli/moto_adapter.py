@@ -26,6 +26,8 @@ What it changes, and why:
   atomically (see FIELD-NOTES: a counter went below zero). ``atomic_moto_dispatch`` holds one lock around
   moto's dispatch for in-process callers (the tests); rewards_cli/embedded_dynamodb.py holds its own around
   each request it serves. So a ChangeSet only ever sees its own thread's writes.
+- **Requests intercepted.** ``intercepted_requests`` hands each request to a test's function before
+  moto (tests/support/faults.py injects throttles, lost responses and crashes there).
 """
 
 from __future__ import annotations
@@ -134,6 +136,23 @@ def atomic_moto_dispatch() -> Iterator[None]:
     def process_request(self: BotocoreStubber, request: Any) -> Any:
         with _dispatch_lock:
             return original(self, request)
+
+    BotocoreStubber.process_request = process_request  # type: ignore[method-assign]
+    try:
+        yield
+    finally:
+        BotocoreStubber.process_request = original  # type: ignore[method-assign]
+
+
+@contextmanager
+def intercepted_requests(intercept: Callable[[Any, Callable[[], Any]], Any]) -> Iterator[None]:
+    """Every request in-process moto serves goes through ``intercept(request, serve)`` (the tests' fault
+    injection): it answers as moto does (status, headers, body), from ``serve()`` or by itself, or raises
+    as the network would."""
+    original = BotocoreStubber.process_request
+
+    def process_request(self: BotocoreStubber, request: Any) -> Any:
+        return intercept(request, lambda: original(self, request))
 
     BotocoreStubber.process_request = process_request  # type: ignore[method-assign]
     try:
@@ -320,6 +339,13 @@ def current_image(table: Table, key: Key) -> ItemImage | None:
         return None
     attributes: ItemImage = item.to_json()["Attributes"]
     return attributes
+
+
+def image_at(table: Table, key: ItemImage) -> ItemImage | None:
+    """The item at a key given in DynamoDB JSON, read from the engine (no request): the bench's capacity
+    counting sizes a write by the item before and after it."""
+    found = _key_of(table, key)
+    return None if found is None else current_image(table, found)
 
 
 def _set_item(table: Table, key: Key, item: Item | None) -> None:

@@ -6,6 +6,7 @@ import importlib.util
 import json
 import re
 import sys
+from pathlib import Path
 from typing import Any
 
 from aws_lambda_powertools.event_handler.api_gateway import Router
@@ -13,6 +14,7 @@ from aws_lambda_powertools.event_handler.openapi.models import HTTPBase
 
 from rewards_cli.openapi_examples import EXAMPLES
 from rewards_cli.template import PROJECT_ROOT, load
+from shared.api.allowed_methods import ALLOWED_METHODS_PATH
 from shared.api.http import API_TITLE, API_VERSION, create_app
 
 SPEC_PATH = PROJECT_ROOT / "openapi.json"
@@ -160,3 +162,9 @@ def _attach_examples(spec: dict[str, Any]) -> None:
 
 def render(spec: dict[str, Any]) -> str:
     return json.dumps(spec, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+
+
+def generated_documents() -> dict[Path, str]:
+    """What ``make openapi`` writes from the code and the template: the document, and the methods of each
+    resource that a 405's ``Allow`` names (shared/api/allowed_methods.py)."""
+    return {SPEC_PATH: render(build_spec()), ALLOWED_METHODS_PATH: render(load().methods_by_resource())}

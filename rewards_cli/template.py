@@ -96,6 +96,10 @@ def read_document(path: Path = TEMPLATE_PATH) -> dict[str, Any]:
     return document
 
 
+# An API event's ``Method: any``: the resource's every method it has no route of its own for.
+ANY_METHOD = "ANY"
+
+
 @dataclass(frozen=True, slots=True)
 class Route:
     method: str
@@ -118,6 +122,8 @@ class Function:
     handler: str
     environment: dict[str, Any]
     routes: list[Route] = field(default_factory=list)
+    # Its ``Method: any`` events: it serves the methods those resources have no route of their own for.
+    other_methods: list[Route] = field(default_factory=list)
     schedules: list[str] = field(default_factory=list)
     memory_mb: int = 128  # Lambda's default
     # The table's stream feeds it: the event source mapping's filter patterns (parsed JSON).
@@ -166,20 +172,29 @@ class Template:
 
     def find_route(self, method: str, path: str) -> tuple[Function, Route, dict[str, str]] | None:
         """The route serving ``method`` on ``path``'s resource: like API Gateway, a literal path segment wins
-        over a path parameter (``/campaigns/reward-progress`` before ``/campaigns/{campaign_id}``), and a
-        method the resource does not have is not looked for on another one."""
+        over a path parameter (``/campaigns/reward-progress`` before ``/campaigns/{campaign_id}``), a
+        resource's own method over its ``ANY``, and a method the resource does not have is not looked for
+        on another one."""
         on_resource = self._routes_of(path)
-        return next(((f, r, params) for f, r, params in on_resource if r.method == method.upper()), None)
+        for wanted in (method.upper(), ANY_METHOD):
+            found = next(((f, r, params) for f, r, params in on_resource if r.method == wanted), None)
+            if found is not None:
+                return found
+        return None
 
-    def allowed_methods(self, path: str) -> list[str]:
-        """The methods of ``path``'s resource (none: no such resource)."""
-        return sorted(route.method for _, route, _ in self._routes_of(path))
+    def methods_by_resource(self) -> dict[str, list[str]]:
+        """Every resource's methods, as the ``Allow`` header of a method it lacks names them."""
+        methods: dict[str, set[str]] = {}
+        for function in self.api_functions:
+            for route in function.routes:
+                methods.setdefault(route.path, set()).add(route.method)
+        return {path: sorted(methods[path]) for path in sorted(methods)}
 
     def _routes_of(self, path: str) -> list[tuple[Function, Route, dict[str, str]]]:
         candidates = [
             (function, route, params)
-            for function in self.api_functions
-            for route in function.routes
+            for function in self.functions.values()
+            for route in (*function.routes, *function.other_methods)
             if (params := route.match(path)) is not None
         ]
         resource = min(candidates, key=lambda found: len(found[2]), default=None)
@@ -208,14 +223,17 @@ def load(path: Path = TEMPLATE_PATH) -> Template:
         if resource["Type"] != "AWS::Serverless::Function":
             continue
         props = resource["Properties"]
-        routes, schedules = [], []
+        routes: list[Route] = []
+        other_methods: list[Route] = []
+        schedules: list[str] = []
         stream_filters: list[dict[str, Any]] | None = None
         queue: str | None = None
         for event in props.get("Events", {}).values():
             if event["Type"] == "Api":
                 api_event = event["Properties"]
                 public = api_event.get("Auth", {}).get("Authorizer") == "NONE"
-                routes.append(_route(api_event["Method"], api_event["Path"], public))
+                route = _route(api_event["Method"], api_event["Path"], public)
+                (other_methods if route.method == ANY_METHOD else routes).append(route)
             elif event["Type"] == "Schedule":
                 schedules.append(event["Properties"]["Schedule"])
             elif event["Type"] == "DynamoDB":
@@ -233,6 +251,7 @@ def load(path: Path = TEMPLATE_PATH) -> Template:
             handler=props.get("Handler", defaults.get("Handler")),
             environment=environment,
             routes=routes,
+            other_methods=other_methods,
             schedules=schedules,
             memory_mb=int(props.get("MemorySize", defaults.get("MemorySize", 128))),
             stream_filters=stream_filters,

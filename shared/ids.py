@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import secrets
 import string
 import time
@@ -15,6 +16,18 @@ _TIME_LENGTH = 8  # 62**8 milliseconds: until the year 8900
 
 def new_id(prefix: str) -> str:
     return f"{prefix}_{''.join(secrets.choice(_ALPHABET) for _ in range(ID_LENGTH))}"
+
+
+def keyed_id(prefix: str, *parts: object) -> str:
+    """An id of the same shape, the same for the same ``parts``: what a request names (its Idempotency-Key
+    and body) identifies what it creates, so that running it again finds its own work instead of doing
+    it twice."""
+    value = int.from_bytes(hashlib.sha256(repr(parts).encode()).digest())
+    characters = []
+    for _ in range(ID_LENGTH):
+        value, digit = divmod(value, len(_ALPHABET))
+        characters.append(_ALPHABET[digit])
+    return f"{prefix}_{''.join(characters)}"
 
 
 def new_sortable_id(prefix: str, epoch_ms: int | None = None) -> str:

@@ -30,8 +30,7 @@ router = new_router()
 def adjust_points(
     source_id: SourceIdPath, body: AdjustmentIn, idempotency_key: IdempotencyKeyHeader = None
 ) -> Response[TransactionResponse]:
-    del idempotency_key  # declared for validation and the spec; the idempotency middleware uses it
-    entry = ledger.adjust(tenant_id(router), source_id, body.points, body.description)
+    entry = ledger.adjust(tenant_id(router), source_id, body.points, body.description, idempotency_key)
     metrics.add_metric(name="PointsAdjusted", unit=MetricUnit.Count, value=1)
     return Response(201, content_types.APPLICATION_JSON, TransactionResponse.from_entry(entry))
 

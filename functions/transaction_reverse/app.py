@@ -33,8 +33,7 @@ def reverse_transaction(
     body: ReversalIn,
     idempotency_key: IdempotencyKeyHeader = None,
 ) -> Response[TransactionResponse]:
-    del idempotency_key  # declared for validation and the spec; the idempotency middleware uses it
-    entry = ledger.reverse(tenant_id(router), source_id, txn_id, body.points)
+    entry = ledger.reverse(tenant_id(router), source_id, txn_id, body.points, idempotency_key)
     metrics.add_metric(name="PointsReversed", unit=MetricUnit.Count, value=1)
     return Response(201, content_types.APPLICATION_JSON, TransactionResponse.from_entry(entry))
 

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response, content_types
 from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
 
+from shared.api.allowed_methods import allowed_methods
 from shared.api.validation_details import describe_validation_errors
 from shared.errors import DomainError, InternalError, NotFound, ServiceUnavailable, ValidationFailed
 from shared.observability import logger
@@ -110,7 +111,12 @@ def register_error_handlers(app: APIGatewayRestResolver) -> None:
         logger.exception("unhandled error")
         return _render(app, InternalError())
 
+    # A function sees a method its resource lacks only through that resource's ANY route (template.yaml
+    # "Wrong methods"); a resource no route names is the gateway's own 404 before any function runs.
     @app.not_found
     def _no_route(_: Exception) -> Response[Any]:
         event = app.current_event
+        allowed = allowed_methods(event.resource)
+        if allowed:
+            return _render(app, MethodNotAllowed(event.http_method, event.path, allowed))
         return _render(app, NotFound(f"No route for {event.http_method} {event.path}"))

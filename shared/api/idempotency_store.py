@@ -106,6 +106,11 @@ class _RetrySafeClaims(DynamoDBPersistenceLayer):
         with self._tokens.claiming():
             super()._put_record(data_record)
 
+    def _get_key(self, idempotency_key: str) -> dict[str, Any]:
+        """Every record a partition of its own (keys.idempotency_record), not all of a function's on one."""
+        record = keys.idempotency_record(self.static_pk_value, idempotency_key)
+        return {name: {"S": value} for name, value in record.items()}
+
 
 _persistence = _RetrySafeClaims(
     _ClaimTokens(dynamodb.client()),

@@ -13,8 +13,9 @@ from shared.storage import campaigns, rewards
 from shared.storage.campaigns import CampaignChanged
 from shared.storage.coupons import definitions as coupons
 
-# One transaction writes the campaign and a copy of each rule per event name: DynamoDB allows 100 items.
-MAX_RULE_ENTRIES = 99
+# One transaction writes the campaign, the campaigns' version and a copy of each rule per event name:
+# DynamoDB allows 100 items.
+MAX_RULE_ENTRIES = 98
 # An event is evaluated against every active rule on its name; past this many, one event's work (a
 # transaction per ~30 changed rules) would risk the function's timeout. Checked when a campaign is
 # created or activated; two campaigns created at the same instant may pass it together.

@@ -153,9 +153,9 @@ def user_vouchers(
     app_id: str, brand: str, source_id: str, language: str | None, *, limit: int, cursor: str | None
 ) -> tuple[list[Voucher], str | None]:
     """A page of at most ``limit`` vouchers the user got from the brand's rewards, newest first. A
-    reward's brand is read as it is now. ``CustomerNotFound`` for an unknown user. Each read costs two
-    round trips: a page of the user's redemptions, then their profile with the rewards and coupons the
-    page names."""
+    reward's brand is read as it is now. ``CustomerNotFound`` for an unknown user. Each read costs a page
+    of the user's redemptions, then their profile with the rewards (and their allowance shards) and
+    coupons the page names: a round trip per 100 keys."""
     shown: list[Voucher] = []
     while True:
         records, next_cursor = redemptions.page(app_id, source_id, limit, cursor)

@@ -122,11 +122,9 @@ def _eligibility(state: CouponState, source_id: str, now: int) -> list[FailedCon
         refusals.append(
             _refusal("usage_limit_per_customer", "lt", limit, uses, "usage limit per customer reached", "no uses left")
         )
-    if spec.usage_limit is not None and record.redeemed >= spec.usage_limit:
+    if spec.usage_limit is not None and record.uses >= spec.usage_limit:
         refusals.append(
-            _refusal(
-                "usage_limit", "lt", spec.usage_limit, record.redeemed, "coupon usage limit reached", "no uses left"
-            )
+            _refusal("usage_limit", "lt", spec.usage_limit, record.uses, "coupon usage limit reached", "no uses left")
         )
     code = state.code or {}
     if spec.is_pool:
@@ -330,7 +328,6 @@ def _redeem(app_id: str, request: CouponsOnOrder, snapshot: ApplySnapshot, reque
             continue
         assert state.coupon is not None  # a valid check has its coupon
         assert check.kept is not None
-        limited = state.coupon.spec.usage_limit is not None
         new_record = CouponRedemptionRecord(
             coupon_id=check.coupon_id,
             order_id=order.order_id,
@@ -345,8 +342,6 @@ def _redeem(app_id: str, request: CouponsOnOrder, snapshot: ApplySnapshot, reque
             created_at=now_iso,
             created_ms=created_ms,
             updated_at=now_iso,
-            counted_on_shard=None if limited else redemptions.random_shard(),
-            generation=state.generation,
             order_digest=digest,
         )
         actions += redemptions.redeem_actions(app_id, state, new_record, now_iso)

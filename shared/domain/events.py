@@ -1,4 +1,4 @@
-"""Event ingestion: find the rules an event touches (one query by event name), advance the customer's
+"""Event ingestion: find the rules an event touches (the application's recent definitions), advance the customer's
 progress, grant each completed rule's reward exactly once.
 
 Any number of rules. An event's work is written rule by rule, several whole rules per transaction
@@ -215,7 +215,7 @@ def ingest_event(app_id: str, event: CustomerEvent, delivery_id: str | None = No
     timestamp = event.timestamp if event.timestamp is not None else now
     if timestamp > now + limit:
         raise ValidationFailed(f"timestamp: must not be more than {limit} seconds in the future")
-    listed = campaigns.rules_for_event(app_id, event.event_name)
+    listed = campaigns.recent(app_id).rules_for_event(event.event_name)
     touched = [(c, r) for c, r in listed if c.accepts(timestamp)]
     if not touched:
         _, created = ensure_customer(app_id, event.source_id)

@@ -1,7 +1,6 @@
 """The reward progress view (seed 000): campaigns' rules for one customer, 0% rules included, a page of
 campaigns at a time: one query for the customer's profile and progress (adjacent sort keys of one
-partition), and one for a page of the application's campaigns (more only when archived ones or another
-type fill it)."""
+partition); the campaigns are the application's recent definitions (``campaigns.recent``)."""
 
 from __future__ import annotations
 
@@ -53,12 +52,13 @@ def reward_progress(
     def wanted(campaign: CampaignSpec) -> bool:
         return campaign.status != "archived" and campaign_type in (None, campaign.campaign_type)
 
+    definitions = campaigns.recent(app_id)
     if campaign_id is not None:
-        one = campaigns.get(app_id, campaign_id) if not cursor else None
+        one = definitions.get(campaign_id) if not cursor else None
         return ([progress_of(one)] if one is not None and wanted(one) else []), None
     shown: list[CampaignProgressView] = []
     while True:
-        found, next_cursor = campaigns.page(app_id, limit, cursor)
+        found, next_cursor = definitions.page(limit, cursor)
         for campaign in filter(wanted, found):
             if len(shown) == limit:  # one more to show: the page is full and has more
                 return shown, campaigns.cursor_after(shown[-1].campaign.campaign_id)

@@ -19,10 +19,11 @@ from shared.domain.reward_settings import RewardDefinition, RewardSettings
 from shared.errors import Conflict, CustomerNotFound, NotFound, ValidationFailed
 from shared.ids import new_id
 from shared.storage import rewards
+from shared.storage.allowance import Allowance
 from shared.storage.coupons import issuing
 from shared.storage.coupons.records import CouponRecord
 from shared.storage.customers import CustomerRecord
-from shared.storage.rewards import RewardChanged, RewardRecord
+from shared.storage.rewards import RewardChanged, RewardRecord, StockBelowRedeemed
 
 # A reward is one item: its settings stay well under DynamoDB's 400 KB item limit.
 MAX_DEFINITION_BYTES = 300_000
@@ -104,12 +105,11 @@ def create_reward(app_id: str, definition: RewardDefinition) -> Reward:
         active=definition.is_active is not False,
         brand=definition.brand,
         stock=definition.stock,
-        stock_left=definition.stock,
-        redeemed=0,
         version=1,
         created_at=clock.now_iso(),
         updated_at=None,
         definition=stored,
+        usage=Allowance.fresh(definition.stock),
     )
     rewards.create(app_id, record)
     return with_pools(app_id, [from_record(record)])[0]
@@ -203,12 +203,11 @@ def _save(app_id: str, before: Reward, merged: dict[str, Any]) -> Reward:
             stock=definition.stock,
             now=clock.now_iso(),
         )
+    except StockBelowRedeemed as refused:
+        raise ValidationFailed(
+            f"stock: {refused.redeemed} already redeemed; stock cannot be less than that"
+        ) from refused
     except RewardChanged as changed:
-        current = changed.current
-        if current is not None and current.version == before.record.version and definition.stock is not None:
-            raise ValidationFailed(
-                f"stock: {current.redeemed} already redeemed; stock cannot be less than that"
-            ) from changed
         raise _Stale from changed
     return with_pools(app_id, [from_record(record)])[0]
 
@@ -311,8 +310,8 @@ def member_rewards(
 ) -> tuple[list[MemberReward], str | None]:
     """A page of the catalog, in id order, as this member sees it: with ``every`` each reward, else only
     those listed for the member (the page filled from further reads, as a filtered list is). Each read of
-    the catalog costs two round trips: a page of rewards, then the profile with the coupons of the
-    CAMPAIGN rewards among them."""
+    the catalog costs a page of rewards (with their allowance shards: a round trip per 12 rewards), then
+    one round trip for the profile with the coupons of the CAMPAIGN rewards among them."""
     shown: list[MemberReward] = []
     while True:
         records, next_cursor = rewards.page(app_id, limit, cursor)

@@ -1,18 +1,30 @@
-"""Campaigns, their event definitions and the per-event-name copies of their rules."""
+"""Campaigns, their event definitions and the per-event-name copies of their rules; and the definitions
+as progress reads and events read them, cached per container (``recent``)."""
 
 from __future__ import annotations
 
-from dataclasses import asdict
+import bisect
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass, replace
 from typing import Any
 
 from shared.entities.campaigns import ActionSpec, CampaignSpec, EventCondition, RewardSpec, RuleSpec
 from shared.entities.numbers import exact
 from shared.storage import dynamodb, keys, pagination
 from shared.storage.dynamodb import Expression, Item, Put, TransactionCancelled, Update
+from shared.storage.versioned_cache import VersionedCache
 
 _NEW = Expression("attribute_not_exists(PK)")
 # Summary fields copied onto every rule entry, so ingestion knows whether the campaign accepts an event.
 _CAMPAIGN_FIELDS = ("campaign_id", "campaign_name", "campaign_type", "status", "starts_at", "ends_at")
+CAMPAIGN_SK_PREFIX = "camp_"
+# How old the definitions a progress read or an event uses may be: a change made in one container applies
+# in every other within this many seconds (at once in its own). Short enough that a merchant pausing a
+# campaign sees events stop counting for it before they can check; long enough that each container reads
+# the version item only every few seconds (1,000 containers: 200 units a second of the partition's 3,000).
+STALENESS_SECONDS = 5
+# Applications whose definitions one container keeps (the least recently read are dropped first).
+CACHED_APPLICATIONS = 64
 
 
 class CampaignChanged(Exception):
@@ -106,7 +118,7 @@ def ensure_event_ids(app_id: str, event_names: list[str], new_ids: dict[str, str
 def create(app_id: str, campaign: CampaignSpec) -> CampaignSpec:
     """Writes the campaign and its rule entries; answers it as a read will."""
     item = _to_item(app_id, campaign)
-    actions: list[Put | Update] = [Put(item, condition=_NEW)]
+    actions: list[Put | Update] = [Put(item, condition=_NEW), _version_moved(app_id)]
     for event_name, rule in _rule_entries(campaign):
         actions.append(
             Put(
@@ -118,7 +130,7 @@ def create(app_id: str, campaign: CampaignSpec) -> CampaignSpec:
                 }
             )
         )
-    dynamodb.transact_write(actions)
+    _write_definitions(app_id, actions)
     return _from_item(dynamodb.as_read(item))
 
 
@@ -128,7 +140,7 @@ def get(app_id: str, campaign_id: str) -> CampaignSpec | None:
 
 
 def page(app_id: str, limit: int, cursor: str | None) -> tuple[list[CampaignSpec], str | None]:
-    items, next_cursor = pagination.page(keys.campaigns_partition(app_id), "camp_", limit, cursor)
+    items, next_cursor = pagination.page(keys.campaigns_partition(app_id), CAMPAIGN_SK_PREFIX, limit, cursor)
     return [_from_item(item) for item in items], next_cursor
 
 
@@ -183,7 +195,8 @@ def update(app_id: str, before: CampaignSpec, after: CampaignSpec) -> None:
             keys.campaign(app_id, before.campaign_id),
             expression(["updated_at = :updated_at"], {":updated_at": after.updated_at}),
             condition=Expression("updated_at = :before", values={":before": before.updated_at}),
-        )
+        ),
+        _version_moved(app_id),
     ]
     entry_update = expression([], {})
     actions.extend(
@@ -195,6 +208,96 @@ def update(app_id: str, before: CampaignSpec, after: CampaignSpec) -> None:
         for event_name, rule in _rule_entries(before)
     )
     try:
-        dynamodb.transact_write(actions)
+        _write_definitions(app_id, actions)
     except TransactionCancelled as error:
         raise CampaignChanged from error
+
+
+def _version_moved(app_id: str) -> Update:
+    return Update(
+        keys.campaigns_version(app_id),
+        Expression("SET #type = :type ADD version :one", {"#type": "type"}, {":type": "campaigns_version", ":one": 1}),
+    )
+
+
+def _write_definitions(app_id: str, actions: list[Put | Update]) -> None:
+    """One transaction changing campaigns (with ``_version_moved``); this container's cache forgets the
+    application's definitions whatever the outcome (an error may follow a write that was made)."""
+    try:
+        dynamodb.transact_write(actions)
+    finally:
+        DEFINITIONS_CACHE.forget(app_id)
+
+
+# ------------------------------------------------------------------------------------------ recent
+
+
+@dataclass(frozen=True, slots=True)
+class Definitions:
+    """An application's campaigns (every status, in id order) and, per event name, the rules with an action
+    on it, each with its campaign (as the rule copies of ``rules_for_event`` give them)."""
+
+    campaigns: tuple[CampaignSpec, ...]
+    ids: tuple[str, ...]  # of ``campaigns``, for bisecting
+    by_event_name: Mapping[str, tuple[tuple[CampaignSpec, RuleSpec], ...]]
+
+    @classmethod
+    def of(cls, campaigns: list[CampaignSpec]) -> Definitions:
+        entries: dict[str, list[tuple[str, tuple[CampaignSpec, RuleSpec]]]] = {}
+        for campaign in campaigns:
+            for event_name, rule in _rule_entries(campaign):
+                # the order of the copies' sort keys (keys.rule_entry), which the event's answer keeps
+                sort_key = f"{campaign.campaign_id}#{rule.rule_id}"
+                entries.setdefault(event_name, []).append((sort_key, (replace(campaign, rules=(rule,)), rule)))
+        by_event_name = {name: tuple(pair for _, pair in sorted(found)) for name, found in entries.items()}
+        ordered = tuple(sorted(campaigns, key=lambda c: c.campaign_id))
+        return cls(ordered, tuple(c.campaign_id for c in ordered), by_event_name)
+
+    def get(self, campaign_id: str) -> CampaignSpec | None:
+        at = bisect.bisect_left(self.ids, campaign_id)
+        found = self.campaigns[at] if at < len(self.campaigns) else None
+        return found if found is not None and found.campaign_id == campaign_id else None
+
+    def page(self, limit: int, cursor: str | None) -> tuple[list[CampaignSpec], str | None]:
+        """As ``page`` answers: ``limit`` campaigns after ``cursor``, and the cursor of the next page if any."""
+        start = bisect.bisect_right(self.ids, pagination.sort_key_of(cursor, CAMPAIGN_SK_PREFIX)) if cursor else 0
+        found = list(self.campaigns[start : start + limit])
+        more = start + limit < len(self.campaigns)
+        return found, (cursor_after(found[-1].campaign_id) if more else None)
+
+    def rules_for_event(self, event_name: str) -> list[tuple[CampaignSpec, RuleSpec]]:
+        return list(self.by_event_name.get(event_name, ()))
+
+
+DEFINITIONS_CACHE: VersionedCache[Definitions] = VersionedCache(STALENESS_SECONDS * 1000, CACHED_APPLICATIONS)
+
+
+def recent(app_id: str) -> Definitions:
+    """The application's definitions as they were at most ``STALENESS_SECONDS`` ago (at once after a change
+    this container made): usually no read at all; one read of the version item when the container's copy
+    is that old; every campaign again (one query per MB) only after a change."""
+    return DEFINITIONS_CACHE.get(app_id, lambda: _version(app_id), lambda: _every_campaign(app_id))
+
+
+def _version(app_id: str) -> int:
+    found = dynamodb.get_item(keys.campaigns_version(app_id))
+    return int(found["version"]) if found else 0
+
+
+def _every_campaign(app_id: str) -> Definitions:
+    """Strongly consistent, after the version was read: never older than the version it is cached with."""
+    found: list[CampaignSpec] = []
+    start: Item | None = None
+    while True:
+        result = dynamodb.query(
+            Expression(
+                "PK = :pk AND begins_with(SK, :prefix)",
+                values={":pk": keys.campaigns_partition(app_id), ":prefix": CAMPAIGN_SK_PREFIX},
+            ),
+            consistent=True,
+            start_key=start,
+        )
+        found.extend(_from_item(item) for item in result.items)
+        if result.last_key is None:
+            return Definitions.of(found)
+        start = result.last_key

@@ -39,6 +39,9 @@ _RETRYABLE_CODES = frozenset(
         "ServiceUnavailable",
     }
 )
+# A transaction names its reasons without the "Exception" suffix: an item on a throttled partition, or one
+# another transaction is changing, cancels it for a reason a retry can outlive, unlike a lost condition.
+_RETRYABLE_CANCELLATION_REASONS = frozenset({"ThrottlingError", "ProvisionedThroughputExceeded", "TransactionConflict"})
 _serializer = TypeSerializer()
 _LONGEST_EXACT_INTEGER = 10**38
 _deserializer = TypeDeserializer()
@@ -152,7 +155,7 @@ def translated_errors() -> Iterator[None]:
         if code == "TransactionCanceledException":
             reasons = error.response.get("CancellationReasons", [])
             codes = [None if r.get("Code") in (None, "None") else r.get("Code") for r in reasons]
-            if any(c in _RETRYABLE_CODES for c in codes):
+            if any(c in _RETRYABLE_CANCELLATION_REASONS for c in codes):
                 raise ServiceUnavailable from error
             raise TransactionCancelled(codes) from error
         if code in _RETRYABLE_CODES:

@@ -61,13 +61,20 @@ def referral_code(app_id: str, code: str) -> dict[str, str]:
     return {PK: f"{tenant_prefix(app_id)}REFCODE#{code}", SK: "REFCODE"}
 
 
-# Campaigns of one application share a partition: the progress API reads them all in one query.
+# Campaigns of one application share a partition: a container caching them reads them all in one query.
 def campaigns_partition(app_id: str) -> str:
     return f"{tenant_prefix(app_id)}CAMPAIGNS"
 
 
 def campaign(app_id: str, campaign_id: str) -> dict[str, str]:
     return {PK: campaigns_partition(app_id), SK: campaign_id}
+
+
+# A counter every change of the application's campaigns moves, in the change's transaction: containers
+# caching the campaigns read this one small item to know whether theirs are still current. Its sort key
+# is outside the campaigns' ``camp_`` range, so lists never meet it.
+def campaigns_version(app_id: str) -> dict[str, str]:
+    return {PK: campaigns_partition(app_id), SK: "VERSION"}
 
 
 # Per event name: the event definition (its stable even_ id) and a copy of every rule with an action
@@ -86,6 +93,17 @@ def event_definition(app_id: str, event_name: str) -> dict[str, str]:
 
 def rule_entry(app_id: str, event_name: str, campaign_id: str, rule_id: str) -> dict[str, str]:
     return {PK: event_partition(app_id, event_name), SK: f"{RULE_SK_PREFIX}{campaign_id}#{rule_id}"}
+
+
+# Powertools' idempotency records, each under a partition key of its own: its scope (Powertools'
+# ``idempotency#<function>``) and its key (the hash of [app_id, Idempotency-Key]). Powertools' layout
+# keeps every record of a function under the scope alone: one partition, whose 1,000 write units a
+# second capped a function's keyed writes at ~333 events (3 units each; bench/heat.py measured it).
+IDEMPOTENCY_SK = "IDEMPOTENCY"
+
+
+def idempotency_record(scope: str, idempotency_key: str) -> dict[str, str]:
+    return {PK: f"{scope}#{idempotency_key}", SK: IDEMPOTENCY_SK}
 
 
 # In the customer's partition, sorted so that PROFILE and every PROGRESS# item are one key range
@@ -201,24 +219,26 @@ def redemption_request(app_id: str, source_id: str, request_key: str) -> dict[st
 
 # --- daily statistics (the dashboard's Overview) ---
 # Counters per application, day and shard. The stream consumer adds each announced change to one of
-# STATS_SHARDS items of its day (chosen by the event id), so a busy day's writes spread over that many
-# items instead of one hot item; GET /stats reads a range of days, every shard, in one query. A marker
-# per counted event (in the same transaction, expiring after the stream's retention) keeps a
+# STATS_SHARDS counters of its day (chosen by the event id), each under a partition key of its own: a
+# partition takes 1,000 writes a second, and every counted change is a transaction (2 write units), so
+# one partition would cap an application at 500 counted changes a second (bench/heat.py measured it);
+# shards spread that over as many partitions. GET /stats reads a range of days from every shard. A
+# marker per counted event (in the same transaction, expiring after the stream's retention) keeps a
 # redelivered stream record from counting twice; markers are sharded alike.
-STATS_SHARDS = 8
+STATS_SHARDS = 16
 
 
-def stats_partition(app_id: str) -> str:
-    return f"{tenant_prefix(app_id)}STATS"
+def stats_shard_partition(app_id: str, shard: int) -> str:
+    return f"{tenant_prefix(app_id)}STATS#{shard:02d}"
 
 
 def stats_counter(app_id: str, day: str, shard: int) -> dict[str, str]:
-    return {PK: stats_partition(app_id), SK: f"DAY#{day}#SHARD#{shard:02d}"}
+    return {PK: stats_shard_partition(app_id, shard), SK: f"DAY#{day}"}
 
 
 def stats_day_range(first_day: str, last_day: str) -> tuple[str, str]:
-    """Sort key bounds covering every shard of the days from ``first_day`` to ``last_day`` inclusive."""
-    return f"DAY#{first_day}#", f"DAY#{last_day}#~"
+    """Sort key bounds of the days from ``first_day`` to ``last_day`` inclusive, in a shard."""
+    return f"DAY#{first_day}", f"DAY#{last_day}"
 
 
 def stats_shard(event_id: str) -> int:
@@ -235,9 +255,8 @@ def stats_counted(app_id: str, event_id: str) -> dict[str, str]:
 # spreads the codes of a 100,000-code pool over as many partitions. Import pages (seq -> code) let the
 # engine hand out "the next unissued code" with one query. Redemptions are keyed by (coupon, order), so
 # the same order redeemed again meets its own record, and are listed per coupon through a sparse index.
-# Unlimited coupons count their uses on COUPON_USAGE_SHARDS items, never on one hot item; per-customer
+# A coupon's uses are counted on its allowance shards (below), never on its definition; per-customer
 # counts and the coupons a customer holds live in the customer's partition.
-COUPON_USAGE_SHARDS = 10
 CUSTOMER_COUPON_SK_PREFIX = "COUPON#"
 COUPON_REDEMPTIONS_INDEX = "CouponRedemptions"
 COUPON_REDEMPTIONS_PK = "RedemptionsPK"
@@ -250,10 +269,6 @@ def coupons_partition(app_id: str) -> str:
 
 def coupon(app_id: str, coupon_id: str) -> dict[str, str]:
     return {PK: coupons_partition(app_id), SK: coupon_id}
-
-
-def coupon_usage_shard(app_id: str, coupon_id: str, shard: int) -> dict[str, str]:
-    return {PK: f"{tenant_prefix(app_id)}COUPONUSAGE#{coupon_id}#{shard:02d}", SK: "USAGE"}
 
 
 def coupon_code(app_id: str, normalized_code: str) -> dict[str, str]:
@@ -302,6 +317,18 @@ def coupon_redemptions_entry(app_id: str, coupon_id: str, created_ms: int, order
 
 def coupon_redemptions_partition(app_id: str, coupon_id: str) -> str:
     return f"{tenant_prefix(app_id)}REDEMPTIONS#{coupon_id}"
+
+
+# --- allowances (shared/storage/allowance.py) ---
+# What every redemption counts (a coupon's uses and limit, a reward's redeemed and stock) lives on
+# ALLOWANCE_SHARDS items of the owner (a coupon or reward id: their prefixes keep them apart), each on a
+# partition of its own: at two write units per transactional take, one owner serves 8 x 1,000 / 2 =
+# 4,000 takes a second, twice the 2,000 a flash sale of one coupon is sized for.
+ALLOWANCE_SHARDS = 8
+
+
+def allowance_shard(app_id: str, owner_id: str, shard: int) -> dict[str, str]:
+    return {PK: f"{tenant_prefix(app_id)}ALLOWANCE#{owner_id}#{shard}", SK: "ALLOWANCE"}
 
 
 # --- domain events and webhooks ---

@@ -10,7 +10,7 @@ from shared.storage import dynamodb, keys, pagination
 from shared.storage.coupons.records import CouponRecord, normalize, record_from_item
 from shared.storage.customers import CustomerRecord
 from shared.storage.dynamodb import Expression, Item, Put, Update
-from shared.storage.rewards import RewardRecord
+from shared.storage.rewards import RewardRecord, reward_keys
 
 Status = Literal["completed", "cancelled"]
 
@@ -105,13 +105,13 @@ class IssuedDetails:
 
 def issued_details(app_id: str, source_id: str, records: list[RewardRedemptionRecord]) -> IssuedDetails:
     """Whether the customer exists, the rewards and coupons ``records`` (theirs) name, and their holding of
-    each code issued: one round trip per 100 keys."""
+    each code issued: one round trip per 100 keys (a reward is 9 of them: its item and allowance shards)."""
     reward_ids = list(dict.fromkeys(record.reward_id for record in records))
     coupon_ids = list(dict.fromkeys(record.coupon_id for record in records if record.coupon_id))
     codes = list(dict.fromkeys((r.coupon_id, r.code) for r in records if r.coupon_id and r.code))
     wanted = [
         keys.customer(app_id, source_id),
-        *(keys.reward(app_id, reward_id) for reward_id in reward_ids),
+        *(key for reward_id in reward_ids for key in reward_keys(app_id, reward_id)),
         *(keys.coupon(app_id, coupon_id) for coupon_id in coupon_ids),
         *(keys.customer_coupon(app_id, source_id, coupon_id) for coupon_id in coupon_ids),
         *(keys.customer_coupon_code(app_id, source_id, coupon_id, normalize(code)) for coupon_id, code in codes),
@@ -121,7 +121,7 @@ def issued_details(app_id: str, source_id: str, records: list[RewardRedemptionRe
     for item in found:
         kind = item.get("type")
         if kind == "reward":
-            details.rewards[item["reward_id"]] = RewardRecord.from_item(item)
+            details.rewards[item["reward_id"]] = RewardRecord.from_item(item, found)
         elif kind == "coupon":
             details.coupons[item["coupon_id"]] = record_from_item(item)
         elif kind == "customer_coupon":
@@ -163,7 +163,7 @@ def load(
     redeem request, as asked: one round trip."""
     wanted = [keys.customer(app_id, source_id)]
     if reward_id is not None:
-        wanted.append(keys.reward(app_id, reward_id))
+        wanted += reward_keys(app_id, reward_id)
     if redemption_id is not None:
         wanted.append(keys.redemption(app_id, source_id, redemption_id))
     if request_key is not None:
@@ -171,12 +171,13 @@ def load(
     if coupon_id is not None:
         wanted.append(keys.coupon(app_id, coupon_id))
     profile = reward = redemption = requested = coupon = None
-    for item in dynamodb.batch_get(wanted):
+    found = dynamodb.batch_get(wanted)
+    for item in found:
         kind = item.get("type")
         if kind == "customer":
             profile = CustomerRecord.from_item(item)
         elif kind == "reward":
-            reward = RewardRecord.from_item(item)
+            reward = RewardRecord.from_item(item, found)
         elif kind == "redemption":
             redemption = RewardRedemptionRecord.from_item(item)
         elif kind == "redemption_request":

@@ -1,23 +1,25 @@
-"""Rewards of the catalog: one item per reward in the application's rewards partition.
+"""Rewards of the catalog: one item per reward in the application's rewards partition, and its allowance.
 
 The item holds the merchant's settings as one map (``definition``, checked by the domain before it is
-written) and, as top-level attributes, what the store itself filters or counts on: ``reward_type``,
-``brand``, ``active``, ``stock``, ``stock_left``, ``redeemed`` and ``version``. ``stock_left`` is kept
-equal to ``stock - redeemed`` by the same writes that change either, so that a redemption takes one
-unit with the condition ``stock_left >= 1`` (never below zero, however many redeem at once), and
-``version`` changes on every settings change, so that a redemption fails if the reward it read changed.
+written) and, as top-level attributes, what the store itself filters on: ``reward_type``, ``brand``,
+``active``, ``stock`` and ``version``. What redemptions count, ``redeemed`` and (with a stock) the units
+left, lives on the reward's allowance shards (shared/storage/allowance.py), never on this item: a
+redemption takes one unit from one shard under ``left >= 1`` (the stock never exceeded, however many
+redeem at once) and only while the shard carries the version and active flag it read, which every
+settings change writes on the shards in the same transaction as on the item.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from shared.storage import dynamodb, keys, pagination
-from shared.storage.coupons.records import CouponRecord, record_from_item
+from shared.storage import allowance, dynamodb, keys, pagination
+from shared.storage.allowance import Allowance
+from shared.storage.coupons.records import CouponRecord, record_with_uses, usage_keys
 from shared.storage.customers import CustomerRecord
-from shared.storage.dynamodb import ConditionFailed, Expression, Item, Update
+from shared.storage.dynamodb import Expression, Item, Put, TransactionCancelled, Update
 
 
 @dataclass(frozen=True, slots=True)
@@ -27,70 +29,99 @@ class RewardRecord:
     active: bool
     brand: str | None
     stock: int | None
-    stock_left: int | None
-    redeemed: int
     version: int
     created_at: str
     updated_at: str | None
     definition: Mapping[str, Any]
+    usage: Allowance  # redeemed (and, with a stock, left), as read
+
+    @property
+    def redeemed(self) -> int:
+        return self.usage.used
+
+    @property
+    def stock_left(self) -> int | None:
+        return self.usage.remaining
 
     @classmethod
-    def from_item(cls, item: Item) -> RewardRecord:
+    def from_item(cls, item: Item, found: Iterable[Item]) -> RewardRecord:
+        """The reward ``item`` with its allowance, from a batch read that included its ``usage_keys``."""
         return cls(
             reward_id=item["reward_id"],
             reward_type=item["reward_type"],
             active=item["active"],
             brand=item.get("brand"),
             stock=item.get("stock"),
-            stock_left=item.get("stock_left"),
-            redeemed=item.get("redeemed", 0),
             version=item["version"],
             created_at=item["created_at"],
             updated_at=item.get("updated_at"),
             definition=item["definition"],
+            usage=allowance.from_items(item["reward_id"], found),
         )
 
 
 class RewardChanged(Exception):
-    """The reward changed since it was read (``item``: as stored now, None if it is gone)."""
+    """The reward changed since it was read (a setting, or a redemption that a new stock's cut needed)."""
 
-    def __init__(self, item: Item | None) -> None:
-        super().__init__("reward changed")
-        self.current = RewardRecord.from_item(item) if item else None
+
+class StockBelowRedeemed(Exception):
+    """A new stock below the units already redeemed (``redeemed``, as read)."""
+
+    def __init__(self, redeemed: int) -> None:
+        super().__init__(f"{redeemed} already redeemed")
+        self.redeemed = redeemed
+
+
+def reward_keys(app_id: str, reward_id: str) -> list[dict[str, str]]:
+    """The reward's item and its allowance shards: what ``RewardRecord.from_item`` reads."""
+    return [keys.reward(app_id, reward_id), *allowance.shard_keys(app_id, reward_id)]
+
+
+def _stamp(version: int, active: bool) -> dict[str, Any]:
+    """What the allowance shards carry of the reward: a redemption checks it instead of the reward's item."""
+    return {"version": version, "active": active}
 
 
 def create(app_id: str, record: RewardRecord) -> None:
-    dynamodb.put_item(
-        {
-            **keys.reward(app_id, record.reward_id),
-            "type": "reward",
-            "reward_id": record.reward_id,
-            "reward_type": record.reward_type,
-            "active": record.active,
-            "brand": record.brand,
-            "stock": record.stock,
-            "stock_left": record.stock,
-            "redeemed": 0,
-            "version": 1,
-            "created_at": record.created_at,
-            "definition": dict(record.definition),
-        },
-        condition=Expression("attribute_not_exists(PK)"),
+    dynamodb.transact_write(
+        [
+            Put(
+                {
+                    **keys.reward(app_id, record.reward_id),
+                    "type": "reward",
+                    "reward_id": record.reward_id,
+                    "reward_type": record.reward_type,
+                    "active": record.active,
+                    "brand": record.brand,
+                    "stock": record.stock,
+                    "version": 1,
+                    "created_at": record.created_at,
+                    "definition": dict(record.definition),
+                },
+                condition=Expression("attribute_not_exists(PK)"),
+            ),
+            *allowance.creation(app_id, record.reward_id, record.stock, _stamp(1, record.active)),
+        ]
     )
 
 
+def _rewards_in(found: list[Item]) -> list[RewardRecord]:
+    return [RewardRecord.from_item(item, found) for item in found if item.get("type") == "reward"]
+
+
 def get(app_id: str, reward_id: str) -> RewardRecord | None:
-    item = dynamodb.get_item(keys.reward(app_id, reward_id))
-    return RewardRecord.from_item(item) if item else None
+    """The reward with its allowance: one round trip."""
+    return next(iter(_rewards_in(dynamodb.batch_get(reward_keys(app_id, reward_id)))), None)
 
 
 def coupon_keys(app_id: str, coupon_ids: list[str]) -> list[dict[str, str]]:
-    return [keys.coupon(app_id, coupon_id) for coupon_id in coupon_ids]
+    """The definitions of ``coupon_ids`` with their uses."""
+    return [key for coupon_id in coupon_ids for key in (keys.coupon(app_id, coupon_id), *usage_keys(app_id, coupon_id))]
 
 
 def coupons_of(items: list[Item]) -> dict[str, CouponRecord]:
     """The coupon definitions among ``items`` (read with the keys of ``coupon_keys``), by id."""
-    return {item["coupon_id"]: record_from_item(item) for item in items if item.get("type") == "coupon"}
+    return {item["coupon_id"]: record_with_uses(item, items) for item in items if item.get("type") == "coupon"}
 
 
 def read_coupons(app_id: str, coupon_ids: list[str]) -> dict[str, CouponRecord]:
@@ -109,13 +140,9 @@ def profile_and_coupons(
 
 def get_with_profile(app_id: str, reward_id: str, source_id: str) -> tuple[RewardRecord | None, CustomerRecord | None]:
     """The reward and a customer's profile, in one round trip."""
-    record = profile = None
-    for item in dynamodb.batch_get([keys.reward(app_id, reward_id), keys.customer(app_id, source_id)]):
-        if item.get("type") == "reward":
-            record = RewardRecord.from_item(item)
-        elif item.get("type") == "customer":
-            profile = CustomerRecord.from_item(item)
-    return record, profile
+    found = dynamodb.batch_get([*reward_keys(app_id, reward_id), keys.customer(app_id, source_id)])
+    profile = next((CustomerRecord.from_item(i) for i in found if i.get("type") == "customer"), None)
+    return next(iter(_rewards_in(found)), None), profile
 
 
 def page(
@@ -127,7 +154,8 @@ def page(
     brand: str | None = None,
     active: bool | None = None,
 ) -> tuple[list[RewardRecord], str | None]:
-    """In id order (creation order is not kept: ids are random); each filter applied by the store."""
+    """In id order (creation order is not kept: ids are random); each filter applied by the store. Their
+    allowances are read after the page: a round trip per 12 rewards (100 keys)."""
     wanted = {"reward_type": reward_type, "brand": brand, "active": active}
     items, next_cursor = pagination.page(
         keys.rewards_partition(app_id),
@@ -136,7 +164,8 @@ def page(
         cursor,
         filter_equals={name: value for name, value in wanted.items() if value is not None},
     )
-    return [RewardRecord.from_item(item) for item in items], next_cursor
+    found = dynamodb.batch_get([key for item in items for key in allowance.shard_keys(app_id, item["reward_id"])])
+    return [RewardRecord.from_item(item, found) for item in items], next_cursor
 
 
 def cursor_after(reward_id: str) -> str:
@@ -154,9 +183,10 @@ def update(
     stock: int | None,
     now: str,
 ) -> RewardRecord:
-    """New settings, if the reward is still the version read. A new ``stock`` keeps ``stock_left`` equal
-    to ``stock - redeemed`` in the same write, and is refused (``RewardChanged`` with the current item)
-    if more than that were redeemed already."""
+    """New settings, if the reward is still the version read, with the allowance shards moved to the new
+    stock (``stock - redeemed`` left) and given the new version and active flag in the same transaction.
+    ``StockBelowRedeemed`` when the stock is below what was redeemed; ``RewardChanged`` when a concurrent
+    change or redemption made the write impossible. Answers the reward as stored after the change."""
     names = {f"#{name}": name for name in ("brand", "stock", "definition", "active", "version")}
     values: dict[str, Any] = {
         ":definition": dict(definition),
@@ -167,57 +197,43 @@ def update(
     }
     sets = ["#definition = :definition", "#active = :active", "updated_at = :now", "#version = #version + :one"]
     removes = []
-    condition = "#version = :version"
     if brand is None:
         removes.append("#brand")
     else:
         sets.append("#brand = :brand")
         values[":brand"] = brand
     if stock is None:
-        removes += ["#stock", "stock_left"]
+        removes.append("#stock")
     else:
-        sets += ["#stock = :stock", "stock_left = :stock - #redeemed"]
+        sets.append("#stock = :stock")
         values[":stock"] = stock
-        names["#redeemed"] = "redeemed"
-        condition += " AND #redeemed <= :stock"
     text = "SET " + ", ".join(sets) + (" REMOVE " + ", ".join(removes) if removes else "")
     try:
-        item = dynamodb.update_item(
-            keys.reward(app_id, before.reward_id),
-            Expression(text, names, values),
-            condition=Expression(condition),
-        )
-    except ConditionFailed as error:
-        raise RewardChanged(error.item) from error
-    return RewardRecord.from_item(item)
+        shards = allowance.change(app_id, before.reward_id, before.usage, stock, _stamp(before.version + 1, active))
+    except allowance.BelowUsed as error:
+        raise StockBelowRedeemed(error.used) from error
+    item = Update(
+        keys.reward(app_id, before.reward_id),
+        Expression(text, names, values),
+        condition=Expression("#version = :version"),
+    )
+    try:
+        dynamodb.transact_write([item, *shards])
+    except TransactionCancelled as error:
+        raise RewardChanged from error
+    changed = get(app_id, before.reward_id)
+    assert changed is not None  # rewards are disabled, never deleted
+    return changed
 
 
 def take_one(app_id: str, reward: RewardRecord) -> Update:
-    """A redemption's part: one more redeemed (and one less in stock), only if the reward is still the
-    active version that was read and, with a stock, one is left."""
-    condition = "#version = :version AND #active = :true"
-    sets = "#redeemed = #redeemed + :one"
-    if reward.stock is not None:
-        condition += " AND stock_left >= :one"
-        sets += ", stock_left = stock_left - :one"
-    return Update(
-        keys.reward(app_id, reward.reward_id),
-        Expression("SET " + sets, {"#redeemed": "redeemed"}, {":one": 1}),
-        condition=Expression(
-            condition, {"#version": "version", "#active": "active"}, {":version": reward.version, ":true": True}
-        ),
-    )
+    """A redemption's part: one more redeemed (and, with a stock, one less left) on one of the reward's
+    shards, only if the reward is still the active version that was read and, with a stock, one is left
+    on that shard."""
+    return allowance.take(app_id, reward.reward_id, reward.usage, _stamp(reward.version, True))
 
 
 def give_back(app_id: str, reward: RewardRecord) -> Update:
     """A cancelled redemption's part: one less redeemed and, when the reward (as read) keeps a stock,
     one back in it; refused if the stock was added or removed meanwhile."""
-    sets = "#redeemed = #redeemed - :one"
-    condition = "attribute_exists(stock_left)" if reward.stock is not None else "attribute_not_exists(stock_left)"
-    if reward.stock is not None:
-        sets += ", stock_left = stock_left + :one"
-    return Update(
-        keys.reward(app_id, reward.reward_id),
-        Expression("SET " + sets, {"#redeemed": "redeemed"}, {":one": 1}),
-        condition=Expression(f"attribute_exists(PK) AND {condition}"),
-    )
+    return allowance.give_back(app_id, reward.reward_id, reward.usage)

@@ -47,19 +47,22 @@ def add(app_id: str, event_id: str, day: str, increments: Mapping[str, int], exp
 
 
 def read(app_id: str, first_day: str, last_day: str) -> list[DayFigures]:
-    """Every shard of every day in the range (days with no counter have no item)."""
+    """Every shard of every day in the range (days with no counter have no item): a query per shard."""
     low, high = keys.stats_day_range(first_day, last_day)
-    condition = Expression(
-        "PK = :pk AND SK BETWEEN :low AND :high",
-        values={":pk": keys.stats_partition(app_id), ":low": low, ":high": high},
-    )
     found: list[DayFigures] = []
-    start = None
-    while True:
-        page = dynamodb.query(condition, start_key=start)
-        found += [
-            DayFigures(str(item["SK"]).split("#")[1], {n: int(item.get(n, 0)) for n in FIGURES}) for item in page.items
-        ]
-        if page.last_key is None:
-            return found
-        start = page.last_key
+    for shard in range(keys.STATS_SHARDS):
+        condition = Expression(
+            "PK = :pk AND SK BETWEEN :low AND :high",
+            values={":pk": keys.stats_shard_partition(app_id, shard), ":low": low, ":high": high},
+        )
+        start = None
+        while True:
+            page = dynamodb.query(condition, start_key=start)
+            found += [
+                DayFigures(str(item["SK"]).split("#")[1], {n: int(item.get(n, 0)) for n in FIGURES})
+                for item in page.items
+            ]
+            if page.last_key is None:
+                break
+            start = page.last_key
+    return found

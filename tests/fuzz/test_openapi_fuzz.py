@@ -336,7 +336,7 @@ def conforms(case: schemathesis.Case[Any], data: st.DataObject, existing: dict[s
             additional_checks=[no_internal_names, one_error_body, credentials_enforced, typed_query_as_documented],
             # Schema-valid input may still break a business rule the schema cannot state (a customer
             # referring itself, ends before starts): that is a 400 by design, not a finding. (A method a
-            # path does not declare is the local gateway's 405 with Allow, which unsupported_method checks.)
+            # path does not declare is the 405 with Allow, which unsupported_method checks.)
             excluded_checks=[positive_data_acceptance],
         )
     except FailureGroup as group:

@@ -23,11 +23,13 @@ from tests.support.api import is_compatibility_path, is_not_found_answer
 EVENTS_DIR = PROJECT_ROOT / "events"
 DEMO_APP_ID = cli.SAMPLE_APP_ID
 WELL_FORMED_STATUSES = {200, 201, 202, 204, 404}
-# Samples whose answer on an empty table is a row of the seed's own error table (seed 004: an unknown
-# customer is a 400 "Invalid source_id"); test_the_coupon_samples_redeem_and_revert runs them on data.
-SEED_ERROR_ON_EMPTY_TABLE = {
-    "CouponsApplyFunction": "Invalid source_id",
-    "CouponsValidateFunction": "Invalid source_id",
+# Samples whose answer on an empty table is an error by design: a row of the seed's own error table
+# (seed 004: an unknown customer is a 400 "Invalid source_id"; test_the_coupon_samples_redeem_and_revert
+# runs them on data), and the wrong method that is all the 405 function ever sees.
+ERROR_ON_EMPTY_TABLE = {
+    "CouponsApplyFunction": (400, "Invalid source_id"),
+    "CouponsValidateFunction": (400, "Invalid source_id"),
+    "MethodNotAllowedFunction": (405, "DELETE is not a method of /events; allowed: POST"),
 }
 ERROR_KEYS = {"code", "key", "message", "details", "request_id"}
 
@@ -123,7 +125,7 @@ def load_event(logical_id: str) -> dict[str, Any]:
 def kind_of(function: Function) -> str:
     if function.logical_id == TEMPLATE.authorizer.function_id:
         return "authorizer"
-    if function.routes:
+    if function.routes or function.other_methods:
         return "api"
     if function.schedules:
         return "scheduled"
@@ -174,10 +176,10 @@ def _check_proxy_event(function: Function, event: dict[str, Any]) -> None:
     context = event["requestContext"]
     assert set(context) >= AWS_PROXY_CONTEXT_KEYS
     method, resource, path = event["httpMethod"], event["resource"], event["path"]
-    route = next((r for r in function.routes if (r.method, r.path) == (method, resource)), None)
-    assert route is not None, f"{method} {resource} is not a route of {function.logical_id}"
-    parameters = route.match(path)
-    assert parameters is not None, f"{path} does not match {resource}"
+    found = TEMPLATE.find_route(method, path)
+    assert found is not None, f"the API has no route for {method} {path}"
+    routed_to, route, parameters = found
+    assert (routed_to.logical_id, route.path) == (function.logical_id, resource), f"{method} {path} goes to {found}"
     assert {k: unquote(v) for k, v in parameters.items()} == (event["pathParameters"] or {})
     assert (context["httpMethod"], context["resourcePath"]) == (method, resource)
     assert context["path"] == f"/{context['stage']}{path}"
@@ -249,9 +251,9 @@ def test_event_has_the_shape_the_sam_cli_generates(logical_id: str) -> None:
 # ------------------------------------------------------------------------------------------ running
 
 
-def _check_proxy_result(event: dict[str, Any], result: dict[str, Any], seed_error: str | None = None) -> None:
-    if seed_error is not None:
-        assert (result["statusCode"], json.loads(result["body"])["details"]) == (400, seed_error), result
+def _check_proxy_result(event: dict[str, Any], result: dict[str, Any], error: tuple[int, str] | None = None) -> None:
+    if error is not None:
+        assert (result["statusCode"], json.loads(result["body"])["details"]) == error, result
     else:
         assert result["statusCode"] in WELL_FORMED_STATUSES, result
     request_id = event["requestContext"]["requestId"]
@@ -278,7 +280,7 @@ def test_event_runs_to_a_well_formed_answer(table: str, logical_id: str) -> None
     kind = kind_of(function)
     result = invoke(logical_id, event)
     if kind == "api":
-        _check_proxy_result(event, result, SEED_ERROR_ON_EMPTY_TABLE.get(logical_id))
+        _check_proxy_result(event, result, ERROR_ON_EMPTY_TABLE.get(logical_id))
     elif kind == "authorizer":
         assert result["policyDocument"]["Statement"], result
         assert not policy_allows(result, event["methodArn"]), "no application has the demo credentials yet"

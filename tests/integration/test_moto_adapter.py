@@ -17,6 +17,7 @@ from moto.dynamodb.models.dynamo_type import DynamoType, Item
 from moto.dynamodb.models.table import Table
 
 from rewards_cli import moto_adapter
+from tests.support import botocore_retries
 from tests.support.concurrency import fire_together
 
 STREAM_TABLE = "adapter-stream"
@@ -67,6 +68,10 @@ def test_the_installed_moto_is_the_one_the_adapter_was_read_from() -> None:
     installed = tuple(int(part) for part in version("moto").split(".")[:2])
     assert low <= installed < high, f"moto {version('moto')}: re-read moto_adapter.py, then widen SUPPORTED_MOTO"
     moto_adapter.check_supported()
+
+
+def test_the_botocore_retry_internals_the_fault_tests_replace_are_still_there() -> None:
+    botocore_retries.check_supported()
 
 
 def test_the_suite_runs_on_the_same_atomic_wrapper_with_the_adapter_installed(table: str) -> None:

@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import json
 import re
+from pathlib import Path
 from typing import Any, get_args
 
 import pytest
 
+import rewards_cli.openapi
 from rewards_cli import cli
 from rewards_cli.openapi import SPEC_PATH, build_spec, render
 from rewards_cli.template import load
@@ -38,17 +40,21 @@ def test_rewards_openapi_check_agrees(restored_environ: None, capsys: pytest.Cap
     assert cli.main(["openapi", "--check"]) == 0, capsys.readouterr().err
 
 
-def test_rewards_openapi_check_fails_on_a_stale_spec(
-    restored_environ: None, monkeypatch: pytest.MonkeyPatch, tmp_path: Any, capsys: pytest.CaptureFixture[str]
+@pytest.mark.parametrize("constant", ["SPEC_PATH", "ALLOWED_METHODS_PATH"])
+def test_rewards_openapi_check_fails_on_a_stale_document(
+    restored_environ: None,
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    constant: str,
 ) -> None:
-    import rewards_cli.openapi
-
-    stale = tmp_path / "openapi.json"
-    stale.write_text(SPEC_PATH.read_text().replace('"3.1', '"3.0', 1))
-    monkeypatch.setattr(rewards_cli.openapi, "SPEC_PATH", stale)
+    current: Path = getattr(rewards_cli.openapi, constant)
+    stale = tmp_path / current.name
+    stale.write_text(current.read_text().replace('"', "'", 1))
+    monkeypatch.setattr(rewards_cli.openapi, constant, stale)
 
     assert cli.main(["openapi", "--check"]) == 1
-    assert "stale" in capsys.readouterr().err
+    assert f"{current.name} is stale" in capsys.readouterr().err
 
 
 def _public_routes() -> set[tuple[str, str]]:

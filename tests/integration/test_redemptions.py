@@ -10,9 +10,10 @@ from typing import Any
 import pytest
 
 from shared.domain import redemptions as redemptions_domain
+from shared.storage import allowance, dynamodb, keys
 from shared.storage import redemptions as stored_redemptions
 from shared.storage import rewards as stored_rewards
-from tests.support.api import ApiClient
+from tests.support.api import ApiClient, Credentials
 from tests.support.faults import FaultPlan, injecting_faults
 from tests.support.point_lots import credit
 from tests.support.rewards import SEED_001_RULES, balance, create_reward, customer_path, give_points, ledger_sum
@@ -397,3 +398,29 @@ def test_redemptions_are_listed_newest_first_in_pages(api: ApiClient, kim: str) 
     ).json()
     assert [r["id"] for r in first["data"] + second["data"]] == made[::-1]
     assert second["has_more"] is False
+
+
+def test_a_rewards_counts_live_on_its_allowance_shards_which_carry_its_version_and_active_flag(
+    api: ApiClient, kim: str, credentials: Credentials
+) -> None:
+    app_id, stock = credentials.app_id, allowance.SHARDS + 1
+    reward_id = create_reward(api, {**HEADPHONES, "stock": stock, "points_to_be_redeemed": 100})
+    assert redeem(api, kim, reward_id).status == 201
+    assert api.patch(f"/rewards/{reward_id}", {"name": "Renamed"}).status == 200
+
+    def stored() -> tuple[dict[str, Any], list[dict[str, Any]]]:
+        item = dynamodb.get_item(keys.reward(app_id, reward_id))
+        assert item is not None
+        return item, dynamodb.batch_get(allowance.shard_keys(app_id, reward_id))
+
+    item, shards = stored()
+    assert {"redeemed", "stock_left"}.isdisjoint(item)  # a redemption never writes the catalog's partition
+    assert {(shard["version"], shard["active"]) for shard in shards} == {(item["version"], True)} == {(2, True)}
+    assert (sum(s["left"] for s in shards), sum(s["taken"] for s in shards)) == (stock - 1, 1)
+    # every read of the reward sums its shards: one reward, the catalog, a member's view
+    assert [(r["stock"], r["redeemed"]) for r in api.get("/rewards").json()["data"]] == [(stock, 1)]
+    assert api.get(f"{customer_path(kim)}/rewards").json()["data"][0]["reward"]["redeemed"] == 1
+    assert api.delete(f"/rewards/{reward_id}").status == 200
+    item, shards = stored()
+    assert {(shard["version"], shard["active"]) for shard in shards} == {(item["version"], False)} == {(3, False)}
+    assert redeem(api, kim, reward_id).status == 409

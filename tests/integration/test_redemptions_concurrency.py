@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections import Counter
 
+from shared.storage import allowance
 from tests.support.api import ApiClient
 from tests.support.concurrency import Request, send_together
 from tests.support.rewards import balance, create_reward, customer_path, give_points, ledger_sum
@@ -32,6 +33,30 @@ def test_stock_10_with_100_concurrent_redemptions_gives_exactly_10(api: ApiClien
     assert (reward["stock"], reward["redeemed"]) == (10, 10)
     winners = {r.json()["source_id"] for r in responses if r.status == 201}
     assert len(winners) == 10
+
+
+def test_a_stock_raised_while_its_last_units_are_redeemed_at_once_is_never_oversold(api: ApiClient) -> None:
+    # Given a reward with one unit more than it has allowance shards, and 30 members
+    stock = allowance.SHARDS + 1
+    reward_id = create_reward(
+        api, {"name": "Cap", "type": "MATERIAL", "parameters": {"product": {"id": "prod_cap"}}, "stock": stock}
+    )
+    members = [f"m{i}" for i in range(30)]
+    for source_id in members:
+        api.put(customer_path(source_id), {})
+    # When 25 redeem while the merchant raises the stock to 20
+    redeems = [Request("POST", f"{customer_path(m)}/rewards/{reward_id}/redeem", {}) for m in members[:25]]
+    *answers, patched = send_together(api, [*redeems, Request("PATCH", f"/rewards/{reward_id}", {"stock": 20})])
+    # Then the change applied, no more than the stock was given, and what is left is exactly what remains
+    assert patched.status == 200, patched.body
+    won = sum(r.status == 201 for r in answers)
+    assert stock <= won <= 20
+    assert api.get(f"/rewards/{reward_id}").json()["redeemed"] == won
+    late = send_together(
+        api, [Request("POST", f"{customer_path(m)}/rewards/{reward_id}/redeem", {}) for m in members[25:]]
+    )
+    assert sum(r.status == 201 for r in late) == min(5, 20 - won)
+    assert api.get(f"/rewards/{reward_id}").json()["redeemed"] == min(20, won + 5)
 
 
 def test_100_concurrent_redemptions_against_one_balance_spend_only_what_it_covers(api: ApiClient) -> None:

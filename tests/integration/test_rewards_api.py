@@ -10,6 +10,7 @@ import pytest
 
 from shared.domain import rewards as reward_catalog
 from tests.support.api import ApiClient
+from tests.support.coupons import order_body
 from tests.support.rewards import (
     SEED_001_RULES,
     SEED_002_COIN,
@@ -293,8 +294,17 @@ def test_a_campaign_rewards_pool_counts_are_shown_in_the_catalog_and_to_a_member
     assert api.post(f"/coupons/{coupon['coupon_id']}/codes", {"codes": ["POOL1", "POOL2"]}).status in (200, 201)
     reward_id = create_reward(api, {**seed_002_campaign(coupon["coupon_id"]), "points_to_be_redeemed": 0})
     api.put(customer_path("kim"), {})
-    assert api.post(f"{customer_path('kim')}/rewards/{reward_id}/redeem", {}).status == 201
+    redeemed = api.post(f"{customer_path('kim')}/rewards/{reward_id}/redeem", {})
+    assert redeemed.status == 201
+    code = redeemed.json()["issued"]["code"]
     counts = {"total_coupons": 2, "issued_coupons": 1, "redeemed_coupons": 0}
+    assert api.get(f"/rewards/{reward_id}").json()["coupons_info"] == counts
+    assert api.get("/rewards").json()["data"][0]["coupons_info"] == counts
+    assert api.get(f"{customer_path('kim')}/rewards").json()["data"][0]["reward"]["coupons_info"] == counts
+    # the code used on an order: a use of the coupon, counted on its allowance shards, read with the reward
+    used = api.post("/coupons/apply?type=redeem", order_body(coupon["coupon_id"], code, source_id="kim"))
+    assert used.status == 200, used.body
+    counts = {**counts, "redeemed_coupons": 1}
     assert api.get(f"/rewards/{reward_id}").json()["coupons_info"] == counts
     assert api.get("/rewards").json()["data"][0]["coupons_info"] == counts
     assert api.get(f"{customer_path('kim')}/rewards").json()["data"][0]["reward"]["coupons_info"] == counts

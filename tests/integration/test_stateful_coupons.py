@@ -7,7 +7,8 @@ or with another code, of a pool code already used), and checks after every step 
 
 - each answer is the one the model expects (the seed's bodies and error messages);
 - the coupon's use count, the pool's counts and the redemption records equal the model's;
-- a use is consumed only within the total and per-customer limits, and a revert gives it back once.
+- a use is consumed only within the total and per-customer limits, and a revert gives it back once;
+- the total limit, raised, lowered (never below the uses: 409) or removed meanwhile, holds as changed.
 """
 
 from __future__ import annotations
@@ -53,6 +54,7 @@ class CouponsMachine(ApiStateMachine):
         self.api = self.clients["a"]
         self.models = {"fixed": CouponModel(), "pool": CouponModel()}
         self.ids: dict[str, str] = {}
+        self.limit: int | None = LIMIT  # the fixed coupon's
 
     @initialize()
     def create_coupons(self) -> None:
@@ -92,7 +94,7 @@ class CouponsMachine(ApiStateMachine):
         if kind == "fixed":
             if model.uses(customer) >= PER_CUSTOMER:
                 refusals.append("usage limit per customer reached")
-            if model.uses() >= LIMIT:
+            if self.limit is not None and model.uses() >= self.limit:
                 refusals.append("coupon usage limit reached")
         elif model.code_in_use(code):
             refusals.append("coupon_code was already redeemed")
@@ -131,6 +133,18 @@ class CouponsMachine(ApiStateMachine):
             assert response.json()["status"] == "reverted"
             existing.completed = False
 
+    @rule(limit=st.none() | st.integers(1, LIMIT + 2))
+    def change_the_limit(self, limit: int | None) -> None:
+        response = self.api.patch(f"/coupons/{self.ids['fixed']}", {"usage_limit": limit})
+        uses = self.models["fixed"].uses()
+        if limit is not None and limit < uses:
+            assert response.status == 409, response.body
+            assert response.json()["message"] == "Usage limit below uses"
+            return
+        assert response.status == 200, response.body
+        assert (response.json()["usage_limit"], response.json()["redeemed"]) == (limit, uses)
+        self.limit = limit
+
     @invariant()
     def counts_and_records_match_the_model(self) -> None:
         if not self.ids:
@@ -145,7 +159,7 @@ class CouponsMachine(ApiStateMachine):
                 for order, r in model.redemptions.items()
             }
             assert seen == expected, kind
-        assert self.models["fixed"].uses() <= LIMIT
+        assert self.limit is None or self.models["fixed"].uses() <= self.limit
         for customer in CUSTOMERS:
             assert self.models["fixed"].uses(customer) <= PER_CUSTOMER
 

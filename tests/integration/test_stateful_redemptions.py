@@ -1,7 +1,8 @@
 """Model-based test of redeem / cancel / eligibility (tests/support/stateful.py).
 
 Hypothesis earns points, tags and untags members, redeems a MATERIAL reward (stock 3, 100 points, for
-members tagged vip) and a COIN reward, and cancels redemptions (some twice), in random order; after every
+members tagged vip) and a COIN reward, changes the stock (never below what was redeemed: 400), and cancels
+redemptions (some twice), in random order; after every
 step the API must agree with a plain model: each balance equals the model's and the ledger's sum, the
 stock and the redeemed count are the model's, every redemption has the model's status, and the member's
 eligible rewards list the MATERIAL reward exactly when the member is vip and stock is left.
@@ -37,6 +38,7 @@ class Model:
     balance: dict[str, int] = field(default_factory=lambda: dict.fromkeys(MEMBERS, 0))
     earned: dict[str, int] = field(default_factory=lambda: dict.fromkeys(MEMBERS, 0))
     vip: dict[str, bool] = field(default_factory=lambda: dict.fromkeys(MEMBERS, False))
+    stock: int = STOCK
     stock_left: int = STOCK
     redemptions: list[Redemption] = field(default_factory=list)
 
@@ -112,12 +114,24 @@ class RedemptionsMachine(ApiStateMachine):
             self.model.balance[redemption.member] += redemption.points
             self.model.stock_left += redemption.material
 
+    @rule(stock=st.integers(0, STOCK + 2))
+    def change_the_stock(self, stock: int) -> None:
+        response = self.api.patch(f"/rewards/{self.material}", {"stock": stock})
+        redeemed = self.model.stock - self.model.stock_left
+        if stock < redeemed:
+            assert response.status == 400, response.body
+            assert response.json()["details"] == f"stock: {redeemed} already redeemed; stock cannot be less than that"
+            return
+        assert response.status == 200, response.body
+        assert (response.json()["stock"], response.json()["redeemed"]) == (stock, redeemed)
+        self.model.stock, self.model.stock_left = stock, stock - redeemed
+
     @invariant()
     def balances_ledgers_stock_and_eligibility_match_the_model(self) -> None:
         if not self.material:
             return
         reward = self.api.get(f"/rewards/{self.material}").json()
-        assert reward["redeemed"] == STOCK - self.model.stock_left
+        assert (reward["stock"], reward["redeemed"]) == (self.model.stock, self.model.stock - self.model.stock_left)
         for member in MEMBERS:
             points = self.api.get(f"/customers/{member}").json()["points"]
             assert points["balance"] == self.model.balance[member]

@@ -3,6 +3,10 @@ through ``FaultInjector``, which records it and, when its plan says so, fails it
 the network would:
 
 - ``throttle``: the request is refused (``ProvisionedThroughputExceededException``); nothing is applied.
+- ``throttled_transaction``: a hot partition throttles as on-demand tables report it: a transaction is
+  cancelled (``TransactionCanceledException``) with the reason ``ThrottlingError`` on each of its items
+  the plan's ``hot`` pattern matches (``None`` on the others), any other request is refused with
+  ``ThrottlingException``; nothing is applied.
 - ``lost_response``: the request IS applied, then the caller sees a read timeout, as when the
   response is lost on the way back.
 - ``crash``: the request IS applied, then the function dies (``Crash``, which no code handles, as when
@@ -13,6 +17,10 @@ with ``attempts=1`` fails one attempt and the SDK recovers; with ``attempts=None
 (botocore's ``max_attempts: 3`` means 3 retries, 4 attempts) and the fault reaches the engine. The
 SDK's backoff sleeps are skipped and its retry quota is not drawn down while faults are injected, so
 tests stay fast and independent.
+
+A plan may aim at partitions: ``hot`` is a pattern of partition keys (``touching(...)``), and a call is
+selected when any item it reads or writes lies in a matching partition (a transaction's items, a batch's
+keys, a query's partition).
 
 Use ``injecting_faults()`` around a test body (after the moto table exists), then set ``plan``.
 """
@@ -29,13 +37,19 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from botocore.exceptions import ReadTimeoutError
-from botocore.retries import quota, standard
-from moto.core.botocore_stubber import BotocoreStubber
 
-FaultKind = Literal["throttle", "lost_response", "crash"]
+from rewards_cli.moto_adapter import intercepted_requests
+from tests.support.botocore_retries import immediate_retries
+
+FaultKind = Literal["throttle", "throttled_transaction", "lost_response", "crash"]
 THROTTLE_CODE = "ProvisionedThroughputExceededException"
+ON_DEMAND_THROTTLE_CODE = "ThrottlingException"
+THROTTLED_ITEM_REASON = "ThrottlingError"  # a cancelled transaction's reason for an item on a throttled partition
 WRITE_OPERATIONS = frozenset({"PutItem", "UpdateItem", "DeleteItem", "TransactWriteItems", "BatchWriteItem"})
 _ATTEMPT = re.compile(r"attempt=(\d+)")
+_TRANSACTION_ACTIONS = ("Put", "Update", "Delete", "ConditionCheck", "Get")
+# The equality on a query's partition key in its key condition: ``#pk = :pk`` or ``PK = :v``.
+_KEY_EQUALITY = re.compile(r"(#?\w+)\s*=\s*(:\w+)")
 
 
 class Crash(Exception):
@@ -44,10 +58,20 @@ class Crash(Exception):
 
 @dataclass(frozen=True, slots=True)
 class DynamoCall:
-    """One call (not one attempt) as the SDK sent it: operation, the item's partition key if any."""
+    """One call (not one attempt) as the SDK sent it: operation, the item's partition key if it names one
+    item, and every partition it reads or writes, in order (one per item of a transaction or batch)."""
 
     operation: str
     partition_key: str | None
+    partitions: tuple[str, ...] = ()
+
+    def touches(self, pattern: re.Pattern[str]) -> bool:
+        return any(pattern.search(partition) for partition in self.partitions)
+
+
+def touching(pattern: str) -> re.Pattern[str]:
+    """A pattern of partition keys (``re.search``), e.g. ``r"#CUST#"`` for every customer partition."""
+    return re.compile(pattern)
 
 
 Schedule = Callable[[int], bool]
@@ -82,13 +106,14 @@ class FaultPlan:
     attempts: int | None = None
     where: Callable[[DynamoCall], bool] | None = None
     every: int | None = None
+    hot: re.Pattern[str] | None = None  # only calls touching a partition it matches
 
     def __post_init__(self) -> None:
         if self.every is not None:
             object.__setattr__(self, "when", every_nth(self.every))
 
     def selects(self, call: DynamoCall) -> bool:
-        return self.where is None or self.where(call)
+        return (self.where is None or self.where(call)) and (self.hot is None or call.touches(self.hot))
 
 
 @dataclass(frozen=True, slots=True)
@@ -127,7 +152,8 @@ class FaultInjector:
         ]
 
     def decide(self, request: Any) -> FaultKind | None:
-        """Record the request and return the fault to inject into this attempt, if any."""
+        """Record the request and return the fault to inject into this attempt, if any (the plan it
+        follows is ``self.plan``)."""
         target = request.headers.get("X-Amz-Target") or b""
         operation = (target.decode() if isinstance(target, bytes) else str(target)).rpartition(".")[2]
         if not operation:
@@ -137,7 +163,8 @@ class FaultInjector:
         attempt = int(found.group(1)) if found else 1
         with self._lock:
             if attempt == 1:
-                call = DynamoCall(operation, _partition_key(request.body))
+                document = _document(request.body)
+                call = DynamoCall(operation, _partition_key(document), tuple(_partitions(document)))
                 self.calls.append(call)
                 plan = self.plan
                 if plan is not None and plan.selects(call):
@@ -158,53 +185,100 @@ def _header(request: Any, name: str) -> str:
     return value.decode() if isinstance(value, bytes) else str(value)
 
 
-def _partition_key(body: Any) -> str | None:
+def _document(body: Any) -> dict[str, Any]:
     try:
         document = json.loads(body or b"{}")
     except ValueError:
-        return None
-    key = document.get("Key") or document.get("Item") or {}
+        return {}
+    return document if isinstance(document, dict) else {}
+
+
+def _pk(key: Any) -> str | None:
     pk = key.get("PK", {}).get("S") if isinstance(key, dict) else None
     return pk if isinstance(pk, str) else None
 
 
+def _partition_key(document: dict[str, Any]) -> str | None:
+    return _pk(document.get("Key") or document.get("Item"))
+
+
+def _transaction_items(document: dict[str, Any]) -> list[str | None]:
+    """The partition of each item of a transaction, in order (None where it has none)."""
+    items: list[str | None] = []
+    for entry in document.get("TransactItems", []):
+        action: dict[str, Any] = next((entry[name] for name in _TRANSACTION_ACTIONS if name in entry), {})
+        items.append(_pk(action.get("Key") or action.get("Item")))
+    return items
+
+
+def _partitions(document: dict[str, Any]) -> list[str]:
+    """Every partition a request reads or writes: its item's, its transaction's or batch's items', or the
+    partition its query reads (of the table or of an index: a hot index partition throttles too)."""
+    if (single := _partition_key(document)) is not None:
+        return [single]
+    if "TransactItems" in document:
+        return [pk for pk in _transaction_items(document) if pk is not None]
+    found: list[str | None] = []
+    for requests in document.get("RequestItems", {}).values():
+        if isinstance(requests, dict):  # BatchGetItem: {"Keys": [...]}
+            found += [_pk(key) for key in requests.get("Keys", [])]
+        else:  # BatchWriteItem: [{"PutRequest": {"Item"}}, {"DeleteRequest": {"Key"}}]
+            found += [
+                _pk(r.get("PutRequest", {}).get("Item") or r.get("DeleteRequest", {}).get("Key")) for r in requests
+            ]
+    if "KeyConditionExpression" in document:
+        names, values = document.get("ExpressionAttributeNames", {}), document.get("ExpressionAttributeValues", {})
+        for name, value in _KEY_EQUALITY.findall(document["KeyConditionExpression"]):
+            if names.get(name, name).endswith("PK"):  # the table's PK or an index's *PK
+                found.append(values.get(value, {}).get("S"))
+    return [pk for pk in found if pk is not None]
+
+
+def _error(code: str, message: str, **extra: Any) -> tuple[int, dict[str, str], str]:
+    body = {"__type": f"com.amazonaws.dynamodb.v20120810#{code}", "message": message, **extra}
+    return 400, {"Content-Type": "application/x-amz-json-1.0", "x-amzn-ErrorType": code}, json.dumps(body)
+
+
 def _throttled() -> tuple[int, dict[str, str], str]:
-    body = {
-        "__type": f"com.amazonaws.dynamodb.v20120810#{THROTTLE_CODE}",
-        "message": "The level of configured provisioned throughput for the table was exceeded.",
-    }
-    return 400, {"Content-Type": "application/x-amz-json-1.0", "x-amzn-ErrorType": THROTTLE_CODE}, json.dumps(body)
+    return _error(THROTTLE_CODE, "The level of configured provisioned throughput for the table was exceeded.")
+
+
+def _throttled_on_demand(request: Any, hot: re.Pattern[str] | None) -> tuple[int, dict[str, str], str]:
+    """DynamoDB's answer when a partition of an on-demand table is over its limits."""
+    document = _document(request.body)
+    if "TransactItems" not in document:
+        return _error(ON_DEMAND_THROTTLE_CODE, "Throughput exceeds the current capacity of your table or index.")
+    reasons = [
+        {"Code": THROTTLED_ITEM_REASON, "Message": "Throughput exceeds the current capacity of your table or index."}
+        if pk is not None and (hot is None or hot.search(pk))
+        else {"Code": "None"}
+        for pk in _transaction_items(document)
+    ]
+    codes = ", ".join(reason["Code"] for reason in reasons)
+    return _error(
+        "TransactionCanceledException",
+        f"Transaction cancelled, please refer cancellation reasons for specific reasons [{codes}]",
+        CancellationReasons=reasons,
+    )
 
 
 @contextmanager
 def injecting_faults() -> Iterator[FaultInjector]:
     """Route every moto request through a new ``FaultInjector`` (records only until a plan is set)."""
     injector = FaultInjector()
-    original = BotocoreStubber.process_request
 
-    def process_request(self: BotocoreStubber, request: Any) -> Any:
+    def intercept(request: Any, serve: Callable[[], Any]) -> Any:
         kind = injector.decide(request)
         if kind == "throttle":
             return _throttled()
-        result = original(self, request)
+        if kind == "throttled_transaction":
+            return _throttled_on_demand(request, injector.plan.hot if injector.plan else None)
+        result = serve()
         if kind == "lost_response":
             raise ReadTimeoutError(endpoint_url=request.url)
         if kind == "crash":
             raise Crash(request.url)
         return result
 
-    def no_backoff(self: Any, context: Any) -> float:
-        return 0.0
-
-    def unlimited(self: Any, capacity_amount: int) -> bool:
-        return True
-
-    saved = (standard.ExponentialBackoff.delay_amount, quota.RetryQuota.acquire)
-    BotocoreStubber.process_request = process_request  # type: ignore[method-assign]
-    standard.ExponentialBackoff.delay_amount = no_backoff  # type: ignore[method-assign]
-    quota.RetryQuota.acquire = unlimited  # type: ignore[method-assign]
-    try:
+    with intercepted_requests(intercept), immediate_retries():
         yield injector
-    finally:
-        BotocoreStubber.process_request = original  # type: ignore[method-assign]
-        standard.ExponentialBackoff.delay_amount, quota.RetryQuota.acquire = saved  # type: ignore[method-assign]

@@ -104,8 +104,8 @@ def test_code_and_handler_exist(function_id: str) -> None:
     assert {"Ref": "SharedLayer"} in _property(FUNCTIONS[function_id], "Layers")
 
 
-# Functions that touch no table at all: the authorizer in front of them is the whole check.
-NO_TABLE_ACCESS = {"SegmentCheckAuthFunction", "DashboardFunction"}
+# Functions that touch no table at all (the authorizer in front, where there is one, is the whole check).
+NO_TABLE_ACCESS = {"SegmentCheckAuthFunction", "DashboardFunction", "MethodNotAllowedFunction"}
 
 
 @pytest.mark.parametrize("function_id", sorted(NO_TABLE_ACCESS))
@@ -176,12 +176,13 @@ def test_log_retention_parameter_is_bounded() -> None:
     assert 0 < parameter["Default"] <= 365
 
 
-# The dashboard's static files: a browser loads them before anyone has signed in; they hold no data and
-# the function is granted nothing (NO_TABLE_ACCESS). No other route may leave the authorizer out.
-PUBLIC_FUNCTIONS = {"DashboardFunction"}
+# The dashboard's static files (a browser loads them before anyone has signed in) and the 405 of a
+# method a resource lacks: they hold no data and their functions are granted nothing (NO_TABLE_ACCESS).
+# No other route may leave the authorizer out. Each with the one method it may have.
+PUBLIC_FUNCTIONS = {"DashboardFunction": "get", "MethodNotAllowedFunction": "any"}
 
 
-def test_every_route_requires_the_authorizer_but_the_dashboard_files() -> None:
+def test_every_route_requires_the_authorizer_but_the_dashboard_files_and_the_405s() -> None:
     for function_id, function in FUNCTIONS.items():
         for event in function["Properties"].get("Events", {}).values():
             if event["Type"] != "Api":
@@ -189,7 +190,7 @@ def test_every_route_requires_the_authorizer_but_the_dashboard_files() -> None:
             assert event["Properties"]["RestApiId"] == {"Ref": API_ID}
             if function_id in PUBLIC_FUNCTIONS:
                 assert event["Properties"]["Auth"] == {"Authorizer": "NONE", "ApiKeyRequired": False}, function_id
-                assert event["Properties"]["Method"] == "get", f"{function_id}: a public route only reads"
+                assert event["Properties"]["Method"] == PUBLIC_FUNCTIONS[function_id], function_id
             else:
                 assert "Auth" not in event["Properties"], f"{function_id} overrides the API's authorizer"
 

@@ -7,7 +7,9 @@ write goes through ``storage.points`` (one transaction, conditioned on the ledge
   memory, so expired points never count and pending points count as active from their day.
 - An adjustment or reversal is written with a record keyed by its txn_id (``attribute_not_exists``):
   a retry of a request whose write landed finds it and answers it, never applying it twice; the
-  route's Idempotency-Key makes a client's own retry a replay.
+  route's Idempotency-Key makes a client's own retry a replay. With a key, the txn_id is derived from
+  it (and the request): when the idempotency record could not keep the answer (its save throttled, so
+  the claim expires unanswered), the request run again finds its own entry.
 - A reversal takes back at most what its credit gave, over any number of partial reversals: the
   credit's record counts what was reversed, under a condition on the count read. Of that, it takes only
   what the credit still holds or spent, never what expired (``Wallet.reverse``).
@@ -25,7 +27,7 @@ from shared.domain.points import placement
 from shared.domain.points.lots import NotEnoughPoints
 from shared.entities.points import DAY_MS, LedgerEntry, PolicyRecord, Posting, Reason, ReturnPolicy, TransactionRecord
 from shared.errors import Conflict, CustomerNotFound, NotFound, ServiceUnavailable, ValidationFailed
-from shared.ids import new_id
+from shared.ids import keyed_id, new_id
 from shared.storage import dynamodb, keys, points
 from shared.storage.dynamodb import TransactionCancelled
 
@@ -99,9 +101,10 @@ def list_transactions(
 Plan = Callable[[dict[str, TransactionRecord], PolicyRecord], tuple[Posting, list[dynamodb.Update]]]
 
 
-def adjust(app_id: str, source_id: str, amount: int, description: str) -> LedgerEntry:
-    """Customer service credits (following the policy) or debits (at most the balance) ``amount`` points."""
-    txn_id = new_id("txn")
+def adjust(app_id: str, source_id: str, amount: int, description: str, request_key: str | None = None) -> LedgerEntry:
+    """Customer service credits (following the policy) or debits (at most the balance) ``amount`` points;
+    ``request_key``: the request's Idempotency-Key."""
+    txn_id = _txn_id(request_key, app_id, source_id, "adjust", amount, description)
 
     def plan(records: dict[str, TransactionRecord], policy: PolicyRecord) -> tuple[Posting, list[dynamodb.Update]]:
         # a credit is a lot under the policy; a debit corrects what was earned (not a redemption)
@@ -121,9 +124,12 @@ def adjust(app_id: str, source_id: str, amount: int, description: str) -> Ledger
     return _write_once(app_id, source_id, txn_id, plan)
 
 
-def reverse(app_id: str, source_id: str, txn_id: str, amount: int | None) -> LedgerEntry:
-    """Take back ``amount`` (default: all that is left) of the credit ``txn_id``, by the return policy."""
-    reversal_id = new_id("txn")
+def reverse(
+    app_id: str, source_id: str, txn_id: str, amount: int | None, request_key: str | None = None
+) -> LedgerEntry:
+    """Take back ``amount`` (default: all that is left) of the credit ``txn_id``, by the return policy;
+    ``request_key``: the request's Idempotency-Key."""
+    reversal_id = _txn_id(request_key, app_id, source_id, "reverse", txn_id, amount)
 
     def plan(records: dict[str, TransactionRecord], policy: PolicyRecord) -> tuple[Posting, list[dynamodb.Update]]:
         credit = records.get(txn_id)
@@ -155,6 +161,10 @@ def reverse(app_id: str, source_id: str, txn_id: str, amount: int | None) -> Led
         return reversal, [points.count_reversal(app_id, source_id, credit, credit.reversed + wanted)]
 
     return _write_once(app_id, source_id, reversal_id, plan, also_read=[txn_id])
+
+
+def _txn_id(request_key: str | None, *request: object) -> str:
+    return new_id("txn") if request_key is None else keyed_id("txn", request_key, *request)
 
 
 def _write_once(app_id: str, source_id: str, txn_id: str, plan: Plan, also_read: Sequence[str] = ()) -> LedgerEntry:

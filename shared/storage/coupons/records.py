@@ -3,12 +3,13 @@ the items that create it, and the update that moves its counters."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass
 from typing import Any
 
 from shared.entities.coupons import CouponCondition, CouponSpec, Discount, ItemConditions
-from shared.storage import keys
+from shared.storage import allowance, keys
+from shared.storage.allowance import Allowance
 from shared.storage.dynamodb import Expression, Item, Put, Update
 
 IS_NEW = Expression("attribute_not_exists(PK)")
@@ -23,12 +24,11 @@ def normalize(code: str) -> str:
 @dataclass(frozen=True, slots=True)
 class CouponRecord:
     spec: CouponSpec
-    redeemed: int = 0  # uses counted on the definition (all of them while the coupon is limited)
     codes_total: int = 0
     codes_issued: int = 0  # the pool's next code to hand out: codes handed out, and codes skipped as used
-    shard_uses: int = 0  # uses counted on the shards (an unlimited coupon), when read
     codes_held: int = 0  # codes issued to a customer and not used (nor voided) now
     codes_voided: int = 0
+    usage: Allowance | None = None  # its uses (and uses left), when read with the definition
 
     @property
     def coupon_id(self) -> str:
@@ -36,7 +36,7 @@ class CouponRecord:
 
     @property
     def uses(self) -> int:
-        return self.redeemed + self.shard_uses
+        return self.usage.used if self.usage else 0
 
 
 def _condition_to_map(condition: CouponCondition) -> dict[str, Any]:
@@ -105,16 +105,34 @@ def spec_from_item(item: Item) -> CouponSpec:
     )
 
 
-def record_from_item(item: Item, shard_uses: int = 0) -> CouponRecord:
+def record_from_item(item: Item, uses: Allowance | None = None) -> CouponRecord:
     return CouponRecord(
         spec_from_item(item),
-        redeemed=item.get("redeemed", 0),
         codes_total=item.get("codes_total", 0),
         codes_issued=item.get("codes_issued", 0),
-        shard_uses=shard_uses,
         codes_held=item.get("codes_held", 0),
         codes_voided=item.get("codes_voided", 0),
+        usage=uses,
     )
+
+
+def record_with_uses(item: Item, found: Iterable[Item]) -> CouponRecord:
+    """The definition ``item`` with its uses, from a batch read that included its ``usage_keys``."""
+    return record_from_item(item, allowance.from_items(item["coupon_id"], found))
+
+
+def usage_keys(app_id: str, coupon_id: str) -> list[dict[str, str]]:
+    """The keys of the coupon's uses: its allowance shards."""
+    return allowance.shard_keys(app_id, coupon_id)
+
+
+def usage_stamp(spec: CouponSpec) -> dict[str, str]:
+    """What the allowance shards carry of the definition: a redemption takes a use only from an active
+    coupon's shard."""
+    return {"status": spec.status}
+
+
+ACTIVE = {"status": "active"}
 
 
 def _definition_item(app_id: str, spec: CouponSpec) -> Item:
@@ -122,7 +140,6 @@ def _definition_item(app_id: str, spec: CouponSpec) -> Item:
         **keys.coupon(app_id, spec.coupon_id),
         "type": "coupon",
         **_spec_to_values(spec),
-        "redeemed": 0,
         "codes_total": 0,
         "codes_issued": 0,
         "codes_held": 0,
@@ -143,20 +160,20 @@ def _fixed_code_item(app_id: str, spec: CouponSpec) -> Item:
 
 
 def creation_actions(app_id: str, spec: CouponSpec) -> list[Put]:
-    """The definition first, then a fixed code's registry item."""
-    actions = [Put(_definition_item(app_id, spec), condition=IS_NEW)]
+    """The definition first, then its allowance shards and a fixed code's registry item."""
+    actions = [
+        Put(_definition_item(app_id, spec), condition=IS_NEW),
+        *allowance.creation(app_id, spec.coupon_id, spec.usage_limit, usage_stamp(spec)),
+    ]
     if spec.coupon_code is not None:
         actions.append(Put(_fixed_code_item(app_id, spec), condition=IS_NEW))
     return actions
 
 
-def pool_counters(
-    app_id: str, coupon_id: str, deltas: Mapping[str, int], condition: Expression | None = None
-) -> Update:
-    """The definition's counters moved by ``deltas`` (a use, a pool code's state), under ``condition``."""
+def pool_counters(app_id: str, coupon_id: str, deltas: Mapping[str, int]) -> Update:
+    """The definition's pool counters moved by ``deltas`` (a pool code's state)."""
     adds = ", ".join(f"{name} :{name}" for name in deltas)
     return Update(
         keys.coupon(app_id, coupon_id),
         Expression(f"ADD {adds}", values={f":{name}": delta for name, delta in deltas.items()}),
-        condition=condition,
     )

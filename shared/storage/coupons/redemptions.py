@@ -3,14 +3,21 @@ with every use it counts in one transaction."""
 
 from __future__ import annotations
 
-import random
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass
 from typing import Any, Literal
 
-from shared.storage import dynamodb, keys, pagination
+from shared.storage import allowance, dynamodb, keys, pagination
 from shared.storage.coupons.errors import ApplyRaced
-from shared.storage.coupons.records import EXISTS, CouponRecord, normalize, pool_counters, record_from_item
+from shared.storage.coupons.records import (
+    ACTIVE,
+    EXISTS,
+    CouponRecord,
+    normalize,
+    pool_counters,
+    record_with_uses,
+    usage_keys,
+)
 from shared.storage.dynamodb import Expression, Item, Put, TransactAction, TransactionCancelled, Update
 
 
@@ -31,8 +38,6 @@ class CouponRedemptionRecord:
     created_at: str
     created_ms: int
     updated_at: str
-    counted_on_shard: int | None = None  # None: counted on the definition
-    generation: int = 0  # the definition's shard generation when counted on a shard
     revert_request_id: str | None = None
     reverted_at: str | None = None
     order_digest: str | None = None  # the order as redeemed (status aside): a replay must send the same one
@@ -52,7 +57,6 @@ class CouponState:
     held: Item | None
     held_code: Item | None
     redemption: CouponRedemptionRecord | None
-    generation: int = 0
 
     @property
     def uses_by_customer(self) -> int:
@@ -77,12 +81,14 @@ def load_for_apply(app_id: str, source_id: str, order_id: str, details: Sequence
         code_key = normalize(code)
         wanted += [
             keys.coupon(app_id, coupon_id),
+            *usage_keys(app_id, coupon_id),
             keys.coupon_code(app_id, code_key),
             keys.customer_coupon(app_id, source_id, coupon_id),
             keys.customer_coupon_code(app_id, source_id, coupon_id, code_key),
             keys.coupon_redemption(app_id, coupon_id, order_id),
         ]
-    found = {(item[keys.PK], item[keys.SK]): item for item in dynamodb.batch_get(wanted)}
+    items = dynamodb.batch_get(wanted)
+    found = {(item[keys.PK], item[keys.SK]): item for item in items}
 
     def at(key: Mapping[str, str]) -> Item | None:
         return found.get((key[keys.PK], key[keys.SK]))
@@ -94,12 +100,11 @@ def load_for_apply(app_id: str, source_id: str, order_id: str, details: Sequence
         redemption = at(keys.coupon_redemption(app_id, coupon_id, order_id))
         states.append(
             CouponState(
-                coupon=record_from_item(definition) if definition else None,
+                coupon=record_with_uses(definition, items) if definition else None,
                 code=at(keys.coupon_code(app_id, code_key)),
                 held=at(keys.customer_coupon(app_id, source_id, coupon_id)),
                 held_code=at(keys.customer_coupon_code(app_id, source_id, coupon_id, code_key)),
                 redemption=CouponRedemptionRecord.from_item(redemption) if redemption else None,
-                generation=int((definition or {}).get("generation", 0)),
             )
         )
     return ApplySnapshot(at(profile) is not None, states)
@@ -120,8 +125,8 @@ def redeem_actions(
     """The writes of one coupon's redemption; every limit is a condition DynamoDB checks, so concurrent
     redemptions can never exceed it:
     - the redemption record, new (or replacing a reverted one): the same order is redeemed once;
-    - the use, counted on the definition under ``redeemed < usage_limit`` (a limited coupon) or added to
-      one usage shard (an unlimited coupon: no hot item);
+    - the use, taken from one of the coupon's allowance shards, which a limited coupon takes only while
+      one is left on it, and only from an active coupon's shard (shared/storage/allowance.py);
     - the customer's uses of the coupon, under their limit (and within their grants, for a coupon
       redeemable by holders only);
     - a pool code, from the state read (available, or issued to this customer) to redeemed."""
@@ -140,32 +145,14 @@ def redeem_actions(
             ),
         )
     ]
-    # A code issued to this customer leaves the pool's held codes (on the definition, where a limited
-    # coupon also counts its use: one action per item in a transaction).
-    held = {"codes_held": -1} if spec.is_pool and (state.code or {}).get("status") == "issued" else {}
-    if record.counted_on_shard is None:
-        actions.append(
-            pool_counters(
-                app_id,
-                coupon_id,
-                {"redeemed": 1, **held},
-                Expression("#status = :active AND redeemed < usage_limit", status, {":active": "active"}),
-            )
-        )
-    else:
-        if held:
-            actions.append(pool_counters(app_id, coupon_id, held))
-        actions.append(
-            Update(
-                keys.coupon_usage_shard(app_id, coupon_id, record.counted_on_shard),
-                Expression(
-                    "SET #type = :type, coupon_id = :coupon_id ADD uses :one",
-                    {"#type": "type"},
-                    {":type": "coupon_usage_shard", ":coupon_id": coupon_id, ":one": 1},
-                ),
-                condition=Expression("attribute_not_exists(closed)"),
-            )
-        )
+    # A code issued to this customer leaves the pool's held codes.
+    if spec.is_pool and (state.code or {}).get("status") == "issued":
+        actions.append(pool_counters(app_id, coupon_id, {"codes_held": -1}))
+    assert state.coupon.usage is not None  # read with the definition
+    try:
+        actions.append(allowance.take(app_id, coupon_id, state.coupon.usage, ACTIVE))
+    except allowance.NoShardFits as error:
+        raise ApplyRaced from error  # the batch read a limit and shards on either side of a PATCH
     held_conditions, held_values = [], {}
     if spec.usage_limit_per_customer is not None:
         held_conditions.append("(attribute_not_exists(uses) OR uses < :per_customer)")
@@ -235,8 +222,8 @@ def revert_actions(
     app_id: str, state: CouponState, order_status: str, request_id: str, now_iso: str
 ) -> list[TransactAction]:
     """The writes that give one redemption's use back: the record to reverted (once: conditioned on it
-    being completed), the use off the counter it was counted on (the definition, when the coupon has
-    moved its shards' uses there since), the customer's use, and a pool code back to its holder or pool."""
+    being completed), the use back to one of the coupon's allowance shards, the customer's use, and a pool
+    code back to its holder or pool."""
     record, coupon = state.redemption, state.coupon
     assert record is not None  # the domain checks both first
     assert coupon is not None
@@ -259,30 +246,13 @@ def revert_actions(
     code = state.code or {}
     holder = code.get("holder")
     held = {"codes_held": 1} if coupon.spec.is_pool and holder else {}
-    # Counted on a shard of the current generation: the use is still there (a switch to a limit moves the
-    # shards' uses onto the definition and starts a new generation).
-    if record.counted_on_shard is not None and record.generation == state.generation:
-        actions.append(
-            Update(
-                keys.coupon_usage_shard(app_id, coupon_id, record.counted_on_shard or 0),
-                Expression("ADD uses :minus_one", values={":minus_one": -1}),
-                condition=Expression("attribute_not_exists(closed) AND uses >= :one", values={":one": 1}),
-            )
-        )
-        if held:
-            actions.append(pool_counters(app_id, coupon_id, held))
-    else:
-        actions.append(
-            pool_counters(
-                app_id,
-                coupon_id,
-                {"redeemed": -1, **held},
-                Expression(
-                    "redeemed >= :one AND (attribute_not_exists(generation) OR generation = :generation)",
-                    values={":one": 1, ":generation": state.generation},
-                ),
-            )
-        )
+    assert coupon.usage is not None  # read with the definition
+    try:
+        actions.append(allowance.give_back(app_id, coupon_id, coupon.usage))
+    except allowance.NoShardFits as error:
+        raise ApplyRaced from error  # the batch read the redemption, not yet its shard's take
+    if held:
+        actions.append(pool_counters(app_id, coupon_id, held))
     actions.append(
         Update(
             keys.customer_coupon(app_id, source_id, coupon_id),
@@ -367,7 +337,3 @@ def page(
     has_more = bool(items) and (len(result.items) > limit or result.last_key is not None)
     next_cursor = pagination.cursor_for(items[-1][keys.COUPON_REDEMPTIONS_SK]) if has_more else None
     return [CouponRedemptionRecord.from_item(item) for item in items], next_cursor
-
-
-def random_shard() -> int:
-    return random.randrange(keys.COUPON_USAGE_SHARDS)  # noqa: S311 - spreading load, not crypto
