@@ -50,14 +50,20 @@ from tests.conftest import TABLE_NAME
 from tests.fuzz import hostile
 from tests.fuzz.wsgi import SPEC_PATH, GatewayWsgiApp
 from tests.support.addresses import internal_url
-from tests.support.api import UNAUTHORIZED_BODY, ApiClient, Credentials, is_compatibility_path, is_not_found_answer
+from tests.support.api import (
+    ERROR_BODY_FIELDS,
+    UNAUTHORIZED_BODY,
+    ApiClient,
+    Credentials,
+    is_compatibility_path,
+    is_not_found_answer,
+)
 from tests.support.stateful import EXAMPLE_BODIES, FACTORIES
 
 EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "15"))
 ROTATING_SEED = int(os.environ.get("FUZZ_SEED") or datetime.now(tz=UTC).strftime("%Y%m%d"))
 REPLAY = f"rotating seed {ROTATING_SEED}: replay with FUZZ_SEED={ROTATING_SEED} FUZZ_EXAMPLES={EXAMPLES}"
 ERROR_KEYS = set(get_args(ErrorKey))
-ERROR_FIELDS = {"code", "key", "message", "details", "request_id"}
 # What a body must never carry: a stack trace, the SDK's name, the table's name, key attribute names
 # or key prefixes (checked unless the request itself carried the same text, which a body may echo).
 KEY_ATTRIBUTES = load().table_properties["AttributeDefinitions"]
@@ -238,7 +244,7 @@ def check_error_body(status: int, request_id: str | None, content: bytes, operat
         assert is_not_found_answer(operation_path, body), f"not Capillary's 6004: {body}"
         return
     assert isinstance(body, dict), f"not the error body: {body}"
-    assert set(body) == ERROR_FIELDS, f"not the error body: {body}"
+    assert set(body) == ERROR_BODY_FIELDS, f"not the error body: {body}"
     assert body["code"] == status, body
     assert body["key"] in ERROR_KEYS, body
     assert body["request_id"] == request_id, (body, request_id)

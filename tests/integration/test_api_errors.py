@@ -11,7 +11,7 @@ import pytest
 
 from rewards_cli.gateway import HttpResponse
 from rewards_cli.openapi import build_spec
-from tests.support.api import ApiClient
+from tests.support.api import ERROR_BODY_FIELDS, ApiClient
 from tests.support.coupons import seed_apply_body
 from tests.support.rewards import create_reward, customer_path, give_points
 
@@ -23,7 +23,7 @@ def error_of(response: HttpResponse, status: int, key: str) -> str:
     """The ``details`` of the one error body, after checking it is one with this status and key."""
     assert response.status == status, (response.status, response.body)
     body = response.json()
-    assert set(body) == {"code", "key", "message", "details", "request_id"}, body
+    assert set(body) == ERROR_BODY_FIELDS, body
     assert (body["code"], body["key"]) == (status, key), body
     assert body["request_id"] == response.header("x-request-id")
     details: str = body["details"]

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from rewards_cli.gateway import HttpResponse
-from tests.support.api import UNAUTHORIZED_BODY, ApiClient, basic
+from tests.support.api import ERROR_BODY_FIELDS, UNAUTHORIZED_BODY, ApiClient, basic
 from tests.support.concurrency import Request, send_together
 from tests.support.coupons import create_coupon, customer, order_body, seed_apply_body, simple_coupon, spec_coupon
 
@@ -17,7 +17,7 @@ REDEEM, REVERT = "/coupons/apply?type=redeem", "/coupons/apply?type=revert"
 
 def error_of(response: HttpResponse) -> tuple[int, str, str]:
     body = response.json()
-    assert set(body) == {"code", "key", "message", "details", "request_id"}, body
+    assert set(body) == ERROR_BODY_FIELDS, body
     assert body["request_id"] == response.header("x-request-id")
     return response.status, body["message"], body["details"]
 

@@ -18,7 +18,7 @@ from rewards_cli.apigw import policy_allows
 from rewards_cli.lambdas import FunctionPool
 from rewards_cli.template import PROJECT_ROOT, Function, load
 from shared.auth import parse_basic_header
-from tests.support.api import is_compatibility_path, is_not_found_answer
+from tests.support.api import ERROR_BODY_FIELDS, is_compatibility_path, is_not_found_answer
 
 EVENTS_DIR = PROJECT_ROOT / "events"
 DEMO_APP_ID = cli.SAMPLE_APP_ID
@@ -31,7 +31,6 @@ ERROR_ON_EMPTY_TABLE = {
     "CouponsValidateFunction": (400, "Invalid source_id"),
     "MethodNotAllowedFunction": (405, "DELETE is not a method of /events; allowed: POST"),
 }
-ERROR_KEYS = {"code", "key", "message", "details", "request_id"}
 
 # The keys `sam local generate-event` prints for each kind of event.
 AWS_PROXY_KEYS = {
@@ -268,7 +267,7 @@ def _check_proxy_result(event: dict[str, Any], result: dict[str, Any], error: tu
     if result["statusCode"] == 404 and is_compatibility_path(event["path"]):
         assert is_not_found_answer(event["path"], body), body
     elif result["statusCode"] >= 400:
-        assert set(body) == ERROR_KEYS
+        assert set(body) == ERROR_BODY_FIELDS
         assert (body["code"], body["request_id"]) == (result["statusCode"], request_id)
     assert "Traceback" not in result["body"]
 

@@ -22,7 +22,7 @@ from shared.domain.rules import PROGRESS_CEILING
 from shared.limits import MAX_ATTRIBUTES_BYTES, number_in_text
 from shared.storage import campaigns
 from tests.fuzz import hostile
-from tests.support.api import UNAUTHORIZED_BODY, ApiClient
+from tests.support.api import ERROR_BODY_FIELDS, UNAUTHORIZED_BODY, ApiClient
 from tests.support.campaigns import event, rta_seed_campaign
 from tests.support.coupons import create_coupon, customer, order_body, simple_coupon
 
@@ -47,7 +47,7 @@ def refused(response: Any, status: int = 400) -> str:
     """The ``details`` of the one error body, after checking it is one."""
     assert response.status == status, (response.status, response.body)
     body = response.json()
-    assert set(body) == {"code", "key", "message", "details", "request_id"}
+    assert set(body) == ERROR_BODY_FIELDS
     assert body["code"] == status
     assert body["key"] in (("payload_too_large",) if status == 413 else ("validation_failed", "bad_request"))
     details: str = body["details"]

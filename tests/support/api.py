@@ -12,6 +12,9 @@ from urllib.parse import urlencode
 
 from rewards_cli.gateway import HttpResponse, LocalGateway
 
+# The fields of every error body (README: Errors).
+ERROR_BODY_FIELDS = frozenset({"code", "key", "message", "details", "request_id"})
+
 UNAUTHORIZED_BODY = {
     "code": 401,
     "key": "unauthorized",

@@ -11,14 +11,13 @@ from dataclasses import dataclass
 from typing import Any
 
 from rewards_cli.gateway import HttpResponse
-from tests.support.api import ApiClient
+from tests.support.api import ERROR_BODY_FIELDS, ApiClient
 from tests.support.coupons import order_body
 from tests.support.faults import DynamoCall, FaultInjector, FaultPlan
 from tests.support.rewards import give_points
 from tests.support.stateful import new_credentials
 
 MAX_CLIENT_ATTEMPTS = 20
-ERROR_FIELDS = {"code", "key", "message", "details", "request_id"}
 # Ids, times and request ids differ between runs and tenants; what they point at is compared instead.
 _VOLATILE = {
     "id",
@@ -50,7 +49,7 @@ def assert_store_outage_answer(response: HttpResponse) -> None:
     text = response.body.decode()
     assert response.status == 503, f"{response.status}: {text}"
     body = response.json()
-    assert set(body) == ERROR_FIELDS, body
+    assert set(body) == ERROR_BODY_FIELDS, body
     assert body["key"] == "rate_limited", body
     assert body["request_id"] == response.header("x-request-id"), body
     assert response.header("Retry-After"), "a 503 without Retry-After"
@@ -81,9 +80,13 @@ def upsert_customer(api: ApiClient) -> HttpResponse:
     return api.put("/customers/KMN@123", body, headers={"Idempotency-Key": "upsert-1"})
 
 
+def _answers(api: ApiClient, *paths: str) -> list[tuple[int, Any]]:
+    """The status and normalized body of a GET of each path: the state a scenario compares."""
+    return [(response.status, normalized(response.json())) for response in map(api.get, paths)]
+
+
 def _customer_state(api: ApiClient) -> Any:
-    response = api.get("/customers/KMN@123")
-    return response.status, normalized(response.json())
+    return _answers(api, "/customers/KMN@123")
 
 
 COUNTING_CAMPAIGN = {
@@ -108,14 +111,9 @@ def _ingest(api: ApiClient) -> HttpResponse:
 
 def _event_state(api: ApiClient) -> Any:
     """Counted once: the progress (1 of 3, not 2), the points and the ledger."""
-    return [
-        (r.status, normalized(r.json()))
-        for r in (
-            api.get("/customers/KMN@123"),
-            api.get("/campaigns/reward-progress?source_id=KMN@123"),
-            api.get("/customers/KMN@123/transactions"),
-        )
-    ]
+    return _answers(
+        api, "/customers/KMN@123", "/campaigns/reward-progress?source_id=KMN@123", "/customers/KMN@123/transactions"
+    )
 
 
 MUG = {"name": "Mug", "type": "MATERIAL", "parameters": {"product": {"id": "prod_mug"}}, "stock": 5,
@@ -154,15 +152,13 @@ def _cancel(api: ApiClient) -> HttpResponse:
 
 def _redemption_state(api: ApiClient) -> Any:
     """Redeemed (or cancelled) once: the points, the ledger, the stock and the redemptions."""
-    return [
-        (r.status, normalized(r.json()))
-        for r in (
-            api.get("/customers/KMN@123"),
-            api.get("/customers/KMN@123/transactions"),
-            api.get("/rewards"),
-            api.get("/customers/KMN@123/rewards/redemptions"),
-        )
-    ]
+    return _answers(
+        api,
+        "/customers/KMN@123",
+        "/customers/KMN@123/transactions",
+        "/rewards",
+        "/customers/KMN@123/rewards/redemptions",
+    )
 
 
 _COUPON_OF_APPLICATION: dict[str, str] = {}
@@ -207,11 +203,7 @@ def _revert(api: ApiClient) -> HttpResponse:
 def _coupon_state(api: ApiClient) -> Any:
     """Consumed once: the coupon's counts, its redemption records and the customer's coupons."""
     coupon_id = _COUPON_OF_APPLICATION[api.credentials.app_id]
-    return [
-        normalized(api.get(f"/coupons/{coupon_id}").json()),
-        normalized(api.get(f"/coupons/{coupon_id}/redemptions").json()),
-        normalized(api.get("/customers/KMN@123/coupons").json()),
-    ]
+    return _answers(api, f"/coupons/{coupon_id}", f"/coupons/{coupon_id}/redemptions", "/customers/KMN@123/coupons")
 
 
 def _prepare_points(api: ApiClient) -> None:

@@ -12,7 +12,7 @@ import pytest
 from rewards_cli.template import PROJECT_ROOT, TEMPLATE_PATH, load, read_document
 from shared.api.schemas.common import ErrorKey
 from shared.storage.keys import TTL_ATTRIBUTE
-from tests.support.api import BAD_REQUEST_KEYS, KEY_OF_STATUS, UNAUTHORIZED_BODY
+from tests.support.api import BAD_REQUEST_KEYS, ERROR_BODY_FIELDS, KEY_OF_STATUS, UNAUTHORIZED_BODY
 
 # After the language extensions (the loops expanded), as CloudFormation deploys it.
 DOCUMENT: dict[str, Any] = read_document()
@@ -279,7 +279,7 @@ def test_the_gateway_answers_401_with_the_one_unauthorized_body(kind: str) -> No
 def test_every_gateway_response_is_the_one_error_body(kind: str) -> None:
     response = API["Properties"]["GatewayResponses"][kind]
     body = _render(response["ResponseTemplates"]["application/json"], "req-2")
-    assert set(body) == {"code", "key", "message", "details", "request_id"}
+    assert set(body) == ERROR_BODY_FIELDS
     assert body["key"] in ERROR_KEYS
     assert body["request_id"] == "req-2"
     if "StatusCode" in response:
