@@ -74,10 +74,10 @@ def restored_environ() -> Iterator[None]:
 @pytest.fixture
 def table() -> Iterator[str]:
     """A fresh table with the exact key schema and indexes of template.yaml, every call atomic; no
-    campaign definitions cached from another table."""
-    from shared.storage.campaigns import DEFINITIONS_CACHE
+    application settings cached from another table."""
+    from shared.storage.versioned_cache import VersionedCache
 
-    DEFINITIONS_CACHE.clear()
+    VersionedCache.clear_every()
     with atomic_moto_dispatch(), mock_aws():
         local_client("dynamodb").create_table(**create_table_arguments(TABLE_NAME, stream=False))
         create_message_resources(TABLE_NAME)

@@ -34,6 +34,7 @@ from shared.domain.coupon_rules import (
     with_kept_metadata,
 )
 from shared.errors import ServiceUnavailable, ValidationFailed
+from shared.storage import allowance
 from shared.storage.coupons import redemptions
 from shared.storage.coupons.errors import ApplyRaced
 from shared.storage.coupons.records import normalize
@@ -232,15 +233,18 @@ def apply_coupons(app_id: str, request: CouponsOnOrder, apply_type: ApplyType, r
     """``POST /coupons/apply?type=redeem|revert`` (seed 004): every coupon of the order redeemed (or
     reverted) together in one transaction, or none. A redeem of a coupon already redeemed on this order
     answers its first result and consumes nothing; a second revert changes nothing. Two round trips:
-    one read, one transaction (more only when a concurrent request changed what was read)."""
+    one read, one transaction (more only when a concurrent request changed what was read; each attempt
+    takes a coupon's use from a shard no earlier one took from while another has uses left)."""
+    tried = allowance.Tried()
     for attempt in range(MAX_APPLY_ATTEMPTS):
         snapshot = _load(app_id, request)
         try:
             if apply_type == "redeem":
-                return _redeem(app_id, request, snapshot, request_id)
+                return _redeem(app_id, request, snapshot, request_id, tried)
             return _revert(app_id, request, snapshot, request_id)
         except (ApplyRaced, ServiceUnavailable):
-            # A concurrent redemption changed a count or this very order meanwhile: read again, and the
+            # A concurrent redemption changed a count or this very order meanwhile, or was changing one of
+            # the items at that moment (TransactionConflicted, a ServiceUnavailable): read again, and the
             # answer (a limit reached, the first result) follows from what is stored now.
             if attempt == MAX_APPLY_ATTEMPTS - 1:
                 raise ServiceUnavailable from None
@@ -305,7 +309,9 @@ def _order_digest(order: Order, kept: KeptMetadata | None) -> str | None:
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
-def _redeem(app_id: str, request: CouponsOnOrder, snapshot: ApplySnapshot, request_id: str) -> list[AppliedCoupon]:
+def _redeem(
+    app_id: str, request: CouponsOnOrder, snapshot: ApplySnapshot, request_id: str, tried: allowance.Tried
+) -> list[AppliedCoupon]:
     order = request.order
     checks = _checks(request, snapshot)
     digests = [_order_digest(order, check.kept) for check in checks]
@@ -344,7 +350,7 @@ def _redeem(app_id: str, request: CouponsOnOrder, snapshot: ApplySnapshot, reque
             updated_at=now_iso,
             order_digest=digest,
         )
-        actions += redemptions.redeem_actions(app_id, state, new_record, now_iso)
+        actions += redemptions.redeem_actions(app_id, state, new_record, now_iso, tried)
         results.append(_first_result(new_record))
     if actions:
         redemptions.write_all(actions)

@@ -253,10 +253,8 @@ class _Ingestion:
                 source_id=self.source_id,
                 delivery_id=self.delivery_id if self.keyed else None,
                 applied=listed_keys,
-                points_policy=any(r.reward.type == "points" for _, r in touched),
             ),
         )
-        self._policy = snapshot.points_policy
         profile = snapshot.profiles.get(self.source_id)
         self.customer_created = profile is None or any(r["customer_created"] for r in snapshot.applied.values())
         self.referrer = profile.referred_by if profile else None
@@ -287,9 +285,10 @@ class _Ingestion:
         )
 
     def _points_policy(self) -> PolicyRecord:
-        """Read with the customer when a touched rule may credit points (no round trip of its own)."""
+        """As this container last read it (a change applies within the staleness of shared/storage/
+        versioned_cache.py): every event crediting points needs it, and the application has one."""
         if self._policy is None:
-            self._policy = ledger.policy(self.app_id)
+            self._policy = ledger.recent_policy(self.app_id)
         return self._policy
 
     def _applies(self, rule: RuleSpec) -> bool:

@@ -39,13 +39,13 @@ from shared.domain.rewards import (
 from shared.entities.points import Posting
 from shared.errors import Conflict, CustomerNotFound, NotFound, ServiceUnavailable, ValidationFailed
 from shared.ids import new_id, new_sortable_id
-from shared.storage import dynamodb, redemptions, rewards
+from shared.storage import allowance, dynamodb, redemptions, rewards
 from shared.storage.coupons import definitions as coupon_definitions
 from shared.storage.coupons import issuing
 from shared.storage.coupons.errors import CouponAlreadyUsed, CouponUnavailable, IssueRaced, PoolExhausted
 from shared.storage.coupons.issuing import CouponGrant, IssuedCoupon
 from shared.storage.coupons.records import CouponRecord
-from shared.storage.dynamodb import TransactAction, TransactionCancelled
+from shared.storage.dynamodb import TransactAction, TransactionCancelled, TransactionConflicted
 from shared.storage.redemptions import RewardRedemptionRecord
 
 MAX_ATTEMPTS = 30
@@ -109,11 +109,18 @@ def redeem(
     if not reward_id.startswith("rew_"):
         raise RewardNotFound(reward_id)
     ids = _Ids(new_sortable_id("red"), new_id("txn"))
-    return _retrying(lambda: _redeem_once(app_id, source_id, reward_id, request, ids, request_key))
+    tried = allowance.Tried()
+    return _retrying(lambda: _redeem_once(app_id, source_id, reward_id, request, ids, request_key, tried))
 
 
 def _redeem_once(
-    app_id: str, source_id: str, reward_id: str, request: RedeemCommand, ids: _Ids, request_key: str | None
+    app_id: str,
+    source_id: str,
+    reward_id: str,
+    request: RedeemCommand,
+    ids: _Ids,
+    request_key: str | None,
+    tried: allowance.Tried,
 ) -> RewardRedemptionRecord:
     snapshot = redemptions.load(
         app_id,
@@ -185,7 +192,7 @@ def _redeem_once(
             code=issued.grant.coupon_code,
             coupon_grant=issued.grant.to_record(),
         )
-    actions += [rewards.take_one(app_id, reward.record), redemptions.put(app_id, record)]
+    actions += [rewards.take_one(app_id, reward.record, tried), redemptions.put(app_id, record)]
     if request_key is not None:
         actions.append(redemptions.mark_request(app_id, source_id, request_key, redemption_id, now_ms // 1000))
     _commit(app_id, actions, issued)
@@ -220,11 +227,14 @@ def _refuse_unless_redeemable(view: MemberReward, cost: int) -> None:
 
 
 def _commit(app_id: str, actions: list[TransactAction], issued: IssuedCoupon | None) -> None:
-    """The redemption's one transaction, with what it issues last; a lost condition is contention (or, from
+    """The redemption's one transaction, with what it issues last; a lost condition, or another transaction
+    changing one of its items (the stock's shard, most often), is contention (or, for a condition lost by
     the issue alone, the coupons module's to explain), so the redemption is decided again."""
     issued_at = len(actions)
     try:
         dynamodb.transact_write([*actions, *(issued.actions if issued is not None else ())])
+    except TransactionConflicted as error:
+        raise _Contended from error
     except TransactionCancelled as error:
         issue_reasons = error.reasons[issued_at:]
         if issued is not None and any(issue_reasons) and not any(error.reasons[:issued_at]):

@@ -15,16 +15,19 @@ may still give). Every write keeps the invariant ``limit = sum(left) + sum(taken
 
 A taker reads every shard (in the batch it reads anyway) and picks one with units left, at random,
 weighted by them: the shards drain together, and the last unit, on whichever shard, is found. A shard
-emptied meanwhile cancels the transaction and the taker reads again; a refusal comes only from a read
-finding nothing left. The shards also carry the owner's ``stamp`` (attributes a take must find unchanged,
-e.g. a reward's version), so a redemption's transaction never touches the owner's item.
+emptied meanwhile cancels the transaction, as does another transaction changing the shard at that moment
+(``TransactionConflicted``): the taker reads again and takes from a shard none of its earlier attempts
+took from (``Tried``), as long as one with units left remains, else from any with units left, so that
+the last units are still found; a refusal comes only from a read finding nothing left. The shards also
+carry the owner's ``stamp`` (attributes a take must find unchanged, e.g. a reward's version), so a
+redemption's transaction never touches the owner's item.
 """
 
 from __future__ import annotations
 
 import random
-from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Collection, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
 from shared.storage import keys
@@ -54,12 +57,12 @@ class Allowance:
     def remaining(self) -> int | None:
         return None if self.left is None else sum(self.left)
 
-    def shard_to_take(self) -> int | None:
-        """A shard to take a unit from, weighted by the units left on each (any shard when unlimited);
-        None when no unit is left."""
-        if self.left is None:
-            return random.randrange(SHARDS)  # noqa: S311 - spreading load, not crypto
-        return _weighted(self.left)
+    def shard_to_take(self, avoid: Collection[int] = ()) -> int | None:
+        """A shard to take a unit from, weighted by the units left on each (any shard when unlimited), none
+        of ``avoid`` unless only those have units left; None when no unit is left."""
+        left = self.left if self.left is not None else (1,) * SHARDS
+        elsewhere = [0 if shard in avoid else units for shard, units in enumerate(left)]
+        return _weighted(elsewhere) if sum(elsewhere) else _weighted(left)
 
     def shard_to_give_back(self) -> int | None:
         """A shard that gave a unit, weighted by the units taken from each; None when none was taken."""
@@ -129,13 +132,26 @@ class NoShardFits(Exception):
     """No shard has a unit left to take (or, to give back, a unit taken), as read."""
 
 
-def take(app_id: str, owner_id: str, read: Allowance, expected: Mapping[str, Any]) -> Update:
+@dataclass
+class Tried:
+    """The shards one request's attempts took from, per owner: a shard that ran dry or that another
+    transaction was changing is likely to again, so the next attempt goes elsewhere."""
+
+    shards: dict[str, set[int]] = field(default_factory=dict)
+
+
+def take(
+    app_id: str, owner_id: str, read: Allowance, expected: Mapping[str, Any], tried: Tried | None = None
+) -> Update:
     """A redemption's part: one unit from a shard chosen by ``shard_to_take`` (one left fewer, when the
     read is limited), only if the shard still carries the ``expected`` stamp and, limited, has a unit left
-    (unlimited: is still unlimited). ``NoShardFits`` when the read has no unit left."""
-    shard = read.shard_to_take()
+    (unlimited: is still unlimited); avoiding the shards the request's earlier attempts (``tried``) took
+    from, and counted there. ``NoShardFits`` when the read has no unit left."""
+    avoided = tried.shards.setdefault(owner_id, set()) if tried is not None else set()
+    shard = read.shard_to_take(avoided)
     if shard is None:
         raise NoShardFits
+    avoided.add(shard)
     clauses, names, values = _stamp_clauses(expected, "expected")
     limited = read.left is not None
     adds, left = (

@@ -18,13 +18,6 @@ _NEW = Expression("attribute_not_exists(PK)")
 # Summary fields copied onto every rule entry, so ingestion knows whether the campaign accepts an event.
 _CAMPAIGN_FIELDS = ("campaign_id", "campaign_name", "campaign_type", "status", "starts_at", "ends_at")
 CAMPAIGN_SK_PREFIX = "camp_"
-# How old the definitions a progress read or an event uses may be: a change made in one container applies
-# in every other within this many seconds (at once in its own). Short enough that a merchant pausing a
-# campaign sees events stop counting for it before they can check; long enough that each container reads
-# the version item only every few seconds (1,000 containers: 200 units a second of the partition's 3,000).
-STALENESS_SECONDS = 5
-# Applications whose definitions one container keeps (the least recently read are dropped first).
-CACHED_APPLICATIONS = 64
 
 
 class CampaignChanged(Exception):
@@ -269,13 +262,14 @@ class Definitions:
         return list(self.by_event_name.get(event_name, ()))
 
 
-DEFINITIONS_CACHE: VersionedCache[Definitions] = VersionedCache(STALENESS_SECONDS * 1000, CACHED_APPLICATIONS)
+DEFINITIONS_CACHE: VersionedCache[Definitions] = VersionedCache()
 
 
 def recent(app_id: str) -> Definitions:
-    """The application's definitions as they were at most ``STALENESS_SECONDS`` ago (at once after a change
-    this container made): usually no read at all; one read of the version item when the container's copy
-    is that old; every campaign again (one query per MB) only after a change."""
+    """The application's definitions as they were at most ``STALENESS_SECONDS`` ago (shared/storage/
+    versioned_cache.py; at once after a change this container made): usually no read at all; one read of
+    the version item when the container's copy is that old; every campaign again (one query per MB) only
+    after a change."""
     return DEFINITIONS_CACHE.get(app_id, lambda: _version(app_id), lambda: _every_campaign(app_id))
 
 

@@ -41,7 +41,8 @@ _RETRYABLE_CODES = frozenset(
 )
 # A transaction names its reasons without the "Exception" suffix: an item on a throttled partition, or one
 # another transaction is changing, cancels it for a reason a retry can outlive, unlike a lost condition.
-_RETRYABLE_CANCELLATION_REASONS = frozenset({"ThrottlingError", "ProvisionedThroughputExceeded", "TransactionConflict"})
+_THROTTLED_REASONS = frozenset({"ThrottlingError", "ProvisionedThroughputExceeded"})
+_CONFLICT_REASON = "TransactionConflict"
 _serializer = TypeSerializer()
 _LONGEST_EXACT_INTEGER = 10**38
 _deserializer = TypeDeserializer()
@@ -53,6 +54,12 @@ class ConditionFailed(Exception):
     def __init__(self, item: Item | None) -> None:
         super().__init__("condition failed")
         self.item = item
+
+
+class TransactionConflicted(ServiceUnavailable):
+    """A transaction was cancelled because another one was changing one of its items (and none throttled):
+    the caller may read again and retry at once, elsewhere where it can (an allowance's other shards);
+    unhandled, it is the 503 any store fault is."""
 
 
 class TransactionCancelled(Exception):
@@ -155,8 +162,10 @@ def translated_errors() -> Iterator[None]:
         if code == "TransactionCanceledException":
             reasons = error.response.get("CancellationReasons", [])
             codes = [None if r.get("Code") in (None, "None") else r.get("Code") for r in reasons]
-            if any(c in _RETRYABLE_CANCELLATION_REASONS for c in codes):
+            if any(c in _THROTTLED_REASONS for c in codes):
                 raise ServiceUnavailable from error
+            if _CONFLICT_REASON in codes:
+                raise TransactionConflicted from error
             raise TransactionCancelled(codes) from error
         if code in _RETRYABLE_CODES:
             raise ServiceUnavailable from error

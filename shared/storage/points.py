@@ -15,6 +15,7 @@ from shared.entities.points import LedgerEntry, LotKey, PointsWrite, PolicyRecor
 from shared.storage import customers, dynamodb, keys, pagination
 from shared.storage.customers import CustomerRecord
 from shared.storage.dynamodb import Expression, Item, Put, TransactAction, Update
+from shared.storage.versioned_cache import VersionedCache
 
 # ------------------------------------------------------------------------------------------ writes
 
@@ -160,11 +161,26 @@ def due_customers(
 
 
 # ------------------------------------------------------------------------------------------ policy
+#
+# Read exactly (``get_policy``, and ``read_with_policy`` in the customer's round trip) where a request
+# decides something a merchant may just have changed and is rare: showing the policy, a customer service
+# adjustment or reversal. Read from each container's copy (``recent_policy``, at most STALENESS_SECONDS
+# old: shared/storage/versioned_cache.py) where every request needs it: the credits events make, which
+# would otherwise all read this one item on the application partition (3,000 events a second at most).
+# The item is as small as a version item, so it is its own version.
+
+POLICY_CACHE: VersionedCache[PolicyRecord] = VersionedCache()
 
 
 def get_policy(app_id: str) -> PolicyRecord:
     item = dynamodb.get_item(keys.points_policy(app_id))
     return policy_from_item(item) if item else PolicyRecord()
+
+
+def recent_policy(app_id: str) -> PolicyRecord:
+    """The policy as it was at most ``STALENESS_SECONDS`` ago (at once after a change this container
+    made): usually no read at all."""
+    return POLICY_CACHE.get_whole(app_id, lambda: get_policy(app_id))
 
 
 def policy_from_item(item: Item) -> PolicyRecord:
@@ -174,4 +190,8 @@ def policy_from_item(item: Item) -> PolicyRecord:
 
 
 def put_policy(app_id: str, policy: PolicyRecord) -> None:
-    dynamodb.put_item({**keys.points_policy(app_id), "type": "points_policy", **asdict(policy)})
+    """This container's copy is forgotten whatever the outcome (an error may follow a write that was made)."""
+    try:
+        dynamodb.put_item({**keys.points_policy(app_id), "type": "points_policy", **asdict(policy)})
+    finally:
+        POLICY_CACHE.forget(app_id)

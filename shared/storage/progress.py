@@ -16,7 +16,7 @@ from typing import Any
 from shared import clock
 from shared.entities.campaigns import RuleProgress
 from shared.entities.numbers import exact
-from shared.entities.points import SETTLEMENT_ENTRIES, PointsWrite, PolicyRecord, Posting
+from shared.entities.points import SETTLEMENT_ENTRIES, PointsWrite, Posting
 from shared.storage import customers, dynamodb, keys, points
 from shared.storage.customers import CustomerRecord
 from shared.storage.dynamodb import Expression, Item, Put, TransactAction, TransactionCancelled, Update
@@ -81,7 +81,6 @@ class Wanted:
     source_id: str = ""
     delivery_id: str | None = None
     applied: Sequence[RuleKey] = ()
-    points_policy: bool = False  # the application's points policy (when a rule may credit points)
 
 
 @dataclass(slots=True)
@@ -92,7 +91,6 @@ class Snapshot:
     progress: dict[ProgressKey, RuleProgress] = field(default_factory=dict)
     referee_keys: set[tuple[str, str]] = field(default_factory=set)
     applied: dict[RuleKey, Item] = field(default_factory=dict)
-    points_policy: PolicyRecord | None = None  # when wanted: the stored policy or the default
 
     def counted(self, app_id: str, mark: RefereeMark) -> bool:
         """Whether the referee was already counted for that action of that referrer rule."""
@@ -130,14 +128,9 @@ def load(app_id: str, wanted: Wanted) -> Snapshot:
         item_keys += [
             keys.rule_applied(app_id, wanted.source_id, wanted.delivery_id, *rule_key) for rule_key in wanted.applied
         ]
-    if wanted.points_policy:
-        item_keys.append(keys.points_policy(app_id))
-        snapshot.points_policy = PolicyRecord()
     for item in dynamodb.batch_get(item_keys) if item_keys else []:
         kind = item.get("type")
-        if kind == "points_policy":
-            snapshot.points_policy = points.policy_from_item(item)
-        elif kind == "customer":
+        if kind == "customer":
             snapshot.profiles[item["source_id"]] = CustomerRecord.from_item(item)
         elif kind == "progress":
             snapshot.progress[(item["source_id"], (item["campaign_id"], item["rule_id"]))] = progress_from_item(item)

@@ -226,11 +226,11 @@ def update(
     return changed
 
 
-def take_one(app_id: str, reward: RewardRecord) -> Update:
+def take_one(app_id: str, reward: RewardRecord, tried: allowance.Tried | None = None) -> Update:
     """A redemption's part: one more redeemed (and, with a stock, one less left) on one of the reward's
-    shards, only if the reward is still the active version that was read and, with a stock, one is left
-    on that shard."""
-    return allowance.take(app_id, reward.reward_id, reward.usage, _stamp(reward.version, True))
+    shards (none of ``tried`` while another has stock), only if the reward is still the active version
+    that was read and, with a stock, one is left on that shard."""
+    return allowance.take(app_id, reward.reward_id, reward.usage, _stamp(reward.version, True), tried)
 
 
 def give_back(app_id: str, reward: RewardRecord) -> Update:

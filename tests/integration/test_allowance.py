@@ -11,7 +11,7 @@ import pytest
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule, run_state_machine_as_test
 
-from shared.storage import allowance, dynamodb
+from shared.storage import allowance, dynamodb, keys
 from shared.storage.allowance import Allowance, BelowUsed, NoShardFits
 from shared.storage.dynamodb import TransactionCancelled
 from tests.support.concurrency import fire_together
@@ -87,6 +87,27 @@ def test_a_limit_taken_at_once_by_more_takers_than_units_gives_exactly_the_limit
 
     assert sum(results) == limit
     assert (read().used, read().remaining) == (limit, 0)
+
+
+def test_a_take_avoids_the_shards_tried_while_another_has_units_and_finds_the_last_ones_among_them() -> None:
+    spread = Allowance(left=(1, 0, 3, 0, 0, 0, 0, 2), taken=(0,) * allowance.SHARDS)
+    unlimited = Allowance(left=None, taken=(0,) * allowance.SHARDS)
+    for _ in range(200):  # a random choice: any other answer would show
+        assert spread.shard_to_take({0, 2}) == 7
+        assert spread.shard_to_take({0, 2, 7}) in {0, 2, 7}  # only tried shards have units: still taken
+        assert unlimited.shard_to_take(set(range(allowance.SHARDS - 1))) == allowance.SHARDS - 1
+    last = Allowance(left=(0, 0, 0, 0, 0, 1, 0, 0), taken=(0,) * allowance.SHARDS)
+    assert last.shard_to_take({5}) == 5
+    assert Allowance(left=(0,) * allowance.SHARDS, taken=(0,) * allowance.SHARDS).shard_to_take({1}) is None
+
+
+def test_each_take_of_one_request_goes_to_a_shard_it_has_not_tried_while_one_has_units(table: str) -> None:
+    create(allowance.SHARDS)
+    tried = allowance.Tried()
+    chosen = [allowance.take(APP, OWNER, read(), ACTIVE, tried).key for _ in range(allowance.SHARDS + 1)]
+
+    assert len({key[keys.PK] for key in chosen[:-1]}) == allowance.SHARDS
+    assert tried.shards == {OWNER: set(range(allowance.SHARDS))}
 
 
 def test_a_shard_taken_from_meanwhile_cancels_a_take_that_would_go_below_zero(table: str) -> None:

@@ -1,6 +1,7 @@
-"""Campaign definitions as progress reads and events read them: cached per container, a change applies
-within ``STALENESS_SECONDS`` everywhere (at once in the container that made it), and a read costs no
-shared partition more than a fraction of a unit however many campaigns the application has."""
+"""Campaign definitions as progress reads and events read them, and the points policy events credit by:
+cached per container, a change applies within ``STALENESS_SECONDS`` everywhere (at once in the container
+that made it), and a read costs no shared partition more than a fraction of a unit however many campaigns
+the application has."""
 
 from __future__ import annotations
 
@@ -11,13 +12,13 @@ from typing import Any
 import pytest
 
 from shared.domain.campaigns import with_ids
-from shared.storage import campaigns
-from shared.storage.campaigns import STALENESS_SECONDS
-from shared.storage.versioned_cache import VersionedCache
+from shared.entities.points import PolicyRecord
+from shared.storage import campaigns, points
+from shared.storage.versioned_cache import STALENESS_SECONDS, VersionedCache
 from tests.support.api import ApiClient
 from tests.support.campaigns import event, rta_seed_campaign
 from tests.support.partition_reads import partition_reads
-from tests.support.points import FrozenClock, freeze_clock
+from tests.support.points import FrozenClock, freeze_clock, set_policy, transactions
 
 STALENESS_MS = STALENESS_SECONDS * 1000
 
@@ -29,12 +30,15 @@ def wall(monkeypatch: pytest.MonkeyPatch) -> FrozenClock:
 
 @contextmanager
 def another_container(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    """Requests sent inside are served by another container: this one's cached definitions stay as they were."""
-    ours = campaigns.DEFINITIONS_CACHE
+    """Requests sent inside are served by another container: this one's cached definitions and points
+    policy stay as they were."""
+    our_definitions, our_policies = campaigns.DEFINITIONS_CACHE, points.POLICY_CACHE
     with monkeypatch.context() as patch:
         patch.setattr(campaigns, "DEFINITIONS_CACHE", VersionedCache[campaigns.Definitions](STALENESS_MS, 8))
+        patch.setattr(points, "POLICY_CACHE", VersionedCache[PolicyRecord](STALENESS_MS, 8))
         yield
-    assert campaigns.DEFINITIONS_CACHE is ours
+    assert campaigns.DEFINITIONS_CACHE is our_definitions
+    assert points.POLICY_CACHE is our_policies
 
 
 def deposited(api: ApiClient, source_id: str, campaign_id: str) -> Any:
@@ -85,6 +89,52 @@ def test_the_container_that_made_a_change_sees_it_at_once(api: ApiClient, wall: 
     assert deposited(api, "kim", campaign_id) == ("Paused", 100)
 
 
+# ------------------------------------------------------------------------------------------ points policy
+
+# Completed by a customer's first signup event: a credit of 10 points, whose lot follows the points policy.
+WELCOME = {
+    "campaign_name": "Welcome",
+    "rules": [
+        {"rule_name": "Signed up", "action_type": "RTA", "actions": [{"event_name": "signup", "target": 1}],
+         "reward": {"type": "points", "points": 10}},
+    ],
+}  # fmt: skip
+
+
+def credited_expiry(api: ApiClient, source_id: str) -> str | None:
+    """The expiry of the points a new customer's signup event credits (set by the points policy)."""
+    assert api.post("/events", event(source_id, "signup")).status == 200
+    [credit] = transactions(api, source_id)
+    [lot] = credit["lots"]
+    assert lot["points"] == 10, credit
+    expires_at: str | None = lot["expires_at"]
+    return expires_at
+
+
+def test_a_points_policy_changed_elsewhere_applies_to_events_here_within_the_staleness_and_never_later(
+    api: ApiClient, wall: FrozenClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    assert api.post("/campaigns", WELCOME).status == 201
+    assert credited_expiry(api, "kim-0") is None  # the default policy: points never expire
+    with another_container(monkeypatch):
+        set_policy(api, expire_after_days=30)
+
+    wall.ms += STALENESS_MS - 1  # this container's copy is still current enough: the old policy
+    assert credited_expiry(api, "kim-1") is None
+
+    wall.ms += 1  # the staleness has passed: the new policy
+    assert credited_expiry(api, "kim-2") is not None
+
+
+def test_the_container_that_changed_the_points_policy_credits_by_it_at_once(api: ApiClient, wall: FrozenClock) -> None:
+    assert api.post("/campaigns", WELCOME).status == 201
+    assert credited_expiry(api, "kim-0") is None
+    set_policy(api, expire_after_days=30)
+    assert credited_expiry(api, "kim-1") is not None
+    set_policy(api, expire_after_days=None)
+    assert credited_expiry(api, "kim-2") is None
+
+
 # ------------------------------------------------------------------------------------------ cost
 
 CAMPAIGN_COUNT = 100
@@ -102,27 +152,36 @@ def shared_partitions(charged: Mapping[str, float], app_id: str) -> dict[str, fl
 def test_with_100_campaigns_a_progress_read_and_an_event_cost_any_shared_partition_at_most_half_a_unit(
     api: ApiClient, wall: FrozenClock, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """Seed-sized campaigns (2 rules, 3 actions); a request a second, so that the version item is read
-    every ``STALENESS_SECONDS`` requests (a busier container reads it less often per request)."""
+    """Seed-sized campaigns (2 rules, 3 actions) and one crediting points on signup, under a points policy;
+    a request a second, so that the version item and the policy are read every ``STALENESS_SECONDS``
+    requests (a busier container reads them less often per request)."""
     app_id = api.credentials.app_id
     first = campaigns.get(app_id, api.post("/campaigns", rta_seed_campaign()).json()["campaign_id"])
     assert first is not None
     event_ids = {action.event_name: action.event_id for rule in first.rules for action in rule.actions}
-    for _ in range(CAMPAIGN_COUNT - 1):  # copies through the repository: the API would take minutes of moto
+    for _ in range(CAMPAIGN_COUNT - 2):  # copies through the repository: the API would take minutes of moto
         campaigns.create(app_id, with_ids(first, event_ids, first.created_at))
+    assert api.post("/campaigns", WELCOME).status == 201
+    set_policy(api, expire_after_days=365)
     customers = [f"customer-{n}" for n in range(MEASURED + 1)]
     assert api.post("/events", event(customers[0], "money_deposited", amount=10)).status == 200  # warm-up
+    assert credited_expiry(api, customers[0]) is not None
     assert len(api.get("/campaigns/reward-progress", query={"source_id": customers[0]}).json()) == CAMPAIGN_COUNT
 
     with partition_reads(monkeypatch) as by_event:
         for customer in customers[1:]:
             wall.ms += 1000
             assert api.post("/events", event(customer, "money_deposited", amount=10)).status == 200
+    with partition_reads(monkeypatch) as by_crediting_event:
+        for customer in customers[1:]:
+            wall.ms += 1000
+            assert api.post("/events", event(customer, "signup")).status == 200
     with partition_reads(monkeypatch) as by_progress:
         for customer in customers[1:]:
             wall.ms += 1000
             assert len(api.get("/campaigns/reward-progress", query={"source_id": customer}).json()) == CAMPAIGN_COUNT
 
-    for charged in (by_event, by_progress):
+    assert all(transactions(api, customer)[0]["lots"][0]["expires_at"] for customer in customers[1:])
+    for charged in (by_event, by_crediting_event, by_progress):
         per_request = shared_partitions(charged, app_id)
         assert max(per_request.values()) <= HOT_PATH_READ_UNITS, per_request

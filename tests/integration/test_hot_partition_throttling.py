@@ -53,6 +53,7 @@ from tests.support.store_outages import (
     first_difference,
     normalized,
     retrying,
+    stored_items,
     upsert_customer,
 )
 
@@ -106,19 +107,6 @@ def faults(table: str) -> Iterator[FaultInjector]:
 @pytest.fixture
 def runner(api: ApiClient, faults: FaultInjector) -> Runner:
     return Runner(api, faults)
-
-
-def stored_items() -> list[dict[str, Any]]:
-    """Every item of the table, in a stable order (idempotency records included)."""
-    client = boto3.client("dynamodb")
-    items: list[dict[str, Any]] = []
-    request: dict[str, Any] = {"TableName": "rewards-test"}
-    while True:
-        page = client.scan(**request)
-        items += page["Items"]
-        if "LastEvaluatedKey" not in page:
-            return sorted(items, key=lambda item: (item["PK"]["S"], item["SK"]["S"]))
-        request["ExclusiveStartKey"] = page["LastEvaluatedKey"]
 
 
 def canonical(value: Any) -> Any:

@@ -7,6 +7,9 @@ the network would:
   cancelled (``TransactionCanceledException``) with the reason ``ThrottlingError`` on each of its items
   the plan's ``hot`` pattern matches (``None`` on the others), any other request is refused with
   ``ThrottlingException``; nothing is applied.
+- ``transaction_conflict``: another transaction is changing an item at that moment: a transaction is
+  cancelled with the reason ``TransactionConflict`` on each of its items ``hot`` matches, any other
+  request refused with ``TransactionConflictException``; nothing is applied.
 - ``lost_response``: the request IS applied, then the caller sees a read timeout, as when the
   response is lost on the way back.
 - ``crash``: the request IS applied, then the function dies (``Crash``, which no code handles, as when
@@ -41,10 +44,12 @@ from botocore.exceptions import ReadTimeoutError
 from rewards_cli.moto_adapter import intercepted_requests
 from tests.support.botocore_retries import immediate_retries
 
-FaultKind = Literal["throttle", "throttled_transaction", "lost_response", "crash"]
+FaultKind = Literal["throttle", "throttled_transaction", "transaction_conflict", "lost_response", "crash"]
 THROTTLE_CODE = "ProvisionedThroughputExceededException"
 ON_DEMAND_THROTTLE_CODE = "ThrottlingException"
 THROTTLED_ITEM_REASON = "ThrottlingError"  # a cancelled transaction's reason for an item on a throttled partition
+CONFLICT_CODE = "TransactionConflictException"
+CONFLICTED_ITEM_REASON = "TransactionConflict"  # its reason for an item another transaction is changing
 WRITE_OPERATIONS = frozenset({"PutItem", "UpdateItem", "DeleteItem", "TransactWriteItems", "BatchWriteItem"})
 _ATTEMPT = re.compile(r"attempt=(\d+)")
 _TRANSACTION_ACTIONS = ("Put", "Update", "Delete", "ConditionCheck", "Get")
@@ -243,13 +248,30 @@ def _throttled() -> tuple[int, dict[str, str], str]:
     return _error(THROTTLE_CODE, "The level of configured provisioned throughput for the table was exceeded.")
 
 
+_THROTTLED_MESSAGE = "Throughput exceeds the current capacity of your table or index."
+_CONFLICT_MESSAGE = "Transaction is ongoing for the item"
+
+
 def _throttled_on_demand(request: Any, hot: re.Pattern[str] | None) -> tuple[int, dict[str, str], str]:
     """DynamoDB's answer when a partition of an on-demand table is over its limits."""
+    return _refused(request, hot, ON_DEMAND_THROTTLE_CODE, THROTTLED_ITEM_REASON, _THROTTLED_MESSAGE)
+
+
+def _conflicted(request: Any, hot: re.Pattern[str] | None) -> tuple[int, dict[str, str], str]:
+    """DynamoDB's answer when another transaction is changing an item the request writes."""
+    return _refused(request, hot, CONFLICT_CODE, CONFLICTED_ITEM_REASON, _CONFLICT_MESSAGE)
+
+
+def _refused(
+    request: Any, hot: re.Pattern[str] | None, code: str, item_reason: str, message: str
+) -> tuple[int, dict[str, str], str]:
+    """A request refused with ``code``; a transaction cancelled with ``item_reason`` on the items ``hot``
+    matches (every item without ``hot``)."""
     document = _document(request.body)
     if "TransactItems" not in document:
-        return _error(ON_DEMAND_THROTTLE_CODE, "Throughput exceeds the current capacity of your table or index.")
+        return _error(code, message)
     reasons = [
-        {"Code": THROTTLED_ITEM_REASON, "Message": "Throughput exceeds the current capacity of your table or index."}
+        {"Code": item_reason, "Message": message}
         if pk is not None and (hot is None or hot.search(pk))
         else {"Code": "None"}
         for pk in _transaction_items(document)
@@ -273,6 +295,8 @@ def injecting_faults() -> Iterator[FaultInjector]:
             return _throttled()
         if kind == "throttled_transaction":
             return _throttled_on_demand(request, injector.plan.hot if injector.plan else None)
+        if kind == "transaction_conflict":
+            return _conflicted(request, injector.plan.hot if injector.plan else None)
         result = serve()
         if kind == "lost_response":
             raise ReadTimeoutError(endpoint_url=request.url)

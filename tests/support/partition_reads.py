@@ -1,6 +1,7 @@
 """Read units per partition key: every DynamoDB call made in process (the functions' and the authorizer's)
 is charged by bench/capacity.py's rules to the partition it reads. A query's partition is the value of its
-key condition's ``<key> = :value``; a batch's units are charged item by item."""
+key condition's ``<key> = :value``; a batch's units are charged key by key (a key with no item costs a read
+too, as in DynamoDB)."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ from typing import Any
 import pytest
 from botocore.client import BaseClient
 
-from bench.capacity import capacity_units
+from bench.capacity import capacity_units, charges
 
 _KEY_CONDITION = re.compile(r"^\s*(\w+)\s*=\s*(:\w+)")
 
@@ -21,10 +22,6 @@ _KEY_CONDITION = re.compile(r"^\s*(\w+)\s*=\s*(:\w+)")
 def _partition(key_name: str, value: dict[str, Any]) -> str:
     text = next(iter(value.values()))
     return str(text) if key_name == "PK" else f"{key_name}={text}"
-
-
-def _item_reads(item: dict[str, Any], consistent: bool) -> tuple[str, float]:
-    return _partition("PK", item["PK"]), capacity_units("GetItem", {"ConsistentRead": consistent}, {"Item": item})[0]
 
 
 def _charges(operation: str, params: dict[str, Any], response: dict[str, Any]) -> list[tuple[str, float]]:
@@ -37,12 +34,7 @@ def _charges(operation: str, params: dict[str, Any], response: dict[str, Any]) -
         partition = _partition(key_name, params["ExpressionAttributeValues"][placeholder])
         return [(partition, capacity_units(operation, params, response)[0])]
     if operation == "BatchGetItem":
-        requested = next(iter(params["RequestItems"].values()))
-        return [
-            _item_reads(item, bool(requested.get("ConsistentRead")))
-            for items in response.get("Responses", {}).values()
-            for item in items
-        ]
+        return [(charge.partition, charge.read_units) for charge in charges(operation, params, response)]
     assert capacity_units(operation, params, response)[0] == 0, f"{operation} reads: charge it to its partitions"
     return []
 

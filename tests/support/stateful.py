@@ -295,9 +295,9 @@ _POOL = FunctionPool()
 
 @contextmanager
 def fresh_table() -> Iterator[None]:
-    from shared.storage.campaigns import DEFINITIONS_CACHE
+    from shared.storage.versioned_cache import VersionedCache
 
-    DEFINITIONS_CACHE.clear()
+    VersionedCache.clear_every()
     with atomic_moto_dispatch(), mock_aws():
         local_client("dynamodb").create_table(**create_table_arguments(get_settings().table_name, stream=False))
         create_message_resources(get_settings().table_name)

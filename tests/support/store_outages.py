@@ -10,6 +10,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+import boto3
+
 from rewards_cli.gateway import HttpResponse
 from tests.support.api import ERROR_BODY_FIELDS, ApiClient
 from tests.support.coupons import order_body
@@ -55,6 +57,19 @@ def assert_store_outage_answer(response: HttpResponse) -> None:
     assert response.header("Retry-After"), "a 503 without Retry-After"
     assert "Traceback" not in text, text
     assert "botocore" not in text, text
+
+
+def stored_items() -> list[dict[str, Any]]:
+    """Every item of the table, in a stable order (idempotency records included)."""
+    client = boto3.client("dynamodb")
+    items: list[dict[str, Any]] = []
+    request: dict[str, Any] = {"TableName": "rewards-test"}
+    while True:
+        page = client.scan(**request)
+        items += page["Items"]
+        if "LastEvaluatedKey" not in page:
+            return sorted(items, key=lambda item: (item["PK"]["S"], item["SK"]["S"]))
+        request["ExclusiveStartKey"] = page["LastEvaluatedKey"]
 
 
 def retrying(request: Callable[[], HttpResponse]) -> list[HttpResponse]:

@@ -103,3 +103,31 @@ def test_the_least_recently_read_key_goes_first(now: dict[str, int]) -> None:
     assert store.loads == 3
     read(cache, store, "b")
     assert store.loads == 4
+
+
+def test_a_value_that_is_its_own_version_is_read_whole_once_per_max_age(now: dict[str, int]) -> None:
+    cache: VersionedCache[str] = VersionedCache(MAX_AGE_MS, 4)
+    store = Store()
+    assert cache.get_whole("app", store.load) == "first"
+    store.change("second")
+    now["ms"] += MAX_AGE_MS - 1
+    assert cache.get_whole("app", store.load) == "first"
+    assert store.loads == 1
+    now["ms"] += 1
+    assert cache.get_whole("app", store.load) == "second"
+    assert cache.get_whole("app", store.load) == "second"
+    assert store.loads == 2
+    store.change("third")
+    cache.forget("app")
+    assert cache.get_whole("app", store.load) == "third"
+
+
+def test_clear_every_empties_every_cache_made(now: dict[str, int]) -> None:
+    caches: list[VersionedCache[str]] = [VersionedCache(MAX_AGE_MS, 4), VersionedCache(MAX_AGE_MS, 4)]
+    store = Store()
+    for cache in caches:
+        read(cache, store)
+    VersionedCache.clear_every()
+    for cache in caches:
+        read(cache, store)
+    assert store.loads == 4

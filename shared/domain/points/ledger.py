@@ -56,6 +56,11 @@ def policy(app_id: str) -> PolicyRecord:
     return points.get_policy(app_id)
 
 
+def recent_policy(app_id: str) -> PolicyRecord:
+    """What events credit by: at most ``STALENESS_SECONDS`` old (shared/storage/points.py says why)."""
+    return points.recent_policy(app_id)
+
+
 def set_policy(
     app_id: str, expire_after_days: int | None, pending_days: int, return_policy: ReturnPolicy
 ) -> PolicyRecord:

@@ -120,13 +120,18 @@ def _redemption_item(app_id: str, record: CouponRedemptionRecord) -> Item:
 
 
 def redeem_actions(
-    app_id: str, state: CouponState, record: CouponRedemptionRecord, now_iso: str
+    app_id: str,
+    state: CouponState,
+    record: CouponRedemptionRecord,
+    now_iso: str,
+    tried: allowance.Tried | None = None,
 ) -> list[TransactAction]:
     """The writes of one coupon's redemption; every limit is a condition DynamoDB checks, so concurrent
     redemptions can never exceed it:
     - the redemption record, new (or replacing a reverted one): the same order is redeemed once;
-    - the use, taken from one of the coupon's allowance shards, which a limited coupon takes only while
-      one is left on it, and only from an active coupon's shard (shared/storage/allowance.py);
+    - the use, taken from one of the coupon's allowance shards (none of ``tried`` while another has a use
+      left), which a limited coupon takes only while one is left on it, and only from an active coupon's
+      shard (shared/storage/allowance.py);
     - the customer's uses of the coupon, under their limit (and within their grants, for a coupon
       redeemable by holders only);
     - a pool code, from the state read (available, or issued to this customer) to redeemed."""
@@ -150,7 +155,7 @@ def redeem_actions(
         actions.append(pool_counters(app_id, coupon_id, {"codes_held": -1}))
     assert state.coupon.usage is not None  # read with the definition
     try:
-        actions.append(allowance.take(app_id, coupon_id, state.coupon.usage, ACTIVE))
+        actions.append(allowance.take(app_id, coupon_id, state.coupon.usage, ACTIVE, tried))
     except allowance.NoShardFits as error:
         raise ApplyRaced from error  # the batch read a limit and shards on either side of a PATCH
     held_conditions, held_values = [], {}
