@@ -74,10 +74,12 @@ def restored_environ() -> Iterator[None]:
 @pytest.fixture
 def table() -> Iterator[str]:
     """A fresh table with the exact key schema and indexes of template.yaml, every call atomic; no
-    campaign definitions cached from another table."""
+    campaign definitions or webhooks cached from another table."""
     from shared.storage.campaigns import DEFINITIONS_CACHE
+    from shared.storage.webhooks import WEBHOOKS_CACHE
 
     DEFINITIONS_CACHE.clear()
+    WEBHOOKS_CACHE.clear()
     with atomic_moto_dispatch(), mock_aws():
         local_client("dynamodb").create_table(**create_table_arguments(TABLE_NAME, stream=False))
         create_message_resources(TABLE_NAME)

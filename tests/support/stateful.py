@@ -296,8 +296,10 @@ _POOL = FunctionPool()
 @contextmanager
 def fresh_table() -> Iterator[None]:
     from shared.storage.campaigns import DEFINITIONS_CACHE
+    from shared.storage.webhooks import WEBHOOKS_CACHE
 
     DEFINITIONS_CACHE.clear()
+    WEBHOOKS_CACHE.clear()
     with atomic_moto_dispatch(), mock_aws():
         local_client("dynamodb").create_table(**create_table_arguments(get_settings().table_name, stream=False))
         create_message_resources(get_settings().table_name)
