@@ -246,15 +246,12 @@ def caches_kept() -> Iterator[None]:
     from shared.storage.campaigns import DEFINITIONS_CACHE
     from shared.storage.webhooks import WEBHOOKS_CACHE
 
-    caches = (DEFINITIONS_CACHE, WEBHOOKS_CACHE)
-    ages = [cache.max_age_ms for cache in caches]
-    for cache in caches:
-        cache.max_age_ms = 2**62
-    try:
+    forever = 2**62
+    with (
+        mock.patch.object(DEFINITIONS_CACHE, "max_age_ms", forever),
+        mock.patch.object(WEBHOOKS_CACHE, "max_age_ms", forever),
+    ):
         yield
-    finally:
-        for cache, age in zip(caches, ages, strict=True):
-            cache.max_age_ms = age
 
 
 def replay(

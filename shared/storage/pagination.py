@@ -41,7 +41,8 @@ def _decode(cursor: str, sort_key_prefix: str) -> str:
         sort_key = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))["sk"]
     except (binascii.Error, ValueError, KeyError, TypeError) as error:
         raise ValidationFailed("cursor: is not a cursor this API returned") from error
-    if not isinstance(sort_key, str) or not sort_key.startswith(sort_key_prefix):
+    # a key is never empty (DynamoDB refuses to compare with an empty one)
+    if not isinstance(sort_key, str) or not sort_key or not sort_key.startswith(sort_key_prefix):
         raise ValidationFailed("cursor: is not a cursor this API returned")
     return sort_key
 

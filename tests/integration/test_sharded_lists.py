@@ -5,6 +5,7 @@ shards is still listed, and a delivery is still found by its id alone."""
 
 from __future__ import annotations
 
+import base64
 from typing import Any
 
 import pytest
@@ -215,3 +216,13 @@ def test_a_webhooks_deliveries_page_newest_first_across_its_shards_and_each_is_r
         retried = api.post(f"/webhooks/{webhook_id}/deliveries/{record.delivery_id}/retry")
         assert retried.status == 202, retried.body
         assert retried.json()["id"] == record.delivery_id
+
+
+@pytest.mark.parametrize("forged", [b'{"sk": ""}', b'{"sk": 5}', b'{"sk": null}', b"[]", b"not json"])
+def test_a_forged_cursor_of_a_sharded_list_is_a_400_naming_it(api: ApiClient, forged: bytes) -> None:
+    coupon_id = create_coupon(api, simple_coupon("SHARDED"))["coupon_id"]
+    webhook_id = api.post("/webhooks", {"url": "https://93.184.215.14/hooks", "events": ["*"]}).json()["id"]
+    cursor = base64.urlsafe_b64encode(forged).decode().rstrip("=")
+    for path in (f"/coupons/{coupon_id}/redemptions", f"/webhooks/{webhook_id}/deliveries"):
+        refused = api.get(path, query={"cursor": cursor})
+        assert (refused.status, refused.json()["details"]) == (400, "cursor: is not a cursor this API returned")
