@@ -128,17 +128,16 @@ class _ShardReader:
 
     def head(self) -> Item | None:
         """The shard's next item, after as many queries as it takes (none once it is buffered)."""
+        key_condition = Expression("#pk = :pk", {"#pk": self.shards.partition_key_name}, {":pk": self.partition})
+        if self.before is not None:
+            key_condition = Expression(
+                "#pk = :pk AND #sk < :before",
+                {"#pk": self.shards.partition_key_name, "#sk": self.shards.sort_key_name},
+                {":pk": self.partition, ":before": self.before},
+            )
         while not self.buffered and not self.exhausted:
-            names = {"#pk": self.shards.partition_key_name, "#sk": self.shards.sort_key_name}
-            values: dict[str, Any] = {":pk": self.partition}
-            condition = "#pk = :pk"
-            if self.before is not None:
-                condition += " AND #sk < :before"
-                values[":before"] = self.before
-            else:
-                del names["#sk"]
             result = dynamodb.query(
-                Expression(condition, names, values),
+                key_condition,
                 index=self.shards.index,
                 limit=self.read_size,
                 start_key=self.next_start,

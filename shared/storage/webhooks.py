@@ -13,6 +13,8 @@ webhooks from a per-container cache (``recent``), at most ``STALENESS_SECONDS`` 
 
 from __future__ import annotations
 
+import threading
+from collections import OrderedDict
 from dataclasses import asdict, dataclass, field
 from typing import Literal
 
@@ -185,11 +187,25 @@ def get_delivery(app_id: str, webhook_id: str, delivery_id: str) -> DeliveryReco
     return _delivery_from_item(item) if item else None
 
 
+# Webhook ids are never reused, so one read missing stays missing: remembered, the queued deliveries of a
+# deleted webhook (thousands, for a busy one) cost this container one read of the webhooks' partition.
+_GONE: OrderedDict[tuple[str, str], None] = OrderedDict()
+_GONE_CAPACITY = 1024
+_GONE_LOCK = threading.Lock()
+
+
 def load_attempt(app_id: str, webhook_id: str, delivery_id: str) -> tuple[WebhookRecord | None, DeliveryRecord | None]:
     """The webhook, from this container's recent copy (read from the table when the copy does not hold it:
     it may be newer than the copy), and the delivery."""
     webhook = next((found for found in recent(app_id) if found.webhook_id == webhook_id), None)
-    return webhook or get(app_id, webhook_id), get_delivery(app_id, webhook_id, delivery_id)
+    if webhook is None and (app_id, webhook_id) not in _GONE:
+        webhook = get(app_id, webhook_id)
+        if webhook is None:
+            with _GONE_LOCK:
+                _GONE[(app_id, webhook_id)] = None
+                while len(_GONE) > _GONE_CAPACITY:
+                    _GONE.popitem(last=False)
+    return webhook, get_delivery(app_id, webhook_id, delivery_id)
 
 
 def claim_attempt(app_id: str, delivery: DeliveryRecord, *, attempted_at: str, next_retry_at: int | None) -> bool:

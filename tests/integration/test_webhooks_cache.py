@@ -157,3 +157,24 @@ def test_deliveries_read_no_partition_every_delivery_shares_while_the_copy_is_cu
     with partition_reads(monkeypatch) as refreshed:
         assert webhooks.deliver(message(app_id, webhook_id, pending_delivery(app_id, webhook_id, 11))).delivered
     assert refreshed[keys.webhooks_partition(app_id)] == 1.0
+
+
+def test_the_queued_deliveries_of_a_deleted_webhook_read_its_partition_once_per_container(
+    api: ApiClient, wall: FrozenClock, posted: list[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    app_id = api.credentials.app_id
+    webhook_id = register(api)
+    queued = [pending_delivery(app_id, webhook_id, n) for n in range(5)]
+    with another_container(monkeypatch):
+        assert api.delete(f"/webhooks/{webhook_id}").status == 204
+    wall.ms += STALENESS_MS
+
+    with partition_reads(monkeypatch) as first:
+        assert not webhooks.deliver(message(app_id, webhook_id, queued[0])).delivered
+    with partition_reads(monkeypatch) as rest:
+        for delivery_id in queued[1:]:
+            assert not webhooks.deliver(message(app_id, webhook_id, delivery_id)).delivered
+
+    assert first[keys.webhooks_partition(app_id)] > 0  # the copy refreshed, and the webhook read once
+    assert keys.webhooks_partition(app_id) not in rest
+    assert posted == []
