@@ -128,12 +128,11 @@ class _ShardReader:
 
     def head(self) -> Item | None:
         """The shard's next item, after as many queries as it takes (none once it is buffered)."""
-        key_condition = Expression("#pk = :pk", {"#pk": self.shards.partition_key_name}, {":pk": self.partition})
+        key_condition = Expression(f"{self.shards.partition_key_name} = :pk", values={":pk": self.partition})
         if self.before is not None:
             key_condition = Expression(
-                "#pk = :pk AND #sk < :before",
-                {"#pk": self.shards.partition_key_name, "#sk": self.shards.sort_key_name},
-                {":pk": self.partition, ":before": self.before},
+                f"{self.shards.partition_key_name} = :pk AND {self.shards.sort_key_name} < :before",
+                values={":pk": self.partition, ":before": self.before},
             )
         while not self.buffered and not self.exhausted:
             result = dynamodb.query(
