@@ -7,8 +7,10 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
+from unittest import mock
 
 import pytest
+from botocore.client import BaseClient
 
 from rewards_cli.outbox import LocalOutbox
 from shared.domain import webhooks
@@ -19,6 +21,7 @@ from shared.storage.webhooks import STALENESS_SECONDS, DeliveryRecord, WebhookRe
 from tests.support.api import ApiClient
 from tests.support.partition_reads import partition_reads
 from tests.support.points import FrozenClock, freeze_clock
+from tests.unit.test_template import _actions, _statements
 
 STALENESS_MS = STALENESS_SECONDS * 1000
 URL = "https://93.184.215.14/hooks"
@@ -178,3 +181,41 @@ def test_the_queued_deliveries_of_a_deleted_webhook_read_its_partition_once_per_
     assert first[keys.webhooks_partition(app_id)] > 0  # the copy refreshed, and the webhook read once
     assert keys.webhooks_partition(app_id) not in rest
     assert posted == []
+
+
+@contextmanager
+def dynamodb_operations() -> Iterator[set[str]]:
+    """The DynamoDB operations called while the block runs."""
+    seen: set[str] = set()
+    original = BaseClient._make_api_call  # type: ignore[attr-defined]
+
+    def recording(self: BaseClient, operation: str, params: dict[str, Any]) -> Any:
+        if self.meta.service_model.service_name == "dynamodb":
+            seen.add(operation)
+        return original(self, operation, params)
+
+    with mock.patch.object(BaseClient, "_make_api_call", recording):
+        yield seen
+
+
+def test_every_call_of_the_deliverer_is_one_its_policy_grants(
+    api: ApiClient, wall: FrozenClock, posted: list[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A copy loaded, a copy current, a copy refreshed, a webhook deleted read once."""
+    granted = {a.removeprefix("dynamodb:") for s in _statements("WebhookDelivererFunction") for a in _actions(s)}
+    app_id = api.credentials.app_id
+    webhook_id = register(api)
+    made = [pending_delivery(app_id, webhook_id, n) for n in range(4)]
+    with dynamodb_operations() as called:
+        assert webhooks.deliver(message(app_id, webhook_id, made[0])).delivered  # the copy loaded
+        assert webhooks.deliver(message(app_id, webhook_id, made[1])).delivered  # current
+        wall.ms += STALENESS_MS
+        assert webhooks.deliver(message(app_id, webhook_id, made[2])).delivered  # refreshed
+    with another_container(monkeypatch):
+        assert api.delete(f"/webhooks/{webhook_id}").status == 204
+    webhook_store.WEBHOOKS_CACHE.clear()
+    with dynamodb_operations() as deleted:
+        assert not webhooks.deliver(message(app_id, webhook_id, made[3])).delivered
+
+    assert called | deleted == {"GetItem", "Query", "UpdateItem"}
+    assert called | deleted <= granted
