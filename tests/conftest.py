@@ -74,7 +74,7 @@ def restored_environ() -> Iterator[None]:
 @pytest.fixture
 def table() -> Iterator[str]:
     """A fresh table with the exact key schema and indexes of template.yaml, every call atomic; no
-    application settings cached from another table."""
+    application settings or webhooks cached from another table."""
     from shared.storage.versioned_cache import VersionedCache
 
     VersionedCache.clear_every()

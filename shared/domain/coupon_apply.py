@@ -322,7 +322,8 @@ def _redeem(
     for check, record in zip(checks, done, strict=True):
         if record is None:
             check.raise_refusal()
-    now_iso, created_ms = clock.now_iso(), time.time_ns() // 1_000_000
+    created_ms = clock.now_epoch_ms()  # the listing's order: one clock with created_at
+    now_iso = clock.iso_from_epoch_ms(created_ms)
     shares = stack([c.verdict.discount if c.verdict else Decimal(0) for c in checks], order)
     actions: list[TransactAction] = []
     results: list[AppliedCoupon] = []

@@ -5,8 +5,9 @@ A failure reports the first record not fully published (partial batch response):
 from there, so everything before it is never announced twice, and what follows is announced again
 with the same event ids (consumers dedupe on ``id``; webhook deliveries dedupe themselves).
 Costs per batch: one two-item transaction per counted event (the daily statistics), one PutEvents
-per 10 events, one query per application that has events (its webhooks), and per delivery one
-conditional write and a tenth of a SendMessageBatch.
+per 10 events, the webhooks of each application that has events (from the container's cache: a read
+of their version every few seconds), and per delivery one conditional write and a tenth of a
+SendMessageBatch.
 """
 
 from __future__ import annotations
@@ -39,7 +40,7 @@ def publish(records: Sequence[tuple[str, ItemChange | None]]) -> PublishReport:
     stop = min((flat[i][0] for i in refused), default=len(announced))
     # The daily statistics (GET /stats), counted here, off the request path; each event once (markers).
     stop = min(stop, stats.count_announced([events for _, events in announced[:stop]]))
-    subscribers: dict[str, list[WebhookRecord]] = {}
+    subscribers: dict[str, Sequence[WebhookRecord]] = {}
     messages: list[dict[str, Any]] = []
     first_with_messages: int | None = None
     for index, (_, events) in enumerate(announced[:stop]):
@@ -64,11 +65,11 @@ def publish(records: Sequence[tuple[str, ItemChange | None]]) -> PublishReport:
     return PublishReport(published, len(messages), first_failed)
 
 
-def _deliveries(events: list[DomainEvent], subscribers: dict[str, list[WebhookRecord]]) -> list[dict[str, Any]]:
+def _deliveries(events: list[DomainEvent], subscribers: dict[str, Sequence[WebhookRecord]]) -> list[dict[str, Any]]:
     """The deliveries of one record's events (one item: one application), recorded, to be queued."""
     if not events:
         return []
     app_id = events[0].app_id
     if app_id not in subscribers:
-        subscribers[app_id] = webhook_store.all_webhooks(app_id)
+        subscribers[app_id] = webhook_store.recent(app_id)
     return webhooks.fan_out(app_id, events, subscribers[app_id]) if subscribers[app_id] else []

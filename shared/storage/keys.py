@@ -254,13 +254,11 @@ def stats_counted(app_id: str, event_id: str) -> dict[str, str]:
 # pooled, owns a registry item keyed by the code itself, which makes codes unique per application and
 # spreads the codes of a 100,000-code pool over as many partitions. Import pages (seq -> code) let the
 # engine hand out "the next unissued code" with one query. Redemptions are keyed by (coupon, order), so
-# the same order redeemed again meets its own record, and are listed per coupon through a sparse index.
+# the same order redeemed again meets its own record, and are listed per coupon through a sparse index
+# (below: its entries are spread over shards).
 # A coupon's uses are counted on its allowance shards (below), never on its definition; per-customer
 # counts and the coupons a customer holds live in the customer's partition.
 CUSTOMER_COUPON_SK_PREFIX = "COUPON#"
-COUPON_REDEMPTIONS_INDEX = "CouponRedemptions"
-COUPON_REDEMPTIONS_PK = "RedemptionsPK"
-COUPON_REDEMPTIONS_SK = "RedemptionsSK"
 
 
 def coupons_partition(app_id: str) -> str:
@@ -308,15 +306,37 @@ def coupon_redemption(app_id: str, coupon_id: str, order_id: str) -> dict[str, s
     return {PK: f"{tenant_prefix(app_id)}REDEMPTION#{coupon_id}#{order_id}", SK: "REDEMPTION"}
 
 
+# A coupon's redemptions by time, on the sparse CouponRedemptionShards index: each entry under one of
+# COUPON_REDEMPTION_SHARDS partitions of the coupon (by a hash of its order), sort key ``<ms>#<order_id>``
+# (unique per coupon: the order is). Every redemption adds an entry, and one index partition takes 1,000
+# write units a second: on one partition a coupon's redemptions were capped at 1,000 a second (500 while
+# entries projected the whole record, 2 units each; they now hold the keys alone, 1 unit).
+# The listing merges the shards newest first (shared/storage/pagination.py ``newest_first_across``).
+COUPON_REDEMPTIONS_INDEX = "CouponRedemptionShards"
+COUPON_REDEMPTIONS_PK = "RedemptionsPK"
+COUPON_REDEMPTIONS_SK = "RedemptionsSK"
+COUPON_REDEMPTION_SHARDS = 8
+
+
 def coupon_redemptions_entry(app_id: str, coupon_id: str, created_ms: int, order_id: str) -> dict[str, str]:
+    shard = zlib.crc32(order_id.encode()) % COUPON_REDEMPTION_SHARDS
     return {
-        COUPON_REDEMPTIONS_PK: f"{tenant_prefix(app_id)}REDEMPTIONS#{coupon_id}",
+        COUPON_REDEMPTIONS_PK: f"{_coupon_redemptions_unsharded(app_id, coupon_id)}#{shard}",
         COUPON_REDEMPTIONS_SK: f"{created_ms:013d}#{order_id}",
     }
 
 
-def coupon_redemptions_partition(app_id: str, coupon_id: str) -> str:
+def _coupon_redemptions_unsharded(app_id: str, coupon_id: str) -> str:
     return f"{tenant_prefix(app_id)}REDEMPTIONS#{coupon_id}"
+
+
+def coupon_redemptions_partitions(app_id: str, coupon_id: str) -> list[str]:
+    """Every index partition of the coupon's redemptions: its shards, and the one partition redemptions
+    made before the shards have (a deployed table keeps them there: README, Hot partitions)."""
+    shards = [
+        f"{_coupon_redemptions_unsharded(app_id, coupon_id)}#{shard}" for shard in range(COUPON_REDEMPTION_SHARDS)
+    ]
+    return [*shards, _coupon_redemptions_unsharded(app_id, coupon_id)]
 
 
 # --- allowances (shared/storage/allowance.py) ---
@@ -332,10 +352,15 @@ def allowance_shard(app_id: str, owner_id: str, shard: int) -> dict[str, str]:
 
 
 # --- domain events and webhooks ---
-# An application's webhooks share one partition (the publisher reads them all in one query per batch);
-# each webhook's delivery log is a partition of its own, sorted by time-ordered delivery ids.
+# An application's webhooks share one partition with their counter, whose version every change moves:
+# containers cache them all (one query) and check that small item every few seconds.
+# Each webhook's delivery log is spread over WEBHOOK_DELIVERY_SHARDS partitions by a hash of the delivery
+# id (so a retry finds a delivery by its id alone), each sorted by time-ordered delivery ids: a delivery
+# is written three times (created, its attempt claimed, its result), and one partition's 1,000 write units
+# a second capped one webhook at 333 domain events a second. The log is listed by merging the shards.
 WEBHOOK_SK_PREFIX = "WEBHOOK#"
 WEBHOOK_DELIVERY_SK_PREFIX = "DLV#"
+WEBHOOK_DELIVERY_SHARDS = 16
 
 
 def webhooks_partition(app_id: str) -> str:
@@ -346,12 +371,25 @@ def webhook(app_id: str, webhook_id: str) -> dict[str, str]:
     return {PK: webhooks_partition(app_id), SK: f"{WEBHOOK_SK_PREFIX}{webhook_id}"}
 
 
-def webhook_deliveries_partition(app_id: str, webhook_id: str) -> str:
-    return f"{tenant_prefix(app_id)}WEBHOOK#{webhook_id}"
+def webhooks_counter(app_id: str) -> dict[str, str]:
+    """The application's webhook count (capped) and the version of its webhooks; sorts before them."""
+    return {PK: webhooks_partition(app_id), SK: "COUNT"}
+
+
+def _webhook_deliveries_shard(app_id: str, webhook_id: str, shard: int) -> str:
+    return f"{tenant_prefix(app_id)}WEBHOOK#{webhook_id}#{shard:02d}"
+
+
+def webhook_deliveries_partitions(app_id: str, webhook_id: str) -> list[str]:
+    return [_webhook_deliveries_shard(app_id, webhook_id, shard) for shard in range(WEBHOOK_DELIVERY_SHARDS)]
 
 
 def webhook_delivery(app_id: str, webhook_id: str, delivery_id: str) -> dict[str, str]:
-    return {PK: webhook_deliveries_partition(app_id, webhook_id), SK: f"{WEBHOOK_DELIVERY_SK_PREFIX}{delivery_id}"}
+    shard = zlib.crc32(delivery_id.encode()) % WEBHOOK_DELIVERY_SHARDS
+    return {
+        PK: _webhook_deliveries_shard(app_id, webhook_id, shard),
+        SK: f"{WEBHOOK_DELIVERY_SK_PREFIX}{delivery_id}",
+    }
 
 
 def app_id_of(partition_key: str) -> str | None:

@@ -1,14 +1,20 @@
 """Pages of one partition with opaque cursors. A cursor carries only the sort key of the last item
 returned: the partition is always rebuilt from the caller's own application, so a cursor can never lead
 into another tenant's data. One more item than asked is read, so ``next_cursor`` is null exactly when
-there is nothing more. A page of large items ends early (``MAX_PAGE_BYTES``): it may hold fewer than asked."""
+there is nothing more. A page of large items ends early (``MAX_PAGE_BYTES``): it may hold fewer than asked.
+
+A list spread over shards (``Shards``, for a write rate no one partition takes) pages the same way: its
+items are ordered by a sort key no two of them share, so the last one shown is a position in every shard
+at once, and the next page reads each shard from strictly after it."""
 
 from __future__ import annotations
 
 import base64
 import binascii
 import json
-from collections.abc import Mapping
+from collections import deque
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
 from pydantic_core import to_json
@@ -35,7 +41,8 @@ def _decode(cursor: str, sort_key_prefix: str) -> str:
         sort_key = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))["sk"]
     except (binascii.Error, ValueError, KeyError, TypeError) as error:
         raise ValidationFailed("cursor: is not a cursor this API returned") from error
-    if not isinstance(sort_key, str) or not sort_key.startswith(sort_key_prefix):
+    # a key is never empty (DynamoDB refuses to compare with an empty one)
+    if not isinstance(sort_key, str) or not sort_key or not sort_key.startswith(sort_key_prefix):
         raise ValidationFailed("cursor: is not a cursor this API returned")
     return sort_key
 
@@ -92,3 +99,72 @@ def page(
         start = result.last_key
         if start is None:
             return found, None
+
+
+@dataclass(frozen=True, slots=True)
+class Shards:
+    """Partitions holding one list between them (and nothing else), each item under one of them, its
+    ``sort_key_name`` unique across all of them; read from ``index`` when given."""
+
+    partitions: Sequence[str]
+    sort_key_prefix: str
+    partition_key_name: str = keys.PK
+    sort_key_name: str = keys.SK
+    index: str | None = None
+    consistent: bool = False
+
+
+@dataclass(slots=True)
+class _ShardReader:
+    """One shard read newest first from strictly before ``before``, a few items a query, as needed."""
+
+    shards: Shards
+    partition: str
+    before: str | None
+    read_size: int
+    buffered: deque[Item] = field(default_factory=deque)
+    next_start: Item | None = None
+    exhausted: bool = False
+
+    def head(self) -> Item | None:
+        """The shard's next item, after as many queries as it takes (none once it is buffered)."""
+        key_condition = Expression(f"{self.shards.partition_key_name} = :pk", values={":pk": self.partition})
+        if self.before is not None:
+            key_condition = Expression(
+                f"{self.shards.partition_key_name} = :pk AND {self.shards.sort_key_name} < :before",
+                values={":pk": self.partition, ":before": self.before},
+            )
+        while not self.buffered and not self.exhausted:
+            result = dynamodb.query(
+                key_condition,
+                index=self.shards.index,
+                limit=self.read_size,
+                start_key=self.next_start,
+                newest_first=True,
+                consistent=self.shards.consistent,
+            )
+            self.buffered.extend(result.items)
+            self.next_start = result.last_key
+            self.exhausted = result.last_key is None
+        return self.buffered[0] if self.buffered else None
+
+
+def newest_first_across(shards: Shards, limit: int, cursor: str | None) -> tuple[list[Item], str | None]:
+    """Up to ``limit`` items of every shard merged, newest first, after ``cursor``; the cursor of the next
+    page when there is more. Each shard is first asked for its share of the page and one more (a page
+    usually takes one query a shard), then for more only when the merge has used up what it gave.
+    An item written meanwhile is shown on a later page only if it sorts after the cursor, never twice."""
+    before = _decode(cursor, shards.sort_key_prefix) if cursor else None
+    read_size = -(-(limit + 1) // len(shards.partitions)) + 1
+    readers = [_ShardReader(shards, partition, before, read_size) for partition in shards.partitions]
+    found: list[Item] = []
+    read = 0
+    while True:
+        heads = [(head, reader) for reader in readers if (head := reader.head()) is not None]
+        if not heads:
+            return found, None
+        if len(found) == limit or read > MAX_PAGE_BYTES:  # full, and there is one more
+            return found, _encode(found[-1][shards.sort_key_name])
+        item, reader = max(heads, key=lambda pair: pair[0][shards.sort_key_name])
+        found.append(reader.buffered.popleft())
+        read += len(to_json(item, fallback=str))

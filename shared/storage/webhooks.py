@@ -6,18 +6,30 @@ the same partition caps webhooks per application, so that the publisher's one qu
 small. A delivery is one (event, webhook) pair: its id is derived from both, so a stream record the
 publisher sees twice creates it once; attempts are claimed by a conditional update on ``sequence`` and
 ``attempts``, so a duplicate queue message or a manual retry can never make two attempts at once.
+
+The publisher (which webhooks an event goes to) and the deliverer (each attempt's URL and secret) read the
+webhooks from a per-container cache (``recent``), at most ``STALENESS_SECONDS`` old.
 """
 
 from __future__ import annotations
 
+import threading
+from collections import OrderedDict
 from dataclasses import asdict, dataclass, field
 from typing import Literal
 
 from shared.storage import dynamodb, keys, pagination
 from shared.storage.dynamodb import ConditionFailed, Delete, Expression, Item, Put, TransactionCancelled, Update
+from shared.storage.versioned_cache import VersionedCache
 
 DeliveryStatus = Literal["pending", "succeeded", "failed"]
-_COUNTER_SK = "COUNT"
+# How old the webhooks a delivery uses may be: a webhook created or deleted in one container is seen by
+# every other within this many seconds. Events announced meanwhile may miss a new webhook, and a deleted
+# one may still get their deliveries, for that long. Reading the webhook on every delivery put every
+# delivery of an application on one partition (~2,900 a second); the version item is read once per
+# container every few seconds.
+STALENESS_SECONDS = 5
+CACHED_APPLICATIONS = 64
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,13 +75,13 @@ def _delivery_from_item(item: Item) -> DeliveryRecord:
 
 
 def create(app_id: str, webhook: WebhookRecord, limit: int) -> None:
-    counter = {keys.PK: keys.webhooks_partition(app_id), keys.SK: _COUNTER_SK}
     try:
-        dynamodb.transact_write(
+        _write_webhooks(
+            app_id,
             [
                 Update(
-                    counter,
-                    Expression("ADD webhook_count :one", values={":one": 1}),
+                    keys.webhooks_counter(app_id),
+                    Expression("ADD webhook_count :one, version :one", values={":one": 1}),
                     condition=Expression(
                         "attribute_not_exists(webhook_count) OR webhook_count < :limit", values={":limit": limit}
                     ),
@@ -78,7 +90,7 @@ def create(app_id: str, webhook: WebhookRecord, limit: int) -> None:
                     {**keys.webhook(app_id, webhook.webhook_id), "type": "webhook", **asdict(webhook)},
                     condition=Expression("attribute_not_exists(PK)"),
                 ),
-            ]
+            ],
         )
     except TransactionCancelled as error:
         if error.reasons[:1] == ["ConditionalCheckFailed"]:
@@ -93,17 +105,29 @@ def get(app_id: str, webhook_id: str) -> WebhookRecord | None:
 
 
 def delete(app_id: str, webhook_id: str) -> bool:
-    counter = {keys.PK: keys.webhooks_partition(app_id), keys.SK: _COUNTER_SK}
     try:
-        dynamodb.transact_write(
+        _write_webhooks(
+            app_id,
             [
                 Delete(keys.webhook(app_id, webhook_id), condition=Expression("attribute_exists(PK)")),
-                Update(counter, Expression("ADD webhook_count :minus_one", values={":minus_one": -1})),
-            ]
+                Update(
+                    keys.webhooks_counter(app_id),
+                    Expression("ADD webhook_count :minus_one, version :one", values={":minus_one": -1, ":one": 1}),
+                ),
+            ],
         )
     except TransactionCancelled:
         return False
     return True
+
+
+def _write_webhooks(app_id: str, actions: list[Put | Update | Delete]) -> None:
+    """A change of the application's webhooks (moving their version); this container's cache forgets them
+    whatever the outcome (an error may follow a write that was made)."""
+    try:
+        dynamodb.transact_write(actions)
+    finally:
+        WEBHOOKS_CACHE.forget(app_id)
 
 
 def page(app_id: str, limit: int, cursor: str | None) -> tuple[list[WebhookRecord], str | None]:
@@ -111,8 +135,25 @@ def page(app_id: str, limit: int, cursor: str | None) -> tuple[list[WebhookRecor
     return [_webhook_from_item(item) for item in items], next_cursor
 
 
-def all_webhooks(app_id: str) -> list[WebhookRecord]:
-    """Every webhook of the application: one query (their number is capped)."""
+WEBHOOKS_CACHE: VersionedCache[tuple[WebhookRecord, ...]] = VersionedCache(
+    STALENESS_SECONDS * 1000, CACHED_APPLICATIONS
+)
+
+
+def recent(app_id: str) -> tuple[WebhookRecord, ...]:
+    """Every webhook of the application as it was at most ``STALENESS_SECONDS`` ago (at once after a change
+    this container made): usually no read; one read of the counter's version when this copy is that old;
+    every webhook again (one query: their number is capped) only after a change."""
+    return WEBHOOKS_CACHE.get(app_id, lambda: _version(app_id), lambda: _every_webhook(app_id))
+
+
+def _version(app_id: str) -> int:
+    found = dynamodb.get_item(keys.webhooks_counter(app_id))
+    return int((found or {}).get("version", 0))
+
+
+def _every_webhook(app_id: str) -> tuple[WebhookRecord, ...]:
+    """Strongly consistent, after the version was read: never older than the version it is cached with."""
     result = dynamodb.query(
         Expression(
             "PK = :pk AND begins_with(SK, :prefix)",
@@ -120,7 +161,7 @@ def all_webhooks(app_id: str) -> list[WebhookRecord]:
         ),
         consistent=True,
     )
-    return [_webhook_from_item(item) for item in result.items]
+    return tuple(_webhook_from_item(item) for item in result.items)
 
 
 def _delivery_item(app_id: str, delivery: DeliveryRecord) -> Item:
@@ -146,17 +187,25 @@ def get_delivery(app_id: str, webhook_id: str, delivery_id: str) -> DeliveryReco
     return _delivery_from_item(item) if item else None
 
 
+# Webhook ids are never reused, so one read missing stays missing: remembered, the queued deliveries of a
+# deleted webhook (thousands, for a busy one) cost this container one read of the webhooks' partition.
+_GONE: OrderedDict[tuple[str, str], None] = OrderedDict()
+_GONE_CAPACITY = 1024
+_GONE_LOCK = threading.Lock()
+
+
 def load_attempt(app_id: str, webhook_id: str, delivery_id: str) -> tuple[WebhookRecord | None, DeliveryRecord | None]:
-    """The webhook and the delivery, in one round trip."""
-    webhook, delivery = None, None
-    for item in dynamodb.batch_get(
-        [keys.webhook(app_id, webhook_id), keys.webhook_delivery(app_id, webhook_id, delivery_id)]
-    ):
-        if item.get("type") == "webhook":
-            webhook = _webhook_from_item(item)
-        else:
-            delivery = _delivery_from_item(item)
-    return webhook, delivery
+    """The webhook, from this container's recent copy (read from the table when the copy does not hold it:
+    it may be newer than the copy), and the delivery."""
+    webhook = next((found for found in recent(app_id) if found.webhook_id == webhook_id), None)
+    if webhook is None and (app_id, webhook_id) not in _GONE:
+        webhook = get(app_id, webhook_id)
+        if webhook is None:
+            with _GONE_LOCK:
+                _GONE[(app_id, webhook_id)] = None
+                while len(_GONE) > _GONE_CAPACITY:
+                    _GONE.popitem(last=False)
+    return webhook, get_delivery(app_id, webhook_id, delivery_id)
 
 
 def claim_attempt(app_id: str, delivery: DeliveryRecord, *, attempted_at: str, next_retry_at: int | None) -> bool:
@@ -235,13 +284,14 @@ def rearm(app_id: str, webhook_id: str, delivery_id: str, now: int) -> DeliveryR
 def page_deliveries(
     app_id: str, webhook_id: str, limit: int, cursor: str | None
 ) -> tuple[list[DeliveryRecord], str | None]:
-    """Newest first (delivery ids sort by the time of their event)."""
-    items, next_cursor = pagination.page(
-        keys.webhook_deliveries_partition(app_id, webhook_id),
-        keys.WEBHOOK_DELIVERY_SK_PREFIX,
+    """Newest first (delivery ids sort by the time of their event), merged from the log's shards."""
+    items, next_cursor = pagination.newest_first_across(
+        pagination.Shards(
+            keys.webhook_deliveries_partitions(app_id, webhook_id),
+            keys.WEBHOOK_DELIVERY_SK_PREFIX,
+            consistent=True,
+        ),
         limit,
         cursor,
-        newest_first=True,
-        consistent=True,
     )
     return [_delivery_from_item(item) for item in items], next_cursor

@@ -67,6 +67,7 @@ HOT_PARTITIONS = {
     "coupon definition": r"#COUPONS$",  # every coupon definition of the application
     "coupon counter": r"#ALLOWANCE#coupm_",  # a coupon's use counter (its allowance shards)
     "code": r"#CODE#",  # one code of a coupon
+    "coupon redemptions index": r"#REDEMPTIONS#",  # a shard of a coupon's redemptions' index entries
     "reward stock": r"#REWARDS$|#ALLOWANCE#rew_",  # the reward and its stock's allowance shards
     "api key": r"^APIKEY#",  # the authorizer's credential item
 }
@@ -74,9 +75,12 @@ _SCENARIO = {scenario.name: scenario for scenario in SCENARIOS}
 HOT_PATHS: list[tuple[Scenario, list[str]]] = [
     (_SCENARIO["event ingestion"], ["event rules", "campaign catalogue", "customer"]),
     (PROGRESS_READ, ["campaign catalogue", "customer"]),
-    (_SCENARIO["coupon redeem"], ["coupon definition", "coupon counter", "code", "customer"]),
+    (
+        _SCENARIO["coupon redeem"],
+        ["coupon definition", "coupon counter", "code", "customer", "coupon redemptions index"],
+    ),
     (COUPON_VALIDATION, ["coupon definition", "coupon counter", "code", "customer"]),
-    (UNLIMITED_COUPON_REDEEM, ["coupon definition", "coupon counter", "code", "customer"]),
+    (UNLIMITED_COUPON_REDEEM, ["coupon definition", "coupon counter", "code", "customer", "coupon redemptions index"]),
     (_SCENARIO["reward redemption"], ["reward stock", "customer"]),
     (POINTS_CREDIT, ["customer"]),
     (_SCENARIO["points adjustment"], ["customer"]),  # a debit
@@ -225,6 +229,7 @@ def test_the_hot_partition_patterns_name_the_keys_they_are_for() -> None:
         "coupon definition": keys.coupons_partition(app),
         "coupon counter": keys.allowance_shard(app, "coupm_1", 0)[keys.PK],
         "code": keys.coupon_code(app, "SAVE10")[keys.PK],
+        "coupon redemptions index": keys.coupon_redemptions_entry(app, "coupm_1", 0, "o-1")[keys.COUPON_REDEMPTIONS_PK],
         "reward stock": keys.allowance_shard(app, "rew_1", 0)[keys.PK],
         "api key": keys.api_key("ak_1")[keys.PK],
     }
@@ -286,7 +291,8 @@ def test_a_throttled_save_of_the_answer_leaves_no_key_stuck_and_applies_once(
 
 
 # The publisher's hot partitions: every announced event of an application counts on its statistics and
-# reads its webhooks; every delivery is recorded on its webhook's partition.
+# reads its webhooks (their version, once this container's copy is a few seconds old); every delivery is
+# recorded on a shard of its webhook's delivery log.
 FAN_OUT_PARTITIONS = {
     "statistics": r"#STATS",
     "webhook subscriptions": r"#WEBHOOKS$",
@@ -346,3 +352,53 @@ def test_a_throttled_fan_out_is_published_again_and_counted_and_delivered_once(
         assert faults.injections, f"the publisher did not touch the {partition} partition"
         assert receiver.arrivals == []
         assert published(outbox, receiver, api) == expected
+
+
+# The sharded lists' reads (a coupon's redemptions, a webhook's deliveries): one throttled shard is the 503.
+@pytest.mark.parametrize("kind", THROTTLES)
+def test_a_throttled_shard_of_a_sharded_list_is_a_503(runner: Runner, kind: FaultKind) -> None:
+    faults = runner.faults
+    api = runner.prepared(_SCENARIO["coupon redeem"])
+    assert _SCENARIO["coupon redeem"].request(api).status == 200
+    coupon_id = api.get("/coupons").json()["data"][0]["coupon_id"]
+    webhook_id = api.post("/webhooks", {"url": "https://93.184.215.14/hooks", "events": ["*"]}).json()["id"]
+    lists = {
+        f"/coupons/{coupon_id}/redemptions": r"#REDEMPTIONS#.*#\d+$",
+        f"/webhooks/{webhook_id}/deliveries": r"#WEBHOOK#.*#\d+$",
+    }
+    for path, shard in lists.items():
+        assert api.get(path).status == 200
+        faults.inject(FaultPlan(kind, hot=touching(shard)))
+        throttled = api.get(path)
+        faults.inject(None)
+        assert faults.injections, f"{path} read no shard"
+        assert_store_outage_answer(throttled)
+        assert api.get(path).status == 200
+
+
+@pytest.mark.parametrize("capacity", CAPACITIES)
+def test_a_throttled_delivery_shard_makes_no_attempt_and_the_message_delivers_once_later(
+    api: ApiClient, faults: FaultInjector, outbox: LocalOutbox, capacity: str
+) -> None:
+    with listening() as receiver:
+        # Given a delivery recorded and queued
+        webhook_id = api.post("/webhooks", {"url": receiver.url, "events": ["customer.created"]}).json()["id"]
+        assert upsert_customer(api).status == 201
+        outbox.pump_stream()
+        # When its shard of the delivery log throttles while the deliverer handles the message
+        faults.inject(FaultPlan("throttled_transaction", hot=touching(r"#WEBHOOK#"), where=CAPACITIES[capacity]))
+        assert outbox.pump_queue() == 1
+        faults.inject(None)
+        # Then nothing was sent nor counted as an attempt, and the message comes back to deliver once
+        assert faults.injections, "the deliverer did not touch the delivery's shard"
+        assert receiver.arrivals == []
+        (pending,) = api.get(f"/webhooks/{webhook_id}/deliveries").json()["data"]
+        assert (pending["status"], pending["attempts"]) == ("pending", 0)
+        deadline = time.monotonic() + 30
+        while not receiver.arrivals and time.monotonic() < deadline:
+            time.sleep(0.2)
+            outbox.drain()
+        outbox.drain()
+        assert len(receiver.arrivals) == 1
+        (done,) = api.get(f"/webhooks/{webhook_id}/deliveries").json()["data"]
+        assert (done["status"], done["attempts"]) == ("succeeded", 1)

@@ -22,18 +22,28 @@ REDEMPTIONS = 160
 HOTTEST_WRITE_UNITS = 0.5
 
 
+def _index_entries(item: dict[str, Any] | None) -> list[tuple[str, float]]:
+    """(index partition key, write units) of the index entries an item written whole adds: its ``*PK``
+    attributes; an entry of a keys-only index (the coupon redemptions') is under 1 KB, one unit."""
+    return [
+        (f"{name}={value['S']}", 1.0) for name, value in (item or {}).items() if name != "PK" and name.endswith("PK")
+    ]
+
+
 def _written(operation: str, params: dict[str, Any]) -> list[tuple[str, float]]:
-    """(partition key, write units) of each item a call writes."""
+    """(partition key, write units) of each item a call writes, and of the index entries it adds."""
     if operation == "TransactWriteItems":
         charged = []
         for action in params["TransactItems"]:
             body = next(iter(action.values()))
             key = (body.get("Item") or body["Key"])["PK"]["S"]
             charged.append((key, capacity_units(operation, {"TransactItems": [action]}, {})[1]))
+            charged += _index_entries(body.get("Item"))
         return charged
     if operation in ("PutItem", "UpdateItem", "DeleteItem"):
         key = (params.get("Item") or params["Key"])["PK"]["S"]
-        return [(key, capacity_units(operation, params, {"Attributes": params.get("Item")})[1] or 1.0)]
+        written = capacity_units(operation, params, {"Attributes": params.get("Item")})[1] or 1.0
+        return [(key, written), *_index_entries(params.get("Item"))]
     return []
 
 
@@ -76,6 +86,7 @@ def test_a_limited_coupons_redemptions_spread_their_write_units_over_its_shards(
     key, per_redemption = hottest(units, REDEMPTIONS)
     assert per_redemption <= HOTTEST_WRITE_UNITS, (key, per_redemption, units.most_common(4))
     assert not any(k.endswith("#COUPONS") for k in units)  # the definitions' partition is not written
+    assert any(k.startswith("RedemptionsPK=") for k in units)  # its index entries are counted
     assert api.get(f"/coupons/{coupon_id}").json()["redeemed"] == REDEMPTIONS
 
 

@@ -207,22 +207,41 @@ def _partition_key(document: dict[str, Any]) -> str | None:
     return _pk(document.get("Key") or document.get("Item"))
 
 
-def _transaction_items(document: dict[str, Any]) -> list[str | None]:
-    """The partition of each item of a transaction, in order (None where it has none)."""
-    items: list[str | None] = []
+def _index_partitions(item: Any) -> list[str]:
+    """The index partitions an item written whole lands on (its ``*PK`` index key attributes): a write whose
+    index partition is hot throttles too."""
+    if not isinstance(item, dict):
+        return []
+    return [
+        value["S"]
+        for name, value in item.items()
+        if name != "PK" and name.endswith("PK") and isinstance(value, dict) and isinstance(value.get("S"), str)
+    ]
+
+
+def _item_partitions(action: dict[str, Any]) -> list[str]:
+    """The partitions one item of a request reads or writes: its own and, written whole, its index entries'."""
+    pk = _pk(action.get("Key") or action.get("Item"))
+    return ([pk] if pk is not None else []) + _index_partitions(action.get("Item"))
+
+
+def _transaction_items(document: dict[str, Any]) -> list[list[str]]:
+    """The partitions of each item of a transaction, in order."""
+    items: list[list[str]] = []
     for entry in document.get("TransactItems", []):
         action: dict[str, Any] = next((entry[name] for name in _TRANSACTION_ACTIONS if name in entry), {})
-        items.append(_pk(action.get("Key") or action.get("Item")))
+        items.append(_item_partitions(action))
     return items
 
 
 def _partitions(document: dict[str, Any]) -> list[str]:
-    """Every partition a request reads or writes: its item's, its transaction's or batch's items', or the
-    partition its query reads (of the table or of an index: a hot index partition throttles too)."""
-    if (single := _partition_key(document)) is not None:
-        return [single]
+    """Every partition a request reads or writes: its item's (and that item's index entries'), its
+    transaction's or batch's items', or the partition its query reads (of the table or of an index: a hot
+    index partition throttles too)."""
+    if _partition_key(document) is not None:
+        return _item_partitions(document)
     if "TransactItems" in document:
-        return [pk for pk in _transaction_items(document) if pk is not None]
+        return [partition for partitions in _transaction_items(document) for partition in partitions]
     found: list[str | None] = []
     for requests in document.get("RequestItems", {}).values():
         if isinstance(requests, dict):  # BatchGetItem: {"Keys": [...]}
@@ -272,9 +291,9 @@ def _refused(
         return _error(code, message)
     reasons = [
         {"Code": item_reason, "Message": message}
-        if pk is not None and (hot is None or hot.search(pk))
+        if partitions and (hot is None or any(hot.search(partition) for partition in partitions))
         else {"Code": "None"}
-        for pk in _transaction_items(document)
+        for partitions in _transaction_items(document)
     ]
     codes = ", ".join(reason["Code"] for reason in reasons)
     return _error(
