@@ -302,7 +302,11 @@ def rerun(config: Config, names: list[str], jobs: int) -> int:
             sys.exit(f"{module.name}: no saved verdicts in {module.workdir} to re-run against: run `full` first")
         kept = json.loads(meta.read_text())["exit_code_by_key"]
         started = time.monotonic()
-        mutmut(module.workdir, "run", "--max-children", str(jobs), *survivors, timeout=config.module_timeout_seconds)
+        # a survivor listed as equivalent since (its change still matching) is not run: it would only pass
+        skipped = reviewed(module.workdir, module, equivalents)[1]
+        to_run = [name for name in survivors if name not in skipped]
+        if to_run:  # (mutmut given no names runs every mutant)
+            mutmut(module.workdir, "run", "--max-children", str(jobs), *to_run, timeout=config.module_timeout_seconds)
         # mutmut forgets every saved verdict when the tests changed, the mutants' it did not re-run too:
         # those keep the verdict of the earlier run, so the score and a later re-run still count them.
         saved = json.loads(meta.read_text())
@@ -310,7 +314,7 @@ def rerun(config: Config, names: list[str], jobs: int) -> int:
         saved["exit_code_by_key"] = {name: kept.get(name) if code is None else code for name, code in codes.items()}
         meta.write_text(json.dumps(saved))
         seconds = time.monotonic() - started
-        result = judge(module, reviewed(module.workdir, module, equivalents)[1], equivalents)
+        result = judge(module, skipped, equivalents)
         kills = merged([previous.get("kills", {}), kills_of(module.workdir)])
         save(module, result, previous["seconds"], previous["complete"], rerun_seconds=seconds, kills=kills)
         print(f"== {module.name}: {summary(result)}", flush=True)
