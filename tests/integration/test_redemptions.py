@@ -4,7 +4,9 @@ Idempotency-Key, and cancel giving points and stock back exactly once."""
 
 from __future__ import annotations
 
+import random
 import re
+import time
 from decimal import Decimal
 from typing import Any
 
@@ -377,8 +379,8 @@ def test_a_redemption_that_loses_every_race_answers_503_well_within_the_function
 
     monkeypatch.setattr(dynamodb, "transact_write", another_request_always_got_there_first)
     # every pause between attempts as long as its jitter allows
-    monkeypatch.setattr(redemptions_domain.random, "uniform", max)
-    monkeypatch.setattr(redemptions_domain.time, "sleep", pauses.append)
+    monkeypatch.setattr(random, "uniform", max)
+    monkeypatch.setattr(time, "sleep", pauses.append)
     refused = redeem(api, kim, reward_id)
     assert refused.status == 503, refused.body
     assert len(attempts) == redemptions_domain.MAX_ATTEMPTS
