@@ -161,9 +161,10 @@ def give_back(app_id: str, owner_id: str, read: Allowance) -> Update:
         if limited
         else ("taken :minus_one", "attribute_not_exists(#left)")
     )
+    # :one is the condition's: an update and its condition send one map of values
     return Update(
         keys.allowance_shard(app_id, owner_id, shard),
-        Expression(f"ADD {adds}", values={":minus_one": -1} | ({":one": 1} if limited else {})),
+        Expression(f"ADD {adds}", values={":minus_one": -1}),
         condition=Expression(f"taken >= :one AND {kept}", {"#left": "left"}, {":one": 1}),
     )
 
