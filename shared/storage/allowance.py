@@ -141,9 +141,10 @@ def take(app_id: str, owner_id: str, read: Allowance, expected: Mapping[str, Any
     adds, left = (
         ("taken :one, #left :minus_one", "#left >= :one") if limited else ("taken :one", "attribute_not_exists(#left)")
     )
+    # :one is the condition's, as in give_back
     return Update(
         keys.allowance_shard(app_id, owner_id, shard),
-        Expression(f"ADD {adds}", values={":one": 1} | ({":minus_one": -1} if limited else {})),
+        Expression(f"ADD {adds}", values={":minus_one": -1} if limited else {}),
         condition=Expression(" AND ".join([*clauses, left]), {**names, "#left": "left"}, {**values, ":one": 1}),
     )
 
@@ -161,7 +162,7 @@ def give_back(app_id: str, owner_id: str, read: Allowance) -> Update:
         if limited
         else ("taken :minus_one", "attribute_not_exists(#left)")
     )
-    # :one is the condition's: an update and its condition send one map of values
+    # :one is the condition's: an update and its condition send DynamoDB one map of values
     return Update(
         keys.allowance_shard(app_id, owner_id, shard),
         Expression(f"ADD {adds}", values={":minus_one": -1}),
