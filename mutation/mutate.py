@@ -289,20 +289,26 @@ def full(config: Config, names: list[str], jobs: int) -> int:
 
 
 def rerun(config: Config, names: list[str], jobs: int) -> int:
-    """Re-test the survivors recorded by the last full run of each module (the cache is kept)."""
+    """Re-test the survivors recorded by the last full run of each module, and the mutants it left unrun
+    (stopped by module_timeout_seconds); the cache is kept."""
     equivalents = load_equivalents()
     for module in config.pick(names):
         previous = json.loads((RESULTS / f"{module.name}.json").read_text())
         survivors = sorted(previous["survivors"])
-        if not survivors:
+        if not survivors and not previous["counts"].get("not checked"):
             continue
         prepare(module.workdir, [module], config.deselect, fresh=False)
         meta = module.workdir / "mutants" / (module.source + ".meta")
         if not meta.exists():
             sys.exit(f"{module.name}: no saved verdicts in {module.workdir} to re-run against: run `full` first")
         kept = json.loads(meta.read_text())["exit_code_by_key"]
+        unrun = [name for name, code in kept.items() if code is None]
         started = time.monotonic()
-        mutmut(module.workdir, "run", "--max-children", str(jobs), *survivors, timeout=config.module_timeout_seconds)
+        # a mutant listed as equivalent since (its change still matching) is not run: it would only pass
+        skipped = reviewed(module.workdir, module, equivalents)[1]
+        to_run = [name for name in dict.fromkeys([*survivors, *unrun]) if name not in skipped]
+        if to_run:  # (mutmut given no names runs every mutant)
+            mutmut(module.workdir, "run", "--max-children", str(jobs), *to_run, timeout=config.module_timeout_seconds)
         # mutmut forgets every saved verdict when the tests changed, the mutants' it did not re-run too:
         # those keep the verdict of the earlier run, so the score and a later re-run still count them.
         saved = json.loads(meta.read_text())
@@ -310,9 +316,10 @@ def rerun(config: Config, names: list[str], jobs: int) -> int:
         saved["exit_code_by_key"] = {name: kept.get(name) if code is None else code for name, code in codes.items()}
         meta.write_text(json.dumps(saved))
         seconds = time.monotonic() - started
-        result = judge(module, reviewed(module.workdir, module, equivalents)[1], equivalents)
+        result = judge(module, skipped, equivalents)
         kills = merged([previous.get("kills", {}), kills_of(module.workdir)])
-        save(module, result, previous["seconds"], previous["complete"], rerun_seconds=seconds, kills=kills)
+        complete = previous["complete"] or "not checked" not in result.counts
+        save(module, result, previous["seconds"], complete, rerun_seconds=seconds, kills=kills)
         print(f"== {module.name}: {summary(result)}", flush=True)
     write_report(config)
     return 0

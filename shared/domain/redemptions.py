@@ -60,6 +60,18 @@ class RewardUnavailable(Conflict):
         super().__init__(message, details)
 
 
+class KeyUsedForAnotherReward(Conflict):
+    """The Idempotency-Key already made a redemption of another reward: its marker outlives the API's own
+    record of the key (7 days against 24 hours), and is kept by a request whose answer was lost."""
+
+    def __init__(self, earlier: RewardRedemptionRecord) -> None:
+        super().__init__(
+            "Idempotency-Key reused",
+            f"Idempotency-Key was already used to redeem reward {earlier.reward_id} "
+            f"(redemption {earlier.redemption_id})",
+        )
+
+
 class RewardRedemptionNotFound(NotFound):
     def __init__(self, redemption_id: str) -> None:
         super().__init__(f"Cannot find redemption with id {redemption_id}")
@@ -203,13 +215,15 @@ def _earlier_attempt(
     app_id: str, source_id: str, reward_id: str, snapshot: redemptions.RedeemSnapshot
 ) -> RewardRedemptionRecord | None:
     """The redemption this request already made: by an attempt whose response was lost (the SDK retried),
-    or by an earlier request with the same Idempotency-Key."""
+    or by an earlier request with the same Idempotency-Key (a redemption of another reward is a 409: the
+    key's marker would refuse every attempt to redeem this one)."""
     if snapshot.redemption is not None:
         return snapshot.redemption
     if snapshot.requested is not None:
         earlier = redemptions.get(app_id, source_id, snapshot.requested)
-        if earlier is not None and earlier.reward_id == reward_id:
-            return earlier
+        if earlier is not None and earlier.reward_id != reward_id:
+            raise KeyUsedForAnotherReward(earlier)
+        return earlier
     return None
 
 

@@ -154,12 +154,15 @@ def take(
     avoided.add(shard)
     clauses, names, values = _stamp_clauses(expected, "expected")
     limited = read.left is not None
-    adds, left = (
-        ("taken :one, #left :minus_one", "#left >= :one") if limited else ("taken :one", "attribute_not_exists(#left)")
+    update, left = (
+        ("ADD taken :one SET #left = #left - :one", "#left >= :one")
+        if limited
+        else ("ADD taken :one", "attribute_not_exists(#left)")
     )
+    # :one is the condition's, as in give_back (DynamoDB refuses a value that the request does not use)
     return Update(
         keys.allowance_shard(app_id, owner_id, shard),
-        Expression(f"ADD {adds}", values={":one": 1} | ({":minus_one": -1} if limited else {})),
+        Expression(update),
         condition=Expression(" AND ".join([*clauses, left]), {**names, "#left": "left"}, {**values, ":one": 1}),
     )
 
@@ -177,9 +180,10 @@ def give_back(app_id: str, owner_id: str, read: Allowance) -> Update:
         if limited
         else ("taken :minus_one", "attribute_not_exists(#left)")
     )
+    # :one is the condition's: an update and its condition send DynamoDB one map of values
     return Update(
         keys.allowance_shard(app_id, owner_id, shard),
-        Expression(f"ADD {adds}", values={":minus_one": -1} | ({":one": 1} if limited else {})),
+        Expression(f"ADD {adds}", values={":minus_one": -1}),
         condition=Expression(f"taken >= :one AND {kept}", {"#left": "left"}, {":one": 1}),
     )
 

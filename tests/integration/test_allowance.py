@@ -173,6 +173,15 @@ def test_a_new_limit_raises_lowers_to_the_units_taken_and_is_refused_below_them(
     assert take_until_refused() == 1
 
 
+def test_an_allowance_without_a_stamp_is_limited_raised_and_made_unlimited(table: str) -> None:
+    dynamodb.transact_write(allowance.creation(APP, OWNER, 4, {}))
+    dynamodb.transact_write([allowance.take(APP, OWNER, read(), {})])
+    change(6, {})  # the shards' left moved, nothing set
+    assert (read().used, read().remaining) == (1, 5)
+    change(None, {})  # the shards' left removed, nothing set
+    assert (read().used, read().remaining) == (1, None)
+
+
 def test_a_lowered_limit_whose_cut_a_concurrent_take_made_impossible_is_cancelled(table: str) -> None:
     create(allowance.SHARDS * 2)
     before = read()

@@ -77,6 +77,24 @@ def test_the_seed_002_campaign_reward_and_an_exhausted_pool(api: ApiClient, kim:
     assert explained[0]["unavailable"] == ["the reward's coupon pool is exhausted"]
 
 
+def test_a_campaign_reward_whose_coupon_is_gone_is_a_409_that_changes_nothing(
+    api: ApiClient, kim: str, credentials: Credentials
+) -> None:
+    coupon_id = pool_coupon(api)
+    reward_id = create_reward(api, {**seed_002_campaign(coupon_id), "points_to_be_redeemed": 100})
+    assert redeem(api, kim, reward_id).status == 201  # this function now reads the coupon with the reward
+    # Given the coupon's definition is gone (coupons are never deleted: a store restored without it)
+    dynamodb.client().delete_item(
+        TableName=dynamodb.table_name(), Key=dynamodb.to_item(keys.coupon(credentials.app_id, coupon_id))
+    )
+    refused = redeem(api, kim, reward_id)
+    assert refused.status == 409, refused.body
+    assert refused.json()["message"] == "Reward unavailable"
+    assert refused.json()["details"] == f"the reward's coupon {coupon_id} no longer exists"
+    assert balance(api, kim) == 1900
+    assert len(api.get(f"{customer_path(kim)}/rewards/redemptions").json()["data"]) == 1
+
+
 @pytest.mark.parametrize(
     ("patch", "reason"),
     [
@@ -254,6 +272,18 @@ def test_a_coin_coupon_holds_at_most_a_billion(api: ApiClient, kim: str) -> None
     at_most = redeem(api, kim, reward_id, {"points": 1000})
     assert at_most.status == 201, at_most.body
     assert at_most.json()["issued"]["amount"] == "1000000000.00"
+
+
+def test_points_worth_far_more_than_a_coupon_holds_are_a_400_at_the_widest_ratios(api: ApiClient, kim: str) -> None:
+    # 1,000,000,000 points at 10^12 per 10^-6 points: 10^27, 30 digits with the cents (exact decimal arithmetic)
+    coin = {"exchange_ratio": 1e12, "points_ratio": 1e-6}
+    reward_id = create_reward(api, {**SEED_002_COIN, "parameters": {"coin": coin}})
+    refused = redeem(api, kim, reward_id, {"points": 1_000_000_000})
+    assert refused.status == 400, refused.body
+    assert refused.json()["details"] == (
+        "points: 1000000000 points are worth more than 1000000000, the most one coupon holds"
+    )
+    assert balance(api, kim) == 2000
 
 
 def test_a_coin_coupons_name_is_cut_to_the_longest_name(api: ApiClient, kim: str) -> None:

@@ -4,11 +4,17 @@ Idempotency-Key, and cancel giving points and stock back exactly once."""
 
 from __future__ import annotations
 
+import random
 import re
+import time
+from decimal import Decimal
 from typing import Any
 
 import pytest
 
+from rewards_cli.outbox import local_client
+from rewards_cli.template import read_document
+from shared import clock
 from shared.domain import redemptions as redemptions_domain
 from shared.storage import allowance, dynamodb, keys
 from shared.storage import redemptions as stored_redemptions
@@ -276,24 +282,112 @@ def test_a_cancel_whose_answer_was_lost_is_answered_on_a_retry_with_its_key(api:
     assert api.post(cancel_path, headers={"Idempotency-Key": "cancel-2"}).status == 409
 
 
-@pytest.mark.parametrize("attempts", [1, None], ids=["the SDK's retry", "the client's retry"])
-def test_a_redemption_whose_answer_was_lost_is_made_once(api: ApiClient, kim: str, attempts: int | None) -> None:
+@pytest.mark.parametrize(
+    ("attempts", "headers"),
+    [(1, {"Idempotency-Key": "order-7"}), (1, {}), (None, {"Idempotency-Key": "order-7"})],
+    ids=["the SDK's retry", "the SDK's retry without a key", "the client's retry"],
+)
+def test_a_redemption_whose_answer_was_lost_is_made_once(
+    api: ApiClient, kim: str, attempts: int | None, headers: dict[str, str]
+) -> None:
     reward_id = create_reward(api, HEADPHONES)
     # Given the store applies the redemption but the answer is lost: once (the SDK retries), or every time
     with injecting_faults() as faults:
         plan = FaultPlan("lost_response", attempts=attempts, where=lambda call: call.operation == "TransactWriteItems")
         faults.inject(plan)
-        first = redeem(api, kim, reward_id, headers={"Idempotency-Key": "order-7"})
+        first = redeem(api, kim, reward_id, headers=headers)
     assert faults.injections, "no answer was lost"
     if attempts is None:
         assert first.status == 503, first.body
-        first = redeem(api, kim, reward_id, headers={"Idempotency-Key": "order-7"})
+        first = redeem(api, kim, reward_id, headers=headers)
     # Then the redemption made is answered, and made once
     assert first.status == 201, first.body
     assert [r["id"] for r in api.get(f"{customer_path(kim)}/rewards/redemptions").json()["data"]] == [
         first.json()["id"]
     ]
     assert balance(api, kim) == 700
+
+
+def lose_every_answer_to(api: ApiClient, source_id: str, reward_id: str, key: str) -> None:
+    """The redemption is made, but its every answer is lost: the client saw a 503 and holds only its key."""
+    with injecting_faults() as faults:
+        faults.inject(FaultPlan("lost_response", where=lambda call: call.operation == "TransactWriteItems"))
+        assert redeem(api, source_id, reward_id, headers={"Idempotency-Key": key}).status == 503
+    assert faults.injections, "no answer was lost"
+
+
+def sweep_expired(table: str, now_seconds: int) -> None:
+    """What DynamoDB's TTL does some time after an item's expiry (``expires_at``): delete it."""
+    client = local_client("dynamodb")
+    for item in client.scan(TableName=table)["Items"]:
+        expires = item.get(keys.TTL_ATTRIBUTE, {}).get("N")
+        if expires is not None and Decimal(expires) < now_seconds:
+            client.delete_item(TableName=table, Key={keys.PK: item[keys.PK], keys.SK: item[keys.SK]})
+
+
+def test_a_redemptions_key_is_kept_7_days_for_a_client_whose_answer_was_lost(
+    api: ApiClient, kim: str, table: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    reward_id = create_reward(api, HEADPHONES)
+    made_ms = (clock.now_epoch_ms() // 1000 + 1) * 1000 + 750  # within a second, not on its start
+    now = {"ms": made_ms}
+    monkeypatch.setattr(clock, "now_epoch_ms", lambda: now["ms"])
+    lose_every_answer_to(api, kim, reward_id, "order-8")
+    # When the client retries with its key a second before 7 days have passed, after DynamoDB swept what expired
+    now["ms"] = made_ms + stored_redemptions.REQUEST_RETENTION_SECONDS * 1000 - 1000
+    sweep_expired(table, now["ms"] // 1000)
+    retried = redeem(api, kim, reward_id, headers={"Idempotency-Key": "order-8"})
+    # Then it gets the redemption made a week ago, made once
+    assert retried.status == 201, retried.body
+    assert retried.json()["created_at"].startswith(clock.iso_from_epoch_ms(made_ms)[:19])
+    assert [r["id"] for r in api.get(f"{customer_path(kim)}/rewards/redemptions").json()["data"]] == [
+        retried.json()["id"]
+    ]
+    assert balance(api, kim) == 700
+
+
+def test_a_key_that_redeemed_one_reward_is_a_409_on_another_and_changes_nothing(api: ApiClient, kim: str) -> None:
+    mug = create_reward(api, {**HEADPHONES, "name": "Mug", "points_to_be_redeemed": 100})
+    headphones = create_reward(api, HEADPHONES)
+    lose_every_answer_to(api, kim, mug, "order-9")  # the mug is redeemed; the client never heard
+    before = state(api, kim, headphones)
+    # When the client sends the same key to redeem the headphones
+    reused = redeem(api, kim, headphones, headers={"Idempotency-Key": "order-9"})
+    # Then it is told the key is taken (not the mug's redemption as the headphones', nor a 503 to retry forever)
+    assert reused.status == 409, reused.body
+    assert reused.json()["message"] == "Idempotency-Key reused"
+    redemption = before["redemptions"][0]
+    assert reused.json()["details"] == (
+        f"Idempotency-Key was already used to redeem reward {mug} (redemption {redemption['id']})"
+    )
+    assert state(api, kim, headphones) == before
+    assert balance(api, kim) == 1100
+
+
+def test_a_redemption_that_loses_every_race_answers_503_well_within_the_functions_timeout(
+    api: ApiClient, kim: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    reward_id = create_reward(api, HEADPHONES)
+    function = read_document()["Resources"]["RewardRedeemFunction"]["Properties"]
+    timeout = function.get("Timeout", read_document()["Globals"]["Function"]["Timeout"])
+    attempts: list[int] = []
+    pauses: list[float] = []
+
+    def another_request_always_got_there_first(actions: list[Any]) -> None:
+        attempts.append(len(actions))
+        raise dynamodb.TransactionCancelled(["ConditionalCheckFailed", *[None] * (len(actions) - 1)])
+
+    monkeypatch.setattr(dynamodb, "transact_write", another_request_always_got_there_first)
+    # every pause between attempts as long as its jitter allows
+    monkeypatch.setattr(random, "uniform", max)
+    monkeypatch.setattr(time, "sleep", pauses.append)
+    refused = redeem(api, kim, reward_id)
+    assert refused.status == 503, refused.body
+    assert len(attempts) == redemptions_domain.MAX_ATTEMPTS
+    # the pauses between them leave the 30 attempts (2 round trips each) 3 seconds: a 503 to retry, never
+    # a request cut off mid-way by the function's timeout
+    assert sum(pauses) <= timeout - 3, pauses
+    assert balance(api, kim) == 1200
 
 
 def test_cancel_returns_the_unit_of_stock(api: ApiClient, kim: str) -> None:
