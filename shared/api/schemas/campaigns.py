@@ -6,7 +6,6 @@ from typing import TYPE_CHECKING, Annotated, Any, Literal, Self
 from pydantic import Field, StringConstraints, model_validator
 
 from shared.api.schemas.common import IsoDateTime, RequestModel, ResponseModel, ShortText
-from shared.api.schemas.points import ExpireAfterDays, PendingDays
 from shared.clock import iso_from_epoch_ms
 from shared.entities.campaigns import (
     ActionSpec,
@@ -22,7 +21,7 @@ from shared.entities.campaigns import (
     RuleSpec,
 )
 from shared.entities.numbers import exact
-from shared.limits import ByteBudget, NotBlank, Printable, check_value_fits_operator
+from shared.limits import ByteBudget, ExpireAfterDays, NotBlank, PendingDays, Printable, check_value_fits_operator
 
 if TYPE_CHECKING:
     from shared.domain.campaigns import CampaignChanges

@@ -154,11 +154,3 @@ class EventResponse(ResponseModel):
             progress=[RuleProgressChange.model_validate(change) for change in outcome.changes],
             rewards=[_granted(grant) for grant in outcome.grants],
         )
-
-
-class AuthCheck(ResponseModel):
-    """``GET /events/segment/check-auth``: the credentials are valid (the gateway answered 401 otherwise)."""
-
-    object: Literal["auth_check"] = "auth_check"
-    authenticated: Literal[True] = True
-    app_id: str
