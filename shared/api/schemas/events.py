@@ -4,9 +4,8 @@ from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from pydantic import Field, StringConstraints, TypeAdapter, ValidationError
 
-from shared.api.schemas.campaigns import EventName, PropertyName
+from shared.api.schemas.attributes import AttributeValue, EventName, MetadataKey, PropertyName
 from shared.api.schemas.common import RequestModel, ResponseModel, SourceId
-from shared.api.schemas.customers import AttributeValue, MetadataKey
 from shared.api.schemas.progress import ActionProgress
 from shared.limits import ByteBudget
 
