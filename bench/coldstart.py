@@ -10,13 +10,15 @@ as Lambda would, except for where third-party code comes from:
     .aws-sam/build/SharedLayer/python our ``shared`` package, from its checked-hash .pyc
 
 (the layer's own copies of pydantic etc. are aarch64 wheels and cannot load on this machine). The
-process times ``importlib.import_module`` of the handler module with ``time.perf_counter`` and prints
-milliseconds; "init" adds the first ``shared.storage.dynamodb.client()`` where the import did not create
-it already, so that a function that defers its client is not flattered. Samples of all functions and of
-the floor (bench/floor_app.py, imported the same way) are interleaved, after one unmeasured warm-up
-round. One more, unmeasured, process per function verifies where every module came from, that none of
-ours was compiled from source, and that every third-party module the function loads is in the layer
-(or in the Lambda runtime).
+process times ``importlib.import_module`` of the handler module with ``time.perf_counter`` (or, with
+``--cold-clock cpu``, the process's CPU time, ``time.process_time``: on a loaded machine wall time measures
+the scheduler more than the import, CPU time barely moves) and prints milliseconds; "init" adds the
+first ``shared.storage.dynamodb.client()`` where the import did not create it already, so that a
+function that defers its client is not flattered. Samples of all functions and of the floor
+(bench/floor_app.py, imported the same way) are interleaved, after one unmeasured warm-up round. One
+more, unmeasured, process per function verifies where every module came from, that none of ours was
+compiled from source, and that every third-party module the function loads is in the layer (or in the
+Lambda runtime).
 
 Environment as Lambda's: the function's variables from template.yaml, AWS_REGION, fake credentials, no
 ~/.aws files, LAMBDA_TASK_ROOT and friends; tracing disabled (POWERTOOLS_TRACE_DISABLED=true: no X-Ray
@@ -46,6 +48,8 @@ TARGET_RATIO = 1.10
 LAMBDA_RUNTIME_PACKAGES = frozenset({"boto3", "botocore", "s3transfer", "jmespath", "dateutil", "urllib3", "six"})
 # A module the functions need that shared/requirements.txt does not install, and the requirement that
 # provides it. Installed into .venv-bench only when an import fails for want of it, and reported.
+# What a sample's milliseconds count: the wall clock (what a cold start costs in latency) or the process's CPU.
+CLOCKS = {"wall": "perf_counter", "cpu": "process_time"}
 STOPGAPS = {"aws_xray_sdk": ("aws-lambda-powertools", "tracer")}
 
 _SAMPLE = r"""
@@ -60,18 +64,19 @@ if spec["verify"]:
         compiled.append(path)
         return original(self, data, path, *args, **kwargs)
     SourceFileLoader.source_to_code = source_to_code
-started = time.perf_counter()
+clock = getattr(time, spec["clock"])
+started = clock()
 try:
     importlib.import_module(spec["module"])
 except BaseException as error:
     print(json.dumps({"error": f"{type(error).__name__}: {error}", "missing": getattr(error, "name", None)}))
     raise SystemExit(0)
-imported = time.perf_counter()
+imported = clock()
 storage = sys.modules.get("shared.storage.dynamodb")
 client_at_import = storage is not None and storage.client.cache_info().currsize > 0
 if storage is not None:
     storage.client()
-ready = time.perf_counter()
+ready = clock()
 result = {
     "import_ms": (imported - started) * 1000,
     "init_ms": (ready - started) * 1000,
@@ -225,7 +230,14 @@ class _Target:
 
 
 def _run_sample(
-    target: _Target, layer: Path, paths: tuple[str, list[str]], home: str, *, verify: bool, importtime: bool = False
+    target: _Target,
+    layer: Path,
+    paths: tuple[str, list[str]],
+    home: str,
+    *,
+    verify: bool,
+    importtime: bool = False,
+    clock: str = "wall",
 ) -> dict[str, Any]:
     site, stdlib = paths
     spec = {
@@ -235,6 +247,7 @@ def _run_sample(
         "stdlib": stdlib,
         "module": target.module,
         "verify": verify,
+        "clock": CLOCKS[clock],
     }
     flags = ["-X", "importtime"] if importtime else []
     completed = subprocess.run(
@@ -304,7 +317,7 @@ def _layer_gaps(third_party: list[str], layer: Path) -> list[str]:
     return [n for n in third_party if n not in LAMBDA_RUNTIME_PACKAGES and not in_layer(n) and n != "_cffi_backend"]
 
 
-def measure(samples: int) -> dict[str, Any]:
+def measure(samples: int, clock: str = "wall") -> dict[str, Any]:
     layer = BUILD_DIR / LAYER_ID / "python"
     if not layer.is_dir():
         raise SystemExit(f"{layer} is missing: run `make build` first")
@@ -325,7 +338,7 @@ def measure(samples: int) -> dict[str, Any]:
         print(f"bench: (a) cold start, {len(runnable)} targets x {samples} samples", file=sys.stderr)
         for round_number in range(samples + 1):
             for target in runnable:
-                result = _run_sample(target, layer, paths, home, verify=False)
+                result = _run_sample(target, layer, paths, home, verify=False, clock=clock)
                 if round_number > 0:  # round 0 warms the page cache
                     target.samples.append(result)
         # Where the difference comes from: one more process each under -X importtime (never timed).
@@ -333,7 +346,7 @@ def measure(samples: int) -> dict[str, Any]:
             target.verified["self_us"] = _run_sample(target, layer, paths, home, verify=False, importtime=True).get(
                 "self_us", {}
             )
-    return _summarise(targets, layer, stopgaps, samples)
+    return {**_summarise(targets, layer, stopgaps, samples), "clock": clock}
 
 
 def _summarise(targets: list[_Target], layer: Path, stopgaps: list[str], samples: int) -> dict[str, Any]:

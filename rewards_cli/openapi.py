@@ -70,7 +70,8 @@ def _document_webhooks(spec: dict[str, Any]) -> None:
     """The domain events (OpenAPI 3.1 ``webhooks``): what a registered URL receives, per event type."""
     from pydantic.json_schema import models_json_schema
 
-    from shared.domain.domain_events import DESCRIPTIONS, ENVELOPES, EVENT_TYPES
+    from shared.domain.domain_events import DESCRIPTIONS, ENVELOPES
+    from shared.domain.event_types import EVENT_TYPES
     from shared.domain.webhooks import EVENT_ID_HEADER, SIGNATURE_HEADER
 
     _, schemas = models_json_schema(

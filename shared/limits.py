@@ -214,6 +214,13 @@ IsoDate = Annotated[
     AfterValidator(_date_in_range),
 ]
 
+# --- points policy days ---
+
+MAX_EXPIRE_AFTER_DAYS = 3650
+MAX_PENDING_DAYS = 365
+ExpireAfterDays = Annotated[int, Field(ge=1, le=MAX_EXPIRE_AFTER_DAYS)]
+PendingDays = Annotated[int, Field(ge=0, le=MAX_PENDING_DAYS)]
+
 # --- byte budgets ---
 
 # A customer's custom attributes: checked on each body, and on the whole once merged (shared/domain/customers.py).

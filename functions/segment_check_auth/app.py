@@ -2,7 +2,7 @@
 
 from shared.api.context import tenant_id
 from shared.api.http import http_handler, new_router
-from shared.api.schemas.events import AuthCheck
+from shared.api.schemas.credentials import AuthCheck
 
 router = new_router()
 

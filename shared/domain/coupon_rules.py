@@ -29,7 +29,7 @@ from decimal import ROUND_HALF_UP, Context, Decimal
 from typing import Any
 
 from shared.clock import iso_from_epoch_ms
-from shared.domain.rules import COMPARATORS
+from shared.domain.comparators import COMPARATORS
 from shared.entities.coupons import CouponCondition, CouponSpec, Discount, ItemConditions, MetadataType
 from shared.entities.numbers import exact
 from shared.limits import number_in_text

@@ -14,7 +14,6 @@ from shared.entities.coupons import (
 )
 from shared.errors import Conflict, CustomerNotFound, NotFound, ValidationFailed
 from shared.ids import new_id
-from shared.storage import customers
 from shared.storage.coupons import definitions, issuing, pools, redemptions
 from shared.storage.coupons.errors import CodeTaken, CouponChanged, CouponUnavailable, PoolExhausted
 from shared.storage.coupons.pools import PoolImport
@@ -164,6 +163,8 @@ def list_customer_coupons(
 ) -> tuple[list[CustomerCoupon], str | None]:
     """``GET /customers/{source_id}/coupons``: two round trips (the customer's coupon items, then the
     definitions they refer to); the profile is read to answer an unknown customer with the seed's not-found."""
+    from shared.storage import customers  # customers' records load with this route, not with every coupon route
+
     if customers.get(app_id, source_id) is None:
         raise CustomerNotFound(source_id)
     items, coupons_by_id, next_cursor = issuing.customer_coupons_page(app_id, source_id, limit, cursor)

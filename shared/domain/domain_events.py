@@ -8,21 +8,7 @@ from typing import Any, Generic, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, create_model
 
-EventType = Literal[
-    "customer.created",
-    "points.credited",
-    "points.debited",
-    "rule.completed",
-    "coupon.redeemed",
-    "coupon.reverted",
-    "reward.redeemed",
-    "reward.redemption_cancelled",
-    "window.expired",
-    "points.expired",
-    "points.activated",
-    "points.reversed",
-]
-EVENT_TYPES: tuple[str, ...] = EventType.__args__  # type: ignore[attr-defined]
+from shared.domain.event_types import EVENT_TYPES
 
 
 class EventData(BaseModel):

@@ -8,13 +8,12 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pydantic import ValidationError
 
 from shared import clock
 from shared.domain import eligibility
-from shared.domain.points.placement import wallet_of
 from shared.domain.reward_settings import RewardDefinition, RewardSettings
 from shared.errors import Conflict, CustomerNotFound, NotFound, ValidationFailed
 from shared.ids import new_id
@@ -22,8 +21,10 @@ from shared.storage import rewards
 from shared.storage.allowance import Allowance
 from shared.storage.coupons import issuing
 from shared.storage.coupons.records import CouponRecord
-from shared.storage.customers import CustomerRecord
 from shared.storage.rewards import RewardChanged, RewardRecord, StockBelowRedeemed
+
+if TYPE_CHECKING:
+    from shared.storage.customers import CustomerRecord
 
 # A reward is one item: its settings stay well under DynamoDB's 400 KB item limit.
 MAX_DEFINITION_BYTES = 300_000
@@ -216,6 +217,9 @@ def _save(app_id: str, before: Reward, merged: dict[str, Any]) -> Reward:
 
 
 def member_of(profile: CustomerRecord) -> eligibility.Member:
+    # The points' arithmetic loads with the member views, not with every catalogue route.
+    from shared.domain.points.placement import wallet_of
+
     return eligibility.Member(
         tags=frozenset(profile.tags),
         tier=profile.tier,

@@ -19,25 +19,14 @@ Design notes
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from decimal import Decimal
 from typing import Any, Literal
 
+from shared.domain.comparators import COMPARATORS
 from shared.entities.campaigns import ActionSpec, EventCondition, RuleProgress, RuleSpec
 from shared.entities.numbers import Number, exact
-
-# The condition operators of campaigns and coupons, by name.
-COMPARATORS: dict[str, Callable[[Any, Any], Any]] = {
-    "eq": lambda a, b: a == b,
-    "ne": lambda a, b: a != b,
-    "gt": lambda a, b: a > b,
-    "gte": lambda a, b: a >= b,
-    "lt": lambda a, b: a < b,
-    "lte": lambda a, b: a <= b,
-    "in": lambda a, b: a in b,
-    "not_in": lambda a, b: a not in b,
-}
 
 
 def _is_number(value: Any) -> bool:

@@ -19,15 +19,17 @@ import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from shared import clock, messaging, outbound
-from shared.domain.outbox import DomainEvent
 from shared.errors import Conflict, NotFound, ValidationFailed
 from shared.ids import new_id
 from shared.settings import get_settings
 from shared.storage import webhooks
 from shared.storage.webhooks import DeliveryRecord, TooManyWebhooks, WebhookRecord
+
+if TYPE_CHECKING:  # the outbox (the events' models) is the publisher's, not the webhook routes'
+    from shared.domain.outbox import DomainEvent
 
 MAX_WEBHOOKS_PER_APPLICATION = 20
 MAX_ATTEMPTS = 13

@@ -13,13 +13,15 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from shared.storage import allowance, dynamodb, keys, pagination
 from shared.storage.allowance import Allowance
 from shared.storage.coupons.records import CouponRecord, record_with_uses, usage_keys
-from shared.storage.customers import CustomerRecord
 from shared.storage.dynamodb import Expression, Item, Put, TransactionCancelled, Update
+
+if TYPE_CHECKING:
+    from shared.storage.customers import CustomerRecord
 
 
 @dataclass(frozen=True, slots=True)
@@ -134,15 +136,21 @@ def profile_and_coupons(
 ) -> tuple[CustomerRecord | None, dict[str, CouponRecord]]:
     """A customer's profile and the given coupon definitions: one round trip."""
     found = dynamodb.batch_get([keys.customer(app_id, source_id), *coupon_keys(app_id, coupon_ids)])
-    profile = next((CustomerRecord.from_item(i) for i in found if i.get("type") == "customer"), None)
-    return profile, coupons_of(found)
+    return _profile_in(found), coupons_of(found)
 
 
 def get_with_profile(app_id: str, reward_id: str, source_id: str) -> tuple[RewardRecord | None, CustomerRecord | None]:
     """The reward and a customer's profile, in one round trip."""
     found = dynamodb.batch_get([*reward_keys(app_id, reward_id), keys.customer(app_id, source_id)])
-    profile = next((CustomerRecord.from_item(i) for i in found if i.get("type") == "customer"), None)
-    return next(iter(_rewards_in(found)), None), profile
+    return next(iter(_rewards_in(found)), None), _profile_in(found)
+
+
+def _profile_in(found: list[Item]) -> CustomerRecord | None:
+    # Customers' records (and the points' values they hold) load with the member views that read them,
+    # not with every catalogue route.
+    from shared.storage import customers
+
+    return next((customers.CustomerRecord.from_item(i) for i in found if i.get("type") == "customer"), None)
 
 
 def page(

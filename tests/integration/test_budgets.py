@@ -9,6 +9,7 @@ from typing import Any
 import boto3
 from pydantic import TypeAdapter
 
+from shared.api.schemas.attributes import MAX_ATTRIBUTE_TEXT
 from shared.api.schemas.campaigns import (
     MAX_ACTIONS,
     MAX_CONDITION_TEXT,
@@ -18,7 +19,7 @@ from shared.api.schemas.campaigns import (
     MAX_RULES_BYTES,
     RuleIn,
 )
-from shared.api.schemas.customers import MAX_ATTRIBUTE_TEXT, MAX_TAGS
+from shared.api.schemas.customers import MAX_TAGS
 from shared.domain.points.lots import MAX_LOTS
 from shared.domain.reward_settings import MAX_POINTS as MAX_POINTS_COST
 from shared.entities.points import LAST_DAY, LotKey

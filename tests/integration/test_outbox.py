@@ -249,7 +249,8 @@ def test_the_stream_filter_lets_through_exactly_the_records_that_announce_someth
 
 def test_every_event_type_is_in_the_catalogue_and_the_openapi_webhooks() -> None:
     from rewards_cli.openapi import SPEC_PATH
-    from shared.domain.domain_events import DATA_MODELS, DESCRIPTIONS, ENVELOPES, EVENT_TYPES
+    from shared.domain.domain_events import DATA_MODELS, DESCRIPTIONS, ENVELOPES
+    from shared.domain.event_types import EVENT_TYPES
 
     assert set(DATA_MODELS) == set(DESCRIPTIONS) == set(ENVELOPES) == set(EVENT_TYPES)
     assert len(EVENT_TYPES) == 12

@@ -5,8 +5,8 @@ from typing import TYPE_CHECKING, Annotated, Any, Literal, Self
 
 from pydantic import Field, StringConstraints, model_validator
 
+from shared.api.schemas.attributes import EventName, PropertyName
 from shared.api.schemas.common import IsoDateTime, RequestModel, ResponseModel, ShortText
-from shared.api.schemas.points import ExpireAfterDays, PendingDays
 from shared.clock import iso_from_epoch_ms
 from shared.entities.campaigns import (
     ActionSpec,
@@ -22,15 +22,11 @@ from shared.entities.campaigns import (
     RuleSpec,
 )
 from shared.entities.numbers import exact
-from shared.limits import ByteBudget, NotBlank, Printable, check_value_fits_operator
+from shared.limits import ByteBudget, ExpireAfterDays, PendingDays, check_value_fits_operator
 
 if TYPE_CHECKING:
     from shared.domain.campaigns import CampaignChanges
 
-# Event names as event pipelines send them (Segment's ``Order Completed``, ``page``): 1 to 128 printable
-# characters, spaces and punctuation included; never blank, never a control character.
-EventName = Annotated[str, StringConstraints(min_length=1, max_length=128), Printable, NotBlank]
-PropertyName = Annotated[str, StringConstraints(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.\-]+$")]
 MAX_CONDITION_TEXT = 200
 MAX_CONDITION_VALUES = 100
 MAX_CONDITIONS = 10

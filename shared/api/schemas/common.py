@@ -29,9 +29,12 @@ class RequestModel(BaseModel):
 
 
 class ResponseModel(BaseModel):
-    """Response bodies; ``from_attributes`` lets them be read straight from the domain's dataclasses."""
+    """Response bodies; ``from_attributes`` lets them be read straight from the domain's dataclasses.
 
-    model_config = ConfigDict(extra="ignore", from_attributes=True)
+    Built when first used, as request models are: a module's models serve several routes, and each
+    function builds only the ones its route renders."""
+
+    model_config = ConfigDict(extra="ignore", from_attributes=True, defer_build=True)
 
 
 T = TypeVar("T")

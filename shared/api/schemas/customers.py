@@ -1,12 +1,12 @@
 """API models of customers: the upsert body and the profile response."""
 
-import re
 from datetime import datetime
 from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from pydantic import AfterValidator, Field, StringConstraints, ValidationError, field_serializer
 
 from shared import clock
+from shared.api.schemas.attributes import ATTRIBUTE_NAME, Attributes, AttributeValue, MetadataKey
 from shared.api.schemas.common import IsoDateTime, Label, RequestModel, ResponseModel, ShortText, SourceId
 from shared.api.schemas.points import EXPIRING_SHOWN, Points
 from shared.domain.points.placement import wallet_of
@@ -16,10 +16,7 @@ from shared.limits import (
     MAX_ATTRIBUTES,
     MAX_ATTRIBUTES_BYTES,
     ByteBudget,
-    NotBlank,
     Printable,
-    number_problem,
-    text_problem,
 )
 from shared.storage.customers import PROFILE_FIELDS, CustomerRecord
 
@@ -28,68 +25,7 @@ if TYPE_CHECKING:
 
 Email = Annotated[str, StringConstraints(max_length=254, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$"), Printable]
 Phone = Annotated[str, StringConstraints(min_length=3, max_length=32, pattern=r"^\+?[0-9][0-9 ()\-.]*$")]
-_ATTRIBUTE_NAME_PATTERN = r"^[A-Za-z0-9_.\-]{1,64}$"
-_ATTRIBUTE_NAME = re.compile(_ATTRIBUTE_NAME_PATTERN)
-AttributeName = Annotated[str, StringConstraints(min_length=1, max_length=64, pattern=_ATTRIBUTE_NAME_PATTERN)]
-# Budgets that keep a customer's item far below DynamoDB's 400 KB whatever is sent (README, "Input limits"),
-# with MAX_ATTRIBUTES and MAX_ATTRIBUTES_BYTES (in shared/limits.py: the domain checks them once merged).
 MAX_TAGS = 100
-MAX_ATTRIBUTE_TEXT = 1000
-MAX_ATTRIBUTE_LIST_ITEMS = 50
-MAX_ATTRIBUTE_LIST_TEXT = 200
-# Values may nest objects and arrays, as Segment's traits do (``address: {city, ...}``): they are stored as
-# given, as DynamoDB maps and lists, within 5 levels (``a.b.c.d.e`` is the deepest path). Text in an
-# object is AttributeText, text in an array AttributeListText; keys are 1 to 64 printable characters.
-MAX_ATTRIBUTE_DEPTH = 5
-MAX_KEY_LENGTH = 64
-
-
-def _value_problem(value: Any, depth: int, in_array: bool) -> tuple[list[str], str] | None:
-    """The path within ``value`` and the rule it breaks, or None."""
-    if isinstance(value, list | dict):
-        return _container_problem(value, depth)
-    problem: str | None = None
-    if isinstance(value, str):
-        limit = MAX_ATTRIBUTE_LIST_TEXT if in_array else MAX_ATTRIBUTE_TEXT
-        too_long = f"must have at most {limit} characters" if len(value) > limit else None
-        problem = too_long or text_problem(value, multiline=not in_array)
-    elif isinstance(value, int | float) and not isinstance(value, bool):
-        problem = number_problem(value)
-    elif not (isinstance(value, bool) or value is None):
-        problem = "must be text, a number, a boolean, null, an array or an object"
-    return ([], problem) if problem else None
-
-
-def _container_problem(value: list[Any] | dict[str, Any], depth: int) -> tuple[list[str], str] | None:
-    if depth >= MAX_ATTRIBUTE_DEPTH:
-        return [], f"must not nest deeper than {MAX_ATTRIBUTE_DEPTH} levels"
-    if len(value) > MAX_ATTRIBUTE_LIST_ITEMS:
-        return [], f"must have at most {MAX_ATTRIBUTE_LIST_ITEMS} entries"
-    entries = enumerate(value) if isinstance(value, list) else value.items()
-    for key, item in entries:
-        if isinstance(key, str) and (not key.strip() or len(key) > MAX_KEY_LENGTH or text_problem(key)):
-            return [], f"keys must be 1 to {MAX_KEY_LENGTH} printable characters"
-        found = _value_problem(item, depth + 1, in_array=isinstance(value, list))
-        if found:
-            return [str(key), *found[0]], found[1]
-    return None
-
-
-def _attribute_value(value: Any) -> Any:
-    found = _value_problem(value, 1, in_array=False)
-    if found:
-        path, problem = found
-        raise ValueError(f"{'.'.join(path)}: {problem}" if path else problem)
-    return value
-
-
-AttributeValue = Annotated[Any, AfterValidator(_attribute_value)]
-Attributes = Annotated[
-    dict[AttributeName, AttributeValue], Field(max_length=MAX_ATTRIBUTES), ByteBudget(MAX_ATTRIBUTES_BYTES)
-]
-
-# A JSON object whose values may nest (Rehook's ``metadata``): its keys are printable names.
-MetadataKey = Annotated[str, StringConstraints(min_length=1, max_length=MAX_KEY_LENGTH), Printable, NotBlank]
 
 
 def _referral_code(typed: str) -> str:
@@ -238,7 +174,7 @@ class CustomerIdentify(RequestModel):
             upsert = upsert.model_copy(update={"referral_code": code})
         attributes = {k: v for k, v in metadata.items() if k not in _CONSUMED}
         for key in attributes:
-            if not _ATTRIBUTE_NAME.match(key):
+            if not ATTRIBUTE_NAME.match(key):
                 raise ValidationFailed(
                     f"metadata.{key}: custom attribute names are 1 to 64 letters, digits, '_', '.' or '-'"
                 )

@@ -4,9 +4,8 @@ from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from pydantic import Field, StringConstraints, TypeAdapter, ValidationError
 
-from shared.api.schemas.campaigns import EventName, PropertyName
+from shared.api.schemas.attributes import AttributeValue, EventName, MetadataKey, PropertyName
 from shared.api.schemas.common import RequestModel, ResponseModel, SourceId
-from shared.api.schemas.customers import AttributeValue, MetadataKey
 from shared.api.schemas.progress import ActionProgress
 from shared.limits import ByteBudget
 
@@ -154,11 +153,3 @@ class EventResponse(ResponseModel):
             progress=[RuleProgressChange.model_validate(change) for change in outcome.changes],
             rewards=[_granted(grant) for grant in outcome.grants],
         )
-
-
-class AuthCheck(ResponseModel):
-    """``GET /events/segment/check-auth``: the credentials are valid (the gateway answered 401 otherwise)."""
-
-    object: Literal["auth_check"] = "auth_check"
-    authenticated: Literal[True] = True
-    app_id: str

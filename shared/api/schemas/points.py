@@ -8,14 +8,10 @@ from shared.api.schemas.common import RequestModel, ResponseModel, ShortText
 from shared.clock import iso_from_epoch_ms
 from shared.domain.points.lots import Wallet
 from shared.entities.points import DAY_MS, LedgerEntry, PolicyRecord, Reason, ReturnPolicy, dated_lots
+from shared.limits import ExpireAfterDays, PendingDays
 
-MAX_EXPIRE_AFTER_DAYS = 3650
-MAX_PENDING_DAYS = 365
 MAX_ADJUSTMENT = 10_000_000
 EXPIRING_SHOWN = 5  # expiry days a customer's points show
-
-ExpireAfterDays = Annotated[int, Field(ge=1, le=MAX_EXPIRE_AFTER_DAYS)]
-PendingDays = Annotated[int, Field(ge=0, le=MAX_PENDING_DAYS)]
 
 
 def _day_iso(day: int) -> str:

@@ -8,7 +8,7 @@ from pydantic import Field, StringConstraints
 
 from shared.api.schemas.common import RequestModel, ResponseModel
 from shared.clock import iso_from_epoch_ms
-from shared.domain.domain_events import EventType
+from shared.domain.event_types import EventType
 from shared.limits import Description
 from shared.storage.webhooks import DeliveryRecord, DeliveryStatus, WebhookRecord
 
