@@ -10,7 +10,7 @@ Design notes
   name, brand, prices, quantity, ``metadata.<key>`` such as ``metadata.category``); shipping and tax
   never count. A rule with a ``match`` earns nothing when no item matches.
 - Limits: a rule grants what it earned, capped by what is left of the customer's cap for the event's
-  period (in the application's time zone) and of its budget: "what is left" is a read the caller
+  period (days counted in the cap's time zone, UTC unless set) and of its budget: "what is left" is a read the caller
   makes and a conditional write keeps exact (see ``shared.domain.orders``).
 - Attribution: what a rule granted on an order is split over the items that counted in proportion to
   their amount (by quantity when those amounts are all zero), by largest remainder, so the parts add
@@ -211,13 +211,11 @@ class RuleEarning:
         return self.earned - self.granted
 
 
-def cap_period(cap: CustomerCap | None, at: int, zone: str) -> str | None:
-    return period_key(cap.period, at, zone) if cap is not None else None
+def cap_period(cap: CustomerCap | None, at: int) -> str | None:
+    return period_key(cap.period, at, cap.time_zone) if cap is not None else None
 
 
-def evaluate(
-    rules: Sequence[EarningRuleSpec], event: EarningEvent, usage: Mapping[str, Usage], zone: str = "UTC"
-) -> list[RuleEarning]:
+def evaluate(rules: Sequence[EarningRuleSpec], event: EarningEvent, usage: Mapping[str, Usage]) -> list[RuleEarning]:
     """Every rule that applies, in order, each on its own (rules stack: a 1x rule and a +1x rule both
     grant). ``usage``: by rule id, what its limits have left for this customer in this event's period."""
     earnings = []
@@ -234,7 +232,7 @@ def evaluate(
                 limited.granted,
                 limited.limited_by,
                 attribute(limited.granted, item_weights(event.items, counted)),
-                cap_period(rule.per_customer, event.occurred_at, zone),
+                cap_period(rule.per_customer, event.occurred_at),
             )
         )
     return earnings

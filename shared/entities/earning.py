@@ -50,10 +50,11 @@ class ItemSelection:
 
 @dataclass(frozen=True, slots=True)
 class CustomerCap:
-    """At most ``points`` per customer per ``period`` (in the application's time zone)."""
+    """At most ``points`` per customer per ``period``, its days counted in ``time_zone`` (IANA name)."""
 
     points: int
     period: Period
+    time_zone: str = "UTC"
 
 
 @dataclass(frozen=True, slots=True)

@@ -222,6 +222,14 @@ def create_delivery(api: ApiClient) -> str:
     return delivery_id
 
 
+EARNING_RULE_BODY: dict[str, Any] = {"name": "Factory rule", "earn": {"points": 1, "per": 1}}
+
+
+def create_earning_rule(api: ApiClient) -> str:
+    rule_id: str = _expect_created(api.post("/earning-rules", EARNING_RULE_BODY), "an earning rule")["id"]
+    return rule_id
+
+
 Factory = Callable[[ApiClient], str]
 FACTORIES: dict[str, Factory] = {
     "source_id": create_customer,
@@ -237,6 +245,7 @@ FACTORIES: dict[str, Factory] = {
     "webhook_id": create_webhook,
     "delivery_id": create_delivery,
     "txn_id": create_credit,
+    "earning_rule_id": create_earning_rule,
 }
 
 # Request bodies that pass validation, for operations where ``{}`` does not; keyed by operation label.
@@ -250,6 +259,7 @@ EXAMPLE_BODIES: dict[str, Any] = {
     "POST /events/invoke": {"event_name": "Order Completed", "source_id": "KMN@123", "metadata": {"revenue": 40.5}},
     "POST /webhooks": {"url": "https://93.184.215.14/hooks", "events": ["*"]},
     "POST /customers/{source_id}/transactions": ADJUSTMENT_BODY,
+    "POST /earning-rules": EARNING_RULE_BODY,
 }
 
 

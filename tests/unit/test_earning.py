@@ -172,7 +172,7 @@ def test_limits_grant_what_is_left_and_name_the_limit() -> None:
         ("lifetime", "UTC", AT, "lifetime"),
     ],
 )
-def test_periods_in_the_application_time_zone(period: str, zone: str, at: int, key: str) -> None:
+def test_periods_in_the_cap_time_zone(period: str, zone: str, at: int, key: str) -> None:
     assert period_key(period, at, zone) == key  # type: ignore[arg-type]
 
 
@@ -244,3 +244,11 @@ def test_rounded_half_up_on_exact_halves() -> None:
     assert [rounded(Fraction(n, 2), "half_up") for n in (1, 3, 5)] == [1, 2, 3]
     assert [rounded(Fraction(n, 2), "down") for n in (1, 3)] == [0, 1]
     assert [rounded(Fraction(n, 2), "up") for n in (1, 2)] == [1, 1]
+
+
+def test_a_cap_counts_its_days_in_its_own_time_zone() -> None:
+    evening = AT - 3600  # 23:00 UTC on the 3rd, 18:00 in New York, 08:00 on the 4th in Tokyo
+    for zone, day in [("UTC", "2026-12-03"), ("America/New_York", "2026-12-03"), ("Asia/Tokyo", "2026-12-04")]:
+        capped = replace(BASE, per_customer=CustomerCap(300, "day", zone))
+        (earning,) = evaluate([capped], _order(TV, at=evening), {})
+        assert earning.period == day
