@@ -66,3 +66,4 @@ CapillaryFirstPage = Annotated[
     Query(description="Capillary's page number: only 0; further pages follow `cursor` (pagingDto.nextCursor)"),
 ]
 BrandNamePath = Annotated[Label, Path(description="The rewards' brand (a reward's `brand`)")]
+OrderIdPath = Annotated[str, Path(min_length=1, max_length=128, description="The merchant's order_id")]

@@ -190,19 +190,18 @@ def budgets_granted(app_id: str, rule_ids: Sequence[str]) -> dict[str, int]:
     return {rule_id: granted.get(rule_id, 0) for rule_id in rule_ids}
 
 
-def counter_keys(app_id: str, source_id: str, budgets: Sequence[str], caps: Mapping[str, str]) -> list[dict[str, str]]:
-    """The keys of the budget counters of ``budgets`` (rule ids) and the cap counters of ``caps`` (rule
-    id -> period), for the batch that reads an order's state."""
-    return [keys.earning_budget(app_id, rule_id) for rule_id in budgets] + [
+def read_counters(
+    app_id: str, source_id: str, budgets: Sequence[str], caps: Mapping[str, str]
+) -> tuple[dict[str, int], dict[str, int]]:
+    """One round trip: the budget counters of ``budgets`` (rule ids) as ``granted`` by rule id, and the
+    customer's cap counters of ``caps`` (rule id -> period) as ``used`` by rule id (absent: 0)."""
+    item_keys = [keys.earning_budget(app_id, rule_id) for rule_id in budgets] + [
         keys.earning_cap(app_id, source_id, rule_id, period) for rule_id, period in caps.items()
     ]
-
-
-def counters_from_items(items: Sequence[Item]) -> tuple[dict[str, int], dict[str, int]]:
-    """From an order's batch read: budget ``granted`` and cap ``used`` by rule id."""
-    budgets = {item["rule_id"]: int(item.get("granted", 0)) for item in items if item.get("type") == "earning_budget"}
-    caps = {item["rule_id"]: int(item.get("used", 0)) for item in items if item.get("type") == "earning_cap"}
-    return budgets, caps
+    items = dynamodb.batch_get(item_keys) if item_keys else []
+    granted = {item["rule_id"]: int(item.get("granted", 0)) for item in items if item.get("type") == "earning_budget"}
+    used = {item["rule_id"]: int(item.get("used", 0)) for item in items if item.get("type") == "earning_cap"}
+    return granted, used
 
 
 def _counter(
