@@ -8,7 +8,8 @@ Design notes
 - Items: ``of: "items"`` is the sum of ``selling_price x quantity`` over the items that meet every
   ``match`` condition and no ``exclude`` condition (the coupon conditions' grammar: product_id, sku,
   name, brand, prices, quantity, ``metadata.<key>`` such as ``metadata.category``); shipping and tax
-  never count. A rule with a ``match`` earns nothing when no item matches.
+  never count. A rule with a ``match`` earns nothing when no item matches. A rule grants at most
+  ``MAX_POINTS_PER_EVENT`` on one event.
 - Limits: a rule grants what it earned, capped by what is left of the customer's cap for the event's
   period (days counted in the cap's time zone, UTC unless set) and of its budget: "what is left" is a read the caller
   makes and a conditional write keeps exact (see ``shared.domain.orders``).
@@ -36,6 +37,9 @@ from shared.domain.rules import condition_holds
 from shared.entities.earning import ITEMS, CustomerCap, EarningRuleSpec, ItemSelection, Period, Rounding
 
 LimitedBy = Literal["per_customer", "budget"]
+# What one rule grants on one event at most, as a campaign rule's reward or an adjustment: a rule of
+# 1,000,000 points per 0.01 on an order of 1e12 stays a number every balance and counter can hold.
+MAX_POINTS_PER_EVENT = 10_000_000
 
 
 @dataclass(frozen=True, slots=True)
@@ -121,7 +125,7 @@ def earned(rule: EarningRuleSpec, event: EarningEvent) -> tuple[int, tuple[int, 
     multiplier = rule.multiplier
     if multiplier is not None and multiplier.applies_at(event.occurred_at):
         amount *= Fraction(multiplier.factor)
-    return max(rounded(amount, earn.rounding), 0), counted
+    return min(max(rounded(amount, earn.rounding), 0), MAX_POINTS_PER_EVENT), counted
 
 
 # ------------------------------------------------------------------------------------------ limits

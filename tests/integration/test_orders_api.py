@@ -10,8 +10,10 @@ from urllib.parse import quote
 import pytest
 
 from tests.support.api import ApiClient
+from tests.support.coupons import create_coupon, customer, simple_coupon
+from tests.support.coupons import order_body as coupon_order
 from tests.support.outbox import BusTap
-from tests.support.points import transactions
+from tests.support.points import day_end_iso, freeze_clock, transactions
 
 BASE_RULE: dict[str, Any] = {"name": "1 point per 1.00", "earn": {"points": 1, "per": 1, "rounding": "down"}}
 ELECTRONICS_RULE: dict[str, Any] = {
@@ -20,6 +22,7 @@ ELECTRONICS_RULE: dict[str, Any] = {
     "earn": {"points": 1, "per": 1},
 }
 DAY = "2026-11-20T10:00:00Z"
+DAY_MS = 86_400_000
 
 
 def order_body(order_id: str, source_id: str = "KMN@123", tv_units: int = 1, **fields: Any) -> dict[str, Any]:
@@ -237,3 +240,36 @@ def test_credits_reversals_and_returns_are_announced_naming_order_rule_and_retur
          "items": [{"product_id": "tv", "quantity": 1}, {"product_id": "book", "quantity": 1}]},
     ]  # fmt: skip
     assert sum(c["points"] for c in credited) + sum(r["points"] for r in reversed_) == balance(api, "KMN@123") == 0
+
+
+def test_a_cancel_reverts_the_orders_coupon_redemptions_once(api: ApiClient) -> None:
+    coupon_id: str = create_coupon(api, simple_coupon())["coupon_id"]
+    customer(api)
+    redeem = coupon_order(coupon_id, "SAVE10", order_id="o-11")
+    applied = api.post("/coupons/apply?type=redeem", redeem)
+    assert applied.status == 200, applied.body
+    rule(api, BASE_RULE)
+    body = {**redeem["order"], "source_id": "krish123", "coupon_details": redeem["coupon_details"]}
+    place(api, body)
+    assert api.get(f"/coupons/{coupon_id}/redemptions").json()["data"][0]["status"] == "completed"
+    cancelled = api.post("/orders/o-11/cancel")
+    assert cancelled.status == 200, cancelled.body
+    assert api.get(f"/coupons/{coupon_id}/redemptions").json()["data"][0]["status"] == "reverted"
+    assert api.post("/orders/o-11/cancel").json() == cancelled.json()
+    assert assert_balance_is_the_ledger_sum(api, "krish123") == 0
+
+
+def test_points_follow_the_policy_and_the_rules_own_days(api: ApiClient, monkeypatch: pytest.MonkeyPatch) -> None:
+    frozen = freeze_clock(monkeypatch)
+    assert api.put("/settings/points", {"pending_days": 14, "expire_after_days": 365}).status == 200
+    rule(api, BASE_RULE)
+    rule(api, {**ELECTRONICS_RULE, "points": {"pending_days": 0, "expire_after_days": 30}})
+    place(api, order_body("o-12", occurred_at=frozen.iso()))
+    entries = {e["description"].split(":")[0]: e for e in transactions(api, "KMN@123")}
+    base, electronics = entries["1 point per 1.00"], entries["+1 on electronics"]
+    assert (base["points"], base["pending_points"]) == (0, 134)  # pending 14 days from the order
+    assert base["lots"][0]["activates_at"] == day_end_iso(frozen.ms + 14 * DAY_MS)
+    assert base["lots"][0]["expires_at"] == day_end_iso(frozen.ms + 365 * DAY_MS)
+    assert (electronics["points"], electronics["pending_points"]) == (123, 0)
+    assert electronics["lots"][0]["expires_at"] == day_end_iso(frozen.ms + 30 * DAY_MS)
+    assert assert_balance_is_the_ledger_sum(api, "KMN@123") == 123

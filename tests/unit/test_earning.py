@@ -252,3 +252,10 @@ def test_a_cap_counts_its_days_in_its_own_time_zone() -> None:
         capped = replace(BASE, per_customer=CustomerCap(300, "day", zone))
         (earning,) = evaluate([capped], _order(TV, at=evening), {})
         assert earning.period == day
+
+
+def test_a_rule_grants_at_most_ten_million_points_on_one_event() -> None:
+    huge = replace(BASE, earn=Earn(Decimal(1_000_000), Decimal("0.01")), multiplier=Multiplier(Decimal(100)))
+    assert earned(huge, _order(OrderItem("a", 0, 1e12, 1e9))) == (10_000_000, (0,))
+    assert earned(replace(BASE, earn=Earn(Decimal(10_000_001))), _order(TV)) == (10_000_000, (0,))
+    assert earned(replace(BASE, earn=Earn(Decimal(10_000_000))), _order(TV)) == (10_000_000, (0,))

@@ -12,7 +12,9 @@ from pydantic import Field, StringConstraints, field_validator, model_validator
 from shared.api.schemas.campaigns import ConditionIn
 from shared.api.schemas.common import IsoDateTime, RequestModel, ResponseModel, ShortText
 from shared.api.schemas.coupons import CouponConditionIn, check_item_fields
+from shared.api.schemas.points import MAX_EXPIRE_AFTER_DAYS, MAX_PENDING_DAYS
 from shared.clock import iso_from_epoch_ms
+from shared.domain.earning import MAX_POINTS_PER_EVENT
 from shared.domain.earning_rules import EarningRuleView
 from shared.entities.campaigns import EventCondition
 from shared.entities.earning import (
@@ -31,9 +33,8 @@ from shared.limits import StorableFloat
 PropertyPath = Annotated[
     str, StringConstraints(min_length=12, max_length=128, pattern=r"^properties(\.[A-Za-z0-9_\-]+)+$")
 ]
-MAX_POINTS = 1_000_000_000  # what one rule may grant per unit, per event, or in all
-Amount = Annotated[StorableFloat, Field(gt=0, le=MAX_POINTS)]
-Days = Annotated[int, Field(ge=0, le=36_500)]
+MAX_POINTS = 1_000_000_000  # a cap per customer and period
+Days = Annotated[int, Field(ge=0, le=MAX_EXPIRE_AFTER_DAYS)]
 
 
 def _number(value: Decimal | None) -> int | float | None:
@@ -51,8 +52,13 @@ def _epoch(moment: datetime | None) -> int | None:
 
 
 class EarnIn(RequestModel):
-    points: Amount = Field(description="Points per `per` units of `of`; with no `per`, points per event")
-    per: Amount | None = Field(default=None, description="Units of value per `points` (1: per 1.00 spent)")
+    points: Annotated[StorableFloat, Field(gt=0, le=1_000_000)] = Field(
+        description="Points per `per` units of `of`; with no `per`, points per event (a rule grants at most "
+        f"{MAX_POINTS_PER_EVENT:,} on one event)"
+    )
+    per: Annotated[StorableFloat, Field(ge=0.01, le=1e9)] | None = Field(
+        default=None, description="Units of value per `points` (1: per 1.00 spent)"
+    )
     of: Literal["items"] | PropertyPath = Field(
         default=ITEMS,
         description='"items": selling_price x quantity of the matching items; or a property path (properties.amount)',
@@ -119,7 +125,9 @@ class LimitsIn(RequestModel):
 
 class PointsIn(RequestModel):
     expire_after_days: Days | None = Field(default=None, description="Overrides the points policy's")
-    pending_days: Days | None = Field(default=None, description="Overrides the points policy's")
+    pending_days: Annotated[int, Field(ge=0, le=MAX_PENDING_DAYS)] | None = Field(
+        default=None, description="Overrides the points policy's"
+    )
 
 
 class EarningRuleIn(RequestModel):
