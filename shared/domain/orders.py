@@ -14,7 +14,8 @@ campaigns (as the event ``order``), returned item by item, or cancelled.
   rewritten over the version read: a return_id is applied once, and no two returns take the same
   units. A rule's budget gets back what a return takes; a customer's cap does not (the period's
   grants happened). The cancel is the return of everything left, once, then the revert of the
-  order's coupon redemptions (seed 004's revert, itself once per coupon).
+  order's coupon redemptions (seed 004's revert, itself once per coupon; all or none, and none when
+  one of them was not redeemed on this order by its customer).
 """
 
 from __future__ import annotations
@@ -32,7 +33,7 @@ from typing import Any
 from shared import clock
 from shared.domain import earning_rules
 from shared.domain.coupon_apply import CouponDetail, CouponsOnOrder, apply_coupons
-from shared.domain.coupon_errors import CouponRedemptionNotFound
+from shared.domain.coupon_errors import CouponRedemptionNotFound, InvalidCoupon, InvalidSourceId, NotTheOrdersCode
 from shared.domain.coupon_rules import Order, OrderItem
 from shared.domain.customers import ensure_customer, retries
 from shared.domain.earning import EarningEvent, Usage, cap_period, evaluate, take_back
@@ -111,7 +112,6 @@ def place_order(app_id: str, command: OrderCommand) -> PlacedOrder:
     record = orders.get(app_id, command.order.order_id)
     placed = PlacedOrder(record, created=False) if record is not None else None
     if placed is None:
-        ensure_customer(app_id, command.source_id)
         placed = _credit(app_id, command, occurred_at, digest, details, earning_rules.active_rules(app_id))
     if placed.record.digest != digest:
         raise OrderConflict(f"order_id: order {placed.record.order_id} was already received with another body")
@@ -139,7 +139,7 @@ def _credit(
                 return PlacedOrder(landed, created=False)
         profile, _, policy = points.read_with_policy(app_id, source_id, [])
         if profile is None:
-            raise CustomerNotFound(source_id)
+            profile = ensure_customer(app_id, source_id)[0]  # an order's customer is created by it, as an event's
         usage = _usage(app_id, source_id, rules, occurred_at)
         postings: list[Posting] = []
         counters: list[Update] = []
@@ -307,8 +307,8 @@ def _revert_coupons(app_id: str, record: OrderRecord) -> None:
     request_id = keyed_id("req", app_id, record.order_id, CANCEL_RETURN_ID)
     try:
         apply_coupons(app_id, CouponsOnOrder(record.source_id, _order_of(record), details), "revert", request_id)
-    except CouponRedemptionNotFound:
-        return  # the coupons named were never redeemed on this order: nothing to revert
+    except (CouponRedemptionNotFound, InvalidCoupon, InvalidSourceId, NotTheOrdersCode):
+        return  # the coupons named were not redeemed on this order by its customer: nothing of it to revert
 
 
 def _order_of(record: OrderRecord) -> Order:
