@@ -107,7 +107,7 @@ class OrderPoints(ResponseModel):
 
 class OrderResponse(ResponseModel):
     object: Literal["order"] = "order"
-    order_id: str
+    id: str = Field(description="The merchant's order_id")
     source_id: str
     occurred_at: str
     order: dict[str, Any] = Field(description="The order as received")
@@ -143,7 +143,7 @@ class OrderResponse(ResponseModel):
         earned = sum(e.granted for e in record.earnings)
         taken_back = sum(sum(parts.values()) for parts in taken.values())
         return cls(
-            order_id=record.order_id,
+            id=record.order_id,
             source_id=record.source_id,
             occurred_at=iso_from_epoch_ms(record.occurred_at * 1000),
             order=record.order,
