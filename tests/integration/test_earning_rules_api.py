@@ -109,6 +109,15 @@ def test_a_bad_change_is_a_400_and_changes_nothing(api: ApiClient) -> None:
     assert api.get(f"/earning-rules/{created['id']}").json() == created
 
 
+@pytest.mark.parametrize("name", ["name", "status", "conditions", "items", "earn", "limits", "points"])
+def test_a_null_in_a_change_is_a_400_naming_the_field_but_for_the_multiplier(api: ApiClient, name: str) -> None:
+    created = create(api, {**BASE_RULE, "multiplier": 2})
+    response = api.patch(f"/earning-rules/{created['id']}", {name: None})
+    assert response.status == 400, response.body
+    assert response.json()["details"].startswith(f"{name}: must not be null")
+    assert api.get(f"/earning-rules/{created['id']}").json() == created
+
+
 def test_at_most_20_rules_per_application(api: ApiClient) -> None:
     ids = [create(api, {**BASE_RULE, "name": f"rule {n}"})["id"] for n in range(20)]
     refused = api.post("/earning-rules", BASE_RULE)

@@ -187,6 +187,13 @@ class EarningRulePatch(RequestModel):
     limits: LimitsIn | None = None
     points: PointsIn | None = None
 
+    @model_validator(mode="after")
+    def _null_only_removes_the_multiplier(self) -> Self:
+        for name in sorted(self.model_fields_set - {"multiplier"}):
+            if getattr(self, name) is None:
+                raise ValueError(f"{name}: must not be null (leave it out to keep it)")
+        return self
+
     def apply(self, rule: EarningRuleSpec) -> EarningRuleSpec:
         """``rule`` with the fields sent (an explicit null removes a multiplier)."""
         current = EarningRuleIn.model_validate(EarningRuleResponse.body_of(rule))
