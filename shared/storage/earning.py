@@ -185,8 +185,7 @@ def all_rules(app_id: str) -> list[EarningRuleSpec]:
 
 def budgets_granted(app_id: str, rule_ids: Sequence[str]) -> dict[str, int]:
     """Points each rule granted (less what returns took back), by rule id; 0 for a rule that never granted."""
-    found = dynamodb.batch_get([keys.earning_budget(app_id, rule_id) for rule_id in rule_ids]) if rule_ids else []
-    granted = {item["rule_id"]: int(item.get("granted", 0)) for item in found}
+    granted, _ = read_counters(app_id, "", rule_ids, {})
     return {rule_id: granted.get(rule_id, 0) for rule_id in rule_ids}
 
 
