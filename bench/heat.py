@@ -59,6 +59,7 @@ from bench.scenarios import (
     new_customer,
     new_reward,
     new_webhook,
+    order,
 )
 
 READ_LIMIT = 3000.0  # read units a second one partition serves
@@ -103,6 +104,9 @@ MIX = (
         "/customers/{source_id}/rewards/{reward_id}/redeem",
         500,
     ),
+    # Two earning rules, one with a budget: every order writes that rule's counter (2 write units in the
+    # transaction), so a budgeted rule's rate is its counter partition's.
+    Route("POST /orders (2 earning rules, one budgeted)", "POST", "/orders", 500),
 )
 FAN_OUT = " ▸ webhook fan-out"
 # Scheduled functions: their rate from template.yaml, one invocation replayed each.
@@ -202,6 +206,12 @@ def _campaign(group: int) -> dict[str, Any]:
     return body
 
 
+HEAT_EARNING_RULES = (
+    {"name": "1 point per 1.00", "earn": {"points": 1, "per": 1}, "limits": {"budget": 10**12}},
+    {"name": "10 per order", "earn": {"points": 10}, "limits": {"per_customer": {"points": 10**6, "period": "day"}}},
+)
+
+
 def seed(world: World, app_id: str, scale: Scale) -> Seeded:
     """Campaigns through the repository (the API would take minutes of moto for 1,000), the rest
     through the API."""
@@ -219,6 +229,8 @@ def seed(world: World, app_id: str, scale: Scale) -> Seeded:
         event_ids = campaigns.ensure_event_ids(app_id, names, {name: new_id("even") for name in names})
         campaigns.create(app_id, with_ids(draft, event_ids, clock.now_iso()))
     new_webhook(world)
+    for rule in HEAT_EARNING_RULES:
+        world.expect(world.send("POST", "/earning-rules", body=rule), 201, what="an earning rule")
     customers = [new_customer(world) for _ in range(scale.customers)]
     return Seeded(customers, fixed_coupon(world, usage_limit=1_000_000_000), new_reward(world))
 
@@ -232,6 +244,8 @@ def _requests(world: World, seeded: Seeded, route: Route, rng: random.Random) ->
     headers = {**CONTENT_TYPE, "Idempotency-Key": world.unique("key")}
     if route.path == "/events":
         return route.path, {"body": _event(customer, EVENT_NAME, amount=10), "headers": headers}
+    if route.path == "/orders":
+        return route.path, {"body": order(world, 3, customer), "headers": headers}
     if route.path == "/coupons/apply":
         body = _order(*seeded.coupon, customer, world.unique("order"))
         return route.path, {"body": body, "query": {"type": "redeem"}, "headers": headers}

@@ -1050,6 +1050,153 @@ def _list_customer_coupons(world: World) -> list[Case]:
     return [Case("3 coupons", lambda: Request({"source_id": source_id}, query={"limit": "20"}))]
 
 
+# ------------------------------------------------------------------------------------------ earning and orders
+# The issue's figure: an order of 100 items against 20 earning rules (every rule's grant, cap and budget
+# counter in the order's one transaction), and the order, return and cancel routes around it.
+EARNING_RULES = 20
+ORDER_ITEMS = 100
+BENCH_EARNING_RULE: dict[str, Any] = {"name": "1 point per 1.00", "earn": {"points": 1, "per": 1}}
+
+
+def _earning_rule(index: int) -> dict[str, Any]:
+    """Rules of every kind: per category, capped per day, budgeted, doubled, fixed per order."""
+    rule: dict[str, Any] = {"name": f"bench rule {index}", "earn": {"points": 1, "per": 1}}
+    if index % 4 == 1:
+        rule["items"] = {"match": [{"field": "metadata.category", "operator": "eq", "value": f"c{index % 5}"}]}
+    if index % 4 == 2:
+        rule["limits"] = {"per_customer": {"points": 10**6, "period": "day"}, "budget": 10**9}
+    if index % 4 == 3:
+        rule["multiplier"] = 2
+        rule["earn"] = {"points": 5}
+    return rule
+
+
+def earning_rules(world: World, count: int) -> list[str]:
+    def create() -> list[str]:
+        return [
+            world.expect(world.send("POST", "/earning-rules", body=_earning_rule(i)), 201, what="an earning rule")["id"]
+            for i in range(count)
+        ]
+
+    ids: list[str] = world.fixture(f"earning_rules_{count}", create)
+    return ids
+
+
+def order(world: World, items: int, source_id: str | None = None) -> dict[str, Any]:
+    lines = [
+        {"product_id": f"p-{i}", "sku": f"SKU-{i}", "original_price": 9.99, "selling_price": 9.99, "quantity": 2,
+         "metadata": {"category": f"c{i % 5}"}}
+        for i in range(items)
+    ]  # fmt: skip
+    total = round(9.99 * 2 * items, 2)
+    return {
+        "order_id": world.unique("ord"),
+        "source_id": source_id or existing_customer(world),
+        "status": "completed",
+        "original_price_subtotal": total,
+        "selling_price_subtotal": total,
+        "items": lines,
+    }
+
+
+def placed_order(world: World, items: int = 3) -> str:
+    body = order(world, items)
+    world.expect(world.send("POST", "/orders", body=body), 201, what="an order")
+    order_id: str = body["order_id"]
+    return order_id
+
+
+def existing_order(world: World) -> str:
+    earning_rules(world, 2)
+    order_id: str = world.fixture("order", lambda: placed_order(world))
+    return order_id
+
+
+def existing_earning_rule(world: World) -> str:
+    return earning_rules(world, 2)[0]
+
+
+PATH_FIXTURES["order_id"] = existing_order
+PATH_FIXTURES["earning_rule_id"] = existing_earning_rule
+
+
+@route("POST", "/earning-rules")
+def _create_earning_rule(world: World) -> list[Case]:
+    return [Case("capped, budgeted", lambda: Request(headers=CONTENT_TYPE, body=_earning_rule(2)))]
+
+
+@route("GET", "/earning-rules")
+def _list_earning_rules(world: World) -> list[Case]:
+    earning_rules(world, EARNING_RULES)
+    return [Case(f"{EARNING_RULES} rules", lambda: Request(query={"limit": "20"}))]
+
+
+@route("GET", "/earning-rules/{earning_rule_id}")
+def _get_earning_rule(world: World) -> list[Case]:
+    rule_id = existing_earning_rule(world)
+    return [Case("a rule and its budget used", lambda: Request({"earning_rule_id": rule_id}))]
+
+
+@route("PATCH", "/earning-rules/{earning_rule_id}")
+def _update_earning_rule(world: World) -> list[Case]:
+    rule_id = existing_earning_rule(world)
+    return [
+        Case(
+            "a multiplier", lambda: Request({"earning_rule_id": rule_id}, headers=CONTENT_TYPE, body={"multiplier": 2})
+        )
+    ]
+
+
+@route("DELETE", "/earning-rules/{earning_rule_id}")
+def _delete_earning_rule(world: World) -> list[Case]:
+    def fresh() -> Request:
+        created = world.expect(world.send("POST", "/earning-rules", body=BENCH_EARNING_RULE), 201, what="a rule")
+        return Request({"earning_rule_id": created["id"]})
+
+    return [Case("a rule", fresh)]
+
+
+@route("POST", "/orders")
+def _create_order(world: World) -> list[Case]:
+    earning_rules(world, EARNING_RULES)
+    return [
+        Case(
+            f"{ORDER_ITEMS} items vs {EARNING_RULES} rules",
+            lambda: Request(headers=CONTENT_TYPE, body=order(world, ORDER_ITEMS)),
+        ),
+        Case(f"3 items vs {EARNING_RULES} rules", lambda: Request(headers=CONTENT_TYPE, body=order(world, 3))),
+    ]
+
+
+@route("GET", "/orders/{order_id}")
+def _get_order(world: World) -> list[Case]:
+    order_id = existing_order(world)
+    return [Case("an order of 3 items, 2 rules", lambda: Request({"order_id": order_id}))]
+
+
+@route("POST", "/orders/{order_id}/returns")
+def _return_order_items(world: World) -> list[Case]:
+    earning_rules(world, EARNING_RULES)
+
+    def one_unit() -> Request:
+        order_id = placed_order(world, ORDER_ITEMS)
+        body = {"return_id": world.unique("ret"), "items": [{"product_id": "p-1", "quantity": 1}]}
+        return Request({"order_id": order_id}, headers=CONTENT_TYPE, body=body)
+
+    return [Case(f"1 unit of a {ORDER_ITEMS}-item order, {EARNING_RULES} rules", one_unit)]
+
+
+@route("POST", "/orders/{order_id}/cancel")
+def _cancel_order(world: World) -> list[Case]:
+    earning_rules(world, EARNING_RULES)
+    return [
+        Case(
+            f"a {ORDER_ITEMS}-item order, {EARNING_RULES} rules",
+            lambda: Request({"order_id": placed_order(world, ORDER_ITEMS)}, headers=CONTENT_TYPE),
+        )
+    ]
+
+
 # ------------------------------------------------------------------------------------------ lookup
 
 

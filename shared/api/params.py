@@ -51,6 +51,9 @@ CouponIdPath = Annotated[str, Path(min_length=1, max_length=64, description="cou
 WebhookIdPath = Annotated[str, Path(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_]+$", description="whk_… id")]
 DeliveryIdPath = Annotated[str, Path(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_]+$", description="dlv_… id")]
 TxnIdPath = Annotated[str, Path(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_]+$", description="txn_… id")]
+EarningRuleIdPath = Annotated[
+    str, Path(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_]+$", description="ern_… id")
+]
 
 # Capillary's list parameters (the two Capillary-compatible lists): ``size`` is its page size; its page
 # number is only accepted as 0 (the first page), the next pages follow ``cursor`` (pagingDto.nextCursor):
@@ -63,3 +66,4 @@ CapillaryFirstPage = Annotated[
     Query(description="Capillary's page number: only 0; further pages follow `cursor` (pagingDto.nextCursor)"),
 ]
 BrandNamePath = Annotated[Label, Path(description="The rewards' brand (a reward's `brand`)")]
+OrderIdPath = Annotated[str, Path(min_length=1, max_length=128, description="The merchant's order_id")]

@@ -53,6 +53,7 @@ class PointsMoved(EventData):
     event_name: str | None = None
     reward_id: str | None = None
     description: str | None = None
+    order_id: str | None = Field(default=None, description="The order an earning rule (rule_id) credited on")
 
 
 class LotMoved(EventData):
@@ -96,6 +97,9 @@ class PointsReversed(EventData):
     expired: int = Field(default=0, description="What of the credit had already expired, so was not taken again")
     lots: list[LotMoved] = Field(description="The lots the points were taken from")
     description: str | None = None
+    rule_id: str | None = Field(default=None, description="An order's take-back: the earning rule of the credit")
+    order_id: str | None = Field(default=None, description="An order's take-back: the order returned or cancelled")
+    return_id: str | None = Field(default=None, description="An order's take-back: the return (order.cancel)")
 
 
 class RewardGranted(EventData):
@@ -152,6 +156,24 @@ class RewardRedemption(EventData):
     transaction_id: str | None = None
 
 
+class ReturnedUnits(EventData):
+    product_id: str
+    quantity: int | float
+
+
+class OrderReturned(EventData):
+    """Items of an order came back (``POST /orders/{order_id}/returns``) or the order was cancelled
+    (``return_id`` ``order.cancel``): ``points`` is what was taken back, each credit's reversal announced
+    as ``points.reversed``."""
+
+    source_id: str
+    order_id: str
+    return_id: str
+    items: list[ReturnedUnits]
+    points: int = Field(description="Points taken back, over every earning rule")
+    cancelled: bool = Field(description="The order was cancelled: everything left came back")
+
+
 DATA_MODELS: dict[str, type[EventData]] = {
     "customer.created": CustomerCreated,
     "points.credited": PointsMoved,
@@ -165,6 +187,7 @@ DATA_MODELS: dict[str, type[EventData]] = {
     "points.expired": PointsSettled,
     "points.activated": PointsSettled,
     "points.reversed": PointsReversed,
+    "order.returned": OrderReturned,
 }
 
 DESCRIPTIONS: dict[str, str] = {
@@ -183,6 +206,7 @@ DESCRIPTIONS: dict[str, str] = {
     "points.expired": "A customer's points reached their expiry day; `lots` names the lots that expired.",
     "points.activated": "A customer's pending points became spendable (the points policy's pending_days passed).",
     "points.reversed": "A credit was taken back (all or part); `shortfall` is what the balance could not give.",
+    "order.returned": "Items of an order came back, or it was cancelled; `points` is what the returns took back.",
 }
 
 D = TypeVar("D", bound=EventData)

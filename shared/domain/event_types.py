@@ -16,5 +16,6 @@ EventType = Literal[
     "points.expired",
     "points.activated",
     "points.reversed",
+    "order.returned",
 ]
 EVENT_TYPES: tuple[str, ...] = EventType.__args__  # type: ignore[attr-defined]

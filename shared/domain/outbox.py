@@ -25,9 +25,11 @@ from shared.domain.domain_events import (
     CustomerCreated,
     EventData,
     LotMoved,
+    OrderReturned,
     PointsMoved,
     PointsReversed,
     PointsSettled,
+    ReturnedUnits,
     RewardGranted,
     RewardRedemption,
     RuleCompleted,
@@ -35,6 +37,7 @@ from shared.domain.domain_events import (
 )
 from shared.entities.changes import ItemChange
 from shared.entities.points import dated_lots
+from shared.storage.orders import CANCEL_RETURN_ID
 
 _ID_ALPHABET = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
 _ID_LENGTH = 21
@@ -110,7 +113,8 @@ def _ledger_entry(change: ItemChange, new: Mapping[str, Any]) -> list[DomainEven
     that found nothing to take back says so with its shortfall)."""
     points, pending = int(new.get("points", 0)), int(new.get("pending_points", 0))
     reason = new["reason"]
-    if change.kind != "INSERT" or (not points and not pending and reason != "reversal"):
+    reversal = reason in _REVERSAL_REASONS
+    if change.kind != "INSERT" or (not points and not pending and not reversal):
         return []
     moved = {
         "source_id": new["source_id"],
@@ -124,7 +128,7 @@ def _ledger_entry(change: ItemChange, new: Mapping[str, Any]) -> list[DomainEven
     if reason in _SETTLEMENT_EVENTS:
         event_type = _SETTLEMENT_EVENTS[reason]
         data = PointsSettled(**moved, lots=_lots(new.get("lots")))
-    elif reason == "reversal":
+    elif reversal:
         event_type = "points.reversed"
         data = PointsReversed(
             **moved,
@@ -133,6 +137,9 @@ def _ledger_entry(change: ItemChange, new: Mapping[str, Any]) -> list[DomainEven
             expired=int(new.get("expired", 0)),
             lots=_lots(new.get("lots")),
             description=new.get("description"),
+            rule_id=new.get("rule_id"),
+            order_id=new.get("order_id"),
+            return_id=new.get("return_id"),
         )
     else:
         # A pending credit moves only pending points: still a credit.
@@ -145,8 +152,33 @@ def _ledger_entry(change: ItemChange, new: Mapping[str, Any]) -> list[DomainEven
             event_name=new.get("event_name"),
             reward_id=new.get("reward_id"),
             description=new.get("description"),
+            order_id=new.get("order_id"),
         )
     return [_event(change, event_type, new["created_at"], data, new["txn_id"])]
+
+
+# A customer service reversal, and an order's take-back by a return or its cancel.
+_REVERSAL_REASONS = frozenset({"reversal", "order_return"})
+
+
+def _order(change: ItemChange, new: Mapping[str, Any]) -> list[DomainEvent]:
+    """An order is rewritten once per return (or cancel), its ``returns`` one longer each time: the new
+    return is the change (identified by order and return id, so a redelivery is one event)."""
+    before = len((change.old or {}).get("returns", []))
+    returns = new.get("returns", [])
+    if len(returns) <= before:
+        return []
+    latest = returns[-1]
+    products = [item["product_id"] for item in new["order"]["items"]]
+    data = OrderReturned(
+        source_id=new["source_id"],
+        order_id=new["order_id"],
+        return_id=latest["return_id"],
+        items=[ReturnedUnits(product_id=products[int(i)], quantity=q) for i, q in latest["items"].items()],
+        points=sum(sum(parts.values()) for parts in latest["taken"].values()),
+        cancelled=latest["return_id"] == CANCEL_RETURN_ID,
+    )
+    return [_event(change, "order.returned", latest["created_at"], data, new["order_id"], latest["return_id"])]
 
 
 def _progress(change: ItemChange, new: Mapping[str, Any]) -> list[DomainEvent]:
@@ -226,6 +258,7 @@ TRANSLATORS: dict[str, Translator] = {
     "progress": _progress,
     "coupon_redemption": _coupon_redemption,
     "redemption": _reward_redemption,
+    "order": _order,
 }
 
 

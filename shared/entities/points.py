@@ -87,7 +87,15 @@ class PolicyRecord:
 # ------------------------------------------------------------------------------------------ the ledger
 
 Reason = Literal[
-    "rule_completion", "reward_redemption", "redemption_cancelled", "adjustment", "reversal", "expiry", "activation"
+    "rule_completion",
+    "reward_redemption",
+    "redemption_cancelled",
+    "adjustment",
+    "reversal",
+    "expiry",
+    "activation",
+    "order_earning",
+    "order_return",
 ]
 # What a posting does to the customer's lots (see shared/domain/points/lots.py). What time does
 # (activations, expiries) is no posting: ``shared.domain.points.placement`` records it itself.
@@ -133,6 +141,9 @@ class Posting:
     reverses: str | None = None
     own_lot: LotKey | None = None
     return_policy: ReturnPolicy = "within_balance"
+    # orders: the order an earning rule credited on, and the return (or cancel) taking it back
+    order_id: str | None = None
+    return_id: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -160,6 +171,8 @@ class LedgerEntry:
     shortfall: int = 0  # a reversal: what the balance could not give back (return policy within_balance)
     reverses: str | None = None  # a reversal: the credit's txn_id
     expired: int = 0  # a reversal: what of the credit had expired, so was not taken
+    order_id: str | None = None  # an earning rule's credit on an order, or its take-back by a return
+    return_id: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

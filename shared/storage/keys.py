@@ -407,3 +407,36 @@ def customer_of(partition_key: str) -> tuple[str, str] | None:
     if prefix is None or not partition_key.startswith(prefix):
         return None
     return app_id, partition_key[len(prefix) :]  # type: ignore[return-value]
+
+
+# --- earning rules and orders (shared/storage/earning.py, shared/storage/orders.py) ---
+# An application's earning rules share one partition with their counter: an order reads them all in one
+# query (their number is capped). A rule's budget counter is a partition of its own (every order the rule
+# grants on writes it); a customer's cap counters sit in the customer's partition, one per rule and
+# period, beside the profile an order's points write conditions on anyway. An order is a partition of
+# its own: its returns are written on it, so concurrent returns of one order serialize on its version.
+EARNING_RULE_SK_PREFIX = "EARNRULE#"
+
+
+def earning_rules_partition(app_id: str) -> str:
+    return f"{tenant_prefix(app_id)}EARNRULES"
+
+
+def earning_rule(app_id: str, rule_id: str) -> dict[str, str]:
+    return {PK: earning_rules_partition(app_id), SK: f"{EARNING_RULE_SK_PREFIX}{rule_id}"}
+
+
+def earning_rules_counter(app_id: str) -> dict[str, str]:
+    return {PK: earning_rules_partition(app_id), SK: "COUNT"}
+
+
+def earning_budget(app_id: str, rule_id: str) -> dict[str, str]:
+    return {PK: f"{tenant_prefix(app_id)}EARNBUDGET#{rule_id}", SK: "BUDGET"}
+
+
+def earning_cap(app_id: str, source_id: str, rule_id: str, period: str) -> dict[str, str]:
+    return {PK: customer_partition(app_id, source_id), SK: f"EARNCAP#{rule_id}#{period}"}
+
+
+def order(app_id: str, order_id: str) -> dict[str, str]:
+    return {PK: f"{tenant_prefix(app_id)}ORDER#{order_id}", SK: "ORDER"}

@@ -17,7 +17,7 @@ from tests.browser.conftest import DESKTOP, PHONE, open_page, screenshot
 from tests.e2e.runner import HttpClient, LocalRunner, run_rewards
 from tests.support.api import basic
 
-NAVIGATION = ["Overview", "Campaigns", "Customers", "Rewards", "Coupons", "Webhooks", "Settings"]
+NAVIGATION = ["Overview", "Campaigns", "Customers", "Rewards", "Coupons", "Earning", "Webhooks", "Settings"]
 CREDENTIALS_KEY = "rewards.dashboard.credentials"
 
 pytestmark = pytest.mark.xdist_group("browser")

@@ -222,6 +222,32 @@ def create_delivery(api: ApiClient) -> str:
     return delivery_id
 
 
+EARNING_RULE_BODY: dict[str, Any] = {"name": "Factory rule", "earn": {"points": 1, "per": 1}}
+
+
+def create_earning_rule(api: ApiClient) -> str:
+    rule_id: str = _expect_created(api.post("/earning-rules", EARNING_RULE_BODY), "an earning rule")["id"]
+    return rule_id
+
+
+ORDER_BODY: dict[str, Any] = {
+    "order_id": "factory-order",
+    "source_id": "KMN@123",
+    "status": "completed",
+    "original_price_subtotal": 20,
+    "selling_price_subtotal": 20,
+    "items": [{"product_id": "p-1", "original_price": 10, "selling_price": 10, "quantity": 2}],
+}
+RETURN_BODY: dict[str, Any] = {"return_id": "factory-return", "items": [{"product_id": "p-1", "quantity": 1}]}
+
+
+def create_order(api: ApiClient) -> str:
+    """An order (of a fresh id) that the application's earning rules, if any, credited."""
+    order_id = f"order-{next(_serial)}"
+    _expect_created(api.post("/orders", {**ORDER_BODY, "order_id": order_id}), "an order")
+    return order_id
+
+
 Factory = Callable[[ApiClient], str]
 FACTORIES: dict[str, Factory] = {
     "source_id": create_customer,
@@ -237,6 +263,8 @@ FACTORIES: dict[str, Factory] = {
     "webhook_id": create_webhook,
     "delivery_id": create_delivery,
     "txn_id": create_credit,
+    "earning_rule_id": create_earning_rule,
+    "order_id": create_order,
 }
 
 # Request bodies that pass validation, for operations where ``{}`` does not; keyed by operation label.
@@ -250,6 +278,9 @@ EXAMPLE_BODIES: dict[str, Any] = {
     "POST /events/invoke": {"event_name": "Order Completed", "source_id": "KMN@123", "metadata": {"revenue": 40.5}},
     "POST /webhooks": {"url": "https://93.184.215.14/hooks", "events": ["*"]},
     "POST /customers/{source_id}/transactions": ADJUSTMENT_BODY,
+    "POST /earning-rules": EARNING_RULE_BODY,
+    "POST /orders": ORDER_BODY,
+    "POST /orders/{order_id}/returns": RETURN_BODY,
 }
 
 

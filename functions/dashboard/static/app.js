@@ -74,6 +74,7 @@ export const PAGES = [
   ["customers", "Customers"],
   ["rewards", "Rewards"],
   ["coupons", "Coupons"],
+  ["earning", "Earning"],
   ["webhooks", "Webhooks"],
   ["settings", "Settings"],
 ];
@@ -505,6 +506,8 @@ const LEDGER_REASONS = [
   ["reversal", "Reversal"],
   ["expiry", "Expiry"],
   ["activation", "Activation"],
+  ["order_earning", "Order earning"],
+  ["order_return", "Order return"],
 ];
 const fmtDay = (value) => (value ? new Date(value).toLocaleDateString(undefined, { timeZone: "UTC" }) : "—");
 const signed = (value) => (value > 0 ? `+${value}` : String(value));
@@ -539,7 +542,7 @@ function Ledger({ api, sourceId, version }) {
         <td class="num" data-label="Pending">${t.pending_points ? signed(t.pending_points) : "—"}</td><td class="num" data-label="Balance after">${fmtNumber(t.balance_after)}</td>
         <td data-label="Reason">${t.reason}${t.description ? ` · ${t.description}` : ""}${t.shortfall ? ` · ${fmtNumber(t.shortfall)} not recovered` : ""}${t.expired ? ` · ${fmtNumber(t.expired)} already expired` : ""}</td>
         <td data-label="Lots">${(t.lots || []).length ? html`<ul class="reasons">${t.lots.map((lot) => html`<li>${describeLot(lot)}</li>`)}</ul>` : "—"}</td>
-        <td data-label="Source">${[t.event_name, t.campaign_id, t.rule_id, t.reward_id, t.reverses && `reverses ${t.reverses}`].filter(Boolean).join(" · ")}</td>
+        <td data-label="Source">${[t.event_name, t.campaign_id, t.rule_id, t.reward_id, t.reverses && `reverses ${t.reverses}`, t.return_id && `return ${t.return_id}`].filter(Boolean).join(" · ")}${t.order_id ? html` · <a href=${`#/earning/${enc(t.order_id)}`}>order ${t.order_id}</a>` : ""}</td>
       </tr>`)}</tbody></table></div>
       ${list.data.length === 0 && html`<p>${reason ? "No entries with this reason." : "No points have moved yet."}</p>`}
       <${Pager} label="Ledger pages" ...${pages.controls(list, loading)} />`}
@@ -1270,6 +1273,147 @@ function Webhooks({ api, arg }) {
     </form>`;
 }
 
+// ------------------------------------------------------------------------------------------ earning rules
+
+const condition = (c) => `${c.field} ${c.operator} ${Array.isArray(c.value) ? c.value.join(", ") : c.value}`;
+
+export function describeEarn(rule) {
+  const { points, per, of, rounding } = rule.earn;
+  const base = per === null ? `${fmtNumber(points)} per order` : `${fmtNumber(points)} per ${fmtNumber(per)} of ${of}, rounded ${rounding}`;
+  const m = rule.multiplier;
+  if (!m) return base;
+  const window = m.starts_at || m.ends_at ? ` from ${fmtDate(m.starts_at)} to ${fmtDate(m.ends_at)}` : "";
+  return `${base}, x${m.factor}${window}`;
+}
+
+function describeSelection(items) {
+  const parts = [...items.match.map(condition), ...items.exclude.map((c) => `not ${condition(c)}`)];
+  return parts.length ? parts.join("; ") : "every item";
+}
+
+function describeLimits(limits) {
+  const cap = limits.per_customer;
+  const parts = [cap && `${fmtNumber(cap.points)} per customer per ${cap.period}${cap.time_zone !== "UTC" ? ` (${cap.time_zone})` : ""}`, limits.budget && `budget ${fmtNumber(limits.budget)}`];
+  return parts.filter(Boolean).join("; ") || "none";
+}
+
+// The form's values as the API's body: only what was filled in is sent, so the API's defaults apply.
+export function earningRuleBody(v) {
+  const body = { name: v.name, earn: { points: Number(v["earn.points"]), rounding: v["earn.rounding"] } };
+  if (optional(v["earn.per"]) !== undefined) body.earn.per = Number(v["earn.per"]);
+  if (optional(v.category) !== undefined) body.items = { match: [{ field: "metadata.category", operator: "eq", value: v.category }] };
+  if (optional(v.multiplier) !== undefined) body.multiplier = Number(v.multiplier);
+  const limits = {};
+  if (optional(v["limits.per_customer.points"]) !== undefined) {
+    limits.per_customer = { points: Number(v["limits.per_customer.points"]), period: v["limits.per_customer.period"] };
+  }
+  if (optional(v["limits.budget"]) !== undefined) limits.budget = Number(v["limits.budget"]);
+  if (Object.keys(limits).length) body.limits = limits;
+  return body;
+}
+
+const NEW_EARNING_RULE = { name: "", "earn.points": "1", "earn.per": "1", "earn.rounding": "down", category: "", multiplier: "", "limits.per_customer.points": "", "limits.per_customer.period": "day", "limits.budget": "" };
+
+function EarningRuleForm({ api, onCreated }) {
+  const form = useForm(NEW_EARNING_RULE);
+  const submit = async (event) => {
+    event.preventDefault();
+    try {
+      const rule = await api("POST", "/earning-rules", earningRuleBody(form.values));
+      form.setError(null);
+      form.setValues(NEW_EARNING_RULE);
+      onCreated(rule);
+    } catch (failure) {
+      form.setError(failure);
+    }
+  };
+  const fields = html`${form.field("name", "Name", { required: true })}
+    <div class="row">${form.field("earn.points", "Points", { type: "number", hint: "per the amount below, or per order when it is empty" })}
+      ${form.field("earn.per", "Per amount spent", { type: "number" })}
+      ${form.field("earn.rounding", "Rounding", { options: [["down", "down"], ["up", "up"], ["half_up", "half up"]] })}</div>
+    <div class="row">${form.field("category", "Only items of category", { hint: "metadata.category; empty: every item" })}
+      ${form.field("multiplier", "Multiplier", { type: "number" })}</div>
+    <div class="row">${form.field("limits.per_customer.points", "Cap per customer", { type: "number" })}
+      ${form.field("limits.per_customer.period", "Per", { options: [["day", "day"], ["week", "week"], ["month", "month"], ["year", "year"], ["lifetime", "lifetime"]] })}
+      ${form.field("limits.budget", "Budget (points in all)", { type: "number" })}</div>`;
+  return html`<form class="card" onSubmit=${submit} aria-labelledby="new-earning-rule" novalidate>
+    <h2 id="new-earning-rule">New earning rule</h2>
+    <${FormAlert} form=${form} what="Creating the rule" />
+    ${fields}
+    <div class="actions"><button type="submit">Create rule</button></div>
+  </form>`;
+}
+
+// An order as the rules credited it: points per rule and item, what returns took back.
+function OrderView({ api, orderId }) {
+  const { data, error, loading } = useApi(api, [`/orders/${enc(orderId)}`], [orderId]);
+  const order = data && data[0];
+  return html`<section class="card" aria-labelledby="order-title" aria-busy=${loading ? "true" : "false"}>
+    <h2 id="order-title">Order ${orderId}</h2>
+    <${Loading} when=${loading} what="the order" />
+    <${ErrorBox} error=${error} />
+    ${order && html`<dl class="props">
+      <dt>Customer</dt><dd><a href=${`#/customers/${enc(order.source_id)}`}>${order.source_id}</a></dd>
+      <dt>Placed</dt><dd>${fmtDate(order.occurred_at)}</dd>
+      <dt>Points earned</dt><dd data-testid="order-earned">${fmtNumber(order.points.earned)}</dd>
+      <dt>Taken back</dt><dd data-testid="order-taken-back">${fmtNumber(order.points.taken_back)}</dd>
+      <dt>Status</dt><dd>${order.cancelled_at ? `cancelled ${fmtDate(order.cancelled_at)}` : `${order.returns.length} return(s)`}</dd>
+    </dl>
+    <div class="table-wrap"><table aria-label="Points per rule and item">
+      <thead><tr><th scope="col">Rule</th><th scope="col">Item</th><th scope="col" class="num">Points</th><th scope="col" class="num">Taken back</th></tr></thead>
+      <tbody>${order.earnings.flatMap((e) => e.items.map((item) => html`<tr>
+        <th scope="row">${e.rule_name}${e.limited_by ? html`<br /><small>${fmtNumber(e.earned - e.granted)} withheld by the ${e.limited_by === "budget" ? "budget" : "cap"}</small>` : ""}</th>
+        <td>${item.product_id}</td><td class="num">${fmtNumber(item.points)}</td><td class="num">${fmtNumber(item.taken_back)}</td>
+      </tr>`))}</tbody>
+    </table></div>`}
+  </section>`;
+}
+
+function Earning({ api, arg }) {
+  const [version, setVersion] = useState(0);
+  const [notice, setNotice] = useState(null);
+  const [actionError, setActionError] = useState(null);
+  const [orderId, setOrderId] = useState("");
+  const { list, error, pages, missing } = useList(api, "/earning-rules", [version]);
+  if (missing) return html`<${Unavailable} what="Earning rules" />`;
+  const remove = async (rule) => {
+    setActionError(null);
+    try {
+      await api("DELETE", `/earning-rules/${enc(rule.id)}`);
+      setVersion((n) => n + 1);
+    } catch (failure) {
+      setActionError(failure);
+    }
+  };
+  const lookUp = (event) => {
+    event.preventDefault();
+    if (orderId.trim()) location.hash = `#/earning/${enc(orderId.trim())}`;
+  };
+  return html`
+    ${notice && html`<${Notice}>${notice}<//>`}
+    <${ErrorBox} error=${error || actionError} />
+    <section class="card" aria-labelledby="earning-rules">
+      <h2 id="earning-rules">Earning rules</h2>
+      ${list && html`<div class="table-wrap"><table>
+        <thead><tr><th scope="col">Rule</th><th scope="col">Earns</th><th scope="col">Items</th><th scope="col">Limits</th><th scope="col" class="num">Budget used</th><th scope="col">Actions</th></tr></thead>
+        <tbody>${list.data.map((r) => html`<tr>
+          <th scope="row">${r.name}<br /><small>${r.id} · ${r.status}</small></th>
+          <td>${describeEarn(r)}</td><td>${describeSelection(r.items)}</td><td>${describeLimits(r.limits)}</td>
+          <td class="num">${fmtNumber(r.budget_used)}${r.budget_left !== null ? html`<br /><small>${fmtNumber(r.budget_left)} left</small>` : ""}</td>
+          <td><button class="danger" onClick=${() => remove(r)} aria-label=${`Delete ${r.name}`}>Delete</button></td>
+        </tr>`)}</tbody>
+      </table></div>
+      ${list.data.length === 0 && html`<p>No earning rules yet.</p>`}
+      <${Pager} label="Earning rule pages" ...${pages.controls(list)} />`}
+    </section>
+    <form class="card row" role="search" aria-label="Find an order" onSubmit=${lookUp}>
+      <div><label for="order-id">Order id</label><input id="order-id" value=${orderId} onInput=${(e) => setOrderId(e.target.value)} /></div>
+      <div class="actions"><button type="submit">Show order</button></div>
+    </form>
+    ${arg && html`<${OrderView} api=${api} orderId=${arg} key=${arg} />`}
+    <${EarningRuleForm} api=${api} onCreated=${(r) => { setNotice(`Earning rule ${r.name} created (${r.id})`); pages.reset(); setVersion((n) => n + 1); }} />`;
+}
+
 // ------------------------------------------------------------------------------------------ settings
 
 const RETURN_POLICIES = {
@@ -1324,6 +1468,7 @@ const VIEWS = {
   customers: Customers,
   rewards: Rewards,
   coupons: Coupons,
+  earning: Earning,
   webhooks: Webhooks,
   settings: Settings,
 };

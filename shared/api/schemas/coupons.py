@@ -98,6 +98,11 @@ def _check_fields(
             )
 
 
+def check_item_fields(conditions: list[CouponConditionIn], where: str) -> None:
+    """Item conditions name item fields (earning rules select items in the same grammar)."""
+    _check_fields(conditions, ITEM_FIELDS, ITEM_MONEY_FIELDS, where)
+
+
 def _is_amount(value: object) -> bool:
     """What an order's money field can hold, and every message can show in cents."""
     if isinstance(value, bool) or not isinstance(value, int | float):

@@ -115,7 +115,7 @@ class TransactionResponse(ResponseModel):
     balance_after: int
     pending_points: int = Field(description="The change of the pending points (a pending credit, an activation)")
     pending_after: int
-    reason: Reason  # the ledger's own seven reasons, as the ?reason= filter names them too
+    reason: Reason  # the ledger's own reasons, as the ?reason= filter names them too
     campaign_id: str | None
     rule_id: str | None
     event_name: str | None
@@ -131,6 +131,8 @@ class TransactionResponse(ResponseModel):
     expired: int = Field(
         default=0, description="A reversal: what of the credit had already expired, so was not taken again"
     )
+    order_id: str | None = Field(default=None, description="An earning rule's credit on this order, or its take-back")
+    return_id: str | None = Field(default=None, description="The order's return (order.cancel: its cancel)")
     created_at: str
 
     @classmethod
@@ -154,6 +156,8 @@ class TransactionResponse(ResponseModel):
             shortfall=entry.shortfall,
             reverses=entry.reverses,
             expired=entry.expired,
+            order_id=entry.order_id,
+            return_id=entry.return_id,
             created_at=entry.created_at,
         )
 

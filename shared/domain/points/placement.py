@@ -206,7 +206,7 @@ def _entry(
 
 def _requested(entry: LedgerEntry, posting: Posting) -> LedgerEntry:
     """``entry`` with what ``posting``'s request named: its campaign and rule, event, reward, redemption,
-    attributes, and the credit it reverses."""
+    attributes, the credit it reverses, and the order and return."""
     return replace(
         entry,
         campaign_id=posting.campaign_id,
@@ -216,6 +216,8 @@ def _requested(entry: LedgerEntry, posting: Posting) -> LedgerEntry:
         redemption_id=posting.redemption_id,
         attributes=posting.attributes,
         reverses=posting.reverses,
+        order_id=posting.order_id,
+        return_id=posting.return_id,
     )
 
 

@@ -1,0 +1,76 @@
+"""An earning rule as the engine keeps it ("1 point per 1.00 on items", "+1 on electronics", "50 per
+order"): immutable values, stored by ``shared.storage.earning`` and worked on by ``shared.domain.earning``."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Literal
+
+from shared.entities.campaigns import EventCondition
+from shared.entities.coupons import CouponCondition
+
+Rounding = Literal["down", "up", "half_up"]
+Period = Literal["day", "week", "month", "year", "lifetime"]
+EarningRuleStatus = Literal["active", "inactive"]
+ITEMS = "items"  # ``Earn.of`` for the sum over the matching items
+
+
+@dataclass(frozen=True, slots=True)
+class Earn:
+    """``points`` per ``per`` units of ``of`` (``ITEMS`` or a property path such as ``properties.amount``);
+    ``per`` None: ``points`` fixed per event. Rounded once per rule per event."""
+
+    points: Decimal
+    per: Decimal | None = None
+    of: str = ITEMS
+    rounding: Rounding = "down"
+
+
+@dataclass(frozen=True, slots=True)
+class Multiplier:
+    """``factor`` applies to events whose time lies in ``[starts_at, ends_at]`` (epoch seconds, both ends
+    included; None: open)."""
+
+    factor: Decimal
+    starts_at: int | None = None
+    ends_at: int | None = None
+
+    def applies_at(self, at: int) -> bool:
+        return (self.starts_at is None or self.starts_at <= at) and (self.ends_at is None or at <= self.ends_at)
+
+
+@dataclass(frozen=True, slots=True)
+class ItemSelection:
+    """Which items count: those meeting every ``match`` condition and none of the ``exclude`` ones."""
+
+    match: tuple[CouponCondition, ...] = ()
+    exclude: tuple[CouponCondition, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class CustomerCap:
+    """At most ``points`` per customer per ``period``, its days counted in ``time_zone`` (IANA name)."""
+
+    points: int
+    period: Period
+    time_zone: str = "UTC"
+
+
+@dataclass(frozen=True, slots=True)
+class EarningRuleSpec:
+    rule_id: str
+    name: str
+    event_name: str
+    earn: Earn
+    status: EarningRuleStatus = "active"
+    conditions: tuple[EventCondition, ...] = ()
+    items: ItemSelection = ItemSelection()
+    multiplier: Multiplier | None = None
+    per_customer: CustomerCap | None = None
+    budget: int | None = None  # total points the rule may ever grant (less what returns gave back)
+    expire_after_days: int | None = None  # None: the points policy's
+    pending_days: int | None = None  # None: the points policy's
+    created_at: str = ""
+    updated_at: str = ""
+    version: int = 1
