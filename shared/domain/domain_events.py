@@ -10,6 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field, create_model
 
 EventType = Literal[
     "customer.created",
+    "customer.erased",
     "points.credited",
     "points.debited",
     "rule.completed",
@@ -44,6 +45,16 @@ class CustomerCreated(EventData):
     enrolled_at: str | None = None
     referred_by: str | None = None
     attributes: dict[str, Any] | None = None
+
+
+class CustomerErased(EventData):
+    """The customer's personal data was erased (``POST /customers/{source_id}/erase``). The source_id is not
+    repeated (it may itself be personal): match on ``customer_id``, the ``cust_`` id every customer answer
+    and ``customer.created`` gave."""
+
+    customer_id: str = Field(description="The engine's customer id (cust_…)")
+    pseudonym: str = Field(description="What the engine names the customer by from now on (anon_…)")
+    erased_at: str
 
 
 class PointsMoved(EventData):
@@ -168,6 +179,7 @@ class RewardRedemption(EventData):
 
 DATA_MODELS: dict[str, type[EventData]] = {
     "customer.created": CustomerCreated,
+    "customer.erased": CustomerErased,
     "points.credited": PointsMoved,
     "points.debited": PointsMoved,
     "rule.completed": RuleCompleted,
@@ -183,6 +195,7 @@ DATA_MODELS: dict[str, type[EventData]] = {
 
 DESCRIPTIONS: dict[str, str] = {
     "customer.created": "A customer profile was created (by PUT /customers or by its first event).",
+    "customer.erased": "A customer's personal data was erased; its points and ledger stay under a pseudonym.",
     "points.credited": (
         "Points were credited to a customer's ledger (a rule's reward, an adjustment, a refund); a pending credit has"
         " `points` 0 and `pending_points` its amount."
