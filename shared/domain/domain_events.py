@@ -10,7 +10,6 @@ from pydantic import BaseModel, ConfigDict, Field, create_model
 
 EventType = Literal[
     "customer.created",
-    "customer.erased",
     "points.credited",
     "points.debited",
     "rule.completed",
@@ -22,6 +21,7 @@ EventType = Literal[
     "points.expired",
     "points.activated",
     "points.reversed",
+    "customer.erased",
 ]
 EVENT_TYPES: tuple[str, ...] = EventType.__args__  # type: ignore[attr-defined]
 
