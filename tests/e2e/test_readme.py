@@ -20,9 +20,9 @@ from tests.e2e.runner import child_environment
 from tests.support.readme import Block, fenced_blocks
 
 BLOCK_TIMEOUT_SECONDS = 120
-# The walkthrough, six how-tos (campaigns, coupons, rewards, points, webhooks, dashboard), Rehook's
+# The walkthrough, seven how-tos (campaigns, coupons, rewards, points, erasure, webhooks, dashboard), Rehook's
 # calls, the local webhook round trip: fewer means an area lost its examples.
-RUNNABLE_BLOCKS = 9
+RUNNABLE_BLOCKS = 10
 
 # The real curl, its answer printed (an error's also on stderr) and its status kept, one per request.
 CURL_RECORDER = """
