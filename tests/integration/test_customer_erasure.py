@@ -189,6 +189,7 @@ def test_after_an_erasure_no_answer_shows_the_person_and_the_points_stay(
     assert ledger_total(api) == total
     assert api.get("/stats").json() == stats
     assert SOURCE_ID not in api.get("/customers").body.decode()  # no longer listed
+    assert api.get(path("zq-friend")).json()["referred_by"] is None  # its referee no longer names it
     # the referral link is cut: the code names nobody any more
     refused = api.put(path("zq-late"), {"referral_code": profile["referral_code"]})
     assert refused.status == 400
