@@ -268,6 +268,7 @@ def test_an_erasure_racing_events_and_updates_leaves_nothing_personal_and_every_
     assert after["points"]["balance"] == balance + 40 == ledger_total(api)
     for text in customer_facing_answers(api, SOURCE_ID).values():
         assert not [trace for trace in TRACES if trace in text]
+    assert SOURCE_ID not in api.get("/customers").body.decode()  # the event's write did not list it again
     assert api.post(path(suffix="/erase")).json() == answers[0].json()
 
 
@@ -301,3 +302,17 @@ def test_another_application_can_neither_export_nor_erase(api: ApiClient, other_
     send = other_api.get if route == "/export" else other_api.post
     assert send(path(suffix=route)).status == 404
     assert api.get(path()).json()["name"] == PERSONAL["name"]
+
+
+def test_events_after_an_erasure_keep_counting_under_it_and_never_list_it_again(api: ApiClient) -> None:
+    member(api)
+    erased = api.post(path(suffix="/erase")).json()
+    balance = api.get(path()).json()["points"]["balance"]
+
+    assert api.post("/events", event(SOURCE_ID, "order_success")).status == 200
+    adjust(api, 15)
+
+    assert api.get(path()).json()["points"]["balance"] == balance + 15
+    assert SOURCE_ID not in api.get("/customers").body.decode()
+    assert SOURCE_ID not in api.get(f"/customers?q={SOURCE_ID[:2]}").body.decode()
+    assert api.post(path(suffix="/erase")).json() == erased
