@@ -106,7 +106,8 @@ def test_the_export_holds_every_section_with_the_profile(
     api: ApiClient, outbox: LocalOutbox, receiver: WebhookListener
 ) -> None:
     webhook = api.post("/webhooks", {"url": receiver.url, "events": ["*"]}).json()
-    member(api)
+    profile = member(api)
+    api.put(path("zq-friend"), {"referral_code": profile["referral_code"]})
     outbox.drain()
 
     exported = export(api)
@@ -118,6 +119,7 @@ def test_the_export_holds_every_section_with_the_profile(
     assert [entry["points"] for entry in sections["ledger"]["items"]] == [100, 70, -20]  # oldest first
     assert {item["rule_id"] for item in sections["progress"]["items"]}  # the seed campaign's rules
     assert all(section["next_cursor"] is None for section in sections.values())
+    assert [item["referee"] for item in sections["referrals"]["items"]] == ["zq-friend"]
     delivered = sections["webhook_deliveries"]["items"]
     assert {item["webhook_id"] for item in delivered} == {webhook["id"]}
     created = [item for item in delivered if item["event_type"] == "customer.created"]
@@ -316,3 +318,14 @@ def test_events_after_an_erasure_keep_counting_under_it_and_never_list_it_again(
     assert SOURCE_ID not in api.get("/customers").body.decode()
     assert SOURCE_ID not in api.get(f"/customers?q={SOURCE_ID[:2]}").body.decode()
     assert api.post(path(suffix="/erase")).json() == erased
+
+
+def test_two_erasures_at_once_answer_the_same_and_announce_once(api: ApiClient, bus: BusTap) -> None:
+    member(api)
+    bus.read()
+
+    answers = fire_together([lambda: api.post(path(suffix="/erase")) for _ in range(3)])
+
+    assert {answer.status for answer in answers} == {200}
+    assert len({answer.body for answer in answers}) == 1
+    assert [e.type for e in bus.read()].count("customer.erased") == 1
