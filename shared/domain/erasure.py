@@ -2,8 +2,9 @@
 
 The export is a bounded document with a cursor per section: the profile and the first
 ``EXPORT_PAGE_LIMIT`` items of each section; asking for one section with its cursor pages it on. Webhook
-deliveries are not in the customer's partition: each answer reads at most ``DELIVERY_SCAN_BUDGET`` of
-them, so that section may come back empty with a cursor while the logs are read on.
+deliveries are not in the customer's partition: each answer reads about ``DELIVERY_SCAN_BUDGET`` of them
+at most and shows at most ``EXPORT_PAGE_LIMIT``, so that section may come back empty with a cursor while
+the logs are read on.
 
 Erasure removes the personal fields and referral links, keeps the points and the ledger (amounts stay,
 so the application's totals do not move), names the customer by a pseudonym where the answer or an
@@ -78,7 +79,7 @@ def export_customer(app_id: str, source_id: str, section: Section | None, cursor
 
 def _section(app_id: str, source_id: str, section: str, cursor: str | None) -> ExportSection:
     if section == WEBHOOK_DELIVERIES:
-        scan = erasure.scan_deliveries(app_id, source_id, DELIVERY_SCAN_BUDGET, cursor)
+        scan = erasure.scan_deliveries(app_id, source_id, DELIVERY_SCAN_BUDGET, cursor, EXPORT_PAGE_LIMIT)
         return ExportSection([_delivery(delivery) for delivery in scan.found], scan.next_cursor)
     return ExportSection(*erasure.section_page(app_id, source_id, section, EXPORT_PAGE_LIMIT, cursor))
 

@@ -102,15 +102,17 @@ def _scan_start(app_id: str, cursor: str | None) -> tuple[list[str], str | None]
     return webhook_ids[webhook_ids.index(webhook_id) :], delivery_cursor
 
 
-def scan_deliveries(app_id: str, source_id: str, budget: int, cursor: str | None) -> DeliveryScan:
-    """Reads at most about ``budget`` deliveries (whole pages of the logs) from where ``cursor`` stopped."""
+def scan_deliveries(app_id: str, source_id: str, budget: int, cursor: str | None, wanted: int) -> DeliveryScan:
+    """From where ``cursor`` stopped, reads pages of the logs until about ``budget`` deliveries are read or
+    ``wanted`` are found (never more: the last page read is no longer than what is still wanted)."""
     remaining, delivery_cursor = _scan_start(app_id, cursor)
     found: list[webhooks.DeliveryRecord] = []
     read = 0
     while remaining:
-        if read >= budget:
+        if read >= budget or len(found) == wanted:
             return DeliveryScan(found, _scan_cursor(remaining[0], delivery_cursor))
-        deliveries, delivery_cursor = webhooks.page_deliveries(app_id, remaining[0], 100, delivery_cursor)
+        size = min(100, wanted - len(found))
+        deliveries, delivery_cursor = webhooks.page_deliveries(app_id, remaining[0], size, delivery_cursor)
         read += len(deliveries)
         found += [delivery for delivery in deliveries if _names_customer(delivery, source_id)]
         if delivery_cursor is None:
@@ -122,7 +124,7 @@ def deliveries_naming(app_id: str, source_id: str) -> Iterator[webhooks.Delivery
     """Every delivery whose body names the customer, log after log."""
     cursor: str | None = None
     while True:
-        scan = scan_deliveries(app_id, source_id, 1_000, cursor)
+        scan = scan_deliveries(app_id, source_id, 1_000, cursor, wanted=100)
         yield from scan.found
         if scan.next_cursor is None:
             return

@@ -329,3 +329,38 @@ def test_two_erasures_at_once_answer_the_same_and_announce_once(api: ApiClient, 
     assert {answer.status for answer in answers} == {200}
     assert len({answer.body for answer in answers}) == 1
     assert [e.type for e in bus.read()].count("customer.erased") == 1
+
+
+def test_the_deliveries_section_shows_at_most_a_page_and_reads_on_across_webhooks(
+    api: ApiClient, outbox: LocalOutbox, receiver: WebhookListener, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    credits = api.post("/webhooks", {"url": receiver.url, "events": ["points.credited"]}).json()
+    created = api.post("/webhooks", {"url": receiver.url, "events": ["customer.created"]}).json()
+    api.put(path(), {"name": "Deliveries"})
+    for _ in range(EXPORT_PAGE_LIMIT + 1):
+        adjust(api, 1)
+    outbox.drain()
+
+    def pages() -> list[tuple[set[str], int, bool]]:
+        seen, cursor = [], None
+        while True:
+            section = export(api, section="webhook_deliveries", **({"cursor": cursor} if cursor else {}))
+            found = section["sections"]["webhook_deliveries"]
+            seen.append(({i["webhook_id"] for i in found["items"]}, len(found["items"]), bool(found["next_cursor"])))
+            if (cursor := found["next_cursor"]) is None:
+                return seen
+
+    by_log = sorted([credits["id"], created["id"]])
+    # at most EXPORT_PAGE_LIMIT shown per answer, whatever was read
+    assert sum(count for _, count, _ in pages()) == EXPORT_PAGE_LIMIT + 2
+    assert max(count for _, count, _ in pages()) == EXPORT_PAGE_LIMIT
+    # a read budget of one page: each answer reads one page of one log, and the cursor goes on to the next log
+    monkeypatch.setattr("shared.domain.erasure.DELIVERY_SCAN_BUDGET", 1)
+    one_page_each = pages()
+    assert [webhook_ids for webhook_ids, _, _ in one_page_each if webhook_ids] == [
+        {by_log[0]},
+        *([{by_log[0]}] if credits["id"] == by_log[0] else []),
+        {by_log[1]},
+        *([{by_log[1]}] if credits["id"] == by_log[1] else []),
+    ]
+    assert sum(count for _, count, _ in one_page_each) == EXPORT_PAGE_LIMIT + 2
