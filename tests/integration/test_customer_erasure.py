@@ -7,7 +7,6 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import quote
 
-import boto3
 import pytest
 
 from rewards_cli.outbox import LocalOutbox, matches
@@ -19,7 +18,7 @@ from shared.storage.stream import item_change
 from tests.support.api import ApiClient
 from tests.support.campaigns import event, rta_seed_campaign
 from tests.support.concurrency import fire_together
-from tests.support.outbox import BusTap
+from tests.support.outbox import BusTap, stream_records
 
 KYC = "complete_KYC_Verification"
 SOURCE_ID = "zq-77"
@@ -282,12 +281,7 @@ def test_the_stream_filter_passes_the_erasure_and_no_later_write_of_the_profile(
     api.post(path(suffix="/erase"))
 
     filters = load().functions["OutboxPublisherFunction"].stream_filters or []
-    streams, table = boto3.client("dynamodbstreams"), boto3.client("dynamodb")
-    arn = table.describe_table(TableName="rewards-test")["Table"]["LatestStreamArn"]
-    records: list[dict[str, Any]] = []
-    for shard in streams.describe_stream(StreamArn=arn)["StreamDescription"]["Shards"]:
-        iterator = streams.get_shard_iterator(StreamArn=arn, ShardId=shard["ShardId"], ShardIteratorType="TRIM_HORIZON")
-        records += streams.get_records(ShardIterator=iterator["ShardIterator"])["Records"]
+    records = stream_records()
     profile_changes = [
         r for r in records if r["eventName"] == "MODIFY" and r["dynamodb"]["Keys"]["SK"]["S"] == "PROFILE"
     ]
