@@ -407,6 +407,39 @@ def _reverse_transaction(world: World) -> list[Case]:
     ]
 
 
+# --- a customer's data and erasure ---
+EXPORTED_ENTRIES = 20
+
+
+@route("GET", "/customers/{source_id}/export")
+def _export_customer(world: World) -> list[Case]:
+    existing_webhook(world)  # the deliveries section reads the application's delivery logs
+    source_id = new_customer(world)
+    for _ in range(EXPORTED_ENTRIES):
+        _adjust(world, source_id, 5)
+    return [
+        Case(f"every section, {EXPORTED_ENTRIES} ledger entries", lambda: Request({"source_id": source_id})),
+        Case("the ledger section", lambda: Request({"source_id": source_id}, query={"section": "ledger"})),
+    ]
+
+
+@route("POST", "/customers/{source_id}/erase")
+def _erase_customer(world: World) -> list[Case]:
+    existing_webhook(world)
+    erased = new_customer(world)
+    world.expect(world.send("POST", f"/customers/{quote(erased, safe='')}/erase"), 200, what="POST erase (setup)")
+
+    def first_erasure() -> Request:
+        source_id = new_customer(world)
+        _adjust(world, source_id, 10)
+        return Request({"source_id": source_id})
+
+    return [
+        Case("a customer with a ledger entry", first_erasure),
+        Case("again (nothing left to erase)", lambda: Request({"source_id": erased})),
+    ]
+
+
 @route("POST", "/campaigns")
 def _create_campaign(world: World) -> list[Case]:
     return [Case("RTA, 2 rules", lambda: Request(headers=CONTENT_TYPE, body=RTA_CAMPAIGN))]

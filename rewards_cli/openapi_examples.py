@@ -355,6 +355,75 @@ EXAMPLES: dict[str, list[Example]] = {
             "A profile", request={"name": "Krish", "email": "krish@example.com", "tags": ["cohortA"], "tier": "SILVER"}
         )
     ],
+    "eraseCustomer": [
+        Example(
+            "Erased (the same answer on every repeat)",
+            responses={
+                200: {
+                    "object": "customer_erasure",
+                    "id": "cust_M9AadJF9uS4IZpwlyPwJL",
+                    "pseudonym": "anon_3kTq8ZbW1xYc0RfLmN2pV",
+                    "erased_at": "2026-12-04T03:40:11.205Z",
+                }
+            },
+        )
+    ],
+    "exportCustomer": [
+        Example(
+            "The first page of every section",
+            responses={
+                200: {
+                    "object": "customer_export",
+                    "profile": {
+                        "object": "customer",
+                        "id": "cust_M9AadJF9uS4IZpwlyPwJL",
+                        "source_id": "KMN@123",
+                        "name": "Krish",
+                        "email": "krish@example.com",
+                        "phone": None,
+                        "tags": ["cohortA"],
+                        "enrolled_at": None,
+                        "tier": None,
+                        "brand": None,
+                        "attributes": {},
+                        "referred_by": None,
+                        "referral_code": "214SGF5H",
+                        "points": {
+                            "balance": 300,
+                            "pending": 0,
+                            "earned": 300,
+                            "redeemed": 0,
+                            "expired": 0,
+                            "expiring": [],
+                        },
+                        "created_at": "2026-12-03T17:45:19.627Z",
+                        "updated_at": "2026-12-03T17:45:21.218Z",
+                    },
+                    "sections": {
+                        "progress": {"items": [], "next_cursor": None},
+                        "ledger": {
+                            "items": [
+                                {
+                                    "txn_id": "txn_Xc2hY0eD7KqUw9zR3mPlA",
+                                    "source_id": "KMN@123",
+                                    "points": 300,
+                                    "balance_after": 300,
+                                    "reason": "adjustment",
+                                    "description": "Goodwill: late delivery",
+                                    "created_at": "2026-12-03T17:45:21.218Z",
+                                }
+                            ],
+                            "next_cursor": None,
+                        },
+                        "reward_redemptions": {"items": [], "next_cursor": None},
+                        "coupons": {"items": [], "next_cursor": None},
+                        "referrals": {"items": [], "next_cursor": None},
+                        "webhook_deliveries": {"items": [], "next_cursor": None},
+                    },
+                }
+            },
+        )
+    ],
 }
 
 # Real answers recorded from a local runner walking through the README's how-tos: one for each operation

@@ -33,16 +33,23 @@ LOCAL_QUEUE_VISIBILITY_SECONDS = "5"  # a crashed local attempt comes back withi
 
 def matches(pattern: Mapping[str, Any], value: Any) -> bool:
     """EventBridge-style filter matching, the subset the template uses: nested objects and lists of
-    allowed exact values."""
+    allowed exact values or ``{"exists": true|false}`` (a missing object holds no attribute)."""
+    value = {} if value is None else value
     if not isinstance(value, Mapping):
         return False
     for name, expected in pattern.items():
         if isinstance(expected, Mapping):
             if not matches(expected, value.get(name)):
                 return False
-        elif value.get(name) not in expected:
+        elif not any(_allows(option, name in value, value.get(name)) for option in expected):
             return False
     return True
+
+
+def _allows(option: Any, present: bool, value: Any) -> bool:
+    if isinstance(option, Mapping) and "exists" in option:
+        return bool(option["exists"]) == present
+    return present and value == option
 
 
 @cache

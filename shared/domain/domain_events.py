@@ -32,6 +32,16 @@ class CustomerCreated(EventData):
     attributes: dict[str, Any] | None = None
 
 
+class CustomerErased(EventData):
+    """The customer's personal data was erased (``POST /customers/{source_id}/erase``). The source_id is not
+    repeated (it may itself be personal): match on ``customer_id``, the ``cust_`` id every customer answer
+    and ``customer.created`` gave."""
+
+    customer_id: str = Field(description="The engine's customer id (cust_…)")
+    pseudonym: str = Field(description="What the engine names the customer by from now on (anon_…)")
+    erased_at: str
+
+
 class PointsMoved(EventData):
     """``points.credited`` and ``points.debited``: one ledger entry. ``points`` is the change of the
     spendable balance, ``pending_points`` of the pending points: a credit that is pending (the points
@@ -176,6 +186,7 @@ class OrderReturned(EventData):
 
 DATA_MODELS: dict[str, type[EventData]] = {
     "customer.created": CustomerCreated,
+    "customer.erased": CustomerErased,
     "points.credited": PointsMoved,
     "points.debited": PointsMoved,
     "rule.completed": RuleCompleted,
@@ -192,6 +203,7 @@ DATA_MODELS: dict[str, type[EventData]] = {
 
 DESCRIPTIONS: dict[str, str] = {
     "customer.created": "A customer profile was created (by PUT /customers or by its first event).",
+    "customer.erased": "A customer's personal data was erased; its points and ledger stay under a pseudonym.",
     "points.credited": (
         "Points were credited to a customer's ledger (a rule's reward, an adjustment, a refund); a pending credit has"
         " `points` 0 and `pending_points` its amount."

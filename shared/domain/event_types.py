@@ -17,5 +17,6 @@ EventType = Literal[
     "points.activated",
     "points.reversed",
     "order.returned",
+    "customer.erased",
 ]
 EVENT_TYPES: tuple[str, ...] = EventType.__args__  # type: ignore[attr-defined]

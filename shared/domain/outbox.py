@@ -23,6 +23,7 @@ from shared.domain.domain_events import (
     DATA_MODELS,
     CouponUsed,
     CustomerCreated,
+    CustomerErased,
     EventData,
     LotMoved,
     OrderReturned,
@@ -89,12 +90,20 @@ def _event(change: ItemChange, event_type: str, created_at: str, data: EventData
 
 def _customer(change: ItemChange, new: Mapping[str, Any]) -> list[DomainEvent]:
     if change.kind != "INSERT":
-        return []
+        return _erased(change, new)
     fields = {name: new.get(name) for name in CustomerCreated.model_fields}
     data = CustomerCreated.model_validate(
         fields | {"tags": new.get("tags") or None, "attributes": new.get("attributes") or None}
     )
     return [_event(change, "customer.created", new["created_at"], data, new["customer_id"])]
+
+
+def _erased(change: ItemChange, new: Mapping[str, Any]) -> list[DomainEvent]:
+    """A profile erased by this change (an erasure scrubbing it again keeps its first ``erased_at``)."""
+    if "erased_at" not in new or "erased_at" in (change.old or {}):
+        return []
+    data = CustomerErased(customer_id=new["customer_id"], pseudonym=new["pseudonym"], erased_at=new["erased_at"])
+    return [_event(change, "customer.erased", new["erased_at"], data, new["customer_id"])]
 
 
 # A ledger entry's reason -> the event it announces; every other reason is a credit or a debit.

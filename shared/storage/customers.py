@@ -55,6 +55,8 @@ class CustomerRecord:
     lots: dict[str, int] = field(default_factory=dict)  # LotKey.encode() -> points
     points_lapsed: dict[str, int] = field(default_factory=dict)  # expiry day -> points (Wallet.lapsed)
     points_clawed: dict[str, int] = field(default_factory=dict)  # Claim.encode() -> points (Wallet.clawed)
+    erased_at: str | None = None  # personal fields removed (shared/domain/erasure.py)
+    pseudonym: str | None = None
 
     @property
     def ledger_head(self) -> LedgerHead:
@@ -89,6 +91,8 @@ class CustomerRecord:
             lots=item.get("lots") or {},
             points_lapsed=item.get("points_lapsed") or {},
             points_clawed=item.get("points_clawed") or {},
+            erased_at=item.get("erased_at"),
+            pseudonym=item.get("pseudonym"),
         )
 
 
@@ -123,6 +127,11 @@ def code_claim(app_id: str, code: str, source_id: str) -> Put:
     )
 
 
+def referral_mark(app_id: str, referrer: str, referee: str) -> Put:
+    """Written with the referee's ``referred_by`` (set once, so never twice)."""
+    return Put({**keys.referral(app_id, referrer, referee), "type": "referral", "referee": referee})
+
+
 def creation_values(
     app_id: str, source_id: str, new_customer_id: str, now: str, referral_code: str | None = None
 ) -> tuple[list[str], dict[str, Any]]:
@@ -131,8 +140,8 @@ def creation_values(
     ``referral_code`` and claims it in the same transaction."""
     listed = keys.customers_entry(app_id, source_id)
     clauses = [
-        f"{keys.CUSTOMERS_PK} = :customers_pk",
-        f"{keys.CUSTOMERS_SK} = :source_id",
+        f"{keys.CUSTOMERS_PK} = if_not_exists({keys.CUSTOMERS_PK}, :customers_pk)",
+        f"{keys.CUSTOMERS_SK} = if_not_exists({keys.CUSTOMERS_SK}, :source_id)",
         "#type = :customer_type",
         "source_id = :source_id",
         "customer_id = if_not_exists(customer_id, :new_customer_id)",
@@ -257,9 +266,14 @@ def create(
         "referred_by": referred_by,
         **{name: value for name, value in fields.items() if value is not None},
     }
+    marks = [referral_mark(app_id, referred_by, source_id)] if referred_by is not None else []
     try:
         dynamodb.transact_write(
-            [Put(item, condition=Expression("attribute_not_exists(PK)")), code_claim(app_id, referral_code, source_id)]
+            [
+                Put(item, condition=Expression("attribute_not_exists(PK)")),
+                code_claim(app_id, referral_code, source_id),
+                *marks,
+            ]
         )
     except TransactionCancelled as error:
         raise CustomerChanged from error
@@ -302,17 +316,15 @@ def update(
     )
     condition.values[":customer_type"] = "customer"
     key = keys.customer(app_id, current.source_id)
+    together = [code_claim(app_id, referral_code, current.source_id)] if referral_code is not None else []
+    if referred_by is not None:
+        together.append(referral_mark(app_id, referred_by, current.source_id))
     try:
-        if referral_code is None:
+        if not together:
             return CustomerRecord.from_item(
                 dynamodb.update_item(key, Expression(text, names, values), condition=condition)
             )
-        dynamodb.transact_write(
-            [
-                Update(key, Expression(text, names, values), condition=condition),
-                code_claim(app_id, referral_code, current.source_id),
-            ]
-        )
+        dynamodb.transact_write([Update(key, Expression(text, names, values), condition=condition), *together])
     except (dynamodb.ConditionFailed, TransactionCancelled) as error:
         raise CustomerChanged from error
     updated = get(app_id, current.source_id)

@@ -54,6 +54,13 @@ def customers_entry(app_id: str, source_id: str) -> dict[str, str]:
     return {CUSTOMERS_PK: customers_shard_partition(app_id, shard), CUSTOMERS_SK: source_id}
 
 
+# An erased customer's profile leaves the listed shards for a partition no page reads, under its
+# pseudonym: writers that may create a profile set the index keys only where absent, so a later event
+# never lists the erased customer again (shared/storage/erasure.py).
+def erased_customers_entry(app_id: str, pseudonym: str) -> dict[str, str]:
+    return {CUSTOMERS_PK: f"{tenant_prefix(app_id)}CUSTOMERS#ERASED", CUSTOMERS_SK: pseudonym}
+
+
 # --- referral codes ---
 # One item per referral code, claimed with attribute_not_exists in the transaction that creates its
 # customer: a code is unique per application and finding its owner is one key read.
@@ -124,11 +131,21 @@ def rule_applied(app_id: str, source_id: str, delivery_id: str, campaign_id: str
     return {PK: customer_partition(app_id, source_id), SK: f"DELIVERY#{delivery_id}#{campaign_id}#{rule_id}"}
 
 
+REFEREE_SK_PREFIX = "REFEREE#"
+REFERRAL_SK_PREFIX = "REFERRED#"
+
+
+def referral(app_id: str, referrer_source_id: str, referee_source_id: str) -> dict[str, str]:
+    """A customer the referrer referred, written with the referee's ``referred_by``: an erasure of the
+    referrer finds its referees here to cut their links."""
+    return {PK: customer_partition(app_id, referrer_source_id), SK: f"{REFERRAL_SK_PREFIX}{referee_source_id}"}
+
+
 def referee(app_id: str, referrer_source_id: str, rule_id: str, action_index: int, referee_id: str) -> dict[str, str]:
     """A referred customer counted once for one action of one referrer rule."""
     return {
         PK: customer_partition(app_id, referrer_source_id),
-        SK: f"REFEREE#{rule_id}#{action_index}#{referee_id}",
+        SK: f"{REFEREE_SK_PREFIX}{rule_id}#{action_index}#{referee_id}",
     }
 
 

@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 from typing import Any
 
-import boto3
 import pytest
 
 from rewards_cli.outbox import LocalOutbox, matches
@@ -19,7 +18,7 @@ from tests.support.api import ApiClient
 from tests.support.campaigns import awt_seed_campaign, event, rta_seed_campaign, run_window_closer
 from tests.support.coupons import create_coupon, customer, order_body, simple_coupon
 from tests.support.faults import FaultPlan, injecting_faults
-from tests.support.outbox import BusTap
+from tests.support.outbox import BusTap, stream_records
 from tests.support.rewards import SEED_002_MATERIAL, create_reward, customer_path, give_points
 
 SIGNUP_TIME = 1_708_664_771
@@ -173,16 +172,6 @@ def test_a_retried_request_is_announced_once(api: ApiClient, bus: BusTap) -> Non
     assert api.get("/customers/KMN@123").json()["points"]["balance"] == 100
 
 
-def _stream_records() -> list[dict[str, Any]]:
-    streams, table = boto3.client("dynamodbstreams"), boto3.client("dynamodb")
-    arn = table.describe_table(TableName="rewards-test")["Table"]["LatestStreamArn"]
-    records: list[dict[str, Any]] = []
-    for shard in streams.describe_stream(StreamArn=arn)["StreamDescription"]["Shards"]:
-        iterator = streams.get_shard_iterator(StreamArn=arn, ShardId=shard["ShardId"], ShardIteratorType="TRIM_HORIZON")
-        records += streams.get_records(ShardIterator=iterator["ShardIterator"])["Records"]
-    return records
-
-
 def _publish(outbox: LocalOutbox, records: list[dict[str, Any]]) -> dict[str, Any]:
     result: dict[str, Any] = outbox.pool.invoke(outbox.publisher, {"Records": records})
     return result
@@ -194,7 +183,7 @@ def test_a_redelivered_stream_batch_keeps_every_event_id(api: ApiClient, bus: Bu
     first = {a.type: a.id for a in bus.read()}
 
     # Lambda hands the publisher the same records again (a retry after a timeout, a bisected batch).
-    assert _publish(outbox, _stream_records()) == {"batchItemFailures": []}
+    assert _publish(outbox, stream_records()) == {"batchItemFailures": []}
     again = {a.type: a.id for a in bus.read()}
 
     assert again == first
@@ -208,7 +197,7 @@ def test_a_batch_the_bus_refuses_in_part_resumes_from_the_first_refused_record(
     bus.read()
     api.post("/events", event("A", KYC))
     api.post("/events", event("B", KYC))
-    records = [r for r in _stream_records() if (c := item_change(r)) and events_of(c)]
+    records = [r for r in stream_records() if (c := item_change(r)) and events_of(c)]
     assert len(records) == 6  # per customer: created, completed, credited
 
     with injecting_faults() as faults:
@@ -238,7 +227,7 @@ def test_the_stream_filter_lets_through_exactly_the_records_that_announce_someth
         api.post("/events", event("A", name, **properties))
     api.post("/webhooks", {"url": "https://93.184.215.14/hooks", "events": ["*"]})
 
-    records = _stream_records()
+    records = stream_records()
     announcing = [r for r in records if (change := item_change(r)) and events_of(change)]
     passing = [r for r in records if any(matches(f, r) for f in filters)]
 
@@ -253,7 +242,7 @@ def test_every_event_type_is_in_the_catalogue_and_the_openapi_webhooks() -> None
     from shared.domain.event_types import EVENT_TYPES
 
     assert set(DATA_MODELS) == set(DESCRIPTIONS) == set(ENVELOPES) == set(EVENT_TYPES)
-    assert len(EVENT_TYPES) == 13
+    assert len(EVENT_TYPES) == 14
     documented = json.loads(SPEC_PATH.read_text())["webhooks"]
     assert set(documented) == set(EVENT_TYPES)
     operation_ids = {documented[kind]["post"]["operationId"] for kind in EVENT_TYPES}

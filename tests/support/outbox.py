@@ -7,6 +7,8 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
+import boto3
+
 from rewards_cli.outbox import LocalOutbox, local_client
 from shared.domain.domain_events import ENVELOPES
 from shared.messaging import EVENT_SOURCE
@@ -63,3 +65,14 @@ class BusTap:
 
     def types(self) -> list[str]:
         return sorted(event.type for event in self.read())
+
+
+def stream_records(table_name: str = "rewards-test") -> list[dict[str, Any]]:
+    """Every record on the test table's stream, from its start."""
+    streams, table = boto3.client("dynamodbstreams"), boto3.client("dynamodb")
+    arn = table.describe_table(TableName=table_name)["Table"]["LatestStreamArn"]
+    records: list[dict[str, Any]] = []
+    for shard in streams.describe_stream(StreamArn=arn)["StreamDescription"]["Shards"]:
+        iterator = streams.get_shard_iterator(StreamArn=arn, ShardId=shard["ShardId"], ShardIteratorType="TRIM_HORIZON")
+        records += streams.get_records(ShardIterator=iterator["ShardIterator"])["Records"]
+    return records

@@ -52,6 +52,7 @@ NOT_RESOURCES = {
     "member_reward": "a reward as one member sees it (the reward inside has its id)",
     "customer_coupon": "a coupon as one customer holds it (named by coupon_id)",
     "coupon_redemption": "one order's use of a coupon (named by coupon_id and order_id)",
+    "customer_export": "what the engine holds about one customer (the profile inside has its id)",
 }
 # A resource's own name is `name`; SPEC §5 and seed 000 name the campaign's `campaign_name`.
 OWN_NAME_BY_SPEC = {"campaign": "campaign_name"}

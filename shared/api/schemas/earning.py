@@ -12,7 +12,6 @@ from pydantic import Field, StringConstraints, field_validator, model_validator
 from shared.api.schemas.campaigns import ConditionIn
 from shared.api.schemas.common import IsoDateTime, RequestModel, ResponseModel, ShortText
 from shared.api.schemas.coupons import CouponConditionIn, check_item_fields
-from shared.api.schemas.points import MAX_EXPIRE_AFTER_DAYS, MAX_PENDING_DAYS
 from shared.clock import iso_from_epoch_ms
 from shared.domain.earning import MAX_POINTS_PER_EVENT
 from shared.domain.earning_rules import EarningRuleView
@@ -28,7 +27,7 @@ from shared.entities.earning import (
     Period,
     Rounding,
 )
-from shared.limits import StorableFloat
+from shared.limits import MAX_EXPIRE_AFTER_DAYS, MAX_PENDING_DAYS, StorableFloat
 
 PropertyPath = Annotated[
     str, StringConstraints(min_length=12, max_length=128, pattern=r"^properties(\.[A-Za-z0-9_\-]+)+$")
