@@ -90,7 +90,7 @@ def _scan_cursor(webhook_id: str, delivery_cursor: str | None) -> str:
 
 def _scan_start(app_id: str, cursor: str | None) -> tuple[list[str], str | None]:
     """The webhook ids still to read (the cursor's first) and the cursor within the first one's log."""
-    webhook_ids = sorted(webhook.webhook_id for webhook in webhooks.all_webhooks(app_id))
+    webhook_ids = sorted(webhook.webhook_id for webhook in webhooks.every_webhook(app_id))
     if cursor is None:
         return webhook_ids, None
     try:

@@ -144,7 +144,7 @@ def recent(app_id: str) -> tuple[WebhookRecord, ...]:
     """Every webhook of the application as it was at most ``STALENESS_SECONDS`` ago (at once after a change
     this container made): usually no read; one read of the counter's version when this copy is that old;
     every webhook again (one query: their number is capped) only after a change."""
-    return WEBHOOKS_CACHE.get(app_id, lambda: _version(app_id), lambda: _every_webhook(app_id))
+    return WEBHOOKS_CACHE.get(app_id, lambda: _version(app_id), lambda: every_webhook(app_id))
 
 
 def _version(app_id: str) -> int:
@@ -152,7 +152,7 @@ def _version(app_id: str) -> int:
     return int((found or {}).get("version", 0))
 
 
-def _every_webhook(app_id: str) -> tuple[WebhookRecord, ...]:
+def every_webhook(app_id: str) -> tuple[WebhookRecord, ...]:
     """Strongly consistent, after the version was read: never older than the version it is cached with."""
     result = dynamodb.query(
         Expression(
