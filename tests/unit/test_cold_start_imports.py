@@ -52,6 +52,12 @@ PROGRESS = {"RewardProgressGet", "WindowCloser"}
 WEBHOOKS = {"WebhooksCreate", "WebhooksGet", "WebhooksList", "WebhooksDelete", "WebhookDeliveriesList",
             "WebhookDeliveryRetry", "WebhookDeliverer"}  # fmt: skip
 PUBLISHER = {"OutboxPublisher"}
+# Earning rules match order items in the coupons' grammar (cold-start debt: their definitions still load
+# the campaigns' and coupons' API schemas through it); orders credit points, feed campaigns and revert
+# coupon redemptions on cancel; a customer's export and erasure read every part of the customer.
+EARNING = {"EarningRulesCreate", "EarningRulesGet", "EarningRulesList", "EarningRulesUpdate", "EarningRulesDelete"}
+ORDER_FLOW = {"OrdersCreate", "OrdersGet", "OrderReturnsCreate", "OrderCancel"}
+ERASURE = {"CustomerExport", "CustomerErase"}
 
 # A heavy module (models built, or many values defined, at import) -> the functions that may load it.
 # A function not named here never needs it; a new function needs none until it is named.
@@ -60,22 +66,53 @@ ALLOWED: dict[str, set[str]] = {
     "shared.domain.domain_events": PUBLISHER,
     "shared.domain.outbox": PUBLISHER,
     # the campaign engine's values and the campaigns' API models
-    "shared.entities.campaigns": CAMPAIGNS | EVENTS | PROGRESS,
-    "shared.domain.rules": CAMPAIGNS | EVENTS | PROGRESS,
-    "shared.api.schemas.campaigns": CAMPAIGNS,
+    "shared.entities.campaigns": CAMPAIGNS | EVENTS | PROGRESS | EARNING | ORDER_FLOW,
+    "shared.domain.rules": CAMPAIGNS | EVENTS | PROGRESS | EARNING | ORDER_FLOW,
+    "shared.api.schemas.campaigns": CAMPAIGNS | EARNING,
     "shared.api.schemas.events": EVENTS,
     "shared.api.schemas.progress": EVENTS | {"RewardProgressGet"},
     # the points' values and arithmetic, and the customers' records that hold them
-    "shared.entities.points": CUSTOMERS | POINTS | EVENTS | PROGRESS | REDEMPTIONS | CAPILLARY | PUBLISHER,
-    "shared.domain.points.lots": CUSTOMERS | POINTS | EVENTS | PROGRESS | REDEMPTIONS | CAPILLARY,
-    "shared.storage.customers": CUSTOMERS | POINTS | EVENTS | PROGRESS | REDEMPTIONS | CAPILLARY,
-    "shared.api.schemas.points": CUSTOMERS | POINTS,
-    "shared.api.schemas.customers": CUSTOMERS,
+    "shared.entities.points": CUSTOMERS
+    | POINTS
+    | EVENTS
+    | PROGRESS
+    | REDEMPTIONS
+    | CAPILLARY
+    | PUBLISHER
+    | EARNING
+    | ORDER_FLOW
+    | ERASURE,
+    "shared.domain.points.lots": CUSTOMERS
+    | POINTS
+    | EVENTS
+    | PROGRESS
+    | REDEMPTIONS
+    | CAPILLARY
+    | ORDER_FLOW
+    | ERASURE,
+    "shared.storage.customers": CUSTOMERS
+    | POINTS
+    | EVENTS
+    | PROGRESS
+    | REDEMPTIONS
+    | CAPILLARY
+    | EARNING
+    | ORDER_FLOW
+    | ERASURE,
+    "shared.api.schemas.points": CUSTOMERS | POINTS | ERASURE,
+    "shared.api.schemas.customers": CUSTOMERS | ERASURE,
     # coupons: definitions, the order engine and their API models
-    "shared.entities.coupons": COUPONS | ORDERS | CAMPAIGNS | CATALOGUE | REDEMPTIONS | CAPILLARY,
-    "shared.domain.coupon_rules": COUPONS | ORDERS,
-    "shared.api.schemas.coupons": COUPONS | ORDERS,
-    "shared.api.schemas.coupon_apply": ORDERS - {"CustomerCouponsList"},
+    "shared.entities.coupons": COUPONS
+    | ORDERS
+    | CAMPAIGNS
+    | CATALOGUE
+    | REDEMPTIONS
+    | CAPILLARY
+    | EARNING
+    | ORDER_FLOW,
+    "shared.domain.coupon_rules": COUPONS | ORDERS | EARNING | ORDER_FLOW,
+    "shared.api.schemas.coupons": COUPONS | ORDERS | EARNING | ORDER_FLOW,
+    "shared.api.schemas.coupon_apply": (ORDERS - {"CustomerCouponsList"}) | ORDER_FLOW,
     # the rewards catalogue: settings models and the eligibility engine
     "shared.domain.reward_settings": CATALOGUE | REDEMPTIONS | CAPILLARY,
     "shared.domain.eligibility": CATALOGUE | REDEMPTIONS | CAPILLARY,
