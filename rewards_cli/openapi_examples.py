@@ -12,6 +12,23 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+# The profile fields of a customer in the examples (its points differ per example).
+_CUSTOMER_PROFILE: dict[str, Any] = {
+    "object": "customer",
+    "id": "cust_M9AadJF9uS4IZpwlyPwJL",
+    "source_id": "KMN@123",
+    "name": "Krish",
+    "email": "krish@example.com",
+    "phone": None,
+    "tags": ["cohortA"],
+    "enrolled_at": None,
+    "tier": None,
+    "brand": None,
+    "attributes": {},
+    "referred_by": None,
+    "referral_code": "214SGF5H",
+}
+
 
 @dataclass(frozen=True)
 class Example:
@@ -319,19 +336,7 @@ EXAMPLES: dict[str, list[Example]] = {
                     "object": "list",
                     "data": [
                         {
-                            "object": "customer",
-                            "id": "cust_M9AadJF9uS4IZpwlyPwJL",
-                            "source_id": "KMN@123",
-                            "name": "Krish",
-                            "email": "krish@example.com",
-                            "phone": None,
-                            "tags": ["cohortA"],
-                            "enrolled_at": None,
-                            "tier": None,
-                            "brand": None,
-                            "attributes": {},
-                            "referred_by": None,
-                            "referral_code": "214SGF5H",
+                            **_CUSTOMER_PROFILE,
                             "points": {
                                 "balance": 100,
                                 "pending": 0,
@@ -375,19 +380,7 @@ EXAMPLES: dict[str, list[Example]] = {
                 200: {
                     "object": "customer_export",
                     "profile": {
-                        "object": "customer",
-                        "id": "cust_M9AadJF9uS4IZpwlyPwJL",
-                        "source_id": "KMN@123",
-                        "name": "Krish",
-                        "email": "krish@example.com",
-                        "phone": None,
-                        "tags": ["cohortA"],
-                        "enrolled_at": None,
-                        "tier": None,
-                        "brand": None,
-                        "attributes": {},
-                        "referred_by": None,
-                        "referral_code": "214SGF5H",
+                        **_CUSTOMER_PROFILE,
                         "points": {
                             "balance": 300,
                             "pending": 0,
