@@ -140,11 +140,11 @@ def _credit(
         profile, _, policy = points.read_with_policy(app_id, source_id, [])
         if profile is None:
             profile = ensure_customer(app_id, source_id)[0]  # an order's customer is created by it, as an event's
-        usage = _usage(app_id, source_id, rules, occurred_at)
+        usage = _usage(app_id, source_id, rules, occurred_at, policy.time_zone)
         postings: list[Posting] = []
         counters: list[Update] = []
         earned: list[RuleEarningRecord] = []
-        for result in evaluate(rules, event, usage):
+        for result in evaluate(rules, event, usage, policy.time_zone):
             rule = by_id[result.rule_id]
             txn_id = new_id("txn") if result.granted else None
             if txn_id is not None:
@@ -198,9 +198,13 @@ def _credit(
     raise ServiceUnavailable
 
 
-def _usage(app_id: str, source_id: str, rules: Sequence[EarningRuleSpec], occurred_at: int) -> dict[str, Usage]:
+def _usage(
+    app_id: str, source_id: str, rules: Sequence[EarningRuleSpec], occurred_at: int, time_zone: str
+) -> dict[str, Usage]:
     """What each rule's limits have left for this customer in the order's period, as read now."""
-    periods = {rule.rule_id: period for rule in rules if (period := cap_period(rule.per_customer, occurred_at))}
+    periods = {
+        rule.rule_id: period for rule in rules if (period := cap_period(rule.per_customer, occurred_at, time_zone))
+    }
     budgets = [rule.rule_id for rule in rules if rule.budget is not None]
     granted, used = earning.read_counters(app_id, source_id, budgets, periods)
     return {

@@ -104,6 +104,24 @@ def test_a_daily_cap_of_300_earns_134_134_32_then_0(api: ApiClient) -> None:
     assert place(api, order_body("o-next", occurred_at="2026-11-21T00:00:00Z"))["points"]["earned"] == 134
 
 
+def test_a_daily_cap_counts_the_applications_days_across_a_dst_change(api: ApiClient) -> None:
+    """29 March 2026 in Paris lasts 23 hours, from 23:00 UTC on the 28th to 22:00 UTC on the 29th: a cap
+    without a zone of its own counts it so; a cap with its own (UTC) counts UTC days."""
+    assert api.put("/settings/points", {"time_zone": "Europe/Paris"}).json()["time_zone"] == "Europe/Paris"
+    paris = rule(api, {**BASE_RULE, "limits": {"per_customer": {"points": 300, "period": "day"}}})
+    utc = rule(api, {**BASE_RULE, "limits": {"per_customer": {"points": 300, "period": "day", "time_zone": "UTC"}}})
+    times = ["2026-03-28T23:00:00Z"] * 3 + ["2026-03-29T21:59:59Z", "2026-03-29T22:00:00Z"]
+    granted: dict[str, list[int]] = {paris: [], utc: []}
+    for n, at in enumerate(times):
+        for earning in place(api, order_body(f"o-{n}", occurred_at=at))["earnings"]:
+            granted[earning["rule_id"]].append(earning["granted"])
+        assert_balance_is_the_ledger_sum(api, "KMN@123")
+    # Paris: the first four on the 29th (the fourth finds the cap spent), the fifth at midnight of the 30th
+    assert granted[paris] == [134, 134, 32, 0, 134]
+    # UTC: three on the 28th, two on the 29th
+    assert granted[utc] == [134, 134, 32, 134, 134]
+
+
 def test_the_same_order_again_answers_the_first_result_and_another_body_is_a_409(api: ApiClient) -> None:
     rule(api, BASE_RULE)
     first = place(api, order_body("o-1"))
