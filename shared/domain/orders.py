@@ -12,8 +12,9 @@ campaigns (as the event ``order``), returned item by item, or cancelled.
 - Returns take back, per rule, what the returned units earned (``earning.take_back``), as reversals of
   the rule's credit (its own lot first, then the return policy), in one transaction with the order
   rewritten over the version read: a return_id is applied once, and no two returns take the same
-  units. A rule's budget gets back what a return takes; a customer's cap does not (the period's
-  grants happened). The cancel is the return of everything left, once, then the revert of the
+  units. A rule's budget, and the customer's cap in the order's period, get back what a return takes,
+  so a full return leaves the customer as if the order had not happened (an exchange, a return and a new
+  order on one day, earns again). The cancel is the return of everything left, once, then the revert of the
   order's coupon redemptions (seed 004's revert, itself once per coupon; all or none, and none when
   one of them was not redeemed on this order by its customer).
 """
@@ -174,6 +175,7 @@ def _credit(
                     dict(result.items),
                     txn_id,
                     rule.budget is not None,
+                    result.period,
                 )
             )
         record = OrderRecord(
@@ -395,6 +397,8 @@ def _take_back(
             writes.append(points.count_reversal(app_id, record.source_id, credit, credit.reversed + wanted))
         if earned.budget:
             writes.append(earning.move_budget(app_id, rule_id, -points_back, None))
+        if earned.cap_period is not None:
+            writes.append(earning.move_cap(app_id, record.source_id, rule_id, earned.cap_period, -points_back, None))
     returned = tuple(
         exact(_units(units) + returning.get(index, Decimal(0))) for index, units in enumerate(record.returned)
     )

@@ -190,6 +190,27 @@ def test_a_full_return_then_a_cancel_leave_the_customer_as_before(api: ApiClient
     assert after.status == 409
 
 
+def test_a_full_return_leaves_the_customer_as_if_the_order_had_not_happened(api: ApiClient) -> None:
+    """Balance, earned, the day's cap and the budget: an exchange (a return and the same order again on one
+    day) earns what the first order earned."""
+    capped = rule(api, {**BASE_RULE, "limits": {"per_customer": {"points": 300, "period": "day"}}})
+    budgeted = rule(api, {**ELECTRONICS_RULE, "limits": {"budget": 500}})
+    place(api, order_body("o-1"))  # 134 + 123
+    before = api.get("/customers/KMN%40123").json()["points"]
+    first = {e["rule_id"]: e for e in place(api, order_body("o-2", tv_units=2))["earnings"]}
+    assert first[capped]["granted"] == 166  # the cap's 300 less 134
+    assert first[budgeted]["granted"] == 246  # of the budget's 377 left
+    back = {"return_id": "r-1", "items": [{"product_id": "tv", "quantity": 2}, {"product_id": "book", "quantity": 1}]}
+    assert api.post("/orders/o-2/returns", back).json()["points"] == {"earned": 412, "taken_back": 412, "kept": 0}
+    assert api.get("/customers/KMN%40123").json()["points"] == before
+    assert api.get(f"/earning-rules/{budgeted}").json()["budget_left"] == 500 - 123
+    again = {e["rule_id"]: e for e in place(api, order_body("o-3", tv_units=2))["earnings"]}
+    assert {rule_id: {**e, "transaction_id": None} for rule_id, e in again.items()} == {
+        rule_id: {**e, "transaction_id": None} for rule_id, e in first.items()
+    }
+    assert assert_balance_is_the_ledger_sum(api, "KMN@123") == 257 + 412
+
+
 def test_a_return_gives_back_to_the_budget(api: ApiClient) -> None:
     budgeted = rule(api, {**BASE_RULE, "limits": {"budget": 200}})
     assert place(api, order_body("o-5"))["points"]["earned"] == 134
