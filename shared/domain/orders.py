@@ -23,8 +23,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import random
-import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from decimal import Decimal
@@ -46,6 +44,7 @@ from shared.entities.numbers import exact
 from shared.entities.points import Posting
 from shared.errors import Conflict, CustomerNotFound, NotFound, ServiceUnavailable, ValidationFailed
 from shared.ids import keyed_id, new_id
+from shared.retries import pause_after_lost_race
 from shared.settings import get_settings
 from shared.storage import dynamodb, earning, orders, points
 from shared.storage.dynamodb import TransactAction, TransactionCancelled, Update
@@ -134,7 +133,7 @@ def _credit(
     by_id = {rule.rule_id: rule for rule in rules}
     for attempt in range(MAX_ATTEMPTS):
         if attempt:
-            time.sleep(random.uniform(0, min(0.2, 0.005 * 2**attempt)))  # noqa: S311 - jitter, not crypto
+            pause_after_lost_race(attempt)
             landed = orders.get(app_id, order.order_id)
             if landed is not None:
                 return PlacedOrder(landed, created=False)
