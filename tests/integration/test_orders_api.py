@@ -200,9 +200,11 @@ def test_a_full_return_leaves_the_customer_as_if_the_order_had_not_happened(api:
     first = {e["rule_id"]: e for e in place(api, order_body("o-2", tv_units=2))["earnings"]}
     assert first[capped]["granted"] == 166  # the cap's 300 less 134
     assert first[budgeted]["granted"] == 246  # of the budget's 377 left
+    assert assert_balance_is_the_ledger_sum(api, "KMN@123") == 257 + 412
     back = {"return_id": "r-1", "items": [{"product_id": "tv", "quantity": 2}, {"product_id": "book", "quantity": 1}]}
     assert api.post("/orders/o-2/returns", back).json()["points"] == {"earned": 412, "taken_back": 412, "kept": 0}
     assert api.get("/customers/KMN%40123").json()["points"] == before
+    assert assert_balance_is_the_ledger_sum(api, "KMN@123") == 257
     assert api.get(f"/earning-rules/{budgeted}").json()["budget_left"] == 500 - 123
     again = {e["rule_id"]: e for e in place(api, order_body("o-3", tv_units=2))["earnings"]}
     assert {rule_id: {**e, "transaction_id": None} for rule_id, e in again.items()} == {
