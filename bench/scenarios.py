@@ -346,7 +346,12 @@ def _get_points_policy(world: World) -> list[Case]:
 
 @route("PUT", "/settings/points")
 def _set_points_policy(world: World) -> list[Case]:
-    body = {"expire_after_days": 365, "pending_days": 14, "return_policy": "within_balance"}
+    body = {
+        "expire_after_days": 365,
+        "pending_days": 14,
+        "return_policy": "within_balance",
+        "time_zone": "Europe/Paris",
+    }
     return [
         Case("expiry and pending", lambda: Request(headers=CONTENT_TYPE, body=body)),
         Case(

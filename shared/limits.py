@@ -11,7 +11,7 @@ Every rule here is documented in the README ("Input limits") and answered with a
 - maps: a bounded number of entries and a byte budget, so that no item can outgrow DynamoDB's 400 KB.
 
 A new model uses these types and validators (``ShortText``, ``Label``, ``Description``, ``Printable``,
-``IsoDateTime``, ``IsoDate``, ``ByteBudget``) rather than bare ``str``/``datetime``/``dict``.
+``IsoDateTime``, ``IsoDate``, ``TimeZoneName``, ``ByteBudget``) rather than bare ``str``/``datetime``/``dict``.
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ import unicodedata
 from datetime import UTC, date, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Annotated, Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import AfterValidator, AwareDatetime, BeforeValidator, Field, StringConstraints
 from pydantic_core import PydanticSerializationError, to_json
@@ -220,6 +221,31 @@ MAX_EXPIRE_AFTER_DAYS = 3650
 MAX_PENDING_DAYS = 365
 ExpireAfterDays = Annotated[int, Field(ge=1, le=MAX_EXPIRE_AFTER_DAYS)]
 PendingDays = Annotated[int, Field(ge=0, le=MAX_PENDING_DAYS)]
+
+# --- time zones ---
+
+# Files of the zone database that name the machine's own zone, not an IANA one: a period counted in
+# them would move with the host.
+_HOST_ZONES = frozenset({"localtime", "posixrules"})
+
+
+def _is_iana_zone(value: str) -> bool:
+    if value in _HOST_ZONES:
+        return False
+    try:
+        ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError):
+        return False
+    return True
+
+
+def _iana_zone(value: str) -> str:
+    if not _is_iana_zone(value):
+        raise ValueError(f"{value!r} is not an IANA time zone (Europe/Paris, UTC)")
+    return value
+
+
+TimeZoneName = Annotated[str, StringConstraints(min_length=1, max_length=64), AfterValidator(_iana_zone)]
 
 # --- byte budgets ---
 

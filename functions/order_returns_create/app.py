@@ -15,7 +15,8 @@ router = new_router()
     description=(
         "Takes back exactly what the returned units earned, per rule (multipliers included; what a cap or "
         "budget withheld is never taken), from each credit's own lot first, then by the return policy; "
-        "budgets get it back. Once per `return_id`; more units than are left is a 400 naming the item."
+        "budgets and the customer's caps get it back. Once per `return_id`; more units than are left is a 400 "
+        "naming the item."
     ),
     operation_id="returnOrderItems",
     tags=["Orders"],

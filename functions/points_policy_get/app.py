@@ -13,7 +13,8 @@ router = new_router()
     summary="The points policy",
     description=(
         "The application's points policy: days until credited points expire (null: never), days until they can "
-        "be spent, and what a reversal takes when the credit's own points are gone. Until it is set, points "
+        "be spent, what a reversal takes when the credit's own points are gone, and the time zone the earning "
+        "rules' per-customer periods are counted in. Until it is set, points "
         "activate at once and never expire (`updated_at` null)."
     ),
     operation_id="getPointsPolicy",

@@ -13,8 +13,9 @@ import json
 import secrets
 import threading
 import zlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from functools import partial
 from typing import TYPE_CHECKING, Any, cast
 
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response
@@ -31,6 +32,7 @@ from aws_lambda_powertools.utilities.idempotency.exceptions import (
 )
 from aws_lambda_powertools.utilities.idempotency.persistence.datarecord import DataRecord
 
+from shared.retries import pause_after_lost_race
 from shared.settings import get_settings
 from shared.storage import dynamodb, keys
 
@@ -45,6 +47,12 @@ COMPRESS_FROM_BYTES = 32 * 1024
 # ingestion answers that much, and its retry with the same key is exactly once by its own per-rule
 # delivery markers (shared/domain/events.py), which also rebuild the whole answer.
 MAX_STORED_BODY_BYTES = 300 * 1024
+# Calls a write of the idempotency record (the claim, the saved answer, the release) gets when a fault
+# outlives the SDK's retries: a claim whose answers were all lost, a release or a save that failed, left
+# as they are, keep the claim in progress, and the client's retry would get 409 until it expires with the
+# function's timeout. One more call after a short pause gets through a passing fault (each record is a
+# partition of its own); a third fault in a row still leaves the claim to expire.
+RECORD_WRITE_CALLS = 2
 
 __all__ = [
     "IdempotencyAlreadyInProgressError",
@@ -97,14 +105,34 @@ class _ClaimTokens:
         return self._client.put_item(**request)
 
 
+def _written(write: Callable[[], None]) -> None:
+    """``write`` made, called again after a fault that outlived the SDK's retries (RECORD_WRITE_CALLS)."""
+    for call in range(1, RECORD_WRITE_CALLS + 1):
+        try:
+            write()
+        except Exception as error:
+            if call == RECORD_WRITE_CALLS or not dynamodb.is_transient(error):
+                raise
+            pause_after_lost_race(call)
+        else:
+            return
+
+
 class _RetrySafeClaims(DynamoDBPersistenceLayer):
     def __init__(self, tokens: _ClaimTokens, **options: Any) -> None:
         super().__init__(boto3_client=cast("DynamoDBClient", tokens), **options)  # it duck-types the client
         self._tokens = tokens
 
     def _put_record(self, data_record: DataRecord) -> None:
+        # the call made again carries the same token: the claim its lost answers wrote lets it through
         with self._tokens.claiming():
-            super()._put_record(data_record)
+            _written(partial(super()._put_record, data_record))
+
+    def _update_record(self, data_record: DataRecord) -> None:
+        _written(partial(super()._update_record, data_record))
+
+    def _delete_record(self, data_record: DataRecord) -> None:
+        _written(partial(super()._delete_record, data_record))
 
     def _get_key(self, idempotency_key: str) -> dict[str, Any]:
         """Every record a partition of its own (keys.idempotency_record), not all of a function's on one."""

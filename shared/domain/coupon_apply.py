@@ -5,8 +5,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import random
-import time
 from dataclasses import dataclass
 from decimal import Context, Decimal
 from typing import Any, Literal
@@ -34,6 +32,7 @@ from shared.domain.coupon_rules import (
     with_kept_metadata,
 )
 from shared.errors import ServiceUnavailable, ValidationFailed
+from shared.retries import pause_after_lost_race
 from shared.storage import allowance
 from shared.storage.coupons import redemptions
 from shared.storage.coupons.errors import ApplyRaced
@@ -248,7 +247,7 @@ def apply_coupons(app_id: str, request: CouponsOnOrder, apply_type: ApplyType, r
             # answer (a limit reached, the first result) follows from what is stored now.
             if attempt == MAX_APPLY_ATTEMPTS - 1:
                 raise ServiceUnavailable from None
-            time.sleep(random.uniform(0, min(0.2, 0.005 * 2**attempt)))  # noqa: S311 - jitter, not crypto
+            pause_after_lost_race(attempt)
     raise ServiceUnavailable
 
 

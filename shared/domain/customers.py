@@ -8,8 +8,6 @@ found with one key read); either way the link is set once and never to the custo
 
 from __future__ import annotations
 
-import random
-import time
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -18,6 +16,7 @@ from shared import clock
 from shared.errors import Conflict, CustomerNotFound, ServiceUnavailable, ValidationFailed
 from shared.ids import new_id, new_referral_code
 from shared.limits import MAX_ATTRIBUTES, MAX_ATTRIBUTES_BYTES, encoded_size
+from shared.retries import pause_after_lost_race
 from shared.storage import customers
 from shared.storage.customers import CustomerChanged, CustomerRecord
 
@@ -91,7 +90,7 @@ def retries() -> Iterator[int]:
     """Attempts of an optimistic write, with jitter before each retry."""
     for attempt in range(MAX_ATTEMPTS):
         if attempt:
-            time.sleep(random.uniform(0, min(0.2, 0.005 * 2**attempt)))  # noqa: S311 - jitter, not crypto
+            pause_after_lost_race(attempt)
         yield attempt
 
 

@@ -11,8 +11,9 @@ Design notes
   never count. A rule with a ``match`` earns nothing when no item matches. A rule grants at most
   ``MAX_POINTS_PER_EVENT`` on one event.
 - Limits: a rule grants what it earned, capped by what is left of the customer's cap for the event's
-  period (days counted in the cap's time zone, UTC unless set) and of its budget: "what is left" is a read the caller
-  makes and a conditional write keeps exact (see ``shared.domain.orders``).
+  period (counted in the application's time zone, or the cap's own when it sets one) and of its budget:
+  "what is left" is a read the caller makes and a conditional write keeps exact (see
+  ``shared.domain.orders``).
 - Attribution: what a rule granted on an order is split over the items that counted in proportion to
   their amount (by quantity when those amounts are all zero), by largest remainder, so the parts add
   up to the grant exactly. What a cap or budget withheld is in no item's part, so no return takes it.
@@ -215,13 +216,17 @@ class RuleEarning:
         return self.earned - self.granted
 
 
-def cap_period(cap: CustomerCap | None, at: int) -> str | None:
-    return period_key(cap.period, at, cap.time_zone) if cap is not None else None
+def cap_period(cap: CustomerCap | None, at: int, time_zone: str) -> str | None:
+    """The cap's period of an event at ``at``, in the cap's own zone or else ``time_zone`` (the application's)."""
+    return period_key(cap.period, at, cap.time_zone or time_zone) if cap is not None else None
 
 
-def evaluate(rules: Sequence[EarningRuleSpec], event: EarningEvent, usage: Mapping[str, Usage]) -> list[RuleEarning]:
+def evaluate(
+    rules: Sequence[EarningRuleSpec], event: EarningEvent, usage: Mapping[str, Usage], time_zone: str
+) -> list[RuleEarning]:
     """Every rule that applies, in order, each on its own (rules stack: a 1x rule and a +1x rule both
-    grant). ``usage``: by rule id, what its limits have left for this customer in this event's period."""
+    grant). ``usage``: by rule id, what its limits have left for this customer in this event's period;
+    ``time_zone``: the application's, the periods' of caps without their own."""
     earnings = []
     for rule in rules:
         result = earned(rule, event)
@@ -236,7 +241,7 @@ def evaluate(rules: Sequence[EarningRuleSpec], event: EarningEvent, usage: Mappi
                 limited.granted,
                 limited.limited_by,
                 attribute(limited.granted, item_weights(event.items, counted)),
-                cap_period(rule.per_customer, event.occurred_at),
+                cap_period(rule.per_customer, event.occurred_at, time_zone),
             )
         )
     return earnings

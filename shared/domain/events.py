@@ -23,8 +23,6 @@ in the same transaction as the completion: see ``Grant``.
 
 from __future__ import annotations
 
-import random
-import time
 from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
@@ -41,6 +39,7 @@ from shared.entities.campaigns import CampaignSpec, RuleProgress, RuleSpec
 from shared.entities.points import DAY_MS, NEVER, PolicyRecord, Posting
 from shared.errors import ServiceUnavailable, ValidationFailed
 from shared.ids import new_id, new_referral_code
+from shared.retries import pause_after_lost_race
 from shared.settings import get_settings
 from shared.storage import campaigns, progress
 from shared.storage.dynamodb import TransactAction
@@ -349,7 +348,7 @@ class _Ingestion:
                 for owner in wanted.profiles:
                     found = snapshot.profiles.get(owner)
                     self.points[owner] = placement.points_state(found) if found else PointsState.empty()
-                time.sleep(random.uniform(0, min(0.2, 0.005 * 2**lost)))  # noqa: S311 - jitter, not crypto
+                pause_after_lost_race(lost)
                 continue
             lost = faults = 0
             wrote_any = True

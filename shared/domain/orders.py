@@ -12,8 +12,9 @@ campaigns (as the event ``order``), returned item by item, or cancelled.
 - Returns take back, per rule, what the returned units earned (``earning.take_back``), as reversals of
   the rule's credit (its own lot first, then the return policy), in one transaction with the order
   rewritten over the version read: a return_id is applied once, and no two returns take the same
-  units. A rule's budget gets back what a return takes; a customer's cap does not (the period's
-  grants happened). The cancel is the return of everything left, once, then the revert of the
+  units. A rule's budget, and the customer's cap in the order's period, get back what a return takes,
+  so a full return leaves the customer as if the order had not happened (an exchange, a return and a new
+  order on one day, earns again). The cancel is the return of everything left, once, then the revert of the
   order's coupon redemptions (seed 004's revert, itself once per coupon; all or none, and none when
   one of them was not redeemed on this order by its customer).
 """
@@ -22,8 +23,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import random
-import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from decimal import Decimal
@@ -45,6 +44,7 @@ from shared.entities.numbers import exact
 from shared.entities.points import Posting
 from shared.errors import Conflict, CustomerNotFound, NotFound, ServiceUnavailable, ValidationFailed
 from shared.ids import keyed_id, new_id
+from shared.retries import pause_after_lost_race
 from shared.settings import get_settings
 from shared.storage import dynamodb, earning, orders, points
 from shared.storage.dynamodb import TransactAction, TransactionCancelled, Update
@@ -133,18 +133,18 @@ def _credit(
     by_id = {rule.rule_id: rule for rule in rules}
     for attempt in range(MAX_ATTEMPTS):
         if attempt:
-            time.sleep(random.uniform(0, min(0.2, 0.005 * 2**attempt)))  # noqa: S311 - jitter, not crypto
+            pause_after_lost_race(attempt)
             landed = orders.get(app_id, order.order_id)
             if landed is not None:
                 return PlacedOrder(landed, created=False)
         profile, _, policy = points.read_with_policy(app_id, source_id, [])
         if profile is None:
             profile = ensure_customer(app_id, source_id)[0]  # an order's customer is created by it, as an event's
-        usage = _usage(app_id, source_id, rules, occurred_at)
+        usage = _usage(app_id, source_id, rules, occurred_at, policy.time_zone)
         postings: list[Posting] = []
         counters: list[Update] = []
         earned: list[RuleEarningRecord] = []
-        for result in evaluate(rules, event, usage):
+        for result in evaluate(rules, event, usage, policy.time_zone):
             rule = by_id[result.rule_id]
             txn_id = new_id("txn") if result.granted else None
             if txn_id is not None:
@@ -174,6 +174,7 @@ def _credit(
                     dict(result.items),
                     txn_id,
                     rule.budget is not None,
+                    result.period,
                 )
             )
         record = OrderRecord(
@@ -198,9 +199,13 @@ def _credit(
     raise ServiceUnavailable
 
 
-def _usage(app_id: str, source_id: str, rules: Sequence[EarningRuleSpec], occurred_at: int) -> dict[str, Usage]:
+def _usage(
+    app_id: str, source_id: str, rules: Sequence[EarningRuleSpec], occurred_at: int, time_zone: str
+) -> dict[str, Usage]:
     """What each rule's limits have left for this customer in the order's period, as read now."""
-    periods = {rule.rule_id: period for rule in rules if (period := cap_period(rule.per_customer, occurred_at))}
+    periods = {
+        rule.rule_id: period for rule in rules if (period := cap_period(rule.per_customer, occurred_at, time_zone))
+    }
     budgets = [rule.rule_id for rule in rules if rule.budget is not None]
     granted, used = earning.read_counters(app_id, source_id, budgets, periods)
     return {
@@ -391,6 +396,8 @@ def _take_back(
             writes.append(points.count_reversal(app_id, record.source_id, credit, credit.reversed + wanted))
         if earned.budget:
             writes.append(earning.move_budget(app_id, rule_id, -points_back, None))
+        if earned.cap_period is not None:
+            writes.append(earning.move_cap(app_id, record.source_id, rule_id, earned.cap_period, -points_back, None))
     returned = tuple(
         exact(_units(units) + returning.get(index, Decimal(0))) for index, units in enumerate(record.returned)
     )

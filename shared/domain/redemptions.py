@@ -13,8 +13,6 @@ Cancel: the redemption goes from completed to cancelled once, in the same transa
 from __future__ import annotations
 
 import hashlib
-import random
-import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime
@@ -39,6 +37,7 @@ from shared.domain.rewards import (
 from shared.entities.points import Posting
 from shared.errors import Conflict, CustomerNotFound, NotFound, ServiceUnavailable, ValidationFailed
 from shared.ids import new_id, new_sortable_id
+from shared.retries import pause_after_lost_race
 from shared.storage import allowance, dynamodb, redemptions, rewards
 from shared.storage.coupons import definitions as coupon_definitions
 from shared.storage.coupons import issuing
@@ -95,7 +94,7 @@ def _retrying[T](attempt: Callable[[], T]) -> T:
         try:
             result: T = attempt()
         except _Contended:
-            time.sleep(random.uniform(0, min(0.2, 0.005 * 2**number)))  # noqa: S311 - jitter, not crypto
+            pause_after_lost_race(number)
             continue
         return result
     raise ServiceUnavailable

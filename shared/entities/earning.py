@@ -50,11 +50,12 @@ class ItemSelection:
 
 @dataclass(frozen=True, slots=True)
 class CustomerCap:
-    """At most ``points`` per customer per ``period``, its days counted in ``time_zone`` (IANA name)."""
+    """At most ``points`` per customer per ``period``, its days counted in ``time_zone`` (an IANA name): the
+    rule's own, or None for the application's (the points policy's)."""
 
     points: int
     period: Period
-    time_zone: str = "UTC"
+    time_zone: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

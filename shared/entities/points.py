@@ -82,6 +82,7 @@ class PolicyRecord:
     pending_days: int = 0
     return_policy: ReturnPolicy = "within_balance"
     updated_at: str | None = None
+    time_zone: str = "UTC"  # IANA: the earning rules' per-customer periods (day, week...) are counted in it
 
 
 # ------------------------------------------------------------------------------------------ the ledger

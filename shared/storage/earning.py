@@ -231,5 +231,6 @@ def move_budget(app_id: str, rule_id: str, points: int, budget: int | None) -> U
     return _counter(keys.earning_budget(app_id, rule_id), "earning_budget", "granted", rule_id, points, budget)
 
 
-def move_cap(app_id: str, source_id: str, rule_id: str, period: str, points: int, cap: int) -> Update:
+def move_cap(app_id: str, source_id: str, rule_id: str, period: str, points: int, cap: int | None) -> Update:
+    """A grant's part (``points`` > 0, within ``cap``) or a return's (``points`` < 0, unconditional)."""
     return _counter(keys.earning_cap(app_id, source_id, rule_id, period), "earning_cap", "used", rule_id, points, cap)

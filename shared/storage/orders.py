@@ -31,6 +31,7 @@ class RuleEarningRecord:
     items: dict[int, int]  # item index -> points
     txn_id: str | None
     budget: bool  # the rule had a budget: a return gives back to it
+    cap_period: str | None = None  # the customer's cap period the grant counted in: a return gives back to it
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,6 +89,7 @@ def to_item(app_id: str, order: OrderRecord) -> Item:
                 "items": _str_keys(e.items),
                 "txn_id": e.txn_id,
                 "budget": e.budget,
+                "cap_period": e.cap_period,
             }
             for e in order.earnings
         ],
@@ -126,6 +128,7 @@ def from_item(item: Item) -> OrderRecord:
                 items={k: int(v) for k, v in _int_keys(e["items"]).items()},
                 txn_id=e.get("txn_id"),
                 budget=bool(e["budget"]),
+                cap_period=e.get("cap_period"),  # absent on orders stored before returns gave back to caps
             )
             for e in item["earnings"]
         ),

@@ -185,7 +185,11 @@ def recent_policy(app_id: str) -> PolicyRecord:
 
 def policy_from_item(item: Item) -> PolicyRecord:
     return PolicyRecord(
-        item.get("expire_after_days"), item.get("pending_days", 0), item["return_policy"], item.get("updated_at")
+        item.get("expire_after_days"),
+        item.get("pending_days", 0),
+        item["return_policy"],
+        item.get("updated_at"),
+        item.get("time_zone", "UTC"),  # a policy set before the time zone existed: UTC, as it was
     )
 
 

@@ -286,9 +286,15 @@ def test_settings_show_the_points_policy(browser: Browser, runner: LocalRunner, 
     # Then the defaults are shown as such
     expect(page.get_by_test_id("expire-after-days")).to_have_text("never")
     expect(page.get_by_test_id("pending-days")).to_have_text("at once")
+    expect(page.get_by_test_id("policy-time-zone")).to_have_text("UTC")
     expect(page.get_by_test_id("policy-updated")).to_have_text("never: the defaults apply")
     # When the policy is set through the API, the page shows it
-    policy = {"expire_after_days": 365, "pending_days": 14, "return_policy": "allow_negative"}
+    policy = {
+        "expire_after_days": 365,
+        "pending_days": 14,
+        "return_policy": "allow_negative",
+        "time_zone": "Asia/Tokyo",
+    }
     response = http.request(
         "PUT", "/settings/points", json_body=policy, authorization=basic(app["api_key"], app["secret_key"])
     )
@@ -297,6 +303,7 @@ def test_settings_show_the_points_policy(browser: Browser, runner: LocalRunner, 
     expect(page.get_by_test_id("expire-after-days")).to_have_text("365 days after the event")
     expect(page.get_by_test_id("pending-days")).to_have_text("14 days after the event")
     expect(page.get_by_test_id("return-policy")).to_have_text("a reversal may take the balance below zero")
+    expect(page.get_by_test_id("policy-time-zone")).to_have_text("Asia/Tokyo")
     expect(page.get_by_test_id("policy-updated")).not_to_have_text(re.compile("never"))
     page.context.close()
     errors.assert_none()

@@ -104,6 +104,24 @@ def test_a_daily_cap_of_300_earns_134_134_32_then_0(api: ApiClient) -> None:
     assert place(api, order_body("o-next", occurred_at="2026-11-21T00:00:00Z"))["points"]["earned"] == 134
 
 
+def test_a_daily_cap_counts_the_applications_days_across_a_dst_change(api: ApiClient) -> None:
+    """29 March 2026 in Paris lasts 23 hours, from 23:00 UTC on the 28th to 22:00 UTC on the 29th: a cap
+    without a zone of its own counts it so; a cap with its own (UTC) counts UTC days."""
+    assert api.put("/settings/points", {"time_zone": "Europe/Paris"}).json()["time_zone"] == "Europe/Paris"
+    paris = rule(api, {**BASE_RULE, "limits": {"per_customer": {"points": 300, "period": "day"}}})
+    utc = rule(api, {**BASE_RULE, "limits": {"per_customer": {"points": 300, "period": "day", "time_zone": "UTC"}}})
+    times = ["2026-03-28T23:00:00Z"] * 3 + ["2026-03-29T21:59:59Z", "2026-03-29T22:00:00Z"]
+    granted: dict[str, list[int]] = {paris: [], utc: []}
+    for n, at in enumerate(times):
+        for earning in place(api, order_body(f"o-{n}", occurred_at=at))["earnings"]:
+            granted[earning["rule_id"]].append(earning["granted"])
+        assert_balance_is_the_ledger_sum(api, "KMN@123")
+    # Paris: the first four on the 29th (the fourth finds the cap spent), the fifth at midnight of the 30th
+    assert granted[paris] == [134, 134, 32, 0, 134]
+    # UTC: three on the 28th, two on the 29th
+    assert granted[utc] == [134, 134, 32, 134, 134]
+
+
 def test_the_same_order_again_answers_the_first_result_and_another_body_is_a_409(api: ApiClient) -> None:
     rule(api, BASE_RULE)
     first = place(api, order_body("o-1"))
@@ -170,6 +188,29 @@ def test_a_full_return_then_a_cancel_leave_the_customer_as_before(api: ApiClient
     assert api.post("/orders/o-4/cancel").json() == body
     after = api.post("/orders/o-4/returns", {"return_id": "r-2", "items": [{"product_id": "book", "quantity": 1}]})
     assert after.status == 409
+
+
+def test_a_full_return_leaves_the_customer_as_if_the_order_had_not_happened(api: ApiClient) -> None:
+    """Balance, earned, the day's cap and the budget: an exchange (a return and the same order again on one
+    day) earns what the first order earned."""
+    capped = rule(api, {**BASE_RULE, "limits": {"per_customer": {"points": 300, "period": "day"}}})
+    budgeted = rule(api, {**ELECTRONICS_RULE, "limits": {"budget": 500}})
+    place(api, order_body("o-1"))  # 134 + 123
+    before = api.get("/customers/KMN%40123").json()["points"]
+    first = {e["rule_id"]: e for e in place(api, order_body("o-2", tv_units=2))["earnings"]}
+    assert first[capped]["granted"] == 166  # the cap's 300 less 134
+    assert first[budgeted]["granted"] == 246  # of the budget's 377 left
+    assert assert_balance_is_the_ledger_sum(api, "KMN@123") == 257 + 412
+    back = {"return_id": "r-1", "items": [{"product_id": "tv", "quantity": 2}, {"product_id": "book", "quantity": 1}]}
+    assert api.post("/orders/o-2/returns", back).json()["points"] == {"earned": 412, "taken_back": 412, "kept": 0}
+    assert api.get("/customers/KMN%40123").json()["points"] == before
+    assert assert_balance_is_the_ledger_sum(api, "KMN@123") == 257
+    assert api.get(f"/earning-rules/{budgeted}").json()["budget_left"] == 500 - 123
+    again = {e["rule_id"]: e for e in place(api, order_body("o-3", tv_units=2))["earnings"]}
+    assert {rule_id: {**e, "transaction_id": None} for rule_id, e in again.items()} == {
+        rule_id: {**e, "transaction_id": None} for rule_id, e in first.items()
+    }
+    assert assert_balance_is_the_ledger_sum(api, "KMN@123") == 257 + 412
 
 
 def test_a_return_gives_back_to_the_budget(api: ApiClient) -> None:

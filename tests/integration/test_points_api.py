@@ -34,6 +34,7 @@ DEFAULT_POLICY = {
     "expire_after_days": None,
     "pending_days": 0,
     "return_policy": "within_balance",
+    "time_zone": "UTC",
     "updated_at": None,
 }
 
@@ -69,7 +70,12 @@ def state(api: ApiClient, source_id: str) -> dict[str, Any]:
 
 def test_the_policy_is_the_default_until_set_and_reads_back_as_set(api: ApiClient, clock: FrozenClock) -> None:
     assert api.get("/settings/points").json() == DEFAULT_POLICY
-    policy = {"expire_after_days": 365, "pending_days": 14, "return_policy": "allow_negative"}
+    policy = {
+        "expire_after_days": 365,
+        "pending_days": 14,
+        "return_policy": "allow_negative",
+        "time_zone": "Asia/Tokyo",
+    }
     response = api.put("/settings/points", policy)
     assert response.status == 200, response.body
     expected = {"object": "points_policy", **policy, "updated_at": clock.iso()}
@@ -107,6 +113,17 @@ def test_each_application_has_its_own_policy(api: ApiClient, other_api: ApiClien
         ({"return_policy": "sometimes"}, False),
         ({"expire_after_days": "10"}, False),
         ({"expire_after_days": 1.5}, False),
+        ({"time_zone": "Europe/Paris"}, True),
+        ({"time_zone": "America/Argentina/Buenos_Aires"}, True),
+        ({"time_zone": "Etc/GMT+5"}, True),
+        ({"time_zone": "Mars/Base"}, False),
+        ({"time_zone": "utc"}, False),
+        ({"time_zone": "localtime"}, False),  # the host's zone, not an IANA one
+        ({"time_zone": "Europe"}, False),  # a directory of the database
+        ({"time_zone": "../../etc/passwd"}, False),
+        ({"time_zone": ""}, False),
+        ({"time_zone": None}, False),
+        ({"time_zone": 1}, False),
     ],
 )
 def test_policy_bounds(api: ApiClient, policy: dict[str, Any], accepted: bool) -> None:

@@ -6,8 +6,10 @@ returns random units (sometimes more than are left), replays returns and orders,
 every step:
 
 - no order's take-back exceeds what it earned, per rule and item;
-- an order fully returned or cancelled keeps nothing: each customer's balance is the sum of what their
-  orders keep, as if the orders taken back had never happened;
+- an order fully returned or cancelled keeps nothing: each customer's balance and ``earned`` are the
+  sum of what their orders keep, as if the orders taken back had never happened, and the day's cap
+  has what those orders keep left (every order is on one day: the capped rule grants
+  ``min(earned, 300 - kept)``);
 - every balance equals its ledger's sum;
 - the budget rule's budget used is what its orders keep.
 """
@@ -24,6 +26,8 @@ from tests.support.points import transactions
 from tests.support.stateful import ApiStateMachine, stateful_settings
 
 CUSTOMERS = ("ann", "bob")
+DAY = "2026-11-20T10:00:00Z"  # every order on one day, so the daily cap is one period
+CAP = 300
 PRODUCTS = (
     ("tv", 123.45, "electronics"),
     ("book", 10.99, "books"),
@@ -31,7 +35,7 @@ PRODUCTS = (
     ("gift", 0, "books"),
 )
 RULES: tuple[dict[str, Any], ...] = (
-    {"name": "base", "earn": {"points": 1, "per": 1}, "limits": {"per_customer": {"points": 300, "period": "day"}}},
+    {"name": "base", "earn": {"points": 1, "per": 1}, "limits": {"per_customer": {"points": CAP, "period": "day"}}},
     {
         "name": "electronics",
         "items": {"match": [{"field": "metadata.category", "operator": "eq", "value": "electronics"}]},
@@ -80,15 +84,30 @@ class OrdersMachine(ApiStateMachine):
         body = {
             "order_id": order_id,
             "source_id": customer,
+            "occurred_at": DAY,
             "status": "completed",
             "original_price_subtotal": total,
             "selling_price_subtotal": total,
             "items": items,
         }
+        cap_left = CAP - self.kept(customer, self.rule_ids[0])
         response = self.api.post("/orders", body)
         assert response.status == 201, response.body
         assert self.api.post("/orders", body).json() == response.json()  # a replay changes nothing
+        for earning in response.json()["earnings"]:
+            if earning["rule_id"] == self.rule_ids[0]:
+                assert earning["granted"] == min(earning["earned"], cap_left)  # what returns gave back is left
         self.orders.append(PlacedOrder(order_id, customer, dict(lines), dict.fromkeys(lines, 0)))
+
+    def kept(self, customer: str, rule_id: str) -> int:
+        """What ``rule_id`` granted ``customer``'s orders less what returns took back of it."""
+        kept = 0
+        for order in self.orders:
+            if order.source_id == customer:
+                for earning in self.api.get(f"/orders/{order.order_id}").json()["earnings"]:
+                    if earning["rule_id"] == rule_id:
+                        kept += earning["granted"] - sum(item["taken_back"] for item in earning["items"])
+        return kept
 
     @precondition(lambda self: bool(self.orders))
     @rule(data=st.data(), units=st.integers(1, 3), replay=st.booleans())
@@ -140,9 +159,9 @@ class OrdersMachine(ApiStateMachine):
                 assert shown["points"]["kept"] == 0
             kept_by_customer[order.source_id] += shown["points"]["kept"]
         for customer in {order.source_id for order in self.orders}:
-            balance = self.api.get(f"/customers/{customer}").json()["points"]["balance"]
-            assert balance == kept_by_customer[customer]
-            assert balance == sum(entry["points"] for entry in transactions(self.api, customer))
+            points = self.api.get(f"/customers/{customer}").json()["points"]
+            assert points["balance"] == points["earned"] == kept_by_customer[customer]
+            assert points["balance"] == sum(entry["points"] for entry in transactions(self.api, customer))
         budget = self.api.get(f"/earning-rules/{self.rule_ids[2]}").json()
         assert budget["budget_used"] == budget_kept
 

@@ -17,6 +17,7 @@ from shared.domain import webhooks
 from shared.settings import get_settings
 from tests.support.api import ApiClient
 from tests.support.campaigns import event, rta_seed_campaign
+from tests.support.points import freeze_clock
 
 KYC = "complete_KYC_Verification"
 
@@ -372,11 +373,18 @@ def test_an_application_receives_only_its_own_events(
 
 
 def test_a_duplicate_queue_message_makes_no_second_attempt(
-    api: ApiClient, outbox: LocalOutbox, receiver: WebhookListener
+    api: ApiClient, outbox: LocalOutbox, receiver: WebhookListener, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """SQS delivers at least once: two copies of a message, handled at the same time, POST once."""
+    """SQS delivers at least once: two copies of a message, handled at the same time, POST once.
+
+    The engine's clock stands still (at the real time, which the receiver's signature check needs): the
+    copy that finds the attempt claimed waits out the retry time its claim set (1 s here), and a slow
+    POST on a loaded machine must not make that time pass in the middle of the first attempt. What a
+    copy arriving after the retry time does is the schedule's business
+    (test_a_failing_receiver_gets_the_same_event_again_after_the_backoff)."""
     from shared import messaging
 
+    freeze_clock(monkeypatch, start_ms=time.time_ns() // 1_000_000)
     created = register(api, receiver.url, ["points.credited"])
     complete_a_rule(api)
     outbox.pump_stream()  # recorded and queued, not yet attempted

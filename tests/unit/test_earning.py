@@ -4,6 +4,7 @@ caps, periods), and properties of attribution and take-back that hold for any or
 from __future__ import annotations
 
 from dataclasses import replace
+from datetime import datetime
 from decimal import Decimal
 from fractions import Fraction
 
@@ -47,7 +48,7 @@ def _order(*items: OrderItem, at: int = AT, **properties: object) -> EarningEven
 
 
 def test_the_issue_example_earns_134_plus_123() -> None:
-    earnings = evaluate([BASE, ELECTRONICS], _order(TV, BOOK), {})
+    earnings = evaluate([BASE, ELECTRONICS], _order(TV, BOOK), {}, "UTC")
     assert [(e.rule_id, e.granted) for e in earnings] == [("ern_base", 134), ("ern_elec", 123)]
     assert sum(e.granted for e in earnings) == 257
     # the base rule's 134 split by amount: 123.045.. and 10.954.. -> the remainder goes to the book
@@ -59,7 +60,8 @@ def test_a_daily_cap_of_300_grants_134_134_32_then_0() -> None:
     capped = replace(BASE, per_customer=CustomerCap(300, "day"))
     used, granted = 0, []
     for _ in range(4):
-        (base, _elec) = evaluate([capped, ELECTRONICS], _order(TV, BOOK), {"ern_base": Usage(cap_left=300 - used)})
+        usage = {"ern_base": Usage(cap_left=300 - used)}
+        (base, _elec) = evaluate([capped, ELECTRONICS], _order(TV, BOOK), usage, "UTC")
         granted.append(base.granted)
         used += base.granted
     assert granted == [134, 134, 32, 0]
@@ -176,6 +178,45 @@ def test_periods_in_the_cap_time_zone(period: str, zone: str, at: int, key: str)
     assert period_key(period, at, zone) == key  # type: ignore[arg-type]
 
 
+def _epoch(iso: str) -> int:
+    return int(datetime.fromisoformat(iso).timestamp())
+
+
+@pytest.mark.parametrize(
+    ("period", "zone", "at", "key"),
+    [
+        # a Paris day ends at local midnight, 23:00 UTC in winter
+        ("day", "Europe/Paris", "2026-12-03T22:59:59Z", "2026-12-03"),
+        ("day", "Europe/Paris", "2026-12-03T23:00:00Z", "2026-12-04"),
+        # 29 March 2026, clocks go forward in Paris: the day begins at 23:00 UTC and ends at 22:00 UTC (23 hours)
+        ("day", "Europe/Paris", "2026-03-28T22:59:59Z", "2026-03-28"),
+        ("day", "Europe/Paris", "2026-03-28T23:00:00Z", "2026-03-29"),
+        ("day", "Europe/Paris", "2026-03-29T21:59:59Z", "2026-03-29"),
+        ("day", "Europe/Paris", "2026-03-29T22:00:00Z", "2026-03-30"),
+        # 25 October 2026, clocks go back: the day begins at 22:00 UTC and ends at 23:00 UTC (25 hours)
+        ("day", "Europe/Paris", "2026-10-24T21:59:59Z", "2026-10-24"),
+        ("day", "Europe/Paris", "2026-10-24T22:00:00Z", "2026-10-25"),
+        ("day", "Europe/Paris", "2026-10-25T22:59:59Z", "2026-10-25"),
+        ("day", "Europe/Paris", "2026-10-25T23:00:00Z", "2026-10-26"),
+        # New York's spring-forward day (8 March 2026) ends at 04:00 UTC, its fall-back day (1 November) at 05:00
+        ("day", "America/New_York", "2026-03-09T03:59:59Z", "2026-03-08"),
+        ("day", "America/New_York", "2026-03-09T04:00:00Z", "2026-03-09"),
+        ("day", "America/New_York", "2026-11-02T04:59:59Z", "2026-11-01"),
+        ("day", "America/New_York", "2026-11-02T05:00:00Z", "2026-11-02"),
+        # a Tokyo week begins on Monday at local midnight: Sunday 15:00 UTC
+        ("week", "Asia/Tokyo", "2026-12-06T14:59:59Z", "2026-W49"),
+        ("week", "Asia/Tokyo", "2026-12-06T15:00:00Z", "2026-W50"),
+        # a month and a year end at local midnight too
+        ("month", "Europe/Paris", "2026-03-31T21:59:59Z", "2026-03"),
+        ("month", "Europe/Paris", "2026-03-31T22:00:00Z", "2026-04"),
+        ("year", "America/New_York", "2027-01-01T04:59:59Z", "2026"),
+        ("year", "America/New_York", "2027-01-01T05:00:00Z", "2027"),
+    ],
+)
+def test_periods_end_at_local_midnight_on_dst_change_days(period: str, zone: str, at: str, key: str) -> None:
+    assert period_key(period, _epoch(at), zone) == key  # type: ignore[arg-type]
+
+
 @given(st.integers(0, 10_000), st.lists(st.fractions(min_value=0, max_value=1000), min_size=1, max_size=8))
 def test_attribution_adds_up_and_follows_the_weights(points: int, weights: list[Fraction]) -> None:
     parts = attribute(points, dict(enumerate(weights)))
@@ -209,7 +250,7 @@ def test_take_back_never_exceeds_the_part_and_a_full_return_takes_it_all(
 
 def test_returning_1_of_2_units_takes_back_what_that_unit_earned() -> None:
     two = OrderItem("tv", 123.45, 123.45, 2, metadata={"category": "electronics"})
-    earnings = evaluate([BASE, ELECTRONICS], _order(two, BOOK), {})
+    earnings = evaluate([BASE, ELECTRONICS], _order(two, BOOK), {}, "UTC")
     parts = {e.rule_id: e.items for e in earnings}
     assert parts == {"ern_base": {0: 246, 1: 11}, "ern_elec": {0: 246}}
     bought = [Fraction(2), Fraction(1)]
@@ -221,7 +262,7 @@ def test_returning_1_of_2_units_takes_back_what_that_unit_earned() -> None:
 
 def test_what_a_cap_withheld_is_not_taken_back() -> None:
     capped = replace(BASE, per_customer=CustomerCap(300, "day"))
-    (third,) = evaluate([capped], _order(TV, BOOK), {"ern_base": Usage(cap_left=32)})
+    (third,) = evaluate([capped], _order(TV, BOOK), {"ern_base": Usage(cap_left=32)}, "UTC")
     assert third.granted == 32
     assert sum(third.items.values()) == 32
     back = take_back({"ern_base": third.items}, [Fraction(1)] * 2, [Fraction(0)] * 2, {0: Fraction(1), 1: Fraction(1)})
@@ -230,13 +271,13 @@ def test_what_a_cap_withheld_is_not_taken_back() -> None:
 
 def test_free_items_share_a_fixed_grant_by_quantity() -> None:
     fixed = replace(BASE, earn=Earn(Decimal(10)))
-    (earning,) = evaluate([fixed], _order(OrderItem("a", 0, 0, 3), OrderItem("b", 0, 0, 1)), {})
+    (earning,) = evaluate([fixed], _order(OrderItem("a", 0, 0, 3), OrderItem("b", 0, 0, 1)), {}, "UTC")
     assert earning.items == {0: 8, 1: 2}  # 7.5 and 2.5: the remainder to the lower index
 
 
 def test_an_event_without_items_earns_unattributed() -> None:
     fixed = replace(BASE, event_name="signup", earn=Earn(Decimal(50)))
-    (earning,) = evaluate([fixed], EarningEvent("signup", AT, {}), {})
+    (earning,) = evaluate([fixed], EarningEvent("signup", AT, {}), {}, "UTC")
     assert (earning.granted, earning.items) == (50, {})
 
 
@@ -250,7 +291,15 @@ def test_a_cap_counts_its_days_in_its_own_time_zone() -> None:
     evening = AT - 3600  # 23:00 UTC on the 3rd, 18:00 in New York, 08:00 on the 4th in Tokyo
     for zone, day in [("UTC", "2026-12-03"), ("America/New_York", "2026-12-03"), ("Asia/Tokyo", "2026-12-04")]:
         capped = replace(BASE, per_customer=CustomerCap(300, "day", zone))
-        (earning,) = evaluate([capped], _order(TV, at=evening), {})
+        (earning,) = evaluate([capped], _order(TV, at=evening), {}, "Asia/Tokyo" if zone == "UTC" else "UTC")
+        assert earning.period == day
+
+
+def test_a_cap_without_a_zone_counts_its_days_in_the_applications() -> None:
+    evening = AT - 3600  # 23:00 UTC on the 3rd, 08:00 on the 4th in Tokyo
+    capped = replace(BASE, per_customer=CustomerCap(300, "day"))
+    for application_zone, day in [("UTC", "2026-12-03"), ("Asia/Tokyo", "2026-12-04")]:
+        (earning,) = evaluate([capped], _order(TV, at=evening), {}, application_zone)
         assert earning.period == day
 
 

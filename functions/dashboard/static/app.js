@@ -1293,7 +1293,7 @@ function describeSelection(items) {
 
 function describeLimits(limits) {
   const cap = limits.per_customer;
-  const parts = [cap && `${fmtNumber(cap.points)} per customer per ${cap.period}${cap.time_zone !== "UTC" ? ` (${cap.time_zone})` : ""}`, limits.budget && `budget ${fmtNumber(limits.budget)}`];
+  const parts = [cap && `${fmtNumber(cap.points)} per customer per ${cap.period}${cap.time_zone ? ` (${cap.time_zone})` : ""}`, limits.budget && `budget ${fmtNumber(limits.budget)}`];
   return parts.filter(Boolean).join("; ") || "none";
 }
 
@@ -1433,6 +1433,7 @@ function PointsPolicy({ api }) {
       <dt>Points expire</dt><dd data-testid="expire-after-days">${policy.expire_after_days === null ? "never" : `${fmtNumber(policy.expire_after_days)} days after the event`}</dd>
       <dt>Points become spendable</dt><dd data-testid="pending-days">${policy.pending_days ? `${fmtNumber(policy.pending_days)} days after the event` : "at once"}</dd>
       <dt>Returns</dt><dd data-testid="return-policy">${RETURN_POLICIES[policy.return_policy] || policy.return_policy}</dd>
+      <dt>Earning caps' days</dt><dd data-testid="policy-time-zone">${policy.time_zone}</dd>
       <dt>Last changed</dt><dd data-testid="policy-updated">${policy.updated_at ? fmtDate(policy.updated_at) : "never: the defaults apply"}</dd>
     </dl>
     <p class="hint">Changed through the API: <code>PUT /settings/points</code>.</p>`}

@@ -5,9 +5,8 @@ from __future__ import annotations
 from datetime import datetime
 from decimal import Decimal
 from typing import Annotated, Any, Literal, Self
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import Field, StringConstraints, field_validator, model_validator
+from pydantic import Field, StringConstraints, model_validator
 
 from shared.api.schemas.campaigns import ConditionIn
 from shared.api.schemas.common import IsoDateTime, RequestModel, ResponseModel, ShortText
@@ -27,7 +26,7 @@ from shared.entities.earning import (
     Period,
     Rounding,
 )
-from shared.limits import MAX_EXPIRE_AFTER_DAYS, MAX_PENDING_DAYS, StorableFloat
+from shared.limits import MAX_EXPIRE_AFTER_DAYS, MAX_PENDING_DAYS, StorableFloat, TimeZoneName
 
 PropertyPath = Annotated[
     str, StringConstraints(min_length=12, max_length=128, pattern=r"^properties(\.[A-Za-z0-9_\-]+)+$")
@@ -101,18 +100,11 @@ class MultiplierIn(RequestModel):
 class CapIn(RequestModel):
     points: Annotated[int, Field(ge=1, le=MAX_POINTS)]
     period: Period
-    time_zone: Annotated[str, StringConstraints(min_length=1, max_length=64)] = Field(
-        default="UTC", description="IANA time zone the periods' days are counted in"
+    time_zone: TimeZoneName | None = Field(
+        default=None,
+        description="IANA time zone the periods are counted in, this rule's own; null: the application's "
+        "(`time_zone` of PUT /settings/points, UTC unless set)",
     )
-
-    @field_validator("time_zone")
-    @classmethod
-    def _known_zone(cls, value: str) -> str:
-        try:
-            ZoneInfo(value)
-        except (ZoneInfoNotFoundError, ValueError):
-            raise ValueError(f"{value!r} is not an IANA time zone (Europe/Paris, UTC)") from None
-        return value
 
 
 class LimitsIn(RequestModel):

@@ -8,7 +8,7 @@ from shared.api.schemas.common import RequestModel, ResponseModel, ShortText
 from shared.clock import iso_from_epoch_ms
 from shared.domain.points.lots import Wallet
 from shared.entities.points import DAY_MS, LedgerEntry, PolicyRecord, Reason, ReturnPolicy, dated_lots
-from shared.limits import ExpireAfterDays, PendingDays
+from shared.limits import ExpireAfterDays, PendingDays, TimeZoneName
 
 MAX_ADJUSTMENT = 10_000_000
 EXPIRING_SHOWN = 5  # expiry days a customer's points show
@@ -57,6 +57,13 @@ class PointsPolicyIn(RequestModel):
             " holds and records the shortfall; allow_negative lets the balance go below zero"
         ),
     )
+    time_zone: TimeZoneName = Field(
+        default="UTC",
+        description=(
+            "IANA time zone in which the earning rules' per-customer periods (day, week, month, year) begin and"
+            " end, unless a rule sets its own; lots' activation and expiry stay UTC days"
+        ),
+    )
 
     @model_validator(mode="after")
     def _pending_before_expiry(self) -> Self:
@@ -70,6 +77,7 @@ class PointsPolicyResponse(ResponseModel):
     expire_after_days: int | None
     pending_days: int
     return_policy: ReturnPolicy
+    time_zone: str = Field(description="IANA time zone of the earning rules' per-customer periods")
     updated_at: str | None = Field(description="null until the policy is first set (the defaults apply)")
 
     @classmethod
@@ -78,6 +86,7 @@ class PointsPolicyResponse(ResponseModel):
             expire_after_days=record.expire_after_days,
             pending_days=record.pending_days,
             return_policy=record.return_policy,
+            time_zone=record.time_zone,
             updated_at=record.updated_at,
         )
 

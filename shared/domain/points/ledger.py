@@ -62,10 +62,10 @@ def recent_policy(app_id: str) -> PolicyRecord:
 
 
 def set_policy(
-    app_id: str, expire_after_days: int | None, pending_days: int, return_policy: ReturnPolicy
+    app_id: str, expire_after_days: int | None, pending_days: int, return_policy: ReturnPolicy, time_zone: str
 ) -> PolicyRecord:
-    """Replace the policy; it applies to credits made from now on."""
-    stored = PolicyRecord(expire_after_days, pending_days, return_policy, clock.now_iso())
+    """Replace the policy; it applies to credits (and earning caps' periods) from now on."""
+    stored = PolicyRecord(expire_after_days, pending_days, return_policy, clock.now_iso(), time_zone)
     points.put_policy(app_id, stored)
     return stored
 
