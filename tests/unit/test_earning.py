@@ -3,8 +3,9 @@ caps, periods), and properties of attribution and take-back that hold for any or
 
 from __future__ import annotations
 
+import zoneinfo
 from dataclasses import replace
-from datetime import datetime
+from datetime import datetime, timedelta
 from decimal import Decimal
 from fractions import Fraction
 
@@ -308,3 +309,12 @@ def test_a_rule_grants_at_most_ten_million_points_on_one_event() -> None:
     assert earned(huge, _order(OrderItem("a", 0, 1e12, 1e9))) == (10_000_000, (0,))
     assert earned(replace(BASE, earn=Earn(Decimal(10_000_001))), _order(TV)) == (10_000_000, (0,))
     assert earned(replace(BASE, earn=Earn(Decimal(10_000_000))), _order(TV)) == (10_000_000, (0,))
+
+
+def test_time_zones_resolve_without_the_systems_zone_files() -> None:
+    # Lambda's python3.13 image has no /usr/share/zoneinfo: the zones must come from the shipped tzdata.
+    zoneinfo.reset_tzpath(to=[])
+    try:
+        assert zoneinfo.ZoneInfo.no_cache("Europe/Paris").utcoffset(datetime(2026, 7, 1)) == timedelta(hours=2)
+    finally:
+        zoneinfo.reset_tzpath()
