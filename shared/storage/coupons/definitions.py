@@ -6,7 +6,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from shared.entities.coupons import CouponSpec
-from shared.storage import allowance, dynamodb, keys, pagination
+from shared.storage import allowance, audit, dynamodb, keys, pagination
 from shared.storage.coupons.errors import CodeTaken, CouponChanged
 from shared.storage.coupons.records import (
     EXISTS,
@@ -28,8 +28,9 @@ def create(app_id: str, spec: CouponSpec) -> CouponSpec:
     """The definition, its allowance shards and, for a fixed code, its registry item: a code already taken
     is ``CodeTaken``. Answers the definition as a read will."""
     definition, *others = creation_actions(app_id, spec)
+    created = audit.entry(app_id, "coupon", spec.coupon_id, "created", after=definition.item)
     try:
-        dynamodb.transact_write([definition, *others])
+        dynamodb.transact_write([definition, *others, created])
     except TransactionCancelled as error:
         raise CodeTaken([spec.coupon_code or ""]) from error
     return spec_from_item(dynamodb.as_read(definition.item))
@@ -88,6 +89,8 @@ def update(app_id: str, before: CouponRecord, after: CouponSpec) -> None:
     ]
     if (after.usage_limit, after.status) != (before.spec.usage_limit, before.spec.status):
         actions += allowance.change(app_id, before.coupon_id, before.usage, after.usage_limit, usage_stamp(after))
+    fields = {name: getattr(before.spec, name) for name in MUTABLE_FIELDS}
+    actions.append(audit.entry(app_id, "coupon", before.coupon_id, "updated", fields, values))
     try:
         dynamodb.transact_write(actions)
     except TransactionCancelled as error:
