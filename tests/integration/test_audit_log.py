@@ -250,3 +250,25 @@ def test_settings_rewards_and_pools_are_recorded_with_their_changed_fields(api: 
     imported = _log(api, object_type="coupon", object_id=coupon_id, action="codes_imported")
     assert [(e["before"], e["after"]) for e in imported] == [({"codes_total": 0}, {"codes_total": 2})]
     assert "AAA111" not in str(_log(api))
+
+
+def test_an_entry_is_kept_400_days_then_no_read_shows_it(api: ApiClient, monkeypatch: Any) -> None:
+    from shared.limits import AUDIT_RETENTION_DAYS
+    from shared.storage import dynamodb, keys
+    from tests.support.points import freeze_clock
+
+    # Given a campaign created at a known time
+    clock = freeze_clock(monkeypatch)
+    campaign_id = _campaign(api)
+    entry = _log(api)[0]
+    stored = dynamodb.get_item(keys.audit_entry(api.credentials.app_id, "campaign", campaign_id, entry["id"]))
+    assert stored is not None
+    # Then the table's TTL deletes it 400 days later
+    assert AUDIT_RETENTION_DAYS == 400
+    assert stored[keys.TTL_ATTRIBUTE] == clock.ms // 1000 + 400 * 86_400
+    # and until DynamoDB does (it deletes lazily), no read shows it from that second on
+    clock.advance(days=400, hours=-1 / 3600)
+    assert len(_log(api)) == 1
+    clock.advance(hours=1 / 3600)
+    assert _log(api) == []
+    assert _log(api, object_type="campaign", object_id=campaign_id) == []
