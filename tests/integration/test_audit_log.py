@@ -272,3 +272,86 @@ def test_an_entry_is_kept_400_days_then_no_read_shows_it(api: ApiClient, monkeyp
     clock.advance(hours=1 / 3600)
     assert _log(api) == []
     assert _log(api, object_type="campaign", object_id=campaign_id) == []
+
+
+def test_earning_rules_rewards_webhooks_and_coupons_record_each_change(api: ApiClient) -> None:
+    # Given an earning rule changed and deleted
+    rule = api.post("/earning-rules", {"name": "1 point per 1.00", "earn": {"points": 1, "per": 1}})
+    assert rule.status == 201, rule.body
+    rule_id = rule.json()["id"]
+    assert (
+        api.patch(f"/earning-rules/{rule_id}", {"name": "2 points per 1.00", "earn": {"points": 2, "per": 1}}).status
+        == 200
+    )
+    assert api.delete(f"/earning-rules/{rule_id}").status == 204
+    # a reward whose stock changes, then disabled
+    gift = {"name": "Gift", "type": "MATERIAL", "parameters": {"product": {"id": "prod_gift"}}, "stock": 5}
+    reward_id = api.post("/rewards", gift).json()["id"]
+    assert api.patch(f"/rewards/{reward_id}", {"stock": 7}).status == 200
+    assert api.delete(f"/rewards/{reward_id}").status in (200, 204)
+    # a webhook deleted, a coupon's limit changed
+    hook = api.post("/webhooks", {"url": "https://93.184.215.14/hook", "events": ["*"]}).json()["id"]
+    assert api.delete(f"/webhooks/{hook}").status == 204
+    coupon = api.post("/coupons", {"coupon_code": "TEN", "discount": {"type": "amount", "value": 10}, "usage_limit": 3})
+    assert coupon.status == 201, coupon.body
+    coupon_id = coupon.json()["coupon_id"]
+    assert api.patch(f"/coupons/{coupon_id}", {"usage_limit": 9}).status == 200
+
+    def changes(object_type: str, object_id: str) -> list[tuple[str, dict[str, Any], dict[str, Any]]]:
+        return [(e["action"], e["before"], e["after"]) for e in _log(api, object_type=object_type, object_id=object_id)]
+
+    # Then each object's history holds its changes, newest first, with the changed fields
+    ruled = changes("earning_rule", rule_id)
+    assert [action for action, _, _ in ruled] == ["deleted", "updated", "created"]
+    assert (ruled[1][1], ruled[1][2]) == (
+        {"name": "1 point per 1.00", "earn.points": 1},
+        {"name": "2 points per 1.00", "earn.points": 2},
+    )
+    assert ruled[0][1]["name"] == "2 points per 1.00"
+    assert ruled[0][2] == {}
+    rewarded = changes("reward", reward_id)
+    assert [action for action, _, _ in rewarded] == ["disabled", "updated", "created"]
+    assert (rewarded[1][1]["stock"], rewarded[1][2]["stock"]) == (5, 7)
+    assert (rewarded[0][1]["active"], rewarded[0][2]["active"]) == (True, False)
+    hooked = changes("webhook", hook)
+    assert [action for action, _, _ in hooked] == ["deleted", "created"]
+    assert hooked[0][1]["url"] == "https://93.184.215.14/hook"
+    assert hooked[0][1]["secret"] == "redacted"
+    couponed = changes("coupon", coupon_id)
+    assert couponed[0] == ("updated", {"usage_limit": 3}, {"usage_limit": 9})
+
+
+def test_credentials_rotated_disabled_and_limited_by_the_operator(credentials: Credentials, api: ApiClient) -> None:
+    from shared.domain.applications import disable_application, rotate_secret, set_rate_limits
+    from shared.entities.audit import OPERATOR, Actor, acting_as
+
+    # Given the operator's command line rotating the secret, setting limits and disabling the application
+    with acting_as(Actor(OPERATOR, None)):
+        rotated = rotate_secret(credentials.app_id, 0)
+        set_rate_limits(credentials.app_id, 50, 100)
+        disable_application(credentials.app_id)
+    # Then the credentials' history names the operator and holds no secret nor hash of one
+    from shared.storage import audit
+
+    entries, _ = audit.object_page(
+        credentials.app_id,
+        "credentials",
+        credentials.api_key,
+        action=None,
+        first_ms=None,
+        last_ms=None,
+        limit=10,
+        cursor=None,
+    )
+    assert [(e.action, e.credential) for e in entries] == [
+        ("disabled", OPERATOR),
+        ("limits_changed", OPERATOR),
+        ("secret_rotated", OPERATOR),
+    ]
+    assert entries[2].before["secret_hash"] == entries[2].after["secret_hash"] == "redacted"
+    assert entries[1].after == {"rate_limit": 50, "burst_limit": 100}
+    assert entries[0].after == {"status": "disabled"}
+    text = repr(entries)
+    assert rotated.secret_key not in text
+    assert credentials.secret_key not in text
+    assert "sha256$" not in text

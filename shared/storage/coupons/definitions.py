@@ -78,7 +78,8 @@ def update(app_id: str, before: CouponRecord, after: CouponSpec) -> None:
     a concurrent redemption cannot slip under it. ``CouponChanged`` when a concurrent change made the
     write impossible."""
     assert before.usage is not None  # read by ``get``
-    text, names, values = _changes({name: getattr(after, name) for name in MUTABLE_FIELDS})
+    changed = {name: getattr(after, name) for name in MUTABLE_FIELDS}
+    text, names, values = _changes(changed)
     condition = EXISTS
     if before.spec.usage_limit is not None:
         condition = Expression(
@@ -89,8 +90,8 @@ def update(app_id: str, before: CouponRecord, after: CouponSpec) -> None:
     ]
     if (after.usage_limit, after.status) != (before.spec.usage_limit, before.spec.status):
         actions += allowance.change(app_id, before.coupon_id, before.usage, after.usage_limit, usage_stamp(after))
-    fields = {name: getattr(before.spec, name) for name in MUTABLE_FIELDS}
-    actions.append(audit.entry(app_id, "coupon", before.coupon_id, "updated", fields, values))
+    was = {name: getattr(before.spec, name) for name in MUTABLE_FIELDS}
+    actions.append(audit.entry(app_id, "coupon", before.coupon_id, "updated", was, changed))
     try:
         dynamodb.transact_write(actions)
     except TransactionCancelled as error:
