@@ -120,9 +120,15 @@ def set_status(app_id: str, api_key: str, status: str, changed_at: str) -> None:
         [
             Update(keys.application(app_id), change, exists),
             Update(keys.api_key(api_key), change, exists),
-            _credentials_change(app_id, api_key, action, {}, {"status": status}),
+            _credentials_change(app_id, api_key, action, _as_stored(api_key, "status"), {"status": status}),
         ]
     )
+
+
+def _as_stored(api_key: str, *names: str) -> dict[str, Any]:
+    """What the credentials item holds of ``names`` (an operator's change, for its audit entry's before)."""
+    item = dynamodb.get_item(keys.api_key(api_key)) or {}
+    return {name: item.get(name) for name in names}
 
 
 def set_limits(app_id: str, api_key: str, rate_limit: float | None, burst_limit: int | None) -> None:
@@ -136,5 +142,5 @@ def set_limits(app_id: str, api_key: str, rate_limit: float | None, burst_limit:
     limits = {"rate_limit": rate_limit, "burst_limit": burst_limit}
     audit.audited(
         [Update(keys.api_key(api_key), update, condition=Expression("attribute_exists(PK)"))],
-        _credentials_change(app_id, api_key, "limits_changed", {}, limits),
+        _credentials_change(app_id, api_key, "limits_changed", _as_stored(api_key, *limits), limits),
     )

@@ -349,8 +349,11 @@ def test_credentials_rotated_disabled_and_limited_by_the_operator(credentials: C
         ("secret_rotated", OPERATOR),
     ]
     assert entries[2].before["secret_hash"] == entries[2].after["secret_hash"] == "redacted"
-    assert entries[1].after == {"rate_limit": 50, "burst_limit": 100}
-    assert entries[0].after == {"status": "disabled"}
+    assert (entries[1].before, entries[1].after) == (
+        {"rate_limit": None, "burst_limit": None},
+        {"rate_limit": 50, "burst_limit": 100},
+    )
+    assert (entries[0].before, entries[0].after) == ({"status": "active"}, {"status": "disabled"})
     text = repr(entries)
     assert rotated.secret_key not in text
     assert credentials.secret_key not in text

@@ -9,7 +9,6 @@ from shared.entities.coupons import CouponSpec
 from shared.storage import allowance, audit, dynamodb, keys, pagination
 from shared.storage.coupons.errors import CodeTaken, CouponChanged
 from shared.storage.coupons.records import (
-    EXISTS,
     CouponRecord,
     creation_actions,
     record_from_item,
@@ -80,10 +79,12 @@ def update(app_id: str, before: CouponRecord, after: CouponSpec) -> None:
     assert before.usage is not None  # read by ``get``
     changed = {name: getattr(after, name) for name in MUTABLE_FIELDS}
     text, names, values = _changes(changed)
-    condition = EXISTS
+    # the definition as read (its audit entry's before is exact; a concurrent change makes the caller read again)
+    condition = Expression("updated_at = :read_at", values={":read_at": before.spec.updated_at})
     if before.spec.usage_limit is not None:
         condition = Expression(
-            "attribute_exists(PK) AND usage_limit = :read_limit", values={":read_limit": before.spec.usage_limit}
+            "updated_at = :read_at AND usage_limit = :read_limit",
+            values={":read_at": before.spec.updated_at, ":read_limit": before.spec.usage_limit},
         )
     actions: list[TransactAction] = [
         Update(keys.coupon(app_id, before.coupon_id), Expression(text, names, values), condition)
