@@ -27,6 +27,8 @@ from shared.storage.dynamodb import Expression, Item
 # item): no answer can carry more (shared/api/pages.py cuts one at 4 MB as sent), so reading on would only
 # cost. A page still holds at least one item.
 MAX_PAGE_BYTES = 4_000_000
+# Items a shard's query reads at least when the list is filtered (``Shards.filter_equals``).
+FILTERED_READ_SIZE = 200
 
 
 def _encode(sort_key: str) -> str:
@@ -194,6 +196,10 @@ def newest_first_across(shards: Shards, limit: int, cursor: str | None) -> tuple
     An item written meanwhile is shown on a later page only if it sorts after the cursor, never twice."""
     before = _within(_decode(cursor, shards.sort_key_prefix), shards.sort_key_range) if cursor else None
     read_size = -(-(limit + 1) // len(shards.partitions)) + 1
+    if shards.filter_equals:
+        # a query's Limit counts the items read, matching or not: a sparse filter would take a query per
+        # few items; index entries are small, so each query reads a good many
+        read_size = max(read_size, FILTERED_READ_SIZE)
     readers = [_ShardReader(shards, partition, before, read_size) for partition in shards.partitions]
     found: list[Item] = []
     read = 0
