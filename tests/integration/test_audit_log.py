@@ -358,3 +358,44 @@ def test_credentials_rotated_disabled_and_limited_by_the_operator(credentials: C
     assert rotated.secret_key not in text
     assert credentials.secret_key not in text
     assert "sha256$" not in text
+
+
+def test_pages_of_a_range_and_a_filter_are_the_filtered_slice_of_the_whole_log(
+    api: ApiClient, monkeypatch: Any
+) -> None:
+    from tests.support.points import freeze_clock
+
+    # Given changes one second apart: a campaign renamed ten times, and a pool coupon's imports between
+    clock = freeze_clock(monkeypatch)
+    campaign_id = _campaign(api)
+    coupon_id = api.post("/coupons", {"name": "Pool", "discount": {"type": "amount", "value": 1}}).json()["coupon_id"]
+    for n in range(10):
+        clock.advance(hours=1 / 3600)
+        assert api.patch(f"/campaigns/{campaign_id}", {"campaign_name": f"Name {n}"}).status == 200
+        assert api.post(f"/coupons/{coupon_id}/codes", {"codes": [f"CODE{n}"]}).status in (200, 201)
+    everything = _log(api, limit="100")
+    first, last = everything[-6]["created_at"], everything[3]["created_at"]
+
+    def paged(**query: str) -> list[str]:
+        seen, cursor = [], None
+        while True:
+            page = api.get("/audit-log", query={**query, "limit": "3", **({"cursor": cursor} if cursor else {})}).json()
+            seen += [entry["id"] for entry in page["data"]]
+            cursor = page["next_cursor"]
+            if cursor is None:
+                return seen
+
+    # When it is read three at a time within a range, filtered
+    def wanted(keep: Any) -> list[str]:
+        return [e["id"] for e in everything if first <= e["created_at"] <= last and keep(e)]
+
+    # Then the pages are exactly the filtered slice of the whole log, newest first
+    assert paged(**{"from": first, "to": last, "action": "updated"}) == wanted(lambda e: e["action"] == "updated")
+    assert paged(**{"from": first, "to": last, "object_type": "coupon"}) == wanted(
+        lambda e: e["object_type"] == "coupon"
+    )
+    assert paged(**{"from": first, "to": last, "object_type": "campaign", "object_id": campaign_id}) == wanted(
+        lambda e: e["object_id"] == campaign_id
+    )
+    # (the range cuts the log at both ends)
+    assert 0 < len(wanted(lambda e: True)) < len(everything) - 4
