@@ -479,6 +479,22 @@ def _archive_campaign(world: World) -> list[Case]:
     return [Case("archive", lambda: Request({"campaign_id": new_campaign(world)}))]
 
 
+@route("GET", "/audit-log")
+def _audit_log(world: World) -> list[Case]:
+    campaign_id = existing_campaign(world)
+    for name in ("Renamed", "Renamed again"):
+        world.expect(
+            world.send("PATCH", f"/campaigns/{campaign_id}", body={"campaign_name": name}, headers=CONTENT_TYPE),
+            200,
+            what="PATCH /campaigns (setup)",
+        )
+    history = {"object_type": "campaign", "object_id": campaign_id, "limit": "20"}
+    return [
+        Case("a campaign's 3 changes", lambda: Request(query=history)),
+        Case("the whole log, 16 shards", lambda: Request(query={"limit": "20"})),
+    ]
+
+
 @route("GET", "/campaigns/reward-progress")
 def _reward_progress(world: World) -> list[Case]:
     existing = existing_customer(world)

@@ -152,13 +152,16 @@ def _set_limits(args: argparse.Namespace) -> int:
 
 
 def _operator_command(run: Any) -> Any:
-    """An operator command: a domain error or an unreachable stack is one JSON line on stderr, exit 1."""
+    """An operator command: a domain error or an unreachable stack is one JSON line on stderr, exit 1; the
+    audit log names its changes' credential ``operator``."""
 
     def guarded(args: argparse.Namespace) -> int:
+        from shared.entities.audit import OPERATOR, Actor, acting_as
         from shared.errors import DomainError
 
         try:
-            result: int = run(args)
+            with acting_as(Actor(OPERATOR, None)):
+                result: int = run(args)
         except DomainError as error:
             return _fail(error.message, error.details)
         except StackError as error:

@@ -34,12 +34,19 @@ def new_sortable_id(prefix: str, epoch_ms: int | None = None) -> str:
     """An id of the same shape whose first 8 characters encode its creation time: ids of one kind sort
     by creation, so a partition keyed by them lists newest first without a second index."""
     value = time.time_ns() // 1_000_000 if epoch_ms is None else epoch_ms
+    random_part = "".join(secrets.choice(_ALPHABET) for _ in range(ID_LENGTH - _TIME_LENGTH))
+    return f"{sortable_id_floor(prefix, value)}{random_part}"
+
+
+def sortable_id_floor(prefix: str, epoch_ms: int) -> str:
+    """What every sortable id made at ``epoch_ms`` starts with (``prefix`` and the encoded time): no id of
+    that millisecond or later sorts below it, none earlier sorts above it."""
+    value = max(0, epoch_ms)
     encoded = ""
     for _ in range(_TIME_LENGTH):
         value, digit = divmod(value, len(_SORTABLE_ALPHABET))
         encoded = _SORTABLE_ALPHABET[digit] + encoded
-    random_part = "".join(secrets.choice(_ALPHABET) for _ in range(ID_LENGTH - _TIME_LENGTH))
-    return f"{prefix}_{encoded}{random_part}"
+    return f"{prefix}_{encoded}"
 
 
 # Referral codes are typed by people: Crockford's base32 (no I, L, O, U), so a code read aloud or copied

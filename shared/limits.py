@@ -284,3 +284,14 @@ def check_value_fits_operator(operator: str, value: object) -> None:
         raise ValueError(f"value must not be a list for operator {operator}")
     if operator in ("gt", "gte", "lt", "lte") and (isinstance(value, bool) or not isinstance(value, int | float)):
         raise ValueError(f"value must be a number for operator {operator}")
+
+
+# --- the audit log ---
+
+# An entry is kept this long after its change (the table's TTL deletes it; README, "The audit log"): more
+# than a year, so an annual audit finds the whole of the year before it.
+AUDIT_RETENTION_DAYS = 400
+# What an entry's before and after values may take together: a change of a large definition (a reward's
+# settings may take 300 KB, before and after twice that) keeps the names of every changed field, and the
+# values of those that fit, so that the entry stays well under DynamoDB's 400 KB with its change.
+AUDIT_VALUES_BUDGET = 64 * 1024

@@ -1,7 +1,8 @@
 """API Gateway REQUEST authorizer: HTTP Basic (API key : secret key) to an application id.
 
 Allowed callers get a policy for every route of the API (API Gateway caches it by the Authorization
-header and reuses it on other paths), the app id in the context, and their API key as the
+header and reuses it on other paths), the app id and API key in the context (the key names the
+credential in the audit log), and their API key as the
 ``usageIdentifierKey``: the usage plan of that key throttles them (per-application rate limits).
 Every failure is a Deny, which the gateway answers with the one 401 body (GatewayResponses in template.yaml).
 """
@@ -15,7 +16,7 @@ from aws_lambda_powertools.utilities.data_classes.api_gateway_authorizer_event i
 )
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from shared.api.context import AUTHORIZER_APP_ID
+from shared.api.context import AUTHORIZER_API_KEY, AUTHORIZER_APP_ID
 from shared.domain.applications import authenticate
 from shared.observability import logger, traced
 
@@ -30,7 +31,7 @@ def lambda_handler(event: APIGatewayAuthorizerRequestEvent, context: LambdaConte
     caller = authenticate(event.headers.get("Authorization"))
     policy = APIGatewayAuthorizerResponse(
         principal_id=caller.app_id if caller else _ANONYMOUS,
-        context={AUTHORIZER_APP_ID: caller.app_id} if caller else None,
+        context={AUTHORIZER_APP_ID: caller.app_id, AUTHORIZER_API_KEY: caller.api_key} if caller else None,
         region=arn.region,
         aws_account_id=arn.aws_account_id,
         api_id=arn.api_id,

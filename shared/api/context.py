@@ -7,6 +7,8 @@ from aws_lambda_powertools.event_handler.api_gateway import BaseRouter
 from shared.errors import Unauthorized
 
 AUTHORIZER_APP_ID = "app_id"
+# The caller's API key (the key id of its credential, never its secret), for the audit log.
+AUTHORIZER_API_KEY = "api_key"
 
 
 def tenant_id(app: BaseRouter) -> str:

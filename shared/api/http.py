@@ -20,8 +20,9 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import BaseModel
 
 from shared.api.body import parse_body
-from shared.api.context import AUTHORIZER_APP_ID
+from shared.api.context import AUTHORIZER_API_KEY, AUTHORIZER_APP_ID
 from shared.api.errors import register_error_handlers
+from shared.entities.audit import Actor, acting_as
 from shared.errors import ValidationFailed
 from shared.observability import logger, metrics, traced
 
@@ -141,6 +142,14 @@ def _caller_app_id(event: dict[str, Any]) -> str | None:
     return app_id if isinstance(app_id, str) else None
 
 
+def _actor(event: dict[str, Any]) -> Actor:
+    """Who makes this request's changes, for the audit log: the credential the authorizer vouched for (its
+    API key) and the request id."""
+    context = event.get("requestContext") or {}
+    api_key = (context.get("authorizer") or {}).get(AUTHORIZER_API_KEY)
+    return Actor(api_key if isinstance(api_key, str) else None, context.get("requestId") or None)
+
+
 def http_handler(router: Router) -> LambdaHandler:
     app = create_app(router)
 
@@ -151,7 +160,8 @@ def http_handler(router: Router) -> LambdaHandler:
     def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
         logger.append_keys(app_id=_caller_app_id(event))
         _read_body_as_json(event)
-        response = app.resolve(event, context)
+        with acting_as(_actor(event)):
+            response = app.resolve(event, context)
         request_id = (event.get("requestContext") or {}).get("requestId", "")
         response.setdefault("multiValueHeaders", {})[REQUEST_ID_HEADER] = [request_id]
         return response

@@ -126,5 +126,5 @@ def set_rate_limits(app_id: str, rate_limit: float | None, burst_limit: int | No
     ):
         raise ValidationFailed(f"rate must be above 0 and at most {MAX_RATE_LIMIT}, burst 1 to {MAX_BURST_LIMIT}")
     api_key = _api_key_of(app_id)
-    applications.set_limits(api_key, rate_limit, burst_limit)
+    applications.set_limits(app_id, api_key, rate_limit, burst_limit)
     return api_key

@@ -13,9 +13,9 @@ from shared.storage import campaigns, rewards
 from shared.storage.campaigns import CampaignChanged
 from shared.storage.coupons import definitions as coupons
 
-# One transaction writes the campaign, the campaigns' version and a copy of each rule per event name:
-# DynamoDB allows 100 items.
-MAX_RULE_ENTRIES = 98
+# One transaction writes the campaign, the campaigns' version, its audit entry and a copy of each rule per
+# event name: DynamoDB allows 100 items.
+MAX_RULE_ENTRIES = 97
 # An event is evaluated against every active rule on its name; past this many, one event's work (a
 # transaction per ~30 changed rules) would risk the function's timeout. Checked when a campaign is
 # created or activated; two campaigns created at the same instant may pass it together.
@@ -92,7 +92,8 @@ def list_campaigns(app_id: str, limit: int, cursor: str | None) -> tuple[list[Ca
     return campaigns.page(app_id, limit, cursor)
 
 
-def update_campaign(app_id: str, campaign_id: str, changes: CampaignChanges) -> CampaignSpec:
+def update_campaign(app_id: str, campaign_id: str, changes: CampaignChanges, action: str = "updated") -> CampaignSpec:
+    """``action``: what the audit log calls the change."""
     before = get_campaign(app_id, campaign_id)
     given = changes.given
     if before.status == "archived" and changes.status not in (None, "archived"):
@@ -116,7 +117,7 @@ def update_campaign(app_id: str, campaign_id: str, changes: CampaignChanges) -> 
     if after.status == "active" and before.status != "active":
         _check_active_rules(app_id, after)
     try:
-        campaigns.update(app_id, before, after)
+        campaigns.update(app_id, before, after, action)
     except CampaignChanged as error:
         raise Conflict("Campaign changed", "the campaign was changed by another request; retry") from error
     return after
@@ -134,4 +135,4 @@ def _check_active_rules(app_id: str, campaign: CampaignSpec) -> None:
 
 
 def archive_campaign(app_id: str, campaign_id: str) -> CampaignSpec:
-    return update_campaign(app_id, campaign_id, CampaignChanges(frozenset({"status"}), status="archived"))
+    return update_campaign(app_id, campaign_id, CampaignChanges(frozenset({"status"}), status="archived"), "archived")

@@ -85,7 +85,7 @@ def update_rule(app_id: str, rule_id: str, change: Callable[[EarningRuleSpec], E
             version=current.version,
         )
         try:
-            stored = earning.replace_rule(app_id, changed)
+            stored = earning.replace_rule(app_id, current, changed)
         except earning.StaleRule:
             continue
         return EarningRuleView(stored, earning.budgets_granted(app_id, [rule_id])[rule_id])
@@ -93,8 +93,17 @@ def update_rule(app_id: str, rule_id: str, change: Callable[[EarningRuleSpec], E
 
 
 def delete_rule(app_id: str, rule_id: str) -> None:
-    if not earning.delete(app_id, rule_id):
-        raise EarningRuleNotFound(rule_id)
+    """Deleted as read (the audit log keeps what it was): a concurrent change makes this read again."""
+    for _ in retries():
+        current = earning.get(app_id, rule_id)
+        if current is None:
+            raise EarningRuleNotFound(rule_id)
+        try:
+            earning.delete(app_id, current)
+        except earning.StaleRule:
+            continue
+        return
+    raise ServiceUnavailable
 
 
 def active_rules(app_id: str) -> Sequence[EarningRuleSpec]:

@@ -15,6 +15,7 @@ from pydantic import ValidationError
 from shared import clock
 from shared.domain import eligibility
 from shared.domain.reward_settings import RewardDefinition, RewardSettings
+from shared.entities.audit import Action
 from shared.errors import Conflict, CustomerNotFound, NotFound, ValidationFailed
 from shared.ids import new_id
 from shared.storage import rewards
@@ -170,7 +171,7 @@ def disable_reward(app_id: str, reward_id: str) -> Reward:
         if not before.record.active:
             return with_pools(app_id, [before])[0]
         try:
-            return _save(app_id, before, {**before.record.definition, "is_active": False})
+            return _save(app_id, before, {**before.record.definition, "is_active": False}, "disabled")
         except _Stale:
             continue
     raise Conflict("Reward changed", "the reward is being changed by other requests; retry")
@@ -183,7 +184,8 @@ def _describe(error: ValidationError) -> str:
     )
 
 
-def _save(app_id: str, before: Reward, merged: dict[str, Any]) -> Reward:
+def _save(app_id: str, before: Reward, merged: dict[str, Any], action: Action = "updated") -> Reward:
+    """``action``: what the audit log calls the change."""
     try:
         definition = RewardDefinition.model_validate(merged, strict=False)
     except ValidationError as error:
@@ -203,6 +205,7 @@ def _save(app_id: str, before: Reward, merged: dict[str, Any]) -> Reward:
             brand=definition.brand,
             stock=definition.stock,
             now=clock.now_iso(),
+            action=action,
         )
     except StockBelowRedeemed as refused:
         raise ValidationFailed(

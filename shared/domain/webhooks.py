@@ -102,7 +102,8 @@ def get(app_id: str, webhook_id: str) -> WebhookRecord:
 
 
 def delete(app_id: str, webhook_id: str) -> None:
-    if not webhooks.delete(app_id, webhook_id):
+    """A webhook never changes, so the one read is the one deleted (the audit log keeps it, secret redacted)."""
+    if not webhooks.delete(app_id, get(app_id, webhook_id)):
         raise NotFound(f"Cannot find webhook with id {webhook_id}")
 
 

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
-from shared.storage import dynamodb, keys
-from shared.storage.dynamodb import ConditionFailed, Expression, Put, Update
+from shared.entities.audit import Action
+from shared.storage import audit, dynamodb, keys
+from shared.storage.dynamodb import Expression, Put, TransactionCancelled, Update
 
 _NEW = Expression("attribute_not_exists(PK)")
 ACTIVE = "active"
@@ -77,18 +79,32 @@ def api_key_of(app_id: str) -> str | None:
 def rotate_secret(api_key: str, new_secret_hash: str, previous_valid_until: int) -> bool:
     """Make ``new_secret_hash`` the secret and keep the current one until ``previous_valid_until``;
     False if the key is not active (unknown or disabled)."""
+    found = find_credentials(api_key)
+    if found is None:
+        return False
+    rotated = Update(
+        keys.api_key(api_key),
+        Expression(
+            "SET previous_secret_hash = secret_hash, secret_hash = :new, previous_valid_until = :until",
+            values={":new": new_secret_hash, ":until": previous_valid_until},
+        ),
+        condition=Expression("#status = :active", {"#status": "status"}, {":active": ACTIVE}),
+    )
+    # the secrets are named (redacted), so the entry says they changed without holding a hash of either
+    before = {"secret_hash": found.secret_hash, "previous_valid_until": found.previous_valid_until}
+    after = {"secret_hash": new_secret_hash, "previous_valid_until": previous_valid_until}
     try:
-        dynamodb.update_item(
-            keys.api_key(api_key),
-            Expression(
-                "SET previous_secret_hash = secret_hash, secret_hash = :new, previous_valid_until = :until",
-                values={":new": new_secret_hash, ":until": previous_valid_until},
-            ),
-            condition=Expression("#status = :active", {"#status": "status"}, {":active": ACTIVE}),
-        )
-    except ConditionFailed:
+        audit.audited([rotated], _credentials_change(found.app_id, api_key, "secret_rotated", before, after))
+    except TransactionCancelled:
         return False
     return True
+
+
+def _credentials_change(
+    app_id: str, api_key: str, action: Action, before: dict[str, Any], after: dict[str, Any]
+) -> Put:
+    """The audit entry of a change of the credentials ``api_key`` (the key names them; it is no secret)."""
+    return audit.entry(app_id, "credentials", api_key, action, before, after)
 
 
 def set_status(app_id: str, api_key: str, status: str, changed_at: str) -> None:
@@ -99,15 +115,23 @@ def set_status(app_id: str, api_key: str, status: str, changed_at: str) -> None:
         {":status": status, ":at": changed_at},
     )
     exists = Expression("attribute_exists(PK)")
+    action: Action = "disabled" if status == DISABLED else "updated"
     dynamodb.transact_write(
         [
             Update(keys.application(app_id), change, exists),
             Update(keys.api_key(api_key), change, exists),
+            _credentials_change(app_id, api_key, action, _as_stored(api_key, "status"), {"status": status}),
         ]
     )
 
 
-def set_limits(api_key: str, rate_limit: float | None, burst_limit: int | None) -> None:
+def _as_stored(api_key: str, *names: str) -> dict[str, Any]:
+    """What the credentials item holds of ``names`` (an operator's change, for its audit entry's before)."""
+    item = dynamodb.get_item(keys.api_key(api_key)) or {}
+    return {name: item.get(name) for name in names}
+
+
+def set_limits(app_id: str, api_key: str, rate_limit: float | None, burst_limit: int | None) -> None:
     """The key's own limits, or (None) back to the default plan's."""
     if rate_limit is None or burst_limit is None:
         update = Expression("REMOVE rate_limit, burst_limit")
@@ -115,4 +139,8 @@ def set_limits(api_key: str, rate_limit: float | None, burst_limit: int | None) 
         update = Expression(
             "SET rate_limit = :rate, burst_limit = :burst", values={":rate": rate_limit, ":burst": burst_limit}
         )
-    dynamodb.update_item(keys.api_key(api_key), update, condition=Expression("attribute_exists(PK)"))
+    limits = {"rate_limit": rate_limit, "burst_limit": burst_limit}
+    audit.audited(
+        [Update(keys.api_key(api_key), update, condition=Expression("attribute_exists(PK)"))],
+        _credentials_change(app_id, api_key, "limits_changed", _as_stored(api_key, *limits), limits),
+    )

@@ -10,7 +10,7 @@ from typing import Any
 
 from shared.entities.campaigns import ActionSpec, CampaignSpec, EventCondition, RewardSpec, RuleSpec
 from shared.entities.numbers import exact
-from shared.storage import dynamodb, keys, pagination
+from shared.storage import audit, dynamodb, keys, pagination
 from shared.storage.dynamodb import Expression, Item, Put, TransactionCancelled, Update
 from shared.storage.versioned_cache import VersionedCache
 
@@ -111,7 +111,11 @@ def ensure_event_ids(app_id: str, event_names: list[str], new_ids: dict[str, str
 def create(app_id: str, campaign: CampaignSpec) -> CampaignSpec:
     """Writes the campaign and its rule entries; answers it as a read will."""
     item = _to_item(app_id, campaign)
-    actions: list[Put | Update] = [Put(item, condition=_NEW), _version_moved(app_id)]
+    actions: list[Put | Update] = [
+        Put(item, condition=_NEW),
+        _version_moved(app_id),
+        audit.entry(app_id, "campaign", campaign.campaign_id, "created", after=item),
+    ]
     for event_name, rule in _rule_entries(campaign):
         actions.append(
             Put(
@@ -170,9 +174,9 @@ def rules_per_event_name(campaign: CampaignSpec) -> dict[str, int]:
     return counts
 
 
-def update(app_id: str, before: CampaignSpec, after: CampaignSpec) -> None:
-    """Name, status and dates, on the campaign and on every copy of its rules, all or nothing;
-    ``before.updated_at`` guards against a concurrent change."""
+def update(app_id: str, before: CampaignSpec, after: CampaignSpec, action: str = "updated") -> None:
+    """Name, status and dates, on the campaign and on every copy of its rules, and the change's audit entry
+    (``action``), all or nothing; ``before.updated_at`` guards against a concurrent change."""
     changes = {name: getattr(after, name) for name in ("campaign_name", "status", "starts_at", "ends_at")}
     names = {f"#{name}": name for name in changes}
     values = {f":{name}": value for name, value in changes.items() if value is not None}
@@ -190,6 +194,7 @@ def update(app_id: str, before: CampaignSpec, after: CampaignSpec) -> None:
             condition=Expression("updated_at = :before", values={":before": before.updated_at}),
         ),
         _version_moved(app_id),
+        audit.entry(app_id, "campaign", before.campaign_id, action, _to_item(app_id, before), _to_item(app_id, after)),
     ]
     entry_update = expression([], {})
     actions.extend(

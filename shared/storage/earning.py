@@ -19,7 +19,7 @@ from typing import Any
 from shared.entities.campaigns import EventCondition
 from shared.entities.coupons import CouponCondition
 from shared.entities.earning import CustomerCap, Earn, EarningRuleSpec, ItemSelection, Multiplier
-from shared.storage import dynamodb, keys, pagination
+from shared.storage import audit, dynamodb, keys, pagination
 from shared.storage.dynamodb import Delete, Expression, Item, Put, TransactionCancelled, Update
 
 ITEM_TYPE = "earning_rule"
@@ -119,6 +119,7 @@ def create(app_id: str, rule: EarningRuleSpec, limit: int) -> None:
                     ),
                 ),
                 Put(to_item(app_id, rule), condition=Expression("attribute_not_exists(PK)")),
+                audit.entry(app_id, "earning_rule", rule.rule_id, "created", after=to_item(app_id, rule)),
             ]
         )
     except TransactionCancelled as error:
@@ -132,33 +133,39 @@ def get(app_id: str, rule_id: str) -> EarningRuleSpec | None:
     return from_item(item) if item else None
 
 
-def replace_rule(app_id: str, rule: EarningRuleSpec) -> EarningRuleSpec:
-    """``rule`` written over the version it was read at (``StaleRule`` when it changed); the one stored."""
+def _at_version(version: int) -> Expression:
+    return Expression("version = :read", values={":read": version})
+
+
+def replace_rule(app_id: str, before: EarningRuleSpec, rule: EarningRuleSpec) -> EarningRuleSpec:
+    """``rule`` written over ``before``, the version it was read at (``StaleRule`` when it changed), with
+    its audit entry; the one stored."""
     stored = replace(rule, version=rule.version + 1)
+    change = audit.entry(
+        app_id, "earning_rule", rule.rule_id, "updated", to_item(app_id, before), to_item(app_id, stored)
+    )
     try:
-        dynamodb.put_item(
-            to_item(app_id, stored),
-            condition=Expression("version = :read", values={":read": rule.version}),
-        )
-    except dynamodb.ConditionFailed as error:
+        audit.audited([Put(to_item(app_id, stored), condition=_at_version(rule.version))], change)
+    except TransactionCancelled as error:
         raise StaleRule from error
     return stored
 
 
-def delete(app_id: str, rule_id: str) -> bool:
+def delete(app_id: str, rule: EarningRuleSpec) -> None:
+    """``rule`` deleted, if it is still the version read (``StaleRule`` when it changed or is gone)."""
     try:
         dynamodb.transact_write(
             [
-                Delete(keys.earning_rule(app_id, rule_id), condition=Expression("attribute_exists(PK)")),
+                Delete(keys.earning_rule(app_id, rule.rule_id), condition=_at_version(rule.version)),
                 Update(
                     keys.earning_rules_counter(app_id),
                     Expression("ADD rule_count :minus_one", values={":minus_one": -1}),
                 ),
+                audit.entry(app_id, "earning_rule", rule.rule_id, "deleted", before=to_item(app_id, rule)),
             ]
         )
-    except TransactionCancelled:
-        return False
-    return True
+    except TransactionCancelled as error:
+        raise StaleRule from error
 
 
 def page(app_id: str, limit: int, cursor: str | None) -> tuple[list[EarningRuleSpec], str | None]:

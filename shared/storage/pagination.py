@@ -27,6 +27,8 @@ from shared.storage.dynamodb import Expression, Item
 # item): no answer can carry more (shared/api/pages.py cuts one at 4 MB as sent), so reading on would only
 # cost. A page still holds at least one item.
 MAX_PAGE_BYTES = 4_000_000
+# Items a shard's query reads at least when the list is filtered (``Shards.filter_equals``).
+FILTERED_READ_SIZE = 200
 
 
 def _encode(sort_key: str) -> str:
@@ -44,6 +46,14 @@ def _decode(cursor: str, sort_key_prefix: str) -> str:
     # a key is never empty (DynamoDB refuses to compare with an empty one)
     if not isinstance(sort_key, str) or not sort_key or not sort_key.startswith(sort_key_prefix):
         raise ValidationFailed("cursor: is not a cursor this API returned")
+    return sort_key
+
+
+def _within(sort_key: str, sort_key_range: tuple[str, str] | None) -> str:
+    """A cursor of a range's page is in the range (DynamoDB refuses to start a query outside its key
+    condition): one from a page of other bounds is refused, not a 5xx."""
+    if sort_key_range is not None and not sort_key_range[0] <= sort_key <= sort_key_range[1]:
+        raise ValidationFailed("cursor: is not a cursor of a page with these filters")
     return sort_key
 
 
@@ -66,20 +76,24 @@ def page(
     newest_first: bool = False,
     consistent: bool = False,
     filter_equals: Mapping[str, Any] | None = None,
+    sort_key_range: tuple[str, str] | None = None,
 ) -> tuple[list[Item], str | None]:
     """``filter_equals``: only items whose attributes have these values. DynamoDB filters after reading,
-    so a filtered page may take several reads of the partition (each at most ``limit + 1`` items)."""
-    start: Item | None = {keys.PK: partition, keys.SK: _decode(cursor, sort_key_prefix)} if cursor else None
+    so a filtered page may take several reads of the partition (each at most ``limit + 1`` items).
+    ``sort_key_range``: only sort keys from the first to the second, both included (each starting with
+    ``sort_key_prefix``)."""
+    start: Item | None = None
+    if cursor:
+        start = {keys.PK: partition, keys.SK: _within(_decode(cursor, sort_key_prefix), sort_key_range)}
     key_condition = Expression(
         "PK = :pk AND begins_with(SK, :prefix)", values={":pk": partition, ":prefix": sort_key_prefix}
     )
-    filtered = None
-    if filter_equals:
-        filtered = Expression(
-            " AND ".join(f"#f{i} = :f{i}" for i in range(len(filter_equals))),
-            {f"#f{i}": name for i, name in enumerate(filter_equals)},
-            {f":f{i}": value for i, value in enumerate(filter_equals.values())},
+    if sort_key_range is not None:
+        key_condition = Expression(
+            "PK = :pk AND SK BETWEEN :first AND :last",
+            values={":pk": partition, ":first": sort_key_range[0], ":last": sort_key_range[1]},
         )
+    filtered = _equals_filter(filter_equals)
     found: list[Item] = []
     read = 0
     while True:
@@ -101,10 +115,22 @@ def page(
             return found, None
 
 
+def _equals_filter(filter_equals: Mapping[str, Any] | None) -> Expression | None:
+    if not filter_equals:
+        return None
+    return Expression(
+        " AND ".join(f"#f{i} = :f{i}" for i in range(len(filter_equals))),
+        {f"#f{i}": name for i, name in enumerate(filter_equals)},
+        {f":f{i}": value for i, value in enumerate(filter_equals.values())},
+    )
+
+
 @dataclass(frozen=True, slots=True)
 class Shards:
     """Partitions holding one list between them (and nothing else), each item under one of them, its
-    ``sort_key_name`` unique across all of them; read from ``index`` when given."""
+    ``sort_key_name`` unique across all of them; read from ``index`` when given. ``sort_key_range``: only
+    sort keys from the first to the second, both included; ``filter_equals``: only items whose attributes
+    have these values (filtered after reading: a page may take more queries)."""
 
     partitions: Sequence[str]
     sort_key_prefix: str
@@ -112,6 +138,8 @@ class Shards:
     sort_key_name: str = keys.SK
     index: str | None = None
     consistent: bool = False
+    sort_key_range: tuple[str, str] | None = None
+    filter_equals: Mapping[str, Any] | None = None
 
 
 @dataclass(slots=True)
@@ -128,25 +156,37 @@ class _ShardReader:
 
     def head(self) -> Item | None:
         """The shard's next item, after as many queries as it takes (none once it is buffered)."""
-        key_condition = Expression(f"{self.shards.partition_key_name} = :pk", values={":pk": self.partition})
-        if self.before is not None:
-            key_condition = Expression(
-                f"{self.shards.partition_key_name} = :pk AND {self.shards.sort_key_name} < :before",
-                values={":pk": self.partition, ":before": self.before},
-            )
         while not self.buffered and not self.exhausted:
             result = dynamodb.query(
-                key_condition,
+                self._key_condition(),
                 index=self.shards.index,
                 limit=self.read_size,
                 start_key=self.next_start,
                 newest_first=True,
                 consistent=self.shards.consistent,
+                filter_expression=_equals_filter(self.shards.filter_equals),
             )
-            self.buffered.extend(result.items)
+            # a range's last key may be the cursor's own item (a key condition has one bound on each side)
+            self.buffered.extend(item for item in result.items if item[self.shards.sort_key_name] != self.before)
             self.next_start = result.last_key
             self.exhausted = result.last_key is None
         return self.buffered[0] if self.buffered else None
+
+    def _key_condition(self) -> Expression:
+        partition_key, sort_key = self.shards.partition_key_name, self.shards.sort_key_name
+        bounds = self.shards.sort_key_range
+        if bounds is not None:
+            last = bounds[1] if self.before is None else min(bounds[1], self.before)
+            return Expression(
+                f"{partition_key} = :pk AND {sort_key} BETWEEN :first AND :last",
+                values={":pk": self.partition, ":first": bounds[0], ":last": last},
+            )
+        if self.before is not None:
+            return Expression(
+                f"{partition_key} = :pk AND {sort_key} < :before",
+                values={":pk": self.partition, ":before": self.before},
+            )
+        return Expression(f"{partition_key} = :pk", values={":pk": self.partition})
 
 
 def newest_first_across(shards: Shards, limit: int, cursor: str | None) -> tuple[list[Item], str | None]:
@@ -154,8 +194,12 @@ def newest_first_across(shards: Shards, limit: int, cursor: str | None) -> tuple
     page when there is more. Each shard is first asked for its share of the page and one more (a page
     usually takes one query a shard), then for more only when the merge has used up what it gave.
     An item written meanwhile is shown on a later page only if it sorts after the cursor, never twice."""
-    before = _decode(cursor, shards.sort_key_prefix) if cursor else None
+    before = _within(_decode(cursor, shards.sort_key_prefix), shards.sort_key_range) if cursor else None
     read_size = -(-(limit + 1) // len(shards.partitions)) + 1
+    if shards.filter_equals:
+        # a query's Limit counts the items read, matching or not: a sparse filter would take a query per
+        # few items; index entries are small, so each query reads a good many
+        read_size = max(read_size, FILTERED_READ_SIZE)
     readers = [_ShardReader(shards, partition, before, read_size) for partition in shards.partitions]
     found: list[Item] = []
     read = 0

@@ -12,9 +12,9 @@ from collections.abc import Sequence
 from dataclasses import asdict
 
 from shared.entities.points import LedgerEntry, LotKey, PointsWrite, PolicyRecord, Reason, TransactionRecord
-from shared.storage import customers, dynamodb, keys, pagination
+from shared.storage import audit, customers, dynamodb, keys, pagination
 from shared.storage.customers import CustomerRecord
-from shared.storage.dynamodb import Expression, Item, Put, TransactAction, Update
+from shared.storage.dynamodb import Expression, Item, Put, TransactAction, TransactionCancelled, Update
 from shared.storage.versioned_cache import VersionedCache
 
 # ------------------------------------------------------------------------------------------ writes
@@ -193,9 +193,23 @@ def policy_from_item(item: Item) -> PolicyRecord:
     )
 
 
-def put_policy(app_id: str, policy: PolicyRecord) -> None:
-    """This container's copy is forgotten whatever the outcome (an error may follow a write that was made)."""
+class PolicyChanged(Exception):
+    """The policy changed since it was read."""
+
+
+def put_policy(app_id: str, before: PolicyRecord, policy: PolicyRecord) -> None:
+    """``policy`` over ``before``, the policy read (``PolicyChanged`` when it changed), with its audit entry
+    (the settings object ``points``). This container's copy is forgotten whatever the outcome (an error may
+    follow a write that was made)."""
+    read = (
+        Expression("attribute_not_exists(PK)")
+        if before.updated_at is None
+        else Expression("updated_at = :read", values={":read": before.updated_at})
+    )
+    change = audit.entry(app_id, "settings", "points", "updated", asdict(before), asdict(policy))
     try:
-        dynamodb.put_item({**keys.points_policy(app_id), "type": "points_policy", **asdict(policy)})
+        audit.audited([Put({**keys.points_policy(app_id), "type": "points_policy", **asdict(policy)}, read)], change)
+    except TransactionCancelled as error:
+        raise PolicyChanged from error
     finally:
         POLICY_CACHE.forget(app_id)

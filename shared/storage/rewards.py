@@ -15,7 +15,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from shared.storage import allowance, dynamodb, keys, pagination
+from shared.entities.audit import Action
+from shared.storage import allowance, audit, dynamodb, keys, pagination
 from shared.storage.allowance import Allowance
 from shared.storage.coupons.records import CouponRecord, record_with_uses, usage_keys
 from shared.storage.dynamodb import Expression, Item, Put, TransactionCancelled, Update
@@ -84,25 +85,29 @@ def _stamp(version: int, active: bool) -> dict[str, Any]:
     return {"version": version, "active": active}
 
 
+def _settings(record: RewardRecord) -> dict[str, Any]:
+    """What a change of the reward's settings changes (the audit log's before and after)."""
+    return {"active": record.active, "brand": record.brand, "stock": record.stock, "definition": record.definition}
+
+
 def create(app_id: str, record: RewardRecord) -> None:
+    item = {
+        **keys.reward(app_id, record.reward_id),
+        "type": "reward",
+        "reward_id": record.reward_id,
+        "reward_type": record.reward_type,
+        "active": record.active,
+        "brand": record.brand,
+        "stock": record.stock,
+        "version": 1,
+        "created_at": record.created_at,
+        "definition": dict(record.definition),
+    }
     dynamodb.transact_write(
         [
-            Put(
-                {
-                    **keys.reward(app_id, record.reward_id),
-                    "type": "reward",
-                    "reward_id": record.reward_id,
-                    "reward_type": record.reward_type,
-                    "active": record.active,
-                    "brand": record.brand,
-                    "stock": record.stock,
-                    "version": 1,
-                    "created_at": record.created_at,
-                    "definition": dict(record.definition),
-                },
-                condition=Expression("attribute_not_exists(PK)"),
-            ),
+            Put(item, condition=Expression("attribute_not_exists(PK)")),
             *allowance.creation(app_id, record.reward_id, record.stock, _stamp(1, record.active)),
+            audit.entry(app_id, "reward", record.reward_id, "created", after=item),
         ]
     )
 
@@ -190,6 +195,7 @@ def update(
     brand: str | None,
     stock: int | None,
     now: str,
+    action: Action = "updated",
 ) -> RewardRecord:
     """New settings, if the reward is still the version read, with the allowance shards moved to the new
     stock (``stock - redeemed`` left) and given the new version and active flag in the same transaction.
@@ -225,8 +231,10 @@ def update(
         Expression(text, names, values),
         condition=Expression("#version = :version"),
     )
+    after = {"active": active, "brand": brand, "stock": stock, "definition": definition}
+    change = audit.entry(app_id, "reward", before.reward_id, action, _settings(before), after)
     try:
-        dynamodb.transact_write([item, *shards])
+        dynamodb.transact_write([item, *shards, change])
     except TransactionCancelled as error:
         raise RewardChanged from error
     changed = get(app_id, before.reward_id)

@@ -18,7 +18,7 @@ from collections import OrderedDict
 from dataclasses import asdict, dataclass, field
 from typing import Literal
 
-from shared.storage import dynamodb, keys, pagination
+from shared.storage import audit, dynamodb, keys, pagination
 from shared.storage.dynamodb import ConditionFailed, Delete, Expression, Item, Put, TransactionCancelled, Update
 from shared.storage.versioned_cache import VersionedCache
 
@@ -90,6 +90,7 @@ def create(app_id: str, webhook: WebhookRecord, limit: int) -> None:
                     {**keys.webhook(app_id, webhook.webhook_id), "type": "webhook", **asdict(webhook)},
                     condition=Expression("attribute_not_exists(PK)"),
                 ),
+                audit.entry(app_id, "webhook", webhook.webhook_id, "created", after=asdict(webhook)),
             ],
         )
     except TransactionCancelled as error:
@@ -104,16 +105,17 @@ def get(app_id: str, webhook_id: str) -> WebhookRecord | None:
     return _webhook_from_item(item) if item else None
 
 
-def delete(app_id: str, webhook_id: str) -> bool:
+def delete(app_id: str, webhook: WebhookRecord) -> bool:
     try:
         _write_webhooks(
             app_id,
             [
-                Delete(keys.webhook(app_id, webhook_id), condition=Expression("attribute_exists(PK)")),
+                Delete(keys.webhook(app_id, webhook.webhook_id), condition=Expression("attribute_exists(PK)")),
                 Update(
                     keys.webhooks_counter(app_id),
                     Expression("ADD webhook_count :minus_one, version :one", values={":minus_one": -1, ":one": 1}),
                 ),
+                audit.entry(app_id, "webhook", webhook.webhook_id, "deleted", before=asdict(webhook)),
             ],
         )
     except TransactionCancelled:

@@ -127,7 +127,8 @@ def test_the_authorizer_returns_the_application_key_for_its_usage_plan(
     )
     policy = FunctionPool().invoke(function, event)
     assert policy["usageIdentifierKey"] == credentials.api_key
-    assert policy["context"] == {"app_id": credentials.app_id}
+    # the key (never the secret) names the credential in the audit log
+    assert policy["context"] == {"app_id": credentials.app_id, "api_key": credentials.api_key}
     assert credentials.secret_key not in json.dumps(policy)
 
 

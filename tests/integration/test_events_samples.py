@@ -189,7 +189,10 @@ def _check_proxy_event(function: Function, event: dict[str, Any]) -> None:
     else:
         assert context["authorizer"]["app_id"] == DEMO_APP_ID
         assert context["authorizer"]["principalId"] == DEMO_APP_ID
-        assert parse_basic_header(event["headers"]["Authorization"]) is not None
+        credentials = parse_basic_header(event["headers"]["Authorization"])
+        assert credentials is not None
+        # what the authorizer passes: the key that names the credential in the audit log
+        assert context["authorizer"]["api_key"] == credentials.api_key
     if event["multiValueQueryStringParameters"] is not None:
         single = {k: v[-1] for k, v in event["multiValueQueryStringParameters"].items()}
         assert event["queryStringParameters"] == single
@@ -301,7 +304,7 @@ def test_authorizer_event_is_allowed_once_its_application_exists(table: str) -> 
 
     assert policy_allows(policy, event["methodArn"])
     assert policy["principalId"] == created.app_id
-    assert policy["context"] == {"app_id": created.app_id}
+    assert policy["context"] == {"app_id": created.app_id, "api_key": created.api_key}
 
 
 def test_customer_events_put_then_get(table: str) -> None:

@@ -453,16 +453,18 @@ function CampaignForm({ api, onCreated }) {
   </form>`;
 }
 
-function Campaigns({ api }) {
+function Campaigns({ api, arg }) {
   const pages = usePages();
   const { data, error, loading, reload } = useApi(api, [`/campaigns?limit=20${pages.cursor ? `&cursor=${enc(pages.cursor)}` : ""}`], [pages.cursor]);
   const [notice, setNotice] = useState(null);
   const [actionError, setActionError] = useState(null);
+  const [changes, setChanges] = useState(0);
   const act = async (campaign, method, body, done) => {
     setActionError(null);
     try {
       await api(method, `/campaigns/${enc(campaign.campaign_id)}`, body);
       setNotice(`${campaign.campaign_name}: ${done}`);
+      setChanges((n) => n + 1);
       reload();
     } catch (failure) {
       setActionError(failure);
@@ -485,12 +487,14 @@ function Campaigns({ api }) {
             ${c.status === "active" && html`<button class="secondary" onClick=${() => act(c, "PATCH", { status: "paused" }, "paused")} aria-label=${`Pause ${c.campaign_name}`}>Pause</button>`}
             ${c.status === "paused" && html`<button class="secondary" onClick=${() => act(c, "PATCH", { status: "active" }, "activated")} aria-label=${`Activate ${c.campaign_name}`}>Activate</button>`}
             ${c.status !== "archived" && html`<button class="danger" onClick=${() => act(c, "DELETE", undefined, "archived")} aria-label=${`Archive ${c.campaign_name}`}>Archive</button>`}
+            <a href=${`#/campaigns/${enc(c.campaign_id)}`} aria-label=${`History of ${c.campaign_name}`}>History</a>
           </div></td>
         </tr>`)}</tbody>
       </table></div>
       ${list && list.data.length === 0 && html`<p>No campaigns yet.</p>`}
       ${list && html`<${Pager} label="Campaign pages" ...${pages.controls(list, loading)} />`}
     </section>
+    ${arg && html`<${History} api=${api} objectType="campaign" objectId=${arg} version=${changes} key=${arg} title=${`History of ${(list && (list.data.find((c) => c.campaign_id === arg) || {}).campaign_name) || arg}`} />`}
     <${CampaignForm} api=${api} onCreated=${(c) => { setNotice(`Campaign ${c.campaign_name} created (${c.campaign_id})`); pages.reset(); reload(); }} />`;
 }
 
@@ -700,7 +704,8 @@ function CustomerProfile({ api, sourceId }) {
     <${Ledger} api=${api} sourceId=${sourceId} version=${version} />
     <${CustomerRewards} api=${api} sourceId=${sourceId} version=${version} />
     <${CustomerRedemptions} api=${api} sourceId=${sourceId} version=${version} onChanged=${() => setVersion((v) => v + 1)} />
-    <${CustomerCoupons} api=${api} sourceId=${sourceId} version=${version} />`;
+    <${CustomerCoupons} api=${api} sourceId=${sourceId} version=${version} />
+    <${History} api=${api} objectType="customer" objectId=${customer.id} version=${version} title="Points adjustments and reversals" />`;
 }
 
 // Every customer of the application, in source ID order, a page at a time; the search keeps those whose
@@ -794,6 +799,38 @@ function useList(api, path, deps) {
   return { ...loaded, list, pages: paging, missing: loaded.error instanceof ApiError && loaded.error.body.key === "not_found" && /No route/.test(loaded.error.body.details || "") };
 }
 
+// ------------------------------------------------------------------------------------------ history
+
+// A changed field's value as the audit log keeps it (absent on that side: "—").
+const fmtValue = (value) => (value === undefined ? "—" : typeof value === "string" ? value : JSON.stringify(value));
+
+// One object's audit log (GET /audit-log?object_type=&object_id=), newest first: who (the API key, or
+// "operator"), when, what, and each changed field before and after.
+export function History({ api, objectType, objectId, version, title = "History" }) {
+  const { list, error, pages } = useList(api, `/audit-log?object_type=${enc(objectType)}&object_id=${enc(objectId)}`, [objectType, objectId, version]);
+  const id = `history-${objectId}`;
+  return html`<section class="card" aria-labelledby=${id}>
+    <h2 id=${id}>${title}</h2>
+    <${ErrorBox} error=${error} />
+    ${list && html`<div class="table-wrap"><table class="stacked" aria-label=${`${title} entries`}>
+      <thead><tr><th scope="col">When</th><th scope="col">Change</th><th scope="col">By</th><th scope="col">Field</th><th scope="col">Before</th><th scope="col">After</th></tr></thead>
+      <tbody>${list.data.map((entry) => {
+        const fields = [...new Set([...Object.keys(entry.before), ...Object.keys(entry.after)])].sort();
+        const rows = fields.length ? fields : [null];
+        return rows.map((field, index) => html`<tr data-testid="history-row">
+          <td data-label="When">${index === 0 ? fmtDate(entry.created_at) : ""}</td>
+          <td data-label="Change">${index === 0 ? entry.action : ""}</td>
+          <td data-label="By">${index === 0 ? html`${entry.credential || "unknown"}<br /><small>${entry.request_id || ""}</small>` : ""}</td>
+          <td data-label="Field">${field || "—"}</td>
+          <td data-label="Before">${field ? fmtValue(entry.before[field]) : "—"}</td>
+          <td data-label="After">${field ? fmtValue(entry.after[field]) : "—"}</td>
+        </tr>`);
+      })}</tbody></table></div>
+      ${list.data.length === 0 && html`<p>No changes recorded.</p>`}
+      <${Pager} label=${`${title} pages`} ...${pages.controls(list)} />`}
+  </section>`;
+}
+
 // ------------------------------------------------------------------------------------------ coupons
 
 const IMPORT_CHUNK = 500;
@@ -883,7 +920,8 @@ function CouponDetail({ api, couponId }) {
     </table></div>
     ${redemptions.list.data.length === 0 && html`<p>No redemptions yet.</p>`}
     <${Pager} label="Redemption pages" ...${redemptions.pages.controls(redemptions.list)} />`}
-  </section>`;
+  </section>
+  <${History} api=${api} objectType="coupon" objectId=${coupon.coupon_id} version=${version} />`;
 }
 
 const NEW_COUPON = { coupon_code: "", name: "", type: "amount", value: "", max_discount: "", starts_at: "", ends_at: "", usage_limit: "", usage_limit_per_customer: "" };

@@ -25,10 +25,11 @@ from shared import clock
 from shared.domain.customers import get_customer, retries
 from shared.domain.points import placement
 from shared.domain.points.lots import NotEnoughPoints
+from shared.entities.audit import Action
 from shared.entities.points import DAY_MS, LedgerEntry, PolicyRecord, Posting, Reason, ReturnPolicy, TransactionRecord
 from shared.errors import Conflict, CustomerNotFound, NotFound, ServiceUnavailable, ValidationFailed
 from shared.ids import keyed_id, new_id
-from shared.storage import dynamodb, keys, points
+from shared.storage import audit, dynamodb, keys, points
 from shared.storage.dynamodb import TransactionCancelled
 
 
@@ -64,10 +65,17 @@ def recent_policy(app_id: str) -> PolicyRecord:
 def set_policy(
     app_id: str, expire_after_days: int | None, pending_days: int, return_policy: ReturnPolicy, time_zone: str
 ) -> PolicyRecord:
-    """Replace the policy; it applies to credits (and earning caps' periods) from now on."""
-    stored = PolicyRecord(expire_after_days, pending_days, return_policy, clock.now_iso(), time_zone)
-    points.put_policy(app_id, stored)
-    return stored
+    """Replace the policy; it applies to credits (and earning caps' periods) from now on. Written over the
+    policy read (the audit log's before): a concurrent change makes this read again."""
+    for _ in retries():
+        before = points.get_policy(app_id)
+        stored = PolicyRecord(expire_after_days, pending_days, return_policy, clock.now_iso(), time_zone)
+        try:
+            points.put_policy(app_id, before, stored)
+        except points.PolicyChanged:
+            continue
+        return stored
+    raise ServiceUnavailable
 
 
 @dataclass(frozen=True, slots=True)
@@ -126,7 +134,7 @@ def adjust(app_id: str, source_id: str, amount: int, description: str, request_k
         )
         return adjustment, []
 
-    return _write_once(app_id, source_id, txn_id, plan)
+    return _write_once(app_id, source_id, txn_id, plan, "points_adjusted")
 
 
 def reverse(
@@ -165,17 +173,19 @@ def reverse(
         )
         return reversal, [points.count_reversal(app_id, source_id, credit, credit.reversed + wanted)]
 
-    return _write_once(app_id, source_id, reversal_id, plan, also_read=[txn_id])
+    return _write_once(app_id, source_id, reversal_id, plan, "points_reversed", also_read=[txn_id])
 
 
 def _txn_id(request_key: str | None, *request: object) -> str:
     return new_id("txn") if request_key is None else keyed_id("txn", request_key, *request)
 
 
-def _write_once(app_id: str, source_id: str, txn_id: str, plan: Plan, also_read: Sequence[str] = ()) -> LedgerEntry:
-    """Read (the profile, the records, the policy: one round trip), decide, write the entry ``txn_id`` in one
-    transaction; read again when another write got there first. A retry whose earlier attempt landed (a
-    timeout after the write) finds the entry's record and answers it."""
+def _write_once(
+    app_id: str, source_id: str, txn_id: str, plan: Plan, action: Action, also_read: Sequence[str] = ()
+) -> LedgerEntry:
+    """Read (the profile, the records, the policy: one round trip), decide, write the entry ``txn_id`` with
+    its audit entry (``action``) in one transaction; read again when another write got there first. A retry
+    whose earlier attempt landed (a timeout after the write) finds the entry's record and answers it."""
     for _ in retries():
         profile, records, policy = points.read_with_policy(app_id, source_id, [txn_id, *also_read])
         landed = records.get(txn_id)
@@ -188,12 +198,22 @@ def _write_once(app_id: str, source_id: str, txn_id: str, plan: Plan, also_read:
             placed, actions = placement.post(app_id, profile, [posting], clock.now_epoch_ms())
         except NotEnoughPoints as short:
             raise InsufficientBalance(short.balance, short.needed) from short
+        entry = next(entry for entry in placed.entries if entry.txn_id == txn_id)
         try:
-            dynamodb.transact_write([*actions, *extra])
+            dynamodb.transact_write([*actions, *extra, _audited(app_id, profile.customer_id, action, entry)])
         except (TransactionCancelled, ServiceUnavailable):
             continue
-        return next(entry for entry in placed.entries if entry.txn_id == txn_id)
+        return entry
     raise ServiceUnavailable
+
+
+def _audited(app_id: str, customer_id: str, action: Action, entry: LedgerEntry) -> dynamodb.Put:
+    """The audit entry of an adjustment or reversal: the customer by its cust_ id and the balances moved,
+    never the source_id or the description (the ledger keeps those, and erasure treats the ledger), so an
+    erased customer's audit entries hold nothing personal."""
+    before = {"balance": entry.balance_after - entry.points, "pending": entry.pending_after - entry.pending_points}
+    after = {"balance": entry.balance_after, "pending": entry.pending_after, "transaction_id": entry.txn_id}
+    return audit.entry(app_id, "customer", customer_id, action, before, after)
 
 
 # ------------------------------------------------------------------------------------------ the job

@@ -6,10 +6,9 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from shared.entities.coupons import CouponSpec
-from shared.storage import allowance, dynamodb, keys, pagination
+from shared.storage import allowance, audit, dynamodb, keys, pagination
 from shared.storage.coupons.errors import CodeTaken, CouponChanged
 from shared.storage.coupons.records import (
-    EXISTS,
     CouponRecord,
     creation_actions,
     record_from_item,
@@ -28,8 +27,9 @@ def create(app_id: str, spec: CouponSpec) -> CouponSpec:
     """The definition, its allowance shards and, for a fixed code, its registry item: a code already taken
     is ``CodeTaken``. Answers the definition as a read will."""
     definition, *others = creation_actions(app_id, spec)
+    created = audit.entry(app_id, "coupon", spec.coupon_id, "created", after=definition.item)
     try:
-        dynamodb.transact_write([definition, *others])
+        dynamodb.transact_write([definition, *others, created])
     except TransactionCancelled as error:
         raise CodeTaken([spec.coupon_code or ""]) from error
     return spec_from_item(dynamodb.as_read(definition.item))
@@ -77,17 +77,22 @@ def update(app_id: str, before: CouponRecord, after: CouponSpec) -> None:
     a concurrent redemption cannot slip under it. ``CouponChanged`` when a concurrent change made the
     write impossible."""
     assert before.usage is not None  # read by ``get``
-    text, names, values = _changes({name: getattr(after, name) for name in MUTABLE_FIELDS})
-    condition = EXISTS
+    changed = {name: getattr(after, name) for name in MUTABLE_FIELDS}
+    text, names, values = _changes(changed)
+    # the definition as read (its audit entry's before is exact; a concurrent change makes the caller read again)
+    condition = Expression("updated_at = :read_at", values={":read_at": before.spec.updated_at})
     if before.spec.usage_limit is not None:
         condition = Expression(
-            "attribute_exists(PK) AND usage_limit = :read_limit", values={":read_limit": before.spec.usage_limit}
+            "updated_at = :read_at AND usage_limit = :read_limit",
+            values={":read_at": before.spec.updated_at, ":read_limit": before.spec.usage_limit},
         )
     actions: list[TransactAction] = [
         Update(keys.coupon(app_id, before.coupon_id), Expression(text, names, values), condition)
     ]
     if (after.usage_limit, after.status) != (before.spec.usage_limit, before.spec.status):
         actions += allowance.change(app_id, before.coupon_id, before.usage, after.usage_limit, usage_stamp(after))
+    was = {name: getattr(before.spec, name) for name in MUTABLE_FIELDS}
+    actions.append(audit.entry(app_id, "coupon", before.coupon_id, "updated", was, changed))
     try:
         dynamodb.transact_write(actions)
     except TransactionCancelled as error:

@@ -5,13 +5,14 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from shared.storage import dynamodb, keys
+from shared.storage import audit, dynamodb, keys
 from shared.storage.coupons.errors import CodeTaken, CouponChanged
 from shared.storage.coupons.records import IS_NEW, CouponRecord, normalize
 from shared.storage.dynamodb import Expression, Item, Put, TransactAction, TransactionCancelled, Update
 
-# One import transaction: its codes, the page listing them and the definition's count (DynamoDB: 100 items).
-CODES_PER_TRANSACTION = 98
+# One import transaction: its codes, the page listing them, the definition's count and the audit entry
+# (DynamoDB: 100 items).
+CODES_PER_TRANSACTION = 97
 
 
 @dataclass(frozen=True, slots=True)
@@ -23,9 +24,10 @@ class PoolImport:
 def import_codes(app_id: str, coupon: CouponRecord, codes: Sequence[str], now_iso: str) -> PoolImport:
     """Add ``codes`` (unique among themselves) to the coupon's pool. Codes already in this pool are
     skipped (a repeated import is a no-op); codes registered for another coupon raise ``CodeTaken`` naming
-    them, before anything is written. Each transaction writes up to 98 codes, the page listing them and
-    the pool's count, conditioned on the count read: concurrent imports never give two codes one sequence
-    number, and the count always equals the codes written, whatever fails when."""
+    them, before anything is written. Each transaction writes up to 97 codes, the page listing them, the
+    pool's count and its audit entry (the count before and after, never the codes), conditioned on the
+    count read: concurrent imports never give two codes one sequence number, and the count always equals
+    the codes written, whatever fails when."""
     by_key = {normalize(code): code for code in codes}
     registered = dynamodb.batch_get([keys.coupon_code(app_id, code_key) for code_key in by_key])
     mine = {item["coupon_code"].upper() for item in registered if item.get("coupon_id") == coupon.coupon_id}
@@ -63,6 +65,14 @@ def _import_actions(
                 "codes": [by_key[code_key] for code_key in chunk],
             },
             condition=IS_NEW,
+        ),
+        audit.entry(
+            app_id,
+            "coupon",
+            coupon_id,
+            "codes_imported",
+            {"codes_total": first_seq},
+            {"codes_total": first_seq + len(chunk)},
         ),
     ]
     actions += [
