@@ -90,6 +90,9 @@ class CsvRenderer:
         return self._line([csv_cell(row.get(column)) for column in self.columns])
 
 
+_LINE_SEPARATORS = str.maketrans({"\u2028": "\\u2028", "\u2029": "\\u2029", "\x85": "\\u0085"})
+
+
 class JsonLinesRenderer:
     """One JSON object per line, the columns in order; a line break inside a value is escaped by JSON."""
 
@@ -101,7 +104,9 @@ class JsonLinesRenderer:
 
     def row(self, row: Mapping[str, Any]) -> bytes:
         shown = {column: row.get(column) for column in self.columns}
-        return (json.dumps(shown, ensure_ascii=False, separators=(",", ":"), default=str) + "\n").encode()
+        text = json.dumps(shown, ensure_ascii=False, separators=(",", ":"), default=str)
+        # escaped as JSON allows: readers that split lines as Python's splitlines() does see one line a row
+        return (text.translate(_LINE_SEPARATORS) + "\n").encode()
 
 
 RENDERERS: dict[str, Callable[[tuple[str, ...]], CsvRenderer | JsonLinesRenderer]] = {
