@@ -9,6 +9,7 @@ import csv
 import io
 import json
 from collections import defaultdict
+from functools import partial
 from typing import Any
 from urllib.parse import quote
 
@@ -21,6 +22,8 @@ from shared.domain import export_files
 from shared.errors import ServiceUnavailable
 from shared.storage import export_reads
 from tests.support.api import ApiClient
+from tests.support.concurrency import Request as ConcurrentRequest
+from tests.support.concurrency import fire_together, send_together
 from tests.support.coupons import create_coupon, order_body, simple_coupon
 from tests.support.rewards import give_points
 from tests.support.stateful import REWARD_BODY
@@ -376,3 +379,35 @@ def test_an_export_that_cannot_be_queued_is_a_503_and_recorded_failed(
     monkeypatch.setattr(messaging, "send", refused)
     response = api.post("/exports", {"type": "ledger"})
     assert response.status == 503, response.body
+
+
+# ------------------------------------------------------------------ concurrency
+
+
+def test_attempts_racing_on_one_job_leave_one_outcome_and_a_whole_file(api: ApiClient, outbox: LocalOutbox) -> None:
+    # Given a queued export (its message left on the queue) and the same job taken by three workers at once,
+    # as a redelivered message would
+    for index in range(5):
+        assert api.put(path(f"c-{index}"), {"name": "C"}).status == 201
+        adjust(api, f"c-{index}", 10 + index)
+    job = start(api, type="ledger")
+    outcomes = fire_together([partial(export_files.run_export, api.credentials.app_id, job["id"])] * 3)
+    # Then every attempt that wrote reported the job, the last claim's outcome is the one kept, and the
+    # file holds every entry exactly once
+    assert any(outcome is not None for outcome in outcomes)
+    outbox.drain()  # the original message: the job is finished, nothing is written again
+    shown = api.get(f"/exports/{job['id']}").json()
+    assert (shown["status"], shown["rows"]) == ("succeeded", 5)
+    data = requests.get(shown["download_url"], timeout=10).content
+    assert len(data) == shown["size_bytes"]
+    assert sorted(int(row["points"]) for row in csv_rows(data)) == [10, 11, 12, 13, 14]
+
+
+def test_the_same_idempotency_key_sent_together_queues_one_export(api: ApiClient, outbox: LocalOutbox) -> None:
+    body, headers = {"type": "customers"}, {"Idempotency-Key": "export-once"}
+    answers = send_together(api, [ConcurrentRequest("POST", "/exports", body, headers)] * 4)
+    accepted = [answer.json()["id"] for answer in answers if answer.status == 202]
+    assert accepted, [answer.status for answer in answers]
+    assert set(accepted) == {accepted[0]}, "one job, whichever answers came back"
+    assert all(answer.status in (202, 409) for answer in answers)
+    assert outbox.pump_queue() == 1, "one message queued"
