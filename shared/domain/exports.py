@@ -72,6 +72,8 @@ def start_export(app_id: str, request: ExportRequest) -> ExportJob:
         status="queued",
         created_at=clock.iso_from_epoch_ms(now_ms),
         expires_at=now_ms // 1000 + RETENTION_DAYS * 86400,
+        starts_at=None if request.starts_at is None else clock.iso_from_epoch_ms(starts_ms),
+        ends_at=None if request.ends_at is None else clock.iso_from_epoch_ms(ends_ms),
     )
     store.create(app_id, job)
     try:

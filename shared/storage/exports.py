@@ -27,6 +27,8 @@ class ExportJob:
     status: Status
     created_at: str
     expires_at: int  # epoch seconds: the job and its file are gone after it
+    starts_at: str | None = None  # the bounds as asked (None: open); starts_ms and ends_ms are what is read
+    ends_at: str | None = None
     started_at: str | None = None
     finished_at: str | None = None
     attempts: int = 0

@@ -277,6 +277,14 @@ def test_equal_bounds_are_one_instant_not_an_error(api: ApiClient) -> None:
     start(api, type="ledger", starts_at="2026-01-01T00:00:00Z", ends_at="2026-01-01T00:00:00Z")
 
 
+def test_the_bounds_are_answered_as_asked_in_utc_and_open_ones_as_null(api: ApiClient) -> None:
+    bounded = start(api, type="ledger", starts_at="1970-01-01T00:00:00Z", ends_at="2026-01-01T01:00:00+01:00")
+    assert (bounded["starts_at"], bounded["ends_at"]) == ("1970-01-01T00:00:00.000Z", "2026-01-01T00:00:00.000Z")
+    assert api.get(f"/exports/{bounded['id']}").json()["ends_at"] == "2026-01-01T00:00:00.000Z"
+    open_ended = start(api, type="ledger")
+    assert (open_ended["starts_at"], open_ended["ends_at"]) == (None, None)
+
+
 def test_an_export_reads_only_the_calling_applications_data(
     api: ApiClient, other_api: ApiClient, outbox: LocalOutbox
 ) -> None:

@@ -6,7 +6,7 @@ from pydantic import Field
 
 from shared import clock
 from shared.api.schemas.common import IsoDateTime, RequestModel, ResponseModel
-from shared.domain.exports import LATEST_MS, ExportFormat, ExportRequest, ExportType, ExportView
+from shared.domain.exports import ExportFormat, ExportRequest, ExportType, ExportView
 from shared.storage.exports import Status
 
 _TYPES = (
@@ -25,10 +25,6 @@ class ExportIn(RequestModel):
 
     def request(self) -> ExportRequest:
         return ExportRequest(self.type, self.format, self.starts_at, self.ends_at)
-
-
-def _iso(epoch_ms: int | None) -> str | None:
-    return None if epoch_ms is None else clock.iso_from_epoch_ms(epoch_ms)
 
 
 class ExportResponse(ResponseModel):
@@ -56,8 +52,8 @@ class ExportResponse(ResponseModel):
             id=job.export_id,
             type=job.export_type,
             format=job.format,
-            starts_at=_iso(job.starts_ms) if job.starts_ms > 0 else None,
-            ends_at=_iso(job.ends_ms) if job.ends_ms < LATEST_MS else None,
+            starts_at=job.starts_at,
+            ends_at=job.ends_at,
             status=job.status,
             rows=job.rows,
             size_bytes=job.size_bytes,
