@@ -137,14 +137,17 @@ def _customer_row(profile: CustomerRecord) -> Row:
     }  # fmt: skip
 
 
-def _in_range(job: ExportJob, iso: str | None) -> bool:
-    # stored instants are all ISO 8601 UTC with milliseconds and Z: their text order is their time order
-    return iso is not None and clock.iso_from_epoch_ms(job.starts_ms) <= iso <= clock.iso_from_epoch_ms(job.ends_ms)
+def _within(job: ExportJob) -> Callable[[str | None], bool]:
+    """Whether a stored instant is inside the job's bounds: stored instants are all ISO 8601 UTC with
+    milliseconds and a Z, so their text order is their time order."""
+    first, last = clock.iso_from_epoch_ms(job.starts_ms), clock.iso_from_epoch_ms(job.ends_ms)
+    return lambda iso: iso is not None and first <= iso <= last
 
 
 def _customers(app_id: str, job: ExportJob) -> Iterator[Row]:
+    within = _within(job)
     for profiles in reads.profiles(app_id):
-        yield from (_customer_row(profile) for profile in profiles if _in_range(job, profile.created_at))
+        yield from (_customer_row(profile) for profile in profiles if within(profile.created_at))
 
 
 def _ledger(app_id: str, job: ExportJob) -> Iterator[Row]:
@@ -162,14 +165,13 @@ def _ledger(app_id: str, job: ExportJob) -> Iterator[Row]:
 
 
 def _redemptions(app_id: str, job: ExportJob) -> Iterator[Row]:
+    within = _within(job)
     for profiles in reads.profiles(app_id):
         for profile in profiles:
+            named = _named(profile)
             for records in reads.reward_redemptions(app_id, profile.source_id):
-                for record in records:
-                    if _in_range(job, record.created_at):
-                        yield {column: getattr(record, column, None) for column in COLUMNS["redemptions"]} | _named(
-                            profile
-                        )
+                for record in filter(lambda record: within(record.created_at), records):
+                    yield {column: getattr(record, column, None) for column in COLUMNS["redemptions"]} | named
 
 
 def _coupon_redemptions(app_id: str, job: ExportJob) -> Iterator[Row]:

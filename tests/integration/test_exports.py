@@ -9,6 +9,7 @@ import csv
 import io
 import json
 from collections import defaultdict
+from datetime import datetime, timedelta
 from functools import partial
 from typing import Any
 from urllib.parse import quote
@@ -72,6 +73,11 @@ def exported(api: ApiClient, outbox: LocalOutbox, **body: Any) -> bytes:
     assert downloaded.status_code == 200
     assert len(downloaded.content) == job["size_bytes"]
     return downloaded.content
+
+
+def shifted(iso: str, ms: int) -> str:
+    moment = datetime.fromisoformat(iso) + timedelta(milliseconds=ms)
+    return moment.isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
 def csv_rows(data: bytes) -> list[dict[str, str]]:
@@ -230,12 +236,6 @@ def test_the_time_bounds_are_inclusive_to_the_millisecond(api: ApiClient, outbox
     def ledger_ids(**bounds: str) -> list[str]:
         return [row["txn_id"] for row in csv_rows(exported(api, outbox, type="ledger", **bounds))]
 
-    def shifted(iso: str, ms: int) -> str:
-        from datetime import datetime, timedelta
-
-        moment = datetime.fromisoformat(iso) + timedelta(milliseconds=ms)
-        return moment.isoformat(timespec="milliseconds").replace("+00:00", "Z")
-
     # both ends inclusive: an export of exactly one entry's instant has it
     assert first["id"] in ledger_ids(starts_at=first_at, ends_at=first_at)
     # one millisecond off either end leaves it out
@@ -246,6 +246,20 @@ def test_the_time_bounds_are_inclusive_to_the_millisecond(api: ApiClient, outbox
     created_at = api.get(path("t-1")).json()["created_at"]
     assert [r["source_id"] for r in csv_rows(exported(api, outbox, type="customers", ends_at=created_at))] == ["t-1"]
     assert csv_rows(exported(api, outbox, type="customers", ends_at=shifted(created_at, -1))) == []
+
+
+def test_redemptions_are_bounded_by_their_own_time_inclusive(api: ApiClient, outbox: LocalOutbox) -> None:
+    assert api.put(path("w-1"), {"name": "W"}).status == 201
+    reward = api.post("/rewards", REWARD_BODY).json()
+    redemption = api.post(path("w-1", f"/rewards/{reward['id']}/redeem"), {}).json()
+    coupon = create_coupon(api, simple_coupon("W10"))
+    body = order_body(coupon["coupon_id"], "W10", source_id="w-1", order_id="w-order")
+    assert api.post("/coupons/apply", body, query={"type": "redeem"}).status == 200
+    used_at = api.get(f"/coupons/{coupon['coupon_id']}/redemptions").json()["data"][0]["created_at"]
+    for kind, at in (("redemptions", redemption["created_at"]), ("coupon_redemptions", used_at)):
+        assert len(csv_rows(exported(api, outbox, type=kind, starts_at=at, ends_at=at))) == 1, kind
+        assert csv_rows(exported(api, outbox, type=kind, starts_at=shifted(at, 1))) == [], kind
+        assert csv_rows(exported(api, outbox, type=kind, ends_at=shifted(at, -1))) == [], kind
 
 
 # ------------------------------------------------------------------ validation and tenants
