@@ -79,7 +79,8 @@ def test_any_text_reads_back_from_csv_unchanged_but_for_the_formula_guard(values
     data = renderer.row({f"c{index}": value for index, value in enumerate(values)})
     (read,) = _csv_rows(data)
     assert read == [csv_cell(value) for value in values]
-    assert all(cell.removeprefix("'") == value for cell, value in zip(read, values, strict=True))
+    for cell, value in zip(read, values, strict=True):
+        assert cell == ("'" + value if value.startswith(("=", "+", "-", "@", "\t", "\r")) else value)
 
 
 def test_a_csv_file_has_crlf_lines_and_no_byte_order_mark() -> None:
