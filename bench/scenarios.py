@@ -445,6 +445,26 @@ def _erase_customer(world: World) -> list[Case]:
     ]
 
 
+# --- exports (the worker that writes the file runs off the request path; README "Exports" gives its cost) ---
+@route("POST", "/exports")
+def _start_export(world: World) -> list[Case]:
+    month = {"starts_at": "2026-01-01T00:00:00Z", "ends_at": "2026-01-31T23:59:59.999Z"}
+    return [
+        Case("the ledger of a month, CSV", lambda: Request(headers=CONTENT_TYPE, body={"type": "ledger", **month})),
+        Case(
+            "every customer, JSON Lines",
+            lambda: Request(headers=CONTENT_TYPE, body={"type": "customers", "format": "jsonl"}),
+        ),
+    ]
+
+
+@route("GET", "/exports/{export_id}")
+def _get_export(world: World) -> list[Case]:
+    started = world.send("POST", "/exports", body={"type": "customers"}, headers=CONTENT_TYPE)
+    queued = world.expect(started, 202, what="POST /exports (setup)")
+    return [Case("a queued export", lambda: Request({"export_id": queued["id"]}))]
+
+
 @route("POST", "/campaigns")
 def _create_campaign(world: World) -> list[Case]:
     return [Case("RTA, 2 rules", lambda: Request(headers=CONTENT_TYPE, body=RTA_CAMPAIGN))]

@@ -27,6 +27,10 @@ class Stack:
     api_id: str
     stage: str
     default_plan_id: str
+    # `rewards export --stack`: where the jobs are queued and the files written ("" on a stack deployed
+    # before exports existed)
+    export_queue_url: str = ""
+    exports_bucket: str = ""
 
 
 def describe(name: str, cloudformation: Any) -> Stack:
@@ -45,6 +49,8 @@ def describe(name: str, cloudformation: Any) -> Stack:
         api_id=outputs["ApiId"],
         stage=outputs["ApiUrl"].rstrip("/").rsplit("/", 1)[-1],
         default_plan_id=outputs["DefaultUsagePlanId"],
+        export_queue_url=outputs.get("ExportQueueUrl", ""),
+        exports_bucket=outputs.get("ExportsBucketName", ""),
     )
 
 

@@ -6,6 +6,8 @@ rewards disable-app --app-id A      stop every request of the application
 rewards set-limits --app-id A       the application's own rate limit (--rate, --burst) or --default
                                     (each: --stack NAME for a deployed stack, else TABLE_NAME and
                                     DYNAMODB_ENDPOINT_URL, as `rewards dev` prints them)
+rewards export TYPE --app-id A      export an application's customers, ledger, redemptions or coupon_redemptions
+                                    to a file (--from, --to, --format csv|jsonl, --out FILE; --stack NAME)
 rewards invoke LogicalId -e FILE    run one function in process on an event file (like sam local invoke)
 rewards dev                         the API on http://127.0.0.1:3000 over an embedded DynamoDB
 rewards openapi [--check]           write openapi.json (and the 405s' Allow table) from the code, or fail if stale
@@ -169,6 +171,53 @@ def _operator_command(run: Any) -> Any:
         return result
 
     return guarded
+
+
+EXPORT_POLL_SECONDS = 0.5
+
+
+def _export(args: argparse.Namespace) -> int:
+    """Queues the export as POST /exports does (a local runner's or the stack's worker writes the file),
+    waits for it, then streams the file from its download link to --out (or stdout)."""
+    stack = _store(args)
+    if stack is not None:
+        if not stack.export_queue_url or not stack.exports_bucket:
+            return _fail(f"stack {stack.name} has no exports: deploy this version of template.yaml")
+        os.environ |= {"EXPORT_QUEUE_URL": stack.export_queue_url, "EXPORTS_BUCKET": stack.exports_bucket}
+    import time
+    import urllib.request
+
+    from pydantic import ValidationError
+
+    from shared.api.schemas.exports import ExportIn
+    from shared.domain import exports
+
+    given = {"type": args.type, "format": args.format, "starts_at": args.starts_at, "ends_at": args.ends_at}
+    try:  # the API's own validation, field names and all
+        body = ExportIn.model_validate_json(json.dumps({k: v for k, v in given.items() if v is not None}))
+    except ValidationError as error:
+        problem = error.errors()[0]
+        field = {"starts_at": "--from", "ends_at": "--to"}.get(str(problem["loc"][0]), str(problem["loc"][0]))
+        return _fail(f"{field}: {problem['msg']}")
+    job = exports.start_export(args.app_id, body.request())
+    deadline = time.monotonic() + args.wait
+    view = exports.get_export(args.app_id, job.export_id)
+    while view.job.status in ("queued", "running"):
+        if time.monotonic() > deadline:
+            return _fail(f"export {job.export_id} is still {view.job.status} after {args.wait:.0f} s (is a runner up?)")
+        time.sleep(EXPORT_POLL_SECONDS)
+        view = exports.get_export(args.app_id, job.export_id)
+    if view.download_url is None:
+        return _fail(f"export {job.export_id} failed", view.job.error)
+    with contextlib.ExitStack() as files:
+        out = sys.stdout.buffer if args.out == "-" else files.enter_context(Path(args.out).open("wb"))
+        response = files.enter_context(urllib.request.urlopen(view.download_url))  # noqa: S310 - the engine's own signed link
+        while chunk := response.read(1 << 16):
+            out.write(chunk)
+        out.flush()
+    summary = {"id": job.export_id, "rows": view.job.rows, "size_bytes": view.job.size_bytes, "out": args.out}
+    print(json.dumps(summary), file=sys.stderr if args.out == "-" else sys.stdout)
+    return 0
 
 
 def _invoke(args: argparse.Namespace) -> int:
@@ -357,6 +406,20 @@ def _listen(args: argparse.Namespace) -> int:
     return 0
 
 
+def _add_export_command(commands: Any) -> None:
+    export = commands.add_parser("export", help="export an application's data to a file")
+    # type and format are checked by the API's own model (shared/api/schemas/exports.py)
+    export.add_argument("type", help="customers, ledger, redemptions or coupon_redemptions")
+    export.add_argument("--app-id", required=True)
+    export.add_argument("--from", dest="starts_at", help="records created at or after (ISO 8601 with a zone)")
+    export.add_argument("--to", dest="ends_at", help="records created at or before (ISO 8601 with a zone)")
+    export.add_argument("--format", default="csv", help="csv (default) or jsonl")
+    export.add_argument("--out", default="-", help="the file to write (default: stdout)")
+    export.add_argument("--wait", type=_finite_number, default=900.0, help="seconds to wait for the file (900)")
+    export.add_argument("--stack", help="a deployed stack (its table, export queue and bucket)")
+    export.set_defaults(run=_operator_command(_export))
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="rewards", description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
     commands = parser.add_subparsers(dest="command", required=True)
@@ -386,6 +449,8 @@ def main(argv: list[str] | None = None) -> int:
     limits.add_argument("--default", action="store_true", help="back to the default usage plan")
     limits.add_argument("--stack", help="a deployed stack: moves its API key to a usage plan of its own")
     limits.set_defaults(run=_operator_command(_set_limits))
+
+    _add_export_command(commands)
 
     invoke = commands.add_parser("invoke", help="run one function in process on an event file")
     invoke.add_argument("logical_id")

@@ -19,8 +19,8 @@ def configure(table_name: str, endpoint_url: str | None) -> None:
     os.environ["TABLE_NAME"] = table_name
     if endpoint_url:
         os.environ["DYNAMODB_ENDPOINT_URL"] = endpoint_url
-        # The bus, the webhook queues and the table's stream live in the same embedded store.
-        for service in ("SQS", "EVENTBRIDGE", "DYNAMODB_STREAMS"):
+        # The bus, the queues, the exports bucket and the table's stream live in the same embedded store.
+        for service in ("SQS", "EVENTBRIDGE", "DYNAMODB_STREAMS", "S3"):
             os.environ[f"AWS_ENDPOINT_URL_{service}"] = endpoint_url
         # The embedded store checks no signature, but botocore still wants some credentials.
         os.environ.setdefault("AWS_ACCESS_KEY_ID", "local")

@@ -30,6 +30,27 @@ _CUSTOMER_PROFILE: dict[str, Any] = {
 }
 
 
+# An export as POST /exports answers it (queued); GET /exports/{export_id} adds the outcome.
+_QUEUED_EXPORT: dict[str, Any] = {
+    "object": "export",
+    "id": "exp_9YBj3pW4fR5YKwxf9npAx",
+    "type": "ledger",
+    "format": "csv",
+    "starts_at": "2026-01-01T00:00:00.000Z",
+    "ends_at": "2026-01-31T23:59:59.999Z",
+    "status": "queued",
+    "rows": 0,
+    "size_bytes": 0,
+    "error": None,
+    "created_at": "2026-12-04T07:03:09.805Z",
+    "started_at": None,
+    "finished_at": None,
+    "expires_at": "2026-12-11T07:03:09.000Z",
+    "download_url": None,
+    "download_url_expires_at": None,
+}
+
+
 @dataclass(frozen=True)
 class Example:
     summary: str
@@ -413,6 +434,36 @@ EXAMPLES: dict[str, list[Example]] = {
                         "referrals": {"items": [], "next_cursor": None},
                         "webhook_deliveries": {"items": [], "next_cursor": None},
                     },
+                }
+            },
+        )
+    ],
+    "createExport": [
+        Example(
+            "The ledger of January, as CSV",
+            request={
+                "type": "ledger",
+                "format": "csv",
+                "starts_at": "2026-01-01T00:00:00Z",
+                "ends_at": "2026-01-31T23:59:59.999Z",
+            },
+            responses={202: {**_QUEUED_EXPORT}},
+        )
+    ],
+    "getExport": [
+        Example(
+            "Succeeded, with its download link",
+            responses={
+                200: {
+                    **_QUEUED_EXPORT,
+                    "status": "succeeded",
+                    "rows": 1840,
+                    "size_bytes": 171245,
+                    "started_at": "2026-12-04T07:03:10.296Z",
+                    "finished_at": "2026-12-04T07:03:12.585Z",
+                    "download_url": "https://rewards-exportsbucket.s3.amazonaws.com/app_1I7vOuIsPbyL4fB0Kck2K/"
+                    "exp_9YBj3pW4fR5YKwxf9npAx.csv?X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Expires=900&X-Amz-Signature=…",
+                    "download_url_expires_at": "2026-12-04T07:18:13.001Z",
                 }
             },
         )

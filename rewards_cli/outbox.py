@@ -3,9 +3,9 @@
 - The table's stream (read through the store's DynamoDB Streams API, so only committed writes are
   seen) feeds the function whose DynamoDB event source names it, filtered by its FilterCriteria, in
   order; a reported batch item failure is retried from that record, as Lambda does.
-- The webhook queue (SQS in the same store) feeds the function whose SQS event source names it; the
-  messages it does not report as failures are deleted, the others come back when their visibility
-  timeout (set by the function: the retry delay) runs out.
+- Each queue (SQS in the same store: webhook deliveries, export jobs) feeds the function whose SQS event
+  source names it; the messages it does not report as failures are deleted, the others come back when
+  their visibility timeout (the webhook deliverer sets it: the retry delay) runs out.
 
 ``drain()`` runs both until nothing moves (tests); ``start()`` polls them on a thread (``rewards dev``).
 """
@@ -24,7 +24,7 @@ import boto3
 
 from rewards_cli.apigw import ACCOUNT_ID, REGION
 from rewards_cli.lambdas import FunctionPool
-from rewards_cli.template import Template, load, local_resource_names
+from rewards_cli.template import Function, Template, load, local_resource_names
 
 STREAM_BATCH_SIZE = 100
 QUEUE_BATCH_SIZE = 10
@@ -61,15 +61,19 @@ def local_client(service: str, endpoint_url: str | None = None) -> Any:
 
 
 def create_message_resources(table_name: str, endpoint_url: str | None = None) -> None:
-    """The template's event bus and queues, under their local names (see ``local_resource_names``)."""
-    sqs, events = local_client("sqs", endpoint_url), local_client("events", endpoint_url)
+    """The template's event bus, queues and buckets, under their local names (see ``local_resource_names``)."""
+    sqs, events, s3 = (local_client(service, endpoint_url) for service in ("sqs", "events", "s3"))
     buses = {bus["Name"] for bus in events.list_event_buses()["EventBuses"]}
-    for name in local_resource_names(table_name).values():
-        if name.startswith("https://"):
+    buckets = {bucket["Name"] for bucket in s3.list_buckets()["Buckets"]}
+    kinds = load().resource_types
+    for logical_id, name in local_resource_names(table_name).items():
+        if kinds[logical_id] == "AWS::SQS::Queue":
             sqs.create_queue(
                 QueueName=name.rsplit("/", 1)[1], Attributes={"VisibilityTimeout": LOCAL_QUEUE_VISIBILITY_SECONDS}
             )
-        elif name not in buses:
+        elif kinds[logical_id] == "AWS::S3::Bucket" and name not in buckets:
+            s3.create_bucket(Bucket=name)
+        elif kinds[logical_id] == "AWS::Events::EventBus" and name not in buses:
             events.create_event_bus(Name=name)
 
 
@@ -81,9 +85,9 @@ class LocalOutbox:
         self.table_name = table_name
         self._endpoint = endpoint_url
         self.publisher = next(f for f in template.functions.values() if f.stream_filters is not None)
-        self.deliverer = next(f for f in template.functions.values() if f.queue is not None)
+        # every function an SQS queue feeds (the webhook deliverer, the export worker), with its queue's URL
         names = local_resource_names(table_name)
-        self.queue_url = names[str(self.deliverer.queue)]
+        self.consumers = [(f, names[f.queue]) for f in template.functions.values() if f.queue is not None]
         self._resources = names
         self._iterators: dict[str, str] = {}
         self._pending: list[dict[str, Any]] = []  # stream records read but not yet published
@@ -138,10 +142,13 @@ class LocalOutbox:
         return handed
 
     def pump_queue(self) -> int:
-        """One receive from the delivery queue into the deliverer; how many messages were received."""
+        """One receive from each queue into the function it feeds; how many messages were received."""
+        return sum(self._pump(function, queue_url) for function, queue_url in self.consumers)
+
+    def _pump(self, consumer: Function, queue_url: str) -> int:
         sqs = self.client("sqs")
         messages = sqs.receive_message(
-            QueueUrl=self.queue_url, MaxNumberOfMessages=QUEUE_BATCH_SIZE, AttributeNames=["All"]
+            QueueUrl=queue_url, MaxNumberOfMessages=QUEUE_BATCH_SIZE, AttributeNames=["All"]
         ).get("Messages", [])
         if not messages:
             return 0
@@ -154,17 +161,17 @@ class LocalOutbox:
                 "messageAttributes": {},
                 "md5OfBody": m["MD5OfBody"],
                 "eventSource": "aws:sqs",
-                "eventSourceARN": f"arn:aws:sqs:{REGION}:{ACCOUNT_ID}:{self.queue_url.rsplit('/', 1)[1]}",
+                "eventSourceARN": f"arn:aws:sqs:{REGION}:{ACCOUNT_ID}:{queue_url.rsplit('/', 1)[1]}",
                 "awsRegion": REGION,
             }
             for m in messages
         ]
-        result = self.pool.invoke(self.deliverer, {"Records": records})
+        result = self.pool.invoke(consumer, {"Records": records})
         failed = {f["itemIdentifier"] for f in result.get("batchItemFailures", [])}
         done = [m for m in messages if m["MessageId"] not in failed]
         if done:
             sqs.delete_message_batch(
-                QueueUrl=self.queue_url,
+                QueueUrl=queue_url,
                 Entries=[{"Id": str(i), "ReceiptHandle": m["ReceiptHandle"]} for i, m in enumerate(done)],
             )
         return len(messages)

@@ -1,7 +1,7 @@
-"""The engine's two message channels besides the table, behind the few calls it makes: the EventBridge
-bus every domain event is put on, and the webhook delivery queue (SQS), whose visibility timeout is the
-retry timer. One client per service per process, created on first use (the API functions that never
-publish pay nothing at cold start)."""
+"""The engine's message channels besides the table, behind the few calls it makes: the EventBridge
+bus every domain event is put on, the webhook delivery queue (SQS), whose visibility timeout is the
+retry timer, and the export queue (SQS) that starts an export's worker. One client per service per
+process, created on first use (the API functions that never publish pay nothing at cold start)."""
 
 from __future__ import annotations
 
@@ -107,5 +107,10 @@ def postpone(receipt_handle: str, seconds: int) -> None:
     )
 
 
+def send(queue_url: str, message: dict[str, Any]) -> None:
+    """One message on ``queue_url``; raises ServiceUnavailable unless it was accepted."""
+    _call("sqs", "send_message", QueueUrl=queue_url, MessageBody=json.dumps(message))
+
+
 def dead_letter(message: dict[str, Any]) -> None:
-    _call("sqs", "send_message", QueueUrl=get_settings().webhook_dead_letter_queue_url, MessageBody=json.dumps(message))
+    send(get_settings().webhook_dead_letter_queue_url, message)

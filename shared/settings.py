@@ -32,6 +32,10 @@ class Settings:
     webhook_retry_base_seconds: int
     # Only the local runner sets this: http://127.0.0.1 and localhost targets (never link-local or private).
     webhook_allow_local_targets: bool
+    # --- exports ---
+    export_queue_url: str
+    exports_bucket: str
+    s3_endpoint_url: str | None  # the local runner's embedded store; None in AWS
 
 
 def _required(name: str, meaning: str) -> str:
@@ -79,4 +83,7 @@ def get_settings() -> Settings:
         webhook_dead_letter_queue_url=os.environ.get("WEBHOOK_DEAD_LETTER_QUEUE_URL", ""),
         webhook_retry_base_seconds=_positive_int("WEBHOOK_RETRY_BASE_SECONDS", 60),
         webhook_allow_local_targets=_flag("WEBHOOK_ALLOW_LOCAL_TARGETS"),
+        export_queue_url=os.environ.get("EXPORT_QUEUE_URL", ""),
+        exports_bucket=os.environ.get("EXPORTS_BUCKET", ""),
+        s3_endpoint_url=os.environ.get("AWS_ENDPOINT_URL_S3") or None,
     )

@@ -39,7 +39,7 @@ from tests.support.outbox import BusTap
 
 TABLE_NAME = os.environ["TABLE_NAME"]
 
-# The bus and webhook queues as the local runner names them; webhooks may target the tests' receiver
+# The bus, queues and exports bucket as the local runner names them; webhooks may target the tests' receiver
 # on 127.0.0.1 (the local runner's allowance; tests of the deployed rules switch it off).
 _LOCAL_RESOURCES = local_resource_names(os.environ["TABLE_NAME"])
 os.environ.update(
@@ -47,6 +47,8 @@ os.environ.update(
         "EVENT_BUS_NAME": _LOCAL_RESOURCES["EventBus"],
         "WEBHOOK_QUEUE_URL": _LOCAL_RESOURCES["WebhookDeliveryQueue"],
         "WEBHOOK_DEAD_LETTER_QUEUE_URL": _LOCAL_RESOURCES["WebhookDeadLetterQueue"],
+        "EXPORT_QUEUE_URL": _LOCAL_RESOURCES["ExportQueue"],
+        "EXPORTS_BUCKET": _LOCAL_RESOURCES["ExportsBucket"],
         "WEBHOOK_ALLOW_LOCAL_TARGETS": "true",
         "WEBHOOK_RETRY_BASE_SECONDS": "1",
     }

@@ -51,6 +51,7 @@ CouponIdPath = Annotated[str, Path(min_length=1, max_length=64, description="cou
 WebhookIdPath = Annotated[str, Path(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_]+$", description="whk_… id")]
 DeliveryIdPath = Annotated[str, Path(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_]+$", description="dlv_… id")]
 TxnIdPath = Annotated[str, Path(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_]+$", description="txn_… id")]
+ExportIdPath = Annotated[str, Path(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_]+$", description="exp_… id")]
 EarningRuleIdPath = Annotated[
     str, Path(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_]+$", description="ern_… id")
 ]

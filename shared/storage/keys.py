@@ -493,3 +493,24 @@ def audit_log_entry(app_id: str, audit_id: str) -> dict[str, str]:
 
 def audit_log_partitions(app_id: str) -> list[str]:
     return [_audit_log_shard(app_id, shard) for shard in range(AUDIT_SHARDS)]
+
+
+# --- exports (shared/storage/exports.py) ---
+# An export job is a partition of its own: its worker rewrites it (claimed, then done) while the API reads it.
+def export_job(app_id: str, export_id: str) -> dict[str, str]:
+    return {PK: f"{tenant_prefix(app_id)}EXPORT#{export_id}", SK: "EXPORT"}
+
+
+def erased_customers_partition(app_id: str) -> str:
+    return erased_customers_entry(app_id, "")[CUSTOMERS_PK]
+
+
+def ledger_range(from_ms: int, to_ms: int) -> tuple[str, str]:
+    """Sort key bounds of a customer's ledger entries from ``from_ms`` to ``to_ms`` inclusive: ``$`` sorts
+    right after the ``#`` that follows an entry's time, so every entry of the last millisecond is inside."""
+    return f"{TRANSACTION_SK_PREFIX}{from_ms:013d}", f"{TRANSACTION_SK_PREFIX}{to_ms:013d}$"
+
+
+def coupon_redemptions_range(from_ms: int, to_ms: int) -> tuple[str, str]:
+    """Index sort key bounds (``<ms>#<order_id>``) of a coupon's redemptions from ``from_ms`` to ``to_ms`` inclusive."""
+    return f"{from_ms:013d}", f"{to_ms:013d}$"

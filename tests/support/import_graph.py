@@ -29,6 +29,7 @@ KERNEL = frozenset(
         "ids",
         "limits",
         "messaging",
+        "object_store",
         "observability",
         "outbound",
         "settings",

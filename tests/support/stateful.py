@@ -248,6 +248,17 @@ def create_order(api: ApiClient) -> str:
     return order_id
 
 
+EXPORT_BODY: dict[str, Any] = {"type": "customers"}
+
+
+def create_export(api: ApiClient) -> str:
+    """A queued export of the application's customers (no worker runs it: the job is what the routes read)."""
+    queued = api.post("/exports", EXPORT_BODY)
+    assert queued.status == 202, f"factory could not create an export: {queued.status} {queued.body!r}"
+    export_id: str = queued.json()["id"]
+    return export_id
+
+
 Factory = Callable[[ApiClient], str]
 FACTORIES: dict[str, Factory] = {
     "source_id": create_customer,
@@ -265,6 +276,7 @@ FACTORIES: dict[str, Factory] = {
     "txn_id": create_credit,
     "earning_rule_id": create_earning_rule,
     "order_id": create_order,
+    "export_id": create_export,
 }
 
 # Request bodies that pass validation, for operations where ``{}`` does not; keyed by operation label.
@@ -281,6 +293,7 @@ EXAMPLE_BODIES: dict[str, Any] = {
     "POST /earning-rules": EARNING_RULE_BODY,
     "POST /orders": ORDER_BODY,
     "POST /orders/{order_id}/returns": RETURN_BODY,
+    "POST /exports": EXPORT_BODY,
 }
 
 

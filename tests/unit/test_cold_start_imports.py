@@ -61,6 +61,8 @@ ERASURE = {"CustomerExport", "CustomerErase"}
 # Every management change adds its audit entry (shared/storage/audit.py, no models); only the log's
 # route renders them.
 AUDIT = {"AuditLogList"}
+# The export worker reads profiles, ledgers and coupon redemptions (its API routes load none of them).
+EXPORT_WORKER = {"ExportWorker"}
 
 # A heavy module (models built, or many values defined, at import) -> the functions that may load it.
 # A function not named here never needs it; a new function needs none until it is named.
@@ -84,7 +86,8 @@ ALLOWED: dict[str, set[str]] = {
     | PUBLISHER
     | EARNING
     | ORDER_FLOW
-    | ERASURE,
+    | ERASURE
+    | EXPORT_WORKER,
     "shared.domain.points.lots": CUSTOMERS
     | POINTS
     | EVENTS
@@ -101,7 +104,8 @@ ALLOWED: dict[str, set[str]] = {
     | CAPILLARY
     | EARNING
     | ORDER_FLOW
-    | ERASURE,
+    | ERASURE
+    | EXPORT_WORKER,
     "shared.api.schemas.points": CUSTOMERS | POINTS | ERASURE,
     "shared.api.schemas.customers": CUSTOMERS | ERASURE,
     # coupons: definitions, the order engine and their API models
@@ -112,7 +116,8 @@ ALLOWED: dict[str, set[str]] = {
     | REDEMPTIONS
     | CAPILLARY
     | EARNING
-    | ORDER_FLOW,
+    | ORDER_FLOW
+    | EXPORT_WORKER,
     "shared.domain.coupon_rules": COUPONS | ORDERS | EARNING | ORDER_FLOW,
     "shared.api.schemas.coupons": COUPONS | ORDERS | EARNING | ORDER_FLOW,
     "shared.api.schemas.coupon_apply": (ORDERS - {"CustomerCouponsList"}) | ORDER_FLOW,

@@ -61,15 +61,23 @@ def _refers_to_table(resource: Any) -> bool:
     return isinstance(sub, str) and re.fullmatch(rf"\$\{{{TABLE_ID}\.Arn\}}(/index/[\w*-]+)?", sub) is not None
 
 
-# The only non-DynamoDB actions a function may have, each on a resource of the stack of this type.
+# The only non-DynamoDB actions a function may have, each on a resource of the stack of this type (an
+# object action on the objects of one of the stack's buckets).
 MESSAGING_ACTIONS = {
     "events:PutEvents": "AWS::Events::EventBus",
     "sqs:SendMessage": "AWS::SQS::Queue",
     "sqs:ChangeMessageVisibility": "AWS::SQS::Queue",
+    "s3:GetObject": "AWS::S3::Bucket",
+    "s3:PutObject": "AWS::S3::Bucket",
+    "s3:AbortMultipartUpload": "AWS::S3::Bucket",
 }
+_OBJECTS_OF = re.compile(r"\$\{(\w+)\.Arn\}/\*")
 
 
 def _is_own(resource: Any, kind: str) -> bool:
+    if kind == "AWS::S3::Bucket":
+        objects = _OBJECTS_OF.fullmatch(resource.get("Fn::Sub", "")) if isinstance(resource, dict) else None
+        return objects is not None and RESOURCES[objects.group(1)]["Type"] == kind
     attribute = resource.get("Fn::GetAtt") if isinstance(resource, dict) else None
     return attribute is not None and attribute[1] == "Arn" and RESOURCES[attribute[0]]["Type"] == kind
 
