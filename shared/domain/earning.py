@@ -248,9 +248,25 @@ def evaluate(rules: Sequence[EarningRuleSpec], event: EarningEvent, usage: Mappi
 def taken_back(part: int, bought: Fraction, returned_before: Fraction, returning: Fraction) -> int:
     """What ``returning`` more units of an item take back of the ``part`` its ``bought`` units earned,
     after ``returned_before`` units came back: the cumulative share now less the cumulative share before."""
-    if bought <= 0:
+    return _taken(part, returned_shares(bought, returned_before, returning))
+
+
+def _taken(part: int, shares: tuple[Fraction, Fraction] | None) -> int:
+    """``taken_back`` from the item's shares (``returned_shares``), in integers: a Fraction's denominator
+    is positive, so ``floor(part * n / d)`` is ``part * n // d``."""
+    if shares is None:
         return 0
-    return math.floor(part * (returned_before + returning) / bought) - math.floor(part * returned_before / bought)
+    before, after = shares
+    return part * after.numerator // after.denominator - part * before.numerator // before.denominator
+
+
+def returned_shares(
+    bought: Fraction, returned_before: Fraction, returning: Fraction
+) -> tuple[Fraction, Fraction] | None:
+    """The shares of ``bought`` returned before and after ``returning`` more units; None for none bought."""
+    if bought <= 0:
+        return None
+    return returned_before / bought, (returned_before + returning) / bought
 
 
 def take_back(
@@ -260,13 +276,14 @@ def take_back(
     returning: Mapping[int, Fraction],
 ) -> dict[str, dict[int, int]]:
     """By rule id and item index, what returning ``returning`` units (by item index) takes back of the
-    ``parts`` each rule granted each item; the caller has checked no more units come back than are left."""
+    ``parts`` each rule granted each item; the caller has checked no more units come back than are left.
+    Each item's shares are computed once, not once per rule."""
+    shares = {
+        index: returned_shares(bought[index], returned_before[index], units) for index, units in returning.items()
+    }
     taken: dict[str, dict[int, int]] = {}
     for rule_id, items in parts.items():
-        by_item = {
-            index: taken_back(items.get(index, 0), bought[index], returned_before[index], units)
-            for index, units in returning.items()
-        }
+        by_item = {index: _taken(items.get(index, 0), item_shares) for index, item_shares in shares.items()}
         kept = {index: points for index, points in by_item.items() if points}
         if kept:
             taken[rule_id] = kept

@@ -3,6 +3,7 @@ caps, periods), and properties of attribution and take-back that hold for any or
 
 from __future__ import annotations
 
+import math
 from dataclasses import replace
 from decimal import Decimal
 from fractions import Fraction
@@ -259,3 +260,25 @@ def test_a_rule_grants_at_most_ten_million_points_on_one_event() -> None:
     assert earned(huge, _order(OrderItem("a", 0, 1e12, 1e9))) == (10_000_000, (0,))
     assert earned(replace(BASE, earn=Earn(Decimal(10_000_001))), _order(TV)) == (10_000_000, (0,))
     assert earned(replace(BASE, earn=Earn(Decimal(10_000_000))), _order(TV)) == (10_000_000, (0,))
+
+
+_UNITS = st.fractions(min_value=0, max_value=1000, max_denominator=1000)
+
+
+@given(
+    st.integers(min_value=0, max_value=10**9),
+    st.fractions(min_value=Fraction(1, 1000), max_value=1000, max_denominator=1000),
+    _UNITS,
+    _UNITS,
+)
+def test_what_a_return_takes_back_is_the_cumulative_share_now_less_before(
+    part: int, bought: Fraction, returned_before: Fraction, returning: Fraction
+) -> None:
+    """Exact: floor(part x returned after / bought) - floor(part x returned before / bought), as Fractions."""
+    expected = math.floor(part * (returned_before + returning) / bought) - math.floor(part * returned_before / bought)
+    taken = take_back({"r": {0: part}}, [bought], [returned_before], {0: returning})
+    assert taken.get("r", {}).get(0, 0) == expected
+
+
+def test_an_item_none_of_was_bought_takes_nothing_back() -> None:
+    assert take_back({"r": {0: 50}}, [Fraction(0)], [Fraction(0)], {0: Fraction(1)}) == {}
