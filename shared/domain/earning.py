@@ -50,6 +50,11 @@ class EarningEvent:
     occurred_at: int
     properties: Mapping[str, Any]
     items: tuple[OrderItem, ...] = ()
+    # Each item's ``line_amount``, computed once per event rather than once per rule.
+    amounts: tuple[Fraction, ...] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "amounts", tuple(line_amount(item) for item in self.items))
 
 
 def _fraction(value: Any) -> Fraction | None:
@@ -116,7 +121,7 @@ def earned(rule: EarningRuleSpec, event: EarningEvent) -> tuple[int, tuple[int, 
     amount = Fraction(earn.points)
     if earn.per is not None:
         if earn.of == ITEMS:
-            base: Fraction | None = sum((line_amount(event.items[i]) for i in counted), Fraction(0))
+            base: Fraction | None = sum((event.amounts[i] for i in counted), Fraction(0))
         else:
             base = _fraction(_property(event.properties, earn.of))
         if base is None or base < 0:
@@ -176,26 +181,32 @@ def limit(points: int, usage: Usage) -> Limited:
 
 
 def attribute(points: int, weights: Mapping[int, Fraction]) -> dict[int, int]:
-    """``points`` split over the keys of ``weights`` in proportion to them (equally when they are all
-    zero), by largest remainder (ties to the lower key): the parts add up to ``points`` exactly."""
+    """``points`` split over the keys of ``weights`` (none negative) in proportion to them (equally when
+    they are all zero), by largest remainder (ties to the lower key): the parts add up to ``points``
+    exactly. In integers: the weights over their common denominator, so that each share is
+    ``scaled * points / total`` and its remainder ``scaled * points % total`` (Fractions cost 6 ms of CPU
+    an order of 100 items and 20 rules)."""
     if not weights:
         return {}
-    total = sum(weights.values(), Fraction(0))
-    shares = {k: (w / total if total else Fraction(1, len(weights))) * points for k, w in weights.items()}
-    parts = {k: math.floor(share) for k, share in shares.items()}
+    common = math.lcm(*(weight.denominator for weight in weights.values()))
+    scaled = {k: weight.numerator * (common // weight.denominator) for k, weight in weights.items()}
+    total = sum(scaled.values())
+    if not total:
+        scaled, total = dict.fromkeys(scaled, 1), len(scaled)
+    parts = {k: share * points // total for k, share in scaled.items()}
     rest = points - sum(parts.values())
-    for k in sorted(shares, key=lambda k: (-(shares[k] - parts[k]), k))[:rest]:
+    for k in sorted(scaled, key=lambda k: (-(scaled[k] * points % total), k))[:rest]:
         parts[k] += 1
     return {k: p for k, p in parts.items() if p}
 
 
-def item_weights(items: Sequence[OrderItem], counted: Sequence[int]) -> dict[int, Fraction]:
+def item_weights(event: EarningEvent, counted: Sequence[int]) -> dict[int, Fraction]:
     """The counted items' amounts; their quantities when every amount is zero (free items still earn a
     fixed grant, and a return of them takes it back)."""
-    amounts = {i: line_amount(items[i]) for i in counted}
+    amounts = {i: event.amounts[i] for i in counted}
     if any(amounts.values()):
         return amounts
-    return {i: max(_fraction(items[i].quantity) or Fraction(0), Fraction(0)) for i in counted}
+    return {i: max(_fraction(event.items[i].quantity) or Fraction(0), Fraction(0)) for i in counted}
 
 
 @dataclass(frozen=True, slots=True)
@@ -235,7 +246,7 @@ def evaluate(rules: Sequence[EarningRuleSpec], event: EarningEvent, usage: Mappi
                 points,
                 limited.granted,
                 limited.limited_by,
-                attribute(limited.granted, item_weights(event.items, counted)),
+                attribute(limited.granted, item_weights(event, counted)),
                 cap_period(rule.per_customer, event.occurred_at),
             )
         )
