@@ -17,7 +17,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 
 from shared import clock
-from shared.domain.customers import retries
+from shared.domain.attempts import retries
 from shared.entities.earning import EarningRuleSpec
 from shared.errors import Conflict, NotFound, ServiceUnavailable
 from shared.ids import new_id

@@ -24,7 +24,8 @@ from dataclasses import dataclass, field
 from typing import Any, Literal, get_args
 
 from shared import clock
-from shared.domain.customers import get_customer, retries
+from shared.domain.attempts import retries
+from shared.domain.customers import get_customer
 from shared.errors import ServiceUnavailable, ValidationFailed
 from shared.storage import erasure
 from shared.storage.customers import CustomerRecord

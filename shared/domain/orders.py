@@ -32,10 +32,11 @@ from typing import Any
 
 from shared import clock
 from shared.domain import earning_rules
+from shared.domain.attempts import retries
 from shared.domain.coupon_apply import CouponDetail, CouponsOnOrder, apply_coupons
 from shared.domain.coupon_errors import CouponRedemptionNotFound, InvalidCoupon, InvalidSourceId, NotTheOrdersCode
 from shared.domain.coupon_rules import Order, OrderItem
-from shared.domain.customers import ensure_customer, retries
+from shared.domain.customers import ensure_customer
 from shared.domain.earning import EarningEvent, Usage, cap_period, evaluate, take_back
 from shared.domain.events import CustomerEvent, ingest_event
 from shared.domain.points import placement

@@ -22,7 +22,8 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 from shared import clock
-from shared.domain.customers import get_customer, retries
+from shared.domain.attempts import retries
+from shared.domain.customers import get_customer
 from shared.domain.points import placement
 from shared.domain.points.lots import NotEnoughPoints
 from shared.entities.points import DAY_MS, LedgerEntry, PolicyRecord, Posting, Reason, ReturnPolicy, TransactionRecord
