@@ -90,14 +90,7 @@ ALLOWED: dict[str, set[str]] = {
     | CAPILLARY
     | ORDER_FLOW
     | ERASURE,
-    "shared.storage.customers": CUSTOMERS
-    | POINTS
-    | EVENTS
-    | PROGRESS
-    | REDEMPTIONS
-    | CAPILLARY
-    | ORDER_FLOW
-    | ERASURE,
+    "shared.storage.customers": CUSTOMERS | POINTS | EVENTS | PROGRESS | REDEMPTIONS | CAPILLARY | ORDER_FLOW | ERASURE,
     "shared.api.schemas.points": CUSTOMERS | POINTS | ERASURE,
     "shared.api.schemas.customers": CUSTOMERS | ERASURE,
     # coupons: definitions, the order engine and their API models
