@@ -1,4 +1,5 @@
-"""The pause before an optimistic write tries again after losing a race, stated once for every caller.
+"""The attempts of an optimistic write and the pause before it tries again after losing a race, stated once
+for every caller.
 
 Full jitter, doubling from 5 ms per race lost and capped at 0.2 s: requests that collided spread out at
 once, and 30 lost races pause at most 6 s in all, well within a function's timeout
@@ -12,6 +13,7 @@ from __future__ import annotations
 
 import random
 import time
+from collections.abc import Iterator
 
 FIRST_PAUSE_SECONDS = 0.005
 MAX_PAUSE_SECONDS = 0.2
@@ -20,3 +22,15 @@ MAX_PAUSE_SECONDS = 0.2
 def pause_after_lost_race(lost: int) -> None:
     """Sleep a random time up to ``FIRST_PAUSE_SECONDS x 2**lost``, at most ``MAX_PAUSE_SECONDS``."""
     time.sleep(random.uniform(0, min(MAX_PAUSE_SECONDS, FIRST_PAUSE_SECONDS * 2**lost)))  # noqa: S311 - jitter, not crypto
+
+
+MAX_ATTEMPTS = 20
+
+
+def retries() -> Iterator[int]:
+    """The attempts of an optimistic write (read, then write conditioned on what was read), with the pause
+    before each retry: the customers, points, earning rules, orders and erasure loop over it."""
+    for attempt in range(MAX_ATTEMPTS):
+        if attempt:
+            pause_after_lost_race(attempt)
+        yield attempt

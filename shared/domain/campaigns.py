@@ -126,7 +126,7 @@ def update_campaign(app_id: str, campaign_id: str, changes: CampaignChanges, act
 def _check_active_rules(app_id: str, campaign: CampaignSpec) -> None:
     """A campaign becoming active keeps every event name within ``MAX_ACTIVE_RULES_PER_EVENT_NAME``."""
     for event_name, adding in campaigns.rules_per_event_name(campaign).items():
-        active = sum(1 for c, _ in campaigns.rules_for_event(app_id, event_name) if c.status == "active")
+        active = campaigns.active_rule_count(app_id, event_name)
         if active + adding > MAX_ACTIVE_RULES_PER_EVENT_NAME:
             raise ValidationFailed(
                 f"rules: event {event_name} already has {active} rules in active campaigns; at most "

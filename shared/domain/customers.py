@@ -8,7 +8,7 @@ found with one key read); either way the link is set once and never to the custo
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -16,11 +16,9 @@ from shared import clock
 from shared.errors import Conflict, CustomerNotFound, ServiceUnavailable, ValidationFailed
 from shared.ids import new_id, new_referral_code
 from shared.limits import MAX_ATTRIBUTES, MAX_ATTRIBUTES_BYTES, encoded_size
-from shared.retries import pause_after_lost_race
+from shared.retries import retries
 from shared.storage import customers
 from shared.storage.customers import CustomerChanged, CustomerRecord
-
-MAX_ATTEMPTS = 20
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,14 +82,6 @@ def ensure_customer(app_id: str, source_id: str) -> tuple[CustomerRecord, bool]:
         except CustomerChanged:
             continue
     raise ServiceUnavailable
-
-
-def retries() -> Iterator[int]:
-    """Attempts of an optimistic write, with jitter before each retry."""
-    for attempt in range(MAX_ATTEMPTS):
-        if attempt:
-            pause_after_lost_race(attempt)
-        yield attempt
 
 
 def _referrer(source_id: str, changes: CustomerChanges, code_owner: str | None) -> str | None:

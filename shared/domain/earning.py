@@ -51,6 +51,11 @@ class EarningEvent:
     occurred_at: int
     properties: Mapping[str, Any]
     items: tuple[OrderItem, ...] = ()
+    # Each item's ``line_amount``, computed once per event rather than once per rule.
+    amounts: tuple[Fraction, ...] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "amounts", tuple(line_amount(item) for item in self.items))
 
 
 def _fraction(value: Any) -> Fraction | None:
@@ -117,7 +122,7 @@ def earned(rule: EarningRuleSpec, event: EarningEvent) -> tuple[int, tuple[int, 
     amount = Fraction(earn.points)
     if earn.per is not None:
         if earn.of == ITEMS:
-            base: Fraction | None = sum((line_amount(event.items[i]) for i in counted), Fraction(0))
+            base: Fraction | None = sum((event.amounts[i] for i in counted), Fraction(0))
         else:
             base = _fraction(_property(event.properties, earn.of))
         if base is None or base < 0:
@@ -177,26 +182,32 @@ def limit(points: int, usage: Usage) -> Limited:
 
 
 def attribute(points: int, weights: Mapping[int, Fraction]) -> dict[int, int]:
-    """``points`` split over the keys of ``weights`` in proportion to them (equally when they are all
-    zero), by largest remainder (ties to the lower key): the parts add up to ``points`` exactly."""
+    """``points`` split over the keys of ``weights`` (none negative) in proportion to them (equally when
+    they are all zero), by largest remainder (ties to the lower key): the parts add up to ``points``
+    exactly. In integers: the weights over their common denominator, so that each share is
+    ``scaled * points / total`` and its remainder ``scaled * points % total`` (Fractions cost 6 ms of CPU
+    an order of 100 items and 20 rules)."""
     if not weights:
         return {}
-    total = sum(weights.values(), Fraction(0))
-    shares = {k: (w / total if total else Fraction(1, len(weights))) * points for k, w in weights.items()}
-    parts = {k: math.floor(share) for k, share in shares.items()}
+    common = math.lcm(*(weight.denominator for weight in weights.values()))
+    scaled = {k: weight.numerator * (common // weight.denominator) for k, weight in weights.items()}
+    total = sum(scaled.values())
+    if not total:
+        scaled, total = dict.fromkeys(scaled, 1), len(scaled)
+    parts = {k: share * points // total for k, share in scaled.items()}
     rest = points - sum(parts.values())
-    for k in sorted(shares, key=lambda k: (-(shares[k] - parts[k]), k))[:rest]:
+    for k in sorted(scaled, key=lambda k: (-(scaled[k] * points % total), k))[:rest]:
         parts[k] += 1
     return {k: p for k, p in parts.items() if p}
 
 
-def item_weights(items: Sequence[OrderItem], counted: Sequence[int]) -> dict[int, Fraction]:
+def item_weights(event: EarningEvent, counted: Sequence[int]) -> dict[int, Fraction]:
     """The counted items' amounts; their quantities when every amount is zero (free items still earn a
     fixed grant, and a return of them takes it back)."""
-    amounts = {i: line_amount(items[i]) for i in counted}
+    amounts = {i: event.amounts[i] for i in counted}
     if any(amounts.values()):
         return amounts
-    return {i: max(_fraction(items[i].quantity) or Fraction(0), Fraction(0)) for i in counted}
+    return {i: max(_fraction(event.items[i].quantity) or Fraction(0), Fraction(0)) for i in counted}
 
 
 @dataclass(frozen=True, slots=True)
@@ -240,7 +251,7 @@ def evaluate(
                 points,
                 limited.granted,
                 limited.limited_by,
-                attribute(limited.granted, item_weights(event.items, counted)),
+                attribute(limited.granted, item_weights(event, counted)),
                 cap_period(rule.per_customer, event.occurred_at, time_zone),
             )
         )
@@ -253,9 +264,25 @@ def evaluate(
 def taken_back(part: int, bought: Fraction, returned_before: Fraction, returning: Fraction) -> int:
     """What ``returning`` more units of an item take back of the ``part`` its ``bought`` units earned,
     after ``returned_before`` units came back: the cumulative share now less the cumulative share before."""
-    if bought <= 0:
+    return _taken(part, returned_shares(bought, returned_before, returning))
+
+
+def _taken(part: int, shares: tuple[Fraction, Fraction] | None) -> int:
+    """``taken_back`` from the item's shares (``returned_shares``), in integers: a Fraction's denominator
+    is positive, so ``floor(part * n / d)`` is ``part * n // d``."""
+    if shares is None:
         return 0
-    return math.floor(part * (returned_before + returning) / bought) - math.floor(part * returned_before / bought)
+    before, after = shares
+    return part * after.numerator // after.denominator - part * before.numerator // before.denominator
+
+
+def returned_shares(
+    bought: Fraction, returned_before: Fraction, returning: Fraction
+) -> tuple[Fraction, Fraction] | None:
+    """The shares of ``bought`` returned before and after ``returning`` more units; None for none bought."""
+    if bought <= 0:
+        return None
+    return returned_before / bought, (returned_before + returning) / bought
 
 
 def take_back(
@@ -265,13 +292,14 @@ def take_back(
     returning: Mapping[int, Fraction],
 ) -> dict[str, dict[int, int]]:
     """By rule id and item index, what returning ``returning`` units (by item index) takes back of the
-    ``parts`` each rule granted each item; the caller has checked no more units come back than are left."""
+    ``parts`` each rule granted each item; the caller has checked no more units come back than are left.
+    Each item's shares are computed once, not once per rule."""
+    shares = {
+        index: returned_shares(bought[index], returned_before[index], units) for index, units in returning.items()
+    }
     taken: dict[str, dict[int, int]] = {}
     for rule_id, items in parts.items():
-        by_item = {
-            index: taken_back(items.get(index, 0), bought[index], returned_before[index], units)
-            for index, units in returning.items()
-        }
+        by_item = {index: _taken(items.get(index, 0), item_shares) for index, item_shares in shares.items()}
         kept = {index: points for index, points in by_item.items() if points}
         if kept:
             taken[rule_id] = kept

@@ -17,10 +17,10 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 
 from shared import clock
-from shared.domain.customers import retries
 from shared.entities.earning import EarningRuleSpec
 from shared.errors import Conflict, NotFound, ServiceUnavailable
 from shared.ids import new_id
+from shared.retries import retries
 from shared.storage import earning
 
 MAX_EARNING_RULES = 20

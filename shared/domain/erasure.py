@@ -24,8 +24,9 @@ from dataclasses import dataclass, field
 from typing import Any, Literal, get_args
 
 from shared import clock
-from shared.domain.customers import get_customer, retries
+from shared.domain.customers import get_customer
 from shared.errors import ServiceUnavailable, ValidationFailed
+from shared.retries import retries
 from shared.storage import erasure
 from shared.storage.customers import CustomerRecord
 from shared.storage.webhooks import DeliveryRecord

@@ -34,7 +34,7 @@ from shared.domain import earning_rules
 from shared.domain.coupon_apply import CouponDetail, CouponsOnOrder, apply_coupons
 from shared.domain.coupon_errors import CouponRedemptionNotFound, InvalidCoupon, InvalidSourceId, NotTheOrdersCode
 from shared.domain.coupon_rules import Order, OrderItem
-from shared.domain.customers import ensure_customer, retries
+from shared.domain.customers import ensure_customer
 from shared.domain.earning import EarningEvent, Usage, cap_period, evaluate, take_back
 from shared.domain.events import CustomerEvent, ingest_event
 from shared.domain.points import placement
@@ -44,7 +44,7 @@ from shared.entities.numbers import exact
 from shared.entities.points import Posting
 from shared.errors import Conflict, CustomerNotFound, NotFound, ServiceUnavailable, ValidationFailed
 from shared.ids import keyed_id, new_id
-from shared.retries import pause_after_lost_race
+from shared.retries import pause_after_lost_race, retries
 from shared.settings import get_settings
 from shared.storage import dynamodb, earning, orders, points
 from shared.storage.dynamodb import TransactAction, TransactionCancelled, Update

@@ -8,7 +8,7 @@ throttling, timeouts and other faults that survived the SDK's retries.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -44,7 +44,8 @@ _RETRYABLE_CODES = frozenset(
 _THROTTLED_REASONS = frozenset({"ThrottlingError", "ProvisionedThroughputExceeded"})
 _CONFLICT_REASON = "TransactionConflict"
 _serializer = TypeSerializer()
-_LONGEST_EXACT_INTEGER = 10**38
+_EXACT_DIGITS = 38
+_LONGEST_EXACT_INTEGER = 10**_EXACT_DIGITS
 _deserializer = TypeDeserializer()
 
 
@@ -102,8 +103,30 @@ def table_name() -> str:
 
 
 def to_attribute(value: Any) -> dict[str, Any]:
+    """``value`` typed as the SDK types it (``_sdk_typed``), without its checks of every type in turn for
+    the strings, integers, maps and lists our items are made of."""
+    typed = _TYPED_FAST.get(type(value))
+    return typed(value) if typed is not None else _sdk_typed(value)
+
+
+def _sdk_typed(value: Any) -> dict[str, Any]:
     serialized: Any = _serializer.serialize(_to_storable(value))
     return dict(serialized)
+
+
+def _typed_integer(value: int) -> dict[str, Any]:
+    return {"N": str(value)} if -_LONGEST_EXACT_INTEGER < value < _LONGEST_EXACT_INTEGER else _sdk_typed(value)
+
+
+_TYPED_FAST: dict[type, Callable[[Any], dict[str, Any]]] = {
+    str: lambda value: {"S": value},
+    bool: lambda value: {"BOOL": value},
+    int: _typed_integer,
+    dict: lambda value: {"M": {name: to_attribute(member) for name, member in value.items()}},
+    list: lambda value: {"L": [to_attribute(member) for member in value]},
+    tuple: lambda value: {"L": [to_attribute(member) for member in value]},
+    type(None): lambda _: {"NULL": True},
+}
 
 
 def to_item(values: Mapping[str, Any]) -> dict[str, Any]:
@@ -111,7 +134,29 @@ def to_item(values: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def from_item(item: Mapping[str, Any]) -> Item:
-    return {name: _from_storable(_deserializer.deserialize(value)) for name, value in item.items()}
+    return {name: _read(value) for name, value in item.items()}
+
+
+def _read(value: Any) -> Any:
+    """One typed value, as ``_from_storable(_deserializer.deserialize(value))`` answers it, without the
+    SDK's dispatch per value for the types our items hold: reading a page of items spent most of a
+    route's own CPU there (a catalogue page and its allowance shards, 180 items: 4 of 6.5 ms)."""
+    for kind, raw in value.items():
+        if kind in ("S", "BOOL"):
+            return raw
+        if kind == "N":
+            digits = raw[1:] if raw[:1] == "-" else raw
+            # An integer the SDK's 38-digit context takes exactly; anything else goes its way.
+            if digits.isascii() and digits.isdigit() and len(digits) <= _EXACT_DIGITS:
+                return int(raw)
+        elif kind == "M":
+            return {name: _read(member) for name, member in raw.items()}
+        elif kind == "L":
+            return [_read(member) for member in raw]
+        elif kind == "NULL":
+            return None
+        break
+    return _from_storable(_deserializer.deserialize(value))
 
 
 def as_read(item: Mapping[str, Any]) -> Item:
@@ -285,9 +330,7 @@ def query(
     filter_expression: Expression | None = None,
 ) -> Page:
     """One page; ``filter_expression`` drops items after they are read (``limit`` counts items read)."""
-    args = _expression_args(key_condition, filter_expression)
-    if filter_expression is not None:
-        args["FilterExpression"] = filter_expression.text
+    args = _filtered_args(key_condition, filter_expression)
     if index is not None:
         args["IndexName"] = index
     if limit is not None:
@@ -304,6 +347,30 @@ def query(
         )
     last = response.get("LastEvaluatedKey")
     return Page([from_item(i) for i in response.get("Items", [])], from_item(last) if last else None)
+
+
+def count(key_condition: Expression, *, filter_expression: Expression | None = None) -> int:
+    """How many items of ``key_condition`` pass ``filter_expression``, every page of them read (a filter
+    saves no read unit) but only the count sent back and parsed, not the items."""
+    args = _filtered_args(key_condition, filter_expression)
+    total = 0
+    while True:
+        with translated_errors():
+            response = _api().query(
+                TableName=table_name(), KeyConditionExpression=key_condition.text, Select="COUNT", **args
+            )
+        total += int(response.get("Count", 0))
+        last = response.get("LastEvaluatedKey")
+        if last is None:
+            return total
+        args["ExclusiveStartKey"] = last
+
+
+def _filtered_args(key_condition: Expression, filter_expression: Expression | None) -> dict[str, Any]:
+    args = _expression_args(key_condition, filter_expression)
+    if filter_expression is not None:
+        args["FilterExpression"] = filter_expression.text
+    return args
 
 
 @dataclass(frozen=True, slots=True)

@@ -10,10 +10,9 @@ import boto3
 from pydantic import TypeAdapter
 
 from shared.api.schemas.attributes import MAX_ATTRIBUTE_TEXT
+from shared.api.schemas.campaign_conditions import MAX_CONDITION_TEXT, MAX_CONDITION_VALUES
 from shared.api.schemas.campaigns import (
     MAX_ACTIONS,
-    MAX_CONDITION_TEXT,
-    MAX_CONDITION_VALUES,
     MAX_CONDITIONS,
     MAX_RULES,
     MAX_RULES_BYTES,

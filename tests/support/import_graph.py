@@ -32,6 +32,7 @@ KERNEL = frozenset(
         "object_store",
         "observability",
         "outbound",
+        "retries",
         "settings",
         "snapstart",
     )

@@ -52,9 +52,10 @@ PROGRESS = {"RewardProgressGet", "WindowCloser"}
 WEBHOOKS = {"WebhooksCreate", "WebhooksGet", "WebhooksList", "WebhooksDelete", "WebhookDeliveriesList",
             "WebhookDeliveryRetry", "WebhookDeliverer"}  # fmt: skip
 PUBLISHER = {"OutboxPublisher"}
-# Earning rules match order items in the coupons' grammar (cold-start debt: their definitions still load
-# the campaigns' and coupons' API schemas through it); orders credit points, feed campaigns and revert
-# coupon redemptions on cancel; a customer's export and erasure read every part of the customer.
+# Earning rules match order items in the coupons' grammar and events in the campaigns' (the conditions'
+# models only: shared/api/schemas/coupon_conditions.py and campaign_conditions.py); orders credit points,
+# feed campaigns and revert coupon redemptions on cancel; a customer's export and erasure read every part
+# of the customer.
 EARNING = {"EarningRulesCreate", "EarningRulesGet", "EarningRulesList", "EarningRulesUpdate", "EarningRulesDelete"}
 ORDER_FLOW = {"OrdersCreate", "OrdersGet", "OrderReturnsCreate", "OrderCancel"}
 ERASURE = {"CustomerExport", "CustomerErase"}
@@ -73,7 +74,7 @@ ALLOWED: dict[str, set[str]] = {
     # the campaign engine's values and the campaigns' API models
     "shared.entities.campaigns": CAMPAIGNS | EVENTS | PROGRESS | EARNING | ORDER_FLOW,
     "shared.domain.rules": CAMPAIGNS | EVENTS | PROGRESS | EARNING | ORDER_FLOW,
-    "shared.api.schemas.campaigns": CAMPAIGNS | EARNING,
+    "shared.api.schemas.campaigns": CAMPAIGNS,
     "shared.api.schemas.events": EVENTS,
     "shared.api.schemas.progress": EVENTS | {"RewardProgressGet"},
     # the points' values and arithmetic, and the customers' records that hold them
@@ -84,7 +85,6 @@ ALLOWED: dict[str, set[str]] = {
     | REDEMPTIONS
     | CAPILLARY
     | PUBLISHER
-    | EARNING
     | ORDER_FLOW
     | ERASURE
     | EXPORT_WORKER,
@@ -102,7 +102,6 @@ ALLOWED: dict[str, set[str]] = {
     | PROGRESS
     | REDEMPTIONS
     | CAPILLARY
-    | EARNING
     | ORDER_FLOW
     | ERASURE
     | EXPORT_WORKER,
@@ -119,7 +118,8 @@ ALLOWED: dict[str, set[str]] = {
     | ORDER_FLOW
     | EXPORT_WORKER,
     "shared.domain.coupon_rules": COUPONS | ORDERS | EARNING | ORDER_FLOW,
-    "shared.api.schemas.coupons": COUPONS | ORDERS | EARNING | ORDER_FLOW,
+    "shared.api.schemas.coupons": COUPONS | ORDERS | ORDER_FLOW,
+    "shared.domain.coupons": COUPONS | ORDERS | ORDER_FLOW,
     "shared.api.schemas.coupon_apply": (ORDERS - {"CustomerCouponsList"}) | ORDER_FLOW,
     # the rewards catalogue: settings models and the eligibility engine
     "shared.domain.reward_settings": CATALOGUE | REDEMPTIONS | CAPILLARY,

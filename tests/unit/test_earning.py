@@ -3,6 +3,7 @@ caps, periods), and properties of attribution and take-back that hold for any or
 
 from __future__ import annotations
 
+import math
 import zoneinfo
 from dataclasses import replace
 from datetime import datetime, timedelta
@@ -318,3 +319,49 @@ def test_time_zones_resolve_without_the_systems_zone_files() -> None:
         assert zoneinfo.ZoneInfo.no_cache("Europe/Paris").utcoffset(datetime(2026, 7, 1)) == timedelta(hours=2)
     finally:
         zoneinfo.reset_tzpath()
+
+
+_UNITS = st.fractions(min_value=0, max_value=1000, max_denominator=1000)
+
+
+@given(
+    st.integers(min_value=0, max_value=10**9),
+    st.fractions(min_value=Fraction(1, 1000), max_value=1000, max_denominator=1000),
+    _UNITS,
+    _UNITS,
+)
+def test_what_a_return_takes_back_is_the_cumulative_share_now_less_before(
+    part: int, bought: Fraction, returned_before: Fraction, returning: Fraction
+) -> None:
+    """Exact: floor(part x returned after / bought) - floor(part x returned before / bought), as Fractions."""
+    expected = math.floor(part * (returned_before + returning) / bought) - math.floor(part * returned_before / bought)
+    taken = take_back({"r": {0: part}}, [bought], [returned_before], {0: returning})
+    assert taken.get("r", {}).get(0, 0) == expected
+
+
+def test_an_item_none_of_was_bought_takes_nothing_back() -> None:
+    assert take_back({"r": {0: 50}}, [Fraction(0)], [Fraction(0)], {0: Fraction(1)}) == {}
+
+
+def _attribute_in_fractions(points: int, weights: dict[int, Fraction]) -> dict[int, int]:
+    """The attribution's definition, in Fractions: shares, floors, then the largest remainders."""
+    total = sum(weights.values(), Fraction(0))
+    shares = {k: (w / total if total else Fraction(1, len(weights))) * points for k, w in weights.items()}
+    parts = {k: math.floor(share) for k, share in shares.items()}
+    for k in sorted(shares, key=lambda k: (-(shares[k] - parts[k]), k))[: points - sum(parts.values())]:
+        parts[k] += 1
+    return {k: p for k, p in parts.items() if p}
+
+
+@given(
+    st.integers(0, 10**7),
+    st.lists(st.fractions(min_value=0, max_value=10**6, max_denominator=10**4), min_size=1, max_size=12),
+)
+def test_attribution_is_the_largest_remainder_split_exactly(points: int, weights: list[Fraction]) -> None:
+    assert attribute(points, dict(enumerate(weights))) == _attribute_in_fractions(points, dict(enumerate(weights)))
+
+
+def test_attribution_ties_go_to_the_lower_index_and_zero_weights_split_equally() -> None:
+    assert attribute(2, {0: Fraction(1), 1: Fraction(1), 2: Fraction(1)}) == {0: 1, 1: 1}
+    assert attribute(5, {3: Fraction(0), 1: Fraction(0)}) == {1: 3, 3: 2}
+    assert attribute(10, {0: Fraction(1, 3), 1: Fraction(2, 3)}) == {0: 3, 1: 7}

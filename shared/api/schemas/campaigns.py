@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING, Annotated, Any, Literal, Self
 from pydantic import Field, StringConstraints, model_validator
 
 from shared.api.schemas.attributes import EventName, PropertyName
+from shared.api.schemas.campaign_conditions import ConditionIn
 from shared.api.schemas.common import IsoDateTime, RequestModel, ResponseModel, ShortText
 from shared.clock import iso_from_epoch_ms
 from shared.entities.campaigns import (
@@ -22,33 +23,18 @@ from shared.entities.campaigns import (
     RuleSpec,
 )
 from shared.entities.numbers import exact
-from shared.limits import ByteBudget, ExpireAfterDays, PendingDays, check_value_fits_operator
+from shared.limits import ByteBudget, ExpireAfterDays, PendingDays
 
 if TYPE_CHECKING:
     from shared.domain.campaigns import CampaignChanges
 
-MAX_CONDITION_TEXT = 200
-MAX_CONDITION_VALUES = 100
 MAX_CONDITIONS = 10
 MAX_ACTIONS = 10
 MAX_RULES = 20
 # All of a campaign's rules together; with the fields around them the campaign item stays far below
 # DynamoDB's 400 KB, and so do the per-event copies of its rules (README, "Input limits").
 MAX_RULES_BYTES = 64 * 1024
-ConditionScalar = Annotated[str, StringConstraints(max_length=MAX_CONDITION_TEXT)] | int | float | bool
-ConditionValue = ConditionScalar | Annotated[list[ConditionScalar], Field(max_length=MAX_CONDITION_VALUES)]
 MAX_TIME_DURATION = 366 * 24 * 3600
-
-
-class ConditionIn(RequestModel):
-    property: PropertyName
-    operator: Operator
-    value: ConditionValue
-
-    @model_validator(mode="after")
-    def _value_fits_operator(self) -> Self:
-        check_value_fits_operator(self.operator, self.value)
-        return self
 
 
 class ActionIn(RequestModel):

@@ -10,7 +10,8 @@ from typing import Annotated, Any, Literal
 from pydantic import Field, StringConstraints, model_validator
 
 from shared.api.schemas.common import RequestModel, ResponseModel, SourceId
-from shared.api.schemas.coupons import CouponCode, CouponId, MetadataKey, Money
+from shared.api.schemas.coupon_conditions import Money
+from shared.api.schemas.coupons import CouponCode, CouponId, MetadataKey
 from shared.domain.coupon_apply import (
     AppliedCoupon,
     ApplyType,

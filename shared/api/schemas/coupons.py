@@ -4,16 +4,15 @@ Orders' coupons (apply, validate) are ``coupon_apply``'s."""
 from __future__ import annotations
 
 from datetime import datetime
-from decimal import Decimal
 from typing import Annotated, Any, Literal, Self, cast
 
 from pydantic import Field, StringConstraints, model_validator
 
 from shared.api.schemas.common import IsoDateTime, RequestModel, ResponseModel, ShortText, SourceId
-from shared.domain.coupon_rules import ITEM_FIELDS, ITEM_MONEY_FIELDS, MONEY_FIELDS, ORDER_TEXT_FIELDS, iso, money
+from shared.api.schemas.coupon_conditions import CouponConditionIn, Money, check_fields
+from shared.domain.coupon_rules import ITEM_FIELDS, ITEM_MONEY_FIELDS, MONEY_FIELDS, ORDER_TEXT_FIELDS, iso
 from shared.domain.coupons import CouponChanges, CustomerCoupon, code_names
 from shared.entities.coupons import (
-    CouponCondition,
     CouponOperator,
     CouponSpec,
     CouponStatus,
@@ -24,16 +23,12 @@ from shared.entities.coupons import (
     RedeemableBy,
 )
 from shared.errors import ValidationFailed
-from shared.limits import ByteBudget, Printable, StorableFloat, StorableInt, check_value_fits_operator
+from shared.limits import ByteBudget, StorableFloat
 from shared.storage.coupons.records import CouponRecord
 
 CouponCode = Annotated[str, StringConstraints(min_length=1, max_length=64, pattern=r"^[!-~]+$")]
 CouponId = Annotated[str, StringConstraints(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_\-]+$")]
 MetadataKey = Annotated[str, StringConstraints(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.\-]+$")]
-MAX_MONEY = 1e12
-Money = Annotated[StorableFloat, Field(ge=0, le=MAX_MONEY)]
-ConditionScalar = Annotated[str, StringConstraints(max_length=200), Printable] | StorableInt | StorableFloat | bool
-ConditionValue = ConditionScalar | Annotated[list[ConditionScalar], Field(max_length=100)]
 MAX_CONDITIONS_BYTES = 32 * 1024
 
 CustomerCouponState = Literal["available", "redeemed", "expired", "voided", "disabled"]
@@ -68,48 +63,6 @@ class DiscountIn(RequestModel):
         return self
 
 
-class CouponConditionIn(RequestModel):
-    field: Annotated[str, StringConstraints(min_length=1, max_length=80)]
-    operator: CouponOperator
-    value: ConditionValue
-
-    @model_validator(mode="after")
-    def _value_fits_operator(self) -> Self:
-        check_value_fits_operator(self.operator, self.value)
-        return self
-
-    def to_spec(self) -> CouponCondition:
-        return CouponCondition(self.field, self.operator, self.value)
-
-
-def _check_fields(
-    conditions: list[CouponConditionIn], allowed: tuple[str, ...], money_fields: tuple[str, ...], where: str
-) -> None:
-    for index, condition in enumerate(conditions):
-        name = condition.field
-        if name.startswith("metadata.") and len(name) > len("metadata."):
-            continue
-        if name not in allowed:
-            raise ValueError(f"{where}.{index}.field: must be one of {', '.join(allowed)} or metadata.<key>")
-        values = condition.value if isinstance(condition.value, list) else [condition.value]
-        if name in money_fields and not all(_is_amount(value) for value in values):
-            raise ValueError(
-                f"{where}.{index}.value: {name} is money: a number from 0 to {MAX_MONEY:.0f} with at most 2 decimals"
-            )
-
-
-def check_item_fields(conditions: list[CouponConditionIn], where: str) -> None:
-    """Item conditions name item fields (earning rules select items in the same grammar)."""
-    _check_fields(conditions, ITEM_FIELDS, ITEM_MONEY_FIELDS, where)
-
-
-def _is_amount(value: object) -> bool:
-    """What an order's money field can hold, and every message can show in cents."""
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        return False
-    return 0 <= value <= MAX_MONEY and money(value) == Decimal(repr(value) if isinstance(value, float) else value)
-
-
 class ItemConditionsIn(RequestModel):
     match: Annotated[list[CouponConditionIn], Field(max_length=10)] = Field(
         default=[], description="The items the coupon applies to: every condition holds"
@@ -121,7 +74,7 @@ class ItemConditionsIn(RequestModel):
 
     @model_validator(mode="after")
     def _known_fields(self) -> Self:
-        _check_fields(self.match, ITEM_FIELDS, ITEM_MONEY_FIELDS, "match")
+        check_fields(self.match, ITEM_FIELDS, ITEM_MONEY_FIELDS, "match")
         return self
 
 
@@ -131,7 +84,7 @@ class ConditionsIn(RequestModel):
 
     @model_validator(mode="after")
     def _known_fields(self) -> Self:
-        _check_fields(self.order, (*MONEY_FIELDS, *ORDER_TEXT_FIELDS), tuple(MONEY_FIELDS), "order")
+        check_fields(self.order, (*MONEY_FIELDS, *ORDER_TEXT_FIELDS), tuple(MONEY_FIELDS), "order")
         return self
 
 

@@ -8,9 +8,9 @@ from typing import Annotated, Any, Literal, Self
 
 from pydantic import Field, StringConstraints, model_validator
 
-from shared.api.schemas.campaigns import ConditionIn
+from shared.api.schemas.campaign_conditions import ConditionIn
 from shared.api.schemas.common import IsoDateTime, RequestModel, ResponseModel, ShortText
-from shared.api.schemas.coupons import CouponConditionIn, check_item_fields
+from shared.api.schemas.coupon_conditions import CouponConditionIn, check_item_fields
 from shared.clock import iso_from_epoch_ms
 from shared.domain.earning import MAX_POINTS_PER_EVENT
 from shared.domain.earning_rules import EarningRuleView

@@ -10,7 +10,7 @@ from pydantic import Field, StringConstraints, model_validator
 
 from shared.api.schemas.common import IsoDateTime, RequestModel, ResponseModel, SourceId
 from shared.api.schemas.coupon_apply import MAX_ITEMS_PER_ORDER, CouponDetailIn, OrderIn, OrderItemIn
-from shared.api.schemas.coupons import Money
+from shared.api.schemas.coupon_conditions import Money
 from shared.clock import iso_from_epoch_ms
 from shared.domain.coupon_apply import CouponDetail
 from shared.domain.orders import OrderCommand, ReturnCommand

@@ -102,7 +102,7 @@ class RewardResponse(ResponseModel):
     def from_reward(cls, reward: Reward) -> RewardResponse:
         # Top-level fields all present (null when unset); inside them, only what was set (as the seeds show).
         given = reward.definition.model_dump(mode="json", exclude_none=True)
-        settings = {name: given.get(name) for name in reward.definition.model_dump(mode="json")}
+        settings = {name: given.get(name) for name in type(reward.definition).model_fields}
         for name in _LISTS:
             settings[name] = settings.get(name) or []
         for name in ("custom_fields", "translations", "attributes"):

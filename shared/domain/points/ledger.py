@@ -22,13 +22,14 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 from shared import clock
-from shared.domain.customers import get_customer, retries
+from shared.domain.customers import get_customer
 from shared.domain.points import placement
 from shared.domain.points.lots import NotEnoughPoints
 from shared.entities.audit import Action
 from shared.entities.points import DAY_MS, LedgerEntry, PolicyRecord, Posting, Reason, ReturnPolicy, TransactionRecord
 from shared.errors import Conflict, CustomerNotFound, NotFound, ServiceUnavailable, ValidationFailed
 from shared.ids import keyed_id, new_id
+from shared.retries import retries
 from shared.storage import audit, dynamodb, keys, points
 from shared.storage.dynamodb import TransactionCancelled
 
