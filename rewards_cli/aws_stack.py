@@ -27,6 +27,7 @@ class Stack:
     api_id: str
     stage: str
     default_plan_id: str
+    imports_bucket: str | None = None  # where `rewards import --stack` uploads members' files
 
 
 def describe(name: str, cloudformation: Any) -> Stack:
@@ -45,6 +46,7 @@ def describe(name: str, cloudformation: Any) -> Stack:
         api_id=outputs["ApiId"],
         stage=outputs["ApiUrl"].rstrip("/").rsplit("/", 1)[-1],
         default_plan_id=outputs["DefaultUsagePlanId"],
+        imports_bucket=outputs.get("ImportsBucketName"),
     )
 
 

@@ -6,6 +6,9 @@ rewards disable-app --app-id A      stop every request of the application
 rewards set-limits --app-id A       the application's own rate limit (--rate, --burst) or --default
                                     (each: --stack NAME for a deployed stack, else TABLE_NAME and
                                     DYNAMODB_ENDPOINT_URL, as `rewards dev` prints them)
+rewards import customers FILE --app-id A
+                                    members and balances from CSV or JSON Lines (--stack NAME: a deployed
+                                    stack): a progress bar, resumable, a report of rejected rows
 rewards invoke LogicalId -e FILE    run one function in process on an event file (like sam local invoke)
 rewards dev                         the API on http://127.0.0.1:3000 over an embedded DynamoDB
 rewards openapi [--check]           write openapi.json (and the 405s' Allow table) from the code, or fail if stale
@@ -166,6 +169,13 @@ def _operator_command(run: Any) -> Any:
         return result
 
     return guarded
+
+
+def _import_customers(args: argparse.Namespace) -> int:
+    stack = _store(args)
+    from rewards_cli import importer
+
+    return importer.run(args.file, args.app_id, args.format, stack)
 
 
 def _invoke(args: argparse.Namespace) -> int:
@@ -383,6 +393,14 @@ def main(argv: list[str] | None = None) -> int:
     limits.add_argument("--default", action="store_true", help="back to the default usage plan")
     limits.add_argument("--stack", help="a deployed stack: moves its API key to a usage plan of its own")
     limits.set_defaults(run=_operator_command(_set_limits))
+
+    bulk = commands.add_parser("import", help="bulk imports").add_subparsers(dest="kind", required=True)
+    members = bulk.add_parser("customers", help="members and their balances from a CSV or JSON Lines file")
+    members.add_argument("file")
+    members.add_argument("--app-id", required=True)
+    members.add_argument("--format", choices=("csv", "jsonl"), help="default: by the file's extension")
+    members.add_argument("--stack", help="a deployed stack: upload to its imports bucket and follow the job")
+    members.set_defaults(run=_operator_command(_import_customers))
 
     invoke = commands.add_parser("invoke", help="run one function in process on an event file")
     invoke.add_argument("logical_id")

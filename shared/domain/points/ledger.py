@@ -126,7 +126,27 @@ def adjust(app_id: str, source_id: str, amount: int, description: str, request_k
         )
         return adjustment, []
 
-    return _write_once(app_id, source_id, txn_id, plan)
+    return _write_once(app_id, source_id, txn_id, plan)[0]
+
+
+def open_balance(app_id: str, source_id: str, txn_id: str, amount: int, expires_ms: int | None) -> bool:
+    """Credit a member's balance brought from another engine as the entry ``txn_id`` (reason ``import``,
+    active at once, expiring at ``expires_ms`` or never); whether this call wrote it (False: it was
+    already there, so an import run again credits nothing)."""
+
+    def plan(records: dict[str, TransactionRecord], policy: PolicyRecord) -> tuple[Posting, list[dynamodb.Update]]:
+        del records, policy  # the opening balance keeps the old engine's expiry, not this policy's
+        posting = Posting(
+            txn_id=txn_id,
+            points=amount,
+            reason="import",
+            operation="credit",
+            description="Opening balance imported",
+            expires_ms=expires_ms,
+        )
+        return posting, []
+
+    return _write_once(app_id, source_id, txn_id, plan)[1]
 
 
 def reverse(
@@ -165,22 +185,24 @@ def reverse(
         )
         return reversal, [points.count_reversal(app_id, source_id, credit, credit.reversed + wanted)]
 
-    return _write_once(app_id, source_id, reversal_id, plan, also_read=[txn_id])
+    return _write_once(app_id, source_id, reversal_id, plan, also_read=[txn_id])[0]
 
 
 def _txn_id(request_key: str | None, *request: object) -> str:
     return new_id("txn") if request_key is None else keyed_id("txn", request_key, *request)
 
 
-def _write_once(app_id: str, source_id: str, txn_id: str, plan: Plan, also_read: Sequence[str] = ()) -> LedgerEntry:
+def _write_once(
+    app_id: str, source_id: str, txn_id: str, plan: Plan, also_read: Sequence[str] = ()
+) -> tuple[LedgerEntry, bool]:
     """Read (the profile, the records, the policy: one round trip), decide, write the entry ``txn_id`` in one
     transaction; read again when another write got there first. A retry whose earlier attempt landed (a
-    timeout after the write) finds the entry's record and answers it."""
+    timeout after the write) finds the entry's record and answers it. Also: whether this call wrote it."""
     for _ in retries():
         profile, records, policy = points.read_with_policy(app_id, source_id, [txn_id, *also_read])
         landed = records.get(txn_id)
         if landed is not None and landed.entry is not None:
-            return landed.entry
+            return landed.entry, False
         if profile is None:
             raise CustomerNotFound(source_id)
         posting, extra = plan(records, policy)
@@ -192,7 +214,7 @@ def _write_once(app_id: str, source_id: str, txn_id: str, plan: Plan, also_read:
             dynamodb.transact_write([*actions, *extra])
         except (TransactionCancelled, ServiceUnavailable):
             continue
-        return next(entry for entry in placed.entries if entry.txn_id == txn_id)
+        return next(entry for entry in placed.entries if entry.txn_id == txn_id), True
     raise ServiceUnavailable
 
 
