@@ -364,6 +364,16 @@ def _listen(args: argparse.Namespace) -> int:
     return 0
 
 
+def _add_import_commands(commands: Any) -> None:
+    bulk = commands.add_parser("import", help="bulk imports").add_subparsers(dest="kind", required=True)
+    members = bulk.add_parser("customers", help="members and their balances from a CSV or JSON Lines file")
+    members.add_argument("file")
+    members.add_argument("--app-id", required=True)
+    members.add_argument("--format", choices=("csv", "jsonl"), help="default: by the file's extension")
+    members.add_argument("--stack", help="a deployed stack: upload to its imports bucket and follow the job")
+    members.set_defaults(run=_operator_command(_import_customers))
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="rewards", description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
     commands = parser.add_subparsers(dest="command", required=True)
@@ -394,14 +404,7 @@ def main(argv: list[str] | None = None) -> int:
     limits.add_argument("--stack", help="a deployed stack: moves its API key to a usage plan of its own")
     limits.set_defaults(run=_operator_command(_set_limits))
 
-    bulk = commands.add_parser("import", help="bulk imports").add_subparsers(dest="kind", required=True)
-    members = bulk.add_parser("customers", help="members and their balances from a CSV or JSON Lines file")
-    members.add_argument("file")
-    members.add_argument("--app-id", required=True)
-    members.add_argument("--format", choices=("csv", "jsonl"), help="default: by the file's extension")
-    members.add_argument("--stack", help="a deployed stack: upload to its imports bucket and follow the job")
-    members.set_defaults(run=_operator_command(_import_customers))
-
+    _add_import_commands(commands)
     invoke = commands.add_parser("invoke", help="run one function in process on an event file")
     invoke.add_argument("logical_id")
     invoke.add_argument("-e", "--event", required=True)

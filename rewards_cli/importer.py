@@ -19,7 +19,7 @@ import hashlib
 import json
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from pathlib import Path
@@ -29,7 +29,11 @@ if TYPE_CHECKING:
     from rewards_cli.aws_stack import Stack
     from shared.storage.imports import ImportRecord
 
-CHUNK_WORKERS = 3
+# The local store serves one request at a time: more in flight only queue there (and time out on a
+# loaded machine); these keep it busy while this process parses and encodes the next rows.
+CHUNK_WORKERS = 2
+ROW_WORKERS = 3
+STORE_ATTEMPTS = 5
 POLL_SECONDS = 2.0
 _READ_BLOCK = 1024 * 1024
 
@@ -103,7 +107,11 @@ class Progress:
         )
         self.out.flush()
 
-    def finish(self) -> None:
+    def __enter__(self) -> Progress:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        """The line ends, also when the run is cut short (the error then starts a line of its own)."""
         self.out.write("\n")
         self.out.flush()
 
@@ -117,7 +125,7 @@ def _rows(file: Path, csv_quoting: bool) -> Iterator[Any]:
 
 def import_local(file: Path, app_id: str, given_format: str | None, out: IO[str], err: IO[str]) -> int:
     from shared.api import member_import
-    from shared.domain import applications, imports
+    from shared.domain import applications, import_jobs
     from shared.ids import new_id
 
     applications.require_application(app_id)
@@ -129,16 +137,16 @@ def import_local(file: Path, app_id: str, given_format: str | None, out: IO[str]
     checkpoint = _resumable(file, app_id)
     if checkpoint is None:
         checkpoint = Checkpoint(checkpoint_path(file), new_id("imp"), app_id, file.stat().st_size, _digest(file))
-        imports.start_import(app_id, checkpoint.import_id, fmt)  # type: ignore[arg-type]
+        import_jobs.start_import(app_id, checkpoint.import_id, fmt)  # type: ignore[arg-type]
         checkpoint.save()
     else:
         err.write(f"resuming import {checkpoint.import_id}\n")
-    imports.plan_import(app_id, checkpoint.import_id, chunk_count, total)
-    job = imports.get_import(app_id, checkpoint.import_id)
-    skipped = imports.counted_chunks(app_id, job.import_id)
+    import_jobs.plan_import(app_id, checkpoint.import_id, chunk_count, total)
+    job = import_jobs.get_import(app_id, checkpoint.import_id)
+    skipped = import_jobs.counted_chunks(app_id, job.import_id)
     progress = Progress(total, job.rows_done, err)
     started = time.monotonic()
-    with ThreadPoolExecutor(max_workers=CHUNK_WORKERS) as pool:
+    with progress, ThreadPoolExecutor(max_workers=CHUNK_WORKERS) as pool:
         running: set[Future[Any]] = set()
         for chunk in member_import.chunks_of(rows):
             if chunk.index in skipped:
@@ -146,31 +154,49 @@ def import_local(file: Path, app_id: str, given_format: str | None, out: IO[str]
             if len(running) >= CHUNK_WORKERS * 2:
                 finished, running = wait(running, return_when=FIRST_COMPLETED)
                 _draw(finished, progress, app_id, job.import_id)
-            running.add(pool.submit(member_import.run_chunk, app_id, job, chunk, columns))
+            running.add(pool.submit(_run_chunk, app_id, job, chunk, columns))
         _draw(wait(running).done, progress, app_id, job.import_id)
-    progress.finish()
     return _finish(file, app_id, job.import_id, time.monotonic() - started, out)
 
 
+def _retried[T](call: Callable[[], T]) -> T:
+    """``call`` again after a store fault (a loaded local store times out now and then), up to
+    ``STORE_ATTEMPTS`` times: what it writes is idempotent."""
+    from shared.errors import ServiceUnavailable
+
+    for attempt in range(STORE_ATTEMPTS - 1):
+        try:
+            return call()
+        except ServiceUnavailable:
+            time.sleep(2**attempt)
+    return call()
+
+
+def _run_chunk(app_id: str, job: ImportRecord, chunk: Any, columns: list[str] | None) -> Any:
+    from shared.api import member_import
+
+    return _retried(lambda: member_import.run_chunk(app_id, job, chunk, columns, ROW_WORKERS))
+
+
 def _draw(finished: set[Future[Any]], progress: Progress, app_id: str, import_id: str) -> None:
-    from shared.domain import imports
+    from shared.domain import import_jobs
 
     for future in finished:
-        future.result()  # a store fault ends the run: the checkpoint resumes it
-    job = imports.get_import(app_id, import_id)
+        future.result()  # a store fault outlasting the retries ends the run: the checkpoint resumes it
+    job = _retried(lambda: import_jobs.get_import(app_id, import_id))
     progress.update(job.rows_done, job.rejected)
 
 
 def _finish(file: Path, app_id: str, import_id: str, seconds: float, out: IO[str]) -> int:
-    from shared.domain import imports
+    from shared.domain import import_jobs
 
-    job = imports.get_import(app_id, import_id)
+    job = import_jobs.get_import(app_id, import_id)
     report = _write_report(file, app_id, job)
-    if imports.status_of(job) == "completed":
+    if import_jobs.status_of(job) == "completed":
         checkpoint_path(file).unlink(missing_ok=True)
     summary = {
         "import_id": job.import_id,
-        "status": imports.status_of(job),
+        "status": import_jobs.status_of(job),
         "total_rows": job.total_rows,
         "created": job.created,
         "updated": job.updated,
@@ -185,7 +211,7 @@ def _finish(file: Path, app_id: str, import_id: str, seconds: float, out: IO[str
 
 
 def _write_report(file: Path, app_id: str, job: ImportRecord) -> Path | None:
-    from shared.domain import imports
+    from shared.domain import import_jobs
 
     path = report_path(file)
     if not job.rejected:
@@ -196,7 +222,7 @@ def _write_report(file: Path, app_id: str, job: ImportRecord) -> Path | None:
         writer.writerow(["line", "source_id", "reason"])
         cursor = None
         while True:
-            page, cursor = imports.rejected_rows(app_id, job.import_id, 100, cursor)
+            page, cursor = import_jobs.rejected_rows(app_id, job.import_id, 100, cursor)
             writer.writerows([row.line, row.source_id or "", row.reason] for row in page)
             if cursor is None:
                 return path
@@ -206,7 +232,7 @@ def import_deployed(stack: Stack, file: Path, app_id: str, given_format: str | N
     """Upload to the stack's imports bucket (the job created first, so the workers find it) and follow it."""
     import boto3
 
-    from shared.domain import applications, imports
+    from shared.domain import applications, import_jobs
     from shared.ids import new_id
     from shared.storage import keys
 
@@ -218,23 +244,22 @@ def import_deployed(stack: Stack, file: Path, app_id: str, given_format: str | N
     if checkpoint is None:
         checkpoint = Checkpoint(checkpoint_path(file), new_id("imp"), app_id, file.stat().st_size, _digest(file))
         key = keys.import_object(app_id, checkpoint.import_id, fmt)
-        imports.start_import(app_id, checkpoint.import_id, fmt, key)  # type: ignore[arg-type]
+        import_jobs.start_import(app_id, checkpoint.import_id, fmt, key)  # type: ignore[arg-type]
         boto3.client("s3").upload_file(str(file), stack.imports_bucket, key)  # multipart for large files
         checkpoint.save()
     else:
         err.write(f"following import {checkpoint.import_id}\n")
     started = time.monotonic()
-    job = imports.get_import(app_id, checkpoint.import_id)
-    progress: Progress | None = None
-    while imports.status_of(job) != "completed":
-        if job.total_rows is not None:
-            progress = progress or Progress(job.total_rows, job.rows_done, err)
-            progress.update(job.rows_done, job.rejected)
+    job = import_jobs.get_import(app_id, checkpoint.import_id)
+    while job.total_rows is None:  # the stack is reading the file through
         time.sleep(POLL_SECONDS)
-        job = imports.get_import(app_id, checkpoint.import_id)
-    if progress:
+        job = import_jobs.get_import(app_id, checkpoint.import_id)
+    with Progress(job.total_rows, job.rows_done, err) as progress:
+        while import_jobs.status_of(job) != "completed":
+            progress.update(job.rows_done, job.rejected)
+            time.sleep(POLL_SECONDS)
+            job = import_jobs.get_import(app_id, checkpoint.import_id)
         progress.update(job.rows_done, job.rejected)
-        progress.finish()
     return _finish(file, app_id, job.import_id, time.monotonic() - started, out)
 
 

@@ -316,7 +316,7 @@ LOCAL_ACCOUNT_URL = "https://sqs.us-east-1.amazonaws.com/123456789012"
 
 
 def local_resource_names(table_name: str) -> dict[str, str]:
-    """What ``!Ref`` of each bus and queue of the template is locally: names derived from the table's,
+    """What ``!Ref`` of each bus, queue and bucket of the template is locally: names derived from the table's,
     so that runners on different tables never share a queue."""
     names: dict[str, str] = {}
     for logical_id, kind in load().resource_types.items():
@@ -324,6 +324,8 @@ def local_resource_names(table_name: str) -> dict[str, str]:
             names[logical_id] = f"{LOCAL_ACCOUNT_URL}/{table_name}-{logical_id}"
         elif kind == "AWS::Events::EventBus":
             names[logical_id] = f"{table_name}-{logical_id}"
+        elif kind == "AWS::S3::Bucket":  # bucket names are lowercase
+            names[logical_id] = f"{table_name}-{logical_id}".lower()
     return names
 
 

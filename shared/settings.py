@@ -32,6 +32,9 @@ class Settings:
     webhook_retry_base_seconds: int
     # Only the local runner sets this: http://127.0.0.1 and localhost targets (never link-local or private).
     webhook_allow_local_targets: bool
+    # --- imports: the bucket members' files are uploaded to, and the queue of their chunks ---
+    imports_bucket: str = ""
+    import_chunks_queue_url: str = ""
 
 
 def _required(name: str, meaning: str) -> str:
@@ -79,4 +82,6 @@ def get_settings() -> Settings:
         webhook_dead_letter_queue_url=os.environ.get("WEBHOOK_DEAD_LETTER_QUEUE_URL", ""),
         webhook_retry_base_seconds=_positive_int("WEBHOOK_RETRY_BASE_SECONDS", 60),
         webhook_allow_local_targets=_flag("WEBHOOK_ALLOW_LOCAL_TARGETS"),
+        imports_bucket=os.environ.get("IMPORTS_BUCKET", ""),
+        import_chunks_queue_url=os.environ.get("IMPORT_CHUNKS_QUEUE_URL", ""),
     )

@@ -47,6 +47,8 @@ os.environ.update(
         "EVENT_BUS_NAME": _LOCAL_RESOURCES["EventBus"],
         "WEBHOOK_QUEUE_URL": _LOCAL_RESOURCES["WebhookDeliveryQueue"],
         "WEBHOOK_DEAD_LETTER_QUEUE_URL": _LOCAL_RESOURCES["WebhookDeadLetterQueue"],
+        "IMPORTS_BUCKET": _LOCAL_RESOURCES["ImportsBucket"],
+        "IMPORT_CHUNKS_QUEUE_URL": _LOCAL_RESOURCES["ImportChunksQueue"],
         "WEBHOOK_ALLOW_LOCAL_TARGETS": "true",
         "WEBHOOK_RETRY_BASE_SECONDS": "1",
     }

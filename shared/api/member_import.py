@@ -17,7 +17,7 @@ from __future__ import annotations
 import csv
 import re
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
@@ -28,13 +28,15 @@ from shared.api.body import parse_body
 from shared.api.schemas.attributes import ATTRIBUTE_NAME
 from shared.api.schemas.imports import PROFILE_COLUMNS, MemberRowIn
 from shared.api.validation_details import describe_validation_errors
-from shared.domain import imports
-from shared.domain.imports import MemberRow, RowOutcome
+from shared.domain import import_jobs, imports
+from shared.domain.import_jobs import RowOutcome
+from shared.domain.imports import MemberRow
 from shared.errors import Conflict, DomainError, ServiceUnavailable, ValidationFailed
 from shared.storage.imports import ImportRecord, RejectedRow
 
 CHUNK_ROWS = 500
 ROW_WORKERS = 8  # rows of a chunk imported at once (each a few store round trips)
+SEND_BATCH = 10  # SQS's SendMessageBatch limit
 MAX_RECORD_BYTES = 64 * 1024
 ATTRIBUTE_COLUMN = "attributes."
 COLUMNS = ("source_id", *PROFILE_COLUMNS, "points", "expires_at")
@@ -120,7 +122,9 @@ def header_of(record: Record) -> list[str]:
     """A CSV's columns, each a known one (an unknown column would reject every row: the file is refused)."""
     columns = [name.strip() for name in next(csv.reader([_text(record).lstrip("\ufeff")]))]
     for name in columns:
-        if name in COLUMNS or (name.startswith(ATTRIBUTE_COLUMN) and ATTRIBUTE_NAME.match(name[len(ATTRIBUTE_COLUMN) :])):
+        if name in COLUMNS or (
+            name.startswith(ATTRIBUTE_COLUMN) and ATTRIBUTE_NAME.match(name[len(ATTRIBUTE_COLUMN) :])
+        ):
             continue
         raise ValidationFailed(
             f"columns: {name!r} (line {record.line}) is not a known column: {', '.join(COLUMNS)} or attributes.<name>"
@@ -207,9 +211,11 @@ class ChunkResult:
     counted: bool  # False: the chunk had been counted before (its rows ran again, changing nothing)
 
 
-def run_chunk(app_id: str, job: ImportRecord, chunk: Chunk, columns: list[str] | None) -> ChunkResult:
+def run_chunk(
+    app_id: str, job: ImportRecord, chunk: Chunk, columns: list[str] | None, row_workers: int = ROW_WORKERS
+) -> ChunkResult:
     """Import a chunk's rows and count them on the job. Rows of one member run in file order; members
-    run ``ROW_WORKERS`` at once. A store fault raises (the chunk is retried whole)."""
+    run ``row_workers`` at once. A store fault raises (the chunk is retried whole)."""
     rejected: list[RejectedRow] = []
     by_member: dict[str, list[tuple[int, MemberRow]]] = defaultdict(list)
     for record in chunk.records:
@@ -220,11 +226,13 @@ def run_chunk(app_id: str, job: ImportRecord, chunk: Chunk, columns: list[str] |
             continue
         by_member[row.source_id].append((record.line, row))
 
+    seen = imports.read_members(app_id, list(by_member))
+
     def import_rows(rows: list[tuple[int, MemberRow]]) -> list[RowOutcome | RejectedRow]:
         done: list[RowOutcome | RejectedRow] = []
-        for line, row in rows:
-            try:
-                done.append(imports.import_member(app_id, row))
+        for position, (line, row) in enumerate(rows):
+            try:  # a member's later rows read it again: its first row changed it
+                done.append(imports.import_member(app_id, row, None if position else seen[row.source_id]))
             except ServiceUnavailable:
                 raise
             except (ValidationFailed, Conflict) as refused:
@@ -232,7 +240,7 @@ def run_chunk(app_id: str, job: ImportRecord, chunk: Chunk, columns: list[str] |
         return done
 
     outcomes: Counter[RowOutcome] = Counter()
-    with ThreadPoolExecutor(max_workers=ROW_WORKERS) as pool:
+    with ThreadPoolExecutor(max_workers=row_workers) as pool:
         for done in pool.map(import_rows, by_member.values()):
             for result in done:
                 if isinstance(result, RejectedRow):
@@ -240,5 +248,51 @@ def run_chunk(app_id: str, job: ImportRecord, chunk: Chunk, columns: list[str] |
                 else:
                     outcomes[result] += 1
     rejected.sort(key=lambda row: row.line)
-    counted = imports.count_chunk(app_id, job, chunk.index, dict(outcomes), rejected)
+    counted = import_jobs.count_chunk(app_id, job, chunk.index, dict(outcomes), rejected)
     return ChunkResult(dict(outcomes), rejected, counted)
+
+
+# ------------------------------------------------------------------------------------------ deployed
+
+
+def split_upload(object_key: str, send: Callable[[list[dict[str, Any]]], None]) -> int | None:
+    """Cut an uploaded file into chunk messages (``send``, ten at a time) for the workers, reading it
+    through once; how many (None: no job waits for this file, or it was cut before)."""
+    found = import_jobs.uploaded_file(object_key)
+    if found is None or found[1].chunks is not None:
+        return None
+    app_id, job = found
+    rows = records(lines_of(import_jobs.read_upload(job)), csv_quoting=job.format == "csv")
+    columns = None
+    if job.format == "csv":
+        first = next(rows, None)
+        try:
+            columns = header_of(first) if first is not None else []
+        except ValidationFailed as refused:
+            assert first is not None
+            import_jobs.count_chunk(app_id, job, 0, {}, [RejectedRow(first.line, None, refused.details)])
+            import_jobs.plan_import(app_id, job.import_id, 1, 0)
+            return 1
+    batch: list[dict[str, Any]] = []
+    total = chunks = 0
+    for chunk in chunks_of(rows):
+        start = chunk.records[0].end - len(chunk.records[0].data)
+        place = {"chunk": chunk.index, "first_line": chunk.first_line, "start": start, "end": chunk.end}
+        batch.append({"app_id": app_id, "import_id": job.import_id, **place, "columns": columns})
+        total, chunks = total + len(chunk.records), chunks + 1
+        if len(batch) == SEND_BATCH:
+            send(batch)
+            batch = []
+    if batch:
+        send(batch)
+    import_jobs.plan_import(app_id, job.import_id, chunks, total)
+    return chunks
+
+
+def run_chunk_message(message: dict[str, Any]) -> ChunkResult:
+    """A worker's chunk: its byte range of the file read back and run."""
+    app_id = message["app_id"]
+    job = import_jobs.get_import(app_id, message["import_id"])
+    data = b"".join(import_jobs.read_upload(job, message["start"], message["end"]))
+    rows = records(lines_of([data]), job.format == "csv", message["first_line"], message["start"])
+    return run_chunk(app_id, job, Chunk(message["chunk"], list(rows)), message["columns"])

@@ -96,8 +96,12 @@ def count_chunk(
         dynamodb.transact_write(
             [
                 Put(
-                    {**keys.import_chunk(app_id, import_id, chunk), "type": "import_chunk", **counts,
-                     keys.TTL_ATTRIBUTE: retained_until},  # fmt: skip
+                    {
+                        **keys.import_chunk(app_id, import_id, chunk),
+                        "type": "import_chunk",
+                        **counts,
+                        keys.TTL_ATTRIBUTE: retained_until,
+                    },
                     condition=Expression("attribute_not_exists(PK)"),
                 ),
                 Update(

@@ -11,7 +11,7 @@ from urllib.parse import quote
 import pytest
 
 from shared.api.member_import import Chunk, Record, chunks_of, header_of, lines_of, records, run_chunk
-from shared.domain import imports
+from shared.domain import import_jobs
 from shared.domain.imports import MemberRow, import_member
 from shared.storage.imports import ImportRecord
 from tests.support.api import ApiClient, Credentials
@@ -27,9 +27,8 @@ CSV = (
 )
 
 
-def job(app_id: str, file_format: imports.ImportFormat = "csv") -> ImportRecord:
-    record = imports.start_import(app_id, f"imp_{file_format}Test", file_format)
-    return record
+def job(app_id: str, file_format: import_jobs.ImportFormat = "csv") -> ImportRecord:
+    return import_jobs.start_import(app_id, f"imp_{file_format}Test", file_format)
 
 
 def file_chunks(data: bytes, size: int = 500) -> tuple[list[str], list[Chunk]]:
@@ -72,10 +71,12 @@ def test_a_csv_imports_members_with_their_balances_and_reports_bad_rows_by_line(
     assert (entry["reason"], entry["points"], entry["balance_after"]) == ("import", 1500, 1500)
     # a quoted field spanning two lines is one row, on the line it starts
     assert customer(api, "m-3")["attributes"] == {"city": "Lyon\nCentre"}
-    assert customer(api, "m-3")["points"]["balance"] == 0 and ledger(api, "m-3") == []
+    assert customer(api, "m-3")["points"]["balance"] == 0
+    assert ledger(api, "m-3") == []
     # points without expires_at never expire
-    assert customer(api, "m-5")["points"]["balance"] == 700 and customer(api, "m-5")["points"]["expiring"] == []
-    counted = imports.get_import(app_id, "imp_csvTest")
+    assert customer(api, "m-5")["points"]["balance"] == 700
+    assert customer(api, "m-5")["points"]["expiring"] == []
+    counted = import_jobs.get_import(app_id, "imp_csvTest")
     assert (counted.rows_done, counted.created, counted.rejected, counted.chunks_done) == (5, 3, 2, 1)
 
 
@@ -85,7 +86,7 @@ def test_a_second_run_changes_nothing(api: ApiClient, credentials: Credentials) 
     run_chunk(app_id, job(app_id), chunks[0], columns)
     before = {source_id: (customer(api, source_id), ledger(api, source_id)) for source_id in ("m-1", "m-3", "m-5")}
     # When the same file is imported again as a new job
-    again = imports.start_import(app_id, "imp_secondRun", "csv")
+    again = import_jobs.start_import(app_id, "imp_secondRun", "csv")
     result = run_chunk(app_id, again, chunks[0], columns)
     # Then every member is unchanged: no profile written (updated_at kept), no second credit
     assert result.outcomes == {"unchanged": 3}
@@ -98,9 +99,9 @@ def test_a_chunk_run_twice_is_counted_once(credentials: Credentials) -> None:
     record = job(app_id)
     assert run_chunk(app_id, record, chunks[0], columns).counted
     assert not run_chunk(app_id, record, chunks[0], columns).counted
-    counted = imports.get_import(app_id, record.import_id)
+    counted = import_jobs.get_import(app_id, record.import_id)
     assert (counted.rows_done, counted.chunks_done, counted.rejected) == (5, 1, 2)
-    assert [row.line for row in imports.rejected_rows(app_id, record.import_id, 10, None)[0]] == [3, 6]
+    assert [row.line for row in import_jobs.rejected_rows(app_id, record.import_id, 10, None)[0]] == [3, 6]
 
 
 def test_a_changed_row_updates_the_profile_but_never_credits_a_balance_twice(
@@ -137,7 +138,7 @@ def test_concurrent_runs_of_one_chunk_credit_each_balance_once(api: ApiClient, c
     for i in range(20):
         assert customer(api, f"c-{i}")["points"]["balance"] == 10 + i
         assert len(ledger(api, f"c-{i}")) == 1
-    assert imports.get_import(app_id, record.import_id).rows_done == 20
+    assert import_jobs.get_import(app_id, record.import_id).rows_done == 20
 
 
 def test_rows_of_other_applications_stay_theirs(api: ApiClient, other_api: ApiClient, credentials: Credentials) -> None:
@@ -147,9 +148,9 @@ def test_rows_of_other_applications_stay_theirs(api: ApiClient, other_api: ApiCl
 
 
 def test_an_unknown_import_is_not_found(credentials: Credentials) -> None:
-    with pytest.raises(imports.ImportNotFound):
-        imports.get_import(credentials.app_id, "imp_missing")
+    with pytest.raises(import_jobs.ImportNotFound):
+        import_jobs.get_import(credentials.app_id, "imp_missing")
     record = ImportRecord("imp_missing", "csv", "2026-01-01T00:00:00Z", 0)
     rows = [Record(2, b"z-1,1\n", 6)]
-    with pytest.raises(imports.ImportNotFound):
+    with pytest.raises(import_jobs.ImportNotFound):
         run_chunk(credentials.app_id, record, Chunk(0, rows), ["source_id", "points"])

@@ -58,6 +58,9 @@ PUBLISHER = {"OutboxPublisher"}
 EARNING = {"EarningRulesCreate", "EarningRulesGet", "EarningRulesList", "EarningRulesUpdate", "EarningRulesDelete"}
 ORDER_FLOW = {"OrdersCreate", "OrdersGet", "OrderReturnsCreate", "OrderCancel"}
 ERASURE = {"CustomerExport", "CustomerErase"}
+# Importing members writes profiles and balances; starting or following an import (ImportsCreate,
+# ImportsGet) loads neither.
+MEMBER_IMPORT = {"ImportSplitter", "ImportWorker"}
 
 # A heavy module (models built, or many values defined, at import) -> the functions that may load it.
 # A function not named here never needs it; a new function needs none until it is named.
@@ -81,7 +84,8 @@ ALLOWED: dict[str, set[str]] = {
     | PUBLISHER
     | EARNING
     | ORDER_FLOW
-    | ERASURE,
+    | ERASURE
+    | MEMBER_IMPORT,
     "shared.domain.points.lots": CUSTOMERS
     | POINTS
     | EVENTS
@@ -89,7 +93,8 @@ ALLOWED: dict[str, set[str]] = {
     | REDEMPTIONS
     | CAPILLARY
     | ORDER_FLOW
-    | ERASURE,
+    | ERASURE
+    | MEMBER_IMPORT,
     "shared.storage.customers": CUSTOMERS
     | POINTS
     | EVENTS
@@ -98,9 +103,10 @@ ALLOWED: dict[str, set[str]] = {
     | CAPILLARY
     | EARNING
     | ORDER_FLOW
-    | ERASURE,
-    "shared.api.schemas.points": CUSTOMERS | POINTS | ERASURE,
-    "shared.api.schemas.customers": CUSTOMERS | ERASURE,
+    | ERASURE
+    | MEMBER_IMPORT,
+    "shared.api.schemas.points": CUSTOMERS | POINTS | ERASURE | MEMBER_IMPORT,
+    "shared.api.schemas.customers": CUSTOMERS | ERASURE | MEMBER_IMPORT,
     # coupons: definitions, the order engine and their API models
     "shared.entities.coupons": COUPONS
     | ORDERS

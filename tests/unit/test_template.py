@@ -66,11 +66,18 @@ MESSAGING_ACTIONS = {
     "events:PutEvents": "AWS::Events::EventBus",
     "sqs:SendMessage": "AWS::SQS::Queue",
     "sqs:ChangeMessageVisibility": "AWS::SQS::Queue",
+    # objects under one prefix of the stack's own bucket (members' files), never the whole bucket
+    "s3:GetObject": "AWS::S3::Bucket",
+    "s3:PutObject": "AWS::S3::Bucket",
 }
+_OBJECTS_UNDER_PREFIX = re.compile(r"\$\{(\w+)\.Arn\}/[\w-]+/\*")
 
 
 def _is_own(resource: Any, kind: str) -> bool:
     attribute = resource.get("Fn::GetAtt") if isinstance(resource, dict) else None
+    if kind == "AWS::S3::Bucket":
+        objects = _OBJECTS_UNDER_PREFIX.fullmatch(resource.get("Fn::Sub", "")) if isinstance(resource, dict) else None
+        attribute = [objects[1], "Arn"] if objects else None
     return attribute is not None and attribute[1] == "Arn" and RESOURCES[attribute[0]]["Type"] == kind
 
 

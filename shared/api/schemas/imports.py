@@ -1,13 +1,13 @@
-"""API models of imports: a member row as a file gives it, and the import job's request and answers."""
+"""A member row as an import's file gives it (the jobs' request and answers: ``import_jobs``)."""
 
 from datetime import datetime
-from typing import Annotated, Any, Literal, Self
+from typing import Annotated, Any, Self
 
 from pydantic import Field, field_serializer, model_validator
 
 from shared import clock
 from shared.api.schemas.attributes import Attributes
-from shared.api.schemas.common import IsoDateTime, Label, RequestModel, ResponseModel, ShortText, SourceId
+from shared.api.schemas.common import IsoDateTime, Label, RequestModel, ShortText, SourceId
 from shared.api.schemas.customers import MAX_TAGS, Email, Phone
 
 MAX_OPENING_BALANCE = 1_000_000_000
@@ -35,10 +35,9 @@ class MemberRowIn(RequestModel):
 
     @model_validator(mode="after")
     def _expiry_of_points(self) -> Self:
-        if self.expires_at is None:
+        # a balance of 0 has nothing to expire: its expires_at is ignored, not refused
+        if self.expires_at is None or not self.points:
             return self
-        if not self.points:
-            raise ValueError("expires_at: given without points")
         if self.expires_at.timestamp() * 1000 <= clock.now_epoch_ms():
             raise ValueError("expires_at: must be in the future (points already expired are not imported)")
         return self
@@ -52,39 +51,4 @@ class MemberRowIn(RequestModel):
         return self.model_dump(include=set(PROFILE_COLUMNS) & self.model_fields_set)
 
     def expires_ms(self) -> int | None:
-        return round(self.expires_at.timestamp() * 1000) if self.expires_at else None
-
-
-ImportFormatIn = Literal["csv", "jsonl"]
-
-
-class ImportCreate(RequestModel):
-    format: ImportFormatIn = Field(description="csv (a header row, then one member per row) or jsonl")
-
-
-class RejectedRowOut(ResponseModel):
-    line: int = Field(description="The file's line the row starts on (1 is the first line, a CSV's header)")
-    source_id: str | None
-    reason: str = Field(description="What is wrong, naming the field")
-
-
-class ImportResponse(ResponseModel):
-    object: Literal["import"] = "import"
-    id: str = Field(description="The import's id (imp_…)")
-    format: ImportFormatIn
-    status: Literal["pending", "processing", "completed"] = Field(
-        description="pending: the file is not uploaded or not read through yet"
-    )
-    total_rows: int | None = Field(description="Rows in the file, once it is read through")
-    rows_done: int
-    created: int = Field(description="Members the import created")
-    updated: int = Field(description="Members whose profile or balance it changed")
-    unchanged: int = Field(description="Members that already held everything their row gives")
-    rejected: int
-    created_at: str
-    upload_url: str | None = Field(default=None, description="Where to PUT the file (answered once, at creation)")
-    upload_expires_in: int | None = Field(default=None, description="Seconds the upload URL stays valid")
-    rejected_rows: list[RejectedRowOut] = Field(
-        default_factory=list, description="The first rejected rows, in line order (page on with rejected_cursor)"
-    )
-    rejected_cursor: str | None = None
+        return round(self.expires_at.timestamp() * 1000) if self.expires_at and self.points else None

@@ -136,17 +136,21 @@ def open_balance(app_id: str, source_id: str, txn_id: str, amount: int, expires_
 
     def plan(records: dict[str, TransactionRecord], policy: PolicyRecord) -> tuple[Posting, list[dynamodb.Update]]:
         del records, policy  # the opening balance keeps the old engine's expiry, not this policy's
-        posting = Posting(
-            txn_id=txn_id,
-            points=amount,
-            reason="import",
-            operation="credit",
-            description="Opening balance imported",
-            expires_ms=expires_ms,
-        )
-        return posting, []
+        return opening_balance(txn_id, amount, expires_ms), []
 
     return _write_once(app_id, source_id, txn_id, plan)[1]
+
+
+def opening_balance(txn_id: str, amount: int, expires_ms: int | None) -> Posting:
+    """The credit of a balance brought from another engine: active at once, expiring when it said."""
+    return Posting(
+        txn_id=txn_id,
+        points=amount,
+        reason="import",
+        operation="credit",
+        description="Opening balance imported",
+        expires_ms=expires_ms,
+    )
 
 
 def reverse(
