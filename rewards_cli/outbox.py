@@ -61,14 +61,20 @@ def local_client(service: str, endpoint_url: str | None = None) -> Any:
 
 
 def create_message_resources(table_name: str, endpoint_url: str | None = None) -> None:
-    """The template's event bus and queues, under their local names (see ``local_resource_names``)."""
+    """The template's event bus and queues, under their local names (see ``local_resource_names``), and its
+    buckets in process (the embedded store serves no S3: the local runner imports members in the CLI's
+    process, README "Importing members")."""
     sqs, events = local_client("sqs", endpoint_url), local_client("events", endpoint_url)
     buses = {bus["Name"] for bus in events.list_event_buses()["EventBuses"]}
-    for name in local_resource_names(table_name).values():
-        if name.startswith("https://"):
+    kinds = load().resource_types
+    for logical_id, name in local_resource_names(table_name).items():
+        if kinds[logical_id] == "AWS::SQS::Queue":
             sqs.create_queue(
                 QueueName=name.rsplit("/", 1)[1], Attributes={"VisibilityTimeout": LOCAL_QUEUE_VISIBILITY_SECONDS}
             )
+        elif kinds[logical_id] == "AWS::S3::Bucket":
+            if endpoint_url is None:
+                local_client("s3").create_bucket(Bucket=name)
         elif name not in buses:
             events.create_event_bus(Name=name)
 
