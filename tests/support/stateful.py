@@ -248,6 +248,15 @@ def create_order(api: ApiClient) -> str:
     return order_id
 
 
+IMPORT_BODY: dict[str, Any] = {"format": "csv"}
+
+
+def create_import(api: ApiClient) -> str:
+    """An import waiting for its file (nothing is uploaded)."""
+    import_id: str = _expect_created(api.post("/imports", IMPORT_BODY), "an import")["id"]
+    return import_id
+
+
 Factory = Callable[[ApiClient], str]
 FACTORIES: dict[str, Factory] = {
     "source_id": create_customer,
@@ -265,6 +274,7 @@ FACTORIES: dict[str, Factory] = {
     "txn_id": create_credit,
     "earning_rule_id": create_earning_rule,
     "order_id": create_order,
+    "import_id": create_import,
 }
 
 # Request bodies that pass validation, for operations where ``{}`` does not; keyed by operation label.
@@ -281,6 +291,7 @@ EXAMPLE_BODIES: dict[str, Any] = {
     "POST /earning-rules": EARNING_RULE_BODY,
     "POST /orders": ORDER_BODY,
     "POST /orders/{order_id}/returns": RETURN_BODY,
+    "POST /imports": IMPORT_BODY,
 }
 
 
