@@ -7,7 +7,6 @@ from __future__ import annotations
 import pytest
 
 from shared import clock
-from shared.api import member_import
 from shared.api.member_import import (
     CHUNK_ROWS,
     Record,
@@ -19,6 +18,7 @@ from shared.api.member_import import (
     records,
 )
 from shared.api.schemas.imports import MAX_OPENING_BALANCE
+from shared.domain.imports import MemberRow
 from shared.errors import ValidationFailed
 
 NOW_MS = 1_800_000_000_000  # 2027-01-15T08:00:00Z
@@ -30,7 +30,7 @@ def _frozen_clock(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(clock, "now_epoch_ms", lambda: NOW_MS)
 
 
-def row(text: str, columns: list[str] | None = COLUMNS) -> member_import.MemberRow:
+def row(text: str, columns: list[str] | None = COLUMNS) -> MemberRow:
     return member_row(Record(2, text.encode(), 0), columns)
 
 
