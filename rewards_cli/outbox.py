@@ -60,6 +60,9 @@ def local_client(service: str, endpoint_url: str | None = None) -> Any:
     return session.client(service, endpoint_url=endpoint_url, region_name=REGION)
 
 
+WEBHOOK_QUEUE = "WebhookDeliveryQueue"
+
+
 def create_message_resources(table_name: str, endpoint_url: str | None = None) -> None:
     """The template's event bus and queues, under their local names (see ``local_resource_names``), and its
     buckets in process (the embedded store serves no S3: the local runner imports members in the CLI's
@@ -87,7 +90,8 @@ class LocalOutbox:
         self.table_name = table_name
         self._endpoint = endpoint_url
         self.publisher = next(f for f in template.functions.values() if f.stream_filters is not None)
-        self.deliverer = next(f for f in template.functions.values() if f.queue is not None)
+        # the queue the publisher sends deliveries to (the import queues feed functions of their own)
+        self.deliverer = next(f for f in template.functions.values() if f.queue == WEBHOOK_QUEUE)
         names = local_resource_names(table_name)
         self.queue_url = names[str(self.deliverer.queue)]
         self._resources = names
