@@ -465,6 +465,24 @@ def _get_export(world: World) -> list[Case]:
     return [Case("a queued export", lambda: Request({"export_id": queued["id"]}))]
 
 
+# --- member imports (the rows themselves run on the import workers: README "Importing members") ---
+IMPORT_BODY = {"format": "csv"}
+
+
+@route("POST", "/imports")
+def _create_import(world: World) -> list[Case]:
+    return [Case("a job and its upload URL", lambda: Request(headers=CONTENT_TYPE, body=IMPORT_BODY))]
+
+
+@route("GET", "/imports/{import_id}")
+def _get_import(world: World) -> list[Case]:
+    created = world.expect(
+        world.send("POST", "/imports", body=IMPORT_BODY, headers=CONTENT_TYPE), 201, what="POST /imports"
+    )
+    import_id: str = created["id"]
+    return [Case("a job waiting for its file", lambda: Request({"import_id": import_id}))]
+
+
 @route("POST", "/campaigns")
 def _create_campaign(world: World) -> list[Case]:
     return [Case("RTA, 2 rules", lambda: Request(headers=CONTENT_TYPE, body=RTA_CAMPAIGN))]

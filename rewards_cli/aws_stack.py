@@ -31,6 +31,7 @@ class Stack:
     # before exports existed)
     export_queue_url: str = ""
     exports_bucket: str = ""
+    imports_bucket: str | None = None  # where `rewards import --stack` uploads members' files
 
 
 def describe(name: str, cloudformation: Any) -> Stack:
@@ -51,6 +52,7 @@ def describe(name: str, cloudformation: Any) -> Stack:
         default_plan_id=outputs["DefaultUsagePlanId"],
         export_queue_url=outputs.get("ExportQueueUrl", ""),
         exports_bucket=outputs.get("ExportsBucketName", ""),
+        imports_bucket=outputs.get("ImportsBucketName"),
     )
 
 

@@ -8,6 +8,9 @@ rewards set-limits --app-id A       the application's own rate limit (--rate, --
                                     DYNAMODB_ENDPOINT_URL, as `rewards dev` prints them)
 rewards export TYPE --app-id A      export an application's customers, ledger, redemptions or coupon_redemptions
                                     to a file (--from, --to, --format csv|jsonl, --out FILE; --stack NAME)
+rewards import customers FILE --app-id A
+                                    members and balances from CSV or JSON Lines (--stack NAME: a deployed
+                                    stack): a progress bar, resumable, a report of rejected rows
 rewards invoke LogicalId -e FILE    run one function in process on an event file (like sam local invoke)
 rewards dev                         the API on http://127.0.0.1:3000 over an embedded DynamoDB
 rewards openapi [--check]           write openapi.json (and the 405s' Allow table) from the code, or fail if stale
@@ -220,6 +223,13 @@ def _export(args: argparse.Namespace) -> int:
     return 0
 
 
+def _import_customers(args: argparse.Namespace) -> int:
+    stack = _store(args)
+    from rewards_cli import importer
+
+    return importer.run(args.file, args.app_id, args.format, stack)
+
+
 def _invoke(args: argparse.Namespace) -> int:
     configure(os.environ.get("TABLE_NAME", DEFAULT_LOCAL_TABLE), os.environ.get("DYNAMODB_ENDPOINT_URL"))
     from rewards_cli.lambdas import FunctionPool
@@ -420,6 +430,16 @@ def _add_export_command(commands: Any) -> None:
     export.set_defaults(run=_operator_command(_export))
 
 
+def _add_import_commands(commands: Any) -> None:
+    bulk = commands.add_parser("import", help="bulk imports").add_subparsers(dest="kind", required=True)
+    members = bulk.add_parser("customers", help="members and their balances from a CSV or JSON Lines file")
+    members.add_argument("file")
+    members.add_argument("--app-id", required=True)
+    members.add_argument("--format", choices=("csv", "jsonl"), help="default: by the file's extension")
+    members.add_argument("--stack", help="a deployed stack: upload to its imports bucket and follow the job")
+    members.set_defaults(run=_operator_command(_import_customers))
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="rewards", description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
     commands = parser.add_subparsers(dest="command", required=True)
@@ -451,6 +471,7 @@ def main(argv: list[str] | None = None) -> int:
     limits.set_defaults(run=_operator_command(_set_limits))
 
     _add_export_command(commands)
+    _add_import_commands(commands)
 
     invoke = commands.add_parser("invoke", help="run one function in process on an event file")
     invoke.add_argument("logical_id")

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import re
+import zlib
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
@@ -325,8 +326,8 @@ def local_resource_names(table_name: str) -> dict[str, str]:
             names[logical_id] = f"{LOCAL_ACCOUNT_URL}/{table_name}-{logical_id}"
         elif kind == "AWS::Events::EventBus":
             names[logical_id] = f"{table_name}-{logical_id}"
-        elif kind == "AWS::S3::Bucket":
-            names[logical_id] = f"{table_name}-{logical_id}".lower()
+        elif kind == "AWS::S3::Bucket":  # lowercase; in presigned URLs, so the table's name is not shown
+            names[logical_id] = f"{logical_id.lower()}-{zlib.crc32(table_name.encode()):08x}"
     return names
 
 

@@ -78,9 +78,10 @@ def put_events(entries: Sequence[tuple[str, str]]) -> set[int]:
     return failed
 
 
-def enqueue(messages: Sequence[dict[str, Any]], delay_seconds: int = 0) -> None:
-    """Send delivery messages; raises ServiceUnavailable unless every one was accepted."""
-    queue = get_settings().webhook_queue_url
+def enqueue(messages: Sequence[dict[str, Any]], delay_seconds: int = 0, queue_url: str | None = None) -> None:
+    """Send messages (by default webhook deliveries) to a queue; raises ServiceUnavailable unless every one
+    was accepted."""
+    queue = queue_url or get_settings().webhook_queue_url
     for start in range(0, len(messages), SEND_MESSAGE_BATCH):
         chunk = messages[start : start + SEND_MESSAGE_BATCH]
         response = _call(

@@ -36,6 +36,9 @@ class Settings:
     export_queue_url: str
     exports_bucket: str
     s3_endpoint_url: str | None  # the local runner's embedded store; None in AWS
+    # --- imports: the bucket members' files are uploaded to, and the queue of their chunks ---
+    imports_bucket: str = ""
+    import_chunks_queue_url: str = ""
 
 
 def _required(name: str, meaning: str) -> str:
@@ -86,4 +89,6 @@ def get_settings() -> Settings:
         export_queue_url=os.environ.get("EXPORT_QUEUE_URL", ""),
         exports_bucket=os.environ.get("EXPORTS_BUCKET", ""),
         s3_endpoint_url=os.environ.get("AWS_ENDPOINT_URL_S3") or None,
+        imports_bucket=os.environ.get("IMPORTS_BUCKET", ""),
+        import_chunks_queue_url=os.environ.get("IMPORT_CHUNKS_QUEUE_URL", ""),
     )

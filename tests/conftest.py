@@ -49,6 +49,8 @@ os.environ.update(
         "WEBHOOK_DEAD_LETTER_QUEUE_URL": _LOCAL_RESOURCES["WebhookDeadLetterQueue"],
         "EXPORT_QUEUE_URL": _LOCAL_RESOURCES["ExportQueue"],
         "EXPORTS_BUCKET": _LOCAL_RESOURCES["ExportsBucket"],
+        "IMPORTS_BUCKET": _LOCAL_RESOURCES["ImportsBucket"],
+        "IMPORT_CHUNKS_QUEUE_URL": _LOCAL_RESOURCES["ImportChunksQueue"],
         "WEBHOOK_ALLOW_LOCAL_TARGETS": "true",
         "WEBHOOK_RETRY_BASE_SECONDS": "1",
     }

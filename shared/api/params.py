@@ -50,6 +50,7 @@ RedemptionIdPath = Annotated[str, Path(min_length=1, max_length=64, description=
 CouponIdPath = Annotated[str, Path(min_length=1, max_length=64, description="coupm_… id")]
 WebhookIdPath = Annotated[str, Path(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_]+$", description="whk_… id")]
 DeliveryIdPath = Annotated[str, Path(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_]+$", description="dlv_… id")]
+ImportIdPath = Annotated[str, Path(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_]+$", description="imp_… id")]
 TxnIdPath = Annotated[str, Path(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_]+$", description="txn_… id")]
 ExportIdPath = Annotated[str, Path(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_]+$", description="exp_… id")]
 EarningRuleIdPath = Annotated[

@@ -87,6 +87,11 @@ def find_application_for_key(api_key: str) -> str | None:
     return found.app_id if found else None
 
 
+def require_application(app_id: str) -> None:
+    """NotFound unless the application exists (an operator command naming it acts on nothing else)."""
+    _api_key_of(app_id)
+
+
 def _api_key_of(app_id: str) -> str:
     api_key = applications.api_key_of(app_id)
     if api_key is None:

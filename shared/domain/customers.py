@@ -49,7 +49,7 @@ def upsert_customer(
         referrer = _referrer(source_id, changes, code_owner)
         fields = dict(changes.profile)
         if attribute_changes:
-            fields["attributes"] = _merged(current.attributes if current else {}, attribute_changes)
+            fields["attributes"] = merged_attributes(current.attributes if current else {}, attribute_changes)
         try:
             if current is None:
                 record = customers.create(
@@ -109,7 +109,8 @@ def _check_referrer_unchanged(current: CustomerRecord, referrer: str | None, cha
         )
 
 
-def _merged(stored: Mapping[str, Any], changes: Mapping[str, Any]) -> dict[str, Any]:
+def merged_attributes(stored: Mapping[str, Any], changes: Mapping[str, Any]) -> dict[str, Any]:
+    """``changes`` merged into ``stored`` (None removes a key), within a customer's attribute budgets."""
     merged = {**stored, **changes}
     merged = {name: value for name, value in merged.items() if value is not None}
     if len(merged) > MAX_ATTRIBUTES:

@@ -97,6 +97,7 @@ Reason = Literal[
     "activation",
     "order_earning",
     "order_return",
+    "import",
 ]
 # What a posting does to the customer's lots (see shared/domain/points/lots.py). What time does
 # (activations, expiries) is no posting: ``shared.domain.points.placement`` records it itself.

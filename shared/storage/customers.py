@@ -165,43 +165,35 @@ def creation_values(
     return clauses, values
 
 
-def points_update(app_id: str, source_id: str, after: ProfilePoints) -> tuple[list[str], list[str], dict[str, Any]]:
-    """SET and REMOVE clauses (and values) that store ``after`` on the profile: counters, lots, ledger
-    head and the profile's place on the points-due index (where the scheduled job finds it). Written
-    whole: every writer of points conditions on the ledger head it read (``ledger_head_is``)."""
+def points_attributes(app_id: str, source_id: str, after: ProfilePoints) -> dict[str, Any]:
+    """The profile's attributes that store ``after``: counters, lots, ledger head and, when something
+    falls due, the profile's place on the points-due index (where the scheduled job finds it)."""
     head = after.head
-    set_clauses = [
-        "points_balance = :points_balance",
-        "points_pending = :points_pending",
-        "points_earned = :points_earned",
-        "points_redeemed = :points_redeemed",
-        "points_expired = :points_expired",
-        "points_debt = :points_debt",
-        "lots = :lots",
-        "points_lapsed = :points_lapsed",
-        "points_clawed = :points_clawed",
-        "ledger_seq = :ledger_seq",
-        "ledger_ms = :ledger_ms",
-    ]
-    values: dict[str, Any] = {
-        ":points_balance": after.balance,
-        ":points_pending": after.pending,
-        ":points_earned": after.earned,
-        ":points_redeemed": after.redeemed,
-        ":points_expired": after.expired,
-        ":points_debt": after.debt,
-        ":lots": after.lots,
-        ":points_lapsed": after.lapsed,
-        ":points_clawed": after.clawed,
-        ":ledger_seq": head.sequence,
-        ":ledger_ms": head.last_ms,
+    stored: dict[str, Any] = {
+        "points_balance": after.balance,
+        "points_pending": after.pending,
+        "points_earned": after.earned,
+        "points_redeemed": after.redeemed,
+        "points_expired": after.expired,
+        "points_debt": after.debt,
+        "lots": after.lots,
+        "points_lapsed": after.lapsed,
+        "points_clawed": after.clawed,
+        "ledger_seq": head.sequence,
+        "ledger_ms": head.last_ms,
     }
-    if after.due_day is None:
-        return set_clauses, [keys.DUE_PK, keys.DUE_SK], values
-    due = keys.points_due_entry(after.due_day * DAY_MS // 1000, keys.customer(app_id, source_id))
-    set_clauses += [f"{keys.DUE_PK} = :due_pk", f"{keys.DUE_SK} = :due_sk"]
-    values |= {":due_pk": due[keys.DUE_PK], ":due_sk": due[keys.DUE_SK]}
-    return set_clauses, [], values
+    if after.due_day is not None:
+        stored |= keys.points_due_entry(after.due_day * DAY_MS // 1000, keys.customer(app_id, source_id))
+    return stored
+
+
+def points_update(app_id: str, source_id: str, after: ProfilePoints) -> tuple[list[str], list[str], dict[str, Any]]:
+    """SET and REMOVE clauses (and values) that store ``after`` on the profile (``points_attributes``).
+    Written whole: every writer of points conditions on the ledger head it read (``ledger_head_is``)."""
+    stored = points_attributes(app_id, source_id, after)
+    set_clauses = [f"{name} = :{name}" for name in stored]
+    remove = [] if after.due_day is not None else [keys.DUE_PK, keys.DUE_SK]
+    return set_clauses, remove, {f":{name}": value for name, value in stored.items()}
 
 
 def touch(
@@ -250,6 +242,27 @@ def create(
     referred_by: str | None = None,
 ) -> CustomerRecord:
     """A new profile and its referral code item, together or not at all."""
+    profile = new_profile(app_id, source_id, new_customer_id, referral_code, now, fields, referred_by)
+    marks = [referral_mark(app_id, referred_by, source_id)] if referred_by is not None else []
+    try:
+        dynamodb.transact_write([profile, code_claim(app_id, referral_code, source_id), *marks])
+    except TransactionCancelled as error:
+        raise CustomerChanged from error
+    return CustomerRecord.from_item(dict(profile.item))
+
+
+def new_profile(
+    app_id: str,
+    source_id: str,
+    new_customer_id: str,
+    referral_code: str,
+    now: str,
+    fields: Mapping[str, Any],
+    referred_by: str | None = None,
+    points: ProfilePoints | None = None,
+) -> Put:
+    """A profile that does not exist yet (for a transaction with ``code_claim``), with its fields and,
+    when given, its points once its first entries are in (written in the same transaction)."""
     item: Item = {
         **keys.customer(app_id, source_id),
         **keys.customers_entry(app_id, source_id),
@@ -265,19 +278,9 @@ def create(
         "profile_version": 1,
         "referred_by": referred_by,
         **{name: value for name, value in fields.items() if value is not None},
+        **(points_attributes(app_id, source_id, points) if points is not None else {}),
     }
-    marks = [referral_mark(app_id, referred_by, source_id)] if referred_by is not None else []
-    try:
-        dynamodb.transact_write(
-            [
-                Put(item, condition=Expression("attribute_not_exists(PK)")),
-                code_claim(app_id, referral_code, source_id),
-                *marks,
-            ]
-        )
-    except TransactionCancelled as error:
-        raise CustomerChanged from error
-    return CustomerRecord.from_item(item)
+    return Put(item, condition=Expression("attribute_not_exists(PK)"))
 
 
 def update(

@@ -242,13 +242,19 @@ def get_item(key: Mapping[str, str], *, consistent: bool = True) -> Item | None:
     return from_item(raw) if raw else None
 
 
-def batch_get(item_keys: Sequence[Mapping[str, str]], *, consistent: bool = True) -> list[Item]:
+def batch_get(
+    item_keys: Sequence[Mapping[str, str]], *, consistent: bool = True, attributes: Sequence[str] = ()
+) -> list[Item]:
     """Reads of up to 100 keys in one round trip (more only for unprocessed keys), strongly consistent
-    unless told otherwise."""
+    unless told otherwise; ``attributes``: only these (default: whole items)."""
     found: list[Item] = []
     pending: list[dict[str, Any]] = [to_item(dict(key)) for key in dict.fromkeys(_frozen(k) for k in item_keys)]
+    projection: dict[str, Any] = {}
+    if attributes:
+        names = {f"#p{i}": name for i, name in enumerate(attributes)}
+        projection = {"ProjectionExpression": ", ".join(names), "ExpressionAttributeNames": names}
     while pending:
-        request = {table_name(): {"Keys": pending[:100], "ConsistentRead": consistent}}
+        request = {table_name(): {"Keys": pending[:100], "ConsistentRead": consistent, **projection}}
         with translated_errors():
             response = _api().batch_get_item(RequestItems=request)
         found.extend(from_item(item) for item in response.get("Responses", {}).get(table_name(), []))

@@ -207,6 +207,49 @@ def points_policy(app_id: str) -> dict[str, str]:
     return {PK: application(app_id)[PK], SK: "SETTINGS#POINTS"}
 
 
+# --- imports ---
+# An import job (imp_) has a partition of its own: the job item with its counters, a marker per chunk of
+# rows counted (so a chunk delivered twice is counted once, and a resumed import skips what is done) and
+# a row per rejected line, in line order (the report pages through them).
+IMPORT_JOB_SK = "JOB"
+IMPORT_CHUNK_SK_PREFIX = "CHUNK#"
+IMPORT_REJECTED_SK_PREFIX = "REJECTED#"
+
+
+def import_partition(app_id: str, import_id: str) -> str:
+    return f"{tenant_prefix(app_id)}IMPORT#{import_id}"
+
+
+def import_job(app_id: str, import_id: str) -> dict[str, str]:
+    return {PK: import_partition(app_id, import_id), SK: IMPORT_JOB_SK}
+
+
+def import_chunk(app_id: str, import_id: str, chunk: int) -> dict[str, str]:
+    return {PK: import_partition(app_id, import_id), SK: f"{IMPORT_CHUNK_SK_PREFIX}{chunk:09d}"}
+
+
+def import_rejected(app_id: str, import_id: str, line: int) -> dict[str, str]:
+    return {PK: import_partition(app_id, import_id), SK: f"{IMPORT_REJECTED_SK_PREFIX}{line:012d}"}
+
+
+# A deployed import's file in the imports bucket: the object's key names its application and job, so the
+# worker reading it acts for that application only (and only on a job that application created).
+IMPORT_OBJECT_PREFIX = "imports/"
+
+
+def import_object(app_id: str, import_id: str, file_format: str) -> str:
+    return f"{IMPORT_OBJECT_PREFIX}{app_id}/{import_id}.{file_format}"
+
+
+def import_of_object(object_key: str) -> tuple[str, str] | None:
+    """(app_id, import_id) of an imports bucket's key; None for a key no import gave."""
+    app_id, _, name = object_key.removeprefix(IMPORT_OBJECT_PREFIX).partition("/")
+    import_id = name.rsplit(".", 1)[0]
+    if not object_key.startswith(IMPORT_OBJECT_PREFIX) or not app_id or "/" in name or not import_id:
+        return None
+    return app_id, import_id
+
+
 # --- rewards catalog ---
 # Rewards of one application share a partition: a member's eligibility reads the whole catalog in one
 # query. A redemption lives in its customer's partition; its red_ id starts with its creation time

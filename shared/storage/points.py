@@ -116,6 +116,28 @@ def read(
     return profile, records
 
 
+_MEMBER_ATTRIBUTES = ("type", "txn_id", "customer_id", "source_id", "created_at", "updated_at",
+                      *customers.PROFILE_FIELDS)  # fmt: skip
+
+
+def read_members(app_id: str, wanted: Sequence[tuple[str, str]]) -> dict[str, tuple[CustomerRecord | None, set[str]]]:
+    """For each (source_id, txn_id): the profile (its identity and profile fields only: no points) and
+    which of the named transactions it has, in batches of a hundred keys (two a member) rather than a
+    round trip each."""
+    found: dict[str, tuple[CustomerRecord | None, set[str]]] = {source_id: (None, set()) for source_id, _ in wanted}
+    owner_of = {txn_id: source_id for source_id, txn_id in wanted}
+    item_keys = [k for source_id, txn_id in wanted for k in (keys.customer(app_id, source_id),
+                 keys.transaction_record(app_id, source_id, txn_id))]  # fmt: skip
+    for start in range(0, len(item_keys), 100):
+        for item in dynamodb.batch_get(item_keys[start : start + 100], attributes=_MEMBER_ATTRIBUTES):
+            if item.get("type") == "customer":
+                profile = CustomerRecord.from_item(item)
+                found[profile.source_id] = (profile, found[profile.source_id][1])
+            elif item.get("type") == "transaction_record":
+                found[owner_of[item["txn_id"]]][1].add(item["txn_id"])
+    return found
+
+
 def read_with_policy(
     app_id: str, source_id: str, txn_ids: Sequence[str]
 ) -> tuple[CustomerRecord | None, dict[str, TransactionRecord], PolicyRecord]:

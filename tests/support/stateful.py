@@ -259,6 +259,15 @@ def create_export(api: ApiClient) -> str:
     return export_id
 
 
+IMPORT_BODY: dict[str, Any] = {"format": "csv"}
+
+
+def create_import(api: ApiClient) -> str:
+    """An import waiting for its file (nothing is uploaded)."""
+    import_id: str = _expect_created(api.post("/imports", IMPORT_BODY), "an import")["id"]
+    return import_id
+
+
 Factory = Callable[[ApiClient], str]
 FACTORIES: dict[str, Factory] = {
     "source_id": create_customer,
@@ -277,6 +286,7 @@ FACTORIES: dict[str, Factory] = {
     "earning_rule_id": create_earning_rule,
     "order_id": create_order,
     "export_id": create_export,
+    "import_id": create_import,
 }
 
 # Request bodies that pass validation, for operations where ``{}`` does not; keyed by operation label.
@@ -294,6 +304,7 @@ EXAMPLE_BODIES: dict[str, Any] = {
     "POST /orders": ORDER_BODY,
     "POST /orders/{order_id}/returns": RETURN_BODY,
     "POST /exports": EXPORT_BODY,
+    "POST /imports": IMPORT_BODY,
 }
 
 

@@ -64,6 +64,9 @@ ERASURE = {"CustomerExport", "CustomerErase"}
 AUDIT = {"AuditLogList"}
 # The export worker reads profiles, ledgers and coupon redemptions (its API routes load none of them).
 EXPORT_WORKER = {"ExportWorker"}
+# Importing members writes profiles and balances; starting or following an import (ImportsCreate,
+# ImportsGet) loads neither.
+MEMBER_IMPORT = {"ImportSplitter", "ImportWorker"}
 
 # A heavy module (models built, or many values defined, at import) -> the functions that may load it.
 # A function not named here never needs it; a new function needs none until it is named.
@@ -87,7 +90,8 @@ ALLOWED: dict[str, set[str]] = {
     | PUBLISHER
     | ORDER_FLOW
     | ERASURE
-    | EXPORT_WORKER,
+    | EXPORT_WORKER
+    | MEMBER_IMPORT,
     "shared.domain.points.lots": CUSTOMERS
     | POINTS
     | EVENTS
@@ -95,7 +99,8 @@ ALLOWED: dict[str, set[str]] = {
     | REDEMPTIONS
     | CAPILLARY
     | ORDER_FLOW
-    | ERASURE,
+    | ERASURE
+    | MEMBER_IMPORT,
     "shared.storage.customers": CUSTOMERS
     | POINTS
     | EVENTS
@@ -104,9 +109,10 @@ ALLOWED: dict[str, set[str]] = {
     | CAPILLARY
     | ORDER_FLOW
     | ERASURE
-    | EXPORT_WORKER,
-    "shared.api.schemas.points": CUSTOMERS | POINTS | ERASURE,
-    "shared.api.schemas.customers": CUSTOMERS | ERASURE,
+    | EXPORT_WORKER
+    | MEMBER_IMPORT,
+    "shared.api.schemas.points": CUSTOMERS | POINTS | ERASURE | MEMBER_IMPORT,
+    "shared.api.schemas.customers": CUSTOMERS | ERASURE | MEMBER_IMPORT,
     # coupons: definitions, the order engine and their API models
     "shared.entities.coupons": COUPONS
     | ORDERS

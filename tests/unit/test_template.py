@@ -67,11 +67,12 @@ MESSAGING_ACTIONS = {
     "events:PutEvents": "AWS::Events::EventBus",
     "sqs:SendMessage": "AWS::SQS::Queue",
     "sqs:ChangeMessageVisibility": "AWS::SQS::Queue",
+    # objects of the stack's own bucket, or under one prefix of it, never another bucket's
     "s3:GetObject": "AWS::S3::Bucket",
     "s3:PutObject": "AWS::S3::Bucket",
     "s3:AbortMultipartUpload": "AWS::S3::Bucket",
 }
-_OBJECTS_OF = re.compile(r"\$\{(\w+)\.Arn\}/\*")
+_OBJECTS_OF = re.compile(r"\$\{(\w+)\.Arn\}/(?:[\w-]+/)?\*")
 
 
 def _is_own(resource: Any, kind: str) -> bool:

@@ -135,7 +135,32 @@ def adjust(app_id: str, source_id: str, amount: int, description: str, request_k
         )
         return adjustment, []
 
-    return _write_once(app_id, source_id, txn_id, plan, "points_adjusted")
+    return _write_once(app_id, source_id, txn_id, plan, "points_adjusted")[0]
+
+
+def open_balance(app_id: str, source_id: str, txn_id: str, amount: int, expires_ms: int | None) -> bool:
+    """Credit a member's balance brought from another engine as the entry ``txn_id`` (reason ``import``,
+    active at once, expiring at ``expires_ms`` or never); whether this call wrote it (False: it was
+    already there, so an import run again credits nothing). Not an audit log entry: the import's job and
+    the ledger's reason ``import`` are its record."""
+
+    def plan(records: dict[str, TransactionRecord], policy: PolicyRecord) -> tuple[Posting, list[dynamodb.Update]]:
+        del records, policy  # the opening balance keeps the old engine's expiry, not this policy's
+        return opening_balance(txn_id, amount, expires_ms), []
+
+    return _write_once(app_id, source_id, txn_id, plan, None)[1]
+
+
+def opening_balance(txn_id: str, amount: int, expires_ms: int | None) -> Posting:
+    """The credit of a balance brought from another engine: active at once, expiring when it said."""
+    return Posting(
+        txn_id=txn_id,
+        points=amount,
+        reason="import",
+        operation="credit",
+        description="Opening balance imported",
+        expires_ms=expires_ms,
+    )
 
 
 def reverse(
@@ -174,7 +199,7 @@ def reverse(
         )
         return reversal, [points.count_reversal(app_id, source_id, credit, credit.reversed + wanted)]
 
-    return _write_once(app_id, source_id, reversal_id, plan, "points_reversed", also_read=[txn_id])
+    return _write_once(app_id, source_id, reversal_id, plan, "points_reversed", also_read=[txn_id])[0]
 
 
 def _txn_id(request_key: str | None, *request: object) -> str:
@@ -182,16 +207,17 @@ def _txn_id(request_key: str | None, *request: object) -> str:
 
 
 def _write_once(
-    app_id: str, source_id: str, txn_id: str, plan: Plan, action: Action, also_read: Sequence[str] = ()
-) -> LedgerEntry:
+    app_id: str, source_id: str, txn_id: str, plan: Plan, action: Action | None, also_read: Sequence[str] = ()
+) -> tuple[LedgerEntry, bool]:
     """Read (the profile, the records, the policy: one round trip), decide, write the entry ``txn_id`` with
-    its audit entry (``action``) in one transaction; read again when another write got there first. A retry
-    whose earlier attempt landed (a timeout after the write) finds the entry's record and answers it."""
+    its audit entry (``action``; none for an imported balance) in one transaction; read again when another
+    write got there first. A retry whose earlier attempt landed (a timeout after the write) finds the
+    entry's record and answers it. Also: whether this call wrote it."""
     for _ in retries():
         profile, records, policy = points.read_with_policy(app_id, source_id, [txn_id, *also_read])
         landed = records.get(txn_id)
         if landed is not None and landed.entry is not None:
-            return landed.entry
+            return landed.entry, False
         if profile is None:
             raise CustomerNotFound(source_id)
         posting, extra = plan(records, policy)
@@ -201,10 +227,11 @@ def _write_once(
             raise InsufficientBalance(short.balance, short.needed) from short
         entry = next(entry for entry in placed.entries if entry.txn_id == txn_id)
         try:
-            dynamodb.transact_write([*actions, *extra, _audited(app_id, profile.customer_id, action, entry)])
+            audited = [] if action is None else [_audited(app_id, profile.customer_id, action, entry)]
+            dynamodb.transact_write([*actions, *extra, *audited])
         except (TransactionCancelled, ServiceUnavailable):
             continue
-        return entry
+        return entry, True
     raise ServiceUnavailable
 
 

@@ -222,7 +222,7 @@ def _requested(entry: LedgerEntry, posting: Posting) -> LedgerEntry:
 
 
 # Entries whose request may be retried keep their whole entry in their record: a retry answers it.
-RECORDED_REASONS = frozenset({"adjustment", "reversal"})
+RECORDED_REASONS = frozenset({"adjustment", "reversal", "import"})
 
 
 def _transaction_record(entry: LedgerEntry, movement: Movement, credit: bool) -> TransactionRecord:
