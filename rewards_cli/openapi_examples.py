@@ -51,6 +51,26 @@ _QUEUED_EXPORT: dict[str, Any] = {
 }
 
 
+# An import as POST /imports answers it (its upload URL once); GET /imports/{import_id} follows its rows.
+_NEW_IMPORT: dict[str, Any] = {
+    "object": "import",
+    "id": "imp_3TqL8vRb6WnX2kPz5Hs9d",
+    "format": "csv",
+    "status": "pending",
+    "total_rows": None,
+    "rows_done": 0,
+    "created": 0,
+    "updated": 0,
+    "unchanged": 0,
+    "rejected": 0,
+    "created_at": "2026-12-04T08:10:41.220Z",
+    "upload_url": None,
+    "upload_expires_in": None,
+    "rejected_rows": [],
+    "rejected_cursor": None,
+}
+
+
 @dataclass(frozen=True)
 class Example:
     summary: str
@@ -448,6 +468,38 @@ EXAMPLES: dict[str, list[Example]] = {
                 "ends_at": "2026-01-31T23:59:59.999Z",
             },
             responses={202: {**_QUEUED_EXPORT}},
+        )
+    ],
+    "createImport": [
+        Example(
+            "A CSV of members, to PUT to the upload URL",
+            request={"format": "csv"},
+            responses={
+                201: {
+                    **_NEW_IMPORT,
+                    "upload_url": "https://imports-5c1e0a70.s3.amazonaws.com/imports/app_1I7vOuIsPbyL4fB0Kck2K/"
+                    "imp_3TqL8vRb6WnX2kPz5Hs9d.csv?X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Expires=3600&X-Amz-Signature=…",
+                    "upload_expires_in": 3600,
+                }
+            },
+        )
+    ],
+    "getImport": [
+        Example(
+            "Completed, with one row rejected",
+            responses={
+                200: {
+                    **_NEW_IMPORT,
+                    "status": "completed",
+                    "total_rows": 10000,
+                    "rows_done": 10000,
+                    "created": 9999,
+                    "rejected": 1,
+                    "rejected_rows": [
+                        {"line": 4244, "source_id": "ana-4243", "reason": "email: value is not a valid email address"}
+                    ],
+                }
+            },
         )
     ],
     "getExport": [
