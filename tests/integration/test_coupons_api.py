@@ -129,6 +129,7 @@ def test_a_patch_moves_updated_at_and_one_that_changes_nothing_writes_nothing(
     unchanged = api.patch(f"/coupons/{created['coupon_id']}", {"usage_limit": 5, "status": "active"})
     changed = api.patch(f"/coupons/{created['coupon_id']}", {"usage_limit": 6})
 
+    assert (created["created_at"], created["updated_at"]) == ("2026-12-04T00:00:00.000Z", "2026-12-04T00:00:00.000Z")
     assert unchanged.json() == created
     assert (changed.json()["updated_at"], changed.json()["created_at"]) == (
         "2026-12-04T00:01:00.000Z",
@@ -288,6 +289,27 @@ def test_an_import_racing_others_counts_what_it_wrote_before_each_race_and_one_l
     assert (imported.json()["created"], imported.json()["already_in_pool"]) == (4, 0)
     assert imported.json()["codes"]["total"] == 4
     assert error_of(every_time) == (409, "Coupon changed", "the coupon was changed by another request; retry")
+
+
+def test_an_import_into_a_fixed_code_coupon_is_a_409_saying_to_create_a_pool(api: ApiClient) -> None:
+    fixed_id = create_coupon(api, simple_coupon("FIXED"))["coupon_id"]
+
+    assert error_of(api.post(f"/coupons/{fixed_id}/codes", {"codes": ["X1"]})) == (
+        409,
+        "Not a pool coupon",
+        "codes: this coupon has a fixed coupon_code; create a pool coupon",
+    )
+
+
+def test_an_imported_code_records_when_it_was_imported(api: ApiClient, monkeypatch: pytest.MonkeyPatch) -> None:
+    coupon_id = pool(api)
+    monkeypatch.setattr(clock, "now_epoch_ms", lambda: 1_796_342_400_000)
+
+    assert api.post(f"/coupons/{coupon_id}/codes", {"codes": ["WHEN-1"]}).status == 200
+
+    code = pools.get_code(api.credentials.app_id, "WHEN-1")
+    assert code is not None
+    assert (code["status"], code["created_at"]) == ("available", "2026-12-04T00:00:00.000Z")
 
 
 def test_an_import_of_10000_codes_in_one_call(api: ApiClient) -> None:
