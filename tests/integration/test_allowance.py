@@ -67,6 +67,16 @@ def test_a_limit_is_split_evenly_and_an_unlimited_allowance_counts_every_take(ta
     assert (unlimited.left, unlimited.used, unlimited.remaining) == (None, 50, None)
 
 
+def test_a_second_creation_over_an_existing_allowance_is_refused_and_keeps_its_units(table: str) -> None:
+    # Each shard's own condition: a creation never resets the units taken, whichever owner item it travels with.
+    create(4)
+    take()
+
+    with pytest.raises(TransactionCancelled):
+        create(4)
+    assert (read().used, read().remaining) == (1, 3)
+
+
 def test_a_limit_taken_at_once_by_more_takers_than_units_gives_exactly_the_limit(table: str) -> None:
     limit = allowance.SHARDS + 1
     create(limit)

@@ -7,8 +7,12 @@ from __future__ import annotations
 from collections import Counter
 from typing import Any
 
+import pytest
+
+from shared import clock
 from shared.domain.coupons import grant_for_rule
 from shared.storage import dynamodb, keys
+from shared.storage.coupons import definitions, issuing, pools
 from tests.support.api import ApiClient
 from tests.support.concurrency import Request, send_together
 from tests.support.coupons import create_coupon, customer, order_body, simple_coupon
@@ -34,8 +38,8 @@ def kyc(source_id: str) -> dict[str, Any]:
     return {"source_id": source_id, "event_name": "complete_KYC_Verification"}
 
 
-def pool_with_codes(api: ApiClient, codes: list[str]) -> str:
-    coupon_id: str = create_coupon(api, simple_coupon(None))["coupon_id"]
+def pool_with_codes(api: ApiClient, codes: list[str], **changes: Any) -> str:
+    coupon_id: str = create_coupon(api, simple_coupon(None, **changes))["coupon_id"]
     assert api.post(f"/coupons/{coupon_id}/codes", {"codes": codes}).status == 200
     return coupon_id
 
@@ -154,3 +158,96 @@ def test_the_customers_coupons_show_expired_and_an_unknown_customer_is_a_404(api
     missing = api.get("/customers/nobody/coupons")
     assert missing.status == 404
     assert missing.json()["details"] == "Cannot find customer with source id nobody"
+
+
+def issue(api: ApiClient, coupon_id: str) -> issuing.IssuedCoupon:
+    """``coupon_id`` given to krish123 as a campaign rule or a reward gives it (a pool code, or a fixed code)."""
+    record = definitions.get(api.credentials.app_id, coupon_id)
+    assert record is not None
+    issued = issuing.issue_coupon(api.credentials.app_id, record, "krish123", clock.now_epoch(), clock.now_iso())
+    dynamodb.transact_write(issued.actions)
+    return issued
+
+
+def test_the_customers_coupons_show_redeemed_voided_disabled_and_available_through_their_last_second(
+    api: ApiClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    customer(api)
+    ending, holders = {"ends_at": "2030-01-01T00:00:00Z"}, {"redeemable_by": "holders"}
+    fixed: dict[str, dict[str, Any]] = {"ONCE": {"usage_limit_per_customer": 1}, "PAUSED": {}, "ENDING": ending}
+    fixed |= dict.fromkeys(("HELD", "USED", "GONE"), holders)
+    coupon_ids = {
+        code: create_coupon(api, simple_coupon(code, **limits))["coupon_id"] for code, limits in fixed.items()
+    }
+    given = {code: issue(api, coupon_ids[code]) for code in ("HELD", "USED", "GONE")}
+    for number, code in enumerate(("ONCE", "PAUSED", "ENDING", "USED")):
+        assert api.post(REDEEM, order_body(coupon_ids[code], code, order_id=f"o{number}")).status == 200
+    assert api.patch(f"/coupons/{coupon_ids['PAUSED']}", {"status": "disabled"}).status == 200
+    voided, _ = (issue(api, pool_with_codes(api, [code], **limits)) for code, limits in (("V1", {}), ("E1", ending)))
+    for grant in (voided.grant, given["GONE"].grant):
+        dynamodb.transact_write(issuing.void_coupon(api.credentials.app_id, grant, clock.now_iso()))
+    last_second = 1_893_456_000  # 2030-01-01T00:00:00Z: the end of ENDING and E1, still valid
+
+    monkeypatch.setattr(clock, "now_epoch", lambda: last_second)
+    at_the_end = {c["coupon_code"]: (c["state"], c["uses"]) for c in held(api, "krish123")}
+    monkeypatch.setattr(clock, "now_epoch", lambda: last_second + 1)
+    after_it = {c["coupon_code"]: (c["state"], c["uses"]) for c in held(api, "krish123")}
+
+    assert at_the_end == {
+        "ONCE": ("redeemed", 1),
+        "PAUSED": ("disabled", 1),
+        "ENDING": ("available", 1),
+        "HELD": ("available", 0),
+        "USED": ("redeemed", 1),
+        "GONE": ("voided", 0),
+        "V1": ("voided", 0),
+        "E1": ("available", 0),
+    }
+    assert after_it == at_the_end | {"ENDING": ("expired", 1), "E1": ("expired", 0)}
+
+
+def test_the_customers_coupons_and_a_coupons_redemptions_are_read_page_by_page(api: ApiClient) -> None:
+    customer(api)
+    shared_id = create_coupon(api, simple_coupon("SHARED"))["coupon_id"]
+    for number, code in enumerate(("FIRST", "SECOND")):
+        coupon_id = create_coupon(api, simple_coupon(code))["coupon_id"]
+        assert api.post(REDEEM, order_body(coupon_id, code, order_id=f"own{number}")).status == 200
+    for number in range(3):
+        assert api.post(REDEEM, order_body(shared_id, "SHARED", order_id=f"o{number}")).status == 200
+
+    for path, count in (("/customers/krish123/coupons", 3), (f"/coupons/{shared_id}/redemptions", 3)):
+        first = api.get(f"{path}?limit=2").json()
+        rest = api.get(f"{path}?limit=2&cursor={first['next_cursor']}").json()
+        assert (len(first["data"]), first["has_more"], len(rest["data"]), rest["has_more"]) == (2, True, 1, False)
+        assert len({str(item) for item in first["data"] + rest["data"]}) == count
+
+
+def test_a_rule_granting_a_coupon_that_is_missing_or_disabled_gives_nothing_and_says_why(api: ApiClient) -> None:
+    disabled = create_coupon(api, simple_coupon("OFF", status="disabled"))["coupon_id"]
+
+    answers = [
+        grant_for_rule(api.credentials.app_id, coupon_id, "krish123", "camp_x", "valr_x")
+        for coupon_id in ("coupm_missing", disabled)
+    ]
+
+    assert [(granted.coupon_code, granted.refused, actions) for granted, actions in answers] == [
+        (None, "coupon not found", ()),
+        (None, "the coupon is disabled", ()),
+    ]
+
+
+def test_a_rule_grants_the_next_code_the_shop_has_not_used_and_records_when_it_was_issued(
+    api: ApiClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    customer(api)
+    coupon_id = pool_with_codes(api, ["TILL-1", "NEXT-2"])
+    assert api.post(REDEEM, order_body(coupon_id, "TILL-1")).status == 200  # used at the till, never issued
+    monkeypatch.setattr(clock, "now_epoch_ms", lambda: 1_796_342_400_000)
+
+    granted, actions = grant_for_rule(api.credentials.app_id, coupon_id, "krish123", "camp_x", "valr_x")
+    dynamodb.transact_write(actions)
+
+    assert (granted.coupon_code, granted.refused) == ("NEXT-2", None)
+    code = pools.get_code(api.credentials.app_id, "NEXT-2")
+    assert code is not None
+    assert (code["status"], code["holder"], code["issued_at"]) == ("issued", "krish123", "2026-12-04T00:00:00.000Z")

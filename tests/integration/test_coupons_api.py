@@ -6,8 +6,21 @@ from typing import Any
 
 import pytest
 
+from rewards_cli.gateway import HttpResponse
+from shared import clock
+from shared.domain import coupons
+from shared.storage.coupons import definitions, pools
+from shared.storage.coupons.errors import CouponChanged
+from shared.storage.coupons.records import CouponRecord
 from tests.support.api import ApiClient
-from tests.support.coupons import create_coupon, simple_coupon, spec_coupon
+from tests.support.coupons import create_coupon, customer, order_body, simple_coupon, spec_coupon
+
+REDEEM = "/coupons/apply?type=redeem"
+
+
+def error_of(response: HttpResponse) -> tuple[int, str, str]:
+    body = response.json()
+    return response.status, body["message"], body["details"]
 
 
 def test_the_spec_coupon_is_created_and_read_back(api: ApiClient) -> None:
@@ -97,6 +110,88 @@ def test_patch_changes_status_dates_and_limits(api: ApiClient) -> None:
     assert api.patch("/coupons/coupm_nope", {"status": "active"}).status == 404
 
 
+def test_an_unknown_coupon_is_a_404_naming_its_id(api: ApiClient) -> None:
+    assert error_of(api.get("/coupons/coupm_nope")) == (
+        404,
+        "Resource not found",
+        "Cannot find coupon with id coupm_nope",
+    )
+
+
+def test_a_patch_moves_updated_at_and_one_that_changes_nothing_writes_nothing(
+    api: ApiClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    now = {"ms": 1_796_342_400_000}
+    monkeypatch.setattr(clock, "now_epoch_ms", lambda: now["ms"])
+    created = create_coupon(api, simple_coupon(usage_limit=5))
+    now["ms"] += 60_000
+
+    unchanged = api.patch(f"/coupons/{created['coupon_id']}", {"usage_limit": 5, "status": "active"})
+    changed = api.patch(f"/coupons/{created['coupon_id']}", {"usage_limit": 6})
+
+    assert (created["created_at"], created["updated_at"]) == ("2026-12-04T00:00:00.000Z", "2026-12-04T00:00:00.000Z")
+    assert unchanged.json() == created
+    assert (changed.json()["updated_at"], changed.json()["created_at"]) == (
+        "2026-12-04T00:01:00.000Z",
+        "2026-12-04T00:00:00.000Z",
+    )
+
+
+def test_a_patch_ending_a_coupon_at_its_start_is_a_400_and_one_removing_its_end_is_not(api: ApiClient) -> None:
+    dates = {"starts_at": "2026-06-01T00:00:00Z", "ends_at": "2026-07-01T00:00:00Z"}
+    coupon_id = create_coupon(api, simple_coupon(**dates))["coupon_id"]
+
+    at_start = api.patch(f"/coupons/{coupon_id}", {"ends_at": "2026-06-01T00:00:00Z"})
+    a_second_after = api.patch(f"/coupons/{coupon_id}", {"ends_at": "2026-06-01T00:00:01Z"})
+    removed = api.patch(f"/coupons/{coupon_id}", {"ends_at": None})
+
+    assert error_of(at_start)[0::2] == (400, "ends_at: must be after starts_at")
+    assert a_second_after.json()["ends_at"] == "2026-06-01T00:00:01.000Z"
+    assert removed.status == 200, removed.body
+    assert (removed.json()["starts_at"], removed.json()["ends_at"]) == ("2026-06-01T00:00:00.000Z", None)
+
+
+def test_a_usage_limit_may_fall_to_the_uses_and_not_below(api: ApiClient) -> None:
+    customer(api)
+    coupon_id = create_coupon(api, simple_coupon("TWICE", usage_limit=5))["coupon_id"]
+    for order_id in ("o1", "o2"):
+        assert api.post(REDEEM, order_body(coupon_id, "TWICE", order_id=order_id)).status == 200
+
+    below = api.patch(f"/coupons/{coupon_id}", {"usage_limit": 1})
+    at_uses = api.patch(f"/coupons/{coupon_id}", {"usage_limit": 2})
+
+    assert error_of(below) == (
+        409,
+        "Usage limit below uses",
+        "usage_limit: the coupon has been used 2 times; the limit cannot be lower",
+    )
+    assert (at_uses.status, at_uses.json()["usage_limit"], at_uses.json()["redeemed"]) == (200, 2, 2)
+
+
+def test_a_patch_that_loses_a_race_reads_again_and_one_that_loses_every_race_is_a_409_to_retry(
+    api: ApiClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    coupon_id = create_coupon(api, simple_coupon(usage_limit=5))["coupon_id"]
+    write = definitions.update
+    losses = {"left": 1}
+
+    def losing(*args: Any) -> None:
+        if losses["left"]:
+            losses["left"] -= 1
+            raise CouponChanged
+        write(*args)
+
+    monkeypatch.setattr(definitions, "update", losing)
+    once = api.patch(f"/coupons/{coupon_id}", {"usage_limit": 6})
+    losses["left"] = coupons.MAX_WRITE_ATTEMPTS
+    every_time = api.patch(f"/coupons/{coupon_id}", {"usage_limit": 7})
+
+    assert (once.status, once.json()["usage_limit"]) == (200, 6)
+    assert error_of(every_time) == (409, "Coupon changed", "the coupon was changed by another request; retry")
+    assert every_time.header("Retry-After") == "1"
+    assert api.get(f"/coupons/{coupon_id}").json()["usage_limit"] == 6
+
+
 # ------------------------------------------------------------------------------------------- pools
 
 
@@ -166,6 +261,57 @@ def test_an_import_is_bounded_and_only_for_pools(api: ApiClient) -> None:
     assert api.post("/coupons/coupm_unknown/codes", {"codes": ["X1"]}).status == 404
 
 
+def test_an_import_racing_others_counts_what_it_wrote_before_each_race_and_one_losing_every_race_is_a_409(
+    api: ApiClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    coupon_id = pool(api)
+    codes = ["R1", "R2", "R3", "R4"]
+    write = pools.import_codes
+    attempts: list[int] = []
+
+    def racing(app_id: str, coupon: CouponRecord, wanted: list[str], now_iso: str) -> pools.PoolImport:
+        """The first two attempts each write one more code, then lose the pool's count to another import."""
+        attempts.append(len(attempts))
+        if len(attempts) > 2:
+            return write(app_id, coupon, wanted, now_iso)
+        written = write(app_id, coupon, wanted[: len(attempts)], now_iso)
+        raise CouponChanged(written.created)
+
+    def losing(*_: Any) -> pools.PoolImport:
+        raise CouponChanged
+
+    monkeypatch.setattr(pools, "import_codes", racing)
+    imported = api.post(f"/coupons/{coupon_id}/codes", {"codes": codes})
+    monkeypatch.setattr(pools, "import_codes", losing)
+    every_time = api.post(f"/coupons/{coupon_id}/codes", {"codes": ["R5"]})
+
+    assert imported.status == 200, imported.body
+    assert (imported.json()["created"], imported.json()["already_in_pool"]) == (4, 0)
+    assert imported.json()["codes"]["total"] == 4
+    assert error_of(every_time) == (409, "Coupon changed", "the coupon was changed by another request; retry")
+
+
+def test_an_import_into_a_fixed_code_coupon_is_a_409_saying_to_create_a_pool(api: ApiClient) -> None:
+    fixed_id = create_coupon(api, simple_coupon("FIXED"))["coupon_id"]
+
+    assert error_of(api.post(f"/coupons/{fixed_id}/codes", {"codes": ["X1"]})) == (
+        409,
+        "Not a pool coupon",
+        "codes: this coupon has a fixed coupon_code; create a pool coupon",
+    )
+
+
+def test_an_imported_code_records_when_it_was_imported(api: ApiClient, monkeypatch: pytest.MonkeyPatch) -> None:
+    coupon_id = pool(api)
+    monkeypatch.setattr(clock, "now_epoch_ms", lambda: 1_796_342_400_000)
+
+    assert api.post(f"/coupons/{coupon_id}/codes", {"codes": ["WHEN-1"]}).status == 200
+
+    code = pools.get_code(api.credentials.app_id, "WHEN-1")
+    assert code is not None
+    assert (code["status"], code["created_at"]) == ("available", "2026-12-04T00:00:00.000Z")
+
+
 def test_an_import_of_10000_codes_in_one_call(api: ApiClient) -> None:
     coupon_id = pool(api)
     codes = [f"BULK{n:06d}" for n in range(10_000)]
@@ -174,3 +320,16 @@ def test_an_import_of_10000_codes_in_one_call(api: ApiClient) -> None:
 
     assert response.status == 200, response.body
     assert response.json()["codes"] == {"total": 10_000, "issued": 0, "redeemed": 0, "voided": 0, "available": 10_000}
+
+
+def test_a_code_conflict_names_at_most_20_codes_and_counts_the_rest(api: ApiClient) -> None:
+    holder, coupon_id = pool(api), pool(api)
+    codes = [f"T{n:02d}" for n in range(21)]
+    api.post(f"/coupons/{holder}/codes", {"codes": codes})
+
+    twenty = api.post(f"/coupons/{coupon_id}/codes", {"codes": codes[:20]})
+    twenty_one = api.post(f"/coupons/{coupon_id}/codes", {"codes": codes})
+
+    named = "codes already used by another coupon (codes match case-insensitively): " + ", ".join(codes[:20])
+    assert error_of(twenty) == (409, "Coupon code already exists", named)
+    assert error_of(twenty_one) == (409, "Coupon code already exists", named + " and 1 more")

@@ -17,6 +17,7 @@ from hypothesis import strategies as st
 from shared.domain.coupon_rules import OrderItem
 from shared.domain.earning import (
     EarningEvent,
+    Limited,
     Usage,
     attribute,
     earned,
@@ -365,3 +366,53 @@ def test_attribution_ties_go_to_the_lower_index_and_zero_weights_split_equally()
     assert attribute(2, {0: Fraction(1), 1: Fraction(1), 2: Fraction(1)}) == {0: 1, 1: 1}
     assert attribute(5, {3: Fraction(0), 1: Fraction(0)}) == {1: 3, 3: 2}
     assert attribute(10, {0: Fraction(1, 3), 1: Fraction(2, 3)}) == {0: 3, 1: 7}
+
+
+def test_an_amount_that_is_infinite_or_no_number_earns_nothing_and_a_stored_decimal_earns() -> None:
+    by_property = replace(BASE, earn=Earn(Decimal(2), Decimal(1), of="properties.totals.net"))
+    for endless in (float("inf"), Decimal("Infinity"), Decimal("NaN")):
+        assert earned(by_property, _order(TV, totals={"net": endless})) is None
+    assert earned(by_property, _order(TV, totals={"net": Decimal("12.5")})) == (25, (0,))
+
+
+def test_a_free_item_and_an_item_of_no_units_add_nothing_to_the_amount() -> None:
+    order = _order(OrderItem("free", 0, 0, 3), OrderItem("none", 10, 10, 0), OrderItem("paid", 5, 5, 1))
+    (earning,) = evaluate([BASE], order, {}, "UTC")
+    assert (earning.earned, earning.items) == (5, {2: 5})
+
+
+def test_a_fixed_grant_over_free_items_skips_those_of_no_units_and_splits_by_fractional_quantity() -> None:
+    fixed = replace(BASE, earn=Earn(Decimal(8)))
+    order = _order(OrderItem("none", 0, 0, 0), OrderItem("half", 0, 0, 0.5), OrderItem("more", 0, 0, 1.5))
+    (earning,) = evaluate([fixed], order, {}, "UTC")
+    assert earning.items == {1: 2, 2: 6}
+
+
+def test_a_budget_lowered_below_what_was_granted_grants_nothing() -> None:
+    assert limit(100, Usage(budget_left=-5)) == Limited(0, "budget")
+    assert limit(100, Usage(cap_left=-5, budget_left=-5)) == Limited(0, "budget")
+
+
+def test_an_item_bought_in_no_units_gives_nothing_back() -> None:
+    assert taken_back(10, Fraction(0), Fraction(0), Fraction(1)) == 0
+
+
+def test_a_period_is_counted_in_utc_unless_a_time_zone_is_given() -> None:
+    assert period_key("day", AT - 1) == "2026-12-03"
+    assert period_key("day", AT - 1, "Asia/Tokyo") == "2026-12-04"
+
+
+def test_a_rule_that_does_not_apply_leaves_the_rules_after_it_to_earn() -> None:
+    earnings = evaluate([ELECTRONICS, BASE], _order(BOOK), {}, "UTC")
+    assert [(e.rule_id, e.granted) for e in earnings] == [("ern_base", 10)]
+
+
+def test_a_rule_that_applies_to_a_zero_amount_earns_zero_rather_than_not_applying() -> None:
+    assert earned(BASE, _order(OrderItem("free", 0, 0, 1))) == (0, (0,))
+    by_property = replace(BASE, earn=Earn(Decimal(2), Decimal(1), of="properties.total"))
+    assert earned(by_property, _order(TV, total=0)) == (0, (0,))
+
+
+def test_points_over_weights_that_are_all_zero_are_split_equally_the_remainder_to_the_lower_keys() -> None:
+    assert attribute(10, {0: Fraction(0), 1: Fraction(0)}) == {0: 5, 1: 5}
+    assert attribute(5, {0: Fraction(0), 1: Fraction(0), 2: Fraction(0)}) == {0: 2, 1: 2, 2: 1}
