@@ -258,3 +258,7 @@ def check_value_fits_operator(operator: str, value: object) -> None:
         raise ValueError(f"value must not be a list for operator {operator}")
     if operator in ("gt", "gte", "lt", "lte") and (isinstance(value, bool) or not isinstance(value, int | float)):
         raise ValueError(f"value must be a number for operator {operator}")
+
+
+# Tiers: the longest rolling window a tier program may count (its qualifying months are kept that long).
+MAX_ROLLING_MONTHS = 24

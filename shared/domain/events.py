@@ -37,6 +37,7 @@ from shared.domain.points import ledger, placement
 from shared.domain.points.ledger import lot_times
 from shared.domain.points.placement import PointsState, lot_of
 from shared.domain.rules import ActionView
+from shared.domain.tiers import month_key
 from shared.entities.campaigns import CampaignSpec, RuleProgress, RuleSpec
 from shared.entities.points import DAY_MS, NEVER, PolicyRecord, Posting
 from shared.errors import ServiceUnavailable, ValidationFailed
@@ -45,6 +46,7 @@ from shared.settings import get_settings
 from shared.storage import campaigns, progress
 from shared.storage.dynamodb import TransactAction
 from shared.storage.progress import EventWrite, RefereeMark, RuleKey, RuleWrite, Snapshot, Wanted, WriteConflict
+from shared.storage.tiers import recent_program
 
 # Consecutive lost races before answering service unavailable; every won race starts the count again.
 MAX_ATTEMPTS = 30
@@ -161,6 +163,7 @@ def _grant_points(context: GrantContext) -> Grant | None:
         rule_id=context.rule.rule_id,
         event_name=context.event_name,
         description=f"{context.campaign.campaign_name}: {context.rule.rule_name}",
+        qualifies_in=month_key(context.event_ms),
     )
     lot = lot_of(posting, clock.now_epoch_ms())
     record = PointsGrant(
@@ -364,8 +367,9 @@ class _Ingestion:
 
     def _write(self, write: EventWrite) -> None:
         """Write one transaction, the points of each customer it credits placed after those read."""
+        program = recent_program(self.app_id)
         placed = {
-            owner: placement.place(self.app_id, owner, self.points[owner], owned, write.now_ms)
+            owner: placement.place(self.app_id, owner, self.points[owner], owned, write.now_ms, program)
             for owner, owned in write.postings().items()
         }
         progress.write(write, {owner: points.write() for owner, points in placed.items()})

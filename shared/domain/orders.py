@@ -40,6 +40,7 @@ from shared.domain.earning import EarningEvent, Usage, cap_period, evaluate, tak
 from shared.domain.events import CustomerEvent, ingest_event
 from shared.domain.points import placement
 from shared.domain.points.ledger import lot_times
+from shared.domain.tiers import month_key
 from shared.entities.earning import EarningRuleSpec
 from shared.entities.numbers import exact
 from shared.entities.points import Posting
@@ -161,6 +162,7 @@ def _credit(
                         activates_ms=times.activates_ms,
                         expires_ms=times.expires_ms,
                         order_id=order.order_id,
+                        qualifies_in=month_key(occurred_at * 1000),
                     )
                 )
                 counters += _counters(app_id, source_id, rule, result.granted, result.period)
@@ -386,6 +388,7 @@ def _take_back(
                     return_policy=policy.return_policy,
                     order_id=record.order_id,
                     return_id=return_id,
+                    qualifies_in=credit.qualifies_in,
                 )
             )
             writes.append(points.count_reversal(app_id, record.source_id, credit, credit.reversed + wanted))

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from shared.clock import iso_from_epoch_ms
+from shared.entities.tiers import TierChange, TierState
 
 DAY_MS = 86_400_000
 NEVER = 0  # a lot's expiry day when it never expires
@@ -144,6 +145,9 @@ class Posting:
     # orders: the order an earning rule credited on, and the return (or cancel) taking it back
     order_id: str | None = None
     return_id: str | None = None
+    # qualifying credits (and their reversals): the month of the credit's event time its points count
+    # in for tiers (shared/domain/tiers.py)
+    qualifies_in: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -185,6 +189,7 @@ class TransactionRecord:
     lot: LotKey | None  # credits: the lot the points went to
     reversed: int
     entry: LedgerEntry | None  # adjustments and reversals: the entry, for a retry's answer
+    qualifies_in: str | None = None  # a qualifying credit: the month its points count in for tiers
 
 
 # ------------------------------------------------------------------------------------------ writes
@@ -210,6 +215,20 @@ class ProfilePoints:
     clawed: Mapping[str, int]  # a claim's encoding -> points (see shared/domain/points/lots.py)
     head: LedgerHead
     due_day: int | None
+    tier: TierWrite | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class TierWrite:
+    """A profile's tier part once a write is in: its qualifying months, its tier state (None: no program,
+    left as stored) with when the tier job has something to do, the changes to announce, and whether the
+    due time moved (its index item is then written)."""
+
+    months: Mapping[str, int]
+    state: TierState | None
+    due_ms: int | None = None
+    changes: Sequence[TierChange] = ()
+    due_moved: bool = False
 
 
 @dataclass(frozen=True, slots=True)

@@ -162,6 +162,7 @@ def reverse(
             reverses=txn_id,
             own_lot=credit.lot,
             return_policy=policy.return_policy,
+            qualifies_in=credit.qualifies_in,
         )
         return reversal, [points.count_reversal(app_id, source_id, credit, credit.reversed + wanted)]
 
