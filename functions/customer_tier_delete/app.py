@@ -8,7 +8,7 @@ from aws_lambda_powertools.event_handler.openapi.params import Path
 from shared.api.context import tenant_id
 from shared.api.http import http_handler, new_router
 from shared.api.schemas.common import SourceId
-from shared.domain import tier_program
+from shared.domain import tier_members
 
 router = new_router()
 
@@ -22,7 +22,7 @@ router = new_router()
     responses={204: {"description": "Removed", "content": {}}},
 )
 def delete_tier_override(source_id: Annotated[SourceId, Path()]) -> Response[None]:
-    tier_program.clear_override(tenant_id(router), source_id)
+    tier_members.clear_override(tenant_id(router), source_id)
     return Response(204)
 
 

@@ -8,7 +8,7 @@ from shared.api.context import tenant_id
 from shared.api.http import http_handler, new_router
 from shared.api.schemas.common import SourceId
 from shared.api.schemas.tiers import TierOverrideIn, TierStatus
-from shared.domain import tier_program
+from shared.domain import tier_members
 
 router = new_router()
 
@@ -22,7 +22,7 @@ router = new_router()
     tags=["Customers"],
 )
 def set_tier_override(source_id: Annotated[SourceId, Path()], body: TierOverrideIn) -> TierStatus:
-    view = tier_program.set_override(tenant_id(router), source_id, body.name, body.until_ms(), body.reason)
+    view = tier_members.set_override(tenant_id(router), source_id, body.name, body.until_ms(), body.reason)
     return TierStatus.from_view(view)
 
 

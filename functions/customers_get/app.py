@@ -8,7 +8,7 @@ from shared.api.context import tenant_id
 from shared.api.http import http_handler, new_router
 from shared.api.schemas.common import SourceId
 from shared.api.schemas.customers import CustomerResponse
-from shared.domain import tier_program
+from shared.domain import tier_members
 
 router = new_router()
 
@@ -25,7 +25,7 @@ router = new_router()
     tags=["Customers"],
 )
 def get_customer(source_id: Annotated[SourceId, Path()]) -> CustomerResponse:
-    return CustomerResponse.from_record(*tier_program.customer_with_tier(tenant_id(router), source_id))
+    return CustomerResponse.from_record(*tier_members.customer_with_tier(tenant_id(router), source_id))
 
 
 lambda_handler = http_handler(router)

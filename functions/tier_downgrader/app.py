@@ -7,7 +7,7 @@ from aws_lambda_powertools.utilities.parser import event_parser
 from aws_lambda_powertools.utilities.parser.models import EventBridgeModel
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from shared.domain.tier_program import settle_due
+from shared.domain.tier_members import settle_due
 from shared.observability import MetricUnit, logger, metrics, traced
 
 

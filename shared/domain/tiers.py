@@ -29,7 +29,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 
-from shared.entities.points import DAY_MS
+from shared.clock import DAY_MS
 from shared.entities.tiers import Override, TierChange, TierProgram, TierState
 
 # ------------------------------------------------------------------------------------------ months

@@ -8,10 +8,11 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from shared import clock
 from shared.clock import iso_from_epoch_ms
-from shared.entities.tiers import TierChange, TierState
+from shared.entities.tiers import TierWrite
 
-DAY_MS = 86_400_000
+DAY_MS = clock.DAY_MS
 NEVER = 0  # a lot's expiry day when it never expires
 ACTIVE = 0  # a lot's activation day once it is spendable
 # The last day a lot can expire or activate (9999-12-31, the API's last date): lot times from extreme
@@ -216,19 +217,6 @@ class ProfilePoints:
     head: LedgerHead
     due_day: int | None
     tier: TierWrite | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class TierWrite:
-    """A profile's tier part once a write is in: its qualifying months, its tier state (None: no program,
-    left as stored) with when the tier job has something to do, the changes to announce, and whether the
-    due time moved (its index item is then written)."""
-
-    months: Mapping[str, int]
-    state: TierState | None
-    due_ms: int | None = None
-    changes: Sequence[TierChange] = ()
-    due_moved: bool = False
 
 
 @dataclass(frozen=True, slots=True)

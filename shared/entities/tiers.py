@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
@@ -64,3 +65,16 @@ class TierChange:
     previous: str
     tier: str
     at_ms: int
+
+
+@dataclass(frozen=True, slots=True)
+class TierWrite:
+    """A profile's tier part once a write is in: its qualifying months, its tier state (None: no program,
+    left as stored) with when the tier job has something to do, the changes to announce, and whether the
+    due time moved (its index item is then written)."""
+
+    months: Mapping[str, int]
+    state: TierState | None
+    due_ms: int | None = None
+    changes: Sequence[TierChange] = ()
+    due_moved: bool = False

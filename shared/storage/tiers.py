@@ -8,8 +8,7 @@ from collections.abc import Mapping
 from dataclasses import asdict
 from typing import Any
 
-from shared.entities.points import TierWrite
-from shared.entities.tiers import Override, Tier, TierChange, TierProgram
+from shared.entities.tiers import Override, Tier, TierChange, TierProgram, TierWrite
 from shared.storage import dynamodb, keys
 from shared.storage.dynamodb import Delete, Expression, Item, Put, TransactAction
 from shared.storage.versioned_cache import VersionedCache

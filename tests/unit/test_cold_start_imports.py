@@ -58,6 +58,8 @@ PUBLISHER = {"OutboxPublisher"}
 EARNING = {"EarningRulesCreate", "EarningRulesGet", "EarningRulesList", "EarningRulesUpdate", "EarningRulesDelete"}
 ORDER_FLOW = {"OrdersCreate", "OrdersGet", "OrderReturnsCreate", "OrderCancel"}
 ERASURE = {"CustomerExport", "CustomerErase"}
+# A member's tier override and the tier job change the customer's profile (the program's routes do not).
+TIER_MEMBERS = {"CustomerTierPut", "CustomerTierDelete", "TierDowngrader"}
 
 # A heavy module (models built, or many values defined, at import) -> the functions that may load it.
 # A function not named here never needs it; a new function needs none until it is named.
@@ -81,7 +83,8 @@ ALLOWED: dict[str, set[str]] = {
     | PUBLISHER
     | EARNING
     | ORDER_FLOW
-    | ERASURE,
+    | ERASURE
+    | TIER_MEMBERS,
     "shared.domain.points.lots": CUSTOMERS
     | POINTS
     | EVENTS
@@ -98,7 +101,8 @@ ALLOWED: dict[str, set[str]] = {
     | CAPILLARY
     | EARNING
     | ORDER_FLOW
-    | ERASURE,
+    | ERASURE
+    | TIER_MEMBERS,
     "shared.api.schemas.points": CUSTOMERS | POINTS | ERASURE,
     "shared.api.schemas.customers": CUSTOMERS | ERASURE,
     # coupons: definitions, the order engine and their API models

@@ -24,10 +24,9 @@ from shared.entities.points import (
     Posting,
     ProfilePoints,
     Reason,
-    TierWrite,
     TransactionRecord,
 )
-from shared.entities.tiers import TierProgram, TierState
+from shared.entities.tiers import TierProgram, TierState, TierWrite
 from shared.ids import new_id
 from shared.limits import MAX_ROLLING_MONTHS
 from shared.storage import customers, points
