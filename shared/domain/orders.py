@@ -31,7 +31,7 @@ from fractions import Fraction
 from typing import Any
 
 from shared import clock
-from shared.domain import earning_rules
+from shared.domain import earning_rules, tier_members
 from shared.domain.coupon_apply import CouponDetail, CouponsOnOrder, apply_coupons
 from shared.domain.coupon_errors import CouponRedemptionNotFound, InvalidCoupon, InvalidSourceId, NotTheOrdersCode
 from shared.domain.coupon_rules import Order, OrderItem
@@ -130,7 +130,6 @@ def _credit(
 ) -> PlacedOrder:
     """The order written with its points; the stored order when a request with its id got there first."""
     order, source_id = command.order, command.source_id
-    event = EarningEvent(ORDER_EVENT, occurred_at, _properties(command.body), order.items)
     by_id = {rule.rule_id: rule for rule in rules}
     for attempt in range(MAX_ATTEMPTS):
         if attempt:
@@ -142,6 +141,8 @@ def _credit(
         if profile is None:
             profile = ensure_customer(app_id, source_id)[0]  # an order's customer is created by it, as an event's
         usage = _usage(app_id, source_id, rules, occurred_at)
+        tier = tier_members.tier_benefit(app_id, profile)
+        event = EarningEvent(ORDER_EVENT, occurred_at, _properties(command.body), order.items, tier.multiplier)
         postings: list[Posting] = []
         counters: list[Update] = []
         earned: list[RuleEarningRecord] = []
@@ -158,7 +159,7 @@ def _credit(
                         operation="credit",
                         rule_id=rule.rule_id,
                         event_name=ORDER_EVENT,
-                        description=f"{rule.name}: order {order.order_id}",
+                        description=f"{rule.name}: order {order.order_id}{tier.stated}",
                         activates_ms=times.activates_ms,
                         expires_ms=times.expires_ms,
                         order_id=order.order_id,

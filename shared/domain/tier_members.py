@@ -6,6 +6,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from decimal import Decimal
+from fractions import Fraction
 
 from shared import clock
 from shared.clock import DAY_MS
@@ -29,6 +31,34 @@ def member_tier(app_id: str, record: CustomerRecord) -> tiers.TierView | None:
     state, _ = customers.tier_state_of(record.tier_state)
     judged, _ = tiers.at(found, state, record.tier_months, now_ms)
     return tiers.view(found, judged, record.tier_months, store.override_from_item(record.tier_override), now_ms)
+
+
+@dataclass(frozen=True, slots=True)
+class TierBenefit:
+    """What the member's tier gives an earning rule's credit, and how its description states it."""
+
+    multiplier: Fraction | None = None
+    stated: str = ""
+
+
+def tier_benefit(app_id: str, record: CustomerRecord) -> TierBenefit:
+    """The multiplier of the tier that applies to the member now (an override's while it lasts)."""
+    view = member_tier(app_id, record)
+    found = store.recent_program(app_id)
+    factor = tiers.multiplier(found, view.name if view else None)
+    if factor is None or view is None:
+        return TierBenefit()
+    return TierBenefit(Fraction(Decimal(repr(factor))), f" ({view.name} tier x{factor:g})")
+
+
+def eligibility_tier(app_id: str, record: CustomerRecord) -> tuple[str | None, tuple[str, ...]]:
+    """The tier eligibility judges the member by, and the program's tiers lowest first: with a program,
+    the tier that applies now; without one, the profile's text tier and no order."""
+    view = member_tier(app_id, record)
+    found = store.recent_program(app_id)
+    if view is None or found is None:
+        return record.tier, ()
+    return view.name, tuple(tier.name for tier in found.tiers)
 
 
 def set_override(app_id: str, source_id: str, name: str, until_ms: int, reason: str | None) -> tiers.TierView:

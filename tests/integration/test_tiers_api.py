@@ -12,8 +12,8 @@ import pytest
 
 from tests.support.api import ApiClient
 from tests.support.outbox import BusTap
-from tests.support.points import DAY_MS, FrozenClock, freeze_clock
-from tests.support.rewards import customer_path
+from tests.support.points import DAY_MS, FrozenClock, freeze_clock, transactions
+from tests.support.rewards import create_reward, customer_path
 from tests.support.tiers import PROGRAM, earning_rule, order, run_tier_job, set_program, tier_of
 
 KIM = "kim@shop"
@@ -240,3 +240,77 @@ def test_a_new_program_judges_members_lazily_keeping_a_tier_it_still_has(
     renamed = [{"name": "Bronze", "threshold": 0}, {"name": "Star", "threshold": 500}]
     set_program(api, tiers=renamed)
     assert tier_of(api, KIM)["name"] == "Star"
+
+
+# ------------------------------------------------------------------------------------------ benefits
+
+
+def test_an_earning_rule_credit_for_a_gold_member_is_multiplied_by_1_5_and_says_so(
+    api: ApiClient, program: dict[str, Any]
+) -> None:
+    assert order(api, KIM, "o-1", 1000) == 1000  # Silver when ordering: no multiplier
+    assert order(api, KIM, "o-2", 101) == 151  # Gold: 101 x 1.5 = 151.5, rounded down
+    (credit,) = [e for e in transactions(api, KIM) if e.get("order_id") == "o-2"]
+    assert credit["description"] == "1 point per 1.00: order o-2 (Gold tier x1.5)"
+    assert tier_of(api, KIM)["qualifying"] == 1151
+
+
+def test_an_override_gives_its_tiers_multiplier_while_it_lasts(
+    api: ApiClient, program: dict[str, Any], clock: FrozenClock
+) -> None:
+    api.put(customer_path(KIM), {"name": "Kim"})
+    until = clock_iso(START + DAY_MS)
+    assert api.put(f"{customer_path(KIM)}/tier", {"name": "Platinum", "until": until}).status == 200
+    assert order(api, KIM, "o-1", 100) == 200
+    clock.ms = START + DAY_MS
+    assert order(api, KIM, "o-2", 100) == 100  # Silver again (200 qualifying points): no multiplier
+
+
+GOLD_GIFT: dict[str, Any] = {
+    "name": "Gold gift",
+    "type": "MATERIAL",
+    "parameters": {"product": {"id": "prod_gift"}},
+    "tier": "Gold",
+    "brand": "1",
+}
+
+
+def offered(api: ApiClient, source_id: str) -> dict[str, bool]:
+    """Each reward's name -> whether the member may get it (GET /customers/{id}/rewards?explain=true)."""
+    response = api.get(f"{customer_path(source_id)}/rewards", query={"explain": "true"})
+    assert response.status == 200, response.body
+    return {view["reward"]["name"]: view["eligible"] for view in response.json()["data"]}
+
+
+def test_a_reward_restricted_to_gold_is_offered_to_gold_and_platinum_members_only(
+    api: ApiClient, program: dict[str, Any]
+) -> None:
+    assert create_reward(api, GOLD_GIFT)
+    for member, value in (("silver", 999), ("gold", 1000), ("platinum", 5000)):
+        order(api, member, f"o-{member}", value)
+    assert [offered(api, m)["Gold gift"] for m in ("silver", "gold", "platinum")] == [False, True, True]
+    response = api.get(f"{customer_path('silver')}/rewards", query={"explain": "true"})
+    (view,) = response.json()["data"]
+    assert view["failed_conditions"] == [
+        {"condition": "tier", "attribute": "Tier", "operator": "At least", "required": "tier Gold or above",
+         "actual": "tier Silver", "gap": "needs tier Gold or above"}
+    ]  # fmt: skip
+    brand = api.get("/api_gateway/rewards/core/v1/user/reward/brand/1?userId=silver").json()["rewardList"]
+    assert [r["rewardRestrictions"]["isValid"] for r in brand] == [False]
+    brand = api.get("/api_gateway/rewards/core/v1/user/reward/brand/1?userId=gold").json()["rewardList"]
+    assert [r["rewardRestrictions"]["isValid"] for r in brand] == [True]
+
+
+def test_without_a_program_a_rewards_tier_is_a_label(api: ApiClient, clock: FrozenClock) -> None:
+    create_reward(api, GOLD_GIFT)
+    api.put(customer_path(KIM), {"name": "Kim"})
+    assert offered(api, KIM) == {"Gold gift": True}
+
+
+def test_an_eligibility_rule_at_least_gold_uses_the_computed_tier(api: ApiClient, program: dict[str, Any]) -> None:
+    at_least_gold = [{"conditions": [{"operator": "At least", "attribute": "Tier", "value": "Gold"}]}]
+    create_reward(api, {**GOLD_GIFT, "tier": None, "member_eligibility_rules": at_least_gold})
+    api.put(customer_path(KIM), {"name": "Kim", "tier": "Gold"})  # the text does not count with a program
+    assert offered(api, KIM) == {"Gold gift": False}
+    order(api, KIM, "o-1", 5000)
+    assert offered(api, KIM) == {"Gold gift": True}
