@@ -22,7 +22,6 @@ from shared.domain.eligibility import (
     parse_rules,
 )
 
-
 TIERS = ("Silver", "Gold", "Platinum")
 
 

@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 
 from shared.clock import DAY_MS
 from shared.domain import tiers
-from shared.entities.tiers import Override, Tier, TierProgram, TierState
+from shared.entities.tiers import DowngradePolicy, Override, Tier, TierProgram, TierState
 
 START = int(datetime(2026, 1, 1, tzinfo=UTC).timestamp() * 1000)
 HOUR_MS = 3_600_000
@@ -23,7 +23,7 @@ HOUR_MS = 3_600_000
 def program(
     thresholds: tuple[int, ...] = (0, 1000, 5000),
     rolling_months: int | None = 12,
-    policy: tiers.DowngradePolicy = "one_down",
+    policy: DowngradePolicy = "one_down",
     grace_days: int = 30,
 ) -> TierProgram:
     names = ("Silver", "Gold", "Platinum", "Diamond", "Star")
@@ -141,7 +141,8 @@ def ledgers(draw: st.DrawFn) -> list[Write]:
     for _ in range(draw(st.integers(0, 12))):
         at += draw(st.integers(0, 90 * 24)) * HOUR_MS
         reversible = [i for i, w in enumerate(ledger) if w.reverses is None and left(ledger, i) > 0]
-        if reversible and draw(st.booleans()):
+        reverses = draw(st.booleans())
+        if reversible and reverses:
             credit = draw(st.sampled_from(reversible))
             taken = draw(st.integers(1, left(ledger, credit)))
             ledger.append(Write(at, -taken, ledger[credit].event_ms, credit))
