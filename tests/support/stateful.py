@@ -281,6 +281,8 @@ EXAMPLE_BODIES: dict[str, Any] = {
     "POST /earning-rules": EARNING_RULE_BODY,
     "POST /orders": ORDER_BODY,
     "POST /orders/{order_id}/returns": RETURN_BODY,
+    "PUT /customers/{source_id}/tier": {"name": "Gold", "until": "2099-01-01T00:00:00Z"},
+    "PUT /settings/tiers": {"window": {"rolling_months": 12}, "tiers": [{"name": "Silver", "threshold": 0}]},
 }
 
 
