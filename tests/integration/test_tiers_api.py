@@ -314,3 +314,23 @@ def test_an_eligibility_rule_at_least_gold_uses_the_computed_tier(api: ApiClient
     assert offered(api, KIM) == {"Gold gift": False}
     order(api, KIM, "o-1", 5000)
     assert offered(api, KIM) == {"Gold gift": True}
+
+
+# ------------------------------------------------------------------------------------------ adjustments
+
+
+def test_an_adjustment_counts_toward_tiers_only_when_marked_qualifying(
+    api: ApiClient, program: dict[str, Any]
+) -> None:
+    api.put(customer_path(KIM), {"name": "Kim"})
+    path = f"{customer_path(KIM)}/transactions"
+    assert api.post(path, {"points": 900, "description": "Goodwill"}).status == 201
+    assert tier_of(api, KIM)["qualifying"] == 0
+    credit = api.post(path, {"points": 1000, "description": "Migrated", "qualifying": True})
+    assert credit.status == 201, credit.body
+    assert (tier_of(api, KIM)["qualifying"], tier_of(api, KIM)["name"]) == (1000, "Gold")
+    assert api.post(f"{path}/{credit.json()['id']}/reverse", {"points": 1}).status == 201
+    assert tier_of(api, KIM)["qualifying"] == 999
+    refused = api.post(path, {"points": -5, "description": "x", "qualifying": True})
+    assert refused.status == 400
+    assert "qualifying: only a credit qualifies" in refused.body.decode()
