@@ -20,9 +20,10 @@ from tests.e2e.runner import child_environment
 from tests.support.readme import Block, fenced_blocks
 
 BLOCK_TIMEOUT_SECONDS = 120
-# The walkthrough, eight how-tos (campaigns, coupons, rewards, points, earning rules and orders, erasure,
-# webhooks, dashboard), Rehook's calls, the local webhook round trip: fewer means an area lost its examples.
-RUNNABLE_BLOCKS = 11
+# The walkthrough, nine how-tos (campaigns, coupons, rewards, points, earning rules and orders, tiers,
+# erasure, webhooks, dashboard), Rehook's calls, the local webhook round trip: fewer means an area lost
+# its examples.
+RUNNABLE_BLOCKS = 12
 
 # The real curl, its answer printed (an error's also on stderr) and its status kept, one per request.
 CURL_RECORDER = """

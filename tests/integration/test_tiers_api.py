@@ -319,9 +319,7 @@ def test_an_eligibility_rule_at_least_gold_uses_the_computed_tier(api: ApiClient
 # ------------------------------------------------------------------------------------------ adjustments
 
 
-def test_an_adjustment_counts_toward_tiers_only_when_marked_qualifying(
-    api: ApiClient, program: dict[str, Any]
-) -> None:
+def test_an_adjustment_counts_toward_tiers_only_when_marked_qualifying(api: ApiClient, program: dict[str, Any]) -> None:
     api.put(customer_path(KIM), {"name": "Kim"})
     path = f"{customer_path(KIM)}/transactions"
     assert api.post(path, {"points": 900, "description": "Goodwill"}).status == 201
