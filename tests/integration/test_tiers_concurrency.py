@@ -3,7 +3,9 @@ once and announce it once; a member with nothing due is never read."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime
+from functools import partial
 from typing import Any, cast
 
 import pytest
@@ -56,7 +58,7 @@ def test_a_run_racing_the_members_credits_records_each_drop_once(
     api: ApiClient, clock: FrozenClock, fallen: list[str], bus: BusTap
 ) -> None:
     clock.ms = DROP
-    credits = [lambda m=m: order(api, m, f"late-{m}", 10) for m in fallen]
+    credits: list[Callable[[], object]] = [partial(order, api, m, f"late-{m}", 10) for m in fallen]
     *_, ran = fire_together([*credits, run_tier_job])
     report = cast(dict[str, Any], ran)
     assert report["members_skipped"] == 0
@@ -78,6 +80,6 @@ def test_a_member_with_nothing_due_is_not_read(api: ApiClient, clock: FrozenCloc
 
 def test_an_answer_is_never_a_5xx_while_the_job_runs(api: ApiClient, clock: FrozenClock, fallen: list[str]) -> None:
     clock.ms = DROP
-    reads = [lambda m=m: api.get(f"/customers/{m}") for m in fallen]
+    reads: list[Callable[[], object]] = [partial(api.get, f"/customers/{m}") for m in fallen]
     *answers, _ = fire_together([*reads, run_tier_job])
     assert [cast(HttpResponse, a).status for a in answers] == [200] * len(fallen)
