@@ -12,7 +12,7 @@ from fractions import Fraction
 from shared import clock
 from shared.clock import DAY_MS
 from shared.domain import tiers
-from shared.domain.customers import get_customer, retries
+from shared.domain.customers import get_customer, list_customers, retries
 from shared.domain.tier_program import program
 from shared.entities.tiers import Override, TierChange
 from shared.errors import CustomerNotFound, ServiceUnavailable, ValidationFailed
@@ -91,6 +91,14 @@ def _write_override(app_id: str, source_id: str, override: Override | None) -> N
         )
     except dynamodb.ConditionFailed as missing:
         raise CustomerNotFound(source_id) from missing
+
+
+def customers_with_tiers(
+    app_id: str, limit: int, cursor: str | None, prefix: str | None
+) -> tuple[list[tuple[CustomerRecord, tiers.TierView | None]], str | None]:
+    """A page of customers (``list_customers``), each with its tier now (one program read for the page)."""
+    found, next_cursor = list_customers(app_id, limit, cursor, prefix)
+    return [(record, member_tier(app_id, record)) for record in found], next_cursor
 
 
 def customer_with_tier(app_id: str, source_id: str) -> tuple[CustomerRecord, tiers.TierView | None]:

@@ -332,3 +332,11 @@ def test_an_adjustment_counts_toward_tiers_only_when_marked_qualifying(api: ApiC
     refused = api.post(path, {"points": -5, "description": "x", "qualifying": True})
     assert refused.status == 400
     assert "qualifying: only a credit qualifies" in refused.body.decode()
+
+
+def test_the_list_shows_each_customers_tier_as_the_get_does(api: ApiClient, program: dict[str, Any]) -> None:
+    order(api, KIM, "o-1", 1200)
+    order(api, "lee", "o-2", 10)
+    listed = {c["source_id"]: c["tier"] for c in api.get("/customers").json()["data"]}
+    assert listed == {KIM: tier_of(api, KIM), "lee": tier_of(api, "lee")}
+    assert (listed[KIM]["name"], listed["lee"]["name"]) == ("Gold", "Silver")
