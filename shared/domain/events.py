@@ -367,10 +367,11 @@ class _Ingestion:
 
     def _write(self, write: EventWrite) -> None:
         """Write one transaction, the points of each customer it credits placed after those read."""
-        program = recent_program(self.app_id)
+        postings = write.postings()
+        program = recent_program(self.app_id) if any(map(placement.qualifying, postings.values())) else None
         placed = {
             owner: placement.place(self.app_id, owner, self.points[owner], owned, write.now_ms, program)
-            for owner, owned in write.postings().items()
+            for owner, owned in postings.items()
         }
         progress.write(write, {owner: points.write() for owner, points in placed.items()})
         self.points |= {owner: points.after for owner, points in placed.items()}

@@ -190,6 +190,12 @@ def place(
     return Placed(app_id, source_id, state.head, PointsState(wallet, head, holding), entries, records, tier_write)
 
 
+def qualifying(postings: Sequence[Posting]) -> bool:
+    """Some posting counts toward tiers: only such a write judges the tier (time's changes in between are
+    the tier job's and every read's), so the others never read the tier program."""
+    return any(posting.qualifies_in is not None for posting in postings)
+
+
 def placed_tier(
     program: TierProgram | None, holding: TierHolding, postings: Sequence[Posting], now_ms: int
 ) -> tuple[TierHolding, TierWrite | None]:
@@ -218,7 +224,7 @@ def post(
 ) -> tuple[Placed, list[TransactAction]]:
     """``postings`` for a customer read as ``profile``: what is placed, and its writes for the caller's
     transaction."""
-    program = tier_store.recent_program(app_id)
+    program = tier_store.recent_program(app_id) if qualifying(postings) else None
     placed = place(app_id, profile.source_id, points_state(profile), postings, now_ms, program)
     return placed, points.writes(placed.write(), clock.iso_from_epoch_ms(now_ms))
 
