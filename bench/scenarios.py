@@ -361,6 +361,59 @@ def _set_points_policy(world: World) -> list[Case]:
     ]
 
 
+# --- tiers: the program, a member's override ---
+TIER_PROGRAM: dict[str, Any] = {
+    "window": {"rolling_months": 12},
+    "tiers": [
+        {"name": "Silver", "threshold": 0},
+        {"name": "Gold", "threshold": 1000, "multiplier": 1.5},
+        {"name": "Platinum", "threshold": 5000, "multiplier": 2},
+    ],
+    "downgrade": {"policy": "one_down", "grace_days": 30, "notice_days": 7},
+}
+
+
+def _set_tier_program(world: World) -> None:
+    world.expect(
+        world.send("PUT", "/settings/tiers", body=TIER_PROGRAM, headers=CONTENT_TYPE), 200, what="PUT /settings/tiers"
+    )
+
+
+def _tier_path(source_id: str) -> str:
+    return f"/customers/{quote(source_id, safe='')}/tier"
+
+
+@route("GET", "/settings/tiers")
+def _get_tier_program(world: World) -> list[Case]:
+    _set_tier_program(world)
+    return [Case("three tiers", Request)]
+
+
+@route("PUT", "/settings/tiers")
+def _put_tier_program(world: World) -> list[Case]:
+    return [Case("three tiers", lambda: Request(headers=CONTENT_TYPE, body=TIER_PROGRAM))]
+
+
+@route("PUT", "/customers/{source_id}/tier")
+def _override_tier(world: World) -> list[Case]:
+    _set_tier_program(world)
+    body = {"name": "Platinum", "until": "2099-01-01T00:00:00Z", "reason": "bench"}
+    return [Case("to Platinum", lambda: Request({"source_id": new_customer(world)}, headers=CONTENT_TYPE, body=body))]
+
+
+@route("DELETE", "/customers/{source_id}/tier")
+def _remove_tier_override(world: World) -> list[Case]:
+    _set_tier_program(world)
+    body = {"name": "Platinum", "until": "2099-01-01T00:00:00Z"}
+
+    def overridden() -> Request:
+        source_id = new_customer(world)
+        world.expect(world.send("PUT", _tier_path(source_id), body=body, headers=CONTENT_TYPE), 200, what="override")
+        return Request({"source_id": source_id})
+
+    return [Case("an override", overridden)]
+
+
 @route("POST", "/customers/{source_id}/transactions")
 def _adjust_points(world: World) -> list[Case]:
     existing = existing_customer(world)

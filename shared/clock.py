@@ -5,6 +5,8 @@ from __future__ import annotations
 import time
 from datetime import UTC, datetime, timedelta
 
+DAY_MS = 86_400_000
+
 
 def now_epoch() -> int:
     return int(time.time())

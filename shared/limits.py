@@ -295,3 +295,6 @@ AUDIT_RETENTION_DAYS = 400
 # settings may take 300 KB, before and after twice that) keeps the names of every changed field, and the
 # values of those that fit, so that the entry stays well under DynamoDB's 400 KB with its change.
 AUDIT_VALUES_BUDGET = 64 * 1024
+
+# Tiers: the longest rolling window a tier program may count (its qualifying months are kept that long).
+MAX_ROLLING_MONTHS = 24

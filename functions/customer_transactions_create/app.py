@@ -19,8 +19,8 @@ router = new_router()
     description=(
         "Customer service credits (positive `points`) or debits (negative) a customer's points, with a reason "
         "kept as the entry's description. A credit is a lot that follows the points policy (pending, expiry); "
-        "a debit spends active lots first-expiring-first and is a 409 beyond the balance. Idempotency-Key "
-        "makes a retry return the first answer."
+        "a debit spends active lots first-expiring-first and is a 409 beyond the balance. A credit marked "
+        "`qualifying` counts toward tiers (this month). Idempotency-Key makes a retry return the first answer."
     ),
     operation_id="adjustPoints",
     tags=["Customers"],
@@ -30,7 +30,9 @@ router = new_router()
 def adjust_points(
     source_id: SourceIdPath, body: AdjustmentIn, idempotency_key: IdempotencyKeyHeader = None
 ) -> Response[TransactionResponse]:
-    entry = ledger.adjust(tenant_id(router), source_id, body.points, body.description, idempotency_key)
+    entry = ledger.adjust(
+        tenant_id(router), source_id, body.points, body.description, idempotency_key, qualifying=body.qualifying
+    )
     metrics.add_metric(name="PointsAdjusted", unit=MetricUnit.Count, value=1)
     return Response(201, content_types.APPLICATION_JSON, TransactionResponse.from_entry(entry))
 

@@ -8,7 +8,7 @@ from shared.api.context import tenant_id
 from shared.api.http import http_handler, new_router
 from shared.api.schemas.common import SourceId
 from shared.api.schemas.customers import CustomerResponse
-from shared.domain import customers
+from shared.domain import tier_members
 
 router = new_router()
 
@@ -18,13 +18,14 @@ router = new_router()
     summary="Get a customer with its points",
     description=(
         "The profile, the engine's `cust_` id, the referral code and the points. An unknown source_id answers"
-        " the seed's 404 body."
+        " the seed's 404 body. With a tier program, `tier` is the member's tier computed now from its qualifying"
+        " points (with the gap to the next tier and to keeping this one); without one, the profile's text."
     ),
     operation_id="getCustomer",
     tags=["Customers"],
 )
 def get_customer(source_id: Annotated[SourceId, Path()]) -> CustomerResponse:
-    return CustomerResponse.from_record(customers.get_customer(tenant_id(router), source_id))
+    return CustomerResponse.from_record(*tier_members.customer_with_tier(tenant_id(router), source_id))
 
 
 lambda_handler = http_handler(router)

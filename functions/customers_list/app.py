@@ -10,7 +10,7 @@ from shared.api.pages import fitted
 from shared.api.params import DEFAULT_PAGE_LIMIT, PageCursor, PageLimit
 from shared.api.schemas.common import ListResponse, SourceId
 from shared.api.schemas.customers import CustomerResponse
-from shared.domain import customers
+from shared.domain import tier_members
 
 router = new_router()
 
@@ -34,8 +34,8 @@ def list_customers(
     return fitted(
         ListResponse[CustomerResponse],
         limit,
-        lambda size: customers.list_customers(tenant_id(router), size, cursor, q),
-        CustomerResponse.from_record,
+        lambda size: tier_members.customers_with_tiers(tenant_id(router), size, cursor, q),
+        lambda listed: CustomerResponse.from_record(*listed),
     )
 
 

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 from shared import clock
 from shared.domain import locales
+from shared.domain.eligibility import Member
 from shared.domain.rewards import (
     Reward,
     coupon_ids,
@@ -48,16 +49,20 @@ def _seen(
     now_ms: int,
     language: str | None,
     user_id: str | None,
-    profile: CustomerRecord | None,
+    member: Member | None,
     coupon: CouponRecord | None,
 ) -> BrandReward:
-    """``reward`` as Capillary shows it to ``user_id`` (``profile``: theirs, None if unknown)."""
-    if profile is None:  # no user asked: whether anyone may get it; an unknown user may not
+    """``reward`` as Capillary shows it to ``user_id`` (``member``: theirs, None if unknown)."""
+    if member is None:  # no user asked: whether anyone may get it; an unknown user may not
         valid = user_id is None and not unavailable_reasons(reward, now_ms, coupon)
     else:
-        view = view_for(reward, member_of(profile), now_ms, coupon)
+        view = view_for(reward, member, now_ms, coupon)
         valid = view.eligible and view.affordable
     return BrandReward(reward, now_ms, *_texts(reward, language), valid)
+
+
+def _member(app_id: str, profile: CustomerRecord | None) -> Member | None:
+    return member_of(app_id, profile) if profile is not None else None
 
 
 def _texts(reward: Reward, language: str | None) -> tuple[str, str | None]:
@@ -85,7 +90,7 @@ def brand_reward(
         return None
     reward = from_record(record)
     coupon = coupon_of(reward, rewards.read_coupons(app_id, coupon_ids([reward])))
-    return _seen(reward, clock.now_epoch_ms(), language, user_id, profile, coupon)
+    return _seen(reward, clock.now_epoch_ms(), language, user_id, _member(app_id, profile), coupon)
 
 
 def brand_rewards(
@@ -114,12 +119,13 @@ def brand_rewards(
         else:
             profile, pools = rewards.profile_and_coupons(app_id, user_id, coupon_ids(found))
         now_ms = clock.now_epoch_ms()
+        member = _member(app_id, profile)
         for reward in found:
             if reward.expired(now_ms) and not include_expired:
                 continue
             if len(shown) == limit:  # one more to show: the page is full and has more
                 return shown, rewards.cursor_after(shown[-1].reward.reward_id)
-            shown.append(_seen(reward, now_ms, language, user_id, profile, coupon_of(reward, pools)))
+            shown.append(_seen(reward, now_ms, language, user_id, member, coupon_of(reward, pools)))
         if next_cursor is None:
             return shown, None
         cursor, first_page = next_cursor, False

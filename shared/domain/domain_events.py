@@ -144,6 +144,18 @@ class WindowExpired(EventData):
     ended_at: str = Field(description="When the window closed")
 
 
+class TierChanged(EventData):
+    """``tier.upgraded`` (in the write whose credit crossed a threshold), ``tier.downgraded`` (once the
+    grace ran out, by the write or the scheduled tier job that found it first) and
+    ``tier.downgrade_pending`` (the program's ``notice_days`` ahead: ``tier`` is the one it will drop to,
+    ``at`` when). Announced once per change."""
+
+    source_id: str
+    previous: str = Field(description="The tier held before")
+    tier: str = Field(description="The tier held after (pending: the tier it will drop to)")
+    at: str = Field(description="When the change took (pending: will take) effect")
+
+
 class CouponUsed(EventData):
     """``coupon.redeemed`` and ``coupon.reverted``: one use of a coupon against an order."""
 
@@ -195,6 +207,9 @@ DATA_MODELS: dict[str, type[EventData]] = {
     "reward.redeemed": RewardRedemption,
     "reward.redemption_cancelled": RewardRedemption,
     "window.expired": WindowExpired,
+    "tier.upgraded": TierChanged,
+    "tier.downgraded": TierChanged,
+    "tier.downgrade_pending": TierChanged,
     "points.expired": PointsSettled,
     "points.activated": PointsSettled,
     "points.reversed": PointsReversed,
@@ -215,6 +230,12 @@ DESCRIPTIONS: dict[str, str] = {
     "reward.redeemed": "A customer redeemed a catalog reward with points.",
     "reward.redemption_cancelled": "A reward redemption was cancelled: points, stock and code given back.",
     "window.expired": "An AWT rule's time window ended without the rule completing.",
+    "tier.upgraded": "A member reached a higher tier: in the write whose qualifying credit crossed its threshold.",
+    "tier.downgraded": "A member's tier dropped: its qualifying points stayed below it through the grace days.",
+    "tier.downgrade_pending": (
+        "A member's tier will drop at `at` to `tier` unless it earns the points its `keep` gap shows (the"
+        " program's notice_days ahead)."
+    ),
     "points.expired": "A customer's points reached their expiry day; `lots` names the lots that expired.",
     "points.activated": "A customer's pending points became spendable (the points policy's pending_days passed).",
     "points.reversed": "A credit was taken back (all or part); `shortfall` is what the balance could not give.",

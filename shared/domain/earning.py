@@ -3,7 +3,7 @@ order item earned what, and what a return takes back. Pure functions over immuta
 
 Design notes
 - Exact: amounts are rationals (``Fraction`` of the decimal the client wrote), so ``points x value / per
-  x multiplier`` is computed without any rounding, then rounded once per rule per event (``down``,
+  x multiplier x tier multiplier`` is computed without any rounding, then rounded once per rule per event (``down``,
   ``up`` or ``half_up``). 123.45 + 10.99 at 1 per 1.00 rounded down is 134, never 134.44000001 -> 134.
 - Items: ``of: "items"`` is the sum of ``selling_price x quantity`` over the items that meet every
   ``match`` condition and no ``exclude`` condition (the coupon conditions' grammar: product_id, sku,
@@ -45,12 +45,14 @@ MAX_POINTS_PER_EVENT = 10_000_000
 
 @dataclass(frozen=True, slots=True)
 class EarningEvent:
-    """What the rules judge: the event's name, time (epoch seconds), properties and, for an order, items."""
+    """What the rules judge: the event's name, time (epoch seconds), properties and, for an order, items;
+    ``tier_multiplier``: the member's tier's (shared/domain/tiers.py), applied to every rule's amount."""
 
     event_name: str
     occurred_at: int
     properties: Mapping[str, Any]
     items: tuple[OrderItem, ...] = ()
+    tier_multiplier: Fraction | None = None
     # Each item's ``line_amount``, computed once per event rather than once per rule.
     amounts: tuple[Fraction, ...] = field(init=False, repr=False, compare=False)
 
@@ -131,6 +133,8 @@ def earned(rule: EarningRuleSpec, event: EarningEvent) -> tuple[int, tuple[int, 
     multiplier = rule.multiplier
     if multiplier is not None and multiplier.applies_at(event.occurred_at):
         amount *= Fraction(multiplier.factor)
+    if event.tier_multiplier is not None:
+        amount *= event.tier_multiplier
     return min(max(rounded(amount, earn.rounding), 0), MAX_POINTS_PER_EVENT), counted
 
 

@@ -20,6 +20,7 @@ without regard to case. Operators and the values they take:
 | User Tags | Contain all of, Contain any of | a non-empty list of tags |
 | Tier | Equals, Not equals | a tier |
 | Tier | Contain any of | a non-empty list of tiers (the member's is one of them) |
+| Tier | At least | a tier of the tier program: the member's is it or above (no program: never) |
 | Points Balance | Equals, Not equals, Greater than, Less than | a number |
 | Points Balance | Between | ``[low, high]``, both included |
 | attributes.<name> | Equals, Not equals | a string, number or boolean |
@@ -48,7 +49,9 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any, Literal
 
-Operator = Literal["Between", "Contain all of", "Contain any of", "Equals", "Not equals", "Greater than", "Less than"]
+Operator = Literal[
+    "Between", "Contain all of", "Contain any of", "Equals", "Not equals", "Greater than", "Less than", "At least"
+]
 OPERATORS: tuple[Operator, ...] = (
     "Between",
     "Contain all of",
@@ -57,7 +60,10 @@ OPERATORS: tuple[Operator, ...] = (
     "Not equals",
     "Greater than",
     "Less than",
+    "At least",
 )
+# A custom attribute's operators: "At least" orders tiers only.
+CUSTOM_OPERATORS: tuple[Operator, ...] = tuple(o for o in OPERATORS if o != "At least")
 ENROLMENT_DATE = "Enrolment Date"
 USER_TAGS = "User Tags"
 TIER = "Tier"
@@ -128,13 +134,15 @@ class Rule:
 
 @dataclass(frozen=True, slots=True)
 class Member:
-    """What a member's eligibility is computed from."""
+    """What a member's eligibility is computed from: with a tier program, ``tier`` is the tier computed now
+    and ``tier_order`` the program's tiers, lowest first (without one: the profile's text, and none)."""
 
     tags: frozenset[str]
     tier: str | None
     points_balance: int
     enrolled_at_ms: int | None
     attributes: Mapping[str, Any]
+    tier_order: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -237,10 +245,10 @@ def _allowed_operators(attribute: str) -> tuple[Operator, ...]:
     if attribute == USER_TAGS:
         return ("Contain all of", "Contain any of")
     if attribute == TIER:
-        return ("Equals", "Not equals", "Contain any of")
+        return ("Equals", "Not equals", "Contain any of", "At least")
     if attribute == POINTS_BALANCE:
         return ("Between", "Equals", "Not equals", "Greater than", "Less than")
-    return OPERATORS
+    return CUSTOM_OPERATORS
 
 
 def _check_value(attribute: str, operator: Operator, value: Any) -> tuple[Span, ...]:
@@ -417,7 +425,8 @@ def evaluate(condition: MemberCondition, member: Member) -> Gap | None:
     if condition.attribute == USER_TAGS:
         return _tags(condition, member.tags)
     if condition.attribute == TIER:
-        return _tier(condition, member.tier)
+        at_least = condition.operator == "At least"
+        return tier_at_least(condition.value, member) if at_least else _tier(condition, member.tier)
     if condition.attribute == POINTS_BALANCE:
         return _points(condition, member.points_balance)
     name = condition.attribute[len(CUSTOM_PREFIX) :]
@@ -487,6 +496,18 @@ def _tags(condition: MemberCondition, tags: frozenset[str]) -> Gap | None:
     if any(tag in tags for tag in wanted):
         return None
     return Gap(f"any of tags {', '.join(wanted)}", actual, f"missing a tag: one of {', '.join(wanted)}")
+
+
+def tier_at_least(floor: str, member: Member) -> Gap | None:
+    """None when the member's tier is ``floor`` or above in the program's order, else the gap."""
+    tier = member.tier
+    actual = f"tier {tier}" if tier else "no tier"
+    order = member.tier_order
+    if floor in order and tier in order and order.index(tier) >= order.index(floor):
+        return None
+    if floor not in order:
+        return Gap(f"tier {floor} or above", actual, f"{floor} is not a tier of the tier program")
+    return Gap(f"tier {floor} or above", actual, f"needs tier {floor} or above")
 
 
 def _tier(condition: MemberCondition, tier: str | None) -> Gap | None:

@@ -18,5 +18,8 @@ EventType = Literal[
     "points.reversed",
     "order.returned",
     "customer.erased",
+    "tier.upgraded",
+    "tier.downgraded",
+    "tier.downgrade_pending",
 ]
 EVENT_TYPES: tuple[str, ...] = EventType.__args__  # type: ignore[attr-defined]

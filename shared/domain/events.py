@@ -35,6 +35,7 @@ from shared.domain.points import ledger, placement
 from shared.domain.points.ledger import lot_times
 from shared.domain.points.placement import PointsState, lot_of
 from shared.domain.rules import ActionView
+from shared.domain.tiers import month_key
 from shared.entities.campaigns import CampaignSpec, RuleProgress, RuleSpec
 from shared.entities.points import DAY_MS, NEVER, PolicyRecord, Posting
 from shared.errors import ServiceUnavailable, ValidationFailed
@@ -44,6 +45,7 @@ from shared.settings import get_settings
 from shared.storage import campaigns, progress
 from shared.storage.dynamodb import TransactAction
 from shared.storage.progress import EventWrite, RefereeMark, RuleKey, RuleWrite, Snapshot, Wanted, WriteConflict
+from shared.storage.tiers import recent_program
 
 # Consecutive lost races before answering service unavailable; every won race starts the count again.
 MAX_ATTEMPTS = 30
@@ -160,6 +162,7 @@ def _grant_points(context: GrantContext) -> Grant | None:
         rule_id=context.rule.rule_id,
         event_name=context.event_name,
         description=f"{context.campaign.campaign_name}: {context.rule.rule_name}",
+        qualifies_in=month_key(context.event_ms),
     )
     lot = lot_of(posting, clock.now_epoch_ms())
     record = PointsGrant(
@@ -363,9 +366,11 @@ class _Ingestion:
 
     def _write(self, write: EventWrite) -> None:
         """Write one transaction, the points of each customer it credits placed after those read."""
+        postings = write.postings()
+        program = recent_program(self.app_id) if any(map(placement.qualifying, postings.values())) else None
         placed = {
-            owner: placement.place(self.app_id, owner, self.points[owner], owned, write.now_ms)
-            for owner, owned in write.postings().items()
+            owner: placement.place(self.app_id, owner, self.points[owner], owned, write.now_ms, program)
+            for owner, owned in postings.items()
         }
         progress.write(write, {owner: points.write() for owner, points in placed.items()})
         self.points |= {owner: points.after for owner, points in placed.items()}

@@ -30,7 +30,7 @@ from fractions import Fraction
 from typing import Any
 
 from shared import clock
-from shared.domain import earning_rules
+from shared.domain import earning_rules, tier_members
 from shared.domain.coupon_apply import CouponDetail, CouponsOnOrder, apply_coupons
 from shared.domain.coupon_errors import CouponRedemptionNotFound, InvalidCoupon, InvalidSourceId, NotTheOrdersCode
 from shared.domain.coupon_rules import Order, OrderItem
@@ -39,6 +39,7 @@ from shared.domain.earning import EarningEvent, Usage, cap_period, evaluate, tak
 from shared.domain.events import CustomerEvent, ingest_event
 from shared.domain.points import placement
 from shared.domain.points.ledger import lot_times
+from shared.domain.tiers import month_key
 from shared.entities.earning import EarningRuleSpec
 from shared.entities.numbers import exact
 from shared.entities.points import Posting
@@ -129,7 +130,6 @@ def _credit(
 ) -> PlacedOrder:
     """The order written with its points; the stored order when a request with its id got there first."""
     order, source_id = command.order, command.source_id
-    event = EarningEvent(ORDER_EVENT, occurred_at, _properties(command.body), order.items)
     by_id = {rule.rule_id: rule for rule in rules}
     for attempt in range(MAX_ATTEMPTS):
         if attempt:
@@ -141,6 +141,8 @@ def _credit(
         if profile is None:
             profile = ensure_customer(app_id, source_id)[0]  # an order's customer is created by it, as an event's
         usage = _usage(app_id, source_id, rules, occurred_at, policy.time_zone)
+        tier = tier_members.tier_benefit(app_id, profile)
+        event = EarningEvent(ORDER_EVENT, occurred_at, _properties(command.body), order.items, tier.multiplier)
         postings: list[Posting] = []
         counters: list[Update] = []
         earned: list[RuleEarningRecord] = []
@@ -157,10 +159,11 @@ def _credit(
                         operation="credit",
                         rule_id=rule.rule_id,
                         event_name=ORDER_EVENT,
-                        description=f"{rule.name}: order {order.order_id}",
+                        description=f"{rule.name}: order {order.order_id}{tier.stated}",
                         activates_ms=times.activates_ms,
                         expires_ms=times.expires_ms,
                         order_id=order.order_id,
+                        qualifies_in=month_key(occurred_at * 1000),
                     )
                 )
                 counters += _counters(app_id, source_id, rule, result.granted, result.period)
@@ -391,6 +394,7 @@ def _take_back(
                     return_policy=policy.return_policy,
                     order_id=record.order_id,
                     return_id=return_id,
+                    qualifies_in=credit.qualifies_in,
                 )
             )
             writes.append(points.count_reversal(app_id, record.source_id, credit, credit.reversed + wanted))

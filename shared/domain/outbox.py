@@ -34,6 +34,7 @@ from shared.domain.domain_events import (
     RewardGranted,
     RewardRedemption,
     RuleCompleted,
+    TierChanged,
     WindowExpired,
 )
 from shared.entities.changes import ItemChange
@@ -190,6 +191,15 @@ def _order(change: ItemChange, new: Mapping[str, Any]) -> list[DomainEvent]:
     return [_event(change, "order.returned", latest["created_at"], data, new["order_id"], latest["return_id"])]
 
 
+def _tier_change(change: ItemChange, new: Mapping[str, Any]) -> list[DomainEvent]:
+    """A tier change item is written once, keyed by what changed and when (shared/storage/keys.py)."""
+    if change.kind != "INSERT":
+        return []
+    at = clock.iso_from_epoch_ms(int(new["at_ms"]))
+    data = TierChanged(source_id=new["source_id"], previous=new["previous"], tier=new["tier"], at=at)
+    return [_event(change, new["event_type"], at, data, new["source_id"], new["at_ms"], new["tier"])]
+
+
 def _progress(change: ItemChange, new: Mapping[str, Any]) -> list[DomainEvent]:
     before = (change.old or {}).get("status")
     status = new.get("status")
@@ -268,6 +278,7 @@ TRANSLATORS: dict[str, Translator] = {
     "coupon_redemption": _coupon_redemption,
     "redemption": _reward_redemption,
     "order": _order,
+    "tier_change": _tier_change,
 }
 
 

@@ -153,7 +153,7 @@ def _redeem_once(
     cost, amount = _price(reward, request)
     now_ms = clock.now_epoch_ms()
     coupon = _campaign_coupon(app_id, reward, snapshot.coupon)
-    _refuse_unless_redeemable(view_for(reward, member_of(snapshot.profile), now_ms, coupon), cost)
+    _refuse_unless_redeemable(view_for(reward, member_of(app_id, snapshot.profile), now_ms, coupon), cost)
     redemption_id = ids.redemption_id
     created_at = clock.iso_from_epoch_ms(now_ms)
     actions: list[TransactAction] = []

@@ -219,16 +219,19 @@ def _save(app_id: str, before: Reward, merged: dict[str, Any], action: Action = 
 # ------------------------------------------------------------------------------------------ a member's view
 
 
-def member_of(profile: CustomerRecord) -> eligibility.Member:
-    # The points' arithmetic loads with the member views, not with every catalogue route.
+def member_of(app_id: str, profile: CustomerRecord) -> eligibility.Member:
+    # The points' arithmetic and the tiers load with the member views, not with every catalogue route.
     from shared.domain.points.placement import wallet_of
+    from shared.domain.tier_members import eligibility_tier
 
+    tier, tier_order = eligibility_tier(app_id, profile)
     return eligibility.Member(
         tags=frozenset(profile.tags),
-        tier=profile.tier,
+        tier=tier,
         points_balance=wallet_of(profile).as_of(clock.now_epoch_ms()).balance,  # expired points never count
         enrolled_at_ms=eligibility.epoch_ms(profile.enrolled_at),
         attributes=profile.attributes,
+        tier_order=tier_order,
     )
 
 
@@ -289,7 +292,8 @@ def view_for(reward: Reward, member: eligibility.Member, now_ms: int, coupon: Co
     # merchant disabled it for must not affect anyone's answer).
     outcomes = eligibility.evaluate_rules(reward.rules, member) if reward.record.active else []
     holding = [outcome for outcome in outcomes if outcome.holds]
-    rule_holds = not reward.rules or bool(holding)
+    below_tier = _below_tier(reward, member)
+    rule_holds = (not reward.rules or bool(holding)) and below_tier is None
     unavailable = unavailable_reasons(reward, now_ms, coupon)
     eligible = rule_holds and not unavailable
     return MemberReward(
@@ -299,8 +303,22 @@ def view_for(reward: Reward, member: eligibility.Member, now_ms: int, coupon: Co
         points_cost=reward.definition.points_cost(),
         points_balance=member.points_balance,
         unavailable=unavailable,
-        failed_conditions=() if rule_holds else tuple(f for o in outcomes for f in o.failures),
+        failed_conditions=()
+        if rule_holds
+        else (*(f for o in outcomes for f in o.failures), *filter(None, [below_tier])),
     )
+
+
+def _below_tier(reward: Reward, member: eligibility.Member) -> eligibility.ConditionFailure | None:
+    """A reward of a ``tier`` is for members of that tier or above, once the application has a tier
+    program (without one, the reward's tier is a label, as before tiers existed)."""
+    floor = reward.definition.tier
+    if floor is None or not member.tier_order:
+        return None
+    gap = eligibility.tier_at_least(floor, member)
+    if gap is None:
+        return None
+    return eligibility.ConditionFailure("tier", eligibility.TIER, "At least", gap.required, gap.actual, gap.gap)
 
 
 def coupon_ids(found: list[Reward]) -> list[str]:
@@ -326,7 +344,7 @@ def member_rewards(
         profile, pools = rewards.profile_and_coupons(app_id, source_id, coupon_ids(found))
         if profile is None:
             raise CustomerNotFound(source_id)
-        member = member_of(profile)
+        member = member_of(app_id, profile)
         now_ms = clock.now_epoch_ms()
         for reward in _with_pools(found, pools):
             view = view_for(reward, member, now_ms, coupon_of(reward, pools))

@@ -8,9 +8,11 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from shared import clock
 from shared.clock import iso_from_epoch_ms
+from shared.entities.tiers import TierWrite
 
-DAY_MS = 86_400_000
+DAY_MS = clock.DAY_MS
 NEVER = 0  # a lot's expiry day when it never expires
 ACTIVE = 0  # a lot's activation day once it is spendable
 # The last day a lot can expire or activate (9999-12-31, the API's last date): lot times from extreme
@@ -146,6 +148,9 @@ class Posting:
     # orders: the order an earning rule credited on, and the return (or cancel) taking it back
     order_id: str | None = None
     return_id: str | None = None
+    # qualifying credits (and their reversals): the month of the credit's event time its points count
+    # in for tiers (shared/domain/tiers.py)
+    qualifies_in: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -187,6 +192,7 @@ class TransactionRecord:
     lot: LotKey | None  # credits: the lot the points went to
     reversed: int
     entry: LedgerEntry | None  # adjustments and reversals: the entry, for a retry's answer
+    qualifies_in: str | None = None  # a qualifying credit: the month its points count in for tiers
 
 
 # ------------------------------------------------------------------------------------------ writes
@@ -212,6 +218,7 @@ class ProfilePoints:
     clawed: Mapping[str, int]  # a claim's encoding -> points (see shared/domain/points/lots.py)
     head: LedgerHead
     due_day: int | None
+    tier: TierWrite | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -14,10 +14,11 @@ there were no deployed users, so nothing backfills them.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from shared.entities.points import DAY_MS, LedgerHead, ProfilePoints
+from shared.entities.tiers import TierState
 from shared.errors import ValidationFailed
 from shared.limits import MAX_SOURCE_ID_LENGTH
 from shared.storage import dynamodb, keys, pagination
@@ -57,6 +58,10 @@ class CustomerRecord:
     points_clawed: dict[str, int] = field(default_factory=dict)  # Claim.encode() -> points (Wallet.clawed)
     erased_at: str | None = None  # personal fields removed (shared/domain/erasure.py)
     pseudonym: str | None = None
+    # tiers (shared/domain/tiers.py): qualifying points by month, the tier state, an override
+    tier_months: dict[str, int] = field(default_factory=dict)
+    tier_state: dict[str, Any] | None = None
+    tier_override: dict[str, Any] | None = None
 
     @property
     def ledger_head(self) -> LedgerHead:
@@ -93,6 +98,9 @@ class CustomerRecord:
             points_clawed=item.get("points_clawed") or {},
             erased_at=item.get("erased_at"),
             pseudonym=item.get("pseudonym"),
+            tier_months=item.get("tier_months") or {},
+            tier_state=item.get("tier_state"),
+            tier_override=item.get("tier_override"),
         )
 
 
@@ -182,6 +190,10 @@ def points_attributes(app_id: str, source_id: str, after: ProfilePoints) -> dict
         "ledger_seq": head.sequence,
         "ledger_ms": head.last_ms,
     }
+    if after.tier is not None:
+        stored["tier_months"] = dict(after.tier.months)
+        if after.tier.state is not None:
+            stored["tier_state"] = tier_state_item(after.tier.state, after.tier.due_ms)
     if after.due_day is not None:
         stored |= keys.points_due_entry(after.due_day * DAY_MS // 1000, keys.customer(app_id, source_id))
     return stored
@@ -194,6 +206,43 @@ def points_update(app_id: str, source_id: str, after: ProfilePoints) -> tuple[li
     set_clauses = [f"{name} = :{name}" for name in stored]
     remove = [] if after.due_day is not None else [keys.DUE_PK, keys.DUE_SK]
     return set_clauses, remove, {f":{name}": value for name, value in stored.items()}
+
+
+def tier_state_item(state: TierState, due_ms: int | None) -> dict[str, Any]:
+    """The profile's tier state, with when the tier job has something to do for it (None: nothing)."""
+    return {k: v for k, v in asdict(state).items() if v is not None} | ({"due_ms": due_ms} if due_ms else {})
+
+
+def tier_state_update(app_id: str, read: CustomerRecord, state: TierState, due_ms: int | None) -> Update:
+    """The profile's tier state set, only if neither its ledger nor its tier state moved since ``read``."""
+    head = ledger_head_is(read.ledger_head)
+    evaluated = (read.tier_state or {}).get("evaluated_ms")
+    same_state = (
+        "tier_state.evaluated_ms = :read_evaluated" if evaluated is not None else "attribute_not_exists(tier_state)"
+    )
+    return Update(
+        keys.customer(app_id, read.source_id),
+        Expression("SET tier_state = :tier_state", values={":tier_state": tier_state_item(state, due_ms)}),
+        condition=Expression(
+            f"attribute_exists(PK) AND ({head.text}) AND {same_state}",
+            head.names,
+            head.values | ({":read_evaluated": evaluated} if evaluated is not None else {}),
+        ),
+    )
+
+
+def tier_state_of(item: Mapping[str, Any] | None) -> tuple[TierState | None, int | None]:
+    if not item:
+        return None, None
+    fell = item.get("fell_ms")
+    state = TierState(
+        item["held"],
+        int(item["since_ms"]),
+        int(fell) if fell is not None else None,
+        int(item["evaluated_ms"]),
+        item["version"],
+    )
+    return state, int(item["due_ms"]) if item.get("due_ms") is not None else None
 
 
 def touch(

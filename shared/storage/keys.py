@@ -557,3 +557,37 @@ def ledger_range(from_ms: int, to_ms: int) -> tuple[str, str]:
 def coupon_redemptions_range(from_ms: int, to_ms: int) -> tuple[str, str]:
     """Index sort key bounds (``<ms>#<order_id>``) of a coupon's redemptions from ``from_ms`` to ``to_ms`` inclusive."""
     return f"{from_ms:013d}", f"{to_ms:013d}$"
+
+
+# --- tiers ---
+# The application's tier program sits beside the application item, like the points policy.
+def tier_program(app_id: str) -> dict[str, str]:
+    return {PK: application(app_id)[PK], SK: "SETTINGS#TIERS"}
+
+
+# A member whose held tier will drop (or be announced as about to) is on the due index, in its own
+# shards, by that time: one small item in the customer's partition, moved by every write that changes
+# the tier state, so the scheduled tier job reads only members with something due.
+TIER_DUE_SK = "TIERDUE"
+TIER_DUE_SHARDS = 8
+
+
+def tier_due_shard_partition(shard: int) -> str:
+    return f"TIERDUE#{shard:02d}"
+
+
+def tier_due(app_id: str, source_id: str) -> dict[str, str]:
+    return {PK: customer_partition(app_id, source_id), SK: TIER_DUE_SK}
+
+
+def tier_due_entry(due_ms: int, app_id: str, source_id: str) -> dict[str, str]:
+    partition = customer_partition(app_id, source_id)
+    shard = zlib.crc32(partition.encode()) % TIER_DUE_SHARDS
+    return {DUE_PK: tier_due_shard_partition(shard), DUE_SK: f"{due_ms // 1000:012d}#{partition}"}
+
+
+# A tier change (an upgrade, a downgrade, a drop announced) is an item in the customer's partition, keyed
+# by what it is and when, written once: the outbox announces it, and a second run of the tier job, or a
+# retried write, finds it there.
+def tier_change(app_id: str, source_id: str, at_ms: int, kind: str, tier: str) -> dict[str, str]:
+    return {PK: customer_partition(app_id, source_id), SK: f"TIERCHANGE#{at_ms:013d}#{kind}#{tier}"}

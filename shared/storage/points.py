@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from dataclasses import asdict
 
 from shared.entities.points import LedgerEntry, LotKey, PointsWrite, PolicyRecord, Reason, TransactionRecord
-from shared.storage import audit, customers, dynamodb, keys, pagination
+from shared.storage import audit, customers, dynamodb, keys, pagination, tiers
 from shared.storage.customers import CustomerRecord
 from shared.storage.dynamodb import Expression, Item, Put, TransactAction, TransactionCancelled, Update
 from shared.storage.versioned_cache import VersionedCache
@@ -37,10 +37,11 @@ def writes(placed: PointsWrite, now_iso: str) -> list[TransactAction]:
     return [profile, *ledger_writes(placed)]
 
 
-def ledger_writes(placed: PointsWrite) -> list[Put]:
-    """A placement's entries and transaction records, each written only once."""
-    entries = [_entry_put(placed.app_id, entry) for entry in placed.entries]
-    return entries + [_record_put(placed.app_id, placed.source_id, record) for record in placed.records]
+def ledger_writes(placed: PointsWrite) -> list[TransactAction]:
+    """A placement's entries and transaction records, each written only once, and its tier changes."""
+    entries: list[TransactAction] = [_entry_put(placed.app_id, entry) for entry in placed.entries]
+    entries += [_record_put(placed.app_id, placed.source_id, record) for record in placed.records]
+    return entries + tiers.writes(placed.app_id, placed.source_id, placed.after.tier)
 
 
 def _entry_put(app_id: str, entry: LedgerEntry) -> Put:
@@ -60,6 +61,8 @@ def _record_put(app_id: str, source_id: str, record: TransactionRecord) -> Put:
     item |= {"txn_id": record.txn_id, "points": record.points}
     if record.lot is not None:
         item |= {"lot": record.lot.encode(), "reversed": record.reversed}
+    if record.qualifies_in is not None:
+        item["qualifies_in"] = record.qualifies_in
     if record.entry is not None:
         item["entry"] = asdict(record.entry)
     return Put(item, condition=Expression("attribute_not_exists(PK)"))
@@ -105,6 +108,7 @@ def _record_from_item(item: Item) -> TransactionRecord:
         LotKey.decode(item["lot"]) if "lot" in item else None,
         item.get("reversed", 0),
         entry_from_item(item["entry"]) if "entry" in item else None,
+        item.get("qualifies_in"),
     )
 
 

@@ -305,6 +305,8 @@ EXAMPLE_BODIES: dict[str, Any] = {
     "POST /orders/{order_id}/returns": RETURN_BODY,
     "POST /exports": EXPORT_BODY,
     "POST /imports": IMPORT_BODY,
+    "PUT /customers/{source_id}/tier": {"name": "Gold", "until": "2099-01-01T00:00:00Z"},
+    "PUT /settings/tiers": {"window": {"rolling_months": 12}, "tiers": [{"name": "Silver", "threshold": 0}]},
 }
 
 

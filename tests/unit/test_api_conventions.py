@@ -49,6 +49,7 @@ NOT_RESOURCES = {
     "coupon_validation": "the answer of a validate",
     "coupon_code_import": "the answer of an import",
     "points_policy": "the application's one setting",
+    "tier_program": "the application's one tier program",
     "member_reward": "a reward as one member sees it (the reward inside has its id)",
     "customer_coupon": "a coupon as one customer holds it (named by coupon_id)",
     "coupon_redemption": "one order's use of a coupon (named by coupon_id and order_id)",

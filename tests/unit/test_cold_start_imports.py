@@ -67,6 +67,8 @@ EXPORT_WORKER = {"ExportWorker"}
 # Importing members writes profiles and balances; starting or following an import (ImportsCreate,
 # ImportsGet) loads neither.
 MEMBER_IMPORT = {"ImportSplitter", "ImportWorker"}
+# A member's tier override and the tier job change the customer's profile (the program's routes do not).
+TIER_MEMBERS = {"CustomerTierPut", "CustomerTierDelete", "TierDowngrader"}
 
 # A heavy module (models built, or many values defined, at import) -> the functions that may load it.
 # A function not named here never needs it; a new function needs none until it is named.
@@ -91,7 +93,8 @@ ALLOWED: dict[str, set[str]] = {
     | ORDER_FLOW
     | ERASURE
     | EXPORT_WORKER
-    | MEMBER_IMPORT,
+    | MEMBER_IMPORT
+    | TIER_MEMBERS,
     "shared.domain.points.lots": CUSTOMERS
     | POINTS
     | EVENTS
@@ -110,7 +113,8 @@ ALLOWED: dict[str, set[str]] = {
     | ORDER_FLOW
     | ERASURE
     | EXPORT_WORKER
-    | MEMBER_IMPORT,
+    | MEMBER_IMPORT
+    | TIER_MEMBERS,
     "shared.api.schemas.points": CUSTOMERS | POINTS | ERASURE | MEMBER_IMPORT,
     "shared.api.schemas.customers": CUSTOMERS | ERASURE | MEMBER_IMPORT,
     # coupons: definitions, the order engine and their API models

@@ -22,15 +22,18 @@ from shared.domain.eligibility import (
     parse_rules,
 )
 
+TIERS = ("Silver", "Gold", "Platinum")
+
 
 def member(
     tags: tuple[str, ...] = (),
     tier: str | None = None,
     points: int = 0,
     enrolled: str | None = None,
+    tier_order: tuple[str, ...] = TIERS,
     **attributes: Any,
 ) -> Member:
-    return Member(frozenset(tags), tier, points, epoch_ms(enrolled), attributes)
+    return Member(frozenset(tags), tier, points, epoch_ms(enrolled), attributes, tier_order)
 
 
 def condition(operator: str, attribute: str, value: Any) -> dict[str, Any]:
@@ -380,6 +383,49 @@ OPERATOR_TABLE: list[tuple[str, str, Any, Member, bool, tuple[str, str, str] | N
         False,
         ("enrolled before 2023-02-28T12:00:00Z", "enrolled 2023-02-28T12:00:00Z", "enrolled 1 day after the window"),
     ),
+    # Tier at least: the program's order (lowest first); the floor itself holds
+    ("At least", "Tier", "Gold", member(tier="Gold"), True, None),
+    ("At least", "Tier", "Gold", member(tier="Platinum"), True, None),
+    (
+        "At least",
+        "Tier",
+        "Gold",
+        member(tier="Silver"),
+        False,
+        ("tier Gold or above", "tier Silver", "needs tier Gold or above"),
+    ),
+    (
+        "At least",
+        "Tier",
+        "Silver",
+        member(tier=None),
+        False,
+        ("tier Silver or above", "no tier", "needs tier Silver or above"),
+    ),
+    (
+        "At least",
+        "Tier",
+        "Gold",
+        member(tier="Gold", tier_order=()),
+        False,
+        ("tier Gold or above", "tier Gold", "Gold is not a tier of the tier program"),
+    ),
+    (
+        "At least",
+        "Tier",
+        "Diamond",
+        member(tier="Platinum"),
+        False,
+        ("tier Diamond or above", "tier Platinum", "Diamond is not a tier of the tier program"),
+    ),
+    (
+        "At least",
+        "Tier",
+        "Gold",
+        member(tier="Bronze"),
+        False,
+        ("tier Gold or above", "tier Bronze", "needs tier Gold or above"),
+    ),
     # The member's tags are shown sorted, comma-separated
     (
         "Contain all of",
@@ -543,6 +589,9 @@ def test_rules_are_ored_and_a_failed_rule_reports_each_failed_condition() -> Non
         ([condition("Equals", "Tier", "G" * 201)], "value must be a text of 1 to 200 printable characters"),
         ([condition("Equals", "Tier", "GO\nLD")], "value must be a text of 1 to 200 printable characters"),
         ([condition("Equals", "Tier", 5)], "value must be a text of 1 to 200 printable characters"),
+        ([condition("At least", "Tier", ["Gold"])], "value must be a text of 1 to 200 printable characters"),
+        ([condition("At least", "attributes.level", "Gold")], "operator At least does not apply to attributes.level"),
+        ([condition("At least", "User Tags", ["a"])], "operator At least does not apply to User Tags"),
         ([condition("Greater than", "attributes.age", "18")], "conditions.0: value must be a number"),
         ([condition("Less than", "attributes.age", "18")], "conditions.0: value must be a number"),
         ([{**A_TRUE, "colour": "red", "size": 1}], "conditions.0: colour, size is not a known field of a condition"),
@@ -552,11 +601,11 @@ def test_rules_are_ored_and_a_failed_rule_reports_each_failed_condition() -> Non
         (
             [condition("Around", "Tier", "GOLD")],
             "operator 'Around' is unknown (known: Between, Contain all of, Contain any of, Equals, Not equals, "
-            "Greater than, Less than)",
+            "Greater than, Less than, At least)",
         ),
         (
             [condition("Greater than", "Tier", "GOLD")],
-            "operator Greater than does not apply to Tier (use Equals, Not equals, Contain any of)",
+            "operator Greater than does not apply to Tier (use Equals, Not equals, Contain any of, At least)",
         ),
         ([condition("Between", "Points Balance", "12")], "value must be a list of two numbers [low, high]"),
         ([condition("Contain any of", "attributes.city", [])], "conditions.0: value must be a list of 1 to 100 values"),

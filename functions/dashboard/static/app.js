@@ -692,7 +692,7 @@ function CustomerProfile({ api, sourceId }) {
         <${PointsSummary} points=${customer.points} />
         <dt>Email</dt><dd>${customer.email || "—"}</dd>
         <dt>Phone</dt><dd>${customer.phone || "—"}</dd>
-        <dt>Tier</dt><dd>${customer.tier || "—"}</dd>
+        <dt>Tier</dt><dd><${TierValue} tier=${customer.tier} /></dd>
         <dt>Tags</dt><dd>${customer.tags.join(", ") || "—"}</dd>
         <dt>Referral code</dt><dd>${customer.referral_code || "—"}</dd>
         <dt>Referred by</dt><dd>${customer.referred_by || "—"}</dd>
@@ -1459,6 +1459,44 @@ const RETURN_POLICIES = {
   allow_negative: "a reversal may take the balance below zero",
 };
 
+// A customer's tier: with a tier program, the computed one with its gaps (to the next tier, to keep this
+// one); without one, the text the merchant set on the profile.
+function TierValue({ tier }) {
+  if (!tier) return "—";
+  if (typeof tier === "string") return tier;
+  const parts = [`${tier.name} since ${fmtDate(tier.since)}`, `${fmtNumber(tier.qualifying)} qualifying points`];
+  if (tier.override) parts.push(`an override until ${fmtDate(tier.override.until)} (earned: ${tier.held})`);
+  if (tier.next) parts.push(`${fmtNumber(tier.next.needed)} more for ${tier.next.name}`);
+  if (tier.keep) parts.push(`${fmtNumber(tier.keep.needed)} by ${fmtDate(tier.keep.by)} to keep ${tier.keep.name}`);
+  return html`<span data-testid="tier">${parts.join("; ")}</span>`;
+}
+
+// GET /settings/tiers, read-only here (PUT /settings/tiers changes it); a 404 means no program is set.
+function TierProgramCard({ api }) {
+  const [state, setState] = useState({ loading: true });
+  useEffect(() => {
+    api("GET", "/settings/tiers")
+      .then((program) => setState({ program }))
+      .catch((error) => setState(error instanceof ApiError && error.status === 404 ? {} : { error }));
+  }, []);
+  const { program, error, loading } = state;
+  const counted = program && (program.window.rolling_months ? `the last ${program.window.rolling_months} months` : "the calendar year");
+  return html`<section class="card" aria-labelledby="tier-program" aria-busy=${loading ? "true" : "false"}>
+    <h2 id="tier-program">Tier program</h2>
+    <${Loading} when=${loading} what="the tier program" />
+    <${ErrorBox} error=${error} />
+    ${!loading && !error && !program && html`<p data-testid="no-tier-program">No tier program: a customer's tier is the text set on its profile.</p>`}
+    ${program && html`<table data-testid="tiers"><thead><tr><th>Tier</th><th>From (qualifying points)</th><th>Earning multiplier</th></tr></thead>
+      <tbody>${program.tiers.map((tier) => html`<tr><td>${tier.name}</td><td>${fmtNumber(tier.threshold)}</td><td>${tier.multiplier ? `x${tier.multiplier}` : "—"}</td></tr>`)}</tbody></table>
+    <dl class="props">
+      <dt>Qualifying points</dt><dd>points earned over ${counted}</dd>
+      <dt>Downgrades</dt><dd data-testid="downgrade">${program.downgrade.policy === "one_down" ? "one tier at a time" : "to the tier qualified for"}, after ${fmtNumber(program.downgrade.grace_days)} days of grace, announced ${fmtNumber(program.downgrade.notice_days)} days ahead</dd>
+      <dt>Last changed</dt><dd>${fmtDate(program.updated_at)}</dd>
+    </dl>`}
+    <p class="hint">Changed through the API: <code>PUT /settings/tiers</code>.</p>
+  </section>`;
+}
+
 // GET /settings/points, read-only here (PUT /settings/points changes it).
 function PointsPolicy({ api }) {
   const { data, error, loading } = useApi(api, ["/settings/points"], []);
@@ -1492,7 +1530,8 @@ function Settings({ api, credentials }) {
     <h3>Try it</h3>
     <pre class="secret">curl -u ${credentials.api_key}:$SECRET_KEY ${apiUrl}/campaigns</pre>
   </section>
-  <${PointsPolicy} api=${api} />`;
+  <${PointsPolicy} api=${api} />
+  <${TierProgramCard} api=${api} />`;
 }
 
 function Unavailable({ what }) {

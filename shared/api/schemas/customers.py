@@ -9,7 +9,9 @@ from shared import clock
 from shared.api.schemas.attributes import ATTRIBUTE_NAME, Attributes, AttributeValue, MetadataKey
 from shared.api.schemas.common import IsoDateTime, Label, RequestModel, ResponseModel, ShortText, SourceId
 from shared.api.schemas.points import EXPIRING_SHOWN, Points
+from shared.api.schemas.tiers import TierStatus
 from shared.domain.points.placement import wallet_of
+from shared.domain.tiers import TierView
 from shared.errors import ValidationFailed
 from shared.ids import normalize_referral_code
 from shared.limits import (
@@ -90,7 +92,10 @@ class CustomerResponse(ResponseModel):
     phone: str | None
     tags: list[str]
     enrolled_at: str | None
-    tier: str | None
+    tier: TierStatus | str | None = Field(
+        description="With a tier program: the tier computed from the qualifying points (with its gaps); "
+        "without one: the text the merchant set on the profile"
+    )
     brand: str | None
     attributes: dict[str, Any]
     referred_by: str | None
@@ -100,7 +105,7 @@ class CustomerResponse(ResponseModel):
     updated_at: str
 
     @classmethod
-    def from_record(cls, record: CustomerRecord) -> "CustomerResponse":
+    def from_record(cls, record: CustomerRecord, tier: TierView | None = None) -> "CustomerResponse":
         return cls(
             id=record.customer_id,
             source_id=record.source_id,
@@ -109,7 +114,7 @@ class CustomerResponse(ResponseModel):
             phone=record.phone,
             tags=record.tags,
             enrolled_at=record.enrolled_at,
-            tier=record.tier,
+            tier=TierStatus.from_view(tier) if tier else record.tier,
             brand=record.brand,
             attributes=record.attributes,
             referred_by=record.referred_by,

@@ -96,11 +96,16 @@ class AdjustmentIn(RequestModel):
         description="Points to credit (positive) or debit (negative); not 0"
     )
     description: ShortText = Field(description="Why, as customer service tells it: the entry's description")
+    qualifying: bool = Field(
+        default=False, description="A credit that counts toward tiers, in the current month (default: it does not)"
+    )
 
     @model_validator(mode="after")
     def _not_zero(self) -> Self:
         if self.points == 0:
             raise ValueError("points must not be 0")
+        if self.qualifying and self.points < 0:
+            raise ValueError("qualifying: only a credit qualifies; reverse the credit to take its points back")
         return self
 
 

@@ -25,6 +25,7 @@ from shared import clock
 from shared.domain.customers import get_customer
 from shared.domain.points import placement
 from shared.domain.points.lots import NotEnoughPoints
+from shared.domain.tiers import month_key
 from shared.entities.audit import Action
 from shared.entities.points import DAY_MS, LedgerEntry, PolicyRecord, Posting, Reason, ReturnPolicy, TransactionRecord
 from shared.errors import Conflict, CustomerNotFound, NotFound, ServiceUnavailable, ValidationFailed
@@ -115,10 +116,18 @@ def list_transactions(
 Plan = Callable[[dict[str, TransactionRecord], PolicyRecord], tuple[Posting, list[dynamodb.Update]]]
 
 
-def adjust(app_id: str, source_id: str, amount: int, description: str, request_key: str | None = None) -> LedgerEntry:
+def adjust(
+    app_id: str,
+    source_id: str,
+    amount: int,
+    description: str,
+    request_key: str | None = None,
+    *,
+    qualifying: bool = False,
+) -> LedgerEntry:
     """Customer service credits (following the policy) or debits (at most the balance) ``amount`` points;
-    ``request_key``: the request's Idempotency-Key."""
-    txn_id = _txn_id(request_key, app_id, source_id, "adjust", amount, description)
+    ``request_key``: the request's Idempotency-Key; ``qualifying``: a credit that counts toward tiers."""
+    txn_id = _txn_id(request_key, app_id, source_id, "adjust", amount, description, *(["qualifying"] * qualifying))
 
     def plan(records: dict[str, TransactionRecord], policy: PolicyRecord) -> tuple[Posting, list[dynamodb.Update]]:
         # a credit is a lot under the policy; a debit corrects what was earned (not a redemption)
@@ -132,6 +141,7 @@ def adjust(app_id: str, source_id: str, amount: int, description: str, request_k
             activates_ms=times.activates_ms,
             expires_ms=times.expires_ms,
             counted_as="earned",
+            qualifies_in=month_key(clock.now_epoch_ms()) if qualifying else None,
         )
         return adjustment, []
 
@@ -196,6 +206,7 @@ def reverse(
             reverses=txn_id,
             own_lot=credit.lot,
             return_policy=policy.return_policy,
+            qualifies_in=credit.qualifies_in,
         )
         return reversal, [points.count_reversal(app_id, source_id, credit, credit.reversed + wanted)]
 

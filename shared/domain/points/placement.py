@@ -8,10 +8,11 @@ records again after its postings (a credit whose expiry is already past expires 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import Literal
 
 from shared import clock
+from shared.domain import tiers
 from shared.domain.points.lots import Claim, Movement, Wallet, day_at_or_after
 from shared.entities.points import (
     DAY_MS,
@@ -25,10 +26,23 @@ from shared.entities.points import (
     Reason,
     TransactionRecord,
 )
+from shared.entities.tiers import TierProgram, TierState, TierWrite
 from shared.ids import new_id
-from shared.storage import points
+from shared.limits import MAX_ROLLING_MONTHS
+from shared.storage import customers, points
+from shared.storage import tiers as tier_store
 from shared.storage.customers import CustomerRecord
 from shared.storage.dynamodb import TransactAction
+
+
+@dataclass(frozen=True, slots=True)
+class TierHolding:
+    """A profile's tier part as read: qualifying points by month, the tier state (None: never judged)
+    and when the tier job has something to do for it."""
+
+    months: Mapping[str, int] = field(default_factory=dict)
+    state: TierState | None = None
+    due_ms: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,6 +51,7 @@ class PointsState:
 
     wallet: Wallet
     head: LedgerHead
+    tier: TierHolding = TierHolding()
 
     @classmethod
     def empty(cls) -> PointsState:
@@ -64,7 +79,8 @@ def wallet_of(profile: CustomerRecord) -> Wallet:
 
 
 def points_state(profile: CustomerRecord) -> PointsState:
-    return PointsState(wallet_of(profile), profile.ledger_head)
+    state, due_ms = customers.tier_state_of(profile.tier_state)
+    return PointsState(wallet_of(profile), profile.ledger_head, TierHolding(profile.tier_months, state, due_ms))
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,6 +94,7 @@ class Placed:
     after: PointsState
     entries: list[LedgerEntry]
     records: list[TransactionRecord]
+    tier: TierWrite | None = None
 
     @property
     def moved(self) -> bool:
@@ -99,6 +116,7 @@ class Placed:
             clawed={claim.encode(): points for claim, points in wallet.clawed.items()},
             head=head,
             due_day=wallet.next_due_day(),
+            tier=self.tier,
         )
         return PointsWrite(self.app_id, self.source_id, self.read_head, stored, self.entries, self.records)
 
@@ -132,8 +150,16 @@ _SETTLED: dict[Literal["activation", "expiry"], str] = {
 }
 
 
-def place(app_id: str, source_id: str, state: PointsState, postings: Sequence[Posting], now_ms: int) -> Placed:
-    """``postings`` after ``state``, in order; raises ``NotEnoughPoints`` for a debit beyond the balance."""
+def place(
+    app_id: str,
+    source_id: str,
+    state: PointsState,
+    postings: Sequence[Posting],
+    now_ms: int,
+    program: TierProgram | None = None,
+) -> Placed:
+    """``postings`` after ``state``, in order, with the member's tier under ``program`` once they are in;
+    raises ``NotEnoughPoints`` for a debit beyond the balance."""
     wallet, head = state.wallet, state.head
     today = now_ms // DAY_MS
     entries: list[LedgerEntry] = []
@@ -157,9 +183,40 @@ def place(app_id: str, source_id: str, state: PointsState, postings: Sequence[Po
         wallet, movement = _apply(wallet, posting, now_ms)
         entries.append(_requested(entry(posting.txn_id, posting.reason, posting.description, movement), posting))
         if posting.operation == "credit" or posting.reason in RECORDED_REASONS:
-            records.append(_transaction_record(entries[-1], movement, posting.operation == "credit"))
+            record = _transaction_record(entries[-1], movement, posting.operation == "credit")
+            records.append(replace(record, qualifies_in=posting.qualifies_in))
     settle()
-    return Placed(app_id, source_id, state.head, PointsState(wallet, head), entries, records)
+    holding, tier_write = placed_tier(program, state.tier, postings, now_ms)
+    return Placed(app_id, source_id, state.head, PointsState(wallet, head, holding), entries, records, tier_write)
+
+
+def qualifying(postings: Sequence[Posting]) -> bool:
+    """Some posting counts toward tiers: only such a write judges the tier (time's changes in between are
+    the tier job's and every read's), so the others never read the tier program."""
+    return any(posting.qualifies_in is not None for posting in postings)
+
+
+def placed_tier(
+    program: TierProgram | None, holding: TierHolding, postings: Sequence[Posting], now_ms: int
+) -> tuple[TierHolding, TierWrite | None]:
+    """The member's tier once ``postings`` are in: qualifying credits and their reversals counted in their
+    months, the tier judged at ``now_ms`` (what time did since it was stored, then the write's upgrade or
+    fall). Nothing is written when no posting qualifies and no program judges the member."""
+    months = dict(holding.months)
+    for posting in postings:
+        if posting.qualifies_in is not None:
+            months[posting.qualifies_in] = months.get(posting.qualifies_in, 0) + posting.points
+    months = tiers.kept_months(MAX_ROLLING_MONTHS, now_ms, months)
+    if program is None:
+        moved = months != holding.months
+        return TierHolding(months, holding.state, holding.due_ms), TierWrite(months, None) if moved else None
+    judged, changes = tiers.at(program, holding.state, holding.months, now_ms)
+    if months != holding.months:
+        judged, upgraded = tiers.after_credit(program, judged, months, now_ms)
+        changes += upgraded
+    due_ms = tiers.due_at(program, judged, months, now_ms, holding.due_ms)
+    after = TierHolding(months, judged, due_ms)
+    return after, TierWrite(months, judged, due_ms, changes, due_ms != holding.due_ms)
 
 
 def post(
@@ -167,7 +224,8 @@ def post(
 ) -> tuple[Placed, list[TransactAction]]:
     """``postings`` for a customer read as ``profile``: what is placed, and its writes for the caller's
     transaction."""
-    placed = place(app_id, profile.source_id, points_state(profile), postings, now_ms)
+    program = tier_store.recent_program(app_id) if qualifying(postings) else None
+    placed = place(app_id, profile.source_id, points_state(profile), postings, now_ms, program)
     return placed, points.writes(placed.write(), clock.iso_from_epoch_ms(now_ms))
 
 

@@ -1,0 +1,42 @@
+"""The tier program an application sets (the rules are ``shared.domain.tiers``): read exactly here, and
+from each container's copy where every request needs it (``storage.tiers.recent_program``). Members'
+tiers are ``shared.domain.tier_members``."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from shared import clock
+from shared.entities.tiers import DowngradePolicy, Tier, TierProgram
+from shared.errors import NotFound
+from shared.storage import tiers as store
+
+
+class NoTierProgram(NotFound):
+    def __init__(self) -> None:
+        super().__init__("This application has no tier program: PUT /settings/tiers first")
+
+
+def program(app_id: str) -> TierProgram:
+    found = store.get_program(app_id)
+    if found is None:
+        raise NoTierProgram
+    return found
+
+
+def set_program(
+    app_id: str,
+    tier_list: Sequence[Tier],
+    rolling_months: int | None,
+    policy: DowngradePolicy,
+    grace_days: int,
+    notice_days: int,
+) -> TierProgram:
+    """Replace the program: members are judged by it from now, each at its next read or write (lazily:
+    no job walks the members)."""
+    now_ms = clock.now_epoch_ms()
+    stored = TierProgram(
+        tuple(tier_list), rolling_months, policy, grace_days, notice_days, clock.iso_from_epoch_ms(now_ms), now_ms
+    )
+    store.put_program(app_id, stored)
+    return stored

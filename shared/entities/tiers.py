@@ -1,0 +1,80 @@
+"""A tier program and a member's tier as the domain decides them and storage keeps them (the rules are
+``shared.domain.tiers``)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Literal
+
+DowngradePolicy = Literal["one_down", "to_qualified"]
+
+
+@dataclass(frozen=True, slots=True)
+class Tier:
+    name: str
+    threshold: int
+    multiplier: float | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class TierProgram:
+    """``rolling_months`` None: the calendar year. ``version``: what tells a member's state it was judged
+    under another program (the program's update time); ``changed_ms``: when it took effect."""
+
+    tiers: tuple[Tier, ...]
+    rolling_months: int | None
+    policy: DowngradePolicy
+    grace_days: int
+    notice_days: int
+    version: str
+    changed_ms: int
+    qualify_on: Literal["points_earned"] = "points_earned"
+
+    def index_of(self, name: str | None) -> int | None:
+        return next((i for i, tier in enumerate(self.tiers) if tier.name == name), None)
+
+    def qualified(self, points: int) -> int:
+        """The highest tier ``points`` reach (the first tier's threshold is 0)."""
+        return max(i for i, tier in enumerate(self.tiers) if tier.threshold <= points)
+
+
+@dataclass(frozen=True, slots=True)
+class TierState:
+    """What the profile stores: the tier held, since when, when the total fell below it (a drop pending),
+    and the time it was judged up to, under which program."""
+
+    held: str
+    since_ms: int
+    fell_ms: int | None
+    evaluated_ms: int
+    version: str
+
+
+@dataclass(frozen=True, slots=True)
+class Override:
+    name: str
+    until_ms: int
+    set_ms: int
+    reason: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class TierChange:
+    kind: Literal["upgraded", "downgraded"]
+    previous: str
+    tier: str
+    at_ms: int
+
+
+@dataclass(frozen=True, slots=True)
+class TierWrite:
+    """A profile's tier part once a write is in: its qualifying months, its tier state (None: no program,
+    left as stored) with when the tier job has something to do, the changes to announce, and whether the
+    due time moved (its index item is then written)."""
+
+    months: Mapping[str, int]
+    state: TierState | None
+    due_ms: int | None = None
+    changes: Sequence[TierChange] = ()
+    due_moved: bool = False
