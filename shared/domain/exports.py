@@ -5,11 +5,13 @@
 ``GET /exports/{id}`` answers the job and, once it succeeded, a presigned download URL valid for
 ``DOWNLOAD_URL_SECONDS``: every read signs a new one, so a link that leaked stops working soon, while the
 job and its file stay for ``RETENTION_DAYS`` (the table's TTL and the bucket's lifecycle rule agree).
+An export that started before a customer's erasure is ``withdrawn``: its file may hold the person, so no
+link to it is signed again (one signed before the erasure lapses within ``DOWNLOAD_URL_SECONDS``).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Literal, get_args
 
@@ -84,12 +86,23 @@ def start_export(app_id: str, request: ExportRequest) -> ExportJob:
     return job
 
 
+def withdrawn_by(job: ExportJob, erased_at: str | None) -> bool:
+    """Whether an erasure may have left the person in the file: one at or after the moment the worker
+    started reading (the file may hold what it read before the erasure). Its file is then no longer given;
+    the file itself goes with the bucket's lifecycle rule."""
+    return erased_at is not None and erased_at >= (job.started_at or job.created_at)
+
+
 def get_export(app_id: str, export_id: str) -> ExportView:
     job = store.get(app_id, export_id, clock.now_epoch())
     if job is None:
         raise NotFound(f"Cannot find export with id {export_id}")
     if job.status != "succeeded":
         return ExportView(job)
+    erased_at = store.last_erasure_at(app_id)
+    if withdrawn_by(job, erased_at):
+        reason = f"a customer was erased at {erased_at}, after this export started: start a new export"
+        return ExportView(replace(job, status="withdrawn", error=reason))
     url = object_store.download_url(object_key(app_id, job), file_name(job), DOWNLOAD_URL_SECONDS)
     expires = clock.iso_from_epoch_ms(clock.now_epoch_ms() + DOWNLOAD_URL_SECONDS * 1000)
     return ExportView(job, url, expires)

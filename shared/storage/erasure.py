@@ -166,7 +166,8 @@ class ProfileChanged(Exception):
 
 def scrub_profile(app_id: str, profile: CustomerRecord, pseudonym: str, now: str) -> None:
     """Remove the personal fields and referral links, mark the profile erased (the first erasure's time
-    stays) and move its index entry out of the listed shards; the referral code item goes with it."""
+    stays) and move its index entry out of the listed shards; the referral code item goes with it; the
+    application's last erasure is ``now`` (exports made before it withhold their files)."""
     erased_entry = keys.erased_customers_entry(app_id, pseudonym)
     removed = {f"#f{index}": name for index, name in enumerate(ERASED_FIELDS)}
     update = Expression(
@@ -177,7 +178,13 @@ def scrub_profile(app_id: str, profile: CustomerRecord, pseudonym: str, now: str
         {":now": now, ":pseudonym": pseudonym, ":erased_pk": erased_entry[keys.CUSTOMERS_PK], ":zero": 0, ":one": 1},
     )
     is_profile = Expression("#type = :customer_type", {"#type": "type"}, {":customer_type": "customer"})
-    actions: list[Update | Delete] = [Update(keys.customer(app_id, profile.source_id), update, condition=is_profile)]
+    # the application's last erasure moves forward only (a concurrent, earlier one read again lands after it)
+    last = Expression("SET erased_at = :now", values={":now": now})
+    later = Expression("attribute_not_exists(erased_at) OR erased_at <= :now", values={":now": now})
+    actions: list[Update | Delete] = [
+        Update(keys.customer(app_id, profile.source_id), update, condition=is_profile),
+        Update(keys.last_erasure(app_id), last, condition=later),
+    ]
     if profile.referred_by is not None:
         actions.append(Delete(keys.referral(app_id, profile.referred_by, profile.source_id)))
     if profile.referral_code is not None:

@@ -14,7 +14,7 @@ from typing import Literal
 from shared.storage import dynamodb, keys
 from shared.storage.dynamodb import ConditionFailed, Expression, Item
 
-Status = Literal["queued", "running", "succeeded", "failed"]
+Status = Literal["queued", "running", "succeeded", "failed", "withdrawn"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,3 +97,10 @@ def finish(app_id: str, claimed: ExportJob, status: Status, now_iso: str, **outc
     except ConditionFailed:
         return False
     return True
+
+
+def last_erasure_at(app_id: str) -> str | None:
+    """When the application last erased a customer (ISO; written by shared/storage/erasure.py), None when
+    it never did."""
+    item = dynamodb.get_item(keys.last_erasure(app_id))
+    return item["erased_at"] if item else None

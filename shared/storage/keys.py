@@ -61,6 +61,11 @@ def erased_customers_entry(app_id: str, pseudonym: str) -> dict[str, str]:
     return {CUSTOMERS_PK: f"{tenant_prefix(app_id)}CUSTOMERS#ERASED", CUSTOMERS_SK: pseudonym}
 
 
+def last_erasure(app_id: str) -> dict[str, str]:
+    """When the application last erased a customer: exports made before it no longer give their file."""
+    return {PK: f"{tenant_prefix(app_id)}ERASURES", SK: "LAST"}
+
+
 # --- referral codes ---
 # One item per referral code, claimed with attribute_not_exists in the transaction that creates its
 # customer: a code is unique per application and finding its owner is one key read.

@@ -223,6 +223,30 @@ def test_an_erased_customer_appears_in_no_export_but_by_pseudonym_and_the_totals
     assert redeemed["source_id"] == pseudonym
 
 
+def test_an_export_made_before_an_erasure_no_longer_gives_its_file_and_a_new_one_does(
+    api: ApiClient, outbox: LocalOutbox
+) -> None:
+    # Given a customer with personal data in a finished export
+    assert api.put(path("zq-78"), PERSONAL).status == 201
+    before = finished(api, outbox, start(api, type="customers")["id"])
+    assert before["status"] == "succeeded"
+    assert before["download_url"]
+    # When the customer is erased
+    erased_at = api.post(path("zq-78", "/erase"), {}).json()["erased_at"]
+    # Then that export gives no link any more, and says why
+    withdrawn = api.get(f"/exports/{before['id']}").json()
+    assert (withdrawn["status"], withdrawn["download_url"], withdrawn["rows"]) == ("withdrawn", None, 1)
+    assert erased_at in withdrawn["error"]
+    # while an export started after the erasure gives its file, holding no trace of the person
+    data = exported(api, outbox, type="customers")
+    assert not [trace for trace in (*TRACES, "zq-78") if trace in data.decode()]
+    # and erasing the same customer again (nothing changes) withdraws nothing more
+    assert api.post(path("zq-78", "/erase"), {}).status == 200
+    latest = finished(api, outbox, start(api, type="customers")["id"])
+    assert api.post(path("zq-78", "/erase"), {}).status == 200
+    assert api.get(f"/exports/{latest['id']}").json()["status"] == "succeeded"
+
+
 # ------------------------------------------------------------------ time bounds
 
 

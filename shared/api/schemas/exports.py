@@ -34,7 +34,10 @@ class ExportResponse(ResponseModel):
     format: ExportFormat
     starts_at: str | None
     ends_at: str | None
-    status: Status = Field(description="queued, running, then succeeded or failed")
+    status: Status = Field(
+        description="queued, running, then succeeded or failed; withdrawn: a customer was erased after it started, "
+        "so its file is no longer given (start a new export)"
+    )
     rows: int = Field(description="Rows written (0 until it succeeded)")
     size_bytes: int = Field(description="The file's size (0 until it succeeded)")
     error: str | None
