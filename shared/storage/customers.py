@@ -231,8 +231,10 @@ def tier_state_item(state: TierState, due_ms: int | None) -> dict[str, Any]:
 
 
 def tier_state_update(app_id: str, read: CustomerRecord, state: TierState, due_ms: int | None) -> Update:
-    """The profile's tier state set, only if neither its ledger nor its tier state moved since ``read``."""
+    """The profile's tier state set, only if neither its ledger, its spend nor its tier state moved since
+    ``read``."""
     head = ledger_head_is(read.ledger_head)
+    spend = spend_version_is(read.tier_spend_version)
     evaluated = (read.tier_state or {}).get("evaluated_ms")
     same_state = (
         "tier_state.evaluated_ms = :read_evaluated" if evaluated is not None else "attribute_not_exists(tier_state)"
@@ -241,9 +243,9 @@ def tier_state_update(app_id: str, read: CustomerRecord, state: TierState, due_m
         keys.customer(app_id, read.source_id),
         Expression("SET tier_state = :tier_state", values={":tier_state": tier_state_item(state, due_ms)}),
         condition=Expression(
-            f"attribute_exists(PK) AND ({head.text}) AND {same_state}",
+            f"attribute_exists(PK) AND ({head.text}) AND {spend.text} AND {same_state}",
             head.names,
-            head.values | ({":read_evaluated": evaluated} if evaluated is not None else {}),
+            head.values | spend.values | ({":read_evaluated": evaluated} if evaluated is not None else {}),
         ),
     )
 

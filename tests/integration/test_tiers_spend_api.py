@@ -15,7 +15,7 @@ from tests.support.api import ApiClient
 from tests.support.concurrency import fire_together
 from tests.support.points import FrozenClock, freeze_clock
 from tests.support.rewards import customer_path
-from tests.support.tiers import PROGRAM, earning_rule, set_program, tier_of
+from tests.support.tiers import PROGRAM, earning_rule, run_tier_job, set_program, tier_of
 
 KIM = "kim@shop"
 START = int(datetime(2026, 11, 20, 12, tzinfo=UTC).timestamp() * 1000)
@@ -172,3 +172,16 @@ def test_a_bad_spend_program_is_a_400_naming_the_field(
     assert response.status == 400, response.body
     assert named in response.body.decode(), response.body
     assert api.get("/settings/tiers").json() == program
+
+
+def test_the_tier_job_judges_a_spend_member_on_spend(
+    api: ApiClient, program: dict[str, Any], clock: FrozenClock
+) -> None:
+    order(api, "o-1", 600, 2)
+    path = f"{customer_path(KIM)}/transactions"
+    assert api.post(path, {"points": 5000, "description": "Migrated", "qualifying": True}).status == 201
+    assert api.post("/orders/o-1/cancel").status == 200
+    clock.ms = int(datetime(2026, 12, 21, tzinfo=UTC).timestamp() * 1000)
+    assert run_tier_job()["changes_written"] == 1  # the drop: 5,000 qualifying points are not spend
+    assert run_tier_job()["changes_written"] == 0
+    assert (tier_of(api, KIM)["name"], tier_of(api, KIM)["qualifying"]) == ("Silver", 0)
