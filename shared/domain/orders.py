@@ -35,7 +35,7 @@ from shared.domain.coupon_apply import CouponDetail, CouponsOnOrder, apply_coupo
 from shared.domain.coupon_errors import CouponRedemptionNotFound, InvalidCoupon, InvalidSourceId, NotTheOrdersCode
 from shared.domain.coupon_rules import Order, OrderItem
 from shared.domain.customers import ensure_customer
-from shared.domain.earning import EarningEvent, Usage, cap_period, evaluate, take_back
+from shared.domain.earning import EarningEvent, Usage, cap_period, evaluate, line_amount, take_back
 from shared.domain.events import CustomerEvent, ingest_event
 from shared.domain.points import placement
 from shared.domain.points.ledger import lot_times
@@ -192,14 +192,23 @@ def _credit(
             coupon_details=details,
         )
         actions: list[TransactAction] = [orders.creation(app_id, record), *counters]
-        if postings:
-            actions += placement.post(app_id, profile, postings, clock.now_epoch_ms())[1]
+        spend = _spend(occurred_at, sum((line_amount(item) for item in order.items), Fraction(0)))
+        if postings or spend:
+            actions += placement.post(app_id, profile, postings, clock.now_epoch_ms(), spend)[1]
         try:
             dynamodb.transact_write(actions)
         except (TransactionCancelled, ServiceUnavailable):
             continue
         return PlacedOrder(record, created=True)
     raise ServiceUnavailable
+
+
+def _spend(occurred_at: int, value: Fraction) -> dict[str, Decimal]:
+    """What an order (or, negative, a return) adds to the member's qualifying spend: its value in the
+    month of the order's time, exact (a price times a quantity of decimals is a terminating decimal)."""
+    if not value:
+        return {}
+    return {month_key(occurred_at * 1000): Decimal(value.numerator) / Decimal(value.denominator)}
 
 
 def _usage(
@@ -414,6 +423,12 @@ def _take_back(
     )
     after = record.with_return(entry, returned, cancelled_at)
     actions: list[TransactAction] = [orders.rewrite(app_id, after), *writes]
-    if postings:
-        actions += placement.post(app_id, profile, postings, clock.now_epoch_ms())[1]
+    items = _order_of(record).items
+    value = sum(
+        (line_amount(items[index]) * Fraction(units) / bought[index] for index, units in returning.items() if units),
+        Fraction(0),
+    )
+    spend = _spend(record.occurred_at, -value)
+    if postings or spend:
+        actions += placement.post(app_id, profile, postings, clock.now_epoch_ms(), spend)[1]
     return replace(after, version=after.version + 1), actions

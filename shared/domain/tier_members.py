@@ -3,7 +3,7 @@ them ahead. The rules are ``shared.domain.tiers`` (pure); the program is ``share
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from decimal import Decimal
@@ -14,7 +14,8 @@ from shared.clock import DAY_MS
 from shared.domain import tiers
 from shared.domain.customers import get_customer, list_customers
 from shared.domain.tier_program import program
-from shared.entities.tiers import Override, TierChange
+from shared.entities.numbers import Number
+from shared.entities.tiers import Override, TierChange, TierProgram
 from shared.errors import CustomerNotFound, ServiceUnavailable, ValidationFailed
 from shared.retries import retries
 from shared.storage import customers, dynamodb, keys
@@ -30,8 +31,14 @@ def member_tier(app_id: str, record: CustomerRecord) -> tiers.TierView | None:
         return None
     now_ms = clock.now_epoch_ms()
     state, _ = customers.tier_state_of(record.tier_state)
-    judged, _ = tiers.at(found, state, record.tier_months, now_ms)
-    return tiers.view(found, judged, record.tier_months, store.override_from_item(record.tier_override), now_ms)
+    months = counted_months(found, record)
+    judged, _ = tiers.at(found, state, months, now_ms)
+    return tiers.view(found, judged, months, store.override_from_item(record.tier_override), now_ms)
+
+
+def counted_months(found: TierProgram, record: CustomerRecord) -> Mapping[str, Number]:
+    """The profile's counter the program qualifies on: points earned, or spend (never the two mixed)."""
+    return record.tier_spend_months if found.qualify_on == "spend" else record.tier_months
 
 
 @dataclass(frozen=True, slots=True)
@@ -169,14 +176,15 @@ def _settle_member(app_id: str, source_id: str, now_ms: int) -> int | None:
             dynamodb.transact_write([store.due_write(app_id, source_id, None)])
             return 0
         read_state, read_due = customers.tier_state_of(profile.tier_state)
-        judged, changes = tiers.at(found, read_state, profile.tier_months, now_ms)
+        months = counted_months(found, profile)
+        judged, changes = tiers.at(found, read_state, months, now_ms)
         announced = read_due
-        drop = tiers.first_drop(found, judged, profile.tier_months, now_ms)
+        drop = tiers.first_drop(found, judged, months, now_ms)
         noticed = drop is not None and drop.at_ms - found.notice_days * DAY_MS <= now_ms
         if drop is not None and noticed and found.notice_days and read_due is not None and read_due < drop.at_ms:
             changes = [*changes, drop]
             announced = drop.at_ms
-        due_ms = tiers.due_at(found, judged, profile.tier_months, now_ms, announced)
+        due_ms = tiers.due_at(found, judged, months, now_ms, announced)
         try:
             dynamodb.transact_write(
                 [

@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from shared import clock
-from shared.entities.tiers import DowngradePolicy, Tier, TierProgram
+from shared.entities.tiers import DowngradePolicy, QualifyOn, Tier, TierProgram
 from shared.errors import NotFound
 from shared.storage import tiers as store
 
@@ -31,12 +31,20 @@ def set_program(
     policy: DowngradePolicy,
     grace_days: int,
     notice_days: int,
+    qualify_on: QualifyOn = "points_earned",
 ) -> TierProgram:
     """Replace the program: members are judged by it from now, each at its next read or write (lazily:
     no job walks the members)."""
     now_ms = clock.now_epoch_ms()
     stored = TierProgram(
-        tuple(tier_list), rolling_months, policy, grace_days, notice_days, clock.iso_from_epoch_ms(now_ms), now_ms
+        tuple(tier_list),
+        rolling_months,
+        policy,
+        grace_days,
+        notice_days,
+        clock.iso_from_epoch_ms(now_ms),
+        now_ms,
+        qualify_on,
     )
     store.put_program(app_id, stored)
     return stored

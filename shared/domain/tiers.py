@@ -9,6 +9,9 @@ Design notes
   N months counts the current month and the N-1 before it (a credit 13 months old never counts in 12);
   a calendar window counts the current year. Without new credits the qualifying total only falls, at
   the start of a month (rolling) or of a year (calendar).
+- On ``qualify_on: "spend"`` the same rules run over the profile's other counter, the order value by
+  month of the order's time less its returns (exact decimals): the two counters are never mixed, so a
+  program switching between them judges each member by the counter it names, kept all along.
 - Upgrades happen in the write that crosses a threshold. When the qualifying total falls below the held
   tier's threshold (a month leaving the window, or a reversal), the member keeps the tier through
   ``grace_days`` counted from the end of that UTC day, then drops (``one_down``: one tier, judged again
@@ -30,6 +33,7 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 
 from shared.clock import DAY_MS
+from shared.entities.numbers import Number
 from shared.entities.tiers import Override, TierChange, TierProgram, TierState
 
 # ------------------------------------------------------------------------------------------ months
@@ -63,10 +67,10 @@ def first_counted_month(program: TierProgram, at_ms: int) -> int:
     return current - program.rolling_months + 1 if program.rolling_months else current - current % 12
 
 
-def qualifying(program: TierProgram, months: Mapping[str, int], at_ms: int) -> int:
-    """The qualifying points at ``at_ms``: the months of the window then."""
+def qualifying(program: TierProgram, months: Mapping[str, Number], at_ms: int) -> Number:
+    """The qualifying total at ``at_ms`` (points, or money on spend): the months of the window then."""
     first, last = first_counted_month(program, at_ms), month_index(at_ms)
-    return sum(points for key, points in months.items() if first <= _index_of_key(key) <= last)
+    return sum((amount for key, amount in months.items() if first <= _index_of_key(key) <= last), 0)
 
 
 def _next_window_move(program: TierProgram, at_ms: int) -> int:
@@ -75,7 +79,7 @@ def _next_window_move(program: TierProgram, at_ms: int) -> int:
     return _month_start_ms(current + 1 if program.rolling_months else current - current % 12 + 12)
 
 
-def kept_months(program_months: int | None, at_ms: int, months: Mapping[str, int]) -> dict[str, int]:
+def kept_months(program_months: int | None, at_ms: int, months: Mapping[str, Number]) -> dict[str, Number]:
     """``months`` without those no window of ``program_months`` (the longest allowed) can count again."""
     first = month_index(at_ms) - (program_months or 12) + 1
     return {key: points for key, points in months.items() if _index_of_key(key) >= first and points}
@@ -89,7 +93,7 @@ def drop_at(program: TierProgram, fell_ms: int) -> int:
 # ------------------------------------------------------------------------------------------ the held tier
 
 
-def start(program: TierProgram, state: TierState | None, months: Mapping[str, int], now_ms: int) -> TierState:
+def start(program: TierProgram, state: TierState | None, months: Mapping[str, Number], now_ms: int) -> TierState:
     """The state to evolve: the stored one under this program, or the member judged from the program's
     change (its held tier kept by name when the program has it)."""
     if state is not None and state.version == program.version:
@@ -106,7 +110,7 @@ def start(program: TierProgram, state: TierState | None, months: Mapping[str, in
 
 
 def evolve(
-    program: TierProgram, state: TierState, months: Mapping[str, int], until_ms: int
+    program: TierProgram, state: TierState, months: Mapping[str, Number], until_ms: int
 ) -> tuple[TierState, list[TierChange]]:
     """The state at ``until_ms`` with no credit between: the window moving, grace running out."""
     changes: list[TierChange] = []
@@ -138,7 +142,7 @@ def evolve(
 
 
 def after_credit(
-    program: TierProgram, state: TierState, months: Mapping[str, int], now_ms: int
+    program: TierProgram, state: TierState, months: Mapping[str, Number], now_ms: int
 ) -> tuple[TierState, list[TierChange]]:
     """``state`` (evolved to ``now_ms``) once ``months`` hold a write's credits or reversals: an upgrade at
     once, a fall below the held tier starting its grace, a climb back cancelling it."""
@@ -157,7 +161,7 @@ def after_credit(
 
 
 def at(
-    program: TierProgram, state: TierState | None, months: Mapping[str, int], now_ms: int
+    program: TierProgram, state: TierState | None, months: Mapping[str, Number], now_ms: int
 ) -> tuple[TierState, list[TierChange]]:
     """The member's state at ``now_ms`` and the changes time made since it was stored."""
     return evolve(program, start(program, state, months, now_ms), months, now_ms)
@@ -169,7 +173,7 @@ def at(
 @dataclass(frozen=True, slots=True)
 class Gap:
     name: str | None
-    needed: int
+    needed: Number
     by_ms: int | None
 
 
@@ -179,7 +183,7 @@ class TierView:
 
     name: str
     since_ms: int
-    qualifying: int
+    qualifying: Number
     next: Gap | None
     keep: Gap | None
     override: Override | None
@@ -192,7 +196,7 @@ class TierView:
 
 
 def view(
-    program: TierProgram, state: TierState, months: Mapping[str, int], override: Override | None, now_ms: int
+    program: TierProgram, state: TierState, months: Mapping[str, Number], override: Override | None, now_ms: int
 ) -> TierView:
     """``state`` is evolved to ``now_ms``. ``next``: the points to earn to reach the tier above (the
     window's end is when earlier months stop counting); ``keep``: to keep the held tier, the points the
@@ -215,7 +219,7 @@ def view(
     return TierView(shown, since, total, next_gap, keep, lasting, state.held, drops)
 
 
-def first_drop(program: TierProgram, state: TierState, months: Mapping[str, int], now_ms: int) -> TierChange | None:
+def first_drop(program: TierProgram, state: TierState, months: Mapping[str, Number], now_ms: int) -> TierChange | None:
     """The held tier's drop with nothing more earned (None: never: the lowest tier)."""
     far = _month_start_ms(month_index(now_ms) + (program.rolling_months or 12) + 12) + program.grace_days * DAY_MS
     _, changes = evolve(program, state, months, far)
@@ -223,7 +227,7 @@ def first_drop(program: TierProgram, state: TierState, months: Mapping[str, int]
 
 
 def due_at(
-    program: TierProgram, state: TierState, months: Mapping[str, int], now_ms: int, announced: int | None
+    program: TierProgram, state: TierState, months: Mapping[str, Number], now_ms: int, announced: int | None
 ) -> int | None:
     """When the tier job has something to do for the member: announce the drop ``notice_days`` ahead (at
     once when that time has passed), then record it (``announced``: the drop already announced)."""

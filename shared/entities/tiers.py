@@ -7,7 +7,11 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
+from shared.entities.numbers import Number
+
 DowngradePolicy = Literal["one_down", "to_qualified"]
+# points_earned: qualifying credits less their reversals; spend: order value less returns (money)
+QualifyOn = Literal["points_earned", "spend"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,14 +33,14 @@ class TierProgram:
     notice_days: int
     version: str
     changed_ms: int
-    qualify_on: Literal["points_earned"] = "points_earned"
+    qualify_on: QualifyOn = "points_earned"
 
     def index_of(self, name: str | None) -> int | None:
         return next((i for i, tier in enumerate(self.tiers) if tier.name == name), None)
 
-    def qualified(self, points: int) -> int:
-        """The highest tier ``points`` reach (the first tier's threshold is 0)."""
-        return max(i for i, tier in enumerate(self.tiers) if tier.threshold <= points)
+    def qualified(self, total: Number) -> int:
+        """The highest tier ``total`` reaches (the first tier's threshold is 0)."""
+        return max(i for i, tier in enumerate(self.tiers) if tier.threshold <= total)
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,13 +72,23 @@ class TierChange:
 
 
 @dataclass(frozen=True, slots=True)
-class TierWrite:
-    """A profile's tier part once a write is in: its qualifying months, its tier state (None: no program,
-    left as stored) with when the tier job has something to do, the changes to announce, and whether the
-    due time moved (its index item is then written)."""
+class SpendWrite:
+    """The profile's qualifying spend by month once a write's order or return is in, and the version
+    read: a write that moves spend but no points is conditioned on it (the ledger head does not move)."""
 
-    months: Mapping[str, int]
+    months: Mapping[str, Number]
+    read_version: int
+
+
+@dataclass(frozen=True, slots=True)
+class TierWrite:
+    """A profile's tier part once a write is in: its qualifying points by month, its tier state (None: no program,
+    left as stored) with when the tier job has something to do, the changes to announce, and whether the
+    due time moved (its index item is then written), and its qualifying spend when it moved."""
+
+    months: Mapping[str, Number]
     state: TierState | None
     due_ms: int | None = None
     changes: Sequence[TierChange] = ()
     due_moved: bool = False
+    spend: SpendWrite | None = None

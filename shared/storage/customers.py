@@ -17,6 +17,7 @@ from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from shared.entities.numbers import Number, exact
 from shared.entities.points import DAY_MS, LedgerHead, ProfilePoints
 from shared.entities.tiers import TierState
 from shared.errors import ValidationFailed
@@ -61,6 +62,9 @@ class CustomerRecord:
     # tiers (shared/domain/tiers.py): qualifying points by month, the tier state, an override
     tier_months: dict[str, int] = field(default_factory=dict)
     tier_state: dict[str, Any] | None = None
+    # qualifying spend by month (order value less returns) and its version (bumped by each write of it)
+    tier_spend_months: dict[str, Number] = field(default_factory=dict)
+    tier_spend_version: int = 0
     tier_override: dict[str, Any] | None = None
 
     @property
@@ -100,6 +104,9 @@ class CustomerRecord:
             pseudonym=item.get("pseudonym"),
             tier_months=item.get("tier_months") or {},
             tier_state=item.get("tier_state"),
+            # exact again: reads give a float for a decimal a float holds exactly, and sums of floats drift
+            tier_spend_months={month: exact(amount) for month, amount in (item.get("tier_spend_months") or {}).items()},
+            tier_spend_version=int(item.get("tier_spend_version", 0)),
             tier_override=item.get("tier_override"),
         )
 
@@ -194,6 +201,9 @@ def points_attributes(app_id: str, source_id: str, after: ProfilePoints) -> dict
         stored["tier_months"] = dict(after.tier.months)
         if after.tier.state is not None:
             stored["tier_state"] = tier_state_item(after.tier.state, after.tier.due_ms)
+        if after.tier.spend is not None:
+            stored["tier_spend_months"] = dict(after.tier.spend.months)
+            stored["tier_spend_version"] = after.tier.spend.read_version + 1
     if after.due_day is not None:
         stored |= keys.points_due_entry(after.due_day * DAY_MS // 1000, keys.customer(app_id, source_id))
     return stored
@@ -208,14 +218,23 @@ def points_update(app_id: str, source_id: str, after: ProfilePoints) -> tuple[li
     return set_clauses, remove, {f":{name}": value for name, value in stored.items()}
 
 
+def spend_version_is(read_version: int) -> Expression:
+    """The profile's qualifying spend is still the version read (a write moving spend but no points)."""
+    if not read_version:
+        return Expression("attribute_not_exists(tier_spend_version)")
+    return Expression("tier_spend_version = :read_spend_version", values={":read_spend_version": read_version})
+
+
 def tier_state_item(state: TierState, due_ms: int | None) -> dict[str, Any]:
     """The profile's tier state, with when the tier job has something to do for it (None: nothing)."""
     return {k: v for k, v in asdict(state).items() if v is not None} | ({"due_ms": due_ms} if due_ms else {})
 
 
 def tier_state_update(app_id: str, read: CustomerRecord, state: TierState, due_ms: int | None) -> Update:
-    """The profile's tier state set, only if neither its ledger nor its tier state moved since ``read``."""
+    """The profile's tier state set, only if neither its ledger, its spend nor its tier state moved since
+    ``read``."""
     head = ledger_head_is(read.ledger_head)
+    spend = spend_version_is(read.tier_spend_version)
     evaluated = (read.tier_state or {}).get("evaluated_ms")
     same_state = (
         "tier_state.evaluated_ms = :read_evaluated" if evaluated is not None else "attribute_not_exists(tier_state)"
@@ -224,9 +243,9 @@ def tier_state_update(app_id: str, read: CustomerRecord, state: TierState, due_m
         keys.customer(app_id, read.source_id),
         Expression("SET tier_state = :tier_state", values={":tier_state": tier_state_item(state, due_ms)}),
         condition=Expression(
-            f"attribute_exists(PK) AND ({head.text}) AND {same_state}",
+            f"attribute_exists(PK) AND ({head.text}) AND {spend.text} AND {same_state}",
             head.names,
-            head.values | ({":read_evaluated": evaluated} if evaluated is not None else {}),
+            head.values | spend.values | ({":read_evaluated": evaluated} if evaluated is not None else {}),
         ),
     )
 
@@ -270,10 +289,11 @@ def touch(
 def ledger_head_is(expected: LedgerHead) -> Expression:
     """The head a write's ledger entries were placed after (``balance_after``, sequence) is still the
     stored one: no other entry was written meanwhile."""
-    if expected.sequence == 0:
+    if expected.sequence == 0:  # no entry yet: a write without entries (an order's spend alone) stores 0
         return Expression(
-            "attribute_not_exists(PK) OR (points_balance = :expected_balance AND attribute_not_exists(ledger_seq))",
-            values={":expected_balance": expected.balance},
+            "attribute_not_exists(PK) OR (points_balance = :expected_balance AND "
+            "(attribute_not_exists(ledger_seq) OR ledger_seq = :expected_sequence))",
+            values={":expected_balance": expected.balance, ":expected_sequence": 0},
         )
     return Expression(
         "points_balance = :expected_balance AND ledger_seq = :expected_sequence",

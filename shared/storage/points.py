@@ -26,13 +26,19 @@ def writes(placed: PointsWrite, now_iso: str) -> list[TransactAction]:
     app_id, source_id = placed.app_id, placed.source_id
     set_clauses, remove, values = customers.points_update(app_id, source_id, placed.after)
     unchanged = customers.ledger_head_is(placed.read_head)
+    tier = placed.after.tier
+    spend = customers.spend_version_is(tier.spend.read_version) if tier and tier.spend else Expression("")
     profile = Update(
         keys.customer(app_id, source_id),
         Expression(
             "SET updated_at = :now, " + ", ".join(set_clauses) + (" REMOVE " + ", ".join(remove) if remove else ""),
             values=values | {":now": now_iso},
         ),
-        condition=Expression(f"attribute_exists(PK) AND ({unchanged.text})", unchanged.names, unchanged.values),
+        condition=Expression(
+            f"attribute_exists(PK) AND ({unchanged.text})" + (f" AND {spend.text}" if spend.text else ""),
+            unchanged.names,
+            unchanged.values | spend.values,
+        ),
     )
     return [profile, *ledger_writes(placed)]
 

@@ -50,6 +50,7 @@ def program_from_item(item: Item) -> TierProgram:
         notice_days=int(item["notice_days"]),
         version=item["version"],
         changed_ms=int(item["changed_ms"]),
+        qualify_on=item.get("qualify_on", "points_earned"),
     )
 
 

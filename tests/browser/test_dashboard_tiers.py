@@ -45,8 +45,16 @@ def test_the_tier_program_and_a_members_tier_with_its_gap(
     # Then the settings show the tiers, and the member's page the tier with what it needs
     expect(page.get_by_test_id("tiers").get_by_role("row")).to_have_count(4)
     expect(page.get_by_test_id("downgrade")).to_contain_text("30 days of grace")
+    expect(page.get_by_test_id("qualify-on")).to_have_text("points earned over the last 12 months")
     page.goto("/dashboard#/customers/ada")
     expect(page.get_by_test_id("tier")).to_have_text(re.compile(r"^Gold since .*3,800 more for Platinum"))
     screenshot(page, "customer-tier")
+    # And a program on spend says so
+    spend = http.request(
+        "PUT", "/settings/tiers", json_body=PROGRAM | {"qualify_on": "spend"}, authorization=authorization
+    )
+    assert spend.status == 200, spend.body
+    go_to(page, "Settings")
+    expect(page.get_by_test_id("qualify-on")).to_have_text("order value less returns over the last 12 months")
     page.context.close()
     errors.assert_none()

@@ -5,8 +5,9 @@ instant of the grace, an override's end)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
+from decimal import Decimal
 
 import pytest
 from hypothesis import given, settings
@@ -14,6 +15,10 @@ from hypothesis import strategies as st
 
 from shared.clock import DAY_MS
 from shared.domain import tiers
+from shared.domain.points import placement
+from shared.domain.points.placement import TierHolding
+from shared.entities.numbers import Number
+from shared.entities.points import Posting
 from shared.entities.tiers import DowngradePolicy, Override, Tier, TierProgram, TierState
 
 START = int(datetime(2026, 1, 1, tzinfo=UTC).timestamp() * 1000)
@@ -105,7 +110,7 @@ def replay(tp: TierProgram, ledger: list[Write], now_ms: int) -> tuple[str, int,
     return tp.tiers[held].name, since, total(written, now_ms)
 
 
-def incremental(tp: TierProgram, ledger: list[Write], now_ms: int) -> tuple[str, int, int]:
+def incremental(tp: TierProgram, ledger: list[Write], now_ms: int) -> tuple[str, int, Number]:
     """What the engine does: each write evolves the stored state to its time, adds its points to the
     credit's month and judges; a read evolves the stored state to now."""
     state: TierState | None = None
@@ -232,3 +237,35 @@ def test_the_gaps_name_the_points_and_the_dates() -> None:
                                                          ("Gold", "Nope", False), (None, "Silver", False)])  # fmt: skip
 def test_at_least_follows_the_programs_order(tier: str | None, floor: str, expected: bool) -> None:
     assert tiers.at_least(program(), tier, floor) is expected
+
+
+# ------------------------------------------------------------------------------------------ spend
+
+
+def test_on_spend_the_order_value_judges_and_the_points_counter_is_never_mixed_in() -> None:
+    spend = replace(program(), qualify_on="spend")
+    now = ms(2026, 11, 20, 12)
+    credit = Posting(txn_id="t", points=5000, reason="order_earning", operation="credit", qualifies_in="2026-11")
+    holding, written = placement.placed_tier(spend, TierHolding(), [credit], now, {"2026-11": Decimal("999.99")})
+    assert holding.state is not None
+    assert holding.state.held == "Silver"
+    assert written is not None
+    assert written.spend is not None
+    assert (written.months, written.spend.months) == ({"2026-11": 5000}, {"2026-11": Decimal("999.99")})
+    holding, written = placement.placed_tier(spend, holding, [], now, {"2026-11": Decimal("0.01")})
+    assert holding.state is not None
+    assert holding.state.held == "Gold"
+    assert holding.spend == {"2026-11": Decimal("1000.00")}
+    points = replace(spend, qualify_on="points_earned", version="v2")
+    assert tiers.qualifying(points, holding.counted(points), now) == 5000
+    assert tiers.qualifying(spend, holding.counted(spend), now) == Decimal("1000")
+
+
+def test_a_spend_gap_is_exact_money() -> None:
+    spend = replace(program(), qualify_on="spend")
+    now = ms(2026, 11, 20, 12)
+    months = {"2026-11": Decimal("999.99")}
+    state = tiers.at(spend, None, months, now)[0]
+    gap = tiers.view(spend, state, months, None, now).next
+    assert gap is not None
+    assert (gap.name, gap.needed) == ("Gold", Decimal("0.01"))

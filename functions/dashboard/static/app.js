@@ -1481,15 +1481,16 @@ function TierProgramCard({ api }) {
   }, []);
   const { program, error, loading } = state;
   const counted = program && (program.window.rolling_months ? `the last ${program.window.rolling_months} months` : "the calendar year");
+  const onSpend = program && program.qualify_on === "spend";
   return html`<section class="card" aria-labelledby="tier-program" aria-busy=${loading ? "true" : "false"}>
     <h2 id="tier-program">Tier program</h2>
     <${Loading} when=${loading} what="the tier program" />
     <${ErrorBox} error=${error} />
     ${!loading && !error && !program && html`<p data-testid="no-tier-program">No tier program: a customer's tier is the text set on its profile.</p>`}
-    ${program && html`<table data-testid="tiers"><thead><tr><th>Tier</th><th>From (qualifying points)</th><th>Earning multiplier</th></tr></thead>
+    ${program && html`<table data-testid="tiers"><thead><tr><th>Tier</th><th>From (${onSpend ? "qualifying spend" : "qualifying points"})</th><th>Earning multiplier</th></tr></thead>
       <tbody>${program.tiers.map((tier) => html`<tr><td>${tier.name}</td><td>${fmtNumber(tier.threshold)}</td><td>${tier.multiplier ? `x${tier.multiplier}` : "—"}</td></tr>`)}</tbody></table>
     <dl class="props">
-      <dt>Qualifying points</dt><dd>points earned over ${counted}</dd>
+      <dt>${onSpend ? "Qualifying spend" : "Qualifying points"}</dt><dd data-testid="qualify-on">${onSpend ? "order value less returns" : "points earned"} over ${counted}</dd>
       <dt>Downgrades</dt><dd data-testid="downgrade">${program.downgrade.policy === "one_down" ? "one tier at a time" : "to the tier qualified for"}, after ${fmtNumber(program.downgrade.grace_days)} days of grace, announced ${fmtNumber(program.downgrade.notice_days)} days ahead</dd>
       <dt>Last changed</dt><dd>${fmtDate(program.updated_at)}</dd>
     </dl>`}

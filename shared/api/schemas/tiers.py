@@ -8,7 +8,8 @@ from pydantic import Field, model_validator
 from shared.api.schemas.common import IsoDateTime, Label, RequestModel, ResponseModel, ShortText
 from shared.clock import iso_from_epoch_ms
 from shared.domain.tiers import Gap, TierView
-from shared.entities.tiers import DowngradePolicy, Tier, TierProgram
+from shared.entities.numbers import Number, exact
+from shared.entities.tiers import DowngradePolicy, QualifyOn, Tier, TierProgram
 from shared.limits import MAX_ROLLING_MONTHS
 
 MAX_TIERS = 20
@@ -18,7 +19,9 @@ MAX_GRACE_DAYS = 366
 
 class TierIn(RequestModel):
     name: Label
-    threshold: Annotated[int, Field(ge=0, le=MAX_THRESHOLD)] = Field(description="Qualifying points to reach it")
+    threshold: Annotated[int, Field(ge=0, le=MAX_THRESHOLD)] = Field(
+        description="Qualifying points to reach it (on spend: the order value, in the currency's units)"
+    )
     multiplier: Annotated[float, Field(ge=1, le=100, allow_inf_nan=False)] | None = Field(
         default=None, description="What earning rules' credits are multiplied by for members of this tier"
     )
@@ -48,9 +51,10 @@ class DowngradeIn(RequestModel):
 
 
 class TierProgramIn(RequestModel):
-    qualify_on: Literal["points_earned"] = Field(
+    qualify_on: QualifyOn = Field(
         default="points_earned",
-        description="points_earned: credits of campaigns and earning rules, less their reversals and returns",
+        description="points_earned: credits of campaigns and earning rules, less their reversals and returns; "
+        "spend: orders' value (selling_price x quantity of their items) less returns and cancels",
     )
     window: RollingWindow | CalendarWindow
     tiers: Annotated[list[TierIn], Field(min_length=1, max_length=MAX_TIERS)] = Field(
@@ -58,11 +62,12 @@ class TierProgramIn(RequestModel):
     )
     downgrade: DowngradeIn = DowngradeIn()
 
-    def command(self) -> tuple[list[Tier], int | None, DowngradePolicy, int, int]:
+    def command(self) -> tuple[list[Tier], int | None, DowngradePolicy, int, int, QualifyOn]:
         """The program as ``tier_program.set_program`` takes it."""
         months = self.window.rolling_months if isinstance(self.window, RollingWindow) else None
         tier_list = [Tier(t.name, t.threshold, t.multiplier) for t in self.tiers]
-        return tier_list, months, self.downgrade.policy, self.downgrade.grace_days, self.downgrade.notice_days
+        downgrade = self.downgrade
+        return tier_list, months, downgrade.policy, downgrade.grace_days, downgrade.notice_days, self.qualify_on
 
     @model_validator(mode="after")
     def _ordered(self) -> Self:
@@ -85,7 +90,7 @@ class TierResponse(ResponseModel):
 
 class TierProgramResponse(ResponseModel):
     object: Literal["tier_program"] = "tier_program"
-    qualify_on: Literal["points_earned"]
+    qualify_on: QualifyOn
     window: RollingWindow | CalendarWindow
     tiers: list[TierResponse]
     downgrade: DowngradeIn
@@ -106,16 +111,25 @@ class TierProgramResponse(ResponseModel):
         )
 
 
+def json_number(value: Number) -> int | float:
+    """An exact total as JSON shows it: whole as an int, else the float of its shortest form (a spend
+    total has the few decimals of its prices and quantities, kept exactly in storage)."""
+    number = exact(value)
+    return number if isinstance(number, int) else float(number)
+
+
 class TierGap(ResponseModel):
     name: str
-    needed: int = Field(description="Qualifying points still to earn (0 or less: already there)")
+    needed: int | float = Field(
+        description="Qualifying points (on spend: order value) still to earn (0 or less: already there)"
+    )
     by: str = Field(description="When: the window's next move (next), or the drop (keep)")
 
     @classmethod
     def from_gap(cls, gap: Gap | None) -> "TierGap | None":
         if gap is None or gap.name is None or gap.by_ms is None:
             return None
-        return cls(name=gap.name, needed=max(gap.needed, 0), by=iso_from_epoch_ms(gap.by_ms))
+        return cls(name=gap.name, needed=json_number(max(gap.needed, 0)), by=iso_from_epoch_ms(gap.by_ms))
 
 
 class TierOverrideResponse(ResponseModel):
@@ -127,7 +141,7 @@ class TierOverrideResponse(ResponseModel):
 class TierStatus(ResponseModel):
     name: str = Field(description="The tier that applies now (an override's while it lasts and is higher)")
     since: str
-    qualifying: int = Field(description="Qualifying points in the window now")
+    qualifying: int | float = Field(description="Qualifying points (on spend: order value) in the window now")
     held: str = Field(description="The tier the qualifying points earned, whatever an override says")
     next: TierGap | None = Field(description="To reach the tier above: points to earn, and when the window moves")
     keep: TierGap | None = Field(description="To keep the held tier: points the window must hold by the drop")
@@ -139,7 +153,7 @@ class TierStatus(ResponseModel):
         return cls(
             name=view.name,
             since=iso_from_epoch_ms(view.since_ms),
-            qualifying=view.qualifying,
+            qualifying=json_number(view.qualifying),
             held=view.held,
             next=TierGap.from_gap(view.next),
             keep=TierGap.from_gap(view.keep),

@@ -9,11 +9,13 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
+from decimal import Decimal
 from typing import Literal
 
 from shared import clock
 from shared.domain import tiers
 from shared.domain.points.lots import Claim, Movement, Wallet, day_at_or_after
+from shared.entities.numbers import Number
 from shared.entities.points import (
     DAY_MS,
     NEVER,
@@ -26,7 +28,7 @@ from shared.entities.points import (
     Reason,
     TransactionRecord,
 )
-from shared.entities.tiers import TierProgram, TierState, TierWrite
+from shared.entities.tiers import SpendWrite, TierProgram, TierState, TierWrite
 from shared.ids import new_id
 from shared.limits import MAX_ROLLING_MONTHS
 from shared.storage import customers, points
@@ -37,12 +39,17 @@ from shared.storage.dynamodb import TransactAction
 
 @dataclass(frozen=True, slots=True)
 class TierHolding:
-    """A profile's tier part as read: qualifying points by month, the tier state (None: never judged)
-    and when the tier job has something to do for it."""
+    """A profile's tier part as read: qualifying points by month, the tier state (None: never judged),
+    when the tier job has something to do for it, and the qualifying spend by month with its version."""
 
-    months: Mapping[str, int] = field(default_factory=dict)
+    months: Mapping[str, Number] = field(default_factory=dict)
     state: TierState | None = None
     due_ms: int | None = None
+    spend: Mapping[str, Number] = field(default_factory=dict)
+    spend_version: int = 0
+
+    def counted(self, program: TierProgram) -> Mapping[str, Number]:
+        return self.spend if program.qualify_on == "spend" else self.months
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,7 +87,11 @@ def wallet_of(profile: CustomerRecord) -> Wallet:
 
 def points_state(profile: CustomerRecord) -> PointsState:
     state, due_ms = customers.tier_state_of(profile.tier_state)
-    return PointsState(wallet_of(profile), profile.ledger_head, TierHolding(profile.tier_months, state, due_ms))
+    return PointsState(
+        wallet_of(profile),
+        profile.ledger_head,
+        TierHolding(profile.tier_months, state, due_ms, profile.tier_spend_months, profile.tier_spend_version),
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -157,6 +168,7 @@ def place(
     postings: Sequence[Posting],
     now_ms: int,
     program: TierProgram | None = None,
+    spend: Mapping[str, Decimal] | None = None,
 ) -> Placed:
     """``postings`` after ``state``, in order, with the member's tier under ``program`` once they are in;
     raises ``NotEnoughPoints`` for a debit beyond the balance."""
@@ -186,7 +198,7 @@ def place(
             record = _transaction_record(entries[-1], movement, posting.operation == "credit")
             records.append(replace(record, qualifies_in=posting.qualifies_in))
     settle()
-    holding, tier_write = placed_tier(program, state.tier, postings, now_ms)
+    holding, tier_write = placed_tier(program, state.tier, postings, now_ms, spend)
     return Placed(app_id, source_id, state.head, PointsState(wallet, head, holding), entries, records, tier_write)
 
 
@@ -197,35 +209,52 @@ def qualifying(postings: Sequence[Posting]) -> bool:
 
 
 def placed_tier(
-    program: TierProgram | None, holding: TierHolding, postings: Sequence[Posting], now_ms: int
+    program: TierProgram | None,
+    holding: TierHolding,
+    postings: Sequence[Posting],
+    now_ms: int,
+    spend: Mapping[str, Decimal] | None = None,
 ) -> tuple[TierHolding, TierWrite | None]:
-    """The member's tier once ``postings`` are in: qualifying credits and their reversals counted in their
-    months, the tier judged at ``now_ms`` (what time did since it was stored, then the write's upgrade or
-    fall). Nothing is written when no posting qualifies and no program judges the member."""
+    """The member's tier once ``postings`` (and ``spend``: order value by month, less for a return) are in:
+    qualifying credits and their reversals counted in their months, spend in its own counter, the tier
+    judged on the program's counter at ``now_ms`` (what time did since it was stored, then the write's
+    upgrade or fall). Nothing is written when no counter moves and no program judges the member."""
     months = dict(holding.months)
     for posting in postings:
         if posting.qualifies_in is not None:
             months[posting.qualifies_in] = months.get(posting.qualifies_in, 0) + posting.points
     months = tiers.kept_months(MAX_ROLLING_MONTHS, now_ms, months)
+    spent = dict(holding.spend)
+    for month, amount in (spend or {}).items():
+        spent[month] = spent.get(month, 0) + amount
+    spent = tiers.kept_months(MAX_ROLLING_MONTHS, now_ms, spent)
+    spend_write = SpendWrite(spent, holding.spend_version) if spent != holding.spend else None
     if program is None:
-        moved = months != holding.months
-        return TierHolding(months, holding.state, holding.due_ms), TierWrite(months, None) if moved else None
-    judged, changes = tiers.at(program, holding.state, holding.months, now_ms)
-    if months != holding.months:
-        judged, upgraded = tiers.after_credit(program, judged, months, now_ms)
+        moved = months != holding.months or spend_write is not None
+        after = TierHolding(months, holding.state, holding.due_ms, spent, holding.spend_version)
+        return after, TierWrite(months, None, spend=spend_write) if moved else None
+    before = holding.counted(program)
+    judged, changes = tiers.at(program, holding.state, before, now_ms)
+    counted = spent if program.qualify_on == "spend" else months
+    if counted != before:
+        judged, upgraded = tiers.after_credit(program, judged, counted, now_ms)
         changes += upgraded
-    due_ms = tiers.due_at(program, judged, months, now_ms, holding.due_ms)
-    after = TierHolding(months, judged, due_ms)
-    return after, TierWrite(months, judged, due_ms, changes, due_ms != holding.due_ms)
+    due_ms = tiers.due_at(program, judged, counted, now_ms, holding.due_ms)
+    after = TierHolding(months, judged, due_ms, spent, holding.spend_version)
+    return after, TierWrite(months, judged, due_ms, changes, due_ms != holding.due_ms, spend_write)
 
 
 def post(
-    app_id: str, profile: CustomerRecord, postings: Sequence[Posting], now_ms: int
+    app_id: str,
+    profile: CustomerRecord,
+    postings: Sequence[Posting],
+    now_ms: int,
+    spend: Mapping[str, Decimal] | None = None,
 ) -> tuple[Placed, list[TransactAction]]:
     """``postings`` for a customer read as ``profile``: what is placed, and its writes for the caller's
     transaction."""
-    program = tier_store.recent_program(app_id) if qualifying(postings) else None
-    placed = place(app_id, profile.source_id, points_state(profile), postings, now_ms, program)
+    program = tier_store.recent_program(app_id) if qualifying(postings) or spend else None
+    placed = place(app_id, profile.source_id, points_state(profile), postings, now_ms, program, spend)
     return placed, points.writes(placed.write(), clock.iso_from_epoch_ms(now_ms))
 
 
