@@ -1,0 +1,112 @@
+"""Earning rules on events sent to POST /events (issue 25): each rule listens to one event name and grants
+on every event of it (fixed points, or per a property's value), once per delivery, within its caps and
+budget however many events race, and the balance stays the ledger's sum."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rewards_cli.gateway import HttpResponse
+from shared.domain import events
+from shared.domain.events import CustomerEvent
+from tests.integration.test_orders_api import assert_balance_is_the_ledger_sum, balance, rule
+from tests.support.api import ApiClient
+from tests.support.campaigns import event
+from tests.support.concurrency import Request, send_together
+from tests.support.points import transactions
+
+REVIEW_RULE: dict[str, Any] = {"name": "50 per review", "event_name": "review_written", "earn": {"points": 50}}
+TOPUP_RULE: dict[str, Any] = {
+    "name": "1 point per 1.00 topped up",
+    "event_name": "wallet_topup",
+    "earn": {"points": 1, "per": 1, "of": "properties.amount", "rounding": "down"},
+}
+
+
+def send(api: ApiClient, body: dict[str, Any], key: str | None = None) -> dict[str, Any]:
+    response = api.post("/events", body, headers={"Idempotency-Key": key} if key else None)
+    assert response.status == 200, response.body
+    answer: dict[str, Any] = response.json()
+    return answer
+
+
+def test_a_fixed_rule_credits_50_on_each_of_its_events_and_nothing_on_another(api: ApiClient) -> None:
+    rule_id = rule(api, REVIEW_RULE)
+    assert send(api, event("KMN@1", "review_written"))["customer_created"] is True  # its credit created the customer
+    send(api, event("KMN@1", "review_written"))
+    send(api, event("KMN@1", "page_viewed"))
+    send(api, event("KMN@1", "order"))  # an order's rules earn with POST /orders only
+    assert assert_balance_is_the_ledger_sum(api, "KMN@1") == 100
+    entries = transactions(api, "KMN@1")
+    assert [(e["points"], e["reason"], e["rule_id"], e["event_name"]) for e in entries] == [
+        (50, "event_earning", rule_id, "review_written")
+    ] * 2
+
+
+def test_a_property_rule_credits_the_rounded_amount_and_nothing_without_it(api: ApiClient) -> None:
+    rule(api, TOPUP_RULE)
+    send(api, event("KMN@2", "wallet_topup", amount=123.99))
+    send(api, event("KMN@2", "wallet_topup", amount=0.99))  # rounds down to 0: no entry
+    send(api, event("KMN@2", "wallet_topup", amount="12"))  # no number
+    send(api, event("KMN@2", "wallet_topup"))
+    assert assert_balance_is_the_ledger_sum(api, "KMN@2") == 123
+    assert [e["points"] for e in transactions(api, "KMN@2")] == [123]
+
+
+def test_a_rule_created_then_made_inactive_earns_from_its_creation_until_then(api: ApiClient) -> None:
+    send(api, event("KMN@3", "review_written"))  # no rule yet (and this container has read the rules)
+    rule_id = rule(api, REVIEW_RULE)
+    send(api, event("KMN@3", "review_written"))
+    assert api.patch(f"/earning-rules/{rule_id}", {"status": "inactive"}).status == 200
+    send(api, event("KMN@3", "review_written"))
+    assert assert_balance_is_the_ledger_sum(api, "KMN@3") == 50
+
+
+def test_the_same_event_twice_with_one_idempotency_key_credits_once(api: ApiClient) -> None:
+    rule(api, REVIEW_RULE)
+    body = event("KMN@4", "review_written")
+    send(api, body, key="review-1")
+    send(api, body, key="review-1")
+    send(api, body, key="review-2")
+    assert assert_balance_is_the_ledger_sum(api, "KMN@4") == 100
+
+
+def test_a_delivery_retried_past_the_api_is_credited_once(api: ApiClient) -> None:
+    """A retry whose first answer was lost (the API kept no answer): the delivery's marker holds."""
+    rule(api, REVIEW_RULE)
+    app_id = api.credentials.app_id
+    delivered = CustomerEvent("KMN@5", "review_written", None, {})
+    events.ingest_event(app_id, delivered, delivery_id="lost-answer")
+    events.ingest_event(app_id, delivered, delivery_id="lost-answer")
+    assert assert_balance_is_the_ledger_sum(api, "KMN@5") == 50
+
+
+def test_a_budget_of_2_grants_exactly_2_under_5_concurrent_events(api: ApiClient) -> None:
+    rule(api, {**REVIEW_RULE, "limits": {"budget": 100}})
+    customers = [f"RACE@{n}" for n in range(5)]
+    responses = send_together(api, [Request("POST", "/events", event(c, "review_written")) for c in customers])
+    assert [r.status for r in responses] == [200] * 5
+    assert sorted(assert_balance_is_the_ledger_sum(api, c) for c in customers) == [0, 0, 0, 50, 50]
+    assert api.get("/earning-rules").json()["data"][0]["budget_left"] == 0
+
+
+def test_concurrent_events_of_one_customer_credit_each_once_within_the_daily_cap(api: ApiClient) -> None:
+    rule(api, {**REVIEW_RULE, "limits": {"per_customer": {"points": 100, "period": "day"}}})
+    responses = send_together(api, [Request("POST", "/events", event("KMN@6", "review_written"))] * 3)
+    assert [r.status for r in responses] == [200] * 3
+    assert assert_balance_is_the_ledger_sum(api, "KMN@6") == 100  # the cap's 100 is reached, not passed
+    assert balance(api, "KMN@6") == 100
+
+
+def assert_400_naming(response: HttpResponse, field: str) -> None:
+    assert response.status == 400, response.body
+    assert response.json()["details"].startswith(f"{field}:"), response.body
+
+
+def test_a_rule_on_another_event_names_a_property_not_items(api: ApiClient) -> None:
+    assert_400_naming(api.post("/earning-rules", {**REVIEW_RULE, "earn": {"points": 1, "per": 1}}), "earn.of")
+    matching = {**REVIEW_RULE, "items": {"match": [{"field": "sku", "operator": "eq", "value": "TV-1"}]}}
+    assert_400_naming(api.post("/earning-rules", matching), "items")
+    rule_id = rule(api, REVIEW_RULE)
+    assert_400_naming(api.patch(f"/earning-rules/{rule_id}", {"items": matching["items"]}), "items")
+    assert api.get("/earning-rules").json()["data"][0]["items"] == {"match": [], "exclude": []}
