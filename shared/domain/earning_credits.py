@@ -21,7 +21,7 @@ from shared.domain.earning import EarningEvent, Usage, cap_period, evaluate
 from shared.domain.points import placement
 from shared.domain.points.ledger import lot_times
 from shared.domain.tiers import month_key
-from shared.entities.earning import EarningRuleSpec
+from shared.entities.earning import ORDER_EVENT, EarningRuleSpec
 from shared.entities.points import Posting
 from shared.errors import ServiceUnavailable
 from shared.ids import new_id
@@ -29,15 +29,13 @@ from shared.retries import pause_after_lost_race
 from shared.storage import dynamodb, earning, points
 from shared.storage.dynamodb import TransactAction, TransactionCancelled, Update
 
-# Orders' event: its rules credit with the order (``shared.domain.orders``), never again as its event.
-ORDER_EVENT = "order"
 # Lost races before answering service unavailable: as many as an order's (budgets race alike).
 MAX_ATTEMPTS = 60
 
 
 def listening(app_id: str, event_name: str) -> list[EarningRuleSpec]:
     """The active rules on ``event_name``, from this container's copy: usually no read at all."""
-    if event_name == ORDER_EVENT:
+    if event_name == ORDER_EVENT:  # its rules credit with the order, never again as its event
         return []
     return [r for r in earning.recent_rules(app_id) if r.status == "active" and r.event_name == event_name]
 

@@ -40,7 +40,7 @@ from shared.domain.events import CustomerEvent, ingest_event
 from shared.domain.points import placement
 from shared.domain.points.ledger import lot_times
 from shared.domain.tiers import month_key
-from shared.entities.earning import EarningRuleSpec
+from shared.entities.earning import ORDER_EVENT, EarningRuleSpec
 from shared.entities.numbers import exact
 from shared.entities.points import Posting
 from shared.errors import Conflict, CustomerNotFound, NotFound, ServiceUnavailable, ValidationFailed
@@ -54,7 +54,6 @@ from shared.storage.orders import CANCEL_RETURN_ID, OrderRecord, ReturnRecord, R
 # Lost races before answering service unavailable: every order on a rule with a budget writes its
 # counter, so a burst of orders on one rule retries more than one customer's writes do.
 MAX_ATTEMPTS = 60
-ORDER_EVENT = earning_credits.ORDER_EVENT
 
 
 class OrderNotFound(NotFound):

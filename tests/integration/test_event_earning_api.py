@@ -7,6 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 from rewards_cli.gateway import HttpResponse
+from shared import clock
 from shared.domain import events
 from shared.domain.events import CustomerEvent
 from tests.integration.test_orders_api import assert_balance_is_the_ledger_sum, balance, rule
@@ -14,6 +15,8 @@ from tests.support.api import ApiClient
 from tests.support.campaigns import event
 from tests.support.concurrency import Request, send_together
 from tests.support.points import transactions
+from tests.support.rewards import customer_path
+from tests.support.tiers import set_program
 
 REVIEW_RULE: dict[str, Any] = {"name": "50 per review", "event_name": "review_written", "earn": {"points": 50}}
 TOPUP_RULE: dict[str, Any] = {
@@ -110,3 +113,14 @@ def test_a_rule_on_another_event_names_a_property_not_items(api: ApiClient) -> N
     rule_id = rule(api, REVIEW_RULE)
     assert_400_naming(api.patch(f"/earning-rules/{rule_id}", {"items": matching["items"]}), "items")
     assert api.get("/earning-rules").json()["data"][0]["items"] == {"match": [], "exclude": []}
+
+
+def test_a_gold_members_event_credit_is_multiplied_by_1_5_and_says_so(api: ApiClient) -> None:
+    set_program(api)
+    api.put(customer_path("KMN@7"), {"name": "Kim"})
+    until = clock.iso_from_epoch_ms(clock.now_epoch_ms() + 30 * 86_400_000)
+    assert api.put(f"{customer_path('KMN@7')}/tier", {"name": "Gold", "until": until}).status == 200
+    rule(api, {**REVIEW_RULE, "earn": {"points": 51}})
+    send(api, event("KMN@7", "review_written"))
+    assert assert_balance_is_the_ledger_sum(api, "KMN@7") == 76  # 51 x 1.5 = 76.5, rounded down
+    assert transactions(api, "KMN@7")[0]["description"] == "50 per review: review_written (Gold tier x1.5)"

@@ -14,11 +14,11 @@ from shared.api.schemas.common import IsoDateTime, RequestModel, ResponseModel, 
 from shared.api.schemas.coupon_conditions import CouponConditionIn, check_item_fields
 from shared.clock import iso_from_epoch_ms
 from shared.domain.earning import MAX_POINTS_PER_EVENT
-from shared.domain.earning_credits import ORDER_EVENT
 from shared.domain.earning_rules import EarningRuleView
 from shared.entities.campaigns import EventCondition
 from shared.entities.earning import (
     ITEMS,
+    ORDER_EVENT,
     CustomerCap,
     Earn,
     EarningRuleSpec,
