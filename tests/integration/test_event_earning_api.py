@@ -6,15 +6,19 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
+
 from rewards_cli.gateway import HttpResponse
 from shared import clock
 from shared.domain import events
 from shared.domain.events import CustomerEvent
+from shared.storage import keys
 from tests.integration.test_orders_api import assert_balance_is_the_ledger_sum, balance, rule
 from tests.support.api import ApiClient
 from tests.support.campaigns import event
 from tests.support.concurrency import Request, send_together
-from tests.support.points import transactions
+from tests.support.partition_reads import partition_reads
+from tests.support.points import freeze_clock, transactions
 from tests.support.rewards import customer_path
 from tests.support.tiers import set_program
 
@@ -124,3 +128,16 @@ def test_a_gold_members_event_credit_is_multiplied_by_1_5_and_says_so(api: ApiCl
     send(api, event("KMN@7", "review_written"))
     assert assert_balance_is_the_ledger_sum(api, "KMN@7") == 76  # 51 x 1.5 = 76.5, rounded down
     assert transactions(api, "KMN@7")[0]["description"] == "50 per review: review_written (Gold tier x1.5)"
+
+
+def test_events_read_the_rules_from_the_containers_copy(api: ApiClient, monkeypatch: pytest.MonkeyPatch) -> None:
+    freeze_clock(monkeypatch)  # within the copy's 5 seconds
+    rule(api, REVIEW_RULE)
+    send(api, event("KMN@8", "page_viewed"))  # this container reads the rules once
+    with partition_reads(monkeypatch) as charged:
+        for _ in range(3):
+            send(api, event("KMN@8", "page_viewed"))
+        send(api, event("KMN@8", "review_written"))
+    assert charged, "the probe sees the requests' reads"
+    assert keys.earning_rules_partition(api.credentials.app_id) not in charged, charged
+    assert assert_balance_is_the_ledger_sum(api, "KMN@8") == 50
