@@ -15,8 +15,9 @@ from shared.domain.events import CustomerEvent
 from shared.storage import keys
 from tests.integration.test_orders_api import assert_balance_is_the_ledger_sum, balance, rule
 from tests.support.api import ApiClient
-from tests.support.campaigns import event
+from tests.support.campaigns import event, send_until_done
 from tests.support.concurrency import Request, send_together
+from tests.support.faults import DynamoCall, FaultKind, FaultPlan, injecting_faults
 from tests.support.partition_reads import partition_reads
 from tests.support.points import freeze_clock, transactions
 from tests.support.rewards import customer_path
@@ -28,6 +29,10 @@ TOPUP_RULE: dict[str, Any] = {
     "event_name": "wallet_topup",
     "earn": {"points": 1, "per": 1, "of": "properties.amount", "rounding": "down"},
 }
+
+
+def is_transaction(call: DynamoCall) -> bool:
+    return call.operation == "TransactWriteItems"
 
 
 def send(api: ApiClient, body: dict[str, Any], key: str | None = None) -> dict[str, Any]:
@@ -141,3 +146,26 @@ def test_events_read_the_rules_from_the_containers_copy(api: ApiClient, monkeypa
     assert charged, "the probe sees the requests' reads"
     assert keys.earning_rules_partition(api.credentials.app_id) not in charged, charged
     assert assert_balance_is_the_ledger_sum(api, "KMN@8") == 50
+
+
+@pytest.mark.parametrize("kind", ["throttle", "lost_response", "crash"])
+def test_faults_after_the_credit_then_a_retry_with_the_key_credit_once(api: ApiClient, kind: FaultKind) -> None:
+    """The credit lands, the campaigns' part of the event fails (its write is the second transaction); what
+    the SDK or the client retries completes the campaigns' part and credits nothing again."""
+    rule(api, REVIEW_RULE)
+    campaign = {
+        "rule_name": "First review",
+        "action_type": "RTA",
+        "actions": [{"event_name": "review_written", "target": 1}],
+    }
+    body = {"campaign_name": "Reviews", "rules": [{**campaign, "reward": {"type": "points", "points": 10}}]}
+    assert api.post("/campaigns", body).status == 201
+    api.put(customer_path("KMN@9"), {"name": "Kim"})
+    with injecting_faults() as injector:
+        injector.inject(FaultPlan(kind=kind, when=lambda n: n >= 2, where=is_transaction))
+        failed = api.post("/events", event("KMN@9", "review_written"), headers={"Idempotency-Key": "k"})
+        assert injector.injections
+    if kind == "crash":  # the function died after its writes: the client retries
+        assert failed.status >= 500, failed.body
+    send_until_done(api, event("KMN@9", "review_written"), "k", first=failed)
+    assert assert_balance_is_the_ledger_sum(api, "KMN@9") == 60
