@@ -17,6 +17,9 @@ customer's ledger head (balance, entry count) is still the one read, so the bala
 ledger's sum after every transaction. A transaction that loses a race re-reads what it touched and
 is planned again; only consecutive losses count toward giving up (service unavailable: the client may retry).
 
+Earning rules. The active earning rules on the event's name credit first, once per delivery, with the
+same delivery id (``shared.domain.earning_credits``); then the campaigns.
+
 Grants. A completed rule's reward is written by the grant writer of its type (``GRANT_WRITERS``),
 in the same transaction as the completion: see ``Grant``.
 """

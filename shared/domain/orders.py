@@ -112,7 +112,7 @@ def place_order(app_id: str, command: OrderCommand) -> PlacedOrder:
     record = orders.get(app_id, command.order.order_id)
     placed = PlacedOrder(record, created=False) if record is not None else None
     if placed is None:
-        placed = _credit(app_id, command, occurred_at, digest, details, earning_rules.active_rules(app_id))
+        placed = _credit(app_id, command, occurred_at, digest, details, earning_rules.active_rules(app_id, ORDER_EVENT))
     if placed.record.digest != digest:
         raise OrderConflict(f"order_id: order {placed.record.order_id} was already received with another body")
     _deliver_to_campaigns(app_id, placed.record)
