@@ -16,7 +16,8 @@ router = new_router()
     summary="Ingest a customer event",
     description=(
         "Ingests one customer event: advances every matching active rule, grants each completed rule's reward"
-        " exactly once, and answers what changed. An unknown source_id creates the customer. A timestamp more"
+        " exactly once, credits the active earning rules on the event's name once (ledger reason event_earning),"
+        " and answers what changed. An unknown source_id creates the customer. A timestamp more"
         " than 5 minutes in the future is a 400. The same Idempotency-Key is counted once."
     ),
     operation_id="ingestEvent",

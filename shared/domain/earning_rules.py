@@ -106,5 +106,6 @@ def delete_rule(app_id: str, rule_id: str) -> None:
     raise ServiceUnavailable
 
 
-def active_rules(app_id: str) -> Sequence[EarningRuleSpec]:
-    return [rule for rule in earning.all_rules(app_id) if rule.status == "active"]
+def active_rules(app_id: str, event_name: str) -> Sequence[EarningRuleSpec]:
+    """Read exactly (an order decides on the rules as they are now)."""
+    return [rule for rule in earning.all_rules(app_id) if rule.status == "active" and rule.event_name == event_name]

@@ -17,6 +17,9 @@ customer's ledger head (balance, entry count) is still the one read, so the bala
 ledger's sum after every transaction. A transaction that loses a race re-reads what it touched and
 is planned again; only consecutive losses count toward giving up (service unavailable: the client may retry).
 
+Earning rules. The active earning rules on the event's name credit first, once per delivery, with the
+same delivery id (``shared.domain.earning_credits``); then the campaigns.
+
 Grants. A completed rule's reward is written by the grant writer of its type (``GRANT_WRITERS``),
 in the same transaction as the completion: see ``Grant``.
 """
@@ -28,7 +31,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
 from shared import clock
-from shared.domain import rules
+from shared.domain import earning_credits, rules
 from shared.domain.customers import ensure_customer
 from shared.domain.grants import CouponGranted, RewardGrant
 from shared.domain.points import ledger, placement
@@ -217,30 +220,58 @@ def ingest_event(app_id: str, event: CustomerEvent, delivery_id: str | None = No
     timestamp = event.timestamp if event.timestamp is not None else now
     if timestamp > now + limit:
         raise ValidationFailed(f"timestamp: must not be more than {limit} seconds in the future")
+    keyed = delivery_id is not None
+    delivery = delivery_id or new_id("dlv")
+    retention = DELIVERY_RETENTION_SECONDS if keyed else REQUEST_MARKER_RETENTION_SECONDS
+    marker_expires_at = clock.now_epoch() + retention
+    # The earning rules on the event's name credit first, as an order's do, under the same delivery id:
+    # a retry after the campaigns' part failed meets their marker and credits nothing again.
+    earning_rules = earning_credits.listening(app_id, event.event_name)
+    created = False
+    if earning_rules:
+        created = earning_credits.credit_event(
+            app_id,
+            event.source_id,
+            event.event_name,
+            timestamp,
+            event.properties,
+            earning_rules,
+            delivery,
+            marker_expires_at,
+        )
     listed = campaigns.recent(app_id).rules_for_event(event.event_name)
     touched = [(c, r) for c, r in listed if c.accepts(timestamp)]
     if not touched:
-        _, created = ensure_customer(app_id, event.source_id)
+        created = ensure_customer(app_id, event.source_id)[1] or created
         return EventOutcome(event.source_id, event.event_name, timestamp, created)
     # Markers of rules listed but not accepted now (paused since) still belong to a retry's answer.
     listed_keys = [(c.campaign_id, r.rule_id) for c, r in listed]
-    return _Ingestion(app_id, event, timestamp, delivery_id).run(touched, listed_keys)
+    ingestion = _Ingestion(app_id, event, timestamp, delivery, keyed, marker_expires_at, created)
+    return ingestion.run(touched, listed_keys)
 
 
 class _Ingestion:
-    def __init__(self, app_id: str, event: CustomerEvent, timestamp: int, delivery_id: str | None) -> None:
+    def __init__(
+        self,
+        app_id: str,
+        event: CustomerEvent,
+        timestamp: int,
+        delivery_id: str,
+        keyed: bool,
+        marker_expires_at: int,
+        customer_created: bool,  # by the earning rules' credit, before
+    ) -> None:
         self.app_id = app_id
         self.event = event
         self.source_id = event.source_id
         self.timestamp = timestamp
-        self.delivery_id = delivery_id or new_id("dlv")
-        retention = DELIVERY_RETENTION_SECONDS if delivery_id else REQUEST_MARKER_RETENTION_SECONDS
-        self.marker_expires_at = clock.now_epoch() + retention
-        self.keyed = delivery_id is not None
+        self.delivery_id = delivery_id
+        self.marker_expires_at = marker_expires_at
+        self.keyed = keyed
         self.new_customer_ids: dict[str, str] = {}
         self.points: dict[str, PointsState] = {}
         self._policy: PolicyRecord | None = None
-        self.customer_created = False
+        self.customer_created = customer_created
         self.referrer: str | None = None
         self.existing: set[str] = set()  # customers whose profile exists (others are created with a code)
 
@@ -258,7 +289,9 @@ class _Ingestion:
             ),
         )
         profile = snapshot.profiles.get(self.source_id)
-        self.customer_created = profile is None or any(r["customer_created"] for r in snapshot.applied.values())
+        self.customer_created = (
+            self.customer_created or profile is None or any(r["customer_created"] for r in snapshot.applied.values())
+        )
         self.referrer = profile.referred_by if profile else None
         steps = [(c, r) for c, r in touched if self._applies(r)]
         referrer_rules = [(c, r) for c, r in steps if r.beneficiary == "referrer"]

@@ -30,17 +30,17 @@ from fractions import Fraction
 from typing import Any
 
 from shared import clock
-from shared.domain import earning_rules, tier_members
+from shared.domain import earning_credits, earning_rules, tier_members
 from shared.domain.coupon_apply import CouponDetail, CouponsOnOrder, apply_coupons
 from shared.domain.coupon_errors import CouponRedemptionNotFound, InvalidCoupon, InvalidSourceId, NotTheOrdersCode
 from shared.domain.coupon_rules import Order, OrderItem
 from shared.domain.customers import ensure_customer
-from shared.domain.earning import EarningEvent, Usage, cap_period, evaluate, line_amount, take_back
+from shared.domain.earning import EarningEvent, evaluate, line_amount, take_back
 from shared.domain.events import CustomerEvent, ingest_event
 from shared.domain.points import placement
 from shared.domain.points.ledger import lot_times
 from shared.domain.tiers import month_key
-from shared.entities.earning import EarningRuleSpec
+from shared.entities.earning import ORDER_EVENT, EarningRuleSpec
 from shared.entities.numbers import exact
 from shared.entities.points import Posting
 from shared.errors import Conflict, CustomerNotFound, NotFound, ServiceUnavailable, ValidationFailed
@@ -54,7 +54,6 @@ from shared.storage.orders import CANCEL_RETURN_ID, OrderRecord, ReturnRecord, R
 # Lost races before answering service unavailable: every order on a rule with a budget writes its
 # counter, so a burst of orders on one rule retries more than one customer's writes do.
 MAX_ATTEMPTS = 60
-ORDER_EVENT = "order"
 
 
 class OrderNotFound(NotFound):
@@ -113,7 +112,7 @@ def place_order(app_id: str, command: OrderCommand) -> PlacedOrder:
     record = orders.get(app_id, command.order.order_id)
     placed = PlacedOrder(record, created=False) if record is not None else None
     if placed is None:
-        placed = _credit(app_id, command, occurred_at, digest, details, earning_rules.active_rules(app_id))
+        placed = _credit(app_id, command, occurred_at, digest, details, earning_rules.active_rules(app_id, ORDER_EVENT))
     if placed.record.digest != digest:
         raise OrderConflict(f"order_id: order {placed.record.order_id} was already received with another body")
     _deliver_to_campaigns(app_id, placed.record)
@@ -140,7 +139,7 @@ def _credit(
         profile, _, policy = points.read_with_policy(app_id, source_id, [])
         if profile is None:
             profile = ensure_customer(app_id, source_id)[0]  # an order's customer is created by it, as an event's
-        usage = _usage(app_id, source_id, rules, occurred_at, policy.time_zone)
+        usage = earning_credits.usage(app_id, source_id, rules, occurred_at, policy.time_zone)
         tier = tier_members.tier_benefit(app_id, profile)
         event = EarningEvent(ORDER_EVENT, occurred_at, _properties(command.body), order.items, tier.multiplier)
         postings: list[Posting] = []
@@ -166,7 +165,7 @@ def _credit(
                         qualifies_in=month_key(occurred_at * 1000),
                     )
                 )
-                counters += _counters(app_id, source_id, rule, result.granted, result.period)
+                counters += earning_credits.counters(app_id, source_id, rule, result.granted, result.period)
             earned.append(
                 RuleEarningRecord(
                     rule.rule_id,
@@ -209,33 +208,6 @@ def _spend(occurred_at: int, value: Fraction) -> dict[str, Decimal]:
     if not value:
         return {}
     return {month_key(occurred_at * 1000): Decimal(value.numerator) / Decimal(value.denominator)}
-
-
-def _usage(
-    app_id: str, source_id: str, rules: Sequence[EarningRuleSpec], occurred_at: int, time_zone: str
-) -> dict[str, Usage]:
-    """What each rule's limits have left for this customer in the order's period, as read now."""
-    periods = {
-        rule.rule_id: period for rule in rules if (period := cap_period(rule.per_customer, occurred_at, time_zone))
-    }
-    budgets = [rule.rule_id for rule in rules if rule.budget is not None]
-    granted, used = earning.read_counters(app_id, source_id, budgets, periods)
-    return {
-        rule.rule_id: Usage(
-            cap_left=rule.per_customer.points - used.get(rule.rule_id, 0) if rule.per_customer else None,
-            budget_left=rule.budget - granted.get(rule.rule_id, 0) if rule.budget is not None else None,
-        )
-        for rule in rules
-    }
-
-
-def _counters(app_id: str, source_id: str, rule: EarningRuleSpec, points: int, period: str | None) -> list[Update]:
-    moves = []
-    if rule.budget is not None:
-        moves.append(earning.move_budget(app_id, rule.rule_id, points, rule.budget))
-    if rule.per_customer is not None and period is not None:
-        moves.append(earning.move_cap(app_id, source_id, rule.rule_id, period, points, rule.per_customer.points))
-    return moves
 
 
 def _properties(body: Mapping[str, Any]) -> dict[str, Any]:

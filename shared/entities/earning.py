@@ -14,6 +14,8 @@ Rounding = Literal["down", "up", "half_up"]
 Period = Literal["day", "week", "month", "year", "lifetime"]
 EarningRuleStatus = Literal["active", "inactive"]
 ITEMS = "items"  # ``Earn.of`` for the sum over the matching items
+# The event of POST /orders: the only one with items; its rules credit with the order (shared/domain/orders.py).
+ORDER_EVENT = "order"
 
 
 @dataclass(frozen=True, slots=True)

@@ -98,6 +98,7 @@ Reason = Literal[
     "expiry",
     "activation",
     "order_earning",
+    "event_earning",
     "order_return",
     "import",
 ]

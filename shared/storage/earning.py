@@ -21,6 +21,7 @@ from shared.entities.coupons import CouponCondition
 from shared.entities.earning import CustomerCap, Earn, EarningRuleSpec, ItemSelection, Multiplier
 from shared.storage import audit, dynamodb, keys, pagination
 from shared.storage.dynamodb import Delete, Expression, Item, Put, TransactionCancelled, Update
+from shared.storage.versioned_cache import VersionedCache
 
 ITEM_TYPE = "earning_rule"
 
@@ -109,6 +110,13 @@ def from_item(item: Item) -> EarningRuleSpec:
 
 def create(app_id: str, rule: EarningRuleSpec, limit: int) -> None:
     try:
+        _create(app_id, rule, limit)
+    finally:
+        RULES_CACHE.forget(app_id)
+
+
+def _create(app_id: str, rule: EarningRuleSpec, limit: int) -> None:
+    try:
         dynamodb.transact_write(
             [
                 Update(
@@ -148,6 +156,8 @@ def replace_rule(app_id: str, before: EarningRuleSpec, rule: EarningRuleSpec) ->
         audit.audited([Put(to_item(app_id, stored), condition=_at_version(rule.version))], change)
     except TransactionCancelled as error:
         raise StaleRule from error
+    finally:
+        RULES_CACHE.forget(app_id)
     return stored
 
 
@@ -166,6 +176,8 @@ def delete(app_id: str, rule: EarningRuleSpec) -> None:
         )
     except TransactionCancelled as error:
         raise StaleRule from error
+    finally:
+        RULES_CACHE.forget(app_id)
 
 
 def page(app_id: str, limit: int, cursor: str | None) -> tuple[list[EarningRuleSpec], str | None]:
@@ -185,6 +197,35 @@ def all_rules(app_id: str) -> list[EarningRuleSpec]:
         consistent=True,
     )
     return [from_item(item) for item in result.items]
+
+
+# Every event reads the rules on its name: from each container's copy (shared/storage/versioned_cache.py),
+# read whole again (one query: their number is capped) once it is STALENESS_SECONDS old, so an event
+# no rule listens to costs no read. A change forgets this container's copy, whatever its outcome.
+RULES_CACHE: VersionedCache[tuple[EarningRuleSpec, ...]] = VersionedCache()
+
+
+def recent_rules(app_id: str) -> tuple[EarningRuleSpec, ...]:
+    return RULES_CACHE.get_whole(app_id, lambda: tuple(all_rules(app_id)))
+
+
+# ------------------------------------------------------------------------------------------ deliveries
+
+
+def delivery_credited(app_id: str, source_id: str, delivery_id: str) -> bool:
+    return dynamodb.get_item(keys.earning_applied(app_id, source_id, delivery_id)) is not None
+
+
+def credit_marker(app_id: str, source_id: str, delivery_id: str, expires_at: int) -> Put:
+    """Written with an event delivery's credits, only once: a second write of the delivery is cancelled."""
+    return Put(
+        {
+            **keys.earning_applied(app_id, source_id, delivery_id),
+            "type": "earning_applied",
+            keys.TTL_ATTRIBUTE: expires_at,
+        },
+        condition=Expression("attribute_not_exists(PK)"),
+    )
 
 
 # ------------------------------------------------------------------------------------------ counters

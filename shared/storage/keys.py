@@ -503,6 +503,11 @@ def earning_cap(app_id: str, source_id: str, rule_id: str, period: str) -> dict[
     return {PK: customer_partition(app_id, source_id), SK: f"EARNCAP#{rule_id}#{period}"}
 
 
+def earning_applied(app_id: str, source_id: str, delivery_id: str) -> dict[str, str]:
+    """Marks one event delivery as credited by the earning rules, written in the same transaction as the credits."""
+    return {PK: customer_partition(app_id, source_id), SK: f"EARNED#{delivery_id}"}
+
+
 def order(app_id: str, order_id: str) -> dict[str, str]:
     return {PK: f"{tenant_prefix(app_id)}ORDER#{order_id}", SK: "ORDER"}
 

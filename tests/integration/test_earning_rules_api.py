@@ -94,7 +94,8 @@ def test_a_rule_is_created_read_listed_changed_and_deleted(api: ApiClient) -> No
             },
             "ends_at",
         ),
-        ({**BASE_RULE, "event_name": "signup"}, "event_name"),
+        ({**BASE_RULE, "event_name": ""}, "event_name"),  # any event name (issue 25), never a blank one
+        ({**BASE_RULE, "event_name": "signup"}, "earn.of"),  # only an order has items
         ({**BASE_RULE, "bonus": 1}, "bonus"),
         ({"earn": {"points": 1}}, "name"),
     ],

@@ -54,8 +54,9 @@ WEBHOOKS = {"WebhooksCreate", "WebhooksGet", "WebhooksList", "WebhooksDelete", "
 PUBLISHER = {"OutboxPublisher"}
 # Earning rules match order items in the coupons' grammar and events in the campaigns' (the conditions'
 # models only: shared/api/schemas/coupon_conditions.py and campaign_conditions.py); orders credit points,
-# feed campaigns and revert coupon redemptions on cancel; a customer's export and erasure read every part
-# of the customer.
+# feed campaigns and revert coupon redemptions on cancel; events sent to POST /events are judged by the
+# earning rules on their name (EVENTS load the rules and their matching); a customer's export and erasure
+# read every part of the customer.
 EARNING = {"EarningRulesCreate", "EarningRulesGet", "EarningRulesList", "EarningRulesUpdate", "EarningRulesDelete"}
 ORDER_FLOW = {"OrdersCreate", "OrdersGet", "OrderReturnsCreate", "OrderCancel"}
 ERASURE = {"CustomerExport", "CustomerErase"}
@@ -125,9 +126,10 @@ ALLOWED: dict[str, set[str]] = {
     | REDEMPTIONS
     | CAPILLARY
     | EARNING
+    | EVENTS
     | ORDER_FLOW
     | EXPORT_WORKER,
-    "shared.domain.coupon_rules": COUPONS | ORDERS | EARNING | ORDER_FLOW,
+    "shared.domain.coupon_rules": COUPONS | ORDERS | EARNING | EVENTS | ORDER_FLOW,
     "shared.api.schemas.coupons": COUPONS | ORDERS | ORDER_FLOW,
     "shared.domain.coupons": COUPONS | ORDERS | ORDER_FLOW,
     "shared.api.schemas.coupon_apply": (ORDERS - {"CustomerCouponsList"}) | ORDER_FLOW,

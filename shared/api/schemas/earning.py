@@ -8,6 +8,7 @@ from typing import Annotated, Any, Literal, Self
 
 from pydantic import Field, StringConstraints, model_validator
 
+from shared.api.schemas.attributes import EventName
 from shared.api.schemas.campaign_conditions import ConditionIn
 from shared.api.schemas.common import IsoDateTime, RequestModel, ResponseModel, ShortText
 from shared.api.schemas.coupon_conditions import CouponConditionIn, check_item_fields
@@ -17,6 +18,7 @@ from shared.domain.earning_rules import EarningRuleView
 from shared.entities.campaigns import EventCondition
 from shared.entities.earning import (
     ITEMS,
+    ORDER_EVENT,
     CustomerCap,
     Earn,
     EarningRuleSpec,
@@ -26,6 +28,7 @@ from shared.entities.earning import (
     Period,
     Rounding,
 )
+from shared.errors import ValidationFailed
 from shared.limits import MAX_EXPIRE_AFTER_DAYS, MAX_PENDING_DAYS, StorableFloat, TimeZoneName
 
 PropertyPath = Annotated[
@@ -123,7 +126,11 @@ class PointsIn(RequestModel):
 
 class EarningRuleIn(RequestModel):
     name: ShortText
-    event_name: Literal["order"] = Field(default="order", description="The event the rule earns on (orders)")
+    event_name: EventName = Field(
+        default=ORDER_EVENT,
+        description="The event the rule earns on: `order` (POST /orders, with its items), or any event name sent "
+        "to POST /events (points per event, or per a property's value)",
+    )
     status: EarningRuleStatus = "active"
     conditions: Annotated[list[ConditionIn], Field(max_length=10)] = Field(
         default=[], description="On the event's properties (an order's fields), in the campaign grammar"
@@ -135,6 +142,23 @@ class EarningRuleIn(RequestModel):
     )
     limits: LimitsIn = LimitsIn()
     points: PointsIn = PointsIn()
+
+    @model_validator(mode="after")
+    def _items_only_on_orders(self) -> Self:
+        problem = self.items_problem()
+        if problem is not None:
+            raise ValueError(problem)
+        return self
+
+    def items_problem(self) -> str | None:
+        """Only an order has items: another event's rule earns per event or per a property's value."""
+        if self.event_name == ORDER_EVENT:
+            return None
+        if self.items.match or self.items.exclude:
+            return f"items: only the event {ORDER_EVENT} has items; {self.event_name} has none"
+        if self.earn.of == ITEMS and self.earn.per is not None:
+            return f"earn.of: {self.event_name} has no items: name a property path (properties.amount)"
+        return None
 
     def to_spec(self) -> EarningRuleSpec:
         multiplier = self.multiplier
@@ -189,7 +213,11 @@ class EarningRulePatch(RequestModel):
         """``rule`` with the fields sent (an explicit null removes a multiplier)."""
         current = EarningRuleIn.model_validate(EarningRuleResponse.body_of(rule))
         sent = {name: getattr(self, name) for name in self.model_fields_set}
-        return current.model_copy(update=sent).to_spec()
+        changed = current.model_copy(update=sent)
+        problem = changed.items_problem()
+        if problem is not None:
+            raise ValidationFailed(problem)
+        return changed.to_spec()
 
 
 class EarningRuleResponse(ResponseModel):
