@@ -428,7 +428,8 @@ def test_rewards_invoke_runs_the_sample_events_against_the_runners_store(runner:
     assert authorizer.returncode == 0, authorizer.stderr
     policy = json.loads(authorizer.stdout)
     assert policy["principalId"] == runner.demo["app_id"], "events/authorizer.json carries the pinned credentials"
-    assert policy["context"] == {"app_id": runner.demo["app_id"]}
+    # the key goes with the application, for the audit log's credential (never the secret)
+    assert policy["context"] == {"app_id": runner.demo["app_id"], "api_key": runner.demo["api_key"]}
     assert {s["Effect"] for s in policy["policyDocument"]["Statement"]} == {"Allow"}
     # What the sample wrote is the demo application's: its keys read it through the API.
     read = runner.client().request("GET", "/customers/KMN@123", authorization=runner.demo_authorization)
