@@ -31,23 +31,7 @@ _DAY_SECONDS = 86_400
 # Never a before or after value: what the table keeps for itself (keys, index keys, the item's kind and
 # version, the time of its last change: the entry has its own time) and what is secret (a secret's hash
 # says when it changed by being named, never by its value).
-_NOT_FIELDS = frozenset(
-    {
-        keys.PK,
-        keys.SK,
-        keys.CUSTOMERS_PK,
-        keys.CUSTOMERS_SK,
-        keys.DUE_PK,
-        keys.DUE_SK,
-        keys.COUPON_REDEMPTIONS_PK,
-        keys.COUPON_REDEMPTIONS_SK,
-        keys.AUDIT_PK,
-        keys.AUDIT_SK,
-        "type",
-        "version",
-        "updated_at",
-    }
-)
+_NOT_FIELDS = keys.TABLE_KEY_ATTRIBUTES | {"type", "version", "updated_at"}
 SECRET_FIELDS = frozenset({"secret", "secret_hash", "previous_secret_hash", "erasure_salt"})
 REDACTED = "redacted"
 

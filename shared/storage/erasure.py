@@ -32,19 +32,7 @@ PARTITION_SECTIONS = {
     "referrals": keys.REFERRAL_SK_PREFIX,
 }
 # Attributes of an item that are the table's (keys, index keys, the item's kind), not the customer's data.
-_TABLE_ATTRIBUTES = frozenset(
-    {
-        keys.PK,
-        keys.SK,
-        keys.CUSTOMERS_PK,
-        keys.CUSTOMERS_SK,
-        keys.DUE_PK,
-        keys.DUE_SK,
-        keys.COUPON_REDEMPTIONS_PK,
-        keys.COUPON_REDEMPTIONS_SK,
-        "type",
-    }
-)
+_TABLE_ATTRIBUTES = keys.TABLE_KEY_ATTRIBUTES | {"type"}
 # Removed from the profile on erasure: the personal fields and both referral links.
 ERASED_FIELDS = (*PROFILE_FIELDS, "referred_by", "referral_code")
 

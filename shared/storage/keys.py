@@ -526,6 +526,23 @@ AUDIT_PK = "AuditPK"
 AUDIT_SK = "AuditSK"
 AUDIT_SHARDS = 16
 
+# Every key attribute of the table and its indexes (template.yaml's AttributeDefinitions; a test holds them
+# equal): what an item carries for the table, never an object's own data.
+TABLE_KEY_ATTRIBUTES = frozenset(
+    {
+        PK,
+        SK,
+        CUSTOMERS_PK,
+        CUSTOMERS_SK,
+        DUE_PK,
+        DUE_SK,
+        COUPON_REDEMPTIONS_PK,
+        COUPON_REDEMPTIONS_SK,
+        AUDIT_PK,
+        AUDIT_SK,
+    }
+)
+
 
 def audit_object_partition(app_id: str, object_type: str, object_id: str) -> str:
     return f"{tenant_prefix(app_id)}AUDIT#{object_type}#{object_id}"

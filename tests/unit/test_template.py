@@ -11,6 +11,7 @@ import pytest
 
 from rewards_cli.template import PROJECT_ROOT, TEMPLATE_PATH, load, read_document
 from shared.api.schemas.common import ErrorKey
+from shared.storage import keys
 from shared.storage.keys import TTL_ATTRIBUTE
 from tests.support.api import BAD_REQUEST_KEYS, ERROR_BODY_FIELDS, KEY_OF_STATUS, UNAUTHORIZED_BODY
 
@@ -236,6 +237,12 @@ def test_every_key_attribute_is_declared() -> None:
         k["AttributeName"] for index in props.get("GlobalSecondaryIndexes", []) for k in index["KeySchema"]
     }
     assert declared == used
+
+
+def test_the_code_knows_every_key_attribute_of_the_table() -> None:
+    # what the audit log and a customer's export leave out as the table's own (shared/storage/keys.py)
+    declared = {a["AttributeName"] for a in TABLE["Properties"]["AttributeDefinitions"]}
+    assert declared == keys.TABLE_KEY_ATTRIBUTES
 
 
 # ------------------------------------------------------------------------------------- authorizer
