@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from dataclasses import asdict
 
 from shared.entities.points import LedgerEntry, LotKey, PointsWrite, PolicyRecord, Reason, TransactionRecord
-from shared.storage import audit, customers, dynamodb, keys, pagination, tiers
+from shared.storage import audit, customers, due, dynamodb, keys, pagination, tiers
 from shared.storage.customers import CustomerRecord
 from shared.storage.dynamodb import Expression, Item, Put, TransactAction, TransactionCancelled, Update
 from shared.storage.versioned_cache import VersionedCache
@@ -179,17 +179,7 @@ def due_customers(
     """``(app_id, source_id)`` of up to ``limit`` customers of one shard with an activation or expiry due
     by ``now`` (epoch seconds), and where to continue (the index is eventually consistent: a run moves
     forward rather than re-reading what it has just settled)."""
-    result = dynamodb.query(
-        Expression(
-            f"{keys.DUE_PK} = :shard AND {keys.DUE_SK} < :bound",
-            values={":shard": keys.points_due_shard_partition(shard), ":bound": f"{now + 1:012d}"},
-        ),
-        index=keys.DUE_INDEX,
-        limit=limit,
-        start_key=start_after,
-    )
-    found = [keys.customer_of(item[keys.PK]) for item in result.items]
-    return [customer for customer in found if customer is not None], result.last_key
+    return due.customers_due(keys.points_due_shard_partition(shard), now, limit, start_after)
 
 
 # ------------------------------------------------------------------------------------------ policy

@@ -9,7 +9,7 @@ from dataclasses import asdict
 from typing import Any
 
 from shared.entities.tiers import Override, Tier, TierChange, TierProgram, TierWrite
-from shared.storage import dynamodb, keys
+from shared.storage import due, dynamodb, keys
 from shared.storage.dynamodb import Delete, Expression, Item, Put, TransactAction
 from shared.storage.versioned_cache import VersionedCache
 
@@ -97,17 +97,7 @@ def due_members(
     shard: int, now_ms: int, limit: int, start_after: Item | None = None
 ) -> tuple[list[tuple[str, str]], Item | None]:
     """``(app_id, source_id)`` of up to ``limit`` members of one shard with a drop or notice due by now."""
-    result = dynamodb.query(
-        Expression(
-            f"{keys.DUE_PK} = :shard AND {keys.DUE_SK} < :bound",
-            values={":shard": keys.tier_due_shard_partition(shard), ":bound": f"{now_ms // 1000 + 1:012d}"},
-        ),
-        index=keys.DUE_INDEX,
-        limit=limit,
-        start_key=start_after,
-    )
-    found = [keys.customer_of(item[keys.PK]) for item in result.items]
-    return [member for member in found if member is not None], result.last_key
+    return due.customers_due(keys.tier_due_shard_partition(shard), now_ms // 1000, limit, start_after)
 
 
 def writes(app_id: str, source_id: str, tier: TierWrite | None) -> list[TransactAction]:
