@@ -22,7 +22,7 @@ from shared.domain.points import placement
 from shared.domain.points.ledger import lot_times
 from shared.domain.tiers import month_key
 from shared.entities.earning import ORDER_EVENT, EarningRuleSpec
-from shared.entities.points import Posting
+from shared.entities.points import PolicyRecord, Posting, Reason
 from shared.errors import ServiceUnavailable
 from shared.ids import new_id
 from shared.retries import pause_after_lost_race
@@ -56,6 +56,35 @@ def usage(
         )
         for rule in rules
     }
+
+
+def rule_credit(
+    rule: EarningRuleSpec,
+    txn_id: str,
+    granted: int,
+    reason: Reason,
+    event_name: str,
+    occurred_at: int,
+    policy: PolicyRecord,
+    description: str,
+    order_id: str | None = None,
+) -> Posting:
+    """The credit an earning rule grants for an event (or an order): its lot follows the points policy and
+    the rule's own days, and it qualifies for tiers in the event's month."""
+    times = lot_times(policy, occurred_at * 1000, rule.expire_after_days, rule.pending_days)
+    return Posting(
+        txn_id=txn_id,
+        points=granted,
+        reason=reason,
+        operation="credit",
+        rule_id=rule.rule_id,
+        event_name=event_name,
+        description=description,
+        activates_ms=times.activates_ms,
+        expires_ms=times.expires_ms,
+        order_id=order_id,
+        qualifies_in=month_key(occurred_at * 1000),
+    )
 
 
 def counters(app_id: str, source_id: str, rule: EarningRuleSpec, points: int, period: str | None) -> list[Update]:
@@ -99,19 +128,10 @@ def credit_event(
             if not result.granted:
                 continue
             rule = by_id[result.rule_id]
-            times = lot_times(policy, occurred_at * 1000, rule.expire_after_days, rule.pending_days)
+            description = f"{rule.name}: {event_name}{tier.stated}"
             postings.append(
-                Posting(
-                    txn_id=new_id("txn"),
-                    points=result.granted,
-                    reason="event_earning",
-                    operation="credit",
-                    rule_id=rule.rule_id,
-                    event_name=event_name,
-                    description=f"{rule.name}: {event_name}{tier.stated}",
-                    activates_ms=times.activates_ms,
-                    expires_ms=times.expires_ms,
-                    qualifies_in=month_key(occurred_at * 1000),
+                rule_credit(
+                    rule, new_id("txn"), result.granted, "event_earning", event_name, occurred_at, policy, description
                 )
             )
             moves += counters(app_id, source_id, rule, result.granted, result.period)

@@ -38,7 +38,6 @@ from shared.domain.customers import ensure_customer
 from shared.domain.earning import EarningEvent, evaluate, line_amount, take_back
 from shared.domain.events import CustomerEvent, ingest_event
 from shared.domain.points import placement
-from shared.domain.points.ledger import lot_times
 from shared.domain.tiers import month_key
 from shared.entities.earning import ORDER_EVENT, EarningRuleSpec
 from shared.entities.numbers import exact
@@ -149,20 +148,18 @@ def _credit(
             rule = by_id[result.rule_id]
             txn_id = new_id("txn") if result.granted else None
             if txn_id is not None:
-                times = lot_times(policy, occurred_at * 1000, rule.expire_after_days, rule.pending_days)
+                description = f"{rule.name}: order {order.order_id}{tier.stated}"
                 postings.append(
-                    Posting(
-                        txn_id=txn_id,
-                        points=result.granted,
-                        reason="order_earning",
-                        operation="credit",
-                        rule_id=rule.rule_id,
-                        event_name=ORDER_EVENT,
-                        description=f"{rule.name}: order {order.order_id}{tier.stated}",
-                        activates_ms=times.activates_ms,
-                        expires_ms=times.expires_ms,
-                        order_id=order.order_id,
-                        qualifies_in=month_key(occurred_at * 1000),
+                    earning_credits.rule_credit(
+                        rule,
+                        txn_id,
+                        result.granted,
+                        "order_earning",
+                        ORDER_EVENT,
+                        occurred_at,
+                        policy,
+                        description,
+                        order.order_id,
                     )
                 )
                 counters += earning_credits.counters(app_id, source_id, rule, result.granted, result.period)
