@@ -311,7 +311,11 @@ def test_earning_rules_rewards_webhooks_and_coupons_record_each_change(api: ApiC
     assert ruled[0][2] == {}
     rewarded = changes("reward", reward_id)
     assert [action for action, _, _ in rewarded] == ["disabled", "updated", "created"]
-    assert (rewarded[1][1]["stock"], rewarded[1][2]["stock"]) == (5, 7)
+    # the changed fields only (the stock is both a setting and the definition's)
+    assert (rewarded[1][1], rewarded[1][2]) == (
+        {"definition.stock": 5, "stock": 5},
+        {"definition.stock": 7, "stock": 7},
+    )
     assert (rewarded[0][1]["active"], rewarded[0][2]["active"]) == (True, False)
     hooked = changes("webhook", hook)
     assert [action for action, _, _ in hooked] == ["deleted", "created"]

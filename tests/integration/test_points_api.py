@@ -230,6 +230,28 @@ def test_an_adjustment_whose_write_landed_but_whose_answer_was_lost_is_answered_
     assert points_of(api, kim)["balance"] == 40
 
 
+def test_one_idempotency_key_with_another_description_is_another_adjustment(api: ApiClient, kim: str) -> None:
+    # The transaction id a keyed adjustment derives from its key is of the whole request: a different
+    # request under the same key (which the API refuses with a 409 before) never answers the first's entry.
+    from shared.domain.points import ledger
+
+    first = ledger.adjust(api.credentials.app_id, kim, 10, "Goodwill", request_key="key-1")
+    again = ledger.adjust(api.credentials.app_id, kim, 10, "Goodwill", request_key="key-1")
+    other = ledger.adjust(api.credentials.app_id, kim, 10, "Late delivery", request_key="key-1")
+    assert first.txn_id == again.txn_id != other.txn_id
+    assert points_of(api, kim)["balance"] == 20
+
+
+def test_an_opening_balance_is_credited_once_as_an_import_active_at_once(api: ApiClient, kim: str) -> None:
+    from shared.domain.points import ledger
+
+    assert ledger.open_balance(api.credentials.app_id, kim, "txn_opening1", 250, None) is True
+    assert ledger.open_balance(api.credentials.app_id, kim, "txn_opening1", 250, None) is False
+    (entry,) = transactions(api, kim)
+    assert (entry["points"], entry["reason"], entry["description"]) == (250, "import", "Opening balance imported")
+    assert points_of(api, kim)["balance"] == 250
+
+
 def test_an_adjustment_for_an_unknown_customer_is_the_seeds_404(api: ApiClient) -> None:
     response = adjust(api, "nobody", 10)
     assert response.status == 404
