@@ -27,10 +27,10 @@ def pause_after_lost_race(lost: int) -> None:
 MAX_ATTEMPTS = 20
 
 
-def retries() -> Iterator[int]:
-    """The attempts of an optimistic write (read, then write conditioned on what was read), with the pause
-    before each retry: the customers, points, earning rules, orders and erasure loop over it."""
-    for attempt in range(MAX_ATTEMPTS):
+def retries(attempts: int = MAX_ATTEMPTS) -> Iterator[int]:
+    """The ``attempts`` of an optimistic write (read, then write conditioned on what was read), with the
+    pause before each retry: the customers, points, earning rules, orders and erasure loop over it."""
+    for attempt in range(attempts):
         if attempt:
             pause_after_lost_race(attempt)
         yield attempt

@@ -25,7 +25,7 @@ from shared.entities.earning import ORDER_EVENT, EarningRuleSpec
 from shared.entities.points import PolicyRecord, Posting, Reason
 from shared.errors import ServiceUnavailable
 from shared.ids import new_id
-from shared.retries import pause_after_lost_race
+from shared.retries import retries
 from shared.storage import dynamodb, earning, points
 from shared.storage.dynamodb import TransactAction, TransactionCancelled, Update
 
@@ -110,11 +110,9 @@ def credit_event(
     unknown source_id is created, as the campaigns' part of the event would)."""
     by_id = {rule.rule_id: rule for rule in rules}
     created = False
-    for attempt in range(MAX_ATTEMPTS):
-        if attempt:
-            pause_after_lost_race(attempt)
-            if earning.delivery_credited(app_id, source_id, delivery_id):
-                return created
+    for attempt in retries(MAX_ATTEMPTS):
+        if attempt and earning.delivery_credited(app_id, source_id, delivery_id):
+            return created
         profile, _, policy = points.read_with_policy(app_id, source_id, [])
         if profile is None:
             profile, created = ensure_customer(app_id, source_id)

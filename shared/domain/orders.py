@@ -44,7 +44,7 @@ from shared.entities.numbers import exact
 from shared.entities.points import Posting
 from shared.errors import Conflict, CustomerNotFound, NotFound, ServiceUnavailable, ValidationFailed
 from shared.ids import keyed_id, new_id
-from shared.retries import pause_after_lost_race, retries
+from shared.retries import retries
 from shared.settings import get_settings
 from shared.storage import dynamodb, earning, orders, points
 from shared.storage.dynamodb import TransactAction, TransactionCancelled, Update
@@ -129,9 +129,8 @@ def _credit(
     """The order written with its points; the stored order when a request with its id got there first."""
     order, source_id = command.order, command.source_id
     by_id = {rule.rule_id: rule for rule in rules}
-    for attempt in range(MAX_ATTEMPTS):
+    for attempt in retries(MAX_ATTEMPTS):
         if attempt:
-            pause_after_lost_race(attempt)
             landed = orders.get(app_id, order.order_id)
             if landed is not None:
                 return PlacedOrder(landed, created=False)
@@ -188,7 +187,7 @@ def _credit(
             coupon_details=details,
         )
         actions: list[TransactAction] = [orders.creation(app_id, record), *counters]
-        spend = _spend(occurred_at, sum((line_amount(item) for item in order.items), Fraction(0)))
+        spend = _spend(occurred_at, sum(event.amounts, Fraction(0)))
         if postings or spend:
             actions += placement.post(app_id, profile, postings, clock.now_epoch_ms(), spend)[1]
         try:
