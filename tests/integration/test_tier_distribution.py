@@ -5,6 +5,7 @@ which announces a member the new program raised (once). Time is frozen."""
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable
 from datetime import UTC, datetime
 from functools import partial
@@ -12,7 +13,9 @@ from typing import Any
 
 import pytest
 
-from tests.support.api import ApiClient
+from shared.storage import dynamodb, keys
+from shared.storage.dynamodb import Expression
+from tests.support.api import ApiClient, Credentials
 from tests.support.concurrency import fire_together
 from tests.support.outbox import BusTap
 from tests.support.points import FrozenClock, freeze_clock
@@ -142,6 +145,23 @@ def test_members_crossing_at_once_are_each_counted_once(api: ApiClient, program:
     credits: list[Callable[[], object]] = [partial(order, api, m, f"o-{m}-{n}", 600) for m in crowd for n in range(2)]
     fire_together(credits)
     assert [tier_of(api, m)["qualifying"] for m in crowd] == [1200] * len(crowd)
+    assert members(api) == {"Silver": 0, "Gold": len(crowd), "Platinum": 0}
+
+
+def test_upgrades_in_a_sale_spread_over_the_shards_and_sum_back(
+    api: ApiClient, credentials: Credentials, program: dict[str, Any]
+) -> None:
+    crowd = [f"buyer-{n}" for n in range(48)]
+    for member in crowd:
+        order(api, member, f"o-{member}", 1000)
+    per_partition: Counter[str] = Counter()
+    for shard in range(keys.TIER_MEMBER_SHARDS):
+        partition = keys.tier_members_partition(credentials.app_id, shard)
+        for item in dynamodb.query(Expression("PK = :pk", values={":pk": partition})).items:
+            per_partition[partition] += int(item["members"]) if item["SK"] == "TIER#Gold" else 0
+    # each shard its own partition key: a partition's 1,000 writes a second, as many times over
+    assert len(per_partition) > keys.TIER_MEMBER_SHARDS // 2, per_partition
+    assert max(per_partition.values()) < len(crowd) / 4, f"one shard took most of the upgrades: {per_partition}"
     assert members(api) == {"Silver": 0, "Gold": len(crowd), "Platinum": 0}
 
 
