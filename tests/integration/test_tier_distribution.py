@@ -189,3 +189,27 @@ def test_drops_recorded_by_the_job_racing_the_members_own_credits_are_counted_on
     run_tier_job()
     expected = {"Silver": len(crowd), "Star": 0} if renamed else {"Silver": len(crowd), "Gold": 0, "Platinum": 0}
     assert (members(api), former(api)) == (expected, {})
+
+
+def test_the_tier_job_announces_a_member_a_program_change_raised_once(
+    api: ApiClient, program: dict[str, Any], clock: FrozenClock, bus: BusTap
+) -> None:
+    order(api, "kim", "o-1", 4000)
+    order(api, "kim", "o-2", 1200)  # 5,200 points: Platinum
+    assert api.post("/orders/o-1/cancel").status == 200  # 1,200: below Platinum, its drop due in 30 days
+    clock.advance(days=1)
+    changed = clock.ms
+    raised = [
+        {"name": "Silver", "threshold": 0},
+        {"name": "Gold", "threshold": 1000},
+        {"name": "Platinum", "threshold": 1100},
+        {"name": "Diamond", "threshold": 1150},
+    ]
+    set_program(api, tiers=raised)
+    bus.read()
+    clock.ms = DROP
+    assert run_tier_job()["changes_written"] == 1  # no write since: the job records the upgrade
+    run_tier_job()
+    at = datetime.fromtimestamp(changed / 1000, UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+    assert upgrades(bus) == [{"source_id": "kim", "previous": "Platinum", "tier": "Diamond", "at": at}]
+    assert members(api) == {"Silver": 0, "Gold": 0, "Platinum": 0, "Diamond": 1}
