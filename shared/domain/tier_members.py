@@ -191,6 +191,7 @@ def _settle_member(app_id: str, source_id: str, now_ms: int) -> int | None:
                     customers.tier_state_update(app_id, profile, judged, due_ms),
                     *[store.change_put(app_id, source_id, c, _announced_as(c, now_ms)) for c in changes],
                     store.due_write(app_id, source_id, due_ms),
+                    *store.member_moves(app_id, source_id, read_state.held if read_state else None, judged.held),
                 ]
             )
         except (TransactionCancelled, ServiceUnavailable):

@@ -5,6 +5,7 @@ tiers are ``shared.domain.tier_members``."""
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 from shared import clock
 from shared.entities.tiers import DowngradePolicy, QualifyOn, Tier, TierProgram
@@ -48,3 +49,22 @@ def set_program(
     )
     store.put_program(app_id, stored)
     return stored
+
+
+@dataclass(frozen=True, slots=True)
+class TierDistribution:
+    """Members per tier as stored: ``tiers`` the program's, lowest first (zeros included); ``former`` the
+    names a previous program had that still count members (until each member's next qualifying write or
+    tier job run judges it by this program)."""
+
+    program: TierProgram
+    tiers: list[tuple[str, int]]
+    former: list[tuple[str, int]]
+
+
+def distribution(app_id: str) -> TierDistribution:
+    found = program(app_id)
+    counts = store.distribution(app_id)
+    names = [tier.name for tier in found.tiers]
+    former = sorted((name, count) for name, count in counts.items() if name not in names and count)
+    return TierDistribution(found, [(name, counts.get(name, 0)) for name in names], former)

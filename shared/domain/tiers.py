@@ -21,7 +21,9 @@ Design notes
   only records what a read already shows (and announces it).
 - A new program (its ``version`` differs from the state's) judges the member from the later of the
   program's change and the state's last evaluation: the held tier is kept by name when the new program
-  has it (then the grace rules apply), else the member takes the tier the total qualifies for.
+  has it (then the grace rules apply), else the member takes the tier the total qualifies for. A member
+  the new program raises above its held tier is upgraded at that time: the change the next write (or
+  the tier job) records, once (its item is keyed by that time).
 - An override is a floor until a date: the tier shown is the higher of the held one and the override's
   while it lasts, and says so.
 """
@@ -34,7 +36,7 @@ from datetime import UTC, datetime
 
 from shared.clock import DAY_MS
 from shared.entities.numbers import Number
-from shared.entities.tiers import Override, TierChange, TierProgram, TierState
+from shared.entities.tiers import Override, QualifyOn, TierChange, TierProgram, TierState
 
 # ------------------------------------------------------------------------------------------ months
 
@@ -93,20 +95,23 @@ def drop_at(program: TierProgram, fell_ms: int) -> int:
 # ------------------------------------------------------------------------------------------ the held tier
 
 
-def start(program: TierProgram, state: TierState | None, months: Mapping[str, Number], now_ms: int) -> TierState:
+def start(
+    program: TierProgram, state: TierState | None, months: Mapping[str, Number], now_ms: int
+) -> tuple[TierState, list[TierChange]]:
     """The state to evolve: the stored one under this program, or the member judged from the program's
-    change (its held tier kept by name when the program has it)."""
+    change (its held tier kept by name when the program has it; raised above it, an upgrade at that time)."""
     if state is not None and state.version == program.version:
-        return state
+        return state, []
     at = max(program.changed_ms, state.evaluated_ms if state else 0)
     at = min(at, now_ms)
     held = state.held if state is not None and program.index_of(state.held) is not None else None
     qualified = program.qualified(qualifying(program, months, at))
     if held is None or qualified > program.index_of(held):  # type: ignore[operator]
         name = program.tiers[qualified].name
-        return TierState(name, at, None, at, program.version)
+        raised = [TierChange("upgraded", held, name, at)] if held is not None else []
+        return TierState(name, at, None, at, program.version), raised
     assert state is not None
-    return TierState(held, state.since_ms, None, at, program.version)
+    return TierState(held, state.since_ms, None, at, program.version), []
 
 
 def evolve(
@@ -164,7 +169,9 @@ def at(
     program: TierProgram, state: TierState | None, months: Mapping[str, Number], now_ms: int
 ) -> tuple[TierState, list[TierChange]]:
     """The member's state at ``now_ms`` and the changes time made since it was stored."""
-    return evolve(program, start(program, state, months, now_ms), months, now_ms)
+    started, raised = start(program, state, months, now_ms)
+    evolved, changes = evolve(program, started, months, now_ms)
+    return evolved, raised + changes
 
 
 # ------------------------------------------------------------------------------------------ the view
@@ -189,6 +196,7 @@ class TierView:
     override: Override | None
     held: str
     drops_at_ms: int | None  # when the held tier drops if nothing more is earned
+    qualify_on: QualifyOn  # what ``qualifying`` counts
 
     @property
     def overridden(self) -> bool:
@@ -216,7 +224,7 @@ def view(
     floor = program.index_of(lasting.name) if lasting else None
     shown = program.tiers[floor].name if floor is not None and floor > held else state.held
     since = state.since_ms if shown == state.held else lasting.set_ms  # type: ignore[union-attr]
-    return TierView(shown, since, total, next_gap, keep, lasting, state.held, drops)
+    return TierView(shown, since, total, next_gap, keep, lasting, state.held, drops, program.qualify_on)
 
 
 def first_drop(program: TierProgram, state: TierState, months: Mapping[str, Number], now_ms: int) -> TierChange | None:

@@ -84,7 +84,8 @@ class SpendWrite:
 class TierWrite:
     """A profile's tier part once a write is in: its qualifying points by month, its tier state (None: no program,
     left as stored) with when the tier job has something to do, the changes to announce, and whether the
-    due time moved (its index item is then written), and its qualifying spend when it moved."""
+    due time moved (its index item is then written), its qualifying spend when it moved, and the tier held
+    as read (``read_held``: what the tier distribution counts the member in until this write)."""
 
     months: Mapping[str, Number]
     state: TierState | None
@@ -92,3 +93,4 @@ class TierWrite:
     changes: Sequence[TierChange] = ()
     due_moved: bool = False
     spend: SpendWrite | None = None
+    read_held: str | None = None

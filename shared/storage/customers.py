@@ -230,22 +230,32 @@ def tier_state_item(state: TierState, due_ms: int | None) -> dict[str, Any]:
     return {k: v for k, v in asdict(state).items() if v is not None} | ({"due_ms": due_ms} if due_ms else {})
 
 
+def held_is(read_held: str | None) -> Expression:
+    """The profile's held tier is still the one read (None: no tier state): the tier distribution moves
+    from it in the same transaction."""
+    if read_held is None:
+        return Expression("attribute_not_exists(tier_state)")
+    return Expression("tier_state.held = :read_held", values={":read_held": read_held})
+
+
 def tier_state_update(app_id: str, read: CustomerRecord, state: TierState, due_ms: int | None) -> Update:
     """The profile's tier state set, only if neither its ledger, its spend nor its tier state moved since
     ``read``."""
     head = ledger_head_is(read.ledger_head)
     spend = spend_version_is(read.tier_spend_version)
+    held = held_is((read.tier_state or {}).get("held"))
     evaluated = (read.tier_state or {}).get("evaluated_ms")
-    same_state = (
-        "tier_state.evaluated_ms = :read_evaluated" if evaluated is not None else "attribute_not_exists(tier_state)"
-    )
+    same_state = " AND tier_state.evaluated_ms = :read_evaluated" if evaluated is not None else ""
     return Update(
         keys.customer(app_id, read.source_id),
         Expression("SET tier_state = :tier_state", values={":tier_state": tier_state_item(state, due_ms)}),
         condition=Expression(
-            f"attribute_exists(PK) AND ({head.text}) AND {spend.text} AND {same_state}",
+            f"attribute_exists(PK) AND ({head.text}) AND {spend.text} AND {held.text}{same_state}",
             head.names,
-            head.values | spend.values | ({":read_evaluated": evaluated} if evaluated is not None else {}),
+            head.values
+            | spend.values
+            | held.values
+            | ({":read_evaluated": evaluated} if evaluated is not None else {}),
         ),
     )
 

@@ -17,9 +17,17 @@ from dataclasses import dataclass
 from typing import Any
 
 from shared.errors import ValidationFailed
-from shared.storage import dynamodb, keys, pagination, webhooks
+from shared.storage import customers, dynamodb, keys, pagination, tiers, webhooks
 from shared.storage.customers import PROFILE_FIELDS, CustomerRecord
-from shared.storage.dynamodb import ConditionFailed, Delete, Expression, Item, TransactionCancelled, Update
+from shared.storage.dynamodb import (
+    ConditionFailed,
+    Delete,
+    Expression,
+    Item,
+    TransactAction,
+    TransactionCancelled,
+    Update,
+)
 
 # Sections of the customer's partition an export shows, by sort key prefix. Left out: the markers of
 # applied deliveries, redeem requests, transaction ids and referees counted by a rule (bookkeeping that
@@ -165,14 +173,24 @@ def scrub_profile(app_id: str, profile: CustomerRecord, pseudonym: str, now: str
         removed,
         {":now": now, ":pseudonym": pseudonym, ":erased_pk": erased_entry[keys.CUSTOMERS_PK], ":zero": 0, ":one": 1},
     )
-    is_profile = Expression("#type = :customer_type", {"#type": "type"}, {":customer_type": "customer"})
+    # the member leaves the tier distribution: its tier state goes, with its place on the tier-due index
+    held = (profile.tier_state or {}).get("held")
+    if held is not None:
+        update = Expression(update.text + ", tier_state", update.names, update.values)
+    counted = customers.held_is(held)
+    is_profile = Expression(
+        f"#type = :customer_type AND {counted.text}", {"#type": "type"}, {":customer_type": "customer"} | counted.values
+    )
     # the application's last erasure moves forward only (a concurrent, earlier one read again lands after it)
     last = Expression("SET erased_at = :now", values={":now": now})
     later = Expression("attribute_not_exists(erased_at) OR erased_at <= :now", values={":now": now})
-    actions: list[Update | Delete] = [
+    actions: list[TransactAction] = [
         Update(keys.customer(app_id, profile.source_id), update, condition=is_profile),
         Update(keys.last_erasure(app_id), last, condition=later),
     ]
+    if held is not None:
+        actions += [tiers.due_write(app_id, profile.source_id, None)]
+        actions += tiers.member_moves(app_id, profile.source_id, held, None)
     if profile.referred_by is not None:
         actions.append(Delete(keys.referral(app_id, profile.referred_by, profile.source_id)))
     if profile.referral_code is not None:

@@ -613,6 +613,23 @@ def tier_due_entry(due_ms: int, app_id: str, source_id: str) -> dict[str, str]:
     return {DUE_PK: tier_due_shard_partition(shard), DUE_SK: f"{due_ms // 1000:012d}#{partition}"}
 
 
+# The tier distribution: members per held tier, counted in TIER_MEMBER_SHARDS counters per tier (the
+# member's shard, by its partition), each shard under a partition key of its own: every write that moves
+# a member's tier moves its counters in the same transaction, and one merchant's sale upgrades many members
+# a second into the same tier (one partition takes 1,000 writes a second). The dashboard reads every shard.
+TIER_MEMBER_SHARDS = 16
+TIER_MEMBERS_SK_PREFIX = "TIER#"
+
+
+def tier_members_partition(app_id: str, shard: int) -> str:
+    return f"{tenant_prefix(app_id)}TIERMEMBERS#{shard:02d}"
+
+
+def tier_members(app_id: str, source_id: str, tier: str) -> dict[str, str]:
+    shard = zlib.crc32(customer_partition(app_id, source_id).encode()) % TIER_MEMBER_SHARDS
+    return {PK: tier_members_partition(app_id, shard), SK: f"{TIER_MEMBERS_SK_PREFIX}{tier}"}
+
+
 # A tier change (an upgrade, a downgrade, a drop announced) is an item in the customer's partition, keyed
 # by what it is and when, written once: the outbox announces it, and a second run of the tier job, or a
 # retried write, finds it there.

@@ -28,6 +28,7 @@ def writes(placed: PointsWrite, now_iso: str) -> list[TransactAction]:
     unchanged = customers.ledger_head_is(placed.read_head)
     tier = placed.after.tier
     spend = customers.spend_version_is(tier.spend.read_version) if tier and tier.spend else Expression("")
+    held = customers.held_is(tier.read_held) if tier and tier.state else Expression("")
     profile = Update(
         keys.customer(app_id, source_id),
         Expression(
@@ -35,9 +36,9 @@ def writes(placed: PointsWrite, now_iso: str) -> list[TransactAction]:
             values=values | {":now": now_iso},
         ),
         condition=Expression(
-            f"attribute_exists(PK) AND ({unchanged.text})" + (f" AND {spend.text}" if spend.text else ""),
+            f"attribute_exists(PK) AND ({unchanged.text})" + "".join(f" AND {c.text}" for c in (spend, held) if c.text),
             unchanged.names,
-            unchanged.values | spend.values,
+            unchanged.values | spend.values | held.values,
         ),
     )
     return [profile, *ledger_writes(placed)]

@@ -10,7 +10,7 @@ from typing import Any
 
 from shared.entities.tiers import Override, Tier, TierChange, TierProgram, TierWrite
 from shared.storage import due, dynamodb, keys
-from shared.storage.dynamodb import Delete, Expression, Item, Put, TransactAction
+from shared.storage.dynamodb import Delete, Expression, Item, Put, TransactAction, Update
 from shared.storage.versioned_cache import VersionedCache
 
 # Every credit reads the program (its tier multiplier, its upgrade): from each container's copy, at most
@@ -101,10 +101,57 @@ def due_members(
 
 
 def writes(app_id: str, source_id: str, tier: TierWrite | None) -> list[TransactAction]:
-    """A write's tier changes (each once) and, when it moved, the member's place on the tier-due index."""
+    """A write's tier changes (each once), when it moved, the member's place on the tier-due index, and
+    the tier distribution's move (the caller conditions the profile's update on ``read_held``)."""
     if tier is None:
         return []
     actions: list[TransactAction] = [change_put(app_id, source_id, change) for change in tier.changes]
     if tier.due_moved:
         actions.append(due_write(app_id, source_id, tier.due_ms))
+    if tier.state is not None:
+        actions += member_moves(app_id, source_id, tier.read_held, tier.state.held)
     return actions
+
+
+# ------------------------------------------------------------------------------------------ distribution
+
+
+def member_moves(app_id: str, source_id: str, counted: str | None, held: str | None) -> list[TransactAction]:
+    """The member leaves the count of ``counted`` and joins that of ``held`` (None: no tier), in its shard;
+    nothing when they are the same. The caller conditions the profile on ``counted`` as read."""
+    if counted == held:
+        return []
+    moves: list[TransactAction] = []
+    for tier, step in ((counted, -1), (held, 1)):
+        if tier is not None:
+            moves.append(
+                Update(
+                    keys.tier_members(app_id, source_id, tier),
+                    Expression(
+                        "SET #type = :type ADD members :step",
+                        {"#type": "type"},
+                        {":type": "tier_members", ":step": step},
+                    ),
+                )
+            )
+    return moves
+
+
+def distribution(app_id: str) -> dict[str, int]:
+    """Members per held tier name (every name ever counted, zeros included): a query per shard."""
+    counts: dict[str, int] = {}
+    for shard in range(keys.TIER_MEMBER_SHARDS):
+        condition = Expression(
+            "PK = :pk AND begins_with(SK, :tier)",
+            values={":pk": keys.tier_members_partition(app_id, shard), ":tier": keys.TIER_MEMBERS_SK_PREFIX},
+        )
+        start = None
+        while True:
+            page = dynamodb.query(condition, start_key=start)
+            for item in page.items:
+                name = str(item["SK"]).removeprefix(keys.TIER_MEMBERS_SK_PREFIX)
+                counts[name] = counts.get(name, 0) + int(item["members"])
+            if page.last_key is None:
+                break
+            start = page.last_key
+    return counts

@@ -46,8 +46,12 @@ def test_the_tier_program_and_a_members_tier_with_its_gap(
     expect(page.get_by_test_id("tiers").get_by_role("row")).to_have_count(4)
     expect(page.get_by_test_id("downgrade")).to_contain_text("30 days of grace")
     expect(page.get_by_test_id("qualify-on")).to_have_text("points earned over the last 12 months")
+    expect(page.get_by_test_id("tier-members")).to_have_text(["0", "1", "0"])  # ada, counted in Gold
+    expect(page.get_by_test_id("former-tiers")).to_have_count(0)
     page.goto("/dashboard#/customers/ada")
-    expect(page.get_by_test_id("tier")).to_have_text(re.compile(r"^Gold since .*3,800 more for Platinum"))
+    expect(page.get_by_test_id("tier")).to_have_text(
+        re.compile(r"^Gold since .*; 1,200 qualifying points; 3,800 more for Platinum")
+    )
     screenshot(page, "customer-tier")
     # And a program on spend says so
     spend = http.request(
@@ -56,5 +60,13 @@ def test_the_tier_program_and_a_members_tier_with_its_gap(
     assert spend.status == 200, spend.body
     go_to(page, "Settings")
     expect(page.get_by_test_id("qualify-on")).to_have_text("order value less returns over the last 12 months")
+    page.goto("/dashboard#/customers/ada")
+    expect(page.get_by_test_id("tier")).to_have_text(re.compile(r"^Gold since .*; 1,200 qualifying spend;"))
+    # And a program without Gold shows ada under the former tiers until its next qualifying write
+    renamed = PROGRAM | {"tiers": [{"name": "Bronze", "threshold": 0}, {"name": "Star", "threshold": 1000}]}
+    assert http.request("PUT", "/settings/tiers", json_body=renamed, authorization=authorization).status == 200
+    go_to(page, "Settings")
+    expect(page.get_by_test_id("tier-members")).to_have_text(["0", "0"])
+    expect(page.get_by_test_id("former-tiers")).to_contain_text("Gold 1")
     page.context.close()
     errors.assert_none()

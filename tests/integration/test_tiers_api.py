@@ -14,7 +14,7 @@ from tests.support.api import ApiClient
 from tests.support.outbox import BusTap
 from tests.support.points import DAY_MS, FrozenClock, freeze_clock, transactions
 from tests.support.rewards import create_reward, customer_path
-from tests.support.tiers import PROGRAM, earning_rule, order, run_tier_job, set_program, tier_of
+from tests.support.tiers import PROGRAM, as_read, earning_rule, order, run_tier_job, set_program, tier_of
 
 KIM = "kim@shop"
 START = int(datetime(2026, 11, 20, 12, tzinfo=UTC).timestamp() * 1000)
@@ -44,7 +44,7 @@ def test_the_program_reads_back_as_set(api: ApiClient, clock: FrozenClock) -> No
     expected = {"object": "tier_program", **PROGRAM, "updated_at": clock.iso()}
     expected["tiers"] = [{"multiplier": None, **tier} for tier in PROGRAM["tiers"]]
     assert body == expected
-    assert api.get("/settings/tiers").json() == expected
+    assert api.get("/settings/tiers").json() == as_read(expected)
 
 
 @pytest.mark.parametrize(
@@ -70,7 +70,7 @@ def test_a_bad_program_is_a_400_naming_the_field_and_changes_nothing(
     response = api.put("/settings/tiers", PROGRAM | change)
     assert response.status == 400, response.body
     assert named in response.body.decode(), response.body
-    assert api.get("/settings/tiers").json() == before
+    assert api.get("/settings/tiers").json() == as_read(before)
 
 
 def test_twenty_tiers_are_allowed(api: ApiClient, clock: FrozenClock) -> None:
@@ -90,6 +90,7 @@ def test_a_member_credited_1200_is_gold_at_once_with_the_gap_to_platinum(
         "name": "Gold",
         "since": "2026-11-20T12:00:00.000Z",
         "qualifying": 1200,
+        "qualify_on": "points_earned",
         "held": "Gold",
         "next": {"name": "Platinum", "needed": 3800, "by": iso(2026, 12, 1)},
         # November 2026 leaves the 12 months on 2027-11-01; 30 days of grace

@@ -15,7 +15,7 @@ from tests.support.api import ApiClient
 from tests.support.concurrency import fire_together
 from tests.support.points import FrozenClock, freeze_clock
 from tests.support.rewards import customer_path
-from tests.support.tiers import PROGRAM, earning_rule, run_tier_job, set_program, tier_of
+from tests.support.tiers import PROGRAM, as_read, earning_rule, run_tier_job, set_program, tier_of
 
 KIM = "kim@shop"
 START = int(datetime(2026, 11, 20, 12, tzinfo=UTC).timestamp() * 1000)
@@ -75,6 +75,7 @@ def test_an_order_of_1200_makes_the_member_gold_at_once_with_the_gaps_in_money(
         "name": "Gold",
         "since": "2026-11-20T12:00:00.000Z",
         "qualifying": 1200,
+        "qualify_on": "spend",
         "held": "Gold",
         "next": {"name": "Platinum", "needed": 3800, "by": iso(2026, 12, 1)},
         # November 2026 leaves the 12 months on 2027-11-01; 30 days of grace
@@ -171,7 +172,7 @@ def test_a_bad_spend_program_is_a_400_naming_the_field(
     response = api.put("/settings/tiers", PROGRAM | SPEND | change)
     assert response.status == 400, response.body
     assert named in response.body.decode(), response.body
-    assert api.get("/settings/tiers").json() == program
+    assert api.get("/settings/tiers").json() == as_read(program)
 
 
 def test_the_tier_job_judges_a_spend_member_on_spend(

@@ -31,6 +31,14 @@ def set_program(api: ApiClient, **changes: Any) -> dict[str, Any]:
     return body
 
 
+def as_read(body: dict[str, Any], members: dict[str, int] | None = None) -> dict[str, Any]:
+    """GET /settings/tiers of the program ``body`` (as PUT answered it): with ``members`` per tier (others: 0)
+    and no former tiers."""
+    counts = members or {}
+    tier_members = [{"name": tier["name"], "members": counts.get(tier["name"], 0)} for tier in body["tiers"]]
+    return body | {"members": tier_members, "former_tiers": []}
+
+
 def earning_rule(api: ApiClient, body: dict[str, Any] = ONE_PER_UNIT) -> str:
     response = api.post("/earning-rules", body)
     assert response.status == 201, response.body

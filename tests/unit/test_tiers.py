@@ -269,3 +269,23 @@ def test_a_spend_gap_is_exact_money() -> None:
     gap = tiers.view(spend, state, months, None, now).next
     assert gap is not None
     assert (gap.name, gap.needed) == ("Gold", Decimal("0.01"))
+
+
+def test_a_program_change_raising_the_held_tier_is_an_upgrade_at_the_change_and_a_rename_is_none() -> None:
+    gold = TierState("Gold", START, None, START, "v1")
+    months = {"2026-02": 1200}
+    changed = ms(2026, 2, 10)
+    lowered = replace(program(thresholds=(0, 1000, 1200)), version="v2", changed_ms=changed)
+    state, changes = tiers.at(lowered, gold, months, ms(2026, 2, 20))
+    assert (state.held, state.since_ms) == ("Platinum", changed)
+    assert [(c.kind, c.previous, c.tier, c.at_ms) for c in changes] == [("upgraded", "Gold", "Platinum", changed)]
+    just_below = replace(program(thresholds=(0, 1000, 1201)), version="v2", changed_ms=changed)
+    assert tiers.at(just_below, gold, months, ms(2026, 2, 20)) == (
+        replace(gold, evaluated_ms=ms(2026, 2, 20), version="v2"),
+        [],
+    )
+    renamed = replace(lowered, tiers=tuple(replace(t, name=f"New {t.name}") for t in lowered.tiers))
+    state, changes = tiers.at(renamed, gold, months, ms(2026, 2, 20))
+    assert (state.held, changes) == ("New Platinum", [])
+    recorded = tiers.at(lowered, gold, months, changed)[0]  # once stored under the new program: no second upgrade
+    assert tiers.at(lowered, recorded, months, ms(2026, 2, 20))[1] == []

@@ -1464,14 +1464,16 @@ const RETURN_POLICIES = {
 function TierValue({ tier }) {
   if (!tier) return "—";
   if (typeof tier === "string") return tier;
-  const parts = [`${tier.name} since ${fmtDate(tier.since)}`, `${fmtNumber(tier.qualifying)} qualifying points`];
+  const counted = tier.qualify_on === "spend" ? "qualifying spend" : "qualifying points";
+  const parts = [`${tier.name} since ${fmtDate(tier.since)}`, `${fmtNumber(tier.qualifying)} ${counted}`];
   if (tier.override) parts.push(`an override until ${fmtDate(tier.override.until)} (earned: ${tier.held})`);
   if (tier.next) parts.push(`${fmtNumber(tier.next.needed)} more for ${tier.next.name}`);
   if (tier.keep) parts.push(`${fmtNumber(tier.keep.needed)} by ${fmtDate(tier.keep.by)} to keep ${tier.keep.name}`);
   return html`<span data-testid="tier">${parts.join("; ")}</span>`;
 }
 
-// GET /settings/tiers, read-only here (PUT /settings/tiers changes it); a 404 means no program is set.
+// GET /settings/tiers, read-only here (PUT /settings/tiers changes it); a 404 means no program is set. Its
+// members per tier are the tiers held as stored (README, "Tier distribution").
 function TierProgramCard({ api }) {
   const [state, setState] = useState({ loading: true });
   useEffect(() => {
@@ -1487,8 +1489,10 @@ function TierProgramCard({ api }) {
     <${Loading} when=${loading} what="the tier program" />
     <${ErrorBox} error=${error} />
     ${!loading && !error && !program && html`<p data-testid="no-tier-program">No tier program: a customer's tier is the text set on its profile.</p>`}
-    ${program && html`<table data-testid="tiers"><thead><tr><th>Tier</th><th>From (${onSpend ? "qualifying spend" : "qualifying points"})</th><th>Earning multiplier</th></tr></thead>
-      <tbody>${program.tiers.map((tier) => html`<tr><td>${tier.name}</td><td>${fmtNumber(tier.threshold)}</td><td>${tier.multiplier ? `x${tier.multiplier}` : "—"}</td></tr>`)}</tbody></table>
+    ${program && html`<table data-testid="tiers"><thead><tr><th>Tier</th><th>From (${onSpend ? "qualifying spend" : "qualifying points"})</th><th>Earning multiplier</th><th>Members</th></tr></thead>
+      <tbody>${program.tiers.map((tier, index) => html`<tr><td>${tier.name}</td><td>${fmtNumber(tier.threshold)}</td><td>${tier.multiplier ? `x${tier.multiplier}` : "—"}</td><td data-testid="tier-members">${fmtNumber(program.members[index].members)}</td></tr>`)}</tbody></table>
+    ${program.former_tiers.length > 0 && html`<p data-testid="former-tiers">Still counted in tiers this program no longer has, until their next qualifying write: ${program.former_tiers.map((tier) => `${tier.name} ${fmtNumber(tier.members)}`).join(", ")}.</p>`}
+    <p class="hint">Members are counted in the tier they hold as stored: an upgrade at once, a drop when the daily tier job records it; overrides are not counted.</p>
     <dl class="props">
       <dt>${onSpend ? "Qualifying spend" : "Qualifying points"}</dt><dd data-testid="qualify-on">${onSpend ? "order value less returns" : "points earned"} over ${counted}</dd>
       <dt>Downgrades</dt><dd data-testid="downgrade">${program.downgrade.policy === "one_down" ? "one tier at a time" : "to the tier qualified for"}, after ${fmtNumber(program.downgrade.grace_days)} days of grace, announced ${fmtNumber(program.downgrade.notice_days)} days ahead</dd>

@@ -7,6 +7,7 @@ from pydantic import Field, model_validator
 
 from shared.api.schemas.common import IsoDateTime, Label, RequestModel, ResponseModel, ShortText
 from shared.clock import iso_from_epoch_ms
+from shared.domain.tier_program import TierDistribution
 from shared.domain.tiers import Gap, TierView
 from shared.entities.numbers import Number, exact
 from shared.entities.tiers import DowngradePolicy, QualifyOn, Tier, TierProgram
@@ -111,6 +112,32 @@ class TierProgramResponse(ResponseModel):
         )
 
 
+class TierMembers(ResponseModel):
+    name: str
+    members: int
+
+
+class TierProgramWithMembers(TierProgramResponse):
+    """The program with its distribution (GET /settings/tiers)."""
+
+    members: list[TierMembers] = Field(
+        description="Members per tier of the program, lowest first: the tier each holds as stored (an upgrade "
+        "counts in the write that crosses; a drop once the tier job records it; an override is not counted)"
+    )
+    former_tiers: list[TierMembers] = Field(
+        description="Members still counted in a tier a previous program had (renamed or removed): each moves "
+        "to its tier under this program at its next qualifying write or tier job run"
+    )
+
+    @classmethod
+    def from_distribution(cls, found: TierDistribution) -> "TierProgramWithMembers":
+        return cls(
+            **TierProgramResponse.from_program(found.program).model_dump(),
+            members=[TierMembers(name=name, members=count) for name, count in found.tiers],
+            former_tiers=[TierMembers(name=name, members=count) for name, count in found.former],
+        )
+
+
 def json_number(value: Number) -> int | float:
     """An exact total as JSON shows it: whole as an int, else the float of its shortest form (a spend
     total has the few decimals of its prices and quantities, kept exactly in storage)."""
@@ -142,6 +169,7 @@ class TierStatus(ResponseModel):
     name: str = Field(description="The tier that applies now (an override's while it lasts and is higher)")
     since: str
     qualifying: int | float = Field(description="Qualifying points (on spend: order value) in the window now")
+    qualify_on: QualifyOn = Field(description="What `qualifying` counts: the program's `qualify_on`")
     held: str = Field(description="The tier the qualifying points earned, whatever an override says")
     next: TierGap | None = Field(description="To reach the tier above: points to earn, and when the window moves")
     keep: TierGap | None = Field(description="To keep the held tier: points the window must hold by the drop")
@@ -154,6 +182,7 @@ class TierStatus(ResponseModel):
             name=view.name,
             since=iso_from_epoch_ms(view.since_ms),
             qualifying=json_number(view.qualifying),
+            qualify_on=view.qualify_on,
             held=view.held,
             next=TierGap.from_gap(view.next),
             keep=TierGap.from_gap(view.keep),

@@ -241,7 +241,8 @@ def placed_tier(
         changes += upgraded
     due_ms = tiers.due_at(program, judged, counted, now_ms, holding.due_ms)
     after = TierHolding(months, judged, due_ms, spent, holding.spend_version)
-    return after, TierWrite(months, judged, due_ms, changes, due_ms != holding.due_ms, spend_write)
+    read_held = holding.state.held if holding.state else None
+    return after, TierWrite(months, judged, due_ms, changes, due_ms != holding.due_ms, spend_write, read_held)
 
 
 def post(
