@@ -121,7 +121,7 @@ def _done(profile: CustomerRecord) -> Erasure | None:
     """The erasure, when the profile is erased and holds nothing personal (any more)."""
     if profile.erased_at is None or profile.pseudonym is None:
         return None
-    if any(getattr(profile, name) for name in erasure.ERASED_FIELDS):
+    if any(getattr(profile, name) for name in erasure.ERASED_FIELDS) or erasure.holds_override_reason(profile):
         return None
     return Erasure(profile.customer_id, profile.pseudonym, profile.erased_at)
 
