@@ -127,6 +127,20 @@ def test_the_export_holds_every_section_with_the_profile(
     assert not any(key in item for item in sections["ledger"]["items"] for key in ("PK", "SK", "type"))
 
 
+def test_the_exports_profile_shows_the_tier_as_get_does(api: ApiClient) -> None:
+    """With a program the profile's stored text (here none, or an imported "Diamond") is not the tier: the
+    export showed it while GET /customers showed the computed tier."""
+    member(api)
+    set_program(api)
+    assert api.put(path(), {"tier": "Diamond"}).status == 200
+    assert api.put(path(suffix="/tier"), {"name": "Gold", "until": "2099-01-01T00:00:00Z"}).status == 200
+
+    shown = api.get(path()).json()
+
+    assert shown["tier"]["name"] == "Gold"
+    assert export(api)["profile"] == shown
+
+
 def test_the_export_pages_a_section_past_its_bound(api: ApiClient) -> None:
     api.put(path(), {"name": "Many"})
     for _ in range(EXPORT_PAGE_LIMIT):
