@@ -194,6 +194,7 @@ def _export(args: argparse.Namespace) -> int:
 
     from shared.api.schemas.exports import ExportIn
     from shared.domain import exports
+    from shared.domain.applications import require_application
 
     given = {"type": args.type, "format": args.format, "starts_at": args.starts_at, "ends_at": args.ends_at}
     try:  # the API's own validation, field names and all
@@ -202,6 +203,7 @@ def _export(args: argparse.Namespace) -> int:
         problem = error.errors()[0]
         field = {"starts_at": "--from", "ends_at": "--to"}.get(str(problem["loc"][0]), str(problem["loc"][0]))
         return _fail(f"{field}: {problem['msg']}")
+    require_application(args.app_id)  # the API's caller always is one; an operator may mistype it
     job = exports.start_export(args.app_id, body.request())
     deadline = time.monotonic() + args.wait
     view = exports.get_export(args.app_id, job.export_id)
@@ -213,7 +215,10 @@ def _export(args: argparse.Namespace) -> int:
     if view.download_url is None:
         return _fail(f"export {job.export_id} failed", view.job.error)
     with contextlib.ExitStack() as files:
-        out = sys.stdout.buffer if args.out == "-" else files.enter_context(Path(args.out).open("wb"))
+        try:
+            out = sys.stdout.buffer if args.out == "-" else files.enter_context(Path(args.out).open("wb"))
+        except OSError as error:
+            return _fail(f"--out: {error.strerror}: {args.out} (the file stays at GET /exports/{job.export_id})")
         response = files.enter_context(urllib.request.urlopen(view.download_url))  # noqa: S310 - the engine's own signed link
         while chunk := response.read(1 << 16):
             out.write(chunk)

@@ -212,6 +212,7 @@ def _finish(file: Path, app_id: str, import_id: str, seconds: float, out: IO[str
 
 def _write_report(file: Path, app_id: str, job: ImportRecord) -> Path | None:
     from shared.domain import import_jobs
+    from shared.domain.export_files import csv_cell  # the exports' cells: a formula stays text
 
     path = report_path(file)
     if not job.rejected:
@@ -223,7 +224,7 @@ def _write_report(file: Path, app_id: str, job: ImportRecord) -> Path | None:
         cursor = None
         while True:
             page, cursor = import_jobs.rejected_rows(app_id, job.import_id, 100, cursor)
-            writer.writerows([row.line, row.source_id or "", row.reason] for row in page)
+            writer.writerows([row.line, csv_cell(row.source_id), csv_cell(row.reason)] for row in page)
             if cursor is None:
                 return path
 

@@ -25,6 +25,8 @@ from typing import Any, Literal, get_args
 
 from shared import clock
 from shared.domain.customers import get_customer
+from shared.domain.tier_members import customer_with_tier
+from shared.domain.tiers import TierView
 from shared.errors import ServiceUnavailable, ValidationFailed
 from shared.retries import retries
 from shared.storage import erasure
@@ -50,6 +52,7 @@ class ExportSection:
 @dataclass(frozen=True, slots=True)
 class CustomerExport:
     profile: CustomerRecord
+    tier: TierView | None  # as GET /customers/{source_id} shows it: with a program, computed now
     sections: dict[Section, ExportSection] = field(default_factory=dict)
 
 
@@ -73,9 +76,9 @@ def export_customer(app_id: str, source_id: str, section: Section | None, cursor
     """Every section's first page, or with ``section`` that section's page after ``cursor``."""
     if cursor is not None and section is None:
         raise ValidationFailed("cursor: a cursor pages one section: send section as well")
-    profile = get_customer(app_id, source_id)
+    profile, tier = customer_with_tier(app_id, source_id)
     wanted: tuple[Section, ...] = (section,) if section is not None else SECTIONS
-    return CustomerExport(profile, {name: _section(app_id, source_id, name, cursor) for name in wanted})
+    return CustomerExport(profile, tier, {name: _section(app_id, source_id, name, cursor) for name in wanted})
 
 
 def _section(app_id: str, source_id: str, section: str, cursor: str | None) -> ExportSection:
@@ -121,7 +124,7 @@ def _done(profile: CustomerRecord) -> Erasure | None:
     """The erasure, when the profile is erased and holds nothing personal (any more)."""
     if profile.erased_at is None or profile.pseudonym is None:
         return None
-    if any(getattr(profile, name) for name in erasure.ERASED_FIELDS):
+    if any(getattr(profile, name) for name in erasure.ERASED_FIELDS) or erasure.holds_override_reason(profile):
         return None
     return Erasure(profile.customer_id, profile.pseudonym, profile.erased_at)
 

@@ -25,7 +25,7 @@ import hashlib
 import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
-from decimal import Decimal
+from decimal import Context, Decimal
 from fractions import Fraction
 from typing import Any
 
@@ -53,6 +53,11 @@ from shared.storage.orders import CANCEL_RETURN_ID, OrderRecord, ReturnRecord, R
 # Lost races before answering service unavailable: every order on a rule with a budget writes its
 # counter, so a burst of orders on one rule retries more than one customer's writes do.
 MAX_ATTEMPTS = 60
+# Qualifying spend counts to 1e-10 of the currency: every sum of such amounts is 0 or at least 1e-10, a
+# number DynamoDB stores (a 1e-130 price times 0.5 is not), and the largest order (500 items of 1e12 x 1e9)
+# takes 34 digits of the 38 it keeps.
+SPEND_SCALE = Decimal("1e-10")
+_SPEND_CONTEXT = Context(prec=38)
 
 
 class OrderNotFound(NotFound):
@@ -200,10 +205,12 @@ def _credit(
 
 def _spend(occurred_at: int, value: Fraction) -> dict[str, Decimal]:
     """What an order (or, negative, a return) adds to the member's qualifying spend: its value in the
-    month of the order's time, exact (a price times a quantity of decimals is a terminating decimal)."""
-    if not value:
+    month of the order's time, to ``SPEND_SCALE`` (half to even)."""
+    exact = _SPEND_CONTEXT.divide(Decimal(value.numerator), Decimal(value.denominator))
+    amount = exact.quantize(SPEND_SCALE, context=_SPEND_CONTEXT)
+    if not amount:
         return {}
-    return {month_key(occurred_at * 1000): Decimal(value.numerator) / Decimal(value.denominator)}
+    return {month_key(occurred_at * 1000): amount}
 
 
 def _properties(body: Mapping[str, Any]) -> dict[str, Any]:

@@ -43,6 +43,13 @@ PARTITION_SECTIONS = {
 _TABLE_ATTRIBUTES = keys.TABLE_KEY_ATTRIBUTES | {"type"}
 # Removed from the profile on erasure: the personal fields and both referral links.
 ERASED_FIELDS = (*PROFILE_FIELDS, "referred_by", "referral_code")
+# A tier override's reason is free text that may name the person; the override itself (a tier and a date)
+# is the merchant's decision and stays.
+OVERRIDE_REASON = "reason"
+
+
+def holds_override_reason(profile: CustomerRecord) -> bool:
+    return bool(profile.tier_override and profile.tier_override.get(OVERRIDE_REASON))
 
 
 def _shown(item: Item) -> dict[str, Any]:
@@ -166,10 +173,17 @@ def scrub_profile(app_id: str, profile: CustomerRecord, pseudonym: str, now: str
     application's last erasure is ``now`` (exports made before it withhold their files)."""
     erased_entry = keys.erased_customers_entry(app_id, pseudonym)
     removed = {f"#f{index}": name for index, name in enumerate(ERASED_FIELDS)}
+    paths = list(removed)
+    condition = "#type = :customer_type"
+    if holds_override_reason(profile):
+        # conditioned on it: a path under an override removed meanwhile would fail the whole update
+        removed |= {"#override": "tier_override", "#reason": OVERRIDE_REASON}
+        paths.append("#override.#reason")
+        condition += " AND attribute_exists(#override.#reason)"
     update = Expression(
         "SET erased_at = if_not_exists(erased_at, :now), pseudonym = :pseudonym, updated_at = :now, "
         f"{keys.CUSTOMERS_PK} = :erased_pk, {keys.CUSTOMERS_SK} = :pseudonym, "
-        "profile_version = if_not_exists(profile_version, :zero) + :one REMOVE " + ", ".join(removed),
+        "profile_version = if_not_exists(profile_version, :zero) + :one REMOVE " + ", ".join(paths),
         removed,
         {":now": now, ":pseudonym": pseudonym, ":erased_pk": erased_entry[keys.CUSTOMERS_PK], ":zero": 0, ":one": 1},
     )
@@ -179,7 +193,7 @@ def scrub_profile(app_id: str, profile: CustomerRecord, pseudonym: str, now: str
         update = Expression(update.text + ", tier_state", update.names, update.values)
     counted = customers.held_is(held)
     is_profile = Expression(
-        f"#type = :customer_type AND {counted.text}", {"#type": "type"}, {":customer_type": "customer"} | counted.values
+        f"{condition} AND {counted.text}", {"#type": "type"}, {":customer_type": "customer"} | counted.values
     )
     # the application's last erasure moves forward only (a concurrent, earlier one read again lands after it)
     last = Expression("SET erased_at = :now", values={":now": now})

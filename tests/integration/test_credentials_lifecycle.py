@@ -201,6 +201,16 @@ def test_the_commands_print_what_they_did(command: Any, credentials: Credentials
     assert disabled["effective"] == "within 300 s (the authorizer's cache TTL)"
 
 
+def test_an_export_for_an_unknown_application_is_refused_before_any_job(command: Any, table: str) -> None:
+    """It queued a job under an application nobody has and wrote an empty file, as if the export succeeded."""
+    from shared.storage import dynamodb
+
+    before = dynamodb.client().scan(TableName=table, Select="COUNT")["Count"]
+    code, error = command("export", "ledger", "--app-id", "app_nope", "--wait", "0")
+    assert (code, error["details"]) == (1, "Cannot find application app_nope")
+    assert dynamodb.client().scan(TableName=table, Select="COUNT")["Count"] == before
+
+
 @pytest.mark.parametrize(
     "args",
     [

@@ -19,6 +19,7 @@ from tests.support.api import ApiClient
 from tests.support.campaigns import event, rta_seed_campaign
 from tests.support.concurrency import fire_together
 from tests.support.outbox import BusTap, stream_records
+from tests.support.tiers import set_program
 
 KYC = "complete_KYC_Verification"
 SOURCE_ID = "zq-77"
@@ -124,6 +125,20 @@ def test_the_export_holds_every_section_with_the_profile(
     created = [item for item in delivered if item["event_type"] == "customer.created"]
     assert created[0]["event"]["data"]["email"] == PERSONAL["email"]
     assert not any(key in item for item in sections["ledger"]["items"] for key in ("PK", "SK", "type"))
+
+
+def test_the_exports_profile_shows_the_tier_as_get_does(api: ApiClient) -> None:
+    """With a program the profile's stored text (here none, or an imported "Diamond") is not the tier: the
+    export showed it while GET /customers showed the computed tier."""
+    member(api)
+    set_program(api)
+    assert api.put(path(), {"tier": "Diamond"}).status == 200
+    assert api.put(path(suffix="/tier"), {"name": "Gold", "until": "2099-01-01T00:00:00Z"}).status == 200
+
+    shown = api.get(path()).json()
+
+    assert shown["tier"]["name"] == "Gold"
+    assert export(api)["profile"] == shown
 
 
 def test_the_export_pages_a_section_past_its_bound(api: ApiClient) -> None:
@@ -234,6 +249,28 @@ def test_new_data_after_an_erasure_is_erased_by_the_next_one(api: ApiClient) -> 
 
     assert again.json() == first  # the same pseudonym, the first erasure's time
     assert "Quuxworth" not in api.get(path()).body.decode()
+
+
+def test_an_erasure_removes_the_reason_of_a_tier_override_and_keeps_the_override(api: ApiClient) -> None:
+    """The override's reason is free text a merchant may fill with the person ("VIP: Zelda Quuxworth")."""
+    member(api)
+    set_program(api)
+    override = {"name": "Gold", "until": "2099-01-01T00:00:00Z", "reason": "VIP: Zelda Quuxworth"}
+    assert api.put(path(suffix="/tier"), override).status == 200
+    first = api.post(path(suffix="/erase"))
+    assert first.status == 200, first.body
+
+    for read, text in customer_facing_answers(api, SOURCE_ID).items():
+        assert "Quuxworth" not in text, f"{read} still shows the override's reason: {text[:500]}"
+    shown = api.get(path()).json()["tier"]
+    assert (shown["name"], shown["override"]) == (
+        "Gold",
+        {"name": "Gold", "until": "2099-01-01T00:00:00.000Z", "reason": None},
+    )
+    # a reason given after the erasure goes with the next one, which answers as the first did
+    assert api.put(path(suffix="/tier"), override).status == 200
+    assert api.post(path(suffix="/erase")).json() == first.json()
+    assert api.get(path()).json()["tier"]["override"]["reason"] is None
 
 
 def test_the_pseudonym_is_the_same_per_customer_and_differs_between_applications(

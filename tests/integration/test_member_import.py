@@ -5,6 +5,8 @@ concurrent runs of one chunk crediting each balance once."""
 
 from __future__ import annotations
 
+import csv
+from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
@@ -154,3 +156,19 @@ def test_an_unknown_import_is_not_found(credentials: Credentials) -> None:
     rows = [Record(2, b"z-1,1\n", 6)]
     with pytest.raises(import_jobs.ImportNotFound):
         run_chunk(credentials.app_id, record, Chunk(0, rows), ["source_id", "points"])
+
+
+def test_the_rejected_report_never_holds_a_spreadsheet_formula(credentials: Credentials, tmp_path: Path) -> None:
+    """The report is opened in a spreadsheet: a hostile source_id must stay text there, as in exports."""
+    import io
+
+    from rewards_cli.importer import import_local, report_path
+
+    members = tmp_path / "members.csv"
+    members.write_text('source_id,email\n"=HYPERLINK(""http://evil.example"",""x"")",not-an-email\n+1,bad\n')
+
+    assert import_local(members, credentials.app_id, None, io.StringIO(), io.StringIO()) == 0
+
+    with report_path(members).open(newline="") as report:
+        rows = list(csv.DictReader(report))
+    assert [row["source_id"] for row in rows] == ['\'=HYPERLINK("http://evil.example","x")', "'+1"]

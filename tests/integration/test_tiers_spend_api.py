@@ -6,11 +6,15 @@ return subtracts exactly what its units were worth from the order's month (once 
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from decimal import Decimal
 from functools import partial
 from typing import Any
 
 import pytest
 
+from shared.domain.tiers import month_key
+from shared.limits import number_problem
+from shared.storage import customers
 from tests.support.api import ApiClient
 from tests.support.concurrency import fire_together
 from tests.support.points import FrozenClock, freeze_clock
@@ -127,6 +131,29 @@ def test_returns_subtract_exactly_no_float_drift(api: ApiClient, program: dict[s
     assert tier_of(api, KIM)["qualifying"] == 0
     order(api, "o-2", 1.5, 0.5)  # a fractional quantity: 0.75
     assert tier_of(api, KIM)["qualifying"] == 0.75
+
+
+def test_an_order_worth_less_than_dynamodb_stores_keeps_a_storable_spend(
+    api: ApiClient, program: dict[str, Any]
+) -> None:
+    """1e-130 (the smallest price the API takes) x 0.5 is 5e-131: DynamoDB refuses a number below 1e-130
+    (moto does not), so the order would be a 500 there. Spend counts to 1e-10 of the currency."""
+    item = {"product_id": "p", "original_price": 1e-130, "selling_price": 1e-130, "quantity": 0.5}
+    tiny = {"order_id": "o-1", "source_id": KIM, "status": "completed", "items": [item]}
+    placed = api.post("/orders", tiny | {"original_price_subtotal": 0, "selling_price_subtotal": 0})
+    assert placed.status == 201, placed.body
+    assert stored_spend(api) == {}  # nothing to count at that scale
+    order(api, "o-2", 0.15, 1)
+    give_back(api, "o-2", "r-1", 1e-9)  # 1.5e-10: the half rounds to even, 2e-10
+    assert stored_spend(api) == {month_key(START): Decimal("0.1499999998")}
+    assert tier_of(api, KIM)["qualifying"] == 0.1499999998
+
+
+def stored_spend(api: ApiClient) -> dict[str, Any]:
+    """The profile's spend counter as stored, each amount one DynamoDB takes."""
+    spend = customers.get(api.credentials.app_id, KIM).tier_spend_months  # type: ignore[union-attr]
+    assert [number_problem(amount) for amount in spend.values()] == [None] * len(spend), spend
+    return dict(spend)
 
 
 def test_an_order_dated_13_months_ago_does_not_count_and_its_return_subtracts_from_its_own_month(

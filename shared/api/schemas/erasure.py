@@ -22,7 +22,7 @@ class CustomerExportResponse(ResponseModel):
     @classmethod
     def from_export(cls, export: CustomerExport) -> "CustomerExportResponse":
         return cls(
-            profile=CustomerResponse.from_record(export.profile),
+            profile=CustomerResponse.from_record(export.profile, export.tier),
             sections={
                 name: ExportSectionResponse(items=section.items, next_cursor=section.next_cursor)
                 for name, section in export.sections.items()
