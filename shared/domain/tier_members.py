@@ -16,12 +16,12 @@ from shared.domain.customers import get_customer, list_customers
 from shared.domain.tier_program import program
 from shared.entities.numbers import Number
 from shared.entities.tiers import Override, TierChange, TierProgram
-from shared.errors import CustomerNotFound, ServiceUnavailable, ValidationFailed
+from shared.errors import ServiceUnavailable, ValidationFailed
 from shared.retries import retries
 from shared.storage import customers, dynamodb, keys
 from shared.storage import tiers as store
 from shared.storage.customers import CustomerRecord
-from shared.storage.dynamodb import Expression, TransactionCancelled
+from shared.storage.dynamodb import TransactionCancelled
 
 
 def member_tier(app_id: str, record: CustomerRecord) -> tiers.TierView | None:
@@ -89,16 +89,18 @@ def clear_override(app_id: str, source_id: str) -> None:
 
 
 def _write_override(app_id: str, source_id: str, override: Override | None) -> None:
-    text = "SET tier_override = :override" if override else "REMOVE tier_override"
-    values = {":override": store.override_item(override)} if override else {}
-    try:
-        dynamodb.update_item(
-            keys.customer(app_id, source_id),
-            Expression(text, values=values),
-            condition=Expression("attribute_exists(PK)"),
-        )
-    except dynamodb.ConditionFailed as missing:
-        raise CustomerNotFound(source_id) from missing
+    """Over the override read (the audit log's before); removing none writes nothing."""
+    for _ in retries():
+        record = get_customer(app_id, source_id)
+        before = store.override_from_item(record.tier_override)
+        if before is None and override is None:
+            return
+        try:
+            store.write_override(app_id, source_id, record.customer_id, before, override)
+        except store.OverrideChanged:
+            continue
+        return
+    raise ServiceUnavailable
 
 
 def customers_with_tiers(

@@ -9,7 +9,8 @@ from dataclasses import dataclass
 
 from shared import clock
 from shared.entities.tiers import DowngradePolicy, QualifyOn, Tier, TierProgram
-from shared.errors import NotFound
+from shared.errors import NotFound, ServiceUnavailable
+from shared.retries import retries
 from shared.storage import tiers as store
 
 
@@ -35,20 +36,27 @@ def set_program(
     qualify_on: QualifyOn = "points_earned",
 ) -> TierProgram:
     """Replace the program: members are judged by it from now, each at its next read or write (lazily:
-    no job walks the members)."""
-    now_ms = clock.now_epoch_ms()
-    stored = TierProgram(
-        tuple(tier_list),
-        rolling_months,
-        policy,
-        grace_days,
-        notice_days,
-        clock.iso_from_epoch_ms(now_ms),
-        now_ms,
-        qualify_on,
-    )
-    store.put_program(app_id, stored)
-    return stored
+    no job walks the members). Written over the program read (the audit log's before): a concurrent
+    change makes this read again."""
+    for _ in retries():
+        before = store.get_program(app_id)
+        now_ms = clock.now_epoch_ms()
+        stored = TierProgram(
+            tuple(tier_list),
+            rolling_months,
+            policy,
+            grace_days,
+            notice_days,
+            clock.iso_from_epoch_ms(now_ms),
+            now_ms,
+            qualify_on,
+        )
+        try:
+            store.put_program(app_id, before, stored)
+        except store.ProgramChanged:
+            continue
+        return stored
+    raise ServiceUnavailable
 
 
 @dataclass(frozen=True, slots=True)

@@ -26,6 +26,8 @@ Action = Literal[
     "codes_imported",
     "points_adjusted",
     "points_reversed",
+    "tier_overridden",
+    "tier_override_removed",
     "secret_rotated",
     "limits_changed",
 ]

@@ -9,8 +9,8 @@ from dataclasses import asdict
 from typing import Any
 
 from shared.entities.tiers import Override, Tier, TierChange, TierProgram, TierWrite
-from shared.storage import due, dynamodb, keys
-from shared.storage.dynamodb import Delete, Expression, Item, Put, TransactAction, Update
+from shared.storage import audit, due, dynamodb, keys
+from shared.storage.dynamodb import Delete, Expression, Item, Put, TransactAction, TransactionCancelled, Update
 from shared.storage.versioned_cache import VersionedCache
 
 # Every credit reads the program (its tier multiplier, its upgrade): from each container's copy, at most
@@ -27,12 +27,41 @@ def recent_program(app_id: str) -> TierProgram | None:
     return PROGRAM_CACHE.get_whole(app_id, lambda: get_program(app_id))
 
 
-def put_program(app_id: str, program: TierProgram) -> None:
-    """This container's copy is forgotten whatever the outcome (an error may follow a write that was made)."""
+class ProgramChanged(Exception):
+    """The program changed since it was read."""
+
+
+def put_program(app_id: str, before: TierProgram | None, program: TierProgram) -> None:
+    """``program`` over ``before``, the program read (``ProgramChanged`` when it changed), with its audit
+    entry (the settings object ``tiers``). This container's copy is forgotten whatever the outcome (an
+    error may follow a write that was made)."""
+    read = (
+        Expression("attribute_not_exists(PK)")
+        if before is None
+        else Expression("changed_ms = :read", values={":read": before.changed_ms})
+    )
+    change = audit.entry(
+        app_id,
+        "settings",
+        "tiers",
+        "created" if before is None else "updated",
+        None if before is None else _audited(before),
+        _audited(program),
+    )
     try:
-        dynamodb.put_item({**keys.tier_program(app_id), "type": "tier_program", **_program_item(program)})
+        item = {**keys.tier_program(app_id), "type": "tier_program", **_program_item(program)}
+        audit.audited([Put(item, read)], change)
+    except TransactionCancelled as error:
+        raise ProgramChanged from error
     finally:
         PROGRAM_CACHE.forget(app_id)
+
+
+def _audited(program: TierProgram) -> Item:
+    """The program as the audit log shows it: its settings, not its own version and time."""
+    item = _program_item(program)
+    del item["version"], item["changed_ms"]
+    return item
 
 
 def _program_item(program: TierProgram) -> Item:
@@ -65,6 +94,43 @@ def override_from_item(value: Mapping[str, Any] | None) -> Override | None:
 
 def override_item(override: Override) -> Item:
     return {k: v for k, v in asdict(override).items() if v is not None}
+
+
+class OverrideChanged(Exception):
+    """The member's override changed (or the member went) since it was read."""
+
+
+def write_override(
+    app_id: str, source_id: str, customer_id: str, before: Override | None, override: Override | None
+) -> None:
+    """``override`` (None: removed) over ``before``, the override read, with its audit entry on the
+    customer (by its ``cust_`` id). The entry holds the tier and the date, never the reason: free text a
+    merchant may fill with the person, which erasure removes from the profile and could not from the log."""
+    text = "SET tier_override = :override" if override else "REMOVE tier_override"
+    values: dict[str, Any] = {":override": override_item(override)} if override else {}
+    if before is None:
+        read = Expression("attribute_exists(PK) AND attribute_not_exists(tier_override)")
+    else:
+        read = Expression("tier_override.set_ms = :read", values={":read": before.set_ms})
+    change = audit.entry(
+        app_id,
+        "customer",
+        customer_id,
+        "tier_overridden" if override else "tier_override_removed",
+        _audited_override(before),
+        _audited_override(override),
+    )
+    try:
+        write = Update(keys.customer(app_id, source_id), Expression(text, values=values), condition=read)
+        audit.audited([write], change)
+    except TransactionCancelled as error:
+        raise OverrideChanged from error
+
+
+def _audited_override(override: Override | None) -> Item | None:
+    if override is None:
+        return None
+    return {"tier_override": {"name": override.name, "until_ms": override.until_ms}}
 
 
 def due_write(app_id: str, source_id: str, due_ms: int | None) -> TransactAction:

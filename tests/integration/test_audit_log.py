@@ -403,3 +403,45 @@ def test_pages_of_a_range_and_a_filter_are_the_filtered_slice_of_the_whole_log(
     )
     # (the range cuts the log at both ends)
     assert 0 < len(wanted(lambda e: True)) < len(everything) - 4
+
+
+def test_the_tier_program_and_a_members_override_are_recorded_without_the_reason(api: ApiClient) -> None:
+    from tests.support.tiers import PROGRAM, set_program
+
+    # Given a tier program set, then Gold's threshold lowered
+    set_program(api)
+    gold_lowered = [PROGRAM["tiers"][0], PROGRAM["tiers"][1] | {"threshold": 800}, PROGRAM["tiers"][2]]
+    set_program(api, tiers=gold_lowered)
+    # and a member overridden to Platinum with a reason naming a person, the override then removed
+    source_id = "kim@example.com"
+    assert api.put(f"/customers/{source_id}", {"name": "Kim Lee"}).status in (200, 201)
+    customer_id = api.get(f"/customers/{source_id}").json()["id"]
+    until = "2099-01-01T00:00:00Z"
+    body = {"name": "Platinum", "until": until, "reason": "Kim Lee, VIP evening"}
+    assert api.put(f"/customers/{source_id}/tier", body).status == 200
+    assert api.delete(f"/customers/{source_id}/tier").status == 204
+    # and a second removal, with nothing left to remove
+    assert api.delete(f"/customers/{source_id}/tier").status == 204
+    # Then the program's entries are its creation and the one threshold that changed
+    program = _log(api, object_type="settings", object_id="tiers")
+    assert [e["action"] for e in program] == ["updated", "created"]
+    tiers_before = [{"name": "Silver", "threshold": 0}, {"name": "Gold", "threshold": 1000, "multiplier": 1.5}]
+    tiers_before.append({"name": "Platinum", "threshold": 5000, "multiplier": 2})
+    tiers_after = [tiers_before[0], tiers_before[1] | {"threshold": 800}, tiers_before[2]]
+    assert (program[0]["before"], program[0]["after"]) == ({"tiers": tiers_before}, {"tiers": tiers_after})
+    assert program[1]["before"] == {}
+    assert program[1]["after"] == {
+        "grace_days": 30,
+        "notice_days": 7,
+        "policy": "one_down",
+        "qualify_on": "points_earned",
+        "rolling_months": 12,
+        "tiers": tiers_before,
+    }
+    # and the member's entries are the override and its one removal, by the cust_ id, with the tier and date
+    member = _log(api, object_type="customer", object_id=customer_id)
+    assert [e["action"] for e in member] == ["tier_override_removed", "tier_overridden"]
+    assert member[1]["after"] == {"tier_override.name": "Platinum", "tier_override.until_ms": 4070908800000}
+    assert (member[0]["before"], member[0]["after"]) == (member[1]["after"], {})
+    # never the reason, nor the person it names
+    assert "VIP evening" not in str(_log(api)) and "Kim Lee" not in str(_log(api))
