@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 import string
 from collections import Counter
 
@@ -34,14 +35,14 @@ def test_a_draw_is_spelled_in_base_62_lowest_digit_first(value: int, expected: s
 
 def test_every_character_is_drawn_in_every_position(monkeypatch: pytest.MonkeyPatch) -> None:
     drawn: list[int] = []
-    real_randbelow = ids.secrets.randbelow
+    real_randbelow = secrets.randbelow
 
     def recorded(bound: int) -> int:
         assert bound == 62**21  # the whole range: the first and the last strings can be drawn
         drawn.append(real_randbelow(bound))
         return drawn[-1]
 
-    monkeypatch.setattr(ids.secrets, "randbelow", recorded)
+    monkeypatch.setattr(secrets, "randbelow", recorded)
     made = [ids.new_id("x")[2:] for _ in range(4000)]
     assert len(set(made)) == len(made)
     for position in (0, 10, 20):  # ~65 of each character expected per position
