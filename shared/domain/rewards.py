@@ -14,6 +14,7 @@ from pydantic import ValidationError
 
 from shared import clock
 from shared.domain import eligibility
+from shared.domain.parsed_settings import ParsedSettings
 from shared.domain.reward_settings import RewardDefinition, RewardSettings
 from shared.entities.audit import Action
 from shared.errors import Conflict, CustomerNotFound, NotFound, ValidationFailed
@@ -25,6 +26,8 @@ from shared.storage.coupons.records import CouponRecord
 from shared.storage.rewards import RewardChanged, RewardRecord, StockBelowRedeemed
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
     from shared.storage.customers import CustomerRecord
 
 # A reward is one item: its settings stay well under DynamoDB's 400 KB item limit.
@@ -75,8 +78,16 @@ class Reward:
 
 
 def from_record(record: RewardRecord) -> Reward:
-    definition = RewardDefinition.model_validate(record.definition, strict=False)
-    return Reward(record, definition, eligibility.parse_rules(_rules_of(definition)))
+    definition, rules = _parsed.get((record.reward_id, record.version), record.definition)
+    return Reward(record, definition, rules)
+
+
+def _parse(settings: Mapping[str, Any]) -> tuple[RewardDefinition, tuple[eligibility.Rule, ...]]:
+    definition = RewardDefinition.model_validate(settings, strict=False)
+    return definition, eligibility.parse_rules(_rules_of(definition))
+
+
+_parsed = ParsedSettings(_parse)
 
 
 def _rules_of(definition: RewardDefinition) -> list[dict[str, Any]]:

@@ -125,40 +125,44 @@ class OrderResponse(ResponseModel):
             for rule_id, parts in returned.taken.items():
                 for index, points in parts.items():
                     taken.setdefault(rule_id, {})[index] = taken.get(rule_id, {}).get(index, 0) + points
+        # Plain values validated in one call: a model built per item (2,000 for 100 items and 20 rules)
+        # was a tenth of an order route's own CPU.
         earnings = [
-            RuleEarningOut(
-                rule_id=e.rule_id,
-                rule_name=e.rule_name,
-                earned=e.earned,
-                granted=e.granted,
-                limited_by=e.limited_by,
-                transaction_id=e.txn_id,
-                items=[
-                    ItemPoints(product_id=products[i], points=p, taken_back=taken.get(e.rule_id, {}).get(i, 0))
+            {
+                "rule_id": e.rule_id,
+                "rule_name": e.rule_name,
+                "earned": e.earned,
+                "granted": e.granted,
+                "limited_by": e.limited_by,
+                "transaction_id": e.txn_id,
+                "items": [
+                    {"product_id": products[i], "points": p, "taken_back": taken.get(e.rule_id, {}).get(i, 0)}
                     for i, p in sorted(e.items.items())
                 ],
-            )
+            }
             for e in record.earnings
         ]
         earned = sum(e.granted for e in record.earnings)
         taken_back = sum(sum(parts.values()) for parts in taken.values())
-        return cls(
-            id=record.order_id,
-            source_id=record.source_id,
-            occurred_at=iso_from_epoch_ms(record.occurred_at * 1000),
-            order=record.order,
-            points=OrderPoints(earned=earned, taken_back=taken_back, kept=earned - taken_back),
-            earnings=earnings,
-            returns=[
-                ReturnOut(
-                    return_id=r.return_id,
-                    items=[ReturnedItem(product_id=products[i], quantity=q) for i, q in sorted(r.items.items())],
-                    points=sum(sum(parts.values()) for parts in r.taken.values()),
-                    transaction_ids=r.txn_ids,
-                    created_at=r.created_at,
-                )
-                for r in record.returns
-            ],
-            cancelled_at=record.cancelled_at,
-            created_at=record.created_at,
+        return cls.model_validate(
+            {
+                "id": record.order_id,
+                "source_id": record.source_id,
+                "occurred_at": iso_from_epoch_ms(record.occurred_at * 1000),
+                "order": record.order,
+                "points": {"earned": earned, "taken_back": taken_back, "kept": earned - taken_back},
+                "earnings": earnings,
+                "returns": [
+                    {
+                        "return_id": r.return_id,
+                        "items": [{"product_id": products[i], "quantity": q} for i, q in sorted(r.items.items())],
+                        "points": sum(sum(parts.values()) for parts in r.taken.values()),
+                        "transaction_ids": r.txn_ids,
+                        "created_at": r.created_at,
+                    }
+                    for r in record.returns
+                ],
+                "cancelled_at": record.cancelled_at,
+                "created_at": record.created_at,
+            }
         )
