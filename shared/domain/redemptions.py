@@ -8,6 +8,8 @@ again and decide again, so every refusal is decided on current data and a refusa
 
 Cancel: the redemption goes from completed to cancelled once, in the same transaction as the refund
 (a credit naming the redemption), the stock given back and the issued code voided.
+
+A customer's list of redemptions is ``redemption_history``'s: it reads none of what this module loads.
 """
 
 from __future__ import annotations
@@ -20,7 +22,6 @@ from decimal import ROUND_DOWN, Decimal, localcontext
 from typing import Any
 
 from shared import clock
-from shared.domain.customers import get_customer
 from shared.domain.grants import RewardGrant
 from shared.domain.points import placement as points
 from shared.domain.points.lots import NotEnoughPoints
@@ -444,13 +445,6 @@ def _cancel_once(
         refund_transaction_id=refund_transaction_id,
         cancel_request=cancel_request,
     )
-
-
-def list_redemptions(
-    app_id: str, source_id: str, limit: int, cursor: str | None
-) -> tuple[list[RewardRedemptionRecord], str | None]:
-    get_customer(app_id, source_id)  # the seed's not-found for an unknown customer
-    return redemptions.page(app_id, source_id, limit, cursor)
 
 
 # ------------------------------------------------------------------------------------------ campaign grants

@@ -44,6 +44,9 @@ COUPONS = {"CouponsCreate", "CouponsGet", "CouponsList", "CouponsUpdate", "Coupo
 ORDERS = {"CouponsApply", "CouponsValidate", "CouponRedemptionsList", "CustomerCouponsList"}
 CATALOGUE = {"RewardsCreate", "RewardsGet", "RewardsList", "RewardsUpdate", "RewardsDelete", "CustomerRewardsList"}
 REDEMPTIONS = {"RewardRedeem", "RedemptionCancel", "RedemptionsList"}
+# Redeeming and cancelling write points and issue or void coupons; a member's list of redemptions reads
+# their records only (shared/domain/redemption_history.py), not the catalogue's settings and rules.
+REDEEM_CANCEL = REDEMPTIONS - {"RedemptionsList"}
 CAPILLARY = {"BrandRewardGet", "BrandRewardsList", "UserVouchersList"}
 CUSTOMERS = {"CustomersPut", "CustomersGet", "CustomersList", "CustomersIdentify"}
 POINTS = {"PointsPolicyGet", "PointsPolicyPut", "CustomerTransactionsCreate", "CustomerTransactionsList",
@@ -134,10 +137,12 @@ ALLOWED: dict[str, set[str]] = {
     "shared.domain.coupons": COUPONS | ORDERS | ORDER_FLOW,
     "shared.api.schemas.coupon_apply": (ORDERS - {"CustomerCouponsList"}) | ORDER_FLOW,
     # the rewards catalogue: settings models and the eligibility engine
-    "shared.domain.reward_settings": CATALOGUE | REDEMPTIONS | CAPILLARY,
-    "shared.domain.eligibility": CATALOGUE | REDEMPTIONS | CAPILLARY,
+    "shared.domain.reward_settings": CATALOGUE | REDEEM_CANCEL | CAPILLARY,
+    "shared.domain.eligibility": CATALOGUE | REDEEM_CANCEL | CAPILLARY,
     "shared.api.schemas.rewards": CATALOGUE,
     "shared.api.schemas.redemptions": REDEMPTIONS,
+    "shared.domain.redemptions": REDEEM_CANCEL,
+    "shared.api.schemas.redeem": {"RewardRedeem"},
     "shared.api.schemas.capillary": CAPILLARY,
     # webhooks: outbound HTTP and the webhooks' API models
     "shared.outbound": WEBHOOKS | PUBLISHER,
