@@ -20,7 +20,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import Any, Literal, get_args
 
 from shared import clock
@@ -30,6 +30,7 @@ from shared.retries import retries
 from shared.storage import erasure
 from shared.storage.customers import CustomerRecord
 from shared.storage.webhooks import DeliveryRecord
+from shared.values import value_class
 
 EXPORT_PAGE_LIMIT = 100
 DELIVERY_SCAN_BUDGET = 1_000
@@ -41,19 +42,19 @@ _ALPHABET = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
 _PSEUDONYM_LENGTH = 21
 
 
-@dataclass(frozen=True, slots=True)
+@value_class
 class ExportSection:
     items: list[dict[str, Any]]
     next_cursor: str | None
 
 
-@dataclass(frozen=True, slots=True)
+@value_class
 class CustomerExport:
     profile: CustomerRecord
     sections: dict[Section, ExportSection] = field(default_factory=dict)
 
 
-@dataclass(frozen=True, slots=True)
+@value_class
 class Erasure:
     customer_id: str
     pseudonym: str

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from datetime import date, datetime
 from decimal import ROUND_DOWN, Decimal, localcontext
 from typing import Any
@@ -47,6 +47,7 @@ from shared.storage.coupons.issuing import CouponGrant, IssuedCoupon
 from shared.storage.coupons.records import CouponRecord
 from shared.storage.dynamodb import TransactAction, TransactionCancelled, TransactionConflicted
 from shared.storage.redemptions import RewardRedemptionRecord
+from shared.values import value_class
 
 MAX_ATTEMPTS = 30
 CENT = Decimal("0.01")
@@ -77,7 +78,7 @@ class RewardRedemptionNotFound(NotFound):
         super().__init__(f"Cannot find redemption with id {redemption_id}")
 
 
-@dataclass(frozen=True, slots=True)
+@value_class
 class RedeemCommand:
     """What a member asks with a redemption: the points a COIN reward turns into a coupon, and values of the
     reward's custom transaction attributes (by attribute_id)."""
@@ -104,7 +105,7 @@ def _retrying[T](attempt: Callable[[], T]) -> T:
 # ------------------------------------------------------------------------------------------ redeem
 
 
-@dataclass(frozen=True, slots=True)
+@value_class
 class _Ids:
     """Chosen once per request, so that an attempt that finds its own earlier write (its response was
     lost and the SDK retried) answers it rather than redeeming again."""

@@ -13,13 +13,13 @@ from __future__ import annotations
 import json
 import secrets
 from collections.abc import Iterator
-from dataclasses import dataclass
 from typing import Any
 
 from shared.errors import ValidationFailed
 from shared.storage import dynamodb, keys, pagination, webhooks
 from shared.storage.customers import PROFILE_FIELDS, CustomerRecord
 from shared.storage.dynamodb import ConditionFailed, Delete, Expression, Item, TransactionCancelled, Update
+from shared.values import value_class
 
 # Sections of the customer's partition an export shows, by sort key prefix. Left out: the markers of
 # applied deliveries, redeem requests, transaction ids and referees counted by a rule (bookkeeping that
@@ -56,7 +56,7 @@ def section_page(
 # reading the logs (30 days each, at most 20 webhooks) and keeping the bodies whose data names it.
 
 
-@dataclass(frozen=True, slots=True)
+@value_class
 class DeliveryScan:
     """Deliveries naming the customer among those read, and where to read on (None: every log read)."""
 
