@@ -20,6 +20,12 @@ more, unmeasured, process per function verifies where every module came from, th
 compiled from source, and that every third-party module the function loads is in the layer (or in the
 Lambda runtime).
 
+Without a ``sam build`` (``--cold-from source``), the same samples run with the interpreter of the bench
+itself (the dev venv, dev packages included) and import each handler from the source tree: the function's
+directory of template.yaml, then our ``shared`` from the tree's root, both from bytecode compiled first
+(so no sample compiles). The floor pays the same venv, so the ratios compare; the absolute milliseconds
+do not compare with an artifact run's.
+
 Environment as Lambda's: the function's variables from template.yaml, AWS_REGION, fake credentials, no
 ~/.aws files, LAMBDA_TASK_ROOT and friends; tracing disabled (POWERTOOLS_TRACE_DISABLED=true: no X-Ray
 daemon here; tracing would add the patching of botocore).
@@ -34,11 +40,12 @@ import subprocess
 import sys
 import tempfile
 import tomllib
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from bench.common import BENCH_VENV, BUILD_DIR, ROOT, TABLE_NAME, median
-from rewards_cli.template import Function, load, resolve_environment
+from rewards_cli.template import PROJECT_ROOT, Function, load, resolve_environment
 
 FLOOR = "floor"
 FLOOR_SOURCE = Path(__file__).with_name("floor_app.py")
@@ -50,6 +57,8 @@ LAMBDA_RUNTIME_PACKAGES = frozenset({"boto3", "botocore", "s3transfer", "jmespat
 # provides it. Installed into .venv-bench only when an import fails for want of it, and reported.
 # What a sample's milliseconds count: the wall clock (what a cold start costs in latency) or the process's CPU.
 CLOCKS = {"wall": "perf_counter", "cpu": "process_time"}
+# Where the functions' code is imported from: the sam build artifact, or the source tree (no build needed).
+SOURCES = ("artifact", "source")
 STOPGAPS = {"aws_xray_sdk": ("aws-lambda-powertools", "tracer")}
 
 _SAMPLE = r"""
@@ -83,12 +92,14 @@ result = {
     "client": "at import" if client_at_import else ("first use" if storage is not None else "none"),
 }
 if spec["verify"]:
-    roots = {"function": spec["task_root"], "layer": spec["layer"], "site-packages": spec["site_packages"]}
+    # site-packages before the layer: from the source tree, the layer is the tree's root, which may hold the venv
+    roots = {"function": spec["task_root"], "site-packages": spec["site_packages"], "layer": spec["layer"]}
+    def origin_of(path):
+        return next((k for k, root in roots.items() if path.startswith(root + "/")), "stdlib")
     origin = {}
     for name, module in list(sys.modules.items()):
         path = getattr(module, "__file__", None) or ""
-        where = next((k for k, root in roots.items() if path.startswith(root + "/")), "stdlib")
-        origin[name] = (where, path, getattr(module, "__cached__", None))
+        origin[name] = (origin_of(path), path, getattr(module, "__cached__", None))
     ours = {n: o for n, o in origin.items() if o[0] in ("function", "layer")}
     checked = 0
     for where, path, cached in ours.values():
@@ -98,7 +109,7 @@ if spec["verify"]:
         except (OSError, TypeError):
             pass
     def is_ours(path):
-        return any(path.startswith(root + "/") for root in (spec["task_root"], spec["layer"]))
+        return origin_of(path) in ("function", "layer")
     result.update(
         modules=len(sys.modules),
         ours=len(ours),
@@ -168,11 +179,11 @@ def _add_stopgap(module: str) -> str | None:
     return requirement
 
 
-def _venv_paths() -> tuple[str, list[str]]:
-    """The bench venv's site-packages and its standard library entries of ``sys.path``."""
+def _venv_paths(python: Path) -> tuple[str, list[str]]:
+    """A venv's site-packages and its standard library entries of ``sys.path``."""
     found = subprocess.run(
         [
-            str(_venv_python()),
+            str(python),
             "-I",
             "-c",
             "import json, sys, sysconfig; print(json.dumps([sysconfig.get_paths()['purelib'], sys.path]))",
@@ -229,29 +240,62 @@ class _Target:
         self.verified: dict[str, Any] = {}
 
 
+@dataclass(frozen=True)
+class _Runtime:
+    """The interpreter of the samples and where it takes each part of the code from."""
+
+    source: str
+    python: Path
+    layer: Path
+    site_packages: str
+    stdlib: list[str]
+
+    def task_root(self, function: Function) -> Path:
+        return function.code_dir if self.source == "source" else BUILD_DIR / function.logical_id
+
+
+def _runtime(source: str) -> tuple[_Runtime, list[str]]:
+    """The runtime of ``source`` and the stopgaps its venv holds."""
+    if source == "source":
+        python = Path(sys.executable)
+        # Our code from bytecode as in the artifact, so that no sample compiles it.
+        _compile(python, PROJECT_ROOT / "shared", PROJECT_ROOT / "functions")
+        return _Runtime(source, python, PROJECT_ROOT, *_venv_paths(python)), []
+    layer = BUILD_DIR / LAYER_ID / "python"
+    if not layer.is_dir():
+        raise SystemExit(f"{layer} is missing: run `make build` first")
+    stopgaps = ensure_venv()
+    return _Runtime(source, _venv_python(), layer, *_venv_paths(_venv_python())), stopgaps
+
+
+def _compile(python: Path, *roots: Path) -> None:
+    subprocess.run(
+        [str(python), "-m", "compileall", "-q", "--invalidation-mode", "checked-hash", *map(str, roots)],
+        check=True,
+    )
+
+
 def _run_sample(
     target: _Target,
-    layer: Path,
-    paths: tuple[str, list[str]],
+    runtime: _Runtime,
     home: str,
     *,
     verify: bool,
     importtime: bool = False,
     clock: str = "wall",
 ) -> dict[str, Any]:
-    site, stdlib = paths
     spec = {
         "task_root": str(target.task_root),
-        "layer": str(layer),
-        "site_packages": site,
-        "stdlib": stdlib,
+        "layer": str(runtime.layer),
+        "site_packages": runtime.site_packages,
+        "stdlib": runtime.stdlib,
         "module": target.module,
         "verify": verify,
         "clock": CLOCKS[clock],
     }
     flags = ["-X", "importtime"] if importtime else []
     completed = subprocess.run(
-        [str(_venv_python()), "-I", "-B", *flags, "-c", _SAMPLE, json.dumps(spec)],
+        [str(runtime.python), "-I", "-B", *flags, "-c", _SAMPLE, json.dumps(spec)],
         env=_lambda_environment(target.function, target.task_root, home),
         capture_output=True,
         text=True,
@@ -295,18 +339,15 @@ def _beyond_floor(function: dict[str, int], floor: dict[str, int]) -> list[tuple
     return sorted(((g, round(ms, 1)) for g, ms in groups.items()), key=lambda item: -item[1])
 
 
-def _targets(workdir: Path) -> list[_Target]:
+def _targets(workdir: Path, runtime: _Runtime) -> list[_Target]:
     floor_root = workdir / "floor"
     floor_root.mkdir()
     shutil.copy(FLOOR_SOURCE, floor_root / "app.py")
-    subprocess.run(
-        [str(_venv_python()), "-m", "compileall", "-q", "--invalidation-mode", "checked-hash", str(floor_root)],
-        check=True,
-    )
+    _compile(runtime.python, floor_root)
     targets = [_Target(FLOOR, None, floor_root, "app")]
     for function in load().functions.values():
         module = function.handler.rsplit(".", 1)[0]
-        targets.append(_Target(function.logical_id, function, BUILD_DIR / function.logical_id, module))
+        targets.append(_Target(function.logical_id, function, runtime.task_root(function), module))
     return targets
 
 
@@ -317,39 +358,35 @@ def _layer_gaps(third_party: list[str], layer: Path) -> list[str]:
     return [n for n in third_party if n not in LAMBDA_RUNTIME_PACKAGES and not in_layer(n) and n != "_cffi_backend"]
 
 
-def measure(samples: int, clock: str = "wall") -> dict[str, Any]:
-    layer = BUILD_DIR / LAYER_ID / "python"
-    if not layer.is_dir():
-        raise SystemExit(f"{layer} is missing: run `make build` first")
-    stopgaps = ensure_venv()
-    paths = _venv_paths()
+def measure(samples: int, clock: str = "wall", source: str = "artifact") -> dict[str, Any]:
+    runtime, stopgaps = _runtime(source)
     with tempfile.TemporaryDirectory(prefix="bench-coldstart-") as tmp:
         home = str(Path(tmp) / "home")
         os.mkdir(home)
-        targets = _targets(Path(tmp))
+        targets = _targets(Path(tmp), runtime)
         # Verification (and the discovery of modules missing from the requirements) before any timing.
         for target in targets:
-            target.verified = _run_sample(target, layer, paths, home, verify=True)
+            target.verified = _run_sample(target, runtime, home, verify=True)
             missing = target.verified.get("missing")
             if missing and (added := _add_stopgap(missing)):
                 stopgaps.append(added)
-                target.verified = _run_sample(target, layer, paths, home, verify=True)
+                target.verified = _run_sample(target, runtime, home, verify=True)
         runnable = [t for t in targets if "error" not in t.verified]
         print(f"bench: (a) cold start, {len(runnable)} targets x {samples} samples", file=sys.stderr)
         for round_number in range(samples + 1):
             for target in runnable:
-                result = _run_sample(target, layer, paths, home, verify=False, clock=clock)
+                result = _run_sample(target, runtime, home, verify=False, clock=clock)
                 if round_number > 0:  # round 0 warms the page cache
                     target.samples.append(result)
         # Where the difference comes from: one more process each under -X importtime (never timed).
         for target in runnable:
-            target.verified["self_us"] = _run_sample(target, layer, paths, home, verify=False, importtime=True).get(
+            target.verified["self_us"] = _run_sample(target, runtime, home, verify=False, importtime=True).get(
                 "self_us", {}
             )
-    return {**_summarise(targets, layer, stopgaps, samples), "clock": clock}
+    return {**_summarise(targets, runtime, stopgaps, samples), "clock": clock, "source": source}
 
 
-def _summarise(targets: list[_Target], layer: Path, stopgaps: list[str], samples: int) -> dict[str, Any]:
+def _summarise(targets: list[_Target], runtime: _Runtime, stopgaps: list[str], samples: int) -> dict[str, Any]:
     floor = next(t for t in targets if t.name == FLOOR)
     floor_ms = median([s["import_ms"] for s in floor.samples if "import_ms" in s])
     floor_modules: dict[str, int] = floor.verified.get("self_us", {})
@@ -376,7 +413,12 @@ def _summarise(targets: list[_Target], layer: Path, stopgaps: list[str], samples
             ours=verified.get("ours"),
             ours_checked_hash=verified.get("ours_checked_hash"),
             ours_compiled_from_source=verified.get("ours_compiled_from_source"),
-            missing_from_layer=[] if target.name == FLOOR else _layer_gaps(verified.get("third_party", []), layer),
+            # The source tree is no layer: what the layer would lack is the artifact run's to say.
+            missing_from_layer=(
+                []
+                if target.name == FLOOR or runtime.source == "source"
+                else _layer_gaps(verified.get("third_party", []), runtime.layer)
+            ),
             beyond_floor_importtime_ms=(
                 None if target.name == FLOOR else _beyond_floor(verified.get("self_us", {}), floor_modules)[:8]
             ),
@@ -390,8 +432,8 @@ def _summarise(targets: list[_Target], layer: Path, stopgaps: list[str], samples
         "warm-up round; tracing disabled",
         "samples": samples,
         "venv": {
-            "path": str(BENCH_VENV.relative_to(ROOT)),
-            "requirements": runtime_requirements(),
+            "path": str(runtime.python.parent.parent),
+            "requirements": runtime_requirements() if runtime.source == "artifact" else "the dev environment's",
             "stopgaps": stopgaps,
         },
         "floor_ms": round(floor_ms, 1),

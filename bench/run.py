@@ -136,8 +136,9 @@ def _report_bytecode(result: dict[str, Any]) -> list[str]:
 def _report_coldstart(result: dict[str, Any]) -> list[str]:
     if "error" in result:
         return ["(a) Cold start: " + result["error"]]
+    origin = "the source tree" if result.get("source") == "source" else ".aws-sam/build"
     lines = [
-        f"(a) Cold start: import of the handler module from .aws-sam/build, median of {result['samples']} fresh "
+        f"(a) Cold start: import of the handler module from {origin}, median of {result['samples']} fresh "
         f"processes (ms of {'CPU' if result.get('clock') == 'cpu' else 'wall'} time; tracing disabled)",
         f"    floor {result['floor_ms']} ms = {result['floor']}",
         "    init = import + first DynamoDB client where the import did not create one (the floor creates its own)",
@@ -531,6 +532,13 @@ def main(argv: list[str] | None = None) -> int:
         default="wall",
         help="what the cold start's milliseconds count: wall time, or the process's CPU time (steady under load)",
     )
+    parser.add_argument(
+        "--cold-from",
+        choices=coldstart.SOURCES,
+        default="artifact",
+        help="where the cold start imports the functions from: the sam build artifact, or the source tree with "
+        "this interpreter (no build needed; ratios only)",
+    )
     parser.add_argument("--strict", action="store_true", help="exit 1 if a route has no scenario or a part failed")
     args = parser.parse_args(argv)
     parts = [p.strip() for p in args.only.split(",") if p.strip()]
@@ -538,7 +546,8 @@ def main(argv: list[str] | None = None) -> int:
         parser.error(f"unknown part(s): {', '.join(sorted(unknown))}")
     if args.samples < 5:
         print(f"bench: --samples {args.samples} < 5: cold-start medians will be noisy", file=sys.stderr)
-    if not (BUILD_DIR / "template.yaml").exists() and {"bytecode", "coldstart"} & set(parts):
+    needs_build = {"bytecode"} | ({"coldstart"} if args.cold_from == "artifact" else set())
+    if not (BUILD_DIR / "template.yaml").exists() and needs_build & set(parts):
         print(f"{BUILD_DIR} is missing: run `make build` (or `make bench`)", file=sys.stderr)
         return 2
 
@@ -556,7 +565,7 @@ def main(argv: list[str] | None = None) -> int:
         }
     if "coldstart" in parts:
         try:
-            results["coldstart"] = coldstart.measure(args.samples, args.cold_clock)
+            results["coldstart"] = coldstart.measure(args.samples, args.cold_clock, args.cold_from)
         except Exception as error:
             results["coldstart"] = {"error": f"{type(error).__name__}: {error}"}
     for part, (module, timeout) in SUBPROCESS_PARTS.items():

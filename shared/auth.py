@@ -6,7 +6,8 @@ import base64
 import hashlib
 import hmac
 import secrets
-from dataclasses import dataclass
+
+from shared.values import value_class
 
 # API keys and secrets are long random tokens, so a fast hash is enough: unlike passwords they cannot be
 # guessed from a dictionary, and bcrypt-style slowness would only add latency to every cold authorizer call.
@@ -14,7 +15,7 @@ HASH_SCHEME = "sha256"
 _MAX_HEADER_LENGTH = 512
 
 
-@dataclass(frozen=True, slots=True)
+@value_class
 class BasicCredentials:
     api_key: str
     secret_key: str

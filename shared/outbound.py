@@ -20,8 +20,9 @@ import http.client
 import ipaddress
 import socket
 import ssl
-from dataclasses import dataclass
 from urllib.parse import urlsplit
+
+from shared.values import value_class
 
 IpAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 DELIVERY_TIMEOUT_SECONDS = 10.0
@@ -46,7 +47,7 @@ class UnsafeTarget(Exception):
     """The URL may not be called; the message says why (shown to the merchant, names no internals)."""
 
 
-@dataclass(frozen=True, slots=True)
+@value_class
 class Target:
     scheme: str
     host: str

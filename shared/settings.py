@@ -9,15 +9,16 @@ local runner and the tests set what they need (``rewards_cli.environment.configu
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
 from functools import cache
+
+from shared.values import value_class
 
 
 class SettingsError(RuntimeError):
     """The environment is incomplete or malformed; the message names the variable and what it needs."""
 
 
-@dataclass(frozen=True, slots=True)
+@value_class
 class Settings:
     table_name: str
     region: str

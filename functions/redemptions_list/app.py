@@ -6,7 +6,7 @@ from shared.api.pages import fitted
 from shared.api.params import DEFAULT_PAGE_LIMIT, PageCursor, PageLimit, SourceIdPath
 from shared.api.schemas.common import ListResponse
 from shared.api.schemas.redemptions import RedemptionResponse
-from shared.domain import redemptions
+from shared.domain import redemption_history
 
 router = new_router()
 
@@ -26,7 +26,7 @@ def list_redemptions(
     return fitted(
         ListResponse[RedemptionResponse],
         limit,
-        lambda size: redemptions.list_redemptions(tenant_id(router), source_id, size, cursor),
+        lambda size: redemption_history.list_redemptions(tenant_id(router), source_id, size, cursor),
         RedemptionResponse.from_record,
     )
 

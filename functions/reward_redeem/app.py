@@ -6,7 +6,8 @@ from shared.api.context import tenant_id
 from shared.api.http import http_handler, new_router
 from shared.api.idempotency import idempotent
 from shared.api.params import IdempotencyKeyHeader, RewardIdPath, SourceIdPath
-from shared.api.schemas.redemptions import RedeemRequest, RedemptionResponse
+from shared.api.schemas.redeem import RedeemRequest
+from shared.api.schemas.redemptions import RedemptionResponse
 from shared.domain import redemptions
 from shared.observability import MetricUnit, metrics
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response, content_types
@@ -13,6 +12,7 @@ from shared.api.allowed_methods import allowed_methods
 from shared.api.validation_details import describe_validation_errors
 from shared.errors import DomainError, InternalError, NotFound, ServiceUnavailable, ValidationFailed
 from shared.observability import logger
+from shared.values import value_class
 
 if TYPE_CHECKING:
     from shared.api.schemas.common import ErrorKey
@@ -26,7 +26,7 @@ class MethodNotAllowed(DomainError):
         super().__init__("Method not allowed", f"{method} is not a method of {path}; allowed: {', '.join(allowed)}")
 
 
-@dataclass(frozen=True, slots=True)
+@value_class
 class ErrorAnswer:
     """How one kind of domain error answers over HTTP."""
 

@@ -19,7 +19,6 @@ import re
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
 from typing import Any
 
 from pydantic import ValidationError
@@ -33,6 +32,7 @@ from shared.domain.import_jobs import RowOutcome
 from shared.domain.imports import MemberRow
 from shared.errors import Conflict, DomainError, ServiceUnavailable, ValidationFailed
 from shared.storage.imports import ImportRecord, RejectedRow
+from shared.values import value_class
 
 CHUNK_ROWS = 500
 ROW_WORKERS = 8  # rows of a chunk imported at once (each a few store round trips)
@@ -43,14 +43,14 @@ COLUMNS = ("source_id", *PROFILE_COLUMNS, "points", "expires_at")
 _INTEGER = re.compile(r"[+-]?\d{1,30}")
 
 
-@dataclass(frozen=True, slots=True)
+@value_class
 class Record:
     line: int  # the line it starts on, 1-based
     data: bytes
     end: int  # the byte offset just after it
 
 
-@dataclass(frozen=True, slots=True)
+@value_class
 class Chunk:
     index: int
     records: list[Record]
@@ -204,7 +204,7 @@ def _json_fields(record: Record) -> dict[str, Any]:
 # ------------------------------------------------------------------------------------------ chunks
 
 
-@dataclass(frozen=True, slots=True)
+@value_class
 class ChunkResult:
     outcomes: dict[RowOutcome, int]
     rejected: list[RejectedRow]

@@ -7,13 +7,13 @@ there are served (no path is ever built from the request), so nothing outside it
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from aws_lambda_powertools.event_handler import Response
 
 from shared.errors import NotFound
+from shared.values import value_class
 
 # No inline script or style, nothing from another origin, never framed, no referrer leaks (the
 # dashboard's URLs carry customer ids). `connect-src 'self'`: the dashboard talks only to this API.
@@ -51,7 +51,7 @@ CONTENT_TYPES = {
 }
 
 
-@dataclass(frozen=True, slots=True)
+@value_class
 class StaticFiles:
     files: dict[str, tuple[str, str]]  # name -> (content type, text)
 

@@ -14,8 +14,9 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from typing import Any
+
+from shared.values import value_class
 
 # Enough for any real mistake; a body with thousands of bad items gets a bounded answer that says so.
 MAX_REPORTED_ERRORS = 25
@@ -36,7 +37,7 @@ _RELATIVE_FIELD = re.compile(r"^([\w-]+(?:\.[\w-]+)*): ")
 _CHOICE = re.compile(r"'((?:[^'\\]|\\.)*)'|\"((?:[^\"\\]|\\.)*)\"|([^\s,'\"]+)")
 
 
-@dataclass(frozen=True, slots=True)
+@value_class
 class _Problem:
     path: tuple[str, ...]
     kind: str

@@ -3,16 +3,15 @@ authentication of every API call."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from shared import auth, clock
 from shared.errors import Conflict, NotFound, ValidationFailed
 from shared.ids import new_id
 from shared.storage import applications
 from shared.storage.dynamodb import TransactionCancelled
+from shared.values import value_class
 
 
-@dataclass(frozen=True, slots=True)
+@value_class
 class NewApplication:
     """Shown once at creation; only a hash of ``secret_key`` is stored."""
 
@@ -48,7 +47,7 @@ MAX_RATE_LIMIT = 10_000
 MAX_BURST_LIMIT = 5_000
 
 
-@dataclass(frozen=True, slots=True)
+@value_class
 class Caller:
     """Who an authenticated request comes from: the application, and the API key its usage plan throttles."""
 
@@ -56,7 +55,7 @@ class Caller:
     api_key: str
 
 
-@dataclass(frozen=True, slots=True)
+@value_class
 class RotatedSecret:
     """Shown once: the new secret; the previous one works until ``previous_valid_until``."""
 

@@ -3,16 +3,16 @@ filtered by change and time (the entries are written by the repositories: shared
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
 
 from shared.entities.audit import Action, ObjectType
 from shared.errors import ValidationFailed
 from shared.storage import audit
 from shared.storage.audit import AuditEntry
+from shared.values import value_class
 
 
-@dataclass(frozen=True, slots=True)
+@value_class
 class AuditFilter:
     object_type: ObjectType | None = None
     object_id: str | None = None

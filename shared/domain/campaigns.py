@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, replace
+from dataclasses import replace
 
 from shared import clock
 from shared.entities.campaigns import CampaignSpec, CampaignStatus
@@ -12,6 +12,7 @@ from shared.ids import new_id
 from shared.storage import campaigns, rewards
 from shared.storage.campaigns import CampaignChanged
 from shared.storage.coupons import definitions as coupons
+from shared.values import value_class
 
 # One transaction writes the campaign, the campaigns' version, its audit entry and a copy of each rule per
 # event name: DynamoDB allows 100 items.
@@ -28,7 +29,7 @@ class CampaignNotFound(NotFound):
         super().__init__(f"Cannot find campaign with id {campaign_id}")
 
 
-@dataclass(frozen=True, slots=True)
+@value_class
 class CampaignChanges:
     """What a PATCH changes: the fields named in ``given`` (one given as None is removed)."""
 

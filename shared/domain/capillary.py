@@ -7,8 +7,6 @@ customer's ``source_id`` (Capillary's ``userId``, or its ``externalId``: the mer
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from shared import clock
 from shared.domain import locales
 from shared.domain.eligibility import Member
@@ -26,6 +24,7 @@ from shared.storage import redemptions, rewards
 from shared.storage.coupons.records import CouponRecord
 from shared.storage.customers import CustomerRecord
 from shared.storage.redemptions import IssuedDetails, RewardRedemptionRecord
+from shared.values import value_class
 
 
 class UnknownBrand(NotFound):
@@ -35,7 +34,7 @@ class UnknownBrand(NotFound):
         super().__init__(f"No enabled reward of brand {brand}")
 
 
-@dataclass(frozen=True, slots=True)
+@value_class
 class BrandReward:
     reward: Reward
     now_ms: int
@@ -134,7 +133,7 @@ def brand_rewards(
 # ------------------------------------------------------------------------------------------ vouchers
 
 
-@dataclass(frozen=True, slots=True)
+@value_class
 class Voucher:
     """A reward the user got (a completed redemption), with the coupon it issued, if any."""
 

@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import field, replace
 from decimal import ROUND_HALF_UP, Context, Decimal
 from typing import Any
 
@@ -33,6 +33,7 @@ from shared.domain.comparators import COMPARATORS
 from shared.entities.coupons import CouponCondition, CouponSpec, Discount, ItemConditions, MetadataType
 from shared.entities.numbers import exact
 from shared.limits import number_in_text
+from shared.values import value_class
 
 CENT = Decimal("0.01")
 # Rounding to cents needs as many digits as the amount has: the default context's 28 failed (an internal error) for
@@ -76,7 +77,7 @@ _GAP_WORDS: dict[str, str] = {
 # ------------------------------------------------------------------------------------------ orders
 
 
-@dataclass(frozen=True, slots=True)
+@value_class
 class OrderItem:
     product_id: str
     original_price: float
@@ -94,7 +95,7 @@ class OrderItem:
         return money(money(self.selling_price) * _decimal(self.quantity))
 
 
-@dataclass(frozen=True, slots=True)
+@value_class
 class Order:
     order_id: str
     status: str
@@ -140,7 +141,7 @@ def iso(epoch: int | None) -> str | None:
 # ---------------------------------------------------------------------------------------- metadata
 
 
-@dataclass(frozen=True, slots=True)
+@value_class
 class KeptMetadata:
     """Metadata as the coupon's schema keeps it: unknown keys and wrong types become None."""
 
@@ -245,7 +246,7 @@ def display_name(field_name: str) -> str:
     return MONEY_FIELDS.get(field_name, field_name.removeprefix("metadata."))
 
 
-@dataclass(frozen=True, slots=True)
+@value_class
 class FailedCondition:
     """What was required, what the order has, and the gap in words."""
 
@@ -281,7 +282,7 @@ def _describe_match(match: Sequence[CouponCondition]) -> str:
     return " and ".join(f"{display_name(c.field)} {c.operator} {_shown(c.field, c.value)}" for c in match)
 
 
-@dataclass(frozen=True, slots=True)
+@value_class
 class ItemCheck:
     matching: tuple[int, ...]  # indexes of the items the coupon applies to
     failures: tuple[FailedCondition, ...]
@@ -329,7 +330,7 @@ def check_items(conditions: ItemConditions, order: Order) -> ItemCheck:
 # ---------------------------------------------------------------------------------------- verdicts
 
 
-@dataclass(frozen=True, slots=True)
+@value_class
 class Verdict:
     """A coupon judged against an order: ``discount`` when it applies, the failed conditions otherwise.
     ``order_failures`` answer "coupon validation failed", ``item_failures`` answer seed 004's

@@ -3,7 +3,7 @@ Coupons on an order (validate, redeem, revert) are ``coupon_apply``'s."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from typing import Any, Literal, TypedDict
 
 from shared import clock
@@ -20,6 +20,7 @@ from shared.storage.coupons.pools import PoolImport
 from shared.storage.coupons.records import CouponRecord
 from shared.storage.coupons.redemptions import CouponRedemptionRecord
 from shared.storage.dynamodb import TransactAction
+from shared.values import value_class
 
 MAX_WRITE_ATTEMPTS = 5
 
@@ -139,7 +140,7 @@ def list_redemptions(
     return redemptions.page(app_id, coupon_id, limit, cursor)
 
 
-@dataclass(frozen=True, slots=True)
+@value_class
 class CustomerCoupon:
     """A coupon as one customer holds it: a pool code issued to them, or a fixed-code coupon they were
     given or have used."""

@@ -9,7 +9,6 @@ found with one key read); either way the link is set once and never to the custo
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
 from typing import Any
 
 from shared import clock
@@ -19,9 +18,10 @@ from shared.limits import MAX_ATTRIBUTES, MAX_ATTRIBUTES_BYTES, encoded_size
 from shared.retries import retries
 from shared.storage import customers
 from shared.storage.customers import CustomerChanged, CustomerRecord
+from shared.values import value_class
 
 
-@dataclass(frozen=True, slots=True)
+@value_class
 class CustomerChanges:
     """What an upsert asks: ``profile`` replaces the profile fields it names (None removes one)."""
 
@@ -31,7 +31,7 @@ class CustomerChanges:
     removes_referrer: bool = False  # referred_by given as null
 
 
-@dataclass(frozen=True, slots=True)
+@value_class
 class UpsertResult:
     customer: CustomerRecord
     created: bool

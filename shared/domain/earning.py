@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import field
 from datetime import UTC, datetime
 from decimal import Decimal
 from fractions import Fraction
@@ -36,6 +36,7 @@ from zoneinfo import ZoneInfo
 from shared.domain.coupon_rules import OrderItem, holds, value_of
 from shared.domain.rules import condition_holds
 from shared.entities.earning import ITEMS, CustomerCap, EarningRuleSpec, ItemSelection, Period, Rounding
+from shared.values import value_class
 
 LimitedBy = Literal["per_customer", "budget"]
 # What one rule grants on one event at most, as a campaign rule's reward or an adjustment: a rule of
@@ -43,7 +44,7 @@ LimitedBy = Literal["per_customer", "budget"]
 MAX_POINTS_PER_EVENT = 10_000_000
 
 
-@dataclass(frozen=True, slots=True)
+@value_class
 class EarningEvent:
     """What the rules judge: the event's name, time (epoch seconds), properties and, for an order, items;
     ``tier_multiplier``: the member's tier's (shared/domain/tiers.py), applied to every rule's amount."""
@@ -157,7 +158,7 @@ def period_key(period: Period, at: int, zone: str = "UTC") -> str:
     return str(moment.year)
 
 
-@dataclass(frozen=True, slots=True)
+@value_class
 class Usage:
     """What a rule's limits have left for this customer and event, as read (None: no such limit)."""
 
@@ -165,7 +166,7 @@ class Usage:
     budget_left: int | None = None
 
 
-@dataclass(frozen=True, slots=True)
+@value_class
 class Limited:
     granted: int
     limited_by: LimitedBy | None
@@ -214,7 +215,7 @@ def item_weights(event: EarningEvent, counted: Sequence[int]) -> dict[int, Fract
     return {i: max(_fraction(event.items[i].quantity) or Fraction(0), Fraction(0)) for i in counted}
 
 
-@dataclass(frozen=True, slots=True)
+@value_class
 class RuleEarning:
     """What one rule gave on one event: ``earned`` before limits, ``granted`` after them, and the
     granted points per item index (empty for an event without items)."""

@@ -14,7 +14,7 @@ arithmetic; orders apply the rules (``orders``).
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import replace
 
 from shared import clock
 from shared.entities.earning import EarningRuleSpec
@@ -22,6 +22,7 @@ from shared.errors import Conflict, NotFound, ServiceUnavailable
 from shared.ids import new_id
 from shared.retries import retries
 from shared.storage import earning
+from shared.values import value_class
 
 MAX_EARNING_RULES = 20
 RULE_ID_PREFIX = "ern"
@@ -40,7 +41,7 @@ class TooManyEarningRules(Conflict):
         )
 
 
-@dataclass(frozen=True, slots=True)
+@value_class
 class EarningRuleView:
     rule: EarningRuleSpec
     budget_used: int

@@ -44,10 +44,11 @@ import json
 import math
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any, Literal
+
+from shared.values import value_class
 
 Operator = Literal[
     "Between", "Contain all of", "Contain any of", "Equals", "Not equals", "Greater than", "Less than", "At least"
@@ -93,7 +94,7 @@ class InvalidCondition(ValueError):
     """A condition the engine cannot evaluate; the message says why, the caller says where."""
 
 
-@dataclass(frozen=True, slots=True)
+@value_class
 class Span:
     """A time a date value stands for, in epoch milliseconds: ``[start, end)``; one ms for an instant."""
 
@@ -102,7 +103,7 @@ class Span:
     text: str
 
 
-@dataclass(frozen=True, slots=True)
+@value_class
 class MemberCondition:
     """One condition of a reward's eligibility rule, on what the member has (tags, tier, points, ...)."""
 
@@ -115,7 +116,7 @@ class MemberCondition:
 Term = MemberCondition | Literal["AND", "OR"]
 
 
-@dataclass(frozen=True, slots=True)
+@value_class
 class Rule:
     show_on_member_dashboard: bool
     include_in_api_response: bool
@@ -132,7 +133,7 @@ class Rule:
         return groups
 
 
-@dataclass(frozen=True, slots=True)
+@value_class
 class Member:
     """What a member's eligibility is computed from: with a tier program, ``tier`` is the tier computed now
     and ``tier_order`` the program's tiers, lowest first (without one: the profile's text, and none)."""
@@ -145,7 +146,7 @@ class Member:
     tier_order: tuple[str, ...] = ()
 
 
-@dataclass(frozen=True, slots=True)
+@value_class
 class ConditionFailure:
     """One condition a member does not meet: where it is, what it asks, what the member has, the gap."""
 
@@ -157,7 +158,7 @@ class ConditionFailure:
     gap: str
 
 
-@dataclass(frozen=True, slots=True)
+@value_class
 class RuleOutcome:
     rule_index: int
     holds: bool
@@ -400,7 +401,7 @@ def evaluate_rules(rules: Sequence[Rule], member: Member) -> list[RuleOutcome]:
     return outcomes
 
 
-@dataclass(frozen=True, slots=True)
+@value_class
 class Gap:
     required: str
     actual: str

@@ -20,7 +20,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import Any, Literal, get_args
 
 from shared import clock
@@ -32,6 +32,7 @@ from shared.retries import retries
 from shared.storage import erasure
 from shared.storage.customers import CustomerRecord
 from shared.storage.webhooks import DeliveryRecord
+from shared.values import value_class
 
 EXPORT_PAGE_LIMIT = 100
 DELIVERY_SCAN_BUDGET = 1_000
@@ -43,20 +44,20 @@ _ALPHABET = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
 _PSEUDONYM_LENGTH = 21
 
 
-@dataclass(frozen=True, slots=True)
+@value_class
 class ExportSection:
     items: list[dict[str, Any]]
     next_cursor: str | None
 
 
-@dataclass(frozen=True, slots=True)
+@value_class
 class CustomerExport:
     profile: CustomerRecord
     tier: TierView | None  # as GET /customers/{source_id} shows it: with a program, computed now
     sections: dict[Section, ExportSection] = field(default_factory=dict)
 
 
-@dataclass(frozen=True, slots=True)
+@value_class
 class Erasure:
     customer_id: str
     pseudonym: str

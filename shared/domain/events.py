@@ -27,7 +27,7 @@ in the same transaction as the completion: see ``Grant``.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, field
 from typing import Any, Literal
 
 from shared import clock
@@ -49,6 +49,7 @@ from shared.storage import campaigns, progress
 from shared.storage.dynamodb import TransactAction
 from shared.storage.progress import EventWrite, RefereeMark, RuleKey, RuleWrite, Snapshot, Wanted, WriteConflict
 from shared.storage.tiers import recent_program
+from shared.values import value_class
 
 # Consecutive lost races before answering service unavailable; every won race starts the count again.
 MAX_ATTEMPTS = 30
@@ -59,7 +60,7 @@ REQUEST_MARKER_RETENTION_SECONDS = 3600
 DELIVERY_RETENTION_SECONDS = 7 * 24 * 3600
 
 
-@dataclass(frozen=True, slots=True)
+@value_class
 class CustomerEvent:
     """What a customer did (``signup``, ``order_success``), to ingest."""
 
@@ -69,7 +70,7 @@ class CustomerEvent:
     properties: Mapping[str, Any]
 
 
-@dataclass(frozen=True, slots=True)
+@value_class
 class ProgressChange:
     campaign_id: str
     rule_id: str
@@ -79,7 +80,7 @@ class ProgressChange:
     actions: list[ActionView]
 
 
-@dataclass(frozen=True, slots=True)
+@value_class
 class PointsGrant:
     points: int
     source_id: str
@@ -100,7 +101,7 @@ GRANT_RECORD_TYPES: dict[str, type[GrantRecord]] = {
 }
 
 
-@dataclass(frozen=True, slots=True)
+@value_class
 class EventOutcome:
     source_id: str
     event_name: str
@@ -113,7 +114,7 @@ class EventOutcome:
 # ------------------------------------------------------------------------------------------ grants
 
 
-@dataclass(frozen=True, slots=True)
+@value_class
 class GrantContext:
     """A rule the event just completed, and whom it rewards."""
 
@@ -126,7 +127,7 @@ class GrantContext:
     points_policy: Callable[[], PolicyRecord]  # the application's, read when first needed
 
 
-@dataclass(frozen=True, slots=True)
+@value_class
 class Grant:
     """What completing a rule gives, written in the same transaction as the completion.
 

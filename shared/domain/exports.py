@@ -11,7 +11,7 @@ link to it is signed again (one signed before the erasure lapses within ``DOWNLO
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from datetime import datetime
 from typing import Literal, get_args
 
@@ -22,6 +22,7 @@ from shared.limits import LATEST_EPOCH
 from shared.settings import get_settings
 from shared.storage import exports as store
 from shared.storage.exports import ExportJob
+from shared.values import value_class
 
 ExportType = Literal["customers", "ledger", "redemptions", "coupon_redemptions"]
 ExportFormat = Literal["csv", "jsonl"]
@@ -32,7 +33,7 @@ DOWNLOAD_URL_SECONDS = 900
 LATEST_MS = LATEST_EPOCH * 1000 + 999
 
 
-@dataclass(frozen=True, slots=True)
+@value_class
 class ExportRequest:
     export_type: ExportType
     format: ExportFormat
@@ -40,7 +41,7 @@ class ExportRequest:
     ends_at: datetime | None = None  # inclusive; None: up to the last
 
 
-@dataclass(frozen=True, slots=True)
+@value_class
 class ExportView:
     job: ExportJob
     download_url: str | None = None

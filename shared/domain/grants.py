@@ -4,11 +4,12 @@ does not use."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Literal
 
+from shared.values import value_class
 
-@dataclass(frozen=True, slots=True)
+
+@value_class
 class RewardGrant:
     """A catalog reward a completed rule gave (``type: "reward"`` in the event's answer)."""
 
@@ -22,7 +23,7 @@ class RewardGrant:
     type: Literal["reward"] = "reward"
 
 
-@dataclass(frozen=True, slots=True)
+@value_class
 class CouponGranted:
     """A coupon given by a completed campaign rule, as the event's answer shows it. ``refused`` says
     why nothing was given (the pool ran out, the coupon was disabled or has expired): the rule still

@@ -17,7 +17,6 @@ count rows are ``shared.domain.import_jobs``).
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from typing import Any
 
 from shared import clock
@@ -28,9 +27,10 @@ from shared.ids import keyed_id, new_id, new_referral_code
 from shared.storage import customers, dynamodb, points
 from shared.storage.customers import CustomerRecord
 from shared.storage.dynamodb import TransactionCancelled, TransactionConflicted
+from shared.values import value_class
 
 
-@dataclass(frozen=True, slots=True)
+@value_class
 class MemberRow:
     """One member as a file gives it: ``profile`` the profile fields present, ``attributes`` the custom
     attributes present, ``points`` the balance (0: none), ``expires_ms`` when those points expire."""
@@ -42,7 +42,7 @@ class MemberRow:
     expires_ms: int | None = None
 
 
-@dataclass(frozen=True, slots=True)
+@value_class
 class Seen:
     """A member as read before its row runs (``read_members``): its profile, and whether its opening
     balance is in."""

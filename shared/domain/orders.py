@@ -24,7 +24,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from decimal import Context, Decimal
 from fractions import Fraction
 from typing import Any
@@ -49,6 +49,7 @@ from shared.settings import get_settings
 from shared.storage import dynamodb, earning, orders, points
 from shared.storage.dynamodb import TransactAction, TransactionCancelled, Update
 from shared.storage.orders import CANCEL_RETURN_ID, OrderRecord, ReturnRecord, RuleEarningRecord
+from shared.values import value_class
 
 # Lost races before answering service unavailable: every order on a rule with a budget writes its
 # counter, so a burst of orders on one rule retries more than one customer's writes do.
@@ -70,7 +71,7 @@ class OrderConflict(Conflict):
         super().__init__("Conflict", details)
 
 
-@dataclass(frozen=True, slots=True)
+@value_class
 class OrderCommand:
     source_id: str
     occurred_at: int | None  # epoch seconds; None: now
@@ -79,13 +80,13 @@ class OrderCommand:
     coupon_details: tuple[CouponDetail, ...] = ()
 
 
-@dataclass(frozen=True, slots=True)
+@value_class
 class PlacedOrder:
     record: OrderRecord
     created: bool
 
 
-@dataclass(frozen=True, slots=True)
+@value_class
 class ReturnCommand:
     return_id: str
     items: tuple[tuple[str, int | float], ...]  # product_id, units

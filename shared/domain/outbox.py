@@ -15,7 +15,6 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
 from typing import Any
 
 from shared import clock
@@ -40,12 +39,13 @@ from shared.domain.domain_events import (
 from shared.entities.changes import ItemChange
 from shared.entities.points import dated_lots
 from shared.storage.orders import CANCEL_RETURN_ID
+from shared.values import value_class
 
 _ID_ALPHABET = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
 _ID_LENGTH = 21
 
 
-@dataclass(frozen=True, slots=True)
+@value_class
 class DomainEvent:
     id: str
     type: str

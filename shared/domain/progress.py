@@ -4,22 +4,21 @@ partition); the campaigns are the application's recent definitions (``campaigns.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from shared import clock
 from shared.domain.rules import ActionView, view
 from shared.entities.campaigns import CampaignSpec, RuleSpec
 from shared.errors import CustomerNotFound, SourceIdMissing
 from shared.storage import campaigns, progress
+from shared.values import value_class
 
 
-@dataclass(frozen=True, slots=True)
+@value_class
 class RuleProgressView:
     rule: RuleSpec
     actions: list[ActionView]
 
 
-@dataclass(frozen=True, slots=True)
+@value_class
 class CampaignProgressView:
     campaign: CampaignSpec
     rules: list[RuleProgressView]

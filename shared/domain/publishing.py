@@ -13,7 +13,6 @@ SendMessageBatch.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import Any
 
 from shared import messaging
@@ -24,9 +23,10 @@ from shared.errors import ServiceUnavailable
 from shared.observability import logger
 from shared.storage import webhooks as webhook_store
 from shared.storage.webhooks import WebhookRecord
+from shared.values import value_class
 
 
-@dataclass(frozen=True, slots=True)
+@value_class
 class PublishReport:
     events: int
     deliveries: int

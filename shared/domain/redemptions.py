@@ -8,19 +8,20 @@ again and decide again, so every refusal is decided on current data and a refusa
 
 Cancel: the redemption goes from completed to cancelled once, in the same transaction as the refund
 (a credit naming the redemption), the stock given back and the issued code voided.
+
+A customer's list of redemptions is ``redemption_history``'s: it reads none of what this module loads.
 """
 
 from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from datetime import date, datetime
 from decimal import ROUND_DOWN, Decimal, localcontext
 from typing import Any
 
 from shared import clock
-from shared.domain.customers import get_customer
 from shared.domain.grants import RewardGrant
 from shared.domain.points import placement as points
 from shared.domain.points.lots import NotEnoughPoints
@@ -46,6 +47,7 @@ from shared.storage.coupons.issuing import CouponGrant, IssuedCoupon
 from shared.storage.coupons.records import CouponRecord
 from shared.storage.dynamodb import TransactAction, TransactionCancelled, TransactionConflicted
 from shared.storage.redemptions import RewardRedemptionRecord
+from shared.values import value_class
 
 MAX_ATTEMPTS = 30
 CENT = Decimal("0.01")
@@ -76,7 +78,7 @@ class RewardRedemptionNotFound(NotFound):
         super().__init__(f"Cannot find redemption with id {redemption_id}")
 
 
-@dataclass(frozen=True, slots=True)
+@value_class
 class RedeemCommand:
     """What a member asks with a redemption: the points a COIN reward turns into a coupon, and values of the
     reward's custom transaction attributes (by attribute_id)."""
@@ -103,7 +105,7 @@ def _retrying[T](attempt: Callable[[], T]) -> T:
 # ------------------------------------------------------------------------------------------ redeem
 
 
-@dataclass(frozen=True, slots=True)
+@value_class
 class _Ids:
     """Chosen once per request, so that an attempt that finds its own earlier write (its response was
     lost and the SDK retried) answers it rather than redeeming again."""
@@ -444,13 +446,6 @@ def _cancel_once(
         refund_transaction_id=refund_transaction_id,
         cancel_request=cancel_request,
     )
-
-
-def list_redemptions(
-    app_id: str, source_id: str, limit: int, cursor: str | None
-) -> tuple[list[RewardRedemptionRecord], str | None]:
-    get_customer(app_id, source_id)  # the seed's not-found for an unknown customer
-    return redemptions.page(app_id, source_id, limit, cursor)
 
 
 # ------------------------------------------------------------------------------------------ campaign grants

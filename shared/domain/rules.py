@@ -20,13 +20,14 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from decimal import Decimal
 from typing import Any, Literal
 
 from shared.domain.comparators import COMPARATORS
 from shared.entities.campaigns import ActionSpec, EventCondition, RuleProgress, RuleSpec
 from shared.entities.numbers import Number, exact
+from shared.values import value_class
 
 
 def _is_number(value: Any) -> bool:
@@ -143,7 +144,7 @@ def percent(current: Number, target: Number) -> int:
     return min(100, math.floor(current * 100 / target))
 
 
-@dataclass(frozen=True, slots=True)
+@value_class
 class ActionView:
     """One action of the progress response, in the seed's fields."""
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
 from decimal import Decimal
 from fractions import Fraction
 
@@ -22,6 +21,7 @@ from shared.storage import customers, dynamodb, keys
 from shared.storage import tiers as store
 from shared.storage.customers import CustomerRecord
 from shared.storage.dynamodb import TransactionCancelled
+from shared.values import value_class
 
 
 def member_tier(app_id: str, record: CustomerRecord) -> tiers.TierView | None:
@@ -41,7 +41,7 @@ def counted_months(found: TierProgram, record: CustomerRecord) -> Mapping[str, N
     return record.tier_spend_months if found.qualify_on == "spend" else record.tier_months
 
 
-@dataclass(frozen=True, slots=True)
+@value_class
 class TierBenefit:
     """What the member's tier gives an earning rule's credit, and how its description states it."""
 
@@ -123,7 +123,7 @@ BATCH_SIZE = 100
 PARALLEL_SHARDS = 4
 
 
-@dataclass(frozen=True, slots=True)
+@value_class
 class TierJobReport:
     members_changed: int  # members for whom this run recorded a drop or announced one
     changes_written: int  # tier.downgraded and tier.downgrade_pending items

@@ -5,13 +5,13 @@ tiers are ``shared.domain.tier_members``."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 
 from shared import clock
 from shared.entities.tiers import DowngradePolicy, QualifyOn, Tier, TierProgram
 from shared.errors import NotFound, ServiceUnavailable
 from shared.retries import retries
 from shared.storage import tiers as store
+from shared.values import value_class
 
 
 class NoTierProgram(NotFound):
@@ -59,7 +59,7 @@ def set_program(
     raise ServiceUnavailable
 
 
-@dataclass(frozen=True, slots=True)
+@value_class
 class TierDistribution:
     """Members per tier as stored: ``tiers`` the program's, lowest first (zeros included); ``former`` the
     names a previous program had that still count members (until each member's next qualifying write or

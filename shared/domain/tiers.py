@@ -31,12 +31,13 @@ Design notes
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from datetime import UTC, datetime
 
 from shared.clock import DAY_MS
 from shared.entities.numbers import Number
 from shared.entities.tiers import Override, QualifyOn, TierChange, TierProgram, TierState
+from shared.values import value_class
 
 # ------------------------------------------------------------------------------------------ months
 
@@ -177,14 +178,14 @@ def at(
 # ------------------------------------------------------------------------------------------ the view
 
 
-@dataclass(frozen=True, slots=True)
+@value_class
 class Gap:
     name: str | None
     needed: Number
     by_ms: int | None
 
 
-@dataclass(frozen=True, slots=True)
+@value_class
 class TierView:
     """What a read shows: ``name`` is the tier that applies (the override's while it lasts and is higher)."""
 

@@ -17,7 +17,7 @@ import hashlib
 import hmac
 import secrets
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
@@ -27,6 +27,7 @@ from shared.ids import new_id
 from shared.settings import get_settings
 from shared.storage import webhooks
 from shared.storage.webhooks import DeliveryRecord, TooManyWebhooks, WebhookRecord
+from shared.values import value_class
 
 if TYPE_CHECKING:  # the outbox (the events' models) is the publisher's, not the webhook routes'
     from shared.domain.outbox import DomainEvent
@@ -185,7 +186,7 @@ def fan_out(app_id: str, events: Sequence[DomainEvent], subscribed: Sequence[Web
     return messages
 
 
-@dataclass(frozen=True, slots=True)
+@value_class
 class AttemptResult:
     """``retry_in`` seconds when the message should come back, else None (done with it)."""
 

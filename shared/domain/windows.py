@@ -13,16 +13,16 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
 
 from shared import clock
 from shared.storage import keys, progress
+from shared.values import value_class
 
 BATCH_SIZE = 100
 PARALLEL_SHARDS = 8
 
 
-@dataclass(frozen=True, slots=True)
+@value_class
 class CloseReport:
     closed: int
     already_closed: int

@@ -12,8 +12,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
-from dataclasses import dataclass
 from typing import Literal
+
+from shared.values import value_class
 
 # What the audit log records changes of, and the changes (shared/storage/audit.py).
 ObjectType = Literal["campaign", "earning_rule", "reward", "coupon", "settings", "webhook", "customer", "credentials"]
@@ -35,7 +36,7 @@ Action = Literal[
 OPERATOR = "operator"
 
 
-@dataclass(frozen=True, slots=True)
+@value_class
 class Actor:
     credential: str | None  # the API key (the key id of HTTP Basic), or OPERATOR
     request_id: str | None

@@ -3,10 +3,10 @@ one of its rules: immutable values, stored by ``shared.storage`` and worked on b
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any, Literal
 
 from shared.entities.numbers import Number
+from shared.values import value_class
 
 ActionType = Literal["RTA", "AWT"]
 Measure = Literal["count", "sum"]
@@ -17,7 +17,7 @@ CampaignStatus = Literal["active", "paused", "archived"]
 CampaignType = Literal["loyalty", "referral"]
 
 
-@dataclass(frozen=True, slots=True)
+@value_class
 class EventCondition:
     """A condition on a property of an event, which an action counts only when it holds."""
 
@@ -26,7 +26,7 @@ class EventCondition:
     value: Any
 
 
-@dataclass(frozen=True, slots=True)
+@value_class
 class ActionSpec:
     event_id: str
     event_name: str
@@ -36,7 +36,7 @@ class ActionSpec:
     conditions: tuple[EventCondition, ...] = ()
 
 
-@dataclass(frozen=True, slots=True)
+@value_class
 class RewardSpec:
     type: Literal["points", "coupon", "reward"]
     points: int | None = None
@@ -47,7 +47,7 @@ class RewardSpec:
     pending_days: int | None = None
 
 
-@dataclass(frozen=True, slots=True)
+@value_class
 class RuleSpec:
     rule_id: str
     rule_name: str
@@ -58,7 +58,7 @@ class RuleSpec:
     beneficiary: Beneficiary | None = None
 
 
-@dataclass(frozen=True, slots=True)
+@value_class
 class CampaignSpec:
     campaign_id: str
     campaign_name: str
@@ -79,7 +79,7 @@ class CampaignSpec:
         )
 
 
-@dataclass(frozen=True, slots=True)
+@value_class
 class RuleProgress:
     """One customer's progress on one rule. ``version`` guards concurrent writers (optimistic locking)."""
 

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
 from typing import Any, Literal
+
+from shared.values import value_class
 
 ChangeKind = Literal["INSERT", "MODIFY", "REMOVE"]
 
 
-@dataclass(frozen=True, slots=True)
+@value_class
 class ItemChange:
     """One committed write: the item before (``old``) and after (``new``), as plain values."""
 

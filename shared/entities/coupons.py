@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import Any, Literal
+
+from shared.values import value_class
 
 DiscountType = Literal["amount", "percent", "free_shipping"]
 CouponOperator = Literal["eq", "ne", "gt", "gte", "lt", "lte", "in", "not_in"]
@@ -13,28 +15,28 @@ RedeemableBy = Literal["anyone", "holders"]
 MetadataType = Literal["string", "number", "boolean"]
 
 
-@dataclass(frozen=True, slots=True)
+@value_class
 class Discount:
     type: DiscountType
     value: float | None = None  # amount off, or percent (0-100]; None for free shipping
     max_discount: float | None = None  # cap of a percent discount
 
 
-@dataclass(frozen=True, slots=True)
+@value_class
 class CouponCondition:
     field: str  # an order or item field, or "metadata.<key>"
     operator: CouponOperator
     value: Any
 
 
-@dataclass(frozen=True, slots=True)
+@value_class
 class ItemConditions:
     match: tuple[CouponCondition, ...] = ()
     min_quantity: float | None = None
     min_amount: float | None = None
 
 
-@dataclass(frozen=True, slots=True)
+@value_class
 class CouponSpec:
     """A coupon definition: a fixed code (``coupon_code``) or, when it is None, a pool of unique codes."""
 

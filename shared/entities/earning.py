@@ -3,12 +3,12 @@ order"): immutable values, stored by ``shared.storage.earning`` and worked on by
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from decimal import Decimal
 from typing import Literal
 
 from shared.entities.campaigns import EventCondition
 from shared.entities.coupons import CouponCondition
+from shared.values import value_class
 
 Rounding = Literal["down", "up", "half_up"]
 Period = Literal["day", "week", "month", "year", "lifetime"]
@@ -18,7 +18,7 @@ ITEMS = "items"  # ``Earn.of`` for the sum over the matching items
 ORDER_EVENT = "order"
 
 
-@dataclass(frozen=True, slots=True)
+@value_class
 class Earn:
     """``points`` per ``per`` units of ``of`` (``ITEMS`` or a property path such as ``properties.amount``);
     ``per`` None: ``points`` fixed per event. Rounded once per rule per event."""
@@ -29,7 +29,7 @@ class Earn:
     rounding: Rounding = "down"
 
 
-@dataclass(frozen=True, slots=True)
+@value_class
 class Multiplier:
     """``factor`` applies to events whose time lies in ``[starts_at, ends_at]`` (epoch seconds, both ends
     included; None: open)."""
@@ -42,7 +42,7 @@ class Multiplier:
         return (self.starts_at is None or self.starts_at <= at) and (self.ends_at is None or at <= self.ends_at)
 
 
-@dataclass(frozen=True, slots=True)
+@value_class
 class ItemSelection:
     """Which items count: those meeting every ``match`` condition and none of the ``exclude`` ones."""
 
@@ -50,7 +50,7 @@ class ItemSelection:
     exclude: tuple[CouponCondition, ...] = ()
 
 
-@dataclass(frozen=True, slots=True)
+@value_class
 class CustomerCap:
     """At most ``points`` per customer per ``period``, its days counted in ``time_zone`` (an IANA name): the
     rule's own, or None for the application's (the points policy's)."""
@@ -60,7 +60,7 @@ class CustomerCap:
     time_zone: str | None = None
 
 
-@dataclass(frozen=True, slots=True)
+@value_class
 class EarningRuleSpec:
     rule_id: str
     name: str

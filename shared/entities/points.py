@@ -11,6 +11,7 @@ from typing import Any, Literal
 from shared import clock
 from shared.clock import iso_from_epoch_ms
 from shared.entities.tiers import TierWrite
+from shared.values import value_class
 
 DAY_MS = clock.DAY_MS
 NEVER = 0  # a lot's expiry day when it never expires
@@ -47,7 +48,7 @@ class LotKey:
         return LotKey(self.expires_day)
 
 
-@dataclass(frozen=True, slots=True)
+@value_class
 class DatedLot:
     """A ledger entry's share of one lot as the API and the events show it: instants, not day numbers."""
 
@@ -76,7 +77,7 @@ def _by_expiry(key: LotKey) -> tuple[bool, int]:
 # ------------------------------------------------------------------------------------------ policy
 
 
-@dataclass(frozen=True, slots=True)
+@value_class
 class PolicyRecord:
     """An application's points policy; the default (no item): points activate at once and never expire."""
 
@@ -107,7 +108,7 @@ Reason = Literal[
 Operation = Literal["credit", "debit", "refund", "reversal"]
 
 
-@dataclass(frozen=True, slots=True)
+@value_class
 class LedgerHead:
     """Where a customer's ledger stands, as the profile holds it: the balance, the number of entries
     written since sequences exist, and the time of the last one (a new entry never goes before it)."""
@@ -117,7 +118,7 @@ class LedgerHead:
     last_ms: int = 0
 
 
-@dataclass(frozen=True, slots=True)
+@value_class
 class Posting:
     """An entry to write, before its place in the ledger (balance after, sequence, time) is known.
     ``points``: what is asked (positive for a credit or refund, negative for a debit or reversal); what
@@ -154,7 +155,7 @@ class Posting:
     qualifies_in: str | None = None
 
 
-@dataclass(frozen=True, slots=True)
+@value_class
 class LedgerEntry:
     """One immutable entry of the points ledger, in the customer's partition, newest last by sort key."""
 
@@ -183,7 +184,7 @@ class LedgerEntry:
     return_id: str | None = None
 
 
-@dataclass(frozen=True, slots=True)
+@value_class
 class TransactionRecord:
     """Kept per credit and per retryable entry, written only once: a retried request whose first attempt
     landed finds it (and is not applied twice); a credit's record counts what reversals took back."""
@@ -203,7 +204,7 @@ class TransactionRecord:
 SETTLEMENT_ENTRIES = 3
 
 
-@dataclass(frozen=True, slots=True)
+@value_class
 class ProfilePoints:
     """A profile's points as its item keeps them, once a write's entries are in: counters, lots, the
     ledger head, and the first day the scheduled job has something to do (None: nothing ever)."""
@@ -222,7 +223,7 @@ class ProfilePoints:
     tier: TierWrite | None = None
 
 
-@dataclass(frozen=True, slots=True)
+@value_class
 class PointsWrite:
     """What one placement writes for ``source_id`` of ``app_id``: the profile's points (only if its ledger
     head is still ``read_head``, the one the entries were placed after), the entries and the records."""

@@ -4,24 +4,24 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from typing import Literal
 
 from shared.entities.numbers import Number
+from shared.values import value_class
 
 DowngradePolicy = Literal["one_down", "to_qualified"]
 # points_earned: qualifying credits less their reversals; spend: order value less returns (money)
 QualifyOn = Literal["points_earned", "spend"]
 
 
-@dataclass(frozen=True, slots=True)
+@value_class
 class Tier:
     name: str
     threshold: int
     multiplier: float | None = None
 
 
-@dataclass(frozen=True, slots=True)
+@value_class
 class TierProgram:
     """``rolling_months`` None: the calendar year. ``version``: what tells a member's state it was judged
     under another program (the program's update time); ``changed_ms``: when it took effect."""
@@ -43,7 +43,7 @@ class TierProgram:
         return max(i for i, tier in enumerate(self.tiers) if tier.threshold <= total)
 
 
-@dataclass(frozen=True, slots=True)
+@value_class
 class TierState:
     """What the profile stores: the tier held, since when, when the total fell below it (a drop pending),
     and the time it was judged up to, under which program."""
@@ -55,7 +55,7 @@ class TierState:
     version: str
 
 
-@dataclass(frozen=True, slots=True)
+@value_class
 class Override:
     name: str
     until_ms: int
@@ -63,7 +63,7 @@ class Override:
     reason: str | None = None
 
 
-@dataclass(frozen=True, slots=True)
+@value_class
 class TierChange:
     kind: Literal["upgraded", "downgraded"]
     previous: str
@@ -71,7 +71,7 @@ class TierChange:
     at_ms: int
 
 
-@dataclass(frozen=True, slots=True)
+@value_class
 class SpendWrite:
     """The profile's qualifying spend by month once a write's order or return is in, and the version
     read: a write that moves spend but no points is conditioned on it (the ledger head does not move)."""
@@ -80,7 +80,7 @@ class SpendWrite:
     read_version: int
 
 
-@dataclass(frozen=True, slots=True)
+@value_class
 class TierWrite:
     """A profile's tier part once a write is in: its qualifying points by month, its tier state (None: no program,
     left as stored) with when the tier job has something to do, the changes to announce, and whether the

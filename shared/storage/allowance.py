@@ -32,12 +32,13 @@ from typing import Any
 
 from shared.storage import keys
 from shared.storage.dynamodb import Expression, Item, Put, Update
+from shared.values import value_class
 
 SHARDS = keys.ALLOWANCE_SHARDS
 SHARD_TYPE = "allowance_shard"
 
 
-@dataclass(frozen=True, slots=True)
+@value_class
 class Allowance:
     """An owner's shards as read: ``left`` per shard (None: unlimited) and ``taken`` per shard."""
 

@@ -2,19 +2,19 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
 from shared.entities.audit import Action
 from shared.storage import audit, dynamodb, keys
 from shared.storage.dynamodb import Expression, Put, TransactionCancelled, Update
+from shared.values import value_class
 
 _NEW = Expression("attribute_not_exists(PK)")
 ACTIVE = "active"
 DISABLED = "disabled"
 
 
-@dataclass(frozen=True, slots=True)
+@value_class
 class StoredCredentials:
     """The credentials item of one API key (what the authorizer reads, in one round trip)."""
 

@@ -16,7 +16,6 @@ unit on one of the index's 16 shards. The table's TTL deletes it ``AUDIT_RETENTI
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from typing import Any
 
 from shared import clock
@@ -25,6 +24,7 @@ from shared.ids import new_sortable_id, sortable_id_floor
 from shared.limits import AUDIT_RETENTION_DAYS, AUDIT_VALUES_BUDGET, encoded_size
 from shared.storage import dynamodb, keys, pagination
 from shared.storage.dynamodb import Expression, Put, TransactAction
+from shared.values import value_class
 
 ENTRY_TYPE = "audit_entry"
 _DAY_SECONDS = 86_400
@@ -36,7 +36,7 @@ SECRET_FIELDS = frozenset({"secret", "secret_hash", "previous_secret_hash", "era
 REDACTED = "redacted"
 
 
-@dataclass(frozen=True, slots=True)
+@value_class
 class AuditEntry:
     audit_id: str
     object_type: str

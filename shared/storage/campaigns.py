@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import bisect
 from collections.abc import Mapping
-from dataclasses import asdict, dataclass, replace
+from dataclasses import asdict, replace
 from typing import Any
 
 from shared.entities.campaigns import ActionSpec, CampaignSpec, EventCondition, RewardSpec, RuleSpec
@@ -13,6 +13,7 @@ from shared.entities.numbers import exact
 from shared.storage import audit, dynamodb, keys, pagination
 from shared.storage.dynamodb import Expression, Item, Put, TransactionCancelled, Update
 from shared.storage.versioned_cache import VersionedCache
+from shared.values import value_class
 
 _NEW = Expression("attribute_not_exists(PK)")
 # Summary fields copied onto every rule entry, so ingestion knows whether the campaign accepts an event.
@@ -222,7 +223,7 @@ def _write_definitions(app_id: str, actions: list[Put | Update]) -> None:
 # ------------------------------------------------------------------------------------------ recent
 
 
-@dataclass(frozen=True, slots=True)
+@value_class
 class Definitions:
     """An application's campaigns (every status, in id order) and, per event name, the rules with an action
     on it, each with its campaign (as its copy under the event name holds it)."""

@@ -22,6 +22,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 
 from shared.errors import ServiceUnavailable
 from shared.settings import get_settings
+from shared.values import value_class
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb.client import DynamoDBClient
@@ -322,7 +323,7 @@ def update_item(key: Mapping[str, str], update: Expression, *, condition: Expres
     return from_item(response.get("Attributes", {}))
 
 
-@dataclass(frozen=True, slots=True)
+@value_class
 class Page:
     items: list[Item]
     last_key: Item | None
@@ -382,26 +383,26 @@ def _filtered_args(key_condition: Expression, filter_expression: Expression | No
     return args
 
 
-@dataclass(frozen=True, slots=True)
+@value_class
 class Put:
     item: Mapping[str, Any]
     condition: Expression | None = None
 
 
-@dataclass(frozen=True, slots=True)
+@value_class
 class Update:
     key: Mapping[str, str]
     update: Expression
     condition: Expression | None = None
 
 
-@dataclass(frozen=True, slots=True)
+@value_class
 class Check:
     key: Mapping[str, str]
     condition: Expression
 
 
-@dataclass(frozen=True, slots=True)
+@value_class
 class Delete:
     key: Mapping[str, str]
     condition: Expression | None = None

@@ -13,7 +13,6 @@ from __future__ import annotations
 import json
 import secrets
 from collections.abc import Iterator
-from dataclasses import dataclass
 from typing import Any
 
 from shared.errors import ValidationFailed
@@ -28,6 +27,7 @@ from shared.storage.dynamodb import (
     TransactionCancelled,
     Update,
 )
+from shared.values import value_class
 
 # Sections of the customer's partition an export shows, by sort key prefix. Left out: the markers of
 # applied deliveries, redeem requests, transaction ids and referees counted by a rule (bookkeeping that
@@ -71,7 +71,7 @@ def section_page(
 # reading the logs (30 days each, at most 20 webhooks) and keeping the bodies whose data names it.
 
 
-@dataclass(frozen=True, slots=True)
+@value_class
 class DeliveryScan:
     """Deliveries naming the customer among those read, and where to read on (None: every log read)."""
 

@@ -8,16 +8,17 @@ with the bucket's lifecycle.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import asdict
 from typing import Literal
 
 from shared.storage import dynamodb, keys
 from shared.storage.dynamodb import ConditionFailed, Expression, Item
+from shared.values import value_class
 
 Status = Literal["queued", "running", "succeeded", "failed", "withdrawn"]
 
 
-@dataclass(frozen=True, slots=True)
+@value_class
 class ExportJob:
     export_id: str
     export_type: str

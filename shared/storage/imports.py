@@ -4,15 +4,14 @@ chunk processed twice (an SQS redelivery, a resumed run) is counted once."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from shared.storage import dynamodb, keys, pagination
 from shared.storage.dynamodb import Expression, Item, Put, TransactionCancelled, Update
+from shared.values import value_class
 
 COUNTERS = ("rows_done", "created", "updated", "unchanged", "rejected")
 
 
-@dataclass(frozen=True, slots=True)
+@value_class
 class ImportRecord:
     import_id: str
     format: str
@@ -37,7 +36,7 @@ class ImportRecord:
         )
 
 
-@dataclass(frozen=True, slots=True)
+@value_class
 class RejectedRow:
     line: int
     source_id: str | None

@@ -8,18 +8,19 @@ the points, so a return_id is applied once and no two returns take the same unit
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from typing import Any
 
 from shared.entities.numbers import Number
 from shared.storage import dynamodb, keys
 from shared.storage.dynamodb import Expression, Item, Put
+from shared.values import value_class
 
 ITEM_TYPE = "order"
 CANCEL_RETURN_ID = "order.cancel"  # the cancel's return (a client's return_id cannot hold a dot)
 
 
-@dataclass(frozen=True, slots=True)
+@value_class
 class RuleEarningRecord:
     """What one rule granted on the order: its credit (``txn_id``; None when nothing was granted)."""
 
@@ -34,7 +35,7 @@ class RuleEarningRecord:
     cap_period: str | None = None  # the customer's cap period the grant counted in: a return gives back to it
 
 
-@dataclass(frozen=True, slots=True)
+@value_class
 class ReturnRecord:
     return_id: str
     items: dict[int, Number]  # item index -> units returned
@@ -43,7 +44,7 @@ class ReturnRecord:
     created_at: str
 
 
-@dataclass(frozen=True, slots=True)
+@value_class
 class OrderRecord:
     order_id: str
     source_id: str

@@ -22,6 +22,7 @@ from pydantic_core import to_json
 from shared.errors import ValidationFailed
 from shared.storage import dynamodb, keys
 from shared.storage.dynamodb import Expression, Item
+from shared.values import value_class
 
 # A page stops reading once its items take this many bytes (as JSON, near DynamoDB's own measure of an
 # item): no answer can carry more (shared/api/pages.py cuts one at 4 MB as sent), so reading on would only
@@ -125,7 +126,7 @@ def _equals_filter(filter_equals: Mapping[str, Any] | None) -> Expression | None
     )
 
 
-@dataclass(frozen=True, slots=True)
+@value_class
 class Shards:
     """Partitions holding one list between them (and nothing else), each item under one of them, its
     ``sort_key_name`` unique across all of them; read from ``index`` when given. ``sort_key_range``: only

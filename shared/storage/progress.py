@@ -20,6 +20,7 @@ from shared.entities.points import SETTLEMENT_ENTRIES, PointsWrite, Posting
 from shared.storage import customers, dynamodb, keys, points
 from shared.storage.customers import CustomerRecord
 from shared.storage.dynamodb import Expression, Item, Put, TransactAction, TransactionCancelled, Update
+from shared.values import value_class
 
 RuleKey = tuple[str, str]  # (campaign_id, rule_id)
 
@@ -70,7 +71,7 @@ MAX_TRANSACTION_ITEMS = 100
 RANGE_READ_FROM = 50
 
 
-@dataclass(frozen=True, slots=True)
+@value_class
 class Wanted:
     """What an event reads before it writes: profiles, progress per (owner, rule), the referee marks
     present, and the rules a delivery was already applied to (markers in ``source_id``'s partition)."""
@@ -165,7 +166,7 @@ def customer_view(app_id: str, source_id: str) -> tuple[CustomerRecord | None, d
         start = result.last_key
 
 
-@dataclass(frozen=True, slots=True)
+@value_class
 class RuleWrite:
     """One rule's share of an event, applied exactly once on its own.
 

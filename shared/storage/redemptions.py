@@ -3,7 +3,7 @@ transaction as the debit, the stock and the code it issues; cancelled once by a 
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, field
 from typing import Any, Literal
 
 from shared.storage import dynamodb, keys, pagination
@@ -11,11 +11,12 @@ from shared.storage.coupons.records import CouponRecord, normalize, record_from_
 from shared.storage.customers import CustomerRecord
 from shared.storage.dynamodb import Expression, Item, Put, Update
 from shared.storage.rewards import RewardRecord, reward_keys
+from shared.values import value_class
 
 Status = Literal["completed", "cancelled"]
 
 
-@dataclass(frozen=True, slots=True)
+@value_class
 class RewardRedemptionRecord:
     redemption_id: str
     source_id: str
@@ -92,7 +93,7 @@ def page(
     return [RewardRedemptionRecord.from_item(item) for item in items], next_cursor
 
 
-@dataclass(frozen=True, slots=True)
+@value_class
 class IssuedDetails:
     """What a page of redemptions refers to: the rewards, the coupons and the customer's holdings."""
 
@@ -139,7 +140,7 @@ def cursor_after(app_id: str, source_id: str, redemption_id: str) -> str:
 REQUEST_RETENTION_SECONDS = 7 * 24 * 3600
 
 
-@dataclass(frozen=True, slots=True)
+@value_class
 class RedeemSnapshot:
     """What a redemption is decided on, read in one round trip."""
 

@@ -12,7 +12,6 @@ settings change writes on the shards in the same transaction as on the item.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from shared.entities.audit import Action
@@ -20,12 +19,13 @@ from shared.storage import allowance, audit, dynamodb, keys, pagination
 from shared.storage.allowance import Allowance
 from shared.storage.coupons.records import CouponRecord, record_with_uses, usage_keys
 from shared.storage.dynamodb import Expression, Item, Put, TransactionCancelled, Update
+from shared.values import value_class
 
 if TYPE_CHECKING:
     from shared.storage.customers import CustomerRecord
 
 
-@dataclass(frozen=True, slots=True)
+@value_class
 class RewardRecord:
     reward_id: str
     reward_type: str

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import field
 
 from shared.storage import dynamodb, keys
 from shared.storage.dynamodb import Expression, Put, TransactionCancelled, Update
+from shared.values import value_class
 
 _NEW = Expression("attribute_not_exists(PK)")
 FIGURES = (
@@ -20,7 +21,7 @@ FIGURES = (
 )
 
 
-@dataclass(frozen=True, slots=True)
+@value_class
 class DayFigures:
     """One day's figures: one shard's as stored, or the day's total."""
 

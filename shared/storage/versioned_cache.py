@@ -21,10 +21,10 @@ import threading
 import weakref
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
-from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
 from shared import clock
+from shared.values import value_class
 
 V = TypeVar("V")
 
@@ -38,7 +38,7 @@ STALENESS_SECONDS = 5
 CACHED_APPLICATIONS = 64
 
 
-@dataclass(frozen=True, slots=True)
+@value_class
 class _Entry(Generic[V]):
     version: object
     checked_ms: int  # when the version was read (taken before reading it)

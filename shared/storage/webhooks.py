@@ -15,12 +15,13 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, field
 from typing import Literal
 
 from shared.storage import audit, dynamodb, keys, pagination
 from shared.storage.dynamodb import ConditionFailed, Delete, Expression, Item, Put, TransactionCancelled, Update
 from shared.storage.versioned_cache import VersionedCache
+from shared.values import value_class
 
 DeliveryStatus = Literal["pending", "succeeded", "failed"]
 # How old the webhooks a delivery uses may be: a webhook created or deleted in one container is seen by
@@ -32,7 +33,7 @@ STALENESS_SECONDS = 5
 CACHED_APPLICATIONS = 64
 
 
-@dataclass(frozen=True, slots=True)
+@value_class
 class WebhookRecord:
     webhook_id: str
     url: str
@@ -42,7 +43,7 @@ class WebhookRecord:
     description: str | None = None
 
 
-@dataclass(frozen=True, slots=True)
+@value_class
 class DeliveryRecord:
     delivery_id: str
     webhook_id: str

@@ -35,6 +35,7 @@ KERNEL = frozenset(
         "retries",
         "settings",
         "snapstart",
+        "values",
     )
 )
 UNPLACED = "unplaced"  # a root module the layering does not name: nothing may import it, it may import nothing

@@ -1,29 +1,14 @@
-"""API models of redemptions: the redeem body and the redemption answered by redeem, cancel and list."""
+"""API model of a redemption, answered by redeem, cancel and list (the redeem body is ``schemas.redeem``'s: the
+list and cancel load neither the domain's redeem command nor the rewards' settings)."""
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Any, Literal
 
-from pydantic import Field, StringConstraints
+from pydantic import Field
 
-from shared.api.schemas.common import RequestModel, ResponseModel
-from shared.domain.redemptions import RedeemCommand
-from shared.domain.reward_settings import MAX_POINTS, AttributeId
+from shared.api.schemas.common import ResponseModel
 from shared.storage.redemptions import RewardRedemptionRecord
-
-AttributeValue = Annotated[str, StringConstraints(max_length=1000, pattern=r"^[^\x00-\x1f\x7f]*$")] | int | float | bool
-
-
-class RedeemRequest(RequestModel):
-    points: Annotated[int, Field(gt=0, le=MAX_POINTS)] | None = Field(
-        default=None, description="COIN rewards only: the points to turn into a coupon of their value"
-    )
-    custom_transaction_attributes: Annotated[dict[AttributeId, AttributeValue], Field(max_length=20)] | None = Field(
-        default=None, description="Values of the reward's custom transaction attributes, by attribute_id"
-    )
-
-    def to_command(self) -> RedeemCommand:
-        return RedeemCommand(self.points, self.custom_transaction_attributes)
 
 
 class Issued(ResponseModel):

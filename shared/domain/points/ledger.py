@@ -33,6 +33,7 @@ from shared.ids import keyed_id, new_id
 from shared.retries import retries
 from shared.storage import audit, dynamodb, keys, points
 from shared.storage.dynamodb import TransactionCancelled
+from shared.values import value_class
 
 
 class InsufficientBalance(Conflict):
@@ -80,7 +81,7 @@ def set_policy(
     raise ServiceUnavailable
 
 
-@dataclass(frozen=True, slots=True)
+@value_class
 class LotTimes:
     activates_ms: int | None
     expires_ms: int | None
@@ -263,7 +264,7 @@ BATCH_SIZE = 100
 PARALLEL_SHARDS = 8
 
 
-@dataclass(frozen=True, slots=True)
+@value_class
 class SettleReport:
     customers_settled: int  # customers for whom this run wrote entries
     entries_written: int  # activation and expiry entries

@@ -32,6 +32,7 @@ from dataclasses import dataclass, field, replace
 from typing import Literal
 
 from shared.entities.points import DAY_MS, LAST_DAY, NEVER, LotKey, ReturnPolicy
+from shared.values import value_class
 
 # Lots a customer holds at most, so that the profile (and a debit's entry naming its lots) stays well
 # within DynamoDB's 400 KB item: about 20 bytes each. Day grouping keeps real customers far below it
@@ -49,7 +50,7 @@ def _spend_order(key: LotKey) -> tuple[int, int]:
     return (1, 0) if key.expires_day == NEVER else (0, key.expires_day)
 
 
-@dataclass(frozen=True, slots=True)
+@value_class
 class Movement:
     """What one operation did: ``points`` changes the balance, ``pending_points`` the pending points,
     ``lots`` the lots it added to (positive) or took from (negative), ``shortfall`` what a reversal
@@ -93,7 +94,7 @@ class Claim:
         return 2, (-first, -second)
 
 
-@dataclass(frozen=True, slots=True)
+@value_class
 class Transition:
     """Activations or expiries ``settle`` applied (``kind``), as one movement."""
 
@@ -108,7 +109,7 @@ class NotEnoughPoints(Exception):
         self.needed = needed
 
 
-@dataclass(frozen=True, slots=True)
+@value_class
 class Wallet:
     """A customer's points: the lots and the counters the profile keeps with them."""
 

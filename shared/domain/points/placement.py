@@ -8,7 +8,7 @@ records again after its postings (a credit whose expiry is already past expires 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import field, replace
 from decimal import Decimal
 from typing import Literal
 
@@ -35,9 +35,10 @@ from shared.storage import customers, points
 from shared.storage import tiers as tier_store
 from shared.storage.customers import CustomerRecord
 from shared.storage.dynamodb import TransactAction
+from shared.values import value_class
 
 
-@dataclass(frozen=True, slots=True)
+@value_class
 class TierHolding:
     """A profile's tier part as read: qualifying points by month, the tier state (None: never judged),
     when the tier job has something to do for it, and the qualifying spend by month with its version."""
@@ -52,7 +53,7 @@ class TierHolding:
         return self.spend if program.qualify_on == "spend" else self.months
 
 
-@dataclass(frozen=True, slots=True)
+@value_class
 class PointsState:
     """A profile's points: its wallet and its ledger head (as read, or once a write's entries are in)."""
 
@@ -94,7 +95,7 @@ def points_state(profile: CustomerRecord) -> PointsState:
     )
 
 
-@dataclass(frozen=True, slots=True)
+@value_class
 class Placed:
     """Postings placed after a ledger head (``read_head``): the points after, and the entries in order
     (settlements included) with the transaction records reversals and retries need."""

@@ -7,7 +7,7 @@ import contextlib
 import secrets
 import string
 from collections.abc import Mapping, Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict
 from typing import Any, Literal, NoReturn
 
 from shared.entities.coupons import CouponSpec, Discount
@@ -23,6 +23,7 @@ from shared.storage.coupons.records import (
     record_from_item,
 )
 from shared.storage.dynamodb import Check, Expression, Item, Put, TransactAction, Update
+from shared.values import value_class
 
 GENERATED_CODE_ALPHABET = string.ascii_uppercase + string.digits
 GENERATED_CODE_LENGTH = 12
@@ -31,7 +32,7 @@ GENERATED_CODE_LENGTH = 12
 IssueKind = Literal["pool_code", "fixed_code", "assigned_coupon"]
 
 
-@dataclass(frozen=True, slots=True)
+@value_class
 class CouponGrant:
     """What a customer was given: store it with whatever gave it, to void it later."""
 
@@ -48,7 +49,7 @@ class CouponGrant:
         return cls(record["coupon_id"], record["coupon_code"], record["source_id"], record["kind"])
 
 
-@dataclass(frozen=True, slots=True)
+@value_class
 class IssuedCoupon:
     """A grant and the actions that make it, to be written in the caller's own transaction."""
 

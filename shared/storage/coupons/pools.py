@@ -3,19 +3,19 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 
 from shared.storage import audit, dynamodb, keys
 from shared.storage.coupons.errors import CodeTaken, CouponChanged
 from shared.storage.coupons.records import IS_NEW, CouponRecord, normalize
 from shared.storage.dynamodb import Expression, Item, Put, TransactAction, TransactionCancelled, Update
+from shared.values import value_class
 
 # One import transaction: its codes, the page listing them, the definition's count and the audit entry
 # (DynamoDB: 100 items).
 CODES_PER_TRANSACTION = 97
 
 
-@dataclass(frozen=True, slots=True)
+@value_class
 class PoolImport:
     created: int
     already_in_pool: int

@@ -4,13 +4,14 @@ the items that create it, and the update that moves its counters."""
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import asdict, dataclass
+from dataclasses import asdict
 from typing import Any
 
 from shared.entities.coupons import CouponCondition, CouponSpec, Discount, ItemConditions
 from shared.storage import allowance, keys
 from shared.storage.allowance import Allowance
 from shared.storage.dynamodb import Expression, Item, Put, Update
+from shared.values import value_class
 
 IS_NEW = Expression("attribute_not_exists(PK)")
 EXISTS = Expression("attribute_exists(PK)")
@@ -21,7 +22,7 @@ def normalize(code: str) -> str:
     return code.upper()
 
 
-@dataclass(frozen=True, slots=True)
+@value_class
 class CouponRecord:
     spec: CouponSpec
     codes_total: int = 0

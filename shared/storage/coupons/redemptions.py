@@ -4,7 +4,7 @@ with every use it counts in one transaction."""
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict
 from typing import Any, Literal
 
 from shared.storage import allowance, dynamodb, keys, pagination
@@ -19,9 +19,10 @@ from shared.storage.coupons.records import (
     usage_keys,
 )
 from shared.storage.dynamodb import Expression, Item, Put, TransactAction, TransactionCancelled, Update
+from shared.values import value_class
 
 
-@dataclass(frozen=True, slots=True)
+@value_class
 class CouponRedemptionRecord:
     """One coupon redeemed on one order (and maybe reverted): keyed by (coupon, order)."""
 
@@ -47,7 +48,7 @@ class CouponRedemptionRecord:
         return cls(**{name: item.get(name) for name in cls.__dataclass_fields__})  # type: ignore[arg-type]
 
 
-@dataclass(frozen=True, slots=True)
+@value_class
 class CouponState:
     """What one entry of ``coupon_details`` reads: the definition, the code's registry item, the
     customer's uses of the coupon, the customer's copy of the code, and the redemption on this order."""
@@ -67,7 +68,7 @@ class CouponState:
         return int((self.held or {}).get("granted", 0))
 
 
-@dataclass(frozen=True, slots=True)
+@value_class
 class ApplySnapshot:
     customer_exists: bool
     coupons: list[CouponState]
