@@ -181,6 +181,13 @@ def test_a_rule_just_written_is_listed_as_it_is_now(api: ApiClient, monkeypatch:
     assert charged[keys.earning_rules_partition(api.credentials.app_id)] == 1.0
 
 
+def test_a_rules_conditions_are_kept_as_sent(api: ApiClient) -> None:
+    conditions = [{"property": "channel", "operator": "eq", "value": "web"}]
+    created = create(api, {**BASE_RULE, "conditions": conditions})
+    assert created["conditions"] == conditions
+    assert api.get(f"/earning-rules/{created['id']}").json()["conditions"] == conditions
+
+
 def test_another_application_never_sees_a_rule(api: ApiClient, other_api: ApiClient) -> None:
     created = create(api, BASE_RULE)
     path = f"/earning-rules/{created['id']}"
