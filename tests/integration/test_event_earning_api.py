@@ -74,6 +74,17 @@ def test_a_rule_created_then_made_inactive_earns_from_its_creation_until_then(ap
     assert assert_balance_is_the_ledger_sum(api, "KMN@3") == 50
 
 
+def test_a_rule_deleted_stops_earning_at_once_though_this_container_had_read_it(
+    api: ApiClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    freeze_clock(monkeypatch)  # within the copy's 5 seconds: only the delete itself makes the rules read again
+    rule_id = rule(api, REVIEW_RULE)
+    send(api, event("KMN@9", "review_written"))
+    assert api.delete(f"/earning-rules/{rule_id}").status == 204
+    send(api, event("KMN@9", "review_written"))
+    assert assert_balance_is_the_ledger_sum(api, "KMN@9") == 50
+
+
 def test_the_same_event_twice_with_one_idempotency_key_credits_once(api: ApiClient) -> None:
     rule(api, REVIEW_RULE)
     body = event("KMN@4", "review_written")

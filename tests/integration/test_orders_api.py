@@ -9,10 +9,12 @@ from urllib.parse import quote
 
 import pytest
 
+from shared.storage import keys
 from tests.support.api import ApiClient
 from tests.support.coupons import create_coupon, customer, simple_coupon
 from tests.support.coupons import order_body as coupon_order
 from tests.support.outbox import BusTap
+from tests.support.partition_reads import partition_reads
 from tests.support.points import day_end_iso, freeze_clock, transactions
 
 BASE_RULE: dict[str, Any] = {"name": "1 point per 1.00", "earn": {"points": 1, "per": 1, "rounding": "down"}}
@@ -86,6 +88,24 @@ def test_two_rules_give_134_plus_123_per_item_and_rule(api: ApiClient) -> None:
         (electronics, 123, "order_earning", "o-1"),
     }
     assert api.get("/orders/o-1").json() == placed
+
+
+def test_a_rate_of_0_3_per_1_00_earns_3_on_10_00_rounding_down(api: ApiClient) -> None:
+    # 0.3 is read back from the table as a float; as a binary fraction (0.29999...) ten of it round down to 2
+    rule(api, {"name": "0.3 per 1.00", "earn": {"points": 0.3, "per": 1, "rounding": "down"}})
+    item = {"product_id": "p", "original_price": 10, "selling_price": 10, "quantity": 1}
+    body = {"order_id": "o-1", "source_id": "KMN@123", "status": "completed", "items": [item]}
+    placed = place(api, {**body, "original_price_subtotal": 10, "selling_price_subtotal": 10})
+    assert placed["points"]["earned"] == 3
+
+
+def test_an_order_reads_the_rules_as_they_are_now(api: ApiClient, monkeypatch: pytest.MonkeyPatch) -> None:
+    rule(api, BASE_RULE)
+    with partition_reads(monkeypatch) as charged:
+        assert place(api, order_body("o-1"))["points"]["earned"] == 134
+    # moto is always consistent; DynamoDB is only for a strongly consistent read: the rules' one query (under
+    # 4 KB) costs 1 unit, where an eventually consistent one costs 0.5 and may miss a rule just changed
+    assert charged[keys.earning_rules_partition(api.credentials.app_id)] == 1.0
 
 
 def test_a_daily_cap_of_300_earns_134_134_32_then_0(api: ApiClient) -> None:
