@@ -50,10 +50,10 @@ def test_the_program_reads_back_as_set(api: ApiClient, clock: FrozenClock) -> No
 @pytest.mark.parametrize(
     ("change", "named"),
     [
-        ({"tiers": [{"name": "Silver", "threshold": 10}]}, "tiers[0].threshold must be 0"),
+        ({"tiers": [{"name": "Silver", "threshold": 10}]}, "tiers.0.threshold: must be 0"),
         (
             {"tiers": [{"name": "Silver", "threshold": 0}, {"name": "Gold", "threshold": 0}]},
-            "tiers[1].threshold must be greater than tiers[0].threshold",
+            "tiers.1.threshold: must be greater than tiers.0.threshold",
         ),
         ({"tiers": [{"name": "Silver", "threshold": 0}, {"name": "Silver", "threshold": 5}]}, "names must be unique"),
         ({"tiers": [{"name": f"T{i}", "threshold": i} for i in range(21)]}, "tiers"),

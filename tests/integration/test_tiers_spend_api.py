@@ -190,7 +190,7 @@ def test_orders_at_once_each_count_though_they_earn_no_points(api: ApiClient, pr
     ("change", "named"),
     [
         ({"qualify_on": "revenue"}, "qualify_on"),
-        ({"tiers": [{"name": "Silver", "threshold": 0}, {"name": "Gold", "threshold": 0}]}, "tiers[1].threshold"),
+        ({"tiers": [{"name": "Silver", "threshold": 0}, {"name": "Gold", "threshold": 0}]}, "tiers.1.threshold"),
     ],
 )
 def test_a_bad_spend_program_is_a_400_naming_the_field(

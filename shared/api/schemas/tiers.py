@@ -73,10 +73,10 @@ class TierProgramIn(RequestModel):
     @model_validator(mode="after")
     def _ordered(self) -> Self:
         if self.tiers[0].threshold != 0:
-            raise ValueError("tiers[0].threshold must be 0: every member is in the first tier")
+            raise ValueError("tiers.0.threshold: must be 0 (every member is in the first tier)")
         for index in range(1, len(self.tiers)):
             if self.tiers[index].threshold <= self.tiers[index - 1].threshold:
-                raise ValueError(f"tiers[{index}].threshold must be greater than tiers[{index - 1}].threshold")
+                raise ValueError(f"tiers.{index}.threshold: must be greater than tiers.{index - 1}.threshold")
         names = [tier.name for tier in self.tiers]
         if len(set(names)) != len(names):
             raise ValueError("tiers: names must be unique")
