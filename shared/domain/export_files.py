@@ -22,6 +22,7 @@ from typing import Any
 
 from shared import clock
 from shared.domain.exports import CONTENT_TYPES, object_key
+from shared.domain.tier_members import member_tier
 from shared.errors import ServiceUnavailable
 from shared.object_store import MIN_PART_BYTES, StreamingUpload
 from shared.storage import export_reads as reads
@@ -123,10 +124,12 @@ def _named(profile: CustomerRecord) -> Row:
     return {"customer_id": profile.customer_id, "source_id": profile.pseudonym if erased else profile.source_id}
 
 
-def _customer_row(profile: CustomerRecord) -> Row:
+def _customer_row(app_id: str, profile: CustomerRecord) -> Row:
+    # the tier as GET /customers/{source_id} shows it: with a program, the one computed now
+    view = member_tier(app_id, profile)
     personal = {} if profile.erased_at is not None else {
         "name": profile.name, "email": profile.email, "phone": profile.phone, "tags": profile.tags,
-        "tier": profile.tier, "brand": profile.brand, "enrolled_at": profile.enrolled_at,
+        "tier": profile.tier if view is None else view.name, "brand": profile.brand, "enrolled_at": profile.enrolled_at,
         "referral_code": profile.referral_code, "referred_by": profile.referred_by, "attributes": profile.attributes,
     }  # fmt: skip
     return _named(profile) | personal | {
@@ -147,7 +150,7 @@ def _within(job: ExportJob) -> Callable[[str | None], bool]:
 def _customers(app_id: str, job: ExportJob) -> Iterator[Row]:
     within = _within(job)
     for profiles in reads.profiles(app_id):
-        yield from (_customer_row(profile) for profile in profiles if within(profile.created_at))
+        yield from (_customer_row(app_id, profile) for profile in profiles if within(profile.created_at))
 
 
 def _ledger(app_id: str, job: ExportJob) -> Iterator[Row]:

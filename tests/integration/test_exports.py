@@ -130,6 +130,25 @@ def test_the_customers_file_has_every_profile_with_its_fields_and_points(api: Ap
     assert line["tags"] == []
 
 
+def test_the_customers_file_shows_the_tier_a_read_shows(api: ApiClient, outbox: LocalOutbox) -> None:
+    from tests.support.tiers import set_program
+
+    # Given a member whose stored tier text is not a tier of the program, and one without a program tier
+    assert api.put(path("kim"), {"tier": "Diamond"}).status == 201
+    assert api.put(path("lee"), {"tier": "Bronze"}).status == 201
+    # Without a program, the file holds the text as stored
+    assert {row["source_id"]: row["tier"] for row in csv_rows(exported(api, outbox, type="customers"))} == {
+        "kim": "Diamond",
+        "lee": "Bronze",
+    }
+    # With one, the tier computed now, as GET /customers/{source_id} shows it
+    set_program(api)
+    shown = api.get(path("kim")).json()["tier"]["name"]
+    assert shown == "Silver"
+    rows = json_rows(exported(api, outbox, type="customers", format="jsonl"))
+    assert {row["source_id"]: row["tier"] for row in rows} == {"kim": shown, "lee": "Silver"}
+
+
 def test_a_formula_in_a_profile_reaches_the_csv_as_text(api: ApiClient, outbox: LocalOutbox) -> None:
     assert api.put(path("=HYPERLINK(1)"), {"name": "@SUM(A1)", "tags": ["-1+1"]}).status == 201
     (row,) = csv_rows(exported(api, outbox, type="customers"))
