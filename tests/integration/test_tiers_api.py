@@ -56,6 +56,7 @@ def test_the_program_reads_back_as_set(api: ApiClient, clock: FrozenClock) -> No
             "tiers.1.threshold: must be greater than tiers.0.threshold",
         ),
         ({"tiers": [{"name": "Silver", "threshold": 0}, {"name": "Silver", "threshold": 5}]}, "names must be unique"),
+        ({"tiers": [{"name": "Silver", "threshold": 0}, {"name": "silver ", "threshold": 5}]}, "names must be unique"),
         ({"tiers": [{"name": f"T{i}", "threshold": i} for i in range(21)]}, "tiers"),
         ({"window": {"rolling_months": 25}}, "rolling_months"),
         ({"window": {"calendar": "month"}}, "calendar"),

@@ -59,7 +59,10 @@ class TierProgramIn(RequestModel):
     )
     window: RollingWindow | CalendarWindow
     tiers: Annotated[list[TierIn], Field(min_length=1, max_length=MAX_TIERS)] = Field(
-        description="Lowest first: thresholds strictly increasing, the first at 0, names unique"
+        description=(
+            "Lowest first: thresholds strictly increasing, the first at 0, names unique (ignoring case and "
+            "surrounding spaces)"
+        )
     )
     downgrade: DowngradeIn = DowngradeIn()
 
@@ -77,9 +80,10 @@ class TierProgramIn(RequestModel):
         for index in range(1, len(self.tiers)):
             if self.tiers[index].threshold <= self.tiers[index - 1].threshold:
                 raise ValueError(f"tiers.{index}.threshold: must be greater than tiers.{index - 1}.threshold")
-        names = [tier.name for tier in self.tiers]
+        # "Gold" and "gold " would be two tiers an override or a reward's tier could not tell apart
+        names = [tier.name.strip().casefold() for tier in self.tiers]
         if len(set(names)) != len(names):
-            raise ValueError("tiers: names must be unique")
+            raise ValueError("tiers: names must be unique (ignoring case and surrounding spaces)")
         return self
 
 
