@@ -359,6 +359,17 @@ def query(
     return Page([from_item(i) for i in response.get("Items", [])], from_item(last) if last else None)
 
 
+def query_all(key_condition: Expression) -> Iterator[Item]:
+    """Every item of ``key_condition``, page after page (eventually consistent)."""
+    start: Item | None = None
+    while True:
+        page = query(key_condition, start_key=start)
+        yield from page.items
+        if page.last_key is None:
+            return
+        start = page.last_key
+
+
 def count(key_condition: Expression, *, filter_expression: Expression | None = None) -> int:
     """How many items of ``key_condition`` pass ``filter_expression``, every page of them read (a filter
     saves no read unit) but only the count sent back and parsed, not the items."""

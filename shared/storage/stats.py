@@ -56,14 +56,8 @@ def read(app_id: str, first_day: str, last_day: str) -> list[DayFigures]:
             "PK = :pk AND SK BETWEEN :low AND :high",
             values={":pk": keys.stats_shard_partition(app_id, shard), ":low": low, ":high": high},
         )
-        start = None
-        while True:
-            page = dynamodb.query(condition, start_key=start)
-            found += [
-                DayFigures(str(item["SK"]).split("#")[1], {n: int(item.get(n, 0)) for n in FIGURES})
-                for item in page.items
-            ]
-            if page.last_key is None:
-                break
-            start = page.last_key
+        found += [
+            DayFigures(str(item["SK"]).split("#")[1], {n: int(item.get(n, 0)) for n in FIGURES})
+            for item in dynamodb.query_all(condition)
+        ]
     return found

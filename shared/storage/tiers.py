@@ -211,13 +211,7 @@ def distribution(app_id: str) -> dict[str, int]:
             "PK = :pk AND begins_with(SK, :tier)",
             values={":pk": keys.tier_members_partition(app_id, shard), ":tier": keys.TIER_MEMBERS_SK_PREFIX},
         )
-        start = None
-        while True:
-            page = dynamodb.query(condition, start_key=start)
-            for item in page.items:
-                name = str(item["SK"]).removeprefix(keys.TIER_MEMBERS_SK_PREFIX)
-                counts[name] = counts.get(name, 0) + int(item["members"])
-            if page.last_key is None:
-                break
-            start = page.last_key
+        for item in dynamodb.query_all(condition):
+            name = str(item["SK"]).removeprefix(keys.TIER_MEMBERS_SK_PREFIX)
+            counts[name] = counts.get(name, 0) + int(item["members"])
     return counts
